@@ -1,0 +1,39 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Muster",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "muster", targets: ["muster"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+
+        .target(name: "MusterYAML", dependencies: ["CYAML"]),
+        .target(name: "MusterHTTP", dependencies: ["CCurl"]),
+        .target(name: "MusterGit", dependencies: ["CGit2"]),
+        .target(name: "MusterCore", dependencies: ["MusterYAML"]),
+        .target(name: "MusterTerminal", dependencies: ["MusterCore"]),
+        .target(
+            name: "MusterCLI",
+            dependencies: [
+                "MusterCore", "MusterYAML", "MusterGit", "MusterHTTP", "MusterTerminal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "muster", dependencies: ["MusterCLI"]),
+
+        .testTarget(name: "MusterYAMLTests", dependencies: ["MusterYAML"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MusterCoreTests", dependencies: ["MusterCore", "MusterYAML"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MusterGitTests", dependencies: ["MusterGit"]),
+        .testTarget(name: "MusterHTTPTests", dependencies: ["MusterHTTP"]),
+        .testTarget(name: "MusterCLITests", dependencies: ["MusterCLI"], resources: [.copy("Fixtures"), .copy("Snapshots")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

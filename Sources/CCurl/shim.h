@@ -1,0 +1,14 @@
+#ifndef MUSTER_CCURL_SHIM_H
+#define MUSTER_CCURL_SHIM_H
+#include <curl/curl.h>
+
+/* curl_easy_setopt is variadic and cannot be called from Swift. */
+static inline CURLcode ccurl_setopt_long(CURL *h, CURLoption o, long v) { return curl_easy_setopt(h, o, v); }
+static inline CURLcode ccurl_setopt_string(CURL *h, CURLoption o, const char *v) { return curl_easy_setopt(h, o, v); }
+static inline CURLcode ccurl_setopt_pointer(CURL *h, CURLoption o, void *v) { return curl_easy_setopt(h, o, v); }
+typedef size_t (*ccurl_write_callback)(char *, size_t, size_t, void *);
+static inline CURLcode ccurl_setopt_write_function(CURL *h, CURLoption o, ccurl_write_callback f) { return curl_easy_setopt(h, o, f); }
+static inline CURLcode ccurl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
+/* CURLVERSION_NOW is a macro Swift cannot see. */
+static inline curl_version_info_data *ccurl_version_info(void) { return curl_version_info(CURLVERSION_NOW); }
+#endif

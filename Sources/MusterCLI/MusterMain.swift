@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import ArgumentParser
+import MusterTerminal
+
+/// Runs the command line and maps every outcome to the exit codes of
+/// `cli.md`: argument mistakes are usage errors (2), never ArgumentParser's 64.
+public enum MusterMain {
+    public static func run(_ arguments: [String]? = nil) -> Never {
+        // A pipe would otherwise hold output back until exit.
+        setvbuf(Glibc.stdout, nil, _IOLBF, 0)
+        do {
+            var command = try MusterCommand.parseAsRoot(arguments)
+            try command.run()
+            exit(0)
+        } catch let code as ExitCode {
+            exit(code.rawValue)
+        } catch let failure as CommandFailure {
+            printError("muster: \(failure.message)")
+            exit(failure.code.rawValue)
+        } catch {
+            let code = MusterCommand.exitCode(for: error)
+            if code == .success {
+                MusterCommand.exit(withError: error)
+            }
+            printError(MusterCommand.fullMessage(for: error))
+            exit(code == .validationFailure ? ExitCodes.usage.rawValue : code.rawValue)
+        }
+    }
+}
+
+/// The exit codes of `cli.md`.
+public enum ExitCodes {
+    public static let success = ExitCode(0)
+    /// Invalid files, or a failed run.
+    public static let failure = ExitCode(1)
+    /// Usage error or a file that does not load; nothing was executed.
+    public static let usage = ExitCode(2)
+    /// The run paused; `muster resume` continues it.
+    public static let paused = ExitCode(3)
+}
+
+/// An error a command reports in one line before exiting with `code`.
+struct CommandFailure: Error {
+    var message: String
+    var code: ExitCode = ExitCodes.usage
+}
+
+struct MusterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "muster",
+        abstract: "Run disaster-recovery runbooks step by step, and drill them against the RTO.",
+        discussion: """
+        Runbooks are YAML files kept in git (runbooks/NAME.yaml). See docs/format.md for the \
+        format and docs/cli.md for every command, exit code and answer.
+        """,
+        version: MusterVersion.string,
+        subcommands: [ValidateCommand.self, ShowCommand.self, SchemaCommand.self]
+    )
+}
+
+enum MusterVersion {
+    static let string = "0.1.0"
+}

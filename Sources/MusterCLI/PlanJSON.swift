@@ -1,0 +1,101 @@
+import MusterCore
+
+/// The plan as JSON for tools: every key with its effective default, times
+/// in seconds, secrets by name only.
+enum PlanJSON {
+    static func render(_ plan: Plan) -> JSON {
+        let rb = plan.runbook
+        return .object([
+            ("muster", 1),
+            ("name", .string(rb.name)),
+            ("title", .string(rb.title.expand(plan.values))),
+            ("path", .string(rb.path)),
+            ("description", .from(rb.description)),
+            ("owners", .array(rb.owners.map(JSON.string))),
+            ("rto_seconds", .from(rb.rto)),
+            ("escalation", .array(rb.escalation.map { .object([("after_seconds", .int($0.after)), ("contact", .string($0.contact))]) })),
+            ("notify_webhook", .from(rb.notifyWebhook)),
+            ("params", .array(rb.params.map { p in
+                .object([
+                    ("name", .string(p.name)),
+                    ("description", .from(p.description)),
+                    ("default", .from(p.defaultValue)),
+                    ("required", .bool(p.required)),
+                    ("choices", p.choices.map { .array($0.map(JSON.string)) } ?? .null),
+                    ("pattern", .from(p.pattern)),
+                    ("value", .from(plan.values[p.name])),
+                ])
+            })),
+            ("secrets", .array(rb.secrets.map { .object([("name", .string($0.name)), ("env", .from($0.env)), ("file", .from($0.file)), ("description", .from($0.description))]) })),
+            ("env", .object(rb.env.map { ($0.name, .string($0.value.expand(plan.values))) })),
+            ("steps", .array(plan.steps.map(step))),
+        ])
+    }
+
+    static func step(_ s: PlanStep) -> JSON {
+        var o: [(String, JSON)] = [
+            ("number", .string(s.number)),
+            ("id", .string(s.step.id)),
+            ("kind", .string(s.step.kind.rawValue)),
+            ("title", .string(s.text(s.step.title))),
+            ("notes", .from(s.step.notes.map(s.text))),
+        ]
+        switch s.step.body {
+        case .manual(let items, let ask):
+            o.append(("manual", .array(items.map { .string(s.text($0)) })))
+            o.append(("ask", .object(ask.map { ($0.name, .string($0.prompt)) })))
+        case .run(let t):
+            o.append(("run", .string(s.shell(t))))
+        case .wait(let w):
+            var wo: [(String, JSON)] = []
+            switch w.probe {
+            case .run(let t): wo.append(("run", .string(s.shell(t))))
+            case .http(let h): wo.append(("http", http(s, h)))
+            }
+            wo += [("until", .from(w.until)), ("every_seconds", .int(w.every)), ("timeout_seconds", .int(w.timeout))]
+            o.append(("wait", .object(wo)))
+        case .http(let h):
+            o.append(("http", http(s, h)))
+        case .ci(let c):
+            var co: [(String, JSON)] = [("provider", .string(c.provider.rawValue)), ("url", .string(s.text(c.url)))]
+            for k in c.settings.keys.sorted() { co.append((k, .string(s.text(c.settings[k]!)))) }
+            co.append(("inputs", .object(c.inputs.map { ($0.name, .string(s.text($0.value))) })))
+            co.append(("token", .from(c.token)))
+            o.append(("ci", .object(co)))
+        case .runbook(let spec):
+            o.append(("runbook", .string(spec.runbook)))
+            o.append(("with", .object(spec.with.map { ($0.name, .string(s.text($0.value))) })))
+            o.append(("steps", .array(s.children.map(step))))
+        }
+        if let a = s.step.automation {
+            o += [
+                ("timeout_seconds", .int(a.timeout)),
+                ("retries", .int(a.retries)),
+                ("retry_delay_seconds", .int(a.retryDelay)),
+                ("expect_seconds", .from(a.expect)),
+                ("confirm", .bool(a.confirm)),
+                ("on_failure", .from(a.onFailure?.rawValue)),
+                ("idempotent", .bool(a.idempotent)),
+                ("rollback", .from(a.rollback.map(s.shell))),
+                ("outputs", .object(a.outputs.map { out in
+                    switch out.source {
+                    case .regex(let r): (out.name, .object([("regex", .string(r))]))
+                    case .json(let j): (out.name, .object([("json", .string(j))]))
+                    }
+                })),
+            ]
+        }
+        return .object(o)
+    }
+
+    static func http(_ s: PlanStep, _ h: HTTPCheck) -> JSON {
+        .object([
+            ("method", .string(h.method)),
+            ("url", .string(s.text(h.url))),
+            ("headers", .object(h.headers.map { ($0.name, .string(s.text($0.value))) })),
+            ("body", .from(h.body.map(s.text))),
+            ("status", .from(h.status)),
+            ("body_contains", .from(h.bodyContains)),
+        ])
+    }
+}

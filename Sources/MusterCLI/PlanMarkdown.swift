@@ -1,0 +1,105 @@
+import MusterCore
+
+/// A printable paper copy of the whole procedure: checkboxes for every
+/// manual item and step, the exact commands of automated ones, and blanks to
+/// write answers and times into, for when laptops, VPN or Muster are down.
+struct PlanMarkdown {
+    func render(_ plan: Plan) -> String {
+        let rb = plan.runbook
+        var out: [String] = []
+        out.append("# \(rb.title.expand(plan.values))")
+        out.append("")
+        var facts = ["Runbook `\(rb.name)`", "\(plan.stepCount) steps"]
+        if let rto = rb.rto { facts.append("RTO \(DurationFormat.format(rto))") }
+        if !rb.owners.isEmpty { facts.append("Owners: \(rb.owners.joined(separator: ", "))") }
+        out.append(facts.joined(separator: " · "))
+        out.append("")
+        out.append("Operator: ______________  Started (UTC): ______________  Finished (UTC): ______________")
+        if let d = rb.description { out.append(""); out.append(d.trimmingTrailingNewlines()) }
+        if !rb.params.isEmpty {
+            out.append("")
+            out.append("## Parameters")
+            out.append("")
+            out.append("| Name | Value | Description |")
+            out.append("|---|---|---|")
+            for p in rb.params {
+                let value = plan.values[p.name].map { "`\($0)`" } ?? "______________"
+                out.append("| `\(p.name)` | \(value) | \(cell(PlanSummary.param(p))) |")
+            }
+        }
+        if !rb.secrets.isEmpty {
+            out.append("")
+            out.append("## Secrets")
+            out.append("")
+            for s in rb.secrets { out.append("- \(PlanSummary.secret(s))") }
+        }
+        if !rb.escalation.isEmpty {
+            out.append("")
+            out.append("## Escalation")
+            out.append("")
+            for r in rb.escalation { out.append("- [ ] After \(DurationFormat.format(r.after)): \(r.contact) (called at ______)") }
+        }
+        out.append("")
+        out.append("## Steps")
+        for s in plan.steps { render(s, into: &out) }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    private func render(_ s: PlanStep, into out: inout [String]) {
+        let level = min(6, 3 + s.number.filter { $0 == "." }.count)
+        out.append("")
+        out.append("\(String(repeating: "#", count: level)) \(s.number). \(s.text(s.step.title))")
+        out.append("")
+        out.append("`\(s.step.id)` · \(s.step.kind.rawValue)" + (PlanSummary.kindLine(s).isEmpty ? "" : " · " + PlanSummary.kindLine(s)))
+        if let n = s.step.notes { out.append(""); out.append(s.text(n).trimmingTrailingNewlines()) }
+        out.append("")
+        switch s.step.body {
+        case .manual(let items, let ask):
+            for i in items { out.append("- [ ] \(s.text(i))") }
+            for q in ask { out.append("- \(q.prompt) (`\(q.name)`): ______________") }
+        case .run(let t):
+            code(s.shell(t), &out)
+        case .wait(let w):
+            switch w.probe {
+            case .run(let t):
+                out.append("Repeat every \(DurationFormat.format(w.every)), for up to \(DurationFormat.format(w.timeout)), until " + (w.until.map { "it prints `\($0)`:" } ?? "it succeeds:"))
+                out.append("")
+                code(s.shell(t), &out)
+            case .http(let h):
+                out.append("Repeat every \(DurationFormat.format(w.every)), for up to \(DurationFormat.format(w.timeout)), until this check passes:")
+                out.append("")
+                code(PlanSummary.http(s, h).joined(separator: "\n"), &out, lang: "http")
+            }
+        case .http(let h):
+            code(PlanSummary.http(s, h).joined(separator: "\n"), &out, lang: "http")
+        case .ci(let c):
+            for l in PlanSummary.ci(s, c) { out.append("- \(l)") }
+        case .runbook(let spec):
+            let with = spec.with.map { "`\($0.name)=\(s.text($0.value))`" }.joined(separator: ", ")
+            out.append("Runs runbook `\(spec.runbook)`" + (with.isEmpty ? "." : " with \(with)."))
+            for c in s.children { render(c, into: &out) }
+            return
+        }
+        if let a = s.step.automation {
+            if let o = PlanSummary.outputs(a) { out.append(""); out.append("Note the outputs: \(o): ______________") }
+            if let r = a.rollback {
+                out.append("")
+                out.append("To roll back:")
+                out.append("")
+                code(s.shell(r), &out)
+            }
+        }
+        out.append("")
+        out.append("- [ ] Done at ______ (UTC) · by ______")
+    }
+
+    private func code(_ text: String, _ out: inout [String], lang: String = "bash") {
+        out.append("```\(lang)")
+        out.append(text.trimmingTrailingNewlines())
+        out.append("```")
+    }
+
+    private func cell(_ s: String) -> String {
+        s.split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|")
+    }
+}

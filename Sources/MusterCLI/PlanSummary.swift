@@ -1,0 +1,60 @@
+import MusterCore
+
+/// Phrases shared by the text and Markdown renderings of a plan.
+enum PlanSummary {
+    static func kindLine(_ s: PlanStep) -> String {
+        guard let a = s.step.automation else { return "" }
+        var parts: [String] = []
+        if a.confirm { parts.append("confirm first") }
+        parts.append("timeout \(DurationFormat.format(a.timeout))")
+        if let e = a.expect { parts.append("expect \(DurationFormat.format(e))") }
+        if a.retries > 0 { parts.append("\(a.retries) retr\(a.retries == 1 ? "y" : "ies") every \(DurationFormat.format(a.retryDelay))") }
+        if let o = a.onFailure { parts.append("on failure: \(o.rawValue)") }
+        if a.idempotent { parts.append("idempotent") }
+        return parts.joined(separator: " · ")
+    }
+
+    static func param(_ p: Param) -> String {
+        var extra: [String] = []
+        if let c = p.choices { extra.append("one of: \(c.joined(separator: ", "))") }
+        if let pat = p.pattern { extra.append("pattern \(pat)") }
+        let desc = p.description ?? ""
+        return extra.isEmpty ? desc : desc + (desc.isEmpty ? "" : " ") + "(\(extra.joined(separator: "; ")))"
+    }
+
+    static func http(_ s: PlanStep, _ h: HTTPCheck) -> [String] {
+        var lines = ["\(h.method) \(s.text(h.url))"]
+        for (k, v) in h.headers { lines.append("\(k): \(s.text(v))") }
+        if let b = h.body { lines.append("body: \(s.text(b))") }
+        lines.append("expect status \(h.status.map(String.init) ?? "2xx")" + (h.bodyContains.map { ", body contains '\($0)'" } ?? ""))
+        return lines
+    }
+
+    static func ci(_ s: PlanStep, _ c: CISpec) -> [String] {
+        var what = "\(c.provider.rawValue) at \(s.text(c.url))"
+        for key in ["builder", "scheduler", "repo", "workflow", "project", "job", "ref"] {
+            if let t = c.settings[key] { what += ", \(key) \(s.text(t))" }
+        }
+        var lines = [what]
+        if !c.inputs.isEmpty { lines.append("inputs: " + c.inputs.map { "\($0.name)=\(s.text($0.value))" }.joined(separator: ", ")) }
+        if let t = c.token { lines.append("token: secret \(t)") }
+        return lines
+    }
+
+    static func outputs(_ a: Automation) -> String? {
+        guard !a.outputs.isEmpty else { return nil }
+        return a.outputs.map { o in
+            switch o.source {
+            case .regex(let r): "\(o.name) ← regex \(r)"
+            case .json(let j): "\(o.name) ← json \(j)"
+            }
+        }.joined(separator: ", ")
+    }
+
+    static func secret(_ s: Secret) -> String {
+        var from: [String] = []
+        if let e = s.env { from.append("env \(e)") }
+        if let f = s.file { from.append("file \(f)") }
+        return "\(s.name) (\(from.joined(separator: ", then ")))" + (s.description.map { ": \($0)" } ?? "")
+    }
+}

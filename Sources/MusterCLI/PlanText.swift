@@ -1,0 +1,99 @@
+import MusterCore
+import MusterTerminal
+
+/// The plan for reading on a terminal: one block per step, numbered as the
+/// executor will number them.
+struct PlanText {
+    let style: Style
+
+    func render(_ plan: Plan) -> String {
+        let rb = plan.runbook
+        var out: [String] = []
+        out.append(style.bold(sanitize(rb.title.expand(plan.values))))
+        var facts = ["runbook \(rb.name)", "\(plan.stepCount) steps"]
+        if let rto = rb.rto { facts.append("RTO \(DurationFormat.format(rto))") }
+        if !rb.owners.isEmpty { facts.append("owners: \(rb.owners.joined(separator: ", "))") }
+        out.append(style.dim(facts.joined(separator: " · ")))
+        if let d = rb.description { out.append(""); out.append(sanitize(d.trimmingTrailingNewlines())) }
+        if !rb.params.isEmpty {
+            out.append("")
+            out.append(style.bold("Parameters"))
+            let width = rb.params.map(\.name.count).max() ?? 0
+            for p in rb.params {
+                let value = plan.values[p.name] ?? "(required)"
+                out.append("  \(p.name.padded(width))  \(sanitize(value))  \(sanitize(PlanSummary.param(p)))")
+            }
+        }
+        if !rb.secrets.isEmpty {
+            out.append("")
+            out.append(style.bold("Secrets") + " (values never shown)")
+            for s in rb.secrets { out.append("  " + sanitize(PlanSummary.secret(s))) }
+        }
+        if !rb.escalation.isEmpty {
+            out.append("")
+            out.append(style.bold("Escalation"))
+            for r in rb.escalation { out.append("  after \(DurationFormat.format(r.after)): \(sanitize(r.contact))") }
+        }
+        out.append("")
+        out.append(style.bold("Steps"))
+        for s in plan.steps { render(s, depth: 0, into: &out) }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    private func render(_ s: PlanStep, depth: Int, into out: inout [String]) {
+        let pad = String(repeating: "   ", count: depth)
+        let body = pad + "     "
+        out.append("\(pad)\(style.bold("\(s.number.padded(depth == 0 ? 3 : 0, right: true)). \(sanitize(s.text(s.step.title)))"))  \(style.dim("[\(s.step.kind.rawValue)] \(s.step.id)"))")
+        let summary = PlanSummary.kindLine(s)
+        if !summary.isEmpty { out.append(body + style.dim(summary)) }
+        if let n = s.step.notes {
+            for line in s.text(n).trimmingTrailingNewlines().split(separator: "\n", omittingEmptySubsequences: false) {
+                out.append(body + "│ " + sanitize(String(line)))
+            }
+        }
+        switch s.step.body {
+        case .manual(let items, let ask):
+            for i in items { out.append(body + "[ ] " + sanitize(s.text(i))) }
+            for q in ask { out.append(body + "? \(q.name): \(sanitize(q.prompt))") }
+        case .run(let t):
+            command(s.shell(t), body, &out)
+        case .wait(let w):
+            switch w.probe {
+            case .run(let t): command(s.shell(t), body, &out)
+            case .http(let h): for l in PlanSummary.http(s, h) { out.append(body + sanitize(l)) }
+            }
+            let until = w.until.map { "until output is '\($0)'" } ?? "until it succeeds"
+            out.append(body + style.dim("poll every \(DurationFormat.format(w.every)) \(until), for up to \(DurationFormat.format(w.timeout))"))
+        case .http(let h):
+            for l in PlanSummary.http(s, h) { out.append(body + sanitize(l)) }
+        case .ci(let c):
+            for l in PlanSummary.ci(s, c) { out.append(body + sanitize(l)) }
+        case .runbook(let spec):
+            let with = spec.with.map { "\($0.name)=\(s.text($0.value))" }.joined(separator: ", ")
+            out.append(body + "runs runbook \(spec.runbook)" + (with.isEmpty ? "" : " with \(sanitize(with))"))
+            for c in s.children { render(c, depth: depth + 1, into: &out) }
+        }
+        if let a = s.step.automation {
+            if let o = PlanSummary.outputs(a) { out.append(body + style.dim("outputs: \(sanitize(o))")) }
+            if let r = a.rollback { out.append(body + style.dim("rollback:")); command(s.shell(r), body, &out) }
+        }
+    }
+
+    private func command(_ text: String, _ indent: String, _ out: inout [String]) {
+        for line in text.trimmingTrailingNewlines().split(separator: "\n", omittingEmptySubsequences: false) {
+            out.append(indent + style.cyan("$ ") + sanitize(String(line)))
+        }
+    }
+}
+
+extension String {
+    func padded(_ width: Int, right: Bool = false) -> String {
+        count >= width ? self : (right ? String(repeating: " ", count: width - count) + self : self + String(repeating: " ", count: width - count))
+    }
+
+    func trimmingTrailingNewlines() -> String {
+        var s = self
+        while s.hasSuffix("\n") { s.removeLast() }
+        return s
+    }
+}

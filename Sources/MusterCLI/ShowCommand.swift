@@ -1,0 +1,44 @@
+import ArgumentParser
+import MusterCore
+import MusterTerminal
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Print a runbook's plan, with included runbooks expanded and known values filled in.",
+        discussion: """
+        Parameters given with -p, or their defaults, are filled in; the others stay as {{ name }}. \
+        --format markdown prints a paper copy to follow when nothing else works.
+        """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, markdown, json
+    }
+
+    @Argument(help: "A runbook name (runbooks/NAME.yaml) or path.")
+    var runbook: String
+
+    @Option(help: "text, markdown or json.")
+    var format: Format = .text
+
+    @Option(name: [.customShort("p"), .customLong("param")], help: "NAME=VALUE to fill in (repeatable).")
+    var params: [String] = []
+
+    func run() throws {
+        let ws = Workspace()
+        let given = try parseParams(params)
+        let (rb, path) = try ws.loadRunbook(runbook)
+        let plan: Plan
+        do {
+            plan = try Plan(runbook: rb, given: given, catalog: ws.catalog, root: ws.catalog.root(forFileAt: path))
+        } catch {
+            switch error { case .badParameter(let m): throw CommandFailure(message: m) }
+        }
+        switch format {
+        case .text: print(PlanText(style: .stdout).render(plan), terminator: "")
+        case .markdown: print(PlanMarkdown().render(plan), terminator: "")
+        case .json: print(PlanJSON.render(plan).serialized(pretty: true))
+        }
+    }
+}

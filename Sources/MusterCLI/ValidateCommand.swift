@@ -1,0 +1,64 @@
+import ArgumentParser
+import Dispatch
+import MusterCore
+import MusterTerminal
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check runbooks and drills; report every problem with its line and column.",
+        discussion: "Exit status: 0 all valid, 1 some file has errors, 2 a path does not exist."
+    )
+
+    @Argument(help: "Files or folders to check (default: the repository's runbooks/ and drills/).")
+    var paths: [String] = []
+
+    @Flag(name: .shortAndLong, help: "Print nothing when everything is valid.")
+    var quiet = false
+
+    func run() throws {
+        let ws = Workspace()
+        var targets: [String] = []
+        if paths.isEmpty {
+            let dirs = ["runbooks", "drills"].map { Paths.join(ws.root, $0) }.filter(Paths.isDirectory)
+            guard !dirs.isEmpty else {
+                throw CommandFailure(message: "no runbooks/ or drills/ folder in \(ws.root); run this in a runbook repository or pass files to check")
+            }
+            targets = dirs.flatMap(Paths.yamlFiles)
+        } else {
+            for p in paths {
+                let abs = Paths.absolute(p, from: ws.cwd)
+                guard Paths.exists(abs) else { throw CommandFailure(message: "\(p): no such file or folder") }
+                targets += Paths.isDirectory(abs) ? Paths.yamlFiles(in: abs) : [abs]
+            }
+        }
+        // Parse in parallel (each file is independent), then check references.
+        let catalog = ws.catalog
+        let files = targets
+        DispatchQueue.concurrentPerform(iterations: files.count) { i in _ = catalog.load(files[i]) }
+
+        let printer = DiagnosticPrinter()
+        var invalid = 0, errors = 0, warnings = 0, runbooks = 0, drills = 0
+        for path in targets {
+            let entry = catalog.load(path)
+            var problems = entry.diagnostics
+            if entry.document != nil { problems += catalog.crossCheck(entry, at: path) }
+            problems.sort()
+            printer.print(problems, source: entry.source)
+            let e = problems.filter { $0.severity == .error }.count
+            errors += e
+            warnings += problems.count - e
+            if e > 0 { invalid += 1 }
+            if entry.drill != nil { drills += 1 } else { runbooks += 1 }
+        }
+        let counted = "\(targets.count) file\(targets.count == 1 ? "" : "s")"
+        if invalid > 0 {
+            printError("\(errors) error\(errors == 1 ? "" : "s") in \(invalid) of \(counted)\(warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : "")")
+            throw ExitCodes.failure
+        }
+        if !quiet {
+            let style = Style.stdout
+            print("\(style.green("ok")): \(counted) valid (\(runbooks) runbook\(runbooks == 1 ? "" : "s"), \(drills) drill\(drills == 1 ? "" : "s"))\(warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : "")")
+        }
+    }
+}

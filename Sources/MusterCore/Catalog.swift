@@ -1,0 +1,214 @@
+import MusterYAML
+import Synchronization
+
+/// Loads runbooks and drills once each and answers cross-file questions:
+/// does an included runbook exist, do `with` and drill parameters fit it, is
+/// there an include cycle. Safe to share between threads, so `validate` can
+/// parse files in parallel.
+public final class Catalog: Sendable {
+    public enum Document: Sendable {
+        case runbook(Runbook)
+        case drill(Drill)
+    }
+
+    public struct Entry: Sendable {
+        public var source: SourceText
+        public var document: Document?
+        /// Problems inside the file itself.
+        public var diagnostics: [Diagnostic]
+
+        public var runbook: Runbook? {
+            if case .runbook(let r)? = document { return r }
+            return nil
+        }
+        public var drill: Drill? {
+            if case .drill(let d)? = document { return d }
+            return nil
+        }
+        public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    }
+
+    /// The repository root for a file's folder: where `runbooks/NAME.yaml` is
+    /// looked up. Injected so the core stays free of git.
+    private let rootFinder: @Sendable (String) -> String
+    private let cwd: String
+    private let entries = Mutex<[String: Entry]>([:])
+    private let roots = Mutex<[String: String]>([:])
+
+    public init(currentDirectory: String = Paths.currentDirectory, rootFinder: @escaping @Sendable (String) -> String) {
+        self.cwd = currentDirectory
+        self.rootFinder = rootFinder
+    }
+
+    public func displayPath(_ absolute: String) -> String { Paths.display(absolute, from: cwd) }
+
+    public func root(forFileAt absolute: String) -> String {
+        let dir = Paths.dirname(absolute)
+        if let r = roots.withLock({ $0[dir] }) { return r }
+        let r = rootFinder(dir)
+        roots.withLock { $0[dir] = r }
+        return r
+    }
+
+    /// The file a runbook reference means: a path (with a slash or a YAML
+    /// extension) relative to the root, else a name under `runbooks/`.
+    public func runbookPath(_ reference: String, root: String) -> String {
+        if reference.contains("/") || reference.hasSuffix(".yaml") || reference.hasSuffix(".yml") {
+            return Paths.absolute(reference, from: root)
+        }
+        return Paths.join(root, "runbooks/\(reference).yaml")
+    }
+
+    /// Loads and checks one file by itself, or returns the cached result.
+    public func load(_ absolute: String) -> Entry {
+        if let e = entries.withLock({ $0[absolute] }) { return e }
+        let e = Self.parse(path: absolute, display: displayPath(absolute))
+        entries.withLock { $0[absolute] = e }
+        return e
+    }
+
+    static func parse(path: String, display: String) -> Entry {
+        let bytes: [UInt8]
+        do {
+            bytes = try Paths.read(path)
+        } catch {
+            let why = Paths.exists(path) ? (Paths.isDirectory(path) ? "it is a folder" : "permission denied or unreadable") : "no such file"
+            let source = SourceText(path: display, bytes: [])
+            return Entry(source: source, document: nil, diagnostics: [Diagnostic(path: display, mark: nil, message: "cannot read this file: \(why)")])
+        }
+        let source = SourceText(path: display, bytes: bytes)
+        let root: Node
+        do {
+            root = try YAMLLoader.load(bytes)
+        } catch {
+            return Entry(source: source, document: nil, diagnostics: [Diagnostic(path: display, mark: error.mark, message: error.message)])
+        }
+        let stem = Paths.stem(path)
+        if root.pairs?.contains(where: { $0.key.scalar == "drill" }) == true {
+            var p = DrillParser(source: source, fileStem: stem)
+            let d = p.parse(root)
+            return Entry(source: source, document: d.map(Document.drill), diagnostics: p.r.diagnostics.sorted())
+        }
+        var p = RunbookParser(source: source, fileStem: stem)
+        let rb = p.parse(root)
+        return Entry(source: source, document: rb.map(Document.runbook), diagnostics: p.r.diagnostics.sorted())
+    }
+
+    // MARK: - Resolution
+
+    public enum Resolution: Sendable {
+        case found(Runbook, path: String)
+        case missing(path: String, suggestion: String?)
+        case broken(path: String, Entry)
+    }
+
+    public func resolveRunbook(_ reference: String, root: String) -> Resolution {
+        let path = runbookPath(reference, root: root)
+        guard Paths.exists(path) else {
+            let names = Paths.yamlFiles(in: Paths.join(root, "runbooks")).map(Paths.stem)
+            return .missing(path: path, suggestion: suggestion(for: reference, among: names))
+        }
+        let e = load(path)
+        if let rb = e.runbook, !e.hasErrors { return .found(rb, path: path) }
+        return .broken(path: path, e)
+    }
+
+    /// Problems that need other files: included runbooks and their
+    /// parameters, include cycles, and a drill's runbook, params and faults.
+    public func crossCheck(_ entry: Entry, at absolute: String) -> [Diagnostic] {
+        let base = root(forFileAt: absolute)
+        let path = entry.source.path
+        var out: [Diagnostic] = []
+        func error(_ m: Mark?, _ msg: String) { out.append(Diagnostic(path: path, mark: m, message: msg)) }
+
+        if let rb = entry.runbook {
+            for step in rb.steps {
+                guard case .runbook(let spec) = step.body, !spec.runbook.isEmpty else { continue }
+                switch resolveRunbook(spec.runbook, root: base) {
+                case .missing(let p, let s):
+                    error(spec.mark, "step '\(step.id)' runs runbook '\(spec.runbook)', which does not exist (looked for \(displayPath(p)))\(s.map { "; did you mean '\($0)'?" } ?? "")")
+                case .broken(let p, _):
+                    error(spec.mark, "step '\(step.id)' runs runbook '\(spec.runbook)', which has errors; run `muster validate \(displayPath(p))`")
+                case .found(let child, let childPath):
+                    if let cycle = includeCycle(from: childPath, back: absolute, root: base, seen: [absolute]) {
+                        error(spec.mark, "include cycle: \(([rb.name] + cycle).joined(separator: " → "))")
+                        continue
+                    }
+                    checkParams(given: spec.with.map { ($0.name, nil as String?, $0.mark) }, against: child, what: "runbook '\(child.name)'", error: error)
+                    for p in child.params where p.required && !spec.with.contains(where: { $0.name == p.name }) {
+                        error(spec.mark, "runbook '\(child.name)' needs parameter '\(p.name)'; pass it under 'with'")
+                    }
+                }
+            }
+        }
+        if let drill = entry.drill, !drill.runbook.isEmpty {
+            switch resolveRunbook(drill.runbook, root: base) {
+            case .missing(let p, let s):
+                error(drill.runbookMark, "drill runs runbook '\(drill.runbook)', which does not exist (looked for \(displayPath(p)))\(s.map { "; did you mean '\($0)'?" } ?? "")")
+            case .broken(let p, _):
+                error(drill.runbookMark, "drill runs runbook '\(drill.runbook)', which has errors; run `muster validate \(displayPath(p))`")
+            case .found(let rb, let rbPath):
+                checkParams(given: drill.params.map { ($0.name, $0.value, $0.mark) }, against: rb, what: "runbook '\(rb.name)'", error: error)
+                let ids = stepIDs(of: rb, root: root(forFileAt: rbPath), depth: 0)
+                for fault in drill.faults where !ids.contains(fault.step) {
+                    let hint = suggestion(for: fault.step, among: ids).map { " (did you mean '\($0)'?)" } ?? ""
+                    error(fault.mark, "fault names step '\(fault.step)', which runbook '\(rb.name)' does not have\(hint)")
+                }
+                if let ex = drill.expectEscalation {
+                    if rb.escalation.isEmpty {
+                        error(ex.mark, "expect_escalation names '\(ex.contact)', but runbook '\(rb.name)' has no escalation ladder")
+                    } else if Self.rung(matching: ex.contact, in: rb.escalation) == nil {
+                        error(ex.mark, "expect_escalation names '\(ex.contact)', which is not a rung of runbook '\(rb.name)': \(rb.escalation.map(\.contact).joined(separator: "; "))")
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The rung a trainee's or drill's contact text means: equal, or the
+    /// start of a rung's contact, ignoring case.
+    public static func rung(matching contact: String, in ladder: [Rung]) -> Rung? {
+        let c = contact.lowercased()
+        return ladder.first { $0.contact.lowercased() == c } ?? ladder.first { $0.contact.lowercased().hasPrefix(c) }
+    }
+
+    private func checkParams(given: [(String, String?, Mark)], against rb: Runbook, what: String, error: (Mark?, String) -> Void) {
+        for (name, value, mark) in given {
+            guard let p = rb.param(name) else {
+                let hint = suggestion(for: name, among: rb.params.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
+                error(mark, "\(what) has no parameter '\(name)'\(hint)")
+                continue
+            }
+            if let value, let problem = p.problem(with: value) { error(mark, problem) }
+        }
+    }
+
+    /// Ids of a runbook's steps and of the steps of the runbooks it includes.
+    private func stepIDs(of rb: Runbook, root: String, depth: Int) -> [String] {
+        var ids = rb.steps.map(\.id)
+        guard depth < 16 else { return ids }
+        for step in rb.steps {
+            if case .runbook(let spec) = step.body, case .found(let child, _) = resolveRunbook(spec.runbook, root: root) {
+                ids += stepIDs(of: child, root: root, depth: depth + 1)
+            }
+        }
+        return ids
+    }
+
+    /// The chain of runbook names from `from` back to `back`, if there is one.
+    private func includeCycle(from: String, back: String, root: String, seen: Set<String>) -> [String]? {
+        guard let rb = load(from).runbook else { return nil }
+        if from == back { return [rb.name] }
+        guard !seen.contains(from) else { return nil }
+        for step in rb.steps {
+            guard case .runbook(let spec) = step.body else { continue }
+            let next = runbookPath(spec.runbook, root: root)
+            guard Paths.exists(next) else { continue }
+            if let rest = includeCycle(from: next, back: back, root: root, seen: seen.union([from])) {
+                return [rb.name] + rest
+            }
+        }
+        return nil
+    }
+}

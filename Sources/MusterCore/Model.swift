@@ -1,0 +1,203 @@
+public import MusterYAML
+
+/// A runbook as `runbook-format.md` version 1 defines it. Values keep their
+/// source marks where later checks or the executor may need to point at them.
+public struct Runbook: Sendable {
+    public var path: String
+    public var name: String
+    public var title: Template
+    public var description: String?
+    public var owners: [String]
+    public var rto: Int?
+    public var escalation: [Rung]
+    public var notifyWebhook: String?
+    public var params: [Param]
+    public var secrets: [Secret]
+    public var env: [(name: String, value: Template)]
+    public var steps: [Step]
+
+    public func param(_ name: String) -> Param? { params.first { $0.name == name } }
+}
+
+public struct Rung: Sendable, Hashable {
+    public var after: Int
+    public var contact: String
+}
+
+public struct Param: Sendable, Hashable {
+    public var name: String
+    public var mark: Mark
+    public var description: String?
+    public var defaultValue: String?
+    public var choices: [String]?
+    public var pattern: String?
+    /// True when the value must come from `-p` or the operator: declared
+    /// `required`, or simply without a default.
+    public var required: Bool
+
+    /// Why `value` is not acceptable, or nil when it is.
+    public func problem(with value: String) -> String? {
+        if let choices, !choices.contains(value) {
+            return "'\(value)' is not one of the choices for '\(name)': \(choices.joined(separator: ", "))"
+        }
+        if let pattern, let regex = try? Regex(pattern), (try? regex.firstMatch(in: value)) == nil {
+            return "'\(value)' does not match the pattern of '\(name)': \(pattern)"
+        }
+        return nil
+    }
+}
+
+public struct Secret: Sendable, Hashable {
+    public var name: String
+    public var env: String?
+    public var file: String?
+    public var description: String?
+}
+
+public enum OnFailure: String, Sendable, CaseIterable {
+    case ask, abort, `continue`, rollback
+}
+
+/// Keys shared by the automated kinds (`run`, `wait`, `http`, `ci`).
+public struct Automation: Sendable {
+    public var timeout: Int
+    public var retries: Int
+    public var retryDelay: Int
+    public var expect: Int?
+    public var confirm: Bool
+    /// nil: `ask` when interactive, `abort` with `--yes`.
+    public var onFailure: OnFailure?
+    public var idempotent: Bool
+    public var rollback: Template?
+    public var outputs: [Output]
+
+    public static let defaultTimeout = 30 * 60
+    public static let defaultRetryDelay = 10
+}
+
+public struct Output: Sendable {
+    public enum Source: Sendable, Hashable { case regex(String), json(String) }
+    public var name: String
+    public var mark: Mark
+    public var source: Source
+}
+
+public struct HTTPCheck: Sendable {
+    public var method: String
+    public var url: Template
+    public var headers: [(name: String, value: Template)]
+    public var body: Template?
+    /// nil: any 2xx.
+    public var status: Int?
+    public var bodyContains: String?
+}
+
+public struct WaitSpec: Sendable {
+    public enum Probe: Sendable {
+        case run(Template)
+        case http(HTTPCheck)
+    }
+    public var probe: Probe
+    /// nil: the probe command's exit status 0.
+    public var until: String?
+    public var every: Int
+    public var timeout: Int
+
+    public static let defaultEvery = 10
+}
+
+public enum CIProvider: String, Sendable, CaseIterable {
+    case buildbot, github, gitlab, jenkins
+}
+
+public struct CISpec: Sendable {
+    public var provider: CIProvider
+    public var url: Template
+    /// Provider-specific keys (`builder`, `scheduler`, `repo`, `workflow`, `ref`,
+    /// `project`, `job`), templated.
+    public var settings: [String: Template]
+    public var inputs: [(name: String, value: Template)]
+    public var token: String?
+}
+
+public struct IncludeSpec: Sendable {
+    public var runbook: String
+    public var mark: Mark
+    public var with: [(name: String, value: Template, mark: Mark)]
+}
+
+public enum StepKind: String, Sendable, CaseIterable {
+    case manual, run, wait, http, ci, runbook
+
+    public var isAutomated: Bool { self != .manual && self != .runbook }
+}
+
+public struct Step: Sendable {
+    public enum Body: Sendable {
+        case manual(items: [Template], ask: [(name: String, prompt: String)])
+        case run(Template)
+        case wait(WaitSpec)
+        case http(HTTPCheck)
+        case ci(CISpec)
+        case runbook(IncludeSpec)
+    }
+
+    public var id: String
+    public var mark: Mark
+    public var title: Template
+    public var notes: Template?
+    public var body: Body
+    /// Present for automated kinds only.
+    public var automation: Automation?
+
+    public var kind: StepKind {
+        switch body {
+        case .manual: .manual
+        case .run: .run
+        case .wait: .wait
+        case .http: .http
+        case .ci: .ci
+        case .runbook: .runbook
+        }
+    }
+
+    /// Names this step defines for later steps: `ask` answers and outputs.
+    public var definedNames: [String] {
+        var names: [String] = []
+        if case .manual(_, let ask) = body { names += ask.map(\.name) }
+        names += automation?.outputs.map(\.name) ?? []
+        return names
+    }
+}
+
+/// A drill: a timed exercise of one runbook.
+public struct Drill: Sendable {
+    public var path: String
+    public var name: String
+    public var runbook: String
+    public var runbookMark: Mark
+    public var schedule: String?
+    public var params: [(name: String, value: String, mark: Mark)]
+    public var rto: Int?
+    public var mode: Mode
+    public var faults: [Fault]
+    public var expectEscalation: ExpectEscalation?
+
+    public enum Mode: String, Sendable, CaseIterable { case live, rehearsal }
+
+    public struct Fault: Sendable {
+        public var step: String
+        public var mark: Mark
+        public var fail: String
+        public var times: Int
+    }
+
+    public struct ExpectEscalation: Sendable {
+        public var within: Int
+        public var contact: String
+        public var mark: Mark
+    }
+}
+
+/// Names every template may use.
+public let builtinNames = ["run_id", "operator", "runbook"]

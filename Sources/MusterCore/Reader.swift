@@ -1,0 +1,140 @@
+import MusterYAML
+
+/// Reads typed values out of nodes, collecting every problem instead of
+/// stopping at the first, so one `validate` shows all that needs fixing.
+struct Reader {
+    let source: SourceText
+    var diagnostics: [Diagnostic] = []
+
+    init(source: SourceText) { self.source = source }
+
+    mutating func error(_ mark: Mark?, _ message: String) {
+        diagnostics.append(Diagnostic(path: source.path, mark: mark, message: message))
+    }
+
+    mutating func warning(_ mark: Mark?, _ message: String) {
+        diagnostics.append(Diagnostic(path: source.path, mark: mark, severity: .warning, message: message))
+    }
+
+    /// A mapping's entries by key, after reporting keys outside `allowed`
+    /// (with a suggestion, or `elsewhere`'s explanation when it knows the key).
+    mutating func fields(
+        _ node: Node, _ what: String, allowed: [String],
+        elsewhere: (String) -> String? = { _ in nil }
+    ) -> Fields? {
+        guard let pairs = node.pairs else {
+            error(node.mark, "\(what) must be a mapping, not \(node.kindName)")
+            return nil
+        }
+        var byKey: [String: Node.Pair] = [:]
+        for pair in pairs {
+            guard let key = pair.key.scalar else { continue }
+            if allowed.contains(key) {
+                byKey[key] = pair
+            } else if let why = elsewhere(key) {
+                error(pair.key.mark, why)
+            } else if let s = suggestion(for: key, among: allowed) {
+                error(pair.key.mark, "unknown key '\(key)' in \(what) (did you mean '\(s)'?)")
+            } else {
+                error(pair.key.mark, "unknown key '\(key)' in \(what); expected \(quotedList(allowed))")
+            }
+        }
+        return Fields(node: node, what: what, byKey: byKey)
+    }
+
+    mutating func require(_ f: Fields, _ key: String) -> Node? {
+        if let v = f[key] { return v }
+        error(f.node.mark, "\(f.what) is missing required key '\(key)'")
+        return nil
+    }
+
+    /// Any non-null scalar as text (`title: 2024` is the string "2024").
+    mutating func string(_ node: Node, _ key: String) -> String? {
+        guard let s = node.scalar, !node.isNull else {
+            error(node.mark, "'\(key)' must be text, not \(node.kindName)")
+            return nil
+        }
+        return s
+    }
+
+    mutating func nonEmptyString(_ node: Node, _ key: String) -> String? {
+        guard let s = string(node, key) else { return nil }
+        if s.trimmingSpaces().isEmpty {
+            error(node.mark, "'\(key)' must not be empty")
+            return nil
+        }
+        return s
+    }
+
+    mutating func int(_ node: Node, _ key: String, min: Int = 0, max: Int = Int(Int32.max)) -> Int? {
+        guard node.isPlainScalar, let s = node.scalar, let v = Int(s) else {
+            error(node.mark, "'\(key)' must be a whole number, not \(node.kindName)")
+            return nil
+        }
+        guard v >= min, v <= max else {
+            error(node.mark, "'\(key)' must be between \(min) and \(max), not \(v)")
+            return nil
+        }
+        return v
+    }
+
+    mutating func bool(_ node: Node, _ key: String) -> Bool? {
+        if node.isPlainScalar, let s = node.scalar {
+            switch s {
+            case "true", "True", "TRUE": return true
+            case "false", "False", "FALSE": return false
+            default: break
+            }
+        }
+        error(node.mark, "'\(key)' must be true or false, not \(node.kindName)\(node.scalar.map { " '\($0)'" } ?? "")")
+        return nil
+    }
+
+    mutating func duration(_ node: Node, _ key: String) -> Int? {
+        guard let s = node.scalar, !node.isNull else {
+            error(node.mark, "'\(key)' must be a duration such as 90s, 15m, 1h30m, not \(node.kindName)")
+            return nil
+        }
+        if let v = DurationFormat.parse(s) { return v }
+        let hint = Int(s) != nil ? " (add a unit: \(s)s or \(s)m)" : ""
+        error(node.mark, "'\(key)' has an invalid duration '\(s)'; write it like 90s, 15m, 1h or 1h30m\(hint)")
+        return nil
+    }
+
+    mutating func stringList(_ node: Node, _ key: String) -> [(String, Node)]? {
+        guard let items = node.items else {
+            error(node.mark, "'\(key)' must be a list, not \(node.kindName)")
+            return nil
+        }
+        var out: [(String, Node)] = []
+        for item in items {
+            if let s = string(item, "an item of '\(key)'") { out.append((s, item)) }
+        }
+        return out
+    }
+
+    /// A mapping of names to scalars, in file order.
+    mutating func stringMap(_ node: Node, _ key: String) -> [(name: String, nameMark: Mark, value: String, node: Node)]? {
+        guard let pairs = node.pairs else {
+            error(node.mark, "'\(key)' must be a mapping, not \(node.kindName)")
+            return nil
+        }
+        var out: [(String, Mark, String, Node)] = []
+        for p in pairs {
+            guard let k = p.key.scalar else { continue }
+            if let v = string(p.value, "\(key).\(k)") { out.append((k, p.key.mark, v, p.value)) }
+        }
+        return out
+    }
+}
+
+/// A checked mapping's entries, with the mapping kept for "missing key" marks.
+struct Fields {
+    let node: Node
+    let what: String
+    let byKey: [String: Node.Pair]
+
+    subscript(_ key: String) -> Node? { byKey[key]?.value }
+    func keyMark(_ key: String) -> Mark? { byKey[key]?.key.mark }
+    func has(_ key: String) -> Bool { byKey[key] != nil }
+}

@@ -1,0 +1,242 @@
+import MusterYAML
+
+/// Turns a loaded node tree into a `Runbook`, checking everything that can be
+/// checked inside one file. Cross-file checks live in `Catalog`.
+struct RunbookParser {
+    var r: Reader
+    let scanner: TemplateScanner
+    /// Expected `name`, from the file name.
+    let fileStem: String?
+
+    static let topKeys = ["muster", "name", "title", "description", "owners", "rto", "escalation", "notify", "params", "secrets", "env", "steps"]
+    static let baseStepKeys = ["id", "title", "notes"]
+    static let automationKeys = ["timeout", "retries", "retry_delay", "expect", "confirm", "on_failure", "idempotent", "rollback", "outputs"]
+    static let kindKeys = StepKind.allCases.map(\.rawValue)
+    static let httpKeys = ["method", "url", "headers", "body", "status", "body_contains"]
+    static let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    init(source: SourceText, fileStem: String?) {
+        r = Reader(source: source)
+        scanner = TemplateScanner(source: source)
+        self.fileStem = fileStem
+    }
+
+    /// Declared secrets, for `${NAME}` checks.
+    private var secretNames: Set<String> = []
+
+    mutating func parse(_ root: Node) -> Runbook? {
+        guard let f = r.fields(root, "the runbook", allowed: Self.topKeys, elsewhere: { key in
+            key == "drill" ? "this file has a 'drill' key but also runbook keys; a drill file holds muster, drill, runbook, params, ..." : nil
+        }) else { return nil }
+
+        if let v = r.require(f, "muster") {
+            if let n = r.int(v, "muster", min: 0), n != 1 {
+                r.error(v.mark, "unsupported format version \(n); this muster reads version 1")
+            }
+        }
+        var name = ""
+        if let v = r.require(f, "name"), let s = r.nonEmptyString(v, "name") {
+            name = s
+            if !isStepID(s) {
+                r.error(v.mark, "name '\(s)' must be lower-case letters, digits and dashes, starting with a letter or digit")
+            } else if let stem = fileStem, stem != s {
+                r.error(v.mark, "name '\(s)' does not match the file name '\(stem).yaml'; rename one so they agree")
+            }
+        }
+        var runbook = Runbook(path: r.source.path, name: name, title: Template(raw: "", mark: f.node.mark), description: nil, owners: [], rto: nil, escalation: [], notifyWebhook: nil, params: [], secrets: [], env: [], steps: [])
+
+        if let v = f["description"] { runbook.description = r.string(v, "description") }
+        if let v = f["owners"] { runbook.owners = r.stringList(v, "owners")?.map(\.0) ?? [] }
+        if let v = f["rto"] { runbook.rto = r.duration(v, "rto") }
+        if let v = f["escalation"] { runbook.escalation = parseEscalation(v) }
+        if let v = f["params"] { runbook.params = parseParams(v) }
+        if let v = f["secrets"] { runbook.secrets = parseSecrets(v) }
+        secretNames = Set(runbook.secrets.map(\.name))
+        if let v = f["notify"], let nf = r.fields(v, "notify", allowed: ["webhook"]) {
+            if let w = r.require(nf, "webhook"), let s = r.nonEmptyString(w, "webhook") {
+                runbook.notifyWebhook = s
+                checkSecret(s, at: w.mark, use: "notify.webhook")
+            }
+        }
+
+        // Names visible to templates: parameters and built-ins, then what each
+        // step defines, in order.
+        var scope = Scope(params: runbook.params.map(\.name))
+        if let v = r.require(f, "title"), let s = r.nonEmptyString(v, "title") {
+            runbook.title = template(v, s, scope)
+        }
+        if let v = f["env"], let entries = r.stringMap(v, "env") {
+            for e in entries {
+                if !isIdentifier(e.name) { r.error(e.nameMark, "env name '\(e.name)' is not a valid environment variable name") }
+                runbook.env.append((e.name, template(e.node, e.value, scope)))
+            }
+        }
+        if let v = r.require(f, "steps") {
+            if let items = v.items {
+                if items.isEmpty { r.error(v.mark, "'steps' is empty; a runbook needs at least one step") }
+                scope.laterDefinitions = laterDefinitions(items)
+                var ids: [String: Mark] = [:]
+                for item in items {
+                    guard let step = parseStep(item, &scope) else { continue }
+                    if let first = ids[step.id] {
+                        r.error(step.mark, "duplicate step id '\(step.id)' (first at line \(first.line), column \(first.column)); ids must be unique in a runbook")
+                    } else {
+                        ids[step.id] = step.mark
+                    }
+                    runbook.steps.append(step)
+                }
+            } else {
+                r.error(v.mark, "'steps' must be a list, not \(v.kindName)")
+            }
+        }
+        return runbook
+    }
+
+    // MARK: - Header sections
+
+    mutating func parseEscalation(_ node: Node) -> [Rung] {
+        guard let items = node.items else {
+            r.error(node.mark, "'escalation' must be a list of {after, contact}, not \(node.kindName)")
+            return []
+        }
+        var rungs: [Rung] = []
+        var last = -1
+        for item in items {
+            guard let f = r.fields(item, "an escalation rung", allowed: ["after", "contact"]) else { continue }
+            let after = r.require(f, "after").flatMap { r.duration($0, "after") }
+            let contact = r.require(f, "contact").flatMap { r.nonEmptyString($0, "contact") }
+            if let after, let contact {
+                if after <= last, let m = f["after"]?.mark {
+                    r.error(m, "escalation rungs must be in increasing order of 'after'; \(DurationFormat.format(after)) comes after \(DurationFormat.format(last))")
+                }
+                last = after
+                rungs.append(Rung(after: after, contact: contact))
+            }
+        }
+        return rungs
+    }
+
+    mutating func parseParams(_ node: Node) -> [Param] {
+        guard let pairs = node.pairs else {
+            r.error(node.mark, "'params' must be a mapping of parameter names, not \(node.kindName)")
+            return []
+        }
+        var params: [Param] = []
+        for p in pairs {
+            guard let name = p.key.scalar else { continue }
+            if !isIdentifier(name) {
+                r.error(p.key.mark, "parameter name '\(name)' must be letters, digits and underscores, not starting with a digit")
+            } else if builtinNames.contains(name) {
+                r.error(p.key.mark, "parameter name '\(name)' is a built-in; choose another name")
+            }
+            var param = Param(name: name, mark: p.key.mark, description: nil, defaultValue: nil, choices: nil, pattern: nil, required: true)
+            if p.value.isNull { params.append(param); continue }
+            guard let f = r.fields(p.value, "parameter '\(name)'", allowed: ["description", "default", "choices", "pattern", "required"]) else { continue }
+            if let v = f["description"] { param.description = r.string(v, "description") }
+            if let v = f["default"] { param.defaultValue = r.string(v, "default") }
+            if let v = f["choices"], let list = r.stringList(v, "choices") {
+                if list.isEmpty { r.error(v.mark, "'choices' is empty; list the allowed values or drop it") }
+                param.choices = list.map(\.0)
+            }
+            if let v = f["pattern"], let s = r.string(v, "pattern") {
+                do {
+                    _ = try Regex(s)
+                    param.pattern = s
+                } catch {
+                    r.error(v.mark, "'pattern' is not a valid regular expression: \(error)")
+                }
+            }
+            var declaredRequired = false
+            if let v = f["required"], let b = r.bool(v, "required") { declaredRequired = b }
+            if declaredRequired, param.defaultValue != nil, let m = f.keyMark("required") {
+                r.error(m, "parameter '\(name)' is required but has a default, which would never be used; drop one of them")
+            }
+            param.required = declaredRequired || param.defaultValue == nil
+            if let d = param.defaultValue, let problem = param.problem(with: d), let m = f["default"]?.mark {
+                r.error(m, "default \(problem)")
+            }
+            params.append(param)
+        }
+        return params
+    }
+
+    mutating func parseSecrets(_ node: Node) -> [Secret] {
+        guard let pairs = node.pairs else {
+            r.error(node.mark, "'secrets' must be a mapping of secret names, not \(node.kindName)")
+            return []
+        }
+        var secrets: [Secret] = []
+        for p in pairs {
+            guard let name = p.key.scalar else { continue }
+            if !isIdentifier(name) {
+                r.error(p.key.mark, "secret name '\(name)' must be a valid environment variable name")
+            }
+            var secret = Secret(name: name, env: nil, file: nil, description: nil)
+            if !p.value.isNull, let f = r.fields(p.value, "secret '\(name)'", allowed: ["env", "file", "description"]) {
+                if let v = f["env"] { secret.env = r.nonEmptyString(v, "env") }
+                if let v = f["file"] { secret.file = r.nonEmptyString(v, "file") }
+                if let v = f["description"] { secret.description = r.string(v, "description") }
+            }
+            if secret.env == nil, secret.file == nil { secret.env = name }
+            secrets.append(secret)
+        }
+        return secrets
+    }
+
+    mutating func checkSecret(_ name: String, at mark: Mark, use: String) {
+        guard !secretNames.contains(name) else { return }
+        let hint = suggestion(for: name, among: secretNames).map { " (did you mean '\($0)'?)" } ?? "; declare it under 'secrets'"
+        r.error(mark, "\(use) names secret '\(name)', which is not declared\(hint)")
+    }
+
+    // MARK: - Templates
+
+    struct Scope {
+        var params: [String]
+        var defined: [String: String] = [:]   // name -> step id
+        var laterDefinitions: [String: String] = [:]
+
+        var all: [String] { params + builtinNames + Array(defined.keys) }
+    }
+
+    /// Every name any step defines, so a forward reference gets a precise message.
+    func laterDefinitions(_ items: [Node]) -> [String: String] {
+        var out: [String: String] = [:]
+        for item in items {
+            guard let pairs = item.pairs else { continue }
+            let id = pairs.first { $0.key.scalar == "id" }?.value.scalar ?? "?"
+            for p in pairs where p.key.scalar == "ask" || p.key.scalar == "outputs" {
+                for q in p.value.pairs ?? [] { if let n = q.key.scalar { out[n] = id } }
+            }
+        }
+        return out
+    }
+
+    mutating func template(_ node: Node, _ value: String, _ scope: Scope, secrets allowSecrets: Bool = false) -> Template {
+        guard value.contains("{{") || value.contains("}}") || value.contains("${") else {
+            return Template(raw: value, mark: node.mark)
+        }
+        let (t, problems) = scanner.scan(node, value)
+        for p in problems {
+            switch p {
+            case .unterminated(let m): r.error(m, "template '{{' is not closed with '}}'")
+            case .badName(let n, let m):
+                r.error(m, n.isEmpty ? "empty template '{{ }}'; put a parameter, answer or output name inside" : "'{{ \(n) }}' is not a name; templates hold one parameter, answer or output name (letters, digits, underscores)")
+            }
+        }
+        for ref in t.references where !scope.params.contains(ref.name) && !builtinNames.contains(ref.name) && scope.defined[ref.name] == nil {
+            if let later = scope.laterDefinitions[ref.name] {
+                r.error(ref.mark, "'\(ref.name)' is set by step '\(later)', which does not run before this point")
+            } else if ref.name == ref.name.uppercased(), secretNames.contains(ref.name) {
+                r.error(ref.mark, "'\(ref.name)' is a secret; secrets are not templated: use $\(ref.name) in commands or ${\(ref.name)} in http and ci fields")
+            } else {
+                let hint = suggestion(for: ref.name, among: scope.all).map { " (did you mean '\($0)'?)" } ?? ""
+                r.error(ref.mark, "unknown name '\(ref.name)' in template\(hint); templates may use parameters, built-ins (\(builtinNames.joined(separator: ", "))), and answers or outputs of earlier steps")
+            }
+        }
+        if allowSecrets {
+            for (name, mark) in scanner.secretReferences(node, value) { checkSecret(name, at: mark, use: "'${\(name)}'") }
+        }
+        return t
+    }
+}

@@ -1,0 +1,278 @@
+import MusterYAML
+
+extension RunbookParser {
+    mutating func parseStep(_ node: Node, _ scope: inout Scope) -> Step? {
+        guard let pairs = node.pairs else {
+            r.error(node.mark, "a step must be a mapping with id, title and one of \(quotedList(Self.kindKeys)), not \(node.kindName)")
+            return nil
+        }
+        let kinds = pairs.compactMap { p in p.key.scalar.flatMap(StepKind.init(rawValue:)).map { ($0, p.key.mark) } }
+        let idText = pairs.first { $0.key.scalar == "id" }?.value.scalar
+        let label = idText.map { "step '\($0)'" } ?? "a step"
+        guard let (kind, _) = kinds.first else {
+            r.error(node.mark, "\(label) has no kind; give it exactly one of \(quotedList(Self.kindKeys))")
+            _ = r.fields(node, label, allowed: Self.baseStepKeys + Self.kindKeys + ["ask", "with"] + Self.automationKeys)
+            return nil
+        }
+        for (extra, mark) in kinds.dropFirst() {
+            r.error(mark, "\(label) has both '\(kind.rawValue)' and '\(extra.rawValue)'; a step does exactly one thing, so split it in two")
+        }
+        var allowed = Self.baseStepKeys + [kind.rawValue]
+        switch kind {
+        case .manual: allowed.append("ask")
+        case .runbook: allowed.append("with")
+        case .ci, .wait: allowed += Self.automationKeys
+        case .run, .http: allowed += Self.automationKeys
+        }
+        let otherKinds = Set(kinds.dropFirst().map(\.0.rawValue))
+        guard let f = r.fields(node, label, allowed: allowed + otherKinds, elsewhere: { key in
+            if Self.automationKeys.contains(key) { return "'\(key)' applies to automated steps (run, wait, http, ci), not to a \(kind.rawValue) step" }
+            if key == "ask" { return "'ask' belongs to manual steps, not to a \(kind.rawValue) step" }
+            if key == "with" { return "'with' belongs to runbook steps, not to a \(kind.rawValue) step" }
+            return nil
+        }) else { return nil }
+
+        var id = ""
+        if let v = r.require(f, "id"), let s = r.nonEmptyString(v, "id") {
+            id = s
+            if !isStepID(s) { r.error(v.mark, "step id '\(s)' must be lower-case letters, digits and dashes, starting with a letter or digit") }
+        }
+        var title = Template(raw: "", mark: node.mark)
+        if let v = r.require(f, "title"), let s = r.nonEmptyString(v, "title") { title = template(v, s, scope) }
+        let notes = f["notes"].flatMap { v in r.string(v, "notes").map { template(v, $0, scope) } }
+
+        let value = f[kind.rawValue]!
+        var automation: Automation?
+        let body: Step.Body
+        switch kind {
+        case .manual:
+            body = parseManual(value, f, scope)
+        case .run:
+            body = .run(r.string(value, "run").map { template(value, $0, scope) } ?? Template(raw: "", mark: value.mark))
+        case .wait:
+            guard let w = parseWait(value, scope) else { return nil }
+            body = .wait(w)
+        case .http:
+            guard let h = parseHTTP(value, "http", scope, allowBody: true) else { return nil }
+            body = .http(h)
+        case .ci:
+            guard let c = parseCI(value, scope) else { return nil }
+            body = .ci(c)
+        case .runbook:
+            body = .runbook(parseInclude(value, f, scope))
+        }
+        if kind.isAutomated { automation = parseAutomation(f, kind: kind, value: value, scope) }
+
+        let step = Step(id: id, mark: node.mark, title: title, notes: notes, body: body, automation: automation)
+        for name in step.definedNames {
+            if scope.params.contains(name) || builtinNames.contains(name) {
+                r.error(node.mark, "step '\(id)' defines '\(name)', which is already a parameter or built-in; choose another name")
+            } else if let other = scope.defined[name] {
+                r.error(node.mark, "step '\(id)' defines '\(name)', already defined by step '\(other)'")
+            }
+            scope.defined[name] = id
+        }
+        return step
+    }
+
+    mutating func parseManual(_ value: Node, _ f: Fields, _ scope: Scope) -> Step.Body {
+        var items: [Template] = []
+        if let list = r.stringList(value, "manual") {
+            items = list.map { template($0.1, $0.0, scope) }
+        }
+        var ask: [(String, String)] = []
+        if let v = f["ask"], let entries = r.stringMap(v, "ask") {
+            for e in entries {
+                if !isIdentifier(e.name) { r.error(e.nameMark, "answer name '\(e.name)' must be letters, digits and underscores") }
+                ask.append((e.name, e.value))
+            }
+        }
+        if items.isEmpty, ask.isEmpty, value.items != nil {
+            r.error(value.mark, "manual step has no checklist items and no 'ask' questions; add at least one")
+        }
+        return .manual(items: items, ask: ask)
+    }
+
+    mutating func parseAutomation(_ f: Fields, kind: StepKind, value: Node, _ scope: Scope) -> Automation {
+        var a = Automation(timeout: Automation.defaultTimeout, retries: 0, retryDelay: Automation.defaultRetryDelay, expect: nil, confirm: false, onFailure: nil, idempotent: false, rollback: nil, outputs: [])
+        // wait and ci keep their own `timeout` inside their mapping.
+        let inner = (kind == .wait || kind == .ci) ? value.pairs?.first { $0.key.scalar == "timeout" } : nil
+        if let v = f["timeout"] {
+            if let inner {
+                r.error(v.mark, "'timeout' is given twice, here and inside '\(kind.rawValue)' (line \(inner.key.mark.line)); keep the one inside '\(kind.rawValue)'")
+            }
+            a.timeout = r.duration(v, "timeout") ?? a.timeout
+        } else if let inner, let t = DurationFormat.parse(inner.value.scalar ?? "") {
+            a.timeout = t
+        }
+        if let v = f["retries"] { a.retries = r.int(v, "retries", max: 100) ?? 0 }
+        if let v = f["retry_delay"] { a.retryDelay = r.duration(v, "retry_delay") ?? a.retryDelay }
+        if let v = f["expect"] { a.expect = r.duration(v, "expect") }
+        if let v = f["confirm"] { a.confirm = r.bool(v, "confirm") ?? false }
+        if let v = f["idempotent"] { a.idempotent = r.bool(v, "idempotent") ?? false }
+        if let v = f["on_failure"], let s = r.string(v, "on_failure") {
+            if let o = OnFailure(rawValue: s) {
+                a.onFailure = o
+            } else {
+                let hint = suggestion(for: s, among: OnFailure.allCases.map(\.rawValue)).map { " (did you mean '\($0)'?)" } ?? ""
+                r.error(v.mark, "'on_failure' must be \(quotedList(OnFailure.allCases.map(\.rawValue))), not '\(s)'\(hint)")
+            }
+        }
+        if let v = f["rollback"], let s = r.nonEmptyString(v, "rollback") { a.rollback = template(v, s, scope) }
+        if a.onFailure == .rollback, a.rollback == nil, let m = f.keyMark("on_failure") {
+            r.warning(m, "'on_failure: rollback' rolls back earlier steps; this step has no 'rollback' command of its own")
+        }
+        if let v = f["outputs"] { a.outputs = parseOutputs(v) }
+        return a
+    }
+
+    mutating func parseOutputs(_ node: Node) -> [Output] {
+        guard let pairs = node.pairs else {
+            r.error(node.mark, "'outputs' must be a mapping of NAME: {regex: ...} or NAME: {json: ...}, not \(node.kindName)")
+            return []
+        }
+        var outputs: [Output] = []
+        for p in pairs {
+            guard let name = p.key.scalar else { continue }
+            if !isIdentifier(name) { r.error(p.key.mark, "output name '\(name)' must be letters, digits and underscores") }
+            guard let f = r.fields(p.value, "output '\(name)'", allowed: ["regex", "json"]) else { continue }
+            switch (f["regex"], f["json"]) {
+            case (let re?, nil):
+                guard let s = r.nonEmptyString(re, "regex") else { continue }
+                do {
+                    _ = try Regex(s)
+                    outputs.append(Output(name: name, mark: p.key.mark, source: .regex(s)))
+                } catch {
+                    r.error(re.mark, "output '\(name)' has an invalid regular expression: \(error)")
+                }
+            case (nil, let js?):
+                guard let s = r.nonEmptyString(js, "json") else { continue }
+                if s.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
+                    r.error(js.mark, "output '\(name)' has an invalid JSON path '\(s)'; write keys and list indexes separated by dots, like cluster.endpoint or items.0.id")
+                } else {
+                    outputs.append(Output(name: name, mark: p.key.mark, source: .json(s)))
+                }
+            case (_?, _?):
+                r.error(p.value.mark, "output '\(name)' has both 'regex' and 'json'; give one")
+            case (nil, nil):
+                r.error(p.value.mark, "output '\(name)' needs 'regex' or 'json'")
+            }
+        }
+        return outputs
+    }
+
+    mutating func parseHTTP(_ node: Node, _ what: String, _ scope: Scope, allowBody: Bool) -> HTTPCheck? {
+        let keys = allowBody ? Self.httpKeys : Self.httpKeys
+        guard let f = r.fields(node, what, allowed: keys) else { return nil }
+        var check = HTTPCheck(method: "GET", url: Template(raw: "", mark: node.mark), headers: [], body: nil, status: nil, bodyContains: nil)
+        if let v = f["method"], let s = r.string(v, "method") {
+            if Self.methods.contains(s.uppercased()) {
+                check.method = s.uppercased()
+            } else {
+                r.error(v.mark, "'method' must be one of \(Self.methods.joined(separator: ", ")), not '\(s)'")
+            }
+        }
+        if let v = r.require(f, "url"), let s = r.nonEmptyString(v, "url") {
+            check.url = template(v, s, scope, secrets: true)
+            if !s.hasPrefix("{{"), !s.lowercased().hasPrefix("http://"), !s.lowercased().hasPrefix("https://") {
+                r.error(v.mark, "'url' must start with http:// or https://, not '\(s)'")
+            }
+        }
+        if let v = f["headers"], let entries = r.stringMap(v, "headers") {
+            check.headers = entries.map { ($0.name, template($0.node, $0.value, scope, secrets: true)) }
+        }
+        if let v = f["body"], let s = r.string(v, "body") { check.body = template(v, s, scope, secrets: true) }
+        if let v = f["status"] { check.status = r.int(v, "status", min: 100, max: 599) }
+        if let v = f["body_contains"] { check.bodyContains = r.string(v, "body_contains") }
+        return check
+    }
+
+    mutating func parseWait(_ node: Node, _ scope: Scope) -> WaitSpec? {
+        guard let f = r.fields(node, "wait", allowed: ["run", "http", "until", "every", "timeout"]) else { return nil }
+        var probe: WaitSpec.Probe?
+        switch (f["run"], f["http"]) {
+        case (let run?, nil):
+            if let s = r.nonEmptyString(run, "wait.run") { probe = .run(template(run, s, scope)) }
+        case (nil, let http?):
+            if let h = parseHTTP(http, "wait.http", scope, allowBody: true) { probe = .http(h) }
+        case (_?, _?):
+            r.error(node.mark, "wait has both 'run' and 'http'; poll one of them")
+        case (nil, nil):
+            r.error(node.mark, "wait needs 'run' (a command to poll) or 'http' (a check to poll)")
+        }
+        var spec = WaitSpec(probe: probe ?? .run(Template(raw: "", mark: node.mark)), until: nil, every: WaitSpec.defaultEvery, timeout: Automation.defaultTimeout)
+        if let v = f["until"] {
+            spec.until = r.string(v, "until")
+            if case .http? = probe, let m = f.keyMark("until") {
+                r.error(m, "'until' compares a command's output; for 'http' use 'status' and 'body_contains'")
+            }
+        }
+        if let v = f["every"], let d = r.duration(v, "every") {
+            if d == 0 { r.error(v.mark, "'every' must be at least 1s") }
+            spec.every = max(1, d)
+        }
+        if let v = f["timeout"], let d = r.duration(v, "timeout") { spec.timeout = d }
+        if spec.every > spec.timeout, let m = f["every"]?.mark {
+            r.error(m, "'every' (\(DurationFormat.format(spec.every))) is longer than the wait's timeout (\(DurationFormat.format(spec.timeout))); it would poll once at most")
+        }
+        return probe == nil ? nil : spec
+    }
+
+    static let ciKeys: [CIProvider: (required: [String], optional: [String])] = [
+        .buildbot: (["url", "builder"], ["scheduler"]),
+        .github: (["repo", "workflow"], ["url", "ref"]),
+        .gitlab: (["url", "project"], ["ref"]),
+        .jenkins: (["url", "job"], []),
+    ]
+    static let ciNeedsToken: Set<CIProvider> = [.github, .gitlab]
+
+    mutating func parseCI(_ node: Node, _ scope: Scope) -> CISpec? {
+        let providerKeys = ["url", "builder", "scheduler", "repo", "workflow", "ref", "project", "job"]
+        guard let f = r.fields(node, "ci", allowed: ["provider", "inputs", "token", "timeout"] + providerKeys) else { return nil }
+        guard let pv = r.require(f, "provider"), let ps = r.string(pv, "provider") else { return nil }
+        guard let provider = CIProvider(rawValue: ps) else {
+            let hint = suggestion(for: ps, among: CIProvider.allCases.map(\.rawValue)).map { " (did you mean '\($0)'?)" } ?? ""
+            r.error(pv.mark, "unknown ci provider '\(ps)'\(hint); use \(quotedList(CIProvider.allCases.map(\.rawValue)))")
+            return nil
+        }
+        let (required, optional) = Self.ciKeys[provider]!
+        for key in providerKeys where f.has(key) && !required.contains(key) && !optional.contains(key) {
+            r.error(f.keyMark(key), "'\(key)' is not used by the \(provider.rawValue) provider; it takes \(quotedList(required + optional, conjunction: "and"))")
+        }
+        var spec = CISpec(provider: provider, url: Template(raw: provider == .github ? "https://api.github.com" : "", mark: node.mark), settings: [:], inputs: [], token: nil)
+        for key in required where !f.has(key) {
+            r.error(node.mark, "ci provider \(provider.rawValue) needs '\(key)'")
+        }
+        for key in required + optional {
+            guard let v = f[key], let s = r.nonEmptyString(v, key) else { continue }
+            let t = template(v, s, scope, secrets: true)
+            if key == "url" { spec.url = t } else { spec.settings[key] = t }
+        }
+        if provider == .buildbot, spec.settings["scheduler"] == nil {
+            spec.settings["scheduler"] = Template(raw: "force", mark: node.mark)
+        }
+        if (provider == .github || provider == .gitlab), spec.settings["ref"] == nil {
+            spec.settings["ref"] = Template(raw: "main", mark: node.mark)
+        }
+        if let v = f["inputs"], let entries = r.stringMap(v, "inputs") {
+            spec.inputs = entries.map { ($0.name, template($0.node, $0.value, scope, secrets: true)) }
+        }
+        if let v = f["token"], let s = r.nonEmptyString(v, "token") {
+            spec.token = s
+            checkSecret(s, at: v.mark, use: "ci.token")
+        } else if Self.ciNeedsToken.contains(provider) {
+            r.error(node.mark, "ci provider \(provider.rawValue) needs 'token', the name of a declared secret holding an API token")
+        }
+        if let v = f["timeout"] { _ = r.duration(v, "timeout") }
+        return spec
+    }
+
+    mutating func parseInclude(_ value: Node, _ f: Fields, _ scope: Scope) -> IncludeSpec {
+        var spec = IncludeSpec(runbook: "", mark: value.mark, with: [])
+        if let s = r.nonEmptyString(value, "runbook") { spec.runbook = s }
+        if let v = f["with"], let entries = r.stringMap(v, "with") {
+            spec.with = entries.map { ($0.name, template($0.node, $0.value, scope), $0.nameMark) }
+        }
+        return spec
+    }
+}

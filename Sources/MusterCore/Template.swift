@@ -1,0 +1,177 @@
+public import MusterYAML
+
+/// A templated string from a runbook: literal text with `{{ name }}` references.
+/// Each reference keeps its own source position so an unknown name is reported
+/// where it is written, not at the start of a long block.
+public struct Template: Sendable, Hashable {
+    public struct Reference: Sendable, Hashable {
+        public var name: String
+        public var mark: Mark
+        /// UTF-8 offsets of the whole `{{ ... }}` in `raw`.
+        public var range: Range<Int>
+    }
+
+    public var raw: String
+    public var mark: Mark
+    public var references: [Reference]
+
+    public init(raw: String, mark: Mark, references: [Reference] = []) {
+        self.raw = raw
+        self.mark = mark
+        self.references = references
+    }
+
+    /// Replaces each reference whose value is known; `quote` shell-quotes the
+    /// values so that one value is always one word and never code. Unknown
+    /// names are left as written (`show` prints such a plan for a paper copy).
+    public func expand(_ values: [String: String], quote: Bool = false) -> String {
+        guard !references.isEmpty else { return raw }
+        let bytes = Array(raw.utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count)
+        var at = 0
+        for r in references {
+            out.append(contentsOf: bytes[at..<r.range.lowerBound])
+            if let v = values[r.name] {
+                out.append(contentsOf: (quote ? shellQuote(v) : v).utf8)
+            } else {
+                out.append(contentsOf: bytes[r.range])
+            }
+            at = r.range.upperBound
+        }
+        out.append(contentsOf: bytes[at...])
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// POSIX shell quoting: bare when the value is only safe characters, else in
+/// single quotes with embedded quotes closed, escaped and reopened.
+public func shellQuote(_ value: String) -> String {
+    if !value.isEmpty, value.utf8.allSatisfy(isShellSafe) { return value }
+    return "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
+
+private func isShellSafe(_ c: UInt8) -> Bool {
+    switch c {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        return true
+    default:
+        return "@%+=:,./-_".utf8.contains(c)
+    }
+}
+
+extension String {
+    /// Foundation-free replacement, to keep the core's start-up light.
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        guard !target.isEmpty, contains(target) else { return self }
+        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
+
+/// Names usable in templates, parameters, answers and outputs.
+func isIdentifier(_ s: some StringProtocol) -> Bool {
+    guard let first = s.utf8.first, first == UInt8(ascii: "_") || isLetter(first) else { return false }
+    return s.utf8.allSatisfy { $0 == UInt8(ascii: "_") || isLetter($0) || ($0 >= 48 && $0 <= 57) }
+}
+
+private func isLetter(_ c: UInt8) -> Bool {
+    (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+}
+
+/// Step and runbook ids: `[a-z0-9][a-z0-9-]*`.
+func isStepID(_ s: String) -> Bool {
+    guard let first = s.utf8.first, first != UInt8(ascii: "-") else { return false }
+    return s.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: "-") }
+}
+
+/// Parses `{{ name }}` references (and, when asked, `${SECRET}` ones) out of
+/// scalars, finding each reference's line and column in the source.
+struct TemplateScanner {
+    let source: SourceText
+
+    enum Problem { case unterminated(Mark), badName(String, Mark) }
+
+    func scan(_ node: Node, _ value: String) -> (Template, [Problem]) {
+        let bytes = Array(value.utf8)
+        var refs: [Template.Reference] = []
+        var problems: [Problem] = []
+        var i = 0
+        var opens: [Int] = []
+        while i + 1 < bytes.count {
+            if bytes[i] == UInt8(ascii: "{"), bytes[i + 1] == UInt8(ascii: "{") {
+                opens.append(i)
+                var j = i + 2
+                var close = -1
+                while j + 1 < bytes.count {
+                    if bytes[j] == UInt8(ascii: "}"), bytes[j + 1] == UInt8(ascii: "}") { close = j; break }
+                    j += 1
+                }
+                if close < 0 {
+                    problems.append(.unterminated(Mark(line: 0, column: opens.count)))
+                    break
+                }
+                let inner = String(decoding: bytes[(i + 2)..<close], as: UTF8.self).trimmingSpaces()
+                let placeholder = Mark(line: 0, column: opens.count)
+                if isIdentifier(inner) {
+                    refs.append(.init(name: inner, mark: placeholder, range: i..<(close + 2)))
+                } else {
+                    problems.append(.badName(inner, placeholder))
+                }
+                i = close + 2
+            } else {
+                i += 1
+            }
+        }
+        // Placeholder marks hold the ordinal of their `{{`; map them to source positions.
+        let marks = source.marks(of: "{{", in: node)
+        func place(_ m: Mark) -> Mark {
+            marks.count == opens.count && m.column - 1 < marks.count ? marks[m.column - 1] : node.mark
+        }
+        for k in refs.indices { refs[k].mark = place(refs[k].mark) }
+        let placed = problems.map { p -> Problem in
+            switch p {
+            case .unterminated(let m): return .unterminated(place(m))
+            case .badName(let n, let m): return .badName(n, place(m))
+            }
+        }
+        return (Template(raw: value, mark: node.mark, references: refs), placed)
+    }
+
+    /// `${NAME}` secret references in an http or ci field, with their positions.
+    func secretReferences(_ node: Node, _ value: String) -> [(String, Mark)] {
+        guard value.contains("${") else { return [] }
+        var names: [String] = []
+        var rest = Substring(value)
+        while let r = rest.range(of: "${") {
+            let after = rest[r.upperBound...]
+            guard let end = after.firstIndex(of: "}") else { break }
+            names.append(String(after[..<end]))
+            rest = after[after.index(after: end)...]
+        }
+        let marks = source.marks(of: "${", in: node)
+        return names.enumerated().map { k, n in (n, marks.count == names.count ? marks[k] : node.mark) }
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        let u = utf8
+        guard let s = u.firstIndex(where: { $0 != 32 && $0 != 9 }) else { return "" }
+        let e = u.lastIndex(where: { $0 != 32 && $0 != 9 })!
+        return String(self[s...e])
+    }
+}
+
+extension Substring {
+    func range(of needle: String) -> Range<Substring.Index>? {
+        guard let first = needle.first else { return nil }
+        var i = startIndex
+        while i < endIndex {
+            if self[i] == first, self[i...].hasPrefix(needle) {
+                return i..<index(i, offsetBy: needle.count)
+            }
+            i = index(after: i)
+        }
+        return nil
+    }
+}

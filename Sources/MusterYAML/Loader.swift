@@ -1,0 +1,256 @@
+internal import CYAML
+
+/// A problem found while reading YAML: what is wrong and where (nil when the
+/// whole file is at fault, such as an empty or binary file).
+public struct YAMLError: Error, Sendable, Equatable {
+    public var mark: Mark?
+    public var message: String
+
+    public init(mark: Mark?, message: String) {
+        self.mark = mark
+        self.message = message
+    }
+}
+
+/// Limits that keep a hostile or mistaken file from hanging or exhausting the
+/// executor. A real runbook is a few kilobytes; these are generous.
+public enum YAMLLimits {
+    /// Larger files are refused before parsing.
+    public static let maxFileBytes = 1 << 20
+    /// Collections nested deeper than this are refused (a runbook needs about 8).
+    public static let maxDepth = 64
+    /// Nodes that aliases may copy in, in total, per file ("billion laughs").
+    public static let maxAliasExpansion = 100_000
+}
+
+/// Reads one YAML document into a `Node` tree on libyaml's event parser.
+///
+/// Duplicate keys, several documents, binary or non-UTF-8 input, deep nesting
+/// and explosive aliases are errors rather than surprises: a runbook that
+/// means something other than what its author sees must not run.
+public enum YAMLLoader {
+    public static func load(_ bytes: [UInt8]) throws(YAMLError) -> Node {
+        if bytes.count > YAMLLimits.maxFileBytes {
+            throw YAMLError(mark: nil, message: "file is \(bytes.count) bytes, over the \(YAMLLimits.maxFileBytes)-byte limit for runbooks; split it with `runbook:` steps")
+        }
+        if let nul = bytes.firstIndex(of: 0) {
+            throw YAMLError(mark: markForOffset(nul, in: bytes), message: "file contains a NUL byte: it looks binary, not a YAML text file")
+        }
+        var builder = TreeBuilder()
+        let result: Result<Node, YAMLError> = bytes.withUnsafeBufferPointer { buffer in
+            var parser = yaml_parser_t()
+            guard yaml_parser_initialize(&parser) != 0 else {
+                return .failure(YAMLError(mark: nil, message: "libyaml could not allocate a parser"))
+            }
+            defer { yaml_parser_delete(&parser) }
+            yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+            if let base = buffer.baseAddress {
+                yaml_parser_set_input_string(&parser, base, buffer.count)
+            } else {
+                var empty: UInt8 = 0
+                yaml_parser_set_input_string(&parser, &empty, 0)
+            }
+            var event = yaml_event_t()
+            while true {
+                guard yaml_parser_parse(&parser, &event) != 0 else {
+                    return .failure(parserError(parser, bytes: bytes))
+                }
+                defer { yaml_event_delete(&event) }
+                do throws(YAMLError) {
+                    if try builder.handle(&event) { break }
+                } catch {
+                    return .failure(error)
+                }
+            }
+            guard let root = builder.root else {
+                return .failure(YAMLError(mark: nil, message: "file is empty: a runbook needs at least `muster`, `name`, `title` and `steps`"))
+            }
+            if root.isNull {
+                return .failure(YAMLError(mark: root.mark, message: "document is empty: a runbook needs at least `muster`, `name`, `title` and `steps`"))
+            }
+            return .success(root)
+        }
+        return try result.get()
+    }
+
+    private static func parserError(_ parser: yaml_parser_t, bytes: [UInt8]) -> YAMLError {
+        let problem = parser.problem.map { String(cString: $0) } ?? "unknown YAML error"
+        if parser.error == YAML_READER_ERROR {
+            // The reader reports a byte offset, not a mark.
+            let mark = markForOffset(Int(parser.problem_offset), in: bytes)
+            return YAMLError(mark: mark, message: "file is not valid UTF-8 text: \(problem)")
+        }
+        var message = problem
+        if let context = parser.context {
+            let cm = parser.context_mark
+            message += " (\(String(cString: context)) at line \(cm.line + 1), column \(cm.column + 1))"
+        }
+        let pm = parser.problem_mark
+        return YAMLError(mark: Mark(line: Int(pm.line) + 1, column: Int(pm.column) + 1), message: message)
+    }
+
+    /// Line and column of a byte offset, columns counted in characters.
+    static func markForOffset(_ offset: Int, in bytes: [UInt8]) -> Mark {
+        var line = 1
+        var column = 1
+        for b in bytes.prefix(offset) {
+            if b == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if b & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+        return Mark(line: line, column: column)
+    }
+}
+
+private func mark(_ m: yaml_mark_t) -> Mark {
+    Mark(line: Int(m.line) + 1, column: Int(m.column) + 1)
+}
+
+private func string(_ p: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+    guard let p else { return nil }
+    return String(cString: UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self))
+}
+
+/// Folds libyaml events into nodes with an explicit stack, so nesting depth is
+/// bounded by `maxDepth` rather than by the call stack.
+private struct TreeBuilder {
+    /// A collection being built. A class so appends mutate in place.
+    final class Frame {
+        let isMapping: Bool
+        let start: Mark
+        let anchor: String?
+        var items: [Node] = []
+        var pairs: [Node.Pair] = []
+        var pendingKey: Node?
+        var keys: Set<String> = []
+        var merges: [Node.Pair] = []
+        var size = 1
+
+        init(isMapping: Bool, start: Mark, anchor: String?) {
+            self.isMapping = isMapping
+            self.start = start
+            self.anchor = anchor
+        }
+    }
+
+    var stack: [Frame] = []
+    var anchors: [String: (node: Node, size: Int)] = [:]
+    var expanded = 0
+    var root: Node?
+    var documents = 0
+
+    /// Returns true at the end of the stream.
+    mutating func handle(_ event: inout yaml_event_t) throws(YAMLError) -> Bool {
+        let start = mark(event.start_mark)
+        let end = mark(event.end_mark)
+        switch event.type {
+        case YAML_STREAM_END_EVENT:
+            return true
+        case YAML_DOCUMENT_START_EVENT:
+            documents += 1
+            if documents > 1 {
+                throw YAMLError(mark: start, message: "file holds several YAML documents (a second `---`); a runbook or drill file holds exactly one")
+            }
+        case YAML_SCALAR_EVENT:
+            let s = event.data.scalar
+            let value = String(decoding: UnsafeBufferPointer(start: s.value, count: Int(s.length)), as: UTF8.self)
+            let plain = s.style == YAML_PLAIN_SCALAR_STYLE && s.tag == nil
+            try add(Node(.scalar(value, plain: plain), mark: start, endMark: end), size: 1, anchor: string(s.anchor))
+        case YAML_ALIAS_EVENT:
+            let name = string(event.data.alias.anchor) ?? ""
+            guard let target = anchors[name] else {
+                throw YAMLError(mark: start, message: "alias '*\(name)' names no anchor defined before it")
+            }
+            expanded += target.size
+            if expanded > YAMLLimits.maxAliasExpansion {
+                throw YAMLError(mark: start, message: "aliases expand to more than \(YAMLLimits.maxAliasExpansion) nodes; refusing an explosive (\"billion laughs\") document")
+            }
+            var copy = target.node
+            copy.mark = start
+            copy.endMark = end
+            try add(copy, size: target.size, anchor: nil)
+        case YAML_SEQUENCE_START_EVENT:
+            try push(Frame(isMapping: false, start: start, anchor: string(event.data.sequence_start.anchor)))
+        case YAML_MAPPING_START_EVENT:
+            try push(Frame(isMapping: true, start: start, anchor: string(event.data.mapping_start.anchor)))
+        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+            guard let f = stack.popLast() else { return false }
+            if f.isMapping {
+                var seen = f.keys
+                for pair in f.merges {
+                    if let k = pair.key.scalar, !seen.contains(k) {
+                        seen.insert(k)
+                        f.pairs.append(pair)
+                    }
+                }
+                try add(Node(.mapping(f.pairs), mark: f.start, endMark: end), size: f.size, anchor: f.anchor)
+            } else {
+                try add(Node(.sequence(f.items), mark: f.start, endMark: end), size: f.size, anchor: f.anchor)
+            }
+        default:
+            break
+        }
+        return false
+    }
+
+    mutating func push(_ frame: Frame) throws(YAMLError) {
+        if stack.count >= YAMLLimits.maxDepth {
+            throw YAMLError(mark: frame.start, message: "nesting deeper than \(YAMLLimits.maxDepth) levels; a runbook never needs this")
+        }
+        stack.append(frame)
+    }
+
+    mutating func add(_ node: Node, size: Int, anchor: String?) throws(YAMLError) {
+        if let anchor { anchors[anchor] = (node, size) }
+        guard let f = stack.last else {
+            root = node
+            return
+        }
+        f.size += size
+        guard f.isMapping else {
+            f.items.append(node)
+            return
+        }
+        if let key = f.pendingKey {
+            f.pendingKey = nil
+            if key.isPlainScalar, key.scalar == "<<" {
+                try merge(node, into: &f.merges)
+            } else {
+                f.pairs.append(Node.Pair(key: key, value: node))
+            }
+            return
+        }
+        guard let k = node.scalar else {
+            throw YAMLError(mark: node.mark, message: "mapping keys must be plain text, not \(node.kindName)")
+        }
+        if !(node.isPlainScalar && k == "<<") {
+            if f.keys.contains(k) {
+                let first = f.pairs.first { $0.key.scalar == k }?.key.mark
+                let whereFirst = first.map { " (first at line \($0.line), column \($0.column))" } ?? ""
+                throw YAMLError(mark: node.mark, message: "duplicate key '\(k)'\(whereFirst); YAML would silently keep only one")
+            }
+            f.keys.insert(k)
+        }
+        f.pendingKey = node
+    }
+
+    /// `<<: *defaults` merges a mapping (or a list of them); explicit keys win.
+    func merge(_ value: Node, into merges: inout [Node.Pair]) throws(YAMLError) {
+        switch value.content {
+        case .mapping(let pairs):
+            merges.append(contentsOf: pairs)
+        case .sequence(let items):
+            for item in items {
+                guard let pairs = item.pairs else {
+                    throw YAMLError(mark: item.mark, message: "merge key '<<' takes a mapping or a list of mappings, not \(item.kindName)")
+                }
+                merges.append(contentsOf: pairs)
+            }
+        case .scalar:
+            throw YAMLError(mark: value.mark, message: "merge key '<<' takes a mapping or a list of mappings, not \(value.kindName)")
+        }
+    }
+}

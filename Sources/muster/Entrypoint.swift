@@ -1,0 +1,8 @@
+import MusterCLI
+
+@main
+struct Entrypoint {
+    static func main() {
+        MusterMain.run()
+    }
+}
