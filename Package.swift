@@ -32,8 +32,7 @@ let package = Package(
         .testTarget(name: "MusterYAMLTests", dependencies: ["MusterYAML"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MusterCoreTests", dependencies: ["MusterCore", "MusterYAML"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MusterGitTests", dependencies: ["MusterGit"]),
-        .testTarget(name: "MusterHTTPTests", dependencies: ["MusterHTTP"]),
-        .testTarget(name: "MusterCLITests", dependencies: ["MusterCLI"], resources: [.copy("Fixtures"), .copy("Snapshots")]),
+        .testTarget(name: "MusterCLITests", dependencies: ["MusterCLI", "muster"], resources: [.copy("Fixtures"), .copy("Snapshots")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -134,7 +134,8 @@ public final class Catalog: Sendable {
                         error(spec.mark, "include cycle: \(([rb.name] + cycle).joined(separator: " → "))")
                         continue
                     }
-                    checkParams(given: spec.with.map { ($0.name, nil as String?, $0.mark) }, against: child, what: "runbook '\(child.name)'", error: error)
+                    // A literal value (no templates) can be checked against choices and pattern now.
+                    checkParams(given: spec.with.map { ($0.name, $0.value.references.isEmpty ? $0.value.raw : nil, $0.mark) }, against: child, what: "runbook '\(child.name)'", error: error)
                     for p in child.params where p.required && !spec.with.contains(where: { $0.name == p.name }) {
                         error(spec.mark, "runbook '\(child.name)' needs parameter '\(p.name)'; pass it under 'with'")
                     }

@@ -74,7 +74,7 @@ struct DrillParser {
                 drill.expectEscalation = .init(within: within, contact: contact, mark: ef["contact"]!.mark)
             }
             if drill.faults.isEmpty {
-                r.error(v.mark, "'expect_escalation' is measured from the first injected fault, but this drill has no 'faults'")
+                r.error(f.keyMark("expect_escalation") ?? v.mark, "'expect_escalation' is measured from the first injected fault, but this drill has no 'faults'")
             }
         }
         return drill

@@ -40,7 +40,7 @@ public struct Param: Sendable, Hashable {
         if let choices, !choices.contains(value) {
             return "'\(value)' is not one of the choices for '\(name)': \(choices.joined(separator: ", "))"
         }
-        if let pattern, let regex = try? Regex(pattern), (try? regex.firstMatch(in: value)) == nil {
+        if let pattern, case .success(let regex) = Patterns.compile(pattern), (try? regex.firstMatch(in: value)) == nil {
             return "'\(value)' does not match the pattern of '\(name)': \(pattern)"
         }
         return nil

@@ -78,10 +78,14 @@ struct RunbookParser {
                 var ids: [String: Mark] = [:]
                 for item in items {
                     guard let step = parseStep(item, &scope) else { continue }
-                    if let first = ids[step.id] {
-                        r.error(step.mark, "duplicate step id '\(step.id)' (first at line \(first.line), column \(first.column)); ids must be unique in a runbook")
-                    } else {
-                        ids[step.id] = step.mark
+                    // At the id itself; a missing or empty id is reported by parseStep.
+                    let idMark = item.pairs?.first { $0.key.scalar == "id" }?.value.mark ?? step.mark
+                    if !step.id.isEmpty {
+                        if let first = ids[step.id] {
+                            r.error(idMark, "duplicate step id '\(step.id)' (first at line \(first.line), column \(first.column)); ids must be unique in a runbook")
+                        } else {
+                            ids[step.id] = idMark
+                        }
                     }
                     runbook.steps.append(step)
                 }
@@ -139,11 +143,9 @@ struct RunbookParser {
                 param.choices = list.map(\.0)
             }
             if let v = f["pattern"], let s = r.string(v, "pattern") {
-                do {
-                    _ = try Regex(s)
-                    param.pattern = s
-                } catch {
-                    r.error(v.mark, "'pattern' is not a valid regular expression: \(error)")
+                switch Patterns.compile(s) {
+                case .success: param.pattern = s
+                case .failure(let e): r.error(v.mark, "'pattern' is not a valid regular expression: \(e)")
                 }
             }
             var declaredRequired = false
@@ -206,14 +208,15 @@ struct RunbookParser {
             guard let pairs = item.pairs else { continue }
             let id = pairs.first { $0.key.scalar == "id" }?.value.scalar ?? "?"
             for p in pairs where p.key.scalar == "ask" || p.key.scalar == "outputs" {
-                for q in p.value.pairs ?? [] { if let n = q.key.scalar { out[n] = id } }
+                // The first step to set a name is the one a reference must wait for.
+                for q in p.value.pairs ?? [] { if let n = q.key.scalar, out[n] == nil { out[n] = id } }
             }
         }
         return out
     }
 
     mutating func template(_ node: Node, _ value: String, _ scope: Scope, secrets allowSecrets: Bool = false) -> Template {
-        guard value.contains("{{") || value.contains("}}") || value.contains("${") else {
+        guard value.containsBytes("{{") || value.containsBytes("}}") || value.containsBytes("${") else {
             return Template(raw: value, mark: node.mark)
         }
         let (t, problems) = scanner.scan(node, value)

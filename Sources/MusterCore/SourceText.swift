@@ -1,52 +1,69 @@
 import MusterYAML
 
-/// A file's text, split into lines on demand, for carets under errors and for
-/// placing references inside multi-line scalars.
+/// A file's bytes with line starts indexed on demand, for carets under errors
+/// and for placing references inside multi-line scalars. Works on bytes: a
+/// validator pass over a thousand files must not build a String per line.
 public final class SourceText: @unchecked Sendable {
     public let path: String
     public let bytes: [UInt8]
-    private var cachedLines: [Substring]?
+    private var cachedStarts: [Int]?
 
     public init(path: String, bytes: [UInt8]) {
         self.path = path
         self.bytes = bytes
     }
 
-    /// Lines without their terminators. Built once; the validator reads a
-    /// file on one thread.
-    public var lines: [Substring] {
-        if let l = cachedLines { return l }
-        let text = String(decoding: bytes, as: UTF8.self)
-        let l = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
-        cachedLines = l
-        return l
+    /// Byte offsets where each line starts. Built once; a file is read on
+    /// one thread.
+    private var lineStarts: [Int] {
+        if let s = cachedStarts { return s }
+        var s = [0]
+        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { s.append(i + 1) }
+        cachedStarts = s
+        return s
+    }
+
+    /// Byte range of 1-based line `n` without its terminator.
+    private func lineRange(_ n: Int) -> Range<Int>? {
+        let starts = lineStarts
+        guard n >= 1, n <= starts.count else { return nil }
+        let start = starts[n - 1]
+        var end = n < starts.count ? starts[n] - 1 : bytes.count
+        if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        return start..<max(start, end)
     }
 
     /// 1-based line `n`, if it exists.
     public func line(_ n: Int) -> Substring? {
-        let l = lines
-        return n >= 1 && n <= l.count ? l[n - 1] : nil
+        guard let r = lineRange(n) else { return nil }
+        return Substring(String(decoding: bytes[r], as: UTF8.self))
     }
 
     /// Positions of `needle` in the source between a node's start and end.
     /// Columns count Unicode scalars, as libyaml's marks do.
-    func marks(of needle: String, in node: Node) -> [Mark] {
-        let n = Array(needle.unicodeScalars)
+    func marks(of needle: StaticString, in node: Node) -> [Mark] {
+        let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
         var found: [Mark] = []
-        guard node.mark.line >= 1 else { return found }
+        guard node.mark.line >= 1, let first = n.first else { return found }
         for lineNo in node.mark.line...max(node.mark.line, node.endMark.line) {
-            guard let line = line(lineNo) else { break }
-            let scalars = Array(line.unicodeScalars)
-            let from = lineNo == node.mark.line ? node.mark.column - 1 : 0
-            let to = lineNo == node.endMark.line ? min(scalars.count, node.endMark.column - 1) : scalars.count
-            var c = max(0, from)
-            while c + n.count <= to {
-                if scalars[c] == n[0], Array(scalars[c..<(c + n.count)]) == n {
-                    found.append(Mark(line: lineNo, column: c + 1))
-                    c += n.count
-                } else {
-                    c += 1
+            guard let r = lineRange(lineNo) else { break }
+            var column = 1
+            var i = r.lowerBound
+            let minColumn = lineNo == node.mark.line ? node.mark.column : 1
+            let maxColumn = lineNo == node.endMark.line ? node.endMark.column : Int.max
+            while i < r.upperBound, column < maxColumn {
+                let b = bytes[i]
+                if b == first, column >= minColumn, i + n.count <= r.upperBound,
+                   (0..<n.count).allSatisfy({ bytes[i + $0] == n[$0] }) {
+                    found.append(Mark(line: lineNo, column: column))
+                    i += n.count
+                    column += n.count
+                    continue
                 }
+                if b & 0xC0 != 0x80 { column += 1 }
+                i += 1
+                // A continuation byte belongs to the scalar already counted.
+                while i < r.upperBound, bytes[i] & 0xC0 == 0x80 { i += 1 }
             }
         }
         return found

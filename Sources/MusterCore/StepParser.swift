@@ -64,11 +64,14 @@ extension RunbookParser {
         if kind.isAutomated { automation = parseAutomation(f, kind: kind, value: value, scope) }
 
         let step = Step(id: id, mark: node.mark, title: title, notes: notes, body: body, automation: automation)
+        // Where each name is written under `ask` or `outputs`, to point at it.
+        let nameMarks = (f["ask"]?.pairs ?? []).map { ($0.key.scalar ?? "", $0.key.mark) } + (automation?.outputs ?? []).map { ($0.name, $0.mark) }
         for name in step.definedNames {
+            let at = nameMarks.first { $0.0 == name }?.1 ?? node.mark
             if scope.params.contains(name) || builtinNames.contains(name) {
-                r.error(node.mark, "step '\(id)' defines '\(name)', which is already a parameter or built-in; choose another name")
+                r.error(at, "step '\(id)' defines '\(name)', which is already a parameter or built-in; choose another name")
             } else if let other = scope.defined[name] {
-                r.error(node.mark, "step '\(id)' defines '\(name)', already defined by step '\(other)'")
+                r.error(at, "step '\(id)' defines '\(name)', already defined by step '\(other)'")
             }
             scope.defined[name] = id
         }
@@ -139,11 +142,9 @@ extension RunbookParser {
             switch (f["regex"], f["json"]) {
             case (let re?, nil):
                 guard let s = r.nonEmptyString(re, "regex") else { continue }
-                do {
-                    _ = try Regex(s)
-                    outputs.append(Output(name: name, mark: p.key.mark, source: .regex(s)))
-                } catch {
-                    r.error(re.mark, "output '\(name)' has an invalid regular expression: \(error)")
+                switch Patterns.compile(s) {
+                case .success: outputs.append(Output(name: name, mark: p.key.mark, source: .regex(s)))
+                case .failure(let e): r.error(re.mark, "output '\(name)' has an invalid regular expression: \(e)")
                 }
             case (nil, let js?):
                 guard let s = r.nonEmptyString(js, "json") else { continue }

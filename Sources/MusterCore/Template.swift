@@ -139,7 +139,7 @@ struct TemplateScanner {
 
     /// `${NAME}` secret references in an http or ci field, with their positions.
     func secretReferences(_ node: Node, _ value: String) -> [(String, Mark)] {
-        guard value.contains("${") else { return [] }
+        guard value.containsBytes("${") else { return [] }
         var names: [String] = []
         var rest = Substring(value)
         while let r = rest.range(of: "${") {
@@ -154,6 +154,20 @@ struct TemplateScanner {
 }
 
 extension String {
+    /// Byte search; `String.contains(String)` goes through the regex engine's
+    /// searcher and is many times slower on the validator's hot path.
+    func containsBytes(_ needle: StaticString) -> Bool {
+        let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        var copy = self
+        return copy.withUTF8 { hay in
+            guard hay.count >= n.count else { return false }
+            for i in 0...(hay.count - n.count) where hay[i] == n[0] {
+                if (1..<n.count).allSatisfy({ hay[i + $0] == n[$0] }) { return true }
+            }
+            return false
+        }
+    }
+
     func trimmingSpaces() -> String {
         let u = utf8
         guard let s = u.firstIndex(where: { $0 != 32 && $0 != 9 }) else { return "" }

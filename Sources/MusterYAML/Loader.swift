@@ -76,8 +76,15 @@ public enum YAMLLoader {
     private static func parserError(_ parser: yaml_parser_t, bytes: [UInt8]) -> YAMLError {
         let problem = parser.problem.map { String(cString: $0) } ?? "unknown YAML error"
         if parser.error == YAML_READER_ERROR {
-            // The reader reports a byte offset, not a mark.
-            let mark = markForOffset(Int(parser.problem_offset), in: bytes)
+            // The reader reports a byte offset, not a mark. For a bad trailing
+            // octet that is the octet's own offset: point at the character it
+            // breaks, where its leading octet is.
+            var offset = Int(parser.problem_offset)
+            if problem.hasSuffix("trailing UTF-8 octet"), offset > 0, offset <= bytes.count {
+                offset -= 1
+                while offset > 0, bytes[offset] & 0xC0 == 0x80 { offset -= 1 }
+            }
+            let mark = markForOffset(offset, in: bytes)
             return YAMLError(mark: mark, message: "file is not valid UTF-8 text: \(problem)")
         }
         var message = problem
