@@ -52,7 +52,7 @@ enum PlanJSON {
             case .run(let t): wo.append(("run", .string(s.shell(t))))
             case .http(let h): wo.append(("http", http(s, h)))
             }
-            wo += [("until", .from(w.until)), ("every_seconds", .int(w.every)), ("timeout_seconds", .int(w.timeout))]
+            wo += [("until", .from(w.until.map(s.text))), ("every_seconds", .int(w.every)), ("timeout_seconds", .int(w.timeout))]
             o.append(("wait", .object(wo)))
         case .http(let h):
             o.append(("http", http(s, h)))
@@ -95,7 +95,7 @@ enum PlanJSON {
             ("headers", .object(h.headers.map { ($0.name, .string(s.text($0.value))) })),
             ("body", .from(h.body.map(s.text))),
             ("status", .from(h.status)),
-            ("body_contains", .from(h.bodyContains)),
+            ("body_contains", .from(h.bodyContains.map(s.text))),
         ])
     }
 }

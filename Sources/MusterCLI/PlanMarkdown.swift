@@ -9,7 +9,7 @@ struct PlanMarkdown {
         var out: [String] = []
         out.append("# \(rb.title.expand(plan.values))")
         out.append("")
-        var facts = ["Runbook `\(rb.name)`", "\(plan.stepCount) steps"]
+        var facts = ["Runbook `\(rb.name)`", "\(plan.stepCount) step\(plan.stepCount == 1 ? "" : "s")"]
         if let rto = rb.rto { facts.append("RTO \(DurationFormat.format(rto))") }
         if !rb.owners.isEmpty { facts.append("Owners: \(rb.owners.joined(separator: ", "))") }
         out.append(facts.joined(separator: " · "))
@@ -62,7 +62,7 @@ struct PlanMarkdown {
         case .wait(let w):
             switch w.probe {
             case .run(let t):
-                out.append("Repeat every \(DurationFormat.format(w.every)), for up to \(DurationFormat.format(w.timeout)), until " + (w.until.map { "it prints `\($0)`:" } ?? "it succeeds:"))
+                out.append("Repeat every \(DurationFormat.format(w.every)), for up to \(DurationFormat.format(w.timeout)), until " + (w.until.map { "it prints `\(s.text($0))`:" } ?? "it succeeds:"))
                 out.append("")
                 code(s.shell(t), &out)
             case .http(let h):

@@ -26,7 +26,7 @@ enum PlanSummary {
         var lines = ["\(h.method) \(s.text(h.url))"]
         for (k, v) in h.headers { lines.append("\(k): \(s.text(v))") }
         if let b = h.body { lines.append("body: \(s.text(b))") }
-        lines.append("expect status \(h.status.map(String.init) ?? "2xx")" + (h.bodyContains.map { ", body contains '\($0)'" } ?? ""))
+        lines.append("expect status \(h.status.map(String.init) ?? "2xx")" + (h.bodyContains.map { ", body contains '\(s.text($0))'" } ?? ""))
         return lines
     }
 

@@ -10,7 +10,7 @@ struct PlanText {
         let rb = plan.runbook
         var out: [String] = []
         out.append(style.bold(sanitize(rb.title.expand(plan.values))))
-        var facts = ["runbook \(rb.name)", "\(plan.stepCount) steps"]
+        var facts = ["runbook \(rb.name)", "\(plan.stepCount) step\(plan.stepCount == 1 ? "" : "s")"]
         if let rto = rb.rto { facts.append("RTO \(DurationFormat.format(rto))") }
         if !rb.owners.isEmpty { facts.append("owners: \(rb.owners.joined(separator: ", "))") }
         out.append(style.dim(facts.joined(separator: " · ")))
@@ -62,7 +62,7 @@ struct PlanText {
             case .run(let t): command(s.shell(t), body, &out)
             case .http(let h): for l in PlanSummary.http(s, h) { out.append(body + sanitize(l)) }
             }
-            let until = w.until.map { "until output is '\($0)'" } ?? "until it succeeds"
+            let until = w.until.map { "until output is '\(s.text($0))'" } ?? "until it succeeds"
             out.append(body + style.dim("poll every \(DurationFormat.format(w.every)) \(until), for up to \(DurationFormat.format(w.timeout))"))
         case .http(let h):
             for l in PlanSummary.http(s, h) { out.append(body + sanitize(l)) }

@@ -150,7 +150,8 @@ public final class Catalog: Sendable {
                 error(drill.runbookMark, "drill runs runbook '\(drill.runbook)', which has errors; run `muster validate \(displayPath(p))`")
             case .found(let rb, let rbPath):
                 checkParams(given: drill.params.map { ($0.name, $0.value, $0.mark) }, against: rb, what: "runbook '\(rb.name)'", error: error)
-                let ids = stepIDs(of: rb, root: root(forFileAt: rbPath), depth: 0)
+                var seen: Set<String> = [rbPath]
+                let ids = stepIDs(of: rb, root: root(forFileAt: rbPath), seen: &seen)
                 for fault in drill.faults where !ids.contains(fault.step) {
                     let hint = suggestion(for: fault.step, among: ids).map { " (did you mean '\($0)'?)" } ?? ""
                     error(fault.mark, "fault names step '\(fault.step)', which runbook '\(rb.name)' does not have\(hint)")
@@ -185,13 +186,15 @@ public final class Catalog: Sendable {
         }
     }
 
-    /// Ids of a runbook's steps and of the steps of the runbooks it includes.
-    private func stepIDs(of rb: Runbook, root: String, depth: Int) -> [String] {
+    /// Ids of a runbook's steps and of the steps of the runbooks it includes,
+    /// each included runbook read once: an include cycle (reported on the
+    /// runbook itself) must not multiply the work.
+    private func stepIDs(of rb: Runbook, root: String, seen: inout Set<String>) -> [String] {
         var ids = rb.steps.map(\.id)
-        guard depth < 16 else { return ids }
         for step in rb.steps {
-            if case .runbook(let spec) = step.body, case .found(let child, _) = resolveRunbook(spec.runbook, root: root) {
-                ids += stepIDs(of: child, root: root, depth: depth + 1)
+            if case .runbook(let spec) = step.body, case .found(let child, let path) = resolveRunbook(spec.runbook, root: root),
+               seen.insert(path).inserted {
+                ids += stepIDs(of: child, root: root, seen: &seen)
             }
         }
         return ids

@@ -34,6 +34,11 @@ public struct CronSchedule: Sendable, Hashable {
         dayOfWeekRestricted = parts[4] != "*"
     }
 
+    private static func number(_ s: Substring) -> Int? {
+        guard !s.isEmpty, s.count <= 4, s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        return Int(s)
+    }
+
     private static func field(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws(CronError) -> Set<Int> {
         var out = Set<Int>()
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
@@ -42,15 +47,15 @@ public struct CronSchedule: Sendable, Hashable {
             guard stepParts.count <= 2 else { throw bad }
             var step = 1
             if stepParts.count == 2 {
-                guard let s = Int(stepParts[1]), s > 0 else { throw bad }
+                guard let s = number(stepParts[1]), s > 0 else { throw bad }
                 step = s
             }
             var lo = range.lowerBound, hi = range.upperBound
             if stepParts[0] != "*" {
                 let bounds = stepParts[0].split(separator: "-", omittingEmptySubsequences: false)
-                guard bounds.count <= 2, let a = Int(bounds[0]) else { throw bad }
+                guard bounds.count <= 2, let a = number(bounds[0]) else { throw bad }
                 lo = a
-                hi = bounds.count == 2 ? (Int(bounds[1]) ?? -1) : (stepParts.count == 2 ? range.upperBound : a)
+                hi = bounds.count == 2 ? (number(bounds[1]) ?? -1) : (stepParts.count == 2 ? range.upperBound : a)
                 guard range.contains(lo), range.contains(hi), lo <= hi else { throw bad }
             }
             out.formUnion(stride(from: lo, through: hi, by: step))

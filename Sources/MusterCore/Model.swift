@@ -89,7 +89,7 @@ public struct HTTPCheck: Sendable {
     public var body: Template?
     /// nil: any 2xx.
     public var status: Int?
-    public var bodyContains: String?
+    public var bodyContains: Template?
 }
 
 public struct WaitSpec: Sendable {
@@ -99,7 +99,7 @@ public struct WaitSpec: Sendable {
     }
     public var probe: Probe
     /// nil: the probe command's exit status 0.
-    public var until: String?
+    public var until: Template?
     public var every: Int
     public var timeout: Int
 

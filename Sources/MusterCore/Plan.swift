@@ -52,11 +52,13 @@ extension Plan {
         self.steps = Self.expand(runbook.steps, values: values, prefix: "", catalog: catalog, root: root, depth: 0)
     }
 
-    static func expand(_ steps: [Step], values: [String: String], prefix: String, catalog: Catalog, root: String, depth: Int) -> [PlanStep] {
+    /// `including` holds the runbooks being expanded around these steps: a
+    /// runbook that includes itself, directly or not, is not expanded again.
+    static func expand(_ steps: [Step], values: [String: String], prefix: String, catalog: Catalog, root: String, depth: Int, including: Set<String> = []) -> [PlanStep] {
         steps.enumerated().map { i, step in
             var ps = PlanStep(number: prefix + String(i + 1), step: step, values: values, included: nil, children: [])
             if case .runbook(let spec) = step.body, depth < 16,
-               case .found(let child, _) = catalog.resolveRunbook(spec.runbook, root: root) {
+               case .found(let child, let path) = catalog.resolveRunbook(spec.runbook, root: root), !including.contains(path) {
                 var childValues: [String: String] = ["runbook": child.name]
                 for p in child.params { if let d = p.defaultValue { childValues[p.name] = d } }
                 for w in spec.with {
@@ -65,7 +67,7 @@ extension Plan {
                     if w.value.references.allSatisfy({ values[$0.name] != nil }) { childValues[w.name] = v }
                 }
                 ps.included = child
-                ps.children = expand(child.steps, values: childValues, prefix: ps.number + ".", catalog: catalog, root: root, depth: depth + 1)
+                ps.children = expand(child.steps, values: childValues, prefix: ps.number + ".", catalog: catalog, root: root, depth: depth + 1, including: including.union([path]))
             }
             return ps
         }

@@ -136,7 +136,7 @@ struct RunbookParser {
             var param = Param(name: name, mark: p.key.mark, description: nil, defaultValue: nil, choices: nil, pattern: nil, required: true)
             if p.value.isNull { params.append(param); continue }
             guard let f = r.fields(p.value, "parameter '\(name)'", allowed: ["description", "default", "choices", "pattern", "required"]) else { continue }
-            if let v = f["description"] { param.description = r.string(v, "description") }
+            if let v = f["description"] { param.description = r.string(v, "description"); warnAboutComment(after: v, "description") }
             if let v = f["default"] { param.defaultValue = r.string(v, "default") }
             if let v = f["choices"], let list = r.stringList(v, "choices") {
                 if list.isEmpty { r.error(v.mark, "'choices' is empty; list the allowed values or drop it") }
@@ -177,7 +177,7 @@ struct RunbookParser {
             if !p.value.isNull, let f = r.fields(p.value, "secret '\(name)'", allowed: ["env", "file", "description"]) {
                 if let v = f["env"] { secret.env = r.nonEmptyString(v, "env") }
                 if let v = f["file"] { secret.file = r.nonEmptyString(v, "file") }
-                if let v = f["description"] { secret.description = r.string(v, "description") }
+                if let v = f["description"] { secret.description = r.string(v, "description"); warnAboutComment(after: v, "description") }
             }
             if secret.env == nil, secret.file == nil { secret.env = name }
             secrets.append(secret)

@@ -49,6 +49,8 @@ public final class SourceText: @unchecked Sendable {
             guard let r = lineRange(lineNo) else { break }
             var column = 1
             var i = r.lowerBound
+            // libyaml's columns do not count a byte order mark.
+            if lineNo == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { i += 3 }
             let minColumn = lineNo == node.mark.line ? node.mark.column : 1
             let maxColumn = lineNo == node.endMark.line ? node.endMark.column : Int.max
             while i < r.upperBound, column < maxColumn {
@@ -67,5 +69,18 @@ public final class SourceText: @unchecked Sendable {
             }
         }
         return found
+    }
+}
+
+extension SourceText {
+    /// The text of a comment that follows a plain scalar on its own line
+    /// (`- post the link in #inc-platform`): YAML drops it silently, which in
+    /// a checklist item is almost always a mistake.
+    func trailingComment(after node: Node) -> String? {
+        guard node.isPlainScalar, node.mark.line == node.endMark.line, let line = line(node.endMark.line) else { return nil }
+        let rest = line.unicodeScalars.dropFirst(node.endMark.column - 1)
+        guard let hash = rest.firstIndex(of: "#") else { return nil }
+        let comment = String(String.UnicodeScalarView(rest[hash...]))
+        return comment.trimmingSpaces()
     }
 }

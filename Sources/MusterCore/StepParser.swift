@@ -38,12 +38,15 @@ extension RunbookParser {
             if !isStepID(s) { r.error(v.mark, "step id '\(s)' must be lower-case letters, digits and dashes, starting with a letter or digit") }
         }
         var title = Template(raw: "", mark: node.mark)
-        if let v = r.require(f, "title"), let s = r.nonEmptyString(v, "title") { title = template(v, s, scope) }
+        if let v = r.require(f, "title"), let s = r.nonEmptyString(v, "title") {
+            title = template(v, s, scope)
+            warnAboutComment(after: v, "title")
+        }
         let notes = f["notes"].flatMap { v in r.string(v, "notes").map { template(v, $0, scope) } }
 
         let value = f[kind.rawValue]!
         var automation: Automation?
-        let body: Step.Body
+        var body: Step.Body
         switch kind {
         case .manual:
             body = parseManual(value, f, scope)
@@ -62,6 +65,11 @@ extension RunbookParser {
             body = .runbook(parseInclude(value, f, scope))
         }
         if kind.isAutomated { automation = parseAutomation(f, kind: kind, value: value, scope) }
+        // A step-level `timeout` on a wait is the wait's own timeout.
+        if case .wait(var w) = body, f.has("timeout"), let a = automation {
+            w.timeout = a.timeout
+            body = .wait(w)
+        }
 
         let step = Step(id: id, mark: node.mark, title: title, notes: notes, body: body, automation: automation)
         // Where each name is written under `ask` or `outputs`, to point at it.
@@ -78,16 +86,23 @@ extension RunbookParser {
         return step
     }
 
+    mutating func warnAboutComment(after node: Node, _ what: String) {
+        guard let comment = r.source.trailingComment(after: node) else { return }
+        r.warning(node.endMark, "this \(what) ends here; '\(comment)' is a YAML comment and is dropped; quote the text if it belongs to the \(what)")
+    }
+
     mutating func parseManual(_ value: Node, _ f: Fields, _ scope: Scope) -> Step.Body {
         var items: [Template] = []
         if let list = r.stringList(value, "manual") {
             items = list.map { template($0.1, $0.0, scope) }
+            for (_, node) in list { warnAboutComment(after: node, "checklist item") }
         }
         var ask: [(String, String)] = []
         if let v = f["ask"], let entries = r.stringMap(v, "ask") {
             for e in entries {
                 if !isIdentifier(e.name) { r.error(e.nameMark, "answer name '\(e.name)' must be letters, digits and underscores") }
                 ask.append((e.name, e.value))
+                warnAboutComment(after: e.node, "question")
             }
         }
         if items.isEmpty, ask.isEmpty, value.items != nil {
@@ -184,7 +199,7 @@ extension RunbookParser {
         }
         if let v = f["body"], let s = r.string(v, "body") { check.body = template(v, s, scope, secrets: true) }
         if let v = f["status"] { check.status = r.int(v, "status", min: 100, max: 599) }
-        if let v = f["body_contains"] { check.bodyContains = r.string(v, "body_contains") }
+        if let v = f["body_contains"], let s = r.string(v, "body_contains") { check.bodyContains = template(v, s, scope) }
         return check
     }
 
@@ -203,7 +218,7 @@ extension RunbookParser {
         }
         var spec = WaitSpec(probe: probe ?? .run(Template(raw: "", mark: node.mark)), until: nil, every: WaitSpec.defaultEvery, timeout: Automation.defaultTimeout)
         if let v = f["until"] {
-            spec.until = r.string(v, "until")
+            spec.until = r.string(v, "until").map { template(v, $0, scope) }
             if case .http? = probe, let m = f.keyMark("until") {
                 r.error(m, "'until' compares a command's output; for 'http' use 'status' and 'body_contains'")
             }

@@ -29,7 +29,11 @@ public enum YAMLLimits {
 /// and explosive aliases are errors rather than surprises: a runbook that
 /// means something other than what its author sees must not run.
 public enum YAMLLoader {
-    public static func load(_ bytes: [UInt8]) throws(YAMLError) -> Node {
+    public static func load(_ file: [UInt8]) throws(YAMLError) -> Node {
+        // A UTF-8 byte order mark may open the file (some editors write one).
+        // libyaml skips it only when it detects the encoding itself, which
+        // would also let UTF-16 in; drop it here. Marks do not count it.
+        let bytes = file.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(file.dropFirst(3)) : file
         if bytes.count > YAMLLimits.maxFileBytes {
             throw YAMLError(mark: nil, message: "file is \(bytes.count) bytes, over the \(YAMLLimits.maxFileBytes)-byte limit for runbooks; split it with `runbook:` steps")
         }
