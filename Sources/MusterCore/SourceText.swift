@@ -35,7 +35,9 @@ public final class SourceText: @unchecked Sendable {
 
     /// 1-based line `n`, if it exists.
     public func line(_ n: Int) -> Substring? {
-        guard let r = lineRange(n) else { return nil }
+        guard var r = lineRange(n) else { return nil }
+        // A byte order mark is not part of what libyaml counts columns in.
+        if n == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { r = min(3, r.upperBound)..<r.upperBound }
         return Substring(String(decoding: bytes[r], as: UTF8.self))
     }
 
