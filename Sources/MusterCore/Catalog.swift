@@ -72,9 +72,8 @@ public final class Catalog: Sendable {
         do {
             bytes = try Paths.read(path)
         } catch {
-            let why = Paths.exists(path) ? (Paths.isDirectory(path) ? "it is a folder" : "permission denied or unreadable") : "no such file"
             let source = SourceText(path: display, bytes: [])
-            return Entry(source: source, document: nil, diagnostics: [Diagnostic(path: display, mark: nil, message: "cannot read this file: \(why)")])
+            return Entry(source: source, document: nil, diagnostics: [Diagnostic(path: display, mark: nil, message: "cannot read this file: \(error)")])
         }
         let source = SourceText(path: display, bytes: bytes)
         let root: Node

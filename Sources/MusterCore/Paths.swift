@@ -74,8 +74,35 @@ public enum Paths {
         return out
     }
 
-    public static func read(_ p: String) throws -> [UInt8] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: p))
-        return [UInt8](data)
+    /// Reads a whole file with plain POSIX calls: validating a thousand
+    /// runbooks spends measurable time in `Data(contentsOf:)` and its copy.
+    public static func read(_ p: String) throws(ReadError) -> [UInt8] {
+        let fd = open(p, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ReadError(errno: errno) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw ReadError(errno: errno) }
+        guard (st.st_mode & S_IFMT) != S_IFDIR else { throw ReadError(errno: EISDIR) }
+        // One byte more than the size, so a file that did not grow reads in
+        // one call and the next returns end of file.
+        var out = [UInt8](repeating: 0, count: max(Int(st.st_size), 0) + 1)
+        var used = 0
+        while true {
+            if used == out.count { out.append(contentsOf: repeatElement(0, count: out.count)) }
+            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + used, $0.count - used) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ReadError(errno: errno)
+            }
+            if n == 0 { break }
+            used += n
+        }
+        out.removeLast(out.count - used)
+        return out
+    }
+
+    public struct ReadError: Error, CustomStringConvertible {
+        public var errno: Int32
+        public var description: String { String(cString: strerror(errno)) }
     }
 }

@@ -26,11 +26,12 @@ struct Reader {
             error(node.mark, "\(what) must be a mapping, not \(node.kindName)")
             return nil
         }
-        var byKey: [String: Node.Pair] = [:]
+        var known: [Node.Pair] = []
+        known.reserveCapacity(pairs.count)
         for pair in pairs {
             guard let key = pair.key.scalar else { continue }
             if allowed.contains(key) {
-                byKey[key] = pair
+                known.append(pair)
             } else if let why = elsewhere(key) {
                 error(pair.key.mark, why)
             } else if let s = suggestion(for: key, among: allowed) {
@@ -39,7 +40,7 @@ struct Reader {
                 error(pair.key.mark, "unknown key '\(key)' in \(what); expected \(quotedList(allowed))")
             }
         }
-        return Fields(node: node, what: what, byKey: byKey)
+        return Fields(node: node, what: what, pairs: known)
     }
 
     mutating func require(_ f: Fields, _ key: String) -> Node? {
@@ -129,12 +130,15 @@ struct Reader {
 }
 
 /// A checked mapping's entries, with the mapping kept for "missing key" marks.
+/// Looked up by linear search: mappings in a runbook hold a handful of keys,
+/// and hashing each key costs more than comparing it.
 struct Fields {
     let node: Node
     let what: String
-    let byKey: [String: Node.Pair]
+    let pairs: [Node.Pair]
 
-    subscript(_ key: String) -> Node? { byKey[key]?.value }
-    func keyMark(_ key: String) -> Mark? { byKey[key]?.key.mark }
-    func has(_ key: String) -> Bool { byKey[key] != nil }
+    private func pair(_ key: String) -> Node.Pair? { pairs.first { $0.key.scalar == key } }
+    subscript(_ key: String) -> Node? { pair(key)?.value }
+    func keyMark(_ key: String) -> Mark? { pair(key)?.key.mark }
+    func has(_ key: String) -> Bool { pair(key) != nil }
 }

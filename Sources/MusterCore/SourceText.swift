@@ -79,7 +79,8 @@ extension SourceText {
     /// (`- post the link in #inc-platform`): YAML drops it silently, which in
     /// a checklist item is almost always a mistake.
     func trailingComment(after node: Node) -> String? {
-        guard node.isPlainScalar, node.mark.line == node.endMark.line, let line = line(node.endMark.line) else { return nil }
+        guard node.isPlainScalar, node.mark.line == node.endMark.line, let r = lineRange(node.endMark.line),
+              bytes[r].contains(UInt8(ascii: "#")), let line = line(node.endMark.line) else { return nil }
         let rest = line.unicodeScalars.dropFirst(node.endMark.column - 1)
         guard let hash = rest.firstIndex(of: "#") else { return nil }
         let comment = String(String.UnicodeScalarView(rest[hash...]))

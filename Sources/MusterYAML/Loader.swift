@@ -136,9 +136,22 @@ private struct TreeBuilder {
         var items: [Node] = []
         var pairs: [Node.Pair] = []
         var pendingKey: Node?
+        /// Filled only once the mapping has 16 keys; see `hasKey`.
         var keys: Set<String> = []
         var merges: [Node.Pair] = []
         var size = 1
+
+        /// Duplicate-key check: a linear scan while the mapping is small
+        /// (hashing costs more than a few compares), a set beyond that.
+        func hasKey(_ k: String) -> Bool {
+            if pairs.count < 16 { return pairs.contains { $0.key.scalar == k } }
+            return keys.contains(k)
+        }
+
+        func addKey(_ k: String) {
+            if pairs.count == 15 { keys = Set(pairs.compactMap(\.key.scalar)) }
+            if pairs.count >= 15 { keys.insert(k) }
+        }
 
         init(isMapping: Bool, start: Mark, anchor: String?) {
             self.isMapping = isMapping
@@ -190,7 +203,7 @@ private struct TreeBuilder {
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let f = stack.popLast() else { return false }
             if f.isMapping {
-                var seen = f.keys
+                var seen = f.merges.isEmpty ? [] : Set(f.pairs.compactMap(\.key.scalar))
                 for pair in f.merges {
                     if let k = pair.key.scalar, !seen.contains(k) {
                         seen.insert(k)
@@ -238,12 +251,12 @@ private struct TreeBuilder {
             throw YAMLError(mark: node.mark, message: "mapping keys must be plain text, not \(node.kindName)")
         }
         if !(node.isPlainScalar && k == "<<") {
-            if f.keys.contains(k) {
+            if f.hasKey(k) {
                 let first = f.pairs.first { $0.key.scalar == k }?.key.mark
                 let whereFirst = first.map { " (first at line \($0.line), column \($0.column))" } ?? ""
                 throw YAMLError(mark: node.mark, message: "duplicate key '\(k)'\(whereFirst); YAML would silently keep only one")
             }
-            f.keys.insert(k)
+            f.addKey(k)
         }
         f.pendingKey = node
     }

@@ -347,10 +347,10 @@ struct CatalogTests {
         try dir.write("runbooks/folder.yaml/.keep", "")
         let c = dir.catalog()
         let missing = c.load(dir.path("runbooks/nope.yaml"))
-        #expect(missing.diagnostics.map(\.formatted) == ["runbooks/nope.yaml: error: cannot read this file: no such file"])
+        #expect(missing.diagnostics.map(\.formatted) == ["runbooks/nope.yaml: error: cannot read this file: No such file or directory"])
         #expect(missing.document == nil)
         let folder = c.load(dir.path("runbooks/folder.yaml"))
-        #expect(folder.diagnostics.map(\.formatted) == ["runbooks/folder.yaml: error: cannot read this file: it is a folder"])
+        #expect(folder.diagnostics.map(\.formatted) == ["runbooks/folder.yaml: error: cannot read this file: Is a directory"])
     }
 
     @Test func fileNameMustMatchForYmlToo() throws {
