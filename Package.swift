@@ -19,11 +19,12 @@ let package = Package(
         .target(name: "MusterHTTP", dependencies: ["CCurl"]),
         .target(name: "MusterGit", dependencies: ["CGit2"]),
         .target(name: "MusterCore", dependencies: ["MusterYAML"]),
+        .target(name: "MusterProcess"),
         .target(name: "MusterTerminal", dependencies: ["MusterCore"]),
         .target(
             name: "MusterCLI",
             dependencies: [
-                "MusterCore", "MusterYAML", "MusterGit", "MusterHTTP", "MusterTerminal",
+                "MusterCore", "MusterYAML", "MusterGit", "MusterHTTP", "MusterTerminal", "MusterProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

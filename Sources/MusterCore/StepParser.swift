@@ -136,11 +136,14 @@ extension RunbookParser {
                 r.error(v.mark, "'on_failure' must be \(quotedList(OnFailure.allCases.map(\.rawValue))), not '\(s)'\(hint)")
             }
         }
-        if let v = f["rollback"], let s = r.nonEmptyString(v, "rollback") { a.rollback = template(v, s, scope) }
+        if let v = f["outputs"] { a.outputs = parseOutputs(v) }
+        // A rollback runs after its step succeeded, so it may use the step's own outputs.
+        var rollbackScope = scope
+        for o in a.outputs { rollbackScope.defined[o.name] = "this step" }
+        if let v = f["rollback"], let s = r.nonEmptyString(v, "rollback") { a.rollback = template(v, s, rollbackScope) }
         if a.onFailure == .rollback, a.rollback == nil, let m = f.keyMark("on_failure") {
             r.warning(m, "'on_failure: rollback' rolls back earlier steps; this step has no 'rollback' command of its own")
         }
-        if let v = f["outputs"] { a.outputs = parseOutputs(v) }
         return a
     }
 

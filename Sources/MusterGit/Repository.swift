@@ -62,3 +62,17 @@ public final class Repository {
         return "\(major).\(minor).\(rev)"
     }
 }
+
+extension Repository {
+    /// The git blob id of `bytes`, exactly what `git hash-object` prints:
+    /// the runbook's content hash in journals and records.
+    public static func blobID(of bytes: [UInt8]) -> String {
+        _ = libgit2Ready
+        var oid = git_oid()
+        let rc = bytes.withUnsafeBytes { git_odb_hash(&oid, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) }
+        guard rc == 0 else { return "" }
+        var out = [CChar](repeating: 0, count: Int(GIT_OID_HEXSZ) + 1)
+        git_oid_tostr(&out, out.count, &oid)
+        return String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import MusterCore
+import MusterTerminal
+
+struct ResumeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Continue the newest paused or crashed run, or RUN_ID, where it stopped.",
+        discussion: """
+        Finished steps are not run again and confirmed checklist items are not asked again. A step that was \
+        running when the executor died runs again if it is idempotent; otherwise you choose r, d or s \
+        (with --yes the run pauses instead). Exit status as for `muster run`; 2 when there is nothing to resume.
+        """
+    )
+
+    @Argument(help: "The run to continue (see `muster runs`); default: the newest paused or crashed run.")
+    var runID: String?
+
+    @Flag(help: "Answer checklist items and confirm gates with yes, as for `muster run --yes`.")
+    var yes = false
+
+    @Flag(help: "Resume even though the runbook changed since the run began.")
+    var force = false
+
+    func run() throws {
+        let ws = Workspace()
+        let store = RunStore(root: ws.root)
+        let id: String
+        if let runID {
+            guard store.runIDs().contains(runID) else {
+                let hint = suggestion(for: runID, among: store.runIDs()).map { " Did you mean \($0)?" } ?? ""
+                throw CommandFailure(message: "no run \(runID) in \(store.runsDir).\(hint) `muster runs` lists them")
+            }
+            id = runID
+        } else {
+            guard let newest = store.runIDs().reversed().compactMap(store.summary).first(where: \.resumable) else {
+                throw CommandFailure(message: "nothing to resume: no paused or crashed run in \(store.runsDir)")
+            }
+            id = newest.id
+        }
+        _ = try store.lock(id)
+        let path = store.journalPath(id)
+        let read: (events: [JournalEvent], warning: String?)
+        do {
+            read = try FileJournal.read(path: path)
+            if read.warning != nil { try FileJournal.dropIncompleteTail(path: path) }
+        } catch {
+            throw CommandFailure(message: error.message)
+        }
+        if let w = read.warning { printError("muster: warning: \(w)") }
+        let state = RunState(replaying: read.events)
+        guard let info = state.info else {
+            throw CommandFailure(message: "run \(id) has no run_started event; its journal \(path) is unusable")
+        }
+        if let outcome = state.outcome {
+            throw CommandFailure(message: "run \(id) already finished (\(outcome)); start a new one with `muster run \(info.runbook)`")
+        }
+        let rbPath = Paths.absolute(info.runbookPath, from: ws.root)
+        let (rb, _) = try ws.loadRunbook(rbPath)
+        let hash = RunSession.runbookHash(rbPath)
+        if hash != info.runbookHash, !force {
+            throw CommandFailure(message: "\(info.runbookPath) changed since run \(id) began (content \(info.runbookHash.prefix(12)) then, \(hash.prefix(12)) now); resuming could skip or repeat the wrong steps. Use --force to resume anyway")
+        }
+        let includes = try RunSession.includes(of: rb, path: rbPath, catalog: ws.catalog)
+        let secrets = try RunSession.secrets([rb] + Array(includes.values))
+        let journal: FileJournal
+        do {
+            journal = try FileJournal(path: path)
+        } catch {
+            throw CommandFailure(message: error.message)
+        }
+        var setup = RunSetup(runbook: rb, params: info.params, secrets: secrets, runID: id, operatorName: operatorName(), yes: yes,
+                             includes: includes, baseEnvironment: ProcessInfo.processInfo.environment)
+        setup.runbookHash = hash
+        setup.runbookPath = info.runbookPath
+        setup.host = hostName()
+        // The incident clock kept running while the run was paused or crashed.
+        let started = (try? Date(info.startedAt, strategy: .iso8601))?.timeIntervalSinceNow ?? 0
+        let base = max(state.lastT, -started)
+        let console = RunSession.console()
+        var resumedState = state
+        do {
+            var e = JournalEvent(seq: state.lastSeq + 1, at: utcStamp(), t: (base * 1000).rounded() / 1000, event: .runResumed)
+            e.text = "by \(setup.operatorName) on \(setup.host)" + (force && hash != info.runbookHash ? " (--force: runbook changed)" : "")
+            try journal.append(e)
+            resumedState.apply(e)
+        } catch {
+            throw CommandFailure(message: error.message)
+        }
+        throw RunSession.execute(setup: setup, state: resumedState, journal: journal, console: console, baseElapsed: base, resumed: true)
+    }
+}

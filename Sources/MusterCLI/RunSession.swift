@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ArgumentParser
+import MusterCore
+import MusterGit
+import MusterProcess
+import MusterTerminal
+
+/// Adapts the posix_spawn runner to the core's protocol.
+struct SpawnRunner: CommandRunner {
+    let shell = ShellRunner()
+
+    func run(script: String, environment: [String: String], timeout: Double,
+             onLine: (Bool, String) -> Void, onSignal: (Int32) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult {
+        do {
+            let r = try shell.run(script: script, environment: environment, timeout: timeout,
+                                  onLine: { onLine($0 == .stderr, $1) },
+                                  onSignal: { onSignal($0) ? .stop : .keepWaiting },
+                                  onTick: onTick)
+            return CommandResult(status: r.status, timedOut: r.timedOut, interrupted: r.interrupted, seconds: r.seconds)
+        } catch {
+            throw CommandError(message: error.message)
+        }
+    }
+}
+
+/// What `run` and `resume` share: loading includes and secrets, building
+/// the executor from real parts, and mapping its outcome to an exit code.
+enum RunSession {
+    /// Every runbook a runbook includes, at any depth, by reference.
+    static func includes(of rb: Runbook, path: String, catalog: Catalog) throws -> [String: Runbook] {
+        var out: [String: Runbook] = [:]
+        var queue = [(rb, path)]
+        while let (r, p) = queue.popLast() {
+            for step in r.steps {
+                guard case .runbook(let spec) = step.body, out[spec.runbook] == nil else { continue }
+                switch catalog.resolveRunbook(spec.runbook, root: catalog.root(forFileAt: p)) {
+                case .found(let child, let childPath):
+                    out[spec.runbook] = child
+                    queue.append((child, childPath))
+                default:
+                    throw CommandFailure(message: "runbook '\(spec.runbook)' (included by \(r.name)) does not load; run `muster validate`")
+                }
+            }
+        }
+        return out
+    }
+
+    static func console() -> TerminalConsole {
+        SignalWatch.install()
+        return TerminalConsole(signalFD: SignalWatch.readFD, takeSignal: SignalWatch.take)
+    }
+
+    static func secrets(_ runbooks: [Runbook]) throws -> [String: String] {
+        do {
+            return try Preparation.secrets(of: runbooks, environment: ProcessInfo.processInfo.environment) { path in
+                (try? Paths.read(path)).map { String(decoding: $0, as: UTF8.self) }
+            }
+        } catch {
+            throw CommandFailure(message: error.message)
+        }
+    }
+
+    static func execute(setup: RunSetup, state: RunState, journal: FileJournal, console: TerminalConsole, baseElapsed: Double, resumed: Bool) -> ExitCode {
+        let executor = Executor(setup: setup, state: state, journal: journal, console: console, runner: SpawnRunner(),
+                                baseElapsed: baseElapsed, monotonic: monotonicSeconds, wallClock: { utcStamp() })
+        executor.sleepHook = { seconds in
+            var fds = [pollfd(fd: SignalWatch.readFD, events: Int16(POLLIN), revents: 0)]
+            _ = poll(&fds, 1, Int32(seconds * 1000))
+            return SignalWatch.take()
+        }
+        switch executor.execute(resumed: resumed) {
+        case .completed: return ExitCodes.success
+        case .failed: return ExitCodes.failure
+        case .paused: return ExitCodes.paused
+        }
+    }
+
+    static func runbookHash(_ path: String) -> String {
+        (try? Paths.read(path)).map(Repository.blobID) ?? ""
+    }
+}

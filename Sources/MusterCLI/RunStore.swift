@@ -1,0 +1,139 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import MusterCore
+
+/// Where runs live: `.muster/runs/RUN_ID/journal.jsonl` at the repository
+/// root, or under `MUSTER_STATE_DIR`.
+struct RunStore {
+    let dir: String
+
+    init(root: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        if let d = environment["MUSTER_STATE_DIR"], !d.isEmpty {
+            dir = Paths.absolute(d)
+        } else {
+            dir = Paths.join(root, ".muster")
+        }
+    }
+
+    var runsDir: String { Paths.join(dir, "runs") }
+    func runDir(_ id: String) -> String { Paths.join(runsDir, id) }
+    func journalPath(_ id: String) -> String { Paths.join(runDir(id), "journal.jsonl") }
+
+    /// A new run id: UTC time and runbook name, unique in this store.
+    func newRunID(runbook: String) throws -> String {
+        try makeDirectory(runsDir)
+        let base = "\(utcStamp(compact: true))-\(runbook)"
+        var id = base
+        var n = 2
+        while mkdir(runDir(id), 0o700) != 0 {
+            guard errno == EEXIST else { throw CommandFailure(message: "cannot create \(runDir(id)): \(String(cString: strerror(errno)))") }
+            id = "\(base)-\(n)"
+            n += 1
+        }
+        return id
+    }
+
+    func makeDirectory(_ p: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure(message: "cannot create the state folder \(p): \(error); set MUSTER_STATE_DIR to a writable folder")
+        }
+    }
+
+    func runIDs() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: runsDir)) ?? []).filter { Paths.exists(journalPath($0)) }.sorted()
+    }
+
+    /// Holds the run's lock for the life of the process; the kernel drops it
+    /// when the process dies, even by SIGKILL, so a crash never leaves it stuck.
+    func lock(_ id: String) throws -> Int32 {
+        let path = Paths.join(runDir(id), "lock")
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CommandFailure(message: "cannot open the lock \(path): \(String(cString: strerror(errno)))") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            var buf = [UInt8](repeating: 0, count: 256)
+            let n = read(fd, &buf, buf.count)
+            let holder = n > 0 ? String(decoding: buf[0..<n].filter { $0 != 10 }, as: UTF8.self) : "another process"
+            close(fd)
+            throw CommandFailure(message: "run \(id) is being executed by \(holder); two executors never work on one run")
+        }
+        ftruncate(fd, 0)
+        let me = "pid \(getpid()) on \(hostName())\n"
+        _ = me.withCString { write(fd, $0, strlen($0)) }
+        return fd
+    }
+
+    func isLocked(_ id: String) -> Bool {
+        let fd = open(Paths.join(runDir(id), "lock"), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
+        return true
+    }
+
+    /// A run's state as `runs` shows it.
+    func summary(_ id: String) -> RunSummary? {
+        guard let (events, _) = try? FileJournal.read(path: journalPath(id)) else { return nil }
+        let state = RunState(replaying: events)
+        let status: String
+        if let o = state.outcome {
+            status = o
+        } else if isLocked(id) {
+            status = "running"
+        } else if state.paused != nil {
+            status = "paused"
+        } else {
+            status = "crashed"
+        }
+        let lastStep = events.last { $0.step != nil }?.step
+        return RunSummary(id: id, runbook: state.info?.runbook ?? "?", status: status, startedAt: state.info?.startedAt ?? "",
+                          elapsed: state.lastT, lastStep: lastStep, operatorName: state.info?.operatorName ?? "", reason: state.paused)
+    }
+}
+
+struct RunSummary {
+    var id, runbook, status, startedAt: String
+    var elapsed: Double
+    var lastStep: String?
+    var operatorName: String
+    var reason: String?
+
+    var resumable: Bool { status == "paused" || status == "crashed" }
+
+    var json: JSON {
+        .object([("run_id", .string(id)), ("runbook", .string(runbook)), ("state", .string(status)), ("started_at", .string(startedAt)),
+                 ("elapsed_seconds", .double(elapsed)), ("last_step", .from(lastStep)), ("operator", .string(operatorName)), ("paused_because", .from(reason))])
+    }
+}
+
+func utcStamp(compact: Bool = false, date: Date = Date()) -> String {
+    var t = time_t(date.timeIntervalSince1970)
+    var tm = tm()
+    gmtime_r(&t, &tm)
+    func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    let y = tm.tm_year + 1900, mo = two(tm.tm_mon + 1), d = two(tm.tm_mday), h = two(tm.tm_hour), mi = two(tm.tm_min), s = two(tm.tm_sec)
+    return compact ? "\(y)\(mo)\(d)T\(h)\(mi)\(s)Z" : "\(y)-\(mo)-\(d)T\(h):\(mi):\(s)Z"
+}
+
+func hostName() -> String {
+    var buf = [CChar](repeating: 0, count: 256)
+    gethostname(&buf, buf.count)
+    return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+func operatorName(_ env: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    if let o = env["MUSTER_OPERATOR"], !o.isEmpty { return o }
+    if let u = env["USER"], !u.isEmpty { return u }
+    if let pw = getpwuid(getuid()), let n = pw.pointee.pw_name { return String(cString: n) }
+    return "unknown"
+}

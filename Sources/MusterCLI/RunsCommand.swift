@@ -1,0 +1,93 @@
+import ArgumentParser
+import MusterCore
+import MusterTerminal
+
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs",
+        abstract: "List runs, newest first, with their state (running, paused, crashed, completed, failed, rolled_back)."
+    )
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let ws = Workspace()
+        let store = RunStore(root: ws.root)
+        let runs = store.runIDs().reversed().compactMap(store.summary)
+        if json {
+            print(JSON.array(runs.map(\.json)).serialized(pretty: true))
+            return
+        }
+        guard !runs.isEmpty else {
+            print("No runs yet in \(store.runsDir). Start one with `muster run RUNBOOK`.")
+            return
+        }
+        let style = Style.stdout
+        let idWidth = runs.map(\.id.count).max() ?? 0
+        print(style.bold("RUN".padded(idWidth) + "  STATE        ELAPSED  LAST STEP"))
+        for r in runs {
+            let state = r.status.padded(11)
+            let colored = r.resumable ? style.yellow(state) : r.status == "completed" ? style.green(state) : r.status == "running" ? style.cyan(state) : style.red(state)
+            print("\(r.id.padded(idWidth))  \(colored)  \(formatSeconds(r.elapsed).padded(7, right: true))  \(r.lastStep ?? "-")")
+        }
+        if runs.contains(where: \.resumable) { print("\nContinue a paused or crashed run with: muster resume [RUN_ID]") }
+    }
+}
+
+struct LogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract: "Print one run's journal: every event, in order."
+    )
+
+    @Argument(help: "The run (see `muster runs`).")
+    var runID: String
+
+    @Flag(help: "Print the journal's JSON lines as they are.")
+    var json = false
+
+    func run() throws {
+        let ws = Workspace()
+        let store = RunStore(root: ws.root)
+        guard store.runIDs().contains(runID) else {
+            let hint = suggestion(for: runID, among: store.runIDs()).map { " Did you mean \($0)?" } ?? ""
+            throw CommandFailure(message: "no run \(runID) in \(store.runsDir).\(hint) `muster runs` lists them")
+        }
+        let read: (events: [JournalEvent], warning: String?)
+        do {
+            read = try FileJournal.read(path: store.journalPath(runID))
+        } catch {
+            throw CommandFailure(message: error.message)
+        }
+        if let w = read.warning { printError("muster: warning: \(w)") }
+        if json {
+            let bytes = (try? Paths.read(store.journalPath(runID))) ?? []
+            print(String(decoding: bytes, as: UTF8.self), terminator: "")
+            return
+        }
+        for e in read.events { print(sanitize(LogLine.render(e))) }
+    }
+}
+
+/// One journal event as a readable line.
+enum LogLine {
+    static func render(_ e: JournalEvent) -> String {
+        var s = "\(e.at)  +\(formatSeconds(e.t).padded(7, right: true))  \(e.event.rawValue)"
+        if let step = e.step { s += "  \(step)" }
+        if let r = e.run { s += "  \(r.runbook) by \(r.operatorName) on \(r.host), params: " + r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+        if let i = e.item { s += "  item \(i + 1)" }
+        if let a = e.answer { s += "  \(a)" }
+        if e.auto == true { s += " (automatic)" }
+        if let n = e.name { s += "  \(n)=\(e.value ?? "")" }
+        if let a = e.attempt { s += "  attempt \(a)" }
+        if let x = e.exit { s += "  exit \(x)" }
+        if let sec = e.seconds { s += "  \(formatSeconds(sec))" }
+        if e.timedOut == true { s += "  timed out" }
+        if let o = e.outcome { s += "  \(o)" }
+        if let c = e.contact { s += "  \(c)" }
+        if let o = e.outputs, !o.isEmpty { s += "  outputs: " + o.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+        if let t = e.text { s += "  — \(t)" }
+        return s
+    }
+}

@@ -1,0 +1,91 @@
+/// What the executor shows and asks. The core never prints: a terminal
+/// renderer (or a test) implements this.
+public protocol RunConsole: AnyObject {
+    func show(_ message: ConsoleMessage)
+    /// Reads one answer line. `status` is the line shown with every prompt:
+    /// step, elapsed time, next escalation rung.
+    func ask(_ question: String, hint: String, status: String) -> AnswerRead
+}
+
+public enum AnswerRead: Sendable, Equatable {
+    case line(String)
+    /// Answers ran out: the run pauses.
+    case eof
+    /// A signal (SIGINT, SIGTERM, SIGHUP) arrived while waiting.
+    case signal(Int32)
+}
+
+public enum ConsoleMessage: Sendable {
+    case runHeader(title: String, runID: String, steps: Int, resumed: Bool, drillBanner: String?)
+    case stepHeader(index: Int, total: Int, number: String, kind: StepKind, title: String, id: String)
+    case notes(String)
+    case checklistItem(String)
+    case command(String)
+    case output(stderr: Bool, line: String)
+    case stepResult(outcome: String, seconds: Double, detail: String?)
+    case info(String)
+    case warning(String)
+    case escalationBanner(contact: String, elapsed: Double)
+    case ladder([Rung], elapsed: Double)
+    case runResult(outcome: String, elapsed: Double, runID: String, resumeHint: Bool)
+}
+
+/// Runs one shell script; implemented on posix_spawn in MusterProcess.
+public protocol CommandRunner {
+    func run(script: String, environment: [String: String], timeout: Double,
+             onLine: (_ stderr: Bool, _ line: String) -> Void,
+             onSignal: (Int32) -> Bool,
+             onTick: () -> Void) throws(CommandError) -> CommandResult
+}
+
+public struct CommandResult: Sendable {
+    public var status: Int32
+    public var timedOut: Bool
+    public var interrupted: Bool
+    public var seconds: Double
+    public init(status: Int32, timedOut: Bool, interrupted: Bool, seconds: Double) {
+        self.status = status
+        self.timedOut = timedOut
+        self.interrupted = interrupted
+        self.seconds = seconds
+    }
+}
+
+public struct CommandError: Error, Sendable {
+    public var message: String
+    public init(message: String) { self.message = message }
+}
+
+/// Replaces every secret value with `***`, in output, journal and messages.
+public struct Masker: Sendable {
+    private let secrets: [String]
+
+    public init(secrets: some Sequence<String>) {
+        // Longest first, so a secret that contains another is masked whole.
+        self.secrets = Set(secrets.filter { !$0.isEmpty }).sorted { $0.count > $1.count }
+    }
+
+    public func mask(_ s: String) -> String {
+        var out = s
+        for secret in secrets where out.containsBytesDynamic(secret) {
+            out = out.replacingOccurrences(of: secret, with: "***")
+        }
+        return out
+    }
+}
+
+extension String {
+    func containsBytesDynamic(_ needle: String) -> Bool {
+        var hay = self
+        var n = needle
+        return hay.withUTF8 { h in
+            n.withUTF8 { nb in
+                guard nb.count <= h.count, let first = nb.first else { return false }
+                for i in 0...(h.count - nb.count) where h[i] == first {
+                    if (1..<nb.count).allSatisfy({ h[i + $0] == nb[$0] }) { return true }
+                }
+                return false
+            }
+        }
+    }
+}

@@ -1,0 +1,281 @@
+extension Executor {
+    func automated(_ step: Step, key: String, runbook rb: Runbook, values: inout [String: String]) throws(Stop) {
+        guard let a = step.automation else { return }
+        let env = environment(rb, values)
+
+        if a.confirm, !state.gatesPassed.contains(key) {
+            if setup.yes {
+                try record(.gateAnswered, step: key) { $0.answer = "run"; $0.auto = true }
+            } else {
+                gate: while true {
+                    let answer = try read("Run this step? It is marked confirm: true.", hint: "y run · s REASON skip · a abort")
+                    let (verb, rest) = splitAnswer(answer)
+                    switch verb {
+                    case "y", "yes":
+                        try record(.gateAnswered, step: key) { $0.answer = "run" }
+                        break gate
+                    case "s":
+                        guard !rest.isEmpty else { console.show(.warning("say why you skip it: s REASON")); continue }
+                        try record(.gateAnswered, step: key) { $0.answer = "skip"; $0.text = rest }
+                        try record(.stepFinished, step: key) { $0.outcome = "skipped"; $0.text = rest }
+                        console.show(.stepResult(outcome: "skipped", seconds: 0, detail: rest))
+                        return
+                    case "a":
+                        throw .pause("operator aborted at the confirm gate of '\(key)'")
+                    default:
+                        console.show(.warning("not understood: answer y, s REASON or a (an empty line is not a yes here)"))
+                    }
+                }
+            }
+        }
+
+        // A step that was running when the executor died.
+        if state.interruptedStep == key {
+            if a.idempotent {
+                console.show(.info("'\(key)' was running when the last session ended; it is idempotent, so it runs again"))
+            } else if setup.yes {
+                throw .pause("'\(key)' was running when the last session ended and is not idempotent; resume without --yes to choose r (run again), d (mark done) or s (skip)")
+            } else {
+                console.show(.warning("'\(key)' was running when the last session ended and may have done part of its work"))
+                switch try failureChoice(key: key, allowRollback: false) {
+                case .retry: break
+                case .finished: return
+                }
+            }
+        }
+
+        while true {
+            let attempt = (state.attempts[key] ?? 0) + 1
+            try record(.attemptStarted, step: key) { $0.attempt = attempt }
+            let result = try attemptOnce(step, key: key, automation: a, values: values, env: env)
+            try record(.attemptFinished, step: key) { e in
+                e.attempt = attempt
+                e.exit = Int(result.status)
+                e.seconds = (result.seconds * 1000).rounded() / 1000
+                e.timedOut = result.timedOut ? true : nil
+                e.tail = result.tail.isEmpty ? nil : result.tail
+                e.text = result.problem
+            }
+            if result.ok {
+                values.merge(result.outputs) { $1 }
+                try record(.stepFinished, step: key) { $0.outcome = "done"; $0.outputs = result.outputs.isEmpty ? nil : result.outputs }
+                console.show(.stepResult(outcome: "done", seconds: result.seconds, detail: nil))
+                if let r = a.rollback { rollbacks.append((key, r, values, env)) }
+                return
+            }
+            let why = result.problem ?? "failed"
+            console.show(.stepResult(outcome: "failed", seconds: result.seconds, detail: masker.mask(why)))
+            if result.interruptedBySignal { throw .pause("stopped during '\(key)'") }
+            if attempt <= a.retries {
+                console.show(.info("retrying in \(DurationFormat.format(a.retryDelay)) (attempt \(attempt + 1) of \(a.retries + 1))"))
+                try pauseFor(Double(a.retryDelay))
+                continue
+            }
+            let policy = a.onFailure ?? (setup.yes ? .abort : .ask)
+            switch policy {
+            case .abort:
+                try record(.stepFinished, step: key) { $0.outcome = "failed"; $0.text = why }
+                throw .fail("step '\(key)' \(why)")
+            case .continue:
+                try record(.stepFinished, step: key) { $0.outcome = "failed"; $0.text = why }
+                anyFailed = true
+                console.show(.warning("on_failure: continue, so the run goes on"))
+                return
+            case .rollback:
+                try record(.stepFinished, step: key) { $0.outcome = "failed"; $0.text = why }
+                throw .rollback("step '\(key)' \(why)")
+            case .ask:
+                switch try failureChoice(key: key, allowRollback: true) {
+                case .retry: continue
+                case .finished: return
+                }
+            }
+        }
+    }
+
+    enum Choice { case retry, finished }
+
+    /// The failure menu of `cli.md`: retry, skip, mark done, escalate, abort, roll back.
+    func failureChoice(key: String, allowRollback: Bool) throws(Stop) -> Choice {
+        while true {
+            let answer = try read("Step '\(key)' did not succeed. What now?",
+                                  hint: "r retry · s REASON skip · d NOTE mark done by hand · e escalate · a abort (pause)" + (allowRollback ? " · b roll back" : ""))
+            let (verb, rest) = splitAnswer(answer)
+            switch verb {
+            case "r":
+                try record(.failureChoice, step: key) { $0.answer = "retry" }
+                return .retry
+            case "s":
+                guard !rest.isEmpty else { console.show(.warning("say why you skip it: s REASON")); continue }
+                try record(.failureChoice, step: key) { $0.answer = "skip"; $0.text = rest }
+                try record(.stepFinished, step: key) { $0.outcome = "skipped"; $0.text = rest }
+                return .finished
+            case "d":
+                guard !rest.isEmpty else { console.show(.warning("say what you did by hand: d NOTE")); continue }
+                try record(.failureChoice, step: key) { $0.answer = "done"; $0.text = rest }
+                try record(.stepFinished, step: key) { $0.outcome = "done"; $0.text = "marked done by hand: \(rest)" }
+                return .finished
+            case "e":
+                try escalate(step: key)
+            case "a":
+                throw .pause("operator aborted at '\(key)'")
+            case "b" where allowRollback:
+                try record(.failureChoice, step: key) { $0.answer = "rollback" }
+                try record(.stepFinished, step: key) { $0.outcome = "failed" }
+                throw .rollback("operator chose to roll back at '\(key)'")
+            default:
+                console.show(.warning("not understood: answer r, s REASON, d NOTE, e, a" + (allowRollback ? " or b" : "")))
+            }
+        }
+    }
+
+    struct Attempt {
+        var ok: Bool
+        var status: Int32
+        var seconds: Double
+        var timedOut = false
+        var interruptedBySignal = false
+        var outputs: [String: String] = [:]
+        var tail: [String] = []
+        var problem: String?
+    }
+
+    func attemptOnce(_ step: Step, key: String, automation a: Automation, values: [String: String], env: [String: String]) throws(Stop) -> Attempt {
+        switch step.body {
+        case .run(let t):
+            return try shell(t.expand(values, quote: true), key: key, automation: a, timeout: Double(a.timeout), env: env)
+        case .wait(let w):
+            return try wait(w, key: key, automation: a, values: values, env: env)
+        case .http, .ci:
+            return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: \(step.kind.rawValue) steps arrive with the HTTP and CI integrations; do it by hand and answer d NOTE, or s REASON")
+        default:
+            return Attempt(ok: true, status: 0, seconds: 0)
+        }
+    }
+
+    func shell(_ script: String, key: String, automation a: Automation, timeout: Double, env: [String: String], quiet: Bool = false) throws(Stop) -> Attempt {
+        if !quiet { console.show(.command(masker.mask(script))) }
+        var stdout = ""
+        var tail: [String] = []
+        var stopSignal: Int32?
+        var hinted = false
+        let started = monotonic()
+        let result: CommandResult
+        do {
+            result = try runner.run(script: script, environment: env, timeout: timeout, onLine: { isErr, line in
+                let masked = masker.mask(line)
+                if !isErr { stdout += line + "\n" }
+                tail.append(masked)
+                if tail.count > 20 { tail.removeFirst() }
+                if !quiet { console.show(.output(stderr: isErr, line: masked)) }
+            }, onSignal: { sig in
+                if sig != 2 {
+                    stopSignal = sig
+                    return true
+                }
+                // Ctrl-C while a step runs: stop it, or keep waiting.
+                switch console.ask("Ctrl-C: stop '\(key)' now, or keep waiting?", hint: "s stop the step · w keep waiting", status: status()) {
+                case .line(let l) where l.trimmingSpaces().lowercased().hasPrefix("w"):
+                    return false
+                case .line, .eof:
+                    stopSignal = sig
+                    return true
+                case .signal(let s):
+                    stopSignal = s
+                    return true
+                }
+            }, onTick: {
+                checkEscalation()
+                if let expect = a.expect, !hinted, monotonic() - started > Double(expect) {
+                    hinted = true
+                    let next = setup.runbook.escalation.first { Double($0.after) > elapsed }?.contact ?? setup.runbook.escalation.last?.contact
+                    console.show(.warning("'\(key)' is running past its expected \(DurationFormat.format(expect))" + (next.map { "; consider escalating to \($0) (answer e at the next prompt)" } ?? "")))
+                }
+            })
+        } catch {
+            return Attempt(ok: false, status: 127, seconds: 0, problem: error.message)
+        }
+        var attempt = Attempt(ok: result.status == 0 && !result.timedOut && !result.interrupted, status: result.status, seconds: result.seconds, timedOut: result.timedOut, tail: tail)
+        if result.timedOut {
+            attempt.problem = "timed out after \(DurationFormat.format(Int(timeout))); its process group was stopped"
+        } else if result.interrupted {
+            attempt.problem = "stopped by the operator"
+            attempt.interruptedBySignal = stopSignal != nil && stopSignal != 2
+        } else if result.status != 0 {
+            attempt.problem = "exited with status \(result.status)"
+        }
+        if attempt.ok, !a.outputs.isEmpty {
+            let (values, missing) = OutputCapture.capture(a.outputs, stdout: stdout)
+            attempt.outputs = values
+            if !missing.isEmpty {
+                attempt.ok = false
+                attempt.problem = "succeeded, but its output has no value for \(missing.map { "'\($0)'" }.joined(separator: ", ")) (see 'outputs')"
+            }
+        }
+        return attempt
+    }
+
+    /// Polls `wait.run` every `every` until its output matches (or it exits
+    /// 0), or the wait's timeout passes.
+    func wait(_ w: WaitSpec, key: String, automation a: Automation, values: [String: String], env: [String: String]) throws(Stop) -> Attempt {
+        guard case .run(let t) = w.probe else {
+            return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot poll: HTTP waits arrive with the HTTP integration; check by hand and answer d NOTE, or s REASON")
+        }
+        let script = t.expand(values, quote: true)
+        let until = w.until.map { $0.expand(values) }
+        console.show(.command(masker.mask(script)))
+        let start = monotonic()
+        var polls = 0
+        var last = ""
+        while true {
+            polls += 1
+            let remaining = Double(w.timeout) - (monotonic() - start)
+            var r = try shell(script, key: key, automation: a, timeout: max(1, min(remaining, Double(a.timeout))), env: env, quiet: true)
+            let out = (r.tail.last ?? "").trimmingSpaces()
+            last = r.status == 0 ? out : "exit \(r.status)"
+            let done = r.status == 0 && (until == nil || out == until)
+            console.show(.info("poll \(polls): \(masker.mask(last)) · \(clock(monotonic() - start)) of \(DurationFormat.format(w.timeout))"))
+            if done || r.interruptedBySignal {
+                r.seconds = monotonic() - start
+                return r
+            }
+            if monotonic() - start + Double(w.every) > Double(w.timeout) {
+                return Attempt(ok: false, status: r.status, seconds: monotonic() - start, timedOut: true, tail: r.tail,
+                               problem: "waited \(DurationFormat.format(w.timeout)) and the condition never held (last: \(last))")
+            }
+            try pauseFor(Double(w.every))
+        }
+    }
+
+    /// Sleeps, waking early for a signal (which pauses the run).
+    func pauseFor(_ seconds: Double) throws(Stop) {
+        let end = monotonic() + seconds
+        while monotonic() < end {
+            if let sig = sleepHook(min(1, end - monotonic())) { throw .pause(signalName(sig)) }
+            checkEscalation()
+        }
+    }
+
+    // MARK: - Rollback
+
+    /// Runs the rollback commands of completed steps, newest first.
+    func rollBack(reason: String) throws(Stop) {
+        if !state.rollbackStarted { try record(.rollbackStarted) { $0.text = reason } }
+        console.show(.warning("rolling back: \(reason)"))
+        var failures = 0
+        for r in rollbacks.reversed() where !state.rolledBack.contains(r.key) {
+            console.show(.info("rollback of '\(r.key)'"))
+            let script = r.command.expand(r.values, quote: true)
+            let auto = Automation(timeout: Automation.defaultTimeout, retries: 0, retryDelay: 0, expect: nil, confirm: false, onFailure: nil, idempotent: false, rollback: nil, outputs: [])
+            let result = try shell(script, key: r.key, automation: auto, timeout: Double(Automation.defaultTimeout), env: r.env)
+            try record(.rollbackFinished, step: r.key) { $0.exit = Int(result.status); $0.seconds = (result.seconds * 1000).rounded() / 1000 }
+            if !result.ok {
+                failures += 1
+                console.show(.warning("rollback of '\(r.key)' \(result.problem ?? "failed"); finish it by hand"))
+            }
+        }
+        let outcome = failures == 0 ? "rolled_back" : "rollback_incomplete"
+        try record(.runFinished) { $0.outcome = outcome; $0.text = reason }
+        console.show(.runResult(outcome: failures == 0 ? "rolled back" : "rolled back with \(failures) failed rollback command\(failures == 1 ? "" : "s")", elapsed: elapsed, runID: setup.runID, resumeHint: false))
+    }
+}

@@ -1,0 +1,344 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// How a run (or one session of it) ended.
+public enum RunOutcome: Sendable, Equatable {
+    /// Every step done or skipped.
+    case completed
+    /// A step failed and the run ended, or rolled back.
+    case failed(String)
+    /// Abort, answers ran out, or a signal: `muster resume` continues.
+    case paused(String)
+}
+
+/// Everything a run needs that is decided before the first step.
+public struct RunSetup {
+    public var runbook: Runbook
+    /// Resolved parameter values (given, asked or default).
+    public var params: [String: String]
+    /// Secret values by name; only ever placed in environments and masked.
+    public var secrets: [String: String]
+    public var runID: String
+    public var operatorName: String
+    /// `--yes`: checklist items and gates answered yes, recorded as automatic.
+    public var yes: Bool
+    /// Included runbooks by reference, resolved up front.
+    public var includes: [String: Runbook]
+    /// The operator's environment, inherited by automated steps.
+    public var baseEnvironment: [String: String]
+    /// Git blob id of the runbook file, so a resume can tell it changed.
+    public var runbookHash = ""
+    /// Repository-relative path of the runbook file.
+    public var runbookPath = ""
+    public var host = ""
+
+    public init(runbook: Runbook, params: [String: String], secrets: [String: String], runID: String, operatorName: String, yes: Bool, includes: [String: Runbook], baseEnvironment: [String: String]) {
+        self.runbook = runbook
+        self.params = params
+        self.secrets = secrets
+        self.runID = runID
+        self.operatorName = operatorName
+        self.yes = yes
+        self.includes = includes
+        self.baseEnvironment = baseEnvironment
+    }
+}
+
+/// Walks a runbook's steps, journaling each event before acting on it.
+/// Resume is the same walk over a replayed `RunState`: finished steps are
+/// passed over with their answers and outputs restored.
+public final class Executor {
+    let setup: RunSetup
+    let journal: JournalSink
+    let console: RunConsole
+    let runner: CommandRunner
+    let masker: Masker
+    var state: RunState
+    /// Seconds since the run began at this session's start, and the
+    /// monotonic time then.
+    let baseElapsed: Double
+    let sessionStart: Double
+    let monotonic: () -> Double
+    let wallClock: () -> String
+    let total: Int
+    var index = 0
+    var announcedRungs: Set<Int> = []
+    var anyFailed = false
+    /// Sleeps up to the given seconds; returns a signal that cut it short.
+    public var sleepHook: (Double) -> Int32? = { _ in nil }
+    /// Completed steps with a rollback command, in completion order.
+    var rollbacks: [(key: String, command: Template, values: [String: String], env: [String: String])] = []
+
+    enum Stop: Error {
+        case pause(String)
+        case fail(String)
+        case rollback(String)
+    }
+
+    public init(setup: RunSetup, state: RunState, journal: JournalSink, console: RunConsole, runner: CommandRunner,
+                baseElapsed: Double, monotonic: @escaping () -> Double, wallClock: @escaping () -> String) {
+        self.setup = setup
+        self.state = state
+        self.journal = journal
+        self.console = console
+        self.runner = runner
+        self.masker = Masker(secrets: setup.secrets.values)
+        self.baseElapsed = baseElapsed
+        self.monotonic = monotonic
+        self.sessionStart = monotonic()
+        self.wallClock = wallClock
+        self.total = Self.count(setup.runbook.steps, includes: setup.includes)
+    }
+
+    static func count(_ steps: [Step], includes: [String: Runbook]) -> Int {
+        steps.reduce(0) { n, s in
+            if case .runbook(let spec) = s.body, let child = includes[spec.runbook] { return n + 1 + count(child.steps, includes: includes) }
+            return n + 1
+        }
+    }
+
+    public var elapsed: Double { baseElapsed + monotonic() - sessionStart }
+
+    // MARK: - Journal
+
+    func record(_ kind: JournalEvent.Kind, step: String? = nil, _ fill: (inout JournalEvent) -> Void = { _ in }) throws(Stop) {
+        var e = JournalEvent(seq: state.lastSeq + 1, at: wallClock(), t: (elapsed * 1000).rounded() / 1000, event: kind)
+        e.step = step
+        fill(&e)
+        // Secrets never reach the journal, whatever field they hide in.
+        e.text = e.text.map(masker.mask)
+        e.value = e.value.map(masker.mask)
+        e.tail = e.tail?.map(masker.mask)
+        e.outputs = e.outputs?.mapValues(masker.mask)
+        do {
+            try journal.append(e)
+        } catch {
+            console.show(.warning(error.message))
+            throw .fail(error.message)
+        }
+        state.apply(e)
+    }
+
+    // MARK: - Running
+
+    /// Runs (or resumes) to the end of this session.
+    public func execute(resumed: Bool, drillBanner: String? = nil) -> RunOutcome {
+        let rb = setup.runbook
+        console.show(.runHeader(title: rb.title.expand(scopeValues(rb, setup.params)), runID: setup.runID, steps: total, resumed: resumed, drillBanner: drillBanner))
+        do {
+            if state.info == nil {
+                try record(.runStarted) { e in
+                    e.run = JournalEvent.RunInfo(runID: setup.runID, runbook: rb.name, runbookPath: setup.runbookPath, runbookHash: setup.runbookHash, operatorName: setup.operatorName, host: setup.host, params: setup.params, yes: setup.yes, startedAt: e.at)
+                }
+            }
+            if state.rollbackStarted {
+                try rollBack(reason: "resuming a rollback")
+                return .failed("rolled back")
+            }
+            try runSteps(rb.steps, runbook: rb, values: scopeValues(rb, setup.params), prefix: "")
+            let outcome = anyFailed ? "failed" : "completed"
+            try record(.runFinished) { $0.outcome = outcome }
+            console.show(.runResult(outcome: outcome, elapsed: elapsed, runID: setup.runID, resumeHint: false))
+            return anyFailed ? .failed("a step failed and the run went on") : .completed
+        } catch {
+            switch error {
+            case .pause(let why):
+                try? record(.runPaused) { $0.text = why }
+                console.show(.runResult(outcome: "paused: \(why)", elapsed: elapsed, runID: setup.runID, resumeHint: true))
+                return .paused(why)
+            case .fail(let why):
+                try? record(.runFinished) { $0.outcome = "failed"; $0.text = why }
+                console.show(.runResult(outcome: "failed: \(why)", elapsed: elapsed, runID: setup.runID, resumeHint: false))
+                return .failed(why)
+            case .rollback(let why):
+                do {
+                    try rollBack(reason: why)
+                } catch {
+                    if case .pause(let p) = error {
+                        try? record(.runPaused) { $0.text = p }
+                        console.show(.runResult(outcome: "paused during rollback: \(p)", elapsed: elapsed, runID: setup.runID, resumeHint: true))
+                        return .paused(p)
+                    }
+                }
+                return .failed("rolled back: \(why)")
+            }
+        }
+    }
+
+    /// Parameters, built-ins: the values every template of `rb` may use.
+    func scopeValues(_ rb: Runbook, _ params: [String: String]) -> [String: String] {
+        var v = params
+        v["run_id"] = setup.runID
+        v["operator"] = setup.operatorName
+        v["runbook"] = rb.name
+        return v
+    }
+
+    func environment(_ rb: Runbook, _ values: [String: String]) -> [String: String] {
+        var env = setup.baseEnvironment
+        for p in rb.params { if let v = values[p.name] { env[p.name.uppercased()] = v } }
+        for (name, value) in rb.env { env[name] = value.expand(values) }
+        for s in rb.secrets { if let v = setup.secrets[s.name] { env[s.name] = v } }
+        env["MUSTER_RUN_ID"] = setup.runID
+        return env
+    }
+
+    func runSteps(_ steps: [Step], runbook rb: Runbook, values start: [String: String], prefix: String) throws(Stop) {
+        var values = start
+        for step in steps {
+            index += 1
+            let key = prefix + step.id
+            if let done = state.finished[key] {
+                values.merge(state.values[key] ?? [:]) { $1 }
+                if done == "done", let rollback = step.automation?.rollback {
+                    rollbacks.append((key, rollback, values, environment(rb, values)))
+                }
+                if case .runbook(let spec) = step.body, let child = setup.includes[spec.runbook] {
+                    index += Self.count(child.steps, includes: setup.includes)
+                }
+                continue
+            }
+            console.show(.stepHeader(index: index, total: total, number: "", kind: step.kind, title: masker.mask(step.title.expand(values)), id: key))
+            if !state.started.contains(key) { try record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
+            if let notes = step.notes { console.show(.notes(masker.mask(notes.expand(values)))) }
+            switch step.body {
+            case .manual(let items, let ask):
+                try manual(step, key: key, items: items, ask: ask, values: &values)
+            case .runbook(let spec):
+                guard let child = setup.includes[spec.runbook] else { throw .fail("runbook '\(spec.runbook)' was not loaded") }
+                var childParams: [String: String] = [:]
+                for p in child.params { if let d = p.defaultValue { childParams[p.name] = d } }
+                for w in spec.with { childParams[w.name] = w.value.expand(values) }
+                try runSteps(child.steps, runbook: child, values: scopeValues(child, childParams), prefix: key + "/")
+                try record(.stepFinished, step: key) { $0.outcome = "done" }
+            default:
+                try automated(step, key: key, runbook: rb, values: &values)
+            }
+        }
+    }
+
+    // MARK: - Prompts
+
+    /// The line under every prompt: where we are, for how long, whom next.
+    func status() -> String {
+        let e = elapsed
+        var parts = ["step \(index) of \(total)", "elapsed \(clock(e))"]
+        let ladder = setup.runbook.escalation
+        if let next = ladder.first(where: { Double($0.after) > e }) {
+            parts.append("next escalation at \(clock(Double(next.after))): \(next.contact)")
+        } else if let last = ladder.last {
+            parts.append("past the last escalation rung: \(last.contact)")
+        }
+        return parts.joined(separator: " · ")
+    }
+
+    func clock(_ seconds: Double) -> String {
+        let s = Int(seconds)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return s >= 3600 ? "\(s / 3600)h\(two(s % 3600 / 60))m" : "\(s / 60)m\(two(s % 60))s"
+    }
+
+    /// Shows a banner for each rung whose time has passed since the last check.
+    func checkEscalation() {
+        let e = elapsed
+        for (i, rung) in setup.runbook.escalation.enumerated() where Double(rung.after) <= e && !announcedRungs.contains(i) {
+            announcedRungs.insert(i)
+            // Rungs that passed before this session are shown once, too.
+            console.show(.escalationBanner(contact: rung.contact, elapsed: e))
+        }
+    }
+
+    /// Asks until a line comes; EOF and signals pause the run.
+    func read(_ question: String, hint: String) throws(Stop) -> String {
+        checkEscalation()
+        switch console.ask(question, hint: hint, status: status()) {
+        case .line(let l): return l
+        case .eof: throw .pause("answers ran out (end of input)")
+        case .signal(let s): throw .pause(signalName(s))
+        }
+    }
+
+    func signalName(_ s: Int32) -> String {
+        switch s {
+        case 2: "interrupted (SIGINT)"
+        case 1: "hung up (SIGHUP)"
+        case 15: "terminated (SIGTERM)"
+        default: "signal \(s)"
+        }
+    }
+
+    /// `e` at any prompt: shows the ladder and records whom the operator called.
+    func escalate(step: String) throws(Stop) {
+        let ladder = setup.runbook.escalation
+        guard !ladder.isEmpty else {
+            let who = try read("No escalation ladder in this runbook. Whom did you escalate to?", hint: "a name or team")
+            try record(.escalated, step: step) { $0.contact = who }
+            return
+        }
+        console.show(.ladder(ladder, elapsed: elapsed))
+        let due = ladder.lastIndex { Double($0.after) <= elapsed } ?? 0
+        while true {
+            let answer = try read("Escalate to which rung? (1-\(ladder.count), empty: \(due + 1))", hint: "a number from the list")
+            let pick = answer.trimmingSpaces().isEmpty ? due + 1 : Int(answer.trimmingSpaces()) ?? 0
+            if (1...ladder.count).contains(pick) {
+                let contact = ladder[pick - 1].contact
+                try record(.escalated, step: step) { $0.contact = contact; $0.item = pick }
+                console.show(.info("escalation recorded: \(contact)"))
+                return
+            }
+            console.show(.warning("answer with a number from 1 to \(ladder.count), or an empty line for rung \(due + 1)"))
+        }
+    }
+
+    func manual(_ step: Step, key: String, items: [Template], ask: [(name: String, prompt: String)], values: inout [String: String]) throws(Stop) {
+        let answered = state.answeredItems[key] ?? []
+        for (i, item) in items.enumerated() where !answered.contains(i) {
+            let text = masker.mask(item.expand(values))
+            if setup.yes {
+                console.show(.checklistItem(text + "  (yes, --yes)"))
+                try record(.itemAnswered, step: key) { $0.item = i; $0.answer = "done"; $0.auto = true }
+                continue
+            }
+            item: while true {
+                let a = try read("[ ] \(text)", hint: "y/Enter done · s REASON skip · n TEXT note · e escalate · a abort")
+                let (verb, rest) = splitAnswer(a)
+                switch verb {
+                case "", "y", "yes":
+                    try record(.itemAnswered, step: key) { $0.item = i; $0.answer = "done" }
+                    break item
+                case "s":
+                    guard !rest.isEmpty else { console.show(.warning("say why you skip it: s REASON")); continue }
+                    try record(.itemAnswered, step: key) { $0.item = i; $0.answer = "skipped"; $0.text = rest }
+                    break item
+                case "n":
+                    guard !rest.isEmpty else { console.show(.warning("write the note after n: n TEXT")); continue }
+                    try record(.note, step: key) { $0.item = i; $0.text = rest }
+                    console.show(.info("note recorded"))
+                case "e":
+                    try escalate(step: key)
+                case "a":
+                    throw .pause("operator aborted at '\(key)'")
+                default:
+                    console.show(.warning("not understood: answer y (or Enter), s REASON, n TEXT, e or a"))
+                }
+            }
+        }
+        let known = state.values[key] ?? [:]
+        for q in ask {
+            if let v = known[q.name] { values[q.name] = v; continue }
+            let v = try read(q.prompt, hint: "the answer becomes {{ \(q.name) }}")
+            try record(.answered, step: key) { $0.name = q.name; $0.value = v }
+            values[q.name] = v
+        }
+        try record(.stepFinished, step: key) { $0.outcome = "done" }
+    }
+
+    func splitAnswer(_ a: String) -> (String, String) {
+        let t = a.trimmingSpaces()
+        guard let sp = t.firstIndex(of: " ") else { return (t.lowercased(), "") }
+        return (t[..<sp].lowercased(), String(t[t.index(after: sp)...]).trimmingSpaces())
+    }
+}

@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Where journal events go. The executor appends an event and only then acts
+/// on it, so whatever happens next, the journal already tells it.
+public protocol JournalSink: AnyObject {
+    func append(_ event: JournalEvent) throws(JournalError)
+}
+
+public struct JournalError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// A JSON Lines file, each event written with one `write` and `fsync`ed
+/// before `append` returns.
+public final class FileJournal: JournalSink {
+    public let path: String
+    private let fd: Int32
+    private let encoder: JSONEncoder
+
+    public init(path: String) throws(JournalError) {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw JournalError(message: "cannot open the journal \(path): \(String(cString: strerror(errno)))") }
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    }
+
+    deinit { close(fd) }
+
+    public func append(_ event: JournalEvent) throws(JournalError) {
+        var line: Data
+        do {
+            line = try encoder.encode(event)
+        } catch {
+            throw JournalError(message: "cannot encode a journal event: \(error)")
+        }
+        line.append(UInt8(ascii: "\n"))
+        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == line.count else {
+            let why = written < 0 ? String(cString: strerror(errno)) : "short write"
+            throw JournalError(message: "cannot write to the journal \(path): \(why); the run stops here so that nothing happens unrecorded")
+        }
+        guard fsync(fd) == 0 else {
+            throw JournalError(message: "cannot flush the journal \(path) to disk: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Events of a journal file. A last line cut short by a crash is dropped
+    /// with a warning; damage anywhere else is an error naming the line.
+    public static func read(path: String) throws(JournalError) -> (events: [JournalEvent], warning: String?) {
+        let bytes: [UInt8]
+        do {
+            bytes = try Paths.read(path)
+        } catch {
+            throw JournalError(message: "cannot read the journal \(path): \(error)")
+        }
+        let decoder = JSONDecoder()
+        var events: [JournalEvent] = []
+        var warning: String?
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        for (i, line) in lines.enumerated() where !line.isEmpty {
+            do {
+                events.append(try decoder.decode(JournalEvent.self, from: Data(line)))
+            } catch {
+                let isLast = lines[(i + 1)...].allSatisfy(\.isEmpty)
+                if isLast {
+                    warning = "the journal's last line (line \(i + 1)) is incomplete, probably cut off by a crash; resuming from the event before it"
+                } else {
+                    throw JournalError(message: "\(path):\(i + 1): this journal line is not a valid event; the journal was edited or damaged. Move the file aside to start over, or repair that line")
+                }
+            }
+        }
+        return (events, warning)
+    }
+}
+
+/// Collects events in memory, for tests and dry runs.
+public final class MemoryJournal: JournalSink {
+    public private(set) var events: [JournalEvent] = []
+    public init() {}
+    public func append(_ event: JournalEvent) throws(JournalError) { events.append(event) }
+}
+
+extension FileJournal {
+    /// Cuts a half-written last line off, so the next event starts on a
+    /// line of its own.
+    public static func dropIncompleteTail(path: String) throws(JournalError) {
+        let bytes: [UInt8]
+        do { bytes = try Paths.read(path) } catch { throw JournalError(message: "cannot read the journal \(path): \(error)") }
+        let keep = (bytes.lastIndex(of: UInt8(ascii: "\n")) ?? -1) + 1
+        guard keep < bytes.count else { return }
+        guard truncate(path, off_t(keep)) == 0 else {
+            throw JournalError(message: "cannot repair the journal \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}

@@ -1,0 +1,84 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// One line of a run's journal. A flat record with optional fields keeps the
+/// file greppable and the reader tolerant: a newer field is ignored by an
+/// older reader, a missing one is nil.
+public struct JournalEvent: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        case runStarted = "run_started"
+        case runResumed = "run_resumed"
+        case stepStarted = "step_started"
+        case itemAnswered = "item_answered"
+        case note
+        case answered
+        case gateAnswered = "gate_answered"
+        case attemptStarted = "attempt_started"
+        case attemptFinished = "attempt_finished"
+        case failureChoice = "failure_choice"
+        case stepFinished = "step_finished"
+        case escalated
+        case rollbackStarted = "rollback_started"
+        case rollbackFinished = "rollback_finished"
+        case runPaused = "run_paused"
+        case runFinished = "run_finished"
+    }
+
+    /// Facts recorded once, when the run starts.
+    public struct RunInfo: Codable, Sendable, Equatable {
+        public var runID: String
+        public var runbook: String
+        public var runbookPath: String
+        /// Git blob id of the runbook's bytes (what `git hash-object` prints).
+        public var runbookHash: String
+        public var operatorName: String
+        public var host: String
+        /// Parameter values as resolved; secrets are never among them.
+        public var params: [String: String]
+        public var yes: Bool
+        public var startedAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case runID = "run_id", runbook, runbookPath = "runbook_path", runbookHash = "runbook_hash"
+            case operatorName = "operator", host, params, yes, startedAt = "started_at"
+        }
+    }
+
+    public var seq: Int
+    /// UTC wall-clock time of the event.
+    public var at: String
+    /// Seconds since the run began: monotonic within a session.
+    public var t: Double
+    public var event: Kind
+    public var step: String?
+    public var item: Int?
+    public var answer: String?
+    public var text: String?
+    public var name: String?
+    public var value: String?
+    public var attempt: Int?
+    public var exit: Int?
+    public var seconds: Double?
+    public var timedOut: Bool?
+    public var outcome: String?
+    public var contact: String?
+    public var auto: Bool?
+    public var outputs: [String: String]?
+    public var tail: [String]?
+    public var run: RunInfo?
+
+    enum CodingKeys: String, CodingKey {
+        case seq, at, t, event, step, item, answer, text, name, value, attempt, exit, seconds
+        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run
+    }
+
+    public init(seq: Int = 0, at: String = "", t: Double = 0, event: Kind) {
+        self.seq = seq
+        self.at = at
+        self.t = t
+        self.event = event
+    }
+}

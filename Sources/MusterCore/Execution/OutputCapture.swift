@@ -1,0 +1,79 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+extension JSON: Decodable {
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let i = try? c.decode(Int.self) { self = .int(i) }
+        else if let d = try? c.decode(Double.self) { self = .double(d) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSON].self) { self = .array(a) }
+        else {
+            let o = try c.decode([String: JSON].self)
+            self = .object(o.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        }
+    }
+
+    /// The value at a dotted path (`cluster.arn`, `items.0.id`).
+    public func at(path: String) -> JSON? {
+        var cur = self
+        for part in path.split(separator: ".") {
+            switch cur {
+            case .object(let pairs):
+                guard let v = pairs.first(where: { $0.0 == part })?.1 else { return nil }
+                cur = v
+            case .array(let items):
+                guard let i = Int(part), items.indices.contains(i) else { return nil }
+                cur = items[i]
+            default:
+                return nil
+            }
+        }
+        return cur
+    }
+
+    /// Scalars as plain text; collections as JSON.
+    public var text: String {
+        switch self {
+        case .string(let s): s
+        case .int(let i): String(i)
+        case .double(let d): String(d)
+        case .bool(let b): b ? "true" : "false"
+        case .null: ""
+        default: serialized()
+        }
+    }
+}
+
+/// Reads a step's declared outputs from its standard output.
+enum OutputCapture {
+    static func capture(_ outputs: [Output], stdout: String) -> (values: [String: String], missing: [String]) {
+        var values: [String: String] = [:]
+        var missing: [String] = []
+        var json: JSON??
+        for o in outputs {
+            switch o.source {
+            case .regex(let pattern):
+                guard case .success(let regex) = Patterns.compile(pattern), let m = try? regex.firstMatch(in: stdout) else {
+                    missing.append(o.name)
+                    continue
+                }
+                let group = m.output.count > 1 ? m.output[1].substring : m.output[0].substring
+                values[o.name] = String(group ?? m.output[0].substring ?? "")
+            case .json(let path):
+                if json == nil { json = .some(try? JSONDecoder().decode(JSON.self, from: Data(stdout.utf8))) }
+                if let doc = json ?? nil, let v = doc.at(path: path) {
+                    values[o.name] = v.text
+                } else {
+                    missing.append(o.name)
+                }
+            }
+        }
+        return (values, missing)
+    }
+}

@@ -1,0 +1,78 @@
+/// What a run has done so far, rebuilt by replaying its journal. The executor
+/// consults it before every action, so a resumed run never repeats a finished
+/// step or asks a confirmed item again.
+public struct RunState: Sendable {
+    public var info: JournalEvent.RunInfo?
+    public var lastSeq = 0
+    public var lastT = 0.0
+    /// Steps that have started, by key (`id`, or `parent/child` inside an included runbook).
+    public var started: Set<String> = []
+    /// Finished steps and their outcome (`done`, `skipped`, `failed`).
+    public var finished: [String: String] = [:]
+    /// Finished steps in the order they finished, for rollback.
+    public var finishOrder: [String] = []
+    /// Checklist items answered, per step.
+    public var answeredItems: [String: Set<Int>] = [:]
+    /// `ask` answers and captured outputs, per step.
+    public var values: [String: [String: String]] = [:]
+    /// Steps whose `confirm` gate was answered yes.
+    public var gatesPassed: Set<String> = []
+    /// Attempts started, per step.
+    public var attempts: [String: Int] = [:]
+    /// A step whose last attempt started and never finished: the process
+    /// died while it ran.
+    public var interruptedStep: String?
+    public var escalations: [(t: Double, contact: String)] = []
+    public var rollbackStarted = false
+    public var rolledBack: Set<String> = []
+    public var outcome: String?
+    public var paused: String?
+
+    public init() {}
+
+    public init(replaying events: [JournalEvent]) {
+        for e in events { apply(e) }
+    }
+
+    public mutating func apply(_ e: JournalEvent) {
+        lastSeq = max(lastSeq, e.seq)
+        lastT = max(lastT, e.t)
+        let key = e.step ?? ""
+        switch e.event {
+        case .runStarted:
+            info = e.run
+        case .runResumed:
+            paused = nil
+        case .stepStarted:
+            started.insert(key)
+        case .itemAnswered:
+            if let i = e.item, e.answer != "note" { answeredItems[key, default: []].insert(i) }
+        case .answered:
+            if let n = e.name, let v = e.value { values[key, default: [:]][n] = v }
+        case .gateAnswered:
+            if e.answer == "run" { gatesPassed.insert(key) }
+        case .attemptStarted:
+            attempts[key] = max(attempts[key] ?? 0, e.attempt ?? 1)
+            interruptedStep = key
+        case .attemptFinished:
+            if interruptedStep == key { interruptedStep = nil }
+        case .stepFinished:
+            finished[key] = e.outcome ?? "done"
+            finishOrder.append(key)
+            if let o = e.outputs { values[key, default: [:]].merge(o) { $1 } }
+            if interruptedStep == key { interruptedStep = nil }
+        case .escalated:
+            escalations.append((e.t, e.contact ?? ""))
+        case .rollbackStarted:
+            rollbackStarted = true
+        case .rollbackFinished:
+            rolledBack.insert(key)
+        case .runPaused:
+            paused = e.text ?? "paused"
+        case .runFinished:
+            outcome = e.outcome
+        case .note, .failureChoice:
+            break
+        }
+    }
+}

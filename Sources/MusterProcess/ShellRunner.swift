@@ -1,0 +1,187 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// Runs one step's script with `bash -euo pipefail -c`, in its own process
+/// group, streaming stdout and stderr line by line.
+///
+/// Written on `posix_spawn` rather than swift-subprocess because the executor
+/// is a synchronous loop that journals (and fsyncs) between actions, and this
+/// needs exactly four things that spawn attributes give directly: a new process
+/// group (so a timeout or Ctrl-C reaches the whole pipeline), a reset signal
+/// mask and dispositions (children started from a thread that blocks signals
+/// otherwise ignore SIGTERM), stdin from /dev/null (a child must never eat the
+/// operator's answers), and one `poll` loop that also watches for signals.
+public struct ShellRunner: Sendable {
+    public enum Stream: Sendable { case stdout, stderr }
+
+    public struct Result: Sendable, Equatable {
+        /// Exit status, or 128 + signal number when killed by a signal.
+        public var status: Int32
+        public var timedOut: Bool
+        /// True when the operator stopped the step.
+        public var interrupted: Bool
+        public var seconds: Double
+    }
+
+    /// What the caller wants when a signal arrives during the step.
+    public enum SignalDecision: Sendable { case keepWaiting, stop }
+
+    public var bash: String
+
+    public init(bash: String = "/bin/bash") {
+        self.bash = bash
+    }
+
+    /// Runs `script`. `onLine` gets each complete line (without its newline);
+    /// `onSignal` decides what a SIGINT means while the step runs; `onTick`
+    /// is called about once a second (for escalation banners).
+    public func run(
+        script: String,
+        environment: [String: String],
+        timeout: Double,
+        onLine: (Stream, String) -> Void,
+        onSignal: (Int32) -> SignalDecision,
+        onTick: () -> Void = {}
+    ) throws(SpawnError) -> Result {
+        let start = monotonicSeconds()
+        var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
+        guard makePipe(&outPipe), makePipe(&errPipe) else {
+            throw SpawnError(message: "cannot create pipes: \(String(cString: strerror(errno)))")
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigmask(&attr, &noSignals)
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setpgroup(&attr, 0)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = [bash, "-euo", "pipefail", "-c", script]
+        let env = environment.map { "\($0.key)=\($0.value)" }
+        var pid: pid_t = 0
+        let rc = withCStrings(argv) { cargv in
+            withCStrings(env) { cenv in
+                posix_spawn(&pid, bash, &actions, &attr, cargv, cenv)
+            }
+        }
+        close(outPipe[1])
+        close(errPipe[1])
+        guard rc == 0 else {
+            close(outPipe[0])
+            close(errPipe[0])
+            throw SpawnError(message: "cannot start \(bash): \(String(cString: strerror(rc)))")
+        }
+
+        var buffers: [[UInt8]] = [[], []]
+        var open = [true, true]
+        var timedOut = false, interrupted = false
+        var killDeadline: Double?
+        let deadline = start + timeout
+        var lastTick = start
+
+        func flush(_ i: Int, all: Bool) {
+            while let nl = buffers[i].firstIndex(of: UInt8(ascii: "\n")) {
+                onLine(i == 0 ? .stdout : .stderr, String(decoding: buffers[i][..<nl], as: UTF8.self))
+                buffers[i].removeSubrange(...nl)
+            }
+            if all, !buffers[i].isEmpty {
+                onLine(i == 0 ? .stdout : .stderr, String(decoding: buffers[i], as: UTF8.self))
+                buffers[i].removeAll()
+            }
+        }
+        func terminate() {
+            kill(-pid, SIGTERM)
+            kill(-pid, SIGCONT)
+            killDeadline = monotonicSeconds() + 5
+        }
+
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while open[0] || open[1] {
+            var fds = [pollfd(fd: open[0] ? outPipe[0] : -1, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: open[1] ? errPipe[0] : -1, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: SignalWatch.readFD, events: Int16(POLLIN), revents: 0)]
+            let now = monotonicSeconds()
+            let wait = min(1.0, max(0, (killDeadline ?? deadline) - now))
+            let n = poll(&fds, 3, Int32(wait * 1000) + 1)
+            if n < 0, errno != EINTR { break }
+            for i in 0..<2 where fds[i].revents != 0 {
+                let got = chunk.withUnsafeMutableBytes { read(i == 0 ? outPipe[0] : errPipe[0], $0.baseAddress, $0.count) }
+                if got > 0 {
+                    buffers[i].append(contentsOf: chunk[0..<got])
+                    flush(i, all: false)
+                } else if got == 0 || (errno != EINTR && errno != EAGAIN) {
+                    open[i] = false
+                    flush(i, all: true)
+                }
+            }
+            if fds[2].revents != 0, let sig = SignalWatch.take(), killDeadline == nil {
+                if onSignal(sig) == .stop {
+                    interrupted = true
+                    terminate()
+                }
+            }
+            let t = monotonicSeconds()
+            if killDeadline == nil, t >= deadline {
+                timedOut = true
+                terminate()
+            } else if let k = killDeadline, t >= k {
+                kill(-pid, SIGKILL)
+                killDeadline = t + 3600
+            }
+            if t - lastTick >= 1 {
+                lastTick = t
+                onTick()
+            }
+        }
+        close(outPipe[0])
+        close(errPipe[0])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        // Whatever the shell left behind in its group goes with it.
+        kill(-pid, SIGKILL)
+        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Result(status: code, timedOut: timedOut, interrupted: interrupted, seconds: monotonicSeconds() - start)
+    }
+}
+
+public struct SpawnError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// A pipe whose ends close on exec (pipe2 is not visible from Swift's Glibc).
+func makePipe(_ fds: inout [Int32], nonBlocking: Bool = false) -> Bool {
+    guard pipe(&fds) == 0 else { return false }
+    for fd in fds {
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        if nonBlocking { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+    }
+    return true
+}
+
+/// Seconds on a monotonic clock, immune to wall-clock changes.
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    var ptrs: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    ptrs.append(nil)
+    defer { for p in ptrs { free(p) } }
+    return ptrs.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

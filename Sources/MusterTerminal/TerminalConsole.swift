@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+public import MusterCore
+
+/// The executor's console on a terminal or a pipe: the same questions and
+/// answers either way (one line per answer), colour only on a terminal.
+public final class TerminalConsole: RunConsole {
+    let out: Style
+    let stdinIsTerminal: Bool
+    let signalFD: Int32
+    let takeSignal: () -> Int32?
+    private var buffer: [UInt8] = []
+    private var eof = false
+
+    public init(style: Style = .stdout, signalFD: Int32, takeSignal: @escaping () -> Int32?) {
+        out = style
+        stdinIsTerminal = isatty(0) == 1
+        self.signalFD = signalFD
+        self.takeSignal = takeSignal
+    }
+
+    func write(_ s: String) {
+        fputs(s, Glibc.stdout)
+    }
+
+    func line(_ s: String) {
+        write(s + "\n")
+    }
+
+    var bar: String { out.isTerminal ? "│" : "|" }
+
+    public func show(_ message: ConsoleMessage) {
+        switch message {
+        case .runHeader(let title, let runID, let steps, let resumed, let drill):
+            if let drill { line(out.bold(out.yellow("=== \(sanitize(drill)) ==="))) }
+            line(out.bold(sanitize(title)))
+            line(out.dim("run \(runID) · \(steps) step\(steps == 1 ? "" : "s")\(resumed ? " · resumed" : "")"))
+        case .stepHeader(let index, let total, _, let kind, let title, let id):
+            line("")
+            line(out.bold("[\(index)/\(total)] \(sanitize(title))") + "  " + out.dim("\(kind.rawValue) · \(id)"))
+        case .notes(let text):
+            for l in text.split(separator: "\n", omittingEmptySubsequences: false) { line("    " + out.dim(sanitize(String(l)))) }
+        case .checklistItem(let text):
+            line("    [x] " + sanitize(text))
+        case .command(let script):
+            for l in script.split(separator: "\n") { line("    " + out.cyan("$ ") + sanitize(String(l))) }
+        case .output(let isErr, let text):
+            line("    " + (isErr ? out.yellow("!") : out.dim(bar)) + " " + sanitize(text))
+        case .stepResult(let outcome, let seconds, let detail):
+            let mark = outcome == "done" ? out.green("✓ done") : outcome == "skipped" ? out.yellow("↷ skipped") : out.red("✗ \(outcome)")
+            line("    \(mark) in \(formatSeconds(seconds))" + (detail.map { ": " + sanitize($0) } ?? ""))
+        case .info(let text):
+            line("    " + sanitize(text))
+        case .warning(let text):
+            line("    " + out.yellow("! " + sanitize(text)))
+        case .escalationBanner(let contact, let elapsed):
+            line("")
+            line(out.bold(out.red("*** ESCALATE: \(formatSeconds(elapsed)) elapsed. Call \(sanitize(contact)). Answer e at a prompt to record it. ***")))
+        case .ladder(let rungs, let elapsed):
+            line("    Escalation ladder (\(formatSeconds(elapsed)) elapsed):")
+            for (i, r) in rungs.enumerated() {
+                line("    \(i + 1). after \(DurationFormat.format(r.after)): \(sanitize(r.contact))" + (Double(r.after) <= elapsed ? "  (due)" : ""))
+            }
+        case .runResult(let outcome, let elapsed, let runID, let resumeHint):
+            line("")
+            line(out.bold("Run \(runID) \(sanitize(outcome)) after \(formatSeconds(elapsed))."))
+            if resumeHint { line("Continue with: muster resume \(runID)") }
+        }
+    }
+
+    public func ask(_ question: String, hint: String, status: String) -> AnswerRead {
+        line(out.dim("    [\(status)]"))
+        line("    " + out.bold(sanitize(question)))
+        write("    (\(hint)) > ")
+        fflush(Glibc.stdout)
+        let answer = readLine()
+        if case .line(let l) = answer, !stdinIsTerminal {
+            line(sanitize(l))
+        } else if answer == .eof {
+            line("")
+        }
+        return answer
+    }
+
+    /// One line from stdin, waking for signals on the self-pipe.
+    func readLine() -> AnswerRead {
+        while true {
+            if let nl = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                var l = Array(buffer[..<nl])
+                buffer.removeSubrange(...nl)
+                if l.last == UInt8(ascii: "\r") { l.removeLast() }
+                return .line(String(decoding: l, as: UTF8.self))
+            }
+            if eof {
+                if buffer.isEmpty { return .eof }
+                let l = buffer
+                buffer.removeAll()
+                return .line(String(decoding: l, as: UTF8.self))
+            }
+            if let s = takeSignal() { return .signal(s) }
+            var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
+            let n = poll(&fds, signalFD >= 0 ? 2 : 1, -1)
+            if n < 0 { if errno == EINTR { continue }; eof = true; continue }
+            if fds[0].revents != 0 {
+                var chunk = [UInt8](repeating: 0, count: 4096)
+                let got = chunk.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
+                if got > 0 { buffer.append(contentsOf: chunk[0..<got]) } else if got == 0 || errno != EINTR { eof = true }
+            }
+        }
+    }
+}
+
+/// `4m05s`, `1h02m`, `12.3s`.
+public func formatSeconds(_ s: Double) -> String {
+    if s < 60 { return s < 10 ? "\(Double(Int(s * 10)) / 10)s" : "\(Int(s))s" }
+    let i = Int(s)
+    func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    return i >= 3600 ? "\(i / 3600)h\(two(i % 3600 / 60))m" : "\(i / 60)m\(two(i % 60))s"
+}
