@@ -4,6 +4,7 @@ extension Executor {
         let env = environment(rb, values)
 
         if a.confirm, !state.gatesPassed.contains(key) {
+            if !state.started.contains(key) { try record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
             if setup.yes {
                 try record(.gateAnswered, step: key) { $0.answer = "run"; $0.auto = true }
             } else {
@@ -46,22 +47,34 @@ extension Executor {
 
         while true {
             let attempt = (state.attempts[key] ?? 0) + 1
-            try record(.attemptStarted, step: key) { $0.attempt = attempt }
+            if state.started.contains(key) {
+                try record(.attemptStarted, step: key) { $0.attempt = attempt }
+            } else {
+                try record(.stepStarted, step: key) { $0.text = step.kind.rawValue; $0.attempt = attempt }
+            }
             let result = try attemptOnce(step, key: key, automation: a, values: values, env: env)
-            try record(.attemptFinished, step: key) { e in
+            func describe(_ e: inout JournalEvent) {
                 e.attempt = attempt
                 e.exit = Int(result.status)
                 e.seconds = (result.seconds * 1000).rounded() / 1000
                 e.timedOut = result.timedOut ? true : nil
                 e.tail = result.tail.isEmpty ? nil : result.tail
-                e.text = result.problem
             }
             if result.ok {
                 values.merge(result.outputs) { $1 }
-                try record(.stepFinished, step: key) { $0.outcome = "done"; $0.outputs = result.outputs.isEmpty ? nil : result.outputs }
+                // The successful attempt's end and the step's end are one event.
+                try record(.stepFinished, step: key) { e in
+                    describe(&e)
+                    e.outcome = "done"
+                    e.outputs = result.outputs.isEmpty ? nil : result.outputs
+                }
                 console.show(.stepResult(outcome: "done", seconds: result.seconds, detail: nil))
                 if let r = a.rollback { rollbacks.append((key, r, values, env)) }
                 return
+            }
+            try record(.attemptFinished, step: key) { e in
+                describe(&e)
+                e.text = result.problem
             }
             let why = result.problem ?? "failed"
             console.show(.stepResult(outcome: "failed", seconds: result.seconds, detail: masker.mask(why)))

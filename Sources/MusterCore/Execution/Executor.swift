@@ -202,7 +202,9 @@ public final class Executor {
                 continue
             }
             console.show(.stepHeader(index: index, total: total, number: "", kind: step.kind, title: masker.mask(step.title.expand(values)), id: key))
-            if !state.started.contains(key) { try record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
+            // An automated step journals its start together with its first
+            // attempt: one fsync fewer per step, nothing less recorded.
+            if !state.started.contains(key), !step.kind.isAutomated { try record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
             if let notes = step.notes { console.show(.notes(masker.mask(notes.expand(values)))) }
             switch step.body {
             case .manual(let items, let ask):

@@ -45,6 +45,11 @@ public struct RunState: Sendable {
             paused = nil
         case .stepStarted:
             started.insert(key)
+            // An automated step's start carries its first attempt.
+            if let a = e.attempt {
+                attempts[key] = max(attempts[key] ?? 0, a)
+                interruptedStep = key
+            }
         case .itemAnswered:
             if let i = e.item, e.answer != "note" { answeredItems[key, default: []].insert(i) }
         case .answered:

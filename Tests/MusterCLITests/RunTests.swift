@@ -1,0 +1,372 @@
+import Foundation
+import Testing
+
+/// A runbook repository in a temporary folder (outside git), with its own
+/// state folder, for driving `muster run` through a pipe.
+struct Sandbox {
+    let dir: String
+
+    init(_ runbooks: [String: String]) throws {
+        dir = try temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir + "/runbooks", withIntermediateDirectories: true)
+        for (name, text) in runbooks {
+            try text.write(toFile: "\(dir)/runbooks/\(name).yaml", atomically: true, encoding: .utf8)
+        }
+    }
+
+    func run(_ args: [String], stdin: String = "", env: [String: String] = [:]) throws -> Result {
+        try muster(args, cwd: dir, stdin: stdin, env: env)
+    }
+
+    /// Every file the runs wrote, as text.
+    func stateFiles() throws -> [(String, String)] {
+        let root = dir + "/.muster"
+        guard let e = FileManager.default.enumerator(atPath: root) else { return [] }
+        var out: [(String, String)] = []
+        for case let p as String in e {
+            let full = root + "/" + p
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue {
+                out.append((p, (try? String(contentsOfFile: full, encoding: .utf8)) ?? ""))
+            }
+        }
+        return out
+    }
+
+    func journal() throws -> [[String: Any]] {
+        let runs = try FileManager.default.contentsOfDirectory(atPath: dir + "/.muster/runs").sorted()
+        let text = try String(contentsOfFile: "\(dir)/.muster/runs/\(runs.last!)/journal.jsonl", encoding: .utf8)
+        return try text.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    }
+
+    func exists(_ p: String) -> Bool { FileManager.default.fileExists(atPath: dir + "/" + p) }
+}
+
+@Suite("muster run through a pipe")
+struct RunTests {
+    static let checklist = """
+    muster: 1
+    name: check
+    title: Checklist and commands
+    escalation:
+      - after: 30m
+        contact: Secondary on-call
+    steps:
+      - id: declare
+        title: Declare the incident
+        manual:
+          - Open an incident
+          - Page the incident commander
+        ask:
+          incident: Incident ID
+      - id: record
+        title: Record {{ incident }}
+        run: echo "incident {{ incident }}" > incident.txt
+    """
+
+    @Test func checklistAnswersAndAskValuesFlowIntoCommands() throws {
+        let s = try Sandbox(["check": Self.checklist])
+        let r = try s.run(["run", "check"], stdin: "y\n\nINC-42\n")
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(try String(contentsOfFile: s.dir + "/incident.txt", encoding: .utf8) == "incident INC-42\n")
+        #expect(r.stdout.contains("[1/2] Declare the incident"))
+        #expect(r.stdout.contains("next escalation at 30m00s: Secondary on-call"))
+        let events = try s.journal().map { $0["event"] as! String }
+        #expect(events.first == "run_started" && events.last == "run_finished")
+        #expect(events.filter { $0 == "item_answered" }.count == 2)
+    }
+
+    @Test func endOfInputPausesWithExitThreeAndResumeAsksOnlyWhatIsLeft() throws {
+        let s = try Sandbox(["check": Self.checklist])
+        let first = try s.run(["run", "check"], stdin: "y\n")
+        #expect(first.status == 3)
+        #expect(first.stdout.contains("Continue with: muster resume"))
+        let runs = try s.run(["runs"])
+        #expect(runs.stdout.contains("paused"))
+        let second = try s.run(["resume"], stdin: "y\nINC-7\n")
+        #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+        #expect(!second.stdout.contains("[ ] Open an incident"))
+        #expect(second.stdout.contains("[ ] Page the incident commander"))
+        let nothing = try s.run(["resume"])
+        #expect(nothing.status == 2)
+        #expect(nothing.stderr.contains("nothing to resume"))
+    }
+
+    @Test func answersThatAreNotUnderstoodAreAskedAgainWithAHint() throws {
+        let s = try Sandbox(["check": Self.checklist])
+        let r = try s.run(["run", "check"], stdin: "maybe\ns\ns not needed here\ny\nINC-1\n")
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("not understood: answer y (or Enter), s REASON, n TEXT, e or a"))
+        #expect(r.stdout.contains("say why you skip it: s REASON"))
+        let skipped = try s.journal().first { $0["answer"] as? String == "skipped" }
+        #expect(skipped?["text"] as? String == "not needed here")
+    }
+
+    @Test func yesAnswersChecklistsAutomaticallyButStillReadsAskValues() throws {
+        let s = try Sandbox(["check": Self.checklist])
+        let r = try s.run(["run", "check", "--yes"], stdin: "INC-9\n")
+        #expect(r.status == 0)
+        let auto = try s.journal().filter { $0["event"] as? String == "item_answered" }
+        #expect(auto.count == 2 && auto.allSatisfy { $0["auto"] as? Bool == true })
+        let eof = try Sandbox(["check": Self.checklist]).run(["run", "check", "--yes"])
+        #expect(eof.status == 3, "--yes must not invent an ask value")
+    }
+
+    @Test func parameterValuesAreOneShellWordAndRunNothing() throws {
+        let s = try Sandbox(["inject": """
+        muster: 1
+        name: inject
+        title: Injection
+        params:
+          value: {}
+        steps:
+          - id: echo
+            title: Echo
+            run: printf '%s\\n' {{ value }} > out.txt; printf '%s\\n' "$VALUE" > env.txt
+        """])
+        let hostile = "x'; touch pwned; echo '"
+        let r = try s.run(["run", "inject", "-p", "value=\(hostile)", "--yes"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!s.exists("pwned"))
+        #expect(try String(contentsOfFile: s.dir + "/out.txt", encoding: .utf8) == hostile + "\n")
+        #expect(try String(contentsOfFile: s.dir + "/env.txt", encoding: .utf8) == hostile + "\n")
+    }
+
+    @Test func secretsNeverReachTheScreenOrAnyFileTheRunWrote() throws {
+        let secret = "hunter2-very-secret"
+        let s = try Sandbox(["sec": """
+        muster: 1
+        name: sec
+        title: Secrets
+        secrets:
+          API_TOKEN: {env: API_TOKEN}
+        steps:
+          - id: leak
+            title: Leak it
+            run: |
+              echo "token=$API_TOKEN"
+              echo "again $API_TOKEN" >&2
+              echo "{\\"token\\": \\"$API_TOKEN\\"}"
+            outputs:
+              tok: {json: token}
+          - id: fail
+            title: Fail with it
+            run: echo "failing with $API_TOKEN"; exit 4
+        """])
+        let r = try s.run(["run", "sec"], stdin: "a\n", env: ["API_TOKEN": secret])
+        #expect(r.status == 3)
+        #expect(r.stdout.contains("token=***"))
+        #expect(!r.stdout.contains(secret) && !r.stderr.contains(secret))
+        let files = try s.stateFiles()
+        #expect(!files.isEmpty)
+        for (name, text) in files { #expect(!text.contains(secret), "secret found in \(name)") }
+        let log = try s.run(["log", try s.journal().first!["run"].flatMap { ($0 as? [String: Any])?["run_id"] as? String } ?? ""])
+        #expect(!log.stdout.contains(secret))
+    }
+
+    @Test func aMissingSecretStopsBeforeTheFirstStep() throws {
+        let s = try Sandbox(["sec": """
+        muster: 1
+        name: sec
+        title: Secrets
+        secrets:
+          DEPLOY_TOKEN: {env: MUSTER_TEST_ABSENT_TOKEN, description: token with deploy rights}
+        steps:
+          - id: touch
+            title: Touch
+            run: touch ran
+        """])
+        let r = try s.run(["run", "sec", "--yes"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("DEPLOY_TOKEN (set environment variable MUSTER_TEST_ABSENT_TOKEN)"))
+        #expect(!s.exists("ran"))
+    }
+
+    @Test func dryRunShowsCommandsWithValuesAndRunsNothing() throws {
+        let s = try Sandbox(["dry": """
+        muster: 1
+        name: dry
+        title: Dry
+        params:
+          region: {default: eu-north-1}
+        steps:
+          - id: touch
+            title: Touch
+            run: touch ran-{{ region }}
+        """])
+        let r = try s.run(["run", "dry", "--dry-run"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("$ touch ran-eu-north-1"))
+        #expect(!s.exists("ran-eu-north-1"))
+        #expect(!s.exists(".muster"))
+    }
+
+    @Test func aParameterOutsideItsChoicesStopsTheRun() throws {
+        let s = try Sandbox(["p": """
+        muster: 1
+        name: p
+        title: P
+        params:
+          region: {choices: [eu-central-1, eu-north-1]}
+        steps:
+          - id: touch
+            title: Touch
+            run: touch ran
+        """])
+        let r = try s.run(["run", "p", "-p", "region=us-east-1"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("'us-east-1' is not one of the choices for 'region'"))
+        let asked = try s.run(["run", "p", "--yes"], stdin: "eu-north-1\n")
+        #expect(asked.status == 0)
+        #expect(asked.stdout.contains("Value for parameter 'region'"))
+    }
+
+    static let failing = """
+    muster: 1
+    name: fail
+    title: Failing
+    steps:
+      - id: first
+        title: First
+        run: echo first >> log.txt
+        rollback: echo undo-first >> log.txt
+      - id: second
+        title: Second
+        run: echo second >> log.txt; exit 7
+        retries: 1
+        retry_delay: 1s
+    """
+
+    @Test func withYesAFailureAbortsTheRunWithExitOne() throws {
+        let s = try Sandbox(["fail": Self.failing])
+        let r = try s.run(["run", "fail", "--yes"])
+        #expect(r.status == 1)
+        #expect(try String(contentsOfFile: s.dir + "/log.txt", encoding: .utf8) == "first\nsecond\nsecond\n")
+        let finished = try s.journal().last!
+        #expect(finished["event"] as? String == "run_finished" && finished["outcome"] as? String == "failed")
+    }
+
+    @Test func rollBackRunsRollbackCommandsInReverse() throws {
+        let s = try Sandbox(["fail": Self.failing])
+        let r = try s.run(["run", "fail"], stdin: "b\n")
+        #expect(r.status == 1)
+        #expect(try String(contentsOfFile: s.dir + "/log.txt", encoding: .utf8) == "first\nsecond\nsecond\nundo-first\n")
+        #expect(try s.journal().last!["outcome"] as? String == "rolled_back")
+    }
+
+    @Test func markDoneByHandCompletesTheRun() throws {
+        let s = try Sandbox(["fail": Self.failing])
+        let r = try s.run(["run", "fail"], stdin: "x\nd\nd restarted it by hand\n")
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("not understood: answer r, s REASON, d NOTE, e, a or b"))
+        #expect(r.stdout.contains("say what you did by hand: d NOTE"))
+    }
+
+    @Test func confirmGateIsNotPassedByAnEmptyLine() throws {
+        let s = try Sandbox(["gate": """
+        muster: 1
+        name: gate
+        title: Gate
+        steps:
+          - id: destroy
+            title: Destroy
+            confirm: true
+            run: touch destroyed
+        """])
+        let r = try s.run(["run", "gate"], stdin: "\ns not today\n")
+        #expect(r.status == 0)
+        #expect(!s.exists("destroyed"))
+        let yes = try s.run(["run", "gate"], stdin: "y\n")
+        #expect(yes.status == 0 && s.exists("destroyed"))
+    }
+
+    @Test func aTimeoutStopsTheWholeProcessGroup() throws {
+        let s = try Sandbox(["slow": """
+        muster: 1
+        name: slow
+        title: Slow
+        steps:
+          - id: hang
+            title: Hang
+            run: (sleep 30; touch late) & sleep 30
+            timeout: 1s
+            on_failure: abort
+        """])
+        let r = try s.run(["run", "slow"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("timed out after 1s"))
+        let ps = try sh("ps -eo pgid,args | grep -c '[s]leep 30' || true", cwd: s.dir)
+        #expect(ps.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "a child of the timed-out step is still running")
+    }
+
+    @Test func outputsAreCapturedAndIncludedRunbooksGetTheirParameters() throws {
+        let s = try Sandbox([
+            "parent": """
+            muster: 1
+            name: parent
+            title: Parent
+            steps:
+              - id: make
+                title: Make
+                run: |
+                  echo '{"cluster": {"arn": "arn:aws:eks:eu-north-1:1:cluster/prod"}}'
+                outputs:
+                  arn: {json: cluster.arn}
+              - id: child
+                title: Child
+                runbook: child
+                with: {target: "{{ arn }}"}
+            """,
+            "child": """
+            muster: 1
+            name: child
+            title: Child
+            params:
+              target: {}
+            steps:
+              - id: use
+                title: Use {{ target }}
+                run: echo "$TARGET" > target.txt
+            """,
+        ])
+        let r = try s.run(["run", "parent", "--yes"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(try String(contentsOfFile: s.dir + "/target.txt", encoding: .utf8) == "arn:aws:eks:eu-north-1:1:cluster/prod\n")
+        #expect(r.stdout.contains("[3/3] Use arn:aws:eks:eu-north-1:1:cluster/prod"))
+        #expect(try s.journal().contains { $0["step"] as? String == "child/use" })
+    }
+
+    @Test func resumeRefusesARunbookThatChangedUnlessForced() throws {
+        let s = try Sandbox(["check": Self.checklist])
+        #expect(try s.run(["run", "check"]).status == 3)
+        try (Self.checklist + "\n  - id: extra\n    title: Extra\n    run: \"true\"\n").write(toFile: s.dir + "/runbooks/check.yaml", atomically: true, encoding: .utf8)
+        let refused = try s.run(["resume"], stdin: "y\ny\nINC\n")
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("changed since run"))
+        let forced = try s.run(["resume", "--force"], stdin: "y\ny\nINC\n")
+        #expect(forced.status == 0, "\(forced.stdout)\(forced.stderr)")
+    }
+
+    @Test func escalationIsRecordedWithTheChosenRung() throws {
+        let s = try Sandbox(["check": Self.checklist])
+        let r = try s.run(["run", "check"], stdin: "e\n\ny\ny\nINC\n")
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("1. after 30m: Secondary on-call"))
+        let esc = try s.journal().first { $0["event"] as? String == "escalated" }
+        #expect(esc?["contact"] as? String == "Secondary on-call")
+    }
+
+    @Test func logAndRunsDescribeTheRun() throws {
+        let s = try Sandbox(["check": Self.checklist])
+        #expect(try s.run(["run", "check"], stdin: "y\ny\nINC-5\n").status == 0)
+        let runs = try s.run(["runs", "--json"])
+        let list = try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]]
+        #expect(list?.first?["state"] as? String == "completed")
+        let id = list?.first?["run_id"] as? String ?? ""
+        let log = try s.run(["log", id])
+        #expect(log.status == 0)
+        #expect(log.stdout.contains("answered  declare  incident=INC-5"))
+        let missing = try s.run(["log", "nope"])
+        #expect(missing.status == 2)
+    }
+}
