@@ -31,6 +31,12 @@ public enum SignalWatch {
             sigaction(sig, &action, nil)
         }
         signal(SIGPIPE, SIG_IGN)
+        // A parent may have started us with these blocked (test runners and
+        // some CI agents do); Ctrl-C and a hang-up must still reach us.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, sig) }
+        sigprocmask(SIG_UNBLOCK, &set, nil)
     }
 
     nonisolated(unsafe) static var writeFD: Int32 = -1

@@ -45,6 +45,16 @@ extension Executor {
             }
         }
 
+        // A step that failed in an earlier session whose failure menu was
+        // never answered: ask it again rather than run the step again unasked.
+        if state.awaitingChoice == key, (state.attempts[key] ?? 0) > a.retries, (a.onFailure ?? (setup.yes ? .abort : .ask)) == .ask {
+            console.show(.warning("'\(key)' failed in the last session and no choice was made"))
+            switch try failureChoice(key: key, allowRollback: true) {
+            case .retry: break
+            case .finished: return
+            }
+        }
+
         while true {
             let attempt = (state.attempts[key] ?? 0) + 1
             if state.started.contains(key) {

@@ -135,6 +135,9 @@ public final class Executor {
                 }
             }
             if state.rollbackStarted {
+                // No walk over the steps in this session: register the
+                // finished steps' rollback commands before going on.
+                restoreRollbacks(rb.steps, runbook: rb, values: scopeValues(rb, setup.params), prefix: "")
                 try rollBack(reason: "resuming a rollback")
                 return .failed("rolled back")
             }
@@ -198,6 +201,7 @@ public final class Executor {
                 }
                 if case .runbook(let spec) = step.body, let child = setup.includes[spec.runbook] {
                     index += Self.count(child.steps, includes: setup.includes)
+                    restoreRollbacks(child.steps, runbook: child, values: childValues(child, spec, values), prefix: key + "/")
                 }
                 continue
             }
@@ -211,13 +215,34 @@ public final class Executor {
                 try manual(step, key: key, items: items, ask: ask, values: &values)
             case .runbook(let spec):
                 guard let child = setup.includes[spec.runbook] else { throw .fail("runbook '\(spec.runbook)' was not loaded") }
-                var childParams: [String: String] = [:]
-                for p in child.params { if let d = p.defaultValue { childParams[p.name] = d } }
-                for w in spec.with { childParams[w.name] = w.value.expand(values) }
-                try runSteps(child.steps, runbook: child, values: scopeValues(child, childParams), prefix: key + "/")
+                try runSteps(child.steps, runbook: child, values: childValues(child, spec, values), prefix: key + "/")
                 try record(.stepFinished, step: key) { $0.outcome = "done" }
             default:
                 try automated(step, key: key, runbook: rb, values: &values)
+            }
+        }
+    }
+
+    /// What an included runbook's templates see: its defaults, then `with`.
+    func childValues(_ child: Runbook, _ spec: IncludeSpec, _ values: [String: String]) -> [String: String] {
+        var childParams: [String: String] = [:]
+        for p in child.params { if let d = p.defaultValue { childParams[p.name] = d } }
+        for w in spec.with { childParams[w.name] = w.value.expand(values) }
+        return scopeValues(child, childParams)
+    }
+
+    /// Registers the rollback commands of steps finished in earlier
+    /// sessions, inside included runbooks too, as `runSteps` does while it
+    /// runs them.
+    func restoreRollbacks(_ steps: [Step], runbook rb: Runbook, values start: [String: String], prefix: String) {
+        var values = start
+        for step in steps {
+            let key = prefix + step.id
+            values.merge(state.values[key] ?? [:]) { $1 }
+            if case .runbook(let spec) = step.body, let child = setup.includes[spec.runbook] {
+                restoreRollbacks(child.steps, runbook: child, values: childValues(child, spec, values), prefix: key + "/")
+            } else if state.finished[key] == "done", let rollback = step.automation?.rollback {
+                rollbacks.append((key, rollback, values, environment(rb, values)))
             }
         }
     }

@@ -22,6 +22,9 @@ public struct RunState: Sendable {
     /// A step whose last attempt started and never finished: the process
     /// died while it ran.
     public var interruptedStep: String?
+    /// A step whose last attempt failed and whose failure menu was never
+    /// answered: the session ended (EOF, abort, a crash) while it was asked.
+    public var awaitingChoice: String?
     public var escalations: [(t: Double, contact: String)] = []
     public var rollbackStarted = false
     public var rolledBack: Set<String> = []
@@ -59,13 +62,16 @@ public struct RunState: Sendable {
         case .attemptStarted:
             attempts[key] = max(attempts[key] ?? 0, e.attempt ?? 1)
             interruptedStep = key
+            awaitingChoice = nil
         case .attemptFinished:
             if interruptedStep == key { interruptedStep = nil }
+            if e.text != nil || (e.exit ?? 0) != 0 || e.timedOut == true { awaitingChoice = key }
         case .stepFinished:
             finished[key] = e.outcome ?? "done"
             finishOrder.append(key)
             if let o = e.outputs { values[key, default: [:]].merge(o) { $1 } }
             if interruptedStep == key { interruptedStep = nil }
+            if awaitingChoice == key { awaitingChoice = nil }
         case .escalated:
             escalations.append((e.t, e.contact ?? ""))
         case .rollbackStarted:

@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+
+/// A real terminal: a tmux server of its own (its own socket), one window
+/// running a shell in which the test types.
+final class Tmux {
+    let socket = "muster-test-\(UUID().uuidString.prefix(8))"
+    let cwd: String
+
+    init(cwd: String, width: Int = 140, height: Int = 50) throws {
+        self.cwd = cwd
+        // The server outlives this call. Foundation's Process learns that a
+        // child ended when every inheritor of a hidden descriptor closes it,
+        // and a daemon keeps it forever: so start tmux through Python's
+        // subprocess, which closes every descriptor beyond 0-2.
+        let args = ["tmux", "-L", socket, "new-session", "-d", "-s", "t", "-x", "\(width)", "-y", "\(height)", "-c", cwd,
+                    "env -u NO_COLOR TERM=xterm-256color PS1='$ ' bash --norc --noprofile"]
+        let quoted = args.map { "'\($0.replacingOccurrences(of: "'", with: "'\\''"))'" }.joined(separator: " ")
+        try sh("python3 -c 'import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:], close_fds=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode)' \(quoted)", cwd: cwd)
+    }
+
+    deinit { _ = try? tmux(["kill-server"]) }
+
+    @discardableResult
+    func tmux(_ args: [String]) throws -> String {
+        try sh((["tmux", "-L", socket] + args).map { "'\($0.replacingOccurrences(of: "'", with: "'\\''"))'" }.joined(separator: " "), cwd: cwd)
+    }
+
+    func type(_ text: String, enter: Bool = true) throws {
+        try tmux(["send-keys", "-t", "t", "-l", text])
+        if enter { try tmux(["send-keys", "-t", "t", "Enter"]) }
+    }
+
+    func key(_ k: String) throws { try tmux(["send-keys", "-t", "t", k]) }
+
+    /// The screen and scrollback as text (`escapes`: with colour codes).
+    func screen(escapes: Bool = false) throws -> String {
+        try tmux(["capture-pane", "-t", "t", "-p", "-S", "-200"] + (escapes ? ["-e"] : []))
+    }
+
+    /// Waits until the screen contains `text` (up to `seconds`).
+    func waitFor(_ text: String, seconds: Double = 10) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = ""
+        while Date() < deadline {
+            last = try screen()
+            if last.contains(text) { return last }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        Issue.record("screen never showed \"\(text)\"; it shows:\n\(last)")
+        return last
+    }
+}
+
+@Suite("muster in a real terminal (tmux)", .serialized)
+struct TerminalTests {
+    static let incident = """
+    muster: 1
+    name: incident
+    title: Incident drill
+    escalation:
+      - after: 2s
+        contact: Secondary on-call
+    steps:
+      - id: declare
+        title: Declare the incident
+        manual:
+          - Open an incident
+      - id: flaky
+        title: Flaky step
+        run: test -e fixed || { echo "not fixed yet" >&2; exit 1; }
+      - id: long
+        title: Long step
+        run: for i in $(seq 1 40); do echo "tick $i"; sleep 0.25; done
+        expect: 1s
+      - id: last
+        title: Last step
+        run: echo all good
+    """
+
+    @Test func fullIncidentFlowWithRetryEscalationCtrlCAndResume() throws {
+        let s = try Sandbox(["incident": Self.incident])
+        let term = try Tmux(cwd: s.dir)
+        try term.type("\(musterBinary) run incident")
+        var screen = try term.waitFor("[ ] Open an incident")
+        #expect(screen.contains("[1/4] Declare the incident"))
+        #expect(screen.contains("step 1 of 4 · elapsed"))
+        try term.type("y")
+        screen = try term.waitFor("did not succeed. What now?")
+        #expect(screen.contains("! not fixed yet"))
+        // Fix the cause, retry.
+        try "".write(toFile: s.dir + "/fixed", atomically: true, encoding: .utf8)
+        try term.type("e")
+        _ = try term.waitFor("Escalate to which rung?")
+        try term.type("1")
+        _ = try term.waitFor("escalation recorded: Secondary on-call")
+        try term.type("r")
+        // The 2s rung passes while the long step runs: a banner says whom to call.
+        _ = try term.waitFor("*** ESCALATE")
+        try term.key("C-c")
+        screen = try term.waitFor("stop 'long' now, or keep waiting?")
+        try term.type("s")
+        screen = try term.waitFor("stopped by the operator")
+        _ = try term.waitFor("did not succeed. What now?")
+        try term.type("a")
+        screen = try term.waitFor("Continue with: muster resume")
+        #expect(screen.contains("Call Secondary on-call"))
+
+        // A new terminal, as after a dropped SSH session.
+        let second = try Tmux(cwd: s.dir)
+        try second.type("\(musterBinary) resume")
+        screen = try second.waitFor("did not succeed. What now?")
+        #expect(!screen.contains("[ ] Open an incident"), "a confirmed item was asked again")
+        try second.type("r")
+        screen = try second.waitFor("completed after", seconds: 20)
+        #expect(screen.contains("tick 40"))
+        #expect(screen.contains("all good"))
+        let events = try s.journal()
+        #expect(events.contains { $0["event"] as? String == "escalated" && $0["contact"] as? String == "Secondary on-call" })
+        #expect(events.last?["event"] as? String == "run_finished")
+    }
+
+    @Test func colourOnATerminalButNotWithNoColor() throws {
+        let s = try Sandbox(["incident": Self.incident])
+        let term = try Tmux(cwd: s.dir)
+        try term.type("\(musterBinary) run incident")
+        _ = try term.waitFor("[ ] Open an incident")
+        #expect(try term.screen(escapes: true).contains("\u{1B}["))
+        try term.type("a")
+        _ = try term.waitFor("Continue with")
+        try term.type("clear; NO_COLOR=1 \(musterBinary) resume")
+        _ = try term.waitFor("[ ] Open an incident")
+        let plain = try term.screen(escapes: true)
+        let afterClear = plain.components(separatedBy: "NO_COLOR=1").last ?? plain
+        #expect(!afterClear.contains("\u{1B}[1m") && !afterClear.contains("\u{1B}[2m"))
+        try term.type("a")
+    }
+
+    @Test func ctrlCAtAPromptPausesTheRun() throws {
+        let s = try Sandbox(["incident": Self.incident])
+        let term = try Tmux(cwd: s.dir)
+        try term.type("\(musterBinary) run incident; echo \"exit=$?\"")
+        _ = try term.waitFor("[ ] Open an incident")
+        try term.key("C-c")
+        let screen = try term.waitFor("exit=")
+        #expect(screen.contains("exit=3"))
+        #expect(screen.contains("paused: interrupted (SIGINT)"))
+    }
+}
