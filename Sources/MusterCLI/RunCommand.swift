@@ -49,7 +49,12 @@ struct RunCommand: ParsableCommand {
         let root = ws.catalog.root(forFileAt: path)
 
         if dryRun {
-            let secrets = (try? RunSession.secrets([rb] + Array(includes.values))) ?? [:]
+            var secrets: [String: String] = [:]
+            do {
+                secrets = try RunSession.secrets([rb] + Array(includes.values))
+            } catch let failure as CommandFailure {
+                print("Warning: \(failure.message); a real run would stop before its first step.\n")
+            }
             let plan: Plan
             do {
                 plan = try Plan(runbook: rb, given: values, catalog: ws.catalog, root: root)

@@ -370,3 +370,43 @@ struct RunTests {
         #expect(missing.status == 2)
     }
 }
+
+@Suite("signals pause a run cleanly")
+struct SignalTests {
+    @Test(arguments: [SIGTERM, SIGHUP])
+    func aSignalDuringAStepPausesWithExitThree(signal: Int32) throws {
+        let s = try Sandbox(["slow": """
+        muster: 1
+        name: slow
+        title: Slow
+        steps:
+          - id: wait
+            title: Wait
+            run: touch started; sleep 20; touch finished
+          - id: after
+            title: After
+            run: "true"
+        """])
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: musterBinary)
+        p.arguments = ["run", "slow", "--yes"]
+        p.currentDirectoryURL = URL(fileURLWithPath: s.dir)
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(10)
+        while !s.exists("started"), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(s.exists("started"))
+        kill(p.processIdentifier, signal)
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 3, "\(text)")
+        #expect(!s.exists("finished"), "the step's process group should have been stopped")
+        let events = try s.journal()
+        #expect(events.last?["event"] as? String == "run_paused")
+        #expect(events.contains { $0["event"] as? String == "attempt_finished" })
+        #expect(text.contains("Continue with: muster resume"))
+    }
+}
