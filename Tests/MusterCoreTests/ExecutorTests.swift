@@ -1,0 +1,196 @@
+import Foundation
+@testable import MusterCore
+import MusterYAML
+import Testing
+
+/// Scripted answers in, every message out.
+final class FakeConsole: RunConsole {
+    var answers: [String]
+    var shown: [ConsoleMessage] = []
+    var questions: [String] = []
+
+    init(_ answers: [String]) { self.answers = answers }
+
+    func show(_ message: ConsoleMessage) { shown.append(message) }
+
+    func ask(_ question: String, hint: String, status: String) -> AnswerRead {
+        questions.append(question)
+        return answers.isEmpty ? .eof : .line(answers.removeFirst())
+    }
+
+    var text: String {
+        shown.map { "\($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Runs nothing: answers each script with the exit status and lines that
+/// the test chose, and records what ran.
+final class FakeRunner: CommandRunner {
+    var ran: [String] = []
+    var results: (String) -> (Int32, [String])
+
+    init(_ results: @escaping (String) -> (Int32, [String]) = { _ in (0, []) }) { self.results = results }
+
+    func run(script: String, environment: [String: String], timeout: Double,
+             onLine: (Bool, String) -> Void, onSignal: (Int32) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult {
+        ran.append(script)
+        let (status, lines) = results(script)
+        for l in lines { onLine(false, l) }
+        onTick()
+        return CommandResult(status: status, timedOut: false, interrupted: false, seconds: 0.01)
+    }
+}
+
+/// A clock the test moves.
+final class FakeClock: @unchecked Sendable {
+    var now = 100.0
+}
+
+func loadRunbook(_ yaml: String, name: String = "t") throws -> Runbook {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("muster-exec-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir + "/runbooks", withIntermediateDirectories: true)
+    let path = "\(dir)/runbooks/\(name).yaml"
+    try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+    let catalog = Catalog(currentDirectory: dir) { _ in dir }
+    let entry = catalog.load(path)
+    #expect(entry.diagnostics.isEmpty, "\(entry.diagnostics.map(\.formatted))")
+    return try #require(entry.runbook)
+}
+
+func executor(_ rb: Runbook, state: RunState = RunState(), journal: JournalSink, console: RunConsole, runner: CommandRunner,
+              yes: Bool = false, secrets: [String: String] = [:], clock: FakeClock = FakeClock()) -> Executor {
+    let setup = RunSetup(runbook: rb, params: [:], secrets: secrets, runID: "run-1", operatorName: "alice", yes: yes, includes: [:], baseEnvironment: [:])
+    return Executor(setup: setup, state: state, journal: journal, console: console, runner: runner,
+                    baseElapsed: state.lastT, monotonic: { clock.now }, wallClock: { "2026-11-27T09:00:00Z" })
+}
+
+@Suite("Executor with injected console, runner, journal and clock")
+struct ExecutorTests {
+    static let three = """
+    muster: 1
+    name: t
+    title: Three
+    escalation:
+      - after: 10m
+        contact: Secondary on-call
+    steps:
+      - id: check
+        title: Check
+        manual: [One, Two]
+      - id: a
+        title: A
+        run: echo a
+      - id: b
+        title: B
+        run: echo b
+    """
+
+    @Test func resumeReplaysTheJournalAndRunsOnlyWhatIsLeft() throws {
+        let rb = try loadRunbook(Self.three)
+        let journal = MemoryJournal()
+        let first = FakeRunner()
+        // Answers run out after the first item: the run pauses.
+        let c1 = FakeConsole(["y"])
+        #expect(executor(rb, journal: journal, console: c1, runner: first).execute(resumed: false) == .paused("answers ran out (end of input)"))
+        #expect(first.ran.isEmpty)
+
+        let state = RunState(replaying: journal.events)
+        #expect(state.answeredItems["check"] == [0])
+        let second = FakeRunner()
+        let c2 = FakeConsole(["y"])
+        #expect(executor(rb, state: state, journal: journal, console: c2, runner: second).execute(resumed: true) == .completed)
+        #expect(c2.questions == ["[ ] Two"], "an answered item was asked again")
+        #expect(second.ran == ["echo a", "echo b"])
+        #expect(journal.events.map(\.seq) == Array(1...journal.events.count))
+        #expect(journal.events.last?.event == .runFinished)
+    }
+
+    @Test func anInterruptedStepRunsAgainOnlyIfIdempotent() throws {
+        let rb = try loadRunbook(Self.three.replacingOccurrences(of: "run: echo a", with: "run: echo a\n    idempotent: true"))
+        var events: [JournalEvent] = []
+        for (i, kind) in [JournalEvent.Kind.runStarted, .stepStarted].enumerated() {
+            var e = JournalEvent(seq: i + 1, event: kind)
+            if kind == .runStarted { e.run = .init(runID: "run-1", runbook: "t", runbookPath: "", runbookHash: "", operatorName: "alice", host: "h", params: [:], yes: true, startedAt: "") }
+            events.append(e)
+        }
+        var checkDone = JournalEvent(seq: 3, event: .stepFinished)
+        checkDone.step = "check"
+        var aStarted = JournalEvent(seq: 4, event: .stepStarted)
+        aStarted.step = "a"
+        aStarted.attempt = 1
+        events[1].step = "check"
+        events += [checkDone, aStarted]
+        let state = RunState(replaying: events)
+        #expect(state.interruptedStep == "a")
+
+        let runner = FakeRunner()
+        let journal = MemoryJournal()
+        #expect(executor(rb, state: state, journal: journal, console: FakeConsole([]), runner: runner, yes: true).execute(resumed: true) == .completed)
+        #expect(runner.ran == ["echo a", "echo b"])
+
+        // Not idempotent: with --yes the run pauses, naming the step.
+        let strict = try loadRunbook(Self.three)
+        let paused = executor(strict, state: state, journal: MemoryJournal(), console: FakeConsole([]), runner: FakeRunner(), yes: true).execute(resumed: true)
+        guard case .paused(let why) = paused else { Issue.record("expected a pause, got \(paused)"); return }
+        #expect(why.contains("'a' was running when the last session ended and is not idempotent"))
+    }
+
+    @Test func secretsAreMaskedInTheJournalAndOnScreen() throws {
+        let rb = try loadRunbook("""
+        muster: 1
+        name: t
+        title: Secret
+        steps:
+          - id: a
+            title: A
+            run: echo "$TOKEN"
+            outputs:
+              tok: {regex: 'token (\\S+)'}
+        """)
+        let journal = MemoryJournal()
+        let console = FakeConsole([])
+        let runner = FakeRunner { _ in (0, ["token sekrit-123", "again sekrit-123"]) }
+        #expect(executor(rb, journal: journal, console: console, runner: runner, secrets: ["TOKEN": "sekrit-123"]).execute(resumed: false) == .completed)
+        let encoded = try journal.events.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }.joined()
+        #expect(!encoded.contains("sekrit-123"))
+        #expect(encoded.contains("***"))
+        #expect(!console.text.contains("sekrit-123"))
+    }
+
+    @Test func onFailureContinueGoesOnAndTheRunFails() throws {
+        let rb = try loadRunbook(Self.three.replacingOccurrences(of: "run: echo a", with: "run: echo a\n    on_failure: continue"))
+        let runner = FakeRunner { $0 == "echo a" ? (2, []) : (0, []) }
+        let journal = MemoryJournal()
+        let outcome = executor(rb, journal: journal, console: FakeConsole([]), runner: runner, yes: true).execute(resumed: false)
+        #expect(outcome == .failed("a step failed and the run went on"))
+        #expect(runner.ran == ["echo a", "echo b"])
+        #expect(journal.events.contains { $0.event == .stepFinished && $0.step == "a" && $0.outcome == "failed" })
+    }
+
+    @Test func theBannerNamesTheRungWhoseTimePassed() throws {
+        let rb = try loadRunbook(Self.three)
+        let clock = FakeClock()
+        let console = FakeConsole(["y", "y"])
+        let runner = FakeRunner { _ in
+            clock.now += 601
+            return (0, [])
+        }
+        #expect(executor(rb, journal: MemoryJournal(), console: console, runner: runner, clock: clock).execute(resumed: false) == .completed)
+        let banners = console.shown.compactMap { m -> String? in
+            if case .escalationBanner(let contact, _) = m { return contact }
+            return nil
+        }
+        #expect(banners == ["Secondary on-call"])
+    }
+
+    @Test func aJournalThatCannotBeWrittenStopsTheRunBeforeAnyStep() throws {
+        final class FullDisk: JournalSink {
+            func append(_ event: JournalEvent) throws(JournalError) { throw JournalError(message: "No space left on device") }
+        }
+        let rb = try loadRunbook(Self.three)
+        let runner = FakeRunner()
+        let outcome = executor(rb, journal: FullDisk(), console: FakeConsole(["y", "y"]), runner: runner, yes: true).execute(resumed: false)
+        #expect(outcome == .failed("No space left on device"))
+        #expect(runner.ran.isEmpty)
+    }
+}
