@@ -38,7 +38,11 @@ struct ResumeCommand: ParsableCommand {
             }
             id = runID
         } else {
-            guard let newest = store.runIDs().reversed().compactMap(store.summary).first(where: \.resumable) else {
+            let summaries = store.runIDs().reversed().compactMap(store.summary)
+            guard let newest = summaries.first(where: \.resumable) else {
+                if let busy = summaries.first(where: { $0.status == "running" }) {
+                    throw CommandFailure(message: "nothing to resume: run \(busy.id) is being executed right now (another muster holds its lock)")
+                }
                 throw CommandFailure(message: "nothing to resume: no paused or crashed run in \(store.runsDir)")
             }
             id = newest.id

@@ -101,3 +101,88 @@ func fixtureRepo() throws -> String {
     try sh("cp -R '\(fixtures)/repo/.' .", cwd: dir)
     return dir
 }
+
+/// A `muster` process driven live: the test writes its stdin one line at a
+/// time through a pipe it keeps open, reads stdout and stderr as they come,
+/// and may SIGKILL it at a moment it chooses.
+final class LiveMuster: @unchecked Sendable {
+    let process = Process()
+    private let input = Pipe()
+    private let lock = NSLock()
+    private var out = Data(), err = Data()
+    private var openStreams = 2
+
+    init(_ arguments: [String], cwd: String, env: [String: String] = [:]) throws {
+        // Writing to a muster that just died must fail, not kill the tests.
+        signal(SIGPIPE, SIG_IGN)
+        process.executableURL = URL(fileURLWithPath: musterBinary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: cwd)
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = "1"
+        environment.removeValue(forKey: "MUSTER_STATE_DIR")
+        for (k, v) in env { environment[k] = v }
+        process.environment = environment
+        let o = Pipe(), e = Pipe()
+        process.standardInput = input
+        process.standardOutput = o
+        process.standardError = e
+        try process.run()
+        collect(o.fileHandleForReading, stderr: false)
+        collect(e.fileHandleForReading, stderr: true)
+    }
+
+    /// A thread per stream, so a full pipe never blocks the child.
+    private func collect(_ handle: FileHandle, stderr: Bool) {
+        Thread { [self] in
+            while true {
+                let chunk = handle.availableData
+                lock.withLock {
+                    if chunk.isEmpty { openStreams -= 1 } else if stderr { err.append(chunk) } else { out.append(chunk) }
+                }
+                if chunk.isEmpty { return }
+            }
+        }.start()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+    var stdout: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
+    var stderr: String { lock.withLock { String(decoding: err, as: UTF8.self) } }
+
+    /// Sends one answer line.
+    func send(_ line: String) {
+        try? input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+    }
+
+    /// End of input: the executor pauses at its next question.
+    func closeInput() {
+        try? input.fileHandleForWriting.close()
+    }
+
+    /// SIGKILL: no handler runs, nothing is flushed, like a lost laptop.
+    func kill() {
+        _ = Glibc.kill(process.processIdentifier, SIGKILL)
+    }
+
+    /// Waits for the process to end (SIGKILLing it after `seconds`) and for
+    /// its output to be read; returns the exit status, or the signal that
+    /// ended it together with `signalled`.
+    func finish(within seconds: Double = 20) async -> (status: Int32, signalled: Bool) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning {
+            if Date() > deadline {
+                Issue.record("muster \(process.arguments ?? []) still running after \(seconds)s; killed")
+                kill()
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        process.waitUntilExit()
+        closeInput()
+        let drained = Date().addingTimeInterval(5)
+        while lock.withLock({ openStreams > 0 }), Date() < drained {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return (process.terminationStatus, process.terminationReason == .uncaughtSignal)
+    }
+}

@@ -37,7 +37,7 @@ extension Executor {
             } else if setup.yes {
                 throw .pause("'\(key)' was running when the last session ended and is not idempotent; resume without --yes to choose r (run again), d (mark done) or s (skip)")
             } else {
-                console.show(.warning("'\(key)' was running when the last session ended and may have done part of its work"))
+                console.show(.warning("'\(key)' was running when the last session ended: it may have done part of its work, and its commands may even still be running"))
                 switch try failureChoice(key: key, allowRollback: false) {
                 case .retry: break
                 case .finished: return
@@ -45,14 +45,11 @@ extension Executor {
             }
         }
 
-        // A step that failed in an earlier session whose failure menu was
-        // never answered: ask it again rather than run the step again unasked.
-        if state.awaitingChoice == key, (state.attempts[key] ?? 0) > a.retries, (a.onFailure ?? (setup.yes ? .abort : .ask)) == .ask {
+        // A step that failed in an earlier session with no choice made: apply
+        // its failure policy now rather than run the step again unasked.
+        if state.awaitingChoice == key, (state.attempts[key] ?? 0) > a.retries {
             console.show(.warning("'\(key)' failed in the last session and no choice was made"))
-            switch try failureChoice(key: key, allowRollback: true) {
-            case .retry: break
-            case .finished: return
-            }
+            if try afterFailure(key: key, automation: a, why: "failed in an earlier session") == .finished { return }
         }
 
         while true {
@@ -94,29 +91,31 @@ extension Executor {
                 try pauseFor(Double(a.retryDelay))
                 continue
             }
-            let policy = a.onFailure ?? (setup.yes ? .abort : .ask)
-            switch policy {
-            case .abort:
-                try record(.stepFinished, step: key) { $0.outcome = "failed"; $0.text = why }
-                throw .fail("step '\(key)' \(why)")
-            case .continue:
-                try record(.stepFinished, step: key) { $0.outcome = "failed"; $0.text = why }
-                anyFailed = true
-                console.show(.warning("on_failure: continue, so the run goes on"))
-                return
-            case .rollback:
-                try record(.stepFinished, step: key) { $0.outcome = "failed"; $0.text = why }
-                throw .rollback("step '\(key)' \(why)")
-            case .ask:
-                switch try failureChoice(key: key, allowRollback: true) {
-                case .retry: continue
-                case .finished: return
-                }
-            }
+            if try afterFailure(key: key, automation: a, why: why) == .finished { return }
         }
     }
 
     enum Choice { case retry, finished }
+
+    /// What `on_failure` says once a step's retries are spent: `ask` when
+    /// interactive and `abort` with `--yes`, unless the runbook says otherwise.
+    func afterFailure(key: String, automation a: Automation, why: String) throws(Stop) -> Choice {
+        switch a.onFailure ?? (setup.yes ? .abort : .ask) {
+        case .abort:
+            try record(.stepFinished, step: key) { $0.outcome = "failed"; $0.text = why }
+            throw .fail("step '\(key)' \(why)")
+        case .continue:
+            try record(.stepFinished, step: key) { $0.outcome = "failed"; $0.text = why }
+            anyFailed = true
+            console.show(.warning("on_failure: continue, so the run goes on"))
+            return .finished
+        case .rollback:
+            try record(.stepFinished, step: key) { $0.outcome = "failed"; $0.text = why }
+            throw .rollback("step '\(key)' \(why)")
+        case .ask:
+            return try failureChoice(key: key, allowRollback: true)
+        }
+    }
 
     /// The failure menu of `cli.md`: retry, skip, mark done, escalate, abort, roll back.
     func failureChoice(key: String, allowRollback: Bool) throws(Stop) -> Choice {

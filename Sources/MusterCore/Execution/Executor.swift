@@ -138,7 +138,7 @@ public final class Executor {
                 // No walk over the steps in this session: register the
                 // finished steps' rollback commands before going on.
                 restoreRollbacks(rb.steps, runbook: rb, values: scopeValues(rb, setup.params), prefix: "")
-                try rollBack(reason: "resuming a rollback")
+                try rollBack(reason: state.rollbackReason ?? "resuming a rollback")
                 return .failed("rolled back")
             }
             try runSteps(rb.steps, runbook: rb, values: scopeValues(rb, setup.params), prefix: "")

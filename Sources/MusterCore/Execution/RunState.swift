@@ -27,6 +27,7 @@ public struct RunState: Sendable {
     public var awaitingChoice: String?
     public var escalations: [(t: Double, contact: String)] = []
     public var rollbackStarted = false
+    public var rollbackReason: String?
     public var rolledBack: Set<String> = []
     public var outcome: String?
     public var paused: String?
@@ -76,6 +77,7 @@ public struct RunState: Sendable {
             escalations.append((e.t, e.contact ?? ""))
         case .rollbackStarted:
             rollbackStarted = true
+            rollbackReason = e.text
         case .rollbackFinished:
             rolledBack.insert(key)
         case .runPaused:
