@@ -53,6 +53,7 @@ enum RunSession {
     }
 
     static func console() -> TerminalConsole {
+        closeInheritedDescriptorsOnExec()
         SignalWatch.install()
         return TerminalConsole(signalFD: SignalWatch.readFD, takeSignal: SignalWatch.take)
     }

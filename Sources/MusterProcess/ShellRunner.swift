@@ -162,6 +162,21 @@ public struct SpawnError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// Marks every descriptor above 2 close-on-exec, so nothing the executor
+/// inherited (a parent's pipes, say) leaks into steps. Otherwise a step's
+/// stray background process keeps such a pipe open after the executor ends.
+public func closeInheritedDescriptorsOnExec() {
+    guard let dir = opendir("/proc/self/fd") else { return }
+    defer { closedir(dir) }
+    let own = dirfd(dir)
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if let fd = Int32(name), fd > 2, fd != own {
+            _ = fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC)
+        }
+    }
+}
+
 /// A pipe whose ends close on exec (pipe2 is not visible from Swift's Glibc).
 func makePipe(_ fds: inout [Int32], nonBlocking: Bool = false) -> Bool {
     guard pipe(&fds) == 0 else { return false }

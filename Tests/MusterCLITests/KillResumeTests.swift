@@ -23,6 +23,26 @@ struct KillResumeTests {
     /// idempotent, `reindex` is long and idempotent, `promote` is behind a
     /// confirm gate, and `verify` fails unless `verdict` is `healthy`, which
     /// leads to a rollback of `promote` (long) and `snapshot`.
+    /// A long command: it holds until the test releases it
+    /// (`COUNT_FILE.go-NAME`), or for 10 s at most. A kill inside it is then
+    /// certain, however slowly a busy machine schedules the test's polling.
+    static func hold(_ name: String) -> String {
+        #"for i in $(seq 200); do [ -e "$COUNT_FILE.go-"# + name + #"" ] && break; sleep 0.05; done"#
+    }
+
+    /// Releases every long command except the one a session is to be killed in.
+    static func release(_ box: Box, except kill: KillPoint?) {
+        let held = kill == .copyData ? "copy-data" : kill == .reindex ? "reindex" : kill == .rollback ? "undo-promote" : nil
+        for name in ["copy-data", "reindex", "undo-promote"] {
+            let path = box.countFile + ".go-" + name
+            if name == held {
+                try? FileManager.default.removeItem(atPath: path)
+            } else {
+                _ = FileManager.default.createFile(atPath: path, contents: Data())
+            }
+        }
+    }
+
     static let runbook = """
     muster: 1
     name: failover
@@ -51,20 +71,20 @@ struct KillResumeTests {
         title: Copy the data to the standby
         run: |
           echo copy-data >> "$COUNT_FILE"
-          sleep 1
+          \(hold("copy-data"))
       - id: reindex
         title: Rebuild the standby's indexes
         idempotent: true
         run: |
           echo reindex >> "$COUNT_FILE"
-          sleep 1
+          \(hold("reindex"))
       - id: promote
         title: Promote the standby for {{ incident_id }}
         confirm: true
         run: echo promote >> "$COUNT_FILE"
         rollback: |
           echo undo-promote >> "$COUNT_FILE"
-          sleep 1
+          \(hold("undo-promote"))
       - id: verify
         title: Verify the standby serves traffic
         run: |
@@ -168,6 +188,7 @@ struct KillResumeTests {
         var promoteShown = false
 
         for (n, kill) in (scenario.kills.map { Optional($0) } + [nil]).enumerated() {
+            Self.release(box, except: kill)
             let s = try await drive(LiveMuster(args, cwd: box.dir), box, kill: kill, answer: scenario.answer)
             if n == 0 { id = try box.runID() }
             // Every other resume is given no RUN_ID and must find the run itself.
@@ -216,6 +237,7 @@ struct KillResumeTests {
     @Test func withYesAStepThatWasRunningAndIsNotIdempotentPauses() async throws {
         let box = try Box()
         let scenario = Scenario(kills: [.copyData], afterCrash: "d copied it by hand with pg_basebackup")
+        Self.release(box, except: .copyData)
         let s = try await drive(LiveMuster(["run", "failover", "-p", "count_file=\(box.countFile)"], cwd: box.dir), box, kill: .copyData, answer: scenario.answer)
         #expect(s.signalled)
         let id = try box.runID()
@@ -265,6 +287,7 @@ struct KillResumeTests {
         let id = try box.runID()
 
         // The first executor waits for an answer, its stdin held open.
+        Self.release(box, except: nil)
         let first = try LiveMuster(["resume", id], cwd: box.dir)
         let deadline = Date().addingTimeInterval(10)
         while Self.questions(in: first.stdout).isEmpty, first.isRunning, Date() < deadline {
@@ -306,6 +329,7 @@ struct KillResumeTests {
     /// Answers each question `muster` asks with `answer`, one line at a
     /// time, until it exits, or SIGKILLs it as soon as `kill` is reached.
     func drive(_ p: LiveMuster, _ box: Box, kill: KillPoint?, answer: (String) -> String?) async throws -> Session {
+        Self.release(box, except: kill)
         var answered: [String] = []
         var reached = false
         let deadline = Date().addingTimeInterval(20)
@@ -329,6 +353,7 @@ struct KillResumeTests {
             try await Task.sleep(for: .milliseconds(5))
         }
         let (status, signalled) = await p.finish()
+        Self.release(box, except: nil)
         if let kill, !reached { Issue.record("the run never reached kill point \(kill)\n\(p.stdout)\(p.stderr)") }
         let out = p.stdout
         return Session(status: status, signalled: signalled, stdout: out, stderr: p.stderr, asked: Self.questions(in: out), answered: answered)
@@ -423,6 +448,7 @@ struct KillResumeTests {
             dir = try temporaryDirectory()
             try FileManager.default.createDirectory(atPath: dir + "/runbooks", withIntermediateDirectories: true)
             try KillResumeTests.runbook.write(toFile: dir + "/runbooks/failover.yaml", atomically: true, encoding: .utf8)
+            KillResumeTests.release(self, except: nil)
         }
 
         func runID() throws -> String {
