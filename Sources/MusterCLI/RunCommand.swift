@@ -37,7 +37,8 @@ struct RunCommand: ParsableCommand {
         let console = RunSession.console()
         let values: [String: String]
         do {
-            values = try Preparation.parameters(of: rb, given: given) { p in
+            values = try Preparation.parameters(of: rb, given: given) { p, problem in
+                if let problem { console.show(.warning(problem)) }
                 let question = "Value for parameter '\(p.name)'" + (p.description.map { " (\($0))" } ?? "")
                 let hint = p.choices.map { "one of: \($0.joined(separator: ", "))" } ?? "one line"
                 if case .line(let l) = console.ask(question, hint: hint, status: "before the first step") { return l }

@@ -86,7 +86,10 @@ struct RunStore {
         guard let (events, _) = try? FileJournal.read(path: journalPath(id)) else { return nil }
         let state = RunState(replaying: events)
         let status: String
-        if let o = state.outcome {
+        if state.info == nil {
+            // No run_started: the run never began (a failed first write).
+            status = "unusable"
+        } else if let o = state.outcome {
             status = o
         } else if isLocked(id) {
             status = "running"

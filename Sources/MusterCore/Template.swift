@@ -189,3 +189,13 @@ extension Substring {
         return nil
     }
 }
+
+extension String {
+    /// Without leading and trailing spaces, tabs and line breaks.
+    func trimmingCharacters() -> String {
+        let ws: Set<UInt8> = [32, 9, 10, 13]
+        let u = Array(utf8)
+        guard let s = u.firstIndex(where: { !ws.contains($0) }), let e = u.lastIndex(where: { !ws.contains($0) }) else { return "" }
+        return String(decoding: u[s...e], as: UTF8.self)
+    }
+}

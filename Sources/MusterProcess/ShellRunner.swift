@@ -109,13 +109,42 @@ public struct ShellRunner: Sendable {
         }
 
         var chunk = [UInt8](repeating: 0, count: 65536)
-        while open[0] || open[1] {
+        var status: Int32 = 0
+        var exited = false
+        var drainUntil = 0.0
+        var backoff = 1
+        // The loop ends when the shell has exited and its output is read, not
+        // when the pipes close: a script may redirect its own output
+        // (`exec >log`) and keep running, or leave a background child that
+        // holds the pipes open after the shell is done.
+        while true {
+            if !exited {
+                var rc: pid_t
+                repeat { rc = waitpid(pid, &status, WNOHANG) } while rc < 0 && errno == EINTR
+                if rc == pid || rc < 0 {
+                    exited = true
+                    drainUntil = monotonicSeconds() + 0.2
+                }
+            }
+            let now = monotonicSeconds()
+            if exited, (!open[0] && !open[1]) || now >= drainUntil { break }
             var fds = [pollfd(fd: open[0] ? outPipe[0] : -1, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: open[1] ? errPipe[0] : -1, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: SignalWatch.readFD, events: Int16(POLLIN), revents: 0)]
-            let now = monotonicSeconds()
-            let wait = min(1.0, max(0, (killDeadline ?? deadline) - now))
-            let n = poll(&fds, 3, Int32(wait * 1000) + 1)
+                       pollfd(fd: exited ? -1 : SignalWatch.readFD, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: exited ? -1 : SignalWatch.childFD, events: Int16(POLLIN), revents: 0)]
+            var waitMs: Int32
+            if exited {
+                waitMs = Int32(max(0, drainUntil - now) * 1000) + 1
+            } else if !open[0] && !open[1] {
+                // Output closed, shell not yet reaped: SIGCHLD wakes the poll
+                // (without the signal watch, look again soon, then less often).
+                waitMs = SignalWatch.childFD >= 0 ? Int32(min(0.1, max(0, (killDeadline ?? deadline) - now)) * 1000) + 1 : Int32(backoff)
+                backoff = min(backoff * 2, 100)
+            } else {
+                waitMs = Int32(min(0.1, max(0, (killDeadline ?? deadline) - now)) * 1000) + 1
+            }
+            let n = poll(&fds, 4, waitMs)
+            if fds[3].revents != 0 { SignalWatch.drainChildren() }
             if n < 0, errno != EINTR { break }
             for i in 0..<2 where fds[i].revents != 0 {
                 let got = chunk.withUnsafeMutableBytes { read(i == 0 ? outPipe[0] : errPipe[0], $0.baseAddress, $0.count) }
@@ -127,7 +156,8 @@ public struct ShellRunner: Sendable {
                     flush(i, all: true)
                 }
             }
-            if fds[2].revents != 0, let sig = SignalWatch.take(), killDeadline == nil {
+            if exited { continue }
+            if fds[2].revents != 0, killDeadline == nil, let sig = SignalWatch.take() {
                 if onSignal(sig) == .stop {
                     interrupted = true
                     terminate()
@@ -139,19 +169,21 @@ public struct ShellRunner: Sendable {
                 terminate()
             } else if let k = killDeadline, t >= k {
                 kill(-pid, SIGKILL)
-                killDeadline = t + 3600
+                killDeadline = t + 1
             }
             if t - lastTick >= 1 {
                 lastTick = t
                 onTick()
             }
         }
-        close(outPipe[0])
-        close(errPipe[0])
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
         // Whatever the shell left behind in its group goes with it.
         kill(-pid, SIGKILL)
+        if !exited {
+            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        }
+        for i in 0..<2 where open[i] { flush(i, all: true) }
+        close(outPipe[0])
+        close(errPipe[0])
         let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return Result(status: code, timedOut: timedOut, interrupted: interrupted, seconds: monotonicSeconds() - start)
     }

@@ -11,6 +11,19 @@ public enum SignalWatch {
 
     public static var readFD: Int32 { fds[0] }
 
+    nonisolated(unsafe) private static var childFDs: [Int32] = [-1, -1]
+    nonisolated(unsafe) static var childWriteFD: Int32 = -1
+
+    /// Readable when a child process has ended (SIGCHLD), so the runner
+    /// reaps a finished step at once instead of polling for it.
+    public static var childFD: Int32 { childFDs[0] }
+
+    /// Empties the child-ended pipe.
+    static func drainChildren() {
+        var b = [UInt8](repeating: 0, count: 64)
+        while childFDs[0] >= 0, read(childFDs[0], &b, b.count) > 0 {}
+    }
+
     /// Installs the handlers once. Reads interrupted by a signal return EINTR
     /// (no SA_RESTART), so a blocked prompt wakes up too.
     public static func install() {
@@ -23,12 +36,29 @@ public enum SignalWatch {
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { sig in
+                let saved = errno
                 var b = UInt8(truncatingIfNeeded: sig)
                 _ = write(SignalWatch.writeFD, &b, 1)
+                errno = saved
             }
             sigemptyset(&action.sa_mask)
             action.sa_flags = 0
             sigaction(sig, &action, nil)
+        }
+        var c: [Int32] = [-1, -1]
+        if makePipe(&c, nonBlocking: true) {
+            childFDs = c
+            childWriteFD = c[1]
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { _ in
+                let saved = errno
+                var b: UInt8 = 1
+                _ = write(SignalWatch.childWriteFD, &b, 1)
+                errno = saved
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_NOCLDSTOP | SA_RESTART
+            sigaction(SIGCHLD, &action, nil)
         }
         signal(SIGPIPE, SIG_IGN)
         // A parent may have started us with these blocked (test runners and

@@ -30,6 +30,8 @@ public final class TerminalConsole: RunConsole {
 
     var bar: String { out.isTerminal ? "│" : "|" }
 
+    public var isInteractive: Bool { stdinIsTerminal }
+
     public func show(_ message: ConsoleMessage) {
         switch message {
         case .runHeader(let title, let runID, let steps, let resumed, let drill):
@@ -86,6 +88,8 @@ public final class TerminalConsole: RunConsole {
     /// One line from stdin, waking for signals on the self-pipe.
     func readLine() -> AnswerRead {
         while true {
+            // A signal wins over answers already buffered from a pipe.
+            if let s = takeSignal() { return .signal(s) }
             if let nl = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 var l = Array(buffer[..<nl])
                 buffer.removeSubrange(...nl)
@@ -98,7 +102,6 @@ public final class TerminalConsole: RunConsole {
                 buffer.removeAll()
                 return .line(String(decoding: l, as: UTF8.self))
             }
-            if let s = takeSignal() { return .signal(s) }
             var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
             let n = poll(&fds, signalFD >= 0 ? 2 : 1, -1)
             if n < 0 { if errno == EINTR { continue }; eof = true; continue }

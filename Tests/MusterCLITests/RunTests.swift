@@ -356,6 +356,69 @@ struct RunTests {
         #expect(esc?["contact"] as? String == "Secondary on-call")
     }
 
+    @Test func aBackgroundChildDoesNotHoldTheStepOpenAndARedirectingScriptStillTimesOut() throws {
+        let s = try Sandbox(["bg": """
+        muster: 1
+        name: bg
+        title: Background
+        steps:
+          - id: bg
+            title: Leaves a child behind
+            run: sleep 30 & echo started
+            timeout: 20s
+          - id: redirect
+            title: Redirects its own output
+            run: exec >/dev/null 2>&1; sleep 30
+            timeout: 1s
+            on_failure: continue
+        """])
+        let r = try s.run(["run", "bg", "--yes"])
+        #expect(r.status == 1)
+        let steps = try s.journal().filter { $0["event"] as? String == "step_finished" }
+        #expect(steps.first?["outcome"] as? String == "done")
+        #expect((steps.first?["seconds"] as? Double ?? 99) < 5, "the step waited for its background child")
+        #expect(r.stdout.contains("timed out after 1s"))
+    }
+
+    @Test func aValueNeverSetStopsTheStepInsteadOfRunningATemplate() throws {
+        let s = try Sandbox(["skip": """
+        muster: 1
+        name: skip
+        title: Skip
+        steps:
+          - id: make
+            title: Make
+            run: exit 1
+            outputs:
+              arn: {regex: 'arn=(\\S+)'}
+          - id: use
+            title: Use
+            run: echo {{ arn }} > used.txt
+        """])
+        let r = try s.run(["run", "skip"], stdin: "s not needed\na\n")
+        #expect(r.status == 3)
+        #expect(r.stdout.contains("cannot run: {{ arn }} has no value"))
+        #expect(!s.exists("used.txt"))
+    }
+
+    @Test func aParameterAnswerThatDoesNotFitIsAskedAgain() throws {
+        let s = try Sandbox(["p": """
+        muster: 1
+        name: p
+        title: P
+        params:
+          region: {choices: [eu-central-1, eu-north-1]}
+        steps:
+          - id: echo
+            title: Echo
+            run: echo "$REGION" > region.txt
+        """])
+        let r = try s.run(["run", "p", "--yes"], stdin: "mars\neu-north-1\n")
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("'mars' is not one of the choices for 'region'"))
+        #expect(try String(contentsOfFile: s.dir + "/region.txt", encoding: .utf8) == "eu-north-1\n")
+    }
+
     @Test func logAndRunsDescribeTheRun() throws {
         let s = try Sandbox(["check": Self.checklist])
         #expect(try s.run(["run", "check"], stdin: "y\ny\nINC-5\n").status == 0)

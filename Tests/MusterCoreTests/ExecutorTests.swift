@@ -8,6 +8,7 @@ final class FakeConsole: RunConsole {
     var answers: [String]
     var shown: [ConsoleMessage] = []
     var questions: [String] = []
+    var isInteractive: Bool { true }
 
     init(_ answers: [String]) { self.answers = answers }
 
@@ -190,7 +191,18 @@ struct ExecutorTests {
         let rb = try loadRunbook(Self.three)
         let runner = FakeRunner()
         let outcome = executor(rb, journal: FullDisk(), console: FakeConsole(["y", "y"]), runner: runner, yes: true).execute(resumed: false)
-        #expect(outcome == .failed("No space left on device"))
+        // Not a failure of the run: it stops, writes nothing more, and can be resumed once there is room.
+        #expect(outcome == .paused("No space left on device"))
         #expect(runner.ran.isEmpty)
+    }
+}
+
+@Suite("Masker")
+struct MaskerTests {
+    @Test func aSecretWithATrailingNewlineOrSeveralLinesIsMaskedLineByLine() {
+        let m = Masker(secrets: ["tok-123456\n", "-----BEGIN KEY-----\nAAAABBBBCCCC\n-----END KEY-----\n", ""])
+        #expect(m.mask("token is tok-123456") == "token is ***")
+        #expect(m.mask("AAAABBBBCCCC") == "***")
+        #expect(m.mask("nothing secret here") == "nothing secret here")
     }
 }

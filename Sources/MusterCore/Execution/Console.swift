@@ -1,6 +1,8 @@
 /// What the executor shows and asks. The core never prints: a terminal
 /// renderer (or a test) implements this.
 public protocol RunConsole: AnyObject {
+    /// False when answers come from a pipe: nobody can be asked about a Ctrl-C.
+    var isInteractive: Bool { get }
     func show(_ message: ConsoleMessage)
     /// Reads one answer line. `status` is the line shown with every prompt:
     /// step, elapsed time, next escalation rung.
@@ -61,8 +63,23 @@ public struct Masker: Sendable {
     private let secrets: [String]
 
     public init(secrets: some Sequence<String>) {
+        // Output is masked line by line, so a secret with a trailing newline
+        // or several lines (a key file) is masked by its lines; very short
+        // lines would mask ordinary text and are left out.
+        var all = Set<String>()
+        for s in secrets {
+            let t = s.trimmingCharacters()
+            guard !t.isEmpty else { continue }
+            all.insert(t)
+            if t.contains("\n") {
+                for line in t.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+                    let l = String(line).trimmingCharacters()
+                    if l.count >= 4 { all.insert(l) }
+                }
+            }
+        }
         // Longest first, so a secret that contains another is masked whole.
-        self.secrets = Set(secrets.filter { !$0.isEmpty }).sorted { $0.count > $1.count }
+        self.secrets = all.sorted { $0.count > $1.count }
     }
 
     public func mask(_ s: String) -> String {

@@ -82,6 +82,7 @@ extension Executor {
             try record(.attemptFinished, step: key) { e in
                 describe(&e)
                 e.text = result.problem
+                e.interrupted = result.interruptedBySignal ? true : nil
             }
             let why = result.problem ?? "failed"
             console.show(.stepResult(outcome: "failed", seconds: result.seconds, detail: masker.mask(why)))
@@ -157,12 +158,27 @@ extension Executor {
         var seconds: Double
         var timedOut = false
         var interruptedBySignal = false
+        /// The operator stopped it (Ctrl-C, then s).
+        var stopped = false
+        var stdout = ""
         var outputs: [String: String] = [:]
         var tail: [String] = []
         var problem: String?
     }
 
     func attemptOnce(_ step: Step, key: String, automation a: Automation, values: [String: String], env: [String: String]) throws(Stop) -> Attempt {
+        // A value that never came (its step was skipped, or marked done by
+        // hand) must not reach a command as a literal `{{ name }}`.
+        var templates: [Template] = []
+        switch step.body {
+        case .run(let t): templates = [t]
+        case .wait(let w): if case .run(let t) = w.probe { templates = [t] }
+        default: break
+        }
+        let missing = Set(templates.flatMap(\.references).map(\.name).filter { values[$0] == nil }).sorted()
+        if !missing.isEmpty {
+            return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: \(missing.map { "{{ \($0) }}" }.joined(separator: ", ")) has no value (the step that sets it was skipped or marked done by hand); do this step by hand and answer d NOTE, or s REASON")
+        }
         switch step.body {
         case .run(let t):
             return try shell(t.expand(values, quote: true), key: key, automation: a, timeout: Double(a.timeout), env: env)
@@ -191,7 +207,9 @@ extension Executor {
                 if tail.count > 20 { tail.removeFirst() }
                 if !quiet { console.show(.output(stderr: isErr, line: masked)) }
             }, onSignal: { sig in
-                if sig != 2 {
+                // SIGTERM, SIGHUP, or Ctrl-C with nobody at a terminal to ask:
+                // stop the step and pause the run.
+                if sig != 2 || !console.isInteractive {
                     stopSignal = sig
                     return true
                 }
@@ -217,12 +235,13 @@ extension Executor {
         } catch {
             return Attempt(ok: false, status: 127, seconds: 0, problem: error.message)
         }
-        var attempt = Attempt(ok: result.status == 0 && !result.timedOut && !result.interrupted, status: result.status, seconds: result.seconds, timedOut: result.timedOut, tail: tail)
+        var attempt = Attempt(ok: result.status == 0 && !result.timedOut && !result.interrupted, status: result.status, seconds: result.seconds, timedOut: result.timedOut, stdout: stdout, tail: tail)
         if result.timedOut {
             attempt.problem = "timed out after \(DurationFormat.format(Int(timeout))); its process group was stopped"
         } else if result.interrupted {
             attempt.problem = "stopped by the operator"
-            attempt.interruptedBySignal = stopSignal != nil && stopSignal != 2
+            attempt.stopped = true
+            attempt.interruptedBySignal = stopSignal != nil && (stopSignal != 2 || !console.isInteractive)
         } else if result.status != 0 {
             attempt.problem = "exited with status \(result.status)"
         }
@@ -253,11 +272,11 @@ extension Executor {
             polls += 1
             let remaining = Double(w.timeout) - (monotonic() - start)
             var r = try shell(script, key: key, automation: a, timeout: max(1, min(remaining, Double(a.timeout))), env: env, quiet: true)
-            let out = (r.tail.last ?? "").trimmingSpaces()
+            let out = r.stdout.trimmingCharacters()
             last = r.status == 0 ? out : "exit \(r.status)"
             let done = r.status == 0 && (until == nil || out == until)
             console.show(.info("poll \(polls): \(masker.mask(last)) · \(clock(monotonic() - start)) of \(DurationFormat.format(w.timeout))"))
-            if done || r.interruptedBySignal {
+            if done || r.interruptedBySignal || r.stopped {
                 r.seconds = monotonic() - start
                 return r
             }
@@ -290,6 +309,7 @@ extension Executor {
             let script = r.command.expand(r.values, quote: true)
             let auto = Automation(timeout: Automation.defaultTimeout, retries: 0, retryDelay: 0, expect: nil, confirm: false, onFailure: nil, idempotent: false, rollback: nil, outputs: [])
             let result = try shell(script, key: r.key, automation: auto, timeout: Double(Automation.defaultTimeout), env: r.env)
+            if result.interruptedBySignal { throw .pause("stopped during the rollback of '\(r.key)'") }
             try record(.rollbackFinished, step: r.key) { $0.exit = Int(result.status); $0.seconds = (result.seconds * 1000).rounded() / 1000 }
             if !result.ok {
                 failures += 1

@@ -76,6 +76,8 @@ public final class Executor {
         case pause(String)
         case fail(String)
         case rollback(String)
+        /// The journal cannot be written: stop at once and write nothing more.
+        case journal(String)
     }
 
     public init(setup: RunSetup, state: RunState, journal: JournalSink, console: RunConsole, runner: CommandRunner,
@@ -110,14 +112,26 @@ public final class Executor {
         fill(&e)
         // Secrets never reach the journal, whatever field they hide in.
         e.text = e.text.map(masker.mask)
-        e.value = e.value.map(masker.mask)
+        if let v = e.value, masker.mask(v) != v {
+            e.value = masker.mask(v)
+            e.masked = [e.name ?? ""]
+        }
         e.tail = e.tail?.map(masker.mask)
-        e.outputs = e.outputs?.mapValues(masker.mask)
+        e.contact = e.contact.map(masker.mask)
+        if let outputs = e.outputs {
+            let changed = outputs.filter { masker.mask($0.value) != $0.value }.keys.sorted()
+            e.outputs = outputs.mapValues(masker.mask)
+            if !changed.isEmpty { e.masked = changed }
+        }
+        if var run = e.run {
+            run.params = run.params.mapValues(masker.mask)
+            e.run = run
+        }
         do {
             try journal.append(e)
         } catch {
             console.show(.warning(error.message))
-            throw .fail(error.message)
+            throw .journal(error.message)
         }
         state.apply(e)
     }
@@ -156,6 +170,9 @@ public final class Executor {
                 try? record(.runFinished) { $0.outcome = "failed"; $0.text = why }
                 console.show(.runResult(outcome: "failed: \(why)", elapsed: elapsed, runID: setup.runID, resumeHint: false))
                 return .failed(why)
+            case .journal(let why):
+                console.show(.runResult(outcome: "stopped: the journal cannot be written (\(why))", elapsed: elapsed, runID: setup.runID, resumeHint: true))
+                return .paused(why)
             case .rollback(let why):
                 do {
                     try rollBack(reason: why)
@@ -196,6 +213,10 @@ public final class Executor {
             let key = prefix + step.id
             if let done = state.finished[key] {
                 values.merge(state.values[key] ?? [:]) { $1 }
+                for (name, _) in state.values[key] ?? [:] where state.masked.contains(key + "." + name) {
+                    values[name] = try read("The value of {{ \(name) }} from step '\(key)' contained a secret, so the journal holds it masked. Enter it again",
+                                            hint: "one line; it is not journaled")
+                }
                 if done == "done", let rollback = step.automation?.rollback {
                     rollbacks.append((key, rollback, values, environment(rb, values)))
                 }

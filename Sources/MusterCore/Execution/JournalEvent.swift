@@ -69,10 +69,16 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     public var outputs: [String: String]?
     public var tail: [String]?
     public var run: RunInfo?
+    /// The attempt was cut short by a signal: on resume it counts as
+    /// "running when the executor stopped", not as a failure.
+    public var interrupted: Bool?
+    /// Names of outputs or answers whose journaled value had a secret masked
+    /// out: a resumed run asks for them again rather than use `***`.
+    public var masked: [String]?
 
     enum CodingKeys: String, CodingKey {
         case seq, at, t, event, step, item, answer, text, name, value, attempt, exit, seconds
-        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run
+        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked
     }
 
     public init(seq: Int = 0, at: String = "", t: Double = 0, event: Kind) {

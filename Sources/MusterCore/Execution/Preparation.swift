@@ -3,7 +3,7 @@ public enum Preparation {
     /// Checks `given` against the runbook's parameters, fills in defaults,
     /// and asks for each missing required value with `ask` (nil: no answer).
     public static func parameters(
-        of rb: Runbook, given: [String: String], ask: (Param) -> String?
+        of rb: Runbook, given: [String: String], ask: (Param, _ problem: String?) -> String?
     ) throws(PreparationError) -> [String: String] {
         var values: [String: String] = [:]
         for (k, v) in given {
@@ -19,15 +19,17 @@ public enum Preparation {
                 values[p.name] = d
                 continue
             }
+            // An answer that does not fit is asked again, with the reason.
+            var problem: String?
             while true {
-                guard let v = ask(p) else {
+                guard let v = ask(p, problem) else {
                     throw PreparationError(message: "no value for required parameter '\(p.name)'; pass it with -p \(p.name)=VALUE")
                 }
-                if let problem = p.problem(with: v) ?? (v.isEmpty ? "'\(p.name)' needs a value" : nil) {
-                    throw PreparationError(message: problem)
+                problem = p.problem(with: v) ?? (v.isEmpty ? "'\(p.name)' needs a value" : nil)
+                if problem == nil {
+                    values[p.name] = v
+                    break
                 }
-                values[p.name] = v
-                break
             }
         }
         return values

@@ -25,6 +25,8 @@ public struct RunState: Sendable {
     /// A step whose last attempt failed and whose failure menu was never
     /// answered: the session ended (EOF, abort, a crash) while it was asked.
     public var awaitingChoice: String?
+    /// `step.name` of values journaled with a secret masked out.
+    public var masked: Set<String> = []
     public var escalations: [(t: Double, contact: String)] = []
     public var rollbackStarted = false
     public var rollbackReason: String?
@@ -40,7 +42,8 @@ public struct RunState: Sendable {
 
     public mutating func apply(_ e: JournalEvent) {
         lastSeq = max(lastSeq, e.seq)
-        lastT = max(lastT, e.t)
+        // A hand-edited `t` must not break the clock arithmetic.
+        if e.t.isFinite, e.t >= 0, e.t < 1e9 { lastT = max(lastT, e.t) }
         let key = e.step ?? ""
         switch e.event {
         case .runStarted:
@@ -58,6 +61,7 @@ public struct RunState: Sendable {
             if let i = e.item, e.answer != "note" { answeredItems[key, default: []].insert(i) }
         case .answered:
             if let n = e.name, let v = e.value { values[key, default: [:]][n] = v }
+            if let n = e.name, e.masked != nil { masked.insert(key + "." + n) }
         case .gateAnswered:
             if e.answer == "run" { gatesPassed.insert(key) }
         case .attemptStarted:
@@ -65,12 +69,15 @@ public struct RunState: Sendable {
             interruptedStep = key
             awaitingChoice = nil
         case .attemptFinished:
+            // An attempt stopped by a signal is treated as one that was running.
+            guard e.interrupted != true else { break }
             if interruptedStep == key { interruptedStep = nil }
             if e.text != nil || (e.exit ?? 0) != 0 || e.timedOut == true { awaitingChoice = key }
         case .stepFinished:
             finished[key] = e.outcome ?? "done"
             finishOrder.append(key)
             if let o = e.outputs { values[key, default: [:]].merge(o) { $1 } }
+            for name in e.masked ?? [] { masked.insert(key + "." + name) }
             if interruptedStep == key { interruptedStep = nil }
             if awaitingChoice == key { awaitingChoice = nil }
         case .escalated:
