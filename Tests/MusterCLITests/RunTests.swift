@@ -288,14 +288,14 @@ struct RunTests {
         steps:
           - id: hang
             title: Hang
-            run: (sleep 30; touch late) & sleep 30
+            run: (sleep 37; touch late) & sleep 37
             timeout: 1s
             on_failure: abort
         """])
         let r = try s.run(["run", "slow"])
         #expect(r.status == 1)
         #expect(r.stdout.contains("timed out after 1s"))
-        let ps = try sh("ps -eo pgid,args | grep -c '[s]leep 30' || true", cwd: s.dir)
+        let ps = try sh("ps -eo pgid,args | grep -c '[s]leep 37' || true", cwd: s.dir)
         #expect(ps.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "a child of the timed-out step is still running")
     }
 

@@ -139,7 +139,8 @@ struct TerminalTests {
     @Test func ctrlCAtAPromptPausesTheRun() throws {
         let s = try Sandbox(["incident": Self.incident])
         let term = try Tmux(cwd: s.dir)
-        try term.type("\(musterBinary) run incident; echo \"exit=$?\"")
+        // Quoted apart so the typed command line itself never shows "exit=".
+        try term.type("\(musterBinary) run incident; echo \"exit\"\"=$?\"")
         _ = try term.waitFor("[ ] Open an incident")
         try term.key("C-c")
         let screen = try term.waitFor("exit=")
