@@ -71,6 +71,12 @@ struct ResumeCommand: ParsableCommand {
             throw CommandFailure(message: "\(info.runbookPath) changed since run \(id) began (content \(info.runbookHash.prefix(12)) then, \(hash.prefix(12)) now); resuming could skip or repeat the wrong steps. Use --force to resume anyway")
         }
         let includes = try RunSession.includes(of: rb, path: rbPath, catalog: ws.catalog)
+        let included = try RunSession.includedHashes(of: rb, path: rbPath, catalog: ws.catalog)
+        let changedIncludes = included.filter { info.includedHashes?[$0.key] != $0.value }.keys.sorted()
+            + (info.includedHashes ?? [:]).keys.filter { included[$0] == nil }.sorted()
+        if !changedIncludes.isEmpty, !force {
+            throw CommandFailure(message: "included runbook\(changedIncludes.count == 1 ? "" : "s") \(changedIncludes.joined(separator: ", ")) changed since run \(id) began; resuming could skip or repeat the wrong steps. Use --force to resume anyway")
+        }
         let secrets = try RunSession.secrets([rb] + Array(includes.values))
         let journal: FileJournal
         do {
@@ -82,6 +88,7 @@ struct ResumeCommand: ParsableCommand {
                              includes: includes, baseEnvironment: ProcessInfo.processInfo.environment)
         setup.runbookHash = hash
         setup.runbookPath = info.runbookPath
+        setup.includedHashes = included
         setup.host = hostName()
         // The incident clock kept running while the run was paused or crashed.
         let started = (try? Date(info.startedAt, strategy: .iso8601))?.timeIntervalSinceNow ?? 0

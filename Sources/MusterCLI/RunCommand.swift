@@ -69,7 +69,9 @@ struct RunCommand: ParsableCommand {
         }
 
         let secrets = try RunSession.secrets([rb] + Array(includes.values))
-        let store = RunStore(root: root)
+        // One state folder per working repository, wherever the runbook
+        // file is, so `muster resume` from the same place finds the run.
+        let store = RunStore(root: ws.root)
         let id = try store.newRunID(runbook: rb.name)
         _ = try store.lock(id)
         let journal: FileJournal
@@ -81,7 +83,8 @@ struct RunCommand: ParsableCommand {
         var setup = RunSetup(runbook: rb, params: values, secrets: secrets, runID: id, operatorName: operatorName(), yes: yes,
                              includes: includes, baseEnvironment: ProcessInfo.processInfo.environment)
         setup.runbookHash = RunSession.runbookHash(path)
-        setup.runbookPath = Paths.display(path, from: root)
+        setup.runbookPath = Paths.display(path, from: ws.root)
+        setup.includedHashes = try RunSession.includedHashes(of: rb, path: path, catalog: ws.catalog)
         setup.host = hostName()
         throw RunSession.execute(setup: setup, state: RunState(), journal: journal, console: console, baseElapsed: 0, resumed: false)
     }

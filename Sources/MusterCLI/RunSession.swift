@@ -35,14 +35,19 @@ struct SpawnRunner: CommandRunner {
 enum RunSession {
     /// Every runbook a runbook includes, at any depth, by reference.
     static func includes(of rb: Runbook, path: String, catalog: Catalog) throws -> [String: Runbook] {
-        var out: [String: Runbook] = [:]
+        try includedFiles(of: rb, path: path, catalog: catalog).mapValues(\.runbook)
+    }
+
+    /// Included runbooks by reference, with the file each was read from.
+    static func includedFiles(of rb: Runbook, path: String, catalog: Catalog) throws -> [String: (runbook: Runbook, path: String)] {
+        var out: [String: (runbook: Runbook, path: String)] = [:]
         var queue = [(rb, path)]
         while let (r, p) = queue.popLast() {
             for step in r.steps {
                 guard case .runbook(let spec) = step.body, out[spec.runbook] == nil else { continue }
                 switch catalog.resolveRunbook(spec.runbook, root: catalog.root(forFileAt: p)) {
                 case .found(let child, let childPath):
-                    out[spec.runbook] = child
+                    out[spec.runbook] = (child, childPath)
                     queue.append((child, childPath))
                 default:
                     throw CommandFailure(message: "runbook '\(spec.runbook)' (included by \(r.name)) does not load; run `muster validate`")
@@ -85,5 +90,11 @@ enum RunSession {
 
     static func runbookHash(_ path: String) -> String {
         (try? Paths.read(path)).map(Repository.blobID) ?? ""
+    }
+
+    /// Content hashes of the included runbooks, by reference: a resume
+    /// must notice a change in any of them, not only in the top file.
+    static func includedHashes(of rb: Runbook, path: String, catalog: Catalog) throws -> [String: String] {
+        try includedFiles(of: rb, path: path, catalog: catalog).mapValues { runbookHash($0.path) }
     }
 }

@@ -432,7 +432,10 @@ struct KillResumeTests {
             let done = events.first { $0.event == "step_finished" && $0.step == "copy-data" }
             #expect(done?.text?.contains("marked done by hand") == true)
         }
-        #expect(events.filter { $0.event == "rollback_started" }.count == (scenario.healthy ? 0 : 1))
+        // One rollback_started for the rollback, then one per rollback command
+        // before it runs (promote's twice: it was killed mid-command).
+        #expect(events.filter { $0.event == "rollback_started" && $0.step == nil }.count == (scenario.healthy ? 0 : 1))
+        #expect(events.filter { $0.event == "rollback_started" && $0.step != nil }.map(\.step) == (scenario.healthy ? [] : ["promote", "promote", "snapshot"]))
         #expect(events.filter { $0.event == "rollback_finished" }.map(\.step) == (scenario.healthy ? [] : ["promote", "snapshot"]))
     }
 

@@ -347,6 +347,39 @@ struct RunTests {
         #expect(forced.status == 0, "\(forced.stdout)\(forced.stderr)")
     }
 
+    @Test func resumeRefusesWhenAnIncludedRunbookChanged() throws {
+        let child = """
+        muster: 1
+        name: child
+        title: Child
+        steps:
+          - id: one
+            title: One
+            run: "true"
+        """
+        let s = try Sandbox([
+            "parent": """
+            muster: 1
+            name: parent
+            title: Parent
+            steps:
+              - id: check
+                title: Check
+                manual: [Ready]
+              - id: child
+                title: Child
+                runbook: child
+            """,
+            "child": child,
+        ])
+        #expect(try s.run(["run", "parent"]).status == 3)
+        try (child + "\n  - id: two\n    title: Two\n    run: \"true\"\n").write(toFile: s.dir + "/runbooks/child.yaml", atomically: true, encoding: .utf8)
+        let refused = try s.run(["resume"], stdin: "y\n")
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("included runbook child changed since run"))
+        #expect(try s.run(["resume", "--force"], stdin: "y\n").status == 0)
+    }
+
     @Test func escalationIsRecordedWithTheChosenRung() throws {
         let s = try Sandbox(["check": Self.checklist])
         let r = try s.run(["run", "check"], stdin: "e\n\ny\ny\nINC\n")

@@ -306,6 +306,10 @@ extension Executor {
         var failures = 0
         for r in rollbacks.reversed() where !state.rolledBack.contains(r.key) {
             console.show(.info("rollback of '\(r.key)'"))
+            if state.rollingBack == r.key {
+                console.show(.warning("the rollback of '\(r.key)' was running when the last session ended; it runs again"))
+            }
+            try record(.rollbackStarted, step: r.key)
             let script = r.command.expand(r.values, quote: true)
             let auto = Automation(timeout: Automation.defaultTimeout, retries: 0, retryDelay: 0, expect: nil, confirm: false, onFailure: nil, idempotent: false, rollback: nil, outputs: [])
             let result = try shell(script, key: r.key, automation: auto, timeout: Double(Automation.defaultTimeout), env: r.env)

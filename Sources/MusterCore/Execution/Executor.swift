@@ -34,6 +34,7 @@ public struct RunSetup {
     /// Repository-relative path of the runbook file.
     public var runbookPath = ""
     public var host = ""
+    public var includedHashes: [String: String] = [:]
 
     public init(runbook: Runbook, params: [String: String], secrets: [String: String], runID: String, operatorName: String, yes: Bool, includes: [String: Runbook], baseEnvironment: [String: String]) {
         self.runbook = runbook
@@ -145,7 +146,8 @@ public final class Executor {
         do {
             if state.info == nil {
                 try record(.runStarted) { e in
-                    e.run = JournalEvent.RunInfo(runID: setup.runID, runbook: rb.name, runbookPath: setup.runbookPath, runbookHash: setup.runbookHash, operatorName: setup.operatorName, host: setup.host, params: setup.params, yes: setup.yes, startedAt: e.at)
+                    e.run = JournalEvent.RunInfo(runID: setup.runID, runbook: rb.name, runbookPath: setup.runbookPath, runbookHash: setup.runbookHash, operatorName: setup.operatorName, host: setup.host, params: setup.params, yes: setup.yes, startedAt: e.at,
+                                                 includedHashes: setup.includedHashes.isEmpty ? nil : setup.includedHashes)
                 }
             }
             if state.rollbackStarted {

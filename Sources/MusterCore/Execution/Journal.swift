@@ -29,6 +29,13 @@ public final class FileJournal: JournalSink {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw JournalError(message: "cannot open the journal \(path): \(String(cString: strerror(errno)))") }
+        // The file's directory entry must be durable too, or a power loss
+        // can lose the journal whole however often its lines were fsynced.
+        let dir = open(Paths.dirname(path), O_RDONLY | O_CLOEXEC)
+        if dir >= 0 {
+            fsync(dir)
+            close(dir)
+        }
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }

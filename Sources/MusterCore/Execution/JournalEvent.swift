@@ -40,10 +40,12 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         public var params: [String: String]
         public var yes: Bool
         public var startedAt: String
+        /// Content hashes of included runbooks, by reference.
+        public var includedHashes: [String: String]?
 
         enum CodingKeys: String, CodingKey {
             case runID = "run_id", runbook, runbookPath = "runbook_path", runbookHash = "runbook_hash"
-            case operatorName = "operator", host, params, yes, startedAt = "started_at"
+            case operatorName = "operator", host, params, yes, startedAt = "started_at", includedHashes = "included_hashes"
         }
     }
 

@@ -30,6 +30,8 @@ public struct RunState: Sendable {
     public var escalations: [(t: Double, contact: String)] = []
     public var rollbackStarted = false
     public var rollbackReason: String?
+    /// The step whose rollback command started last and has not finished.
+    public var rollingBack: String?
     public var rolledBack: Set<String> = []
     public var outcome: String?
     public var paused: String?
@@ -83,10 +85,17 @@ public struct RunState: Sendable {
         case .escalated:
             escalations.append((e.t, e.contact ?? ""))
         case .rollbackStarted:
-            rollbackStarted = true
-            rollbackReason = e.text
+            // The first, without a step, starts the rollback; one per step
+            // follows before each rollback command runs.
+            if e.step == nil {
+                rollbackStarted = true
+                rollbackReason = e.text
+            } else {
+                rollingBack = key
+            }
         case .rollbackFinished:
             rolledBack.insert(key)
+            if rollingBack == key { rollingBack = nil }
         case .runPaused:
             paused = e.text ?? "paused"
         case .runFinished:
