@@ -1,0 +1,155 @@
+internal import CCurl
+
+/// One HTTP exchange, as runbook steps, waits, CI providers and webhooks need.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]?
+    /// Limit for connecting, then for the whole exchange.
+    public var connectTimeout: Double
+    public var timeout: Double
+    /// Skips TLS certificate checks. Only ever per step, and loud.
+    public var insecure: Bool
+    public var maxRedirects: Int
+
+    public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
+                connectTimeout: Double = 10, timeout: Double = 30, insecure: Bool = false, maxRedirects: Int = 5) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.connectTimeout = connectTimeout
+        self.timeout = timeout
+        self.insecure = insecure
+        self.maxRedirects = maxRedirects
+    }
+}
+
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var body: [UInt8]
+    public var seconds: Double
+
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// A failed exchange, in libcurl's own words (`Failed to connect to
+/// 127.0.0.1 port 9 after 0 ms: Connection refused`), with the host named.
+public struct HTTPError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    /// True when the exchange was abandoned because `shouldAbort` said so.
+    public var aborted = false
+    public var description: String { message }
+}
+
+/// Bodies larger than this are cut off with an error rather than held in memory.
+public let maxResponseBytes = 16 << 20
+
+/// Performs requests on a libcurl easy handle. TLS verification is on unless
+/// a request says `insecure`; proxies come from the usual environment
+/// variables (libcurl reads `http_proxy`, `https_proxy`, `no_proxy`).
+public final class HTTPClient {
+    private let handle: UnsafeMutableRawPointer
+
+    public init() throws(HTTPError) {
+        _ = curlReady
+        guard let h = curl_easy_init() else { throw HTTPError(message: "libcurl could not create a handle") }
+        handle = h
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    /// Collects the body and answers libcurl's progress calls.
+    private final class Exchange {
+        var body: [UInt8] = []
+        var tooLarge = false
+        let shouldAbort: () -> Bool
+        var aborted = false
+        init(shouldAbort: @escaping () -> Bool) { self.shouldAbort = shouldAbort }
+    }
+
+    /// `shouldAbort` is asked about once a second and while data flows; true
+    /// abandons the exchange (a signal arrived, say).
+    public func perform(_ request: HTTPRequest, shouldAbort: @escaping () -> Bool = { false }) throws(HTTPError) -> HTTPResponse {
+        curl_easy_reset(handle)
+        let exchange = Exchange(shouldAbort: shouldAbort)
+        let context = Unmanaged.passRetained(exchange)
+        defer { context.release() }
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        var headers: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headers) }
+        for (name, value) in request.headers {
+            headers = curl_slist_append(headers, "\(name): \(value)")
+        }
+        let start = clockSeconds()
+        let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { eb in
+            ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+            ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, eb.baseAddress)
+            ccurl_setopt_string(handle, CURLOPT_URL, request.url)
+            ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+            if request.method == "HEAD" { ccurl_setopt_long(handle, CURLOPT_NOBODY, 1) }
+            ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, request.maxRedirects > 0 ? 1 : 0)
+            ccurl_setopt_long(handle, CURLOPT_MAXREDIRS, request.maxRedirects)
+            ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout * 1000))
+            ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(request.timeout * 1000))
+            ccurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+            ccurl_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+            if request.insecure {
+                ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0)
+                ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
+            }
+            ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers)
+            ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, context.toOpaque())
+            ccurl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION) { data, size, count, user in
+                let ex = Unmanaged<Exchange>.fromOpaque(user!).takeUnretainedValue()
+                let n = size * count
+                if ex.body.count + n > maxResponseBytes {
+                    ex.tooLarge = true
+                    return 0
+                }
+                if let data { ex.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: n)) }
+                return n
+            }
+            ccurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+            ccurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context.toOpaque())
+            ccurl_setopt_xferinfo_function(handle) { user, _, _, _, _ in
+                let ex = Unmanaged<Exchange>.fromOpaque(user!).takeUnretainedValue()
+                if ex.shouldAbort() {
+                    ex.aborted = true
+                    return 1
+                }
+                return 0
+            }
+            if let body = request.body {
+                return body.withUnsafeBufferPointer { b in
+                    ccurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, b.count)
+                    ccurl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: b.baseAddress))
+                    return curl_easy_perform(handle)
+                }
+            }
+            return curl_easy_perform(handle)
+        }
+        let seconds = clockSeconds() - start
+        guard code == CURLE_OK else {
+            if exchange.aborted { throw HTTPError(message: "stopped", aborted: true) }
+            if exchange.tooLarge { throw HTTPError(message: "\(request.method) \(request.url): the response is larger than \(maxResponseBytes >> 20) MiB") }
+            var detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if detail.isEmpty { detail = String(cString: curl_easy_strerror(code)) }
+            throw HTTPError(message: "\(request.method) \(request.url) failed: \(detail)")
+        }
+        var status = 0
+        ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(status: status, body: exchange.body, seconds: seconds)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func clockSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

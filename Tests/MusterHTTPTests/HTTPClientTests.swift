@@ -1,0 +1,102 @@
+import Foundation
+import MusterHTTP
+import Testing
+
+/// The test server (server.py) on 127.0.0.1, started for one test.
+final class TestServer {
+    let process = Process()
+    let port: Int
+
+    init() throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("server.py").path
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    deinit {
+        // SIGKILL: children of the test runner inherit a blocked SIGTERM.
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+@Suite("libcurl client against a real server on 127.0.0.1")
+struct HTTPClientTests {
+    @Test func getsABodyAndStatus() throws {
+        let server = try TestServer()
+        let r = try HTTPClient().perform(HTTPRequest(url: server.base + "/ok"))
+        #expect(r.status == 200)
+        #expect(r.text == "ok")
+        let missing = try HTTPClient().perform(HTTPRequest(url: server.base + "/nope"))
+        #expect(missing.status == 404)
+    }
+
+    @Test func postsABodyWithHeaders() throws {
+        let server = try TestServer()
+        let r = try HTTPClient().perform(HTTPRequest(method: "POST", url: server.base + "/hook", headers: [("Content-Type", "application/json"), ("X-Token", "t")], body: Array(#"{"text":"hi"}"#.utf8)))
+        #expect(r.status == 201)
+        let echo = try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any]
+        #expect(echo?["body"] as? String == #"{"text":"hi"}"#)
+        #expect((echo?["headers"] as? [String: String])?["x-token"] == "t")
+    }
+
+    @Test func followsRedirectsButNotForever() throws {
+        let server = try TestServer()
+        #expect(try HTTPClient().perform(HTTPRequest(url: server.base + "/redirect")).text == "ok")
+        #expect {
+            try HTTPClient().perform(HTTPRequest(url: server.base + "/loop", maxRedirects: 3))
+        } throws: { error in
+            (error as? HTTPError)?.message.contains("Maximum (3) redirects followed") == true
+        }
+    }
+
+    @Test func aRefusedConnectionSaysSoInLibcurlsWords() throws {
+        let port = try TestServer().port  // started and stopped: nothing listens there now
+        #expect {
+            try HTTPClient().perform(HTTPRequest(url: "http://127.0.0.1:\(port)/ok", connectTimeout: 2, timeout: 2))
+        } throws: { error in
+            let m = (error as? HTTPError)?.message ?? ""
+            return m.hasPrefix("GET http://127.0.0.1:\(port)/ok failed: Failed to connect to 127.0.0.1 port \(port)")
+        }
+    }
+
+    @Test func aHangingServerIsCutOffAtTheTimeout() throws {
+        let server = try TestServer()
+        // The server answers after 5 s; a 1 s limit must end the exchange as a timeout.
+        #expect {
+            try HTTPClient().perform(HTTPRequest(url: server.base + "/slow", timeout: 1))
+        } throws: { error in
+            (error as? HTTPError)?.message.contains("Operation timed out") == true
+        }
+    }
+
+    @Test func anAbortRequestStopsTheExchange() throws {
+        let server = try TestServer()
+        #expect {
+            try HTTPClient().perform(HTTPRequest(url: server.base + "/slow", timeout: 10)) { true }
+        } throws: { error in
+            (error as? HTTPError)?.aborted == true
+        }
+    }
+
+    @Test func onlyHTTPAndHTTPSAreSpoken() throws {
+        #expect {
+            try HTTPClient().perform(HTTPRequest(url: "file:///etc/passwd"))
+        } throws: { error in
+            (error as? HTTPError)?.message.contains("file:///etc/passwd failed") == true
+        }
+    }
+}

@@ -1,0 +1,58 @@
+"""A small HTTP server on 127.0.0.1 for Muster's HTTP tests: prints its port,
+then answers a few fixed routes, including ones that misbehave."""
+import json, signal, sys, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body, ctype="text/plain"):
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        p = self.path
+        if p == "/ok":
+            self.reply(200, "ok")
+        elif p.startswith("/status/"):
+            self.reply(int(p.split("/")[2]), "status " + p.split("/")[2])
+        elif p == "/json":
+            self.reply(200, json.dumps({"cluster": {"arn": "arn:aws:eks:1", "tags": [1, {"team": "platform"}]}}), "application/json")
+        elif p == "/garbage":
+            self.reply(200, b"\x00\xff{not json", "application/json")
+        elif p == "/slow":
+            time.sleep(5)
+            self.reply(200, "late")
+        elif p == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", "/ok")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif p == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif p == "/headers":
+            self.reply(200, json.dumps({k.lower(): v for k, v in self.headers.items()}), "application/json")
+        else:
+            self.reply(404, "not found")
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(n).decode()
+        self.reply(201, json.dumps({"method": "POST", "path": self.path, "body": body,
+                                    "headers": {k.lower(): v for k, v in self.headers.items()}}), "application/json")
+
+
+# The test runner may start us with SIGTERM blocked; let it end us.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
