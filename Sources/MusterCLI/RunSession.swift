@@ -9,6 +9,7 @@ import Foundation
 import ArgumentParser
 import MusterCore
 import MusterGit
+import MusterHTTP
 import MusterProcess
 import MusterTerminal
 
@@ -26,6 +27,27 @@ struct SpawnRunner: CommandRunner {
             return CommandResult(status: r.status, timedOut: r.timedOut, interrupted: r.interrupted, seconds: r.seconds)
         } catch {
             throw CommandError(message: error.message)
+        }
+    }
+}
+
+/// Adapts the libcurl client to the core's protocol. A signal during an
+/// exchange abandons it, and the run pauses.
+final class CurlTransport: HTTPTransport {
+    private var client: HTTPClient?
+
+    func send(method: String, url: String, headers: [(name: String, value: String)], body: String?, timeout: Double) throws(HTTPFailure) -> HTTPReply {
+        do {
+            if client == nil { client = try HTTPClient() }
+            var caught: Int32?
+            let r = try client!.perform(HTTPRequest(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) },
+                                                    connectTimeout: min(10, timeout), timeout: timeout)) {
+                if let s = SignalWatch.take() { caught = s }
+                return caught != nil
+            }
+            return HTTPReply(status: r.status, body: r.text, seconds: r.seconds)
+        } catch {
+            throw HTTPFailure(message: error.message, signal: error.aborted ? SignalWatch.lastTaken : nil)
         }
     }
 }
@@ -76,6 +98,7 @@ enum RunSession {
     static func execute(setup: RunSetup, state: RunState, journal: FileJournal, console: TerminalConsole, baseElapsed: Double, resumed: Bool) -> ExitCode {
         let executor = Executor(setup: setup, state: state, journal: journal, console: console, runner: SpawnRunner(),
                                 baseElapsed: baseElapsed, monotonic: monotonicSeconds, wallClock: { utcStamp() })
+        executor.http = CurlTransport()
         executor.sleepHook = { seconds in
             var fds = [pollfd(fd: SignalWatch.readFD, events: Int16(POLLIN), revents: 0)]
             _ = poll(&fds, 1, Int32(seconds * 1000))

@@ -71,10 +71,15 @@ public enum SignalWatch {
 
     nonisolated(unsafe) static var writeFD: Int32 = -1
 
+    /// The signal `take` returned last.
+    nonisolated(unsafe) public private(set) static var lastTaken: Int32?
+
     /// The next pending signal, if any.
     public static func take() -> Int32? {
         guard fds[0] >= 0 else { return nil }
         var b: UInt8 = 0
-        return read(fds[0], &b, 1) == 1 ? Int32(b) : nil
+        guard read(fds[0], &b, 1) == 1 else { return nil }
+        lastTaken = Int32(b)
+        return lastTaken
     }
 }

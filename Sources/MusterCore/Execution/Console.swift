@@ -106,3 +106,29 @@ extension String {
         }
     }
 }
+
+/// Sends one HTTP request; implemented on libcurl in MusterHTTP.
+public protocol HTTPTransport {
+    func send(method: String, url: String, headers: [(name: String, value: String)], body: String?, timeout: Double) throws(HTTPFailure) -> HTTPReply
+}
+
+public struct HTTPReply: Sendable {
+    public var status: Int
+    public var body: String
+    public var seconds: Double
+    public init(status: Int, body: String, seconds: Double) {
+        self.status = status
+        self.body = body
+        self.seconds = seconds
+    }
+}
+
+public struct HTTPFailure: Error, Sendable {
+    public var message: String
+    /// A signal arrived during the exchange: the run pauses.
+    public var signal: Int32?
+    public init(message: String, signal: Int32? = nil) {
+        self.message = message
+        self.signal = signal
+    }
+}

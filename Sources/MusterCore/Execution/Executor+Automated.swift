@@ -170,9 +170,15 @@ extension Executor {
         // A value that never came (its step was skipped, or marked done by
         // hand) must not reach a command as a literal `{{ name }}`.
         var templates: [Template] = []
+        func fields(_ h: HTTPCheck) -> [Template] { [h.url] + h.headers.map(\.value) + (h.body.map { [$0] } ?? []) }
         switch step.body {
         case .run(let t): templates = [t]
-        case .wait(let w): if case .run(let t) = w.probe { templates = [t] }
+        case .wait(let w):
+            switch w.probe {
+            case .run(let t): templates = [t]
+            case .http(let h): templates = fields(h)
+            }
+        case .http(let h): templates = fields(h)
         default: break
         }
         let missing = Set(templates.flatMap(\.references).map(\.name).filter { values[$0] == nil }).sorted()
@@ -184,8 +190,21 @@ extension Executor {
             return try shell(t.expand(values, quote: true), key: key, automation: a, timeout: Double(a.timeout), env: env)
         case .wait(let w):
             return try wait(w, key: key, automation: a, values: values, env: env)
-        case .http, .ci:
-            return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: \(step.kind.rawValue) steps arrive with the HTTP and CI integrations; do it by hand and answer d NOTE, or s REASON")
+        case .http(let h):
+            let r = try httpCheck(h, key: key, values: values, timeout: Double(a.timeout))
+            if r.ok, !a.outputs.isEmpty {
+                var done = r
+                let (found, missing) = OutputCapture.capture(a.outputs, stdout: r.stdout)
+                done.outputs = found
+                if !missing.isEmpty {
+                    done.ok = false
+                    done.problem = "succeeded, but its response has no value for \(missing.map { "'\($0)'" }.joined(separator: ", ")) (see 'outputs')"
+                }
+                return done
+            }
+            return r
+        case .ci:
+            return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: ci steps arrive with the CI integrations; do it by hand and answer d NOTE, or s REASON")
         default:
             return Attempt(ok: true, status: 0, seconds: 0)
         }
@@ -256,12 +275,71 @@ extension Executor {
         return attempt
     }
 
-    /// Polls `wait.run` every `every` until its output matches (or it exits
-    /// 0), or the wait's timeout passes.
-    func wait(_ w: WaitSpec, key: String, automation a: Automation, values: [String: String], env: [String: String]) throws(Stop) -> Attempt {
-        guard case .run(let t) = w.probe else {
-            return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot poll: HTTP waits arrive with the HTTP integration; check by hand and answer d NOTE, or s REASON")
+    /// `${NAME}` in an http field becomes the declared secret's value.
+    func withSecrets(_ s: String) -> String {
+        guard s.containsBytes("${") else { return s }
+        var out = s
+        for (name, value) in setup.secrets { out = out.replacingOccurrences(of: "${\(name)}", with: value) }
+        return out
+    }
+
+    /// One HTTP check: the request, then the expected status (any 2xx by
+    /// default) and `body_contains`. The body is the attempt's output.
+    func httpCheck(_ h: HTTPCheck, key: String, values: [String: String], timeout: Double, quiet: Bool = false) throws(Stop) -> Attempt {
+        guard let http else {
+            return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: no HTTP client is available")
         }
+        let url = withSecrets(h.url.expand(values))
+        let headers = h.headers.map { (name: $0.name, value: withSecrets($0.value.expand(values))) }
+        let body = h.body.map { withSecrets($0.expand(values)) }
+        if !quiet { console.show(.command(masker.mask("\(h.method) \(url)"))) }
+        let reply: HTTPReply
+        do {
+            reply = try http.send(method: h.method, url: url, headers: headers, body: body, timeout: timeout)
+        } catch {
+            if let sig = error.signal { throw .pause(signalName(sig)) }
+            return Attempt(ok: false, status: 1, seconds: 0, problem: masker.mask(error.message))
+        }
+        var tail = reply.body.split(separator: "\n", omittingEmptySubsequences: false).suffix(20).map { masker.mask(String($0)) }
+        if tail.last == "" { tail.removeLast() }
+        if !quiet { for line in tail.prefix(5) { console.show(.output(stderr: false, line: line)) } }
+        var attempt = Attempt(ok: true, status: Int32(reply.status), seconds: reply.seconds, stdout: reply.body, tail: tail)
+        let statusOK = h.status.map { $0 == reply.status } ?? (200..<300).contains(reply.status)
+        let expected = h.bodyContains.map { $0.expand(values) }
+        if !statusOK {
+            attempt.ok = false
+            attempt.problem = "answered \(reply.status), expected \(h.status.map(String.init) ?? "2xx")"
+        } else if let expected, !reply.body.containsBytesDynamic(expected) {
+            attempt.ok = false
+            attempt.problem = "answered \(reply.status), but the body does not contain '\(masker.mask(expected))'"
+        }
+        return attempt
+    }
+
+    /// Polls `wait.run` (or `wait.http`) every `every` until it holds, or
+    /// the wait's timeout passes.
+    func wait(_ w: WaitSpec, key: String, automation a: Automation, values: [String: String], env: [String: String]) throws(Stop) -> Attempt {
+        if case .http(let h) = w.probe {
+            console.show(.command(masker.mask("\(h.method) \(withSecrets(h.url.expand(values)))")))
+            let start = monotonic()
+            var polls = 0
+            while true {
+                polls += 1
+                let remaining = Double(w.timeout) - (monotonic() - start)
+                var r = try httpCheck(h, key: key, values: values, timeout: max(1, min(remaining, 30)), quiet: true)
+                console.show(.info("poll \(polls): \(r.ok ? "ok (\(r.status))" : r.problem ?? "failed") · \(clock(monotonic() - start)) of \(DurationFormat.format(w.timeout))"))
+                if r.ok {
+                    r.seconds = monotonic() - start
+                    return r
+                }
+                if monotonic() - start + Double(w.every) > Double(w.timeout) {
+                    return Attempt(ok: false, status: r.status, seconds: monotonic() - start, timedOut: true, tail: r.tail,
+                                   problem: "waited \(DurationFormat.format(w.timeout)) and the check never passed (last: \(r.problem ?? "?"))")
+                }
+                try pauseFor(Double(w.every))
+            }
+        }
+        guard case .run(let t) = w.probe else { return Attempt(ok: false, status: 1, seconds: 0) }
         let script = t.expand(values, quote: true)
         let until = w.until.map { $0.expand(values) }
         console.show(.command(masker.mask(script)))

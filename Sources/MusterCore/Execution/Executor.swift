@@ -68,6 +68,8 @@ public final class Executor {
     var index = 0
     var announcedRungs: Set<Int> = []
     var anyFailed = false
+    /// HTTP for `http` steps and HTTP waits; nil where none is wired in.
+    public var http: HTTPTransport?
     /// Sleeps up to the given seconds; returns a signal that cut it short.
     public var sleepHook: (Double) -> Int32? = { _ in nil }
     /// Completed steps with a rollback command, in completion order.

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+
+/// The HTTP test server of MusterHTTPTests, on 127.0.0.1.
+final class LocalServer {
+    let process = Process()
+    let port: Int
+
+    init() throws {
+        let script = packageRoot + "/Tests/MusterHTTPTests/server.py"
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+@Suite("http steps and HTTP waits")
+struct HTTPStepTests {
+    @Test func anHTTPStepChecksStatusAndBodyAndCapturesJSONOutputs() throws {
+        let server = try LocalServer()
+        let secret = "bearer-secret-42"
+        let s = try Sandbox(["h": """
+        muster: 1
+        name: h
+        title: HTTP
+        params:
+          base: {default: "\(server.base)"}
+        secrets:
+          API_TOKEN: {env: API_TOKEN}
+        steps:
+          - id: cluster
+            title: Describe the cluster
+            http:
+              url: "{{ base }}/json"
+              body_contains: arn
+            outputs:
+              arn: {json: cluster.arn}
+              team: {json: cluster.tags.1.team}
+          - id: headers
+            title: Send the token
+            http:
+              url: "{{ base }}/headers"
+              headers: {Authorization: "Bearer ${API_TOKEN}", X-Team: "{{ team }}"}
+              body_contains: '"x-team": "platform"' 
+          - id: post
+            title: Post
+            http:
+              method: POST
+              url: "{{ base }}/hook"
+              body: '{"text": "{{ arn }}"}'
+              status: 201
+          - id: poll
+            title: Wait for ok
+            wait:
+              http: {url: "{{ base }}/ok", body_contains: ok}
+              every: 1s
+              timeout: 5s
+        """])
+        let r = try s.run(["run", "h", "--yes"], env: ["API_TOKEN": secret])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("GET \(server.base)/json"))
+        #expect(r.stdout.contains("poll 1: ok (200)"))
+        #expect(!r.stdout.contains(secret))
+        for (name, text) in try s.stateFiles() { #expect(!text.contains(secret), "secret in \(name)") }
+        let finished = try s.journal().first { $0["event"] as? String == "step_finished" && $0["step"] as? String == "cluster" }
+        #expect((finished?["outputs"] as? [String: String]) == ["arn": "arn:aws:eks:1", "team": "platform"])
+    }
+
+    @Test func wrongStatusRefusedConnectionAndTimeoutsFailWithClearMessages() throws {
+        let server = try LocalServer()
+        let deadPort = try LocalServer().port
+        let s = try Sandbox(["h": """
+        muster: 1
+        name: h
+        title: HTTP failures
+        steps:
+          - id: status
+            title: Expect 200
+            http: {url: "\(server.base)/status/503", status: 200}
+            on_failure: continue
+          - id: refused
+            title: Nobody listens
+            http: {url: "http://127.0.0.1:\(deadPort)/ok"}
+            on_failure: continue
+          - id: slow
+            title: Too slow
+            http: {url: "\(server.base)/slow"}
+            timeout: 1s
+            on_failure: continue
+          - id: garbage
+            title: Garbage instead of JSON
+            http: {url: "\(server.base)/garbage"}
+            outputs:
+              x: {json: a.b}
+            on_failure: continue
+          - id: never
+            title: Never healthy
+            wait:
+              http: {url: "\(server.base)/status/500"}
+              every: 1s
+              timeout: 2s
+            on_failure: continue
+        """])
+        let r = try s.run(["run", "h", "--yes"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("answered 503, expected 200"))
+        #expect(r.stdout.contains("Failed to connect to 127.0.0.1 port \(deadPort)"))
+        #expect(r.stdout.contains("Operation timed out"))
+        #expect(r.stdout.contains("its response has no value for 'x'"))
+        #expect(r.stdout.contains("waited 2s and the check never passed (last: answered 500, expected 2xx)"))
+        let failed = try s.journal().filter { $0["event"] as? String == "step_finished" && $0["outcome"] as? String == "failed" }
+        #expect(failed.count == 5)
+    }
+}
