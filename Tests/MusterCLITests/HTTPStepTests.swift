@@ -6,10 +6,13 @@ final class LocalServer {
     let process = Process()
     let port: Int
 
-    init() throws {
+    init(hookLog: String? = nil) throws {
         let script = packageRoot + "/Tests/MusterHTTPTests/server.py"
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script]
+        var env = ProcessInfo.processInfo.environment
+        env["HOOK_LOG"] = hookLog
+        process.environment = env
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -127,5 +130,58 @@ struct HTTPStepTests {
         #expect(r.stdout.contains("waited 2s and the check never passed (last: answered 500, expected 2xx)"))
         let failed = try s.journal().filter { $0["event"] as? String == "step_finished" && $0["outcome"] as? String == "failed" }
         #expect(failed.count == 5)
+    }
+}
+
+@Suite("notification webhook")
+struct WebhookTests {
+    static func runbook(_ steps: String) -> String {
+        """
+        muster: 1
+        name: n
+        title: Notify
+        notify: {webhook: CHAT_HOOK}
+        secrets:
+          CHAT_HOOK: {env: CHAT_HOOK}
+        escalation:
+          - after: 30m
+            contact: Secondary on-call
+        steps:
+        \(steps)
+        """
+    }
+
+    @Test func runEventsArePostedAsChatMessages() throws {
+        let log = try temporaryDirectory() + "/hooks.txt"
+        let server = try LocalServer(hookLog: log)
+        let s = try Sandbox(["n": Self.runbook("""
+          - id: check
+            title: Check
+            manual: [Ready]
+        """)])
+        #expect(try s.run(["run", "n"], stdin: "e\n1\n", env: ["CHAT_HOOK": server.base + "/hook"]).status == 3)
+        #expect(try s.run(["resume"], stdin: "y\n", env: ["CHAT_HOOK": server.base + "/hook"]).status == 0)
+        let posts = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map {
+            (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String])?["text"] ?? ""
+        }
+        #expect(posts.count == 4, "\(posts)")
+        #expect(posts[0].hasPrefix("[n] run started by"))
+        #expect(posts[1].hasPrefix("[n] escalated to Secondary on-call"))
+        #expect(posts[2].hasPrefix("[n] run paused: answers ran out"))
+        #expect(posts[3].hasPrefix("[n] run completed"))
+    }
+
+    @Test func aFailingWebhookIsReportedAndTheRunGoesOn() throws {
+        let dead = try LocalServer().port
+        let s = try Sandbox(["n": Self.runbook("""
+          - id: touch
+            title: Touch
+            run: touch ran
+        """)])
+        let r = try s.run(["run", "n", "--yes"], env: ["CHAT_HOOK": "http://127.0.0.1:\(dead)/hook"])
+        #expect(r.status == 0)
+        #expect(s.exists("ran"))
+        #expect(r.stdout.contains("the notification webhook failed"))
+        #expect(r.stdout.contains("the run goes on"))
     }
 }

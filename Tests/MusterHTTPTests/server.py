@@ -1,6 +1,6 @@
 """A small HTTP server on 127.0.0.1 for Muster's HTTP tests: prints its port,
 then answers a few fixed routes, including ones that misbehave."""
-import json, signal, sys, time
+import json, os, signal, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -47,6 +47,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(n).decode()
+        if os.environ.get("HOOK_LOG"):
+            with open(os.environ["HOOK_LOG"], "a") as f:
+                f.write(body + "\n")
         self.reply(201, json.dumps({"method": "POST", "path": self.path, "body": body,
                                     "headers": {k.lower(): v for k, v in self.headers.items()}}), "application/json")
 

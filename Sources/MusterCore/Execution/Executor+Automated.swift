@@ -400,6 +400,7 @@ extension Executor {
         }
         let outcome = failures == 0 ? "rolled_back" : "rollback_incomplete"
         try record(.runFinished) { $0.outcome = outcome; $0.text = reason }
+        notify(failures == 0 ? "run rolled back: \(reason)" : "run rolled back with \(failures) failed rollback command(s): \(reason)")
         console.show(.runResult(outcome: failures == 0 ? "rolled back" : "rolled back with \(failures) failed rollback command\(failures == 1 ? "" : "s")", elapsed: elapsed, runID: setup.runID, resumeHint: false))
     }
 }

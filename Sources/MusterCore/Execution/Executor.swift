@@ -151,6 +151,7 @@ public final class Executor {
                     e.run = JournalEvent.RunInfo(runID: setup.runID, runbook: rb.name, runbookPath: setup.runbookPath, runbookHash: setup.runbookHash, operatorName: setup.operatorName, host: setup.host, params: setup.params, yes: setup.yes, startedAt: e.at,
                                                  includedHashes: setup.includedHashes.isEmpty ? nil : setup.includedHashes)
                 }
+                notify("run started by \(setup.operatorName)")
             }
             if state.rollbackStarted {
                 // No walk over the steps in this session: register the
@@ -162,16 +163,19 @@ public final class Executor {
             try runSteps(rb.steps, runbook: rb, values: scopeValues(rb, setup.params), prefix: "")
             let outcome = anyFailed ? "failed" : "completed"
             try record(.runFinished) { $0.outcome = outcome }
+            notify("run \(outcome)")
             console.show(.runResult(outcome: outcome, elapsed: elapsed, runID: setup.runID, resumeHint: false))
             return anyFailed ? .failed("a step failed and the run went on") : .completed
         } catch {
             switch error {
             case .pause(let why):
                 try? record(.runPaused) { $0.text = why }
+                notify("run paused: \(why)")
                 console.show(.runResult(outcome: "paused: \(why)", elapsed: elapsed, runID: setup.runID, resumeHint: true))
                 return .paused(why)
             case .fail(let why):
                 try? record(.runFinished) { $0.outcome = "failed"; $0.text = why }
+                notify("run failed: \(why)")
                 console.show(.runResult(outcome: "failed: \(why)", elapsed: elapsed, runID: setup.runID, resumeHint: false))
                 return .failed(why)
             case .journal(let why):
@@ -189,6 +193,23 @@ public final class Executor {
                 }
                 return .failed("rolled back: \(why)")
             }
+        }
+    }
+
+    /// Posts a chat message (`{"text": ...}`, as Slack and compatible hooks
+    /// take) to the runbook's webhook. A webhook that fails is reported and
+    /// never stops the run.
+    func notify(_ text: String) {
+        guard let secret = setup.runbook.notifyWebhook, let url = setup.secrets[secret], let http else { return }
+        let message = masker.mask("[\(setup.runbook.name)] \(text) (run \(setup.runID), \(clock(elapsed)) elapsed)")
+        let body = JSON.object([("text", .string(message))]).serialized()
+        do {
+            let reply = try http.send(method: "POST", url: url, headers: [("Content-Type", "application/json")], body: body, timeout: 5)
+            if !(200..<300).contains(reply.status) {
+                console.show(.warning("the notification webhook answered \(reply.status); the run goes on"))
+            }
+        } catch {
+            console.show(.warning("the notification webhook failed (\(masker.mask(error.message))); the run goes on"))
         }
     }
 
@@ -338,6 +359,7 @@ public final class Executor {
             if (1...ladder.count).contains(pick) {
                 let contact = ladder[pick - 1].contact
                 try record(.escalated, step: step) { $0.contact = contact; $0.item = pick }
+                notify("escalated to \(contact) by \(setup.operatorName)")
                 console.show(.info("escalation recorded: \(contact)"))
                 return
             }
