@@ -33,8 +33,9 @@ let package = Package(
         .testTarget(name: "MusterYAMLTests", dependencies: ["MusterYAML"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MusterCoreTests", dependencies: ["MusterCore", "MusterYAML"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MusterGitTests", dependencies: ["MusterGit"]),
-        .testTarget(name: "MusterHTTPTests", dependencies: ["MusterHTTP"], exclude: ["server.py"]),
-        .testTarget(name: "MusterCLITests", dependencies: ["MusterCLI", "muster"], resources: [.copy("Fixtures"), .copy("Snapshots")]),
+        .target(name: "MusterTestSupport", path: "Tests/MusterTestSupport", exclude: ["server.py"]),
+        .testTarget(name: "MusterHTTPTests", dependencies: ["MusterHTTP", "MusterTestSupport"]),
+        .testTarget(name: "MusterCLITests", dependencies: ["MusterCLI", "muster", "MusterTestSupport"], resources: [.copy("Fixtures"), .copy("Snapshots")]),
     ],
     swiftLanguageModes: [.v6]
 )

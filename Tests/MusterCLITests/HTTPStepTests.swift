@@ -1,43 +1,11 @@
 import Foundation
+import MusterTestSupport
 import Testing
-
-/// The HTTP test server of MusterHTTPTests, on 127.0.0.1.
-final class LocalServer {
-    let process = Process()
-    let port: Int
-
-    init(hookLog: String? = nil) throws {
-        let script = packageRoot + "/Tests/MusterHTTPTests/server.py"
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script]
-        var env = ProcessInfo.processInfo.environment
-        env["HOOK_LOG"] = hookLog
-        process.environment = env
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-    }
-
-    var base: String { "http://127.0.0.1:\(port)" }
-
-    deinit {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-}
 
 @Suite("http steps and HTTP waits")
 struct HTTPStepTests {
     @Test func anHTTPStepChecksStatusAndBodyAndCapturesJSONOutputs() throws {
-        let server = try LocalServer()
+        let server = try HTTPTestServer()
         let secret = "bearer-secret-42"
         let s = try Sandbox(["h": """
         muster: 1
@@ -87,8 +55,8 @@ struct HTTPStepTests {
     }
 
     @Test func wrongStatusRefusedConnectionAndTimeoutsFailWithClearMessages() throws {
-        let server = try LocalServer()
-        let deadPort = try LocalServer().port
+        let server = try HTTPTestServer()
+        let deadPort = try HTTPTestServer().port
         let s = try Sandbox(["h": """
         muster: 1
         name: h
@@ -153,7 +121,7 @@ struct WebhookTests {
 
     @Test func runEventsArePostedAsChatMessages() throws {
         let log = try temporaryDirectory() + "/hooks.txt"
-        let server = try LocalServer(hookLog: log)
+        let server = try HTTPTestServer(hookLog: log)
         let s = try Sandbox(["n": Self.runbook("""
           - id: check
             title: Check
@@ -172,7 +140,7 @@ struct WebhookTests {
     }
 
     @Test func aFailingWebhookIsReportedAndTheRunGoesOn() throws {
-        let dead = try LocalServer().port
+        let dead = try HTTPTestServer().port
         let s = try Sandbox(["n": Self.runbook("""
           - id: touch
             title: Touch

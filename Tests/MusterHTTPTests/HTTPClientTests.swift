@@ -1,42 +1,12 @@
 import Foundation
 import MusterHTTP
+import MusterTestSupport
 import Testing
-
-/// The test server (server.py) on 127.0.0.1, started for one test.
-final class TestServer {
-    let process = Process()
-    let port: Int
-
-    init() throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("server.py").path
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-    }
-
-    var base: String { "http://127.0.0.1:\(port)" }
-
-    deinit {
-        // SIGKILL: children of the test runner inherit a blocked SIGTERM.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-}
 
 @Suite("libcurl client against a real server on 127.0.0.1")
 struct HTTPClientTests {
     @Test func getsABodyAndStatus() throws {
-        let server = try TestServer()
+        let server = try HTTPTestServer()
         let r = try HTTPClient().perform(HTTPRequest(url: server.base + "/ok"))
         #expect(r.status == 200)
         #expect(r.text == "ok")
@@ -45,7 +15,7 @@ struct HTTPClientTests {
     }
 
     @Test func postsABodyWithHeaders() throws {
-        let server = try TestServer()
+        let server = try HTTPTestServer()
         let r = try HTTPClient().perform(HTTPRequest(method: "POST", url: server.base + "/hook", headers: [("Content-Type", "application/json"), ("X-Token", "t")], body: Array(#"{"text":"hi"}"#.utf8)))
         #expect(r.status == 201)
         let echo = try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any]
@@ -54,7 +24,7 @@ struct HTTPClientTests {
     }
 
     @Test func followsRedirectsButNotForever() throws {
-        let server = try TestServer()
+        let server = try HTTPTestServer()
         #expect(try HTTPClient().perform(HTTPRequest(url: server.base + "/redirect")).text == "ok")
         #expect {
             try HTTPClient().perform(HTTPRequest(url: server.base + "/loop", maxRedirects: 3))
@@ -64,7 +34,7 @@ struct HTTPClientTests {
     }
 
     @Test func aRefusedConnectionSaysSoInLibcurlsWords() throws {
-        let port = try TestServer().port  // started and stopped: nothing listens there now
+        let port = try HTTPTestServer().port  // started and stopped: nothing listens there now
         #expect {
             try HTTPClient().perform(HTTPRequest(url: "http://127.0.0.1:\(port)/ok", connectTimeout: 2, timeout: 2))
         } throws: { error in
@@ -74,7 +44,7 @@ struct HTTPClientTests {
     }
 
     @Test func aHangingServerIsCutOffAtTheTimeout() throws {
-        let server = try TestServer()
+        let server = try HTTPTestServer()
         // The server answers after 5 s; a 1 s limit must end the exchange as a timeout.
         #expect {
             try HTTPClient().perform(HTTPRequest(url: server.base + "/slow", timeout: 1))
@@ -84,7 +54,7 @@ struct HTTPClientTests {
     }
 
     @Test func anAbortRequestStopsTheExchange() throws {
-        let server = try TestServer()
+        let server = try HTTPTestServer()
         #expect {
             try HTTPClient().perform(HTTPRequest(url: server.base + "/slow", timeout: 10)) { true }
         } throws: { error in
