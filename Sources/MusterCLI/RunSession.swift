@@ -39,11 +39,9 @@ final class CurlTransport: HTTPTransport {
     func send(method: String, url: String, headers: [(name: String, value: String)], body: String?, timeout: Double) throws(HTTPFailure) -> HTTPReply {
         do {
             if client == nil { client = try HTTPClient() }
-            var caught: Int32?
             let r = try client!.perform(HTTPRequest(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) },
                                                     connectTimeout: min(10, timeout), timeout: timeout)) {
-                if let s = SignalWatch.take() { caught = s }
-                return caught != nil
+                SignalWatch.take() != nil
             }
             return HTTPReply(status: r.status, body: r.text, seconds: r.seconds)
         } catch {
