@@ -162,6 +162,12 @@ public struct ShellRunner: Sendable {
                     interrupted = true
                     terminate()
                 }
+            } else if fds[2].revents != 0, killDeadline != nil, let sig = SignalWatch.take(), sig != SIGINT {
+                // SIGTERM or SIGHUP while the group is already being stopped
+                // (after a timeout): the step still ends; the caller must know,
+                // so the run pauses.
+                _ = onSignal(sig)
+                interrupted = true
             }
             let t = monotonicSeconds()
             if killDeadline == nil, t >= deadline {
@@ -176,7 +182,9 @@ public struct ShellRunner: Sendable {
                 onTick()
             }
         }
-        // Whatever the shell left behind in its group goes with it.
+        // Whatever the shell left behind in its group goes with it. (Once the
+        // shell is reaped its group id could in principle be reused; a group
+        // with members left keeps it, and then this reaches only them.)
         kill(-pid, SIGKILL)
         if !exited {
             while waitpid(pid, &status, 0) < 0, errno == EINTR {}

@@ -206,3 +206,12 @@ struct MaskerTests {
         #expect(m.mask("nothing secret here") == "nothing secret here")
     }
 }
+
+@Suite("Masker on bytes")
+struct MaskerByteTests {
+    @Test func aSecretFollowedByACombiningMarkIsStillMasked() {
+        let m = Masker(secrets: ["abc123"])
+        #expect(!m.mask("x abc123\u{301} y").contains("abc123"))
+        #expect(m.mask("abc123abc123") == "******")
+    }
+}

@@ -82,10 +82,25 @@ public struct Masker: Sendable {
         self.secrets = all.sorted { $0.count > $1.count }
     }
 
+    /// Replaces on UTF-8 bytes, not characters: a secret followed by a
+    /// combining mark is one grapheme with it, and must be masked all the same.
     public func mask(_ s: String) -> String {
         var out = s
         for secret in secrets where out.containsBytesDynamic(secret) {
-            out = out.replacingOccurrences(of: secret, with: "***")
+            let hay = Array(out.utf8), needle = Array(secret.utf8)
+            var result: [UInt8] = []
+            result.reserveCapacity(hay.count)
+            var i = 0
+            while i < hay.count {
+                if i + needle.count <= hay.count, hay[i] == needle[0], Array(hay[i..<(i + needle.count)]) == needle {
+                    result.append(contentsOf: "***".utf8)
+                    i += needle.count
+                } else {
+                    result.append(hay[i])
+                    i += 1
+                }
+            }
+            out = String(decoding: result, as: UTF8.self)
         }
         return out
     }

@@ -264,6 +264,8 @@ extension Executor {
         } else if result.status != 0 {
             attempt.problem = "exited with status \(result.status)"
         }
+        // SIGTERM or SIGHUP pauses the run, whatever else became of the attempt.
+        if let sig = stopSignal, sig != 2 { attempt.interruptedBySignal = true }
         if attempt.ok, !a.outputs.isEmpty {
             let (values, missing) = OutputCapture.capture(a.outputs, stdout: stdout)
             attempt.outputs = values
