@@ -24,7 +24,14 @@ public final class TerminalConsole: RunConsole {
         fputs(s, Glibc.stdout)
     }
 
+    /// True while the last thing written is a progress line without its newline.
+    private var progressOpen = false
+
     func line(_ s: String) {
+        if progressOpen {
+            write("\n")
+            progressOpen = false
+        }
         write(s + "\n")
     }
 
@@ -54,6 +61,15 @@ public final class TerminalConsole: RunConsole {
             line("    \(mark) in \(formatSeconds(seconds))" + (detail.map { ": " + sanitize($0) } ?? ""))
         case .info(let text):
             line("    " + sanitize(text))
+        case .progress(let text):
+            if out.isTerminal {
+                // One line, rewritten in place: attempts, elapsed, last result.
+                write("\r\u{1B}[K    " + sanitize(text))
+                fflush(Glibc.stdout)
+                progressOpen = true
+            } else {
+                line("    " + sanitize(text))
+            }
         case .warning(let text):
             line("    " + out.yellow("! " + sanitize(text)))
         case .escalationBanner(let contact, let elapsed):
@@ -72,6 +88,10 @@ public final class TerminalConsole: RunConsole {
     }
 
     public func ask(_ question: String, hint: String, status: String) -> AnswerRead {
+        if progressOpen {
+            write("\n")
+            progressOpen = false
+        }
         line(out.dim("    [\(status)]"))
         line("    " + out.bold(sanitize(question)))
         write("    (\(hint)) > ")

@@ -26,6 +26,8 @@ public enum ConsoleMessage: Sendable {
     case output(stderr: Bool, line: String)
     case stepResult(outcome: String, seconds: Double, detail: String?)
     case info(String)
+    /// A line that the next progress line replaces, on a terminal.
+    case progress(String)
     case warning(String)
     case escalationBanner(contact: String, elapsed: Double)
     case ladder([Rung], elapsed: Double)

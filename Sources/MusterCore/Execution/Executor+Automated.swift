@@ -329,7 +329,7 @@ extension Executor {
                 polls += 1
                 let remaining = Double(w.timeout) - (monotonic() - start)
                 var r = try httpCheck(h, key: key, values: values, timeout: max(1, min(remaining, 30)), quiet: true)
-                console.show(.info("poll \(polls): \(r.ok ? "ok (\(r.status))" : r.problem ?? "failed") · \(clock(monotonic() - start)) of \(DurationFormat.format(w.timeout))"))
+                console.show(.progress("poll \(polls): \(r.ok ? "ok (\(r.status))" : r.problem ?? "failed") · \(clock(monotonic() - start)) of \(DurationFormat.format(w.timeout))"))
                 if r.ok {
                     r.seconds = monotonic() - start
                     return r
@@ -355,7 +355,7 @@ extension Executor {
             let out = r.stdout.trimmingCharacters()
             last = r.status == 0 ? out : "exit \(r.status)"
             let done = r.status == 0 && (until == nil || out == until)
-            console.show(.info("poll \(polls): \(masker.mask(last)) · \(clock(monotonic() - start)) of \(DurationFormat.format(w.timeout))"))
+            console.show(.progress("poll \(polls): \(masker.mask(last)) · \(clock(monotonic() - start)) of \(DurationFormat.format(w.timeout))"))
             if done || r.interruptedBySignal || r.stopped {
                 r.seconds = monotonic() - start
                 return r
