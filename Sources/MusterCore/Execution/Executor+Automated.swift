@@ -30,8 +30,11 @@ extension Executor {
             }
         }
 
+        // A ci step whose pipeline was started before the executor stopped:
+        // follow that pipeline, never start a second one.
+        var followingPipeline = step.kind == .ci && state.interruptedStep == key && state.pipelines[key] != nil
         // A step that was running when the executor died.
-        if state.interruptedStep == key {
+        if state.interruptedStep == key, !followingPipeline {
             if a.idempotent {
                 console.show(.info("'\(key)' was running when the last session ended; it is idempotent, so it runs again"))
             } else if setup.yes {
@@ -53,8 +56,10 @@ extension Executor {
         }
 
         while true {
-            let attempt = (state.attempts[key] ?? 0) + 1
-            if state.started.contains(key) {
+            let attempt = (state.attempts[key] ?? 0) + (followingPipeline ? 0 : 1)
+            if followingPipeline {
+                followingPipeline = false
+            } else if state.started.contains(key) {
                 try record(.attemptStarted, step: key) { $0.attempt = attempt }
             } else {
                 try record(.stepStarted, step: key) { $0.text = step.kind.rawValue; $0.attempt = attempt }
@@ -203,8 +208,8 @@ extension Executor {
                 return done
             }
             return r
-        case .ci:
-            return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: ci steps arrive with the CI integrations; do it by hand and answer d NOTE, or s REASON")
+        case .ci(let spec):
+            return try ci(spec, key: key, automation: a, values: values)
         default:
             return Attempt(ok: true, status: 0, seconds: 0)
         }

@@ -21,6 +21,7 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case failureChoice = "failure_choice"
         case stepFinished = "step_finished"
         case escalated
+        case pipelineStarted = "pipeline_started"
         case rollbackStarted = "rollback_started"
         case rollbackFinished = "rollback_finished"
         case runPaused = "run_paused"

@@ -25,6 +25,9 @@ public struct RunState: Sendable {
     /// A step whose last attempt failed and whose failure menu was never
     /// answered: the session ended (EOF, abort, a crash) while it was asked.
     public var awaitingChoice: String?
+    /// The CI pipeline (Buildbot build request) a `ci` step started, and its builder.
+    public var pipelines: [String: Int] = [:]
+    public var pipelineBuilders: [String: Int] = [:]
     /// `step.name` of values journaled with a secret masked out.
     public var masked: Set<String> = []
     public var escalations: [(t: Double, contact: String)] = []
@@ -58,6 +61,7 @@ public struct RunState: Sendable {
             if let a = e.attempt {
                 attempts[key] = max(attempts[key] ?? 0, a)
                 interruptedStep = key
+                pipelines[key] = nil
             }
         case .itemAnswered:
             if let i = e.item, e.answer != "note" { answeredItems[key, default: []].insert(i) }
@@ -69,6 +73,7 @@ public struct RunState: Sendable {
         case .attemptStarted:
             attempts[key] = max(attempts[key] ?? 0, e.attempt ?? 1)
             interruptedStep = key
+            pipelines[key] = nil
             awaitingChoice = nil
         case .attemptFinished:
             // An attempt stopped by a signal is treated as one that was running.
@@ -100,6 +105,9 @@ public struct RunState: Sendable {
             paused = e.text ?? "paused"
         case .runFinished:
             outcome = e.outcome
+        case .pipelineStarted:
+            if let v = e.value, let id = Int(v) { pipelines[key] = id }
+            if let b = e.item { pipelineBuilders[key] = b }
         case .note, .failureChoice:
             break
         }

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+/// A real Buildbot master and worker on 127.0.0.1 (sandbox/buildbot.sh
+/// installs Buildbot from PyPI into a virtual environment on first use).
+final class Buildbot {
+    let dir: String
+    let url: String
+
+    init() throws {
+        dir = try temporaryDirectory()
+        let http = Int.random(in: 20000...29999), pb = http + 10000
+        let script = packageRoot + "/sandbox/buildbot.sh"
+        try sh("\(Self.launcher) '\(script)' start '\(dir)/bb' \(http) \(pb) > '\(dir)/url' 2> '\(dir)/setup.log'", cwd: dir)
+        url = try String(contentsOfFile: dir + "/url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    deinit {
+        _ = try? sh("\(Self.launcher) '\(packageRoot)/sandbox/buildbot.sh' stop '\(dir)/bb' >/dev/null 2>&1", cwd: dir)
+    }
+
+    /// Runs a command with no inherited descriptors beyond 0-2 (Buildbot's
+    /// daemons would otherwise hold the test's pipes open, see Tmux) and with
+    /// no blocked signals (the test runner blocks SIGTERM, and daemons that
+    /// inherit that never stop).
+    static let launcher = "python3 -c 'import signal, subprocess, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); sys.exit(subprocess.run(sys.argv[1:], close_fds=True, stdin=subprocess.DEVNULL).returncode)'"
+
+    /// How many builds Buildbot has started, from its own API.
+    func buildCount() throws -> Int {
+        let text = try sh("curl -sf '\(url)/api/v2/builds'", cwd: dir)
+        return ((try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["builds"] as? [Any])?.count ?? -1
+    }
+}
+
+@Suite("ci steps against a real Buildbot", .serialized)
+struct BuildbotTests {
+    static func runbook(_ url: String) -> String {
+        """
+        muster: 1
+        name: deploy
+        title: Redeploy
+        params:
+          outcome: {default: success}
+          hold: {default: "1"}
+        steps:
+          - id: redeploy
+            title: Redeploy through CI
+            ci:
+              provider: buildbot
+              url: \(url)
+              builder: deploy
+              inputs: {region: eu-north-1, outcome: "{{ outcome }}", hold: "{{ hold }}"}
+              timeout: 2m
+            on_failure: abort
+        """
+    }
+
+    @Test func aBuildIsTriggeredFollowedAndItsResultDecidesTheStep() async throws {
+        let ci = try Buildbot()
+        let s = try Sandbox(["deploy": Self.runbook(ci.url)])
+        let ok = try s.run(["run", "deploy", "--yes"])
+        #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+        #expect(ok.stdout.contains("build successful"))
+        #expect(ok.stdout.contains("\(ci.url)/#/builders/1/builds/1"))
+        let failed = try s.run(["run", "deploy", "--yes", "-p", "outcome=broken"])
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("the pipeline failed (Buildbot result 2)"))
+        #expect(try ci.buildCount() == 2)
+
+        // Killed while following a build that takes 5 s: the resumed run
+        // follows the same build.
+        let k = try Sandbox(["deploy": Self.runbook(ci.url)])
+        let live = try LiveMuster(["run", "deploy", "--yes", "-p", "hold=5"], cwd: k.dir)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, (try? k.journal().contains { $0["event"] as? String == "pipeline_started" }) != true {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        live.kill()
+        _ = await live.finish()
+        #expect(try k.journal().contains { $0["event"] as? String == "pipeline_started" })
+        let resumed = try k.run(["resume", "--yes"])
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(resumed.stdout.contains("following build request 3 started before the last session ended"))
+        #expect(try ci.buildCount() == 3, "the resumed run started a second build")
+    }
+
+    @Test func aCIServerThatIsDownOrAnswersGarbageFailsClearly() throws {
+        let dead = try Buildbot()
+        let url = dead.url
+        let down = try Sandbox(["deploy": Self.runbook("http://127.0.0.1:9")])
+        let r = try down.run(["run", "deploy", "--yes"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("finding builder 'deploy': GET http://127.0.0.1:9/api/v2/builders?name=deploy failed: Failed to connect"))
+        // A builder that does not exist on a live server.
+        let wrong = try Sandbox(["deploy": Self.runbook(url).replacingOccurrences(of: "builder: deploy", with: "builder: deplyo")])
+        let w = try wrong.run(["run", "deploy", "--yes"])
+        #expect(w.stdout.contains("Buildbot at \(url) has no builder named 'deplyo'"))
+    }
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# A real Buildbot CI on 127.0.0.1 with a `deploy` builder, for the tests and
+# the sandbox. Installs Buildbot from PyPI into a virtual environment on first
+# use ($MUSTER_VENV, default ~/.cache/muster/venv).
+#
+#   sandbox/buildbot.sh start DIR HTTP_PORT PB_PORT   # creates, starts, waits for the API
+#   sandbox/buildbot.sh stop DIR
+#
+# The `deploy` builder runs a script that prints its `region`, takes `hold`
+# seconds (default 1), and succeeds when its `outcome` property is `success`
+# (the default).
+set -euo pipefail
+venv="${MUSTER_VENV:-$HOME/.cache/muster/venv}"
+
+ensure_venv() {
+  if [ ! -x "$venv/bin/buildbot" ] || [ ! -x "$venv/bin/buildbot-worker" ] || ! "$venv/bin/python" -c "import buildbot_www" 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check buildbot buildbot-worker buildbot-www >&2
+  fi
+}
+
+case "${1:-}" in
+start)
+  dir=$2 http=$3 pb=$4
+  ensure_venv
+  mkdir -p "$dir"
+  [ -d "$dir/master" ] || "$venv/bin/buildbot" create-master -q "$dir/master" >&2
+  [ -d "$dir/worker" ] || "$venv/bin/buildbot-worker" create-worker -q "$dir/worker" "127.0.0.1:$pb" muster-worker muster-pass >&2
+  cat > "$dir/master/master.cfg" <<CFG
+from buildbot.plugins import schedulers, steps, util, worker
+c = BuildmasterConfig = {}
+c['workers'] = [worker.Worker("muster-worker", "muster-pass")]
+c['protocols'] = {'pb': {'port': "tcp:$pb:interface=127.0.0.1"}}
+c['change_source'] = []
+c['schedulers'] = [schedulers.ForceScheduler(name="force", builderNames=["deploy"], properties=[
+    util.StringParameter(name="region", default=""),
+    util.StringParameter(name="cluster", default=""),
+    util.StringParameter(name="reason_text", default=""),
+    util.StringParameter(name="outcome", default="success"),
+    util.StringParameter(name="hold", default="1")])]
+f = util.BuildFactory()
+f.addStep(steps.ShellCommand(name="deploy", command=["bash", "-c", 'echo "deploying to \$REGION"; sleep "\$HOLD"; test "\$OUTCOME" = success'],
+    env={"REGION": util.Property("region"), "OUTCOME": util.Property("outcome"), "HOLD": util.Property("hold")}))
+c['builders'] = [util.BuilderConfig(name="deploy", workernames=["muster-worker"], factory=f)]
+c['title'] = "Muster sandbox CI"
+c['buildbotURL'] = "http://127.0.0.1:$http/"
+c['www'] = dict(port="tcp:$http:interface=127.0.0.1", plugins={})
+c['db'] = {'db_url': "sqlite:///state.sqlite"}
+CFG
+  "$venv/bin/buildbot" start "$dir/master" >/dev/null
+  "$venv/bin/buildbot-worker" start "$dir/worker" >/dev/null
+  for _ in $(seq 100); do
+    # Ready when the API answers and the worker is connected.
+    if curl -sf "http://127.0.0.1:$http/api/v2/workers" 2>/dev/null |
+       python3 -c 'import json, sys; sys.exit(0 if any(w["connected_to"] for w in json.load(sys.stdin)["workers"]) else 1)' 2>/dev/null; then
+      echo "http://127.0.0.1:$http"
+      exit 0
+    fi
+    sleep 0.2
+  done
+  echo "Buildbot did not come up on 127.0.0.1:$http; see $dir/master/twistd.log" >&2
+  exit 1
+  ;;
+stop)
+  dir=$2
+  [ -d "$dir/worker" ] && "$venv/bin/buildbot-worker" stop "$dir/worker" >/dev/null 2>&1 || true
+  [ -d "$dir/master" ] && "$venv/bin/buildbot" stop "$dir/master" >/dev/null 2>&1 || true
+  # Whatever did not stop (a daemon that ignores SIGTERM) is killed.
+  pkill -KILL -f -- "$dir/(worker|master)" 2>/dev/null || true
+  ;;
+*)
+  echo "usage: $0 start DIR HTTP_PORT PB_PORT | stop DIR" >&2
+  exit 2
+  ;;
+esac
