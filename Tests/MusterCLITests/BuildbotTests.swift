@@ -1,4 +1,5 @@
 import Foundation
+import MusterTestSupport
 import Testing
 
 /// A real Buildbot master and worker on 127.0.0.1 (sandbox/buildbot.sh
@@ -95,5 +96,22 @@ struct BuildbotTests {
         let wrong = try Sandbox(["deploy": Self.runbook(url).replacingOccurrences(of: "builder: deploy", with: "builder: deplyo")])
         let w = try wrong.run(["run", "deploy", "--yes"])
         #expect(w.stdout.contains("Buildbot at \(url) has no builder named 'deplyo'"))
+    }
+
+    @Test func aCIServerAnswering500sOrGarbageOrNeverFinishingFailsClearly() throws {
+        let server = try HTTPTestServer()
+        func run(_ prefix: String, timeout: String = "2m") throws -> Result {
+            let s = try Sandbox(["deploy": Self.runbook(server.base + prefix).replacingOccurrences(of: "timeout: 2m", with: "timeout: \(timeout)")])
+            return try s.run(["run", "deploy", "--yes"])
+        }
+        let e500 = try run("/bb500")
+        #expect(e500.status == 1)
+        #expect(e500.stdout.contains("finding builder 'deploy': the CI server answered 500: Internal Server Error"))
+        let garbage = try run("/bbgarbage")
+        #expect(garbage.stdout.contains("the CI server answered something that is not JSON: <html>not json"))
+        let stuck = try run("/bbstuck", timeout: "3s")
+        #expect(stuck.status == 1)
+        #expect(stuck.stdout.contains("build 1: building"))
+        #expect(stuck.stdout.contains("the pipeline is still running after 3s; it was not cancelled (build request 7)"))
     }
 }

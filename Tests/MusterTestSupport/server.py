@@ -18,7 +18,17 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         p = self.path
-        if p == "/ok":
+        # Buildbot look-alikes that misbehave: /bb500 fails, /bbgarbage answers
+        # garbage, /bbstuck has a build that never ends.
+        if p.startswith("/bb500/"):
+            self.reply(500, "Internal Server Error")
+        elif p.startswith("/bbgarbage/"):
+            self.reply(200, b"<html>not json", "text/html")
+        elif p.startswith("/bbstuck/api/v2/builders"):
+            self.reply(200, json.dumps({"builders": [{"builderid": 1, "name": "deploy"}]}), "application/json")
+        elif p.startswith("/bbstuck/api/v2/builds"):
+            self.reply(200, json.dumps({"builds": [{"number": 1, "complete": False, "results": None, "state_string": "building"}]}), "application/json")
+        elif p == "/ok":
             self.reply(200, "ok")
         elif p.startswith("/status/"):
             self.reply(int(p.split("/")[2]), "status " + p.split("/")[2])
@@ -47,6 +57,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(n).decode()
+        if self.path.startswith("/bbstuck/api/v2/forceschedulers/"):
+            self.reply(200, json.dumps({"jsonrpc": "2.0", "id": 1, "result": [1, {"1": 7}]}), "application/json")
+            return
         if os.environ.get("HOOK_LOG"):
             with open(os.environ["HOOK_LOG"], "a") as f:
                 f.write(body + "\n")
