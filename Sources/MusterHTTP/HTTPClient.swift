@@ -82,7 +82,6 @@ public final class HTTPClient {
         for (name, value) in request.headers {
             headers = curl_slist_append(headers, "\(name): \(value)")
         }
-        let start = clockSeconds()
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { eb in
             ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
             ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, eb.baseAddress)
@@ -130,7 +129,10 @@ public final class HTTPClient {
             }
             return curl_easy_perform(handle)
         }
-        let seconds = clockSeconds() - start
+        // libcurl times the exchange itself.
+        var micros: curl_off_t = 0
+        ccurl_getinfo_off_t(handle, CURLINFO_TOTAL_TIME_T, &micros)
+        let seconds = Double(micros) / 1e6
         guard code == CURLE_OK else {
             if exchange.aborted { throw HTTPError(message: "stopped", aborted: true) }
             if exchange.tooLarge { throw HTTPError(message: "\(request.method) \(request.url): the response is larger than \(maxResponseBytes >> 20) MiB") }
@@ -142,14 +144,4 @@ public final class HTTPClient {
         ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, body: exchange.body, seconds: seconds)
     }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-func clockSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

@@ -133,11 +133,3 @@ public final class TerminalConsole: RunConsole {
         }
     }
 }
-
-/// `4m05s`, `1h02m`, `12.3s`.
-public func formatSeconds(_ s: Double) -> String {
-    if s < 60 { return s < 10 ? "\(Double(Int(s * 10)) / 10)s" : "\(Int(s))s" }
-    let i = Int(s)
-    func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-    return i >= 3600 ? "\(i / 3600)h\(two(i % 3600 / 60))m" : "\(i / 60)m\(two(i % 60))s"
-}

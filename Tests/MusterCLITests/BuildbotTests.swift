@@ -12,19 +12,13 @@ final class Buildbot {
         dir = try temporaryDirectory()
         let http = Int.random(in: 20000...29999), pb = http + 10000
         let script = packageRoot + "/sandbox/buildbot.sh"
-        try sh("\(Self.launcher) '\(script)' start '\(dir)/bb' \(http) \(pb) > '\(dir)/url' 2> '\(dir)/setup.log'", cwd: dir)
+        try detached("'\(script)' start '\(dir)/bb' \(http) \(pb) > '\(dir)/url' 2> '\(dir)/setup.log'", cwd: dir)
         url = try String(contentsOfFile: dir + "/url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     deinit {
-        _ = try? sh("\(Self.launcher) '\(packageRoot)/sandbox/buildbot.sh' stop '\(dir)/bb' >/dev/null 2>&1", cwd: dir)
+        _ = try? detached("'\(packageRoot)/sandbox/buildbot.sh' stop '\(dir)/bb' >/dev/null 2>&1", cwd: dir)
     }
-
-    /// Runs a command with no inherited descriptors beyond 0-2 (Buildbot's
-    /// daemons would otherwise hold the test's pipes open, see Tmux) and with
-    /// no blocked signals (the test runner blocks SIGTERM, and daemons that
-    /// inherit that never stop).
-    static let launcher = "python3 -c 'import signal, subprocess, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); sys.exit(subprocess.run(sys.argv[1:], close_fds=True, stdin=subprocess.DEVNULL).returncode)'"
 
     /// How many builds Buildbot has started, from its own API.
     func buildCount() throws -> Int {

@@ -25,9 +25,9 @@ struct Result {
     var stderr: String
 }
 
-/// Runs the built binary with `arguments` in `cwd`, feeding `stdin`, with a
-/// clean, colourless environment.
-func muster(_ arguments: [String], cwd: String = packageRoot, stdin: String = "", env: [String: String] = [:]) throws -> Result {
+/// A `muster` process in `cwd` with a clean, colourless environment
+/// (plus `env`), not yet started.
+func musterProcess(_ arguments: [String], cwd: String, env: [String: String]) -> Process {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: musterBinary)
     p.arguments = arguments
@@ -37,6 +37,12 @@ func muster(_ arguments: [String], cwd: String = packageRoot, stdin: String = ""
     environment.removeValue(forKey: "MUSTER_STATE_DIR")
     for (k, v) in env { environment[k] = v }
     p.environment = environment
+    return p
+}
+
+/// Runs the built binary with `arguments` in `cwd`, feeding `stdin`.
+func muster(_ arguments: [String], cwd: String = packageRoot, stdin: String = "", env: [String: String] = [:]) throws -> Result {
+    let p = musterProcess(arguments, cwd: cwd, env: env)
     let out = Pipe(), err = Pipe(), inp = Pipe()
     p.standardOutput = out
     p.standardError = err
@@ -106,7 +112,7 @@ func fixtureRepo() throws -> String {
 /// time through a pipe it keeps open, reads stdout and stderr as they come,
 /// and may SIGKILL it at a moment it chooses.
 final class LiveMuster: @unchecked Sendable {
-    let process = Process()
+    let process: Process
     private let input = Pipe()
     private let lock = NSLock()
     private var out = Data(), err = Data()
@@ -115,14 +121,7 @@ final class LiveMuster: @unchecked Sendable {
     init(_ arguments: [String], cwd: String, env: [String: String] = [:]) throws {
         // Writing to a muster that just died must fail, not kill the tests.
         signal(SIGPIPE, SIG_IGN)
-        process.executableURL = URL(fileURLWithPath: musterBinary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: cwd)
-        var environment = ProcessInfo.processInfo.environment
-        environment["NO_COLOR"] = "1"
-        environment.removeValue(forKey: "MUSTER_STATE_DIR")
-        for (k, v) in env { environment[k] = v }
-        process.environment = environment
+        process = musterProcess(arguments, cwd: cwd, env: env)
         let o = Pipe(), e = Pipe()
         process.standardInput = input
         process.standardOutput = o
@@ -185,4 +184,15 @@ final class LiveMuster: @unchecked Sendable {
         }
         return (process.terminationStatus, process.terminationReason == .uncaughtSignal)
     }
+}
+
+/// Runs `command` (already shell-quoted words) through Python's subprocess
+/// with no descriptors inherited beyond 0-2 and no blocked signals: for
+/// daemons (tmux, Buildbot). Foundation's Process learns that a child ended
+/// when every inheritor of a hidden descriptor closes it, which a daemon never
+/// does, and the test runner blocks SIGTERM, which a daemon would inherit and
+/// then never stop.
+@discardableResult
+func detached(_ command: String, cwd: String) throws -> String {
+    try sh("python3 -c 'import signal, subprocess, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); sys.exit(subprocess.run(sys.argv[1:], close_fds=True, stdin=subprocess.DEVNULL).returncode)' \(command)", cwd: cwd)
 }

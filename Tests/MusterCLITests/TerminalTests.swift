@@ -9,14 +9,9 @@ final class Tmux {
 
     init(cwd: String, width: Int = 140, height: Int = 50) throws {
         self.cwd = cwd
-        // The server outlives this call. Foundation's Process learns that a
-        // child ended when every inheritor of a hidden descriptor closes it,
-        // and a daemon keeps it forever: so start tmux through Python's
-        // subprocess, which closes every descriptor beyond 0-2.
         let args = ["tmux", "-L", socket, "new-session", "-d", "-s", "t", "-x", "\(width)", "-y", "\(height)", "-c", cwd,
                     "env -u NO_COLOR TERM=xterm-256color PS1='$ ' bash --norc --noprofile"]
-        let quoted = args.map { "'\($0.replacingOccurrences(of: "'", with: "'\\''"))'" }.joined(separator: " ")
-        try sh("python3 -c 'import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:], close_fds=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode)' \(quoted)", cwd: cwd)
+        try detached(args.map { "'\($0.replacingOccurrences(of: "'", with: "'\\''"))'" }.joined(separator: " ") + " >/dev/null 2>&1", cwd: cwd)
     }
 
     deinit { _ = try? tmux(["kill-server"]) }

@@ -308,11 +308,7 @@ public final class Executor {
         return parts.joined(separator: " · ")
     }
 
-    func clock(_ seconds: Double) -> String {
-        let s = Int(seconds)
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return s >= 3600 ? "\(s / 3600)h\(two(s % 3600 / 60))m" : "\(s / 60)m\(two(s % 60))s"
-    }
+    func clock(_ seconds: Double) -> String { formatClock(seconds) }
 
     /// Shows a banner for each rung whose time has passed since the last check.
     func checkEscalation() {
