@@ -1,0 +1,153 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What one finished drill leaves behind, in the shape runbook-format.md
+/// documents (`drills/records/DRILL/TIMESTAMP.json`). Records are committed
+/// and compared across months, so the shape is the contract: keys are written
+/// in the documented order and read tolerantly (unknown keys are ignored).
+public struct DrillRecord: Codable, Sendable, Equatable {
+    public enum Outcome: String, Codable, Sendable { case recovered, failed, aborted }
+
+    public struct StepTiming: Codable, Sendable, Equatable {
+        public var id: String
+        public var kind: String
+        /// `done`, `skipped`, `failed` or `rehearsed`.
+        public var outcome: String
+        public var startedAt: String?
+        public var seconds: Double
+        public var attempts: Int
+        public var expectSeconds: Int?
+        public var overExpect: Bool
+
+        public init(id: String, kind: String, outcome: String, startedAt: String?, seconds: Double, attempts: Int, expectSeconds: Int?, overExpect: Bool) {
+            self.id = id; self.kind = kind; self.outcome = outcome; self.startedAt = startedAt
+            self.seconds = seconds; self.attempts = attempts; self.expectSeconds = expectSeconds; self.overExpect = overExpect
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, kind, outcome, startedAt = "started_at", seconds, attempts, expectSeconds = "expect_seconds", overExpect = "over_expect"
+        }
+    }
+
+    public struct Escalation: Codable, Sendable, Equatable {
+        public var atSeconds: Double
+        public var contact: String
+        public init(atSeconds: Double, contact: String) { self.atSeconds = atSeconds; self.contact = contact }
+        enum CodingKeys: String, CodingKey { case atSeconds = "at_seconds", contact }
+    }
+
+    public struct FaultHit: Codable, Sendable, Equatable {
+        public var step: String
+        public var atSeconds: Double
+        public init(step: String, atSeconds: Double) { self.step = step; self.atSeconds = atSeconds }
+        enum CodingKeys: String, CodingKey { case step, atSeconds = "at_seconds" }
+    }
+
+    public struct Training: Codable, Sendable, Equatable {
+        public var escalatedWithin: Bool
+        public var contactOK: Bool
+        /// Seconds from the first injected fault to the trainee's first
+        /// escalation; nil when they never escalated. Beyond the documented
+        /// shape, so the summary can say how long it took.
+        public var escalatedAfterSeconds: Double?
+        public init(escalatedWithin: Bool, contactOK: Bool, escalatedAfterSeconds: Double?) {
+            self.escalatedWithin = escalatedWithin; self.contactOK = contactOK; self.escalatedAfterSeconds = escalatedAfterSeconds
+        }
+        enum CodingKeys: String, CodingKey {
+            case escalatedWithin = "escalated_within", contactOK = "contact_ok", escalatedAfterSeconds = "escalated_after_seconds"
+        }
+    }
+
+    public var muster: Int = 1
+    public var drill: String
+    public var runbook: String
+    public var runbookPath: String
+    public var runbookCommit: String?
+    public var runbookDirty: Bool
+    public var mode: String
+    public var operatorName: String
+    public var startedAt: String
+    public var finishedAt: String
+    public var outcome: Outcome
+    public var elapsedSeconds: Double
+    public var rtoSeconds: Int?
+    public var rtoMet: Bool?
+    public var steps: [StepTiming]
+    public var escalations: [Escalation]
+    public var faults: [FaultHit]
+    public var training: Training?
+    /// The run this record was made from (`muster log RUN_ID`).
+    public var runID: String?
+
+    public init(drill: String, runbook: String, runbookPath: String, runbookCommit: String?, runbookDirty: Bool, mode: String,
+                operatorName: String, startedAt: String, finishedAt: String, outcome: Outcome, elapsedSeconds: Double,
+                rtoSeconds: Int?, rtoMet: Bool?, steps: [StepTiming], escalations: [Escalation], faults: [FaultHit],
+                training: Training?, runID: String?) {
+        self.drill = drill; self.runbook = runbook; self.runbookPath = runbookPath; self.runbookCommit = runbookCommit
+        self.runbookDirty = runbookDirty; self.mode = mode; self.operatorName = operatorName; self.startedAt = startedAt
+        self.finishedAt = finishedAt; self.outcome = outcome; self.elapsedSeconds = elapsedSeconds; self.rtoSeconds = rtoSeconds
+        self.rtoMet = rtoMet; self.steps = steps; self.escalations = escalations; self.faults = faults
+        self.training = training; self.runID = runID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case muster, drill, runbook, runbookPath = "runbook_path", runbookCommit = "runbook_commit", runbookDirty = "runbook_dirty"
+        case mode, operatorName = "operator", startedAt = "started_at", finishedAt = "finished_at", outcome
+        case elapsedSeconds = "elapsed_seconds", rtoSeconds = "rto_seconds", rtoMet = "rto_met", steps, escalations, faults, training
+        case runID = "run_id"
+    }
+
+    /// The record in the documented key order, `null` kept for absent values.
+    public var json: JSON {
+        .object([
+            ("muster", .int(muster)),
+            ("drill", .string(drill)),
+            ("runbook", .string(runbook)),
+            ("runbook_path", .string(runbookPath)),
+            ("runbook_commit", .from(runbookCommit)),
+            ("runbook_dirty", .bool(runbookDirty)),
+            ("mode", .string(mode)),
+            ("operator", .string(operatorName)),
+            ("started_at", .string(startedAt)),
+            ("finished_at", .string(finishedAt)),
+            ("outcome", .string(outcome.rawValue)),
+            ("elapsed_seconds", .double(Self.round(elapsedSeconds))),
+            ("rto_seconds", .from(rtoSeconds)),
+            ("rto_met", rtoMet.map(JSON.bool) ?? .null),
+            ("steps", .array(steps.map { s in
+                .object([
+                    ("id", .string(s.id)),
+                    ("kind", .string(s.kind)),
+                    ("outcome", .string(s.outcome)),
+                    ("started_at", .from(s.startedAt)),
+                    ("seconds", .double(Self.round(s.seconds))),
+                    ("attempts", .int(s.attempts)),
+                    ("expect_seconds", .from(s.expectSeconds)),
+                    ("over_expect", .bool(s.overExpect)),
+                ])
+            })),
+            ("escalations", .array(escalations.map { .object([("at_seconds", .double(Self.round($0.atSeconds))), ("contact", .string($0.contact))]) })),
+            ("faults", .array(faults.map { .object([("step", .string($0.step)), ("at_seconds", .double(Self.round($0.atSeconds)))]) })),
+            ("training", training.map { t in
+                .object([
+                    ("escalated_within", .bool(t.escalatedWithin)),
+                    ("contact_ok", .bool(t.contactOK)),
+                    ("escalated_after_seconds", t.escalatedAfterSeconds.map { .double(Self.round($0)) } ?? .null),
+                ])
+            } ?? .null),
+            ("run_id", .from(runID)),
+        ])
+    }
+
+    /// Tenths of a second: finer is noise for a recovery measured in minutes.
+    static func round(_ x: Double) -> Double { (x * 10).rounded() / 10 }
+
+    /// `YYYYMMDDTHHMMSSZ` from an ISO 8601 UTC stamp (`2026-11-27T09:00:00Z`):
+    /// the record's file name, which sorts in time order.
+    public static func fileStem(startedAt: String) -> String {
+        String(startedAt.prefix(19).filter { $0 != "-" && $0 != ":" }) + "Z"
+    }
+}
