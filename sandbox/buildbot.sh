@@ -6,10 +6,10 @@
 #   sandbox/buildbot.sh start DIR HTTP_PORT PB_PORT   # creates, starts, waits for the API
 #   sandbox/buildbot.sh stop DIR
 #
-# The `deploy` builder runs a script that prints its `region`, takes `hold`
-# seconds (default 1), and succeeds when its `outcome` property is `success`
-# (the default).
+# The `deploy` builder runs sandbox/deploy.sh with the build's `region`,
+# `cluster`, `outcome` and `hold` properties (see that script).
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 venv="${MUSTER_VENV:-$HOME/.cache/muster/venv}"
 
 ensure_venv() {
@@ -39,8 +39,8 @@ c['schedulers'] = [schedulers.ForceScheduler(name="force", builderNames=["deploy
     util.StringParameter(name="outcome", default="success"),
     util.StringParameter(name="hold", default="1")])]
 f = util.BuildFactory()
-f.addStep(steps.ShellCommand(name="deploy", command=["bash", "-c", 'echo "deploying to \$REGION"; sleep "\$HOLD"; test "\$OUTCOME" = success'],
-    env={"REGION": util.Property("region"), "OUTCOME": util.Property("outcome"), "HOLD": util.Property("hold")}))
+f.addStep(steps.ShellCommand(name="deploy", command=["bash", "$here/deploy.sh"],
+    env={"REGION": util.Property("region"), "CLUSTER": util.Property("cluster"), "OUTCOME": util.Property("outcome"), "HOLD": util.Property("hold")}))
 c['builders'] = [util.BuilderConfig(name="deploy", workernames=["muster-worker"], factory=f)]
 c['title'] = "Muster sandbox CI"
 c['buildbotURL'] = "http://127.0.0.1:$http/"

@@ -39,6 +39,7 @@ PRIMARY_REGION="${PRIMARY_REGION:-eu-west-1}"
 STANDBY_REGIONS="${STANDBY_REGIONS:-eu-central-1 eu-north-1}"
 # Environments to seed; names, zones and databases per environment are in seed_environment.
 ENVIRONMENTS="${ENVIRONMENTS:-prod staging}"
+# SEED_ML=0 leaves out the SageMaker endpoint of runbooks/model-rollback.yaml.
 
 log() { printf 'seed: %s\n' "$*" >&2; }
 
@@ -339,5 +340,5 @@ seed_fraud_scoring() {
 for env in $ENVIRONMENTS; do
   seed_environment "$env"
 done
-seed_fraud_scoring
+[[ "${SEED_ML:-1}" == 1 ]] && seed_fraud_scoring
 log "done ($AWS_ENDPOINT_URL)"
