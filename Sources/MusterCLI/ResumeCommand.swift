@@ -103,6 +103,9 @@ struct ResumeCommand: ParsableCommand {
         } catch {
             throw CommandFailure(message: error.message)
         }
-        throw RunSession.execute(setup: setup, state: resumedState, journal: journal, console: console, baseElapsed: base, resumed: true)
+        setup.drill = info.drill
+        let code = RunSession.execute(setup: setup, state: resumedState, journal: journal, console: console, baseElapsed: base, resumed: true)
+        DrillFinish.write(journalPath: path, setup: setup, root: ws.root)
+        throw code
     }
 }

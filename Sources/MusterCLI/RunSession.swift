@@ -77,6 +77,50 @@ enum RunSession {
         return out
     }
 
+    /// Resolves parameters: given, else default, else asked on the console.
+    static func parameters(of rb: Runbook, given: [String: String], console: TerminalConsole) throws -> [String: String] {
+        do {
+            return try Preparation.parameters(of: rb, given: given) { p, problem in
+                if let problem { console.show(.warning(problem)) }
+                let question = "Value for parameter '\(p.name)'" + (p.description.map { " (\($0))" } ?? "")
+                let hint = p.choices.map { "one of: \($0.joined(separator: ", "))" } ?? "one line"
+                if case .line(let l) = console.ask(question, hint: hint, status: "before the first step") { return l }
+                return nil
+            }
+        } catch {
+            throw CommandFailure(message: error.message)
+        }
+    }
+
+    /// Starts a new run (of a drill, when `drill` is set): parameters,
+    /// secrets, a journal in the state folder, then the executor.
+    static func begin(ws: Workspace, runbook rb: Runbook, path: String, given: [String: String], yes: Bool, drill: DrillSetup?) throws -> (code: ExitCode, journalPath: String, setup: RunSetup) {
+        let includes = try includes(of: rb, path: path, catalog: ws.catalog)
+        let console = console()
+        let values = try parameters(of: rb, given: given, console: console)
+        let secrets = try secrets([rb] + Array(includes.values))
+        // One state folder per working repository, wherever the runbook
+        // file is, so `muster resume` from the same place finds the run.
+        let store = RunStore(root: ws.root)
+        let id = try store.newRunID(runbook: rb.name)
+        _ = try store.lock(id)
+        let journal: FileJournal
+        do {
+            journal = try FileJournal(path: store.journalPath(id))
+        } catch {
+            throw CommandFailure(message: error.message)
+        }
+        var setup = RunSetup(runbook: rb, params: values, secrets: secrets, runID: id, operatorName: operatorName(), yes: yes,
+                             includes: includes, baseEnvironment: ProcessInfo.processInfo.environment)
+        setup.runbookHash = runbookHash(path)
+        setup.runbookPath = Paths.display(path, from: ws.root)
+        setup.includedHashes = try includedHashes(of: rb, path: path, catalog: ws.catalog)
+        setup.host = hostName()
+        setup.drill = drill
+        let code = execute(setup: setup, state: RunState(), journal: journal, console: console, baseElapsed: 0, resumed: false)
+        return (code, store.journalPath(id), setup)
+    }
+
     static func console() -> TerminalConsole {
         closeInheritedDescriptorsOnExec()
         SignalWatch.install()

@@ -28,23 +28,38 @@ struct Workspace {
     /// Loads the runbook a command-line argument names (a path or a name),
     /// printing its problems and failing with exit 2 if it does not load.
     func loadRunbook(_ reference: String) throws -> (Runbook, path: String) {
+        let (entry, path) = try load(reference, folder: "runbooks", what: "runbook")
+        if entry.drill != nil {
+            throw CommandFailure(message: "\(entry.source.path) is a drill, not a runbook; use `muster drill`")
+        }
+        guard let rb = entry.runbook else { throw CommandFailure(message: "\(entry.source.path) is not a runbook") }
+        return (rb, path)
+    }
+
+    /// Loads the drill a command-line argument names, as `loadRunbook` does.
+    func loadDrill(_ reference: String) throws -> (Drill, path: String) {
+        let (entry, path) = try load(reference, folder: "drills", what: "drill")
+        guard let drill = entry.drill else {
+            throw CommandFailure(message: "\(entry.source.path) is a runbook, not a drill; use `muster run`")
+        }
+        return (drill, path)
+    }
+
+    private func load(_ reference: String, folder: String, what: String) throws -> (Catalog.Entry, String) {
         let looksLikePath = reference.contains("/") || reference.hasSuffix(".yaml") || reference.hasSuffix(".yml")
-        let path = looksLikePath ? Paths.absolute(reference, from: cwd) : catalog.runbookPath(reference, root: root)
+        let path = looksLikePath ? Paths.absolute(reference, from: cwd) : Paths.join(root, "\(folder)/\(reference).yaml")
         guard Paths.exists(path) else {
-            let names = Paths.yamlFiles(in: Paths.join(root, "runbooks")).map(Paths.stem)
-            let hint = suggestion(for: Paths.stem(reference), among: names).map { " Did you mean '\($0)'?" } ?? (names.isEmpty ? "" : " Known runbooks: \(names.joined(separator: ", ")).")
-            throw CommandFailure(message: "no runbook '\(reference)' (looked for \(catalog.displayPath(path))).\(hint)")
+            let names = Paths.yamlFiles(in: Paths.join(root, folder)).map(Paths.stem)
+            let hint = suggestion(for: Paths.stem(reference), among: names).map { " Did you mean '\($0)'?" } ?? (names.isEmpty ? "" : " Known \(what)s: \(names.joined(separator: ", ")).")
+            throw CommandFailure(message: "no \(what) '\(reference)' (looked for \(catalog.displayPath(path))).\(hint)")
         }
         let entry = catalog.load(path)
         let problems = entry.diagnostics + (entry.document == nil ? [] : catalog.crossCheck(entry, at: path))
         DiagnosticPrinter().print(problems, source: entry.source)
-        if entry.drill != nil {
-            throw CommandFailure(message: "\(entry.source.path) is a drill, not a runbook; use `muster drill`")
-        }
-        guard let rb = entry.runbook, !problems.contains(where: { $0.severity == .error }) else {
+        guard entry.document != nil, !problems.contains(where: { $0.severity == .error }) else {
             throw CommandFailure(message: "\(entry.source.path) does not load; fix the errors above (`muster validate \(entry.source.path)` lists them)")
         }
-        return (rb, path)
+        return (entry, path)
     }
 }
 

@@ -72,16 +72,23 @@ extension Executor {
                 e.timedOut = result.timedOut ? true : nil
                 e.tail = result.tail.isEmpty ? nil : result.tail
             }
+            if let reason = result.skipped {
+                try record(.stepFinished, step: key) { describe(&$0); $0.outcome = "skipped"; $0.text = reason }
+                console.show(.stepResult(outcome: "skipped", seconds: result.seconds, detail: reason))
+                return
+            }
             if result.ok {
                 values.merge(result.outputs) { $1 }
+                let outcome = result.rehearsed ? "rehearsed" : "done"
                 // The successful attempt's end and the step's end are one event.
                 try record(.stepFinished, step: key) { e in
                     describe(&e)
-                    e.outcome = "done"
+                    e.outcome = outcome
                     e.outputs = result.outputs.isEmpty ? nil : result.outputs
                 }
-                console.show(.stepResult(outcome: "done", seconds: result.seconds, detail: nil))
-                if let r = a.rollback { rollbacks.append((key, r, values, env)) }
+                console.show(.stepResult(outcome: outcome, seconds: result.seconds, detail: nil))
+                // Nothing ran in a rehearsal, so there is nothing to undo.
+                if let r = a.rollback, !result.rehearsed { rollbacks.append((key, r, values, env)) }
                 return
             }
             try record(.attemptFinished, step: key) { e in
@@ -169,9 +176,23 @@ extension Executor {
         var outputs: [String: String] = [:]
         var tail: [String] = []
         var problem: String?
+        /// A rehearsal: confirmed by the operator, nothing ran.
+        var rehearsed = false
+        /// The operator skipped the step at the rehearsal prompt.
+        var skipped: String?
     }
 
     func attemptOnce(_ step: Step, key: String, automation a: Automation, values: [String: String], env: [String: String]) throws(Stop) -> Attempt {
+        if let drill = setup.drill {
+            // A drill's scripted failure replaces the attempt, so a trainee
+            // meets the error exactly as the real step would show it.
+            if let fault = drill.faults.first(where: { $0.step == key }), state.faultsFired[key, default: 0] < fault.times {
+                try record(.faultInjected, step: key) { $0.text = fault.fail }
+                console.show(.output(stderr: true, line: masker.mask(fault.fail)))
+                return Attempt(ok: false, status: 1, seconds: 0, tail: [masker.mask(fault.fail)], problem: fault.fail)
+            }
+            if drill.rehearsal { return try rehearse(step, key: key, values: values) }
+        }
         // A value that never came (its step was skipped, or marked done by
         // hand) must not reach a command as a literal `{{ name }}`.
         var templates: [Template] = []

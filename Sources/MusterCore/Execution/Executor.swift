@@ -35,6 +35,8 @@ public struct RunSetup {
     public var runbookPath = ""
     public var host = ""
     public var includedHashes: [String: String] = [:]
+    /// Set when the run is a drill: banner, RTO budget, faults, rehearsal.
+    public var drill: DrillSetup?
 
     public init(runbook: Runbook, params: [String: String], secrets: [String: String], runID: String, operatorName: String, yes: Bool, includes: [String: Runbook], baseEnvironment: [String: String]) {
         self.runbook = runbook
@@ -72,6 +74,9 @@ public final class Executor {
     public var http: HTTPTransport?
     /// Sleeps up to the given seconds; returns a signal that cut it short.
     public var sleepHook: (Double) -> Int32? = { _ in nil }
+    /// Drills only: every step key in plan order with its `expect`, for the
+    /// RTO budget at each step.
+    lazy var planExpect: [(key: String, expect: Int?)] = DrillRecorder.stepFacts(setup.runbook, includes: setup.includes).map { ($0.key, $0.facts.expect) }
     /// Completed steps with a rollback command, in completion order.
     var rollbacks: [(key: String, command: Template, values: [String: String], env: [String: String])] = []
 
@@ -142,14 +147,14 @@ public final class Executor {
     // MARK: - Running
 
     /// Runs (or resumes) to the end of this session.
-    public func execute(resumed: Bool, drillBanner: String? = nil) -> RunOutcome {
+    public func execute(resumed: Bool) -> RunOutcome {
         let rb = setup.runbook
-        console.show(.runHeader(title: rb.title.expand(scopeValues(rb, setup.params)), runID: setup.runID, steps: total, resumed: resumed, drillBanner: drillBanner))
+        console.show(.runHeader(title: rb.title.expand(scopeValues(rb, setup.params)), runID: setup.runID, steps: total, resumed: resumed, drillBanner: setup.drill?.banner))
         do {
             if state.info == nil {
                 try record(.runStarted) { e in
                     e.run = JournalEvent.RunInfo(runID: setup.runID, runbook: rb.name, runbookPath: setup.runbookPath, runbookHash: setup.runbookHash, operatorName: setup.operatorName, host: setup.host, params: setup.params, yes: setup.yes, startedAt: e.at,
-                                                 includedHashes: setup.includedHashes.isEmpty ? nil : setup.includedHashes)
+                                                 includedHashes: setup.includedHashes.isEmpty ? nil : setup.includedHashes, drill: setup.drill)
                 }
                 notify("run started by \(setup.operatorName)")
             }
@@ -201,7 +206,8 @@ public final class Executor {
     /// never stops the run.
     func notify(_ text: String) {
         guard let secret = setup.runbook.notifyWebhook, let url = setup.secrets[secret], let http else { return }
-        let message = masker.mask("[\(setup.runbook.name)] \(text) (run \(setup.runID), \(clock(elapsed)) elapsed)")
+        let label = setup.drill.map { "DRILL \($0.name): \(setup.runbook.name)" } ?? setup.runbook.name
+        let message = masker.mask("[\(label)] \(text) (run \(setup.runID), \(clock(elapsed)) elapsed)")
         let body = JSON.object([("text", .string(message))]).serialized()
         do {
             let reply = try http.send(method: "POST", url: url, headers: [("Content-Type", "application/json")], body: body, timeout: 5)
@@ -252,6 +258,7 @@ public final class Executor {
                 continue
             }
             console.show(.stepHeader(index: index, total: total, number: "", kind: step.kind, title: masker.mask(step.title.expand(values)), id: key))
+            checkBudget(from: key)
             // An automated step journals its start together with its first
             // attempt: one fsync fewer per step, nothing less recorded.
             if !state.started.contains(key), !step.kind.isAutomated { try record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
@@ -299,6 +306,10 @@ public final class Executor {
     func status() -> String {
         let e = elapsed
         var parts = ["step \(index) of \(total)", "elapsed \(clock(e))"]
+        if let rto = setup.drill?.rtoSeconds {
+            let left = Double(rto) - e
+            parts.append(left >= 0 ? "RTO \(clock(Double(rto))): \(clock(left)) left" : "RTO \(clock(Double(rto))) exceeded by \(clock(-left))")
+        }
         let ladder = setup.runbook.escalation
         if let next = ladder.first(where: { Double($0.after) > e }) {
             parts.append("next escalation at \(clock(Double(next.after))): \(next.contact)")
@@ -309,6 +320,18 @@ public final class Executor {
     }
 
     func clock(_ seconds: Double) -> String { formatClock(seconds) }
+
+    /// Drills: warns when what is left of the RTO is less than the sum of
+    /// the remaining steps' `expect`, while there is still time to react.
+    func checkBudget(from key: String) {
+        guard let rto = setup.drill?.rtoSeconds else { return }
+        guard let at = planExpect.firstIndex(where: { $0.key == key }) else { return }
+        let expected = planExpect[at...].filter { state.finished[$0.key] == nil }.compactMap(\.expect).reduce(0, +)
+        let left = Double(rto) - elapsed
+        if Double(expected) > left {
+            console.show(.warning("RTO budget: \(clock(max(0, left))) of \(clock(Double(rto))) left, but the remaining steps expect \(clock(Double(expected)))"))
+        }
+    }
 
     /// Shows a banner for each rung whose time has passed since the last check.
     func checkEscalation() {

@@ -22,6 +22,8 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case stepFinished = "step_finished"
         case escalated
         case pipelineStarted = "pipeline_started"
+        /// A drill's scripted failure fired instead of the step's attempt.
+        case faultInjected = "fault_injected"
         case rollbackStarted = "rollback_started"
         case rollbackFinished = "rollback_finished"
         case runPaused = "run_paused"
@@ -43,10 +45,12 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         public var startedAt: String
         /// Content hashes of included runbooks, by reference.
         public var includedHashes: [String: String]?
+        /// Present when the run is a drill.
+        public var drill: DrillSetup?
 
         enum CodingKeys: String, CodingKey {
             case runID = "run_id", runbook, runbookPath = "runbook_path", runbookHash = "runbook_hash"
-            case operatorName = "operator", host, params, yes, startedAt = "started_at", includedHashes = "included_hashes"
+            case operatorName = "operator", host, params, yes, startedAt = "started_at", includedHashes = "included_hashes", drill
         }
     }
 

@@ -38,6 +38,9 @@ public struct RunState: Sendable {
     public var rolledBack: Set<String> = []
     public var outcome: String?
     public var paused: String?
+    /// Drill faults fired so far, per step: a fault fires `times` times in
+    /// all, across sessions.
+    public var faultsFired: [String: Int] = [:]
 
     public init() {}
 
@@ -108,6 +111,8 @@ public struct RunState: Sendable {
         case .pipelineStarted:
             if let v = e.value, let id = Int(v) { pipelines[key] = id }
             if let b = e.item { pipelineBuilders[key] = b }
+        case .faultInjected:
+            faultsFired[key, default: 0] += 1
         case .note, .failureChoice:
             break
         }

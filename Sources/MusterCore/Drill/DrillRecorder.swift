@@ -1,0 +1,92 @@
+/// Turns a drill's journal into its record. Pure: every time comes from the
+/// journal (whose `t` is seconds since the run began, wall time across
+/// sessions, so time the executor was down counts as recovery time), which
+/// makes the record exact to test and identical however often it is rebuilt.
+public enum DrillRecorder {
+    /// What the record needs to know about each step beyond the journal.
+    public struct StepFacts: Sendable {
+        public var kind: StepKind
+        public var expect: Int?
+        public init(kind: StepKind, expect: Int?) { self.kind = kind; self.expect = expect }
+    }
+
+    /// Step keys (`id`, `parent/child` inside included runbooks) in plan
+    /// order, with their kind and `expect`.
+    public static func stepFacts(_ rb: Runbook, includes: [String: Runbook], prefix: String = "") -> [(key: String, facts: StepFacts)] {
+        var out: [(String, StepFacts)] = []
+        for step in rb.steps {
+            let key = prefix + step.id
+            out.append((key, StepFacts(kind: step.kind, expect: step.automation?.expect)))
+            if case .runbook(let spec) = step.body, let child = includes[spec.runbook] {
+                out += stepFacts(child, includes: includes, prefix: key + "/")
+            }
+        }
+        return out
+    }
+
+    public static func record(events: [JournalEvent], drill: DrillSetup, steps: [(key: String, facts: StepFacts)],
+                              runbookCommit: String?, runbookDirty: Bool) -> DrillRecord? {
+        guard let info = events.first(where: { $0.event == .runStarted })?.run, let last = events.last else { return nil }
+        var started: [String: JournalEvent] = [:]
+        var finished: [String: JournalEvent] = [:]
+        var attempts: [String: Int] = [:]
+        var escalations: [DrillRecord.Escalation] = []
+        var faults: [DrillRecord.FaultHit] = []
+        var outcome = DrillRecord.Outcome.aborted
+        for e in events {
+            let key = e.step ?? ""
+            switch e.event {
+            case .stepStarted:
+                if started[key] == nil { started[key] = e }
+                if let a = e.attempt { attempts[key] = max(attempts[key] ?? 0, a) }
+            case .attemptStarted:
+                attempts[key] = max(attempts[key] ?? 0, e.attempt ?? 1)
+            case .stepFinished:
+                finished[key] = e
+            case .escalated:
+                escalations.append(.init(atSeconds: e.t, contact: e.contact ?? ""))
+            case .faultInjected:
+                faults.append(.init(step: key, atSeconds: e.t))
+            case .runFinished:
+                outcome = e.outcome == "completed" ? .recovered : .failed
+            case .runResumed:
+                // A run that was paused and then resumed is not aborted (yet).
+                outcome = .aborted
+            default:
+                break
+            }
+        }
+        var timings: [DrillRecord.StepTiming] = []
+        for (key, facts) in steps {
+            guard let s = started[key], let f = finished[key] else { continue }
+            let seconds = max(0, f.t - s.t)
+            timings.append(.init(id: key, kind: facts.kind.rawValue, outcome: f.outcome ?? "done", startedAt: s.at,
+                                 seconds: seconds, attempts: facts.kind.isAutomated ? max(1, attempts[key] ?? 1) : 1,
+                                 expectSeconds: facts.expect, overExpect: facts.expect.map { seconds > Double($0) } ?? false))
+        }
+        let elapsed = last.t
+        let rtoMet = drill.rtoSeconds.map { outcome == .recovered && elapsed <= Double($0) }
+        return DrillRecord(drill: drill.name, runbook: info.runbook, runbookPath: info.runbookPath, runbookCommit: runbookCommit,
+                           runbookDirty: runbookDirty, mode: drill.mode, operatorName: info.operatorName, startedAt: info.startedAt,
+                           finishedAt: last.at, outcome: outcome, elapsedSeconds: elapsed, rtoSeconds: drill.rtoSeconds, rtoMet: rtoMet,
+                           steps: timings, escalations: escalations, faults: faults,
+                           training: training(drill.expectEscalation, faults: faults, escalations: escalations), runID: info.runID)
+    }
+
+    /// Scores `expect_escalation`: the clock starts at the first injected
+    /// fault (or the run's start when none fired), and the first escalation
+    /// after it counts. The contact matches when it is the expected rung or
+    /// starts with its text ("Secondary on-call" matches "Secondary on-call
+    /// (PagerDuty …)"), ignoring case.
+    static func training(_ expected: DrillSetup.ExpectedEscalation?, faults: [DrillRecord.FaultHit], escalations: [DrillRecord.Escalation]) -> DrillRecord.Training? {
+        guard let expected else { return nil }
+        let from = faults.first?.atSeconds ?? 0
+        guard let first = escalations.first(where: { $0.atSeconds >= from }) else {
+            return .init(escalatedWithin: false, contactOK: false, escalatedAfterSeconds: nil)
+        }
+        let after = first.atSeconds - from
+        let want = expected.contact.lowercased(), got = first.contact.lowercased()
+        return .init(escalatedWithin: after <= Double(expected.withinSeconds), contactOK: got == want || got.hasPrefix(want) || want.hasPrefix(got) && !got.isEmpty,
+                     escalatedAfterSeconds: after)
+    }
+}

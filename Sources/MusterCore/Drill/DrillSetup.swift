@@ -1,0 +1,48 @@
+/// The drill facts a run carries in its journal (`run_started`), so that a
+/// drill resumed after a crash still knows it is a drill, injects the same
+/// faults and writes its record where the first session would have.
+public struct DrillSetup: Codable, Sendable, Equatable {
+    public struct Fault: Codable, Sendable, Equatable {
+        public var step: String
+        public var fail: String
+        public var times: Int
+    }
+
+    public struct ExpectedEscalation: Codable, Sendable, Equatable {
+        public var withinSeconds: Int
+        public var contact: String
+        enum CodingKeys: String, CodingKey { case withinSeconds = "within_seconds", contact }
+    }
+
+    public var name: String
+    public var mode: String
+    public var rtoSeconds: Int?
+    public var faults: [Fault]
+    public var expectEscalation: ExpectedEscalation?
+    /// Where the record goes, repository-relative or absolute.
+    public var recordsDir: String
+    /// `--junit FILE`, absolute, rewritten whenever the record is.
+    public var junit: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, mode, rtoSeconds = "rto_seconds", faults, expectEscalation = "expect_escalation", recordsDir = "records_dir", junit
+    }
+
+    public init(drill: Drill, runbook: Runbook, recordsDir: String, junit: String?) {
+        self.junit = junit
+        name = drill.name
+        mode = drill.mode.rawValue
+        rtoSeconds = drill.rto ?? runbook.rto
+        faults = drill.faults.map { Fault(step: $0.step, fail: $0.fail, times: $0.times) }
+        expectEscalation = drill.expectEscalation.map { ExpectedEscalation(withinSeconds: $0.within, contact: $0.contact) }
+        self.recordsDir = recordsDir
+    }
+
+    public var rehearsal: Bool { mode == Drill.Mode.rehearsal.rawValue }
+
+    /// The line that stays on screen so nobody takes a drill for an incident.
+    public var banner: String {
+        "DRILL \(name) · \(rehearsal ? "rehearsal: automated steps are shown, not run" : "live: automated steps really run")"
+            + (rtoSeconds.map { " · RTO \(DurationFormat.format($0))" } ?? "") + " · not a real incident"
+    }
+}

@@ -1,0 +1,55 @@
+/// A drill as JUnit XML, the one format every CI dashboard reads: one test
+/// case per step; a failed step, or one over its `expect`, is a failure, and
+/// a missed RTO fails the suite's own `rto` case.
+public enum JUnit {
+    public static func render(_ r: DrillRecord) -> String {
+        var cases: [String] = []
+        var failures = 0, skipped = 0
+        for s in r.steps {
+            var body = ""
+            if s.outcome == "failed" {
+                failures += 1
+                body = "<failure message=\"step failed\"/>"
+            } else if s.overExpect, let e = s.expectSeconds {
+                failures += 1
+                body = "<failure message=\"\(escape("took \(formatClock(s.seconds)), expected \(formatClock(Double(e)))"))\"/>"
+            } else if s.outcome == "skipped" {
+                skipped += 1
+                body = "<skipped/>"
+            }
+            cases.append("    <testcase classname=\"\(escape(r.drill))\" name=\"\(escape(s.id))\" time=\"\(s.seconds)\">\(body)</testcase>")
+        }
+        if let rto = r.rtoSeconds {
+            let met = r.rtoMet == true
+            if !met { failures += 1 }
+            let why = r.outcome == .recovered ? "recovered in \(formatClock(r.elapsedSeconds)), RTO \(formatClock(Double(rto)))" : "drill \(r.outcome.rawValue)"
+            cases.append("    <testcase classname=\"\(escape(r.drill))\" name=\"rto\" time=\"\(r.elapsedSeconds)\">" + (met ? "" : "<failure message=\"\(escape(why))\"/>") + "</testcase>")
+        }
+        return """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <testsuites>
+          <testsuite name="\(escape(r.drill))" tests="\(cases.count)" failures="\(failures)" skipped="\(skipped)" time="\(r.elapsedSeconds)" timestamp="\(escape(r.startedAt))">
+        \(cases.joined(separator: "\n"))
+          </testsuite>
+        </testsuites>
+
+        """
+    }
+
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            // XML 1.0 cannot carry most control characters at all.
+            case _ where c.value < 0x20 && c != "\n" && c != "\t": out += "?"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,58 @@
+/// Rehearsal drills: each automated step is shown as it would run and the
+/// operator confirms it as if done. Nothing runs, nothing is rolled back.
+extension Executor {
+    func rehearse(_ step: Step, key: String, values: [String: String]) throws(Stop) -> Attempt {
+        for line in rehearsalPreview(step, values: values) { console.show(.command(masker.mask(line))) }
+        if setup.yes {
+            console.show(.info("rehearsed (--yes)"))
+            return Attempt(ok: true, status: 0, seconds: 0, rehearsed: true)
+        }
+        while true {
+            let answer = try read("Rehearsal: walk through this step as if you ran it, then confirm.",
+                                  hint: "y rehearsed · s REASON skip · e escalate · a abort")
+            let (verb, rest) = splitAnswer(answer)
+            switch verb {
+            case "y", "yes", "":
+                return Attempt(ok: true, status: 0, seconds: 0, rehearsed: true)
+            case "s":
+                guard !rest.isEmpty else { console.show(.warning("say why you skip it: s REASON")); continue }
+                return Attempt(ok: true, status: 0, seconds: 0, skipped: rest)
+            case "e":
+                try escalate(step: key)
+            case "a":
+                throw .pause("operator aborted at '\(key)'")
+            default:
+                console.show(.warning("not understood: answer y (or Enter), s REASON, e or a"))
+            }
+        }
+    }
+
+    /// What the step would do, resolved as far as values exist: outputs of
+    /// earlier rehearsed steps stay visible as `{{ name }}`.
+    func rehearsalPreview(_ step: Step, values: [String: String]) -> [String] {
+        func http(_ h: HTTPCheck) -> [String] {
+            ["\(h.method) \(withSecrets(h.url.expand(values)))"] + (h.status.map { ["expecting status \($0)"] } ?? [])
+                + (h.bodyContains.map { ["expecting the body to contain \($0.expand(values))"] } ?? [])
+        }
+        switch step.body {
+        case .run(let t):
+            return [t.expand(values, quote: true)]
+        case .wait(let w):
+            let probe: [String]
+            switch w.probe {
+            case .run(let t): probe = [t.expand(values, quote: true)]
+            case .http(let h): probe = http(h)
+            }
+            return probe + ["repeated every \(DurationFormat.format(w.every)) until " + (w.until.map { "it prints \($0.expand(values))" } ?? "it succeeds") + ", for up to \(DurationFormat.format(w.timeout))"]
+        case .http(let h):
+            return http(h)
+        case .ci(let c):
+            return ["trigger the \(c.provider.rawValue) pipeline at \(withSecrets(c.url.expand(values)))"
+                    + c.settings.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value.expand(values))" }.joined()
+                    + (c.inputs.isEmpty ? "" : " with " + c.inputs.map { "\($0.name)=\($0.value.expand(values))" }.joined(separator: ", "))
+                    + ", and follow it to the end"]
+        default:
+            return []
+        }
+    }
+}
