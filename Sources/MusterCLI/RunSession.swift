@@ -80,8 +80,14 @@ enum RunSession {
     /// Resolves parameters: given, else default, else asked on the console.
     static func parameters(of rb: Runbook, given: [String: String], console: TerminalConsole) throws -> [String: String] {
         do {
+            var refused = 0
             return try Preparation.parameters(of: rb, given: given) { p, problem in
-                if let problem { console.show(.warning(problem)) }
+                if let problem {
+                    console.show(.warning(problem))
+                    // On a pipe nobody can correct a value: stop, as at EOF.
+                    refused += 1
+                    if !console.isInteractive, refused >= 3 { return nil }
+                }
                 let question = "Value for parameter '\(p.name)'" + (p.description.map { " (\($0))" } ?? "")
                 let hint = p.choices.map { "one of: \($0.joined(separator: ", "))" } ?? "one line"
                 if case .line(let l) = console.ask(question, hint: hint, status: "before the first step") { return l }

@@ -6,11 +6,13 @@ public struct DrillSetup: Codable, Sendable, Equatable {
         public var step: String
         public var fail: String
         public var times: Int
+        public init(step: String, fail: String, times: Int) { self.step = step; self.fail = fail; self.times = times }
     }
 
     public struct ExpectedEscalation: Codable, Sendable, Equatable {
         public var withinSeconds: Int
         public var contact: String
+        public init(withinSeconds: Int, contact: String) { self.withinSeconds = withinSeconds; self.contact = contact }
         enum CodingKeys: String, CodingKey { case withinSeconds = "within_seconds", contact }
     }
 
@@ -26,6 +28,11 @@ public struct DrillSetup: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, mode, rtoSeconds = "rto_seconds", faults, expectEscalation = "expect_escalation", recordsDir = "records_dir", junit
+    }
+
+    public init(name: String, mode: String, rtoSeconds: Int?, faults: [Fault], expectEscalation: ExpectedEscalation?, recordsDir: String, junit: String?) {
+        self.name = name; self.mode = mode; self.rtoSeconds = rtoSeconds; self.faults = faults
+        self.expectEscalation = expectEscalation; self.recordsDir = recordsDir; self.junit = junit
     }
 
     public init(drill: Drill, runbook: Runbook, recordsDir: String, junit: String?) {

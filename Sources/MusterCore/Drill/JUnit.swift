@@ -17,13 +17,13 @@ public enum JUnit {
                 skipped += 1
                 body = "<skipped/>"
             }
-            cases.append("    <testcase classname=\"\(escape(r.drill))\" name=\"\(escape(s.id))\" time=\"\(s.seconds)\">\(body)</testcase>")
+            cases.append("    <testcase classname=\"\(escape(r.drill))\" name=\"\(escape(s.id))\" time=\"\(seconds(s.seconds))\">\(body)</testcase>")
         }
         if let rto = r.rtoSeconds {
             let met = r.rtoMet == true
             if !met { failures += 1 }
             let why = r.outcome == .recovered ? "recovered in \(formatClock(r.elapsedSeconds)), RTO \(formatClock(Double(rto)))" : "drill \(r.outcome.rawValue)"
-            cases.append("    <testcase classname=\"\(escape(r.drill))\" name=\"rto\" time=\"\(r.elapsedSeconds)\">" + (met ? "" : "<failure message=\"\(escape(why))\"/>") + "</testcase>")
+            cases.append("    <testcase classname=\"\(escape(r.drill))\" name=\"rto\" time=\"\(seconds(r.elapsedSeconds))\">" + (met ? "" : "<failure message=\"\(escape(why))\"/>") + "</testcase>")
         }
         return """
         <?xml version="1.0" encoding="UTF-8"?>
@@ -35,6 +35,9 @@ public enum JUnit {
 
         """
     }
+
+    /// Milliseconds are as fine as a drill's timing means anything.
+    static func seconds(_ x: Double) -> String { String((x * 1000).rounded() / 1000) }
 
     static func escape(_ s: String) -> String {
         var out = ""

@@ -16,7 +16,7 @@ extension Executor {
                         try record(.gateAnswered, step: key) { $0.answer = "run" }
                         break gate
                     case "s":
-                        guard !rest.isEmpty else { console.show(.warning("say why you skip it: s REASON")); continue }
+                        guard !rest.isEmpty else { try notUnderstood("say why you skip it: s REASON"); continue }
                         try record(.gateAnswered, step: key) { $0.answer = "skip"; $0.text = rest }
                         try record(.stepFinished, step: key) { $0.outcome = "skipped"; $0.text = rest }
                         console.show(.stepResult(outcome: "skipped", seconds: 0, detail: rest))
@@ -24,7 +24,7 @@ extension Executor {
                     case "a":
                         throw .pause("operator aborted at the confirm gate of '\(key)'")
                     default:
-                        console.show(.warning("not understood: answer y, s REASON or a (an empty line is not a yes here)"))
+                        try notUnderstood("not understood: answer y, s REASON or a (an empty line is not a yes here)")
                     }
                 }
             }
@@ -141,12 +141,12 @@ extension Executor {
                 try record(.failureChoice, step: key) { $0.answer = "retry" }
                 return .retry
             case "s":
-                guard !rest.isEmpty else { console.show(.warning("say why you skip it: s REASON")); continue }
+                guard !rest.isEmpty else { try notUnderstood("say why you skip it: s REASON"); continue }
                 try record(.failureChoice, step: key) { $0.answer = "skip"; $0.text = rest }
                 try record(.stepFinished, step: key) { $0.outcome = "skipped"; $0.text = rest }
                 return .finished
             case "d":
-                guard !rest.isEmpty else { console.show(.warning("say what you did by hand: d NOTE")); continue }
+                guard !rest.isEmpty else { try notUnderstood("say what you did by hand: d NOTE"); continue }
                 try record(.failureChoice, step: key) { $0.answer = "done"; $0.text = rest }
                 try record(.stepFinished, step: key) { $0.outcome = "done"; $0.text = "marked done by hand: \(rest)" }
                 return .finished
@@ -159,7 +159,7 @@ extension Executor {
                 try record(.stepFinished, step: key) { $0.outcome = "failed" }
                 throw .rollback("operator chose to roll back at '\(key)'")
             default:
-                console.show(.warning("not understood: answer r, s REASON, d NOTE, e, a" + (allowRollback ? " or b" : "")))
+                try notUnderstood("not understood: answer r, s REASON, d NOTE, e, a" + (allowRollback ? " or b" : ""))
             }
         }
     }

@@ -15,14 +15,14 @@ extension Executor {
             case "y", "yes", "":
                 return Attempt(ok: true, status: 0, seconds: 0, rehearsed: true)
             case "s":
-                guard !rest.isEmpty else { console.show(.warning("say why you skip it: s REASON")); continue }
+                guard !rest.isEmpty else { try notUnderstood("say why you skip it: s REASON"); continue }
                 return Attempt(ok: true, status: 0, seconds: 0, skipped: rest)
             case "e":
                 try escalate(step: key)
             case "a":
                 throw .pause("operator aborted at '\(key)'")
             default:
-                console.show(.warning("not understood: answer y (or Enter), s REASON, e or a"))
+                try notUnderstood("not understood: answer y (or Enter), s REASON, e or a")
             }
         }
     }

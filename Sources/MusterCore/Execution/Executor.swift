@@ -70,6 +70,7 @@ public final class Executor {
     var index = 0
     var announcedRungs: Set<Int> = []
     var anyFailed = false
+    var misunderstood = 0
     /// HTTP for `http` steps and HTTP waits; nil where none is wired in.
     public var http: HTTPTransport?
     /// Sleeps up to the given seconds; returns a signal that cut it short.
@@ -142,6 +143,7 @@ public final class Executor {
             throw .journal(error.message)
         }
         state.apply(e)
+        misunderstood = 0
     }
 
     // MARK: - Running
@@ -343,6 +345,19 @@ public final class Executor {
         }
     }
 
+    /// Answers in a row that were not understood: on a pipe nobody can
+    /// correct them (`yes y` fed to a failure menu would loop for ever), so
+    /// a few in a row pause the run as running out of answers does.
+    static let misunderstoodLimit = 3
+
+    func notUnderstood(_ hint: String) throws(Stop) {
+        console.show(.warning(hint))
+        misunderstood += 1
+        if !console.isInteractive, misunderstood >= Self.misunderstoodLimit {
+            throw .pause("\(misunderstood) answers in a row were not understood")
+        }
+    }
+
     /// Asks until a line comes; EOF and signals pause the run.
     func read(_ question: String, hint: String) throws(Stop) -> String {
         checkEscalation()
@@ -382,7 +397,7 @@ public final class Executor {
                 console.show(.info("escalation recorded: \(contact)"))
                 return
             }
-            console.show(.warning("answer with a number from 1 to \(ladder.count), or an empty line for rung \(due + 1)"))
+            try notUnderstood("answer with a number from 1 to \(ladder.count), or an empty line for rung \(due + 1)")
         }
     }
 
@@ -403,11 +418,11 @@ public final class Executor {
                     try record(.itemAnswered, step: key) { $0.item = i; $0.answer = "done" }
                     break item
                 case "s":
-                    guard !rest.isEmpty else { console.show(.warning("say why you skip it: s REASON")); continue }
+                    guard !rest.isEmpty else { try notUnderstood("say why you skip it: s REASON"); continue }
                     try record(.itemAnswered, step: key) { $0.item = i; $0.answer = "skipped"; $0.text = rest }
                     break item
                 case "n":
-                    guard !rest.isEmpty else { console.show(.warning("write the note after n: n TEXT")); continue }
+                    guard !rest.isEmpty else { try notUnderstood("write the note after n: n TEXT"); continue }
                     try record(.note, step: key) { $0.item = i; $0.text = rest }
                     console.show(.info("note recorded"))
                 case "e":
@@ -415,7 +430,7 @@ public final class Executor {
                 case "a":
                     throw .pause("operator aborted at '\(key)'")
                 default:
-                    console.show(.warning("not understood: answer y (or Enter), s REASON, n TEXT, e or a"))
+                    try notUnderstood("not understood: answer y (or Enter), s REASON, n TEXT, e or a")
                 }
             }
         }

@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+
+/// `muster drill` through the built binary: records on disk in the
+/// documented shape, aborted and resumed drills, JUnit, usage errors.
+@Suite("muster drill")
+struct DrillCommandTests {
+    static let runbook = """
+    muster: 1
+    name: failover
+    title: Failover
+    rto: 30m
+    params:
+      region: {required: true}
+    steps:
+      - id: declare
+        title: Declare
+        manual: [Open the incident, Page the commander]
+      - id: create
+        title: Create in {{ region }}
+        run: echo created in "$REGION" > created.txt
+        expect: 1m
+      - id: verify
+        title: Verify
+        manual: [Check it]
+    """
+
+    static let drill = """
+    muster: 1
+    drill: failover-drill
+    runbook: failover
+    params: {region: eu-north-1}
+    rto: 20m
+    """
+
+    func sandbox(drill: String = Self.drill) throws -> Sandbox {
+        let s = try Sandbox(["failover": Self.runbook])
+        try FileManager.default.createDirectory(atPath: s.dir + "/drills", withIntermediateDirectories: true)
+        try drill.write(toFile: s.dir + "/drills/failover-drill.yaml", atomically: true, encoding: .utf8)
+        return s
+    }
+
+    func records(_ s: Sandbox) throws -> [(name: String, json: [String: Any])] {
+        let dir = s.dir + "/drills/records/failover-drill"
+        return try FileManager.default.contentsOfDirectory(atPath: dir).sorted().map { name in
+            let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))
+            return (name, try JSONSerialization.jsonObject(with: data) as! [String: Any])
+        }
+    }
+
+    @Test func aDrillWritesItsRecordInTheDocumentedShape() throws {
+        let s = try sandbox()
+        let r = try s.run(["drill", "failover-drill", "--junit", "junit.xml"], stdin: "y\ny\ny\n")
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("DRILL failover-drill"))
+        #expect(r.stdout.contains("RTO 20m00s met"))
+        #expect(try String(contentsOfFile: s.dir + "/created.txt", encoding: .utf8) == "created in eu-north-1\n")
+        let recs = try records(s)
+        #expect(recs.count == 1)
+        let (name, rec) = try #require(recs.first)
+        #expect(name.range(of: #"^\d{8}T\d{6}Z\.json$"#, options: .regularExpression) != nil, "\(name)")
+        let keys = ["muster", "drill", "runbook", "runbook_path", "runbook_commit", "runbook_dirty", "mode", "operator", "started_at",
+                    "finished_at", "outcome", "elapsed_seconds", "rto_seconds", "rto_met", "steps", "escalations", "faults", "training"]
+        for k in keys { #expect(rec.keys.contains(k), "record lacks \(k)") }
+        #expect(rec["drill"] as? String == "failover-drill")
+        #expect(rec["runbook"] as? String == "failover")
+        #expect(rec["runbook_path"] as? String == "runbooks/failover.yaml")
+        #expect(rec["mode"] as? String == "live")
+        #expect(rec["outcome"] as? String == "recovered")
+        #expect(rec["rto_seconds"] as? Int == 1200)
+        #expect(rec["rto_met"] as? Bool == true)
+        let steps = try #require(rec["steps"] as? [[String: Any]])
+        #expect(steps.map { $0["id"] as? String } == ["declare", "create", "verify"])
+        #expect(steps.map { $0["kind"] as? String } == ["manual", "run", "manual"])
+        #expect(steps[1]["expect_seconds"] as? Int == 60)
+        #expect(steps[1]["attempts"] as? Int == 1)
+        #expect((rec["started_at"] as? String)?.hasSuffix("Z") == true)
+        let junit = try String(contentsOfFile: s.dir + "/junit.xml", encoding: .utf8)
+        #expect(junit.contains(#"<testcase classname="failover-drill" name="create""#))
+    }
+
+    @Test func anAbortedDrillLeavesARecordAndItsResumeRewritesTheSameOne() throws {
+        let s = try sandbox()
+        let first = try s.run(["drill", "failover-drill"], stdin: "y\na\n")
+        #expect(first.status == 3, "\(first.stdout)\(first.stderr)")
+        var recs = try records(s)
+        #expect(recs.count == 1)
+        #expect(recs.first?.json["outcome"] as? String == "aborted")
+        #expect(recs.first?.json["rto_met"] as? Bool == false)
+        let name = try #require(recs.first?.name)
+
+        let resumed = try s.run(["resume"], stdin: "y\ny\n")
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(resumed.stdout.contains("DRILL failover-drill"))
+        recs = try records(s)
+        #expect(recs.map(\.name) == [name])
+        #expect(recs.first?.json["outcome"] as? String == "recovered")
+        let steps = try #require(recs.first?.json["steps"] as? [[String: Any]])
+        #expect(steps.map { $0["id"] as? String } == ["declare", "create", "verify"])
+    }
+
+    @Test func recordsDirAndParameterOverrides() throws {
+        let s = try sandbox()
+        let r = try s.run(["drill", "drills/failover-drill.yaml", "--yes", "--records-dir", "out", "-p", "region=eu-central-1"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stderr.contains("-p region overrides the drill's value 'eu-north-1'"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: s.dir + "/out/failover-drill")
+        #expect(files.count == 1)
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/drills/records"))
+    }
+
+    @Test func unknownDrillsAndRunbooksAreUsageErrors() throws {
+        let s = try sandbox()
+        let unknown = try s.run(["drill", "failover-dril"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("no drill 'failover-dril'"))
+        #expect(unknown.stderr.contains("Did you mean 'failover-drill'?"))
+        let notADrill = try s.run(["drill", "runbooks/failover.yaml"])
+        #expect(notADrill.status == 2)
+        #expect(notADrill.stderr.contains("is a runbook, not a drill; use `muster run`"))
+        let notARunbook = try s.run(["run", "drills/failover-drill.yaml"])
+        #expect(notARunbook.status == 2)
+        #expect(notARunbook.stderr.contains("is a drill, not a runbook"))
+    }
+
+    @Test func aRehearsalRunsNothingAndAFaultIsShownAsTheStepsError() throws {
+        let s = try sandbox(drill: Self.drill + """
+
+        mode: rehearsal
+        faults:
+          - step: create
+            fail: "AccessDeniedException: not authorized"
+            times: 1
+        """)
+        // Checklist, then the fault's failure menu: retry; then confirm the rehearsal.
+        let r = try s.run(["drill", "failover-drill"], stdin: "y\ny\nr\ny\ny\n")
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("AccessDeniedException: not authorized"))
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/created.txt"))
+        let rec = try #require(try records(s).first?.json)
+        let steps = try #require(rec["steps"] as? [[String: Any]])
+        #expect(steps[1]["outcome"] as? String == "rehearsed")
+        #expect(steps[1]["attempts"] as? Int == 2)
+        #expect((rec["faults"] as? [[String: Any]])?.first?["step"] as? String == "create")
+    }
+}
