@@ -191,7 +191,8 @@ struct DueTests {
         #expect(rb["db"]?.lastDrilled.map(UTCTime.format) == "2026-10-01T09:00:00Z" && rb["db"]?.via == "failover")
         #expect(rb["dns"]?.stale == true && rb["dns"]?.lastDrill == "adhoc")
         #expect(rb["cache"]?.stale == true && rb["cache"]?.lastDrilled == nil)
-        #expect(rb["lonely"]?.stale == true)
+        #expect(rb["lonely"]?.stale == true && rb["lonely"]?.drills == [])
+        #expect(rb["cache"]?.drills == ["weekly"] && rb["db"]?.drills == ["monthly"])
         #expect(d.anythingDue && d.overdue.count == 2 && d.stale.count == 3)
     }
 

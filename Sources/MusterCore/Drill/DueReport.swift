@@ -45,6 +45,8 @@ public struct DueReport: Sendable {
         public var lastDrill: String?
         /// The runbook the drill ran, when it reached this one by inclusion.
         public var via: String?
+        /// The drills defined for this runbook (its own, not its includers').
+        public var drills: [String]
         public var stale: Bool
     }
 
@@ -111,7 +113,8 @@ public struct DueReport: Sendable {
         self.runbooks = runbooks.sorted().map { name in
             let d = drilled[name]
             let stale = d.map { now.timeIntervalSince($0.date) > Double(staleAfterSeconds) } ?? true
-            return RunbookStaleness(runbook: name, lastDrilled: d?.date, lastDrill: d?.drill, via: d?.via, stale: stale)
+            let own = drills.filter { $0.runbook == name }.map(\.name).sorted()
+            return RunbookStaleness(runbook: name, lastDrilled: d?.date, lastDrill: d?.drill, via: d?.via, drills: own, stale: stale)
         }
     }
 }
@@ -143,6 +146,7 @@ extension DueReport {
                     ("last_drilled", date(r.lastDrilled)),
                     ("last_drill", .from(r.lastDrill)),
                     ("via", .from(r.via)),
+                    ("drills", .array(r.drills.map(JSON.string))),
                     ("age_seconds", r.lastDrilled.map { .int(Int(now.timeIntervalSince($0))) } ?? .null),
                     ("stale", .bool(r.stale)),
                 ])
