@@ -238,3 +238,52 @@ struct ValidateDrillFoldersTests {
         #expect(r.stdout == "ok: 10 files valid (6 runbooks, 4 drills)\n", "\(r.stderr)")
     }
 }
+
+@Suite("drills/ci examples")
+struct CIExampleTests {
+    /// The workflow and the CronJob parse, schedule with valid cron, and run
+    /// the commands the docs say they run.
+    @Test func workflowAndCronJobSayWhatTheDocsSay() throws {
+        let script = """
+        import json, yaml
+        wf = yaml.safe_load(open('drills/ci/github-actions.yml'))
+        cj = yaml.safe_load(open('drills/ci/cronjob.yaml'))
+        on = wf[True]  # YAML 1.1 reads the key `on` as true
+        steps = wf['jobs']['drills']['steps']
+        runs = '\\n'.join(s.get('run', '') for s in steps)
+        uses = [s.get('uses', '') for s in steps]
+        job = cj['spec']['jobTemplate']['spec']
+        pod = job['template']['spec']
+        print(json.dumps({
+            'crons': [on['schedule'][0]['cron'], cj['spec']['schedule']],
+            'auto': wf['env']['AUTO_DRILL'],
+            'due': 'muster due' in runs, 'drill': 'muster drill "$AUTO_DRILL" --yes' in runs,
+            'commit': 'git add drills/records' in runs and 'git push' in runs,
+            'upload': any(u.startswith('actions/upload-artifact@') for u in uses),
+            'write': wf['permissions']['contents'] == 'write',
+            'kind': cj['apiVersion'] + ' ' + cj['kind'],
+            'command': pod['containers'][0]['command'][:2],
+            'retries': job['backoffLimit'], 'restart': pod['restartPolicy'], 'tz': cj['spec']['timeZone'],
+        }))
+        """
+        let out = try sh("python3 -c \"$SCRIPT\"", cwd: packageRoot, env: ["SCRIPT": script])
+        let facts = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        #expect(facts["due"] as? Bool == true && facts["drill"] as? Bool == true)
+        #expect(facts["commit"] as? Bool == true && facts["upload"] as? Bool == true && facts["write"] as? Bool == true)
+        #expect(facts["kind"] as? String == "batch/v1 CronJob")
+        #expect(facts["command"] as? [String] == ["muster", "due"])
+        #expect(facts["retries"] as? Int == 0 && facts["restart"] as? String == "Never" && facts["tz"] as? String == "Etc/UTC")
+
+        // The drill the workflow runs exists, and both schedules are cron as muster reads it.
+        let auto = try #require(facts["auto"] as? String)
+        #expect(FileManager.default.fileExists(atPath: packageRoot + "/drills/\(auto).yaml"))
+        let dir = try temporaryDirectory()
+        try sh("mkdir runbooks drills && cp '\(packageRoot)/runbooks/'*.yaml runbooks/", cwd: dir)
+        for (i, cron) in (facts["crons"] as? [String] ?? []).enumerated() {
+            try "muster: 1\ndrill: ci-\(i)\nrunbook: region-failover\nschedule: \"\(cron)\"\n".write(toFile: "\(dir)/drills/ci-\(i).yaml", atomically: true, encoding: .utf8)
+        }
+        let r = try muster(["validate", "drills"], cwd: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("2 drills"))
+    }
+}
