@@ -58,15 +58,18 @@ public enum Paths {
 
     public static func exists(_ p: String) -> Bool { FileManager.default.fileExists(atPath: p) }
 
-    /// YAML files in a folder and its subfolders (skipping `records/` and
-    /// hidden folders), sorted so output is stable.
+    /// YAML files in a folder and its subfolders, sorted so output is
+    /// stable. Skipped: hidden folders, `records/` (drill records, JSON), and
+    /// `drills/ci/` (CI workflows and CronJobs that schedule drills: YAML,
+    /// but neither runbooks nor drills).
     public static func yamlFiles(in dir: String) -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
         var out: [String] = []
+        let inDrills = basename(dir) == "drills"
         for n in names.sorted() where !n.hasPrefix(".") {
             let p = join(dir, n)
             if isDirectory(p) {
-                if n != "records" { out += yamlFiles(in: p) }
+                if n != "records" && !(inDrills && n == "ci") { out += yamlFiles(in: p) }
             } else if n.hasSuffix(".yaml") || n.hasSuffix(".yml") {
                 out.append(p)
             }

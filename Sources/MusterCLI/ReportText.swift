@@ -1,0 +1,124 @@
+import MusterCore
+import MusterTerminal
+
+/// `muster report` for a terminal or a pipe: one block per drill. The same
+/// layout either way; colour only where `Style` allows it.
+struct ReportText {
+    let style: Style
+
+    /// How many runs the history table lists, and how many steps each step list.
+    static let recentRuns = 5
+    static let stepRows = 5
+
+    func render(_ reports: [DrillReport]) -> String {
+        reports.map(block).joined(separator: "\n")
+    }
+
+    func block(_ r: DrillReport) -> String {
+        var out: [String] = []
+        var head = [style.bold(sanitize(r.drill))]
+        if let rb = r.runbook { head.append("runbook \(sanitize(rb))") }
+        head.append(r.rtoSeconds.map { "RTO \(DurationFormat.format($0))" } ?? "no RTO")
+        out.append(head.joined(separator: "  ·  "))
+        guard let last = r.last else {
+            out.append("  no runs yet: start one with `muster drill \(sanitize(r.drill))`")
+            return out.joined(separator: "\n") + "\n"
+        }
+        let label = 7
+        func line(_ name: String, _ text: String) { out.append("  " + name.padded(label) + "  " + text) }
+
+        var counts: [String] = []
+        for o in [DrillRecord.Outcome.recovered, .failed, .aborted] where r.count(o) > 0 { counts.append("\(r.count(o)) \(o.rawValue)") }
+        line("runs", "\(r.runs.count): " + counts.joined(separator: ", "))
+        line("last", describe(last))
+        if let best = r.best {
+            line("best", describe(best))
+        } else {
+            line("best", style.red("no recovery yet"))
+        }
+        if let t = r.trend {
+            let values = t.elapsed.map(formatSeconds).joined(separator: "  ")
+            let verdict: String
+            switch t.direction {
+            case .steady: verdict = "steady, within \(formatSeconds(abs(t.deltaSeconds))) of"
+            case .faster: verdict = style.green("faster by \(formatSeconds(-t.deltaSeconds))") + " than"
+            case .slower: verdict = style.yellow("slower by \(formatSeconds(t.deltaSeconds))") + " than"
+            }
+            line("trend", "\(values)  (last \(t.elapsed.count) recoveries, oldest first)")
+            line("", "the last was \(verdict) " + (t.comparedWith == 1 ? "the one before" : "the mean of the \(t.comparedWith) before"))
+        } else {
+            line("trend", "needs two recoveries")
+        }
+
+        // Recent runs, newest first.
+        out.append("")
+        var rows: [[String]] = [["RECENT RUNS", "OUTCOME", "ELAPSED", "RTO", "MODE", "OPERATOR"]]
+        var colours: [(String) -> String] = [style.bold]
+        for run in r.runs.suffix(Self.recentRuns).reversed() {
+            rows.append([UTCTime.short(run.startedAt), run.outcome.rawValue, formatSeconds(run.elapsedSeconds),
+                         run.rtoMet.map { $0 ? "met" : "missed" } ?? "-", sanitize(run.mode), sanitize(run.operatorName)])
+            switch run.outcome {
+            case .recovered: colours.append { $0 }
+            case .failed: colours.append(style.red)
+            case .aborted: colours.append(style.yellow)
+            }
+        }
+        out += table(rows, rightAligned: [2], colour: colours)
+
+        let timed = r.steps.filter { $0.timed > 0 }.prefix(Self.stepRows)
+        if !timed.isEmpty {
+            out.append("")
+            var rows: [[String]] = [["SLOWEST STEPS", "MEAN", "MAX", "EXPECT", "RUNS"]]
+            for s in timed {
+                rows.append([sanitize(s.id), formatSeconds(s.meanSeconds), formatSeconds(s.maxSeconds),
+                             s.expectSeconds.map(DurationFormat.format) ?? "-", "\(s.timed)"])
+            }
+            out += table(rows, rightAligned: [1, 2, 3, 4], colour: [style.bold])
+        }
+        let over = r.overExpectSteps.prefix(Self.stepRows)
+        if !over.isEmpty {
+            out.append("")
+            var rows: [[String]] = [["OVER EXPECT", "HOW OFTEN", "EXPECT", "MEAN", "FAILED"]]
+            for s in over {
+                rows.append([sanitize(s.id), "\(s.overExpect) of \(s.runs) runs", s.expectSeconds.map(DurationFormat.format) ?? "-",
+                             formatSeconds(s.meanSeconds), "\(s.failed)"])
+            }
+            out += table(rows, rightAligned: [2, 3, 4], colour: [style.bold])
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// `2026-10-01 09:00Z  recovered in 58m12s, within the RTO (16m48s to spare)`.
+    func describe(_ run: DrillReport.Run) -> String {
+        let when = UTCTime.short(run.startedAt)
+        let elapsed = formatSeconds(run.elapsedSeconds)
+        switch run.outcome {
+        case .recovered:
+            var s = "\(when)  recovered in \(elapsed)"
+            if let rto = run.rtoSeconds {
+                let margin = Double(rto) - run.elapsedSeconds
+                s += margin >= 0 ? ", " + style.green("within the RTO") + " (\(formatSeconds(margin)) to spare)"
+                    : ", " + style.red("over the RTO by \(formatSeconds(-margin))")
+            }
+            return s
+        case .failed: return "\(when)  " + style.red("failed after \(elapsed)") + ": did not recover"
+        case .aborted: return "\(when)  " + style.yellow("aborted after \(elapsed)") + ": did not recover"
+        }
+    }
+
+    /// Columns two spaces apart; the last column is not padded. `colour[i]`
+    /// decorates row i (missing: plain), applied after padding so escapes
+    /// never upset the widths.
+    func table(_ rows: [[String]], rightAligned: Set<Int> = [], colour: [(String) -> String] = []) -> [String] {
+        let columns = rows.map(\.count).max() ?? 0
+        var widths = [Int](repeating: 0, count: columns)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        return rows.enumerated().map { n, row in
+            let cells = row.enumerated().map { i, cell in
+                i == row.count - 1 && !rightAligned.contains(i) ? cell : cell.padded(widths[i], right: rightAligned.contains(i))
+            }
+            let text = "  " + cells.joined(separator: "  ")
+            return n < colour.count ? colour[n](text) : text
+        }
+    }
+}

@@ -1,0 +1,138 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// One drill record read from disk, with where it came from and its start
+/// as a date.
+public struct LoadedRecord: Sendable {
+    public var path: String
+    public var record: DrillRecord
+    public var startedAt: Date
+
+    public init(path: String, record: DrillRecord, startedAt: Date) {
+        self.path = path; self.record = record; self.startedAt = startedAt
+    }
+}
+
+/// A record that could not be read: reported with its path and skipped.
+public struct RecordProblem: Error, Sendable, Equatable {
+    public var path: String
+    public var message: String
+
+    public init(path: String, message: String) { self.path = path; self.message = message }
+    public var text: String { "\(path): \(message)" }
+}
+
+/// Reads the records under `drills/records/DRILL/*.json`. A record that does
+/// not read (not JSON, a wrong type, a missing key, an unknown format
+/// version, a stamp that is not a UTC time, or filed under another drill's
+/// folder) becomes a problem naming its path; the others are still read.
+public struct RecordStore: Sendable {
+    public var directory: String
+    /// How paths are shown in problems (relative to the current folder).
+    public var display: @Sendable (String) -> String
+
+    public init(directory: String, display: @escaping @Sendable (String) -> String = { $0 }) {
+        self.directory = directory
+        self.display = display
+    }
+
+    /// The drills that have a folder here, sorted.
+    public func drillNames() -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        return names.filter { !$0.hasPrefix(".") && Paths.isDirectory(Paths.join(directory, $0)) }.sorted()
+    }
+
+    /// Records of `drills` (all drills with a folder when nil), each drill's
+    /// oldest first, and the problems met on the way.
+    public func load(drills: [String]? = nil) -> (records: [String: [LoadedRecord]], problems: [RecordProblem]) {
+        var out: [String: [LoadedRecord]] = [:]
+        var problems: [RecordProblem] = []
+        for drill in drills ?? drillNames() {
+            let dir = Paths.join(directory, drill)
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
+            var list: [LoadedRecord] = []
+            for name in names.sorted() where name.hasSuffix(".json") && !name.hasPrefix(".") {
+                switch read(Paths.join(dir, name), drill: drill) {
+                case .success(let r): list.append(r)
+                case .failure(let p): problems.append(p)
+                }
+            }
+            list.sort { ($0.startedAt, $0.path) < ($1.startedAt, $1.path) }
+            out[drill] = list
+        }
+        return (out, problems)
+    }
+
+    /// One record, or why it does not read.
+    public func read(_ path: String, drill: String?) -> Result<LoadedRecord, RecordProblem> {
+        let shown = display(path)
+        func problem(_ m: String) -> Result<LoadedRecord, RecordProblem> { .failure(RecordProblem(path: shown, message: m)) }
+        let bytes: [UInt8]
+        do {
+            bytes = try Paths.read(path)
+        } catch {
+            return problem("cannot read this record: \(error)")
+        }
+        let record: DrillRecord
+        do {
+            record = try JSONDecoder().decode(DrillRecord.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            return problem("not a drill record: \(Self.describe(error))")
+        } catch {
+            return problem("not a drill record: \(error)")
+        }
+        guard record.muster == 1 else {
+            return problem("format version \(record.muster) is not supported; this muster reads version 1")
+        }
+        guard let started = UTCTime.parse(record.startedAt) else {
+            return problem("started_at '\(record.startedAt)' is not an ISO 8601 time like 2026-11-27T09:00:00Z")
+        }
+        if let drill, record.drill != drill {
+            return problem("record of drill '\(record.drill)' filed under '\(drill)'; move it to that drill's folder")
+        }
+        guard record.elapsedSeconds.isFinite, record.elapsedSeconds >= 0 else {
+            return problem("elapsed_seconds \(record.elapsedSeconds) is not a duration")
+        }
+        return .success(LoadedRecord(path: shown, record: record, startedAt: started))
+    }
+
+    /// A decoding error in a person's words: which key, what was wrong.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            var s = ""
+            for k in keys {
+                if let i = k.intValue { s += "[\(i)]" } else { s += s.isEmpty ? k.stringValue : ".\(k.stringValue)" }
+            }
+            return s
+        }
+        switch error {
+        case .typeMismatch(let type, let c):
+            if c.codingPath.isEmpty { return "the record should be a JSON object" }
+            return "'\(path(c.codingPath))' should be \(name(of: type))"
+        case .valueNotFound(let type, let c):
+            return "'\(path(c.codingPath))' should be \(name(of: type)), not null"
+        case .keyNotFound(let key, let c):
+            return "key '\(path(c.codingPath + [key]))' is missing"
+        case .dataCorrupted(let c):
+            if c.codingPath.isEmpty { return "not valid JSON" }
+            if c.codingPath.last?.stringValue == "outcome" { return "'\(path(c.codingPath))' should be one of recovered, failed, aborted" }
+            return "'\(path(c.codingPath))' has an invalid value (\(c.debugDescription))"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    private static func name(of type: Any.Type) -> String {
+        if type is String.Type { return "a string" }
+        if type is Int.Type { return "a whole number" }
+        if type is Double.Type { return "a number" }
+        if type is Bool.Type { return "true or false" }
+        let t = String(describing: type)
+        if t.hasPrefix("Array") { return "a list" }
+        if t.hasSuffix("Outcome") { return "one of recovered, failed, aborted" }
+        return "an object"
+    }
+}
