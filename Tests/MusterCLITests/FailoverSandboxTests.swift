@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// The whole sandbox (sandbox/sandbox: moto, Buildbot, the health endpoint)
+/// on ports of its own, for as long as this object lives.
+final class LocalCloud {
+    let dir: String
+    let env: [String: String]
+    let ci: String
+    let web: String
+
+    init() throws {
+        dir = try temporaryDirectory()
+        let base = Int.random(in: 200...299) * 100
+        let ports = ["SANDBOX_AWS_PORT": base, "SANDBOX_CI_PORT": base + 1, "SANDBOX_PB_PORT": base + 2, "SANDBOX_WEB_PORT": base + 3]
+        var env = ["SANDBOX_DIR": dir + "/sandbox"]
+        for (k, v) in ports { env[k] = String(v) }
+        let assignments = env.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+        try detached("env \(assignments) '\(packageRoot)/sandbox/sandbox' up > '\(dir)/up.log' 2>&1", cwd: dir)
+        // The exports the sandbox writes for aws, muster and the runbooks.
+        var exported: [String: String] = [:]
+        for line in try String(contentsOfFile: dir + "/sandbox/env", encoding: .utf8).split(separator: "\n") {
+            guard line.hasPrefix("export "), let eq = line.firstIndex(of: "=") else { continue }
+            let name = String(line[line.index(line.startIndex, offsetBy: 7)..<eq])
+            var value = String(line[line.index(after: eq)...])
+            if value.hasPrefix("\"") { value = String(value.dropFirst().dropLast()) }
+            exported[name] = value.replacingOccurrences(of: "$PATH", with: ProcessInfo.processInfo.environment["PATH"] ?? "")
+        }
+        self.env = exported.merging(env) { $1 }
+        ci = "http://127.0.0.1:\(base + 1)"
+        web = "http://127.0.0.1:\(base + 3)"
+    }
+
+    deinit {
+        let assignments = env.filter { $0.key.hasPrefix("SANDBOX_") && !$0.key.hasSuffix("_URL") }.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+        _ = try? detached("env \(assignments) '\(packageRoot)/sandbox/sandbox' down >/dev/null 2>&1", cwd: dir)
+    }
+
+    func aws(_ args: String) throws -> String {
+        try sh("aws \(args)", cwd: dir, env: env).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+@Suite("The region failover, end to end against the sandbox", .serialized)
+struct FailoverSandboxTests {
+    @Test func theSandboxDrillFailsOverAndTheStandInCloudShowsIt() throws {
+        let cloud = try LocalCloud()
+        let state = try temporaryDirectory()
+        var env = cloud.env
+        env["MUSTER_STATE_DIR"] = state
+        // Before: the public name points at the lost primary region.
+        let zone = try cloud.aws("route53 list-hosted-zones-by-name --dns-name staging.example.com --query 'HostedZones[0].Id' --output text")
+        let primaryTarget = "route53 list-resource-record-sets --hosted-zone-id \(zone) --query \"ResourceRecordSets[?Name=='api.staging.example.com.' && Failover=='PRIMARY'].ResourceRecords[0].Value | [0]\" --output text"
+        #expect(try cloud.aws(primaryTarget) == "eu-west-1.api.staging.example.com")
+
+        // Every checklist item and gate answered y from a pipe, as `yes y | scripts/demo` does.
+        let answers = String(repeating: "y\n", count: 200)
+        let r = try muster(["drill", "region-failover-sandbox", "--records-dir", state + "/records",
+                            "-p", "ci_url=\(cloud.ci)", "-p", "health_url=\(cloud.web)/api.staging.example.com/healthz"],
+                           stdin: answers, env: env)
+        #expect(r.status == 0, "\(r.stdout.suffix(3000))\(r.stderr)")
+        #expect(r.stdout.contains("RTO 1h15m00s met") || r.stdout.contains("RTO 1h15m met"), "\(r.stdout.suffix(1500))")
+
+        // After: the cluster is ACTIVE in the standby region, the database was
+        // restored there, the failover record was switched, and the deploy
+        // build on Buildbot succeeded.
+        #expect(try cloud.aws("eks describe-cluster --region eu-central-1 --name staging-eu --query cluster.status --output text") == "ACTIVE")
+        #expect(try cloud.aws("eks describe-nodegroup --region eu-central-1 --cluster-name staging-eu --nodegroup-name general --query nodegroup.status --output text") == "ACTIVE")
+        #expect(try cloud.aws("rds describe-db-instances --region eu-central-1 --db-instance-identifier staging-db --query 'DBInstances[0].DBInstanceStatus' --output text") == "available")
+        let endpoint = try cloud.aws("ssm get-parameter --region eu-central-1 --name /staging-eu/database/endpoint --query Parameter.Value --output text")
+        #expect(endpoint.contains("eu-central-1"), "\(endpoint)")
+        #expect(try cloud.aws(primaryTarget) == "eu-central-1.api.staging.example.com")
+        let builds = try sh("curl -sf '\(cloud.ci)/api/v2/builds'", cwd: cloud.dir)
+        let list = ((try JSONSerialization.jsonObject(with: Data(builds.utf8)) as? [String: Any])?["builds"] as? [[String: Any]]) ?? []
+        #expect(list.count == 1)
+        #expect(list.first?["results"] as? Int == 0)
+        #expect(list.first?["complete"] as? Bool == true)
+
+        // The record says so too, and the chat webhook heard the drill.
+        let recordDir = state + "/records/region-failover-sandbox"
+        let files = try FileManager.default.contentsOfDirectory(atPath: recordDir)
+        #expect(files.count == 1)
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: recordDir + "/" + files[0]))) as? [String: Any]
+        #expect(record?["outcome"] as? String == "recovered")
+        #expect((record?["steps"] as? [Any])?.count == 25)
+        let hooks = try String(contentsOfFile: cloud.dir + "/sandbox/webhooks.log", encoding: .utf8)
+        #expect(hooks.contains("DRILL region-failover-sandbox"))
+        #expect(hooks.contains("run completed"))
+    }
+}
