@@ -214,4 +214,29 @@ struct MaskerByteTests {
         #expect(!m.mask("x abc123\u{301} y").contains("abc123"))
         #expect(m.mask("abc123abc123") == "******")
     }
+
+    /// Found by bench/kill-anywhere.py: a step the operator marked done by
+    /// hand did its work, so a later rollback must undo it, in this session
+    /// as on resume.
+    @Test func aStepMarkedDoneByHandIsRolledBackToo() throws {
+        let rb = try loadRunbook("""
+        muster: 1
+        name: t
+        title: T
+        steps:
+          - id: copy
+            title: Copy
+            run: copy-data
+            rollback: undo-copy
+          - id: verify
+            title: Verify
+            run: verify
+            rollback: undo-verify
+            on_failure: rollback
+        """)
+        let runner = FakeRunner { $0.contains("copy-data") || $0.contains("verify") ? (1, []) : (0, []) }
+        let console = FakeConsole(["d copied by hand"])
+        _ = executor(rb, journal: MemoryJournal(), console: console, runner: runner).execute(resumed: false)
+        #expect(runner.ran == ["copy-data", "verify", "undo-copy"])
+    }
 }

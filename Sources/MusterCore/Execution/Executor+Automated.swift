@@ -43,7 +43,9 @@ extension Executor {
                 console.show(.warning("'\(key)' was running when the last session ended: it may have done part of its work, and its commands may even still be running"))
                 switch try failureChoice(key: key, allowRollback: false) {
                 case .retry: break
-                case .finished: return
+                case .finished:
+                    registerRollbackIfDone(key, a, values, env)
+                    return
                 }
             }
         }
@@ -52,7 +54,10 @@ extension Executor {
         // its failure policy now rather than run the step again unasked.
         if state.awaitingChoice == key, (state.attempts[key] ?? 0) > a.retries {
             console.show(.warning("'\(key)' failed in the last session and no choice was made"))
-            if try afterFailure(key: key, automation: a, why: "failed in an earlier session") == .finished { return }
+            if try afterFailure(key: key, automation: a, why: "failed in an earlier session") == .finished {
+                registerRollbackIfDone(key, a, values, env)
+                return
+            }
         }
 
         while true {
@@ -104,8 +109,17 @@ extension Executor {
                 try pauseFor(Double(a.retryDelay))
                 continue
             }
-            if try afterFailure(key: key, automation: a, why: why) == .finished { return }
+            if try afterFailure(key: key, automation: a, why: why) == .finished {
+                registerRollbackIfDone(key, a, values, env)
+                return
+            }
         }
+    }
+
+    /// A step the operator marked done by hand did its work, so a later
+    /// rollback undoes it, as it does on resume (`restoreRollbacks`).
+    func registerRollbackIfDone(_ key: String, _ a: Automation, _ values: [String: String], _ env: [String: String]) {
+        if state.finished[key] == "done", let r = a.rollback { rollbacks.append((key, r, values, env)) }
     }
 
     enum Choice { case retry, finished }
