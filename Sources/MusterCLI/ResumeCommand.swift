@@ -39,6 +39,11 @@ struct ResumeCommand: ParsableCommand {
             id = runID
         } else {
             let summaries = store.runIDs().reversed().compactMap(store.summary)
+            // A damaged run newer than any resumable one is most likely the
+            // run the operator means: name it rather than resume an older one.
+            if let damaged = summaries.first(where: { $0.resumable || $0.status == "damaged" }), damaged.status == "damaged" {
+                throw CommandFailure(message: "the newest run, \(damaged.id), cannot be resumed: \(damaged.reason ?? "its journal is damaged"). To resume another run, name it: `muster resume RUN_ID` (`muster runs` lists them)")
+            }
             guard let newest = summaries.first(where: \.resumable) else {
                 if let busy = summaries.first(where: { $0.status == "running" }) {
                     throw CommandFailure(message: "nothing to resume: run \(busy.id) is being executed right now (another muster holds its lock)")

@@ -15,7 +15,8 @@ import MusterTerminal
 
 /// Adapts the posix_spawn runner to the core's protocol.
 struct SpawnRunner: CommandRunner {
-    let shell = ShellRunner()
+    /// `MUSTER_BASH` names another bash, for systems that keep it elsewhere.
+    let shell = ShellRunner(bash: ProcessInfo.processInfo.environment["MUSTER_BASH"] ?? "/bin/bash")
 
     func run(script: String, environment: [String: String], timeout: Double,
              onLine: (Bool, String) -> Void, onSignal: (Int32) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult {
@@ -156,6 +157,7 @@ enum RunSession {
         case .completed: return ExitCodes.success
         case .failed: return ExitCodes.failure
         case .paused: return ExitCodes.paused
+        case .notStarted: return ExitCodes.usage
         }
     }
 

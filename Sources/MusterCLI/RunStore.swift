@@ -83,7 +83,15 @@ struct RunStore {
 
     /// A run's state as `runs` shows it.
     func summary(_ id: String) -> RunSummary? {
-        guard let (events, _) = try? FileJournal.read(path: journalPath(id)) else { return nil }
+        guard Paths.exists(journalPath(id)) else { return nil }
+        let events: [JournalEvent]
+        do {
+            events = try FileJournal.read(path: journalPath(id)).events
+        } catch {
+            // Listed, never skipped: a damaged run hidden from `runs` would
+            // let a bare `muster resume` pick up an older run instead.
+            return RunSummary(id: id, runbook: "?", status: "damaged", startedAt: "", elapsed: 0, lastStep: nil, operatorName: "", reason: error.message)
+        }
         let state = RunState(replaying: events)
         let status: String
         if state.info == nil {

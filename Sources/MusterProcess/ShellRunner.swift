@@ -29,6 +29,9 @@ public struct ShellRunner: Sendable {
 
     public var bash: String
 
+    /// The longest line delivered whole.
+    public static let maxLine = 1 << 20
+
     public init(bash: String = "/bin/bash") {
         self.bash = bash
     }
@@ -82,7 +85,7 @@ public struct ShellRunner: Sendable {
         guard rc == 0 else {
             close(outPipe[0])
             close(errPipe[0])
-            throw SpawnError(message: "cannot start \(bash): \(String(cString: strerror(rc)))")
+            throw SpawnError(message: "cannot start \(bash): \(String(cString: strerror(rc))) (steps run in bash: install it, or set MUSTER_BASH to where it is)")
         }
 
         var buffers: [[UInt8]] = [[], []]
@@ -92,12 +95,26 @@ public struct ShellRunner: Sendable {
         let deadline = start + timeout
         var lastTick = start
 
+        // A line longer than `maxLine` is delivered cut, and the rest of it
+        // is dropped unseen: memory stays bounded whatever a step prints.
+        var dropping = [false, false]
         func flush(_ i: Int, all: Bool) {
             while let nl = buffers[i].firstIndex(of: UInt8(ascii: "\n")) {
-                onLine(i == 0 ? .stdout : .stderr, String(decoding: buffers[i][..<nl], as: UTF8.self))
+                if dropping[i] {
+                    dropping[i] = false
+                } else {
+                    onLine(i == 0 ? .stdout : .stderr, String(decoding: buffers[i][..<nl], as: UTF8.self))
+                }
                 buffers[i].removeSubrange(...nl)
             }
-            if all, !buffers[i].isEmpty {
+            if buffers[i].count > Self.maxLine {
+                if !dropping[i] {
+                    onLine(i == 0 ? .stdout : .stderr, String(decoding: buffers[i][..<Self.maxLine], as: UTF8.self) + " [line cut at \(Self.maxLine / 1024) KiB]")
+                    dropping[i] = true
+                }
+                buffers[i].removeAll(keepingCapacity: true)
+            }
+            if all, !buffers[i].isEmpty, !dropping[i] {
                 onLine(i == 0 ? .stdout : .stderr, String(decoding: buffers[i], as: UTF8.self))
                 buffers[i].removeAll()
             }

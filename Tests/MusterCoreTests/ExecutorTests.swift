@@ -191,8 +191,9 @@ struct ExecutorTests {
         let rb = try loadRunbook(Self.three)
         let runner = FakeRunner()
         let outcome = executor(rb, journal: FullDisk(), console: FakeConsole(["y", "y"]), runner: runner, yes: true).execute(resumed: false)
-        // Not a failure of the run: it stops, writes nothing more, and can be resumed once there is room.
-        #expect(outcome == .paused("No space left on device"))
+        // Not a failure of the run: it stops and writes nothing more; since
+        // not even its start is on disk, there is nothing to resume (exit 2).
+        #expect(outcome == .notStarted("No space left on device"))
         #expect(runner.ran.isEmpty)
     }
 }

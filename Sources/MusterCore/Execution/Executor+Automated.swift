@@ -250,6 +250,17 @@ extension Executor {
         }
     }
 
+    /// Output lines longer than this are shown and journaled shortened.
+    static let maxShown = 4096
+    /// Stdout kept for `outputs`: the first 8 MiB.
+    static let maxCaptured = 8 << 20
+
+    static func shorten(_ line: String) -> String {
+        guard line.utf8.count > maxShown else { return line }
+        let head = String(decoding: Array(line.utf8.prefix(maxShown)), as: UTF8.self)
+        return head + " … [\(line.utf8.count - maxShown) more bytes not shown]"
+    }
+
     func shell(_ script: String, key: String, automation a: Automation, timeout: Double, env: [String: String], quiet: Bool = false) throws(Stop) -> Attempt {
         if !quiet { console.show(.command(masker.mask(script))) }
         var stdout = ""
@@ -260,8 +271,9 @@ extension Executor {
         let result: CommandResult
         do {
             result = try runner.run(script: script, environment: env, timeout: timeout, onLine: { isErr, line in
-                let masked = masker.mask(line)
-                if !isErr { stdout += line + "\n" }
+                // Masked whole, then shortened: a cut never splits a secret.
+                let masked = Self.shorten(masker.mask(line))
+                if !isErr, stdout.utf8.count < Self.maxCaptured { stdout += line + "\n" }
                 tail.append(masked)
                 if tail.count > 20 { tail.removeFirst() }
                 if !quiet { console.show(.output(stderr: isErr, line: masked)) }

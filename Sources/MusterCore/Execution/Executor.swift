@@ -12,6 +12,8 @@ public enum RunOutcome: Sendable, Equatable {
     case failed(String)
     /// Abort, answers ran out, or a signal: `muster resume` continues.
     case paused(String)
+    /// Its first event could not be journaled: nothing ran, nothing to resume.
+    case notStarted(String)
 }
 
 /// Everything a run needs that is decided before the first step.
@@ -186,7 +188,13 @@ public final class Executor {
                 console.show(.runResult(outcome: "failed: \(why)", elapsed: elapsed, runID: setup.runID, resumeHint: false))
                 return .failed(why)
             case .journal(let why):
-                console.show(.runResult(outcome: "stopped: the journal cannot be written (\(why))", elapsed: elapsed, runID: setup.runID, resumeHint: true))
+                // Not even the run's start is on disk: there is nothing to
+                // resume, and nothing was done.
+                guard state.info != nil else {
+                    console.show(.runResult(outcome: "not started: its journal cannot be written; nothing was run. Make room and start it again", elapsed: elapsed, runID: setup.runID, resumeHint: false))
+                    return .notStarted(why)
+                }
+                console.show(.runResult(outcome: "stopped: the journal cannot be written (see above)", elapsed: elapsed, runID: setup.runID, resumeHint: true))
                 return .paused(why)
             case .rollback(let why):
                 do {

@@ -50,10 +50,25 @@ public final class FileJournal: JournalSink {
             throw JournalError(message: "cannot encode a journal event: \(error)")
         }
         line.append(UInt8(ascii: "\n"))
-        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == line.count else {
-            let why = written < 0 ? String(cString: strerror(errno)) : "short write"
-            throw JournalError(message: "cannot write to the journal \(path): \(why); the run stops here so that nothing happens unrecorded")
+        let before = lseek(fd, 0, SEEK_END)
+        var failure: Int32?
+        line.withUnsafeBytes { bytes in
+            var done = 0
+            while done < bytes.count {
+                let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                done += n
+            }
+        }
+        if let failure {
+            // A half-written line is taken back at once (a full disk often
+            // takes part of a line): the journal stays whole lines only.
+            if before >= 0 { _ = ftruncate(fd, before) }
+            throw JournalError(message: "cannot write to the journal \(path): \(String(cString: strerror(failure))); the run stops here so that nothing happens unrecorded")
         }
         guard fsync(fd) == 0 else {
             throw JournalError(message: "cannot flush the journal \(path) to disk: \(String(cString: strerror(errno)))")

@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import Foundation
+import Testing
+
+/// The hostile-input catalogue of docs/hostile-input.md, for the cases not
+/// covered by the loader, validator and run tests: what a step prints, what
+/// the machine lacks, and what happens to the journal itself.
+@Suite("Hostile input")
+struct HostileInputTests {
+    static let loud = #"""
+    muster: 1
+    name: loud
+    title: "Title with \e[2J a clear-screen and \e]0;pwned\a a window title"
+    steps:
+      - id: esc
+        title: "Step title \e[31m in red"
+        run: printf '\033[2J\033]0;pwned\007\033[31mred\r\n'
+      - id: huge
+        title: One enormous line
+        run: head -c 20000000 /dev/zero | tr '\0' 'a'; echo; echo after
+    """#
+
+    @Test func escapeSequencesInTitlesAndOutputNeverReachTheTerminal() throws {
+        let s = try Sandbox(["loud": Self.loud])
+        let r = try s.run(["run", "loud", "--yes"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stdout.contains("\u{1B}"), "an escape character reached the screen")
+        #expect(!r.stdout.contains("\u{07}"))
+        #expect(r.stdout.contains("^[[2J"), "escapes are shown as visible text")
+        for (_, text) in try s.stateFiles() { #expect(!text.contains("\u{1B}[2J\u{1B}]0;pwned")) }
+    }
+
+    @Test func anEnormousOutputLineIsShortenedAndTheRunGoesOn() throws {
+        let s = try Sandbox(["loud": Self.loud])
+        let r = try s.run(["run", "loud", "--yes"])
+        #expect(r.status == 0)
+        #expect(r.stdout.utf8.count < 100_000, "the 20 MB line reached the screen whole")
+        #expect(r.stdout.contains("more bytes not shown"))
+        #expect(r.stdout.contains("| after"))
+        let journal = try s.stateFiles().first { $0.0.hasSuffix("journal.jsonl") }?.1 ?? ""
+        #expect(journal.utf8.count < 100_000)
+    }
+
+    @Test func aMissingBashFailsTheStepAndSaysWhatToDo() throws {
+        let s = try Sandbox(["loud": Self.loud])
+        let r = try s.run(["run", "loud", "--yes"], env: ["MUSTER_BASH": "/nonexistent/bash"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("cannot start /nonexistent/bash: No such file or directory"))
+        #expect(r.stdout.contains("set MUSTER_BASH"))
+    }
+
+    @Test func aJournalEditedByHandIsNamedAndNeverSkipped() throws {
+        let s = try Sandbox(["loud": Self.loud])
+        // An older paused run, then a newer one whose journal gets damaged.
+        let first = try s.run(["run", "loud"], stdin: "", env: ["MUSTER_BASH": "/nonexistent/bash"])
+        #expect(first.status == 3)
+        Thread.sleep(forTimeInterval: 1.1)
+        let second = try s.run(["run", "loud"], stdin: "", env: ["MUSTER_BASH": "/nonexistent/bash"])
+        #expect(second.status == 3)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").sorted()
+        let newest = try #require(runs.last)
+        let path = "\(s.dir)/.muster/runs/\(newest)/journal.jsonl"
+        var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[1] = "{\"seq\": 2, \"event\": \"this is not an event"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+
+        let named = try s.run(["resume", newest])
+        #expect(named.status == 2)
+        #expect(named.stderr.contains("journal.jsonl:2: this journal line is not a valid event"))
+        let bare = try s.run(["resume"])
+        #expect(bare.status == 2, "a bare resume must not pick up the older run: \(bare.stdout)")
+        #expect(bare.stderr.contains("the newest run, \(newest), cannot be resumed"))
+        let listed = try s.run(["runs"])
+        #expect(listed.stdout.contains(newest))
+        #expect(listed.stdout.contains("damaged"))
+    }
+}
+
+/// A full disk while journaling, on a real (tiny) tmpfs: needs root to mount.
+@Suite("A full disk while journaling", .serialized, .enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+struct FullDiskTests {
+    static func runbook(steps: Int) -> String {
+        "muster: 1\nname: chatty\ntitle: Chatty\nsteps:\n" + (1...steps).map {
+            "  - id: step-\($0)\n    title: Step \($0) of a long run\n    run: echo \"step-\($0)\" >> \"$COUNT\"\n    idempotent: true\n"
+        }.joined()
+    }
+
+    func tinyDisk(_ s: Sandbox, freePages: Int) throws -> String {
+        let disk = s.dir + "/disk"
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+        _ = try sh("mount -t tmpfs -o size=64k tmpfs '\(disk)'", cwd: s.dir)
+        _ = try sh("head -c \((16 - freePages) * 4096) /dev/zero > '\(disk)/filler'", cwd: s.dir)
+        return disk
+    }
+
+    @Test func theRunStopsWhenTheJournalCannotGrowAndResumesOnceThereIsRoom() throws {
+        let s = try Sandbox(["chatty": Self.runbook(steps: 40)])
+        let disk = try tinyDisk(s, freePages: 2)
+        defer { _ = try? sh("umount '\(disk)'", cwd: s.dir) }
+        let env = ["MUSTER_STATE_DIR": disk + "/state", "COUNT": s.dir + "/count.txt"]
+        let r = try s.run(["run", "chatty", "--yes"], env: env)
+        #expect(r.status == 3, "\(r.stdout)\(r.stderr)")
+        let said = r.stdout + r.stderr
+        #expect(said.contains("No space left on device"))
+        #expect(said.contains("the run stops here so that nothing happens unrecorded"))
+        let before = try String(contentsOfFile: s.dir + "/count.txt", encoding: .utf8).split(separator: "\n")
+        #expect(before.count > 1 && before.count < 40, "the disk should fill up part way: \(before.count) steps ran")
+
+        _ = try sh("rm '\(disk)/filler'", cwd: s.dir)
+        let again = try s.run(["resume", "--yes"], env: env)
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        let ran = try String(contentsOfFile: s.dir + "/count.txt", encoding: .utf8).split(separator: "\n").map(String.init)
+        let counts = Dictionary(ran.map { ($0, 1) }, uniquingKeysWith: +)
+        #expect(counts.count == 40, "every step ran")
+        // Only the step whose end could not be journaled may run twice (it is idempotent).
+        let twice = counts.filter { $0.value > 1 }
+        #expect(twice.count <= 1 && twice.values.allSatisfy { $0 == 2 }, "\(twice)")
+    }
+
+    @Test func whenNotEvenTheStartFitsNothingRunsAndNothingIsLeftToResume() throws {
+        let s = try Sandbox(["chatty": Self.runbook(steps: 2)])
+        let disk = try tinyDisk(s, freePages: 1)
+        defer { _ = try? sh("umount '\(disk)'", cwd: s.dir) }
+        let env = ["MUSTER_STATE_DIR": disk + "/state", "COUNT": s.dir + "/count.txt"]
+        let r = try s.run(["run", "chatty", "--yes"], env: env)
+        #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("nothing was run. Make room and start it again"))
+        #expect(!r.stdout.contains("muster resume"))
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/count.txt"))
+    }
+}
