@@ -36,7 +36,10 @@ final class FakeCI {
     }
 }
 
-@Suite("ci steps on GitHub Actions, GitLab and Jenkins, against a local stand-in")
+/// Serialized, and every muster run waited for off the shared test threads:
+/// two dozen stand-ins and muster processes at once would slow a two-core
+/// machine enough to starve the kill-and-resume tests that drive a live muster.
+@Suite("ci steps on GitHub Actions, GitLab and Jenkins, against a local stand-in", .serialized)
 struct CIProviderTests {
     enum Provider: String, CaseIterable, CustomTestStringConvertible, Sendable {
         /// api.github.com: the dispatch answers with the run's id.
@@ -118,6 +121,15 @@ struct CIProviderTests {
 
     func env(_ p: Provider, token: String? = nil) -> [String: String] { [p.secret: token ?? p.token] }
 
+    /// `muster` in the sandbox, waited for on a thread of its own: these runs
+    /// last seconds, and blocking the shared test threads (one per core) with
+    /// them would starve the tests that poll a live muster.
+    func run(_ s: Sandbox, _ args: [String], env: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Result, Error>) in
+            Thread { c.resume(with: Swift.Result { try s.run(args, env: env) }) }.start()
+        }
+    }
+
     /// The secret appears in no output and in no file the run wrote.
     func expectNowhere(_ secret: String, _ r: Result, _ s: Sandbox, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let encoded = Data(secret.utf8).base64EncodedString()
@@ -130,10 +142,10 @@ struct CIProviderTests {
     }
 
     @Test(arguments: Provider.allCases)
-    func aPipelineIsTriggeredFollowedAndSucceeds(_ p: Provider) throws {
+    func aPipelineIsTriggeredFollowedAndSucceeds(_ p: Provider) async throws {
         let ci = try FakeCI()
         let s = try Sandbox(["deploy": Self.runbook(p, ci.base)])
-        let r = try s.run(["run", "deploy", "--yes"], env: env(p))
+        let r = try await run(s, ["run", "deploy", "--yes"], env: env(p))
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(try ci.started(p.stats) == 1)
         let inputs = try ci.inputs(ofLast: p.stats)
@@ -155,10 +167,10 @@ struct CIProviderTests {
     }
 
     @Test(arguments: Provider.allCases)
-    func aFailedPipelineFailsTheStepWithItsPage(_ p: Provider) throws {
+    func aFailedPipelineFailsTheStepWithItsPage(_ p: Provider) async throws {
         let ci = try FakeCI()
         let s = try Sandbox(["deploy": Self.runbook(p, ci.base)])
-        let r = try s.run(["run", "deploy", "--yes", "-p", "outcome=\(p.failure)", "-p", "polls=2"], env: env(p))
+        let r = try await run(s, ["run", "deploy", "--yes", "-p", "outcome=\(p.failure)", "-p", "polls=2"], env: env(p))
         #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
         let why = ["github": "the pipeline failed (GitHub conclusion failure): ", "gitlab": "the pipeline failed (GitLab status failed): ",
                    "jenkins": "the pipeline failed (Jenkins result FAILURE): "][p.stats]!
@@ -171,11 +183,11 @@ struct CIProviderTests {
     }
 
     @Test(arguments: Provider.allCases)
-    func aWrongTokenIsRefusedNamingTheSecretAndIsNeverShown(_ p: Provider) throws {
+    func aWrongTokenIsRefusedNamingTheSecretAndIsNeverShown(_ p: Provider) async throws {
         let ci = try FakeCI()
         let s = try Sandbox(["deploy": Self.runbook(p, ci.base)])
         let wrong = p == .jenkins ? "deploybot:wrong-api-token-7731" : "wrong-token-value-7731"
-        let r = try s.run(["run", "deploy", "--yes"], env: env(p, token: wrong))
+        let r = try await run(s, ["run", "deploy", "--yes"], env: env(p, token: wrong))
         #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("the CI server answered 401"), "\(r.stdout)")
         #expect(r.stdout.contains("token in secret \(p.secret)"), "\(r.stdout)")
@@ -185,18 +197,18 @@ struct CIProviderTests {
     }
 
     @Test(arguments: Provider.allCases)
-    func aMissingOrEmptyTokenStopsWithTheSecretsName(_ p: Provider) throws {
+    func aMissingOrEmptyTokenStopsWithTheSecretsName(_ p: Provider) async throws {
         let ci = try FakeCI()
         // Not set at all: nothing runs.
         let unset = try Sandbox(["deploy": Self.runbook(p, ci.base)])
-        let r = try unset.run(["run", "deploy", "--yes"], env: [p.secret: ""])
+        let r = try await run(unset, ["run", "deploy", "--yes"], env: [p.secret: ""])
         #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
         #expect((r.stdout + r.stderr).contains("missing secret, nothing was run: \(p.secret) (set environment variable \(p.secret))"), "\(r.stdout)\(r.stderr)")
         // An empty file: the step says which secret is empty.
         let dir = try temporaryDirectory()
         try "\n".write(toFile: dir + "/token", atomically: true, encoding: .utf8)
         let empty = try Sandbox(["deploy": Self.runbook(p, ci.base, secret: "{file: \(dir)/token}")])
-        let e = try empty.run(["run", "deploy", "--yes"])
+        let e = try await run(empty, ["run", "deploy", "--yes"])
         #expect(e.status == 1, "\(e.stdout)\(e.stderr)")
         #expect(e.stdout.contains("cannot run: secret \(p.secret), which 'token' names, has no value"), "\(e.stdout)")
         #expect(try ci.started(p.stats) == 0)
@@ -218,7 +230,7 @@ struct CIProviderTests {
         _ = await live.finish()
         #expect(try s.journal().contains { $0["event"] as? String == "pipeline_started" }, "\(live.stdout)")
         try ci.release()
-        let resumed = try s.run(["resume", "--yes"], env: env(p))
+        let resumed = try await run(s, ["resume", "--yes"], env: env(p))
         #expect(resumed.status == 0, "killed session:\n\(live.stdout)\(live.stderr)\nresumed:\n\(resumed.stdout)\(resumed.stderr)")
         #expect(resumed.stdout.contains("before the last session ended"), "\(resumed.stdout)")
         #expect(!resumed.stdout.contains("$ POST"), "the resumed run triggered again:\n\(resumed.stdout)")
@@ -226,38 +238,38 @@ struct CIProviderTests {
         try expectNowhere(p.token, resumed, s)
     }
 
-    @Test func refusalsOfTheRefOrJobOrAnonymousCallersAreShownInTheServersWords() throws {
+    @Test func refusalsOfTheRefOrJobOrAnonymousCallersAreShownInTheServersWords() async throws {
         let ci = try FakeCI()
         let gh = try Sandbox(["deploy": Self.runbook(.github, ci.base)])
-        let noRef = try gh.run(["run", "deploy", "--yes", "-p", "ref=nope"], env: env(.github))
+        let noRef = try await run(gh, ["run", "deploy", "--yes", "-p", "ref=nope"], env: env(.github))
         #expect(noRef.status == 1)
         #expect(noRef.stdout.contains("dispatching workflow deploy.yml on nope: the CI server answered 422: No ref found for: nope"), "\(noRef.stdout)")
         let gl = try Sandbox(["deploy": Self.runbook(.gitlab, ci.base)])
-        let glRef = try gl.run(["run", "deploy", "--yes", "-p", "ref=nope"], env: env(.gitlab))
+        let glRef = try await run(gl, ["run", "deploy", "--yes", "-p", "ref=nope"], env: env(.gitlab))
         #expect(glRef.stdout.contains(#"creating a pipeline of acme/platform on nope: the CI server answered 400: {"base":["Reference not found"]}"#), "\(glRef.stdout)")
         let noJob = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base).replacingOccurrences(of: "job: ops/deploy", with: "job: ops/deplyo")])
-        let nj = try noJob.run(["run", "deploy", "--yes"], env: env(.jenkins))
+        let nj = try await run(noJob, ["run", "deploy", "--yes"], env: env(.jenkins))
         #expect(nj.stdout.contains("starting job ops/deplyo: the CI server answered 404: Error 404 Not Found (no job ops/deplyo, or the user in secret JENKINS_TOKEN cannot see it)"), "\(nj.stdout)")
         // Jenkins without a token: anonymous, and refused for want of a crumb.
         let anonymous = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base, secret: nil)])
-        let a = try anonymous.run(["run", "deploy", "--yes"])
+        let a = try await run(anonymous, ["run", "deploy", "--yes"])
         #expect(a.stdout.contains("the CI server answered 403: Error 403 No valid crumb was included in the request (Muster called Jenkins anonymously; set 'token'"), "\(a.stdout)")
         // A Jenkins token must be USER:APITOKEN.
         let bare = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base)])
-        let b = try bare.run(["run", "deploy", "--yes"], env: ["JENKINS_TOKEN": "11fa6e0jenkins0api0token0042"])
+        let b = try await run(bare, ["run", "deploy", "--yes"], env: ["JENKINS_TOKEN": "11fa6e0jenkins0api0token0042"])
         #expect(b.stdout.contains("cannot run: secret JENKINS_TOKEN must hold USER:APITOKEN"), "\(b.stdout)")
         try expectNowhere("11fa6e0jenkins0api0token0042", b, bare)
         #expect(try ci.stats()["jenkins"] as? Int == 0 && ci.stats()["gitlab"] as? Int == 0 && ci.stats()["github"] as? Int == 0)
     }
 
-    @Test func aCancelledQueueItemOrAPipelineThatOutlastsTheTimeoutFails() throws {
+    @Test func aCancelledQueueItemOrAPipelineThatOutlastsTheTimeoutFails() async throws {
         let ci = try FakeCI()
         let cancelled = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base)])
-        let c = try cancelled.run(["run", "deploy", "--yes", "-p", "outcome=cancel"], env: env(.jenkins))
+        let c = try await run(cancelled, ["run", "deploy", "--yes", "-p", "outcome=cancel"], env: env(.jenkins))
         #expect(c.status == 1)
         #expect(c.stdout.contains("the pipeline failed: Jenkins cancelled the queued build (queue item 31): \(ci.base)/jenkins/queue/item/31/"), "\(c.stdout)")
         let slow = try Sandbox(["deploy": Self.runbook(.gitlab, ci.base, timeout: "3s")])
-        let t = try slow.run(["run", "deploy", "--yes", "-p", "polls=100"], env: env(.gitlab))
+        let t = try await run(slow, ["run", "deploy", "--yes", "-p", "polls=100"], env: env(.gitlab))
         #expect(t.status == 1)
         #expect(t.stdout.contains("the pipeline is still running after 3s; it was not cancelled (pipeline 701: \(ci.base)/acme/platform/-/pipelines/701)"), "\(t.stdout)")
     }
