@@ -44,7 +44,7 @@ final class CurlTransport: HTTPTransport {
                                                     connectTimeout: min(10, timeout), timeout: timeout)) {
                 SignalWatch.take() != nil
             }
-            return HTTPReply(status: r.status, body: r.text, seconds: r.seconds)
+            return HTTPReply(status: r.status, body: r.text, seconds: r.seconds, headers: r.headers)
         } catch {
             throw HTTPFailure(message: error.message, signal: error.aborted ? SignalWatch.lastTaken : nil)
         }

@@ -266,6 +266,13 @@ extension RunbookParser {
             guard let v = f[key], let s = r.nonEmptyString(v, key) else { continue }
             let t = template(v, s, scope, secrets: true)
             if key == "url" { spec.url = t } else { spec.settings[key] = t }
+            let literal = !s.containsBytes("{{") && !s.containsBytes("${")
+            if key == "url", literal, !s.lowercased().hasPrefix("http://"), !s.lowercased().hasPrefix("https://") {
+                r.error(v.mark, "'url' must start with http:// or https://, not '\(s)'")
+            }
+            if key == "repo", literal, s.split(separator: "/", omittingEmptySubsequences: false).count != 2 || s.hasPrefix("/") || s.hasSuffix("/") {
+                r.error(v.mark, "'repo' must be OWNER/NAME, like acme/platform, not '\(s)'")
+            }
         }
         if provider == .buildbot, spec.settings["scheduler"] == nil {
             spec.settings["scheduler"] = Template(raw: "force", mark: node.mark)
@@ -275,6 +282,9 @@ extension RunbookParser {
         }
         if let v = f["inputs"], let entries = r.stringMap(v, "inputs") {
             spec.inputs = entries.map { ($0.name, template($0.node, $0.value, scope, secrets: true)) }
+        }
+        if provider == .buildbot, let m = f.keyMark("token") {
+            r.error(m, "'token' is not used by the buildbot provider; Muster triggers Buildbot's force scheduler without logging in")
         }
         if let v = f["token"], let s = r.nonEmptyString(v, "token") {
             spec.token = s

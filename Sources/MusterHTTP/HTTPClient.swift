@@ -30,6 +30,14 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var body: [UInt8]
     public var seconds: Double
+    /// The final response's header fields, in order (after redirects, only
+    /// those of the response that ended the exchange).
+    public var headers: [(name: String, value: String)] = []
+
+    /// The first header field named `name`, compared case-insensitively.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
 
     public var text: String { String(decoding: body, as: UTF8.self) }
 }
@@ -63,6 +71,7 @@ public final class HTTPClient {
     /// Collects the body and answers libcurl's progress calls.
     private final class Exchange {
         var body: [UInt8] = []
+        var headers: [(name: String, value: String)] = []
         var tooLarge = false
         let shouldAbort: () -> Bool
         var aborted = false
@@ -110,6 +119,23 @@ public final class HTTPClient {
                 if let data { ex.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: n)) }
                 return n
             }
+            ccurl_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque())
+            ccurl_setopt_write_function(handle, CURLOPT_HEADERFUNCTION) { data, size, count, user in
+                let ex = Unmanaged<Exchange>.fromOpaque(user!).takeUnretainedValue()
+                let n = size * count
+                guard let data else { return n }
+                var line = String(decoding: UnsafeRawBufferPointer(start: data, count: n), as: UTF8.self)
+                // "\r\n" is one Character.
+                while let last = line.last, last.isNewline || last == " " { line.removeLast() }
+                if line.hasPrefix("HTTP/") {
+                    // A new response (after a redirect or a 100 Continue).
+                    ex.headers = []
+                } else if let colon = line.firstIndex(of: ":"), ex.headers.count < 200 {
+                    let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
+                    ex.headers.append((String(line[..<colon]), String(value)))
+                }
+                return n
+            }
             ccurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
             ccurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context.toOpaque())
             ccurl_setopt_xferinfo_function(handle) { user, _, _, _, _ in
@@ -142,6 +168,6 @@ public final class HTTPClient {
         }
         var status = 0
         ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, body: exchange.body, seconds: seconds)
+        return HTTPResponse(status: status, body: exchange.body, seconds: seconds, headers: exchange.headers)
     }
 }

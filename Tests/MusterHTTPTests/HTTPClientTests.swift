@@ -23,6 +23,19 @@ struct HTTPClientTests {
         #expect((echo?["headers"] as? [String: String])?["x-token"] == "t")
     }
 
+    @Test func returnsTheFinalResponsesHeaders() throws {
+        let server = try HTTPTestServer()
+        // Not followed: the redirect's own Location is returned.
+        let r = try HTTPClient().perform(HTTPRequest(url: server.base + "/redirect", maxRedirects: 0))
+        #expect(r.status == 302)
+        #expect(r.header("location") == "/ok")
+        #expect(r.header("Content-Length") == "0")
+        // Followed: only the last response's headers.
+        let followed = try HTTPClient().perform(HTTPRequest(url: server.base + "/redirect"))
+        #expect(followed.header("Location") == nil)
+        #expect(followed.header("Content-Type") == "text/plain")
+    }
+
     @Test func followsRedirectsButNotForever() throws {
         let server = try HTTPTestServer()
         #expect(try HTTPClient().perform(HTTPRequest(url: server.base + "/redirect")).text == "ok")

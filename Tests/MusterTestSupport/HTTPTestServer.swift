@@ -3,18 +3,21 @@
 #endif
 import Foundation
 
-/// The HTTP test server (server.py beside this file) on 127.0.0.1, for as
-/// long as this object lives. `hookLog` collects the bodies it is posted.
+/// An HTTP test server on 127.0.0.1, for as long as this object lives: a
+/// Python script beside this file that prints its port on its first line.
+/// server.py by default (`hookLog` collects the bodies it is posted);
+/// ci_server.py stands in for GitHub, GitLab and Jenkins.
 public final class HTTPTestServer {
     let process = Process()
     public let port: Int
 
-    public init(hookLog: String? = nil) throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("server.py").path
+    public init(script name: String = "server.py", environment extra: [String: String] = [:], hookLog: String? = nil) throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(name).path
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script]
         var env = ProcessInfo.processInfo.environment
         env["HOOK_LOG"] = hookLog
+        for (k, v) in extra { env[k] = v }
         process.environment = env
         let out = Pipe()
         process.standardOutput = out

@@ -133,10 +133,18 @@ public struct HTTPReply: Sendable {
     public var status: Int
     public var body: String
     public var seconds: Double
-    public init(status: Int, body: String, seconds: Double) {
+    /// Response header fields in order (a CI provider's `Location`, say).
+    public var headers: [(name: String, value: String)]
+    public init(status: Int, body: String, seconds: Double, headers: [(name: String, value: String)] = []) {
         self.status = status
         self.body = body
         self.seconds = seconds
+        self.headers = headers
+    }
+
+    /// The first header field named `name`, compared case-insensitively.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 }
 

@@ -219,6 +219,7 @@ extension Executor {
             case .http(let h): templates = fields(h)
             }
         case .http(let h): templates = fields(h)
+        case .ci(let c): templates = [c.url] + c.settings.values + c.inputs.map(\.value)
         default: break
         }
         let missing = Set(templates.flatMap(\.references).map(\.name).filter { values[$0] == nil }).sorted()

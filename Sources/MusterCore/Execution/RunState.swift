@@ -25,8 +25,11 @@ public struct RunState: Sendable {
     /// A step whose last attempt failed and whose failure menu was never
     /// answered: the session ended (EOF, abort, a crash) while it was asked.
     public var awaitingChoice: String?
-    /// The CI pipeline (Buildbot build request) a `ci` step started, and its builder.
-    public var pipelines: [String: Int] = [:]
+    /// The CI pipeline a `ci` step started, as its provider journaled it
+    /// (Buildbot build request, GitHub run id, GitLab pipeline id, Jenkins
+    /// queue item or build URL); the latest of the attempt wins. And the
+    /// Buildbot builder.
+    public var pipelines: [String: String] = [:]
     public var pipelineBuilders: [String: Int] = [:]
     /// `step.name` of values journaled with a secret masked out.
     public var masked: Set<String> = []
@@ -109,7 +112,7 @@ public struct RunState: Sendable {
         case .runFinished:
             outcome = e.outcome
         case .pipelineStarted:
-            if let v = e.value, let id = Int(v) { pipelines[key] = id }
+            if let v = e.value, !v.isEmpty { pipelines[key] = v }
             if let b = e.item { pipelineBuilders[key] = b }
         case .faultInjected:
             faultsFired[key, default: 0] += 1

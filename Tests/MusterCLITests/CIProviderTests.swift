@@ -1,0 +1,276 @@
+import Foundation
+import MusterTestSupport
+import Testing
+
+/// The stand-in for GitHub Actions, GitLab and Jenkins (ci_server.py): a
+/// local server answering their documented REST endpoints, and refusing what
+/// they refuse. The real services cannot be reached from here.
+final class FakeCI {
+    static let githubToken = "ghp_FAKEgithubTOKENfor0muster0tests0042"
+    static let gitlabToken = "glpat-FAKEgitlabTOKEN-muster-0042"
+    static let jenkinsAuth = "deploybot:11fa6e0jenkins0api0token0042"
+
+    let server: HTTPTestServer
+    var base: String { server.base }
+
+    init() throws {
+        server = try HTTPTestServer(script: "ci_server.py", environment: [
+            "GITHUB_TOKEN_OK": Self.githubToken, "GITLAB_TOKEN_OK": Self.gitlabToken, "JENKINS_AUTH_OK": Self.jenkinsAuth,
+        ])
+    }
+
+    /// What the server saw: pipelines started per provider, and their inputs.
+    func stats() throws -> [String: Any] {
+        let text = try sh("curl -sf '\(base)/_fake/stats'", cwd: "/tmp")
+        return try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
+    }
+
+    func started(_ provider: String) throws -> Int { try stats()[provider] as? Int ?? -1 }
+
+    /// Pipelines started with polls "hold" finish at their next look.
+    func release() throws { try sh("curl -sf -X POST '\(base)/_fake/release'", cwd: "/tmp") }
+
+    func inputs(ofLast provider: String) throws -> [String: String] {
+        let triggers = try stats()["triggers"] as? [[String: Any]] ?? []
+        return triggers.last { $0["provider"] as? String == provider }?["inputs"] as? [String: String] ?? [:]
+    }
+}
+
+/// Serialized, and every muster run waited for off the shared test threads:
+/// two dozen stand-ins and muster processes at once would slow a two-core
+/// machine enough to starve the kill-and-resume tests that drive a live muster.
+@Suite("ci steps on GitHub Actions, GitLab and Jenkins, against a local stand-in", .serialized)
+struct CIProviderTests {
+    enum Provider: String, CaseIterable, CustomTestStringConvertible, Sendable {
+        /// api.github.com: the dispatch answers with the run's id.
+        case github
+        /// An older GitHub Enterprise Server: the run is found by listing.
+        case githubEnterprise
+        case gitlab
+        case jenkins
+
+        var testDescription: String { rawValue }
+        var stats: String { self == .githubEnterprise ? "github" : rawValue }
+        var secret: String { ["github": "GITHUB_TOKEN", "gitlab": "GITLAB_TOKEN", "jenkins": "JENKINS_TOKEN"][stats]! }
+        var token: String { ["github": FakeCI.githubToken, "gitlab": FakeCI.gitlabToken, "jenkins": FakeCI.jenkinsAuth][stats]! }
+        /// What the pipeline's inputs call a failing outcome.
+        var failure: String { self == .gitlab ? "failed" : "failure" }
+
+        func ci(_ base: String) -> String {
+            switch self {
+            case .github, .githubEnterprise:
+                """
+                      provider: github
+                      url: \(base)\(self == .githubEnterprise ? "/api/v3" : "")
+                      repo: acme/platform
+                      workflow: deploy.yml
+                      ref: "{{ ref }}"
+                      inputs: {region: eu-north-1, outcome: "{{ outcome }}", polls: "{{ polls }}"}
+                """
+            case .gitlab:
+                """
+                      provider: gitlab
+                      url: \(base)
+                      project: acme/platform
+                      ref: "{{ ref }}"
+                      inputs: {REGION: eu-north-1, OUTCOME: "{{ outcome }}", POLLS: "{{ polls }}"}
+                """
+            case .jenkins:
+                """
+                      provider: jenkins
+                      url: \(base)/jenkins
+                      job: ops/deploy
+                      inputs: {region: eu-north-1, outcome: "{{ outcome }}", polls: "{{ polls }}"}
+                """
+            }
+        }
+
+        /// The pipeline's page, as the stand-in names it.
+        func page(_ base: String) -> String {
+            switch self {
+            case .github, .githubEnterprise: "\(base)/acme/platform/actions/runs/"
+            case .gitlab: "\(base)/acme/platform/-/pipelines/"
+            case .jenkins: "\(base)/jenkins/job/ops/job/deploy/"
+            }
+        }
+    }
+
+    /// A runbook with one ci step on `provider`; `secret` declares the token
+    /// (nil: the step names none).
+    static func runbook(_ provider: Provider, _ base: String, secret: String? = "{env: TOKEN_NAME}", timeout: String = "2m") -> String {
+        let name = provider.secret
+        return """
+        muster: 1
+        name: deploy
+        title: Redeploy
+        params:
+          outcome: {default: success}
+          polls: {default: "3"}
+          ref: {default: main}
+        \(secret.map { "secrets:\n  \(name): \($0.replacingOccurrences(of: "TOKEN_NAME", with: name))" } ?? "")
+        steps:
+          - id: redeploy
+            title: Redeploy through CI
+            ci:
+        \(provider.ci(base))
+        \(secret == nil ? "" : "      token: \(name)")
+              timeout: \(timeout)
+            on_failure: abort
+        """
+    }
+
+    func env(_ p: Provider, token: String? = nil) -> [String: String] { [p.secret: token ?? p.token] }
+
+    /// `muster` in the sandbox, waited for on a thread of its own: these runs
+    /// last seconds, and blocking the shared test threads (one per core) with
+    /// them would starve the tests that poll a live muster.
+    func run(_ s: Sandbox, _ args: [String], env: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Result, Error>) in
+            Thread { c.resume(with: Swift.Result { try s.run(args, env: env) }) }.start()
+        }
+    }
+
+    /// The secret appears in no output and in no file the run wrote.
+    func expectNowhere(_ secret: String, _ r: Result, _ s: Sandbox, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let encoded = Data(secret.utf8).base64EncodedString()
+        for text in [r.stdout, r.stderr] {
+            #expect(!text.contains(secret) && !text.contains(encoded), "the token was shown", sourceLocation: sourceLocation)
+        }
+        for (name, text) in try s.stateFiles() {
+            #expect(!text.contains(secret) && !text.contains(encoded), "the token is in \(name)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test(arguments: Provider.allCases)
+    func aPipelineIsTriggeredFollowedAndSucceeds(_ p: Provider) async throws {
+        let ci = try FakeCI()
+        let s = try Sandbox(["deploy": Self.runbook(p, ci.base)])
+        let r = try await run(s, ["run", "deploy", "--yes"], env: env(p))
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(try ci.started(p.stats) == 1)
+        let inputs = try ci.inputs(ofLast: p.stats)
+        #expect(inputs[p == .gitlab ? "REGION" : "region"] == "eu-north-1", "\(inputs)")
+        #expect(inputs[p == .gitlab ? "OUTCOME" : "outcome"] == "success", "\(inputs)")
+        // Each state is shown once, with the pipeline's page.
+        let states = r.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.hasPrefix("$") && $0.contains(p.page(ci.base)) }
+        #expect(states.count >= 2, "\(r.stdout)")
+        #expect(Set(states).count == states.count, "a state was shown twice:\n\(r.stdout)")
+        let final = ["github": "completed, success", "gitlab": "success", "jenkins": "SUCCESS"][p.stats]!
+        #expect(states.last?.contains(": \(final) · ") == true, "\(r.stdout)")
+        // The pipeline was journaled before it was followed.
+        let journal = try s.journal()
+        let started = journal.firstIndex { $0["event"] as? String == "pipeline_started" }
+        let finished = journal.firstIndex { $0["event"] as? String == "step_finished" }
+        #expect(started != nil && finished != nil && started! < finished!)
+        #expect(finished.map { journal[$0]["outcome"] as? String } == "done")
+        try expectNowhere(p.token, r, s)
+    }
+
+    @Test(arguments: Provider.allCases)
+    func aFailedPipelineFailsTheStepWithItsPage(_ p: Provider) async throws {
+        let ci = try FakeCI()
+        let s = try Sandbox(["deploy": Self.runbook(p, ci.base)])
+        let r = try await run(s, ["run", "deploy", "--yes", "-p", "outcome=\(p.failure)", "-p", "polls=2"], env: env(p))
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        let why = ["github": "the pipeline failed (GitHub conclusion failure): ", "gitlab": "the pipeline failed (GitLab status failed): ",
+                   "jenkins": "the pipeline failed (Jenkins result FAILURE): "][p.stats]!
+        #expect(r.stdout.contains(why + p.page(ci.base)), "\(r.stdout)")
+        let failed = try s.journal().first { $0["event"] as? String == "step_finished" }
+        #expect(failed?["outcome"] as? String == "failed")
+        #expect((failed?["text"] as? String)?.contains(why) == true)
+        #expect(try ci.started(p.stats) == 1)
+        try expectNowhere(p.token, r, s)
+    }
+
+    @Test(arguments: Provider.allCases)
+    func aWrongTokenIsRefusedNamingTheSecretAndIsNeverShown(_ p: Provider) async throws {
+        let ci = try FakeCI()
+        let s = try Sandbox(["deploy": Self.runbook(p, ci.base)])
+        let wrong = p == .jenkins ? "deploybot:wrong-api-token-7731" : "wrong-token-value-7731"
+        let r = try await run(s, ["run", "deploy", "--yes"], env: env(p, token: wrong))
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("the CI server answered 401"), "\(r.stdout)")
+        #expect(r.stdout.contains("token in secret \(p.secret)"), "\(r.stdout)")
+        #expect(try ci.started(p.stats) == 0)
+        try expectNowhere(wrong, r, s)
+        try expectNowhere(p.token, r, s)
+    }
+
+    @Test(arguments: Provider.allCases)
+    func aMissingOrEmptyTokenStopsWithTheSecretsName(_ p: Provider) async throws {
+        let ci = try FakeCI()
+        // Not set at all: nothing runs.
+        let unset = try Sandbox(["deploy": Self.runbook(p, ci.base)])
+        let r = try await run(unset, ["run", "deploy", "--yes"], env: [p.secret: ""])
+        #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
+        #expect((r.stdout + r.stderr).contains("missing secret, nothing was run: \(p.secret) (set environment variable \(p.secret))"), "\(r.stdout)\(r.stderr)")
+        // An empty file: the step says which secret is empty.
+        let dir = try temporaryDirectory()
+        try "\n".write(toFile: dir + "/token", atomically: true, encoding: .utf8)
+        let empty = try Sandbox(["deploy": Self.runbook(p, ci.base, secret: "{file: \(dir)/token}")])
+        let e = try await run(empty, ["run", "deploy", "--yes"])
+        #expect(e.status == 1, "\(e.stdout)\(e.stderr)")
+        #expect(e.stdout.contains("cannot run: secret \(p.secret), which 'token' names, has no value"), "\(e.stdout)")
+        #expect(try ci.started(p.stats) == 0)
+    }
+
+    /// Killed while following: the resumed run follows the same pipeline.
+    /// The pipeline is held until the killed session is gone, so a busy
+    /// machine cannot let it finish first.
+    @Test(arguments: Provider.allCases)
+    func aResumedRunFollowsThePipelineItStartedAndStartsNoOther(_ p: Provider) async throws {
+        let ci = try FakeCI()
+        let s = try Sandbox(["deploy": Self.runbook(p, ci.base)])
+        let live = try LiveMuster(["run", "deploy", "--yes", "-p", "polls=hold"], cwd: s.dir, env: env(p))
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, (try? s.journal().contains { $0["event"] as? String == "pipeline_started" }) != true {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        live.kill()
+        _ = await live.finish()
+        #expect(try s.journal().contains { $0["event"] as? String == "pipeline_started" }, "\(live.stdout)")
+        try ci.release()
+        let resumed = try await run(s, ["resume", "--yes"], env: env(p))
+        #expect(resumed.status == 0, "killed session:\n\(live.stdout)\(live.stderr)\nresumed:\n\(resumed.stdout)\(resumed.stderr)")
+        #expect(resumed.stdout.contains("before the last session ended"), "\(resumed.stdout)")
+        #expect(!resumed.stdout.contains("$ POST"), "the resumed run triggered again:\n\(resumed.stdout)")
+        #expect(try ci.started(p.stats) == 1, "the resumed run started a second pipeline")
+        try expectNowhere(p.token, resumed, s)
+    }
+
+    @Test func refusalsOfTheRefOrJobOrAnonymousCallersAreShownInTheServersWords() async throws {
+        let ci = try FakeCI()
+        let gh = try Sandbox(["deploy": Self.runbook(.github, ci.base)])
+        let noRef = try await run(gh, ["run", "deploy", "--yes", "-p", "ref=nope"], env: env(.github))
+        #expect(noRef.status == 1)
+        #expect(noRef.stdout.contains("dispatching workflow deploy.yml on nope: the CI server answered 422: No ref found for: nope"), "\(noRef.stdout)")
+        let gl = try Sandbox(["deploy": Self.runbook(.gitlab, ci.base)])
+        let glRef = try await run(gl, ["run", "deploy", "--yes", "-p", "ref=nope"], env: env(.gitlab))
+        #expect(glRef.stdout.contains(#"creating a pipeline of acme/platform on nope: the CI server answered 400: {"base":["Reference not found"]}"#), "\(glRef.stdout)")
+        let noJob = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base).replacingOccurrences(of: "job: ops/deploy", with: "job: ops/deplyo")])
+        let nj = try await run(noJob, ["run", "deploy", "--yes"], env: env(.jenkins))
+        #expect(nj.stdout.contains("starting job ops/deplyo: the CI server answered 404: Error 404 Not Found (no job ops/deplyo, or the user in secret JENKINS_TOKEN cannot see it)"), "\(nj.stdout)")
+        // Jenkins without a token: anonymous, and refused for want of a crumb.
+        let anonymous = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base, secret: nil)])
+        let a = try await run(anonymous, ["run", "deploy", "--yes"])
+        #expect(a.stdout.contains("the CI server answered 403: Error 403 No valid crumb was included in the request (Muster called Jenkins anonymously; set 'token'"), "\(a.stdout)")
+        // A Jenkins token must be USER:APITOKEN.
+        let bare = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base)])
+        let b = try await run(bare, ["run", "deploy", "--yes"], env: ["JENKINS_TOKEN": "11fa6e0jenkins0api0token0042"])
+        #expect(b.stdout.contains("cannot run: secret JENKINS_TOKEN must hold USER:APITOKEN"), "\(b.stdout)")
+        try expectNowhere("11fa6e0jenkins0api0token0042", b, bare)
+        #expect(try ci.stats()["jenkins"] as? Int == 0 && ci.stats()["gitlab"] as? Int == 0 && ci.stats()["github"] as? Int == 0)
+    }
+
+    @Test func aCancelledQueueItemOrAPipelineThatOutlastsTheTimeoutFails() async throws {
+        let ci = try FakeCI()
+        let cancelled = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base)])
+        let c = try await run(cancelled, ["run", "deploy", "--yes", "-p", "outcome=cancel"], env: env(.jenkins))
+        #expect(c.status == 1)
+        #expect(c.stdout.contains("the pipeline failed: Jenkins cancelled the queued build (queue item 31): \(ci.base)/jenkins/queue/item/31/"), "\(c.stdout)")
+        let slow = try Sandbox(["deploy": Self.runbook(.gitlab, ci.base, timeout: "3s")])
+        let t = try await run(slow, ["run", "deploy", "--yes", "-p", "polls=100"], env: env(.gitlab))
+        #expect(t.status == 1)
+        #expect(t.stdout.contains("the pipeline is still running after 3s; it was not cancelled (pipeline 701: \(ci.base)/acme/platform/-/pipelines/701)"), "\(t.stdout)")
+    }
+}
