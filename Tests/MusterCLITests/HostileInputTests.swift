@@ -51,6 +51,16 @@ struct HostileInputTests {
         #expect(r.stdout.contains("set MUSTER_BASH"))
     }
 
+    /// `yes y | muster run x` meeting a failure menu, which takes no `y`:
+    /// without a limit the run would loop for ever on a pipe.
+    @Test func answersThatKeepMissingOnAPipePauseTheRun() throws {
+        let s = try Sandbox(["loud": Self.loud])
+        let r = try s.run(["run", "loud"], stdin: String(repeating: "y\n", count: 1000), env: ["MUSTER_BASH": "/nonexistent/bash"])
+        #expect(r.status == 3, "\(r.stdout.suffix(500))")
+        #expect(r.stdout.contains("3 answers in a row were not understood"))
+        #expect(r.stdout.components(separatedBy: "not understood: answer r").count - 1 == 3)
+    }
+
     @Test func aJournalEditedByHandIsNamedAndNeverSkipped() throws {
         let s = try Sandbox(["loud": Self.loud])
         // An older paused run, then a newer one whose journal gets damaged.
