@@ -193,7 +193,7 @@ enum ReportHTML {
     static func timeline(_ rec: LoadedRecord) -> String {
         let r = rec.record
         let bars = bars(rec)
-        let width = 760.0, labelW = 190.0, right = 20.0, top = 46.0, row = 20.0, bottomAxis = 28.0
+        let width = 760.0, labelW = 210.0, right = 20.0, top = 46.0, row = 20.0, bottomAxis = 28.0
         let plotW = width - labelW - right
         let height = top + row * Double(max(bars.count, 1)) + bottomAxis
         let rto = r.rtoSeconds.map(Double.init)
@@ -285,8 +285,11 @@ enum ReportHTML {
         s == 0 ? "0" : DurationFormat.format(Int(s.rounded()))
     }
 
+    /// A step inside an included runbook keeps the end of its key, its own
+    /// id, which is the part that tells the rows apart.
     static func truncate(_ s: String, _ n: Int) -> String {
-        s.count <= n ? s : String(s.prefix(n - 1)) + "…"
+        guard s.count > n else { return s }
+        return s.contains("/") ? "…" + String(s.suffix(n - 1)) : String(s.prefix(n - 1)) + "…"
     }
 
     /// A coordinate with at most one decimal.
