@@ -142,4 +142,44 @@ struct TerminalTests {
         #expect(screen.contains("exit=3"))
         #expect(screen.contains("paused: interrupted (SIGINT)"))
     }
+
+    /// A training drill as a trainee sees it: the banner, the RTO at each
+    /// prompt, the injected fault, their escalation, and the verdict.
+    @Test func aTrainingDrillOnScreen() throws {
+        let s = try Sandbox(["incident": Self.incident])
+        try FileManager.default.createDirectory(atPath: s.dir + "/drills", withIntermediateDirectories: true)
+        try """
+        muster: 1
+        drill: incident-training
+        runbook: incident
+        rto: 10m
+        faults:
+          - step: flaky
+            fail: "AccessDenied: you are not allowed to do that"
+            times: 1
+        expect_escalation:
+          within: 5m
+          contact: Secondary on-call
+        """.write(toFile: s.dir + "/drills/incident-training.yaml", atomically: true, encoding: .utf8)
+        try "".write(toFile: s.dir + "/fixed", atomically: true, encoding: .utf8)
+        let term = try Tmux(cwd: s.dir)
+        try term.type("\(musterBinary) drill incident-training")
+        var screen = try term.waitFor("[ ] Open an incident")
+        #expect(screen.contains("DRILL incident-training · live: automated steps really run · RTO 10m · not a real incident"))
+        #expect(screen.contains("RTO 10m00s:"))
+        try term.type("y")
+        screen = try term.waitFor("did not succeed. What now?")
+        #expect(screen.contains("AccessDenied: you are not allowed to do that"))
+        try term.type("e")
+        _ = try term.waitFor("Escalate to which rung?")
+        try term.type("1")
+        _ = try term.waitFor("escalation recorded: Secondary on-call")
+        try term.type("r")
+        screen = try term.waitFor("Record written:", seconds: 30)
+        #expect(screen.contains("Drill incident-training (live): recovered after"))
+        #expect(screen.contains("RTO 10m00s met"))
+        #expect(screen.contains("Training: escalated to Secondary on-call"))
+        #expect(screen.contains("in time, the right rung"))
+        #expect(screen.contains("Fault injected at flaky"))
+    }
 }
