@@ -43,6 +43,28 @@ struct HostileInputTests {
         #expect(journal.utf8.count < 100_000)
     }
 
+    @Test func aSecretPrintedInTwoHalvesIsMaskedEverywhere() throws {
+        let s = try Sandbox(["split": """
+        muster: 1
+        name: split
+        title: Split
+        secrets:
+          API_TOKEN: {env: SPLIT_TOKEN}
+        steps:
+          - id: leak
+            title: Prints the token in two halves
+            run: printf 'token=%s\\n%s end\\n' "${API_TOKEN:0:9}" "${API_TOKEN:9}"; exit 1
+        """])
+        let r = try s.run(["run", "split", "--yes"], env: ["SPLIT_TOKEN": "tok-abcdef-0123456789"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("token=***"), "\(r.stdout)")
+        #expect(r.stdout.contains("*** end"))
+        for (name, text) in try s.stateFiles() + [("stdout", r.stdout), ("stderr", r.stderr)] {
+            #expect(!text.contains("tok-abcde"), "\(name) holds the first half")
+            #expect(!text.contains("f-0123456789"), "\(name) holds the second half")
+        }
+    }
+
     @Test func aMissingBashFailsTheStepAndSaysWhatToDo() throws {
         let s = try Sandbox(["loud": Self.loud])
         let r = try s.run(["run", "loud", "--yes"], env: ["MUSTER_BASH": "/nonexistent/bash"])

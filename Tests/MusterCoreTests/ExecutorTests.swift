@@ -200,6 +200,19 @@ struct ExecutorTests {
 
 @Suite("Masker")
 struct MaskerTests {
+    @Test func aSecretSplitOverTwoLinesIsMaskedOnBoth() {
+        var m = LineMasker(Masker(secrets: ["hunter2-secret-value"]))
+        #expect(m.feed("token: hunter2-se") == [], "a line ending with the start of a secret waits")
+        #expect(m.feed("cret-value and more") == ["token: ***", "*** and more"])
+        #expect(m.feed("plain line") == ["plain line"])
+        // A held line whose next line does not continue the secret is shown as it was.
+        #expect(m.feed("ends with hunt") == [])
+        #expect(m.feed("something else") == ["ends with hunt", "something else"])
+        #expect(m.feed("last hunter2") == [])
+        #expect(m.finish() == ["last hunter2"])
+        #expect(m.feed("whole hunter2-secret-value here") == ["whole *** here"])
+    }
+
     @Test func aSecretWithATrailingNewlineOrSeveralLinesIsMaskedLineByLine() {
         let m = Masker(secrets: ["tok-123456\n", "-----BEGIN KEY-----\nAAAABBBBCCCC\n-----END KEY-----\n", ""])
         #expect(m.mask("token is tok-123456") == "token is ***")

@@ -62,7 +62,7 @@ public struct CommandError: Error, Sendable {
 
 /// Replaces every secret value with `***`, in output, journal and messages.
 public struct Masker: Sendable {
-    private let secrets: [String]
+    let secrets: [String]
 
     public init(secrets: some Sequence<String>) {
         // Output is masked line by line, so a secret with a trailing newline
@@ -105,6 +105,62 @@ public struct Masker: Sendable {
             out = String(decoding: result, as: UTF8.self)
         }
         return out
+    }
+}
+
+/// Masks a stream of lines, including a secret that the stream splits over
+/// two lines (a program that wraps its output, a token printed in two
+/// halves): a line that ends with the start of a secret is held back until
+/// the next line shows whether the rest follows. Only such lines wait; a
+/// secret spread over three lines or encoded is beyond any masker.
+public struct LineMasker {
+    let masker: Masker
+    var pending: String?
+    /// Shorter beginnings are too common in ordinary text to hold a line for.
+    static let minimumPrefix = 4
+
+    public init(_ masker: Masker) { self.masker = masker }
+
+    /// The lines ready to show, masked.
+    public mutating func feed(_ raw: String) -> [String] {
+        var line = raw
+        var out: [String] = []
+        if var held = pending {
+            pending = nil
+            for secret in masker.secrets {
+                let chars = Array(secret)
+                guard chars.count > 1 else { continue }
+                for k in stride(from: chars.count - 1, through: 1, by: -1) {
+                    let head = String(chars[..<k]), rest = String(chars[k...])
+                    if held.hasSuffix(head), line.hasPrefix(rest) {
+                        held = String(held.dropLast(head.count)) + "***"
+                        line = "***" + String(line.dropFirst(rest.count))
+                        break
+                    }
+                }
+            }
+            out.append(masker.mask(held))
+        }
+        if endsWithSecretStart(line) {
+            pending = line
+        } else {
+            out.append(masker.mask(line))
+        }
+        return out
+    }
+
+    /// The held line, at the end of the stream.
+    public mutating func finish() -> [String] {
+        defer { pending = nil }
+        return pending.map { [masker.mask($0)] } ?? []
+    }
+
+    func endsWithSecretStart(_ line: String) -> Bool {
+        for secret in masker.secrets where secret.count > Self.minimumPrefix {
+            let chars = Array(secret)
+            for k in Self.minimumPrefix..<chars.count where line.hasSuffix(String(chars[..<k])) { return true }
+        }
+        return false
     }
 }
 

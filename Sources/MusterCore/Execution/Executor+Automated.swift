@@ -266,18 +266,21 @@ extension Executor {
         if !quiet { console.show(.command(masker.mask(script))) }
         var stdout = ""
         var tail: [String] = []
+        var streams = [LineMasker(masker), LineMasker(masker)]
+        func emit(_ isErr: Bool, _ masked: String) {
+            tail.append(masked)
+            if tail.count > 20 { tail.removeFirst() }
+            if !quiet { console.show(.output(stderr: isErr, line: masked)) }
+        }
         var stopSignal: Int32?
         var hinted = false
         let started = monotonic()
         let result: CommandResult
         do {
             result = try runner.run(script: script, environment: env, timeout: timeout, onLine: { isErr, line in
-                // Masked whole, then shortened: a cut never splits a secret.
-                let masked = Self.shorten(masker.mask(line))
                 if !isErr, stdout.utf8.count < Self.maxCaptured { stdout += line + "\n" }
-                tail.append(masked)
-                if tail.count > 20 { tail.removeFirst() }
-                if !quiet { console.show(.output(stderr: isErr, line: masked)) }
+                // Masked whole, then shortened: a cut never splits a secret.
+                for masked in streams[isErr ? 1 : 0].feed(line).map(Self.shorten) { emit(isErr, masked) }
             }, onSignal: { sig in
                 // SIGTERM, SIGHUP, or Ctrl-C with nobody at a terminal to ask:
                 // stop the step and pause the run.
@@ -307,6 +310,8 @@ extension Executor {
         } catch {
             return Attempt(ok: false, status: 127, seconds: 0, problem: error.message)
         }
+        // A last line held back to see whether a secret went on is shown now.
+        for (i, isErr) in [false, true].enumerated() { for line in streams[i].finish() { emit(isErr, Self.shorten(line)) } }
         var attempt = Attempt(ok: result.status == 0 && !result.timedOut && !result.interrupted, status: result.status, seconds: result.seconds, timedOut: result.timedOut, stdout: stdout, tail: tail)
         if result.timedOut {
             attempt.problem = "timed out after \(DurationFormat.format(Int(timeout))); its process group was stopped"
