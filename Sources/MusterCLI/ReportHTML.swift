@@ -298,25 +298,7 @@ enum ReportHTML {
         return v == v.rounded() ? String(Int(v)) : String(v)
     }
 
-    /// Text safe inside an element or a quoted attribute; control characters
-    /// (never meaningful in a report) are dropped.
-    static func esc(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default:
-                if (u.value < 0x20 && u != "\n" && u != "\t") || (u.value >= 0x7F && u.value < 0xA0) { continue }
-                out.unicodeScalars.append(u)
-            }
-        }
-        return out
-    }
+    static func esc(_ s: String) -> String { markupEscaped(s) }
 
     static let css = """
 

@@ -28,7 +28,7 @@ public enum JUnit {
         return """
         <?xml version="1.0" encoding="UTF-8"?>
         <testsuites>
-          <testsuite name="\(escape(r.drill))" tests="\(cases.count)" failures="\(failures)" skipped="\(skipped)" time="\(r.elapsedSeconds)" timestamp="\(escape(r.startedAt))">
+          <testsuite name="\(escape(r.drill))" tests="\(cases.count)" failures="\(failures)" skipped="\(skipped)" time="\(seconds(r.elapsedSeconds))" timestamp="\(escape(r.startedAt))">
         \(cases.joined(separator: "\n"))
           </testsuite>
         </testsuites>
@@ -39,20 +39,26 @@ public enum JUnit {
     /// Milliseconds are as fine as a drill's timing means anything.
     static func seconds(_ x: Double) -> String { String((x * 1000).rounded() / 1000) }
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            // XML 1.0 cannot carry most control characters at all.
-            case _ where c.value < 0x20 && c != "\n" && c != "\t": out += "?"
-            default: out.unicodeScalars.append(c)
-            }
+    static func escape(_ s: String) -> String { markupEscaped(s) }
+}
+
+/// Text safe inside an XML or HTML element or a quoted attribute, for the
+/// JUnit file and the HTML report alike. Control characters (which XML 1.0
+/// cannot carry, and which mean nothing in a report) are dropped.
+public func markupEscaped(_ s: String) -> String {
+    var out = ""
+    out.reserveCapacity(s.utf8.count)
+    for u in s.unicodeScalars {
+        switch u {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&#39;"
+        default:
+            if (u.value < 0x20 && u != "\n" && u != "\t") || (u.value >= 0x7F && u.value < 0xA0) { continue }
+            out.unicodeScalars.append(u)
         }
-        return out
     }
+    return out
 }
