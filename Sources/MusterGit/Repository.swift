@@ -119,6 +119,10 @@ public final class Repository {
         return "\(major).\(minor).\(rev)"
     }
 
+    /// The nearest folder at or above `path` holding `.git`, found without
+    /// libgit2: where a repository it refuses (another user's) lives.
+    public static func topLevel(above path: String) -> String? { GitError.topLevel(above: path) }
+
     /// Whether this is a shallow clone: its history stops at a boundary.
     public var isShallow: Bool { git_repository_is_shallow(handle) == 1 }
 

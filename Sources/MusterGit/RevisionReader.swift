@@ -49,6 +49,13 @@ public final class RevisionReader: Sendable {
         return repo.withLock { $0.hasFile(rel, at: revision.commit) }
     }
 
+    /// The commit that last changed the file as of the revision; nil when
+    /// the revision has no such file.
+    public func lastChange(of absolute: String) throws(GitError) -> CommitInfo? {
+        guard let rel = relativePath(absolute) else { return nil }
+        return try repo.withLock { repo throws(GitError) in try repo.lastChange(of: rel, at: revision.commit) }
+    }
+
     /// YAML files under the folder `absolute` at the revision, as absolute paths.
     public func yamlFiles(in absolute: String) -> [String] {
         let rel = absolute == workdir ? "" : relativePath(absolute)
