@@ -101,7 +101,7 @@ struct GitRepo {
     }
 }
 
-@Suite("git versions of runbooks: journal, drills, --rev, --commit-record")
+@Suite("git versions of runbooks: journal, drills, --rev, history, --commit-record")
 struct GitVersionTests {
     // MARK: - What a run records
 
@@ -170,6 +170,9 @@ struct GitVersionTests {
         let rec = try #require(try g.records().first)
         #expect(rec["runbook_commit"] is NSNull)
         #expect(rec["runbook_dirty"] as? Bool == false)
+        let h = try g.run(["history", "failover"])
+        #expect(h.status == 0)
+        #expect(h.stdout.contains("No history: runbooks/failover.yaml is not in a git repository"), "\(h.stdout)")
         let rev = try g.run(["show", "failover", "--rev", "HEAD"])
         #expect(rev.status == 2)
         #expect(rev.stderr.contains("--rev needs a git repository"), "\(rev.stderr)")
@@ -316,6 +319,82 @@ struct GitVersionTests {
         #expect(rec["rto_seconds"] as? Int == 1500)
     }
 
+    // MARK: - history
+
+    @Test func historyListsVersionsFollowingRenamesWithTheDrillsOfEach() throws {
+        let g = try GitRepo()
+        for _ in 0..<2 {
+            let d = try g.run(["drill", "failover-drill", "--yes"])
+            #expect(d.status == 0, "\(d.stdout)\(d.stderr)")
+            // Record names come from the start second: keep them apart.
+            Thread.sleep(forTimeInterval: 1.05)
+        }
+        try g.write("runbooks/failover.yaml", GitRepo.failover.replacingOccurrences(of: "Open the incident", with: "Open the incident ticket"))
+        try g.git("git add runbooks && commit 2 'Name the ticket'")
+        let d = try g.run(["drill", "failover-drill", "--yes"])
+        #expect(d.status == 0, "\(d.stdout)\(d.stderr)")
+        Thread.sleep(forTimeInterval: 1.05)
+        try g.write("runbooks/failover.yaml", GitRepo.failover + "\n# dirty\n")
+        let dirty = try g.run(["drill", "failover-drill", "--yes", "--allow-dirty"])
+        #expect(dirty.status == 0)
+        try g.git("git checkout -q runbooks/failover.yaml && git mv runbooks/failover.yaml runbooks/region-failover.yaml && commit 3 'Rename to region-failover'")
+        try g.git("echo x > other && git add other && commit 4 'Unrelated'")
+
+        let h = try g.run(["history", "region-failover"])
+        #expect(h.status == 0, "\(h.stdout)\(h.stderr)")
+        let lines = h.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "runbooks/region-failover.yaml: 3 versions, newest first", "\(h.stdout)")
+        let rows = lines.filter { $0.hasPrefix("  ") }
+        #expect(rows.count == 4, "\(h.stdout)")
+        #expect(rows[0].split(separator: " ", omittingEmptySubsequences: true).map(String.init) == ["commit", "date", "author", "drills", "best", "subject"])
+        #expect(rows[1].contains("2026-01-01  Alice Example       0  -     Rename to region-failover (renamed from runbooks/failover.yaml)"), "\(rows[1])")
+        #expect(rows[2].contains("2026-01-01  Alice Example       1  0."), "\(rows[2])")
+        #expect(rows[2].hasSuffix("Name the ticket"))
+        #expect(rows[3].contains("2026-01-01  Alice Example       2  0."), "\(rows[3])")
+        #expect(rows[3].hasSuffix("Add failover"))
+        #expect(h.stdout.contains("1 drill record of this runbook ran uncommitted changes"), "\(h.stdout)")
+
+        let json = try g.run(["history", "runbooks/region-failover.yaml", "--json"])
+        let obj = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let versions = try #require(obj["versions"] as? [[String: Any]])
+        #expect(versions.map { $0["drills"] as? Int } == [0, 1, 2])
+        #expect(versions.map { $0["path"] as? String } == ["runbooks/region-failover.yaml", "runbooks/failover.yaml", "runbooks/failover.yaml"])
+        #expect(versions[2]["commit"] as? String == (try g.git("git rev-parse v1")).trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(versions[2]["drill_names"] as? [String] == ["failover-drill"])
+        #expect(versions[1]["best_elapsed_seconds"] is Double)
+        #expect(obj["unpinned_records"] as? Int == 1)
+    }
+
+    @Test func historySaysWhyItIsEmpty() throws {
+        let empty = try GitRepo(commit: false)
+        let none = try empty.run(["history", "failover"])
+        #expect(none.status == 0)
+        #expect(none.stdout.contains("has no commits yet"), "\(none.stdout)")
+        try empty.git("git add .gitignore && commit 1 'Ignore state'")
+        let untracked = try empty.run(["history", "failover"])
+        #expect(untracked.status == 0)
+        #expect(untracked.stdout.contains("runbooks/failover.yaml has never been committed: it is not committed (untracked)"), "\(untracked.stdout)")
+        let unknown = try empty.run(["history", "nope"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("no runbook 'nope'"), "\(unknown.stderr)")
+    }
+
+    @Test func historyInAShallowCloneStopsAtTheBoundaryAndSaysSo() throws {
+        let g = try GitRepo()
+        try g.write("runbooks/failover.yaml", GitRepo.failover + "\n# v2\n")
+        try g.git("git add -A && commit 2 'Failover v2' && echo x > other && git add other && commit 3 'Other' && echo y > other && git add other && commit 4 'Other again'")
+        let clone = try temporaryDirectory()
+        try sh("git clone -q --depth 2 file://\(g.dir) c", cwd: clone, env: GitRepo.gitEnv)
+        let r = try muster(["history", "failover"], cwd: clone + "/c")
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("1 version, newest first"), "\(r.stdout)")
+        #expect(r.stdout.contains("Other"), "\(r.stdout)")
+        #expect(r.stdout.contains("This is a shallow clone: history stops at"), "\(r.stdout)")
+        // A run there records the boundary commit: the oldest it can know.
+        let run = try muster(["run", "failover", "--yes"], cwd: clone + "/c")
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+    }
+
     // MARK: - --commit-record
 
     @Test func commitRecordCommitsTheRecordAndNothingElseThatIsStaged() throws {
@@ -382,5 +461,8 @@ struct GitVersionTests {
         let drill = try g.run(["drill", "failover-drill", "--yes"])
         #expect(drill.status == 2)
         #expect(drill.stderr.contains("belongs to nobody"), "\(drill.stderr)")
+        let history = try g.run(["history", "failover"])
+        #expect(history.status == 2)
+        #expect(history.stderr.contains("belongs to nobody"), "\(history.stderr)")
     }
 }
