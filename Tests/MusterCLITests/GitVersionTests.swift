@@ -55,7 +55,7 @@ struct GitRepo {
     """
 
     /// With `commit`, the runbooks and drill are committed as "Add failover" (tag v1).
-    init(commit: Bool = true, git: Bool = true) throws {
+    init(commit: Bool = true, git: Bool = true) async throws {
         dir = try temporaryDirectory()
         for d in ["runbooks", "drills"] { try FileManager.default.createDirectory(atPath: dir + "/" + d, withIntermediateDirectories: true) }
         try write("runbooks/failover.yaml", Self.failover)
@@ -63,13 +63,14 @@ struct GitRepo {
         try write("drills/failover-drill.yaml", Self.drill)
         try write(".gitignore", ".muster/\n")
         guard git else { return }
-        try self.git("git init -q -b main . && git config user.name 'Repo Person' && git config user.email repo@example.org")
-        if commit { try self.git("git add -A && commit 1 'Add failover' && git tag v1") }
+        try await self.git("git init -q -b main . && git config user.name 'Repo Person' && git config user.email repo@example.org")
+        if commit { try await self.git("git add -A && commit 1 'Add failover' && git tag v1") }
     }
 
     @discardableResult
-    func git(_ script: String) throws -> String {
-        try sh(Self.commitFunction + "\n" + script, cwd: dir, env: Self.gitEnv)
+    func git(_ script: String) async throws -> String {
+        let (dir, env) = (dir, Self.gitEnv)
+        return try await offPool { try sh(Self.commitFunction + "\n" + script, cwd: dir, env: env) }
     }
 
     func write(_ path: String, _ text: String) throws {
@@ -77,8 +78,9 @@ struct GitRepo {
         try text.write(toFile: dir + "/" + path, atomically: true, encoding: .utf8)
     }
 
-    func run(_ args: [String], stdin: String = "", env: [String: String] = [:], cwd: String? = nil) throws -> Result {
-        try muster(args, cwd: cwd ?? dir, stdin: stdin, env: env)
+    func run(_ args: [String], stdin: String = "", env: [String: String] = [:], cwd: String? = nil) async throws -> Result {
+        let where_ = cwd ?? dir
+        return try await offPool { try muster(args, cwd: where_, stdin: stdin, env: env) }
     }
 
     /// The `run` object of the newest run's `run_started` event.
@@ -96,48 +98,62 @@ struct GitRepo {
         return try names.sorted().map { try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/" + $0))) as! [String: Any] }
     }
 
-    func head(_ path: String? = nil) throws -> String {
-        try git("git log -1 --format=%H" + (path.map { " -- \($0)" } ?? "")).trimmingCharacters(in: .whitespacesAndNewlines)
+    func head(_ path: String? = nil) async throws -> String {
+        try await git("git log -1 --format=%H" + (path.map { " -- \($0)" } ?? "")).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 
-@Suite("git versions of runbooks: journal, drills, --rev, history, --commit-record")
+/// Runs blocking work (processes and their pipes) on a thread of its own.
+/// Swift Testing runs tests on the few threads of the cooperative pool (two
+/// on a two-core machine); a test blocked in `waitUntilExit` there starves
+/// the suites that drive a live muster against a deadline.
+@discardableResult
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Swift.Result { try work() }) }.start()
+    }
+}
+
+/// Serialized: each test starts several git and muster processes, and run
+/// side by side they starve the suites that drive a live muster against a
+/// deadline (KillResumeTests) on a two-core machine.
+@Suite("git versions of runbooks: journal, drills, --rev, history, --commit-record", .serialized)
 struct GitVersionTests {
     // MARK: - What a run records
 
-    @Test func aRunJournalsTheCommitThatLastChangedTheRunbookAndItsContentHash() throws {
-        let g = try GitRepo()
-        try g.git("echo x > unrelated && git add unrelated && commit 2 'Unrelated'")
-        let r = try g.run(["run", "failover", "--yes"])
+    @Test func aRunJournalsTheCommitThatLastChangedTheRunbookAndItsContentHash() async throws {
+        let g = try await GitRepo()
+        try await g.git("echo x > unrelated && git add unrelated && commit 2 'Unrelated'")
+        let r = try await g.run(["run", "failover", "--yes"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(!r.stderr.contains("warning"), "\(r.stderr)")
         let info = try g.runInfo()
         #expect(info["runbook_path"] as? String == "runbooks/failover.yaml")
-        #expect(info["runbook_commit"] as? String == (try g.head("runbooks/failover.yaml")))
-        #expect(info["runbook_commit"] as? String != (try g.head()))
+        #expect(info["runbook_commit"] as? String == (try await g.head("runbooks/failover.yaml")))
+        #expect(info["runbook_commit"] as? String != (try await g.head()))
         #expect(info["runbook_dirty"] as? Bool == false)
-        #expect(info["runbook_hash"] as? String == (try g.git("git hash-object runbooks/failover.yaml")).trimmingCharacters(in: .whitespacesAndNewlines))
-        #expect((info["included_commits"] as? [String: String])?["part"] == (try g.head("runbooks/part.yaml")))
+        #expect(info["runbook_hash"] as? String == (try await g.git("git hash-object runbooks/failover.yaml")).trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect((info["included_commits"] as? [String: String])?["part"] == (try await g.head("runbooks/part.yaml")))
         #expect(info["runbook_rev"] == nil)
     }
 
-    @Test func uncommittedChangesWarnNamingTheFileAndTheRunIsJournaledDirty() throws {
-        let g = try GitRepo()
+    @Test func uncommittedChangesWarnNamingTheFileAndTheRunIsJournaledDirty() async throws {
+        let g = try await GitRepo()
         try g.write("runbooks/part.yaml", GitRepo.part("v2-uncommitted"))
-        let r = try g.run(["run", "failover", "--yes"])
+        let r = try await g.run(["run", "failover", "--yes"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stderr.contains("muster: warning: runbooks/part.yaml has uncommitted changes"), "\(r.stderr)")
         #expect(r.stderr.contains("journaled as dirty"), "\(r.stderr)")
         #expect(r.stdout.contains("part v2-uncommitted"))
         let info = try g.runInfo()
         #expect(info["runbook_dirty"] as? Bool == true)
-        #expect(info["runbook_commit"] as? String == (try g.head()))
+        #expect(info["runbook_commit"] as? String == (try await g.head()))
     }
 
-    @Test func anUntrackedRunbookHasNoCommitAndIsDirty() throws {
-        let g = try GitRepo(commit: false)
-        try g.git("git add .gitignore && commit 1 'Ignore state'")
-        let r = try g.run(["run", "failover", "--yes"])
+    @Test func anUntrackedRunbookHasNoCommitAndIsDirty() async throws {
+        let g = try await GitRepo(commit: false)
+        try await g.git("git add .gitignore && commit 1 'Ignore state'")
+        let r = try await g.run(["run", "failover", "--yes"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stderr.contains("runbooks/failover.yaml is not committed (untracked)"), "\(r.stderr)")
         let info = try g.runInfo()
@@ -145,55 +161,55 @@ struct GitVersionTests {
         #expect(info["runbook_dirty"] as? Bool == true)
     }
 
-    @Test func aDetachedHeadRecordsTheVersionItPointsAt() throws {
-        let g = try GitRepo()
+    @Test func aDetachedHeadRecordsTheVersionItPointsAt() async throws {
+        let g = try await GitRepo()
         try g.write("runbooks/part.yaml", GitRepo.part("v2"))
-        try g.git("git add -A && commit 2 'Part v2' && git checkout -q --detach v1")
-        let r = try g.run(["run", "failover", "--yes"])
+        try await g.git("git add -A && commit 2 'Part v2' && git checkout -q --detach v1")
+        let r = try await g.run(["run", "failover", "--yes"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("part v1"))
         let info = try g.runInfo()
-        #expect((info["included_commits"] as? [String: String])?["part"] == (try g.git("git rev-parse v1")).trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect((info["included_commits"] as? [String: String])?["part"] == (try await g.git("git rev-parse v1")).trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(info["runbook_dirty"] as? Bool == false)
     }
 
-    @Test func outsideGitEverythingWorksAndTheCommitIsNull() throws {
-        let g = try GitRepo(git: false)
-        let r = try g.run(["run", "failover", "--yes"])
+    @Test func outsideGitEverythingWorksAndTheCommitIsNull() async throws {
+        let g = try await GitRepo(git: false)
+        let r = try await g.run(["run", "failover", "--yes"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(!r.stderr.contains("warning"), "\(r.stderr)")
         let info = try g.runInfo()
         #expect(info["runbook_commit"] is NSNull)
         #expect(info["runbook_dirty"] as? Bool == false)
-        let d = try g.run(["drill", "failover-drill", "--yes"])
+        let d = try await g.run(["drill", "failover-drill", "--yes"])
         #expect(d.status == 0, "\(d.stdout)\(d.stderr)")
         let rec = try #require(try g.records().first)
         #expect(rec["runbook_commit"] is NSNull)
         #expect(rec["runbook_dirty"] as? Bool == false)
-        let h = try g.run(["history", "failover"])
+        let h = try await g.run(["history", "failover"])
         #expect(h.status == 0)
         #expect(h.stdout.contains("No history: runbooks/failover.yaml is not in a git repository"), "\(h.stdout)")
-        let rev = try g.run(["show", "failover", "--rev", "HEAD"])
+        let rev = try await g.run(["show", "failover", "--rev", "HEAD"])
         #expect(rev.status == 2)
         #expect(rev.stderr.contains("--rev needs a git repository"), "\(rev.stderr)")
     }
 
     // MARK: - Drills
 
-    @Test func aDrillRecordPointsAtTheCommitItRan() throws {
-        let g = try GitRepo()
-        let r = try g.run(["drill", "failover-drill", "--yes"])
+    @Test func aDrillRecordPointsAtTheCommitItRan() async throws {
+        let g = try await GitRepo()
+        let r = try await g.run(["drill", "failover-drill", "--yes"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         let rec = try #require(try g.records().first)
-        #expect(rec["runbook_commit"] as? String == (try g.head()))
+        #expect(rec["runbook_commit"] as? String == (try await g.head()))
         #expect(rec["runbook_dirty"] as? Bool == false)
-        #expect(rec["runbook_hash"] as? String == (try g.git("git hash-object runbooks/failover.yaml")).trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(rec["runbook_hash"] as? String == (try await g.git("git hash-object runbooks/failover.yaml")).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    @Test func aDrillRefusesUncommittedChangesUnlessAllowDirty() throws {
-        let g = try GitRepo()
+    @Test func aDrillRefusesUncommittedChangesUnlessAllowDirty() async throws {
+        let g = try await GitRepo()
         try g.write("runbooks/part.yaml", GitRepo.part("v2-uncommitted"))
-        let refused = try g.run(["drill", "failover-drill", "--yes"])
+        let refused = try await g.run(["drill", "failover-drill", "--yes"])
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("runbooks/part.yaml has uncommitted changes"), "\(refused.stderr)")
         #expect(refused.stderr.contains("--allow-dirty"), "\(refused.stderr)")
@@ -201,119 +217,119 @@ struct GitVersionTests {
         #expect(try g.records().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: g.dir + "/.muster/runs"))
 
-        let allowed = try g.run(["drill", "failover-drill", "--yes", "--allow-dirty"])
+        let allowed = try await g.run(["drill", "failover-drill", "--yes", "--allow-dirty"])
         #expect(allowed.status == 0, "\(allowed.stdout)\(allowed.stderr)")
         #expect(allowed.stderr.contains("runbooks/part.yaml has uncommitted changes"))
         let rec = try #require(try g.records().first)
         #expect(rec["runbook_dirty"] as? Bool == true)
-        #expect(rec["runbook_commit"] as? String == (try g.head()))
+        #expect(rec["runbook_commit"] as? String == (try await g.head()))
     }
 
-    @Test func aDrillOfAnUntrackedRunbookIsRefused() throws {
-        let g = try GitRepo()
+    @Test func aDrillOfAnUntrackedRunbookIsRefused() async throws {
+        let g = try await GitRepo()
         try g.write("runbooks/new.yaml", GitRepo.part("new", name: "new"))
         try g.write("drills/new-drill.yaml", "muster: 1\ndrill: new-drill\nrunbook: new\n")
-        let r = try g.run(["drill", "new-drill", "--yes"])
+        let r = try await g.run(["drill", "new-drill", "--yes"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("runbooks/new.yaml is not committed (untracked)"), "\(r.stderr)")
     }
 
     // MARK: - --rev
 
-    @Test func revReadsTheRunbookAndItsIncludesFromTheCommitNotTheWorkingTree() throws {
-        let g = try GitRepo()
+    @Test func revReadsTheRunbookAndItsIncludesFromTheCommitNotTheWorkingTree() async throws {
+        let g = try await GitRepo()
         try g.write("runbooks/part.yaml", GitRepo.part("v2"))
-        try g.git("git add -A && commit 2 'Part v2'")
+        try await g.git("git add -A && commit 2 'Part v2'")
         try g.write("runbooks/part.yaml", GitRepo.part("v3-uncommitted"))
 
-        let show = try g.run(["show", "failover", "--rev", "v1"])
+        let show = try await g.run(["show", "failover", "--rev", "v1"])
         #expect(show.status == 0, "\(show.stderr)")
         #expect(show.stdout.contains("echo \"part v1\"") || show.stdout.contains("part v1"), "\(show.stdout)")
         #expect(!show.stdout.contains("v3") && !show.stdout.contains("part v2"))
-        let json = try g.run(["show", "failover", "--rev", "main", "--format", "json"])
+        let json = try await g.run(["show", "failover", "--rev", "main", "--format", "json"])
         #expect(json.stdout.contains("part v2"), "\(json.stdout)")
 
-        let run = try g.run(["run", "failover", "--rev", "v1", "--yes"])
+        let run = try await g.run(["run", "failover", "--rev", "v1", "--yes"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("| part v1"), "\(run.stdout)")
         #expect(run.stdout.contains("as of v1 ("), "\(run.stdout)")
         #expect(!run.stderr.contains("warning"), "\(run.stderr)")
         let info = try g.runInfo()
-        let v1 = try g.git("git rev-parse v1").trimmingCharacters(in: .whitespacesAndNewlines)
+        let v1 = try await g.git("git rev-parse v1").trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(info["runbook_rev"] as? String == v1)
         #expect(info["runbook_commit"] as? String == v1)
         #expect(info["runbook_dirty"] as? Bool == false)
-        #expect(info["runbook_hash"] as? String == (try g.git("git rev-parse v1:runbooks/failover.yaml")).trimmingCharacters(in: .whitespacesAndNewlines))
-        #expect((info["included_hashes"] as? [String: String])?["part"] == (try g.git("git rev-parse v1:runbooks/part.yaml")).trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(info["runbook_hash"] as? String == (try await g.git("git rev-parse v1:runbooks/failover.yaml")).trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect((info["included_hashes"] as? [String: String])?["part"] == (try await g.git("git rev-parse v1:runbooks/part.yaml")).trimmingCharacters(in: .whitespacesAndNewlines))
         // The working tree is untouched.
         #expect(try String(contentsOfFile: g.dir + "/runbooks/part.yaml", encoding: .utf8).contains("v3-uncommitted"))
-        #expect(try g.git("git status --porcelain") == " M runbooks/part.yaml\n")
+        #expect(try await g.git("git status --porcelain") == " M runbooks/part.yaml\n")
 
-        let dry = try g.run(["run", "failover", "--rev", "v1", "--dry-run"])
+        let dry = try await g.run(["run", "failover", "--rev", "v1", "--dry-run"])
         #expect(dry.status == 0 && dry.stdout.contains("part v1"), "\(dry.stdout)\(dry.stderr)")
     }
 
-    @Test func revErrorsSayWhatIsMissing() throws {
-        let g = try GitRepo()
+    @Test func revErrorsSayWhatIsMissing() async throws {
+        let g = try await GitRepo()
         try g.write("runbooks/later.yaml", GitRepo.part("later", name: "later"))
-        try g.git("git add -A && commit 2 'Add later'")
-        let unknown = try g.run(["run", "failover", "--rev", "v9", "--yes"])
+        try await g.git("git add -A && commit 2 'Add later'")
+        let unknown = try await g.run(["run", "failover", "--rev", "v9", "--yes"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("unknown revision 'v9'"), "\(unknown.stderr)")
-        let missing = try g.run(["show", "later", "--rev", "v1"])
+        let missing = try await g.run(["show", "later", "--rev", "v1"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("no runbook 'later' at v1 ("), "\(missing.stderr)")
         #expect(missing.stderr.contains("runbooks/later.yaml does not exist in that commit"), "\(missing.stderr)")
         // An include the old commit does not have.
         try g.write("runbooks/failover.yaml", GitRepo.failover + "\n  - id: more\n    title: More\n    runbook: later\n")
-        try g.git("git add -A && commit 3 'Include later' && git tag v3")
+        try await g.git("git add -A && commit 3 'Include later' && git tag v3")
         try g.write("runbooks/later.yaml", GitRepo.part("later", name: "misnamed"))
-        try g.git("git add -A && commit 4 'Break later' && git tag broken && git rm -q runbooks/later.yaml && commit 5 'Drop later'")
-        let include = try g.run(["show", "failover", "--rev", "v3"])
+        try await g.git("git add -A && commit 4 'Break later' && git tag broken && git rm -q runbooks/later.yaml && commit 5 'Drop later'")
+        let include = try await g.run(["show", "failover", "--rev", "v3"])
         #expect(include.status == 0, "\(include.stderr)")
-        let brokenInclude = try g.run(["show", "failover", "--rev", "broken"])
+        let brokenInclude = try await g.run(["show", "failover", "--rev", "broken"])
         #expect(brokenInclude.status == 2)
         #expect(brokenInclude.stderr.contains("runs runbook 'later', which has errors; see them with `muster show runbooks/later.yaml --rev broken`"), "\(brokenInclude.stderr)")
-        let broken = try g.run(["show", "failover", "--rev", "HEAD"])
+        let broken = try await g.run(["show", "failover", "--rev", "HEAD"])
         #expect(broken.status == 2)
         #expect(broken.stderr.contains("runs runbook 'later', which does not exist (looked for runbooks/later.yaml@HEAD)"), "\(broken.stderr)")
         #expect(broken.stderr.contains("the runbook at HEAD"), "\(broken.stderr)")
     }
 
-    @Test func aResumedRevRunReadsTheSameCommitAgain() throws {
-        let g = try GitRepo()
+    @Test func aResumedRevRunReadsTheSameCommitAgain() async throws {
+        let g = try await GitRepo()
         // Answers run out at the checklist: the run pauses.
-        let first = try g.run(["run", "failover", "--rev", "v1"])
+        let first = try await g.run(["run", "failover", "--rev", "v1"])
         #expect(first.status == 3, "\(first.stdout)\(first.stderr)")
         try g.write("runbooks/part.yaml", GitRepo.part("v2"))
         try g.write("runbooks/failover.yaml", GitRepo.failover.replacingOccurrences(of: "The part", with: "The new part"))
-        try g.git("git add -A && commit 2 'Newer'")
-        let resumed = try g.run(["resume"], stdin: "y\n")
+        try await g.git("git add -A && commit 2 'Newer'")
+        let resumed = try await g.run(["resume"], stdin: "y\n")
         #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
         #expect(resumed.stdout.contains("| part v1"), "\(resumed.stdout)")
         #expect(!resumed.stdout.contains("The new part"))
     }
 
-    @Test func aResumeOfAWorkingTreeRunStillNoticesAChangedRunbook() throws {
-        let g = try GitRepo()
-        let first = try g.run(["run", "failover"])
+    @Test func aResumeOfAWorkingTreeRunStillNoticesAChangedRunbook() async throws {
+        let g = try await GitRepo()
+        let first = try await g.run(["run", "failover"])
         #expect(first.status == 3)
         try g.write("runbooks/part.yaml", GitRepo.part("v2"))
-        let refused = try g.run(["resume"], stdin: "y\n")
+        let refused = try await g.run(["resume"], stdin: "y\n")
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("included runbook part changed"), "\(refused.stderr)")
     }
 
-    @Test func aDrillWithRevRunsThatVersionAndRecordsIt() throws {
-        let g = try GitRepo()
+    @Test func aDrillWithRevRunsThatVersionAndRecordsIt() async throws {
+        let g = try await GitRepo()
         try g.write("runbooks/part.yaml", GitRepo.part("v2"))
-        try g.git("git add -A && commit 2 'Part v2'")
+        try await g.git("git add -A && commit 2 'Part v2'")
         try g.write("drills/failover-drill.yaml", GitRepo.drill.replacingOccurrences(of: "20m", with: "25m"))
-        let r = try g.run(["drill", "failover-drill", "--rev", "v1", "--yes"])
+        let r = try await g.run(["drill", "failover-drill", "--rev", "v1", "--yes"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("| part v1"), "\(r.stdout)")
         let rec = try #require(try g.records().first)
-        #expect(rec["runbook_commit"] as? String == (try g.git("git rev-parse v1")).trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(rec["runbook_commit"] as? String == (try await g.git("git rev-parse v1")).trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(rec["runbook_dirty"] as? Bool == false)
         // The drill file itself is today's: its uncommitted RTO applies.
         #expect(rec["rto_seconds"] as? Int == 1500)
@@ -321,26 +337,28 @@ struct GitVersionTests {
 
     // MARK: - history
 
-    @Test func historyListsVersionsFollowingRenamesWithTheDrillsOfEach() throws {
-        let g = try GitRepo()
-        for _ in 0..<2 {
-            let d = try g.run(["drill", "failover-drill", "--yes"])
+    @Test func historyListsVersionsFollowingRenamesWithTheDrillsOfEach() async throws {
+        let g = try await GitRepo()
+        var n = 0
+        // Record names come from the start second: file each drill's record
+        // under a name of its own, so two drills in one second are both kept.
+        func drill(_ extra: [String] = []) async throws {
+            let d = try await g.run(["drill", "failover-drill", "--yes"] + extra)
             #expect(d.status == 0, "\(d.stdout)\(d.stderr)")
-            // Record names come from the start second: keep them apart.
-            Thread.sleep(forTimeInterval: 1.05)
+            n += 1
+            try await g.git("cd drills/records/failover-drill && for f in 2*.json; do mv \"$f\" \"r\(n)-$f\"; done")
         }
+        try await drill()
+        try await drill()
         try g.write("runbooks/failover.yaml", GitRepo.failover.replacingOccurrences(of: "Open the incident", with: "Open the incident ticket"))
-        try g.git("git add runbooks && commit 2 'Name the ticket'")
-        let d = try g.run(["drill", "failover-drill", "--yes"])
-        #expect(d.status == 0, "\(d.stdout)\(d.stderr)")
-        Thread.sleep(forTimeInterval: 1.05)
+        try await g.git("git add runbooks && commit 2 'Name the ticket'")
+        try await drill()
         try g.write("runbooks/failover.yaml", GitRepo.failover + "\n# dirty\n")
-        let dirty = try g.run(["drill", "failover-drill", "--yes", "--allow-dirty"])
-        #expect(dirty.status == 0)
-        try g.git("git checkout -q runbooks/failover.yaml && git mv runbooks/failover.yaml runbooks/region-failover.yaml && commit 3 'Rename to region-failover'")
-        try g.git("echo x > other && git add other && commit 4 'Unrelated'")
+        try await drill(["--allow-dirty"])
+        try await g.git("git checkout -q runbooks/failover.yaml && git mv runbooks/failover.yaml runbooks/region-failover.yaml && commit 3 'Rename to region-failover'")
+        try await g.git("echo x > other && git add other && commit 4 'Unrelated'")
 
-        let h = try g.run(["history", "region-failover"])
+        let h = try await g.run(["history", "region-failover"])
         #expect(h.status == 0, "\(h.stdout)\(h.stderr)")
         let lines = h.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "runbooks/region-failover.yaml: 3 versions, newest first", "\(h.stdout)")
@@ -354,102 +372,102 @@ struct GitVersionTests {
         #expect(rows[3].hasSuffix("Add failover"))
         #expect(h.stdout.contains("1 drill record of this runbook ran uncommitted changes"), "\(h.stdout)")
 
-        let json = try g.run(["history", "runbooks/region-failover.yaml", "--json"])
+        let json = try await g.run(["history", "runbooks/region-failover.yaml", "--json"])
         let obj = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
         let versions = try #require(obj["versions"] as? [[String: Any]])
         #expect(versions.map { $0["drills"] as? Int } == [0, 1, 2])
         #expect(versions.map { $0["path"] as? String } == ["runbooks/region-failover.yaml", "runbooks/failover.yaml", "runbooks/failover.yaml"])
-        #expect(versions[2]["commit"] as? String == (try g.git("git rev-parse v1")).trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(versions[2]["commit"] as? String == (try await g.git("git rev-parse v1")).trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(versions[2]["drill_names"] as? [String] == ["failover-drill"])
         #expect(versions[1]["best_elapsed_seconds"] is Double)
         #expect(obj["unpinned_records"] as? Int == 1)
     }
 
-    @Test func historySaysWhyItIsEmpty() throws {
-        let empty = try GitRepo(commit: false)
-        let none = try empty.run(["history", "failover"])
+    @Test func historySaysWhyItIsEmpty() async throws {
+        let empty = try await GitRepo(commit: false)
+        let none = try await empty.run(["history", "failover"])
         #expect(none.status == 0)
         #expect(none.stdout.contains("has no commits yet"), "\(none.stdout)")
-        try empty.git("git add .gitignore && commit 1 'Ignore state'")
-        let untracked = try empty.run(["history", "failover"])
+        try await empty.git("git add .gitignore && commit 1 'Ignore state'")
+        let untracked = try await empty.run(["history", "failover"])
         #expect(untracked.status == 0)
         #expect(untracked.stdout.contains("runbooks/failover.yaml has never been committed: it is not committed (untracked)"), "\(untracked.stdout)")
-        let unknown = try empty.run(["history", "nope"])
+        let unknown = try await empty.run(["history", "nope"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("no runbook 'nope'"), "\(unknown.stderr)")
     }
 
-    @Test func historyInAShallowCloneStopsAtTheBoundaryAndSaysSo() throws {
-        let g = try GitRepo()
+    @Test func historyInAShallowCloneStopsAtTheBoundaryAndSaysSo() async throws {
+        let g = try await GitRepo()
         try g.write("runbooks/failover.yaml", GitRepo.failover + "\n# v2\n")
-        try g.git("git add -A && commit 2 'Failover v2' && echo x > other && git add other && commit 3 'Other' && echo y > other && git add other && commit 4 'Other again'")
+        try await g.git("git add -A && commit 2 'Failover v2' && echo x > other && git add other && commit 3 'Other' && echo y > other && git add other && commit 4 'Other again'")
         let clone = try temporaryDirectory()
-        try sh("git clone -q --depth 2 file://\(g.dir) c", cwd: clone, env: GitRepo.gitEnv)
-        let r = try muster(["history", "failover"], cwd: clone + "/c")
+        try await offPool { try sh("git clone -q --depth 2 file://\(g.dir) c", cwd: clone, env: GitRepo.gitEnv) }
+        let r = try await offPool { try muster(["history", "failover"], cwd: clone + "/c") }
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("1 version, newest first"), "\(r.stdout)")
         #expect(r.stdout.contains("Other"), "\(r.stdout)")
         #expect(r.stdout.contains("This is a shallow clone: history stops at"), "\(r.stdout)")
         // A run there records the boundary commit: the oldest it can know.
-        let run = try muster(["run", "failover", "--yes"], cwd: clone + "/c")
+        let run = try await offPool { try muster(["run", "failover", "--yes"], cwd: clone + "/c") }
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
     }
 
     // MARK: - --commit-record
 
-    @Test func commitRecordCommitsTheRecordAndNothingElseThatIsStaged() throws {
-        let g = try GitRepo()
-        try g.git("echo staged > notes.txt && git add notes.txt")
-        let r = try g.run(["drill", "failover-drill", "--yes", "--commit-record"])
+    @Test func commitRecordCommitsTheRecordAndNothingElseThatIsStaged() async throws {
+        let g = try await GitRepo()
+        try await g.git("echo staged > notes.txt && git add notes.txt")
+        let r = try await g.run(["drill", "failover-drill", "--yes", "--commit-record"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("Record committed: "), "\(r.stdout)")
-        let files = try g.git("git show --name-only --format= HEAD").split(separator: "\n")
+        let files = try await g.git("git show --name-only --format= HEAD").split(separator: "\n")
         #expect(files.count == 1 && files[0].hasPrefix("drills/records/failover-drill/") && files[0].hasSuffix(".json"), "\(files)")
-        #expect(try g.git("git status --porcelain") == "A  notes.txt\n")
-        let log = try g.git("git log -1 --format=%an%n%ae%n%s%n%b")
+        #expect(try await g.git("git status --porcelain") == "A  notes.txt\n")
+        let log = try await g.git("git log -1 --format=%an%n%ae%n%s%n%b")
         #expect(log.hasPrefix("Repo Person\nrepo@example.org\nDrill record: failover-drill recovered in "), "\(log)")
-        #expect(log.contains("Runbook: runbooks/failover.yaml at \(try g.head("runbooks").prefix(12))"), "\(log)")
+        #expect(log.contains("Runbook: runbooks/failover.yaml at \(try await g.head("runbooks").prefix(12))"), "\(log)")
         #expect(log.contains("Run: "))
     }
 
-    @Test func commitRecordFallsBackToTheOperatorWithoutAGitIdentity() throws {
-        let g = try GitRepo()
-        try g.git("git config --unset user.name && git config --unset user.email")
+    @Test func commitRecordFallsBackToTheOperatorWithoutAGitIdentity() async throws {
+        let g = try await GitRepo()
+        try await g.git("git config --unset user.name && git config --unset user.email")
         let home = try temporaryDirectory()
-        let r = try g.run(["drill", "failover-drill", "--yes", "--commit-record"],
+        let r = try await g.run(["drill", "failover-drill", "--yes", "--commit-record"],
                           env: ["HOME": home, "XDG_CONFIG_HOME": home, "MUSTER_OPERATOR": "Dana Ops"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        #expect(try g.git("git log -1 --format='%an <%ae>'") == "Dana Ops <dana.ops@example.com>\n")
+        #expect(try await g.git("git log -1 --format='%an <%ae>'") == "Dana Ops <dana.ops@example.com>\n")
     }
 
-    @Test func commitRecordOutsideGitIsRefusedBeforeTheDrill() throws {
-        let g = try GitRepo(git: false)
-        let r = try g.run(["drill", "failover-drill", "--yes", "--commit-record"])
+    @Test func commitRecordOutsideGitIsRefusedBeforeTheDrill() async throws {
+        let g = try await GitRepo(git: false)
+        let r = try await g.run(["drill", "failover-drill", "--yes", "--commit-record"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("--commit-record: the records folder drills/records/failover-drill is not inside a git repository"), "\(r.stderr)")
         #expect(!r.stdout.contains("part v1"))
     }
 
-    @Test func aPausedDrillsRecordIsCommittedWhenItsResumeEnds() throws {
-        let g = try GitRepo()
-        let first = try g.run(["drill", "failover-drill", "--commit-record"])
+    @Test func aPausedDrillsRecordIsCommittedWhenItsResumeEnds() async throws {
+        let g = try await GitRepo()
+        let first = try await g.run(["drill", "failover-drill", "--commit-record"])
         #expect(first.status == 3)
         #expect(first.stdout.contains("Record not committed yet: the drill is paused"), "\(first.stdout)")
-        #expect(try g.git("git log --format=%s") == "Add failover\n")
-        let resumed = try g.run(["resume"], stdin: "y\n")
+        #expect(try await g.git("git log --format=%s") == "Add failover\n")
+        let resumed = try await g.run(["resume"], stdin: "y\n")
         #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
-        #expect(try g.git("git log -1 --format=%s").hasPrefix("Drill record: failover-drill recovered"))
-        #expect(try g.git("git status --porcelain") == "")
+        #expect(try await g.git("git log -1 --format=%s").hasPrefix("Drill record: failover-drill recovered"))
+        #expect(try await g.git("git status --porcelain") == "")
     }
 
     // MARK: - A repository of another user
 
-    @Test func aRepositoryOfAnotherUserIsNamedClearly() throws {
+    @Test func aRepositoryOfAnotherUserIsNamedClearly() async throws {
         guard getuid() == 0 else { return }  // only root can give a folder away
-        let g = try GitRepo()
+        let g = try await GitRepo()
         try sh("chown -R nobody .", cwd: g.dir)
-        defer { _ = try? sh("chown -R root .", cwd: g.dir) }
-        let run = try g.run(["run", "failover", "--yes"], cwd: g.dir + "/runbooks")
+        defer { _ = try? sh("chown -R root .", cwd: g.dir) }  // quick: no need to leave the pool
+        let run = try await g.run(["run", "failover", "--yes"], cwd: g.dir + "/runbooks")
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stderr.contains("it belongs to nobody (uid 65534), and muster runs as root"), "\(run.stderr)")
         #expect(run.stderr.contains("git config --global --add safe.directory \(g.dir)"), "\(run.stderr)")
@@ -458,10 +476,10 @@ struct GitVersionTests {
         #expect(FileManager.default.fileExists(atPath: g.dir + "/.muster/runs"))
         let info = try g.runInfo()
         #expect(info["runbook_commit"] is NSNull)
-        let drill = try g.run(["drill", "failover-drill", "--yes"])
+        let drill = try await g.run(["drill", "failover-drill", "--yes"])
         #expect(drill.status == 2)
         #expect(drill.stderr.contains("belongs to nobody"), "\(drill.stderr)")
-        let history = try g.run(["history", "failover"])
+        let history = try await g.run(["history", "failover"])
         #expect(history.status == 2)
         #expect(history.stderr.contains("belongs to nobody"), "\(history.stderr)")
     }

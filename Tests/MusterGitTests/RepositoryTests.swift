@@ -5,7 +5,7 @@ import Testing
 /// Runs a bash script in `dir` with a fixed git identity and no global or
 /// system configuration, so tests do not depend on the machine's git setup.
 @discardableResult
-func shell(_ script: String, in dir: String, env: [String: String] = [:]) throws -> String {
+func shellSync(_ script: String, in dir: String, env: [String: String] = [:]) throws -> String {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/bin/bash")
     p.arguments = ["-euo", "pipefail", "-c", script]
@@ -32,6 +32,16 @@ func shell(_ script: String, in dir: String, env: [String: String] = [:]) throws
 
 struct GitTestError: Error { var message: String }
 
+/// `shellSync` on a thread of its own: Swift Testing runs tests on the few
+/// threads of the cooperative pool, and a test blocked on a process there
+/// starves the other suites' async tests.
+@discardableResult
+func shell(_ script: String, in dir: String, env: [String: String] = [:]) async throws -> String {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try shellSync(script, in: dir, env: env) }) }.start()
+    }
+}
+
 func tempDir() throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("muster-git-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: dir + "/a/b", withIntermediateDirectories: true)
@@ -44,32 +54,32 @@ let commitFunction = """
 commit() { GIT_AUTHOR_DATE="2026-01-01T00:$(printf %02d "$1"):00Z" GIT_COMMITTER_DATE="2026-01-01T00:$(printf %02d "$1"):00Z" git commit -q -m "$2"; }
 """
 
-func repo(_ script: String) throws -> (dir: String, repo: Repository) {
+func repo(_ script: String) async throws -> (dir: String, repo: Repository) {
     let dir = try tempDir()
-    try shell("git init -q -b main .\n" + commitFunction + "\n" + script, in: dir)
+    try await shell("git init -q -b main .\n" + commitFunction + "\n" + script, in: dir)
     let r = try #require(try Repository.discover(from: dir))
     return (dir, r)
 }
 
 @Suite("libgit2 repository discovery")
 struct RepositoryTests {
-    @Test func findsTheTopLevelFromASubfolder() throws {
+    @Test func findsTheTopLevelFromASubfolder() async throws {
         let dir = try tempDir()
-        try shell("git init -q .", in: dir)
+        try await shell("git init -q .", in: dir)
         let repo = try #require(try Repository.discover(from: dir + "/a/b"))
         #expect(repo.workdir == dir)
         #expect(repo.relativePath(dir + "/a/b/x.yaml") == "a/b/x.yaml")
         #expect(repo.relativePath("/elsewhere/x.yaml") == nil)
     }
 
-    @Test func outsideARepositoryIsNil() throws {
+    @Test func outsideARepositoryIsNil() async throws {
         let dir = try tempDir()
         #expect(try Repository.discover(from: dir + "/a") == nil)
     }
 
-    @Test func bareRepositoryHasNoWorkdir() throws {
+    @Test func bareRepositoryHasNoWorkdir() async throws {
         let dir = try tempDir()
-        try shell("git init -q --bare .", in: dir + "/a")
+        try await shell("git init -q --bare .", in: dir + "/a")
         let repo = try #require(try Repository.discover(from: dir + "/a"))
         #expect(repo.workdir == nil)
     }
@@ -79,11 +89,11 @@ struct RepositoryTests {
         #expect(parts.count == 3 && parts.allSatisfy { Int($0) != nil })
     }
 
-    @Test func aRepositoryOfAnotherUserIsRefusedWithAClearMessage() throws {
+    @Test func aRepositoryOfAnotherUserIsRefusedWithAClearMessage() async throws {
         guard getuid() == 0 else { return }  // only root can give a folder away
         let dir = try tempDir()
-        try shell("git init -q . && chown -R nobody .", in: dir)
-        defer { _ = try? shell("chown -R root .", in: dir) }
+        try await shell("git init -q . && chown -R nobody .", in: dir)
+        defer { _ = try? shellSync("chown -R root .", in: dir) }
         do {
             _ = try Repository.discover(from: dir + "/a/b")
             Issue.record("a repository of another user opened")
@@ -97,17 +107,17 @@ struct RepositoryTests {
     }
 }
 
-@Suite("git versions of a file")
+@Suite("git versions of a file", .serialized)
 struct GitVersionTests {
-    @Test func blobIDIsWhatGitHashObjectPrints() throws {
+    @Test func blobIDIsWhatGitHashObjectPrints() async throws {
         let dir = try tempDir()
         try "hello\n".write(toFile: dir + "/f", atomically: true, encoding: .utf8)
-        let expected = try shell("git hash-object f", in: dir).trimmingCharacters(in: .whitespacesAndNewlines)
+        let expected = try await shell("git hash-object f", in: dir).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(Repository.blobID(of: Array("hello\n".utf8)) == expected)
     }
 
-    @Test func readsAFileAtACommitTagOrBranchFromTheObjectDatabase() throws {
-        let (dir, r) = try repo("""
+    @Test func readsAFileAtACommitTagOrBranchFromTheObjectDatabase() async throws {
+        let (dir, r) = try await repo("""
         mkdir runbooks && echo v1 > runbooks/x.yaml && git add . && commit 1 one && git tag v1
         echo v2 > runbooks/x.yaml && git add . && commit 2 two && git branch old HEAD~1
         echo v3-uncommitted > runbooks/x.yaml
@@ -130,8 +140,8 @@ struct GitVersionTests {
         }
     }
 
-    @Test func aRevisionReaderReadsByAbsolutePathAndSaysWhatIsMissing() throws {
-        let (dir, _) = try repo("mkdir runbooks && echo v1 > runbooks/x.yaml && git add . && commit 1 one && git tag v1")
+    @Test func aRevisionReaderReadsByAbsolutePathAndSaysWhatIsMissing() async throws {
+        let (dir, _) = try await repo("mkdir runbooks && echo v1 > runbooks/x.yaml && git add . && commit 1 one && git tag v1")
         let reader = try RevisionReader(repositoryAt: dir + "/runbooks", revision: "v1")
         #expect(try reader.read(dir + "/runbooks/x.yaml") == Array("v1\n".utf8))
         #expect(reader.exists(dir + "/runbooks/x.yaml"))
@@ -147,8 +157,8 @@ struct GitVersionTests {
         #expect(throws: GitError.self) { try RevisionReader(repositoryAt: outside, revision: "HEAD") }
     }
 
-    @Test func statusOfOneFile() throws {
-        let (dir, r) = try repo("""
+    @Test func statusOfOneFile() async throws {
+        let (dir, r) = try await repo("""
         echo '*.log' > .gitignore && echo a > clean.yaml && echo b > changed.yaml && echo c > staged.yaml && git add . && commit 1 one
         echo b2 > changed.yaml && echo c2 > staged.yaml && git add staged.yaml && echo new > new.yaml && echo n > added.yaml && git add added.yaml
         echo l > x.log && mkdir fresh && echo f > fresh/deep.yaml
@@ -165,8 +175,8 @@ struct GitVersionTests {
         #expect(!FileStatus.unmodified.isDirty && FileStatus.untracked.isDirty)
     }
 
-    @Test func lastChangeIsTheCommitThatLastChangedThePath() throws {
-        let (_, r) = try repo("""
+    @Test func lastChangeIsTheCommitThatLastChangedThePath() async throws {
+        let (_, r) = try await repo("""
         echo 1 > rb.yaml && git add . && commit 1 "add rb"
         echo 2 > rb.yaml && git add . && commit 2 "change rb"
         echo o > other && git add . && commit 3 "other file"
@@ -181,8 +191,8 @@ struct GitVersionTests {
         #expect(!h.stoppedAtShallowBoundary)
     }
 
-    @Test func historyFollowsRenamesExactAndSimilar() throws {
-        let (_, r) = try repo("""
+    @Test func historyFollowsRenamesExactAndSimilar() async throws {
+        let (_, r) = try await repo("""
         mkdir runbooks && printf 'line1\\nline2\\nline3\\nline4\\nline5\\n' > runbooks/failover.yaml && git add . && commit 1 "add failover"
         printf 'line1\\nline2\\nline3\\nline4\\nline5\\nline6\\n' > runbooks/failover.yaml && git add . && commit 2 "longer"
         git mv runbooks/failover.yaml runbooks/region-failover.yaml && commit 3 "rename"
@@ -196,8 +206,8 @@ struct GitVersionTests {
         #expect(try r.lastChange(of: "runbooks/rf.yaml")?.subject == "rename and edit")
     }
 
-    @Test func mergesFollowTheParentWhoseVersionWasKept() throws {
-        let (_, r) = try repo("""
+    @Test func mergesFollowTheParentWhoseVersionWasKept() async throws {
+        let (_, r) = try await repo("""
         echo base > rb.yaml && git add . && commit 1 base
         git checkout -q -b side && echo side > rb.yaml && git add . && commit 2 "side change"
         git checkout -q main && echo o > other && git add . && commit 3 "main other"
@@ -210,8 +220,8 @@ struct GitVersionTests {
         #expect(try r.lastChange(of: "rb.yaml")?.subject == "side change")
     }
 
-    @Test func aMergeThatResolvedAConflictIsTheChange() throws {
-        let (_, r) = try repo("""
+    @Test func aMergeThatResolvedAConflictIsTheChange() async throws {
+        let (_, r) = try await repo("""
         echo base > rb.yaml && git add . && commit 1 base
         git checkout -q -b side && echo side > rb.yaml && git add . && commit 2 "side"
         git checkout -q main && echo main > rb.yaml && git add . && commit 3 "main"
@@ -222,8 +232,8 @@ struct GitVersionTests {
         #expect(h.commits.map(\.subject) == ["merge side", "main", "side", "base"])
     }
 
-    @Test func detachedHeadIsWhereTheWalkStarts() throws {
-        let (dir, _) = try repo("""
+    @Test func detachedHeadIsWhereTheWalkStarts() async throws {
+        let (dir, _) = try await repo("""
         echo 1 > rb.yaml && git add . && commit 1 one
         echo 2 > rb.yaml && git add . && commit 2 two
         git checkout -q --detach HEAD~1
@@ -234,8 +244,8 @@ struct GitVersionTests {
         #expect(try r.status(of: "rb.yaml") == .unmodified)
     }
 
-    @Test func anEmptyRepositoryHasNoVersions() throws {
-        let (_, r) = try repo("echo 1 > rb.yaml")
+    @Test func anEmptyRepositoryHasNoVersions() async throws {
+        let (_, r) = try await repo("echo 1 > rb.yaml")
         #expect(r.isEmpty)
         #expect(r.headCommitID == nil)
         #expect(try r.lastChange(of: "rb.yaml") == nil)
@@ -249,15 +259,15 @@ struct GitVersionTests {
         }
     }
 
-    @Test func aShallowCloneStopsAtItsBoundary() throws {
-        let (dir, _) = try repo("""
+    @Test func aShallowCloneStopsAtItsBoundary() async throws {
+        let (dir, _) = try await repo("""
         echo 1 > rb.yaml && git add . && commit 1 one
         echo 2 > rb.yaml && git add . && commit 2 two
         echo o > other && git add . && commit 3 three
         echo o2 > other && git add . && commit 4 four
         """)
         let clone = try tempDir()
-        try shell("git clone -q --depth 2 file://\(dir) c", in: clone)
+        try await shell("git clone -q --depth 2 file://\(dir) c", in: clone)
         let r = try #require(try Repository.discover(from: clone + "/c"))
         #expect(r.isShallow)
         let h = try r.history(of: "rb.yaml")
@@ -266,13 +276,13 @@ struct GitVersionTests {
         #expect(h.commits.first?.atShallowBoundary == true)
         #expect(try r.lastChange(of: "rb.yaml")?.subject == "three")
         let deep = try tempDir()
-        try shell("git clone -q --depth 3 file://\(dir) c", in: deep)
+        try await shell("git clone -q --depth 3 file://\(dir) c", in: deep)
         let r3 = try #require(try Repository.discover(from: deep + "/c"))
         #expect(try r3.history(of: "rb.yaml").commits.map(\.subject) == ["two"])
     }
 
-    @Test func commitsOneFileAndLeavesWhatElseIsStagedStaged() throws {
-        let (dir, r) = try repo("""
+    @Test func commitsOneFileAndLeavesWhatElseIsStagedStaged() async throws {
+        let (dir, r) = try await repo("""
         git config user.name 'Config Person' && git config user.email config@example.org
         echo 1 > rb.yaml && git add . && commit 1 one
         echo staged > other.yaml && git add other.yaml && echo 2 > rb.yaml && git add rb.yaml
@@ -281,23 +291,23 @@ struct GitVersionTests {
         let made = try r.commitFile("drills/records/d/1.json", message: "Drill record: d\n\nbody", fallbackName: "alice")
         #expect(made.subject == "Drill record: d")
         #expect(made.authorName == "Config Person" && made.authorEmail == "config@example.org")
-        let files = try shell("git show --name-only --format= HEAD", in: dir)
+        let files = try await shell("git show --name-only --format= HEAD", in: dir)
         #expect(files == "drills/records/d/1.json\n")
-        let status = try shell("git status --porcelain", in: dir)
+        let status = try await shell("git status --porcelain", in: dir)
         #expect(status == "A  other.yaml\nM  rb.yaml\n", "\(status)")
-        #expect(try shell("git log --format=%s", in: dir) == "Drill record: d\none\n")
+        #expect(try await shell("git log --format=%s", in: dir) == "Drill record: d\none\n")
     }
 
-    @Test func commitsInARepositoryWithNoCommitsAndOnADetachedHead() throws {
-        let (dir, r) = try repo("echo '{}' > rec.json && echo x > other && git add other")
+    @Test func commitsInARepositoryWithNoCommitsAndOnADetachedHead() async throws {
+        let (dir, r) = try await repo("echo '{}' > rec.json && echo x > other && git add other")
         let first = try r.commitFile("rec.json", message: "first", fallbackName: "Bob Operator")
-        #expect(try shell("git ls-tree --name-only HEAD", in: dir) == "rec.json\n")
-        #expect(try shell("git status --porcelain", in: dir) == "A  other\n")
-        try shell(commitFunction + "\necho x > b && git add b && commit 2 two && git checkout -q --detach && echo '{\"a\":1}' > rec.json", in: dir)
+        #expect(try await shell("git ls-tree --name-only HEAD", in: dir) == "rec.json\n")
+        #expect(try await shell("git status --porcelain", in: dir) == "A  other\n")
+        try await shell(commitFunction + "\necho x > b && git add b && commit 2 two && git checkout -q --detach && echo '{\"a\":1}' > rec.json", in: dir)
         let r2 = try #require(try Repository.discover(from: dir))
         let second = try r2.commitFile("rec.json", message: "second", fallbackName: "Bob Operator")
         #expect(second.id != first.id)
-        #expect(try shell("git rev-parse HEAD", in: dir).hasPrefix(second.id))
-        #expect(try shell("git status --porcelain", in: dir) == "")
+        #expect(try await shell("git rev-parse HEAD", in: dir).hasPrefix(second.id))
+        #expect(try await shell("git status --porcelain", in: dir) == "")
     }
 }
