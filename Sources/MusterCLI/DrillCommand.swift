@@ -8,6 +8,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import MusterCore
+import MusterGit
 import MusterTerminal
 
 struct DrillCommand: ParsableCommand {
@@ -17,7 +18,8 @@ struct DrillCommand: ParsableCommand {
         discussion: """
         A drill is a run: it is journaled, answered and resumed exactly like `muster run`. When it ends \
         (recovered, failed, or paused: aborted) its record is written to drills/records/DRILL/TIMESTAMP.json; \
-        a resumed drill rewrites the same record. Exit status as for `muster run`.
+        a resumed drill rewrites the same record. A drill refuses a runbook with uncommitted changes unless \
+        --allow-dirty is given, so that its record points at the commit it ran. Exit status as for `muster run`.
         """
     )
 
@@ -36,8 +38,17 @@ struct DrillCommand: ParsableCommand {
     @Option(help: "Also write the drill as JUnit XML to this file.")
     var junit: String?
 
+    @Option(help: ArgumentHelp("Drill the runbook (and the runbooks it includes) as of this git commit, tag or branch; the drill file itself is read from the working tree.", valueName: "rev"))
+    var rev: String?
+
+    @Flag(name: .customLong("allow-dirty"), help: "Drill even though the runbook or a runbook it includes has uncommitted changes (the record says runbook_dirty: true).")
+    var allowDirty = false
+
+    @Flag(name: .customLong("commit-record"), help: "When the drill ends, commit its record to the repository (only the record, whatever else is staged).")
+    var commitRecord = false
+
     func run() throws {
-        let ws = Workspace()
+        let ws = try Workspace(rev: rev)
         let (d, drillPath) = try ws.loadDrill(drill)
         let root = ws.catalog.root(forFileAt: drillPath)
         let (rb, path) = try ws.loadRunbook(ws.catalog.runbookPath(d.runbook, root: root))
@@ -50,8 +61,13 @@ struct DrillCommand: ParsableCommand {
             given[name] = value
         }
         let records = Paths.absolute(recordsDir ?? "drills/records", from: recordsDir == nil ? root : ws.cwd)
-        let setup = DrillSetup(drill: d, runbook: rb, recordsDir: records, junit: junit.map { Paths.absolute($0, from: ws.cwd) })
-        let started = try RunSession.begin(ws: ws, runbook: rb, path: path, given: given, yes: yes, drill: setup)
+        var setup = DrillSetup(drill: d, runbook: rb, recordsDir: records, junit: junit.map { Paths.absolute($0, from: ws.cwd) })
+        if commitRecord {
+            setup.commitRecord = true
+            try DrillFinish.checkCommittable(recordsDir: Paths.join(records, d.name))
+        }
+        let started = try RunSession.begin(ws: ws, runbook: rb, path: path, given: given, yes: yes, drill: setup,
+                                           dirty: allowDirty ? .warn : .refuse)
         DrillFinish.write(journalPath: started.journalPath, setup: started.setup, root: ws.root)
         throw started.code
     }
@@ -63,10 +79,13 @@ struct DrillCommand: ParsableCommand {
 enum DrillFinish {
     static func write(journalPath: String, setup: RunSetup, root: String) {
         guard let drill = setup.drill else { return }
+        // The git facts are those of the run's start, from its journal: a
+        // resumed drill keeps the version its first session ran.
         guard let events = try? FileJournal.read(path: journalPath).events,
+              let info = events.first(where: { $0.event == .runStarted })?.run,
               let record = DrillRecorder.record(events: events, drill: drill,
                                                 steps: DrillRecorder.stepFacts(setup.runbook, includes: setup.includes),
-                                                runbookCommit: nil, runbookDirty: false) else {
+                                                runbookCommit: info.runbookCommit, runbookDirty: info.runbookDirty ?? false) else {
             printError("muster: warning: the drill's journal \(journalPath) could not be read back; no record written (`muster resume` rewrites it)")
             return
         }
@@ -85,6 +104,70 @@ enum DrillFinish {
         }
         print(DrillSummary.render(record, style: .stdout))
         for w in written { print("Record written: \(w)") }
+        if drill.commitRecord == true, written.first != nil {
+            commit(record, file: file, operatorName: setup.operatorName)
+        }
+    }
+
+    /// `--commit-record` needs the records folder inside a git repository's
+    /// working tree: said before the drill starts, not after it ends.
+    static func checkCommittable(recordsDir: String) throws {
+        let repo: Repository?
+        do {
+            repo = try Repository.discover(from: Paths.absolute(existingAncestor(of: recordsDir)))
+        } catch {
+            throw CommandFailure(message: "--commit-record: \(error.message)")
+        }
+        guard let repo, repo.relativePath(recordsDir + "/x.json") != nil else {
+            throw CommandFailure(message: "--commit-record: the records folder \(Paths.display(recordsDir, from: Paths.currentDirectory)) is not inside a git repository's working tree, so there is nowhere to commit the record")
+        }
+    }
+
+    private static func existingAncestor(of path: String) -> String {
+        var p = path
+        while !Paths.exists(p), p != "/" { p = Paths.dirname(p) }
+        return p
+    }
+
+    /// Commits the record, and nothing else, when the drill has ended. A
+    /// paused drill's record is not committed: `muster resume` rewrites it
+    /// and commits it when the drill ends.
+    static func commit(_ record: DrillRecord, file: String, operatorName: String) {
+        guard record.outcome != .aborted else {
+            print("Record not committed yet: the drill is paused; `muster resume` commits it when the drill ends.")
+            return
+        }
+        do {
+            guard let repo = try Repository.discover(from: Paths.dirname(file)), let rel = repo.relativePath(file) else {
+                printError("muster: warning: --commit-record: \(file) is not inside a git repository's working tree; the record is written but not committed")
+                return
+            }
+            let made = try repo.commitFile(rel, message: commitMessage(record, file: rel), fallbackName: operatorName)
+            print("Record committed: \(made.shortID) \(made.subject)")
+        } catch {
+            printError("muster: warning: --commit-record: the record is written but not committed: \(error.message)")
+        }
+    }
+
+    /// `Drill record: failover-quarterly recovered in 31m12s (RTO 45m00s met)`
+    /// and the facts an auditor looks for.
+    static func commitMessage(_ record: DrillRecord, file: String) -> String {
+        var subject = "Drill record: \(record.drill) \(record.outcome.rawValue) in \(formatSeconds(record.elapsedSeconds))"
+        if let rto = record.rtoSeconds {
+            subject += " (RTO \(formatSeconds(Double(rto))) \(record.rtoMet == true ? "met" : "missed"))"
+        }
+        let version = record.runbookCommit.map { String($0.prefix(12)) } ?? "no commit"
+        return """
+        \(subject)
+
+        Record: \(file)
+        Runbook: \(record.runbookPath) at \(version)\(record.runbookDirty ? ", with uncommitted changes" : "")
+        Mode: \(record.mode)
+        Operator: \(record.operatorName)
+        Run: \(record.runID ?? "?")
+
+        Committed by muster drill --commit-record.
+        """
     }
 
     /// A half-written record must never replace a whole one: write beside

@@ -69,14 +69,25 @@ struct ResumeCommand: ParsableCommand {
         if let outcome = state.outcome {
             throw CommandFailure(message: "run \(id) already finished (\(outcome)); start a new one with `muster run \(info.runbook)`")
         }
+        // A run of `--rev` reads its runbooks from the same commit again.
+        let rbWS: Workspace
+        if let rev = info.runbookRev {
+            do {
+                rbWS = try Workspace(rev: rev)
+            } catch let failure as CommandFailure {
+                throw CommandFailure(message: "run \(id) ran its runbook as of commit \(rev.prefix(12)), which cannot be read now: \(failure.message)")
+            }
+        } else {
+            rbWS = ws
+        }
         let rbPath = Paths.absolute(info.runbookPath, from: ws.root)
-        let (rb, _) = try ws.loadRunbook(rbPath)
-        let hash = RunSession.runbookHash(rbPath)
+        let (rb, _) = try rbWS.loadRunbook(rbPath)
+        let hash = rbWS.runbookHash(rbPath)
         if hash != info.runbookHash, !force {
             throw CommandFailure(message: "\(info.runbookPath) changed since run \(id) began (content \(info.runbookHash.prefix(12)) then, \(hash.prefix(12)) now); resuming could skip or repeat the wrong steps. Use --force to resume anyway")
         }
-        let includes = try RunSession.includes(of: rb, path: rbPath, catalog: ws.catalog)
-        let included = try RunSession.includedHashes(of: rb, path: rbPath, catalog: ws.catalog)
+        let includes = try RunSession.includes(of: rb, path: rbPath, catalog: rbWS.catalog)
+        let included = try RunSession.includedHashes(of: rb, path: rbPath, ws: rbWS)
         let changedIncludes = included.filter { info.includedHashes?[$0.key] != $0.value }.keys.sorted()
             + (info.includedHashes ?? [:]).keys.filter { included[$0] == nil }.sorted()
         if !changedIncludes.isEmpty, !force {
@@ -94,6 +105,10 @@ struct ResumeCommand: ParsableCommand {
         setup.runbookHash = hash
         setup.runbookPath = info.runbookPath
         setup.includedHashes = included
+        setup.runbookCommit = info.runbookCommit
+        setup.includedCommits = info.includedCommits ?? [:]
+        setup.runbookDirty = info.runbookDirty ?? false
+        setup.runbookRev = info.runbookRev
         setup.host = hostName()
         // The incident clock kept running while the run was paused or crashed.
         let started = (try? Date(info.startedAt, strategy: .iso8601))?.timeIntervalSinceNow ?? 0

@@ -29,8 +29,11 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Show the resolved plan and run nothing.")
     var dryRun = false
 
+    @Option(help: ArgumentHelp("Run the runbook (and the runbooks it includes) as of this git commit, tag or branch, read from the repository, not the working tree.", valueName: "rev"))
+    var rev: String?
+
     func run() throws {
-        let ws = Workspace()
+        let ws = try Workspace(rev: rev)
         let given = try parseParams(params)
         let (rb, path) = try ws.loadRunbook(runbook)
         if !dryRun {

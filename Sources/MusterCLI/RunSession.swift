@@ -99,10 +99,20 @@ enum RunSession {
         }
     }
 
-    /// Starts a new run (of a drill, when `drill` is set): parameters,
-    /// secrets, a journal in the state folder, then the executor.
-    static func begin(ws: Workspace, runbook rb: Runbook, path: String, given: [String: String], yes: Bool, drill: DrillSetup?) throws -> (code: ExitCode, journalPath: String, setup: RunSetup) {
-        let includes = try includes(of: rb, path: path, catalog: ws.catalog)
+    /// Starts a new run (of a drill, when `drill` is set): the runbook's git
+    /// version (warned about, or refused by `dirty`, when it is not a
+    /// commit), parameters, secrets, a journal in the state folder, then
+    /// the executor.
+    static func begin(ws: Workspace, runbook rb: Runbook, path: String, given: [String: String], yes: Bool, drill: DrillSetup?,
+                      dirty: RunbookVersion.Policy = .warn) throws -> (code: ExitCode, journalPath: String, setup: RunSetup) {
+        let files = try includedFiles(of: rb, path: path, catalog: ws.catalog)
+        let includes = files.mapValues(\.runbook)
+        let version = ws.version(ofRunbookAt: path, includes: files.mapValues(\.path))
+        try version.check(dirty)
+        if let rev = version.revision {
+            let last = version.commit.map { ", last changed in \(RunbookVersion.describe($0))" } ?? ""
+            print("Runbook \(Paths.display(path, from: ws.cwd)) as of \(ws.revision?.revisionName ?? rev.shortID)\(last); the working tree is not read.")
+        }
         let console = console()
         let values = try parameters(of: rb, given: given, console: console)
         let secrets = try secrets([rb] + Array(includes.values))
@@ -119,9 +129,13 @@ enum RunSession {
         }
         var setup = RunSetup(runbook: rb, params: values, secrets: secrets, runID: id, operatorName: operatorName(), yes: yes,
                              includes: includes, baseEnvironment: ProcessInfo.processInfo.environment)
-        setup.runbookHash = runbookHash(path)
+        setup.runbookHash = ws.runbookHash(path)
         setup.runbookPath = Paths.display(path, from: ws.root)
-        setup.includedHashes = try includedHashes(of: rb, path: path, catalog: ws.catalog)
+        setup.includedHashes = files.mapValues { ws.runbookHash($0.path) }
+        setup.runbookCommit = version.commit?.id
+        setup.includedCommits = version.includedCommits
+        setup.runbookDirty = version.dirty
+        setup.runbookRev = version.revision?.commit
         setup.host = hostName()
         setup.drill = drill
         let code = execute(setup: setup, state: RunState(), journal: journal, console: console, baseElapsed: 0, resumed: false)
@@ -161,13 +175,10 @@ enum RunSession {
         }
     }
 
-    static func runbookHash(_ path: String) -> String {
-        (try? Paths.read(path)).map(Repository.blobID) ?? ""
-    }
-
-    /// Content hashes of the included runbooks, by reference: a resume
-    /// must notice a change in any of them, not only in the top file.
-    static func includedHashes(of rb: Runbook, path: String, catalog: Catalog) throws -> [String: String] {
-        try includedFiles(of: rb, path: path, catalog: catalog).mapValues { runbookHash($0.path) }
+    /// Content hashes of the included runbooks, by reference, read where
+    /// the workspace reads runbooks: a resume must notice a change in any
+    /// of them, not only in the top file.
+    static func includedHashes(of rb: Runbook, path: String, ws: Workspace) throws -> [String: String] {
+        try includedFiles(of: rb, path: path, catalog: ws.catalog).mapValues { ws.runbookHash($0.path) }
     }
 }

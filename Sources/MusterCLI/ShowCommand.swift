@@ -25,8 +25,11 @@ struct ShowCommand: ParsableCommand {
     @Option(name: [.customShort("p"), .customLong("param")], help: "NAME=VALUE to fill in (repeatable).")
     var params: [String] = []
 
+    @Option(help: ArgumentHelp("Show the runbook (and the runbooks it includes) as of this git commit, tag or branch.", valueName: "rev"))
+    var rev: String?
+
     func run() throws {
-        let ws = Workspace()
+        let ws = try Workspace(rev: rev)
         let given = try parseParams(params)
         let (rb, path) = try ws.loadRunbook(runbook)
         let plan: Plan

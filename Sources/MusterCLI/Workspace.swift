@@ -8,21 +8,73 @@ import MusterTerminal
 struct Workspace {
     let cwd: String
     let root: String
+    /// Runbooks: from the working tree, or with `--rev` from that commit.
     let catalog: Catalog
+    /// Drills always come from the working tree: `--rev` picks the version
+    /// of the runbook a drill runs, not of the drill.
+    let drillCatalog: Catalog
+    /// With `--rev`: the commit runbooks are read from.
+    let revision: RevisionReader?
+
+    private init(cwd: String, root: String, catalog: Catalog, drillCatalog: Catalog, revision: RevisionReader?) {
+        self.cwd = cwd
+        self.root = root
+        self.catalog = catalog
+        self.drillCatalog = drillCatalog
+        self.revision = revision
+    }
 
     init() {
         let cwd = Paths.currentDirectory
-        self.cwd = cwd
-        self.root = Self.root(for: cwd, fallback: cwd)
-        self.catalog = Catalog(currentDirectory: cwd) { dir in
+        let disk = Self.diskCatalog(cwd: cwd)
+        self.init(cwd: cwd, root: Self.root(for: cwd, fallback: cwd), catalog: disk, drillCatalog: disk, revision: nil)
+    }
+
+    /// A workspace whose runbooks are read from `rev` (a commit, tag or
+    /// branch) straight from the object database, the working tree
+    /// untouched; `nil` reads the working tree.
+    init(rev: String?) throws {
+        guard let rev else {
+            self.init()
+            return
+        }
+        let cwd = Paths.currentDirectory
+        let reader: RevisionReader
+        do {
+            reader = try RevisionReader(repositoryAt: cwd, revision: rev)
+        } catch {
+            throw CommandFailure(message: error.message)
+        }
+        let workdir = reader.workdir
+        let source = FileSource(read: { path throws -> [UInt8] in try reader.read(path) }, exists: { reader.exists($0) },
+                                yamlFiles: { reader.yamlFiles(in: $0) },
+                                label: reader.revision.commit == rev ? reader.revision.shortID : rev)
+        self.init(cwd: cwd, root: workdir, catalog: Catalog(currentDirectory: cwd, source: source) { _ in workdir },
+                  drillCatalog: Self.diskCatalog(cwd: cwd), revision: reader)
+    }
+
+    private static func diskCatalog(cwd: String) -> Catalog {
+        Catalog(currentDirectory: cwd) { dir in
             let name = Paths.basename(dir)
             return Workspace.root(for: dir, fallback: name == "runbooks" || name == "drills" ? Paths.dirname(dir) : dir)
         }
     }
 
     static func root(for dir: String, fallback: String) -> String {
-        if let repo = try? Repository.discover(from: dir), let w = repo.workdir { return w }
+        do {
+            if let repo = try Repository.discover(from: dir), let w = repo.workdir { return w }
+        } catch {
+            // A repository of another user: its top level is still where
+            // runbooks and state live; the git facts say why they are missing.
+            if error.kind == .notOwned, let top = Repository.topLevel(above: dir) { return top }
+        }
         return fallback
+    }
+
+    /// The content hash (git blob id) of a runbook file, read from where
+    /// the catalog reads: the working tree, or the `--rev` commit.
+    func runbookHash(_ path: String) -> String {
+        (try? catalog.source.read(path)).map(Repository.blobID) ?? ""
     }
 
     /// Loads the runbook a command-line argument names (a path or a name),
@@ -45,18 +97,36 @@ struct Workspace {
         return (drill, path)
     }
 
-    private func load(_ reference: String, folder: String, what: String) throws -> (Catalog.Entry, String) {
+    /// The file a command-line argument names: a path (with a slash or a
+    /// YAML extension) from the current folder, else `FOLDER/NAME.yaml`
+    /// under the root.
+    func file(_ reference: String, folder: String) -> String {
         let looksLikePath = reference.contains("/") || reference.hasSuffix(".yaml") || reference.hasSuffix(".yml")
-        let path = looksLikePath ? Paths.absolute(reference, from: cwd) : Paths.join(root, "\(folder)/\(reference).yaml")
-        guard Paths.exists(path) else {
-            let names = Paths.yamlFiles(in: Paths.join(root, folder)).map(Paths.stem)
+        return looksLikePath ? Paths.absolute(reference, from: cwd) : Paths.join(root, "\(folder)/\(reference).yaml")
+    }
+
+    private func load(_ reference: String, folder: String, what: String) throws -> (Catalog.Entry, String) {
+        let path = file(reference, folder: folder)
+        // Drills come from the working tree, runbooks from `catalog`.
+        let catalog = folder == "drills" ? drillCatalog : self.catalog
+        guard catalog.source.exists(path) else {
+            let names = catalog.source.yamlFiles(Paths.join(root, folder)).map(Paths.stem)
             let hint = suggestion(for: Paths.stem(reference), among: names).map { " Did you mean '\($0)'?" } ?? (names.isEmpty ? "" : " Known \(what)s: \(names.joined(separator: ", ")).")
+            if let revision, catalog === self.catalog {
+                let where_ = revision.relativePath(path) ?? path
+                throw CommandFailure(message: "no \(what) '\(reference)' at \(revision.revisionName): \(where_) does not exist in that commit.\(hint)")
+            }
             throw CommandFailure(message: "no \(what) '\(reference)' (looked for \(catalog.displayPath(path))).\(hint)")
         }
         let entry = catalog.load(path)
-        let problems = entry.diagnostics + (entry.document == nil ? [] : catalog.crossCheck(entry, at: path))
+        // A drill's runbook, parameters and faults are checked against the
+        // runbook version that will run.
+        let problems = entry.diagnostics + (entry.document == nil ? [] : self.catalog.crossCheck(entry, at: path))
         DiagnosticPrinter().print(problems, source: entry.source)
         guard entry.document != nil, !problems.contains(where: { $0.severity == .error }) else {
+            if let revision, catalog === self.catalog {
+                throw CommandFailure(message: "\(entry.source.path) does not load: the runbook at \(revision.revisionName) has the errors above")
+            }
             throw CommandFailure(message: "\(entry.source.path) does not load; fix the errors above (`muster validate \(entry.source.path)` lists them)")
         }
         return (entry, path)

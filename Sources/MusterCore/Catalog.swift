@@ -1,6 +1,30 @@
 import MusterYAML
 import Synchronization
 
+/// Where a catalog reads files: the working tree, or one git revision's
+/// object database (`--rev`), so that a runbook and every runbook it
+/// includes come from the same place. Paths are absolute either way.
+public struct FileSource: Sendable {
+    public var read: @Sendable (String) throws -> [UInt8]
+    public var exists: @Sendable (String) -> Bool
+    /// YAML files below a folder, sorted, for "did you mean" suggestions.
+    public var yamlFiles: @Sendable (String) -> [String]
+    /// Appended to file names in messages (`@v1.2 (3f9c2a1)`), so a
+    /// problem in an old version is not looked for in today's file.
+    public var label: String?
+
+    public init(read: @escaping @Sendable (String) throws -> [UInt8], exists: @escaping @Sendable (String) -> Bool,
+                yamlFiles: @escaping @Sendable (String) -> [String], label: String? = nil) {
+        self.read = read
+        self.exists = exists
+        self.yamlFiles = yamlFiles
+        self.label = label
+    }
+
+    public static let disk = FileSource(read: { path throws -> [UInt8] in try Paths.read(path) }, exists: { Paths.exists($0) },
+                                        yamlFiles: { Paths.yamlFiles(in: $0) })
+}
+
 /// Loads runbooks and drills once each and answers cross-file questions:
 /// does an included runbook exist, do `with` and drill parameters fit it, is
 /// there an include cycle. Safe to share between threads, so `validate` can
@@ -32,15 +56,18 @@ public final class Catalog: Sendable {
     /// looked up. Injected so the core stays free of git.
     private let rootFinder: @Sendable (String) -> String
     private let cwd: String
+    /// Where files are read from.
+    public let source: FileSource
     private let entries = Mutex<[String: Entry]>([:])
     private let roots = Mutex<[String: String]>([:])
 
-    public init(currentDirectory: String = Paths.currentDirectory, rootFinder: @escaping @Sendable (String) -> String) {
+    public init(currentDirectory: String = Paths.currentDirectory, source: FileSource = .disk, rootFinder: @escaping @Sendable (String) -> String) {
         self.cwd = currentDirectory
+        self.source = source
         self.rootFinder = rootFinder
     }
 
-    public func displayPath(_ absolute: String) -> String { Paths.display(absolute, from: cwd) }
+    public func displayPath(_ absolute: String) -> String { Paths.display(absolute, from: cwd) + (source.label.map { "@" + $0 } ?? "") }
 
     public func root(forFileAt absolute: String) -> String {
         let dir = Paths.dirname(absolute)
@@ -62,15 +89,15 @@ public final class Catalog: Sendable {
     /// Loads and checks one file by itself, or returns the cached result.
     public func load(_ absolute: String) -> Entry {
         if let e = entries.withLock({ $0[absolute] }) { return e }
-        let e = Self.parse(path: absolute, display: displayPath(absolute))
+        let e = Self.parse(path: absolute, display: displayPath(absolute), read: source.read)
         entries.withLock { $0[absolute] = e }
         return e
     }
 
-    static func parse(path: String, display: String) -> Entry {
+    static func parse(path: String, display: String, read: (String) throws -> [UInt8]) -> Entry {
         let bytes: [UInt8]
         do {
-            bytes = try Paths.read(path)
+            bytes = try read(path)
         } catch {
             let source = SourceText(path: display, bytes: [])
             return Entry(source: source, document: nil, diagnostics: [Diagnostic(path: display, mark: nil, message: "cannot read this file: \(error)")])
@@ -103,8 +130,8 @@ public final class Catalog: Sendable {
 
     public func resolveRunbook(_ reference: String, root: String) -> Resolution {
         let path = runbookPath(reference, root: root)
-        guard Paths.exists(path) else {
-            let names = Paths.yamlFiles(in: Paths.join(root, "runbooks")).map(Paths.stem)
+        guard source.exists(path) else {
+            let names = source.yamlFiles(Paths.join(root, "runbooks")).map(Paths.stem)
             return .missing(path: path, suggestion: suggestion(for: reference, among: names))
         }
         let e = load(path)
@@ -127,7 +154,7 @@ public final class Catalog: Sendable {
                 case .missing(let p, let s):
                     error(spec.mark, "step '\(step.id)' runs runbook '\(spec.runbook)', which does not exist (looked for \(displayPath(p)))\(s.map { "; did you mean '\($0)'?" } ?? "")")
                 case .broken(let p, _):
-                    error(spec.mark, "step '\(step.id)' runs runbook '\(spec.runbook)', which has errors; run `muster validate \(displayPath(p))`")
+                    error(spec.mark, "step '\(step.id)' runs runbook '\(spec.runbook)', which has errors; \(validateHint(p))")
                 case .found(let child, let childPath):
                     if let cycle = includeCycle(from: childPath, back: absolute, root: base, seen: [absolute]) {
                         error(spec.mark, "include cycle: \(([rb.name] + cycle).joined(separator: " → "))")
@@ -146,7 +173,7 @@ public final class Catalog: Sendable {
             case .missing(let p, let s):
                 error(drill.runbookMark, "drill runs runbook '\(drill.runbook)', which does not exist (looked for \(displayPath(p)))\(s.map { "; did you mean '\($0)'?" } ?? "")")
             case .broken(let p, _):
-                error(drill.runbookMark, "drill runs runbook '\(drill.runbook)', which has errors; run `muster validate \(displayPath(p))`")
+                error(drill.runbookMark, "drill runs runbook '\(drill.runbook)', which has errors; \(validateHint(p))")
             case .found(let rb, let rbPath):
                 checkParams(given: drill.params.map { ($0.name, $0.value, $0.mark) }, against: rb, what: "runbook '\(rb.name)'", error: error)
                 var seen: Set<String> = [rbPath]
@@ -165,6 +192,13 @@ public final class Catalog: Sendable {
             }
         }
         return out
+    }
+
+    /// How to see a broken runbook's errors: `muster validate` reads the
+    /// working tree, so a file read from a revision is shown with `--rev`.
+    private func validateHint(_ path: String) -> String {
+        guard let label = source.label else { return "run `muster validate \(displayPath(path))`" }
+        return "see them with `muster show \(Paths.display(path, from: cwd)) --rev \(label)`"
     }
 
     /// The rung a trainee's or drill's contact text means: equal, or the
@@ -207,7 +241,7 @@ public final class Catalog: Sendable {
         for step in rb.steps {
             guard case .runbook(let spec) = step.body else { continue }
             let next = runbookPath(spec.runbook, root: root)
-            guard Paths.exists(next) else { continue }
+            guard source.exists(next) else { continue }
             if let rest = includeCycle(from: next, back: back, root: root, seen: seen.union([from])) {
                 return [rb.name] + rest
             }

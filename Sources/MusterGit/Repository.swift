@@ -1,32 +1,82 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 internal import CGit2
 
 /// A libgit2 failure, carrying the library's own message.
 public struct GitError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        case other
+        /// A revision, object or path that does not exist.
+        case notFound
+        /// libgit2 refused a repository that belongs to another user.
+        case notOwned
+    }
+
     public var message: String
+    public var kind: Kind = .other
     public var description: String { message }
 
-    /// The last libgit2 error, with a hint where libgit2's own text misleads.
-    static func last(_ what: String) -> GitError {
+    public init(message: String, kind: Kind = .other) {
+        self.message = message
+        self.kind = kind
+    }
+
+    /// The last libgit2 error after a call returned `code`, prefixed with
+    /// what was being done.
+    static func last(_ what: String, code: Int32 = -1) -> GitError {
         var text = "unknown error"
         if let e = git_error_last(), let m = e.pointee.message {
             text = String(cString: m)
         }
-        if text.contains("not owned by current user") || text.contains("safe.directory") {
-            text += " (the repository belongs to another user; run muster as its owner, or mark it trusted with `git config --global --add safe.directory PATH`)"
+        let kind: Kind = code == GIT_EOWNER.rawValue ? .notOwned : code == GIT_ENOTFOUND.rawValue ? .notFound : .other
+        return GitError(message: "\(what): \(text)", kind: kind)
+    }
+
+    /// libgit2 (since 1.4.3) refuses a repository whose folder belongs to
+    /// another user, saying only "config value 'safe.directory' was not
+    /// found" (1.5) or "not owned by current user". That reads like a
+    /// broken configuration, or no repository at all; say instead whose it
+    /// is, who is asking, and the two ways out.
+    static func notOwned(searchingFrom path: String, libgit2Text: String) -> GitError {
+        let top = topLevel(above: path) ?? path
+        var st = stat()
+        let ownerID = stat(top, &st) == 0 ? st.st_uid : UInt32.max
+        let owner = ownerID == UInt32.max ? "another user" : "\(userName(ownerID)) (uid \(ownerID))"
+        let me = geteuid()
+        return GitError(message: """
+            cannot use the git repository at \(top): it belongs to \(owner), and muster runs as \(userName(me)) (uid \(me)). \
+            libgit2 refuses repositories of other users ("\(libgit2Text)"); nothing is wrong with its safe.directory setting. \
+            Run muster as \(ownerID == UInt32.max ? "the owner" : userName(ownerID)), or trust the repository with \
+            `git config --global --add safe.directory \(top)`
+            """, kind: .notOwned)
+    }
+
+    /// The nearest folder at or above `path` holding `.git`.
+    static func topLevel(above path: String) -> String? {
+        var dir = path
+        while true {
+            if access(dir + "/.git", F_OK) == 0 { return dir }
+            guard let slash = dir.lastIndex(of: "/"), dir != "/" else { return nil }
+            dir = slash == dir.startIndex ? "/" : String(dir[..<slash])
         }
-        return GitError(message: "\(what): \(text)")
+    }
+
+    static func userName(_ uid: uid_t) -> String {
+        if let pw = getpwuid(uid), let n = pw.pointee.pw_name { return String(cString: n) }
+        return "uid \(uid)"
     }
 }
 
 /// libgit2 must be initialised once per process before any other call.
-private let libgit2Ready: Bool = {
+let libgit2Ready: Bool = {
     git_libgit2_init()
     return true
 }()
 
 /// An open repository. Owns its libgit2 handle and frees it on deinit.
 public final class Repository {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
 
     /// The working tree's top level, with a trailing slash removed.
     public let workdir: String?
@@ -50,8 +100,15 @@ public final class Repository {
         _ = libgit2Ready
         var repo: OpaquePointer?
         let rc = git_repository_open_ext(&repo, path, 0, nil)
+        // libgit2 1.5 reports a repository of another user as ENOTFOUND,
+        // "config value 'safe.directory' was not found"; later versions as
+        // EOWNER. Either way it is there, and refused.
+        let text = git_error_last()?.pointee.message.map { String(cString: $0) } ?? ""
+        if rc == GIT_EOWNER.rawValue || (rc == GIT_ENOTFOUND.rawValue && (text.contains("safe.directory") || text.contains("not owned"))) {
+            throw GitError.notOwned(searchingFrom: path, libgit2Text: text)
+        }
         if rc == GIT_ENOTFOUND.rawValue { return nil }
-        guard rc == 0, let repo else { throw GitError.last("cannot open the git repository at \(path)") }
+        guard rc == 0, let repo else { throw GitError.last("cannot open the git repository at \(path)", code: rc) }
         return Repository(handle: repo)
     }
 
@@ -60,6 +117,28 @@ public final class Repository {
         var major: Int32 = 0, minor: Int32 = 0, rev: Int32 = 0
         git_libgit2_version(&major, &minor, &rev)
         return "\(major).\(minor).\(rev)"
+    }
+
+    /// The nearest folder at or above `path` holding `.git`, found without
+    /// libgit2: where a repository it refuses (another user's) lives.
+    public static func topLevel(above path: String) -> String? { GitError.topLevel(above: path) }
+
+    /// Whether this is a shallow clone: its history stops at a boundary.
+    public var isShallow: Bool { git_repository_is_shallow(handle) == 1 }
+
+    /// Whether HEAD names a branch with no commit yet (a new repository).
+    public var isEmpty: Bool { git_repository_head_unborn(handle) == 1 }
+
+    /// Whether HEAD points straight at a commit rather than at a branch.
+    public var isHeadDetached: Bool { git_repository_head_detached(handle) == 1 }
+
+    /// `absolute` relative to the working tree's top level, or nil when it
+    /// lies outside it (or the repository is bare).
+    public func relativePath(_ absolute: String) -> String? {
+        guard let workdir else { return nil }
+        let prefix = workdir == "/" ? "/" : workdir + "/"
+        guard absolute.hasPrefix(prefix), absolute.count > prefix.count else { return nil }
+        return String(absolute.dropFirst(prefix.count))
     }
 }
 
@@ -71,8 +150,6 @@ extension Repository {
         var oid = git_oid()
         let rc = bytes.withUnsafeBytes { git_odb_hash(&oid, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) }
         guard rc == 0 else { return "" }
-        var out = [CChar](repeating: 0, count: Int(GIT_OID_HEXSZ) + 1)
-        git_oid_tostr(&out, out.count, &oid)
-        return String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return OID(oid).hex
     }
 }

@@ -55,7 +55,8 @@ struct FailoverSandboxTests {
 
         // Every checklist item and gate answered y from a pipe, as `yes y | scripts/demo` does.
         let answers = String(repeating: "y\n", count: 200)
-        let r = try muster(["drill", "region-failover-sandbox", "--records-dir", state + "/records",
+        // --allow-dirty: a checkout with the runbook being edited is still tested.
+        let r = try muster(["drill", "region-failover-sandbox", "--allow-dirty", "--records-dir", state + "/records",
                             "-p", "ci_url=\(cloud.ci)", "-p", "health_url=\(cloud.web)/api.staging.example.com/healthz"],
                            stdin: answers, env: env)
         #expect(r.status == 0, "\(r.stdout.suffix(3000))\(r.stderr)")

@@ -67,6 +67,11 @@ public struct DrillRecord: Codable, Sendable, Equatable {
     public var runbookPath: String
     public var runbookCommit: String?
     public var runbookDirty: Bool
+    /// Git blob id of the runbook's bytes as run (`git hash-object`):
+    /// beyond the documented shape (written last, after `run_id`), and
+    /// pins the version even when the run was dirty. Nil in records
+    /// written before it was recorded.
+    public var runbookHash: String?
     public var mode: String
     public var operatorName: String
     public var startedAt: String
@@ -95,6 +100,7 @@ public struct DrillRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case muster, drill, runbook, runbookPath = "runbook_path", runbookCommit = "runbook_commit", runbookDirty = "runbook_dirty"
+        case runbookHash = "runbook_hash"
         case mode, operatorName = "operator", startedAt = "started_at", finishedAt = "finished_at", outcome
         case elapsedSeconds = "elapsed_seconds", rtoSeconds = "rto_seconds", rtoMet = "rto_met", steps, escalations, faults, training
         case runID = "run_id"
@@ -139,6 +145,7 @@ public struct DrillRecord: Codable, Sendable, Equatable {
                 ])
             } ?? .null),
             ("run_id", .from(runID)),
+            ("runbook_hash", .from(runbookHash)),
         ])
     }
 

@@ -66,11 +66,13 @@ public enum DrillRecorder {
         }
         let elapsed = last.t
         let rtoMet = drill.rtoSeconds.map { outcome == .recovered && elapsed <= Double($0) }
-        return DrillRecord(drill: drill.name, runbook: info.runbook, runbookPath: info.runbookPath, runbookCommit: runbookCommit,
+        var record = DrillRecord(drill: drill.name, runbook: info.runbook, runbookPath: info.runbookPath, runbookCommit: runbookCommit,
                            runbookDirty: runbookDirty, mode: drill.mode, operatorName: info.operatorName, startedAt: info.startedAt,
                            finishedAt: last.at, outcome: outcome, elapsedSeconds: elapsed, rtoSeconds: drill.rtoSeconds, rtoMet: rtoMet,
                            steps: timings, escalations: escalations, faults: faults,
                            training: training(drill.expectEscalation, faults: faults, escalations: escalations), runID: info.runID)
+        record.runbookHash = info.runbookHash.isEmpty ? nil : info.runbookHash
+        return record
     }
 
     /// Scores `expect_escalation`: the clock starts at the first injected

@@ -25,9 +25,13 @@ public struct DrillSetup: Codable, Sendable, Equatable {
     public var recordsDir: String
     /// `--junit FILE`, absolute, rewritten whenever the record is.
     public var junit: String?
+    /// `--commit-record`: commit the record to the repository when the
+    /// drill ends, in whichever session that is.
+    public var commitRecord: Bool?
 
     enum CodingKeys: String, CodingKey {
         case name, mode, rtoSeconds = "rto_seconds", faults, expectEscalation = "expect_escalation", recordsDir = "records_dir", junit
+        case commitRecord = "commit_record"
     }
 
     public init(name: String, mode: String, rtoSeconds: Int?, faults: [Fault], expectEscalation: ExpectedEscalation?, recordsDir: String, junit: String?) {

@@ -37,6 +37,14 @@ public struct RunSetup {
     public var runbookPath = ""
     public var host = ""
     public var includedHashes: [String: String] = [:]
+    /// The commit that last changed the runbook file (nil outside git or
+    /// for an untracked file), whether it or an included runbook had
+    /// uncommitted changes, and with `--rev` the commit it was read from.
+    public var runbookCommit: String?
+    /// The same for each included runbook, by reference.
+    public var includedCommits: [String: String] = [:]
+    public var runbookDirty = false
+    public var runbookRev: String?
     /// Set when the run is a drill: banner, RTO budget, faults, rehearsal.
     public var drill: DrillSetup?
 
@@ -158,7 +166,9 @@ public final class Executor {
             if state.info == nil {
                 try record(.runStarted) { e in
                     e.run = JournalEvent.RunInfo(runID: setup.runID, runbook: rb.name, runbookPath: setup.runbookPath, runbookHash: setup.runbookHash, operatorName: setup.operatorName, host: setup.host, params: setup.params, yes: setup.yes, startedAt: e.at,
-                                                 includedHashes: setup.includedHashes.isEmpty ? nil : setup.includedHashes, drill: setup.drill)
+                                                 includedHashes: setup.includedHashes.isEmpty ? nil : setup.includedHashes, drill: setup.drill,
+                                                 runbookCommit: setup.runbookCommit, runbookDirty: setup.runbookDirty, runbookRev: setup.runbookRev,
+                                                 includedCommits: setup.includedCommits.isEmpty ? nil : setup.includedCommits)
                 }
                 notify("run started by \(setup.operatorName)")
             }

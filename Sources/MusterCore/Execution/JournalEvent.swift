@@ -47,10 +47,55 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         public var includedHashes: [String: String]?
         /// Present when the run is a drill.
         public var drill: DrillSetup?
+        /// The commit that last changed the runbook file as of HEAD (or of
+        /// `--rev`); nil outside git, for an untracked file, or before the
+        /// first commit. Written as `null` then, so the journal says so.
+        public var runbookCommit: String?
+        /// The working tree's copy of the runbook, or of a runbook it
+        /// includes, differed from HEAD when the run began (nil in journals
+        /// written before muster recorded it).
+        public var runbookDirty: Bool?
+        /// With `--rev`: the commit the runbook and its includes were read
+        /// from, so a resume reads them from there again.
+        public var runbookRev: String?
+        /// The commit that last changed each included runbook, by reference
+        /// (those in no commit are left out).
+        public var includedCommits: [String: String]?
 
         enum CodingKeys: String, CodingKey {
             case runID = "run_id", runbook, runbookPath = "runbook_path", runbookHash = "runbook_hash"
             case operatorName = "operator", host, params, yes, startedAt = "started_at", includedHashes = "included_hashes", drill
+            case runbookCommit = "runbook_commit", runbookDirty = "runbook_dirty", runbookRev = "runbook_rev"
+            case includedCommits = "included_commits"
+        }
+
+        public init(runID: String, runbook: String, runbookPath: String, runbookHash: String, operatorName: String, host: String,
+                    params: [String: String], yes: Bool, startedAt: String, includedHashes: [String: String]? = nil, drill: DrillSetup? = nil,
+                    runbookCommit: String? = nil, runbookDirty: Bool? = nil, runbookRev: String? = nil, includedCommits: [String: String]? = nil) {
+            self.runID = runID; self.runbook = runbook; self.runbookPath = runbookPath; self.runbookHash = runbookHash
+            self.operatorName = operatorName; self.host = host; self.params = params; self.yes = yes; self.startedAt = startedAt
+            self.includedHashes = includedHashes; self.drill = drill
+            self.runbookCommit = runbookCommit; self.runbookDirty = runbookDirty; self.runbookRev = runbookRev
+            self.includedCommits = includedCommits
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(runID, forKey: .runID)
+            try c.encode(runbook, forKey: .runbook)
+            try c.encode(runbookPath, forKey: .runbookPath)
+            try c.encode(runbookHash, forKey: .runbookHash)
+            try c.encode(runbookCommit, forKey: .runbookCommit)
+            try c.encodeIfPresent(runbookDirty, forKey: .runbookDirty)
+            try c.encodeIfPresent(runbookRev, forKey: .runbookRev)
+            try c.encode(operatorName, forKey: .operatorName)
+            try c.encode(host, forKey: .host)
+            try c.encode(params, forKey: .params)
+            try c.encode(yes, forKey: .yes)
+            try c.encode(startedAt, forKey: .startedAt)
+            try c.encodeIfPresent(includedHashes, forKey: .includedHashes)
+            try c.encodeIfPresent(includedCommits, forKey: .includedCommits)
+            try c.encodeIfPresent(drill, forKey: .drill)
         }
     }
 

@@ -1,0 +1,105 @@
+import MusterCore
+import MusterGit
+import MusterTerminal
+
+/// What git says about the version of a runbook that a run or drill runs:
+/// journaled at `run_started` and copied into drill records, so an incident
+/// review or an audit can tell exactly which version ran.
+struct RunbookVersion {
+    /// The commit that last changed the runbook file as of HEAD (or of
+    /// `--rev`); nil outside git, before the first commit, for an untracked file.
+    var commit: CommitInfo?
+    /// The same for each included runbook, by reference: the top file's
+    /// commit does not pin an included runbook changed after it.
+    var includedCommits: [String: String] = [:]
+    /// The runbook and included runbooks whose working tree copy differs
+    /// from HEAD, as shown to the operator, with how.
+    var changed: [(path: String, status: FileStatus)] = []
+    /// Why git could not say (a repository of another user, a libgit2
+    /// error), though the runbook may well be in a repository.
+    var problem: String?
+    /// With `--rev`: the commit the runbook was read from.
+    var revision: Revision?
+
+    var dirty: Bool { !changed.isEmpty }
+
+    /// `3f9c2a1 "Shorten the DNS wait"`.
+    static func describe(_ c: CommitInfo) -> String { "\(c.shortID) \"\(c.subject)\"" }
+
+    /// How a run or drill treats uncommitted changes.
+    enum Policy {
+        /// Run, after a warning naming each changed file.
+        case warn
+        /// Refuse before anything is asked or run (a drill without `--allow-dirty`).
+        case refuse
+    }
+
+    /// Warns about, or refuses, a version that is not a commit.
+    func check(_ policy: Policy) throws {
+        if let problem {
+            switch policy {
+            case .refuse:
+                throw CommandFailure(message: "\(problem). A drill records the commit of the runbook it ran, and cannot here; fix that, or give --allow-dirty to drill anyway (the record then has runbook_commit: null)")
+            case .warn:
+                printError("muster: warning: \(problem)")
+                printError("muster: warning: this run is journaled without the runbook's git commit")
+            }
+        }
+        guard dirty else { return }
+        let files = changed.map { "\($0.path) \($0.status.phrase)" }
+        switch policy {
+        case .refuse:
+            throw CommandFailure(message: "\(files.joined(separator: "; ")). A drill runs only a committed runbook, so that its record points at the commit it ran: commit the change first, or give --allow-dirty (the record then says runbook_dirty: true)")
+        case .warn:
+            for f in files { printError("muster: warning: \(f)") }
+            let base = commit.map { "what runs is not exactly commit \(Self.describe($0)); " } ?? "the runbook is in no commit yet; "
+            printError("muster: warning: this run is journaled as dirty (runbook_dirty: true): \(base)commit first to pin the version that runs")
+        }
+    }
+}
+
+extension Workspace {
+    /// The git facts of the runbook at `path` and of the included runbooks
+    /// (`includes`: reference → path): the last commit that changed each,
+    /// and which of them differ from HEAD. With `--rev` nothing is dirty:
+    /// every file comes from the commit.
+    func version(ofRunbookAt path: String, includes: [String: String]) -> RunbookVersion {
+        var v = RunbookVersion()
+        if let revision {
+            v.revision = revision.revision
+            do {
+                v.commit = try revision.lastChange(of: path)
+                for (ref, file) in includes {
+                    if let c = try revision.lastChange(of: file) { v.includedCommits[ref] = c.id }
+                }
+            } catch {
+                v.problem = error.message
+            }
+            return v
+        }
+        let repo: Repository
+        do {
+            guard let r = try Repository.discover(from: Paths.dirname(path)) else { return v }
+            repo = r
+        } catch {
+            v.problem = error.message
+            return v
+        }
+        do {
+            if let rel = repo.relativePath(path) { v.commit = try repo.lastChange(of: rel) }
+            for (ref, file) in includes {
+                if let rel = repo.relativePath(file), let c = try repo.lastChange(of: rel) { v.includedCommits[ref] = c.id }
+            }
+            for file in [path] + includes.values.sorted() {
+                // An included runbook outside this repository has git facts
+                // of its own; its content hash is journaled all the same.
+                guard let rel = repo.relativePath(file) else { continue }
+                let status = try repo.status(of: rel)
+                if status.isDirty { v.changed.append((Paths.display(file, from: cwd), status)) }
+            }
+        } catch {
+            v.problem = error.message
+        }
+        return v
+    }
+}
