@@ -132,6 +132,25 @@ def spread(xs, fmt="{:.2f}"):
     return f"{fmt.format(m)} ({fmt.format(min(xs))}–{fmt.format(max(xs))})"
 
 
+def fsync_ms(folder, count=20):
+    """Median ms of appending a journal-sized line to a file in folder and fsyncing
+    it, as Muster's journal does twice per automated step."""
+    path = os.path.join(folder, "fsync-probe")
+    line = b'{"event":"step_finished","step":"s1","exit":0,"seconds":0.003}\n' * 2
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        out = []
+        for _ in range(count):
+            t = time.perf_counter()
+            os.write(fd, line)
+            os.fsync(fd)
+            out.append((time.perf_counter() - t) * 1000)
+        return statistics.median(out)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+
+
 def table(head, rows, markdown=False):
     if markdown:
         for row in [head, ["---"] * len(head)] + rows:
@@ -203,8 +222,10 @@ def main():
 
         # times[name][n] -> {round: seconds}
         times = {name: {n: {} for n in sizes} for name in tools}
+        fsyncs = []  # per round, in the folder that holds Muster's state
         started = time.perf_counter()
         for r in range(a.runs):
+            fsyncs.append(fsync_ms(os.path.join(tmp, "muster")))
             for n in sizes:
                 for name, (_, cmds, slow) in tools.items():
                     if n == large and r >= slow:
@@ -246,6 +267,8 @@ def main():
         print(f"\nstart-up and per step (N={small} to N={large}), median (min–max) over rounds; "
               f"× shell: ratio to the shell loop in the same round")
         table(head, rows)
+        print(f"write + fsync of a journal line here: {spread(fsyncs)} ms (median per round); Muster does "
+              f"two per automated step, so about {2 * statistics.median(fsyncs):.2f} ms of its overhead per step")
         print(f"peak memory, in one more run at N={large}: RSS of the largest single process (GNU time %M); "
               f"PSS of all its processes summed (sampled every 10 ms)")
         print(f"rounds: {a.runs} ({a.slow_runs} for ansible at N={large}); "
