@@ -86,7 +86,7 @@ enum DrillFinish {
               let record = DrillRecorder.record(events: events, drill: drill,
                                                 steps: DrillRecorder.stepFacts(setup.runbook, includes: setup.includes),
                                                 runbookCommit: info.runbookCommit, runbookDirty: info.runbookDirty ?? false) else {
-            printError("muster: warning: the drill's journal \(journalPath) could not be read back; no record written (`muster resume` rewrites it)")
+            printError("muster: warning: the drill's journal \(journalPath) could not be read back; no record written (`muster resume \(setup.runID)` writes it once the journal reads)")
             return
         }
         let dir = Paths.join(drill.recordsDir, drill.name)
@@ -100,7 +100,8 @@ enum DrillFinish {
                 written.append(Paths.display(junit, from: Paths.currentDirectory))
             }
         } catch {
-            printError("muster: warning: could not write the drill record: \(error); the journal \(journalPath) keeps every event (`muster resume` rewrites it)")
+            let message = (error as? CommandFailure)?.message ?? "\(error)"
+            printError("muster: warning: could not write the drill record: \(message). The journal keeps every event: once that is fixed, `muster resume \(setup.runID)` writes the record")
         }
         print(DrillSummary.render(record, style: .stdout))
         for w in written { print("Record written: \(w)") }
@@ -173,13 +174,25 @@ enum DrillFinish {
     /// A half-written record must never replace a whole one: write beside
     /// it, flush, then rename over it.
     static func writeAtomically(_ text: String, to path: String) throws {
-        try FileManager.default.createDirectory(atPath: Paths.dirname(path), withIntermediateDirectories: true)
-        let tmp = path + ".tmp"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else {
-            throw CommandFailure(message: "cannot create \(tmp)")
+        func why() -> String { String(cString: strerror(errno)) }
+        var dir = ""
+        for part in Paths.dirname(path).split(separator: "/") {
+            dir += "/" + part
+            if mkdir(dir, 0o755) != 0, errno != EEXIST {
+                throw CommandFailure(message: "cannot create the folder \(dir): \(why())")
+            }
         }
-        let fd = open(tmp, O_RDONLY)
-        if fd >= 0 { fsync(fd); close(fd) }
-        guard rename(tmp, path) == 0 else { throw CommandFailure(message: "cannot rename \(tmp) to \(path)") }
+        let tmp = path + ".tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CommandFailure(message: "cannot create \(tmp): \(why())") }
+        let bytes = Array(text.utf8)
+        let ok = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) == $0.count } && fsync(fd) == 0
+        let failure = ok ? "" : why()
+        close(fd)
+        guard ok else {
+            unlink(tmp)
+            throw CommandFailure(message: "cannot write \(tmp): \(failure)")
+        }
+        guard rename(tmp, path) == 0 else { throw CommandFailure(message: "cannot rename \(tmp) to \(path): \(why())") }
     }
 }

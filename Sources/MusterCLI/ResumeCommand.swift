@@ -66,7 +66,8 @@ struct ResumeCommand: ParsableCommand {
         guard let info = state.info else {
             throw CommandFailure(message: "run \(id) has no run_started event; its journal \(path) is unusable")
         }
-        if let outcome = state.outcome {
+        let finished = state.outcome
+        if let outcome = finished, info.drill == nil {
             throw CommandFailure(message: "run \(id) already finished (\(outcome)); start a new one with `muster run \(info.runbook)`")
         }
         // A run of `--rev` reads its runbooks from the same commit again.
@@ -83,6 +84,16 @@ struct ResumeCommand: ParsableCommand {
         let rbPath = Paths.absolute(info.runbookPath, from: ws.root)
         let (rb, _) = try rbWS.loadRunbook(rbPath)
         let hash = rbWS.runbookHash(rbPath)
+        // A finished drill is not run again; resuming it writes its record
+        // again (after the folder was fixed, say), from its journal alone.
+        if let outcome = finished, let drill = info.drill {
+            var setup = RunSetup(runbook: rb, params: info.params, secrets: [:], runID: id, operatorName: info.operatorName, yes: yes,
+                                 includes: try RunSession.includes(of: rb, path: rbPath, catalog: rbWS.catalog), baseEnvironment: [:])
+            setup.drill = drill
+            printError("muster: run \(id) already finished (\(outcome)); writing its drill record again")
+            DrillFinish.write(journalPath: path, setup: setup, root: ws.root)
+            throw outcome == "completed" ? ExitCodes.success : ExitCodes.failure
+        }
         if hash != info.runbookHash, !force {
             throw CommandFailure(message: "\(info.runbookPath) changed since run \(id) began (content \(info.runbookHash.prefix(12)) then, \(hash.prefix(12)) now); resuming could skip or repeat the wrong steps. Use --force to resume anyway")
         }

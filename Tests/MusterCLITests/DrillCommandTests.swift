@@ -143,4 +143,22 @@ struct DrillCommandTests {
         #expect(steps[1]["attempts"] as? Int == 2)
         #expect((rec["faults"] as? [[String: Any]])?.first?["step"] as? String == "create")
     }
+
+    @Test func aRecordThatCouldNotBeWrittenIsWrittenByResumeOnceTheFolderIsFixed() throws {
+        let s = try sandbox()
+        // The records folder's parent is a file: the folder cannot be made.
+        try "".write(toFile: s.dir + "/blocker", atomically: true, encoding: .utf8)
+        let r = try s.run(["drill", "failover-drill", "--yes", "--records-dir", "blocker/records"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stderr.contains("could not write the drill record: cannot create the folder"), "\(r.stderr)")
+        #expect(r.stderr.contains("Not a directory"))
+        let runID = try #require(r.stderr.components(separatedBy: "`muster resume ").last?.components(separatedBy: "`").first)
+        try FileManager.default.removeItem(atPath: s.dir + "/blocker")
+        let again = try s.run(["resume", runID])
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        #expect(again.stderr.contains("already finished (completed); writing its drill record again"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: s.dir + "/blocker/records/failover-drill")
+        #expect(files.count == 1)
+        #expect(!again.stdout.contains("[1/3]"), "nothing runs again")
+    }
 }

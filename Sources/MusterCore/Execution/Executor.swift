@@ -348,7 +348,7 @@ public final class Executor {
         guard let at = planExpect.firstIndex(where: { $0.key == key }) else { return }
         let expected = planExpect[at...].filter { state.finished[$0.key] == nil }.compactMap(\.expect).reduce(0, +)
         let left = Double(rto) - elapsed
-        if Double(expected) > left {
+        if expected > 0, Double(expected) > left {
             console.show(.warning("RTO budget: \(clock(max(0, left))) of \(clock(Double(rto))) left, but the remaining steps expect \(clock(Double(expected)))"))
         }
     }
