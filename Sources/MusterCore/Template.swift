@@ -69,7 +69,7 @@ extension String {
 }
 
 /// Names usable in templates, parameters, answers and outputs.
-func isIdentifier(_ s: some StringProtocol) -> Bool {
+package func isIdentifier(_ s: some StringProtocol) -> Bool {
     guard let first = s.utf8.first, first == UInt8(ascii: "_") || isLetter(first) else { return false }
     return s.utf8.allSatisfy { $0 == UInt8(ascii: "_") || isLetter($0) || ($0 >= 48 && $0 <= 57) }
 }
@@ -86,12 +86,14 @@ func isStepID(_ s: String) -> Bool {
 
 /// Parses `{{ name }}` references (and, when asked, `${SECRET}` ones) out of
 /// scalars, finding each reference's line and column in the source.
-struct TemplateScanner {
-    let source: SourceText
+package struct TemplateScanner {
+    package let source: SourceText
 
-    enum Problem { case unterminated(Mark), badName(String, Mark) }
+    package enum Problem { case unterminated(Mark), badName(String, Mark) }
 
-    func scan(_ node: Node, _ value: String) -> (Template, [Problem]) {
+    package init(source: SourceText) { self.source = source }
+
+    package func scan(_ node: Node, _ value: String) -> (Template, [Problem]) {
         let bytes = Array(value.utf8)
         var refs: [Template.Reference] = []
         var problems: [Problem] = []
@@ -138,7 +140,7 @@ struct TemplateScanner {
     }
 
     /// `${NAME}` secret references in an http or ci field, with their positions.
-    func secretReferences(_ node: Node, _ value: String) -> [(String, Mark)] {
+    package func secretReferences(_ node: Node, _ value: String) -> [(String, Mark)] {
         guard value.containsBytes("${") else { return [] }
         var names: [String] = []
         var rest = Substring(value)

@@ -69,6 +69,12 @@ public final class FileJournal: JournalSink {
         } catch {
             throw JournalError(message: "cannot read the journal \(path): \(error)")
         }
+        return try parse(bytes, path: path)
+    }
+
+    /// Events of a journal's bytes, by `read`'s rules; `path` only names the
+    /// journal in messages.
+    public static func parse(_ bytes: [UInt8], path: String) throws(JournalError) -> (events: [JournalEvent], warning: String?) {
         let decoder = JSONDecoder()
         var events: [JournalEvent] = []
         var warning: String?
