@@ -45,10 +45,22 @@ public struct Template: Sendable, Hashable {
 }
 
 /// POSIX shell quoting: bare when the value is only safe characters, else in
-/// single quotes with embedded quotes closed, escaped and reopened.
+/// single quotes with embedded quotes closed, escaped and reopened. Works on
+/// bytes: a quote followed by a combining mark is one `Character` with it,
+/// and a character-wise replacement would leave that quote unescaped.
 public func shellQuote(_ value: String) -> String {
     if !value.isEmpty, value.utf8.allSatisfy(isShellSafe) { return value }
-    return "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    var out: [UInt8] = [UInt8(ascii: "'")]
+    out.reserveCapacity(value.utf8.count + 2)
+    for b in value.utf8 {
+        if b == UInt8(ascii: "'") {
+            out.append(contentsOf: "'\\''".utf8)
+        } else {
+            out.append(b)
+        }
+    }
+    out.append(UInt8(ascii: "'"))
+    return String(decoding: out, as: UTF8.self)
 }
 
 private func isShellSafe(_ c: UInt8) -> Bool {
@@ -61,10 +73,26 @@ private func isShellSafe(_ c: UInt8) -> Bool {
 }
 
 extension String {
-    /// Foundation-free replacement, to keep the core's start-up light.
+    /// Foundation-free replacement, to keep the core's start-up light. On
+    /// UTF-8 bytes, like `shellQuote`: `${TOKEN}` followed by a combining
+    /// mark is still `${TOKEN}`.
     func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard !target.isEmpty, contains(target) else { return self }
-        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+        let hay = Array(utf8), needle = Array(target.utf8)
+        guard !needle.isEmpty, hay.count >= needle.count else { return self }
+        var out: [UInt8] = []
+        var i = 0
+        var replaced = false
+        while i < hay.count {
+            if hay[i] == needle[0], i + needle.count <= hay.count, hay[i..<(i + needle.count)].elementsEqual(needle) {
+                out.append(contentsOf: replacement.utf8)
+                i += needle.count
+                replaced = true
+            } else {
+                out.append(hay[i])
+                i += 1
+            }
+        }
+        return replaced ? String(decoding: out, as: UTF8.self) : self
     }
 }
 
