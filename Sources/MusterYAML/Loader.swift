@@ -40,7 +40,8 @@ public enum YAMLLoader {
         if let nul = bytes.firstIndex(of: 0) {
             throw YAMLError(mark: markForOffset(nul, in: bytes), message: "file contains a NUL byte: it looks binary, not a YAML text file")
         }
-        var builder = TreeBuilder()
+        let lines = LineTable(bytes)
+        var builder = TreeBuilder(lines: lines)
         let result: Result<Node, YAMLError> = bytes.withUnsafeBufferPointer { buffer in
             var parser = yaml_parser_t()
             guard yaml_parser_initialize(&parser) != 0 else {
@@ -57,7 +58,7 @@ public enum YAMLLoader {
             var event = yaml_event_t()
             while true {
                 guard yaml_parser_parse(&parser, &event) != 0 else {
-                    return .failure(parserError(parser, bytes: bytes))
+                    return .failure(parserError(parser, bytes: bytes, lines: lines))
                 }
                 defer { yaml_event_delete(&event) }
                 do throws(YAMLError) {
@@ -77,7 +78,7 @@ public enum YAMLLoader {
         return try result.get()
     }
 
-    private static func parserError(_ parser: yaml_parser_t, bytes: [UInt8]) -> YAMLError {
+    private static func parserError(_ parser: yaml_parser_t, bytes: [UInt8], lines: LineTable) -> YAMLError {
         let problem = parser.problem.map { String(cString: $0) } ?? "unknown YAML error"
         if parser.error == YAML_READER_ERROR {
             // The reader reports a byte offset, not a mark. For a bad trailing
@@ -93,11 +94,10 @@ public enum YAMLLoader {
         }
         var message = problem
         if let context = parser.context {
-            let cm = parser.context_mark
-            message += " (\(String(cString: context)) at line \(cm.line + 1), column \(cm.column + 1))"
+            let cm = lines.mark(parser.context_mark)
+            message += " (\(String(cString: context)) at line \(cm.line), column \(cm.column))"
         }
-        let pm = parser.problem_mark
-        return YAMLError(mark: Mark(line: Int(pm.line) + 1, column: Int(pm.column) + 1), message: message)
+        return YAMLError(mark: lines.mark(parser.problem_mark), message: message)
     }
 
     /// Line and column of a byte offset, columns counted in characters.
@@ -116,8 +116,32 @@ public enum YAMLLoader {
     }
 }
 
-private func mark(_ m: yaml_mark_t) -> Mark {
-    Mark(line: Int(m.line) + 1, column: Int(m.column) + 1)
+/// Turns libyaml's marks into lines and columns as editors, `SourceText`
+/// and the caret printer count them: lines end at line feeds only. libyaml
+/// also ends lines at a lone CR, NEL, U+2028 and U+2029 (YAML 1.1), and
+/// puts the end of a file without a final newline on a line after it; its
+/// mark's `index` (in characters) is exact, so positions come from that.
+struct LineTable {
+    /// Character index at which each line starts.
+    private var starts: [Int] = [0]
+
+    init(_ bytes: [UInt8]) {
+        var characters = 0
+        for b in bytes {
+            if b & 0xC0 != 0x80 { characters += 1 }
+            if b == UInt8(ascii: "\n") { starts.append(characters) }
+        }
+    }
+
+    func mark(_ m: yaml_mark_t) -> Mark {
+        let index = Int(m.index)
+        var lo = 0, hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= index { lo = mid } else { hi = mid - 1 }
+        }
+        return Mark(line: lo + 1, column: index - starts[lo] + 1)
+    }
 }
 
 private func string(_ p: UnsafeMutablePointer<yaml_char_t>?) -> String? {
@@ -160,6 +184,7 @@ private struct TreeBuilder {
         }
     }
 
+    let lines: LineTable
     var stack: [Frame] = []
     var anchors: [String: (node: Node, size: Int)] = [:]
     var expanded = 0
@@ -168,8 +193,8 @@ private struct TreeBuilder {
 
     /// Returns true at the end of the stream.
     mutating func handle(_ event: inout yaml_event_t) throws(YAMLError) -> Bool {
-        let start = mark(event.start_mark)
-        let end = mark(event.end_mark)
+        let start = lines.mark(event.start_mark)
+        let end = lines.mark(event.end_mark)
         switch event.type {
         case YAML_STREAM_END_EVENT:
             return true
