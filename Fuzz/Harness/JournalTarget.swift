@@ -46,8 +46,9 @@ public enum JournalTarget {
         let state = RunState(replaying: read.events)
         // What resume and the executor compute from the state.
         if !(state.lastT.isFinite && state.lastT >= 0) { fail("elapsed time \(state.lastT) is not a clock reading") }
-        if state.lastSeq == Int.max { fail("the last seq is Int.max: the next event has no number") }
-        for (step, n) in state.attempts where n == Int.max { fail("step '\(step)' has Int.max attempts: the next has no number") }
+        // The next seq and attempt are one more, far from overflowing.
+        if state.lastSeq > 1 << 53 { fail("the last seq is \(state.lastSeq): the next event's number is close to overflowing") }
+        for (step, n) in state.attempts where n > 1 << 53 { fail("step '\(step)' has \(n) attempts: the next one's number is close to overflowing") }
         _ = formatSeconds(state.lastT)
         _ = formatClock(state.lastT)
 
@@ -75,6 +76,10 @@ public enum JournalTarget {
         let setup = DrillSetup(name: "fuzz", mode: "live", rtoSeconds: 1800, faults: [.init(step: keys.first ?? "x", fail: "boom", times: 1)],
                                expectEscalation: .init(withinSeconds: 300, contact: "Primary on-call"), recordsDir: "drills/records", junit: nil)
         if let record = DrillRecorder.record(events: read.events, drill: setup, steps: facts, runbookCommit: nil, runbookDirty: false) {
+            // Every time in the record is a clock reading, as in the state.
+            let times = [record.elapsedSeconds] + record.steps.map(\.seconds) + record.escalations.map(\.atSeconds) + record.faults.map(\.atSeconds)
+                + (record.training?.escalatedAfterSeconds.map { [$0] } ?? [])
+            for x in times where !(x.isFinite && x >= 0 && x < 1e9) { fail("the drill record holds \(x) seconds, which is no clock reading") }
             _ = record.json.serialized(pretty: true)
             _ = JUnit.render(record)
         }
