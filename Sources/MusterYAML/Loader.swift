@@ -21,6 +21,10 @@ public enum YAMLLimits {
     public static let maxDepth = 64
     /// Nodes that aliases may copy in, in total, per file ("billion laughs").
     public static let maxAliasExpansion = 100_000
+    /// Characters of the file that aliases may copy in, in total: a few
+    /// aliases of one huge value would otherwise multiply the work of every
+    /// check that reads a value or scans its source.
+    public static let maxAliasExpansionCharacters = 2 << 20
 }
 
 /// Reads one YAML document into a `Node` tree on libyaml's event parser.
@@ -164,6 +168,8 @@ private struct TreeBuilder {
         var keys: Set<String> = []
         var merges: [Node.Pair] = []
         var size = 1
+        /// Characters of source text in its scalars, counting what aliases copy in.
+        var weight = 1
 
         /// Duplicate-key check: a linear scan while the mapping is small
         /// (hashing costs more than a few compares), a set beyond that.
@@ -186,8 +192,9 @@ private struct TreeBuilder {
 
     let lines: LineTable
     var stack: [Frame] = []
-    var anchors: [String: (node: Node, size: Int)] = [:]
+    var anchors: [String: (node: Node, size: Int, weight: Int)] = [:]
     var expanded = 0
+    var expandedWeight = 0
     var root: Node?
     var documents = 0
 
@@ -207,7 +214,8 @@ private struct TreeBuilder {
             let s = event.data.scalar
             let value = String(decoding: UnsafeBufferPointer(start: s.value, count: Int(s.length)), as: UTF8.self)
             let plain = s.style == YAML_PLAIN_SCALAR_STYLE && s.tag == nil
-            try add(Node(.scalar(value, plain: plain), mark: start, endMark: end), size: 1, anchor: string(s.anchor))
+            let weight = max(1, Int(event.end_mark.index) - Int(event.start_mark.index))
+            try add(Node(.scalar(value, plain: plain), mark: start, endMark: end), size: 1, weight: weight, anchor: string(s.anchor))
         case YAML_ALIAS_EVENT:
             let name = string(event.data.alias.anchor) ?? ""
             guard let target = anchors[name] else {
@@ -217,10 +225,14 @@ private struct TreeBuilder {
             if expanded > YAMLLimits.maxAliasExpansion {
                 throw YAMLError(mark: start, message: "aliases expand to more than \(YAMLLimits.maxAliasExpansion) nodes; refusing an explosive (\"billion laughs\") document")
             }
+            expandedWeight += target.weight
+            if expandedWeight > YAMLLimits.maxAliasExpansionCharacters {
+                throw YAMLError(mark: start, message: "aliases copy in more than \(YAMLLimits.maxAliasExpansionCharacters) characters of text; refusing an explosive document")
+            }
             var copy = target.node
             copy.mark = start
             copy.endMark = end
-            try add(copy, size: target.size, anchor: nil)
+            try add(copy, size: target.size, weight: target.weight, anchor: nil)
         case YAML_SEQUENCE_START_EVENT:
             try push(Frame(isMapping: false, start: start, anchor: string(event.data.sequence_start.anchor)))
         case YAML_MAPPING_START_EVENT:
@@ -235,9 +247,9 @@ private struct TreeBuilder {
                         f.pairs.append(pair)
                     }
                 }
-                try add(Node(.mapping(f.pairs), mark: f.start, endMark: end), size: f.size, anchor: f.anchor)
+                try add(Node(.mapping(f.pairs), mark: f.start, endMark: end), size: f.size, weight: f.weight, anchor: f.anchor)
             } else {
-                try add(Node(.sequence(f.items), mark: f.start, endMark: end), size: f.size, anchor: f.anchor)
+                try add(Node(.sequence(f.items), mark: f.start, endMark: end), size: f.size, weight: f.weight, anchor: f.anchor)
             }
         default:
             break
@@ -252,13 +264,14 @@ private struct TreeBuilder {
         stack.append(frame)
     }
 
-    mutating func add(_ node: Node, size: Int, anchor: String?) throws(YAMLError) {
-        if let anchor { anchors[anchor] = (node, size) }
+    mutating func add(_ node: Node, size: Int, weight: Int, anchor: String?) throws(YAMLError) {
+        if let anchor { anchors[anchor] = (node, size, weight) }
         guard let f = stack.last else {
             root = node
             return
         }
         f.size += size
+        f.weight += weight
         guard f.isMapping else {
             f.items.append(node)
             return

@@ -253,6 +253,16 @@ struct LoaderErrorTests {
         #expect(e.mark == m(5, 29))
     }
 
+    /// Found by the runbook fuzzer: few aliases of one long value multiplied
+    /// the work of every check that reads a value (see HostileFileTests).
+    @Test func aliasesOfAHugeValueAreRefused() throws {
+        let a = "a: &a \"\(String(repeating: "x", count: 600_000))\"\n"
+        #expect(loadError(a + "b: [*a, *a, *a]\n") == nil)
+        let e = try #require(loadError(a + "b: [*a, *a, *a, *a]\n"))
+        #expect(e.message == "aliases copy in more than \(YAMLLimits.maxAliasExpansionCharacters) characters of text; refusing an explosive document")
+        #expect(e.mark == m(2, 17))
+    }
+
     @Test func modestAliasesAreExpanded() throws {
         let root = try load("x: &x [1, 2]\ny: *x\nz: [*x, *x]\n")
         #expect(value(root, "y")?.items?.compactMap(\.scalar) == ["1", "2"])
