@@ -11,18 +11,11 @@ public struct DiagnosticPrinter {
         let at = d.mark.map { "\(d.path):\($0.line):\($0.column)" } ?? d.path
         let label = d.severity == .error ? style.red("error:") : style.yellow("warning:")
         var out = "\(style.bold(at + ":")) \(label) \(sanitize(d.message))"
-        if style.isTerminal, let m = d.mark, let line = source?.line(m.line) {
-            // A long line (minified or hostile) shows a window around the caret.
-            let scalars = Array(line.unicodeScalars)
-            let caret = max(0, min(m.column - 1, scalars.count))
-            var lo = 0, hi = scalars.count
-            if scalars.count > Self.window {
-                lo = max(0, min(caret - Self.window / 2, scalars.count - Self.window))
-                hi = lo + Self.window
-            }
-            let lead = lo > 0 ? "…" : ""
-            let text = lead + sanitize(String(String.UnicodeScalarView(scalars[lo..<hi]))).replacingTabs() + (hi < scalars.count ? "…" : "")
-            let prefix = String(repeating: " ", count: lead.count + caret - lo)
+        // A long line (minified or hostile) shows a window around the caret.
+        if style.isTerminal, let m = d.mark, let line = source?.excerpt(line: m.line, column: m.column, width: Self.window) {
+            let lead = line.before ? "…" : ""
+            let text = lead + sanitize(line.text).replacingTabs() + (line.after ? "…" : "")
+            let prefix = String(repeating: " ", count: lead.count + line.caret)
             out += "\n  \(text)\n  \(prefix)\(style.green("^"))"
         }
         return out

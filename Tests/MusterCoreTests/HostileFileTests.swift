@@ -23,6 +23,9 @@ struct HostileFileTests {
         let entry = catalog.load(path)
         var out = entry.diagnostics
         if entry.document != nil { out += catalog.crossCheck(entry, at: path) }
+        // Shown on a terminal, each with its line and caret.
+        let printer = DiagnosticPrinter(style: Style(color: true, isTerminal: true))
+        for d in out { #expect(printer.render(d, source: entry.source).utf8.count < 3000) }
         return out.sorted()
     }
 
@@ -89,6 +92,18 @@ struct HostileFileTests {
         #expect(lines[1].count < 200 && lines[1].contains("HERE"))
         let caret = lines[2].count - 1
         #expect(Array(lines[1])[caret] == "H")
+    }
+
+    @Test func shortLinesAreShownWhole() {
+        let source = SourceText(path: "f.yaml", bytes: [0xEF, 0xBB, 0xBF] + Array("títle: x\nbogus: 1\n".utf8))
+        let printer = DiagnosticPrinter(style: Style(color: false, isTerminal: true))
+        #expect(printer.render(Diagnostic(path: "f.yaml", mark: Mark(line: 2, column: 8), message: "m"), source: source)
+                == "f.yaml:2:8: error: m\n  bogus: 1\n         ^")
+        #expect(printer.render(Diagnostic(path: "f.yaml", mark: Mark(line: 1, column: 3), message: "m"), source: source)
+                == "f.yaml:1:3: error: m\n  títle: x\n    ^")
+        // Past the end of the line: the caret just after it.
+        #expect(printer.render(Diagnostic(path: "f.yaml", mark: Mark(line: 2, column: 40), message: "m"), source: source)
+                == "f.yaml:2:40: error: m\n  bogus: 1\n          ^")
     }
 
     @Test func boundedEditDistanceAgreesWithTheFullTable() {
