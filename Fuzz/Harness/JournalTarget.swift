@@ -70,7 +70,8 @@ public enum JournalTarget {
 
         // A drill's record from the same events.
         var keys: [String] = []
-        for e in read.events { if let s = e.step, !keys.contains(s) { keys.append(s) } }
+        var seen: Set<String> = []
+        for e in read.events { if let s = e.step, seen.insert(s).inserted { keys.append(s) } }
         let kinds = StepKind.allCases
         let facts = keys.enumerated().map { i, k in (key: k, facts: DrillRecorder.StepFacts(kind: kinds[i % kinds.count], expect: i % 2 == 0 ? 60 : nil)) }
         let setup = DrillSetup(name: "fuzz", mode: "live", rtoSeconds: 1800, faults: [.init(step: keys.first ?? "x", fail: "boom", times: 1)],

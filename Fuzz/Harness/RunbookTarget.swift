@@ -120,11 +120,13 @@ public final class RunbookTarget: Sendable {
             fail("the file was refused without an error")
         }
         let printer = DiagnosticPrinter(style: Style(color: true, isTerminal: true))
+        var lengths: [Int: Int] = [:]  // characters per line, each line counted once
         for d in diagnostics {
             if let m = d.mark {
-                if let line = entry.source.line(m.line) {
-                    if m.column < 1 || m.column > line.unicodeScalars.count + 1 {
-                        fail("\(d.formatted): column \(m.column) is not in line \(m.line), which has \(line.unicodeScalars.count) characters")
+                if let length = lengths[m.line] ?? entry.source.line(m.line)?.unicodeScalars.count {
+                    lengths[m.line] = length
+                    if m.column < 1 || m.column > length + 1 {
+                        fail("\(d.formatted): column \(m.column) is not in line \(m.line), which has \(length) characters")
                     }
                 } else {
                     fail("\(d.formatted): line \(m.line) does not exist")
