@@ -29,9 +29,12 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "muster", dependencies: ["MusterCLI"]),
+        // What the libFuzzer targets under Fuzz/ check, shared with the test
+        // that replays their corpus (see docs/fuzzing.md).
+        .target(name: "MusterFuzz", dependencies: ["MusterCore", "MusterYAML", "MusterTerminal"], path: "Fuzz/Harness"),
 
         .testTarget(name: "MusterYAMLTests", dependencies: ["MusterYAML"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MusterCoreTests", dependencies: ["MusterCore", "MusterYAML"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MusterCoreTests", dependencies: ["MusterCore", "MusterYAML", "MusterTerminal", "MusterFuzz"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MusterGitTests", dependencies: ["MusterGit"]),
         .target(name: "MusterTestSupport", path: "Tests/MusterTestSupport", exclude: ["server.py", "ci_server.py"]),
         .testTarget(name: "MusterHTTPTests", dependencies: ["MusterHTTP", "MusterTestSupport"]),

@@ -69,25 +69,3 @@ struct LogCommand: ParsableCommand {
         for e in read.events { print(sanitize(LogLine.render(e))) }
     }
 }
-
-/// One journal event as a readable line.
-enum LogLine {
-    static func render(_ e: JournalEvent) -> String {
-        var s = "\(e.at)  +\(formatSeconds(e.t).padded(7, right: true))  \(e.event.rawValue)"
-        if let step = e.step { s += "  \(step)" }
-        if let r = e.run { s += "  \(r.runbook) by \(r.operatorName) on \(r.host), params: " + r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
-        if let i = e.item { s += "  item \(i + 1)" }
-        if let a = e.answer { s += "  \(a)" }
-        if e.auto == true { s += " (automatic)" }
-        if let n = e.name { s += "  \(n)=\(e.value ?? "")" }
-        if let a = e.attempt { s += "  attempt \(a)" }
-        if let x = e.exit { s += "  exit \(x)" }
-        if let sec = e.seconds { s += "  \(formatSeconds(sec))" }
-        if e.timedOut == true { s += "  timed out" }
-        if let o = e.outcome { s += "  \(o)" }
-        if let c = e.contact { s += "  \(c)" }
-        if let o = e.outputs, !o.isEmpty { s += "  outputs: " + o.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
-        if let t = e.text { s += "  — \(t)" }
-        return s
-    }
-}

@@ -145,12 +145,25 @@ public final class Catalog: Sendable {
         let base = root(forFileAt: absolute)
         let path = entry.source.path
         var out: [Diagnostic] = []
-        func error(_ m: Mark?, _ msg: String) { out.append(Diagnostic(path: path, mark: m, message: msg)) }
+        // As in the parsers: at most `Diagnostic.limit`, each built only if reported.
+        func error(_ m: Mark?, _ msg: @autoclosure () -> String) {
+            guard out.count <= Diagnostic.limit else { return }
+            out.append(out.count == Diagnostic.limit ? Diagnostic(path: path, mark: nil, message: Diagnostic.tooMany)
+                                                     : Diagnostic(path: path, mark: m, message: Diagnostic.clipped(msg())))
+        }
+        // A file may include the same runbook from thousands of steps.
+        var resolved: [String: Resolution] = [:]
+        func resolve(_ reference: String) -> Resolution {
+            if let r = resolved[reference] { return r }
+            let r = resolveRunbook(reference, root: base)
+            resolved[reference] = r
+            return r
+        }
 
         if let rb = entry.runbook {
             for step in rb.steps {
                 guard case .runbook(let spec) = step.body, !spec.runbook.isEmpty else { continue }
-                switch resolveRunbook(spec.runbook, root: base) {
+                switch resolve(spec.runbook) {
                 case .missing(let p, let s):
                     error(spec.mark, "step '\(step.id)' runs runbook '\(spec.runbook)', which does not exist (looked for \(displayPath(p)))\(s.map { "; did you mean '\($0)'?" } ?? "")")
                 case .broken(let p, _):
@@ -169,7 +182,7 @@ public final class Catalog: Sendable {
             }
         }
         if let drill = entry.drill, !drill.runbook.isEmpty {
-            switch resolveRunbook(drill.runbook, root: base) {
+            switch resolve(drill.runbook) {
             case .missing(let p, let s):
                 error(drill.runbookMark, "drill runs runbook '\(drill.runbook)', which does not exist (looked for \(displayPath(p)))\(s.map { "; did you mean '\($0)'?" } ?? "")")
             case .broken(let p, _):
@@ -208,7 +221,7 @@ public final class Catalog: Sendable {
         return ladder.first { $0.contact.lowercased() == c } ?? ladder.first { $0.contact.lowercased().hasPrefix(c) }
     }
 
-    private func checkParams(given: [(String, String?, Mark)], against rb: Runbook, what: String, error: (Mark?, String) -> Void) {
+    private func checkParams(given: [(String, String?, Mark)], against rb: Runbook, what: String, error: (Mark?, @autoclosure () -> String) -> Void) {
         for (name, value, mark) in given {
             guard let p = rb.param(name) else {
                 let hint = suggestion(for: name, among: rb.params.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""

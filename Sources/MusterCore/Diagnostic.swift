@@ -22,6 +22,20 @@ public struct Diagnostic: Sendable, Hashable, Comparable {
         return "\(at): \(severity.rawValue): \(message)"
     }
 
+    /// Problems reported per file; a hostile file could otherwise make
+    /// millions, each quoting a long value, and exhaust memory. A real
+    /// runbook has a handful.
+    public static let limit = 1000
+    static let tooMany = "more than \(limit) problems; only the first \(limit) are reported"
+
+    /// A message quoting a huge value keeps its start and end.
+    static func clipped(_ message: String) -> String {
+        guard message.utf8.count > 1200 else { return message }
+        let scalars = message.unicodeScalars
+        guard scalars.count > 1000 else { return message }
+        return String(String.UnicodeScalarView(scalars.prefix(700))) + " … " + String(String.UnicodeScalarView(scalars.suffix(300)))
+    }
+
     public static func < (a: Diagnostic, b: Diagnostic) -> Bool {
         if a.path != b.path { return a.path < b.path }
         return (a.mark ?? Mark(line: 0, column: 0)) < (b.mark ?? Mark(line: 0, column: 0))

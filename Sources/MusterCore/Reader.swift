@@ -5,15 +5,37 @@ import MusterYAML
 struct Reader {
     let source: SourceText
     var diagnostics: [Diagnostic] = []
+    /// "Did you mean" hints left for this file: each compares a name with
+    /// every candidate, so a hostile file's thousands of unknown names among
+    /// thousands of parameters get plain messages after the first ones.
+    var hintsLeft = 100
 
     init(source: SourceText) { self.source = source }
 
-    mutating func error(_ mark: Mark?, _ message: String) {
-        diagnostics.append(Diagnostic(path: source.path, mark: mark, message: message))
+    /// Messages are built only while the file is under `Diagnostic.limit`.
+    mutating func error(_ mark: Mark?, _ message: @autoclosure () -> String) {
+        add(mark, .error, message)
     }
 
-    mutating func warning(_ mark: Mark?, _ message: String) {
-        diagnostics.append(Diagnostic(path: source.path, mark: mark, severity: .warning, message: message))
+    mutating func warning(_ mark: Mark?, _ message: @autoclosure () -> String) {
+        add(mark, .warning, message)
+    }
+
+    private mutating func add(_ mark: Mark?, _ severity: Diagnostic.Severity, _ message: () -> String) {
+        guard diagnostics.count <= Diagnostic.limit else { return }
+        if diagnostics.count == Diagnostic.limit {
+            diagnostics.append(Diagnostic(path: source.path, mark: nil, message: Diagnostic.tooMany))
+            return
+        }
+        diagnostics.append(Diagnostic(path: source.path, mark: mark, severity: severity, message: Diagnostic.clipped(message())))
+    }
+
+    /// A " (did you mean 'x'?)" hint, or "" when nothing is close or the
+    /// file has used up its hints.
+    mutating func hint(for word: String, among candidates: @autoclosure () -> [String]) -> String {
+        guard hintsLeft > 0 else { return "" }
+        hintsLeft -= 1
+        return suggestion(for: word, among: candidates()).map { " (did you mean '\($0)'?)" } ?? ""
     }
 
     /// A mapping's entries by key, after reporting keys outside `allowed`

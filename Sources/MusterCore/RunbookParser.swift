@@ -23,6 +23,8 @@ struct RunbookParser {
 
     /// Declared secrets, for `${NAME}` checks.
     private var secretNames: Set<String> = []
+    /// Lines already checked for a comment after a value.
+    var commentLinesChecked: Set<Int> = []
 
     mutating func parse(_ root: Node) -> Runbook? {
         guard let f = r.fields(root, "the runbook", allowed: Self.topKeys, elsewhere: { key in
@@ -187,18 +189,25 @@ struct RunbookParser {
 
     mutating func checkSecret(_ name: String, at mark: Mark, use: String) {
         guard !secretNames.contains(name) else { return }
-        let hint = suggestion(for: name, among: secretNames).map { " (did you mean '\($0)'?)" } ?? "; declare it under 'secrets'"
-        r.error(mark, "\(use) names secret '\(name)', which is not declared\(hint)")
+        let hint = r.hint(for: name, among: secretNames.sorted())
+        r.error(mark, "\(use) names secret '\(name)', which is not declared\(hint.isEmpty ? "; declare it under 'secrets'" : hint)")
     }
 
     // MARK: - Templates
 
     struct Scope {
-        var params: [String]
+        var params: [String] { didSet { paramSet = Set(params) } }
+        /// `params` for lookups: a file may declare thousands.
+        private(set) var paramSet: Set<String>
         var defined: [String: String] = [:]   // name -> step id
         var laterDefinitions: [String: String] = [:]
 
-        var all: [String] { params + builtinNames + Array(defined.keys) }
+        init(params: [String]) {
+            self.params = params
+            paramSet = Set(params)
+        }
+
+        var all: [String] { params + builtinNames + defined.keys.sorted() }
     }
 
     /// Every name any step defines, so a forward reference gets a precise message.
@@ -227,13 +236,13 @@ struct RunbookParser {
                 r.error(m, n.isEmpty ? "empty template '{{ }}'; put a parameter, answer or output name inside" : "'{{ \(n) }}' is not a name; templates hold one parameter, answer or output name (letters, digits, underscores)")
             }
         }
-        for ref in t.references where !scope.params.contains(ref.name) && !builtinNames.contains(ref.name) && scope.defined[ref.name] == nil {
+        for ref in t.references where !scope.paramSet.contains(ref.name) && !builtinNames.contains(ref.name) && scope.defined[ref.name] == nil {
             if let later = scope.laterDefinitions[ref.name] {
                 r.error(ref.mark, "'\(ref.name)' is set by step '\(later)', which does not run before this point")
             } else if ref.name == ref.name.uppercased(), secretNames.contains(ref.name) {
                 r.error(ref.mark, "'\(ref.name)' is a secret; secrets are not templated: use $\(ref.name) in commands or ${\(ref.name)} in http and ci fields")
             } else {
-                let hint = suggestion(for: ref.name, among: scope.all).map { " (did you mean '\($0)'?)" } ?? ""
+                let hint = r.hint(for: ref.name, among: scope.all)
                 r.error(ref.mark, "unknown name '\(ref.name)' in template\(hint); templates may use parameters, built-ins (\(builtinNames.joined(separator: ", "))), and answers or outputs of earlier steps")
             }
         }

@@ -41,6 +41,54 @@ public final class SourceText: @unchecked Sendable {
         return Substring(String(decoding: bytes[r], as: UTF8.self))
     }
 
+    /// At most `width` characters of line `n` around 1-based `column`, for
+    /// showing a problem on a long line (minified or hostile) without
+    /// building the whole line: the text, the caret's 0-based offset in it,
+    /// and whether the line goes on before and after it.
+    public func excerpt(line n: Int, column: Int, width: Int) -> (text: String, caret: Int, before: Bool, after: Bool)? {
+        guard var r = lineRange(n) else { return nil }
+        if n == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { r = min(3, r.upperBound)..<r.upperBound }
+        let index = characterIndex(line: n, range: r)
+        let total = index.count
+        let caret = max(0, min(column - 1, total))
+        let first = total > width ? max(0, min(caret - width / 2, total - width)) : 0
+        let start = skip(first % Self.checkpointEvery, from: index.checkpoints[first / Self.checkpointEvery], before: r.upperBound)
+        let end = skip(width, from: start, before: r.upperBound)
+        return (String(decoding: bytes[start..<end], as: UTF8.self), caret - first, start > r.lowerBound, end < r.upperBound)
+    }
+
+    /// The byte after `count` characters (Unicode scalars, as columns count
+    /// them) from byte `i`, or `limit`.
+    private func skip(_ count: Int, from i: Int, before limit: Int) -> Int {
+        var i = i, k = 0
+        while i < limit, k < count {
+            i += 1
+            while i < limit, bytes[i] & 0xC0 == 0x80 { i += 1 }
+            k += 1
+        }
+        return i
+    }
+
+    private static let checkpointEvery = 256
+    /// Per line shown so far: its character count and the byte offset of
+    /// every 256th character, so a thousand problems on one long line cost
+    /// one pass over it.
+    private var characterIndexes: [Int: (count: Int, checkpoints: [Int])] = [:]
+
+    private func characterIndex(line n: Int, range r: Range<Int>) -> (count: Int, checkpoints: [Int]) {
+        if let c = characterIndexes[n] { return c }
+        var checkpoints = [r.lowerBound]
+        var i = r.lowerBound, k = 0
+        while i < r.upperBound {
+            i += 1
+            while i < r.upperBound, bytes[i] & 0xC0 == 0x80 { i += 1 }
+            k += 1
+            if k % Self.checkpointEvery == 0 { checkpoints.append(i) }
+        }
+        characterIndexes[n] = (k, checkpoints)
+        return (k, checkpoints)
+    }
+
     /// Positions of `needle` in the source between a node's start and end.
     /// Columns count Unicode scalars, as libyaml's marks do.
     func marks(of needle: StaticString, in node: Node) -> [Mark] {

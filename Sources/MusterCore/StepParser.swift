@@ -73,10 +73,14 @@ extension RunbookParser {
 
         let step = Step(id: id, mark: node.mark, title: title, notes: notes, body: body, automation: automation)
         // Where each name is written under `ask` or `outputs`, to point at it.
-        let nameMarks = (f["ask"]?.pairs ?? []).map { ($0.key.scalar ?? "", $0.key.mark) } + (automation?.outputs ?? []).map { ($0.name, $0.mark) }
+        var nameMarks: [String: Mark] = [:]
+        for (name, mark) in (f["ask"]?.pairs ?? []).map({ ($0.key.scalar ?? "", $0.key.mark) }) + (automation?.outputs ?? []).map({ ($0.name, $0.mark) })
+        where nameMarks[name] == nil {
+            nameMarks[name] = mark
+        }
         for name in step.definedNames {
-            let at = nameMarks.first { $0.0 == name }?.1 ?? node.mark
-            if scope.params.contains(name) || builtinNames.contains(name) {
+            let at = nameMarks[name] ?? node.mark
+            if scope.paramSet.contains(name) || builtinNames.contains(name) {
                 r.error(at, "step '\(id)' defines '\(name)', which is already a parameter or built-in; choose another name")
             } else if let other = scope.defined[name] {
                 r.error(at, "step '\(id)' defines '\(name)', already defined by step '\(other)'")
@@ -86,8 +90,12 @@ extension RunbookParser {
         return step
     }
 
+    /// One warning per line at most: the first plain scalar checked on a
+    /// line finds the comment if any later one would. Checking each of a
+    /// one-line flow list's thousand items would rescan the line each time.
     mutating func warnAboutComment(after node: Node, _ what: String) {
-        guard let comment = r.source.trailingComment(after: node) else { return }
+        guard node.isPlainScalar, node.mark.line == node.endMark.line, commentLinesChecked.insert(node.endMark.line).inserted,
+              let comment = r.source.trailingComment(after: node) else { return }
         r.warning(node.endMark, "this \(what) ends here; '\(comment)' is a YAML comment and is dropped; quote the text if it belongs to the \(what)")
     }
 

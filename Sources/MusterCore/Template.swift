@@ -45,10 +45,22 @@ public struct Template: Sendable, Hashable {
 }
 
 /// POSIX shell quoting: bare when the value is only safe characters, else in
-/// single quotes with embedded quotes closed, escaped and reopened.
+/// single quotes with embedded quotes closed, escaped and reopened. Works on
+/// bytes: a quote followed by a combining mark is one `Character` with it,
+/// and a character-wise replacement would leave that quote unescaped.
 public func shellQuote(_ value: String) -> String {
     if !value.isEmpty, value.utf8.allSatisfy(isShellSafe) { return value }
-    return "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    var out: [UInt8] = [UInt8(ascii: "'")]
+    out.reserveCapacity(value.utf8.count + 2)
+    for b in value.utf8 {
+        if b == UInt8(ascii: "'") {
+            out.append(contentsOf: "'\\''".utf8)
+        } else {
+            out.append(b)
+        }
+    }
+    out.append(UInt8(ascii: "'"))
+    return String(decoding: out, as: UTF8.self)
 }
 
 private func isShellSafe(_ c: UInt8) -> Bool {
@@ -61,15 +73,31 @@ private func isShellSafe(_ c: UInt8) -> Bool {
 }
 
 extension String {
-    /// Foundation-free replacement, to keep the core's start-up light.
+    /// Foundation-free replacement, to keep the core's start-up light. On
+    /// UTF-8 bytes, like `shellQuote`: `${TOKEN}` followed by a combining
+    /// mark is still `${TOKEN}`.
     func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard !target.isEmpty, contains(target) else { return self }
-        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+        let hay = Array(utf8), needle = Array(target.utf8)
+        guard !needle.isEmpty, hay.count >= needle.count else { return self }
+        var out: [UInt8] = []
+        var i = 0
+        var replaced = false
+        while i < hay.count {
+            if hay[i] == needle[0], i + needle.count <= hay.count, hay[i..<(i + needle.count)].elementsEqual(needle) {
+                out.append(contentsOf: replacement.utf8)
+                i += needle.count
+                replaced = true
+            } else {
+                out.append(hay[i])
+                i += 1
+            }
+        }
+        return replaced ? String(decoding: out, as: UTF8.self) : self
     }
 }
 
 /// Names usable in templates, parameters, answers and outputs.
-func isIdentifier(_ s: some StringProtocol) -> Bool {
+package func isIdentifier(_ s: some StringProtocol) -> Bool {
     guard let first = s.utf8.first, first == UInt8(ascii: "_") || isLetter(first) else { return false }
     return s.utf8.allSatisfy { $0 == UInt8(ascii: "_") || isLetter($0) || ($0 >= 48 && $0 <= 57) }
 }
@@ -86,12 +114,14 @@ func isStepID(_ s: String) -> Bool {
 
 /// Parses `{{ name }}` references (and, when asked, `${SECRET}` ones) out of
 /// scalars, finding each reference's line and column in the source.
-struct TemplateScanner {
-    let source: SourceText
+package struct TemplateScanner {
+    package let source: SourceText
 
-    enum Problem { case unterminated(Mark), badName(String, Mark) }
+    package enum Problem { case unterminated(Mark), badName(String, Mark) }
 
-    func scan(_ node: Node, _ value: String) -> (Template, [Problem]) {
+    package init(source: SourceText) { self.source = source }
+
+    package func scan(_ node: Node, _ value: String) -> (Template, [Problem]) {
         let bytes = Array(value.utf8)
         var refs: [Template.Reference] = []
         var problems: [Problem] = []
@@ -138,7 +168,7 @@ struct TemplateScanner {
     }
 
     /// `${NAME}` secret references in an http or ci field, with their positions.
-    func secretReferences(_ node: Node, _ value: String) -> [(String, Mark)] {
+    package func secretReferences(_ node: Node, _ value: String) -> [(String, Mark)] {
         guard value.containsBytes("${") else { return [] }
         var names: [String] = []
         var rest = Substring(value)

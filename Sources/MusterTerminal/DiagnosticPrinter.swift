@@ -11,13 +11,18 @@ public struct DiagnosticPrinter {
         let at = d.mark.map { "\(d.path):\($0.line):\($0.column)" } ?? d.path
         let label = d.severity == .error ? style.red("error:") : style.yellow("warning:")
         var out = "\(style.bold(at + ":")) \(label) \(sanitize(d.message))"
-        if style.isTerminal, let m = d.mark, let line = source?.line(m.line) {
-            let text = sanitize(String(line)).replacingTabs()
-            let prefix = String(line.unicodeScalars.prefix(max(0, m.column - 1)).map { $0 == "\t" ? " " : " " })
+        // A long line (minified or hostile) shows a window around the caret.
+        if style.isTerminal, let m = d.mark, let line = source?.excerpt(line: m.line, column: m.column, width: Self.window) {
+            let lead = line.before ? "…" : ""
+            let text = lead + sanitize(line.text).replacingTabs() + (line.after ? "…" : "")
+            let prefix = String(repeating: " ", count: lead.count + line.caret)
             out += "\n  \(text)\n  \(prefix)\(style.green("^"))"
         }
         return out
     }
+
+    /// Characters of a source line shown under a problem, at most.
+    static let window = 160
 
     public func print(_ diagnostics: [Diagnostic], source: SourceText?) {
         for d in diagnostics { printError(render(d, source: source)) }

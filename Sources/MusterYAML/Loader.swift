@@ -21,6 +21,10 @@ public enum YAMLLimits {
     public static let maxDepth = 64
     /// Nodes that aliases may copy in, in total, per file ("billion laughs").
     public static let maxAliasExpansion = 100_000
+    /// Characters of the file that aliases may copy in, in total: a few
+    /// aliases of one huge value would otherwise multiply the work of every
+    /// check that reads a value or scans its source.
+    public static let maxAliasExpansionCharacters = 2 << 20
 }
 
 /// Reads one YAML document into a `Node` tree on libyaml's event parser.
@@ -40,7 +44,8 @@ public enum YAMLLoader {
         if let nul = bytes.firstIndex(of: 0) {
             throw YAMLError(mark: markForOffset(nul, in: bytes), message: "file contains a NUL byte: it looks binary, not a YAML text file")
         }
-        var builder = TreeBuilder()
+        let lines = LineTable(bytes)
+        var builder = TreeBuilder(lines: lines)
         let result: Result<Node, YAMLError> = bytes.withUnsafeBufferPointer { buffer in
             var parser = yaml_parser_t()
             guard yaml_parser_initialize(&parser) != 0 else {
@@ -57,7 +62,7 @@ public enum YAMLLoader {
             var event = yaml_event_t()
             while true {
                 guard yaml_parser_parse(&parser, &event) != 0 else {
-                    return .failure(parserError(parser, bytes: bytes))
+                    return .failure(parserError(parser, bytes: bytes, lines: lines))
                 }
                 defer { yaml_event_delete(&event) }
                 do throws(YAMLError) {
@@ -77,7 +82,7 @@ public enum YAMLLoader {
         return try result.get()
     }
 
-    private static func parserError(_ parser: yaml_parser_t, bytes: [UInt8]) -> YAMLError {
+    private static func parserError(_ parser: yaml_parser_t, bytes: [UInt8], lines: LineTable) -> YAMLError {
         let problem = parser.problem.map { String(cString: $0) } ?? "unknown YAML error"
         if parser.error == YAML_READER_ERROR {
             // The reader reports a byte offset, not a mark. For a bad trailing
@@ -93,11 +98,10 @@ public enum YAMLLoader {
         }
         var message = problem
         if let context = parser.context {
-            let cm = parser.context_mark
-            message += " (\(String(cString: context)) at line \(cm.line + 1), column \(cm.column + 1))"
+            let cm = lines.mark(parser.context_mark)
+            message += " (\(String(cString: context)) at line \(cm.line), column \(cm.column))"
         }
-        let pm = parser.problem_mark
-        return YAMLError(mark: Mark(line: Int(pm.line) + 1, column: Int(pm.column) + 1), message: message)
+        return YAMLError(mark: lines.mark(parser.problem_mark), message: message)
     }
 
     /// Line and column of a byte offset, columns counted in characters.
@@ -116,8 +120,32 @@ public enum YAMLLoader {
     }
 }
 
-private func mark(_ m: yaml_mark_t) -> Mark {
-    Mark(line: Int(m.line) + 1, column: Int(m.column) + 1)
+/// Turns libyaml's marks into lines and columns as editors, `SourceText`
+/// and the caret printer count them: lines end at line feeds only. libyaml
+/// also ends lines at a lone CR, NEL, U+2028 and U+2029 (YAML 1.1), and
+/// puts the end of a file without a final newline on a line after it; its
+/// mark's `index` (in characters) is exact, so positions come from that.
+struct LineTable {
+    /// Character index at which each line starts.
+    private var starts: [Int] = [0]
+
+    init(_ bytes: [UInt8]) {
+        var characters = 0
+        for b in bytes {
+            if b & 0xC0 != 0x80 { characters += 1 }
+            if b == UInt8(ascii: "\n") { starts.append(characters) }
+        }
+    }
+
+    func mark(_ m: yaml_mark_t) -> Mark {
+        let index = Int(m.index)
+        var lo = 0, hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= index { lo = mid } else { hi = mid - 1 }
+        }
+        return Mark(line: lo + 1, column: index - starts[lo] + 1)
+    }
 }
 
 private func string(_ p: UnsafeMutablePointer<yaml_char_t>?) -> String? {
@@ -140,6 +168,8 @@ private struct TreeBuilder {
         var keys: Set<String> = []
         var merges: [Node.Pair] = []
         var size = 1
+        /// Characters of source text in its scalars, counting what aliases copy in.
+        var weight = 1
 
         /// Duplicate-key check: a linear scan while the mapping is small
         /// (hashing costs more than a few compares), a set beyond that.
@@ -160,16 +190,18 @@ private struct TreeBuilder {
         }
     }
 
+    let lines: LineTable
     var stack: [Frame] = []
-    var anchors: [String: (node: Node, size: Int)] = [:]
+    var anchors: [String: (node: Node, size: Int, weight: Int)] = [:]
     var expanded = 0
+    var expandedWeight = 0
     var root: Node?
     var documents = 0
 
     /// Returns true at the end of the stream.
     mutating func handle(_ event: inout yaml_event_t) throws(YAMLError) -> Bool {
-        let start = mark(event.start_mark)
-        let end = mark(event.end_mark)
+        let start = lines.mark(event.start_mark)
+        let end = lines.mark(event.end_mark)
         switch event.type {
         case YAML_STREAM_END_EVENT:
             return true
@@ -182,7 +214,8 @@ private struct TreeBuilder {
             let s = event.data.scalar
             let value = String(decoding: UnsafeBufferPointer(start: s.value, count: Int(s.length)), as: UTF8.self)
             let plain = s.style == YAML_PLAIN_SCALAR_STYLE && s.tag == nil
-            try add(Node(.scalar(value, plain: plain), mark: start, endMark: end), size: 1, anchor: string(s.anchor))
+            let weight = max(1, Int(event.end_mark.index) - Int(event.start_mark.index))
+            try add(Node(.scalar(value, plain: plain), mark: start, endMark: end), size: 1, weight: weight, anchor: string(s.anchor))
         case YAML_ALIAS_EVENT:
             let name = string(event.data.alias.anchor) ?? ""
             guard let target = anchors[name] else {
@@ -192,10 +225,14 @@ private struct TreeBuilder {
             if expanded > YAMLLimits.maxAliasExpansion {
                 throw YAMLError(mark: start, message: "aliases expand to more than \(YAMLLimits.maxAliasExpansion) nodes; refusing an explosive (\"billion laughs\") document")
             }
+            expandedWeight += target.weight
+            if expandedWeight > YAMLLimits.maxAliasExpansionCharacters {
+                throw YAMLError(mark: start, message: "aliases copy in more than \(YAMLLimits.maxAliasExpansionCharacters) characters of text; refusing an explosive document")
+            }
             var copy = target.node
             copy.mark = start
             copy.endMark = end
-            try add(copy, size: target.size, anchor: nil)
+            try add(copy, size: target.size, weight: target.weight, anchor: nil)
         case YAML_SEQUENCE_START_EVENT:
             try push(Frame(isMapping: false, start: start, anchor: string(event.data.sequence_start.anchor)))
         case YAML_MAPPING_START_EVENT:
@@ -210,9 +247,9 @@ private struct TreeBuilder {
                         f.pairs.append(pair)
                     }
                 }
-                try add(Node(.mapping(f.pairs), mark: f.start, endMark: end), size: f.size, anchor: f.anchor)
+                try add(Node(.mapping(f.pairs), mark: f.start, endMark: end), size: f.size, weight: f.weight, anchor: f.anchor)
             } else {
-                try add(Node(.sequence(f.items), mark: f.start, endMark: end), size: f.size, anchor: f.anchor)
+                try add(Node(.sequence(f.items), mark: f.start, endMark: end), size: f.size, weight: f.weight, anchor: f.anchor)
             }
         default:
             break
@@ -227,13 +264,14 @@ private struct TreeBuilder {
         stack.append(frame)
     }
 
-    mutating func add(_ node: Node, size: Int, anchor: String?) throws(YAMLError) {
-        if let anchor { anchors[anchor] = (node, size) }
+    mutating func add(_ node: Node, size: Int, weight: Int, anchor: String?) throws(YAMLError) {
+        if let anchor { anchors[anchor] = (node, size, weight) }
         guard let f = stack.last else {
             root = node
             return
         }
         f.size += size
+        f.weight += weight
         guard f.isMapping else {
             f.items.append(node)
             return

@@ -121,6 +121,9 @@ struct ShellQuoteTests {
         ("it's", "'it'\\''s'"),
         ("$(id)", "'$(id)'"),
         ("x'; touch pwned; echo '", "'x'\\''; touch pwned; echo '\\'''"),
+        // Found by the template fuzzer: a quote followed by a combining mark
+        // is one Character with it, and was left unescaped.
+        ("'\u{301}", "''\\''\u{301}'"),
     ])
     func quoted(value: String, expected: String) {
         #expect(shellQuote(value) == expected)
@@ -144,6 +147,8 @@ struct ShellQuoteTests {
         "café ☕",
         "a;b|c&d>e<f",
         "!x",
+        "x'\u{301}; touch pwned; echo '\u{301}",
+        "'\u{20DD}$(touch pwned)'\u{20DD}",
     ]
 
     /// bash itself must read the quoted value back as exactly one word equal to it.

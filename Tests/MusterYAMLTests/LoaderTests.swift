@@ -98,6 +98,38 @@ struct LoaderMarkTests {
     }
 }
 
+/// Found by the runbook fuzzer: libyaml also breaks lines at a lone CR, NEL,
+/// U+2028 and U+2029, and puts the end of a file without a final newline on
+/// a line after it; marks must count lines as editors, the caret printer
+/// and `SourceText` do, at line feeds only.
+@Suite("YAML loader: lines end at line feeds")
+struct LoaderLineTests {
+    @Test("a line separator inside a value does not start a line", arguments: ["\u{2028}", "\u{2029}", "\u{85}"])
+    func unusualBreakInsideAValue(separator: String) throws {
+        let root = try load("title: \"a\(separator)b\"\nbogus: 1\n")
+        #expect(key(root, "bogus")?.mark == m(2, 1))
+        #expect(value(root, "bogus")?.mark == m(2, 8))
+    }
+
+    @Test func aLoneCarriageReturnDoesNotStartALine() throws {
+        let root = try load("a: b\rc: d\n")
+        #expect(value(root, "a")?.scalar == "b")
+        #expect(key(root, "c")?.mark == m(1, 6))
+    }
+
+    @Test func crlfLinesCountOnce() throws {
+        let root = try load("a: b\r\nc: é\r\nd: e\r\n")
+        #expect(key(root, "c")?.mark == m(2, 1))
+        #expect(value(root, "d")?.mark == m(3, 4))
+    }
+
+    @Test func theEndOfAFileWithoutAFinalNewlineIsOnItsLastLine() throws {
+        #expect(loadError("a: 1\nb")?.mark == m(2, 2))
+        #expect(loadError("x: 'unterminated")?.mark == m(1, 17))
+        #expect(loadError("a: b\nx: 'caf\u{e9}")?.mark == m(2, 9))
+    }
+}
+
 @Suite("YAML loader: refusals")
 struct LoaderErrorTests {
     @Test func syntaxErrorGivesLibyamlsMessageAndPosition() throws {
@@ -219,6 +251,16 @@ struct LoaderErrorTests {
         #expect(e.message == "aliases expand to more than \(YAMLLimits.maxAliasExpansion) nodes; refusing an explosive (\"billion laughs\") document")
         // The limit trips at the first alias that crosses it, on level e.
         #expect(e.mark == m(5, 29))
+    }
+
+    /// Found by the runbook fuzzer: few aliases of one long value multiplied
+    /// the work of every check that reads a value (see HostileFileTests).
+    @Test func aliasesOfAHugeValueAreRefused() throws {
+        let a = "a: &a \"\(String(repeating: "x", count: 600_000))\"\n"
+        #expect(loadError(a + "b: [*a, *a, *a]\n") == nil)
+        let e = try #require(loadError(a + "b: [*a, *a, *a, *a]\n"))
+        #expect(e.message == "aliases copy in more than \(YAMLLimits.maxAliasExpansionCharacters) characters of text; refusing an explosive document")
+        #expect(e.mark == m(2, 17))
     }
 
     @Test func modestAliasesAreExpanded() throws {

@@ -27,26 +27,30 @@ public enum DrillRecorder {
     public static func record(events: [JournalEvent], drill: DrillSetup, steps: [(key: String, facts: StepFacts)],
                               runbookCommit: String?, runbookDirty: Bool) -> DrillRecord? {
         guard let info = events.first(where: { $0.event == .runStarted })?.run, let last = events.last else { return nil }
-        var started: [String: JournalEvent] = [:]
-        var finished: [String: JournalEvent] = [:]
+        // (event, its time): an event whose `t` is no clock reading (a
+        // hand-edited journal) happened at the last reading before it.
+        var started: [String: (JournalEvent, Double)] = [:]
+        var finished: [String: (JournalEvent, Double)] = [:]
         var attempts: [String: Int] = [:]
         var escalations: [DrillRecord.Escalation] = []
         var faults: [DrillRecord.FaultHit] = []
         var outcome = DrillRecord.Outcome.aborted
+        var now = 0.0
         for e in events {
             let key = e.step ?? ""
+            if let t = e.clock { now = t }
             switch e.event {
             case .stepStarted:
-                if started[key] == nil { started[key] = e }
+                if started[key] == nil { started[key] = (e, now) }
                 if let a = e.attempt { attempts[key] = max(attempts[key] ?? 0, a) }
             case .attemptStarted:
                 attempts[key] = max(attempts[key] ?? 0, e.attempt ?? 1)
             case .stepFinished:
-                finished[key] = e
+                finished[key] = (e, now)
             case .escalated:
-                escalations.append(.init(atSeconds: e.t, contact: e.contact ?? ""))
+                escalations.append(.init(atSeconds: now, contact: e.contact ?? ""))
             case .faultInjected:
-                faults.append(.init(step: key, atSeconds: e.t))
+                faults.append(.init(step: key, atSeconds: now))
             case .runFinished:
                 outcome = e.outcome == "completed" ? .recovered : .failed
             case .runResumed:
@@ -58,13 +62,13 @@ public enum DrillRecorder {
         }
         var timings: [DrillRecord.StepTiming] = []
         for (key, facts) in steps {
-            guard let s = started[key], let f = finished[key] else { continue }
-            let seconds = max(0, f.t - s.t)
+            guard let (s, sAt) = started[key], let (f, fAt) = finished[key] else { continue }
+            let seconds = max(0, fAt - sAt)
             timings.append(.init(id: key, kind: facts.kind.rawValue, outcome: f.outcome ?? "done", startedAt: s.at,
                                  seconds: seconds, attempts: facts.kind.isAutomated ? max(1, attempts[key] ?? 1) : 1,
                                  expectSeconds: facts.expect, overExpect: facts.expect.map { seconds > Double($0) } ?? false))
         }
-        let elapsed = last.t
+        let elapsed = now
         let rtoMet = drill.rtoSeconds.map { outcome == .recovered && elapsed <= Double($0) }
         var record = DrillRecord(drill: drill.name, runbook: info.runbook, runbookPath: info.runbookPath, runbookCommit: runbookCommit,
                            runbookDirty: runbookDirty, mode: drill.mode, operatorName: info.operatorName, startedAt: info.startedAt,

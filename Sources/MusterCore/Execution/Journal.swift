@@ -84,20 +84,28 @@ public final class FileJournal: JournalSink {
         } catch {
             throw JournalError(message: "cannot read the journal \(path): \(error)")
         }
+        return try parse(bytes, path: path)
+    }
+
+    /// Events of a journal's bytes, by `read`'s rules; `path` only names the
+    /// journal in messages.
+    public static func parse(_ bytes: [UInt8], path: String) throws(JournalError) -> (events: [JournalEvent], warning: String?) {
         let decoder = JSONDecoder()
         var events: [JournalEvent] = []
         var warning: String?
         let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         for (i, line) in lines.enumerated() where !line.isEmpty {
-            do {
-                events.append(try decoder.decode(JournalEvent.self, from: Data(line)))
-            } catch {
-                let isLast = lines[(i + 1)...].allSatisfy(\.isEmpty)
-                if isLast {
-                    warning = "the journal's last line (line \(i + 1)) is incomplete, probably cut off by a crash; resuming from the event before it"
-                } else {
-                    throw JournalError(message: "\(path):\(i + 1): this journal line is not a valid event; the journal was edited or damaged. Move the file aside to start over, or repair that line")
-                }
+            // Counters no executor writes (a seq of 2^63-1 would overflow the
+            // next one) are damage like a line that does not decode.
+            if let event = try? decoder.decode(JournalEvent.self, from: Data(line)), event.countersInRange {
+                events.append(event)
+                continue
+            }
+            let isLast = lines[(i + 1)...].allSatisfy(\.isEmpty)
+            if isLast {
+                warning = "the journal's last line (line \(i + 1)) is incomplete, probably cut off by a crash; resuming from the event before it"
+            } else {
+                throw JournalError(message: "\(path):\(i + 1): this journal line is not a valid event; the journal was edited or damaged. Move the file aside to start over, or repair that line")
             }
         }
         return (events, warning)

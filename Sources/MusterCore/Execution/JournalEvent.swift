@@ -133,6 +133,21 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked
     }
 
+    /// `t` when it is a clock reading: finite, not negative and under 1e9 s
+    /// (31 years). A hand-edited `t` may be anything; readers that do clock
+    /// arithmetic take only readings.
+    public var clock: Double? { t.isFinite && t >= 0 && t < 1e9 ? t : nil }
+
+    /// The largest counter an executor writes: JSON's largest exact integer,
+    /// far from where `seq + 1` or `attempt + 1` would overflow.
+    static let maxCounter = 1 << 53
+
+    /// Whether `seq`, `item` and `attempt` are counters an executor could
+    /// have written; a line with others is damaged.
+    var countersInRange: Bool {
+        [seq, item ?? 0, attempt ?? 0].allSatisfy { (0...Self.maxCounter).contains($0) }
+    }
+
     public init(seq: Int = 0, at: String = "", t: Double = 0, event: Kind) {
         self.seq = seq
         self.at = at

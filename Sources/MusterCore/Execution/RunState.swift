@@ -54,7 +54,7 @@ public struct RunState: Sendable {
     public mutating func apply(_ e: JournalEvent) {
         lastSeq = max(lastSeq, e.seq)
         // A hand-edited `t` must not break the clock arithmetic.
-        if e.t.isFinite, e.t >= 0, e.t < 1e9 { lastT = max(lastT, e.t) }
+        if let t = e.clock { lastT = max(lastT, t) }
         let key = e.step ?? ""
         switch e.event {
         case .runStarted:
