@@ -141,6 +141,8 @@ struct RecordStoreTests {
         ("\"started_at\": \"2026-01-01T09:00:00Z\"", "\"started_at\": \"yesterday\"", "started_at 'yesterday' is not an ISO 8601 time like 2026-11-27T09:00:00Z"),
         ("\"muster\": 1", "\"muster\": 2", "format version 2 is not supported; this muster reads version 1"),
         ("\"drill\": \"dr\"", "\"drill\": \"other\"", "record of drill 'other' filed under 'dr'; move it to that drill's folder"),
+        // Found by the journal fuzzer's neighbour: charts cannot place 1e300 seconds.
+        ("\"elapsed_seconds\": 1234.5", "\"elapsed_seconds\": 1e300", "elapsed_seconds 1e+300 is not a duration (0 to one year)"),
     ])
     func wrongValues(find: String, replace: String, message: String) throws {
         #expect(good.contains(find))

@@ -93,8 +93,20 @@ public struct RecordStore: Sendable {
         if let drill, record.drill != drill {
             return problem("record of drill '\(record.drill)' filed under '\(drill)'; move it to that drill's folder")
         }
-        guard record.elapsedSeconds.isFinite, record.elapsedSeconds >= 0 else {
-            return problem("elapsed_seconds \(record.elapsedSeconds) is not a duration")
+        // A year is far beyond any drill; anything larger is an edited or
+        // damaged record, and charts could not place it.
+        let longest = 366.0 * 86400
+        guard record.elapsedSeconds.isFinite, record.elapsedSeconds >= 0, record.elapsedSeconds <= longest else {
+            return problem("elapsed_seconds \(record.elapsedSeconds) is not a duration (0 to one year)")
+        }
+        for step in record.steps where !(step.seconds.isFinite && step.seconds >= 0 && step.seconds <= longest) {
+            return problem("step '\(step.id)' has seconds \(step.seconds), not a duration (0 to one year)")
+        }
+        for e in record.escalations where !(e.atSeconds.isFinite && e.atSeconds >= 0 && e.atSeconds <= longest) {
+            return problem("an escalation has at_seconds \(e.atSeconds), not a time (0 to one year)")
+        }
+        for f in record.faults where !(f.atSeconds.isFinite && f.atSeconds >= 0 && f.atSeconds <= longest) {
+            return problem("a fault has at_seconds \(f.atSeconds), not a time (0 to one year)")
         }
         return .success(LoadedRecord(path: shown, record: record, startedAt: started))
     }
