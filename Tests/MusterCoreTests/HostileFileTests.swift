@@ -57,6 +57,17 @@ struct HostileFileTests {
         #expect(commented.allSatisfy { $0.severity == .warning && $0.message.utf8.count < 1200 })
     }
 
+    @Test func anErrorPastTheLimitStillMakesTheFileInvalid() throws {
+        let items = (0..<1200).map { "      - item \($0) # note\n" }.joined()
+        // Warnings only: the note is a warning too, and the file is valid.
+        let warned = try validate(header() + "steps:\n  - id: a\n    title: t\n    manual:\n" + items)
+        #expect(warned.count == Diagnostic.limit + 1)
+        #expect(warned.allSatisfy { $0.severity == .warning })
+        let d = try validate(header() + "steps:\n  - id: a\n    title: t\n    manual:\n" + items + "  - {id: b, title: t, run: x, bogus: 1}\n")
+        #expect(d.count == Diagnostic.limit + 1)
+        #expect(d.filter { $0.severity == .error }.map(\.message) == [Diagnostic.tooMany])
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aliasesOfAHugeValue() throws {
         let d = try validate(header("x: &s {id: \"\(String(repeating: "A", count: 500_000))\", title: t, run: r}\n")
