@@ -115,6 +115,19 @@ struct HostileFileTests {
                          + "steps:\n  - id: a\n    title: t\n    run: echo\n")
     }
 
+    /// Found by the runbook fuzzer: a file ending in a lone CR had its error
+    /// after that CR, but the shown line had the CR stripped as if it were
+    /// half of a CRLF.
+    @Test func aLoneCarriageReturnEndingTheFileIsPartOfTheLastLine() throws {
+        let text = "muster: 1\rname: fuzz\rtitle\n x []\r"
+        let d = try validate(text)
+        let source = SourceText(path: "f.yaml", bytes: Array(text.utf8))
+        #expect(source.line(2) == " x []\r")
+        #expect(d.map(\.mark) == [Mark(line: 2, column: 7)])
+        // A CR before a line feed still ends the line with it.
+        #expect(SourceText(path: "f.yaml", bytes: Array("a\r\nb\r".utf8)).line(1) == "a")
+    }
+
     @Test func shortLinesAreShownWhole() {
         let source = SourceText(path: "f.yaml", bytes: [0xEF, 0xBB, 0xBF] + Array("títle: x\nbogus: 1\n".utf8))
         let printer = DiagnosticPrinter(style: Style(color: false, isTerminal: true))
