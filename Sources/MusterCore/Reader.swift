@@ -21,13 +21,16 @@ struct Reader {
         add(mark, .warning, message)
     }
 
+    /// Past the limit, one note stands for the rest: an error if any of
+    /// them is, so a file never looks valid for problems left out.
     private mutating func add(_ mark: Mark?, _ severity: Diagnostic.Severity, _ message: () -> String) {
-        guard diagnostics.count <= Diagnostic.limit else { return }
-        if diagnostics.count == Diagnostic.limit {
-            diagnostics.append(Diagnostic(path: source.path, mark: nil, message: Diagnostic.tooMany))
-            return
+        if diagnostics.count < Diagnostic.limit {
+            diagnostics.append(Diagnostic(path: source.path, mark: mark, severity: severity, message: Diagnostic.clipped(message())))
+        } else if diagnostics.count == Diagnostic.limit {
+            diagnostics.append(Diagnostic(path: source.path, mark: nil, severity: severity, message: Diagnostic.tooMany))
+        } else if severity == .error {
+            diagnostics[Diagnostic.limit].severity = .error
         }
-        diagnostics.append(Diagnostic(path: source.path, mark: mark, severity: severity, message: Diagnostic.clipped(message())))
     }
 
     /// A " (did you mean 'x'?)" hint, or "" when nothing is close or the

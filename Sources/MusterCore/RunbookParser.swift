@@ -23,7 +23,9 @@ struct RunbookParser {
 
     /// Declared secrets, for `${NAME}` checks.
     private var secretNames: Set<String> = []
-    /// Lines already checked for a comment after a value.
+    /// Lines already checked for a comment after a value: the last, and
+    /// earlier ones met again out of order.
+    var lastCommentLine = 0
     var commentLinesChecked: Set<Int> = []
 
     mutating func parse(_ root: Node) -> Runbook? {
@@ -196,16 +198,19 @@ struct RunbookParser {
     // MARK: - Templates
 
     struct Scope {
-        var params: [String] { didSet { paramSet = Set(params) } }
-        /// `params` for lookups: a file may declare thousands.
-        private(set) var paramSet: Set<String>
+        let params: [String]
+        /// `params` as a set when there are many: a hostile file may declare
+        /// thousands; a real one a handful, faster to compare than to hash.
+        private let paramSet: Set<String>?
         var defined: [String: String] = [:]   // name -> step id
         var laterDefinitions: [String: String] = [:]
 
         init(params: [String]) {
             self.params = params
-            paramSet = Set(params)
+            paramSet = params.count > 16 ? Set(params) : nil
         }
+
+        func isParam(_ name: String) -> Bool { paramSet?.contains(name) ?? params.contains(name) }
 
         var all: [String] { params + builtinNames + defined.keys.sorted() }
     }
@@ -236,7 +241,7 @@ struct RunbookParser {
                 r.error(m, n.isEmpty ? "empty template '{{ }}'; put a parameter, answer or output name inside" : "'{{ \(n) }}' is not a name; templates hold one parameter, answer or output name (letters, digits, underscores)")
             }
         }
-        for ref in t.references where !scope.paramSet.contains(ref.name) && !builtinNames.contains(ref.name) && scope.defined[ref.name] == nil {
+        for ref in t.references where !scope.isParam(ref.name) && !builtinNames.contains(ref.name) && scope.defined[ref.name] == nil {
             if let later = scope.laterDefinitions[ref.name] {
                 r.error(ref.mark, "'\(ref.name)' is set by step '\(later)', which does not run before this point")
             } else if ref.name == ref.name.uppercased(), secretNames.contains(ref.name) {

@@ -23,14 +23,17 @@ public final class SourceText: @unchecked Sendable {
         return s
     }
 
-    /// Byte range of 1-based line `n` without its terminator.
+    /// Byte range of 1-based line `n` without its terminator (LF or CRLF; a
+    /// lone CR, even at the end of the file, is part of the line, as the
+    /// loader's marks count it).
     private func lineRange(_ n: Int) -> Range<Int>? {
         let starts = lineStarts
         guard n >= 1, n <= starts.count else { return nil }
         let start = starts[n - 1]
-        var end = n < starts.count ? starts[n] - 1 : bytes.count
+        guard n < starts.count else { return start..<bytes.count }
+        var end = starts[n] - 1
         if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        return start..<max(start, end)
+        return start..<end
     }
 
     /// 1-based line `n`, if it exists.

@@ -73,14 +73,17 @@ extension RunbookParser {
 
         let step = Step(id: id, mark: node.mark, title: title, notes: notes, body: body, automation: automation)
         // Where each name is written under `ask` or `outputs`, to point at it.
+        let defined = step.definedNames
         var nameMarks: [String: Mark] = [:]
-        for (name, mark) in (f["ask"]?.pairs ?? []).map({ ($0.key.scalar ?? "", $0.key.mark) }) + (automation?.outputs ?? []).map({ ($0.name, $0.mark) })
-        where nameMarks[name] == nil {
-            nameMarks[name] = mark
+        if !defined.isEmpty {
+            for (name, mark) in (f["ask"]?.pairs ?? []).map({ ($0.key.scalar ?? "", $0.key.mark) }) + (automation?.outputs ?? []).map({ ($0.name, $0.mark) })
+            where nameMarks[name] == nil {
+                nameMarks[name] = mark
+            }
         }
-        for name in step.definedNames {
+        for name in defined {
             let at = nameMarks[name] ?? node.mark
-            if scope.paramSet.contains(name) || builtinNames.contains(name) {
+            if scope.isParam(name) || builtinNames.contains(name) {
                 r.error(at, "step '\(id)' defines '\(name)', which is already a parameter or built-in; choose another name")
             } else if let other = scope.defined[name] {
                 r.error(at, "step '\(id)' defines '\(name)', already defined by step '\(other)'")
@@ -90,13 +93,24 @@ extension RunbookParser {
         return step
     }
 
-    /// One warning per line at most: the first plain scalar checked on a
-    /// line finds the comment if any later one would. Checking each of a
-    /// one-line flow list's thousand items would rescan the line each time.
+    /// A line is checked once (twice at most, when an alias's copy brings
+    /// it back out of order): the first plain scalar checked on a line finds
+    /// the comment if any later one would, and checking each of a one-line
+    /// flow list's thousand items would rescan the line each time.
     mutating func warnAboutComment(after node: Node, _ what: String) {
-        guard node.isPlainScalar, node.mark.line == node.endMark.line, commentLinesChecked.insert(node.endMark.line).inserted,
+        guard node.isPlainScalar, node.mark.line == node.endMark.line, firstCheck(ofLine: node.endMark.line),
               let comment = r.source.trailingComment(after: node) else { return }
         r.warning(node.endMark, "this \(what) ends here; '\(comment)' is a YAML comment and is dropped; quote the text if it belongs to the \(what)")
+    }
+
+    /// Nodes come mostly in file order, so a line after the last one checked
+    /// is new without hashing; an earlier one (an alias's copy) is looked up.
+    private mutating func firstCheck(ofLine line: Int) -> Bool {
+        if line > lastCommentLine {
+            lastCommentLine = line
+            return true
+        }
+        return line < lastCommentLine && commentLinesChecked.insert(line).inserted
     }
 
     mutating func parseManual(_ value: Node, _ f: Fields, _ scope: Scope) -> Step.Body {

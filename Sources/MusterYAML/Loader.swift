@@ -1,4 +1,9 @@
 internal import CYAML
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A problem found while reading YAML: what is wrong and where (nil when the
 /// whole file is at fault, such as an empty or binary file).
@@ -124,21 +129,57 @@ public enum YAMLLoader {
 /// and the caret printer count them: lines end at line feeds only. libyaml
 /// also ends lines at a lone CR, NEL, U+2028 and U+2029 (YAML 1.1), and
 /// puts the end of a file without a final newline on a line after it; its
-/// mark's `index` (in characters) is exact, so positions come from that.
+/// mark's `index` (in characters) is exact, so positions come from that
+/// when libyaml's own lines would be wrong.
 struct LineTable {
-    /// Character index at which each line starts.
-    private var starts: [Int] = [0]
+    /// Character index at which each line starts, for a file with a line
+    /// break other than LF or CRLF; nil when libyaml's lines are right.
+    private var starts: [Int]?
+    /// Lines as SourceText counts them, and where the last one starts;
+    /// only needed for a file that does not end in a newline.
+    private var lineCount = 1
+    private var lastStart = 0
 
     init(_ bytes: [UInt8]) {
-        var characters = 0
-        for b in bytes {
-            if b & 0xC0 != 0x80 { characters += 1 }
-            if b == UInt8(ascii: "\n") { starts.append(characters) }
+        // The usual file (LF or CRLF, ending in a newline) needs no table;
+        // finding that out takes a few memchr passes, not a loop per byte.
+        let unusual = bytes.withUnsafeBufferPointer { b -> Bool in
+            func any(_ first: UInt8, _ rest: (Int) -> Bool) -> Bool {
+                guard let base = b.baseAddress else { return false }
+                var from = 0
+                while from < b.count, let hit = memchr(base + from, Int32(first), b.count - from) {
+                    let i = base.distance(to: UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)))
+                    if rest(i) { return true }
+                    from = i + 1
+                }
+                return false
+            }
+            return any(0x0D) { $0 + 1 == b.count || b[$0 + 1] != 0x0A }
+                || any(0xC2) { $0 + 1 < b.count && b[$0 + 1] == 0x85 }
+                || any(0xE2) { $0 + 2 < b.count && b[$0 + 1] == 0x80 && (b[$0 + 2] == 0xA8 || b[$0 + 2] == 0xA9) }
         }
+        guard unusual || (bytes.last.map { $0 != 0x0A } ?? false) else {
+            lineCount = Int.max
+            return
+        }
+        var table = [0]
+        var characters = 0
+        for c in bytes {
+            if c & 0xC0 != 0x80 { characters += 1 }
+            if c == 0x0A { table.append(characters) }
+        }
+        lineCount = table.count
+        lastStart = table[table.count - 1]
+        if unusual { starts = table }
     }
 
+    @inline(__always)
     func mark(_ m: yaml_mark_t) -> Mark {
         let index = Int(m.index)
+        guard let starts else {
+            if Int(m.line) < lineCount { return Mark(line: Int(m.line) + 1, column: Int(m.column) + 1) }
+            return Mark(line: lineCount, column: index - lastStart + 1)
+        }
         var lo = 0, hi = starts.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2

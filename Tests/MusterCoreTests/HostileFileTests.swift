@@ -57,6 +57,17 @@ struct HostileFileTests {
         #expect(commented.allSatisfy { $0.severity == .warning && $0.message.utf8.count < 1200 })
     }
 
+    @Test func anErrorPastTheLimitStillMakesTheFileInvalid() throws {
+        let items = (0..<1200).map { "      - item \($0) # note\n" }.joined()
+        // Warnings only: the note is a warning too, and the file is valid.
+        let warned = try validate(header() + "steps:\n  - id: a\n    title: t\n    manual:\n" + items)
+        #expect(warned.count == Diagnostic.limit + 1)
+        #expect(warned.allSatisfy { $0.severity == .warning })
+        let d = try validate(header() + "steps:\n  - id: a\n    title: t\n    manual:\n" + items + "  - {id: b, title: t, run: x, bogus: 1}\n")
+        #expect(d.count == Diagnostic.limit + 1)
+        #expect(d.filter { $0.severity == .error }.map(\.message) == [Diagnostic.tooMany])
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aliasesOfAHugeValue() throws {
         let d = try validate(header("x: &s {id: \"\(String(repeating: "A", count: 500_000))\", title: t, run: r}\n")
@@ -102,6 +113,19 @@ struct HostileFileTests {
     func nestedQuantifiersAgainstADefault() throws {
         _ = try validate(header("params:\n  p:\n    pattern: \"^(a+)+$\"\n    default: \"\(String(repeating: "a", count: 30))b\"\n")
                          + "steps:\n  - id: a\n    title: t\n    run: echo\n")
+    }
+
+    /// Found by the runbook fuzzer: a file ending in a lone CR had its error
+    /// after that CR, but the shown line had the CR stripped as if it were
+    /// half of a CRLF.
+    @Test func aLoneCarriageReturnEndingTheFileIsPartOfTheLastLine() throws {
+        let text = "muster: 1\rname: fuzz\rtitle\n x []\r"
+        let d = try validate(text)
+        let source = SourceText(path: "f.yaml", bytes: Array(text.utf8))
+        #expect(source.line(2) == " x []\r")
+        #expect(d.map(\.mark) == [Mark(line: 2, column: 7)])
+        // A CR before a line feed still ends the line with it.
+        #expect(SourceText(path: "f.yaml", bytes: Array("a\r\nb\r".utf8)).line(1) == "a")
     }
 
     @Test func shortLinesAreShownWhole() {
