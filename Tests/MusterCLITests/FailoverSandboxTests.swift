@@ -1,4 +1,5 @@
 import Foundation
+import MusterTestSupport
 import Testing
 
 /// The whole sandbox (sandbox/sandbox: moto, Buildbot, the health endpoint)

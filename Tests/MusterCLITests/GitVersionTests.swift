@@ -2,6 +2,7 @@
 @preconcurrency import Glibc
 #endif
 import Foundation
+import MusterTestSupport
 import Testing
 
 /// A git repository in a temporary folder with a runbook that includes

@@ -2,6 +2,7 @@
 @preconcurrency import Glibc
 #endif
 import Foundation
+import MusterTestSupport
 import Testing
 
 /// The hostile-input catalogue of docs/hostile-input.md, for the cases not

@@ -2,6 +2,7 @@
 @preconcurrency import Glibc
 #endif
 import Foundation
+import MusterTestSupport
 import Testing
 
 /// The promises of `cli.md` "Resume", checked with real processes: the

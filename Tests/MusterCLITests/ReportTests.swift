@@ -1,4 +1,5 @@
 import Foundation
+import MusterTestSupport
 import Testing
 
 /// A copy of `Fixtures/drills-repo` outside any git repository: five

@@ -1,4 +1,5 @@
 import Foundation
+import MusterTestSupport
 import Testing
 
 /// A runbook repository in a temporary folder (outside git), with its own

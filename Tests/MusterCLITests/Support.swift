@@ -2,6 +2,7 @@
 @preconcurrency import Glibc
 #endif
 import Foundation
+import MusterTestSupport
 import Testing
 
 /// Where the package lives, found from this file so tests run from any cwd.
@@ -70,29 +71,6 @@ func assertSnapshot(_ actual: String, named name: String, sourceLocation: Source
     }
     #expect(actual == expected, "output differs from Snapshots/\(name); if the change is intended, re-record with MUSTER_RECORD=1", sourceLocation: sourceLocation)
 }
-
-/// Runs a shell command, for setting up git repositories and the like.
-@discardableResult
-func sh(_ command: String, cwd: String, env: [String: String] = [:]) throws -> String {
-    let p = Process()
-    var environment = ProcessInfo.processInfo.environment
-    for (k, v) in env { environment[k] = v }
-    p.environment = environment
-    p.executableURL = URL(fileURLWithPath: "/bin/bash")
-    p.arguments = ["-euo", "pipefail", "-c", command]
-    p.currentDirectoryURL = URL(fileURLWithPath: cwd)
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    if p.terminationStatus != 0 { throw ShellError(message: "`\(command)` failed: \(text)") }
-    return text
-}
-
-struct ShellError: Error { var message: String }
 
 func temporaryDirectory() throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("muster-test-\(UUID().uuidString)").path

@@ -1,4 +1,5 @@
 import Foundation
+import MusterTestSupport
 import Testing
 
 /// A real terminal: a tmux server of its own (its own socket), one window

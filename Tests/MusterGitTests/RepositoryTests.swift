@@ -1,36 +1,20 @@
 import Foundation
 import MusterGit
+import MusterTestSupport
 import Testing
 
 /// Runs a bash script in `dir` with a fixed git identity and no global or
 /// system configuration, so tests do not depend on the machine's git setup.
 @discardableResult
 func shellSync(_ script: String, in dir: String, env: [String: String] = [:]) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/bash")
-    p.arguments = ["-euo", "pipefail", "-c", script]
-    p.currentDirectoryURL = URL(fileURLWithPath: dir)
-    var e = ProcessInfo.processInfo.environment
-    e["GIT_CONFIG_NOSYSTEM"] = "1"
-    e["GIT_CONFIG_GLOBAL"] = "/dev/null"
-    e["GIT_AUTHOR_NAME"] = "Alice Example"
-    e["GIT_AUTHOR_EMAIL"] = "alice@example.com"
-    e["GIT_COMMITTER_NAME"] = "Alice Example"
-    e["GIT_COMMITTER_EMAIL"] = "alice@example.com"
-    for (k, v) in env { e[k] = v }
-    p.environment = e
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    if p.terminationStatus != 0 { throw GitTestError(message: "`\(script)` failed: \(text)") }
-    return text
+    var fixed = [
+        "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
+        "GIT_AUTHOR_NAME": "Alice Example", "GIT_AUTHOR_EMAIL": "alice@example.com",
+        "GIT_COMMITTER_NAME": "Alice Example", "GIT_COMMITTER_EMAIL": "alice@example.com",
+    ]
+    for (k, v) in env { fixed[k] = v }
+    return try sh(script, cwd: dir, env: fixed)
 }
-
-struct GitTestError: Error { var message: String }
 
 /// `shellSync` on a thread of its own: Swift Testing runs tests on the few
 /// threads of the cooperative pool, and a test blocked on a process there
