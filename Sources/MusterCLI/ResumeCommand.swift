@@ -122,7 +122,7 @@ struct ResumeCommand: ParsableCommand {
         setup.runbookRev = info.runbookRev
         setup.host = hostName()
         // The incident clock kept running while the run was paused or crashed.
-        let started = (try? Date(info.startedAt, strategy: .iso8601))?.timeIntervalSinceNow ?? 0
+        let started = UTCTime.parse(info.startedAt)?.timeIntervalSinceNow ?? 0
         let base = max(state.lastT, -started)
         let console = RunSession.console()
         var resumedState = state

@@ -127,13 +127,9 @@ struct RunSummary {
     }
 }
 
+/// Now, as the journal and run ids write it (see `UTCTime`).
 func utcStamp(compact: Bool = false, date: Date = Date()) -> String {
-    var t = time_t(date.timeIntervalSince1970)
-    var tm = tm()
-    gmtime_r(&t, &tm)
-    func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-    let y = tm.tm_year + 1900, mo = two(tm.tm_mon + 1), d = two(tm.tm_mday), h = two(tm.tm_hour), mi = two(tm.tm_min), s = two(tm.tm_sec)
-    return compact ? "\(y)\(mo)\(d)T\(h)\(mi)\(s)Z" : "\(y)-\(mo)-\(d)T\(h):\(mi):\(s)Z"
+    compact ? UTCTime.compact(date) : UTCTime.format(date)
 }
 
 func hostName() -> String {

@@ -151,6 +151,12 @@ public enum UTCTime {
         return "\(four(c.year))-\(two(c.month))-\(two(c.day))T\(two(c.hour)):\(two(c.minute)):\(two(c.second))Z"
     }
 
+    /// `20261127T090000Z`: run ids and record file names, which sort in time order.
+    public static func compact(_ date: Date) -> String {
+        let c = UTCDateTime(date)
+        return "\(four(c.year))\(two(c.month))\(two(c.day))T\(two(c.hour))\(two(c.minute))\(two(c.second))Z"
+    }
+
     /// `2026-11-27 09:00Z`: for tables, where seconds are noise.
     public static func short(_ date: Date) -> String {
         let c = UTCDateTime(date)
