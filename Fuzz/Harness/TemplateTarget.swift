@@ -50,26 +50,44 @@ public enum TemplateTarget {
 
         // Expansion: unknown names stay as written.
         if template.expand([:]) != text { fail("expanding with no values changed the text") }
-        if template.expand([:], quote: true) != text { fail("quoted expansion with no values changed the text") }
+        if template.shellDisplay([:]) != text { fail("the shell display with no values changed the text") }
         var names: [String] = []
         for r in template.references where !names.contains(r.name) { names.append(r.name) }
         var given: [String: String] = [:]
         for (name, value) in zip(names, values) { given[name] = value }
+        let contexts = template.shellContexts
+        if contexts.count != template.references.count { fail("\(contexts.count) shell contexts for \(template.references.count) references") }
         for quote in [false, true] {
             var expected: [UInt8] = []
             var at = 0
-            for r in template.references where r.range.lowerBound >= at && r.range.upperBound <= raw.count {
+            for (r, c) in zip(template.references, contexts) where r.range.lowerBound >= at && r.range.upperBound <= raw.count {
                 expected += raw[at..<r.range.lowerBound]
                 if let v = given[r.name] {
-                    expected += Array((quote ? shellQuote(v) : v).utf8)
+                    expected += Array((quote && c == .word ? shellQuote(v) : v).utf8)
                 } else {
                     expected += raw[r.range]
                 }
                 at = r.range.upperBound
             }
             expected += raw[min(at, raw.count)...]
-            if Array(template.expand(given, quote: quote).utf8) != expected {
+            if Array((quote ? template.shellDisplay(given) : template.expand(given)).utf8) != expected {
                 fail("expansion\(quote ? " with quoting" : "") differs from the text with each known reference replaced")
+            }
+        }
+
+        // The code bash runs holds no value and no reference: each became its
+        // variable, or the script is refused.
+        if let code = template.shellCode() {
+            let unsafe = contexts.contains { if case .unsafe = $0 { true } else { false } }
+            if unsafe { fail("a script with a reference in an unsafe place still gave code to run") }
+            var rest = Array(code.utf8)[...]
+            for r in template.references {
+                let variable = Array(("${" + shellValueVariable(r.name) + "}").utf8)
+                guard let at = rest.indices.first(where: { rest[$0...].starts(with: variable) }) else {
+                    fail("the code has no ${\(shellValueVariable(r.name))} for '\(r.name)'")
+                    break
+                }
+                rest = rest[(at + variable.count)...]
             }
         }
 
@@ -87,7 +105,7 @@ public enum TemplateTarget {
             let cmdSource = SourceText(path: "command", bytes: Array(command.utf8))
             let (t, _) = TemplateScanner(source: cmdSource).scan(scalarNode(command), command)
             let v = (0..<4).map { values[$0 % values.count] }
-            let script = t.expand(["a": v[0], "b": v[1], "c": v[2], "d": v[3]], quote: true)
+            let script = t.shellDisplay(["a": v[0], "b": v[1], "c": v[2], "d": v[3]])
             let want = ["run", v[0], v[1] + v[2], "x" + v[3] + "y", "--flag=" + v[0]]
             let got = ShellWords.split(script)
             if got.map({ !sameBytes($0, want) }) ?? true { fail("command \(debug(script)) reads back as \(got.map { $0.map(debug).joined(separator: " ") } ?? "not inert shell text"), not \(want.map(debug).joined(separator: " "))") }

@@ -22,8 +22,8 @@ public struct PlanStep: Sendable {
     var descendantCount: Int { children.reduce(0) { $0 + 1 + $1.descendantCount } }
 
     public func text(_ t: Template) -> String { t.expand(values) }
-    /// Shell fields expand with quoting, exactly as they will run.
-    public func shell(_ t: Template) -> String { t.expand(values, quote: true) }
+    /// Shell fields as the operator reads them (see `Template.shellDisplay`).
+    public func shell(_ t: Template) -> String { t.shellDisplay(values) }
 }
 
 public enum PlanError: Error, Sendable {

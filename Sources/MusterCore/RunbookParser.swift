@@ -229,6 +229,18 @@ struct RunbookParser {
         return out
     }
 
+    /// A `run`, `rollback` or `wait.run` script: a template standing where
+    /// bash would turn its value back into code is an error at its position.
+    mutating func shellTemplate(_ node: Node, _ value: String, _ scope: Scope) -> Template {
+        let t = template(node, value, scope)
+        for (ref, context) in zip(t.references, t.shellContexts) {
+            if case .unsafe(let why) = context {
+                r.error(ref.mark, "'{{ \(ref.name) }}' cannot be used here: " + why.replacingOccurrences(of: "{{ name }}", with: "{{ \(ref.name) }}"))
+            }
+        }
+        return t
+    }
+
     mutating func template(_ node: Node, _ value: String, _ scope: Scope, secrets allowSecrets: Bool = false) -> Template {
         guard value.containsBytes("{{") || value.containsBytes("}}") || value.containsBytes("${") else {
             return Template(raw: value, mark: node.mark)

@@ -51,7 +51,7 @@ extension RunbookParser {
         case .manual:
             body = parseManual(value, f, scope)
         case .run:
-            body = .run(r.string(value, "run").map { template(value, $0, scope) } ?? Template(raw: "", mark: value.mark))
+            body = .run(r.string(value, "run").map { shellTemplate(value, $0, scope) } ?? Template(raw: "", mark: value.mark))
         case .wait:
             guard let w = parseWait(value, scope) else { return nil }
             body = .wait(w)
@@ -162,7 +162,7 @@ extension RunbookParser {
         // A rollback runs after its step succeeded, so it may use the step's own outputs.
         var rollbackScope = scope
         for o in a.outputs { rollbackScope.defined[o.name] = "this step" }
-        if let v = f["rollback"], let s = r.nonEmptyString(v, "rollback") { a.rollback = template(v, s, rollbackScope) }
+        if let v = f["rollback"], let s = r.nonEmptyString(v, "rollback") { a.rollback = shellTemplate(v, s, rollbackScope) }
         if a.onFailure == .rollback, a.rollback == nil, let m = f.keyMark("on_failure") {
             r.warning(m, "'on_failure: rollback' rolls back earlier steps; this step has no 'rollback' command of its own")
         }
@@ -233,7 +233,7 @@ extension RunbookParser {
         var probe: WaitSpec.Probe?
         switch (f["run"], f["http"]) {
         case (let run?, nil):
-            if let s = r.nonEmptyString(run, "wait.run") { probe = .run(template(run, s, scope)) }
+            if let s = r.nonEmptyString(run, "wait.run") { probe = .run(shellTemplate(run, s, scope)) }
         case (nil, let http?):
             if let h = parseHTTP(http, "wait.http", scope, allowBody: true) { probe = .http(h) }
         case (_?, _?):

@@ -21,10 +21,10 @@ public struct Template: Sendable, Hashable {
         self.references = references
     }
 
-    /// Replaces each reference whose value is known; `quote` shell-quotes the
-    /// values so that one value is always one word and never code. Unknown
-    /// names are left as written (`show` prints such a plan for a paper copy).
-    public func expand(_ values: [String: String], quote: Bool = false) -> String {
+    /// Replaces each reference whose value is known, as plain text (shell
+    /// fields go through `shellCode` instead). Unknown names are left as
+    /// written (`show` prints such a plan for a paper copy).
+    public func expand(_ values: [String: String]) -> String {
         guard !references.isEmpty else { return raw }
         let bytes = Array(raw.utf8)
         var out = [UInt8]()
@@ -33,7 +33,7 @@ public struct Template: Sendable, Hashable {
         for r in references {
             out.append(contentsOf: bytes[at..<r.range.lowerBound])
             if let v = values[r.name] {
-                out.append(contentsOf: (quote ? shellQuote(v) : v).utf8)
+                out.append(contentsOf: v.utf8)
             } else {
                 out.append(contentsOf: bytes[r.range])
             }

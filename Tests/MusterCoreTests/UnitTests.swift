@@ -204,16 +204,16 @@ struct TemplateTests {
         #expect(t.expand(["a": "x y", "b": "it's"]) == "x y-it's and x y")
     }
 
-    @Test func expandWithQuoting() throws {
+    @Test func shellDisplayQuotesWords() throws {
         let t = try template("v: echo {{ a }} {{ b }} {{ c }}\n")
-        #expect(t.expand(["a": "x y", "b": "plain", "c": "x'; touch pwned; echo '"], quote: true)
+        #expect(t.shellDisplay(["a": "x y", "b": "plain", "c": "x'; touch pwned; echo '"])
                 == "echo 'x y' plain 'x'\\''; touch pwned; echo '\\'''")
     }
 
     @Test func unknownNamesStayAsWritten() throws {
         let t = try template("v: echo {{ a }} {{  missing }}\n")
         #expect(t.expand(["a": "1"]) == "echo 1 {{  missing }}")
-        #expect(t.expand([:], quote: true) == "echo {{ a }} {{  missing }}")
+        #expect(t.shellDisplay([:]) == "echo {{ a }} {{  missing }}")
     }
 
     @Test func textWithoutReferencesIsReturnedAsIs() {

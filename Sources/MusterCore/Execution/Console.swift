@@ -73,9 +73,12 @@ public struct Masker: Sendable {
             let t = s.trimmingCharacters()
             guard !t.isEmpty else { continue }
             all.insert(t)
-            if t.contains("\n") {
-                for line in t.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
-                    let l = String(line).trimmingCharacters()
+            // On bytes: in Swift "\r\n" is one Character, which neither
+            // `contains("\n")` nor a split on "\n" sees.
+            let bytes = Array(t.utf8)
+            if bytes.contains(10) || bytes.contains(13) {
+                for line in bytes.split(whereSeparator: { $0 == 10 || $0 == 13 }) {
+                    let l = String(decoding: line, as: UTF8.self).trimmingCharacters()
                     if l.count >= 4 { all.insert(l) }
                 }
             }

@@ -228,7 +228,7 @@ extension Executor {
         }
         switch step.body {
         case .run(let t):
-            return try shell(t.expand(values, quote: true), key: key, automation: a, timeout: Double(a.timeout), env: env)
+            return try shell(t, values: values, key: key, automation: a, timeout: Double(a.timeout), env: env)
         case .wait(let w):
             return try wait(w, key: key, automation: a, values: values, env: env)
         case .http(let h):
@@ -262,8 +262,22 @@ extension Executor {
         return head + " … [\(line.utf8.count - maxShown) more bytes not shown]"
     }
 
-    func shell(_ script: String, key: String, automation a: Automation, timeout: Double, env: [String: String], quiet: Bool = false) throws(Stop) -> Attempt {
-        if !quiet { console.show(.command(masker.mask(script))) }
+    /// Runs a `run`, `wait.run` or `rollback` script. Its values reach bash
+    /// as environment variables (see `ShellContext`), never as script text.
+    func shell(_ t: Template, values: [String: String], key: String, automation a: Automation, timeout: Double, env base: [String: String], quiet: Bool = false) throws(Stop) -> Attempt {
+        if !quiet { console.show(.command(masker.mask(t.shellDisplay(values)))) }
+        guard let script = t.shellCode() else {
+            return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: a template stands where its value could become code (run 'muster validate' for where and what to write instead)")
+        }
+        var env = base
+        for r in t.references {
+            guard let value = values[r.name] else { continue }
+            // No environment variable holds a NUL byte: cut there, the value would be other data.
+            if value.utf8.contains(0) {
+                return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: the value of {{ \(r.name) }} holds a NUL byte, which no shell variable can hold")
+            }
+            env[shellValueVariable(r.name)] = value
+        }
         var stdout = ""
         var tail: [String] = []
         var streams = [LineMasker(masker), LineMasker(masker)]
@@ -400,16 +414,15 @@ extension Executor {
             }
         }
         guard case .run(let t) = w.probe else { return Attempt(ok: false, status: 1, seconds: 0) }
-        let script = t.expand(values, quote: true)
         let until = w.until.map { $0.expand(values) }
-        console.show(.command(masker.mask(script)))
+        console.show(.command(masker.mask(t.shellDisplay(values))))
         let start = monotonic()
         var polls = 0
         var last = ""
         while true {
             polls += 1
             let remaining = Double(w.timeout) - (monotonic() - start)
-            var r = try shell(script, key: key, automation: a, timeout: max(1, min(remaining, Double(a.timeout))), env: env, quiet: true)
+            var r = try shell(t, values: values, key: key, automation: a, timeout: max(1, min(remaining, Double(a.timeout))), env: env, quiet: true)
             let out = r.stdout.trimmingCharacters()
             last = r.status == 0 ? out : "exit \(r.status)"
             let done = r.status == 0 && (until == nil || out == until)
@@ -448,9 +461,8 @@ extension Executor {
                 console.show(.warning("the rollback of '\(r.key)' was running when the last session ended; it runs again"))
             }
             try record(.rollbackStarted, step: r.key)
-            let script = r.command.expand(r.values, quote: true)
             let auto = Automation(timeout: Automation.defaultTimeout, retries: 0, retryDelay: 0, expect: nil, confirm: false, onFailure: nil, idempotent: false, rollback: nil, outputs: [])
-            let result = try shell(script, key: r.key, automation: auto, timeout: Double(Automation.defaultTimeout), env: r.env)
+            let result = try shell(r.command, values: r.values, key: r.key, automation: auto, timeout: Double(Automation.defaultTimeout), env: r.env)
             if result.interruptedBySignal { throw .pause("stopped during the rollback of '\(r.key)'") }
             try record(.rollbackFinished, step: r.key) { $0.exit = Int(result.status); $0.seconds = (result.seconds * 1000).rounded() / 1000 }
             if !result.ok {

@@ -36,11 +36,11 @@ extension Executor {
         }
         switch step.body {
         case .run(let t):
-            return [t.expand(values, quote: true)]
+            return [t.shellDisplay(values)]
         case .wait(let w):
             let probe: [String]
             switch w.probe {
-            case .run(let t): probe = [t.expand(values, quote: true)]
+            case .run(let t): probe = [t.shellDisplay(values)]
             case .http(let h): probe = http(h)
             }
             return probe + ["repeated every \(DurationFormat.format(w.every)) until " + (w.until.map { "it prints \($0.expand(values))" } ?? "it succeeds") + ", for up to \(DurationFormat.format(w.timeout))"]

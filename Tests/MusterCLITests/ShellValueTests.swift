@@ -1,0 +1,180 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import Foundation
+import MusterTestSupport
+import Testing
+
+/// The outside review's reproductions, through the binary: values reach
+/// steps as data (heredocs, outputs), secrets in multi-line files with any
+/// line ending are masked, and nothing derived from a secret is in `ps`.
+@Suite("Values and secrets in steps")
+struct ShellValueTests {
+    @Test func anAnswerInAnUnquotedHeredocIsTextNotCode() throws {
+        let s = try Sandbox(["status": """
+        muster: 1
+        name: status
+        title: Status
+        steps:
+          - id: ask
+            title: Which incident?
+            manual: [Open the incident]
+            ask: {incident: Incident ticket}
+          - id: write
+            title: Write the status
+            run: |
+              cat > status.txt <<EOF
+              Incident {{ incident }} is being handled by {{ operator }}
+              EOF
+        """])
+        let answer = "INC-1 $(touch pwned) `touch pwned2`"
+        let r = try s.run(["run", "status", "--yes"], stdin: "\(answer)\n", env: ["USER": "alice"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(!s.exists("pwned") && !s.exists("pwned2"), "the answer ran as code")
+        let text = try String(contentsOfFile: s.dir + "/status.txt", encoding: .utf8)
+        #expect(text.hasPrefix("Incident \(answer) is being handled by "), "\(text)")
+    }
+
+    /// A JSON body captured as an output, holding a newline and the
+    /// heredoc's end marker, must not end the heredoc early.
+    @Test func anOutputHoldingTheEndMarkerDoesNotEndTheHeredoc() throws {
+        let s = try Sandbox(["marker": #"""
+        muster: 1
+        name: marker
+        title: Marker
+        steps:
+          - id: fetch
+            title: Fetch
+            run: |
+              printf '{"note": "ok\\nEOF\\ntouch pwned\\n"}\n'
+            outputs:
+              note: {json: note}
+          - id: write
+            title: Write
+            run: |
+              cat > note.txt <<EOF
+              {{ note }}
+              EOF
+              # comment {{ note }}
+              echo 'quoted {{ note }}' > quoted.txt
+        """#])
+        let r = try s.run(["run", "marker", "--yes"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(!s.exists("pwned"))
+        #expect(try String(contentsOfFile: s.dir + "/note.txt", encoding: .utf8) == "ok\nEOF\ntouch pwned\n\n")
+        #expect(try String(contentsOfFile: s.dir + "/quoted.txt", encoding: .utf8) == "quoted ok\nEOF\ntouch pwned\n\n")
+    }
+
+    @Test func aTemplateWhereItWouldBecomeCodeIsAValidationErrorAtItsPosition() throws {
+        let s = try Sandbox(["arith": """
+        muster: 1
+        name: arith
+        title: Arithmetic
+        params:
+          count: {default: "3"}
+        steps:
+          - id: scale
+            title: Scale
+            run: echo $(( {{ count }} + 1 ))
+          - id: quoted
+            title: Quoted heredoc
+            run: |
+              cat <<'EOF'
+              {{ count }}
+              EOF
+        """])
+        let r = try s.run(["validate", "runbooks/arith.yaml"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("arith.yaml:9:19: error: '{{ count }}' cannot be used here: a value inside arithmetic is evaluated as code"), "\(r.stderr)")
+        #expect(r.stderr.contains("arith.yaml:14:7: error: '{{ count }}' cannot be used here: the heredoc ending at 'EOF' is quoted"), "\(r.stderr)")
+        let run = try s.run(["run", "arith", "--yes"])
+        #expect(run.status == 2, "a runbook that fails validation does not run")
+    }
+
+    /// A key file with CRLF (or CR) line endings printed line by line.
+    @Test(arguments: ["\r\n", "\r", "\n"])
+    func aMultiLineSecretIsMaskedWhateverItsLineEndings(_ eol: String) throws {
+        let lines = ["FIRST-LINE-OF-THE-KEY", "SECOND-LINE-OF-THE-KEY", "THIRD-LINE-OF-THE-KEY"]
+        let s = try Sandbox(["key": """
+        muster: 1
+        name: key
+        title: Key
+        secrets:
+          KEY: {file: key.pem}
+        steps:
+          - id: print
+            title: Print
+            run: printf '%s\\n' "$KEY"; printf '%s\\n' "$KEY" | tr '\\r' '\\n'
+        """])
+        try (lines.joined(separator: eol) + eol).write(toFile: s.dir + "/key.pem", atomically: true, encoding: .utf8)
+        let r = try s.run(["run", "key", "--yes"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        for (name, text) in try s.stateFiles() + [("stdout", r.stdout), ("stderr", r.stderr)] {
+            for l in lines { #expect(!text.contains(l), "\(name) shows \(l) (line ending \(eol.debugDescription))") }
+        }
+    }
+
+    /// An output captured from `echo session=$API_KEY` and used as a
+    /// template: while the next step runs, no process's arguments hold it.
+    @Test func aValueDerivedFromASecretIsNeverInAProcesssArguments() async throws {
+        let secret = "sk-live-0123456789abcdef"
+        let s = try Sandbox(["ps": """
+        muster: 1
+        name: ps
+        title: ps
+        secrets:
+          API_KEY: {env: PS_API_KEY}
+        steps:
+          - id: login
+            title: Log in
+            run: echo "session=$API_KEY"
+            outputs:
+              session: {regex: 'session=(\\S+)'}
+          - id: use
+            title: Use the session
+            run: |
+              echo {{ session }} > /dev/null
+              sleep 3 && echo "done {{ session }}"
+        """])
+        let p = musterProcess(["run", "ps", "--yes"], cwd: s.dir, env: ["PS_API_KEY": secret])
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        var sawSleep = false
+        let deadline = Date().addingTimeInterval(90)
+        while p.isRunning, Date() < deadline {
+            for pid in try FileManager.default.contentsOfDirectory(atPath: "/proc") where Int(pid) != nil {
+                guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
+                let argv = String(decoding: data, as: UTF8.self)
+                #expect(!argv.contains(secret), "pid \(pid) has the secret in its arguments")
+                if argv.contains("sleep 3") { sawSleep = true }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(sawSleep, "the step's bash was never seen, so the check looked at nothing")
+    }
+
+    @Test func aValueHoldingANulByteStopsTheStepInsteadOfBeingCut() throws {
+        let s = try Sandbox(["nul": """
+        muster: 1
+        name: nul
+        title: NUL
+        steps:
+          - id: make
+            title: Make
+            run: printf 'v=ab\\0cd\\n'
+            outputs:
+              v: {regex: 'v=(.*)'}
+          - id: use
+            title: Use
+            run: printf '%s' {{ v }} > v.txt
+        """])
+        let r = try s.run(["run", "nul", "--yes"])
+        #expect(r.status == 1, "\(r.stdout)")
+        #expect(r.stdout.contains("holds a NUL byte"))
+        #expect(!s.exists("v.txt"))
+    }
+}
