@@ -99,12 +99,13 @@ struct ShellLexer {
         case ansiC
         case arithmetic(closer: UInt8, depth: Int)
         case comment
-        case heredoc(delimiter: [UInt8], quoted: Bool, stripTabs: Bool)
+        /// `reader`: the interpreter the body is fed to, if the command is one.
+        case heredoc(delimiter: [UInt8], quoted: Bool, stripTabs: Bool, reader: String?)
     }
 
     enum Closer: Equatable { case end, paren(Int), backtick, brace(Int) }
 
-    struct PendingHeredoc { var delimiter: [UInt8]; var quoted: Bool; var stripTabs: Bool }
+    struct PendingHeredoc { var delimiter: [UInt8]; var quoted: Bool; var stripTabs: Bool; var reader: String? }
 
     let b: [UInt8]
     let refs: [Template.Reference]
@@ -128,7 +129,7 @@ struct ShellLexer {
     mutating func run() {
         var i = 0
         while i < b.count {
-            if case .heredoc(let delim, _, let strip) = stack.last!, i == 0 || b[i - 1] == 10 {
+            if case .heredoc(let delim, _, let strip, _) = stack.last!, i == 0 || b[i - 1] == 10 {
                 var eol = i
                 while eol < b.count, b[eol] != 10 { eol += 1 }
                 var s = i
@@ -186,7 +187,7 @@ struct ShellLexer {
         case .double:
             if c == 34 { stack.removeLast(); return i + 1 }
             return expansion(i, inDoubleQuotes: true) ?? i + 1
-        case .heredoc(_, let quoted, _):
+        case .heredoc(_, let quoted, _, _):
             if quoted { return i + 1 }
             return expansion(i, inDoubleQuotes: true) ?? i + 1
         case .code(let closer, let inDQ):
@@ -242,7 +243,7 @@ struct ShellLexer {
         case 60 where has(i, "<<<"):
             return i + 3
         case 10:
-            for h in pending.reversed() { stack.append(.heredoc(delimiter: h.delimiter, quoted: h.quoted, stripTabs: h.stripTabs)) }
+            for h in pending.reversed() { stack.append(.heredoc(delimiter: h.delimiter, quoted: h.quoted, stripTabs: h.stripTabs, reader: h.reader)) }
             pending.removeAll()
             return i + 1
         case 91 where has(i, "[[") && atWordStart(i) && wordEnds(i + 2):
@@ -294,19 +295,44 @@ struct ShellLexer {
             delimiter.append(c)
             i += 1
         }
-        if !delimiter.isEmpty { pending.append(PendingHeredoc(delimiter: delimiter, quoted: quoted, stripTabs: strip)) }
+        if !delimiter.isEmpty {
+            let reader = commandWord(before: at).flatMap { Self.interpreters.contains($0) ? $0 : nil }
+            pending.append(PendingHeredoc(delimiter: delimiter, quoted: quoted, stripTabs: strip, reader: reader))
+        }
         return i
     }
 
+    /// Commands that evaluate their arguments as code again, whatever quotes
+    /// they were written in (`trap` does so when the trap fires).
+    static let evaluators: Set<String> = ["eval", "let", "trap"]
+
+    /// Commands that read a heredoc as a program: a value in its body is code.
+    static let interpreters: Set<String> = ["bash", "sh", "zsh", "dash", "ksh", "ssh", "eval", "source", "python", "python3", "perl", "ruby", "node", "php"]
+
     /// The context of a reference starting at `at`, from the frame it is in.
     func classify(at: Int) -> ShellContext {
+        let context = frameContext(at: at)
+        switch context {
+        case .comment, .heredoc, .unsafe: return context
+        default:
+            if let word = commandWord(before: at), Self.evaluators.contains(word) {
+                return .unsafe("'\(word)' evaluates its arguments as code, so the value would run, even quoted; pass the value as data instead (a variable, or an argument of the command itself)")
+            }
+            return context
+        }
+    }
+
+    func frameContext(at: Int) -> ShellContext {
         switch stack.last! {
         case .single: return .singleQuoted
         case .ansiC: return .ansiC
         case .comment: return .comment
         case .double: return .doubleQuoted
         case .arithmetic: return .unsafe(Self.arithmeticHelp)
-        case .heredoc(let delimiter, let quoted, _):
+        case .heredoc(let delimiter, let quoted, _, let reader):
+            if let reader {
+                return .unsafe("this heredoc is read as code by '\(reader)', so the value would run; give the value to it as data: a local interpreter inherits the variable MUSTER_VALUE_{{ name }} (write \\$MUSTER_VALUE_… in the heredoc), and ssh can take it on stdin or in a file")
+            }
             if quoted {
                 let d = String(decoding: delimiter, as: UTF8.self)
                 return .unsafe("the heredoc ending at '\(d)' is quoted, so bash would not expand a variable there and the value would be pasted into the script, where a line '\(d)' in it ends the heredoc early; write an unquoted <<\(d) (then $ and ` in its body are expanded: escape them as \\$ and \\`), or write the value with printf '%s\\n' {{ name }} >>FILE")
@@ -315,9 +341,6 @@ struct ShellLexer {
         case .code(let closer, let inDQ):
             if at > 1, b[at - 1] == 91, isNameByte(b[at - 2]) {
                 return .unsafe("an array subscript is evaluated as arithmetic by bash, which runs code in the value; use an associative array (declare -A) and a variable: k={{ name }}; m[$k]=…")
-            }
-            if let word = commandWord(before: at), word == "eval" || word == "let" {
-                return .unsafe("'\(word)' evaluates its arguments as code, so the value would run; pass the value as data instead (a variable, or an argument of the command itself)")
             }
             if case .brace = closer { return inDQ ? .doubleQuoted : .word }
             return .word
