@@ -41,6 +41,9 @@ struct DrillCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Drill the runbook (and the runbooks it includes) as of this git commit, tag or branch; the drill file itself is read from the working tree.", valueName: "rev"))
     var rev: String?
 
+    @Flag(help: "Start a new run even while another run of the same runbook is being executed (journaled).")
+    var new = false
+
     @Flag(name: .customLong("allow-dirty"), help: "Drill even though the runbook or a runbook it includes has uncommitted changes (the record says runbook_dirty: true).")
     var allowDirty = false
 
@@ -67,7 +70,7 @@ struct DrillCommand: ParsableCommand {
             try DrillFinish.checkCommittable(recordsDir: Paths.join(records, d.name))
         }
         let started = try RunSession.begin(ws: ws, runbook: rb, path: path, given: given, yes: yes, drill: setup,
-                                           dirty: allowDirty ? .warn : .refuse)
+                                           dirty: allowDirty ? .warn : .refuse, new: new)
         DrillFinish.write(journalPath: started.journalPath, setup: started.setup, root: ws.root)
         throw started.code
     }

@@ -42,7 +42,8 @@ struct ResumeCommand: ParsableCommand {
             // A damaged run newer than any resumable one is most likely the
             // run the operator means: name it rather than resume an older one.
             if let damaged = summaries.first(where: { $0.resumable || $0.status == "damaged" }), damaged.status == "damaged" {
-                throw CommandFailure(message: "the newest run, \(damaged.id), cannot be resumed: \(damaged.reason ?? "its journal is damaged"). To resume another run, name it: `muster resume RUN_ID` (`muster runs` lists them)")
+                throw CommandFailure(message: "the newest run, \(damaged.id), cannot be resumed: \(damaged.reason ?? "its journal is damaged")."
+                    + Self.others(summaries, except: damaged.id) + " Close a run for good with `muster abandon RUN_ID --reason TEXT`")
             }
             guard let newest = summaries.first(where: \.resumable) else {
                 if let busy = summaries.first(where: { $0.status == "running" }) {
@@ -50,8 +51,26 @@ struct ResumeCommand: ParsableCommand {
                 }
                 throw CommandFailure(message: "nothing to resume: no paused or crashed run in \(store.runsDir)")
             }
-            id = newest.id
+            do {
+                try resume(newest.id, ws: ws, store: store)
+            } catch let refused as CommandFailure {
+                // The operator asked for "the run", not this one: say which others there are.
+                throw CommandFailure(message: refused.message + (refused.message.hasSuffix(".") ? "" : ".") + Self.others(summaries, except: newest.id))
+            }
+            return
         }
+        try resume(id, ws: ws, store: store)
+    }
+
+    /// The other runs that could be resumed, newest first, for a refusal.
+    static func others(_ summaries: [RunSummary], except id: String) -> String {
+        let rest = summaries.filter { $0.resumable && $0.id != id }
+        guard !rest.isEmpty else { return " No other run can be resumed." }
+        return " Other runs that can be resumed: " + rest.prefix(5).map { "\($0.id) (\($0.runbook), \($0.status))" }.joined(separator: ", ")
+            + (rest.count > 5 ? " and \(rest.count - 5) more (`muster runs`)" : "") + "; name one: `muster resume RUN_ID`."
+    }
+
+    func resume(_ id: String, ws: Workspace, store: RunStore) throws {
         _ = try store.lock(id)
         let path = store.journalPath(id)
         let read: (events: [JournalEvent], warning: String?)

@@ -26,6 +26,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Answer checklist items and confirm gates with yes, recorded as automatic; failures follow on_failure (default abort).")
     var yes = false
 
+    @Flag(help: "Start a new run even while another run of the same runbook is being executed (journaled).")
+    var new = false
+
     @Flag(name: .customLong("dry-run"), help: "Show the resolved plan and run nothing.")
     var dryRun = false
 
@@ -37,7 +40,7 @@ struct RunCommand: ParsableCommand {
         let given = try parseParams(params)
         let (rb, path) = try ws.loadRunbook(runbook)
         if !dryRun {
-            throw try RunSession.begin(ws: ws, runbook: rb, path: path, given: given, yes: yes, drill: nil).code
+            throw try RunSession.begin(ws: ws, runbook: rb, path: path, given: given, yes: yes, drill: nil, new: new).code
         }
         let includes = try RunSession.includes(of: rb, path: path, catalog: ws.catalog)
         let values = try RunSession.parameters(of: rb, given: given, console: RunSession.console())

@@ -104,7 +104,12 @@ enum RunSession {
     /// commit), parameters, secrets, a journal in the state folder, then
     /// the executor.
     static func begin(ws: Workspace, runbook rb: Runbook, path: String, given: [String: String], yes: Bool, drill: DrillSetup?,
-                      dirty: RunbookVersion.Policy = .warn) throws -> (code: ExitCode, journalPath: String, setup: RunSetup) {
+                      dirty: RunbookVersion.Policy = .warn, new: Bool = false) throws -> (code: ExitCode, journalPath: String, setup: RunSetup) {
+        // One state folder per working repository, wherever the runbook
+        // file is, so `muster resume` from the same place finds the run.
+        let store = RunStore(root: ws.root)
+        let guardian = RunGuard(store: store, runbook: rb.name, allowNew: new)
+        try guardian.check(warn: true)
         let files = try includedFiles(of: rb, path: path, catalog: ws.catalog)
         let includes = files.mapValues(\.runbook)
         let version = ws.version(ofRunbookAt: path, includes: files.mapValues(\.path))
@@ -113,14 +118,12 @@ enum RunSession {
             let last = version.commit.map { ", last changed in \(RunbookVersion.describe($0))" } ?? ""
             print("Runbook \(Paths.display(path, from: ws.cwd)) as of \(ws.revision?.revisionName ?? rev.shortID)\(last); the working tree is not read.")
         }
+        // Every secret is checked before anything is asked: a missing token
+        // found after the operator typed the parameters wastes their minutes.
+        let secrets = try secrets([rb] + Array(includes.values))
         let console = console()
         let values = try parameters(of: rb, given: given, console: console)
-        let secrets = try secrets([rb] + Array(includes.values))
-        // One state folder per working repository, wherever the runbook
-        // file is, so `muster resume` from the same place finds the run.
-        let store = RunStore(root: ws.root)
-        let id = try store.newRunID(runbook: rb.name)
-        _ = try store.lock(id)
+        let (id, _, beside) = try guardian.createRun()
         let journal: FileJournal
         do {
             journal = try FileJournal(path: store.journalPath(id))
@@ -138,6 +141,7 @@ enum RunSession {
         setup.runbookRev = version.revision?.commit
         setup.host = hostName()
         setup.drill = drill
+        setup.startedBeside = beside
         let code = execute(setup: setup, state: RunState(), journal: journal, console: console, baseElapsed: 0, resumed: false)
         return (code, store.journalPath(id), setup)
     }

@@ -70,6 +70,13 @@ struct RunStore {
         return fd
     }
 
+    /// "pid N on HOST" of the process executing the run, or nil when none is.
+    func lockHolder(_ id: String) -> String? {
+        guard isLocked(id), let bytes = try? Paths.read(Paths.join(runDir(id), "lock")) else { return nil }
+        let text = String(decoding: bytes.filter { $0 != 10 }, as: UTF8.self)
+        return text.isEmpty ? nil : text
+    }
+
     func isLocked(_ id: String) -> Bool {
         let fd = open(Paths.join(runDir(id), "lock"), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }

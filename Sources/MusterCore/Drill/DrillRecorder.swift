@@ -53,8 +53,9 @@ public enum DrillRecorder {
                 faults.append(.init(step: key, atSeconds: now))
             case .runFinished:
                 outcome = e.outcome == "completed" ? .recovered : .failed
-            case .runResumed:
-                // A run that was paused and then resumed is not aborted (yet).
+            case .runResumed, .runAbandoned:
+                // A run that was paused and then resumed is not aborted (yet);
+                // an abandoned one is, for good.
                 outcome = .aborted
             default:
                 break

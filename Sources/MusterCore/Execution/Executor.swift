@@ -47,6 +47,8 @@ public struct RunSetup {
     public var runbookRev: String?
     /// Set when the run is a drill: banner, RTO budget, faults, rehearsal.
     public var drill: DrillSetup?
+    /// Runs of the same runbook being executed when this one was started with `--new`.
+    public var startedBeside: [String] = []
 
     public init(runbook: Runbook, params: [String: String], secrets: [String: String], runID: String, operatorName: String, yes: Bool, includes: [String: Runbook], baseEnvironment: [String: String]) {
         self.runbook = runbook
@@ -169,6 +171,7 @@ public final class Executor {
                                                  includedHashes: setup.includedHashes.isEmpty ? nil : setup.includedHashes, drill: setup.drill,
                                                  runbookCommit: setup.runbookCommit, runbookDirty: setup.runbookDirty, runbookRev: setup.runbookRev,
                                                  includedCommits: setup.includedCommits.isEmpty ? nil : setup.includedCommits)
+                    if !setup.startedBeside.isEmpty { e.run?.startedBeside = setup.startedBeside }
                 }
                 notify("run started by \(setup.operatorName)")
             }

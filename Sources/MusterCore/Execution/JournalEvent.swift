@@ -28,6 +28,8 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case rollbackFinished = "rollback_finished"
         case runPaused = "run_paused"
         case runFinished = "run_finished"
+        /// Closed for good by `muster abandon` (who in `by`, why in `text`).
+        case runAbandoned = "run_abandoned"
     }
 
     /// Facts recorded once, when the run starts.
@@ -61,12 +63,15 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         /// The commit that last changed each included runbook, by reference
         /// (those in no commit are left out).
         public var includedCommits: [String: String]?
+        /// Started with `--new` while these runs of the same runbook were
+        /// being executed: the second run was meant, not an accident.
+        public var startedBeside: [String]?
 
         enum CodingKeys: String, CodingKey {
             case runID = "run_id", runbook, runbookPath = "runbook_path", runbookHash = "runbook_hash"
             case operatorName = "operator", host, params, yes, startedAt = "started_at", includedHashes = "included_hashes", drill
             case runbookCommit = "runbook_commit", runbookDirty = "runbook_dirty", runbookRev = "runbook_rev"
-            case includedCommits = "included_commits"
+            case includedCommits = "included_commits", startedBeside = "started_beside"
         }
 
         public init(runID: String, runbook: String, runbookPath: String, runbookHash: String, operatorName: String, host: String,
@@ -96,6 +101,7 @@ public struct JournalEvent: Codable, Sendable, Equatable {
             try c.encodeIfPresent(includedHashes, forKey: .includedHashes)
             try c.encodeIfPresent(includedCommits, forKey: .includedCommits)
             try c.encodeIfPresent(drill, forKey: .drill)
+            try c.encodeIfPresent(startedBeside, forKey: .startedBeside)
         }
     }
 
@@ -127,10 +133,13 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     /// Names of outputs or answers whose journaled value had a secret masked
     /// out: a resumed run asks for them again rather than use `***`.
     public var masked: [String]?
+    /// Who did it, for an event that comes from someone other than the
+    /// run's operator session: "alice on bastion-1".
+    public var by: String?
 
     enum CodingKeys: String, CodingKey {
         case seq, at, t, event, step, item, answer, text, name, value, attempt, exit, seconds
-        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked
+        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked, by
     }
 
     /// `t` when it is a clock reading: finite, not negative and under 1e9 s

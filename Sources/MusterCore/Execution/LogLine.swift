@@ -15,6 +15,7 @@ public enum LogLine {
         if let o = e.outcome { s += "  \(o)" }
         if let c = e.contact { s += "  \(c)" }
         if let o = e.outputs, !o.isEmpty { s += "  outputs: " + o.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+        if let b = e.by { s += "  by \(b)" }
         if let t = e.text { s += "  — \(t)" }
         return s
     }

@@ -111,6 +111,9 @@ public struct RunState: Sendable {
             paused = e.text ?? "paused"
         case .runFinished:
             outcome = e.outcome
+        case .runAbandoned:
+            outcome = "abandoned"
+            paused = nil
         case .pipelineStarted:
             if let v = e.value, !v.isEmpty { pipelines[key] = v }
             if let b = e.item { pipelineBuilders[key] = b }

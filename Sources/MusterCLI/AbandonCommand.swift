@@ -1,0 +1,91 @@
+import ArgumentParser
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import MusterCore
+import MusterTerminal
+
+/// Paused and crashed runs pile up after an incident; a stale one must not
+/// be what a bare `muster resume` picks at the next. Abandoning is an event
+/// in the run's own journal, so who closed it and why stays with the run.
+struct AbandonCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "abandon",
+        abstract: "Close a paused or crashed run for good: it is no longer resumable.",
+        discussion: """
+        The journal records run_abandoned with who and why; a drill's record says aborted. \
+        A run being executed, or already finished, is refused (exit 2).
+        """
+    )
+
+    @Argument(help: "The run to close (see `muster runs`).")
+    var runID: String
+
+    @Option(help: "Why the run is closed (journaled).")
+    var reason: String
+
+    func run() throws {
+        let why = reason.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        guard !why.isEmpty else { throw CommandFailure(message: "say why the run is closed: --reason TEXT") }
+        let ws = Workspace()
+        let store = RunStore(root: ws.root)
+        guard store.runIDs().contains(runID) else {
+            let hint = suggestion(for: runID, among: store.runIDs()).map { " Did you mean \($0)?" } ?? ""
+            throw CommandFailure(message: "no run \(runID) in \(store.runsDir).\(hint) `muster runs` lists them")
+        }
+        guard let summary = store.summary(runID) else { throw CommandFailure(message: "no run \(runID) in \(store.runsDir)") }
+        switch summary.status {
+        case "running":
+            throw CommandFailure(message: "run \(runID) is being executed right now (\(store.lockHolder(runID) ?? "another muster holds its lock")); it can only be abandoned once it has stopped")
+        case "damaged":
+            throw CommandFailure(message: "run \(runID) cannot be read (\(summary.reason ?? "its journal is damaged")), so nothing can be added to it; move its folder \(store.runDir(runID)) out of \(store.runsDir) to close it")
+        case "unusable":
+            throw CommandFailure(message: "run \(runID) never began (its journal has no run_started); remove its folder \(store.runDir(runID))")
+        case let s where !summary.resumable:
+            throw CommandFailure(message: "run \(runID) already finished (\(s)); there is nothing to close")
+        default:
+            break
+        }
+        // Held while the event is written: no executor can resume the run meanwhile.
+        let lock = try store.lock(runID)
+        defer { close(lock) }
+        let path = store.journalPath(runID)
+        let events: [JournalEvent]
+        let journal: FileJournal
+        do {
+            let read = try FileJournal.read(path: path)
+            if read.warning != nil { try FileJournal.dropIncompleteTail(path: path) }
+            events = read.events
+            journal = try FileJournal(path: path)
+        } catch {
+            throw CommandFailure(message: error.message)
+        }
+        let state = RunState(replaying: events)
+        let who = "\(operatorName()) on \(hostName())"
+        var e = JournalEvent(seq: state.lastSeq + 1, at: utcStamp(), t: state.lastT, event: .runAbandoned)
+        e.by = who
+        e.text = why
+        do {
+            try journal.append(e)
+        } catch {
+            throw CommandFailure(message: error.message)
+        }
+        print("Run \(runID) (\(summary.runbook)) abandoned by \(who): \(why)")
+        guard let info = state.info, let drill = info.drill else { return }
+        // The drill's record, written again from the journal, says aborted.
+        let rbPath = Paths.absolute(info.runbookPath, from: ws.root)
+        guard let (rb, _) = try? ws.loadRunbook(rbPath) else {
+            printError("muster: warning: \(info.runbookPath) does not load now, so the drill record of \(runID) was not rewritten; it says what the last session wrote")
+            return
+        }
+        var setup = RunSetup(runbook: rb, params: info.params, secrets: [:], runID: runID, operatorName: info.operatorName, yes: info.yes,
+                             includes: (try? RunSession.includes(of: rb, path: rbPath, catalog: ws.catalog)) ?? [:], baseEnvironment: [:])
+        setup.drill = drill
+        DrillFinish.write(journalPath: path, setup: setup, root: ws.root)
+    }
+}

@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import MusterCore
+import MusterTerminal
+
+/// Two responders paged for the same outage must not start the same
+/// failover twice without knowing: a run of a runbook that is being executed
+/// refuses a second one unless `--new` says it is meant.
+struct RunGuard {
+    let store: RunStore
+    let runbook: String
+    let allowNew: Bool
+
+    /// Refuses (exit 2) while a run of the runbook is executed, unless
+    /// `--new`; names paused and crashed ones in a warning (once, with
+    /// `warn`). Returns the runs being executed, for the journal.
+    @discardableResult
+    func check(warn: Bool) throws -> [String] {
+        let mine = store.runIDs().reversed().compactMap(store.summary).filter { $0.runbook == runbook }
+        let running = mine.filter { $0.status == "running" }
+        if let r = running.first, !allowNew {
+            let holder = store.lockHolder(r.id).map { " (\($0))" } ?? ""
+            throw CommandFailure(message: "runbook \(runbook) is already being run: \(r.id) by \(r.operatorName)\(holder), started \(r.startedAt)"
+                + (running.count > 1 ? ", and \(running.count - 1) more" : "")
+                + ". Watch it with `muster follow \(r.id)` or take it over with `muster takeover \(r.id)`; to start a second run anyway, add --new")
+        }
+        if warn {
+            for r in mine where r.resumable {
+                let why = r.reason.map { ": \($0)" } ?? ""
+                printError("muster: warning: run \(r.id) of \(runbook) is \(r.status)\(why), started \(r.startedAt) by \(r.operatorName); `muster resume \(r.id)` continues it, `muster abandon \(r.id) --reason TEXT` closes it")
+            }
+            if !running.isEmpty {
+                printError("muster: warning: --new: starting another run of \(runbook) beside \(running.map(\.id).joined(separator: ", ")), which \(running.count == 1 ? "is" : "are") being executed")
+            }
+        }
+        return running.map(\.id)
+    }
+
+    /// Checks again and creates the run under a lock per runbook, so two
+    /// `muster run X` started in the same second cannot both pass the check.
+    func createRun() throws -> (id: String, lock: Int32, beside: [String]) {
+        try store.makeDirectory(store.runsDir)
+        let path = Paths.join(store.runsDir, ".start-\(runbook).lock")
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CommandFailure(message: "cannot open \(path): \(String(cString: strerror(errno))); set MUSTER_STATE_DIR to a writable folder") }
+        defer { close(fd) }
+        flock(fd, LOCK_EX)
+        let beside = try check(warn: false)
+        let id = try store.newRunID(runbook: runbook)
+        let lock = try store.lock(id)
+        return (id, lock, beside)
+    }
+}
