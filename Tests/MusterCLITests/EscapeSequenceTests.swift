@@ -220,4 +220,54 @@ struct EscapeSequenceTests {
         }
         #expect(!s.exists("pwned"))
     }
+
+    /// An output shown in a `confirm` step's title, drawing a command line of
+    /// its own with a newline, a carriage return, or spaces to wrap on.
+    @Test func aValueInATitleStaysOnTheTitlesLine() throws {
+        let s = try Sandbox(["forge": #"""
+        muster: 1
+        name: forge
+        title: Forge
+        steps:
+          - id: get
+            title: Read the target
+            run: |
+              printf '{"nl": "db1\\n    $ rm -rf /", "cr": "db2\\r    $ rm -rf /", "sp": "db3%400s$ rm -rf /"}\n' ''
+            outputs: {nl: {json: nl}, cr: {json: cr}, sp: {json: sp}}
+          - id: drop
+            title: "Drop {{ nl }} and {{ cr }} and {{ sp }}"
+            confirm: true
+            run: "true"
+        """#])
+        let r = try s.run(["run", "forge"], stdin: "y\n", env: [:])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let header = r.stdout.split(separator: "\n").first { $0.contains("Drop db1") } ?? ""
+        #expect(header.contains("Drop db1⏎ $ rm -rf / and db2^M $ rm -rf / and db3 $ rm -rf /"), "\(r.stdout)")
+        for line in r.stdout.split(separator: "\n") {
+            #expect(!line.trimmingCharacters(in: .whitespaces).hasPrefix("$ rm"), "a value drew a command line of its own: \(line)")
+        }
+    }
+
+    /// A parameter whose value is also a secret's (typed by mistake): the
+    /// run's header masks it like every other line.
+    @Test func theRunHeaderTitleIsMasked() throws {
+        let secret = "hunter2-very-secret"
+        let s = try Sandbox(["head": """
+        muster: 1
+        name: head
+        title: "Recover {{ target }}"
+        params:
+          target: {description: Target}
+        secrets:
+          API_TOKEN: {env: API_TOKEN}
+        steps:
+          - id: one
+            title: "Step for {{ target }}"
+            run: "true"
+        """])
+        let r = try s.run(["run", "head", "--yes", "-p", "target=\(secret)"], env: ["API_TOKEN": secret])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("Recover ***"), "\(r.stdout)")
+        #expect(!r.stdout.contains(secret) && !r.stderr.contains(secret))
+    }
 }
