@@ -66,6 +66,6 @@ struct LogCommand: ParsableCommand {
             print(JSON.escapingControls(String(decoding: bytes, as: UTF8.self)), terminator: "")
             return
         }
-        for e in read.events { print(sanitize(LogLine.render(e))) }
+        for e in read.events { print(sanitize(LogLine.render(e), lines: true)) }
     }
 }
