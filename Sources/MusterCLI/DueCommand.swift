@@ -102,7 +102,7 @@ struct DueText {
             for rb in r.runbooks.sorted(by: { ($0.stale ? 0 : 1, $0.runbook) < ($1.stale ? 0 : 1, $1.runbook) }) {
                 let last = rb.lastDrilled.map { "\(UTCTime.short($0)) (\(Span.format(Int(now.timeIntervalSince($0)))) ago)" } ?? "never"
                 let by = rb.lastDrill.map { d in sanitize(d) + (rb.via.map { ", via \(sanitize($0))" } ?? "") }
-                    ?? (rb.drills.isEmpty ? "no drill in drills/" : "no record of " + rb.drills.map(sanitize).joined(separator: ", "))
+                    ?? (rb.drills.isEmpty ? "no drill in drills/" : "no record of " + rb.drills.map { sanitize($0) }.joined(separator: ", "))
                 rows.append([rb.stale ? "stale" : "ok", sanitize(rb.runbook), last, by])
                 if rb.stale { colours.append(style.yellow) } else { colours.append { $0 } }
             }

@@ -1,21 +1,25 @@
 import MusterCore
+import MusterTerminal
 
 /// A printable paper copy of the whole procedure: checkboxes for every
 /// manual item and step, the exact commands of automated ones, and blanks to
 /// write answers and times into, for when laptops, VPN or Muster are down.
+/// Every field goes through `sanitize`: one-line fields stay on their line
+/// (a title cannot start a checklist item of its own), and no control
+/// character reaches the terminal or the printer.
 struct PlanMarkdown {
     func render(_ plan: Plan) -> String {
         let rb = plan.runbook
         var out: [String] = []
-        out.append("# \(rb.title.expand(plan.values))")
+        out.append("# \(sanitize(rb.title.expand(plan.values)))")
         out.append("")
         var facts = ["Runbook `\(rb.name)`", "\(plan.stepCount) step\(plan.stepCount == 1 ? "" : "s")"]
         if let rto = rb.rto { facts.append("RTO \(DurationFormat.format(rto))") }
         if !rb.owners.isEmpty { facts.append("Owners: \(rb.owners.joined(separator: ", "))") }
-        out.append(facts.joined(separator: " · "))
+        out.append(sanitize(facts.joined(separator: " · ")))
         out.append("")
         out.append("Operator: ______________  Started (UTC): ______________  Finished (UTC): ______________")
-        if let d = rb.description { out.append(""); out.append(d.trimmingTrailingNewlines()) }
+        if let d = rb.description { out.append(""); out.append(sanitize(d.trimmingTrailingNewlines(), lines: true)) }
         if !rb.params.isEmpty {
             out.append("")
             out.append("## Parameters")
@@ -23,7 +27,7 @@ struct PlanMarkdown {
             out.append("| Name | Value | Description |")
             out.append("|---|---|---|")
             for p in rb.params {
-                let value = plan.values[p.name].map { "`\($0)`" } ?? "______________"
+                let value = plan.values[p.name].map { "`\(cell($0))`" } ?? "______________"
                 out.append("| `\(p.name)` | \(value) | \(cell(PlanSummary.param(p))) |")
             }
         }
@@ -31,38 +35,38 @@ struct PlanMarkdown {
             out.append("")
             out.append("## Secrets")
             out.append("")
-            for s in rb.secrets { out.append("- \(PlanSummary.secret(s))") }
+            for s in rb.secrets { out.append("- \(sanitize(PlanSummary.secret(s)))") }
         }
         if !rb.escalation.isEmpty {
             out.append("")
             out.append("## Escalation")
             out.append("")
-            for r in rb.escalation { out.append("- [ ] After \(DurationFormat.format(r.after)): \(r.contact) (called at ______)") }
+            for r in rb.escalation { out.append("- [ ] After \(DurationFormat.format(r.after)): \(sanitize(r.contact)) (called at ______)") }
         }
         out.append("")
         out.append("## Steps")
         for s in plan.steps { render(s, into: &out) }
-        return out.joined(separator: "\n") + "\n"
+        return sanitize(out.joined(separator: "\n"), lines: true) + "\n"
     }
 
     private func render(_ s: PlanStep, into out: inout [String]) {
         let level = min(6, 3 + s.number.filter { $0 == "." }.count)
         out.append("")
-        out.append("\(String(repeating: "#", count: level)) \(s.number). \(s.text(s.step.title))")
+        out.append("\(String(repeating: "#", count: level)) \(s.number). \(sanitize(s.text(s.step.title)))")
         out.append("")
         out.append("`\(s.step.id)` · \(s.step.kind.rawValue)" + (PlanSummary.kindLine(s).isEmpty ? "" : " · " + PlanSummary.kindLine(s)))
-        if let n = s.step.notes { out.append(""); out.append(s.text(n).trimmingTrailingNewlines()) }
+        if let n = s.step.notes { out.append(""); out.append(sanitize(s.text(n).trimmingTrailingNewlines(), lines: true)) }
         out.append("")
         switch s.step.body {
         case .manual(let items, let ask):
-            for i in items { out.append("- [ ] \(s.text(i))") }
-            for q in ask { out.append("- \(q.prompt) (`\(q.name)`): ______________") }
+            for i in items { out.append("- [ ] \(sanitize(s.text(i)))") }
+            for q in ask { out.append("- \(sanitize(q.prompt)) (`\(q.name)`): ______________") }
         case .run(let t):
             code(s.shell(t), &out)
         case .wait(let w):
             switch w.probe {
             case .run(let t):
-                out.append("Repeat every \(DurationFormat.format(w.every)), for up to \(DurationFormat.format(w.timeout)), until " + (w.until.map { "it prints `\(s.text($0))`:" } ?? "it succeeds:"))
+                out.append("Repeat every \(DurationFormat.format(w.every)), for up to \(DurationFormat.format(w.timeout)), until " + (w.until.map { "it prints `\(sanitize(s.text($0)))`:" } ?? "it succeeds:"))
                 out.append("")
                 code(s.shell(t), &out)
             case .http(let h):
@@ -73,15 +77,15 @@ struct PlanMarkdown {
         case .http(let h):
             code(PlanSummary.http(s, h).joined(separator: "\n"), &out, lang: "http")
         case .ci(let c):
-            for l in PlanSummary.ci(s, c) { out.append("- \(l)") }
+            for l in PlanSummary.ci(s, c) { out.append("- \(sanitize(l))") }
         case .runbook(let spec):
-            let with = spec.with.map { "`\($0.name)=\(s.text($0.value))`" }.joined(separator: ", ")
-            out.append("Runs runbook `\(spec.runbook)`" + (with.isEmpty ? "." : " with \(with)."))
+            let with = spec.with.map { "`\($0.name)=\(sanitize(s.text($0.value)))`" }.joined(separator: ", ")
+            out.append("Runs runbook `\(sanitize(spec.runbook))`" + (with.isEmpty ? "." : " with \(with)."))
             for c in s.children { render(c, into: &out) }
             return
         }
         if let a = s.step.automation {
-            if let o = PlanSummary.outputs(a) { out.append(""); out.append("Note the outputs: \(o): ______________") }
+            if let o = PlanSummary.outputs(a) { out.append(""); out.append("Note the outputs: \(sanitize(o)): ______________") }
             if let r = a.rollback {
                 out.append("")
                 out.append("To roll back:")
@@ -94,12 +98,18 @@ struct PlanMarkdown {
     }
 
     private func code(_ text: String, _ out: inout [String], lang: String = "bash") {
-        out.append("```\(lang)")
-        out.append(text.trimmingTrailingNewlines())
-        out.append("```")
+        // A fence longer than any run of backticks inside, so a command
+        // cannot close its block early and go on as Markdown.
+        let body = sanitize(text.trimmingTrailingNewlines(), lines: true)
+        var longest = 0, run = 0
+        for c in body { run = c == "`" ? run + 1 : 0; longest = max(longest, run) }
+        let fence = String(repeating: "`", count: max(3, longest + 1))
+        out.append(fence + lang)
+        out.append(body)
+        out.append(fence)
     }
 
     private func cell(_ s: String) -> String {
-        s.split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|")
+        sanitize(s).split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|")
     }
 }

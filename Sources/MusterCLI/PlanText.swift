@@ -13,15 +13,15 @@ struct PlanText {
         var facts = ["runbook \(rb.name)", "\(plan.stepCount) step\(plan.stepCount == 1 ? "" : "s")"]
         if let rto = rb.rto { facts.append("RTO \(DurationFormat.format(rto))") }
         if !rb.owners.isEmpty { facts.append("owners: \(rb.owners.joined(separator: ", "))") }
-        out.append(style.dim(facts.joined(separator: " · ")))
-        if let d = rb.description { out.append(""); out.append(sanitize(d.trimmingTrailingNewlines())) }
+        out.append(style.dim(sanitize(facts.joined(separator: " · "))))
+        if let d = rb.description { out.append(""); out.append(sanitize(d.trimmingTrailingNewlines(), lines: true)) }
         if !rb.params.isEmpty {
             out.append("")
             out.append(style.bold("Parameters"))
             let width = rb.params.map(\.name.count).max() ?? 0
             for p in rb.params {
                 let value = plan.values[p.name] ?? "(required)"
-                out.append("  \(p.name.padded(width))  \(sanitize(value))  \(sanitize(PlanSummary.param(p)))")
+                out.append("  \(sanitize(p.name).padded(width))  \(sanitize(value))  \(sanitize(PlanSummary.param(p)))")
             }
         }
         if !rb.secrets.isEmpty {
@@ -43,12 +43,12 @@ struct PlanText {
     private func render(_ s: PlanStep, depth: Int, into out: inout [String]) {
         let pad = String(repeating: "   ", count: depth)
         let body = pad + "     "
-        out.append("\(pad)\(style.bold("\(s.number.padded(depth == 0 ? 3 : 0, right: true)). \(sanitize(s.text(s.step.title)))"))  \(style.dim("[\(s.step.kind.rawValue)] \(s.step.id)"))")
+        out.append("\(pad)\(style.bold("\(s.number.padded(depth == 0 ? 3 : 0, right: true)). \(sanitize(s.text(s.step.title)))"))  \(style.dim("[\(s.step.kind.rawValue)] \(sanitize(s.step.id))"))")
         let summary = PlanSummary.kindLine(s)
         if !summary.isEmpty { out.append(body + style.dim(summary)) }
         if let n = s.step.notes {
             for line in s.text(n).trimmingTrailingNewlines().split(separator: "\n", omittingEmptySubsequences: false) {
-                out.append(body + "│ " + sanitize(String(line)))
+                out.append(body + "│ " + sanitize(String(line), lines: true))
             }
         }
         switch s.step.body {
@@ -62,7 +62,7 @@ struct PlanText {
             case .run(let t): command(s.shell(t), body, &out)
             case .http(let h): for l in PlanSummary.http(s, h) { out.append(body + sanitize(l)) }
             }
-            let until = w.until.map { "until output is '\(s.text($0))'" } ?? "until it succeeds"
+            let until = w.until.map { "until output is '\(sanitize(s.text($0)))'" } ?? "until it succeeds"
             out.append(body + style.dim("poll every \(DurationFormat.format(w.every)) \(until), for up to \(DurationFormat.format(w.timeout))"))
         case .http(let h):
             for l in PlanSummary.http(s, h) { out.append(body + sanitize(l)) }
@@ -70,7 +70,7 @@ struct PlanText {
             for l in PlanSummary.ci(s, c) { out.append(body + sanitize(l)) }
         case .runbook(let spec):
             let with = spec.with.map { "\($0.name)=\(s.text($0.value))" }.joined(separator: ", ")
-            out.append(body + "runs runbook \(spec.runbook)" + (with.isEmpty ? "" : " with \(sanitize(with))"))
+            out.append(body + "runs runbook \(sanitize(spec.runbook))" + (with.isEmpty ? "" : " with \(sanitize(with))"))
             for c in s.children { render(c, depth: depth + 1, into: &out) }
         }
         if let a = s.step.automation {
@@ -81,7 +81,7 @@ struct PlanText {
 
     private func command(_ text: String, _ indent: String, _ out: inout [String]) {
         for line in text.trimmingTrailingNewlines().split(separator: "\n", omittingEmptySubsequences: false) {
-            out.append(indent + style.cyan("$ ") + sanitize(String(line)))
+            out.append(indent + style.cyan("$ ") + sanitize(String(line), lines: true))
         }
     }
 }

@@ -24,12 +24,12 @@ struct RunsCommand: ParsableCommand {
             return
         }
         let style = Style.stdout
-        let idWidth = runs.map(\.id.count).max() ?? 0
+        let idWidth = runs.map { sanitize($0.id).count }.max() ?? 0
         print(style.bold("RUN".padded(idWidth) + "  STATE        ELAPSED  LAST STEP"))
         for r in runs {
             let state = r.status.padded(11)
             let colored = r.resumable ? style.yellow(state) : r.status == "completed" ? style.green(state) : r.status == "running" ? style.cyan(state) : style.red(state)
-            print("\(r.id.padded(idWidth))  \(colored)  \(formatSeconds(r.elapsed).padded(7, right: true))  \(r.lastStep ?? "-")")
+            print("\(sanitize(r.id).padded(idWidth))  \(colored)  \(formatSeconds(r.elapsed).padded(7, right: true))  \(sanitize(r.lastStep ?? "-"))")
         }
         if runs.contains(where: \.resumable) { print("\nContinue a paused or crashed run with: muster resume [RUN_ID]") }
     }
@@ -63,9 +63,9 @@ struct LogCommand: ParsableCommand {
         if let w = read.warning { printError("muster: warning: \(w)") }
         if json {
             let bytes = (try? Paths.read(store.journalPath(runID))) ?? []
-            print(String(decoding: bytes, as: UTF8.self), terminator: "")
+            print(JSON.escapingControls(String(decoding: bytes, as: UTF8.self)), terminator: "")
             return
         }
-        for e in read.events { print(sanitize(LogLine.render(e))) }
+        for e in read.events { print(sanitize(LogLine.render(e), lines: true)) }
     }
 }

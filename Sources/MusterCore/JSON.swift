@@ -69,6 +69,23 @@ public indirect enum JSON: Sendable, Equatable, ExpressibleByStringLiteral, Expr
         }
     }
 
+    /// JSON text from elsewhere (a journal) made safe for a terminal: a raw
+    /// control character but the newline, which valid JSON holds only inside
+    /// strings (C1) or not at all (C0), becomes its `\\u` escape.
+    public static func escapingControls(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\n") || (0x7F..<0xA0).contains($0.value) }) else { return text }
+        var out = ""
+        for u in text.unicodeScalars {
+            if (u.value < 0x20 && u != "\n") || (0x7F..<0xA0).contains(u.value) {
+                let hex = String(u.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
     private static func writeString(_ s: String, to out: inout String) {
         out += "\""
         for u in s.unicodeScalars {
@@ -79,7 +96,8 @@ public indirect enum JSON: Sendable, Equatable, ExpressibleByStringLiteral, Expr
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 || u.value == 0x7F {
+                // C1 controls too: JSON allows them raw, a terminal obeys them.
+                if u.value < 0x20 || (0x7F..<0xA0).contains(u.value) {
                     let hex = String(u.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {

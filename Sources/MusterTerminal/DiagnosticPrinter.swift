@@ -10,11 +10,11 @@ public struct DiagnosticPrinter {
     public func render(_ d: Diagnostic, source: SourceText?) -> String {
         let at = d.mark.map { "\(d.path):\($0.line):\($0.column)" } ?? d.path
         let label = d.severity == .error ? style.red("error:") : style.yellow("warning:")
-        var out = "\(style.bold(at + ":")) \(label) \(sanitize(d.message))"
+        var out = "\(style.bold(sanitize(at) + ":")) \(label) \(sanitize(d.message, lines: true))"
         // A long line (minified or hostile) shows a window around the caret.
         if style.isTerminal, let m = d.mark, let line = source?.excerpt(line: m.line, column: m.column, width: Self.window) {
             let lead = line.before ? "…" : ""
-            let text = lead + sanitize(line.text).replacingTabs() + (line.after ? "…" : "")
+            let text = lead + sanitize(line.text.replacingTabs(), lines: true) + (line.after ? "…" : "")
             let prefix = String(repeating: " ", count: lead.count + line.caret)
             out += "\n  \(text)\n  \(prefix)\(style.green("^"))"
         }
@@ -25,7 +25,7 @@ public struct DiagnosticPrinter {
     static let window = 160
 
     public func print(_ diagnostics: [Diagnostic], source: SourceText?) {
-        for d in diagnostics { printError(render(d, source: source)) }
+        for d in diagnostics { writeError(render(d, source: source)) }
     }
 }
 

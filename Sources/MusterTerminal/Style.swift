@@ -35,32 +35,68 @@ public struct Style: Sendable {
     public func cyan(_ s: String) -> String { sgr("36", s) }
 }
 
-/// Makes text from a runbook or a command safe to put on a terminal: control
-/// characters and escape sequences are shown, never obeyed, so a hostile
-/// title cannot clear the screen or retitle the window.
-public func sanitize(_ s: String) -> String {
-    guard s.unicodeScalars.contains(where: isControl) else { return s }
+/// The one way text from a runbook, a drill, a record, a server or a step
+/// reaches a terminal: control characters and escape sequences are shown,
+/// never obeyed, so a hostile field cannot clear the screen, retitle the
+/// window or write the clipboard (OSC 52).
+///
+/// A one-line field (a title, a contact, a prompt; the default) also shows
+/// line breaks as `⏎` and `^M` and squeezes runs of spaces, so a value cannot
+/// start a line of its own that looks like a command about to run. `lines:
+/// true` keeps newlines, tabs and spacing, for commands, output and notes.
+public func sanitize(_ s: String, lines: Bool = false) -> String {
+    guard s.unicodeScalars.contains(where: { needsCare($0, lines: lines) }) || !lines && s.contains("  ") else { return s }
     var out = String.UnicodeScalarView()
+    var lastWasSpace = false
     for u in s.unicodeScalars {
-        if u == "\n" || u == "\t" || !isControl(u) {
+        if lines && (u == "\n" || u == "\t") {
             out.append(u)
+        } else if !lines && u == "\n" {
+            out.append("⏎")
+        } else if !lines && (u == "\t" || u.properties.isWhitespace && !isControl(u)) {
+            // Any run of blanks (tabs, no-break and wide spaces) is one space.
+            if !lastWasSpace { out.append(" ") }
+            lastWasSpace = true
+            continue
         } else if u.value == 0x1B {
             out.append(contentsOf: "^[".unicodeScalars)
         } else if u.value < 0x20 {
             out.append("^")
             out.append(Unicode.Scalar(u.value + 64)!)
-        } else {
+        } else if isControl(u) || isInvisibleLayout(u) {
             out.append(contentsOf: "\\u{\(String(u.value, radix: 16))}".unicodeScalars)
+        } else {
+            out.append(u)
         }
+        lastWasSpace = false
     }
     return String(out)
 }
 
-private func isControl(_ u: Unicode.Scalar) -> Bool {
-    (u.value < 0x20 && u != "\n" && u != "\t") || (u.value >= 0x7F && u.value < 0xA0)
+private func needsCare(_ u: Unicode.Scalar, lines: Bool) -> Bool {
+    if lines { return (isControl(u) && u != "\n" && u != "\t") || isInvisibleLayout(u) }
+    return isControl(u) || isInvisibleLayout(u) || u.properties.isWhitespace && u != " "
 }
 
-/// Writes to stderr unbuffered, as errors should be.
+/// C0, DEL and C1.
+private func isControl(_ u: Unicode.Scalar) -> Bool {
+    u.value < 0x20 || (u.value >= 0x7F && u.value < 0xA0)
+}
+
+/// Bidirectional overrides and isolates, and the line and paragraph
+/// separators: invisible, yet they reorder or break what is shown.
+private func isInvisibleLayout(_ u: Unicode.Scalar) -> Bool {
+    (0x202A...0x202E).contains(u.value) || (0x2066...0x2069).contains(u.value) || u.value == 0x200E || u.value == 0x200F
+        || u.value == 0x061C || u.value == 0x2028 || u.value == 0x2029
+}
+
+/// Writes to stderr unbuffered, as errors should be. `s` is shown through
+/// `sanitize(lines: true)`: messages quote runbooks, records and servers.
 public func printError(_ s: String) {
+    writeError(sanitize(s, lines: true))
+}
+
+/// Writes text already made safe (and perhaps coloured) to stderr.
+public func writeError(_ s: String) {
     fputs(s + "\n", Glibc.stderr)
 }

@@ -44,18 +44,18 @@ public final class TerminalConsole: RunConsole {
         case .runHeader(let title, let runID, let steps, let resumed, let drill):
             if let drill { line(out.bold(out.yellow("=== \(sanitize(drill)) ==="))) }
             line(out.bold(sanitize(title)))
-            line(out.dim("run \(runID) · \(steps) step\(steps == 1 ? "" : "s")\(resumed ? " · resumed" : "")"))
+            line(out.dim("run \(sanitize(runID)) · \(steps) step\(steps == 1 ? "" : "s")\(resumed ? " · resumed" : "")"))
         case .stepHeader(let index, let total, _, let kind, let title, let id):
             line("")
-            line(out.bold("[\(index)/\(total)] \(sanitize(title))") + "  " + out.dim("\(kind.rawValue) · \(id)"))
+            line(out.bold("[\(index)/\(total)] \(sanitize(title))") + "  " + out.dim("\(kind.rawValue) · \(sanitize(id))"))
         case .notes(let text):
-            for l in text.split(separator: "\n", omittingEmptySubsequences: false) { line("    " + out.dim(sanitize(String(l)))) }
+            for l in text.split(separator: "\n", omittingEmptySubsequences: false) { line("    " + out.dim(sanitize(String(l), lines: true))) }
         case .checklistItem(let text):
             line("    [x] " + sanitize(text))
         case .command(let script):
-            for l in script.split(separator: "\n") { line("    " + out.cyan("$ ") + sanitize(String(l))) }
+            for l in script.split(separator: "\n") { line("    " + out.cyan("$ ") + sanitize(String(l), lines: true)) }
         case .output(let isErr, let text):
-            line("    " + (isErr ? out.yellow("!") : out.dim(bar)) + " " + sanitize(text))
+            line("    " + (isErr ? out.yellow("!") : out.dim(bar)) + " " + sanitize(text, lines: true))
         case .stepResult(let outcome, let seconds, let detail):
             let mark = outcome == "done" ? out.green("✓ done") : outcome == "skipped" ? out.yellow("↷ skipped") : out.red("✗ \(outcome)")
             line("    \(mark) in \(formatSeconds(seconds))" + (detail.map { ": " + sanitize($0) } ?? ""))
@@ -82,8 +82,8 @@ public final class TerminalConsole: RunConsole {
             }
         case .runResult(let outcome, let elapsed, let runID, let resumeHint):
             line("")
-            line(out.bold("Run \(runID) \(sanitize(outcome)) after \(formatSeconds(elapsed))."))
-            if resumeHint { line("Continue with: muster resume \(runID)") }
+            line(out.bold("Run \(sanitize(runID)) \(sanitize(outcome)) after \(formatSeconds(elapsed))."))
+            if resumeHint { line("Continue with: muster resume \(sanitize(runID))") }
         }
     }
 
@@ -92,9 +92,9 @@ public final class TerminalConsole: RunConsole {
             write("\n")
             progressOpen = false
         }
-        line(out.dim("    [\(status)]"))
+        line(out.dim("    [\(sanitize(status))]"))
         line("    " + out.bold(sanitize(question)))
-        write("    (\(hint)) > ")
+        write("    (\(sanitize(hint))) > ")
         fflush(Glibc.stdout)
         let answer = readLine()
         if case .line(let l) = answer, !stdinIsTerminal {

@@ -163,7 +163,7 @@ public final class Executor {
     /// Runs (or resumes) to the end of this session.
     public func execute(resumed: Bool) -> RunOutcome {
         let rb = setup.runbook
-        console.show(.runHeader(title: rb.title.expand(scopeValues(rb, setup.params)), runID: setup.runID, steps: total, resumed: resumed, drillBanner: setup.drill?.banner))
+        console.show(.runHeader(title: masker.mask(rb.title.expand(scopeValues(rb, setup.params))), runID: setup.runID, steps: total, resumed: resumed, drillBanner: setup.drill?.banner))
         do {
             if state.info == nil {
                 try record(.runStarted) { e in
