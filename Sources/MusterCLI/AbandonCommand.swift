@@ -75,7 +75,7 @@ struct AbandonCommand: ParsableCommand {
         } catch {
             throw CommandFailure(message: error.message)
         }
-        print("Run \(runID) (\(summary.runbook)) abandoned by \(who): \(why)")
+        print(sanitize("Run \(runID) (\(summary.runbook)) abandoned by \(who): \(why)"))
         guard let info = state.info, let drill = info.drill else { return }
         // The drill's record, written again from the journal, says aborted.
         let rbPath = Paths.absolute(info.runbookPath, from: ws.root)
