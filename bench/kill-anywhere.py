@@ -114,7 +114,7 @@ class Session:
                 continue
             hint = line.decode("utf-8", "replace")
             line.clear()
-            if "y/Enter done" in hint or "y run" in hint:
+            if "y/Enter done" in hint or "y run" in hint or "y roll back" in hint:
                 self.reply("y")
             elif "the answer becomes" in hint:
                 self.reply("INC-4711")

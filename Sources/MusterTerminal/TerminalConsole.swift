@@ -57,7 +57,8 @@ public final class TerminalConsole: RunConsole {
         case .output(let isErr, let text):
             line("    " + (isErr ? out.yellow("!") : out.dim(bar)) + " " + sanitize(text, lines: true))
         case .stepResult(let outcome, let seconds, let detail):
-            let mark = outcome == "done" ? out.green("✓ done") : outcome == "skipped" ? out.yellow("↷ skipped") : out.red("✗ \(outcome)")
+            let mark = outcome == "done" ? out.green("✓ done") : outcome == "rolled back" ? out.green("↶ rolled back")
+                : outcome == "skipped" ? out.yellow("↷ skipped") : out.red("✗ \(outcome)")
             line("    \(mark) in \(formatSeconds(seconds))" + (detail.map { ": " + sanitize($0) } ?? ""))
         case .info(let text):
             line("    " + sanitize(text))

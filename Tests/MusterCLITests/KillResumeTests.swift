@@ -14,7 +14,8 @@ import Testing
 struct KillResumeTests {
     static let items = ["Open an incident in the tracker", "Page the database on-call", "Freeze deploys in the orders channel"]
     static let askQuestion = "Incident ticket ID"
-    static let gateQuestion = "Run this step? It is marked confirm: true."
+    static let gateQuestion = "Run this step as shown?"
+    static let rollbackQuestion = "Roll back these 2 steps?"
     static func failed(_ step: String) -> String { "Step '\(step)' did not succeed. What now?" }
     static let steps = ["declare", "snapshot", "copy-data", "reindex", "promote", "verify"]
     static let incident = "INC-4711"
@@ -136,7 +137,7 @@ struct KillResumeTests {
             var q = items.map { "[ ] " + $0 } + [askQuestion]
             if kills.contains(.copyData) { q.append(failed("copy-data")) }
             q.append(gateQuestion)
-            if !healthy { q.append(failed("verify")) }
+            if !healthy { q += [failed("verify"), rollbackQuestion] }
             return q
         }
 
@@ -159,6 +160,7 @@ struct KillResumeTests {
             case gateQuestion: return "y"
             case failed("copy-data"): return afterCrash
             case failed("verify"): return "b"
+            case rollbackQuestion: return "y"
             default: return nil
             }
         }

@@ -249,7 +249,7 @@ struct RunTests {
 
     @Test func rollBackRunsRollbackCommandsInReverse() throws {
         let s = try Sandbox(["fail": Self.failing])
-        let r = try s.run(["run", "fail"], stdin: "b\n")
+        let r = try s.run(["run", "fail"], stdin: "b\ny\n")
         #expect(r.status == 1)
         #expect(try String(contentsOfFile: s.dir + "/log.txt", encoding: .utf8) == "first\nsecond\nsecond\nundo-first\n")
         #expect(try s.journal().last!["outcome"] as? String == "rolled_back")

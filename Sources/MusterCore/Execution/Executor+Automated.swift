@@ -2,14 +2,19 @@ extension Executor {
     func automated(_ step: Step, key: String, runbook rb: Runbook, values: inout [String: String]) throws(Stop) {
         guard let a = step.automation else { return }
         let env = environment(rb, values)
+        // Offered by a rollback that this step's failure starts (see `rollBack`).
+        failedStepRollback = a.rollback.map { (key, $0, values, env) }
 
         if a.confirm, !state.gatesPassed.contains(key) {
             if !state.started.contains(key) { try record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
             if setup.yes {
                 try record(.gateAnswered, step: key) { $0.answer = "run"; $0.auto = true }
             } else {
+                // Never a blind yes: exactly what will run, values resolved, secrets masked.
+                console.show(.info("this step is marked confirm: true; it will run:"))
+                for line in rehearsalPreview(step, values: values) { console.show(.command(masker.mask(line))) }
                 gate: while true {
-                    let answer = try read("Run this step? It is marked confirm: true.", hint: "y run · s REASON skip · a abort")
+                    let answer = try read("Run this step as shown?", hint: "y run · s REASON skip · a abort")
                     let (verb, rest) = splitAnswer(answer)
                     switch verb {
                     case "y", "yes":
@@ -450,12 +455,43 @@ extension Executor {
 
     // MARK: - Rollback
 
-    /// Runs the rollback commands of completed steps, newest first.
+    /// Runs the rollback commands of completed steps, newest first. On a
+    /// terminal it lists them and asks first (a healthy, promoted standby
+    /// must not be undone unasked), offering the failing step's own rollback
+    /// for the part it did; `--yes` rolls back the completed steps unasked.
     func rollBack(reason: String) throws(Stop) {
         if !state.rollbackStarted { try record(.rollbackStarted) { $0.text = reason } }
         console.show(.warning("rolling back: \(reason)"))
+        var plan = Array(rollbacks.reversed())
+        if !setup.yes, let own = failedStepRollback, own.key == state.lastFailed, state.finished[own.key] == "failed" {
+            let missing = own.command.references.map(\.name).filter { own.values[$0] == nil }
+            if missing.isEmpty {
+                plan.insert(own, at: 0)
+            } else {
+                console.show(.info("'\(own.key)' failed before it set \(missing.map { "{{ \($0) }}" }.joined(separator: ", ")), which its rollback needs; undo what it did by hand"))
+            }
+        }
+        plan.removeAll { state.rolledBack.contains($0.key) }
+        // Asked only before the first rollback command runs: a resumed
+        // rollback goes on where it stopped.
+        if !setup.yes, !plan.isEmpty, state.rolledBack.isEmpty, state.rollingBack == nil {
+            console.show(.info("these steps will be undone, newest first:"))
+            for (i, r) in plan.enumerated() {
+                let own = r.key == state.lastFailed && state.finished[r.key] == "failed"
+                console.show(.info("\(i + 1). \(r.key)" + (own ? " (the step that failed: its own rollback, for what it did before failing)" : "")))
+                console.show(.command(masker.mask(r.command.shellDisplay(r.values))))
+            }
+            confirm: while true {
+                let answer = try read("Roll back these \(plan.count) step\(plan.count == 1 ? "" : "s")?", hint: "y roll back · a abort (pause; `muster resume` asks again)")
+                switch splitAnswer(answer).0 {
+                case "y", "yes": break confirm
+                case "a": throw .pause("operator paused before rolling back (\(reason))")
+                default: try notUnderstood("not understood: answer y or a (an empty line is not a yes here)")
+                }
+            }
+        }
         var failures = 0
-        for r in rollbacks.reversed() where !state.rolledBack.contains(r.key) {
+        for r in plan {
             console.show(.info("rollback of '\(r.key)'"))
             if state.rollingBack == r.key {
                 console.show(.warning("the rollback of '\(r.key)' was running when the last session ended; it runs again"))
@@ -465,9 +501,11 @@ extension Executor {
             let result = try shell(r.command, values: r.values, key: r.key, automation: auto, timeout: Double(Automation.defaultTimeout), env: r.env)
             if result.interruptedBySignal { throw .pause("stopped during the rollback of '\(r.key)'") }
             try record(.rollbackFinished, step: r.key) { $0.exit = Int(result.status); $0.seconds = (result.seconds * 1000).rounded() / 1000 }
-            if !result.ok {
+            if result.ok {
+                console.show(.stepResult(outcome: "rolled back", seconds: result.seconds, detail: nil))
+            } else {
                 failures += 1
-                console.show(.warning("rollback of '\(r.key)' \(result.problem ?? "failed"); finish it by hand"))
+                console.show(.stepResult(outcome: "rollback failed", seconds: result.seconds, detail: masker.mask(result.problem ?? "failed") + "; finish it by hand"))
             }
         }
         let outcome = failures == 0 ? "rolled_back" : "rollback_incomplete"

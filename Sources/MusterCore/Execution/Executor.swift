@@ -90,8 +90,12 @@ public final class Executor {
     /// Drills only: every step key in plan order with its `expect`, for the
     /// RTO budget at each step.
     lazy var planExpect: [(key: String, expect: Int?)] = DrillRecorder.stepFacts(setup.runbook, includes: setup.includes).map { ($0.key, $0.facts.expect) }
+    typealias Rollback = (key: String, command: Template, values: [String: String], env: [String: String])
     /// Completed steps with a rollback command, in completion order.
-    var rollbacks: [(key: String, command: Template, values: [String: String], env: [String: String])] = []
+    var rollbacks: [Rollback] = []
+    /// The rollback command of the step whose failure started the rollback:
+    /// it may have done part of its work before it failed.
+    var failedStepRollback: Rollback?
 
     enum Stop: Error {
         case pause(String)
@@ -319,6 +323,8 @@ public final class Executor {
                 restoreRollbacks(child.steps, runbook: child, values: childValues(child, spec, values), prefix: key + "/")
             } else if state.finished[key] == "done", let rollback = step.automation?.rollback {
                 rollbacks.append((key, rollback, values, environment(rb, values)))
+            } else if key == state.lastFailed, state.finished[key] == "failed", let rollback = step.automation?.rollback {
+                failedStepRollback = (key, rollback, values, environment(rb, values))
             }
         }
     }

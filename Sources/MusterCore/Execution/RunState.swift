@@ -39,6 +39,8 @@ public struct RunState: Sendable {
     /// The step whose rollback command started last and has not finished.
     public var rollingBack: String?
     public var rolledBack: Set<String> = []
+    /// The step that failed last: a rollback it starts offers its own rollback too.
+    public var lastFailed: String?
     public var outcome: String?
     public var paused: String?
     /// Drill faults fired so far, per step: a fault fires `times` times in
@@ -88,6 +90,7 @@ public struct RunState: Sendable {
             if e.text != nil || (e.exit ?? 0) != 0 || e.timedOut == true { awaitingChoice = key }
         case .stepFinished:
             finished[key] = e.outcome ?? "done"
+            if e.outcome == "failed" { lastFailed = key }
             finishOrder.append(key)
             if let o = e.outputs { values[key, default: [:]].merge(o) { $1 } }
             for name in e.masked ?? [] { masked.insert(key + "." + name) }
