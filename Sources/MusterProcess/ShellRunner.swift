@@ -244,10 +244,16 @@ func makePipe(_ fds: inout [Int32], nonBlocking: Bool = false) -> Bool {
     return true
 }
 
-/// Seconds on a monotonic clock, immune to wall-clock changes.
+/// Seconds on a monotonic clock, immune to wall-clock changes. The boot
+/// clock, not CLOCK_MONOTONIC: that one stands still while the machine is
+/// suspended (a laptop closed mid-incident), and a step's timeout, the RTO
+/// and the escalation ladder are about real time, as the remote systems a
+/// step works on keep going. (A stopped executor, Ctrl-Z, is a different
+/// matter: both clocks run on, so a timeout that passed meanwhile is
+/// enforced the moment it continues.)
 public func monotonicSeconds() -> Double {
     var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
+    clock_gettime(CLOCK_BOOTTIME, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 

@@ -13,7 +13,7 @@ public enum AnswerRead: Sendable, Equatable {
     case line(String)
     /// Answers ran out: the run pauses.
     case eof
-    /// A signal (SIGINT, SIGTERM, SIGHUP) arrived while waiting.
+    /// A signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) arrived while waiting.
     case signal(Int32)
 }
 
