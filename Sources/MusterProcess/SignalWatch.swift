@@ -80,6 +80,13 @@ public enum SignalWatch {
     /// The signal `take` returned last.
     nonisolated(unsafe) public private(set) static var lastTaken: Int32?
 
+    /// Puts `sig` back for the next `take`: for a signal taken where it
+    /// could not be acted on, so that it still reaches the executor.
+    public static func repost(_ sig: Int32) {
+        var b = UInt8(truncatingIfNeeded: sig)
+        _ = write(writeFD, &b, 1)
+    }
+
     /// The next pending signal, if any.
     public static func take() -> Int32? {
         guard fds[0] >= 0 else { return nil }

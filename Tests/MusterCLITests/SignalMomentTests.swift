@@ -108,6 +108,36 @@ struct SignalMomentTests {
         #expect(!live.stderr.contains("crashed"), "\(live.stderr)")
     }
 
+    /// A step past its timeout that ignores SIGTERM gets 5 s before SIGKILL;
+    /// a signal in those seconds is not lost, even one (Ctrl-C) that the
+    /// runner cannot act on there, nor with `on_failure: continue`.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func aSignalWhileATimedOutStepIsBeingStoppedStillPauses(signal: Int32) async throws {
+        let s = try Sandbox(["t": """
+        muster: 1
+        name: t
+        title: Timed out
+        steps:
+          - id: stubborn
+            title: Stubborn
+            run: trap '' TERM; touch started; sleep 30
+            timeout: 1s
+            on_failure: continue
+          - id: after
+            title: After
+            run: touch after
+        """])
+        let live = try LiveMuster(["run", "t", "--yes"], cwd: s.dir)
+        let deadline = Date().addingTimeInterval(10)
+        while !s.exists("started"), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await Task.sleep(for: .milliseconds(2000))
+        kill(live.pid, signal)
+        let (status, _) = await live.finish(within: 20)
+        #expect(status == 3, "\(live.stdout)")
+        #expect(!s.exists("after"))
+        #expect((try s.journal().last?["text"] as? String)?.contains(Self.names[signal]!) == true)
+    }
+
     /// Muster stopped (Ctrl-Z) while a step runs: the step's own process
     /// group goes on, so its timeout is enforced the moment Muster continues.
     @Test func aStepWhoseTimeoutPassedWhileMusterWasStoppedIsStoppedOnContinue() async throws {
