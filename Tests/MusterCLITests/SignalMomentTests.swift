@@ -9,6 +9,32 @@ import Testing
 /// prompt: a webhook, an HTTP call, a CI server, the sleep between probes.
 /// Whatever it interrupts, the run pauses (exit 3) before its next action,
 /// and the journal says which signal it was.
+extension LiveMuster {
+    /// `finish` without the concurrency pool: on two busy cores, a test
+    /// whose sleeps wait for a pool thread may look for a moment seconds
+    /// after it has passed.
+    func finishBlocking(within seconds: Double) -> Int32 {
+        let deadline = Date().addingTimeInterval(seconds)
+        while isRunning {
+            if Date() > deadline {
+                Issue.record("muster still running after \(seconds)s; killed")
+                kill()
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        process.waitUntilExit()
+        // The output threads may still hold the last lines.
+        var last = stdout + stderr
+        for _ in 0..<20 {
+            Thread.sleep(forTimeInterval: 0.05)
+            let now = stdout + stderr
+            if now == last { break }
+            last = now
+        }
+        return process.terminationStatus
+    }
+}
+
 @Suite("a signal at any moment pauses before the next action")
 struct SignalMomentTests {
     enum Moment: String, CaseIterable, CustomTestStringConvertible {
@@ -84,20 +110,20 @@ struct SignalMomentTests {
 
     @Test(arguments: [(Moment.webhook, SIGHUP), (.webhook, SIGINT), (.webhook, SIGTERM), (.webhook, SIGQUIT),
                       (.httpStep, SIGTERM), (.waitSleep, SIGHUP), (.ciPoll, SIGINT)])
-    func aSignalPausesBeforeTheNextStep(moment: Moment, signal: Int32) async throws {
+    func aSignalPausesBeforeTheNextStep(moment: Moment, signal: Int32) throws {
         let hangLog = try temporaryDirectory() + "/hang.txt"
         let server = try HTTPTestServer(environment: ["HANG_LOG": hangLog])
         let s = try Sandbox(["m": Self.runbook(moment, base: server.base)])
         let live = try LiveMuster(["run", "m", "--yes"], cwd: s.dir, env: ["CHAT_HOOK": server.base + "/hang"])
         let deadline = Date().addingTimeInterval(15)
         while !Self.reached(moment, sandbox: s, hangLog: hangLog, live: live), Date() < deadline {
-            try await Task.sleep(for: .milliseconds(20))
+            Thread.sleep(forTimeInterval: 0.02)
         }
         #expect(Self.reached(moment, sandbox: s, hangLog: hangLog, live: live), "\(live.stdout)")
         // Into the exchange or the sleep, not just before it.
-        try await Task.sleep(for: .milliseconds(300))
+        Thread.sleep(forTimeInterval: 0.3)
         kill(live.pid, signal)
-        let (status, _) = await live.finish(within: 20)
+        let status = live.finishBlocking(within: 20)
         let name = Self.names[signal]!
         #expect(status == 3, "\(live.stdout)\(live.stderr)")
         #expect(!s.exists("after"), "the next step ran after \(name)")
@@ -112,7 +138,7 @@ struct SignalMomentTests {
     /// a signal in those seconds is not lost, even one (Ctrl-C) that the
     /// runner cannot act on there, nor with `on_failure: continue`.
     @Test(arguments: [SIGINT, SIGTERM])
-    func aSignalWhileATimedOutStepIsBeingStoppedStillPauses(signal: Int32) async throws {
+    func aSignalWhileATimedOutStepIsBeingStoppedStillPauses(signal: Int32) throws {
         let s = try Sandbox(["t": """
         muster: 1
         name: t
@@ -129,10 +155,10 @@ struct SignalMomentTests {
         """])
         let live = try LiveMuster(["run", "t", "--yes"], cwd: s.dir)
         let deadline = Date().addingTimeInterval(10)
-        while !s.exists("started"), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        try await Task.sleep(for: .milliseconds(2000))
+        while !s.exists("started"), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        Thread.sleep(forTimeInterval: 2)
         kill(live.pid, signal)
-        let (status, _) = await live.finish(within: 20)
+        let status = live.finishBlocking(within: 20)
         #expect(status == 3, "\(live.stdout)")
         #expect(!s.exists("after"))
         #expect((try s.journal().last?["text"] as? String)?.contains(Self.names[signal]!) == true)
@@ -140,7 +166,7 @@ struct SignalMomentTests {
 
     /// Muster stopped (Ctrl-Z) while a step runs: the step's own process
     /// group goes on, so its timeout is enforced the moment Muster continues.
-    @Test func aStepWhoseTimeoutPassedWhileMusterWasStoppedIsStoppedOnContinue() async throws {
+    @Test func aStepWhoseTimeoutPassedWhileMusterWasStoppedIsStoppedOnContinue() throws {
         let s = try Sandbox(["t": """
         muster: 1
         name: t
@@ -157,15 +183,15 @@ struct SignalMomentTests {
         """])
         let live = try LiveMuster(["run", "t", "--yes"], cwd: s.dir)
         let deadline = Date().addingTimeInterval(10)
-        while !s.exists("started"), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        while !s.exists("started"), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         kill(live.pid, SIGTSTP)
-        try await Task.sleep(for: .milliseconds(300))
+        Thread.sleep(forTimeInterval: 0.3)
         let state = (try? String(contentsOfFile: "/proc/\(live.pid)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first
         #expect(state == "T", "muster did not stop on SIGTSTP")
-        try await Task.sleep(for: .seconds(3))
+        Thread.sleep(forTimeInterval: 3)
         let continued = Date()
         kill(live.pid, SIGCONT)
-        let (status, _) = await live.finish(within: 20)
+        let status = live.finishBlocking(within: 20)
         #expect(Date().timeIntervalSince(continued) < 3, "the step outlived its timeout after SIGCONT")
         #expect(status == 1, "\(live.stdout)")
         #expect(live.stdout.contains("timed out after 2s"))
