@@ -164,6 +164,31 @@ struct SignalMomentTests {
         #expect((try s.journal().last?["text"] as? String)?.contains(Self.names[signal]!) == true)
     }
 
+    /// A signal at a parameter question, before the run exists: nothing
+    /// ran and nothing can be resumed (exit 2), and the message says so,
+    /// naming the signal instead of blaming a missing value.
+    @Test func aSignalAtAParameterQuestionStopsBeforeTheRunAndSaysWhy() throws {
+        let s = try Sandbox(["p": """
+        muster: 1
+        name: p
+        title: Parameters
+        params:
+          region: {description: Region}
+        steps:
+          - id: a
+            title: A
+            run: touch after
+        """])
+        let live = try LiveMuster(["run", "p"], cwd: s.dir)
+        let deadline = Date().addingTimeInterval(10)
+        while !live.stdout.contains("Value for parameter 'region'"), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        kill(live.pid, SIGTERM)
+        let status = live.finishBlocking(within: 10)
+        #expect(status == 2)
+        #expect(live.stderr.contains("stopped by SIGTERM before the first step; nothing was run"), "\(live.stderr)")
+        #expect(!s.exists("after"))
+    }
+
     /// Muster stopped (Ctrl-Z) while a step runs: the step's own process
     /// group goes on, so its timeout is enforced the moment Muster continues.
     @Test func aStepWhoseTimeoutPassedWhileMusterWasStoppedIsStoppedOnContinue() throws {

@@ -425,7 +425,7 @@ public final class Executor {
     }
 
     /// `SIGTERM` for 15: the name alone, for "stopped by SIGTERM".
-    static func shortSignalName(_ s: Int32) -> String {
+    public static func shortSignalName(_ s: Int32) -> String {
         [1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 15: "SIGTERM"][s] ?? "signal \(s)"
     }
 
