@@ -189,6 +189,33 @@ struct SignalMomentTests {
         #expect(!s.exists("after"))
     }
 
+    /// Ctrl-C on a terminal asks whether to stop the step; an operator who
+    /// walks away from that question must not let the step outlive its
+    /// timeout: when it passes, the step is stopped as timed out.
+    @Test func theCtrlCQuestionDoesNotLetAStepOutliveItsTimeout() throws {
+        let s = try Sandbox(["t": """
+        muster: 1
+        name: t
+        title: Asked
+        steps:
+          - id: slow
+            title: Slow
+            run: touch started; sleep 30; touch finished
+            timeout: 3s
+        """])
+        let term = try Tmux(cwd: s.dir)
+        try term.type("\(musterBinary) run t")
+        let deadline = Date().addingTimeInterval(10)
+        while !s.exists("started"), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        try term.key("C-c")
+        _ = try term.waitFor("stop 'slow' now, or keep waiting?")
+        // No answer.
+        let screen = try term.waitFor("timed out after 3s", seconds: 8)
+        #expect(screen.contains("(no answer in time)"))
+        #expect(!s.exists("finished"))
+        try term.type("a")
+    }
+
     /// Muster stopped (Ctrl-Z) while a step runs: the step's own process
     /// group goes on, so its timeout is enforced the moment Muster continues.
     @Test func aStepWhoseTimeoutPassedWhileMusterWasStoppedIsStoppedOnContinue() throws {

@@ -7,6 +7,16 @@ public protocol RunConsole: AnyObject {
     /// Reads one answer line. `status` is the line shown with every prompt:
     /// step, elapsed time, next escalation rung.
     func ask(_ question: String, hint: String, status: String) -> AnswerRead
+    /// The same, giving up after `seconds` (nil then): for a question asked
+    /// while a step runs, whose timeout does not wait for the answer.
+    func ask(_ question: String, hint: String, status: String, within seconds: Double) -> AnswerRead?
+}
+
+extension RunConsole {
+    /// Consoles that cannot wait with a limit (answers from a script) answer at once.
+    public func ask(_ question: String, hint: String, status: String, within seconds: Double) -> AnswerRead? {
+        ask(question, hint: hint, status: status)
+    }
 }
 
 public enum AnswerRead: Sendable, Equatable {

@@ -291,14 +291,19 @@ extension Executor {
                     stopSignal = sig
                     return true
                 }
-                // Ctrl-C while a step runs: stop it, or keep waiting.
-                switch console.ask("Ctrl-C: stop '\(key)' now, or keep waiting?", hint: "s stop the step · w keep waiting", status: status()) {
-                case .line(let l) where l.trimmingSpaces().lowercased().hasPrefix("w"):
+                // Ctrl-C while a step runs: stop it, or keep waiting. The
+                // runner waits for the answer, so the step's timeout bounds
+                // the question: unanswered by then, the step times out.
+                let left = timeout - (monotonic() - started)
+                switch console.ask("Ctrl-C: stop '\(key)' now, or keep waiting?", hint: "s stop the step · w keep waiting", status: status(), within: left) {
+                case nil:
                     return false
-                case .line, .eof:
+                case .line(let l)? where l.trimmingSpaces().lowercased().hasPrefix("w"):
+                    return false
+                case .line?, .eof?:
                     stopSignal = sig
                     return true
-                case .signal(let s):
+                case .signal(let s)?:
                     stopSignal = s
                     return true
                 }
