@@ -80,9 +80,10 @@ enum RunSession {
 
     /// Resolves parameters: given, else default, else asked on the console.
     static func parameters(of rb: Runbook, given: [String: String], console: TerminalConsole) throws -> [String: String] {
+        var stoppedBy: Int32?
         do {
             var refused = 0
-            return try Preparation.parameters(of: rb, given: given) { p, problem in
+            let values = try Preparation.parameters(of: rb, given: given) { p, problem in
                 if let problem {
                     console.show(.warning(problem))
                     // On a pipe nobody can correct a value: stop, as at EOF.
@@ -91,10 +92,18 @@ enum RunSession {
                 }
                 let question = "Value for parameter '\(p.name)'" + (p.description.map { " (\($0))" } ?? "")
                 let hint = p.choices.map { "one of: \($0.joined(separator: ", "))" } ?? "one line"
-                if case .line(let l) = console.ask(question, hint: hint, status: "before the first step") { return l }
+                switch console.ask(question, hint: hint, status: "before the first step") {
+                case .line(let l): return l
+                case .signal(let s): stoppedBy = s
+                case .eof: break
+                }
                 return nil
             }
+            return values
         } catch {
+            // No run exists yet: nothing to pause or resume, but the signal,
+            // not a missing value, is why.
+            if let s = stoppedBy { throw CommandFailure(message: "stopped by \(Executor.shortSignalName(s)) before the first step; nothing was run") }
             throw CommandFailure(message: error.message)
         }
     }

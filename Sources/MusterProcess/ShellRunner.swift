@@ -91,6 +91,7 @@ public struct ShellRunner: Sendable {
         var buffers: [[UInt8]] = [[], []]
         var open = [true, true]
         var timedOut = false, interrupted = false
+        var lateInterrupt = false
         var killDeadline: Double?
         let deadline = start + timeout
         var lastTick = start
@@ -179,12 +180,17 @@ public struct ShellRunner: Sendable {
                     interrupted = true
                     terminate()
                 }
-            } else if fds[2].revents != 0, killDeadline != nil, let sig = SignalWatch.take(), sig != SIGINT {
-                // SIGTERM or SIGHUP while the group is already being stopped
-                // (after a timeout): the step still ends; the caller must know,
-                // so the run pauses.
-                _ = onSignal(sig)
-                interrupted = true
+            } else if fds[2].revents != 0, killDeadline != nil, let sig = SignalWatch.take() {
+                // A signal while the group is already being stopped (after a
+                // timeout): the step still ends. SIGTERM, SIGHUP or SIGQUIT:
+                // the caller must know, so the run pauses. Ctrl-C has nothing
+                // left to ask here; it is handed on to the next prompt or step.
+                if sig == SIGINT {
+                    lateInterrupt = true
+                } else {
+                    _ = onSignal(sig)
+                    interrupted = true
+                }
             }
             let t = monotonicSeconds()
             if killDeadline == nil, t >= deadline {
@@ -207,6 +213,7 @@ public struct ShellRunner: Sendable {
             while waitpid(pid, &status, 0) < 0, errno == EINTR {}
         }
         for i in 0..<2 where open[i] { flush(i, all: true) }
+        if lateInterrupt { SignalWatch.repost(SIGINT) }
         close(outPipe[0])
         close(errPipe[0])
         let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
@@ -244,10 +251,16 @@ func makePipe(_ fds: inout [Int32], nonBlocking: Bool = false) -> Bool {
     return true
 }
 
-/// Seconds on a monotonic clock, immune to wall-clock changes.
+/// Seconds on a monotonic clock, immune to wall-clock changes. The boot
+/// clock, not CLOCK_MONOTONIC: that one stands still while the machine is
+/// suspended (a laptop closed mid-incident), and a step's timeout, the RTO
+/// and the escalation ladder are about real time, as the remote systems a
+/// step works on keep going. (A stopped executor, Ctrl-Z, is a different
+/// matter: both clocks run on, so a timeout that passed meanwhile is
+/// enforced the moment it continues.)
 public func monotonicSeconds() -> Double {
     var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
+    clock_gettime(CLOCK_BOOTTIME, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 

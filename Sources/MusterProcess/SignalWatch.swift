@@ -2,10 +2,15 @@
 @preconcurrency import Glibc
 #endif
 
-/// Turns SIGINT, SIGTERM and SIGHUP into bytes on a pipe (the self-pipe
-/// trick), so the executor notices them in its `poll` loop or between reads
-/// and decides calmly: stop a step, or pause the run with everything journaled.
+/// Turns SIGINT, SIGTERM, SIGHUP and SIGQUIT into bytes on a pipe (the
+/// self-pipe trick), so the executor notices them in its `poll` loop or
+/// between reads and decides calmly: stop a step, or pause the run with
+/// everything journaled. SIGQUIT is one more way to say "stop": left to the
+/// runtime it is reported as a crash while the executor holds its lock.
 public enum SignalWatch {
+    /// The signals that stop a step or pause the run.
+    public static let stopping: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+
     nonisolated(unsafe) private static var fds: [Int32] = [-1, -1]
     nonisolated(unsafe) private static var installed = false
 
@@ -33,7 +38,7 @@ public enum SignalWatch {
         guard makePipe(&p, nonBlocking: true) else { return }
         fds = p
         writeFD = p[1]
-        for sig in [SIGINT, SIGTERM, SIGHUP] {
+        for sig in stopping {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { sig in
                 let saved = errno
@@ -62,10 +67,11 @@ public enum SignalWatch {
         }
         signal(SIGPIPE, SIG_IGN)
         // A parent may have started us with these blocked (test runners and
-        // some CI agents do); Ctrl-C and a hang-up must still reach us.
+        // some CI agents do); Ctrl-C, a hang-up, Ctrl-Z and the end of a step
+        // must still reach us.
         var set = sigset_t()
         sigemptyset(&set)
-        for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, sig) }
+        for sig in stopping + [SIGTSTP, SIGCHLD] { sigaddset(&set, sig) }
         sigprocmask(SIG_UNBLOCK, &set, nil)
     }
 
@@ -73,6 +79,13 @@ public enum SignalWatch {
 
     /// The signal `take` returned last.
     nonisolated(unsafe) public private(set) static var lastTaken: Int32?
+
+    /// Puts `sig` back for the next `take`: for a signal taken where it
+    /// could not be acted on, so that it still reaches the executor.
+    public static func repost(_ sig: Int32) {
+        var b = UInt8(truncatingIfNeeded: sig)
+        _ = write(writeFD, &b, 1)
+    }
 
     /// The next pending signal, if any.
     public static func take() -> Int32? {

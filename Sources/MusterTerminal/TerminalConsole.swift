@@ -89,6 +89,14 @@ public final class TerminalConsole: RunConsole {
     }
 
     public func ask(_ question: String, hint: String, status: String) -> AnswerRead {
+        ask(question, hint: hint, status: status, until: nil) ?? .eof
+    }
+
+    public func ask(_ question: String, hint: String, status: String, within seconds: Double) -> AnswerRead? {
+        ask(question, hint: hint, status: status, until: monotonicNow() + max(0, seconds))
+    }
+
+    private func ask(_ question: String, hint: String, status: String, until deadline: Double?) -> AnswerRead? {
         if progressOpen {
             write("\n")
             progressOpen = false
@@ -97,7 +105,10 @@ public final class TerminalConsole: RunConsole {
         line("    " + out.bold(sanitize(question)))
         write("    (\(sanitize(hint))) > ")
         fflush(Glibc.stdout)
-        let answer = readLine()
+        guard let answer = readLine(until: deadline) else {
+            line("(no answer in time)")
+            return nil
+        }
         if case .line(let l) = answer, !stdinIsTerminal {
             line(sanitize(l))
         } else if answer == .eof {
@@ -106,8 +117,9 @@ public final class TerminalConsole: RunConsole {
         return answer
     }
 
-    /// One line from stdin, waking for signals on the self-pipe.
-    func readLine() -> AnswerRead {
+    /// One line from stdin, waking for signals on the self-pipe; nil when
+    /// `deadline` (monotonic seconds) passes first.
+    func readLine(until deadline: Double? = nil) -> AnswerRead? {
         while true {
             // A signal wins over answers already buffered from a pipe.
             if let s = takeSignal() { return .signal(s) }
@@ -124,7 +136,13 @@ public final class TerminalConsole: RunConsole {
                 return .line(String(decoding: l, as: UTF8.self))
             }
             var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
-            let n = poll(&fds, signalFD >= 0 ? 2 : 1, -1)
+            var wait: Int32 = -1
+            if let deadline {
+                let left = deadline - monotonicNow()
+                if left <= 0 { return nil }
+                wait = Int32(min(left, 3600) * 1000) + 1
+            }
+            let n = poll(&fds, signalFD >= 0 ? 2 : 1, wait)
             if n < 0 { if errno == EINTR { continue }; eof = true; continue }
             if fds[0].revents != 0 {
                 var chunk = [UInt8](repeating: 0, count: 4096)
@@ -133,4 +151,12 @@ public final class TerminalConsole: RunConsole {
             }
         }
     }
+}
+
+/// Seconds on the clock the runner times steps with (MusterProcess's
+/// `monotonicSeconds`; this target does not depend on that one).
+private func monotonicNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_BOOTTIME, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

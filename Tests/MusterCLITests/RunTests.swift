@@ -470,7 +470,9 @@ struct RunTests {
 
 @Suite("signals pause a run cleanly")
 struct SignalTests {
-    @Test(arguments: [SIGTERM, SIGHUP])
+    /// SIGINT with nobody at a terminal to ask, and SIGQUIT (which would
+    /// otherwise end Muster as a crash, its lock held), count as SIGTERM.
+    @Test(arguments: [SIGTERM, SIGHUP, SIGINT, SIGQUIT])
     func aSignalDuringAStepPausesWithExitThree(signal: Int32) throws {
         let s = try Sandbox(["slow": """
         muster: 1
@@ -503,7 +505,12 @@ struct SignalTests {
         #expect(!s.exists("finished"), "the step's process group should have been stopped")
         let events = try s.journal()
         #expect(events.last?["event"] as? String == "run_paused")
-        #expect(events.contains { $0["event"] as? String == "attempt_finished" })
+        let name = [SIGTERM: "SIGTERM", SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT"][signal]!
+        let attempt = events.first { $0["event"] as? String == "attempt_finished" }
+        #expect(attempt?["text"] as? String == "stopped by \(name)")
+        #expect((events.last?["text"] as? String)?.contains(name) == true, "\(events.last ?? [:])")
+        #expect(text.contains("stopped by \(name)"))
+        #expect(!text.contains("crashed"), "\(text)")
         #expect(text.contains("Continue with: muster resume"))
     }
 }

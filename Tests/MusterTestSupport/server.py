@@ -5,8 +5,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Handler(BaseHTTPRequestHandler):
+    hung = set()
+
     def log_message(self, *args):
         pass
+
+    def hang(self):
+        """/hang: the first request to it is noted in HANG_LOG, then waits
+        30 s (a webhook or API that stalls); later ones answer at once."""
+        if self.path in Handler.hung:
+            return self.reply(200, "ok")
+        Handler.hung.add(self.path)
+        if os.environ.get("HANG_LOG"):
+            with open(os.environ["HANG_LOG"], "a") as f:
+                f.write(self.command + " " + self.path + "\n")
+        time.sleep(30)
+        self.reply(200, "late")
 
     def reply(self, status, body, ctype="text/plain"):
         data = body.encode() if isinstance(body, str) else body
@@ -18,6 +32,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         p = self.path
+        if p.startswith("/hang"):
+            return self.hang()
         # Buildbot look-alikes that misbehave: /bb500 fails, /bbgarbage answers
         # garbage, /bbstuck has a build that never ends.
         if p.startswith("/bb500/"):
@@ -57,6 +73,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(n).decode()
+        if self.path.startswith("/hang"):
+            return self.hang()
         if self.path.startswith("/bbstuck/api/v2/forceschedulers/"):
             self.reply(200, json.dumps({"jsonrpc": "2.0", "id": 1, "result": [1, {"1": 7}]}), "application/json")
             return

@@ -7,13 +7,23 @@ public protocol RunConsole: AnyObject {
     /// Reads one answer line. `status` is the line shown with every prompt:
     /// step, elapsed time, next escalation rung.
     func ask(_ question: String, hint: String, status: String) -> AnswerRead
+    /// The same, giving up after `seconds` (nil then): for a question asked
+    /// while a step runs, whose timeout does not wait for the answer.
+    func ask(_ question: String, hint: String, status: String, within seconds: Double) -> AnswerRead?
+}
+
+extension RunConsole {
+    /// Consoles that cannot wait with a limit (answers from a script) answer at once.
+    public func ask(_ question: String, hint: String, status: String, within seconds: Double) -> AnswerRead? {
+        ask(question, hint: hint, status: status)
+    }
 }
 
 public enum AnswerRead: Sendable, Equatable {
     case line(String)
     /// Answers ran out: the run pauses.
     case eof
-    /// A signal (SIGINT, SIGTERM, SIGHUP) arrived while waiting.
+    /// A signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) arrived while waiting.
     case signal(Int32)
 }
 

@@ -66,6 +66,7 @@ extension Executor {
         }
 
         while true {
+            try checkSignals()
             let attempt = (state.attempts[key] ?? 0) + (followingPipeline ? 0 : 1)
             if followingPipeline {
                 followingPipeline = false
@@ -104,11 +105,11 @@ extension Executor {
             try record(.attemptFinished, step: key) { e in
                 describe(&e)
                 e.text = result.problem
-                e.interrupted = result.interruptedBySignal ? true : nil
+                e.interrupted = result.signal != nil ? true : nil
             }
             let why = result.problem ?? "failed"
             console.show(.stepResult(outcome: "failed", seconds: result.seconds, detail: masker.mask(why)))
-            if result.interruptedBySignal { throw .pause("stopped during '\(key)'") }
+            if let sig = result.signal { throw .pause("\(signalName(sig)) during '\(key)'") }
             if attempt <= a.retries {
                 console.show(.info("retrying in \(DurationFormat.format(a.retryDelay)) (attempt \(attempt + 1) of \(a.retries + 1))"))
                 try pauseFor(Double(a.retryDelay))
@@ -188,7 +189,8 @@ extension Executor {
         var status: Int32
         var seconds: Double
         var timedOut = false
-        var interruptedBySignal = false
+        /// The signal that stopped it and pauses the run.
+        var signal: Int32?
         /// The operator stopped it (Ctrl-C, then s).
         var stopped = false
         var stdout = ""
@@ -270,6 +272,7 @@ extension Executor {
     /// Runs a `run`, `wait.run` or `rollback` script. Its values reach bash
     /// as environment variables (see `ShellContext`), never as script text.
     func shell(_ t: Template, values: [String: String], key: String, automation a: Automation, timeout: Double, env base: [String: String], quiet: Bool = false) throws(Stop) -> Attempt {
+        try checkSignals()
         if !quiet { console.show(.command(masker.mask(t.shellDisplay(values)))) }
         guard let script = t.shellCode() else {
             return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: a template stands where its value could become code (run 'muster validate' for where and what to write instead)")
@@ -307,14 +310,19 @@ extension Executor {
                     stopSignal = sig
                     return true
                 }
-                // Ctrl-C while a step runs: stop it, or keep waiting.
-                switch console.ask("Ctrl-C: stop '\(key)' now, or keep waiting?", hint: "s stop the step · w keep waiting", status: status()) {
-                case .line(let l) where l.trimmingSpaces().lowercased().hasPrefix("w"):
+                // Ctrl-C while a step runs: stop it, or keep waiting. The
+                // runner waits for the answer, so the step's timeout bounds
+                // the question: unanswered by then, the step times out.
+                let left = timeout - (monotonic() - started)
+                switch console.ask("Ctrl-C: stop '\(key)' now, or keep waiting?", hint: "s stop the step · w keep waiting", status: status(), within: left) {
+                case nil:
                     return false
-                case .line, .eof:
+                case .line(let l)? where l.trimmingSpaces().lowercased().hasPrefix("w"):
+                    return false
+                case .line?, .eof?:
                     stopSignal = sig
                     return true
-                case .signal(let s):
+                case .signal(let s)?:
                     stopSignal = s
                     return true
                 }
@@ -335,14 +343,20 @@ extension Executor {
         if result.timedOut {
             attempt.problem = "timed out after \(DurationFormat.format(Int(timeout))); its process group was stopped"
         } else if result.interrupted {
-            attempt.problem = "stopped by the operator"
             attempt.stopped = true
-            attempt.interruptedBySignal = stopSignal != nil && (stopSignal != 2 || !console.isInteractive)
+            // Ctrl-C answered at the terminal is the operator's choice; any
+            // other signal is named, and pauses the run.
+            if let sig = stopSignal, sig != 2 || !console.isInteractive {
+                attempt.signal = sig
+                attempt.problem = "stopped by \(Self.shortSignalName(sig))"
+            } else {
+                attempt.problem = "stopped by the operator"
+            }
         } else if result.status != 0 {
             attempt.problem = "exited with status \(result.status)"
         }
-        // SIGTERM or SIGHUP pauses the run, whatever else became of the attempt.
-        if let sig = stopSignal, sig != 2 { attempt.interruptedBySignal = true }
+        // SIGTERM, SIGHUP or SIGQUIT pauses the run, whatever else became of the attempt.
+        if let sig = stopSignal, sig != 2 { attempt.signal = sig }
         if attempt.ok, !a.outputs.isEmpty {
             let (values, missing) = OutputCapture.capture(a.outputs, stdout: stdout)
             attempt.outputs = values
@@ -368,6 +382,7 @@ extension Executor {
         guard let http else {
             return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: no HTTP client is available")
         }
+        try checkSignals()
         let url = withSecrets(h.url.expand(values))
         let headers = h.headers.map { (name: $0.name, value: withSecrets($0.value.expand(values))) }
         let body = h.body.map { withSecrets($0.expand(values)) }
@@ -432,7 +447,7 @@ extension Executor {
             last = r.status == 0 ? out : "exit \(r.status)"
             let done = r.status == 0 && (until == nil || out == until)
             console.show(.progress("poll \(polls): \(masker.mask(last)) · \(clock(monotonic() - start)) of \(DurationFormat.format(w.timeout))"))
-            if done || r.interruptedBySignal || r.stopped {
+            if done || r.signal != nil || r.stopped {
                 r.seconds = monotonic() - start
                 return r
             }
@@ -446,6 +461,7 @@ extension Executor {
 
     /// Sleeps, waking early for a signal (which pauses the run).
     func pauseFor(_ seconds: Double) throws(Stop) {
+        try checkSignals()
         let end = monotonic() + seconds
         while monotonic() < end {
             if let sig = sleepHook(min(1, end - monotonic())) { throw .pause(signalName(sig)) }
@@ -499,7 +515,7 @@ extension Executor {
             try record(.rollbackStarted, step: r.key)
             let auto = Automation(timeout: Automation.defaultTimeout, retries: 0, retryDelay: 0, expect: nil, confirm: false, onFailure: nil, idempotent: false, rollback: nil, outputs: [])
             let result = try shell(r.command, values: r.values, key: r.key, automation: auto, timeout: Double(Automation.defaultTimeout), env: r.env)
-            if result.interruptedBySignal { throw .pause("stopped during the rollback of '\(r.key)'") }
+            if let sig = result.signal { throw .pause("\(signalName(sig)) during the rollback of '\(r.key)'") }
             try record(.rollbackFinished, step: r.key) { $0.exit = Int(result.status); $0.seconds = (result.seconds * 1000).rounded() / 1000 }
             if result.ok {
                 console.show(.stepResult(outcome: "rolled back", seconds: result.seconds, detail: nil))

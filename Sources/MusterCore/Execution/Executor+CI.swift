@@ -41,6 +41,9 @@ extension Executor {
     /// so they are never shown; everything shown is masked.
     func ciSend(_ http: HTTPTransport, _ method: String, _ url: String, headers: [(name: String, value: String)]? = nil, body: String? = nil,
                 what: String, refused: (Int) -> String? = { _ in nil }) -> Result<HTTPReply, CIFailure> {
+        if let sig = arrivedSignal() {
+            return .failure(CIFailure(message: "\(what): stopped", signal: sig))
+        }
         let reply: HTTPReply
         do {
             let h = headers ?? [("Content-Type", "application/json"), ("Accept", "application/json")]

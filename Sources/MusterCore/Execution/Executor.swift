@@ -86,7 +86,11 @@ public final class Executor {
     /// HTTP for `http` steps and HTTP waits; nil where none is wired in.
     public var http: HTTPTransport?
     /// Sleeps up to the given seconds; returns a signal that cut it short.
+    /// With 0 it only looks whether one has arrived.
     public var sleepHook: (Double) -> Int32? = { _ in nil }
+    /// A signal that arrived where the run could not stop at once (during a
+    /// webhook post, which never stops a run): the next action pauses instead.
+    var pendingSignal: Int32?
     /// Drills only: every step key in plan order with its `expect`, for the
     /// RTO budget at each step.
     lazy var planExpect: [(key: String, expect: Int?)] = DrillRecorder.stepFacts(setup.runbook, includes: setup.includes).map { ($0.key, $0.facts.expect) }
@@ -242,8 +246,27 @@ public final class Executor {
                 console.show(.warning("the notification webhook answered \(reply.status); the run goes on"))
             }
         } catch {
+            if let sig = error.signal {
+                // The post is abandoned, but the signal still means "stop".
+                pendingSignal = pendingSignal ?? sig
+                console.show(.warning("the notification webhook was abandoned: \(Self.signalName(sig))"))
+                return
+            }
             console.show(.warning("the notification webhook failed (\(masker.mask(error.message))); the run goes on"))
         }
+    }
+
+    /// The one check before every action (a step, an attempt, a command, a
+    /// request, a sleep, a question): a signal that arrived at any moment
+    /// since the last one, whether it was noticed or not, pauses the run here.
+    func checkSignals() throws(Stop) {
+        if let sig = arrivedSignal() { throw .pause(signalName(sig)) }
+    }
+
+    /// The signal that arrived since the last check, taken (nil if none).
+    func arrivedSignal() -> Int32? {
+        defer { pendingSignal = nil }
+        return pendingSignal ?? sleepHook(0)
     }
 
     /// Parameters, built-ins: the values every template of `rb` may use.
@@ -284,6 +307,7 @@ public final class Executor {
                 }
                 continue
             }
+            try checkSignals()
             console.show(.stepHeader(index: index, total: total, number: "", kind: step.kind, title: masker.mask(step.title.expand(values)), id: key))
             checkBudget(from: key)
             // An automated step journals its start together with its first
@@ -387,6 +411,7 @@ public final class Executor {
 
     /// Asks until a line comes; EOF and signals pause the run.
     func read(_ question: String, hint: String) throws(Stop) -> String {
+        try checkSignals()
         checkEscalation()
         switch console.ask(question, hint: hint, status: status()) {
         case .line(let l): return l
@@ -395,13 +420,22 @@ public final class Executor {
         }
     }
 
-    func signalName(_ s: Int32) -> String {
+    func signalName(_ s: Int32) -> String { Self.signalName(s) }
+
+    /// Why a signal paused the run, naming it as `kill -l` does.
+    static func signalName(_ s: Int32) -> String {
         switch s {
         case 2: "interrupted (SIGINT)"
         case 1: "hung up (SIGHUP)"
         case 15: "terminated (SIGTERM)"
+        case 3: "quit (SIGQUIT)"
         default: "signal \(s)"
         }
+    }
+
+    /// `SIGTERM` for 15: the name alone, for "stopped by SIGTERM".
+    public static func shortSignalName(_ s: Int32) -> String {
+        [1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 15: "SIGTERM"][s] ?? "signal \(s)"
     }
 
     /// `e` at any prompt: shows the ladder and records whom the operator called.

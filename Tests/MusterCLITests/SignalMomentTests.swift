@@ -1,0 +1,254 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import Foundation
+import MusterTestSupport
+import Testing
+
+/// A signal may come while Muster waits on anything, not only on a step or a
+/// prompt: a webhook, an HTTP call, a CI server, the sleep between probes.
+/// Whatever it interrupts, the run pauses (exit 3) before its next action,
+/// and the journal says which signal it was.
+extension LiveMuster {
+    /// `finish` without the concurrency pool: on two busy cores, a test
+    /// whose sleeps wait for a pool thread may look for a moment seconds
+    /// after it has passed.
+    func finishBlocking(within seconds: Double) -> Int32 {
+        let deadline = Date().addingTimeInterval(seconds)
+        while isRunning {
+            if Date() > deadline {
+                Issue.record("muster still running after \(seconds)s; killed")
+                kill()
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        process.waitUntilExit()
+        // The output threads may still hold the last lines.
+        var last = stdout + stderr
+        for _ in 0..<20 {
+            Thread.sleep(forTimeInterval: 0.05)
+            let now = stdout + stderr
+            if now == last { break }
+            last = now
+        }
+        return process.terminationStatus
+    }
+}
+
+@Suite("a signal at any moment pauses before the next action")
+struct SignalMomentTests {
+    enum Moment: String, CaseIterable, CustomTestStringConvertible {
+        case webhook, httpStep, waitSleep, ciPoll
+        var testDescription: String { rawValue }
+    }
+
+    /// The runbook that stops at `moment`; its last step would create `after`.
+    static func runbook(_ moment: Moment, base: String) -> String {
+        let after = """
+          - id: after
+            title: The destructive step
+            run: touch after
+        """
+        switch moment {
+        case .webhook:
+            return """
+            muster: 1
+            name: m
+            title: Moment
+            notify: {webhook: CHAT_HOOK}
+            secrets:
+              CHAT_HOOK: {env: CHAT_HOOK}
+            steps:
+            \(after)
+            """
+        case .httpStep:
+            return """
+            muster: 1
+            name: m
+            title: Moment
+            steps:
+              - id: call
+                title: Call a stalled API
+                http: {url: "\(base)/hang"}
+            \(after)
+            """
+        case .waitSleep:
+            return """
+            muster: 1
+            name: m
+            title: Moment
+            steps:
+              - id: wait
+                title: Wait for it
+                wait: {run: "touch polled; false", every: 20s, timeout: 1m}
+            \(after)
+            """
+        case .ciPoll:
+            return """
+            muster: 1
+            name: m
+            title: Moment
+            steps:
+              - id: redeploy
+                title: Redeploy through CI
+                ci: {provider: buildbot, url: "\(base)/bbstuck", builder: deploy, timeout: 2m}
+            \(after)
+            """
+        }
+    }
+
+    /// True once Muster is inside the moment.
+    static func reached(_ moment: Moment, sandbox s: Sandbox, hangLog: String, live: LiveMuster) -> Bool {
+        switch moment {
+        case .webhook, .httpStep: (try? String(contentsOfFile: hangLog, encoding: .utf8))?.isEmpty == false
+        case .waitSleep: s.exists("polled")
+        case .ciPoll: live.stdout.contains("build 1: building")
+        }
+    }
+
+    static let names: [Int32: String] = [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP", SIGQUIT: "SIGQUIT"]
+
+    @Test(arguments: [(Moment.webhook, SIGHUP), (.webhook, SIGINT), (.webhook, SIGTERM), (.webhook, SIGQUIT),
+                      (.httpStep, SIGTERM), (.waitSleep, SIGHUP), (.ciPoll, SIGINT)])
+    func aSignalPausesBeforeTheNextStep(moment: Moment, signal: Int32) throws {
+        let hangLog = try temporaryDirectory() + "/hang.txt"
+        let server = try HTTPTestServer(environment: ["HANG_LOG": hangLog])
+        let s = try Sandbox(["m": Self.runbook(moment, base: server.base)])
+        let live = try LiveMuster(["run", "m", "--yes"], cwd: s.dir, env: ["CHAT_HOOK": server.base + "/hang"])
+        let deadline = Date().addingTimeInterval(15)
+        while !Self.reached(moment, sandbox: s, hangLog: hangLog, live: live), Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        #expect(Self.reached(moment, sandbox: s, hangLog: hangLog, live: live), "\(live.stdout)")
+        // Into the exchange or the sleep, not just before it.
+        Thread.sleep(forTimeInterval: 0.3)
+        kill(live.pid, signal)
+        let status = live.finishBlocking(within: 20)
+        let name = Self.names[signal]!
+        #expect(status == 3, "\(live.stdout)\(live.stderr)")
+        #expect(!s.exists("after"), "the next step ran after \(name)")
+        let paused = try s.journal().last
+        #expect(paused?["event"] as? String == "run_paused")
+        #expect((paused?["text"] as? String)?.contains(name) == true, "\(paused ?? [:])")
+        #expect(live.stdout.contains(name))
+        #expect(!live.stderr.contains("crashed"), "\(live.stderr)")
+    }
+
+    /// A step past its timeout that ignores SIGTERM gets 5 s before SIGKILL;
+    /// a signal in those seconds is not lost, even one (Ctrl-C) that the
+    /// runner cannot act on there, nor with `on_failure: continue`.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func aSignalWhileATimedOutStepIsBeingStoppedStillPauses(signal: Int32) throws {
+        let s = try Sandbox(["t": """
+        muster: 1
+        name: t
+        title: Timed out
+        steps:
+          - id: stubborn
+            title: Stubborn
+            run: trap '' TERM; touch started; sleep 30
+            timeout: 1s
+            on_failure: continue
+          - id: after
+            title: After
+            run: touch after
+        """])
+        let live = try LiveMuster(["run", "t", "--yes"], cwd: s.dir)
+        let deadline = Date().addingTimeInterval(10)
+        while !s.exists("started"), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        Thread.sleep(forTimeInterval: 2)
+        kill(live.pid, signal)
+        let status = live.finishBlocking(within: 20)
+        #expect(status == 3, "\(live.stdout)")
+        #expect(!s.exists("after"))
+        #expect((try s.journal().last?["text"] as? String)?.contains(Self.names[signal]!) == true)
+    }
+
+    /// A signal at a parameter question, before the run exists: nothing
+    /// ran and nothing can be resumed (exit 2), and the message says so,
+    /// naming the signal instead of blaming a missing value.
+    @Test func aSignalAtAParameterQuestionStopsBeforeTheRunAndSaysWhy() throws {
+        let s = try Sandbox(["p": """
+        muster: 1
+        name: p
+        title: Parameters
+        params:
+          region: {description: Region}
+        steps:
+          - id: a
+            title: A
+            run: touch after
+        """])
+        let live = try LiveMuster(["run", "p"], cwd: s.dir)
+        let deadline = Date().addingTimeInterval(10)
+        while !live.stdout.contains("Value for parameter 'region'"), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        kill(live.pid, SIGTERM)
+        let status = live.finishBlocking(within: 10)
+        #expect(status == 2)
+        #expect(live.stderr.contains("stopped by SIGTERM before the first step; nothing was run"), "\(live.stderr)")
+        #expect(!s.exists("after"))
+    }
+
+    /// Ctrl-C on a terminal asks whether to stop the step; an operator who
+    /// walks away from that question must not let the step outlive its
+    /// timeout: when it passes, the step is stopped as timed out.
+    @Test func theCtrlCQuestionDoesNotLetAStepOutliveItsTimeout() throws {
+        let s = try Sandbox(["t": """
+        muster: 1
+        name: t
+        title: Asked
+        steps:
+          - id: slow
+            title: Slow
+            run: touch started; sleep 30; touch finished
+            timeout: 3s
+        """])
+        let term = try Tmux(cwd: s.dir)
+        try term.type("\(musterBinary) run t")
+        let deadline = Date().addingTimeInterval(10)
+        while !s.exists("started"), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        try term.key("C-c")
+        _ = try term.waitFor("stop 'slow' now, or keep waiting?")
+        // No answer.
+        let screen = try term.waitFor("timed out after 3s", seconds: 8)
+        #expect(screen.contains("(no answer in time)"))
+        #expect(!s.exists("finished"))
+        try term.type("a")
+    }
+
+    /// Muster stopped (Ctrl-Z) while a step runs: the step's own process
+    /// group goes on, so its timeout is enforced the moment Muster continues.
+    @Test func aStepWhoseTimeoutPassedWhileMusterWasStoppedIsStoppedOnContinue() throws {
+        let s = try Sandbox(["t": """
+        muster: 1
+        name: t
+        title: Stopped
+        steps:
+          - id: slow
+            title: Slow
+            run: touch started; sleep 30; touch finished
+            timeout: 2s
+            on_failure: abort
+          - id: after
+            title: After
+            run: touch after
+        """])
+        let live = try LiveMuster(["run", "t", "--yes"], cwd: s.dir)
+        let deadline = Date().addingTimeInterval(10)
+        while !s.exists("started"), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        kill(live.pid, SIGTSTP)
+        Thread.sleep(forTimeInterval: 0.3)
+        let state = (try? String(contentsOfFile: "/proc/\(live.pid)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first
+        #expect(state == "T", "muster did not stop on SIGTSTP")
+        Thread.sleep(forTimeInterval: 3)
+        let continued = Date()
+        kill(live.pid, SIGCONT)
+        let status = live.finishBlocking(within: 20)
+        #expect(Date().timeIntervalSince(continued) < 3, "the step outlived its timeout after SIGCONT")
+        #expect(status == 1, "\(live.stdout)")
+        #expect(live.stdout.contains("timed out after 2s"))
+        #expect(!s.exists("after"))
+        let attempt = try s.journal().first { $0["event"] as? String == "attempt_finished" }
+        #expect(attempt?["timed_out"] as? Bool == true)
+    }
+}
