@@ -6,6 +6,7 @@ public final class Recorder {
     public let server: HTTPTestServer
     public let log: String
     public var base: String { server.base }
+    public var port: Int { server.port }
 
     /// `redirect`: answer every request with this status and a Location on `to`.
     public init(redirect: (code: Int, to: String)? = nil) throws {

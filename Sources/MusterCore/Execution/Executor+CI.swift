@@ -44,7 +44,7 @@ extension Executor {
         let reply: HTTPReply
         do {
             let h = headers ?? [("Content-Type", "application/json"), ("Accept", "application/json")]
-            reply = try http.send(method: method, url: url, headers: h + [Self.ciUserAgent], body: body, timeout: 30)
+            reply = try send(http, method: method, url: url, headers: h + [Self.ciUserAgent], body: body, timeout: 30)
         } catch {
             return .failure(CIFailure(message: "\(what): \(masker.mask(error.message))", signal: error.signal))
         }
@@ -130,9 +130,18 @@ extension Executor {
         return Attempt(ok: false, status: 1, seconds: monotonic() - start, problem: masker.mask(f.message))
     }
 
+    /// The API base `url`, encoded as every URL is (FieldEncoding.swift).
+    func ciBase(_ spec: CISpec, _ values: [String: String]) -> Result<String, CIFailure> {
+        do {
+            return .success(try spec.url.expandURL(values, secrets: setup.secrets).trimmingTrailingSlash())
+        } catch {
+            return .failure(CIFailure(message: "cannot send: \(error.message)"))
+        }
+    }
+
     /// A `ci` field with its templates and `${SECRET}`s expanded.
     func ciSetting(_ spec: CISpec, _ name: String, _ values: [String: String]) -> String {
-        withSecrets(spec.settings[name]?.expand(values) ?? "")
+        spec.settings[name]?.expandText(values, secrets: setup.secrets) ?? ""
     }
 
     /// A pipeline's state at one look: still going (a line saying where it
@@ -193,11 +202,15 @@ extension Executor {
     }
 
     func buildbot(_ spec: CISpec, key: String, timeout: Double, values: [String: String], http: HTTPTransport) throws(Stop) -> Attempt {
-        let base = withSecrets(spec.url.expand(values)).trimmingTrailingSlash()
-        let builder = spec.settings["builder"]?.expand(values) ?? ""
-        let scheduler = spec.settings["scheduler"]?.expand(values) ?? "force"
         let start = monotonic()
         func fail(_ f: CIFailure) throws(Stop) -> Attempt { try ciFailed(f, start: start) }
+        let base: String
+        switch ciBase(spec, values) {
+        case .success(let b): base = b
+        case .failure(let f): return try fail(f)
+        }
+        let builder = spec.settings["builder"].map { $0.expandText(values, secrets: setup.secrets) } ?? ""
+        let scheduler = spec.settings["scheduler"].map { $0.expandText(values, secrets: setup.secrets) } ?? "force"
 
         // The pipeline this step already started, in an earlier session.
         var request = state.pipelines[key].flatMap { Int($0) }
@@ -220,7 +233,7 @@ extension Executor {
                 // Buildbot wants "Name <address>"; the address is a placeholder.
                 ("username", .string("\(setup.operatorName) via Muster <muster@example.com>")),
             ]
-            for (name, value) in spec.inputs { params.append((name, .string(withSecrets(value.expand(values))))) }
+            for (name, value) in spec.inputs { params.append((name, .string(value.expandText(values, secrets: setup.secrets)))) }
             let call = JSON.object([("jsonrpc", "2.0"), ("method", "force"), ("id", 1), ("params", .object(params))]).serialized()
             console.show(.command(masker.mask("POST \(base)/api/v2/forceschedulers/\(scheduler) (builder \(builder))")))
             let forced: JSON

@@ -230,7 +230,7 @@ public final class Executor {
         let message = masker.mask("[\(label)] \(text) (run \(setup.runID), \(clock(elapsed)) elapsed)")
         let body = JSON.object([("text", .string(message))]).serialized()
         do {
-            let reply = try http.send(method: "POST", url: url, headers: [("Content-Type", "application/json")], body: body, timeout: 5)
+            let reply = try send(http, method: "POST", url: url, headers: [("Content-Type", "application/json")], body: body, timeout: 5)
             if !(200..<300).contains(reply.status) {
                 console.show(.warning("the notification webhook answered \(reply.status); the run goes on"))
             }
