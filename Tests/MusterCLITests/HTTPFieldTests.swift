@@ -155,3 +155,45 @@ struct HTTPFieldTests {
         #expect(try real.requests().map(\.path) == ["/items/..%2F..%2Fadmin%3Fx%3D1%26y%3D2%23f?q=..%2F..%2Fadmin%3Fx%3D1%26y%3D2%23f"])
     }
 }
+
+/// Server text is masked whole and only then shortened: a limit that cuts
+/// a token in half must not show its first half.
+@Suite("masking before truncation")
+struct MaskBeforeCutTests {
+    static let token = "glpat-SECRETSECRETSECRET0042"
+
+    /// A GitLab step against a server answering `status` and `body`.
+    func run(_ status: Int, _ body: String) throws -> (Result, Sandbox) {
+        let server = try Recorder(reply: (status, body))
+        let s = try Sandbox(["deploy": """
+        muster: 1
+        name: deploy
+        title: Redeploy
+        secrets:
+          GITLAB_TOKEN: {env: GITLAB_TOKEN}
+        steps:
+          - id: redeploy
+            title: Redeploy through CI
+            ci: {provider: gitlab, url: "\(server.base)", project: acme/platform, ref: main, token: GITLAB_TOKEN}
+            on_failure: abort
+        """])
+        return (try s.run(["run", "deploy", "--yes"], env: ["GITLAB_TOKEN": Self.token]), s)
+    }
+
+    @Test(arguments: [
+        // ciSend keeps 200 characters of an error message.
+        (400, #"{"message": "\#(String(repeating: "x", count: 190))\#(MaskBeforeCutTests.token)"}"#, "the CI server answered 400"),
+        // ciParse keeps 80 characters of a body that is not JSON.
+        (201, String(repeating: "y", count: 70) + MaskBeforeCutTests.token, "something that is not JSON"),
+        // GitLab's answer without a pipeline id: 120 characters of it.
+        (201, #"{"note": "\#(String(repeating: "z", count: 100))\#(MaskBeforeCutTests.token)"}"#, "has no pipeline id"),
+    ])
+    func aTokenCutInHalfByALimitIsStillMasked(status: Int, body: String, says: String) throws {
+        let (r, s) = try run(status, body)
+        #expect(r.status == 1)
+        #expect(r.stdout.contains(says), "\(r.stdout)")
+        let half = String(Self.token.prefix(8))
+        #expect(!r.stdout.contains(half), "\(r.stdout)")
+        for (name, text) in try s.stateFiles() { #expect(!text.contains(half), "in \(name)") }
+    }
+}

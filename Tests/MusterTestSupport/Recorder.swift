@@ -8,14 +8,19 @@ public final class Recorder {
     public var base: String { server.base }
     public var port: Int { server.port }
 
-    /// `redirect`: answer every request with this status and a Location on `to`.
-    public init(redirect: (code: Int, to: String)? = nil) throws {
+    /// `redirect`: answer every request with this status and a Location on
+    /// `to`; else with `reply` (by default 200 and `{"ok": true, "id": 1}`).
+    public init(redirect: (code: Int, to: String)? = nil, reply: (status: Int, body: String)? = nil) throws {
         log = NSTemporaryDirectory() + "recorder-\(UUID().uuidString).jsonl"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         var env = ["RECORD_LOG": log]
         if let redirect {
             env["REDIRECT_CODE"] = String(redirect.code)
             env["REDIRECT_TO"] = redirect.to
+        }
+        if let reply {
+            env["REPLY_STATUS"] = String(reply.status)
+            env["REPLY_BODY"] = reply.body
         }
         server = try HTTPTestServer(script: "recorder.py", environment: env)
     }

@@ -3,7 +3,8 @@ path, headers, body) as one JSON line in RECORD_LOG, for tests that check
 what reached a host. With REDIRECT_TO set it answers every request with
 REDIRECT_CODE (default 302) and Location REDIRECT_TO + the request's path;
 a path starting with /same/ is redirected to the rest of it on this server.
-Otherwise it answers 200 with {"ok": true}."""
+Otherwise it answers REPLY_STATUS (default 200) with REPLY_BODY (default
+{"ok": true, "id": 1})."""
 import json, os, signal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -29,8 +30,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        data = json.dumps({"ok": True, "id": 1}).encode()
-        self.send_response(200)
+        data = os.environ.get("REPLY_BODY", json.dumps({"ok": True, "id": 1})).encode()
+        self.send_response(int(os.environ.get("REPLY_STATUS", "200")))
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()

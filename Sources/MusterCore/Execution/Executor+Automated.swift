@@ -355,7 +355,8 @@ extension Executor {
             if let sig = error.signal { throw .pause(signalName(sig)) }
             return Attempt(ok: false, status: 1, seconds: 0, problem: masker.mask(error.message))
         }
-        var tail = reply.body.split(separator: "\n", omittingEmptySubsequences: false).suffix(20).map { masker.mask(String($0)) }
+        // Masked whole before it is cut into lines: a secret can span them.
+        var tail = masker.mask(reply.body).split(separator: "\n", omittingEmptySubsequences: false).suffix(20).map(String.init)
         if tail.last == "" { tail.removeLast() }
         if !quiet { for line in tail.prefix(5) { console.show(.output(stderr: false, line: line)) } }
         var attempt = Attempt(ok: true, status: Int32(reply.status), seconds: reply.seconds, stdout: reply.body, tail: tail)

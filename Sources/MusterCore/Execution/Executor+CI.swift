@@ -59,8 +59,8 @@ extension Executor {
             } else if detail.hasPrefix("<") {
                 detail = Self.htmlText(detail)
             }
-            detail = String(detail.prefix(200))
-            var message = "\(what): the CI server answered \(reply.status)" + (detail.isEmpty ? "" : ": \(masker.mask(detail))")
+            detail = masker.mask(detail, limit: 200)
+            var message = "\(what): the CI server answered \(reply.status)" + (detail.isEmpty ? "" : ": \(detail)")
             if let hint = refused(reply.status) { message += " (\(hint))" }
             return .failure(CIFailure(message: message, status: reply.status))
         }
@@ -105,7 +105,7 @@ extension Executor {
 
     func ciParse(_ reply: HTTPReply, what: String) -> Result<JSON, CIFailure> {
         guard let json = try? JSONDecoder().decode(JSON.self, from: Data(reply.body.utf8)) else {
-            return .failure(CIFailure(message: "\(what): the CI server answered something that is not JSON: \(masker.mask(String(reply.body.prefix(80))))"))
+            return .failure(CIFailure(message: "\(what): the CI server answered something that is not JSON: \(masker.mask(reply.body, limit: 80))"))
         }
         return .success(json)
     }
@@ -245,7 +245,7 @@ extension Executor {
                 return Attempt(ok: false, status: 1, seconds: monotonic() - start, problem: "Buildbot refused to start '\(builder)': \(masker.mask(message))")
             }
             guard case .object(let requests)? = forced.at(path: "result.1"), case .int(let r)? = requests.first?.1 else {
-                return Attempt(ok: false, status: 1, seconds: monotonic() - start, problem: "Buildbot's answer to the force call has no build request id: \(masker.mask(String(forced.serialized().prefix(120))))")
+                return Attempt(ok: false, status: 1, seconds: monotonic() - start, problem: "Buildbot's answer to the force call has no build request id: \(masker.mask(forced.serialized(), limit: 120))")
             }
             request = r
             try record(.pipelineStarted, step: key) { $0.value = String(r); $0.item = id; $0.text = "\(base) build request \(r)" }

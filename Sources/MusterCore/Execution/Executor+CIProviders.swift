@@ -202,7 +202,7 @@ extension Executor {
             }
             guard case .int(let id)? = created.at(path: "id") else {
                 return Attempt(ok: false, status: 1, seconds: monotonic() - start,
-                               problem: "GitLab's answer has no pipeline id: \(masker.mask(String(created.serialized().prefix(120)))); look for the pipeline in GitLab before trying again")
+                               problem: "GitLab's answer has no pipeline id: \(masker.mask(created.serialized(), limit: 120)); look for the pipeline in GitLab before trying again")
             }
             pipeline = id
             webURL = created.at(path: "web_url")?.text ?? ""

@@ -28,3 +28,11 @@ extension Executor {
         return (url, headers, body)
     }
 }
+
+extension Masker {
+    /// Masked whole, then cut to `limit` characters: a cut made first could
+    /// split a secret and leave its first half for the masker to miss.
+    func mask(_ s: some StringProtocol, limit: Int) -> String {
+        String(mask(String(s)).prefix(limit))
+    }
+}
