@@ -195,3 +195,21 @@ private func isOrigin(_ v: [UInt8], pathAllowed: Bool) -> Bool {
     let authority = rest[..<end]
     return !authority.isEmpty && authority.allSatisfy { isHostByte($0) || "[]:".utf8.contains($0) }
 }
+
+/// Text for a Slack-compatible chat message: `&`, `<` and `>` escaped as
+/// Slack asks, so that text from a server or a step is shown as written and
+/// never becomes a mention (`<!channel>`, `<@U123>`) or a link whose label
+/// hides where it goes (`<http://evil|https://good>`).
+public func chatEscaped(_ text: String) -> String {
+    var out = ""
+    out.reserveCapacity(text.utf8.count)
+    for u in text.unicodeScalars {
+        switch u {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        default: out.unicodeScalars.append(u)
+        }
+    }
+    return out
+}

@@ -197,3 +197,33 @@ struct MaskBeforeCutTests {
         for (name, text) in try s.stateFiles() { #expect(!text.contains(half), "in \(name)") }
     }
 }
+
+@Suite("chat messages")
+struct ChatEscapeTests {
+    @Test func serverTextReachesTheChatWebhookAsInertText() throws {
+        let hook = try Recorder()
+        let ci = try Recorder(reply: (400, #"{"message": "<!channel> see <http://evil.example|https://gitlab.com/ok> & <@U123>"}"#))
+        let s = try Sandbox(["deploy": """
+        muster: 1
+        name: deploy
+        title: Redeploy
+        notify: {webhook: CHAT_HOOK}
+        secrets:
+          CHAT_HOOK: {env: CHAT_HOOK}
+          GITLAB_TOKEN: {env: GITLAB_TOKEN}
+        steps:
+          - id: redeploy
+            title: Redeploy through CI
+            ci: {provider: gitlab, url: "\(ci.base)", project: acme/platform, ref: main, token: GITLAB_TOKEN}
+            on_failure: abort
+        """])
+        let r = try s.run(["run", "deploy", "--yes"], env: ["GITLAB_TOKEN": "glpat-token-0042", "CHAT_HOOK": hook.base + "/hook"])
+        #expect(r.status == 1)
+        let texts = try hook.requests().map { req in
+            (try? JSONSerialization.jsonObject(with: Data(req.body.utf8)) as? [String: String])?["text"] ?? ""
+        }
+        let failed = texts.first { $0.contains("run failed") } ?? ""
+        #expect(failed.contains("&lt;!channel&gt; see &lt;http://evil.example|https://gitlab.com/ok&gt; &amp; &lt;@U123&gt;"), "\(texts)")
+        #expect(!texts.contains { $0.contains("<") || $0.contains(">") })
+    }
+}
