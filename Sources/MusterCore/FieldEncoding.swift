@@ -77,10 +77,11 @@ extension Template {
     }
 
     /// A URL. A value in the path, query or fragment is percent-encoded, so
-    /// it is one piece of data there. A value in the host part (after `://`)
-    /// may hold only what a host name or port holds (letters, digits, `-`,
-    /// `.`, `_`): it can never add user info (`@`), a port or a path that
-    /// moves the request to another host. A value at the very start (`{{ base
+    /// it is one piece of data there; so is one in user info, before the
+    /// runbook's own `@`. A value in the host part (after `://`) may hold
+    /// only what a host name or port holds (letters, digits, `-`, `.`, `_`):
+    /// it can never add user info (`@`), a port or a path that moves the
+    /// request to another host. A value at the very start (`{{ base
     /// }}/healthz`) supplies the scheme and host by the runbook's design: it
     /// must be `scheme://host[:port]` followed by a path or nothing, without
     /// user info, and only when the runbook's text after it starts the path.
@@ -98,6 +99,13 @@ extension Template {
                 out.append(contentsOf: p.text.percentEncoded().utf8)
                 continue
             case .authority:
+                // Before the runbook's own `@`: user info (`https://bot:${PASSWORD}@ci`),
+                // where percent-encoding keeps it user info.
+                let authorityText = parts[(k + 1)...].lazy.filter { if case .literal = $0 { true } else { false } }.map(\.text).joined()
+                if authorityText.prefix(while: { !"/?#".contains($0) }).contains("@") {
+                    out.append(contentsOf: p.text.percentEncoded().utf8)
+                    continue
+                }
                 guard !v.isEmpty, v.allSatisfy(isHostByte) else {
                     throw FieldError(message: "\(field): \(p.label) stands in the URL's host, and its value holds characters a host name cannot (only letters, digits, '-', '.' and '_' may stand there)")
                 }
