@@ -143,7 +143,11 @@ struct HTTPFieldTests {
             title: A value in the path and query
             http:
               url: "http://127.0.0.1:\(real.port)/items/{{ item }}?q={{ item }}"
-        """, params: "  host: {default: x}\n  item: {default: x}")])
+          - id: dots
+            title: A dot segment
+            http:
+              url: "http://127.0.0.1:\(real.port)/a/b/{{ dots }}/c"
+        """, params: "  host: {default: x}\n  item: {default: x}\n  dots: {default: ..}")])
         let r = try s.run(["run", "h", "--yes",
                            "-p", "host=127.0.0.1:\(real.port)@127.0.0.1:\(evil.port)/steal?",
                            "-p", "base=http://127.0.0.1:\(real.port)@127.0.0.1:\(evil.port)",
@@ -152,7 +156,7 @@ struct HTTPFieldTests {
         #expect(r.stdout.contains("url: {{ host }} stands in the URL's host"), "\(r.stdout)")
         #expect(r.stdout.contains("url: {{ base }} stands at the start of the URL"))
         #expect(try evil.requests().isEmpty)
-        #expect(try real.requests().map(\.path) == ["/items/..%2F..%2Fadmin%3Fx%3D1%26y%3D2%23f?q=..%2F..%2Fadmin%3Fx%3D1%26y%3D2%23f"])
+        #expect(try real.requests().map(\.path) == ["/items/..%2F..%2Fadmin%3Fx%3D1%26y%3D2%23f?q=..%2F..%2Fadmin%3Fx%3D1%26y%3D2%23f", "/a/b/%2E%2E/c"])
     }
 }
 

@@ -29,6 +29,9 @@ struct FieldEncodingTests {
     @Test func urls() {
         // Path, query and fragment: percent-encoded.
         #expect(url("https://h/a/{{ v }}?q={{ v }}#{{ v }}", ["v": "x/y?z=1&w#"]) == "https://h/a/x%2Fy%3Fz%3D1%26w%23?q=x%2Fy%3Fz%3D1%26w%23#x%2Fy%3Fz%3D1%26w%23")
+        // A dot segment would climb the path: encoded whole.
+        #expect(url("https://h/a/{{ v }}/b", ["v": ".."]) == "https://h/a/%2E%2E/b")
+        #expect("..".percentEncoded() == "%2E%2E" && "v1.2".percentEncoded() == "v1.2")
         // Host: a host name, or refused.
         #expect(url("https://{{ r }}.api.example.com/x", ["r": "eu-north-1"]) == "https://eu-north-1.api.example.com/x")
         #expect(url("http://{{ h }}:{{ p }}/", ["h": "db.internal", "p": "8080"]) == "http://db.internal:8080/")

@@ -278,8 +278,11 @@ extension String {
         return s
     }
 
-    /// Percent-encodes everything but unreserved URL characters.
+    /// Percent-encodes everything but unreserved URL characters; `.` and
+    /// `..` whole, too, which would otherwise be dot segments that climb the
+    /// path (`/repos/../../admin`).
     func percentEncoded() -> String {
+        if self == "." || self == ".." { return String(repeating: "%2E", count: count) }
         var out = ""
         for b in utf8 {
             switch b {
