@@ -222,8 +222,8 @@ public final class Executor {
     }
 
     /// Posts a chat message (`{"text": ...}`, as Slack and compatible hooks
-    /// take, escaped for them) to the runbook's webhook. A webhook that fails is reported and
-    /// never stops the run.
+    /// take, escaped for them) to the runbook's webhook. A webhook that fails
+    /// is reported and never stops the run.
     func notify(_ text: String) {
         guard let secret = setup.runbook.notifyWebhook, let url = setup.secrets[secret], let http else { return }
         let label = setup.drill.map { "DRILL \($0.name): \(setup.runbook.name)" } ?? setup.runbook.name
