@@ -37,11 +37,13 @@ struct SpawnRunner: CommandRunner {
 final class CurlTransport: HTTPTransport {
     private var client: HTTPClient?
 
-    func send(method: String, url: String, headers: [(name: String, value: String)], body: String?, timeout: Double) throws(HTTPFailure) -> HTTPReply {
+    func send(method: String, url: String, headers: [(name: String, value: String)], body: String?, timeout: Double,
+              confidential: Confidential) throws(HTTPFailure) -> HTTPReply {
         do {
             if client == nil { client = try HTTPClient() }
             let r = try client!.perform(HTTPRequest(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) },
-                                                    connectTimeout: min(10, timeout), timeout: timeout)) {
+                                                    connectTimeout: min(10, timeout), timeout: timeout,
+                                                    confidentialHeaders: confidential.headers, confidentialBody: confidential.body)) {
                 SignalWatch.take() != nil
             }
             return HTTPReply(status: r.status, body: r.text, seconds: r.seconds, headers: r.headers)

@@ -12,9 +12,17 @@ public struct HTTPRequest: Sendable {
     /// Skips TLS certificate checks. Only ever per step, and loud.
     public var insecure: Bool
     public var maxRedirects: Int
+    /// Header names (lowercase) whose values hold a secret: never sent to
+    /// another origin after a redirect. `Authorization`, `Cookie` and
+    /// `Proxy-Authorization` are always treated so.
+    public var confidentialHeaders: Set<String>
+    /// The body holds a secret: never sent again to another origin (a 307 or
+    /// 308 there fails the exchange instead).
+    public var confidentialBody: Bool
 
     public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
-                connectTimeout: Double = 10, timeout: Double = 30, insecure: Bool = false, maxRedirects: Int = 5) {
+                connectTimeout: Double = 10, timeout: Double = 30, insecure: Bool = false, maxRedirects: Int = 5,
+                confidentialHeaders: Set<String> = [], confidentialBody: Bool = false) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -23,6 +31,8 @@ public struct HTTPRequest: Sendable {
         self.timeout = timeout
         self.insecure = insecure
         self.maxRedirects = maxRedirects
+        self.confidentialHeaders = confidentialHeaders
+        self.confidentialBody = confidentialBody
     }
 }
 
@@ -78,9 +88,73 @@ public final class HTTPClient {
         init(shouldAbort: @escaping () -> Bool) { self.shouldAbort = shouldAbort }
     }
 
+    /// Header names sent to the origin the request names and never to
+    /// another one, whatever the request says.
+    static let credentialHeaders: Set<String> = ["authorization", "cookie", "proxy-authorization"]
+
+    /// Performs the request, following redirects itself rather than through
+    /// libcurl: libcurl keeps custom headers (an `X-Api-Key`, GitLab's
+    /// `PRIVATE-TOKEN`) on a redirect to another host and re-posts bodies on
+    /// a 307. Here a change of origin (scheme, host or port, so a downgrade
+    /// from https too) drops the credential and confidential headers for the
+    /// rest of the exchange, and a confidential body is never sent there.
+    ///
     /// `shouldAbort` is asked about once a second and while data flows; true
     /// abandons the exchange (a signal arrived, say).
     public func perform(_ request: HTTPRequest, shouldAbort: @escaping () -> Bool = { false }) throws(HTTPError) -> HTTPResponse {
+        var hop = request
+        var seconds = 0.0
+        var redirects = 0
+        let home = Self.origin(request.url)
+        let secret = request.confidentialHeaders.union(Self.credentialHeaders)
+        while true {
+            hop.timeout = max(0.001, request.timeout - seconds)
+            let (response, next) = try once(hop, shouldAbort: shouldAbort)
+            seconds += response.seconds
+            guard let next, hop.maxRedirects > 0, [301, 302, 303, 307, 308].contains(response.status) else {
+                return HTTPResponse(status: response.status, body: response.body, seconds: seconds, headers: response.headers)
+            }
+            redirects += 1
+            guard redirects <= request.maxRedirects else {
+                throw HTTPError(message: "\(request.method) \(request.url) failed: Maximum (\(request.maxRedirects)) redirects followed")
+            }
+            // 303, and a POST answered 301 or 302, become a GET without a
+            // body (what browsers and libcurl do); 307 and 308 keep both.
+            if response.status == 303 || (hop.method == "POST" && response.status <= 302) {
+                if hop.method != "HEAD" { hop.method = "GET" }
+                hop.body = nil
+            }
+            let there = Self.origin(next)
+            if there == nil || there != home {
+                hop.headers.removeAll { secret.contains($0.name.lowercased()) }
+                if hop.body != nil, request.confidentialBody {
+                    throw HTTPError(message: "\(request.method) \(request.url) was redirected (\(response.status)) to another host, \(there ?? "an unreadable address"); the request body holds a secret, so it was not sent there")
+                }
+            }
+            hop.url = next
+        }
+    }
+
+    /// `scheme://host:port`, lowercase, with the scheme's default port
+    /// filled in; nil when libcurl cannot read the URL.
+    public static func origin(_ url: String) -> String? {
+        _ = curlReady
+        guard let u = curl_url() else { return nil }
+        defer { curl_url_cleanup(u) }
+        guard curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK else { return nil }
+        func part(_ p: CURLUPart, _ flags: Int32 = 0) -> String? {
+            var out: UnsafeMutablePointer<CChar>?
+            guard curl_url_get(u, p, &out, UInt32(flags)) == CURLUE_OK, let out else { return nil }
+            defer { curl_free(out) }
+            return String(cString: out).lowercased()
+        }
+        guard let scheme = part(CURLUPART_SCHEME), let host = part(CURLUPART_HOST), let port = part(CURLUPART_PORT, CURLU_DEFAULT_PORT) else { return nil }
+        return "\(scheme)://\(host):\(port)"
+    }
+
+    /// One request and its response, without following a redirect; the
+    /// absolute URL a redirect points to, when it is one.
+    private func once(_ request: HTTPRequest, shouldAbort: @escaping () -> Bool) throws(HTTPError) -> (HTTPResponse, String?) {
         curl_easy_reset(handle)
         let exchange = Exchange(shouldAbort: shouldAbort)
         let context = Unmanaged.passRetained(exchange)
@@ -97,12 +171,9 @@ public final class HTTPClient {
             ccurl_setopt_string(handle, CURLOPT_URL, request.url)
             ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
             if request.method == "HEAD" { ccurl_setopt_long(handle, CURLOPT_NOBODY, 1) }
-            ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, request.maxRedirects > 0 ? 1 : 0)
-            ccurl_setopt_long(handle, CURLOPT_MAXREDIRS, request.maxRedirects)
             ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout * 1000))
             ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(request.timeout * 1000))
             ccurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
-            ccurl_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
             if request.insecure {
                 ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0)
                 ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
@@ -168,6 +239,8 @@ public final class HTTPClient {
         }
         var status = 0
         ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, body: exchange.body, seconds: seconds, headers: exchange.headers)
+        var location: UnsafeMutablePointer<CChar>?
+        ccurl_getinfo_string(handle, CURLINFO_REDIRECT_URL, &location)
+        return (HTTPResponse(status: status, body: exchange.body, seconds: seconds, headers: exchange.headers), location.map { String(cString: $0) })
     }
 }

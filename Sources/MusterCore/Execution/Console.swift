@@ -195,7 +195,21 @@ extension String {
 
 /// Sends one HTTP request; implemented on libcurl in MusterHTTP.
 public protocol HTTPTransport {
-    func send(method: String, url: String, headers: [(name: String, value: String)], body: String?, timeout: Double) throws(HTTPFailure) -> HTTPReply
+    /// `confidential` names what holds a secret and must never reach another
+    /// host than `url`'s, should the server redirect there.
+    func send(method: String, url: String, headers: [(name: String, value: String)], body: String?, timeout: Double,
+              confidential: Confidential) throws(HTTPFailure) -> HTTPReply
+}
+
+/// The parts of a request that hold a secret.
+public struct Confidential: Sendable {
+    /// Header names, lowercase.
+    public var headers: Set<String>
+    public var body: Bool
+    public init(headers: Set<String> = [], body: Bool = false) {
+        self.headers = headers
+        self.body = body
+    }
 }
 
 public struct HTTPReply: Sendable {

@@ -368,14 +368,6 @@ extension Executor {
         return attempt
     }
 
-    /// `${NAME}` in an http field becomes the declared secret's value.
-    func withSecrets(_ s: String) -> String {
-        guard s.containsBytes("${") else { return s }
-        var out = s
-        for (name, value) in setup.secrets { out = out.replacingOccurrences(of: "${\(name)}", with: value) }
-        return out
-    }
-
     /// One HTTP check: the request, then the expected status (any 2xx by
     /// default) and `body_contains`. The body is the attempt's output.
     func httpCheck(_ h: HTTPCheck, key: String, values: [String: String], timeout: Double, quiet: Bool = false) throws(Stop) -> Attempt {
@@ -383,18 +375,22 @@ extension Executor {
             return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: no HTTP client is available")
         }
         try checkSignals()
-        let url = withSecrets(h.url.expand(values))
-        let headers = h.headers.map { (name: $0.name, value: withSecrets($0.value.expand(values))) }
-        let body = h.body.map { withSecrets($0.expand(values)) }
+        let url: String, headers: [(name: String, value: String)], body: String?
+        do {
+            (url, headers, body) = try httpFields(h, values)
+        } catch {
+            return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot send: \(error.message)")
+        }
         if !quiet { console.show(.command(masker.mask("\(h.method) \(url)"))) }
         let reply: HTTPReply
         do {
-            reply = try http.send(method: h.method, url: url, headers: headers, body: body, timeout: timeout)
+            reply = try send(http, method: h.method, url: url, headers: headers, body: body, timeout: timeout)
         } catch {
             if let sig = error.signal { throw .pause(signalName(sig)) }
             return Attempt(ok: false, status: 1, seconds: 0, problem: masker.mask(error.message))
         }
-        var tail = reply.body.split(separator: "\n", omittingEmptySubsequences: false).suffix(20).map { masker.mask(String($0)) }
+        // Masked whole before it is cut into lines: a secret can span them.
+        var tail = masker.mask(reply.body).split(separator: "\n", omittingEmptySubsequences: false).suffix(20).map(String.init)
         if tail.last == "" { tail.removeLast() }
         if !quiet { for line in tail.prefix(5) { console.show(.output(stderr: false, line: line)) } }
         var attempt = Attempt(ok: true, status: Int32(reply.status), seconds: reply.seconds, stdout: reply.body, tail: tail)
@@ -414,7 +410,13 @@ extension Executor {
     /// the wait's timeout passes.
     func wait(_ w: WaitSpec, key: String, automation a: Automation, values: [String: String], env: [String: String]) throws(Stop) -> Attempt {
         if case .http(let h) = w.probe {
-            console.show(.command(masker.mask("\(h.method) \(withSecrets(h.url.expand(values)))")))
+            let url: String
+            do {
+                url = try httpFields(h, values).url
+            } catch {
+                return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot send: \(error.message)")
+            }
+            console.show(.command(masker.mask("\(h.method) \(url)")))
             let start = monotonic()
             var polls = 0
             while true {

@@ -47,7 +47,7 @@ extension Executor {
         let reply: HTTPReply
         do {
             let h = headers ?? [("Content-Type", "application/json"), ("Accept", "application/json")]
-            reply = try http.send(method: method, url: url, headers: h + [Self.ciUserAgent], body: body, timeout: 30)
+            reply = try send(http, method: method, url: url, headers: h + [Self.ciUserAgent], body: body, timeout: 30)
         } catch {
             return .failure(CIFailure(message: "\(what): \(masker.mask(error.message))", signal: error.signal))
         }
@@ -62,8 +62,8 @@ extension Executor {
             } else if detail.hasPrefix("<") {
                 detail = Self.htmlText(detail)
             }
-            detail = String(detail.prefix(200))
-            var message = "\(what): the CI server answered \(reply.status)" + (detail.isEmpty ? "" : ": \(masker.mask(detail))")
+            detail = masker.mask(detail, limit: 200)
+            var message = "\(what): the CI server answered \(reply.status)" + (detail.isEmpty ? "" : ": \(detail)")
             if let hint = refused(reply.status) { message += " (\(hint))" }
             return .failure(CIFailure(message: message, status: reply.status))
         }
@@ -108,7 +108,7 @@ extension Executor {
 
     func ciParse(_ reply: HTTPReply, what: String) -> Result<JSON, CIFailure> {
         guard let json = try? JSONDecoder().decode(JSON.self, from: Data(reply.body.utf8)) else {
-            return .failure(CIFailure(message: "\(what): the CI server answered something that is not JSON: \(masker.mask(String(reply.body.prefix(80))))"))
+            return .failure(CIFailure(message: "\(what): the CI server answered something that is not JSON: \(masker.mask(reply.body, limit: 80))"))
         }
         return .success(json)
     }
@@ -133,9 +133,18 @@ extension Executor {
         return Attempt(ok: false, status: 1, seconds: monotonic() - start, problem: masker.mask(f.message))
     }
 
+    /// The API base `url`, encoded as every URL is (FieldEncoding.swift).
+    func ciBase(_ spec: CISpec, _ values: [String: String]) -> Result<String, CIFailure> {
+        do {
+            return .success(try spec.url.expandURL(values, secrets: setup.secrets).trimmingTrailingSlash())
+        } catch {
+            return .failure(CIFailure(message: "cannot send: \(error.message)"))
+        }
+    }
+
     /// A `ci` field with its templates and `${SECRET}`s expanded.
     func ciSetting(_ spec: CISpec, _ name: String, _ values: [String: String]) -> String {
-        withSecrets(spec.settings[name]?.expand(values) ?? "")
+        spec.settings[name]?.expandText(values, secrets: setup.secrets) ?? ""
     }
 
     /// A pipeline's state at one look: still going (a line saying where it
@@ -196,11 +205,15 @@ extension Executor {
     }
 
     func buildbot(_ spec: CISpec, key: String, timeout: Double, values: [String: String], http: HTTPTransport) throws(Stop) -> Attempt {
-        let base = withSecrets(spec.url.expand(values)).trimmingTrailingSlash()
-        let builder = spec.settings["builder"]?.expand(values) ?? ""
-        let scheduler = spec.settings["scheduler"]?.expand(values) ?? "force"
         let start = monotonic()
         func fail(_ f: CIFailure) throws(Stop) -> Attempt { try ciFailed(f, start: start) }
+        let base: String
+        switch ciBase(spec, values) {
+        case .success(let b): base = b
+        case .failure(let f): return try fail(f)
+        }
+        let builder = spec.settings["builder"].map { $0.expandText(values, secrets: setup.secrets) } ?? ""
+        let scheduler = spec.settings["scheduler"].map { $0.expandText(values, secrets: setup.secrets) } ?? "force"
 
         // The pipeline this step already started, in an earlier session.
         var request = state.pipelines[key].flatMap { Int($0) }
@@ -223,7 +236,7 @@ extension Executor {
                 // Buildbot wants "Name <address>"; the address is a placeholder.
                 ("username", .string("\(setup.operatorName) via Muster <muster@example.com>")),
             ]
-            for (name, value) in spec.inputs { params.append((name, .string(withSecrets(value.expand(values))))) }
+            for (name, value) in spec.inputs { params.append((name, .string(value.expandText(values, secrets: setup.secrets)))) }
             let call = JSON.object([("jsonrpc", "2.0"), ("method", "force"), ("id", 1), ("params", .object(params))]).serialized()
             console.show(.command(masker.mask("POST \(base)/api/v2/forceschedulers/\(scheduler) (builder \(builder))")))
             let forced: JSON
@@ -235,7 +248,7 @@ extension Executor {
                 return Attempt(ok: false, status: 1, seconds: monotonic() - start, problem: "Buildbot refused to start '\(builder)': \(masker.mask(message))")
             }
             guard case .object(let requests)? = forced.at(path: "result.1"), case .int(let r)? = requests.first?.1 else {
-                return Attempt(ok: false, status: 1, seconds: monotonic() - start, problem: "Buildbot's answer to the force call has no build request id: \(masker.mask(String(forced.serialized().prefix(120))))")
+                return Attempt(ok: false, status: 1, seconds: monotonic() - start, problem: "Buildbot's answer to the force call has no build request id: \(masker.mask(forced.serialized(), limit: 120))")
             }
             request = r
             try record(.pipelineStarted, step: key) { $0.value = String(r); $0.item = id; $0.text = "\(base) build request \(r)" }
@@ -268,8 +281,11 @@ extension String {
         return s
     }
 
-    /// Percent-encodes everything but unreserved URL characters.
+    /// Percent-encodes everything but unreserved URL characters; `.` and
+    /// `..` whole, too, which would otherwise be dot segments that climb the
+    /// path (`/repos/../../admin`).
     func percentEncoded() -> String {
+        if self == "." || self == ".." { return String(repeating: "%2E", count: count) }
         var out = ""
         for b in utf8 {
             switch b {

@@ -29,7 +29,11 @@ extension Executor {
         case .success(nil): return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: the github provider needs 'token'")
         case .failure(let f): return try ciFailed(f, start: start)
         }
-        let base = withSecrets(spec.url.expand(values)).trimmingTrailingSlash()
+        let base: String
+        switch ciBase(spec, values) {
+        case .success(let b): base = b
+        case .failure(let f): return try ciFailed(f, start: start)
+        }
         let repo = ciSetting(spec, "repo", values).trimmingEdges { $0 == "/" }
         let workflow = ciSetting(spec, "workflow", values)
         let ref = ciSetting(spec, "ref", values)
@@ -72,7 +76,7 @@ extension Executor {
             case .failure(let f): return try ciFailed(f, start: start)
             }
             let newest = Self.githubRuns(before).map { $0.id }.max() ?? 0
-            let inputs = JSON.object(spec.inputs.map { ($0.name, .string(withSecrets($0.value.expand(values)))) })
+            let inputs = JSON.object(spec.inputs.map { ($0.name, .string($0.value.expandText(values, secrets: setup.secrets))) })
             func body(details: Bool) -> String {
                 JSON.object([("ref", .string(ref)), ("inputs", inputs)] + (details ? [("return_run_details", true)] : [])).serialized()
             }
@@ -164,7 +168,11 @@ extension Executor {
         case .success(nil): return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: the gitlab provider needs 'token'")
         case .failure(let f): return try ciFailed(f, start: start)
         }
-        let base = withSecrets(spec.url.expand(values)).trimmingTrailingSlash()
+        let base: String
+        switch ciBase(spec, values) {
+        case .success(let b): base = b
+        case .failure(let f): return try ciFailed(f, start: start)
+        }
         let project = ciSetting(spec, "project", values).trimmingEdges { $0 == "/" }
         let ref = ciSetting(spec, "ref", values)
         // A path (`group/project`) or a numeric id, URL-encoded as one segment.
@@ -184,7 +192,7 @@ extension Executor {
         if let id = pipeline {
             console.show(.info("following pipeline \(id) started before the last session ended"))
         } else {
-            let variables = JSON.array(spec.inputs.map { .object([("key", .string($0.name)), ("value", .string(withSecrets($0.value.expand(values))))]) })
+            let variables = JSON.array(spec.inputs.map { .object([("key", .string($0.name)), ("value", .string($0.value.expandText(values, secrets: setup.secrets)))]) })
             let body = JSON.object([("ref", .string(ref)), ("variables", variables)]).serialized()
             console.show(.command(masker.mask("POST \(projectURL)/pipeline (ref \(ref))")))
             let created: JSON
@@ -194,7 +202,7 @@ extension Executor {
             }
             guard case .int(let id)? = created.at(path: "id") else {
                 return Attempt(ok: false, status: 1, seconds: monotonic() - start,
-                               problem: "GitLab's answer has no pipeline id: \(masker.mask(String(created.serialized().prefix(120)))); look for the pipeline in GitLab before trying again")
+                               problem: "GitLab's answer has no pipeline id: \(masker.mask(created.serialized(), limit: 120)); look for the pipeline in GitLab before trying again")
             }
             pipeline = id
             webURL = created.at(path: "web_url")?.text ?? ""
@@ -253,7 +261,11 @@ extension Executor {
         case .success(nil):
             break
         }
-        let base = withSecrets(spec.url.expand(values)).trimmingTrailingSlash()
+        let base: String
+        switch ciBase(spec, values) {
+        case .success(let b): base = b
+        case .failure(let f): return try ciFailed(f, start: start)
+        }
         let job = ciSetting(spec, "job", values)
         // A job in folders (`team/deploy`) is `/job/team/job/deploy`.
         let jobPath = job.split(separator: "/").map { "job/" + String($0).percentEncoded() }.joined(separator: "/")
@@ -283,7 +295,7 @@ extension Executor {
         }
         if queueItem == nil, build == nil {
             let endpoint = spec.inputs.isEmpty ? "build" : "buildWithParameters"
-            let form = spec.inputs.map { "\($0.name.percentEncoded())=\(withSecrets($0.value.expand(values)).percentEncoded())" }.joined(separator: "&")
+            let form = spec.inputs.map { "\($0.name.percentEncoded())=\($0.value.expandText(values, secrets: setup.secrets).percentEncoded())" }.joined(separator: "&")
             console.show(.command(masker.mask("POST \(jobURL)/\(endpoint)")))
             let reply: HTTPReply
             switch ciSend(http, "POST", "\(jobURL)/\(endpoint)", headers: headers + [("Content-Type", "application/x-www-form-urlencoded")],

@@ -31,7 +31,7 @@ extension Executor {
     /// earlier rehearsed steps stay visible as `{{ name }}`.
     func rehearsalPreview(_ step: Step, values: [String: String]) -> [String] {
         func http(_ h: HTTPCheck) -> [String] {
-            ["\(h.method) \(withSecrets(h.url.expand(values)))"] + (h.status.map { ["expecting status \($0)"] } ?? [])
+            ["\(h.method) \(h.url.expandText(values, secrets: setup.secrets))"] + (h.status.map { ["expecting status \($0)"] } ?? [])
                 + (h.bodyContains.map { ["expecting the body to contain \($0.expand(values))"] } ?? [])
         }
         switch step.body {
@@ -47,7 +47,7 @@ extension Executor {
         case .http(let h):
             return http(h)
         case .ci(let c):
-            return ["trigger the \(c.provider.rawValue) pipeline at \(withSecrets(c.url.expand(values)))"
+            return ["trigger the \(c.provider.rawValue) pipeline at \(c.url.expandText(values, secrets: setup.secrets))"
                     + c.settings.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value.expand(values))" }.joined()
                     + (c.inputs.isEmpty ? "" : " with " + c.inputs.map { "\($0.name)=\($0.value.expand(values))" }.joined(separator: ", "))
                     + ", and follow it to the end"]

@@ -233,15 +233,15 @@ public final class Executor {
     }
 
     /// Posts a chat message (`{"text": ...}`, as Slack and compatible hooks
-    /// take) to the runbook's webhook. A webhook that fails is reported and
-    /// never stops the run.
+    /// take, escaped for them) to the runbook's webhook. A webhook that fails
+    /// is reported and never stops the run.
     func notify(_ text: String) {
         guard let secret = setup.runbook.notifyWebhook, let url = setup.secrets[secret], let http else { return }
         let label = setup.drill.map { "DRILL \($0.name): \(setup.runbook.name)" } ?? setup.runbook.name
-        let message = masker.mask("[\(label)] \(text) (run \(setup.runID), \(clock(elapsed)) elapsed)")
+        let message = chatEscaped(masker.mask("[\(label)] \(text) (run \(setup.runID), \(clock(elapsed)) elapsed)"))
         let body = JSON.object([("text", .string(message))]).serialized()
         do {
-            let reply = try http.send(method: "POST", url: url, headers: [("Content-Type", "application/json")], body: body, timeout: 5)
+            let reply = try send(http, method: "POST", url: url, headers: [("Content-Type", "application/json")], body: body, timeout: 5)
             if !(200..<300).contains(reply.status) {
                 console.show(.warning("the notification webhook answered \(reply.status); the run goes on"))
             }
