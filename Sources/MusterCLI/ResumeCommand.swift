@@ -143,6 +143,8 @@ struct ResumeCommand: ParsableCommand {
         // The incident clock kept running while the run was paused or crashed.
         let started = UTCTime.parse(info.startedAt)?.timeIntervalSinceNow ?? 0
         let base = max(state.lastT, -started)
+        let recapMasker = Masker(secrets: secrets.values)
+        setup.resumeRecap = ResumeRecap.render(state: state, runbook: rb, includes: includes, runDir: store.runDir(id), masker: recapMasker)
         let console = RunSession.console()
         var resumedState = state
         do {

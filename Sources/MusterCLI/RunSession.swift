@@ -174,7 +174,10 @@ enum RunSession {
     }
 
     static func execute(setup: RunSetup, state: RunState, journal: FileJournal, console: TerminalConsole, baseElapsed: Double, resumed: Bool) -> ExitCode {
-        let executor = Executor(setup: setup, state: state, journal: journal, console: console, runner: SpawnRunner(),
+        let transcript = Transcript(runDir: Paths.dirname(journal.path))
+        defer { transcript?.close() }
+        let shown: RunConsole = transcript.map { TranscriptConsole(console, transcript: $0) } ?? console
+        let executor = Executor(setup: setup, state: state, journal: journal, console: shown, runner: SpawnRunner(),
                                 baseElapsed: baseElapsed, monotonic: monotonicSeconds, wallClock: { utcStamp() })
         executor.http = CurlTransport()
         executor.sleepHook = { seconds in

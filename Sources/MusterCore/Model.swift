@@ -201,3 +201,15 @@ public struct Drill: Sendable {
 
 /// Names every template may use.
 public let builtinNames = ["run_id", "operator", "runbook"]
+
+extension Step {
+    /// Steps that only look (a `wait`, an HTTP GET or HEAD): running one
+    /// again after a crash repeats nothing, so a resume does it unasked.
+    public var isReadOnly: Bool {
+        switch body {
+        case .wait: true
+        case .http(let h): ["GET", "HEAD"].contains(h.method.uppercased())
+        default: false
+        }
+    }
+}

@@ -40,12 +40,16 @@ extension Executor {
         var followingPipeline = step.kind == .ci && state.interruptedStep == key && state.pipelines[key] != nil
         // A step that was running when the executor died.
         if state.interruptedStep == key, !followingPipeline {
-            if a.idempotent {
-                console.show(.info("'\(key)' was running when the last session ended; it is idempotent, so it runs again"))
+            if a.idempotent || step.isReadOnly {
+                console.show(.info("'\(key)' was running when the last session ended; it " + (a.idempotent ? "is idempotent" : "only reads (a wait or a GET)") + ", so it runs again"))
             } else if setup.yes {
                 throw .pause("'\(key)' was running when the last session ended and is not idempotent; resume without --yes to choose r (run again), d (mark done) or s (skip)")
             } else {
-                console.show(.warning("'\(key)' was running when the last session ended: it may have done part of its work, and its commands may even still be running"))
+                if let why = state.stoppedBy[key] {
+                    console.show(.warning("'\(key)' was \(why) when the last session paused: Muster stopped its commands, so none of them runs now, but it may have done part of its work"))
+                } else {
+                    console.show(.warning("'\(key)' was running when the last session ended: it may have done part of its work, and its commands may even still be running"))
+                }
                 switch try failureChoice(key: key, allowRollback: false) {
                 case .retry: break
                 case .finished:

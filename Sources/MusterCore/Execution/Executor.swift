@@ -49,6 +49,9 @@ public struct RunSetup {
     public var drill: DrillSetup?
     /// Runs of the same runbook being executed when this one was started with `--new`.
     public var startedBeside: [String] = []
+    /// Shown after the header of a resumed run: what was done, the values,
+    /// what the interrupted step printed (see the CLI's ResumeRecap).
+    public var resumeRecap: [String] = []
 
     public init(runbook: Runbook, params: [String: String], secrets: [String: String], runID: String, operatorName: String, yes: Bool, includes: [String: Runbook], baseEnvironment: [String: String]) {
         self.runbook = runbook
@@ -172,6 +175,7 @@ public final class Executor {
     public func execute(resumed: Bool) -> RunOutcome {
         let rb = setup.runbook
         console.show(.runHeader(title: masker.mask(rb.title.expand(scopeValues(rb, setup.params))), runID: setup.runID, steps: total, resumed: resumed, drillBanner: setup.drill?.banner))
+        for line in setup.resumeRecap { console.show(.info(line)) }
         do {
             if state.info == nil {
                 try record(.runStarted) { e in

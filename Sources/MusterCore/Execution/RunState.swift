@@ -39,6 +39,10 @@ public struct RunState: Sendable {
     /// The step whose rollback command started last and has not finished.
     public var rollingBack: String?
     public var rolledBack: Set<String> = []
+    /// Why Muster itself stopped a step's last attempt (a signal: its
+    /// process group was stopped), by step; absent when the session died
+    /// with the step running.
+    public var stoppedBy: [String: String] = [:]
     /// The step that failed last: a rollback it starts offers its own rollback too.
     public var lastFailed: String?
     public var outcome: String?
@@ -70,6 +74,7 @@ public struct RunState: Sendable {
                 attempts[key] = max(attempts[key] ?? 0, a)
                 interruptedStep = key
                 pipelines[key] = nil
+                stoppedBy[key] = nil
             }
         case .itemAnswered:
             if let i = e.item, e.answer != "note" { answeredItems[key, default: []].insert(i) }
@@ -79,13 +84,18 @@ public struct RunState: Sendable {
         case .gateAnswered:
             if e.answer == "run" { gatesPassed.insert(key) }
         case .attemptStarted:
+            stoppedBy[key] = nil
             attempts[key] = max(attempts[key] ?? 0, e.attempt ?? 1)
             interruptedStep = key
             pipelines[key] = nil
             awaitingChoice = nil
         case .attemptFinished:
-            // An attempt stopped by a signal is treated as one that was running.
-            guard e.interrupted != true else { break }
+            // An attempt stopped by a signal is treated as one that was
+            // running, except that nothing of it runs any more.
+            guard e.interrupted != true else {
+                stoppedBy[key] = e.text ?? "stopped"
+                break
+            }
             if interruptedStep == key { interruptedStep = nil }
             if e.text != nil || (e.exit ?? 0) != 0 || e.timedOut == true { awaitingChoice = key }
         case .stepFinished:

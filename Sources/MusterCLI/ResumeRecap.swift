@@ -1,0 +1,60 @@
+import MusterCore
+import MusterTerminal
+
+
+/// What an operator coming back to a run needs before the first question:
+/// what was done, the values the rest of the run will use, and what the
+/// interrupted step was printing, so that `r`, `d` or `s` is an informed
+/// choice rather than a guess.
+enum ResumeRecap {
+    static func render(state: RunState, runbook rb: Runbook, includes: [String: Runbook], runDir: String, masker: Masker) -> [String] {
+        var out: [String] = []
+        var known = state.info?.params ?? [:]
+        for (_, v) in state.values { known.merge(v) { $1 } }
+        let titles = stepTitles(rb, includes: includes, params: known)
+        let done = state.finishOrder.filter { state.finished[$0] != nil }
+        if let why = state.paused { out.append("Paused: " + sanitize(masker.mask(why))) }
+        if done.isEmpty {
+            out.append("Nothing was finished before.")
+        } else {
+            out.append("Done so far:")
+            for key in done {
+                let outcome = state.finished[key] ?? "done"
+                let mark = outcome == "done" ? "✓" : outcome == "skipped" ? "↷" : "✗"
+                out.append("  \(mark) \(key): " + sanitize(titles[key] ?? key) + (outcome == "done" ? "" : " (\(outcome))"))
+            }
+        }
+        let values = done.flatMap { key in
+            (state.values[key] ?? [:]).sorted { $0.key < $1.key }.map { name, value in
+                "\(name) = " + (state.masked.contains(key + "." + name) ? "*** (held a secret: asked again)" : sanitize(masker.mask(value)))
+            }
+        }
+        if !values.isEmpty { out.append("Values: " + values.joined(separator: " · ")) }
+        if let key = state.interruptedStep ?? state.awaitingChoice {
+            let how = state.stoppedBy[key].map { "\($0) when the last session paused" } ?? (state.interruptedStep == key ? "running when the last session ended" : "failed, with no choice made")
+            out.append("Interrupted: \(key): " + sanitize(titles[key] ?? key) + ", attempt \(state.attempts[key] ?? 1), " + sanitize(how))
+            let lines = Transcript.lastLines(of: key, runDir: runDir)
+            if lines.isEmpty {
+                out.append("  (it printed nothing that was saved)")
+            } else {
+                out.append("  its last output:")
+                for line in lines { out.append("  | " + sanitize(masker.mask(line))) }
+            }
+        }
+        return out
+    }
+
+    /// Step titles by key (`id`, `parent/child`), templates filled with the
+    /// run's parameters.
+    static func stepTitles(_ rb: Runbook, includes: [String: Runbook], params: [String: String], prefix: String = "") -> [String: String] {
+        var out: [String: String] = [:]
+        for step in rb.steps {
+            let key = prefix + step.id
+            out[key] = step.title.expand(params)
+            if case .runbook(let spec) = step.body, let child = includes[spec.runbook] {
+                out.merge(stepTitles(child, includes: includes, params: params, prefix: key + "/")) { a, _ in a }
+            }
+        }
+        return out
+    }
+}
