@@ -40,8 +40,10 @@ struct RunGuard {
     /// Checks again and creates the run under a lock per runbook, so two
     /// `muster run X` started in the same second cannot both pass the check.
     func createRun() throws -> (id: String, lock: Int32, beside: [String]) {
-        try store.makeDirectory(store.runsDir)
-        let path = Paths.join(store.runsDir, ".start-\(runbook).lock")
+        // Beside runs/, not in it: runs/ holds only runs.
+        let locks = Paths.join(store.dir, "locks")
+        try store.makeDirectory(locks)
+        let path = Paths.join(locks, "start-\(runbook).lock")
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CommandFailure(message: "cannot open \(path): \(String(cString: strerror(errno))); set MUSTER_STATE_DIR to a writable folder") }
         defer { close(fd) }
