@@ -3,6 +3,7 @@
 #endif
 import Dispatch
 import MusterCore
+import MusterTerminal
 import Synchronization
 
 /// The output lines of a run's steps, as shown (masked, shortened), in
@@ -35,8 +36,9 @@ final class Transcript: @unchecked Sendable {
         let full = buffer.withLock { b in
             b.append(contentsOf: step.utf8)
             b.append(9)
-            // One record per line, whatever the line holds.
-            b.append(contentsOf: line.utf8.map { $0 == 10 || $0 == 13 ? 32 : $0 })
+            // One record per line, whatever the line holds, and no escape
+            // sequence for whoever reads the file on a terminal.
+            b.append(contentsOf: sanitize(line, lines: true).utf8.map { $0 == 10 || $0 == 13 ? 32 : $0 })
             b.append(10)
             return b.count >= 64 << 10
         }

@@ -28,7 +28,7 @@ struct ResumeRecapTests {
 
     /// Starts the run, waits until the step is in its sleep, and stops the
     /// executor with `signal`.
-    func interrupt(_ s: Sandbox, with signal: Int32) async throws {
+    func interrupt(_ s: Sandbox, with signal: Int32) async throws -> String {
         let live = try LiveMuster(["run", "copy", "--yes"], cwd: s.dir)
         live.send("INC-7")
         let deadline = Date().addingTimeInterval(30)
@@ -36,14 +36,15 @@ struct ResumeRecapTests {
         // The transcript is written at most half a second late.
         try await Task.sleep(for: .milliseconds(800))
         kill(live.pid, signal)
-        _ = await live.finish()
+        let end = await live.finish()
+        return "first session: \(end) \(live.stdout) \(live.stderr)"
     }
 
     @Test func afterACrashTheRecapShowsWhatWasDoneAndTheStepsLastOutput() async throws {
         let s = try Sandbox(["copy": Self.copy])
-        try await interrupt(s, with: SIGKILL)
+        let end = try await interrupt(s, with: SIGKILL)
         let r = try s.run(["resume"])
-        #expect(r.status == 3, "\(r.stdout)\(r.stderr)")
+        #expect(r.status == 3, "\(r.stdout)\(r.stderr)\(end)")
         for part in ["Done so far:", "✓ declare: Declare the incident", "Values: incident = INC-7",
                      "Interrupted: copy-data: Copy the data for INC-7, attempt 1, running when the last session ended",
                      "  | copied 1 of 3", "  | copied 3 of 3", "its commands may even still be running"] {
@@ -56,9 +57,9 @@ struct ResumeRecapTests {
 
     @Test func aStepMusterStoppedSaysSoInsteadOfMaybeStillRunning() async throws {
         let s = try Sandbox(["copy": Self.copy])
-        try await interrupt(s, with: SIGTERM)
+        let end = try await interrupt(s, with: SIGTERM)
         let r = try s.run(["resume"])
-        #expect(r.status == 3)
+        #expect(r.status == 3, "\(r.stdout)\(r.stderr)\(end)")
         #expect(r.stdout.contains("Interrupted: copy-data: Copy the data for INC-7, attempt 1, stopped by SIGTERM when the last session paused"), "\(r.stdout)")
         #expect(r.stdout.contains("'copy-data' was stopped by SIGTERM when the last session paused: Muster stopped its commands"), "\(r.stdout)")
         #expect(!r.stdout.contains("may even still be running"))

@@ -249,8 +249,9 @@ struct MaskerByteTests {
             on_failure: rollback
         """)
         let runner = FakeRunner { $0.contains("copy-data") || $0.contains("verify") ? (1, []) : (0, []) }
-        let console = FakeConsole(["d copied by hand"])
+        // Asked before rolling back; the failing step's own rollback comes first.
+        let console = FakeConsole(["d copied by hand", "y"])
         _ = executor(rb, journal: MemoryJournal(), console: console, runner: runner).execute(resumed: false)
-        #expect(runner.ran == ["copy-data", "verify", "undo-copy"])
+        #expect(runner.ran == ["copy-data", "verify", "undo-verify", "undo-copy"])
     }
 }
