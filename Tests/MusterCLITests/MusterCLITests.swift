@@ -150,3 +150,17 @@ struct CommandLineTests {
         }
     }
 }
+
+/// The test helper itself: a child that writes more than a pipe holds to
+/// stderr must not block while stdout is read.
+@Suite("The muster() test helper")
+struct MusterHelperTests {
+    @Test func moreThanAPipeFullOnStderrDoesNotDeadlock() throws {
+        let dir = try temporaryDirectory()
+        let keys = (0..<1500).map { "unknown_key_number_\($0): value with some length to it" }.joined(separator: "\n")
+        try "muster: 1\nname: big\ntitle: Big\n\(keys)\nsteps: []\n".write(toFile: dir + "/big.yaml", atomically: true, encoding: .utf8)
+        let r = try muster(["validate", "big.yaml"], cwd: dir)
+        #expect(r.status == 1)
+        #expect(r.stderr.utf8.count > 64 << 10, "only \(r.stderr.utf8.count) bytes on stderr: the check needs more than a pipe holds")
+    }
+}

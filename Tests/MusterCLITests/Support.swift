@@ -51,9 +51,13 @@ func muster(_ arguments: [String], cwd: String = packageRoot, stdin: String = ""
     try p.run()
     inp.fileHandleForWriting.write(Data(stdin.utf8))
     try inp.fileHandleForWriting.close()
-    // Read both pipes before waiting so a large output cannot block the child.
+    // Both pipes at once, before waiting: read one after the other, a child
+    // that fills the second (64 KiB) while the first is read blocks for ever.
+    nonisolated(unsafe) var e = Data()
+    let stderrRead = DispatchGroup()
+    DispatchQueue.global().async(group: stderrRead) { e = err.fileHandleForReading.readDataToEndOfFile() }
     let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
+    stderrRead.wait()
     p.waitUntilExit()
     return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
@@ -63,6 +67,8 @@ func assertSnapshot(_ actual: String, named name: String, sourceLocation: Source
     let path = snapshots + "/" + name
     if ProcessInfo.processInfo.environment["MUSTER_RECORD"] == "1" {
         try actual.write(toFile: path, atomically: true, encoding: .utf8)
+        // Recording is never a pass: a run that records checks nothing.
+        Issue.record("recorded Snapshots/\(name); run again without MUSTER_RECORD to check it", sourceLocation: sourceLocation)
         return
     }
     guard let expected = try? String(contentsOfFile: path, encoding: .utf8) else {

@@ -42,6 +42,8 @@ struct GoldenTests {
         if Fixtures.recording {
             let out = actual.map { $0 + "\n" }.joined()
             try out.write(toFile: Paths.join(Paths.join(Fixtures.sourceRoot, "invalid"), golden), atomically: true, encoding: .utf8)
+            // Recording is never a pass: a run that records checks nothing.
+            Issue.record("recorded \(golden); run again without MUSTER_RECORD to check it")
         } else {
             let path = Paths.join(Fixtures.path("invalid"), golden)
             let text = try #require(try? String(contentsOfFile: path, encoding: .utf8), "missing golden \(golden); record it with MUSTER_RECORD=1")
