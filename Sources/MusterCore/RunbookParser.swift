@@ -136,6 +136,8 @@ struct RunbookParser {
                 r.error(p.key.mark, "parameter name '\(name)' must be letters, digits and underscores, not starting with a digit")
             } else if builtinNames.contains(name) {
                 r.error(p.key.mark, "parameter name '\(name)' is a built-in; choose another name")
+            } else if let variable = controllingVariable(name) {
+                r.error(p.key.mark, "parameter name '\(name)' would be exported to the steps as \(variable), which decides what bash and the programs it starts run, so a value would become code; choose another name")
             }
             var param = Param(name: name, mark: p.key.mark, description: nil, defaultValue: nil, choices: nil, pattern: nil, required: true)
             if p.value.isNull { params.append(param); continue }
@@ -268,4 +270,18 @@ struct RunbookParser {
         }
         return t
     }
+}
+
+/// Parameters are exported upper-cased to every automated step. These
+/// variables make bash (or the loader, or a common interpreter) read a file
+/// as code, search a path, or change how it parses: a parameter value, which
+/// may come from an answer or, through `with:`, from a step's output, must
+/// never land in one. `MUSTER_VALUE_` is where template values travel.
+func controllingVariable(_ name: String) -> String? {
+    let upper = name.uppercased()
+    let exact: Set<String> = ["PATH", "BASH_ENV", "ENV", "IFS", "SHELLOPTS", "BASHOPTS", "CDPATH", "GLOBIGNORE", "PS4", "PROMPT_COMMAND",
+                              "BASH_XTRACEFD", "EXECIGNORE", "FIGNORE", "HOME", "SHELL", "TMPDIR", "PYTHONPATH", "PYTHONSTARTUP", "PERL5LIB",
+                              "PERL5OPT", "RUBYOPT", "NODE_OPTIONS", "GIT_SSH_COMMAND", "GIT_EXEC_PATH", "PAGER", "EDITOR"]
+    if exact.contains(upper) || upper.hasPrefix("LD_") || upper.hasPrefix("BASH_FUNC_") || upper.hasPrefix("MUSTER_") { return upper }
+    return nil
 }
