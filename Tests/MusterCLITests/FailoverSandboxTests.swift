@@ -33,8 +33,14 @@ final class LocalCloud {
     }
 
     deinit {
+        _ = try? sandbox("down")
+    }
+
+    /// sandbox/sandbox with this cloud's ports and folder; its stderr.
+    @discardableResult
+    func sandbox(_ args: String) throws -> String {
         let assignments = env.filter { $0.key.hasPrefix("SANDBOX_") && !$0.key.hasSuffix("_URL") }.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
-        _ = try? detached("env \(assignments) '\(packageRoot)/sandbox/sandbox' down >/dev/null 2>&1", cwd: dir)
+        return try detached("env \(assignments) '\(packageRoot)/sandbox/sandbox' \(args) 2>&1 >/dev/null", cwd: dir)
     }
 
     func aws(_ args: String) throws -> String {
@@ -88,5 +94,31 @@ struct FailoverSandboxTests {
         let hooks = try String(contentsOfFile: cloud.dir + "/sandbox/webhooks.log", encoding: .utf8)
         #expect(hooks.contains("DRILL region-failover-sandbox"))
         #expect(hooks.contains("run completed"))
+
+        // `up` again seeds again, in one process: nothing is missing, so
+        // nothing is created, and the failover stays as the drill left it.
+        let again = try cloud.sandbox("up")
+        #expect(again.components(separatedBy: "seeding the stand-in cloud").count == 2, "\(again)")
+        #expect(try String(contentsOfFile: cloud.dir + "/sandbox/seed.log", encoding: .utf8) == "seed: done (\(cloud.env["AWS_ENDPOINT_URL"] ?? ""))\n")
+        #expect(try cloud.aws(primaryTarget) == "eu-central-1.api.staging.example.com")
+
+        // `up --reset` (what scripts/demo runs) empties the running cloud and
+        // seeds it once: before the outage again, the standby region empty.
+        let reset = try cloud.sandbox("up --reset")
+        #expect(reset.contains("emptied the stand-in cloud"), "\(reset)")
+        #expect(reset.components(separatedBy: "seeding the stand-in cloud").count == 2, "\(reset)")
+        let newZone = try cloud.aws("route53 list-hosted-zones-by-name --dns-name staging.example.com --query 'HostedZones[0].Id' --output text")
+        #expect(try cloud.aws(primaryTarget.replacingOccurrences(of: zone, with: newZone)) == "eu-west-1.api.staging.example.com")
+        #expect(try cloud.aws("eks list-clusters --region eu-central-1 --query 'length(clusters)' --output text") == "0")
+        let summary = try String(contentsOfFile: cloud.dir + "/sandbox/seed.txt", encoding: .utf8)
+        #expect(summary.contains("staging primary_cluster eu-west-1 staging-eu\n"), "\(summary)")
+        #expect(summary.contains("staging standby_subnets eu-central-1 subnet-"), "\(summary)")
+    }
+
+    @Test func theSeederRefusesWithoutAnEndpointSoItCannotTouchARealAccount() throws {
+        let dir = try temporaryDirectory()
+        let out = try sh("env -u AWS_ENDPOINT_URL python3 '\(packageRoot)/sandbox/seed-aws.py' 2>&1 || echo \"exit $?\"", cwd: dir)
+        #expect(out.contains("AWS_ENDPOINT_URL is not set; refusing to seed what may be a real AWS account"), "\(out)")
+        #expect(out.hasSuffix("exit 2\n"), "\(out)")
     }
 }
