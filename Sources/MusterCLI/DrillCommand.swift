@@ -29,8 +29,13 @@ struct DrillCommand: ParsableCommand {
     @Option(name: [.customShort("p"), .customLong("param")], help: "NAME=VALUE (repeatable); overrides the drill's own value, with a warning.")
     var params: [String] = []
 
-    @Flag(help: "Answer checklist items and confirm gates with yes, as for `muster run --yes`.")
+    @Flag(help: "Answer checklist items and confirm gates with yes, as for `muster run --yes`. The record says unattended: true, and reports never count the run as best or in the trend.")
     var yes = false
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable { case live, rehearsal }
+
+    @Option(help: "live (automated steps run) or rehearsal (they are shown, not run); overrides the drill file's mode.")
+    var mode: Mode?
 
     @Option(name: .customLong("records-dir"), help: "Where records go (default: drills/records of the repository).")
     var recordsDir: String?
@@ -65,6 +70,8 @@ struct DrillCommand: ParsableCommand {
         }
         let records = Paths.absolute(recordsDir ?? "drills/records", from: recordsDir == nil ? root : ws.cwd)
         var setup = DrillSetup(drill: d, runbook: rb, recordsDir: records, junit: junit.map { Paths.absolute($0, from: ws.cwd) })
+        // Journaled with the drill, so a resume keeps the mode it began in.
+        if let mode { setup.mode = mode.rawValue }
         if commitRecord {
             setup.commitRecord = true
             try DrillFinish.checkCommittable(recordsDir: Paths.join(records, d.name))

@@ -28,6 +28,9 @@ enum DrillSummary {
             }
             lines.append(verdict)
         }
+        if r.unattended == true {
+            lines.append(style.yellow("Unattended: --yes answered for the operator, so this run is recorded but never counts as best or in the trend"))
+        }
         let over = r.steps.filter(\.overExpect).map(\.id)
         if !over.isEmpty { lines.append("Over their expected time: \(over.joined(separator: ", "))") }
         for f in r.faults { lines.append("Fault injected at \(f.step) after \(formatClock(f.atSeconds))") }

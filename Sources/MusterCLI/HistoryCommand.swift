@@ -15,7 +15,7 @@ struct HistoryCommand: ParsableCommand {
         discussion: """
         Every commit that changed the runbook file, following renames (as `git log --follow`): short id, \
         author date (UTC), author, subject, how many drills ran that version exactly and the best elapsed \
-        time among those that recovered. Drills are counted from the records under drills/records/ by their \
+        time among those that recovered (attended: never an unattended --yes drill). Drills are counted from the records under drills/records/ by their \
         runbook_commit; records that ran uncommitted changes are counted apart. Outside git, in a repository \
         with no commits, or for an untracked runbook it says why there is no history (exit 0).
         """

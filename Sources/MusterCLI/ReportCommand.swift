@@ -12,7 +12,7 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Drill history: elapsed against the RTO, last and best run, trend, slowest steps.",
         discussion: """
-        Reads the records under drills/records/DRILL/. Best and trend count recovered runs only; \
+        Reads the records under drills/records/DRILL/. Best and trend count recovered, attended runs only (an unattended --yes drill is listed, labelled); \
         failed and aborted runs are counted and listed. A record that does not read is reported on \
         stderr with its path and skipped. --html writes one self-contained page with a timeline \
         chart per run and the elapsed-time trend.

@@ -68,9 +68,11 @@ enum ReportHTML {
         // Summary.
         h += "<dl class=\"summary\">\n"
         let counts = [DrillRecord.Outcome.recovered, .failed, .aborted].filter { r.count($0) > 0 }.map { "\(r.count($0)) \($0.rawValue)" }
-        h += "<dt>Runs</dt><dd>\(r.runs.count): \(counts.joined(separator: ", "))</dd>\n"
+        let unattended = r.unattendedCount
+        h += "<dt>Runs</dt><dd>\(r.runs.count): \(counts.joined(separator: ", "))"
+            + (unattended > 0 ? " (<span class=\"warn\">\(unattended) unattended</span>: not counted in best or trend)" : "") + "</dd>\n"
         h += "<dt>Last</dt><dd>\(describe(last))</dd>\n"
-        h += "<dt>Best</dt><dd>\(r.best.map(describe) ?? "<span class=\"bad\">no recovery yet</span>")</dd>\n"
+        h += "<dt>Best</dt><dd>\(r.best.map(describe) ?? "<span class=\"bad\">\(unattended > 0 ? "no attended recovery yet" : "no recovery yet")</span>")</dd>\n"
         if let t = r.trend {
             let verdict: String
             switch t.direction {
@@ -78,7 +80,7 @@ enum ReportHTML {
             case .faster: verdict = "<span class=\"good\">faster by \(formatSeconds(-t.deltaSeconds))</span> than"
             case .slower: verdict = "<span class=\"warn\">slower by \(formatSeconds(t.deltaSeconds))</span> than"
             }
-            h += "<dt>Trend</dt><dd>\(t.elapsed.map(formatSeconds).joined(separator: " → ")): the last was \(verdict) \(t.comparedWith == 1 ? "the one before" : "the mean of the \(t.comparedWith) before")</dd>\n"
+            h += "<dt>Trend</dt><dd>\(t.elapsed.map(formatSeconds).joined(separator: " → ")): the last was \(verdict) \(t.comparedWith == 1 ? "the one before" : "the mean of the \(t.comparedWith) before")\(unattended > 0 ? " (unattended runs left out)" : "")</dd>\n"
         } else {
             h += "<dt>Trend</dt><dd>needs two recoveries</dd>\n"
         }
@@ -110,16 +112,20 @@ enum ReportHTML {
         switch run.outcome {
         case .recovered:
             var s = "\(when): recovered in <strong>\(elapsed)</strong>"
+            // Nobody was measured: no verdict against the RTO.
+            if run.unattended { return s + ", " + unattendedLabel }
             if let rto = run.rtoSeconds {
                 let margin = Double(rto) - run.elapsedSeconds
                 s += margin >= 0 ? ", <span class=\"good\">within the RTO</span> (\(formatSeconds(margin)) to spare)"
                     : ", <span class=\"bad\">over the RTO by \(formatSeconds(-margin))</span>"
             }
             return s
-        case .failed: return "\(when): <span class=\"bad\">failed after \(elapsed)</span>, did not recover"
-        case .aborted: return "\(when): <span class=\"warn\">aborted after \(elapsed)</span>, did not recover"
+        case .failed: return "\(when): <span class=\"bad\">failed after \(elapsed)</span>, did not recover" + (run.unattended ? ", " + unattendedLabel : "")
+        case .aborted: return "\(when): <span class=\"warn\">aborted after \(elapsed)</span>, did not recover" + (run.unattended ? ", " + unattendedLabel : "")
         }
     }
+
+    static let unattendedLabel = "<span class=\"warn\">unattended (--yes)</span>"
 
     // MARK: - Elapsed per run
 
@@ -148,11 +154,12 @@ enum ReportHTML {
             let top = y(run.elapsedSeconds)
             let cls: String
             switch run.outcome {
+            case _ where run.unattended: cls = "unattended"
             case .recovered: cls = run.rtoMet == false || (rto.map { run.elapsedSeconds > $0 } ?? false) ? "over" : "ok"
             case .failed: cls = "failed"
             case .aborted: cls = "aborted"
             }
-            s += "<g class=\"run \(cls)\"><title>\(UTCTime.short(run.startedAt)): \(run.outcome.rawValue), \(formatSeconds(run.elapsedSeconds))</title>"
+            s += "<g class=\"run \(cls)\"><title>\(UTCTime.short(run.startedAt)): \(run.outcome.rawValue)\(run.unattended ? ", unattended (--yes)" : ""), \(formatSeconds(run.elapsedSeconds))</title>"
             s += "<rect x=\"\(f(cx - barW / 2))\" y=\"\(f(top))\" width=\"\(f(barW))\" height=\"\(f(max(y(0) - top, 1)))\"/>"
             s += "<text class=\"value\" x=\"\(f(cx))\" y=\"\(f(top - 4))\" text-anchor=\"middle\">\(formatSeconds(run.elapsedSeconds))\(run.outcome == .failed ? " ✗" : "")</text>"
             s += "<text class=\"tick\" transform=\"translate(\(f(cx + 4)) \(f(y(0) + 12))) rotate(-35)\" text-anchor=\"end\">\(UTCTime.day(run.startedAt))</text></g>\n"
@@ -163,7 +170,9 @@ enum ReportHTML {
             s += "<text class=\"rto-label\" x=\"\(f(width - right - 2))\" y=\"\(f(y(rto) - 5))\" text-anchor=\"end\">RTO \(DurationFormat.format(Int(rto)))</text>\n"
         }
         s += "</svg>\n"
-        s += legend([("ok", "recovered within the RTO"), ("over", "recovered over the RTO"), ("failed", "failed ✗"), ("aborted", "aborted")], rto: rto != nil)
+        var keys = [("ok", "recovered within the RTO"), ("over", "recovered over the RTO"), ("failed", "failed ✗"), ("aborted", "aborted")]
+        if runs.contains(where: \.unattended) { keys.append(("unattended", "unattended (--yes): not counted")) }
+        s += legend(keys, rto: rto != nil)
         return s
     }
 
@@ -204,6 +213,7 @@ enum ReportHTML {
         var cap = "<figcaption><time>\(UTCTime.short(rec.startedAt))</time> · \(r.outcome == .recovered ? "recovered" : "<span class=\"\(r.outcome == .failed ? "bad" : "warn")\">\(r.outcome.rawValue)</span>") in \(formatSeconds(r.elapsedSeconds))"
         cap += " · operator \(esc(r.operatorName)) · \(esc(r.mode))"
         if let c = r.runbookCommit { cap += " · runbook at <code>\(esc(String(c.prefix(12))))</code>\(r.runbookDirty ? " (modified)" : "")" }
+        if r.unattended == true { cap += " · " + unattendedLabel }
         cap += "</figcaption>\n"
 
         var s = "<figure class=\"timeline\">\n" + cap
@@ -337,6 +347,7 @@ enum ReportHTML {
     svg .failed .note { fill: var(--bad); font-weight: 600; }
     svg .aborted rect { fill: var(--aborted); }
     svg .other rect { fill: var(--other); }
+    svg .unattended rect { fill: none; stroke: var(--muted); stroke-width: 1.5; stroke-dasharray: 3 2; }
     svg .expect { stroke: var(--ink); stroke-width: 1.5; }
     svg .rto { stroke: var(--rto); stroke-width: 2; stroke-dasharray: 6 4; }
     svg .rto-label { fill: var(--rto); font-weight: 600; }
@@ -350,6 +361,7 @@ enum ReportHTML {
     .legend i { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -1px; border-radius: 2px; }
     .key.ok i { background: var(--ok); } .key.over i { background: var(--over); } .key.failed i { background: var(--bad); }
     .key.aborted i { background: var(--aborted); } .key.other i { background: var(--other); }
+    .key.unattended i { border: 1.5px dashed var(--muted); background: none; box-sizing: border-box; }
     .key.expect i { width: 2px; background: var(--ink); border-radius: 0; }
     .key.rto i { height: 0; border-top: 2px dashed var(--rto); border-radius: 0; vertical-align: 3px; }
     .key.fault i { width: 0; height: 0; border-left: 6px solid transparent; border-right: 6px solid transparent; border-bottom: 10px solid var(--bad); border-radius: 0; background: none; }

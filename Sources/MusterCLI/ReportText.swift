@@ -29,12 +29,14 @@ struct ReportText {
 
         var counts: [String] = []
         for o in [DrillRecord.Outcome.recovered, .failed, .aborted] where r.count(o) > 0 { counts.append("\(r.count(o)) \(o.rawValue)") }
-        line("runs", "\(r.runs.count): " + counts.joined(separator: ", "))
+        let unattended = r.unattendedCount
+        line("runs", "\(r.runs.count): " + counts.joined(separator: ", ")
+             + (unattended > 0 ? " (" + style.yellow("\(unattended) unattended") + ": not counted in best or trend)" : ""))
         line("last", describe(last))
         if let best = r.best {
             line("best", describe(best))
         } else {
-            line("best", style.red("no recovery yet"))
+            line("best", style.red(unattended > 0 ? "no attended recovery yet" : "no recovery yet"))
         }
         if let t = r.trend {
             let values = t.elapsed.map(formatSeconds).joined(separator: "  ")
@@ -44,7 +46,7 @@ struct ReportText {
             case .faster: verdict = style.green("faster by \(formatSeconds(-t.deltaSeconds))") + " than"
             case .slower: verdict = style.yellow("slower by \(formatSeconds(t.deltaSeconds))") + " than"
             }
-            line("trend", "\(values)  (last \(t.elapsed.count) recoveries, oldest first)")
+            line("trend", "\(values)  (last \(t.elapsed.count) recoveries, oldest first\(unattended > 0 ? "; unattended runs left out" : ""))")
             line("", "the last was \(verdict) " + (t.comparedWith == 1 ? "the one before" : "the mean of the \(t.comparedWith) before"))
         } else {
             line("trend", "needs two recoveries")
@@ -55,7 +57,7 @@ struct ReportText {
         var rows: [[String]] = [["RECENT RUNS", "OUTCOME", "ELAPSED", "RTO", "MODE", "OPERATOR"]]
         var colours: [(String) -> String] = [style.bold]
         for run in r.runs.suffix(Self.recentRuns).reversed() {
-            rows.append([UTCTime.short(run.startedAt), run.outcome.rawValue, formatSeconds(run.elapsedSeconds),
+            rows.append([UTCTime.short(run.startedAt), run.outcome.rawValue + (run.unattended ? " (unattended)" : ""), formatSeconds(run.elapsedSeconds),
                          run.rtoMet.map { $0 ? "met" : "missed" } ?? "-", sanitize(run.mode), sanitize(run.operatorName)])
             switch run.outcome {
             case .recovered: colours.append { $0 }
@@ -95,14 +97,16 @@ struct ReportText {
         switch run.outcome {
         case .recovered:
             var s = "\(when)  recovered in \(elapsed)"
+            // Nobody was measured: no verdict against the RTO.
+            if run.unattended { return s + ", " + style.yellow("unattended (--yes)") }
             if let rto = run.rtoSeconds {
                 let margin = Double(rto) - run.elapsedSeconds
                 s += margin >= 0 ? ", " + style.green("within the RTO") + " (\(formatSeconds(margin)) to spare)"
                     : ", " + style.red("over the RTO by \(formatSeconds(-margin))")
             }
             return s
-        case .failed: return "\(when)  " + style.red("failed after \(elapsed)") + ": did not recover"
-        case .aborted: return "\(when)  " + style.yellow("aborted after \(elapsed)") + ": did not recover"
+        case .failed: return "\(when)  " + style.red("failed after \(elapsed)") + ": did not recover" + (run.unattended ? ", unattended (--yes)" : "")
+        case .aborted: return "\(when)  " + style.yellow("aborted after \(elapsed)") + ": did not recover" + (run.unattended ? ", unattended (--yes)" : "")
         }
     }
 

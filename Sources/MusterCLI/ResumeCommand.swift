@@ -150,6 +150,8 @@ struct ResumeCommand: ParsableCommand {
         do {
             var e = JournalEvent(seq: state.lastSeq + 1, at: utcStamp(), t: (base * 1000).rounded() / 1000, event: .runResumed)
             e.text = "by \(setup.operatorName) on \(setup.host)" + (force && hash != info.runbookHash ? " (--force: runbook changed)" : "")
+            // This session answers checklists and gates by itself: a drill's record says unattended.
+            e.auto = yes ? true : nil
             try journal.append(e)
             resumedState.apply(e)
         } catch {

@@ -7,6 +7,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import MusterCore
+import MusterGit
 
 /// Where runs live: `.muster/runs/RUN_ID/journal.jsonl` at the repository
 /// root, or under `MUSTER_STATE_DIR`.
@@ -145,9 +146,20 @@ func hostName() -> String {
     return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
+/// The operator's display name, for journals, records and screens:
+/// `MUSTER_OPERATOR`, else git's `user.name` (as `git config user.name`
+/// here prints it), else the OS user. `cli.md` "Team runs": the OS user is
+/// the identity; this is what people read.
 func operatorName(_ env: [String: String] = ProcessInfo.processInfo.environment) -> String {
     if let o = env["MUSTER_OPERATOR"], !o.isEmpty { return o }
-    if let u = env["USER"], !u.isEmpty { return u }
+    if let g = Repository.configuredUserName(from: Paths.currentDirectory) { return g }
+    return osUser(env)
+}
+
+/// Who runs this process: the account of the real user id (what `id -un`
+/// prints; `USER` can say anything), else `USER`.
+func osUser(_ env: [String: String] = ProcessInfo.processInfo.environment) -> String {
     if let pw = getpwuid(getuid()), let n = pw.pointee.pw_name { return String(cString: n) }
+    if let u = env["USER"], !u.isEmpty { return u }
     return "unknown"
 }

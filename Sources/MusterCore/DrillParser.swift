@@ -32,7 +32,7 @@ struct DrillParser {
             drill.runbook = s
             drill.runbookMark = v.mark
         }
-        if let v = f["description"] { _ = r.string(v, "description") }
+        if let v = f["description"] { drill.description = r.string(v, "description") }
         if let v = f["schedule"], let s = r.nonEmptyString(v, "schedule") {
             do {
                 _ = try CronSchedule(s)

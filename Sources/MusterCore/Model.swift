@@ -182,6 +182,8 @@ public struct Drill: Sendable {
     public var mode: Mode
     public var faults: [Fault]
     public var expectEscalation: ExpectEscalation?
+    /// Shown under the drill's banner before the first step: the scenario.
+    public var description: String?
 
     public enum Mode: String, Sendable, CaseIterable { case live, rehearsal }
 

@@ -45,6 +45,14 @@ public final class TerminalConsole: RunConsole {
             if let drill { line(out.bold(out.yellow("=== \(sanitize(drill)) ==="))) }
             line(out.bold(sanitize(title)))
             line(out.dim("run \(sanitize(runID)) · \(steps) step\(steps == 1 ? "" : "s")\(resumed ? " · resumed" : "")"))
+        case .description(let text, let drill):
+            var trimmed = Substring(text)
+            while let c = trimmed.last, c.isWhitespace { trimmed.removeLast() }
+            guard !trimmed.isEmpty else { break }
+            line("")
+            for l in sanitize(String(trimmed), lines: true).split(separator: "\n", omittingEmptySubsequences: false) {
+                line(drill ? out.yellow(String(l)) : String(l))
+            }
         case .stepHeader(let index, let total, _, let kind, let title, let id):
             line("")
             line(out.bold("[\(index)/\(total)] \(sanitize(title))") + "  " + out.dim("\(kind.rawValue) · \(sanitize(id))"))

@@ -126,6 +126,55 @@ struct ReportCommandTests {
         #expect(html.contains("@media print"))
     }
 
+    /// A `--yes` drill that "recovered" in 16 s with every checklist item
+    /// answered by itself is no recovery time: listed and labelled, never
+    /// best, never in the trend.
+    @Test func unattendedRunsAreListedLabelledAndLeftOutOfBestAndTrend() throws {
+        let dir = try temporaryDirectory()
+        try sh("mkdir -p drills/records/dr", cwd: dir)
+        func record(_ day: String, _ elapsed: Double, unattended: Bool?) throws {
+            let flag = unattended.map { ", \"unattended\": \($0)" } ?? ""
+            let text = """
+            {"muster": 1, "drill": "dr", "runbook": "rb", "runbook_path": "runbooks/rb.yaml", "runbook_commit": null,
+             "runbook_dirty": false, "mode": "live", "operator": "alice", "started_at": "2026-\(day)T09:00:00Z",
+             "finished_at": "2026-\(day)T10:00:00Z", "outcome": "recovered", "elapsed_seconds": \(elapsed), "rto_seconds": 2700,
+             "rto_met": true, "steps": [], "escalations": [], "faults": [], "training": null\(flag)}
+            """
+            try text.write(toFile: "\(dir)/drills/records/dr/2026\(day.replacingOccurrences(of: "-", with: ""))T090000Z.json", atomically: true, encoding: .utf8)
+        }
+        try record("01-01", 2400, unattended: nil)  // written before muster recorded it
+        try record("02-01", 2000, unattended: false)
+        try record("03-01", 16, unattended: true)
+
+        let json = try muster(["report", "--json"], cwd: dir)
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let drill = try #require((object["drills"] as? [[String: Any]])?.first)
+        #expect(drill["runs"] as? Int == 3 && drill["unattended"] as? Int == 1)
+        #expect((drill["best"] as? [String: Any])?["elapsed_seconds"] as? Double == 2000)
+        #expect((drill["trend"] as? [String: Any])?["elapsed_seconds"] as? [Double] == [2400, 2000])
+        #expect((drill["last"] as? [String: Any])?["unattended"] as? Bool == true)
+        #expect((drill["history"] as? [[String: Any]])?.map { $0["unattended"] as? Bool } == [false, false, true])
+
+        let text = try muster(["report"], cwd: dir)
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("  runs     3: 3 recovered (1 unattended: not counted in best or trend)\n"), "\(text.stdout)")
+        #expect(text.stdout.contains("  last     2026-03-01 09:00Z  recovered in 16s, unattended (--yes)\n"), "\(text.stdout)")
+        #expect(text.stdout.contains("  best     2026-02-01 09:00Z  recovered in 33m20s"), "\(text.stdout)")
+        #expect(text.stdout.contains("  trend    40m00s  33m20s  (last 2 recoveries, oldest first; unattended runs left out)\n"), "\(text.stdout)")
+        #expect(text.stdout.contains("  2026-03-01 09:00Z  recovered (unattended)  "), "\(text.stdout)")
+
+        let html = try muster(["report", "--html", "r.html"], cwd: dir)
+        #expect(html.status == 0, "\(html.stderr)")
+        let page = try String(contentsOfFile: dir + "/r.html", encoding: .utf8)
+        #expect(page.contains("<g class=\"run unattended\"><title>2026-03-01 09:00Z: recovered, unattended (--yes), 16s</title>"), "\(page)")
+        #expect(page.contains("recovered in <strong>16s</strong>, <span class=\"warn\">unattended (--yes)</span>"))
+        #expect(page.contains("(<span class=\"warn\">1 unattended</span>: not counted in best or trend)"))
+        #expect(page.contains("<dt>Best</dt><dd><time>2026-02-01 09:00Z</time>"))
+        #expect(page.contains("unattended (--yes): not counted"))  // the legend
+        #expect(page.contains("· <span class=\"warn\">unattended (--yes)</span></figcaption>"))  // the timeline's caption
+    }
+
     @Test func htmlToAMissingFolderIsAUsageError() throws {
         let r = try muster(["report", "--html", "no/such/dir/r.html"], cwd: try drillsRepo())
         #expect(r.status == 2)

@@ -147,12 +147,15 @@ struct TerminalTests {
     /// A training drill as a trainee sees it: the banner, the RTO at each
     /// prompt, the injected fault, their escalation, and the verdict.
     @Test func aTrainingDrillOnScreen() throws {
-        let s = try Sandbox(["incident": Self.incident])
+        let described = Self.incident.replacingOccurrences(of: "title: Incident drill\n",
+                                                           with: "title: Incident drill\ndescription: |\n  Restores the service.\n\n  Page the **commander** first.\n")
+        let s = try Sandbox(["incident": described])
         try FileManager.default.createDirectory(atPath: s.dir + "/drills", withIntermediateDirectories: true)
         try """
         muster: 1
         drill: incident-training
         runbook: incident
+        description: "Scenario: the primary went dark at 02:40."
         rto: 10m
         faults:
           - step: flaky
@@ -168,9 +171,13 @@ struct TerminalTests {
         var screen = try term.waitFor("[ ] Open an incident")
         #expect(screen.contains("DRILL incident-training · live: automated steps really run · RTO 10m · not a real incident"))
         #expect(screen.contains("RTO 10m00s:"))
+        // The scenario under the banner, then the runbook's description, before the first step.
+        #expect(screen.contains(" · 4 steps\n\nScenario: the primary went dark at 02:40.\n\nRestores the service.\n\nPage the **commander** first.\n\n[1/4] Declare the incident"), "\(screen)")
         try term.type("y")
         screen = try term.waitFor("did not succeed. What now?")
-        #expect(screen.contains("AccessDenied: you are not allowed to do that"))
+        // The fault shows the command, as a real failure would.
+        #expect(screen.contains("    $ test -e fixed || { echo \"not fixed yet\" >&2; exit 1; }\n    ! AccessDenied: you are not allowed to do that\n"), "\(screen)")
+        #expect(screen.contains(": exited with status 1"))
         try term.type("e")
         _ = try term.waitFor("Escalate to which rung?")
         try term.type("1")

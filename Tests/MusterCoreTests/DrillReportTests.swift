@@ -4,11 +4,12 @@ import Testing
 
 /// A record as `muster drill` writes it, with only what a test varies.
 private func record(_ drill: String = "dr", runbook: String = "rb", at start: String, _ outcome: DrillRecord.Outcome, _ elapsed: Double,
-                    rto: Int? = 2700, steps: [DrillRecord.StepTiming] = []) -> LoadedRecord {
-    let rec = DrillRecord(drill: drill, runbook: runbook, runbookPath: "runbooks/\(runbook).yaml", runbookCommit: nil, runbookDirty: false,
+                    rto: Int? = 2700, steps: [DrillRecord.StepTiming] = [], unattended: Bool? = nil) -> LoadedRecord {
+    var rec = DrillRecord(drill: drill, runbook: runbook, runbookPath: "runbooks/\(runbook).yaml", runbookCommit: nil, runbookDirty: false,
                           mode: "live", operatorName: "alice", startedAt: start, finishedAt: start, outcome: outcome,
                           elapsedSeconds: elapsed, rtoSeconds: rto, rtoMet: rto.map { outcome == .recovered && elapsed <= Double($0) },
                           steps: steps, escalations: [], faults: [], training: nil, runID: nil)
+    rec.unattended = unattended
     return LoadedRecord(path: "drills/records/\(drill)/\(DrillRecord.fileStem(startedAt: start)).json", record: rec, startedAt: UTCTime.parse(start)!)
 }
 
@@ -33,6 +34,21 @@ struct DrillReportTests {
         #expect(r.best?.elapsedSeconds == 2400)
         #expect(r.trend == DrillReport.Trend(elapsed: [3000, 2400, 2520], deltaSeconds: -180, direction: .faster, comparedWith: 2))
         #expect(r.rtoSeconds == 2700)
+    }
+
+    @Test func unattendedRunsAreListedButNeverBestNorInTheTrend() {
+        let r = DrillReport(drill: "dr", records: [
+            record(at: "2026-01-01T09:00:00Z", .recovered, 3000),
+            record(at: "2026-02-01T09:00:00Z", .recovered, 16, unattended: true),
+            record(at: "2026-03-01T09:00:00Z", .recovered, 2400, unattended: false),
+            record(at: "2026-04-01T09:00:00Z", .recovered, 20, unattended: true),
+        ])
+        #expect(r.runs.count == 4 && r.count(.recovered) == 4)
+        #expect(r.runs.map(\.unattended) == [false, true, false, true])
+        #expect(r.unattendedCount == 2)
+        #expect(r.last?.elapsedSeconds == 20)
+        #expect(r.best?.elapsedSeconds == 2400)
+        #expect(r.trend?.elapsed == [3000, 2400])
     }
 
     @Test func recordsAreOrderedByStartNotByInput() {
@@ -89,7 +105,7 @@ struct DrillReportTests {
     @Test func jsonHasTheDocumentedKeys() {
         let r = DrillReport(drill: "dr", records: [record(at: "2026-01-01T09:00:00Z", .recovered, 2000.04), record(at: "2026-02-01T09:00:00Z", .recovered, 1800)])
         guard case .object(let pairs) = r.json else { Issue.record("not an object"); return }
-        #expect(pairs.map(\.0) == ["drill", "runbook", "rto_seconds", "runs", "recovered", "failed", "aborted", "last", "best", "trend", "steps", "history"])
+        #expect(pairs.map(\.0) == ["drill", "runbook", "rto_seconds", "runs", "recovered", "failed", "aborted", "unattended", "last", "best", "trend", "steps", "history"])
         #expect(r.json.serialized().contains("\"elapsed_seconds\":2000.0"))
     }
 }

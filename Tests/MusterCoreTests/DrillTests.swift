@@ -191,6 +191,31 @@ struct DrillTests {
         #expect(r.elapsedSeconds == 642)
     }
 
+    @Test func aDrillIsUnattendedWhenAnythingWasAnsweredForItOrASessionHadYes() throws {
+        let clock = FakeClock()
+        let journal = MemoryJournal()
+        let (_, attended) = try run(Self.drill(rto: 3600), console: TimedConsole([(3, "y")], clock: clock),
+                                    runner: TimedRunner(clock: clock, seconds: [:]), clock: clock, journal: journal)
+        #expect(attended.unattended == false)
+        #expect(attended.json.serialized().contains(#""training":null,"unattended":false,"run_id""#))
+        let steps = DrillRecorder.stepFacts(try loadRunbook(Self.runbook), includes: [:])
+        func record(_ events: [JournalEvent]) -> DrillRecord? {
+            DrillRecorder.record(events: events, drill: Self.drill(rto: 3600), steps: steps, runbookCommit: nil, runbookDirty: false)
+        }
+        // One item answered by --yes.
+        var auto = journal.events
+        if let i = auto.firstIndex(where: { $0.event == .itemAnswered }) { auto[i].auto = true }
+        #expect(record(auto)?.unattended == true)
+        // Started with --yes.
+        var yes = journal.events
+        yes[0].run?.yes = true
+        #expect(record(yes)?.unattended == true)
+        // A session resumed with --yes.
+        var resumed = JournalEvent(seq: 99, at: "2026-11-27T09:10:00Z", t: 600, event: .runResumed)
+        resumed.auto = true
+        #expect(record(journal.events + [resumed])?.unattended == true)
+    }
+
     @Test func recordFileNamesSortInTimeOrder() {
         #expect(DrillRecord.fileStem(startedAt: "2026-11-27T09:00:00Z") == "20261127T090000Z")
     }

@@ -31,6 +31,15 @@ struct VersionTests {
         #expect(unpinned == 2)
     }
 
+    @Test func anUnattendedRecoveryCountsButIsNeverTheBestTime() {
+        var yes = rec("a", commit: "c1", .recovered, 16)
+        yes.unattended = true
+        let (by, _) = VersionDrills.tally(versions: [(commit: "c1", path: "runbooks/rb.yaml")],
+                                          records: [rec("a", commit: "c1", .recovered, 1800), yes])
+        #expect(by["c1"]?.drills == 2 && by["c1"]?.recovered == 2)
+        #expect(by["c1"]?.bestSeconds == 1800)
+    }
+
     @Test func theJournalSaysNullForNoCommitAndOldJournalsStillRead() throws {
         let info = JournalEvent.RunInfo(runID: "r", runbook: "rb", runbookPath: "runbooks/rb.yaml", runbookHash: "h", operatorName: "o",
                                         host: "h", params: [:], yes: false, startedAt: "2026-01-01T00:00:00Z", runbookDirty: false)

@@ -84,6 +84,12 @@ public struct DrillRecord: Codable, Sendable, Equatable {
     public var escalations: [Escalation]
     public var faults: [FaultHit]
     public var training: Training?
+    /// Something answered for the operator: the drill was started or
+    /// resumed with `--yes`, or a checklist item or gate was answered
+    /// automatically. Such a run is no measure of people recovering, so
+    /// reports list it but never count it as best or in the trend. Nil in
+    /// records written before muster recorded it (read as attended).
+    public var unattended: Bool?
     /// The run this record was made from (`muster log RUN_ID`).
     public var runID: String?
 
@@ -103,7 +109,7 @@ public struct DrillRecord: Codable, Sendable, Equatable {
         case runbookHash = "runbook_hash"
         case mode, operatorName = "operator", startedAt = "started_at", finishedAt = "finished_at", outcome
         case elapsedSeconds = "elapsed_seconds", rtoSeconds = "rto_seconds", rtoMet = "rto_met", steps, escalations, faults, training
-        case runID = "run_id"
+        case unattended, runID = "run_id"
     }
 
     /// The record in the documented key order, `null` kept for absent values.
@@ -144,6 +150,7 @@ public struct DrillRecord: Codable, Sendable, Equatable {
                     ("escalated_after_seconds", t.escalatedAfterSeconds.map { .double(Self.round($0)) } ?? .null),
                 ])
             } ?? .null),
+            ("unattended", .bool(unattended ?? false)),
             ("run_id", .from(runID)),
             ("runbook_hash", .from(runbookHash)),
         ])

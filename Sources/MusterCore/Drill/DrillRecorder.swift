@@ -77,6 +77,8 @@ public enum DrillRecorder {
                            steps: timings, escalations: escalations, faults: faults,
                            training: training(drill.expectEscalation, faults: faults, escalations: escalations), runID: info.runID)
         record.runbookHash = info.runbookHash.isEmpty ? nil : info.runbookHash
+        // `auto` marks an answer given by `--yes`, and a session resumed with it.
+        record.unattended = info.yes || events.contains { $0.auto == true }
         return record
     }
 

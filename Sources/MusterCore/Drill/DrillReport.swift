@@ -10,9 +10,11 @@ import Foundation
 /// - **runs** counts every record, whatever its outcome: a failed or aborted
 ///   drill was still held, and its outcome is shown.
 /// - **last** is the newest record, whatever its outcome.
-/// - **best** and **trend** use only `recovered` runs: a failed or aborted
-///   drill did not recover, so its elapsed time (until it failed or was
-///   stopped) is not a recovery time and would flatter the numbers.
+/// - **best** and **trend** use only `recovered` runs that were attended: a
+///   failed or aborted drill did not recover, so its elapsed time (until it
+///   failed or was stopped) is not a recovery time and would flatter the
+///   numbers; an unattended one (`--yes` answered for the operator) measured
+///   no people recovering. Both are listed, and labelled.
 /// - **steps**: a step's mean and longest time are over the runs where it
 ///   ended `done` or `failed` (time really spent on it; skipped and rehearsed
 ///   steps take no time); `over expect` counts the runs where it went over its
@@ -28,6 +30,10 @@ public struct DrillReport: Sendable {
         public var mode: String
         public var operatorName: String
         public var runbookCommit: String?
+        /// `--yes` answered something: listed, never best nor in the trend.
+        public var unattended: Bool
+        /// Whether this run counts as a recovery time (best, trend).
+        public var counts: Bool { outcome == .recovered && !unattended }
     }
 
     public struct Trend: Sendable, Equatable {
@@ -68,6 +74,7 @@ public struct DrillReport: Sendable {
 
     public var last: Run? { runs.last }
     public func count(_ o: DrillRecord.Outcome) -> Int { runs.filter { $0.outcome == o }.count }
+    public var unattendedCount: Int { runs.filter(\.unattended).count }
 
     /// Steps that went over their `expect` at least once: most often first.
     public var overExpectSteps: [StepStat] {
@@ -88,12 +95,12 @@ public struct DrillReport: Sendable {
         runs = sorted.map {
             Run(path: $0.path, startedAt: $0.startedAt, outcome: $0.record.outcome, elapsedSeconds: $0.record.elapsedSeconds,
                 rtoSeconds: $0.record.rtoSeconds, rtoMet: $0.record.rtoMet, mode: $0.record.mode,
-                operatorName: $0.record.operatorName, runbookCommit: $0.record.runbookCommit)
+                operatorName: $0.record.operatorName, runbookCommit: $0.record.runbookCommit, unattended: $0.record.unattended ?? false)
         }
         self.runbook = sorted.last?.record.runbook ?? runbook
         self.rtoSeconds = sorted.last.map { $0.record.rtoSeconds } ?? rtoSeconds
 
-        let recovered = runs.filter { $0.outcome == .recovered }
+        let recovered = runs.filter(\.counts)
         // Fastest; of equal times the earliest.
         best = recovered.min { $0.elapsedSeconds < $1.elapsedSeconds }
         trend = Self.trend(recovered.suffix(Self.window).map(\.elapsedSeconds))
@@ -154,6 +161,7 @@ extension DrillReport {
             ("mode", .string(run.mode)),
             ("operator", .string(run.operatorName)),
             ("runbook_commit", .from(run.runbookCommit)),
+            ("unattended", .bool(run.unattended)),
             ("record", .string(run.path)),
         ])
     }
@@ -167,6 +175,7 @@ extension DrillReport {
             ("recovered", .int(count(.recovered))),
             ("failed", .int(count(.failed))),
             ("aborted", .int(count(.aborted))),
+            ("unattended", .int(unattendedCount)),
             ("last", last.map(Self.json) ?? .null),
             ("best", best.map(Self.json) ?? .null),
             ("trend", trend.map { t in

@@ -28,10 +28,13 @@ public struct DrillSetup: Codable, Sendable, Equatable {
     /// `--commit-record`: commit the record to the repository when the
     /// drill ends, in whichever session that is.
     public var commitRecord: Bool?
+    /// The drill file's `description`, shown under the banner when the
+    /// drill starts.
+    public var description: String?
 
     enum CodingKeys: String, CodingKey {
         case name, mode, rtoSeconds = "rto_seconds", faults, expectEscalation = "expect_escalation", recordsDir = "records_dir", junit
-        case commitRecord = "commit_record"
+        case commitRecord = "commit_record", description
     }
 
     public init(name: String, mode: String, rtoSeconds: Int?, faults: [Fault], expectEscalation: ExpectedEscalation?, recordsDir: String, junit: String?) {
@@ -46,6 +49,7 @@ public struct DrillSetup: Codable, Sendable, Equatable {
         rtoSeconds = drill.rto ?? runbook.rto
         faults = drill.faults.map { Fault(step: $0.step, fail: $0.fail, times: $0.times) }
         expectEscalation = drill.expectEscalation.map { ExpectedEscalation(withinSeconds: $0.within, contact: $0.contact) }
+        description = drill.description
         self.recordsDir = recordsDir
     }
 

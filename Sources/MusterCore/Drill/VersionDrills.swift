@@ -5,7 +5,8 @@ public struct VersionDrills: Sendable, Equatable {
     /// Drill records that ran this version exactly (`runbook_dirty: false`).
     public var drills = 0
     public var recovered = 0
-    /// The fastest recovered drill of this version.
+    /// The fastest recovered drill of this version that was attended (an
+    /// unattended one measured nobody; see `DrillReport`).
     public var bestSeconds: Double?
     /// Names of the drills that ran it, sorted.
     public var drillNames: [String] = []
@@ -36,7 +37,7 @@ public struct VersionDrills: Sendable, Equatable {
             names[commit, default: []].insert(r.drill)
             if r.outcome == .recovered {
                 v.recovered += 1
-                v.bestSeconds = min(v.bestSeconds ?? r.elapsedSeconds, r.elapsedSeconds)
+                if r.unattended != true { v.bestSeconds = min(v.bestSeconds ?? r.elapsedSeconds, r.elapsedSeconds) }
             }
             out[commit] = v
         }

@@ -29,6 +29,9 @@ public enum AnswerRead: Sendable, Equatable {
 
 public enum ConsoleMessage: Sendable {
     case runHeader(title: String, runID: String, steps: Int, resumed: Bool, drillBanner: String?)
+    /// A runbook's `description`, or a drill's (`drill`: the scenario under
+    /// its banner), Markdown as written: shown once, before the first step.
+    case description(String, drill: Bool)
     case stepHeader(index: Int, total: Int, number: String, kind: StepKind, title: String, id: String)
     case notes(String)
     case checklistItem(String)

@@ -212,9 +212,15 @@ extension Executor {
             // A drill's scripted failure replaces the attempt, so a trainee
             // meets the error exactly as the real step would show it.
             if let fault = drill.faults.first(where: { $0.step == key }), state.faultsFired[key, default: 0] < fault.times {
+                // Nothing on screen may give it away: first what the step
+                // runs (the command, the request, the pipeline), as a real
+                // attempt shows it, then the error as its output, and a run
+                // step's failure reads as a real exit status.
                 try record(.faultInjected, step: key) { $0.text = fault.fail }
+                for line in rehearsalPreview(step, values: values).prefix(1) { console.show(.command(masker.mask(line))) }
                 console.show(.output(stderr: true, line: masker.mask(fault.fail)))
-                return Attempt(ok: false, status: 1, seconds: 0, tail: [masker.mask(fault.fail)], problem: fault.fail)
+                return Attempt(ok: false, status: 1, seconds: 0, tail: [masker.mask(fault.fail)],
+                               problem: step.kind == .run ? "exited with status 1" : fault.fail)
             }
             if drill.rehearsal { return try rehearse(step, key: key, values: values) }
         }

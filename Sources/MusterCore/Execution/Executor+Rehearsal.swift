@@ -28,7 +28,8 @@ extension Executor {
     }
 
     /// What the step would do, resolved as far as values exist: outputs of
-    /// earlier rehearsed steps stay visible as `{{ name }}`.
+    /// earlier rehearsed steps stay visible as `{{ name }}`. Its first line
+    /// is what the step runs, which a drill's injected fault shows too.
     func rehearsalPreview(_ step: Step, values: [String: String]) -> [String] {
         func http(_ h: HTTPCheck) -> [String] {
             ["\(h.method) \(h.url.expandText(values, secrets: setup.secrets))"] + (h.status.map { ["expecting status \($0)"] } ?? [])

@@ -176,6 +176,12 @@ public final class Executor {
         let rb = setup.runbook
         console.show(.runHeader(title: masker.mask(rb.title.expand(scopeValues(rb, setup.params))), runID: setup.runID, steps: total, resumed: resumed, drillBanner: setup.drill?.banner))
         for line in setup.resumeRecap { console.show(.info(line)) }
+        // Read before anything runs; a resumed session is past that point
+        // and goes on from where it stopped (`muster show` prints them).
+        if !resumed {
+            if let d = setup.drill?.description { console.show(.description(masker.mask(d), drill: true)) }
+            if let d = rb.description { console.show(.description(masker.mask(d), drill: false)) }
+        }
         do {
             if state.info == nil {
                 try record(.runStarted) { e in
