@@ -50,7 +50,6 @@ public enum JournalTarget {
         if state.lastSeq > 1 << 53 { fail("the last seq is \(state.lastSeq): the next event's number is close to overflowing") }
         for (step, n) in state.attempts where n > 1 << 53 { fail("step '\(step)' has \(n) attempts: the next one's number is close to overflowing") }
         _ = formatSeconds(state.lastT)
-        _ = formatClock(state.lastT)
 
         // `muster log`.
         for e in read.events { _ = LogLine.render(e) }

@@ -5,7 +5,7 @@ import MusterTerminal
 /// the verdict against the RTO and, for training drills, the escalation score.
 enum DrillSummary {
     static func render(_ r: DrillRecord, style: Style) -> String {
-        var lines = ["", style.bold("Drill \(r.drill) (\(r.mode)): \(r.outcome.rawValue) after \(formatClock(r.elapsedSeconds))")]
+        var lines = ["", style.bold("Drill \(r.drill) (\(r.mode)): \(r.outcome.rawValue) after \(formatSeconds(r.elapsedSeconds))")]
         let width = max(4, r.steps.map(\.id.count).max() ?? 4)
         func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
         lines.append("  " + pad("step", width) + "  " + pad("outcome", 9) + "  " + pad("expected", 8) + "  " + pad("actual", 8) + "  over/under")
@@ -13,18 +13,18 @@ enum DrillSummary {
             var diff = ""
             if let e = s.expectSeconds {
                 let d = s.seconds - Double(e)
-                diff = d > 0 ? style.yellow("over by \(formatClock(d))") : "under by \(formatClock(-d))"
+                diff = d > 0 ? style.yellow("over by \(formatSeconds(d))") : "under by \(formatSeconds(-d))"
             }
-            lines.append("  " + pad(s.id, width) + "  " + pad(s.outcome, 9) + "  " + pad(s.expectSeconds.map { formatClock(Double($0)) } ?? "-", 8)
-                         + "  " + pad(formatClock(s.seconds), 8) + "  " + diff)
+            lines.append("  " + pad(s.id, width) + "  " + pad(s.outcome, 9) + "  " + pad(s.expectSeconds.map { formatSeconds(Double($0)) } ?? "-", 8)
+                         + "  " + pad(formatSeconds(s.seconds), 8) + "  " + diff)
         }
         if let rto = r.rtoSeconds {
             let budget = Double(rto) - r.elapsedSeconds
             let verdict: String
             switch (r.outcome, r.rtoMet == true) {
-            case (.recovered, true): verdict = style.green("RTO \(formatClock(Double(rto))) met, with \(formatClock(budget)) to spare")
-            case (.recovered, false): verdict = style.red("RTO \(formatClock(Double(rto))) missed by \(formatClock(-budget))")
-            default: verdict = style.red("RTO \(formatClock(Double(rto))) not met: the drill \(r.outcome == .failed ? "failed" : "was aborted") before recovery")
+            case (.recovered, true): verdict = style.green("RTO \(formatSeconds(Double(rto))) met, with \(formatSeconds(budget)) to spare")
+            case (.recovered, false): verdict = style.red("RTO \(formatSeconds(Double(rto))) missed by \(formatSeconds(-budget))")
+            default: verdict = style.red("RTO \(formatSeconds(Double(rto))) not met: the drill \(r.outcome == .failed ? "failed" : "was aborted") before recovery")
             }
             lines.append(verdict)
         }
@@ -33,11 +33,11 @@ enum DrillSummary {
         }
         let over = r.steps.filter(\.overExpect).map(\.id)
         if !over.isEmpty { lines.append("Over their expected time: \(over.joined(separator: ", "))") }
-        for f in r.faults { lines.append("Fault injected at \(f.step) after \(formatClock(f.atSeconds))") }
+        for f in r.faults { lines.append("Fault injected at \(f.step) after \(formatSeconds(f.atSeconds))") }
         if let t = r.training {
             if let after = t.escalatedAfterSeconds {
                 let who = r.escalations.first { $0.atSeconds >= (r.faults.first?.atSeconds ?? 0) }?.contact ?? "?"
-                lines.append("Training: escalated to \(who) \(formatClock(after)) after the fault: "
+                lines.append("Training: escalated to \(who) \(formatSeconds(after)) after the fault: "
                              + (t.escalatedWithin ? "in time" : style.yellow("too late")) + ", "
                              + (t.contactOK ? "the right rung" : style.yellow("not the expected rung")))
             } else {

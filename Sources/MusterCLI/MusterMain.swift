@@ -2,6 +2,7 @@
 @preconcurrency import Glibc
 #endif
 import ArgumentParser
+import MusterCore
 import MusterTerminal
 
 /// Runs the command line and maps every outcome to the exit codes of
@@ -24,10 +25,23 @@ public enum MusterMain {
             if code == .success {
                 MusterCommand.exit(withError: error)
             }
+            if let word = misspeltCommand(arguments ?? Array(CommandLine.arguments.dropFirst())) {
+                printError("muster: unknown command '\(word.given)'. Did you mean `muster \(word.meant)`?")
+                exit(ExitCodes.usage.rawValue)
+            }
             printError(MusterCommand.fullMessage(for: error))
             exit(code == .validationFailure ? ExitCodes.usage.rawValue : code.rawValue)
         }
     }
+}
+
+/// A first word that is no command but close to one (`muster rnus`):
+/// ArgumentParser would only call it an unexpected argument.
+func misspeltCommand(_ arguments: [String]) -> (given: String, meant: String)? {
+    guard let first = arguments.first, !first.hasPrefix("-") else { return nil }
+    let names = MusterCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
+    guard !names.contains(first), let meant = suggestion(for: first, among: names) else { return nil }
+    return (first, meant)
 }
 
 /// The exit codes of `cli.md`.

@@ -132,7 +132,10 @@ enum ReportHTML {
     static func trendChart(_ r: DrillReport) -> String {
         let runs = Array(r.runs.suffix(trendRuns))
         let width = 760.0, height = 240.0
-        let left = 58.0, right = 16.0, top = 22.0, bottom = 62.0
+        // Runs that share a day are told apart by their time (longer labels, more room below).
+        let days = runs.map { UTCTime.day($0.startedAt) }
+        let shared = Set(days.filter { d in days.filter { $0 == d }.count > 1 })
+        let left = 58.0, right = 16.0, top = 22.0, bottom = shared.isEmpty ? 62.0 : 80.0
         let plotW = width - left - right, plotH = height - top - bottom
         let rto = r.rtoSeconds.map(Double.init)
         let maxY = max(runs.map(\.elapsedSeconds).max() ?? 0, rto ?? 0, 1) * 1.12
@@ -162,7 +165,7 @@ enum ReportHTML {
             s += "<g class=\"run \(cls)\"><title>\(UTCTime.short(run.startedAt)): \(run.outcome.rawValue)\(run.unattended ? ", unattended (--yes)" : ""), \(formatSeconds(run.elapsedSeconds))</title>"
             s += "<rect x=\"\(f(cx - barW / 2))\" y=\"\(f(top))\" width=\"\(f(barW))\" height=\"\(f(max(y(0) - top, 1)))\"/>"
             s += "<text class=\"value\" x=\"\(f(cx))\" y=\"\(f(top - 4))\" text-anchor=\"middle\">\(formatSeconds(run.elapsedSeconds))\(run.outcome == .failed ? " ✗" : "")</text>"
-            s += "<text class=\"tick\" transform=\"translate(\(f(cx + 4)) \(f(y(0) + 12))) rotate(-35)\" text-anchor=\"end\">\(UTCTime.day(run.startedAt))</text></g>\n"
+            s += "<text class=\"tick\" transform=\"translate(\(f(cx + 4)) \(f(y(0) + 12))) rotate(-35)\" text-anchor=\"end\">\(shared.contains(days[i]) ? UTCTime.short(run.startedAt) : days[i])</text></g>\n"
         }
         s += "<line class=\"axis\" x1=\"\(f(left))\" x2=\"\(f(width - right))\" y1=\"\(f(y(0)))\" y2=\"\(f(y(0)))\"/>\n"
         if let rto {
@@ -230,7 +233,7 @@ enum ReportHTML {
             let y = top + row * Double(i)
             let st = b.step
             let cls = st.outcome == "failed" ? "failed" : st.overExpect ? "over" : st.outcome == "done" ? "ok" : "other"
-            var tip = "\(b.id): \(st.outcome), \(formatSeconds(b.seconds)) from \(formatClock(b.start))"
+            var tip = "\(b.id): \(st.outcome), \(formatSeconds(b.seconds)) from \(formatSeconds(b.start))"
             if let e = st.expectSeconds { tip += ", expect \(DurationFormat.format(e))" + (st.overExpect ? " (over)" : "") }
             if st.attempts > 1 { tip += ", \(st.attempts) attempts" }
             if i % 2 == 1 { s += "<rect class=\"stripe\" x=\"0\" y=\"\(f(y))\" width=\"\(f(width))\" height=\"\(f(row))\"/>" }
@@ -251,15 +254,15 @@ enum ReportHTML {
         s += "<line class=\"axis\" x1=\"\(f(labelW))\" x2=\"\(f(labelW))\" y1=\"\(f(top - 4))\" y2=\"\(f(plotBottom))\"/>\n"
         for e in r.escalations {
             let ex = x(e.atSeconds)
-            s += "<g class=\"escalation\"><title>\(esc("escalated at \(formatClock(e.atSeconds)): \(e.contact)"))</title><line x1=\"\(f(ex))\" x2=\"\(f(ex))\" y1=\"\(f(top - 4))\" y2=\"\(f(plotBottom))\"/><path d=\"M\(f(ex - 5)) \(f(top - 13)) h10 l-5 8 z\"/></g>\n"
+            s += "<g class=\"escalation\"><title>\(esc("escalated at \(formatSeconds(e.atSeconds)): \(e.contact)"))</title><line x1=\"\(f(ex))\" x2=\"\(f(ex))\" y1=\"\(f(top - 4))\" y2=\"\(f(plotBottom))\"/><path d=\"M\(f(ex - 5)) \(f(top - 13)) h10 l-5 8 z\"/></g>\n"
         }
         for fault in r.faults {
             let fx = x(fault.atSeconds)
-            s += "<g class=\"fault\"><title>\(esc("fault injected into \(fault.step) at \(formatClock(fault.atSeconds))"))</title><line x1=\"\(f(fx))\" x2=\"\(f(fx))\" y1=\"\(f(top - 4))\" y2=\"\(f(plotBottom))\"/><path d=\"M\(f(fx)) \(f(top - 14)) l5 9 h-10 z\"/></g>\n"
+            s += "<g class=\"fault\"><title>\(esc("fault injected into \(fault.step) at \(formatSeconds(fault.atSeconds))"))</title><line x1=\"\(f(fx))\" x2=\"\(f(fx))\" y1=\"\(f(top - 4))\" y2=\"\(f(plotBottom))\"/><path d=\"M\(f(fx)) \(f(top - 14)) l5 9 h-10 z\"/></g>\n"
         }
         let ee = x(r.elapsedSeconds)
         s += "<line class=\"end\" x1=\"\(f(ee))\" x2=\"\(f(ee))\" y1=\"\(f(top - 28))\" y2=\"\(f(plotBottom))\"/>"
-        s += "<text class=\"end-label\" x=\"\(f(ee - 3))\" y=\"\(f(top - 18))\" text-anchor=\"end\">\(r.outcome == .recovered ? "recovered" : r.outcome.rawValue) \(formatClock(r.elapsedSeconds))</text>\n"
+        s += "<text class=\"end-label\" x=\"\(f(ee - 3))\" y=\"\(f(top - 18))\" text-anchor=\"end\">\(r.outcome == .recovered ? "recovered" : r.outcome.rawValue) \(formatSeconds(r.elapsedSeconds))</text>\n"
         if let rto {
             let rx = x(rto)
             s += "<line class=\"rto\" x1=\"\(f(rx))\" x2=\"\(f(rx))\" y1=\"\(f(top - 42))\" y2=\"\(f(plotBottom))\"/>"

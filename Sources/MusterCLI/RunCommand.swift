@@ -49,7 +49,7 @@ struct RunCommand: ParsableCommand {
         do {
             secrets = try RunSession.secrets([rb] + Array(includes.values))
         } catch let failure as CommandFailure {
-            print("Warning: \(failure.message); a real run would stop before its first step.\n")
+            printError("muster: warning: \(failure.message); a real run would stop before its first step")
         }
         let plan: Plan
         do {

@@ -115,8 +115,14 @@ struct RunStore {
             status = "crashed"
         }
         let lastStep = events.last { $0.step != nil }?.step
+        var elapsed = state.lastT
+        // A run being executed has been running since its last event, too:
+        // a step of twenty minutes must not show the minute it started at.
+        if status == "running", let last = events.last, let t = last.clock, let at = UTCTime.parse(last.at) {
+            elapsed = max(elapsed, t + max(0, Date().timeIntervalSince(at)))
+        }
         return RunSummary(id: id, runbook: state.info?.runbook ?? "?", status: status, startedAt: state.info?.startedAt ?? "",
-                          elapsed: state.lastT, lastStep: lastStep, operatorName: state.info?.operatorName ?? "", reason: state.paused)
+                          elapsed: elapsed, lastStep: lastStep, operatorName: state.info?.operatorName ?? "", reason: state.paused)
     }
 }
 

@@ -111,7 +111,9 @@ struct Workspace {
         let catalog = folder == "drills" ? drillCatalog : self.catalog
         guard catalog.source.exists(path) else {
             let names = catalog.source.yamlFiles(Paths.join(root, folder)).map(Paths.stem)
-            let hint = suggestion(for: Paths.stem(reference), among: names).map { " Did you mean '\($0)'?" } ?? (names.isEmpty ? "" : " Known \(what)s: \(names.joined(separator: ", ")).")
+            let hint = fileHere(reference).map { " There is \($0) in this folder: `muster \(Self.subcommand) \($0)`?" }
+                ?? suggestion(for: Paths.stem(reference), among: names).map { " Did you mean '\($0)'?" }
+                ?? (names.isEmpty ? "" : " Known \(what)s: \(names.joined(separator: ", ")).")
             if let revision, catalog === self.catalog {
                 let where_ = revision.relativePath(path) ?? path
                 throw CommandFailure(message: "no \(what) '\(reference)' at \(revision.revisionName): \(where_) does not exist in that commit.\(hint)")
@@ -131,6 +133,19 @@ struct Workspace {
         }
         return (entry, path)
     }
+}
+
+extension Workspace {
+    /// A bare name that is no runbook under the root but a file in the
+    /// current folder (a runbook kept outside `runbooks/`, or outside git):
+    /// `./NAME.yaml`, the path that names it.
+    func fileHere(_ reference: String) -> String? {
+        guard !reference.contains("/") else { return nil }
+        return ["yaml", "yml"].lazy.map { "\(reference).\($0)" }.first { Paths.exists(Paths.join(cwd, $0)) }.map { "./" + $0 }
+    }
+
+    /// The command being run, for a hint that names the whole command line.
+    static var subcommand: String { CommandLine.arguments.dropFirst().first ?? "run" }
 }
 
 /// Parses `NAME=VALUE` options.

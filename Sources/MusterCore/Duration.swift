@@ -28,14 +28,9 @@ public enum DurationFormat {
         return total
     }
 
-    /// The canonical spelling of a number of seconds: `1h30m`, `90s` stays `1m30s`.
+    /// The canonical spelling of a number of seconds, as every duration
+    /// is shown (`formatSeconds`): `90s` becomes `1m30s`.
     public static func format(_ seconds: Int) -> String {
-        if seconds == 0 { return "0s" }
-        var out = ""
-        let h = seconds / 3600, m = seconds % 3600 / 60, s = seconds % 60
-        if h > 0 { out += "\(h)h" }
-        if m > 0 { out += "\(m)m" }
-        if s > 0 { out += "\(s)s" }
-        return out
+        formatSeconds(Double(seconds))
     }
 }

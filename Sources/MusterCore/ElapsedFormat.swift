@@ -2,18 +2,19 @@
 /// this (about 31 million years), or not finite, they show as `?`.
 private let displayableSeconds = 1e15
 
-/// `4m05s`, `1h02m`, `12.3s`: a duration as results and logs show it.
+/// Every duration muster shows, measured or configured, in one spelling:
+/// the runbook format's (`DurationFormat.parse` reads it back), with
+/// minutes and seconds in two digits after a larger unit, zeros at the end
+/// left out, and tenths under ten seconds. `4.2s`, `42s`, `4m05s`, `15m`,
+/// `1h`, `1h02m`, `1h00m05s`.
 public func formatSeconds(_ s: Double) -> String {
     guard s.isFinite, abs(s) < displayableSeconds else { return "?" }
-    if s < 60 { return s < 10 ? "\(Double(Int(s * 10)) / 10)s" : "\(Int(s))s" }
-    return formatClock(s)
-}
-
-/// `0m05s`, `14m05s`, `1h02m`: elapsed time as the status line shows it,
-/// always with minutes so it reads like a clock.
-public func formatClock(_ seconds: Double) -> String {
-    guard seconds.isFinite, abs(seconds) < displayableSeconds else { return "?" }
-    let s = Int(seconds)
+    if s < 0 { return "-" + formatSeconds(-s) }
+    if s < 10, s != s.rounded(.down) { return "\(Double(Int(s * 10)) / 10)s" }
+    let whole = Int(s)
+    let h = whole / 3600, m = whole % 3600 / 60, sec = whole % 60
     func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-    return s >= 3600 ? "\(s / 3600)h\(two(s % 3600 / 60))m" : "\(s / 60)m\(two(s % 60))s"
+    if h > 0 { return "\(h)h" + (m > 0 || sec > 0 ? "\(two(m))m" : "") + (sec > 0 ? "\(two(sec))s" : "") }
+    if m > 0 { return "\(m)m" + (sec > 0 ? "\(two(sec))s" : "") }
+    return "\(sec)s"
 }

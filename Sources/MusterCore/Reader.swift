@@ -77,10 +77,19 @@ struct Reader {
     /// Any non-null scalar as text (`title: 2024` is the string "2024").
     mutating func string(_ node: Node, _ key: String) -> String? {
         guard let s = node.scalar, !node.isNull else {
-            error(node.mark, "'\(key)' must be text, not \(node.kindName)")
+            error(node.mark, "'\(key)' must be text, not \(node.kindName)\(Self.quoteHint(node))")
             return nil
         }
         return s
+    }
+
+    /// Text with `: ` in it (`- Check: the database`) reads as a mapping of
+    /// one key; the hint shows it quoted, as it was meant.
+    static func quoteHint(_ node: Node) -> String {
+        guard let pairs = node.pairs, pairs.count == 1, let k = pairs[0].key.scalar, let v = pairs[0].value.scalar,
+              !pairs[0].value.isNull, k.count + v.count < 200 else { return "" }
+        let text = "\(k): \(v)".replacing("\n", with: " ").replacing("'", with: "''")
+        return "; a ': ' inside unquoted text makes a mapping: quote the text, e.g. `'\(text)'`"
     }
 
     mutating func nonEmptyString(_ node: Node, _ key: String) -> String? {

@@ -127,7 +127,7 @@ extension RunbookParser {
                 warnAboutComment(after: e.node, "question")
             }
         }
-        if items.isEmpty, ask.isEmpty, value.items != nil {
+        if items.isEmpty, ask.isEmpty, value.items?.isEmpty == true {
             r.error(value.mark, "manual step has no checklist items and no 'ask' questions; add at least one")
         }
         return .manual(items: items, ask: ask)

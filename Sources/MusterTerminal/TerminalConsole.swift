@@ -32,7 +32,23 @@ public final class TerminalConsole: RunConsole {
             write("\n")
             progressOpen = false
         }
+        answeredRows = nil
         write(s + "\n")
+    }
+
+    /// Rows the last prompt (status, question, hint and the answer the
+    /// terminal echoed) took, while nothing has been written below it.
+    private var answeredRows: Int?
+
+    /// Rows `text` takes on a terminal `columns` wide, one per character:
+    /// near enough for the prompts redrawn, which are short.
+    private func rows(_ text: String, columns: Int) -> Int {
+        max(1, (text.count + columns - 1) / columns)
+    }
+
+    private var columns: Int {
+        var size = winsize()
+        return ioctl(1, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 80
     }
 
     var bar: String { out.isTerminal ? "│" : "|" }
@@ -60,6 +76,11 @@ public final class TerminalConsole: RunConsole {
             for l in text.split(separator: "\n", omittingEmptySubsequences: false) { line("    " + out.dim(sanitize(String(l), lines: true))) }
         case .checklistItem(let text):
             line("    [x] " + sanitize(text))
+        case .itemChecked(let text):
+            guard let rows = answeredRows else { return }
+            // Up over the prompt, clear to the end of the screen, and the item checked.
+            write("\u{1B}[\(rows)A\r\u{1B}[J")
+            line("    [x] " + sanitize(text))
         case .command(let script):
             for l in script.split(separator: "\n") { line("    " + out.cyan("$ ") + sanitize(String(l), lines: true)) }
         case .output(let isErr, let text):
@@ -80,7 +101,9 @@ public final class TerminalConsole: RunConsole {
                 line("    " + sanitize(text))
             }
         case .warning(let text):
-            line("    " + out.yellow("! " + sanitize(text)))
+            // The one warning prefix, as `muster: warning:` and validate's
+            // `warning:`; a lone `!` marks a command's stderr lines.
+            line("    " + out.yellow("warning: " + sanitize(text)))
         case .escalationBanner(let contact, let elapsed):
             line("")
             line(out.bold(out.red("*** ESCALATE: \(formatSeconds(elapsed)) elapsed. Call \(sanitize(contact)). Answer e at a prompt to record it. ***")))
@@ -109,9 +132,10 @@ public final class TerminalConsole: RunConsole {
             write("\n")
             progressOpen = false
         }
-        line(out.dim("    [\(sanitize(status))]"))
+        let shown = ["    [\(sanitize(status))]", "    " + sanitize(question), "    (\(sanitize(hint))) > "]
+        line(out.dim(shown[0]))
         line("    " + out.bold(sanitize(question)))
-        write("    (\(sanitize(hint))) > ")
+        write(shown[2])
         fflush(Glibc.stdout)
         guard let answer = readLine(until: deadline) else {
             line("(no answer in time)")
@@ -121,6 +145,9 @@ public final class TerminalConsole: RunConsole {
             line(sanitize(l))
         } else if answer == .eof {
             line("")
+        } else if case .line(let l) = answer, out.isTerminal {
+            let width = columns
+            answeredRows = rows(shown[0], columns: width) + rows(shown[1], columns: width) + rows(shown[2] + l, columns: width)
         }
         return answer
     }

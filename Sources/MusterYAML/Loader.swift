@@ -106,7 +106,45 @@ public enum YAMLLoader {
             let cm = lines.mark(parser.context_mark)
             message += " (\(String(cString: context)) at line \(cm.line), column \(cm.column))"
         }
-        return YAMLError(mark: lines.mark(parser.problem_mark), message: message)
+        let mark = lines.mark(parser.problem_mark)
+        if problem == "mapping values are not allowed in this context" {
+            message += quoteHint(at: mark, in: bytes)
+        }
+        return YAMLError(mark: mark, message: message)
+    }
+
+    /// The commonest YAML mistake in a runbook is a second `: ` in plain
+    /// text (`- Check: the database: is up`), and libyaml's words for it
+    /// do not say what to do. The hint shows the line with its text quoted.
+    /// The same words come for a key indented deeper than the text above
+    /// it, which reads as the rest of that text: then the colon libyaml
+    /// stopped at is the line's first.
+    static func quoteHint(at mark: Mark, in bytes: [UInt8]) -> String {
+        let general = "; a ': ' inside unquoted text starts a mapping: put the text in quotes"
+        guard let raw = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).dropFirst(mark.line - 1).first, raw.count <= 300 else {
+            return general
+        }
+        let line = String(decoding: raw, as: UTF8.self)
+        let before = line.prefix(max(0, mark.column - 1)).drop { $0 == " " || $0 == "\t" || $0 == "-" }
+        if !before.contains(": ") {
+            return "; this line is indented deeper than the line above, so it reads as the rest of that line's text: indent it like the keys beside it, or quote the text"
+        }
+        let trimmed = raw.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }.reversed()
+        var text = Substring(String(decoding: trimmed, as: UTF8.self))
+        guard !text.hasPrefix("#"), !text.contains(" #") else { return general }
+        // A list item is quoted whole; `key: value` keeps its key.
+        var lead = ""
+        while text.hasPrefix("- ") {
+            lead += "- "
+            text = text.dropFirst(2).drop { $0 == " " }
+        }
+        if lead.isEmpty, let colon = text.firstRange(of: ": ") {
+            lead = String(text[..<colon.upperBound])
+            text = text[colon.upperBound...].drop { $0 == " " }
+        }
+        guard let first = text.first, !"'\"|>&*!%@`{[".contains(first) else { return general }
+        let quoted = text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''")
+        return general + ", e.g. `\(lead)'\(quoted)'`"
     }
 
     /// Line and column of a byte offset, columns counted in characters.

@@ -31,8 +31,10 @@ struct ResumeRecapTests {
     func interrupt(_ s: Sandbox, with signal: Int32) async throws -> String {
         let live = try LiveMuster(["run", "copy", "--yes"], cwd: s.dir)
         live.send("INC-7")
-        let deadline = Date().addingTimeInterval(30)
+        // Generous: on a loaded machine a whole test suite shares two cores.
+        let deadline = Date().addingTimeInterval(120)
         while !s.exists("started"), live.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(s.exists("started"), "the step never began: \(live.stdout) \(live.stderr)")
         // The transcript is written at most half a second late.
         try await Task.sleep(for: .milliseconds(800))
         kill(live.pid, signal)
@@ -79,7 +81,7 @@ struct ResumeRecapTests {
               timeout: 2m
         """])
         let live = try LiveMuster(["run", "poll", "--yes"], cwd: s.dir)
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(120)
         while !s.exists("polled"), live.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         live.kill()
         _ = await live.finish()

@@ -71,7 +71,7 @@ struct RunTests {
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(try String(contentsOfFile: s.dir + "/incident.txt", encoding: .utf8) == "incident INC-42\n")
         #expect(r.stdout.contains("[1/2] Declare the incident"))
-        #expect(r.stdout.contains("next escalation at 30m00s: Secondary on-call"))
+        #expect(r.stdout.contains("next escalation at 30m: Secondary on-call"))
         let events = try s.journal().map { $0["event"] as! String }
         #expect(events.first == "run_started" && events.last == "run_finished")
         #expect(events.filter { $0 == "item_answered" }.count == 2)

@@ -170,7 +170,7 @@ struct TerminalTests {
         try term.type("\(musterBinary) drill incident-training")
         var screen = try term.waitFor("[ ] Open an incident")
         #expect(screen.contains("DRILL incident-training · live: automated steps really run · RTO 10m · not a real incident"))
-        #expect(screen.contains("RTO 10m00s:"))
+        #expect(screen.contains("RTO 10m:"))
         // The scenario under the banner, then the runbook's description, before the first step.
         #expect(screen.contains(" · 4 steps\n\nScenario: the primary went dark at 02:40.\n\nRestores the service.\n\nPage the **commander** first.\n\n[1/4] Declare the incident"), "\(screen)")
         try term.type("y")
@@ -185,7 +185,7 @@ struct TerminalTests {
         try term.type("r")
         screen = try term.waitFor("Record written:", seconds: 30)
         #expect(screen.contains("Drill incident-training (live): recovered after"))
-        #expect(screen.contains("RTO 10m00s met"))
+        #expect(screen.contains("RTO 10m met"))
         #expect(screen.contains("Training: escalated to Secondary on-call"))
         #expect(screen.contains("in time, the right rung"))
         #expect(screen.contains("Fault injected at flaky"))

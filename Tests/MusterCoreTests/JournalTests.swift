@@ -20,15 +20,18 @@ struct JournalNumberTests {
     @Test("durations that are no clock reading are shown, not trapped on", arguments: [1e300, -1e300, 9.3e18, -9.3e17, Double.infinity, -Double.infinity, Double.nan])
     func absurdDurationsFormat(seconds: Double) {
         #expect(formatSeconds(seconds) == "?")
-        #expect(formatClock(seconds) == "?")
     }
 
-    @Test func ordinaryDurationsFormatAsBefore() {
+    /// One spelling for every duration shown, measured or configured.
+    @Test func ordinaryDurationsFormatInOneSpelling() {
         #expect(formatSeconds(5.25) == "5.2s")
         #expect(formatSeconds(42) == "42s")
+        #expect(formatSeconds(42.7) == "42s")
         #expect(formatSeconds(75) == "1m15s")
-        #expect(formatClock(3725) == "1h02m")
-        #expect(formatClock(0) == "0m00s")
+        #expect(formatSeconds(900) == "15m")
+        #expect(formatSeconds(3725) == "1h02m05s")
+        #expect(formatSeconds(0) == "0s")
+        #expect(formatSeconds(-5) == "-5s")
     }
 
     @Test func logLineOfAnAbsurdTime() throws {

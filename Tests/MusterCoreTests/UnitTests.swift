@@ -22,7 +22,7 @@ struct DurationTests {
     }
 
     @Test("canonical spelling", arguments: [
-        (0, "0s"), (90, "1m30s"), (900, "15m"), (3600, "1h"), (5400, "1h30m"), (8130, "2h15m30s"), (3605, "1h5s"), (59, "59s"),
+        (0, "0s"), (90, "1m30s"), (900, "15m"), (3600, "1h"), (5400, "1h30m"), (8130, "2h15m30s"), (3605, "1h00m05s"), (65, "1m05s"), (59, "59s"),
     ])
     func format(seconds: Int, text: String) {
         #expect(DurationFormat.format(seconds) == text)

@@ -140,7 +140,9 @@ struct LoaderErrorTests {
 
     @Test("libyaml's own syntax messages, at libyaml's positions", arguments: [
         ("a:\n\tb: 1\n", m(2, 1), "found character that cannot start any token (while scanning for the next token at line 2, column 1)"),
-        ("key: value\n  bad: indent\n", m(2, 6), "mapping values are not allowed in this context"),
+        // libyaml's words, and what to do about them (issue 12): mis-indented, or a second colon.
+        ("key: value\n  bad: indent\n", m(2, 6), "mapping values are not allowed in this context; this line is indented deeper than the line above, so it reads as the rest of that line's text: indent it like the keys beside it, or quote the text"),
+        ("items:\n  - Check: it's up: yes\n", m(2, 19), "mapping values are not allowed in this context; a ': ' inside unquoted text starts a mapping: put the text in quotes, e.g. `- 'Check: it''s up: yes'`"),
         ("x: 'unterminated\n", m(2, 1), "found unexpected end of stream (while scanning a quoted scalar at line 1, column 4)"),
         ("- a\nb: 1\n", m(2, 1), "did not find expected '-' indicator (while parsing a block collection at line 1, column 1)"),
     ])

@@ -12,7 +12,7 @@ public enum JUnit {
                 body = "<failure message=\"step failed\"/>"
             } else if s.overExpect, let e = s.expectSeconds {
                 failures += 1
-                body = "<failure message=\"\(escape("took \(formatClock(s.seconds)), expected \(formatClock(Double(e)))"))\"/>"
+                body = "<failure message=\"\(escape("took \(formatSeconds(s.seconds)), expected \(formatSeconds(Double(e)))"))\"/>"
             } else if s.outcome == "skipped" {
                 skipped += 1
                 body = "<skipped/>"
@@ -22,7 +22,7 @@ public enum JUnit {
         if let rto = r.rtoSeconds {
             let met = r.rtoMet == true
             if !met { failures += 1 }
-            let why = r.outcome == .recovered ? "recovered in \(formatClock(r.elapsedSeconds)), RTO \(formatClock(Double(rto)))" : "drill \(r.outcome.rawValue)"
+            let why = r.outcome == .recovered ? "recovered in \(formatSeconds(r.elapsedSeconds)), RTO \(formatSeconds(Double(rto)))" : "drill \(r.outcome.rawValue)"
             cases.append("    <testcase classname=\"\(escape(r.drill))\" name=\"rto\" time=\"\(seconds(r.elapsedSeconds))\">" + (met ? "" : "<failure message=\"\(escape(why))\"/>") + "</testcase>")
         }
         return """

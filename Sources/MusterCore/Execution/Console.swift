@@ -35,6 +35,10 @@ public enum ConsoleMessage: Sendable {
     case stepHeader(index: Int, total: Int, number: String, kind: StepKind, title: String, id: String)
     case notes(String)
     case checklistItem(String)
+    /// The checklist item just asked was answered done: a terminal redraws
+    /// it checked in place of the question; a pipe, whose transcript already
+    /// holds the answer, shows nothing more.
+    case itemChecked(String)
     case command(String)
     case output(stderr: Bool, line: String)
     case stepResult(outcome: String, seconds: Double, detail: String?)

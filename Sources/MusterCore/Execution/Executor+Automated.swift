@@ -79,10 +79,19 @@ extension Executor {
             } else {
                 try record(.stepStarted, step: key) { $0.text = step.kind.rawValue; $0.attempt = attempt }
             }
-            let result = try attemptOnce(step, key: key, automation: a, values: values, env: env)
+            // One attempt, all its polls included, is measured against `expect`.
+            expectWatch = a.expect.map { ExpectWatch(key: key, expect: Double($0), since: monotonic()) }
+            let result: Attempt
+            do {
+                result = try attemptOnce(step, key: key, automation: a, values: values, env: env)
+            } catch {
+                expectWatch = nil
+                throw error
+            }
+            expectWatch = nil
             func describe(_ e: inout JournalEvent) {
                 e.attempt = attempt
-                e.exit = Int(result.status)
+                if let h = result.httpStatus { e.status = h } else { e.exit = Int(result.status) }
                 e.seconds = (result.seconds * 1000).rounded() / 1000
                 e.timedOut = result.timedOut ? true : nil
                 e.tail = result.tail.isEmpty ? nil : result.tail
@@ -192,6 +201,9 @@ extension Executor {
         var ok: Bool
         var status: Int32
         var seconds: Double
+        /// The HTTP status of the reply, for `http` steps and HTTP waits
+        /// that got one: journaled as `status`, never as an exit status.
+        var httpStatus: Int?
         var timedOut = false
         /// The signal that stopped it and pauses the run.
         var signal: Int32?
@@ -305,7 +317,6 @@ extension Executor {
             if !quiet { console.show(.output(stderr: isErr, line: masked)) }
         }
         var stopSignal: Int32?
-        var hinted = false
         let started = monotonic()
         let result: CommandResult
         do {
@@ -338,11 +349,7 @@ extension Executor {
                 }
             }, onTick: {
                 checkEscalation()
-                if let expect = a.expect, !hinted, monotonic() - started > Double(expect) {
-                    hinted = true
-                    let next = setup.runbook.escalation.first { Double($0.after) > elapsed }?.contact ?? setup.runbook.escalation.last?.contact
-                    console.show(.warning("'\(key)' is running past its expected \(DurationFormat.format(expect))" + (next.map { "; consider escalating to \($0) (answer e at the next prompt)" } ?? "")))
-                }
+                checkExpect()
             })
         } catch {
             return Attempt(ok: false, status: 127, seconds: 0, problem: error.message)
@@ -403,7 +410,7 @@ extension Executor {
         var tail = masker.mask(reply.body).split(separator: "\n", omittingEmptySubsequences: false).suffix(20).map(String.init)
         if tail.last == "" { tail.removeLast() }
         if !quiet { for line in tail.prefix(5) { console.show(.output(stderr: false, line: line)) } }
-        var attempt = Attempt(ok: true, status: Int32(reply.status), seconds: reply.seconds, stdout: reply.body, tail: tail)
+        var attempt = Attempt(ok: true, status: Int32(reply.status), seconds: reply.seconds, httpStatus: reply.status, stdout: reply.body, tail: tail)
         let statusOK = h.status.map { $0 == reply.status } ?? (200..<300).contains(reply.status)
         let expected = h.bodyContains.map { $0.expand(values) }
         if !statusOK {
@@ -433,13 +440,13 @@ extension Executor {
                 polls += 1
                 let remaining = Double(w.timeout) - (monotonic() - start)
                 var r = try httpCheck(h, key: key, values: values, timeout: max(1, min(remaining, 30)), quiet: true)
-                console.show(.progress("poll \(polls): \(r.ok ? "ok (\(r.status))" : r.problem ?? "failed") · \(clock(monotonic() - start)) of \(DurationFormat.format(w.timeout))"))
+                console.show(.progress("poll \(polls): \(r.ok ? "ok (\(r.status))" : r.problem ?? "failed") · \(formatSeconds(monotonic() - start)) of \(DurationFormat.format(w.timeout))"))
                 if r.ok {
                     r.seconds = monotonic() - start
                     return r
                 }
                 if monotonic() - start + Double(w.every) > Double(w.timeout) {
-                    return Attempt(ok: false, status: r.status, seconds: monotonic() - start, timedOut: true, tail: r.tail,
+                    return Attempt(ok: false, status: r.status, seconds: monotonic() - start, httpStatus: r.httpStatus, timedOut: true, tail: r.tail,
                                    problem: "waited \(DurationFormat.format(w.timeout)) and the check never passed (last: \(r.problem ?? "?"))")
                 }
                 try pauseFor(Double(w.every))
@@ -456,9 +463,12 @@ extension Executor {
             let remaining = Double(w.timeout) - (monotonic() - start)
             var r = try shell(t, values: values, key: key, automation: a, timeout: max(1, min(remaining, Double(a.timeout))), env: env, quiet: true)
             let out = r.stdout.trimmingCharacters()
-            last = r.status == 0 ? out : "exit \(r.status)"
+            // What the poll came to, as the line left on screen says it; a
+            // poll the wait's timeout cut short leaves `last` to the one before.
+            let result = r.timedOut ? "cut short by the wait's timeout" : r.status == 0 ? out : "exit \(r.status)" + (r.tail.last.map { ": " + $0 } ?? "")
+            if !r.timedOut || last.isEmpty { last = result }
             let done = r.status == 0 && (until == nil || out == until)
-            console.show(.progress("poll \(polls): \(masker.mask(last)) · \(clock(monotonic() - start)) of \(DurationFormat.format(w.timeout))"))
+            console.show(.progress("poll \(polls): \(masker.mask(result)) · \(formatSeconds(monotonic() - start)) of \(DurationFormat.format(w.timeout))"))
             if done || r.signal != nil || r.stopped {
                 r.seconds = monotonic() - start
                 return r
@@ -478,7 +488,26 @@ extension Executor {
         while monotonic() < end {
             if let sig = sleepHook(min(1, end - monotonic())) { throw .pause(signalName(sig)) }
             checkEscalation()
+            checkExpect()
         }
+    }
+
+    /// An attempt under way, for the hint once it runs past its `expect`.
+    struct ExpectWatch {
+        var key: String
+        var expect: Double
+        var since: Double
+        var shown = false
+    }
+
+    /// Shows the over-`expect` hint, once per attempt: a `wait` step's
+    /// polls and the sleeps between them count together.
+    func checkExpect() {
+        guard var w = expectWatch, !w.shown, monotonic() - w.since > w.expect else { return }
+        w.shown = true
+        expectWatch = w
+        let next = setup.runbook.escalation.first { Double($0.after) > elapsed }?.contact ?? setup.runbook.escalation.last?.contact
+        console.show(.warning("'\(w.key)' is running past its expected \(formatSeconds(w.expect))" + (next.map { "; consider escalating to \($0) (answer e at the next prompt)" } ?? "")))
     }
 
     // MARK: - Rollback

@@ -103,6 +103,8 @@ public final class Executor {
     /// The rollback command of the step whose failure started the rollback:
     /// it may have done part of its work before it failed.
     var failedStepRollback: Rollback?
+    /// The attempt running now, if its step has an `expect`.
+    var expectWatch: ExpectWatch?
 
     enum Stop: Error {
         case pause(String)
@@ -248,7 +250,7 @@ public final class Executor {
     func notify(_ text: String) {
         guard let secret = setup.runbook.notifyWebhook, let url = setup.secrets[secret], let http else { return }
         let label = setup.drill.map { "DRILL \($0.name): \(setup.runbook.name)" } ?? setup.runbook.name
-        let message = chatEscaped(masker.mask("[\(label)] \(text) (run \(setup.runID), \(clock(elapsed)) elapsed)"))
+        let message = chatEscaped(masker.mask("[\(label)] \(text) (run \(setup.runID), \(formatSeconds(elapsed)) elapsed)"))
         let body = JSON.object([("text", .string(message))]).serialized()
         do {
             let reply = try send(http, method: "POST", url: url, headers: [("Content-Type", "application/json")], body: body, timeout: 5)
@@ -368,21 +370,29 @@ public final class Executor {
     /// The line under every prompt: where we are, for how long, whom next.
     func status() -> String {
         let e = elapsed
-        var parts = ["step \(index) of \(total)", "elapsed \(clock(e))"]
+        var parts = ["step \(index) of \(total)", "elapsed \(formatSeconds(e))"]
         if let rto = setup.drill?.rtoSeconds {
             let left = Double(rto) - e
-            parts.append(left >= 0 ? "RTO \(clock(Double(rto))): \(clock(left)) left" : "RTO \(clock(Double(rto))) exceeded by \(clock(-left))")
+            parts.append(left >= 0 ? "RTO \(formatSeconds(Double(rto))): \(formatSeconds(left)) left" : "RTO \(formatSeconds(Double(rto))) exceeded by \(formatSeconds(-left))")
         }
         let ladder = setup.runbook.escalation
-        if let next = ladder.first(where: { Double($0.after) > e }) {
-            parts.append("next escalation at \(clock(Double(next.after))): \(next.contact)")
+        // Once the operator has escalated, the next rung is the one after
+        // the highest called, whatever the clock says.
+        if let called = ladder.indices.last(where: { i in state.escalations.contains { $0.contact == ladder[i].contact } }) {
+            parts.append("escalated to \(ladder[called].contact)")
+            if called + 1 < ladder.count {
+                let next = ladder[called + 1]
+                parts.append(Double(next.after) > e ? "next escalation at \(formatSeconds(Double(next.after))): \(next.contact)" : "next rung, due: \(next.contact)")
+            } else {
+                parts.append("the last rung")
+            }
+        } else if let next = ladder.first(where: { Double($0.after) > e }) {
+            parts.append("next escalation at \(formatSeconds(Double(next.after))): \(next.contact)")
         } else if let last = ladder.last {
             parts.append("past the last escalation rung: \(last.contact)")
         }
         return parts.joined(separator: " · ")
     }
-
-    func clock(_ seconds: Double) -> String { formatClock(seconds) }
 
     /// Drills: warns when what is left of the RTO is less than the sum of
     /// the remaining steps' `expect`, while there is still time to react.
@@ -392,7 +402,7 @@ public final class Executor {
         let expected = planExpect[at...].filter { state.finished[$0.key] == nil }.compactMap(\.expect).reduce(0, +)
         let left = Double(rto) - elapsed
         if expected > 0, Double(expected) > left {
-            console.show(.warning("RTO budget: \(clock(max(0, left))) of \(clock(Double(rto))) left, but the remaining steps expect \(clock(Double(expected)))"))
+            console.show(.warning("RTO budget: \(formatSeconds(max(0, left))) of \(formatSeconds(Double(rto))) left, but the remaining steps expect \(formatSeconds(Double(expected)))"))
         }
     }
 
@@ -487,6 +497,7 @@ public final class Executor {
                 switch verb {
                 case "", "y", "yes":
                     try record(.itemAnswered, step: key) { $0.item = i; $0.answer = "done" }
+                    console.show(.itemChecked(text))
                     break item
                 case "s":
                     guard !rest.isEmpty else { try notUnderstood("say why you skip it: s REASON"); continue }

@@ -119,6 +119,9 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     public var value: String?
     public var attempt: Int?
     public var exit: Int?
+    /// The HTTP status an `http` step's (or HTTP wait's) reply had, in
+    /// place of `exit`.
+    public var status: Int?
     public var seconds: Double?
     public var timedOut: Bool?
     public var outcome: String?
@@ -138,7 +141,7 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     public var by: String?
 
     enum CodingKeys: String, CodingKey {
-        case seq, at, t, event, step, item, answer, text, name, value, attempt, exit, seconds
+        case seq, at, t, event, step, item, answer, text, name, value, attempt, exit, status, seconds
         case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked, by
     }
 

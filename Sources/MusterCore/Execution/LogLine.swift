@@ -4,12 +4,15 @@ public enum LogLine {
         var s = "\(e.at)  +\(leftPadded(formatSeconds(e.t), 7))  \(e.event.rawValue)"
         if let step = e.step { s += "  \(step)" }
         if let r = e.run { s += "  \(r.runbook) by \(r.operatorName) on \(r.host), params: " + r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
-        if let i = e.item { s += "  item \(i + 1)" }
+        // Escalations journal the rung as the ladder numbers it (from 1);
+        // checklist items are journaled from 0.
+        if let i = e.item { s += e.event == .escalated ? "  rung \(i)" : "  item \(i + 1)" }
         if let a = e.answer { s += "  \(a)" }
         if e.auto == true { s += " (automatic)" }
         if let n = e.name { s += "  \(n)=\(e.value ?? "")" }
         if let a = e.attempt { s += "  attempt \(a)" }
         if let x = e.exit { s += "  exit \(x)" }
+        if let x = e.status { s += "  status \(x)" }
         if let sec = e.seconds { s += "  \(formatSeconds(sec))" }
         if e.timedOut == true { s += "  timed out" }
         if let o = e.outcome { s += "  \(o)" }
