@@ -11,6 +11,7 @@ enum PlanSummary {
         if a.retries > 0 { parts.append("\(a.retries) retr\(a.retries == 1 ? "y" : "ies") every \(DurationFormat.format(a.retryDelay))") }
         if let o = a.onFailure { parts.append("on failure: \(o.rawValue)") }
         if a.idempotent { parts.append("idempotent") }
+        if a.keepRunning { parts.append("keeps what it starts running") }
         return parts.joined(separator: " · ")
     }
 

@@ -18,14 +18,16 @@ struct SpawnRunner: CommandRunner {
     /// `MUSTER_BASH` names another bash, for systems that keep it elsewhere.
     let shell = ShellRunner(bash: ProcessInfo.processInfo.environment["MUSTER_BASH"] ?? "/bin/bash")
 
-    func run(script: String, environment: [String: String], timeout: Double,
+    func run(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool,
              onLine: (Bool, String) -> Void, onSignal: (Int32) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult {
         do {
-            let r = try shell.run(script: script, environment: environment, timeout: timeout,
+            let r = try shell.run(script: script, environment: environment, timeout: timeout, keepLeftovers: keepLeftovers,
                                   onLine: { onLine($0 == .stderr, $1) },
                                   onSignal: { onSignal($0) ? .stop : .keepWaiting },
                                   onTick: onTick)
-            return CommandResult(status: r.status, timedOut: r.timedOut, interrupted: r.interrupted, seconds: r.seconds)
+            return CommandResult(status: r.status, timedOut: r.timedOut, interrupted: r.interrupted, seconds: r.seconds,
+                                 leftovers: r.leftovers.map { LeftoverProcess(pid: $0.pid, command: $0.command, name: $0.name) },
+                                 keptLeftovers: r.keptLeftovers)
         } catch {
             throw CommandError(message: error.message)
         }
@@ -38,17 +40,21 @@ final class CurlTransport: HTTPTransport {
     private var client: HTTPClient?
 
     func send(method: String, url: String, headers: [(name: String, value: String)], body: String?, timeout: Double,
-              confidential: Confidential) throws(HTTPFailure) -> HTTPReply {
+              confidential: Confidential, onSignal: @escaping (Int32) -> Bool) throws(HTTPFailure) -> HTTPReply {
+        var stoppedBy: Int32?
         do {
             if client == nil { client = try HTTPClient() }
             let r = try client!.perform(HTTPRequest(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) },
                                                     connectTimeout: min(10, timeout), timeout: timeout,
                                                     confidentialHeaders: confidential.headers, confidentialBody: confidential.body)) {
-                SignalWatch.take() != nil
+                // Asked while the exchange waits: it goes on if the answer is to keep waiting.
+                guard let sig = SignalWatch.take(), onSignal(sig) else { return false }
+                stoppedBy = sig
+                return true
             }
             return HTTPReply(status: r.status, body: r.text, seconds: r.seconds, headers: r.headers)
         } catch {
-            throw HTTPFailure(message: error.message, signal: error.aborted ? SignalWatch.lastTaken : nil)
+            throw HTTPFailure(message: error.message, signal: error.aborted ? stoppedBy : nil)
         }
     }
 }

@@ -70,6 +70,9 @@ public struct Automation: Sendable {
     public var idempotent: Bool
     public var rollback: Template?
     public var outputs: [Output]
+    /// `run` steps: processes the step leaves running are kept (a
+    /// port-forward, a standby service) rather than stopped with its shell.
+    public var keepRunning = false
 
     public static let defaultTimeout = 30 * 60
     public static let defaultRetryDelay = 10

@@ -116,6 +116,7 @@ public enum FormatSchema {
             "confirm": {"type": "boolean"},
             "on_failure": {"enum": ["ask", "abort", "continue", "rollback"]},
             "idempotent": {"type": "boolean"},
+            "keep_running": {"type": "boolean"},
             "rollback": {"type": "string"},
             "outputs": {
               "type": "object",
@@ -130,9 +131,9 @@ public enum FormatSchema {
           "oneOf": [
             {"required": ["manual"], "properties": {"id": true, "title": true, "notes": true, "manual": true, "ask": true}, "additionalProperties": false},
             {"required": ["run"], "$ref": "#/$defs/automated"},
-            {"required": ["wait"], "$ref": "#/$defs/automated"},
-            {"required": ["http"], "$ref": "#/$defs/automated"},
-            {"required": ["ci"], "$ref": "#/$defs/automated"},
+            {"required": ["wait"], "$ref": "#/$defs/automated", "not": {"required": ["keep_running"]}},
+            {"required": ["http"], "$ref": "#/$defs/automated", "not": {"required": ["keep_running"]}},
+            {"required": ["ci"], "$ref": "#/$defs/automated", "not": {"required": ["keep_running"]}},
             {"required": ["runbook"], "properties": {"id": true, "title": true, "notes": true, "runbook": true, "with": true}, "additionalProperties": false}
           ]
         },
@@ -140,7 +141,7 @@ public enum FormatSchema {
           "properties": {
             "id": true, "title": true, "notes": true, "run": true, "wait": true, "http": true, "ci": true,
             "timeout": true, "retries": true, "retry_delay": true, "expect": true, "confirm": true,
-            "on_failure": true, "idempotent": true, "rollback": true, "outputs": true
+            "on_failure": true, "idempotent": true, "rollback": true, "outputs": true, "keep_running": true
           },
           "additionalProperties": false,
           "not": {"anyOf": [

@@ -11,7 +11,7 @@ extension RunbookParser {
         let label = idText.map { "step '\($0)'" } ?? "a step"
         guard let (kind, _) = kinds.first else {
             r.error(node.mark, "\(label) has no kind; give it exactly one of \(quotedList(Self.kindKeys))")
-            _ = r.fields(node, label, allowed: Self.baseStepKeys + Self.kindKeys + ["ask", "with"] + Self.automationKeys)
+            _ = r.fields(node, label, allowed: Self.baseStepKeys + Self.kindKeys + ["ask", "with", "keep_running"] + Self.automationKeys)
             return nil
         }
         for (extra, mark) in kinds.dropFirst() {
@@ -22,11 +22,13 @@ extension RunbookParser {
         case .manual: allowed.append("ask")
         case .runbook: allowed.append("with")
         case .ci, .wait: allowed += Self.automationKeys
-        case .run, .http: allowed += Self.automationKeys
+        case .run: allowed += Self.automationKeys + ["keep_running"]
+        case .http: allowed += Self.automationKeys
         }
         let otherKinds = Set(kinds.dropFirst().map(\.0.rawValue))
         guard let f = r.fields(node, label, allowed: allowed + otherKinds, elsewhere: { key in
             if Self.automationKeys.contains(key) { return "'\(key)' applies to automated steps (run, wait, http, ci), not to a \(kind.rawValue) step" }
+            if key == "keep_running" { return "'keep_running' belongs to run steps (it keeps the processes a step's command leaves running), not to a \(kind.rawValue) step" }
             if key == "ask" { return "'ask' belongs to manual steps, not to a \(kind.rawValue) step" }
             if key == "with" { return "'with' belongs to runbook steps, not to a \(kind.rawValue) step" }
             return nil
@@ -65,6 +67,7 @@ extension RunbookParser {
             body = .runbook(parseInclude(value, f, scope))
         }
         if kind.isAutomated { automation = parseAutomation(f, kind: kind, value: value, scope) }
+        if let v = f["keep_running"] { automation?.keepRunning = r.bool(v, "keep_running") ?? false }
         // A step-level `timeout` on a wait is the wait's own timeout.
         if case .wait(var w) = body, f.has("timeout"), let a = automation {
             w.timeout = a.timeout

@@ -2,13 +2,15 @@
 @preconcurrency import Glibc
 #endif
 
-/// Runs one step's script with `bash -euo pipefail -c`, in its own process
-/// group, streaming stdout and stderr line by line.
+/// Runs one step's script with `bash -euo pipefail -c`, in its own session
+/// and process group, streaming stdout and stderr line by line.
 ///
 /// Written on `posix_spawn` rather than swift-subprocess because the executor
 /// is a synchronous loop that journals (and fsyncs) between actions, and this
-/// needs exactly four things that spawn attributes give directly: a new process
-/// group (so a timeout or Ctrl-C reaches the whole pipeline), a reset signal
+/// needs exactly four things that spawn attributes give directly: a new session,
+/// so a new process group (a timeout or Ctrl-C reaches the whole pipeline, and
+/// what a step keeps running is no part of the operator's terminal, whose
+/// hang-up must not reach it), a reset signal
 /// mask and dispositions (children started from a thread that blocks signals
 /// otherwise ignore SIGTERM), stdin from /dev/null (a child must never eat the
 /// operator's answers), and one `poll` loop that also watches for signals.
@@ -22,6 +24,19 @@ public struct ShellRunner: Sendable {
         /// True when the operator stopped the step.
         public var interrupted: Bool
         public var seconds: Double
+        /// Processes left in the step's process group when its shell exited.
+        public var leftovers: [Leftover] = []
+        /// True when they were kept running; otherwise they were stopped.
+        public var keptLeftovers = false
+    }
+
+    /// A process a step's shell left behind.
+    public struct Leftover: Sendable, Equatable {
+        public var pid: Int32
+        /// Its command line, arguments joined by spaces.
+        public var command: String
+        /// The program's name alone (`python3`).
+        public var name: String
     }
 
     /// What the caller wants when a signal arrives during the step.
@@ -39,10 +54,14 @@ public struct ShellRunner: Sendable {
     /// Runs `script`. `onLine` gets each complete line (without its newline);
     /// `onSignal` decides what a SIGINT means while the step runs; `onTick`
     /// is called about once a second (for escalation banners).
+    /// `keepLeftovers`: processes the script leaves running in its group are
+    /// kept when it succeeds (`keep_running`); otherwise they are stopped.
+    /// Either way they are named in the result.
     public func run(
         script: String,
         environment: [String: String],
         timeout: Double,
+        keepLeftovers: Bool = false,
         onLine: (Stream, String) -> Void,
         onSignal: (Int32) -> SignalDecision,
         onTick: () -> Void = {}
@@ -69,8 +88,9 @@ public struct ShellRunner: Sendable {
         for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD] { sigaddset(&defaults, s) }
         posix_spawnattr_setsigmask(&attr, &noSignals)
         posix_spawnattr_setsigdefault(&attr, &defaults)
-        posix_spawnattr_setpgroup(&attr, 0)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        // A new session is a new process group too (the session leader's
+        // pid is its id), so `kill(-pid, ...)` reaches the whole step.
+        posix_spawnattr_setflags(&attr, Int16(Self.spawnSetSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         let argv = [bash, "-euo", "pipefail", "-c", script]
         let env = environment.map { "\($0.key)=\($0.value)" }
@@ -205,19 +225,112 @@ public struct ShellRunner: Sendable {
                 onTick()
             }
         }
-        // Whatever the shell left behind in its group goes with it. (Once the
-        // shell is reaped its group id could in principle be reused; a group
-        // with members left keeps it, and then this reaches only them.)
-        kill(-pid, SIGKILL)
         if !exited {
+            kill(-pid, SIGKILL)
             while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        }
+        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        // What the shell left behind in its group: kept when asked and the
+        // step succeeded (a failed one leaves nothing for its retry to trip
+        // over), otherwise stopped; named either way, never silently.
+        // (Once the shell is reaped its group id could in principle be
+        // reused; a group with members left keeps it.)
+        let leftovers = Self.members(ofGroup: pid)
+        let keep = keepLeftovers && !leftovers.isEmpty && code == 0 && !timedOut && !interrupted
+        if keep {
+            // They may still write to the step's output: once nobody reads
+            // it they would die of SIGPIPE, so a reader of their own takes over.
+            drain(outPipe[0], errPipe[0])
+        } else if !leftovers.isEmpty {
+            // Those a timeout or stop already asked to end get no second chance.
+            Self.stop(group: pid, grace: timedOut || interrupted ? 0 : 2)
         }
         for i in 0..<2 where open[i] { flush(i, all: true) }
         if lateInterrupt { SignalWatch.repost(SIGINT) }
         close(outPipe[0])
         close(errPipe[0])
-        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Result(status: code, timedOut: timedOut, interrupted: interrupted, seconds: monotonicSeconds() - start)
+        return Result(status: code, timedOut: timedOut, interrupted: interrupted, seconds: monotonicSeconds() - start,
+                      leftovers: leftovers, keptLeftovers: keep)
+    }
+
+    /// `POSIX_SPAWN_SETSID` (glibc 2.26), which Swift's Glibc module does not export.
+    static let spawnSetSID: Int32 = 0x80
+
+    /// Stops process group `group`: SIGTERM, up to `grace` seconds to end,
+    /// then SIGKILL for whatever is left.
+    static func stop(group: pid_t, grace: Double) {
+        if grace > 0 {
+            kill(-group, SIGTERM)
+            kill(-group, SIGCONT)
+            let end = monotonicSeconds() + grace
+            while monotonicSeconds() < end, !members(ofGroup: group).isEmpty { usleep(20_000) }
+        }
+        kill(-group, SIGKILL)
+    }
+
+    /// Hands the step's output pipes to a reader in a session of its own,
+    /// which discards what kept processes print and ends when they all have.
+    func drain(_ out: Int32, _ err: Int32) {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, out, 0)
+        posix_spawn_file_actions_adddup2(&actions, err, 3)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attr, &noSignals)
+        posix_spawnattr_setflags(&attr, Int16(Self.spawnSetSID | POSIX_SPAWN_SETSIGMASK))
+        let script = "cat <&3 >/dev/null 3<&- & exec cat >/dev/null 3<&-"
+        var pid: pid_t = 0
+        _ = withCStrings([bash, "-c", script]) { argv in
+            withCStrings(["PATH=/usr/local/bin:/usr/bin:/bin"]) { env in posix_spawn(&pid, bash, &actions, &attr, argv, env) }
+        }
+    }
+
+    /// The live processes of process group `group` (zombies left out), from /proc.
+    static func members(ofGroup group: pid_t) -> [Leftover] {
+        guard let dir = opendir("/proc") else { return [] }
+        defer { closedir(dir) }
+        var found: [Leftover] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let pid = Int32(name), let stat = readProc("/proc/\(name)/stat"),
+                  let close = stat.lastIndex(of: UInt8(ascii: ")")) else { continue }
+            // `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses.
+            let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
+            guard fields.count > 3, let pgrp = Int32(String(decoding: fields[fields.startIndex + 2], as: UTF8.self)), pgrp == group else { continue }
+            let state = fields[fields.startIndex].first
+            if state == UInt8(ascii: "Z") || state == UInt8(ascii: "X") { continue }
+            let open = stat.firstIndex(of: UInt8(ascii: "(")).map { $0 + 1 } ?? close
+            let comm = String(decoding: stat[open..<close], as: UTF8.self)
+            let args = (readProc("/proc/\(name)/cmdline") ?? []).split(separator: 0, omittingEmptySubsequences: false)
+                .map { String(decoding: $0, as: UTF8.self) }
+            var words = args
+            while words.last == "" { words.removeLast() }
+            let command = words.isEmpty ? "[\(comm)]" : words.joined(separator: " ")
+            let program = words.first.map { String($0.split(separator: "/").last ?? Substring($0)) }
+            found.append(Leftover(pid: pid, command: command, name: program.flatMap { $0.isEmpty ? nil : $0 } ?? comm))
+        }
+        return found.sorted { $0.pid < $1.pid }
+    }
+
+    private static func readProc(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { Glibc.close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while out.count < 1 << 16 {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return out
     }
 }
 

@@ -36,7 +36,7 @@ final class TimedRunner: CommandRunner {
 
     init(clock: FakeClock, seconds: [String: Double]) { self.clock = clock; self.seconds = seconds }
 
-    func run(script: String, environment: [String: String], timeout: Double,
+    func run(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool,
              onLine: (Bool, String) -> Void, onSignal: (Int32) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult {
         ran.append(script)
         let s = seconds.first { script.contains($0.key) }?.value ?? 0

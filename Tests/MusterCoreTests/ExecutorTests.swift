@@ -32,7 +32,7 @@ final class FakeRunner: CommandRunner {
 
     init(_ results: @escaping (String) -> (Int32, [String]) = { _ in (0, []) }) { self.results = results }
 
-    func run(script: String, environment: [String: String], timeout: Double,
+    func run(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool,
              onLine: (Bool, String) -> Void, onSignal: (Int32) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult {
         ran.append(script)
         let (status, lines) = results(script)

@@ -52,8 +52,10 @@ public enum ConsoleMessage: Sendable {
 }
 
 /// Runs one shell script; implemented on posix_spawn in MusterProcess.
+/// `keepLeftovers`: processes the script leaves running are kept when it
+/// succeeds (`keep_running`); otherwise they are stopped.
 public protocol CommandRunner {
-    func run(script: String, environment: [String: String], timeout: Double,
+    func run(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool,
              onLine: (_ stderr: Bool, _ line: String) -> Void,
              onSignal: (Int32) -> Bool,
              onTick: () -> Void) throws(CommandError) -> CommandResult
@@ -64,11 +66,31 @@ public struct CommandResult: Sendable {
     public var timedOut: Bool
     public var interrupted: Bool
     public var seconds: Double
-    public init(status: Int32, timedOut: Bool, interrupted: Bool, seconds: Double) {
+    /// Processes left in the script's process group when its shell exited.
+    public var leftovers: [LeftoverProcess]
+    /// True when they were kept running; otherwise they were stopped.
+    public var keptLeftovers: Bool
+    public init(status: Int32, timedOut: Bool, interrupted: Bool, seconds: Double, leftovers: [LeftoverProcess] = [], keptLeftovers: Bool = false) {
         self.status = status
         self.timedOut = timedOut
         self.interrupted = interrupted
         self.seconds = seconds
+        self.leftovers = leftovers
+        self.keptLeftovers = keptLeftovers
+    }
+}
+
+/// A process a script's shell left behind.
+public struct LeftoverProcess: Sendable, Equatable {
+    public var pid: Int32
+    /// Its command line, arguments joined by spaces.
+    public var command: String
+    /// The program's name alone (`python3`).
+    public var name: String
+    public init(pid: Int32, command: String, name: String) {
+        self.pid = pid
+        self.command = command
+        self.name = name
     }
 }
 
@@ -204,8 +226,10 @@ extension String {
 public protocol HTTPTransport {
     /// `confidential` names what holds a secret and must never reach another
     /// host than `url`'s, should the server redirect there.
+    /// `onSignal` decides what a signal during the exchange means: true
+    /// abandons it (the failure carries the signal), false goes on.
     func send(method: String, url: String, headers: [(name: String, value: String)], body: String?, timeout: Double,
-              confidential: Confidential) throws(HTTPFailure) -> HTTPReply
+              confidential: Confidential, onSignal: @escaping (Int32) -> Bool) throws(HTTPFailure) -> HTTPReply
 }
 
 /// The parts of a request that hold a secret.
@@ -242,8 +266,11 @@ public struct HTTPFailure: Error, Sendable {
     public var message: String
     /// A signal arrived during the exchange: the run pauses.
     public var signal: Int32?
-    public init(message: String, signal: Int32? = nil) {
+    /// The operator stopped the step at the Ctrl-C question.
+    public var stopped: Bool
+    public init(message: String, signal: Int32? = nil, stopped: Bool = false) {
         self.message = message
         self.signal = signal
+        self.stopped = stopped
     }
 }

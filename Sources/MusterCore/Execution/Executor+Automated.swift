@@ -95,6 +95,7 @@ extension Executor {
                 e.seconds = (result.seconds * 1000).rounded() / 1000
                 e.timedOut = result.timedOut ? true : nil
                 e.tail = result.tail.isEmpty ? nil : result.tail
+                e.leftovers = result.leftovers.isEmpty ? nil : result.leftovers
             }
             if let reason = result.skipped {
                 try record(.stepFinished, step: key) { describe(&$0); $0.outcome = "skipped"; $0.text = reason }
@@ -123,7 +124,8 @@ extension Executor {
             let why = result.problem ?? "failed"
             console.show(.stepResult(outcome: "failed", seconds: result.seconds, detail: masker.mask(why)))
             if let sig = result.signal { throw .pause("\(signalName(sig)) during '\(key)'") }
-            if attempt <= a.retries {
+            // Stopped by the operator: the failure answers, not a retry unasked.
+            if attempt <= a.retries, !result.stopped {
                 console.show(.info("retrying in \(DurationFormat.format(a.retryDelay)) (attempt \(attempt + 1) of \(a.retries + 1))"))
                 try pauseFor(Double(a.retryDelay))
                 continue
@@ -217,6 +219,8 @@ extension Executor {
         var rehearsed = false
         /// The operator skipped the step at the rehearsal prompt.
         var skipped: String?
+        /// Processes its command left running: kept or stopped.
+        var leftovers: [JournalEvent.Leftover] = []
     }
 
     func attemptOnce(_ step: Step, key: String, automation a: Automation, values: [String: String], env: [String: String]) throws(Stop) -> Attempt {
@@ -259,9 +263,9 @@ extension Executor {
         case .run(let t):
             return try shell(t, values: values, key: key, automation: a, timeout: Double(a.timeout), env: env)
         case .wait(let w):
-            return try wait(w, key: key, automation: a, values: values, env: env)
+            return try stoppable(key, timeout: w.timeout) { () throws(Stop) in try wait(w, key: key, automation: a, values: values, env: env) }
         case .http(let h):
-            let r = try httpCheck(h, key: key, values: values, timeout: Double(a.timeout))
+            let r = try stoppable(key, timeout: a.timeout) { () throws(Stop) in try httpCheck(h, key: key, values: values, timeout: Double(a.timeout)) }
             if r.ok, !a.outputs.isEmpty {
                 var done = r
                 let (found, missing) = OutputCapture.capture(a.outputs, stdout: r.stdout)
@@ -274,7 +278,7 @@ extension Executor {
             }
             return r
         case .ci(let spec):
-            return try ci(spec, key: key, automation: a, values: values)
+            return try stoppable(key, timeout: a.timeout) { () throws(Stop) in try ci(spec, key: key, automation: a, values: values) }
         default:
             return Attempt(ok: true, status: 0, seconds: 0)
         }
@@ -320,30 +324,19 @@ extension Executor {
         let started = monotonic()
         let result: CommandResult
         do {
-            result = try runner.run(script: script, environment: env, timeout: timeout, onLine: { isErr, line in
+            result = try runner.run(script: script, environment: env, timeout: timeout, keepLeftovers: a.keepRunning, onLine: { isErr, line in
                 if !isErr, stdout.utf8.count < Self.maxCaptured { stdout += line + "\n" }
                 // Masked whole, then shortened: a cut never splits a secret.
                 for masked in streams[isErr ? 1 : 0].feed(line).map(Self.shorten) { emit(isErr, masked) }
             }, onSignal: { sig in
-                // SIGTERM, SIGHUP, or Ctrl-C with nobody at a terminal to ask:
-                // stop the step and pause the run.
-                if sig != 2 || !console.isInteractive {
-                    stopSignal = sig
-                    return true
-                }
-                // Ctrl-C while a step runs: stop it, or keep waiting. The
-                // runner waits for the answer, so the step's timeout bounds
-                // the question: unanswered by then, the step times out.
-                let left = timeout - (monotonic() - started)
-                switch console.ask("Ctrl-C: stop '\(key)' now, or keep waiting?", hint: "s stop the step · w keep waiting", status: status(), within: left) {
-                case nil:
+                // The runner waits for the answer, so the step's timeout
+                // bounds the question: unanswered by then, the step times out.
+                switch verdict(sig, key: key, deadline: started + timeout) {
+                case .keepWaiting:
                     return false
-                case .line(let l)? where l.trimmingSpaces().lowercased().hasPrefix("w"):
-                    return false
-                case .line?, .eof?:
-                    stopSignal = sig
+                case .stopStep:
                     return true
-                case .signal(let s)?:
+                case .pause(let s):
                     stopSignal = s
                     return true
                 }
@@ -357,13 +350,14 @@ extension Executor {
         // A last line held back to see whether a secret went on is shown now.
         for (i, isErr) in [false, true].enumerated() { for line in streams[i].finish() { emit(isErr, Self.shorten(line)) } }
         var attempt = Attempt(ok: result.status == 0 && !result.timedOut && !result.interrupted, status: result.status, seconds: result.seconds, timedOut: result.timedOut, stdout: stdout, tail: tail)
+        attempt.leftovers = leftovers(result, keepRunning: a.keepRunning)
         if result.timedOut {
             attempt.problem = "timed out after \(DurationFormat.format(Int(timeout))); its process group was stopped"
         } else if result.interrupted {
             attempt.stopped = true
             // Ctrl-C answered at the terminal is the operator's choice; any
             // other signal is named, and pauses the run.
-            if let sig = stopSignal, sig != 2 || !console.isInteractive {
+            if let sig = stopSignal {
                 attempt.signal = sig
                 attempt.problem = "stopped by \(Self.shortSignalName(sig))"
             } else {
@@ -372,8 +366,8 @@ extension Executor {
         } else if result.status != 0 {
             attempt.problem = "exited with status \(result.status)"
         }
-        // SIGTERM, SIGHUP or SIGQUIT pauses the run, whatever else became of the attempt.
-        if let sig = stopSignal, sig != 2 { attempt.signal = sig }
+        // A signal that pauses the run does so whatever else became of the attempt.
+        if let sig = stopSignal { attempt.signal = sig }
         if attempt.ok, !a.outputs.isEmpty {
             let (values, missing) = OutputCapture.capture(a.outputs, stdout: stdout)
             attempt.outputs = values
@@ -383,6 +377,23 @@ extension Executor {
             }
         }
         return attempt
+    }
+
+    /// Names what a command left running, on screen and for the journal:
+    /// a process its shell left behind is never kept or stopped silently.
+    func leftovers(_ result: CommandResult, keepRunning: Bool) -> [JournalEvent.Leftover] {
+        guard !result.leftovers.isEmpty else { return [] }
+        let list = result.leftovers.map { JournalEvent.Leftover(pid: Int($0.pid), command: masker.mask($0.command), kept: result.keptLeftovers) }
+        if result.keptLeftovers {
+            for p in list { console.show(.info("kept running (keep_running): pid \(p.pid): \(p.command)")) }
+        } else {
+            let n = result.leftovers.count
+            let names = result.leftovers.map { "\(masker.mask($0.name)) (pid \($0.pid))" }.joined(separator: ", ")
+            console.show(.warning("stopped \(n) leftover process\(n == 1 ? "" : "es"): \(names)"))
+            console.show(.info(keepRunning ? "keep_running keeps them only when the step succeeds"
+                                           : "they were still running when the step's shell exited; keep_running: true keeps them"))
+        }
+        return list
     }
 
     /// One HTTP check: the request, then the expected status (any 2xx by
@@ -403,6 +414,7 @@ extension Executor {
         do {
             reply = try send(http, method: h.method, url: url, headers: headers, body: body, timeout: timeout)
         } catch {
+            if error.stopped { throw .stepStopped }
             if let sig = error.signal { throw .pause(signalName(sig)) }
             return Attempt(ok: false, status: 1, seconds: 0, problem: masker.mask(error.message))
         }
@@ -481,12 +493,13 @@ extension Executor {
         }
     }
 
-    /// Sleeps, waking early for a signal (which pauses the run).
+    /// Sleeps, waking early for a signal: it pauses the run, or during a
+    /// waiting step asks whether to stop it (`interruption`).
     func pauseFor(_ seconds: Double) throws(Stop) {
         try checkSignals()
         let end = monotonic() + seconds
         while monotonic() < end {
-            if let sig = sleepHook(min(1, end - monotonic())) { throw .pause(signalName(sig)) }
+            if let sig = sleepHook(min(1, end - monotonic())) { try interruption(sig) }
             checkEscalation()
             checkExpect()
         }
@@ -508,6 +521,20 @@ extension Executor {
         expectWatch = w
         let next = setup.runbook.escalation.first { Double($0.after) > elapsed }?.contact ?? setup.runbook.escalation.last?.contact
         console.show(.warning("'\(w.key)' is running past its expected \(formatSeconds(w.expect))" + (next.map { "; consider escalating to \($0) (answer e at the next prompt)" } ?? "")))
+    }
+
+    /// Runs a wait, http or ci attempt during which Ctrl-C asks about the
+    /// step (see `verdict`), as during a `run` step's command; `s` ends the
+    /// attempt as stopped by the operator, wherever it was waiting.
+    func stoppable(_ key: String, timeout: Int, _ body: () throws(Stop) -> Attempt) throws(Stop) -> Attempt {
+        let start = monotonic()
+        waitingOn = (key, start + Double(timeout))
+        defer { waitingOn = nil }
+        do {
+            return try body()
+        } catch .stepStopped {
+            return Attempt(ok: false, status: 130, seconds: monotonic() - start, stopped: true, problem: "stopped by the operator")
+        }
     }
 
     // MARK: - Rollback

@@ -29,6 +29,8 @@ extension Executor {
         var signal: Int32?
         /// The HTTP status the CI server answered, when it answered.
         var status: Int?
+        /// The operator stopped the step at the Ctrl-C question.
+        var stopped = false
     }
 
     /// Every request to a CI server names its client; GitHub refuses
@@ -42,14 +44,18 @@ extension Executor {
     func ciSend(_ http: HTTPTransport, _ method: String, _ url: String, headers: [(name: String, value: String)]? = nil, body: String? = nil,
                 what: String, refused: (Int) -> String? = { _ in nil }) -> Result<HTTPReply, CIFailure> {
         if let sig = arrivedSignal() {
-            return .failure(CIFailure(message: "\(what): stopped", signal: sig))
+            switch verdict(sig) {
+            case .keepWaiting: break
+            case .stopStep: return .failure(CIFailure(message: "\(what): stopped by the operator", stopped: true))
+            case .pause(let s): return .failure(CIFailure(message: "\(what): stopped", signal: s))
+            }
         }
         let reply: HTTPReply
         do {
             let h = headers ?? [("Content-Type", "application/json"), ("Accept", "application/json")]
             reply = try send(http, method: method, url: url, headers: h + [Self.ciUserAgent], body: body, timeout: 30)
         } catch {
-            return .failure(CIFailure(message: "\(what): \(masker.mask(error.message))", signal: error.signal))
+            return .failure(CIFailure(message: "\(what): \(masker.mask(error.message))", signal: error.signal, stopped: error.stopped))
         }
         guard (200..<300).contains(reply.status) else {
             // GitHub and GitLab explain themselves in a JSON `message` (GitLab
@@ -127,9 +133,16 @@ extension Executor {
         return .success((value.trimmingCharacters(), name))
     }
 
+    /// A failure that is a stop: the operator's (the step ends as stopped)
+    /// or a signal's (the run pauses).
+    func ciStop(_ f: CIFailure) throws(Stop) {
+        if f.stopped { throw .stepStopped }
+        if let sig = f.signal { throw .pause(signalName(sig)) }
+    }
+
     /// The attempt a failed request ends in; a signal pauses the run.
     func ciFailed(_ f: CIFailure, start: Double) throws(Stop) -> Attempt {
-        if let sig = f.signal { throw .pause(signalName(sig)) }
+        try ciStop(f)
         return Attempt(ok: false, status: 1, seconds: monotonic() - start, problem: masker.mask(f.message))
     }
 
@@ -157,14 +170,14 @@ extension Executor {
     /// Looks at a pipeline every `pipelinePoll` seconds, showing each new
     /// state once, until `look` says it is done; nil when the step's timeout
     /// passes first. A server that fails to answer is retried until then; a
-    /// signal pauses the run. Nothing is ever cancelled.
+    /// signal pauses the run, Ctrl-C asks first. Nothing is ever cancelled.
     func pollPipeline<T>(start: Double, timeout: Double, _ look: () throws(Stop) -> Result<PipelineLook<T>, CIFailure>) throws(Stop) -> T? {
         var lastState = ""
         while true {
             let stateText: String
             switch try look() {
             case .failure(let f):
-                if let sig = f.signal { throw .pause(signalName(sig)) }
+                try ciStop(f)
                 stateText = "no answer (\(f.message))"
             case .success(.waiting(let s)):
                 stateText = masker.mask(s)

@@ -12,7 +12,29 @@ extension Executor {
         func holdsSecret(_ s: String) -> Bool { secrets.contains { s.containsBytesDynamic($0) } }
         let confidential = Confidential(headers: Set(headers.filter { holdsSecret($0.value) }.map { $0.name.lowercased() }),
                                         body: body.map(holdsSecret) ?? false)
-        return try http.send(method: method, url: url, headers: headers, body: body, timeout: timeout, confidential: confidential)
+        // A signal during the exchange: the step at work asks (see `verdict`);
+        // otherwise the exchange is abandoned and the failure names the signal.
+        var stopped = false
+        var pausedBy: Int32?
+        do {
+            return try http.send(method: method, url: url, headers: headers, body: body, timeout: timeout, confidential: confidential) { [self] sig in
+                switch verdict(sig) {
+                case .keepWaiting: return false
+                case .stopStep: stopped = true
+                case .pause(let s): pausedBy = s
+                }
+                return true
+            }
+        } catch {
+            var e = error
+            if stopped {
+                e.stopped = true
+                e.signal = nil
+            } else if let s = pausedBy {
+                e.signal = s
+            }
+            throw e
+        }
     }
 
     /// An http check's URL, headers and body, each encoded for where its

@@ -94,6 +94,9 @@ public final class Executor {
     /// A signal that arrived where the run could not stop at once (during a
     /// webhook post, which never stops a run): the next action pauses instead.
     var pendingSignal: Int32?
+    /// The wait, http or ci step at work and when its time is up: a Ctrl-C
+    /// meanwhile asks about that step (`verdict`) instead of pausing the run.
+    var waitingOn: (key: String, deadline: Double)?
     /// Drills only: every step key in plan order with its `expect`, for the
     /// RTO budget at each step.
     lazy var planExpect: [(key: String, expect: Int?)] = DrillRecorder.stepFacts(setup.runbook, includes: setup.includes).map { ($0.key, $0.facts.expect) }
@@ -112,6 +115,10 @@ public final class Executor {
         case rollback(String)
         /// The journal cannot be written: stop at once and write nothing more.
         case journal(String)
+        /// The operator answered `s` to the Ctrl-C question while a wait,
+        /// http or ci step waited: its attempt ends "stopped by the
+        /// operator" (see `stoppable`); it never leaves the attempt.
+        case stepStopped
     }
 
     public init(setup: RunSetup, state: RunState, journal: JournalSink, console: RunConsole, runner: CommandRunner,
@@ -152,6 +159,7 @@ public final class Executor {
         }
         e.tail = e.tail?.map(masker.mask)
         e.contact = e.contact.map(masker.mask)
+        e.leftovers = e.leftovers?.map { JournalEvent.Leftover(pid: $0.pid, command: masker.mask($0.command), kept: $0.kept) }
         if let outputs = e.outputs {
             let changed = outputs.filter { masker.mask($0.value) != $0.value }.keys.sorted()
             e.outputs = outputs.mapValues(masker.mask)
@@ -229,6 +237,11 @@ public final class Executor {
                 }
                 console.show(.runResult(outcome: "stopped: the journal cannot be written (see above)", elapsed: elapsed, runID: setup.runID, resumeHint: true))
                 return .paused(why)
+            case .stepStopped:
+                let why = "stopped by the operator"
+                try? record(.runPaused) { $0.text = why }
+                console.show(.runResult(outcome: "paused: \(why)", elapsed: elapsed, runID: setup.runID, resumeHint: true))
+                return .paused(why)
             case .rollback(let why):
                 do {
                     try rollBack(reason: why)
@@ -272,7 +285,48 @@ public final class Executor {
     /// request, a sleep, a question): a signal that arrived at any moment
     /// since the last one, whether it was noticed or not, pauses the run here.
     func checkSignals() throws(Stop) {
-        if let sig = arrivedSignal() { throw .pause(signalName(sig)) }
+        if let sig = arrivedSignal() { try interruption(sig) }
+    }
+
+    /// What a signal means while a step waits.
+    enum SignalVerdict { case keepWaiting, stopStep, pause(Int32) }
+
+    /// The one question Ctrl-C asks while a step is at work, whatever it
+    /// waits for (its command, a probe, a request, a pipeline, the sleep
+    /// between polls): stop the step, or keep waiting. SIGTERM, SIGHUP,
+    /// SIGQUIT, and Ctrl-C with nobody at a terminal, pause the run. Left
+    /// unanswered, the question gives up at `deadline` (the step's timeout),
+    /// and the step goes on to meet it.
+    func verdict(_ sig: Int32, key: String, deadline: Double) -> SignalVerdict {
+        guard sig == 2, console.isInteractive else { return .pause(sig) }
+        switch console.ask("Ctrl-C: stop '\(key)' now, or keep waiting?", hint: "s stop the step · w keep waiting", status: status(), within: deadline - monotonic()) {
+        case nil:
+            return .keepWaiting
+        case .line(let l)? where l.trimmingSpaces().lowercased().hasPrefix("w"):
+            return .keepWaiting
+        case .line?, .eof?:
+            return .stopStep
+        case .signal(let s)?:
+            // A second Ctrl-C is a louder "stop".
+            return s == 2 ? .stopStep : .pause(s)
+        }
+    }
+
+    /// The same for a signal taken while `waitingOn` is set; at any other
+    /// moment a signal pauses the run.
+    func verdict(_ sig: Int32) -> SignalVerdict {
+        guard let w = waitingOn else { return .pause(sig) }
+        return verdict(sig, key: w.key, deadline: w.deadline)
+    }
+
+    /// Acts on a signal taken between actions: goes on, stops the waiting
+    /// step, or pauses the run.
+    func interruption(_ sig: Int32) throws(Stop) {
+        switch verdict(sig) {
+        case .keepWaiting: return
+        case .stopStep: throw .stepStopped
+        case .pause(let s): throw .pause(signalName(s))
+        }
     }
 
     /// The signal that arrived since the last check, taken (nil if none).

@@ -139,10 +139,24 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     /// Who did it, for an event that comes from someone other than the
     /// run's operator session: "alice on bastion-1".
     public var by: String?
+    /// Processes a `run` step's command left running when its shell exited:
+    /// kept (`keep_running: true`) or stopped. Command lines are masked.
+    public var leftovers: [Leftover]?
+
+    public struct Leftover: Codable, Sendable, Equatable {
+        public var pid: Int
+        public var command: String
+        public var kept: Bool
+        public init(pid: Int, command: String, kept: Bool) {
+            self.pid = pid
+            self.command = command
+            self.kept = kept
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case seq, at, t, event, step, item, answer, text, name, value, attempt, exit, status, seconds
-        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked, by
+        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked, by, leftovers
     }
 
     /// `t` when it is a clock reading: finite, not negative and under 1e9 s
