@@ -228,7 +228,7 @@ public final class Catalog: Sendable {
                 error(mark, "\(what) has no parameter '\(name)'\(hint)")
                 continue
             }
-            if let value, let problem = p.problem(with: value) { error(mark, problem) }
+            if let value, let problem = p.problem(with: value) { error(mark, problem.description) }
         }
     }
 

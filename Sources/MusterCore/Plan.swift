@@ -40,7 +40,7 @@ extension Plan {
                 let hint = suggestion(for: k, among: runbook.params.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
                 throw .badParameter("runbook '\(runbook.name)' has no parameter '\(k)'\(hint)")
             }
-            if let problem = p.problem(with: v) { throw .badParameter(problem) }
+            if let problem = p.problem(with: v) { throw .badParameter(problem.description) }
             values[k] = v
         }
         for p in runbook.params where values[p.name] == nil {

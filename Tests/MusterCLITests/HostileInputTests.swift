@@ -33,6 +33,60 @@ struct HostileInputTests {
         for (_, text) in try s.stateFiles() { #expect(!text.contains("\u{1B}[2J\u{1B}]0;pwned")) }
     }
 
+    /// Issue 11, finding 9: a pattern with nested repetition backtracked
+    /// for minutes on a default it does not match, so one pull request could
+    /// stall CI. PCRE2's match limit refuses it at the pattern's position.
+    @Test(.timeLimit(.minutes(1)))
+    func aCatastrophicPatternIsRefusedNotRun() throws {
+        let s = try Sandbox(["greedy": """
+        muster: 1
+        name: greedy
+        title: Greedy
+        params:
+          p:
+            pattern: '^(a+)+$'
+            default: "\(String(repeating: "a", count: 30))b"
+        steps:
+          - id: a
+            title: t
+            run: echo
+        """])
+        let v = try s.run(["validate", "runbooks/greedy.yaml"])
+        #expect(v.status == 1)
+        #expect(v.stderr.hasPrefix("runbooks/greedy.yaml:6:14: error: the pattern of 'p' (^(a+)+$) backtracks too much to check"), "\(v.stderr)")
+    }
+
+    /// The same budget at run time: a `-p` value and a step's output.
+    @Test(.timeLimit(.minutes(1)))
+    func aCatastrophicPatternAtRunTimeSaysSoAndRunsNothing() throws {
+        let s = try Sandbox(["greedy": """
+        muster: 1
+        name: greedy
+        title: Greedy
+        params:
+          p:
+            pattern: '^(x+x+)+y$'
+            required: false
+            default: xxy
+        steps:
+          - id: out
+            title: Captures with a greedy regex
+            run: printf 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\\n'
+            outputs:
+              word: {regex: '^(a|aa)+$'}
+          - id: after
+            title: Never runs
+            run: touch ran
+        """])
+        let p = try s.run(["run", "greedy", "--yes", "-p", "p=" + String(repeating: "x", count: 40) + "zy"])
+        #expect(p.status == 2)
+        #expect(p.stderr.contains("the pattern of 'p' (^(x+x+)+y$) backtracks too much to check"), "\(p.stderr)")
+        let r = try s.run(["run", "greedy", "--yes"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("the regex of output 'word' (^(a|aa)+$) backtracks too much to check"), "\(r.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/ran"))
+    }
+
     @Test func anEnormousOutputLineIsShortenedAndTheRunGoesOn() throws {
         let s = try Sandbox(["loud": Self.loud])
         let r = try s.run(["run", "loud", "--yes"])
