@@ -87,6 +87,31 @@ struct HostileInputTests {
         #expect(!FileManager.default.fileExists(atPath: s.dir + "/ran"))
     }
 
+    /// Issue 11: a 5,000-deep chain of includes overflowed the stack
+    /// (SIGSEGV) in validate, show and run. Deeper than 16 is an error.
+    @Test(.timeLimit(.minutes(2)))
+    func aDeepIncludeChainIsRefusedNotACrash() throws {
+        var files: [String: String] = [:]
+        for i in 0..<5000 {
+            let step = i == 4999 ? "run: echo bottom" : "runbook: r\(i + 1)"
+            files["r\(i)"] = "muster: 1\nname: r\(i)\ntitle: R\(i)\nsteps:\n  - id: s\n    title: S\n    \(step)\n"
+        }
+        let s = try Sandbox(files)
+        // (Validating the whole folder reports 4,983 such files.)
+        let v = try s.run(["validate", "runbooks/r0.yaml", "runbooks/r4983.yaml"])
+        #expect(v.status == 1, "\(v.stderr.suffix(500))")
+        #expect(v.stderr.contains("runbooks/r0.yaml:7:14: error: runbooks nest more than 16 deep here (r0 → r1 → r2 → r3 → … → r16 → r17)"), "\(v.stderr.prefix(2000))")
+        #expect(!v.stderr.contains("runbooks/r4983.yaml:"), "16 levels below r4983 are fine")
+        for args in [["show", "r0"], ["run", "r0", "--yes"]] {
+            let r = try s.run(args)
+            #expect(r.status == 2, "\(args): \(r.stderr.prefix(500))")
+            #expect(r.stderr.contains("runbooks nest more than 16 deep"), "\(args)")
+        }
+        let shallow = try s.run(["run", "r4983", "--yes"])
+        #expect(shallow.status == 0, "\(shallow.stderr)")
+        #expect(shallow.stdout.contains("bottom"))
+    }
+
     @Test func anEnormousOutputLineIsShortenedAndTheRunGoesOn() throws {
         let s = try Sandbox(["loud": Self.loud])
         let r = try s.run(["run", "loud", "--yes"])
