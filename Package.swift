@@ -14,11 +14,12 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
 
         .target(name: "MusterYAML", dependencies: ["CYAML"]),
         .target(name: "MusterHTTP", dependencies: ["CCurl"]),
         .target(name: "MusterGit", dependencies: ["CGit2"]),
-        .target(name: "MusterCore", dependencies: ["MusterYAML"]),
+        .target(name: "MusterCore", dependencies: ["MusterYAML", "CPCRE2"]),
         .target(name: "MusterProcess"),
         .target(name: "MusterTerminal", dependencies: ["MusterCore"]),
         .target(

@@ -100,9 +100,10 @@ enum DrillFinish {
             return
         }
         let dir = Paths.join(drill.recordsDir, drill.name)
-        let file = Paths.join(dir, DrillRecord.fileStem(startedAt: record.startedAt) + ".json")
+        var file = Paths.join(dir, DrillRecord.fileStem(startedAt: record.startedAt) + ".json")
         var written: [String] = []
         do {
+            file = try recordFile(dir: dir, stem: DrillRecord.fileStem(startedAt: record.startedAt), runID: record.runID)
             try writeAtomically(record.json.serialized(pretty: true) + "\n", to: file)
             written.append(Paths.display(file, from: Paths.currentDirectory))
             if let junit = drill.junit {
@@ -183,15 +184,42 @@ enum DrillFinish {
 
     /// A half-written record must never replace a whole one: write beside
     /// it, flush, then rename over it.
-    static func writeAtomically(_ text: String, to path: String) throws {
-        func why() -> String { String(cString: strerror(errno)) }
-        var dir = ""
-        for part in Paths.dirname(path).split(separator: "/") {
-            dir += "/" + part
-            if mkdir(dir, 0o755) != 0, errno != EEXIST {
-                throw CommandFailure(message: "cannot create the folder \(dir): \(why())")
+    /// The record's file: `STEM.json`, or `STEM-2.json`, `STEM-3.json`…
+    /// when another drill's record has the name (two drills started in the
+    /// same second), as the contract says. This run's own file (a resumed
+    /// drill) is rewritten. A free name is taken by creating it exclusively,
+    /// so two drills ending at once never pick the same one.
+    static func recordFile(dir: String, stem: String, runID: String?) throws -> String {
+        try makeFolders(dir)
+        for n in 1... {
+            let file = Paths.join(dir, n == 1 ? "\(stem).json" : "\(stem)-\(n).json")
+            let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 {
+                close(fd)
+                return file
+            }
+            guard errno == EEXIST else { throw CommandFailure(message: "cannot create \(file): \(String(cString: strerror(errno)))") }
+            if let runID, let bytes = try? Paths.read(file),
+               case .string(runID)? = (try? JSONDecoder().decode(JSON.self, from: Data(bytes)))?.at(path: "run_id") {
+                return file
             }
         }
+        fatalError("unreachable")
+    }
+
+    static func makeFolders(_ path: String) throws {
+        var dir = ""
+        for part in path.split(separator: "/") {
+            dir += "/" + part
+            if mkdir(dir, 0o755) != 0, errno != EEXIST {
+                throw CommandFailure(message: "cannot create the folder \(dir): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    static func writeAtomically(_ text: String, to path: String) throws {
+        func why() -> String { String(cString: strerror(errno)) }
+        try makeFolders(Paths.dirname(path))
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw CommandFailure(message: "cannot create \(tmp): \(why())") }

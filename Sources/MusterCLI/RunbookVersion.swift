@@ -13,8 +13,13 @@ struct RunbookVersion {
     /// commit does not pin an included runbook changed after it.
     var includedCommits: [String: String] = [:]
     /// The runbook and included runbooks whose working tree copy differs
-    /// from HEAD, as shown to the operator, with how.
-    var changed: [(path: String, status: FileStatus)] = []
+    /// from HEAD, as shown to the operator, with how ("has uncommitted
+    /// changes"). A file that resolves outside the repository (a committed
+    /// symbolic link, an include by path) counts too: git's clean status of
+    /// the link says nothing of what its target holds.
+    var changed: [(path: String, phrase: String)] = []
+    /// Whether one of `changed` lies outside the repository.
+    var outside = false
     /// Why git could not say (a repository of another user, a libgit2
     /// error), though the runbook may well be in a repository.
     var problem: String?
@@ -46,10 +51,11 @@ struct RunbookVersion {
             }
         }
         guard dirty else { return }
-        let files = changed.map { "\($0.path) \($0.status.phrase)" }
+        let files = changed.map { "\($0.path) \($0.phrase)" }
         switch policy {
         case .refuse:
-            throw CommandFailure(message: "\(files.joined(separator: "; ")). A drill runs only a committed runbook, so that its record points at the commit it ran: commit the change first, or give --allow-dirty (the record then says runbook_dirty: true)")
+            let fix = outside ? "move the file into the repository and commit it" : "commit the change first"
+            throw CommandFailure(message: "\(files.joined(separator: "; ")). A drill runs only a committed runbook, so that its record points at the commit it ran: \(fix), or give --allow-dirty (the record then says runbook_dirty: true)")
         case .warn:
             for f in files { printError("muster: warning: \(f)") }
             let base = commit.map { "what runs is not exactly commit \(Self.describe($0)); " } ?? "the runbook is in no commit yet; "
@@ -90,12 +96,23 @@ extension Workspace {
             for (ref, file) in includes {
                 if let rel = repo.relativePath(file), let c = try repo.lastChange(of: rel) { v.includedCommits[ref] = c.id }
             }
+            // Where the bytes really come from: through symbolic links (of
+            // the file or its folders) and `..`, the repository's own too.
+            let top = repo.workdir.flatMap(Paths.resolved) ?? repo.workdir ?? "/"
             for file in [path] + includes.values.sorted() {
-                // An included runbook outside this repository has git facts
-                // of its own; its content hash is journaled all the same.
-                guard let rel = repo.relativePath(file) else { continue }
-                let status = try repo.status(of: rel)
-                if status.isDirty { v.changed.append((Paths.display(file, from: cwd), status)) }
+                let shown = Paths.display(file, from: cwd)
+                let real = Paths.resolved(file) ?? file
+                guard real.hasPrefix(top == "/" ? "/" : top + "/") else {
+                    v.outside = true
+                    v.changed.append((shown, "resolves to \(real), outside the repository \(top)"))
+                    continue
+                }
+                let target = Paths.join(repo.workdir ?? top, String(real.dropFirst(top.count + 1)))
+                for f in Set([file, target]).sorted() {
+                    guard let rel = repo.relativePath(f) else { continue }
+                    let status = try repo.status(of: rel)
+                    if status.isDirty { v.changed.append((Paths.display(f, from: cwd), status.phrase)) }
+                }
             }
         } catch {
             v.problem = error.message

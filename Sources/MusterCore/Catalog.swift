@@ -173,6 +173,12 @@ public final class Catalog: Sendable {
                         error(spec.mark, "include cycle: \(([rb.name] + cycle).joined(separator: " → "))")
                         continue
                     }
+                    var explored: [String: Int] = [:], onPath: Set<String> = [absolute]
+                    if let chain = includeChain(from: childPath, root: base, depth: 1, explored: &explored, onPath: &onPath) {
+                        let shown = chain.count > 6 ? chain.prefix(3) + ["…"] + chain.suffix(2) : chain[...]
+                        error(spec.mark, "runbooks nest more than \(Self.maxIncludeDepth) deep here (\(([rb.name] + shown).joined(separator: " → "))); Muster runs at most \(Self.maxIncludeDepth) levels of included runbooks: run the deeper ones from a shallower runbook")
+                        continue
+                    }
                     // A literal value (no templates) can be checked against choices and pattern now.
                     checkParams(given: spec.with.map { ($0.name, $0.value.references.isEmpty ? $0.value.raw : nil, $0.mark) }, against: child, what: "runbook '\(child.name)'", error: error)
                     for p in child.params where p.required && !spec.with.contains(where: { $0.name == p.name }) {
@@ -228,29 +234,56 @@ public final class Catalog: Sendable {
                 error(mark, "\(what) has no parameter '\(name)'\(hint)")
                 continue
             }
-            if let value, let problem = p.problem(with: value) { error(mark, problem) }
+            if let value, let problem = p.problem(with: value) { error(mark, problem.description) }
         }
     }
 
     /// Ids of a runbook's steps and of the steps of the runbooks it includes,
     /// each included runbook read once: an include cycle (reported on the
     /// runbook itself) must not multiply the work.
-    private func stepIDs(of rb: Runbook, root: String, seen: inout Set<String>) -> [String] {
+    private func stepIDs(of rb: Runbook, root: String, seen: inout Set<String>, depth: Int = 0) -> [String] {
         var ids = rb.steps.map(\.id)
-        for step in rb.steps {
+        for step in rb.steps where depth < Self.maxIncludeDepth {
             if case .runbook(let spec) = step.body, case .found(let child, let path) = resolveRunbook(spec.runbook, root: root),
                seen.insert(path).inserted {
-                ids += stepIDs(of: child, root: root, seen: &seen)
+                ids += stepIDs(of: child, root: root, seen: &seen, depth: depth + 1)
             }
         }
         return ids
     }
 
-    /// The chain of runbook names from `from` back to `back`, if there is one.
+    /// How deep runbooks may include runbooks. Deeper chains are refused,
+    /// so that nothing that walks them (here, the plan, the executor, drill
+    /// records) recurses without bound: a 5,000-deep chain overflowed the stack.
+    public static let maxIncludeDepth = 16
+
+    /// The names of a chain of includes from `from` (at `depth`) that goes
+    /// deeper than `maxIncludeDepth`, if there is one. `explored` holds the
+    /// deepest depth each file was walked from without finding one, so
+    /// runbooks included from many steps are not walked again and again.
+    /// A cycle (`onPath`) is not followed: it is reported on its own runbooks.
+    private func includeChain(from: String, root: String, depth: Int, explored: inout [String: Int], onPath: inout Set<String>) -> [String]? {
+        guard let rb = load(from).runbook, !onPath.contains(from) else { return nil }
+        if depth > Self.maxIncludeDepth { return [rb.name] }
+        if let d = explored[from], d >= depth { return nil }
+        onPath.insert(from)
+        defer { onPath.remove(from) }
+        for step in rb.steps {
+            guard case .runbook(let spec) = step.body else { continue }
+            let next = runbookPath(spec.runbook, root: root)
+            guard source.exists(next) else { continue }
+            if let rest = includeChain(from: next, root: root, depth: depth + 1, explored: &explored, onPath: &onPath) { return [rb.name] + rest }
+        }
+        explored[from] = depth
+        return nil
+    }
+
+    /// The chain of runbook names from `from` back to `back`, if there is
+    /// one within `maxIncludeDepth` (a longer chain is refused as such).
     private func includeCycle(from: String, back: String, root: String, seen: Set<String>) -> [String]? {
         guard let rb = load(from).runbook else { return nil }
         if from == back { return [rb.name] }
-        guard !seen.contains(from) else { return nil }
+        guard !seen.contains(from), seen.count <= Self.maxIncludeDepth else { return nil }
         for step in rb.steps {
             guard case .runbook(let spec) = step.body else { continue }
             let next = runbookPath(spec.runbook, root: root)

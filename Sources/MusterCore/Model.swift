@@ -36,15 +36,28 @@ public struct Param: Sendable, Hashable {
     public var required: Bool
 
     /// Why `value` is not acceptable, or nil when it is.
-    public func problem(with value: String) -> String? {
+    public func problem(with value: String) -> ValueProblem? {
         if let choices, !choices.contains(value) {
-            return "'\(value)' is not one of the choices for '\(name)': \(choices.joined(separator: ", "))"
+            return ValueProblem(description: "'\(value)' is not one of the choices for '\(name)': \(choices.joined(separator: ", "))")
         }
-        if let pattern, case .success(let regex) = Patterns.compile(pattern), (try? regex.firstMatch(in: value)) == nil {
-            return "'\(value)' does not match the pattern of '\(name)': \(pattern)"
+        if let pattern {
+            switch Patterns.search(pattern, in: value) {
+            case .found: break
+            case .notFound:
+                return ValueProblem(description: "'\(value)' does not match the pattern of '\(name)': \(pattern)")
+            case .gaveUp:
+                return ValueProblem(description: "the pattern of '\(name)' (\(pattern)) \(Patterns.gaveUpAdvice)", patternGaveUp: true)
+            }
         }
         return nil
     }
+}
+
+/// Why a parameter's value is refused.
+public struct ValueProblem: Sendable, CustomStringConvertible {
+    public var description: String
+    /// The pattern, not the value, is at fault: it ran out of its budget.
+    public var patternGaveUp = false
 }
 
 public struct Secret: Sendable, Hashable {

@@ -51,6 +51,14 @@ public enum Paths {
         return p.hasPrefix(prefix) ? String(p.dropFirst(prefix.count)) : p
     }
 
+    /// `p` with every symbolic link, `.` and `..` resolved (realpath(3)),
+    /// or nil when it does not exist: where the bytes really come from.
+    public static func resolved(_ p: String) -> String? {
+        guard let r = realpath(p, nil) else { return nil }
+        defer { free(r) }
+        return String(cString: r)
+    }
+
     public static func isDirectory(_ p: String) -> Bool {
         var st = stat()
         return stat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

@@ -40,7 +40,7 @@ extension Plan {
                 let hint = suggestion(for: k, among: runbook.params.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
                 throw .badParameter("runbook '\(runbook.name)' has no parameter '\(k)'\(hint)")
             }
-            if let problem = p.problem(with: v) { throw .badParameter(problem) }
+            if let problem = p.problem(with: v) { throw .badParameter(problem.description) }
             values[k] = v
         }
         for p in runbook.params where values[p.name] == nil {
@@ -57,7 +57,7 @@ extension Plan {
     static func expand(_ steps: [Step], values: [String: String], prefix: String, catalog: Catalog, root: String, depth: Int, including: Set<String> = []) -> [PlanStep] {
         steps.enumerated().map { i, step in
             var ps = PlanStep(number: prefix + String(i + 1), step: step, values: values, included: nil, children: [])
-            if case .runbook(let spec) = step.body, depth < 16,
+            if case .runbook(let spec) = step.body, depth < Catalog.maxIncludeDepth,
                case .found(let child, let path) = catalog.resolveRunbook(spec.runbook, root: root), !including.contains(path) {
                 var childValues: [String: String] = ["runbook": child.name]
                 for p in child.params { if let d = p.defaultValue { childValues[p.name] = d } }

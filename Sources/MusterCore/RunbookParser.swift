@@ -160,8 +160,12 @@ struct RunbookParser {
                 r.error(m, "parameter '\(name)' is required but has a default, which would never be used; drop one of them")
             }
             param.required = declaredRequired || param.defaultValue == nil
-            if let d = param.defaultValue, let problem = param.problem(with: d), let m = f["default"]?.mark {
-                r.error(m, "default \(problem)")
+            if let d = param.defaultValue, let problem = param.problem(with: d) {
+                if problem.patternGaveUp, let m = f["pattern"]?.mark {
+                    r.error(m, "\(problem) (checking the default)")
+                } else if let m = f["default"]?.mark {
+                    r.error(m, "default \(problem)")
+                }
             }
             params.append(param)
         }

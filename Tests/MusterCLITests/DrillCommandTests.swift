@@ -161,4 +161,28 @@ struct DrillCommandTests {
         #expect(files.count == 1)
         #expect(!again.stdout.contains("[1/3]"), "nothing runs again")
     }
+
+    /// Issue 11: two drills started in the same second named their records
+    /// alike and the second replaced the first. The contract: a name already
+    /// taken by another drill gets `-2`, `-3`; a resumed drill rewrites its own.
+    @Test func aRecordNeverReplacesAnotherDrillsRecordOfTheSameSecond() throws {
+        let s = try sandbox()
+        let r = try s.run(["drill", "failover-drill", "--yes"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let (name, rec) = try #require(try records(s).first)
+        let runID = try #require(rec["run_id"] as? String)
+        // Another drill of the same second wrote this name first.
+        let path = s.dir + "/drills/records/failover-drill/" + name
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try text.replacingOccurrences(of: runID, with: "another-run").write(toFile: path, atomically: true, encoding: .utf8)
+        for _ in 0..<2 {
+            let again = try s.run(["resume", runID])
+            #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        }
+        let recs = try records(s)
+        let stem = String(name.dropLast(".json".count))
+        #expect(recs.map(\.name).sorted() == ["\(stem)-2.json", name], "the other drill's record is kept, and resuming twice rewrites one file")
+        #expect(recs.first { $0.name == name }?.json["run_id"] as? String == "another-run")
+        #expect(recs.first { $0.name == "\(stem)-2.json" }?.json["run_id"] as? String == runID)
+    }
 }

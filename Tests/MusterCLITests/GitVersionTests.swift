@@ -235,6 +235,59 @@ struct GitVersionTests {
         #expect(r.stderr.contains("runbooks/new.yaml is not committed (untracked)"), "\(r.stderr)")
     }
 
+    /// Issue 11, finding 8: a committed symlink is clean in git whatever its
+    /// target holds, so a link to a file outside the repository ran that
+    /// file's edits with `runbook_dirty: false`.
+    @Test func aDrillRefusesARunbookThatResolvesOutsideTheRepository() async throws {
+        let g = try await GitRepo()
+        let outside = try temporaryDirectory()
+        try GitRepo.part("from-outside").write(toFile: outside + "/part.yaml", atomically: true, encoding: .utf8)
+        try await g.git("rm -f runbooks/part.yaml && ln -s '\(outside)/part.yaml' runbooks/part.yaml && git add -A && commit 2 'Link the part'")
+        #expect(try await g.git("git status --porcelain").isEmpty, "git sees nothing to commit")
+        let refused = try await g.run(["drill", "failover-drill", "--yes"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("runbooks/part.yaml resolves to \(outside)/part.yaml, outside the repository"), "\(refused.stderr)")
+        #expect(!refused.stdout.contains("part from-outside"))
+        #expect(try g.records().isEmpty)
+
+        let allowed = try await g.run(["drill", "failover-drill", "--yes", "--allow-dirty"])
+        #expect(allowed.status == 0, "\(allowed.stdout)\(allowed.stderr)")
+        #expect(allowed.stdout.contains("part from-outside"))
+        #expect(try g.records().first?["runbook_dirty"] as? Bool == true)
+    }
+
+    /// The same for the drill's own runbook linked out, and for an include
+    /// written as a path that leads out of the repository.
+    @Test func aDrillRefusesAnIncludeByPathOutsideTheRepository() async throws {
+        let g = try await GitRepo()
+        let outside = try temporaryDirectory()
+        try GitRepo.part("from-outside").write(toFile: outside + "/part.yaml", atomically: true, encoding: .utf8)
+        try g.write("runbooks/failover.yaml", GitRepo.failover.replacingOccurrences(of: "runbook: part", with: "runbook: \(outside)/part.yaml"))
+        try await g.git("git add -A && commit 2 'Include by path'")
+        let r = try await g.run(["drill", "failover-drill", "--yes"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("\(outside)/part.yaml resolves to \(outside)/part.yaml, outside the repository") || r.stderr.contains("\(outside)/part.yaml is outside the repository"), "\(r.stderr)")
+
+        try await g.git("mv runbooks/failover.yaml '\(outside)/failover.yaml' && ln -s '\(outside)/failover.yaml' runbooks/failover.yaml && git add -A && commit 3 'Link the runbook'")
+        let linked = try await g.run(["drill", "failover-drill", "--yes"])
+        #expect(linked.status == 2)
+        #expect(linked.stderr.contains("runbooks/failover.yaml resolves to \(outside)/failover.yaml, outside the repository"), "\(linked.stderr)")
+    }
+
+    /// A link inside the repository is fine while its target is committed,
+    /// and dirty when the target has uncommitted changes (the link itself
+    /// is unchanged in git).
+    @Test func aLinkInsideTheRepositoryIsAsCleanAsItsTarget() async throws {
+        let g = try await GitRepo()
+        try await g.git("mkdir -p shared && git mv runbooks/part.yaml shared/part.yaml && ln -s ../shared/part.yaml runbooks/part.yaml && git add -A && commit 2 'Share the part'")
+        let clean = try await g.run(["drill", "failover-drill", "--yes"])
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+        try g.write("shared/part.yaml", GitRepo.part("v2-uncommitted"))
+        let dirty = try await g.run(["drill", "failover-drill", "--yes"])
+        #expect(dirty.status == 2)
+        #expect(dirty.stderr.contains("shared/part.yaml has uncommitted changes"), "\(dirty.stderr)")
+    }
+
     // MARK: - --rev
 
     @Test func revReadsTheRunbookAndItsIncludesFromTheCommitNotTheWorkingTree() async throws {

@@ -33,6 +33,85 @@ struct HostileInputTests {
         for (_, text) in try s.stateFiles() { #expect(!text.contains("\u{1B}[2J\u{1B}]0;pwned")) }
     }
 
+    /// Issue 11, finding 9: a pattern with nested repetition backtracked
+    /// for minutes on a default it does not match, so one pull request could
+    /// stall CI. PCRE2's match limit refuses it at the pattern's position.
+    @Test(.timeLimit(.minutes(1)))
+    func aCatastrophicPatternIsRefusedNotRun() throws {
+        let s = try Sandbox(["greedy": """
+        muster: 1
+        name: greedy
+        title: Greedy
+        params:
+          p:
+            pattern: '^(a+)+$'
+            default: "\(String(repeating: "a", count: 30))b"
+        steps:
+          - id: a
+            title: t
+            run: echo
+        """])
+        let v = try s.run(["validate", "runbooks/greedy.yaml"])
+        #expect(v.status == 1)
+        #expect(v.stderr.hasPrefix("runbooks/greedy.yaml:6:14: error: the pattern of 'p' (^(a+)+$) backtracks too much to check"), "\(v.stderr)")
+    }
+
+    /// The same budget at run time: a `-p` value and a step's output.
+    @Test(.timeLimit(.minutes(1)))
+    func aCatastrophicPatternAtRunTimeSaysSoAndRunsNothing() throws {
+        let s = try Sandbox(["greedy": """
+        muster: 1
+        name: greedy
+        title: Greedy
+        params:
+          p:
+            pattern: '^(x+x+)+y$'
+            required: false
+            default: xxy
+        steps:
+          - id: out
+            title: Captures with a greedy regex
+            run: printf 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\\n'
+            outputs:
+              word: {regex: '^(a|aa)+$'}
+          - id: after
+            title: Never runs
+            run: touch ran
+        """])
+        let p = try s.run(["run", "greedy", "--yes", "-p", "p=" + String(repeating: "x", count: 40) + "zy"])
+        #expect(p.status == 2)
+        #expect(p.stderr.contains("the pattern of 'p' (^(x+x+)+y$) backtracks too much to check"), "\(p.stderr)")
+        let r = try s.run(["run", "greedy", "--yes"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("the regex of output 'word' (^(a|aa)+$) backtracks too much to check"), "\(r.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/ran"))
+    }
+
+    /// Issue 11: a 5,000-deep chain of includes overflowed the stack
+    /// (SIGSEGV) in validate, show and run. Deeper than 16 is an error.
+    @Test(.timeLimit(.minutes(2)))
+    func aDeepIncludeChainIsRefusedNotACrash() throws {
+        var files: [String: String] = [:]
+        for i in 0..<5000 {
+            let step = i == 4999 ? "run: echo bottom" : "runbook: r\(i + 1)"
+            files["r\(i)"] = "muster: 1\nname: r\(i)\ntitle: R\(i)\nsteps:\n  - id: s\n    title: S\n    \(step)\n"
+        }
+        let s = try Sandbox(files)
+        // (Validating the whole folder reports 4,983 such files.)
+        let v = try s.run(["validate", "runbooks/r0.yaml", "runbooks/r4983.yaml"])
+        #expect(v.status == 1, "\(v.stderr.suffix(500))")
+        #expect(v.stderr.contains("runbooks/r0.yaml:7:14: error: runbooks nest more than 16 deep here (r0 → r1 → r2 → r3 → … → r16 → r17)"), "\(v.stderr.prefix(2000))")
+        #expect(!v.stderr.contains("runbooks/r4983.yaml:"), "16 levels below r4983 are fine")
+        for args in [["show", "r0"], ["run", "r0", "--yes"]] {
+            let r = try s.run(args)
+            #expect(r.status == 2, "\(args): \(r.stderr.prefix(500))")
+            #expect(r.stderr.contains("runbooks nest more than 16 deep"), "\(args)")
+        }
+        let shallow = try s.run(["run", "r4983", "--yes"])
+        #expect(shallow.status == 0, "\(shallow.stderr)")
+        #expect(shallow.stdout.contains("bottom"))
+    }
+
     @Test func anEnormousOutputLineIsShortenedAndTheRunGoesOn() throws {
         let s = try Sandbox(["loud": Self.loud])
         let r = try s.run(["run", "loud", "--yes"])

@@ -61,10 +61,32 @@ struct ParsedValueTests {
     @Test func paramProblems() throws {
         let region = try #require(runbook.param("standby_region"))
         #expect(region.problem(with: "eu-north-1") == nil)
-        #expect(region.problem(with: "us-east-1") == "'us-east-1' is not one of the choices for 'standby_region': eu-central-1, eu-north-1")
+        #expect(region.problem(with: "us-east-1")?.description == "'us-east-1' is not one of the choices for 'standby_region': eu-central-1, eu-north-1")
         let patterned = Param(name: "zone", mark: m(1, 1), description: nil, defaultValue: nil, choices: nil, pattern: "^[a-z]+-[0-9]$", required: true)
         #expect(patterned.problem(with: "eu-1") == nil)
-        #expect(patterned.problem(with: "EU-1") == "'EU-1' does not match the pattern of 'zone': ^[a-z]+-[0-9]$")
+        #expect(patterned.problem(with: "EU-1")?.description == "'EU-1' does not match the pattern of 'zone': ^[a-z]+-[0-9]$")
+        #expect(patterned.problem(with: "EU-1")?.patternGaveUp == false)
+    }
+
+    /// A pattern that backtracks exponentially runs out of its budget
+    /// instead of hanging: a value it would never match is refused with a
+    /// message blaming the pattern, and a value it matches is still fine.
+    @Test func aPatternOutOfItsBudgetIsBlamedNotTheValue() throws {
+        let p = Param(name: "zone", mark: m(1, 1), description: nil, defaultValue: nil, choices: nil, pattern: "^(a+)+$", required: true)
+        #expect(p.problem(with: String(repeating: "a", count: 40)) == nil)
+        let problem = try #require(p.problem(with: String(repeating: "a", count: 40) + "b"))
+        #expect(problem.patternGaveUp)
+        #expect(problem.description.hasPrefix("the pattern of 'zone' (^(a+)+$) backtracks too much to check"))
+    }
+
+    /// Patterns are PCRE2: Perl syntax, searched (not anchored), Unicode text.
+    @Test func patternsArePCRE2SearchedInUnicodeText() {
+        let p = { (pattern: String) in Param(name: "x", mark: m(1, 1), description: nil, defaultValue: nil, choices: nil, pattern: pattern, required: true) }
+        #expect(p("[0-9]{2}").problem(with: "release 42b") == nil)
+        #expect(p("^\\p{L}+$").problem(with: "Zürich") == nil)
+        #expect(p("^.{6}$").problem(with: "Zürich") == nil, "one character is one code point, not one byte")
+        #expect(p("(?i)^prod$").problem(with: "PROD") == nil)
+        #expect(p("^prod$").problem(with: "PROD") != nil)
     }
 
     @Test func secretsDefaultToAnEnvironmentVariableOfTheirName() {

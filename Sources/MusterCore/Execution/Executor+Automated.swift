@@ -268,11 +268,12 @@ extension Executor {
             let r = try stoppable(key, timeout: a.timeout) { () throws(Stop) in try httpCheck(h, key: key, values: values, timeout: Double(a.timeout)) }
             if r.ok, !a.outputs.isEmpty {
                 var done = r
-                let (found, missing) = OutputCapture.capture(a.outputs, stdout: r.stdout)
+                let (found, missing, gaveUp) = OutputCapture.capture(a.outputs, stdout: r.stdout)
                 done.outputs = found
                 if !missing.isEmpty {
                     done.ok = false
-                    done.problem = "succeeded, but its response has no value for \(missing.map { "'\($0)'" }.joined(separator: ", ")) (see 'outputs')"
+                    done.problem = gaveUp.map { "succeeded, but \($0)" }
+                        ?? "succeeded, but its response has no value for \(missing.map { "'\($0)'" }.joined(separator: ", ")) (see 'outputs')"
                 }
                 return done
             }
@@ -369,11 +370,12 @@ extension Executor {
         // A signal that pauses the run does so whatever else became of the attempt.
         if let sig = stopSignal { attempt.signal = sig }
         if attempt.ok, !a.outputs.isEmpty {
-            let (values, missing) = OutputCapture.capture(a.outputs, stdout: stdout)
+            let (values, missing, gaveUp) = OutputCapture.capture(a.outputs, stdout: stdout)
             attempt.outputs = values
             if !missing.isEmpty {
                 attempt.ok = false
-                attempt.problem = "succeeded, but its output has no value for \(missing.map { "'\($0)'" }.joined(separator: ", ")) (see 'outputs')"
+                attempt.problem = gaveUp.map { "succeeded, but \($0)" }
+                    ?? "succeeded, but its output has no value for \(missing.map { "'\($0)'" }.joined(separator: ", ")) (see 'outputs')"
             }
         }
         return attempt

@@ -52,19 +52,23 @@ extension JSON: Decodable {
 
 /// Reads a step's declared outputs from its standard output.
 enum OutputCapture {
-    static func capture(_ outputs: [Output], stdout: String) -> (values: [String: String], missing: [String]) {
+    /// The values found; the names without one; a problem when a regex
+    /// gave up (its budget ran out), which fails the step like a missing value.
+    static func capture(_ outputs: [Output], stdout: String) -> (values: [String: String], missing: [String], problem: String?) {
         var values: [String: String] = [:]
         var missing: [String] = []
+        var problem: String?
         var json: JSON??
         for o in outputs {
             switch o.source {
             case .regex(let pattern):
-                guard case .success(let regex) = Patterns.compile(pattern), let m = try? regex.firstMatch(in: stdout) else {
+                switch Patterns.search(pattern, in: stdout) {
+                case .found(let text): values[o.name] = text
+                case .notFound: missing.append(o.name)
+                case .gaveUp:
                     missing.append(o.name)
-                    continue
+                    problem = problem ?? "the regex of output '\(o.name)' (\(pattern)) \(Patterns.gaveUpAdvice)"
                 }
-                let group = m.output.count > 1 ? m.output[1].substring : m.output[0].substring
-                values[o.name] = String(group ?? m.output[0].substring ?? "")
             case .json(let path):
                 if json == nil { json = .some(try? JSONDecoder().decode(JSON.self, from: Data(stdout.utf8))) }
                 if let doc = json ?? nil, let v = doc.at(path: path) {
@@ -74,6 +78,6 @@ enum OutputCapture {
                 }
             }
         }
-        return (values, missing)
+        return (values, missing, problem)
     }
 }

@@ -11,7 +11,7 @@ public enum Preparation {
                 let hint = suggestion(for: k, among: rb.params.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
                 throw PreparationError(message: "runbook '\(rb.name)' has no parameter '\(k)'\(hint)")
             }
-            if let problem = p.problem(with: v) { throw PreparationError(message: problem) }
+            if let problem = p.problem(with: v) { throw PreparationError(message: problem.description) }
             values[k] = v
         }
         for p in rb.params where values[p.name] == nil {
@@ -25,7 +25,7 @@ public enum Preparation {
                 guard let v = ask(p, problem) else {
                     throw PreparationError(message: "no value for required parameter '\(p.name)'; pass it with -p \(p.name)=VALUE")
                 }
-                problem = p.problem(with: v) ?? (v.isEmpty ? "'\(p.name)' needs a value" : nil)
+                problem = p.problem(with: v)?.description ?? (v.isEmpty ? "'\(p.name)' needs a value" : nil)
                 if problem == nil {
                     values[p.name] = v
                     break
