@@ -271,6 +271,6 @@ struct CIProviderTests {
         let slow = try Sandbox(["deploy": Self.runbook(.gitlab, ci.base, timeout: "3s")])
         let t = try await run(slow, ["run", "deploy", "--yes", "-p", "polls=100"], env: env(.gitlab))
         #expect(t.status == 1)
-        #expect(t.stdout.contains("the pipeline is still running after 3s; it was not cancelled (pipeline 701: \(ci.base)/acme/platform/-/pipelines/701)"), "\(t.stdout)")
+        #expect(t.stdout.contains("the pipeline is still running after 3s; it was not cancelled (pipeline 701 of acme/platform on main: \(ci.base)/acme/platform/-/pipelines/701)"), "\(t.stdout)")
     }
 }
