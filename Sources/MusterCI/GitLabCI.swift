@@ -52,7 +52,7 @@ struct GitLabCI: CIService {
             let words = f.message.lowercased()
             if words.contains("pipeline variables") || words.contains("insufficient permissions to set") {
                 f.message += " (the step's inputs are sent as pipeline variables: in \(project), Settings > CI/CD > Variables, set \"Minimum role to use pipeline variables\" to the token's role (Developer), or drop the step's inputs and give the variables defaults in .gitlab-ci.yml)"
-            } else if f.status == 400 || f.status == 403, words.contains("protected") || words.contains("not allowed to create") {
+            } else if f.status == 400 || f.status == 403, words.contains("protected") || words.contains("sufficient permission to run a pipeline") {
                 f.message += " (\(ref) is protected: in \(project), Settings > Repository > Protected branches, the token's user must be \"Allowed to merge\" or \"Allowed to push and merge\")"
             }
             return .failure(f)
