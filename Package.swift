@@ -21,11 +21,13 @@ let package = Package(
         .target(name: "MusterGit", dependencies: ["CGit2"]),
         .target(name: "MusterCore", dependencies: ["MusterYAML", "CPCRE2"]),
         .target(name: "MusterProcess"),
+        // The CI providers, behind the core's CIService (see its doc comment).
+        .target(name: "MusterCI", dependencies: ["MusterCore"]),
         .target(name: "MusterTerminal", dependencies: ["MusterCore"]),
         .target(
             name: "MusterCLI",
             dependencies: [
-                "MusterCore", "MusterYAML", "MusterGit", "MusterHTTP", "MusterTerminal", "MusterProcess",
+                "MusterCore", "MusterCI", "MusterYAML", "MusterGit", "MusterHTTP", "MusterTerminal", "MusterProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +40,7 @@ let package = Package(
         .testTarget(name: "MusterCoreTests", dependencies: ["MusterCore", "MusterYAML", "MusterTerminal", "MusterFuzz"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MusterGitTests", dependencies: ["MusterGit", "MusterTestSupport"]),
         .target(name: "MusterTestSupport", path: "Tests/MusterTestSupport", exclude: ["server.py", "ci_server.py", "recorder.py"]),
+        .testTarget(name: "MusterCITests", dependencies: ["MusterCI", "MusterCore"]),
         .testTarget(name: "MusterHTTPTests", dependencies: ["MusterHTTP", "MusterTestSupport"]),
         .testTarget(name: "MusterCLITests", dependencies: ["MusterCLI", "muster", "MusterTestSupport"], resources: [.copy("Fixtures"), .copy("Snapshots")]),
     ],

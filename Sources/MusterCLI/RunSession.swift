@@ -7,6 +7,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import ArgumentParser
+import MusterCI
 import MusterCore
 import MusterGit
 import MusterHTTP
@@ -186,6 +187,7 @@ enum RunSession {
         let executor = Executor(setup: setup, state: state, journal: journal, console: shown, runner: SpawnRunner(),
                                 baseElapsed: baseElapsed, monotonic: monotonicSeconds, wallClock: { utcStamp() })
         executor.http = CurlTransport()
+        executor.ciService = CIServices.make
         executor.sleepHook = { seconds in
             var fds = [pollfd(fd: SignalWatch.readFD, events: Int16(POLLIN), revents: 0)]
             _ = poll(&fds, 1, Int32(seconds * 1000))

@@ -221,3 +221,36 @@ public func chatEscaped(_ text: String) -> String {
     }
     return out
 }
+
+extension String {
+    public func trimmingTrailingSlash() -> String {
+        var s = self
+        while s.hasSuffix("/") { s.removeLast() }
+        return s
+    }
+
+    public func trimmingEdges(where drop: (Character) -> Bool) -> String {
+        var s = Substring(self)
+        while let f = s.first, drop(f) { s.removeFirst() }
+        while let l = s.last, drop(l) { s.removeLast() }
+        return String(s)
+    }
+
+    /// Percent-encodes everything but unreserved URL characters; `.` and
+    /// `..` whole, too, which would otherwise be dot segments that climb the
+    /// path (`/repos/../../admin`).
+    public func percentEncoded() -> String {
+        if self == "." || self == ".." { return String(repeating: "%2E", count: count) }
+        var out = ""
+        for b in utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                let h = String(b, radix: 16, uppercase: true)
+                out += "%" + (h.count == 1 ? "0" + h : h)
+            }
+        }
+        return out
+    }
+}

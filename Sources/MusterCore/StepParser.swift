@@ -308,9 +308,6 @@ extension RunbookParser {
         if let v = f["inputs"], let entries = r.stringMap(v, "inputs") {
             spec.inputs = entries.map { ($0.name, template($0.node, $0.value, scope, secrets: true)) }
         }
-        if provider == .buildbot, let m = f.keyMark("token") {
-            r.error(m, "'token' is not used by the buildbot provider; Muster triggers Buildbot's force scheduler without logging in")
-        }
         if let v = f["token"], let s = r.nonEmptyString(v, "token") {
             spec.token = s
             checkSecret(s, at: v.mark, use: "ci.token")

@@ -41,7 +41,9 @@ public struct HTTPResponse: Sendable {
     public var body: [UInt8]
     public var seconds: Double
     /// The final response's header fields, in order (after redirects, only
-    /// those of the response that ended the exchange).
+    /// those of the response that ended the exchange, after the
+    /// `Set-Cookie` fields of the hops before it: a login that answers with
+    /// a session cookie and a redirect, like Buildbot's, keeps its cookie).
     public var headers: [(name: String, value: String)] = []
 
     /// The first header field named `name`, compared case-insensitively.
@@ -107,13 +109,15 @@ public final class HTTPClient {
         var redirects = 0
         let home = Self.origin(request.url)
         let secret = request.confidentialHeaders.union(Self.credentialHeaders)
+        var cookies: [(name: String, value: String)] = []
         while true {
             hop.timeout = max(0.001, request.timeout - seconds)
             let (response, next) = try once(hop, shouldAbort: shouldAbort)
             seconds += response.seconds
             guard let next, hop.maxRedirects > 0, [301, 302, 303, 307, 308].contains(response.status) else {
-                return HTTPResponse(status: response.status, body: response.body, seconds: seconds, headers: response.headers)
+                return HTTPResponse(status: response.status, body: response.body, seconds: seconds, headers: cookies + response.headers)
             }
+            cookies += response.headers.filter { $0.name.lowercased() == "set-cookie" }
             redirects += 1
             guard redirects <= request.maxRedirects else {
                 throw HTTPError(message: "\(request.method) \(request.url) failed: Maximum (\(request.maxRedirects)) redirects followed")

@@ -106,6 +106,22 @@ struct BuildbotTests {
         let stuck = try run("/bbstuck", timeout: "3s")
         #expect(stuck.status == 1)
         #expect(stuck.stdout.contains("build 1: building"))
-        #expect(stuck.stdout.contains("the pipeline is still running after 3s; it was not cancelled (build request 7)"))
+        #expect(stuck.stdout.contains("the pipeline is still running after 3s; it was not cancelled (build request 7"))
+    }
+}
+
+extension BuildbotTests {
+    /// A Buildbot run journaled by the release before MusterCI (build
+    /// request 1 of builder 1 in `value` and `item`) resumes following it.
+    @Test func aRunJournaledBeforeMusterCIFollowsItsBuildRequest() throws {
+        let ci = try Buildbot()
+        let call = #"{"jsonrpc":"2.0","method":"force","id":1,"params":{"builderid":"1","hold":"2"}}"#
+        try sh("curl -sf -H 'Content-Type: application/json' -d '\(call)' '\(ci.url)/api/v2/forceschedulers/force'", cwd: ci.dir)
+        let s = try LegacyRun.sandbox("buildbot", base: ci.url)
+        let r = try s.run(["resume", "--yes", "--force"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("following build request 1 started before the last session ended"), "\(r.stdout)")
+        #expect(r.stdout.contains("\(ci.url)/#/builders/1/builds/1"), "\(r.stdout)")
+        #expect(try ci.buildCount() == 1, "the resumed run started a second build")
     }
 }

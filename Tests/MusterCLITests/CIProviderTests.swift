@@ -13,10 +13,10 @@ final class FakeCI {
     let server: HTTPTestServer
     var base: String { server.base }
 
-    init() throws {
+    init(_ extra: [String: String] = [:]) throws {
         server = try HTTPTestServer(script: "ci_server.py", environment: [
             "GITHUB_TOKEN_OK": Self.githubToken, "GITLAB_TOKEN_OK": Self.gitlabToken, "JENKINS_AUTH_OK": Self.jenkinsAuth,
-        ])
+        ].merging(extra) { $1 })
     }
 
     /// What the server saw: pipelines started per provider, and their inputs.
@@ -163,6 +163,9 @@ struct CIProviderTests {
         let finished = journal.firstIndex { $0["event"] as? String == "step_finished" }
         #expect(started != nil && finished != nil && started! < finished!)
         #expect(finished.map { journal[$0]["outcome"] as? String } == "done")
+        // As a typed reference in its own field.
+        let ref = started.flatMap { journal[$0]["pipeline"] as? [String: Any] }
+        #expect(ref?["provider"] as? String == p.stats && ref?["kind"] != nil, "\(journal)")
         try expectNowhere(p.token, r, s)
     }
 
@@ -271,6 +274,51 @@ struct CIProviderTests {
         let slow = try Sandbox(["deploy": Self.runbook(.gitlab, ci.base, timeout: "3s")])
         let t = try await run(slow, ["run", "deploy", "--yes", "-p", "polls=100"], env: env(.gitlab))
         #expect(t.status == 1)
-        #expect(t.stdout.contains("the pipeline is still running after 3s; it was not cancelled (pipeline 701: \(ci.base)/acme/platform/-/pipelines/701)"), "\(t.stdout)")
+        #expect(t.stdout.contains("the pipeline is still running after 3s; it was not cancelled (pipeline 701 of acme/platform on main: \(ci.base)/acme/platform/-/pipelines/701)"), "\(t.stdout)")
+    }
+
+    // MARK: - What the real services do (issue 18)
+
+    @Test func gitlabRefusalsOfPipelineVariablesAndProtectedBranchesNameTheSettingToChange() async throws {
+        let locked = try FakeCI(["GITLAB_VARIABLES_ROLE": "no_one_allowed"])
+        let s = try Sandbox(["deploy": Self.runbook(.gitlab, locked.base)])
+        let v = try await run(s, ["run", "deploy", "--yes"], env: env(.gitlab))
+        #expect(v.status == 1)
+        #expect(v.stdout.contains("Insufficient permissions to set pipeline variables"), "\(v.stdout)")
+        #expect(v.stdout.contains("\"Minimum role to use pipeline variables\""), "\(v.stdout)")
+        let p = try await run(s, ["run", "deploy", "--yes", "--new", "-p", "ref=protected"], env: env(.gitlab))
+        #expect(p.stdout.contains("protected is protected: in acme/platform, Settings > Repository > Protected branches"), "\(p.stdout)")
+        #expect(try locked.started("gitlab") == 0)
+    }
+
+    @Test func aGitlabPipelineBlockedOnAManualJobIsShownAsWaitingForSomeone() async throws {
+        let ci = try FakeCI()
+        let s = try Sandbox(["deploy": Self.runbook(.gitlab, ci.base, timeout: "5s")])
+        let r = try await run(s, ["run", "deploy", "--yes", "-p", "outcome=manual"], env: env(.gitlab))
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("pipeline 701: manual · waiting for someone to press play in GitLab: \(ci.base)/acme/platform/-/pipelines/701"), "\(r.stdout)")
+        #expect(r.stdout.contains("the pipeline is still waiting for someone to start a manual job after 5s"), "\(r.stdout)")
+        #expect(!r.stdout.contains("pipeline 701: running"), "\(r.stdout)")
+    }
+
+    @Test func githubRateLimitsAreWaitedOutAndSaidOnScreen() async throws {
+        let ci = try FakeCI()
+        let s = try Sandbox(["deploy": Self.runbook(.github, ci.base).replacingOccurrences(of: "ref: \"{{ ref }}\"", with: "ref: refs/heads/main")])
+        let r = try await run(s, ["run", "deploy", "--yes", "-p", "outcome=limited", "-p", "polls=1"], env: env(.github))
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("the CI server answered 429: You have exceeded a secondary rate limit"), "\(r.stdout)")
+        #expect(r.stdout.contains("waiting 3s for the limit to reset"), "\(r.stdout)")
+        #expect(try ci.stats()["early_looks"] as? Int == 0, "muster looked again while limited")
+        #expect(try ci.inputs(ofLast: "github")["region"] == "eu-north-1")
+    }
+
+    @Test func aJenkinsStepWithoutInputsRunsTheParameterizedJobWithItsDefaults() async throws {
+        let ci = try FakeCI()
+        let text = Self.runbook(.jenkins, ci.base).replacingOccurrences(of: #"      inputs: {region: eu-north-1, outcome: "{{ outcome }}", polls: "{{ polls }}"}"# + "\n", with: "")
+        #expect(!text.contains("inputs:"))
+        let s = try Sandbox(["deploy": text])
+        let r = try await run(s, ["run", "deploy", "--yes"], env: env(.jenkins))
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("buildWithParameters"), "\(r.stdout)")
     }
 }

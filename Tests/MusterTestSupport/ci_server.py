@@ -12,7 +12,15 @@ client that gets a detail wrong fails here too.
   dispatched run is listed half a second after the dispatch, as GitHub creates
   runs a moment later.
 - GitLab (/api/v4): project acme/platform (id 42), refs main and release;
-  variables OUTCOME (success, failed, canceled) and POLLS.
+  variables OUTCOME (success, failed, canceled, or manual, scheduled,
+  waiting_for_resource: blocked there from the second look) and POLLS. Ref
+  "protected" refuses the token's user as GitLab 16+ does for a protected
+  branch it may not merge or push to; with GITLAB_VARIABLES_ROLE=no_one_allowed
+  (GitLab.com's default for new groups) any pipeline variable is refused.
+- GitHub refs may be given as refs/heads/NAME. A run whose outcome input is
+  "limited" answers its first look with a secondary rate limit (429,
+  retry-after 3); looks within those 3 s are counted as early_looks in the
+  stats.
 - Jenkins (/jenkins): job deploy in folder ops, parameterized (region, outcome,
   polls), API token authentication (no crumb needed with a token; anonymous
   POSTs are refused for want of a crumb, like Jenkins with CSRF protection).
@@ -32,6 +40,7 @@ from urllib.parse import parse_qs, urlsplit
 GITHUB_TOKEN = os.environ.get("GITHUB_TOKEN_OK", "")
 GITLAB_TOKEN = os.environ.get("GITLAB_TOKEN_OK", "")
 JENKINS_AUTH = os.environ.get("JENKINS_AUTH_OK", "")
+LOCKED_VARIABLES = os.environ.get("GITLAB_VARIABLES_ROLE") == "no_one_allowed"
 
 lock = threading.Lock()
 triggers = []          # {"provider", "ref", "inputs"} per pipeline started
@@ -117,7 +126,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_fake/stats":
             with lock:
                 count = lambda p: sum(1 for t in triggers if t["provider"] == p)
-                return self.reply(200, {"github": count("github"), "gitlab": count("gitlab"), "jenkins": count("jenkins"), "triggers": triggers})
+                return self.reply(200, {"github": count("github"), "gitlab": count("gitlab"), "jenkins": count("jenkins"), "triggers": triggers,
+                                        "early_looks": counters.get("early_looks", 0)})
         if path.startswith("/api/v4/"):
             return self.gitlab(method, path[len("/api/v4"):], body)
         if path.startswith("/jenkins/"):
@@ -178,8 +188,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(422, {"message": "Invalid request.\n\nFor 'properties/inputs', %s is not an object." % json.dumps(inputs), "status": "422"})
             if name == "nightly.yml":
                 return self.reply(422, {"message": "Workflow does not have 'workflow_dispatch' trigger", "status": "422"})
-            if doc["ref"] not in REFS:
+            if doc["ref"].removeprefix("refs/heads/") not in REFS:
                 return self.reply(422, {"message": "No ref found for: %s" % doc["ref"], "status": "422"})
+            doc["ref"] = doc["ref"].removeprefix("refs/heads/")  # a run's head_branch is the short name
             unexpected = sorted(k for k in inputs if k not in GITHUB_INPUTS)
             if unexpected:
                 return self.reply(422, {"message": "Unexpected inputs provided: %s" % json.dumps(unexpected), "status": "422"})
@@ -219,6 +230,15 @@ class Handler(BaseHTTPRequestHandler):
                 r = github_runs.get(int(rest[1])) if rest[1].isdigit() else None
                 if r is None:
                     return self.reply(404, not_found)
+                if r["outcome"] == "limited" and not r.get("limited"):
+                    # A secondary rate limit: 429 with retry-after; continuing
+                    # while limited can get an integration banned.
+                    r["limited"] = time.time() + 3
+                    r["outcome"] = "success"
+                    return self.reply(429, {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", "status": "429"},
+                                      headers=[("retry-after", "3"), ("x-ratelimit-remaining", "4990")])
+                if r.get("limited") and time.time() < r["limited"]:
+                    counters["early_looks"] = counters.get("early_looks", 0) + 1
                 return self.reply(200, self.github_run(r, api, look=True))
         self.reply(404, not_found)
 
@@ -269,8 +289,15 @@ class Handler(BaseHTTPRequestHandler):
             variables = doc.get("variables", [])
             if not isinstance(variables, list) or not all(isinstance(v, dict) and isinstance(v.get("key"), str) and isinstance(v.get("value"), str) for v in variables):
                 return self.reply(400, {"error": "variables is invalid"})
-            if doc["ref"] not in REFS:
+            if doc["ref"] not in REFS | {"protected"}:
                 return self.reply(400, {"message": {"base": ["Reference not found"]}})
+            if doc["ref"] == "protected":
+                # GitLab 16+: a Developer not allowed to merge or push to a protected branch.
+                return self.reply(400, {"message": {"base": ["You do not have sufficient permission to run a pipeline on 'protected'. Please select a different branch or contact your administrator for assistance."]}})
+            if variables and LOCKED_VARIABLES:
+                # The project's minimum role for pipeline variables is no_one_allowed
+                # (GitLab.com's default for new groups).
+                return self.reply(400, {"message": {"base": ["Insufficient permissions to set pipeline variables"]}})
             values = {v["key"]: v["value"] for v in variables}
             with lock:
                 counters["gitlab"] += 1
@@ -288,7 +315,9 @@ class Handler(BaseHTTPRequestHandler):
                     return self.reply(404, {"message": "404 Not found"})
                 p["looks"] += 1
                 if p["status"] not in ("success", "failed", "canceled", "skipped"):
-                    if over(p):
+                    if p["outcome"] in ("manual", "scheduled", "waiting_for_resource") and p["looks"] > 1:
+                        p["status"] = p["outcome"]  # blocked until someone (or the clock) lets it go on
+                    elif over(p):
                         p["status"] = p["outcome"]
                     else:
                         p["status"] = "pending" if p["looks"] == 1 else "running"

@@ -42,6 +42,8 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, b"<html>not json", "text/html")
         elif p.startswith("/bbstuck/api/v2/builders"):
             self.reply(200, json.dumps({"builders": [{"builderid": 1, "name": "deploy"}]}), "application/json")
+        elif p.startswith("/bbstuck/api/v2/buildrequests/"):
+            self.reply(200, json.dumps({"buildrequests": [{"buildrequestid": 7, "complete": False, "results": -1, "claimed": True}]}), "application/json")
         elif p.startswith("/bbstuck/api/v2/builds"):
             self.reply(200, json.dumps({"builds": [{"number": 1, "complete": False, "results": None, "state_string": "building"}]}), "application/json")
         elif p == "/ok":

@@ -37,7 +37,7 @@ extension Executor {
 
         // A ci step whose pipeline was started before the executor stopped:
         // follow that pipeline, never start a second one.
-        var followingPipeline = step.kind == .ci && state.interruptedStep == key && state.pipelines[key] != nil
+        var followingPipeline = step.kind == .ci && state.interruptedStep == key && (state.pipelines[key] != nil || state.legacyPipelines[key] != nil)
         // A step that was running when the executor died.
         if state.interruptedStep == key, !followingPipeline {
             if a.idempotent || step.isReadOnly {

@@ -4,76 +4,262 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// `ci` steps: trigger a pipeline, journal its id before following it (so a
-/// resumed run follows the same pipeline instead of starting a second one),
-/// then poll it to the end. What every provider shares is here: requests,
-/// the API token, and the polling loop; each provider's endpoints are in
-/// its own function (Buildbot below, the others in Executor+CIProviders).
+/// `ci` steps: trigger a pipeline, journal its reference before following
+/// it (so a resumed run follows the same pipeline instead of starting a
+/// second one), then poll it to the end. The providers are in MusterCI
+/// (see CIService.swift for why); what they share is here: the polling
+/// loop and its sleeps, rate limits, timeouts, journaling and masking.
 extension Executor {
-    /// Seconds between polls of a running pipeline.
+    /// Seconds between the first polls of a pipeline; the interval grows
+    /// with its age (a tenth of it) up to `pipelinePollMax`, so a long
+    /// pipeline does not spend a service's request allowance.
     static let pipelinePoll = 2.0
+    static let pipelinePollMax = 30.0
+
+    static func pollInterval(age: Double) -> Double { min(pipelinePollMax, max(pipelinePoll, age / 10)) }
 
     func ci(_ spec: CISpec, key: String, automation a: Automation, values: [String: String]) throws(Stop) -> Attempt {
-        guard let http else { return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: no HTTP client is available") }
+        let start = monotonic()
         let timeout = Double(a.timeout)
-        switch spec.provider {
-        case .buildbot: return try buildbot(spec, key: key, timeout: timeout, values: values, http: http)
-        case .github: return try github(spec, key: key, timeout: timeout, values: values, http: http)
-        case .gitlab: return try gitlab(spec, key: key, timeout: timeout, values: values, http: http)
-        case .jenkins: return try jenkins(spec, key: key, timeout: timeout, values: values, http: http)
+        func fail(_ f: CIFailure) throws(Stop) -> Attempt {
+            try ciStop(f)
+            return Attempt(ok: false, status: 1, seconds: monotonic() - start, problem: masker.mask(f.message))
+        }
+        guard let http else { return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: no HTTP client is available") }
+        guard let ciService else { return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: no CI providers are available") }
+        let service: any CIService
+        switch ciSettings(spec, key: key, values).flatMap(ciService) {
+        case .success(let s): service = s
+        case .failure(let f): return try fail(f)
+        }
+        let client = ExecutorCIClient(executor: self, http: http)
+
+        var ref: PipelineRef
+        if let journaled = journaledPipeline(key, spec.provider) {
+            ref = journaled
+            console.show(.info(masker.mask("following \(service.describe(ref)) started before the last session ended")))
+        } else {
+            trigger: while true {
+                switch service.trigger(client) {
+                case .success(let r):
+                    ref = r
+                    break trigger
+                case .failure(let f):
+                    // Refused for a rate limit: nothing started; ask again
+                    // once the limit resets, if the step has the time.
+                    guard f.signal == nil, !f.stopped, let wait = f.limited, monotonic() - start + wait < timeout else { return try fail(f) }
+                    console.show(.info(masker.mask("\(f.message); waiting \(DurationFormat.format(Int(wait.rounded(.up)))) for the limit to reset")))
+                    try pauseFor(wait)
+                }
+            }
+            try journalPipeline(ref, key: key, service)
+        }
+        return try followPipeline(&ref, key: key, service, client, start: start, timeout: timeout)
+    }
+
+    /// The pipeline this step started in an earlier session: the typed
+    /// `pipeline` field, or what releases before it journaled in `value`.
+    func journaledPipeline(_ key: String, _ provider: CIProvider) -> PipelineRef? {
+        if let ref = state.pipelines[key], ref.provider == provider { return ref }
+        guard let legacy = state.legacyPipelines[key] else { return nil }
+        return PipelineRef(legacy: legacy.value, item: legacy.item, provider: provider)
+    }
+
+    /// A failure that is a stop: the operator's (the step ends as stopped)
+    /// or a signal's (the run pauses).
+    func ciStop(_ f: CIFailure) throws(Stop) {
+        if f.stopped { throw .stepStopped }
+        if let sig = f.signal { throw .pause(signalName(sig)) }
+    }
+
+    func journalPipeline(_ ref: PipelineRef, key: String, _ service: any CIService) throws(Stop) {
+        try record(.pipelineStarted, step: key) { $0.pipeline = ref; $0.text = service.describe(ref) }
+    }
+
+    /// The step's settings with templates and `${SECRET}`s expanded, and
+    /// its API token from the secret `token` names (into request headers
+    /// only; never shown or journaled).
+    func ciSettings(_ spec: CISpec, key: String, _ values: [String: String]) -> Result<CIStepSettings, CIFailure> {
+        let base: String
+        do {
+            base = try spec.url.expandURL(values, secrets: setup.secrets).trimmingTrailingSlash()
+        } catch {
+            return .failure(CIFailure("cannot send: \(error.message)"))
+        }
+        var token: (value: String, secret: String)?
+        if let name = spec.token {
+            guard let value = setup.secrets[name], !value.trimmingCharacters().isEmpty else {
+                return .failure(CIFailure("cannot run: secret \(name), which 'token' names, has no value; the \(spec.provider.rawValue) provider needs an API token in it"))
+            }
+            token = (value.trimmingCharacters(), name)
+        }
+        return .success(CIStepSettings(
+            provider: spec.provider, base: base,
+            settings: spec.settings.mapValues { $0.expandText(values, secrets: setup.secrets) },
+            inputs: spec.inputs.map { ($0.name, $0.value.expandText(values, secrets: setup.secrets)) },
+            token: token, reason: "muster run \(setup.runID), step \(key)", operatorName: setup.operatorName))
+    }
+
+    /// Looks at the pipeline until it is over, showing each new state once,
+    /// at an interval that grows with its age and never sooner than a rate
+    /// limit allows. A server that fails to answer is asked again until the
+    /// step's timeout; a signal pauses the run. Nothing is ever cancelled.
+    func followPipeline(_ ref: inout PipelineRef, key: String, _ service: any CIService, _ client: ExecutorCIClient,
+                        start: Double, timeout: Double) throws(Stop) -> Attempt {
+        var lastLine = ""
+        var lastState = PipelineState.queued
+        var lastURL = ""
+        func show(_ line: String) {
+            let line = masker.mask(line)
+            if line != lastLine { console.show(.info(line)) }
+            lastLine = line
+        }
+        while true {
+            var wait = Self.pollInterval(age: monotonic() - start)
+            switch service.look(ref, client) {
+            case .failure(let f):
+                try ciStop(f)
+                if let limited = f.limited {
+                    wait = max(wait, limited)
+                    show("\(f.message); waiting \(DurationFormat.format(Int(limited.rounded(.up)))) for the limit to reset")
+                } else {
+                    show("no answer (\(f.message))")
+                }
+            case .success(let look):
+                if let next = look.next, next != ref {
+                    ref = next
+                    try journalPipeline(next, key: key, service)
+                }
+                show(look.line)
+                lastState = look.state
+                lastURL = look.url
+                switch look.state {
+                case .succeeded:
+                    return Attempt(ok: true, status: 0, seconds: monotonic() - start, stdout: look.output, tail: [masker.mask(look.line)])
+                case .failed(let why, let status):
+                    return Attempt(ok: false, status: status, seconds: monotonic() - start, tail: [masker.mask(look.line)],
+                                   problem: masker.mask("the pipeline failed (\(why)): \(look.url)"))
+                case .cancelled(let why):
+                    return Attempt(ok: false, status: 1, seconds: monotonic() - start, tail: [masker.mask(look.line)],
+                                   problem: masker.mask("the pipeline failed: \(why)" + (look.url.isEmpty ? "" : ": \(look.url)")))
+                case .queued, .running, .waiting:
+                    break
+                }
+            }
+            if let limit = client.limitWait(), limit > wait {
+                wait = limit
+                show("the CI server's rate limit is spent; waiting \(DurationFormat.format(Int(limit.rounded(.up)))) for it to reset")
+            }
+            let left = timeout - (monotonic() - start)
+            if left <= 0 {
+                let still = switch lastState {
+                case .queued: "queued"
+                case .waiting(.someone): "waiting for someone to start a manual job"
+                case .waiting(.schedule): "waiting for a scheduled job's time"
+                case .waiting(.resource): "waiting for a resource"
+                default: "running"
+                }
+                return Attempt(ok: false, status: 1, seconds: monotonic() - start, timedOut: true,
+                               problem: masker.mask("the pipeline is still \(still) after \(DurationFormat.format(Int(timeout))); it was not cancelled (\(service.describe(ref))\(lastURL.isEmpty ? "" : ": \(lastURL)"))"))
+            }
+            try pauseFor(min(wait, left + 0.05))
         }
     }
+}
 
-    struct CIFailure: Error {
-        var message: String
-        var signal: Int32?
-        /// The HTTP status the CI server answered, when it answered.
-        var status: Int?
-        /// The operator stopped the step at the Ctrl-C question.
-        var stopped = false
+/// The executor's side of `CIClient`: every request through `send` (its
+/// secret-bearing parts marked), named by a User-Agent, a refusal
+/// explained in the server's words and masked, and the rate limit its
+/// answers announce kept for the polling loop.
+final class ExecutorCIClient: CIClient {
+    unowned let executor: Executor
+    let http: HTTPTransport
+    /// The last answer's word on when the server serves again.
+    private var lastLimit: (at: Double, wait: Double)?
+
+    init(executor: Executor, http: HTTPTransport) {
+        self.executor = executor
+        self.http = http
     }
 
-    /// Every request to a CI server names its client; GitHub refuses
-    /// requests without a User-Agent, and libcurl sends none by itself.
-    static let ciUserAgent = ("User-Agent", "Muster")
+    /// GitHub refuses requests without a User-Agent; libcurl sends none.
+    static let userAgent = ("User-Agent", "Muster")
 
-    /// One request to a CI server: its reply when the status is 2xx, else
-    /// the failure that explains it. `refused` may add a hint for a status
-    /// (which token to check on a 401, say). Headers may hold the API token,
-    /// so they are never shown; everything shown is masked.
-    func ciSend(_ http: HTTPTransport, _ method: String, _ url: String, headers: [(name: String, value: String)]? = nil, body: String? = nil,
-                what: String, refused: (Int) -> String? = { _ in nil }) -> Result<HTTPReply, CIFailure> {
-        if let sig = arrivedSignal() {
-            switch verdict(sig) {
+    func send(_ r: CIRequest) -> Result<HTTPReply, CIFailure> {
+        let masker = executor.masker
+        if let sig = executor.arrivedSignal() {
+            switch executor.verdict(sig) {
             case .keepWaiting: break
-            case .stopStep: return .failure(CIFailure(message: "\(what): stopped by the operator", stopped: true))
-            case .pause(let s): return .failure(CIFailure(message: "\(what): stopped", signal: s))
+            case .stopStep: return .failure(CIFailure("\(r.what): stopped by the operator", stopped: true))
+            case .pause(let s): return .failure(CIFailure("\(r.what): stopped", signal: s))
             }
         }
         let reply: HTTPReply
         do {
-            let h = headers ?? [("Content-Type", "application/json"), ("Accept", "application/json")]
-            reply = try send(http, method: method, url: url, headers: h + [Self.ciUserAgent], body: body, timeout: 30)
+            let headers = r.headers.isEmpty ? [("Content-Type", "application/json"), ("Accept", "application/json")] : r.headers
+            reply = try executor.send(http, method: r.method, url: r.url, headers: headers + [Self.userAgent], body: r.body, timeout: 30)
         } catch {
-            return .failure(CIFailure(message: "\(what): \(masker.mask(error.message))", signal: error.signal, stopped: error.stopped))
+            return .failure(CIFailure("\(r.what): \(masker.mask(error.message))", signal: error.signal, stopped: error.stopped))
         }
+        let limit = reply.rateLimit(now: Date().timeIntervalSince1970)
+        lastLimit = limit.map { (executor.monotonic(), $0.wait) }
         guard (200..<300).contains(reply.status) else {
-            // GitHub and GitLab explain themselves in a JSON `message` (GitLab
-            // sometimes in `error`), Jenkins in an HTML page; anything else is
-            // shown as it came.
-            var detail = reply.body.trimmingCharacters()
-            if let j = try? JSONDecoder().decode(JSON.self, from: Data(reply.body.utf8)),
-               let m = j.at(path: "message") ?? j.at(path: "error.message") ?? j.at(path: "error") {
-                detail = m.text.trimmingCharacters()
-            } else if detail.hasPrefix("<") {
-                detail = Self.htmlText(detail)
+            var message = "\(r.what): the CI server answered \(reply.status)"
+            let detail = masker.mask(reply.errorDetail, limit: 200)
+            if !detail.isEmpty { message += ": \(detail)" }
+            if let limit, limit.refused {
+                return .failure(CIFailure(message + " (rate limited)", status: reply.status, limited: limit.wait))
             }
-            detail = masker.mask(detail, limit: 200)
-            var message = "\(what): the CI server answered \(reply.status)" + (detail.isEmpty ? "" : ": \(detail)")
-            if let hint = refused(reply.status) { message += " (\(hint))" }
-            return .failure(CIFailure(message: message, status: reply.status))
+            if let hint = r.refused(reply.status) { message += " (\(hint))" }
+            return .failure(CIFailure(message, status: reply.status))
         }
         return .success(reply)
+    }
+
+    /// Seconds still to wait, from now, before the server serves again.
+    func limitWait() -> Double? {
+        guard let l = lastLimit else { return nil }
+        let left = l.wait - (executor.monotonic() - l.at)
+        return left > 0 ? left : nil
+    }
+
+    func showCommand(_ line: String) { executor.console.show(.command(executor.masker.mask(line))) }
+    func showInfo(_ line: String) { executor.console.show(.info(executor.masker.mask(line))) }
+    func showWarning(_ line: String) { executor.console.show(.warning(executor.masker.mask(line))) }
+}
+
+extension HTTPReply {
+    /// What a refusal says, in the server's words: GitHub and GitLab explain
+    /// themselves in a JSON `message` (GitLab sometimes in `error`), Jenkins
+    /// in an HTML page; anything else as it came.
+    var errorDetail: String {
+        let text = body.trimmingCharacters()
+        if let j = try? JSONDecoder().decode(JSON.self, from: Data(body.utf8)),
+           let m = j.at(path: "message") ?? j.at(path: "error.message") ?? j.at(path: "error") {
+            return m.text.trimmingCharacters()
+        }
+        return text.hasPrefix("<") ? Self.htmlText(text) : text
+    }
+
+    /// Whether the server is limiting this client, and for how long:
+    /// `retry-after` (seconds), or a spent allowance (`x-ratelimit-remaining`
+    /// or `ratelimit-remaining` 0) until its `reset` (epoch seconds).
+    /// `refused`: this answer is the refusal (429, or GitHub's 403 for a
+    /// primary or secondary limit), to be asked again after `wait`; without
+    /// a hint GitHub says to wait a minute.
+    public func rateLimit(now: Double) -> (wait: Double, refused: Bool)? {
+        let remaining = (header("x-ratelimit-remaining") ?? header("ratelimit-remaining")).flatMap { Int($0.trimmingCharacters()) }
+        let reset = (header("x-ratelimit-reset") ?? header("ratelimit-reset")).flatMap { Double($0.trimmingCharacters()) }
+        var wait: Double?
+        if let r = header("retry-after").flatMap({ Double($0.trimmingCharacters()) }) {
+            wait = max(0, r)
+        } else if remaining == 0, let reset {
+            wait = max(1, reset - now)
+        }
+        let secondary = status == 403 && (body.lowercased().contains("secondary rate limit") || body.lowercased().contains("rate limit exceeded"))
+        let refused = status == 429 || (status == 403 && (remaining == 0 || secondary || header("retry-after") != nil))
+        if refused { return (min(wait ?? 60, 3600), true) }
+        return wait.map { (min($0, 3600), false) }
     }
 
     /// The words of an HTML error page: its title if it has one (Jetty's
@@ -101,214 +287,5 @@ extension Executor {
         }
         let words = (title ?? text).split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "\r\n" })
         return words.joined(separator: " ")
-    }
-
-    /// GET or POST returning parsed JSON, or the failure that explains it.
-    func ciJSON(_ http: HTTPTransport, _ method: String, _ url: String, headers: [(name: String, value: String)]? = nil, body: String? = nil,
-                what: String, refused: (Int) -> String? = { _ in nil }) -> Result<JSON, CIFailure> {
-        switch ciSend(http, method, url, headers: headers, body: body, what: what, refused: refused) {
-        case .failure(let f): return .failure(f)
-        case .success(let reply): return ciParse(reply, what: what)
-        }
-    }
-
-    func ciParse(_ reply: HTTPReply, what: String) -> Result<JSON, CIFailure> {
-        guard let json = try? JSONDecoder().decode(JSON.self, from: Data(reply.body.utf8)) else {
-            return .failure(CIFailure(message: "\(what): the CI server answered something that is not JSON: \(masker.mask(reply.body, limit: 80))"))
-        }
-        return .success(json)
-    }
-
-    /// The API token from the secret `token` names: nil when the step names
-    /// none (only Jenkins may go without), or the problem that stops the step.
-    /// The value goes into request headers only; it is never shown or journaled.
-    func ciToken(_ spec: CISpec) -> Result<(value: String, secret: String)?, CIFailure> {
-        guard let name = spec.token else {
-            if spec.provider == .jenkins { return .success(nil) }
-            return .failure(CIFailure(message: "cannot run: the \(spec.provider.rawValue) provider needs 'token', the name of a declared secret holding an API token"))
-        }
-        guard let value = setup.secrets[name], !value.trimmingCharacters().isEmpty else {
-            return .failure(CIFailure(message: "cannot run: secret \(name), which 'token' names, has no value; the \(spec.provider.rawValue) provider needs an API token in it"))
-        }
-        return .success((value.trimmingCharacters(), name))
-    }
-
-    /// A failure that is a stop: the operator's (the step ends as stopped)
-    /// or a signal's (the run pauses).
-    func ciStop(_ f: CIFailure) throws(Stop) {
-        if f.stopped { throw .stepStopped }
-        if let sig = f.signal { throw .pause(signalName(sig)) }
-    }
-
-    /// The attempt a failed request ends in; a signal pauses the run.
-    func ciFailed(_ f: CIFailure, start: Double) throws(Stop) -> Attempt {
-        try ciStop(f)
-        return Attempt(ok: false, status: 1, seconds: monotonic() - start, problem: masker.mask(f.message))
-    }
-
-    /// The API base `url`, encoded as every URL is (FieldEncoding.swift).
-    func ciBase(_ spec: CISpec, _ values: [String: String]) -> Result<String, CIFailure> {
-        do {
-            return .success(try spec.url.expandURL(values, secrets: setup.secrets).trimmingTrailingSlash())
-        } catch {
-            return .failure(CIFailure(message: "cannot send: \(error.message)"))
-        }
-    }
-
-    /// A `ci` field with its templates and `${SECRET}`s expanded.
-    func ciSetting(_ spec: CISpec, _ name: String, _ values: [String: String]) -> String {
-        spec.settings[name]?.expandText(values, secrets: setup.secrets) ?? ""
-    }
-
-    /// A pipeline's state at one look: still going (a line saying where it
-    /// is), or at an end, with the line that says so.
-    enum PipelineLook<T> {
-        case waiting(String)
-        case done(T, line: String?)
-    }
-
-    /// Looks at a pipeline every `pipelinePoll` seconds, showing each new
-    /// state once, until `look` says it is done; nil when the step's timeout
-    /// passes first. A server that fails to answer is retried until then; a
-    /// signal pauses the run, Ctrl-C asks first. Nothing is ever cancelled.
-    func pollPipeline<T>(start: Double, timeout: Double, _ look: () throws(Stop) -> Result<PipelineLook<T>, CIFailure>) throws(Stop) -> T? {
-        var lastState = ""
-        while true {
-            let stateText: String
-            switch try look() {
-            case .failure(let f):
-                try ciStop(f)
-                stateText = "no answer (\(f.message))"
-            case .success(.waiting(let s)):
-                stateText = masker.mask(s)
-            case .success(.done(let value, let line)):
-                if let line, masker.mask(line) != lastState { console.show(.info(masker.mask(line))) }
-                return value
-            }
-            if stateText != lastState {
-                console.show(.info(stateText))
-                lastState = stateText
-            }
-            if monotonic() - start > timeout { return nil }
-            try pauseFor(Self.pipelinePoll)
-        }
-    }
-
-    /// How a pipeline ended, for `followPipeline`.
-    struct PipelineEnd {
-        var line: String
-        /// nil: it succeeded.
-        var problem: String?
-        var status: Int32 = 1
-        var output = ""
-    }
-
-    /// Polls a started pipeline to its end; the attempt succeeds when the
-    /// pipeline did. `name` says which pipeline in the timeout message.
-    func followPipeline(_ name: String, start: Double, timeout: Double, _ look: () throws(Stop) -> Result<PipelineLook<PipelineEnd>, CIFailure>) throws(Stop) -> Attempt {
-        guard let end = try pollPipeline(start: start, timeout: timeout, look) else {
-            return Attempt(ok: false, status: 1, seconds: monotonic() - start, timedOut: true,
-                           problem: masker.mask("the pipeline is still running after \(DurationFormat.format(Int(timeout))); it was not cancelled (\(name))"))
-        }
-        let line = masker.mask(end.line)
-        guard let problem = end.problem else {
-            return Attempt(ok: true, status: 0, seconds: monotonic() - start, stdout: end.output, tail: [line])
-        }
-        return Attempt(ok: false, status: end.status, seconds: monotonic() - start, tail: [line], problem: masker.mask(problem))
-    }
-
-    func buildbot(_ spec: CISpec, key: String, timeout: Double, values: [String: String], http: HTTPTransport) throws(Stop) -> Attempt {
-        let start = monotonic()
-        func fail(_ f: CIFailure) throws(Stop) -> Attempt { try ciFailed(f, start: start) }
-        let base: String
-        switch ciBase(spec, values) {
-        case .success(let b): base = b
-        case .failure(let f): return try fail(f)
-        }
-        let builder = spec.settings["builder"].map { $0.expandText(values, secrets: setup.secrets) } ?? ""
-        let scheduler = spec.settings["scheduler"].map { $0.expandText(values, secrets: setup.secrets) } ?? "force"
-
-        // The pipeline this step already started, in an earlier session.
-        var request = state.pipelines[key].flatMap { Int($0) }
-        var builderID = state.pipelineBuilders[key] ?? 0
-        if let r = request {
-            console.show(.info("following build request \(r) started before the last session ended"))
-        } else {
-            let builders: JSON
-            switch ciJSON(http, "GET", "\(base)/api/v2/builders?name=\(builder.percentEncoded())", what: "finding builder '\(builder)'") {
-            case .success(let j): builders = j
-            case .failure(let f): return try fail(f)
-            }
-            guard case .int(let id)? = builders.at(path: "builders.0.builderid") else {
-                return Attempt(ok: false, status: 1, seconds: monotonic() - start, problem: masker.mask("Buildbot at \(base) has no builder named '\(builder)'"))
-            }
-            builderID = id
-            var params: [(String, JSON)] = [
-                ("builderid", .string(String(id))),
-                ("reason", .string("muster run \(setup.runID), step \(key)")),
-                // Buildbot wants "Name <address>"; the address is a placeholder.
-                ("username", .string("\(setup.operatorName) via Muster <muster@example.com>")),
-            ]
-            for (name, value) in spec.inputs { params.append((name, .string(value.expandText(values, secrets: setup.secrets)))) }
-            let call = JSON.object([("jsonrpc", "2.0"), ("method", "force"), ("id", 1), ("params", .object(params))]).serialized()
-            console.show(.command(masker.mask("POST \(base)/api/v2/forceschedulers/\(scheduler) (builder \(builder))")))
-            let forced: JSON
-            switch ciJSON(http, "POST", "\(base)/api/v2/forceschedulers/\(scheduler.percentEncoded())", body: call, what: "triggering builder '\(builder)'") {
-            case .success(let j): forced = j
-            case .failure(let f): return try fail(f)
-            }
-            if let message = forced.at(path: "error.message")?.text {
-                return Attempt(ok: false, status: 1, seconds: monotonic() - start, problem: "Buildbot refused to start '\(builder)': \(masker.mask(message))")
-            }
-            guard case .object(let requests)? = forced.at(path: "result.1"), case .int(let r)? = requests.first?.1 else {
-                return Attempt(ok: false, status: 1, seconds: monotonic() - start, problem: "Buildbot's answer to the force call has no build request id: \(masker.mask(forced.serialized(), limit: 120))")
-            }
-            request = r
-            try record(.pipelineStarted, step: key) { $0.value = String(r); $0.item = id; $0.text = "\(base) build request \(r)" }
-        }
-        guard let request else { return Attempt(ok: false, status: 1, seconds: 0) }
-
-        return try followPipeline("build request \(request)", start: start, timeout: timeout) { () throws(Stop) -> Result<PipelineLook<PipelineEnd>, CIFailure> in
-            switch ciJSON(http, "GET", "\(base)/api/v2/builds?buildrequestid=\(request)", what: "following build request \(request)") {
-            case .failure(let f):
-                return .failure(f)
-            case .success(let j):
-                guard case .object? = j.at(path: "builds.0") else { return .success(.waiting("queued")) }
-                let number = j.at(path: "builds.0.number")?.text ?? "?"
-                let url = "\(base)/#/builders/\(builderID)/builds/\(number)"
-                let line = "build \(number): \(j.at(path: "builds.0.state_string")?.text ?? "running") · \(url)"
-                guard j.at(path: "builds.0.complete") == .bool(true) else { return .success(.waiting(line)) }
-                let results = Int(j.at(path: "builds.0.results")?.text ?? "") ?? -1
-                // 0 success, 1 warnings; 2 failure, 3 skipped, 4 exception, 5 retry, 6 cancelled.
-                if results == 0 || results == 1 { return .success(.done(PipelineEnd(line: line, output: j.serialized()), line: line)) }
-                return .success(.done(PipelineEnd(line: line, problem: "the pipeline failed (Buildbot result \(results)): \(url)", status: Int32(results)), line: line))
-            }
-        }
-    }
-}
-
-extension String {
-    func trimmingTrailingSlash() -> String {
-        var s = self
-        while s.hasSuffix("/") { s.removeLast() }
-        return s
-    }
-
-    /// Percent-encodes everything but unreserved URL characters; `.` and
-    /// `..` whole, too, which would otherwise be dot segments that climb the
-    /// path (`/repos/../../admin`).
-    func percentEncoded() -> String {
-        if self == "." || self == ".." { return String(repeating: "%2E", count: count) }
-        var out = ""
-        for b in utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                let h = String(b, radix: 16, uppercase: true)
-                out += "%" + (h.count == 1 ? "0" + h : h)
-            }
-        }
-        return out
     }
 }

@@ -88,6 +88,9 @@ public final class Executor {
     var misunderstood = 0
     /// HTTP for `http` steps and HTTP waits; nil where none is wired in.
     public var http: HTTPTransport?
+    /// Makes the service behind a `ci` step (MusterCI's providers); nil
+    /// where none is wired in.
+    public var ciService: CIServiceFactory?
     /// Sleeps up to the given seconds; returns a signal that cut it short.
     /// With 0 it only looks whether one has arrived.
     public var sleepHook: (Double) -> Int32? = { _ in nil }

@@ -154,9 +154,12 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         }
     }
 
+    /// The pipeline a `ci` step started (`pipeline_started`).
+    public var pipeline: PipelineRef?
+
     enum CodingKeys: String, CodingKey {
         case seq, at, t, event, step, item, answer, text, name, value, attempt, exit, status, seconds
-        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked, by, leftovers
+        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked, by, leftovers, pipeline
     }
 
     /// `t` when it is a clock reading: finite, not negative and under 1e9 s

@@ -25,12 +25,12 @@ public struct RunState: Sendable {
     /// A step whose last attempt failed and whose failure menu was never
     /// answered: the session ended (EOF, abort, a crash) while it was asked.
     public var awaitingChoice: String?
-    /// The CI pipeline a `ci` step started, as its provider journaled it
-    /// (Buildbot build request, GitHub run id, GitLab pipeline id, Jenkins
-    /// queue item or build URL); the latest of the attempt wins. And the
-    /// Buildbot builder.
-    public var pipelines: [String: String] = [:]
-    public var pipelineBuilders: [String: Int] = [:]
+    /// The CI pipeline a `ci` step started (the latest of the attempt
+    /// wins), from `pipeline_started`'s `pipeline` field; or, in journals
+    /// of releases before that field, the provider's id in `value` and a
+    /// Buildbot builder id in `item`, read knowing the step's provider.
+    public var pipelines: [String: PipelineRef] = [:]
+    public var legacyPipelines: [String: (value: String, item: Int?)] = [:]
     /// `step.name` of values journaled with a secret masked out.
     public var masked: Set<String> = []
     public var escalations: [(t: Double, contact: String)] = []
@@ -74,6 +74,7 @@ public struct RunState: Sendable {
                 attempts[key] = max(attempts[key] ?? 0, a)
                 interruptedStep = key
                 pipelines[key] = nil
+                legacyPipelines[key] = nil
                 stoppedBy[key] = nil
             }
         case .itemAnswered:
@@ -88,6 +89,7 @@ public struct RunState: Sendable {
             attempts[key] = max(attempts[key] ?? 0, e.attempt ?? 1)
             interruptedStep = key
             pipelines[key] = nil
+            legacyPipelines[key] = nil
             awaitingChoice = nil
         case .attemptFinished:
             // An attempt stopped by a signal is treated as one that was
@@ -128,8 +130,12 @@ public struct RunState: Sendable {
             outcome = "abandoned"
             paused = nil
         case .pipelineStarted:
-            if let v = e.value, !v.isEmpty { pipelines[key] = v }
-            if let b = e.item { pipelineBuilders[key] = b }
+            if let p = e.pipeline {
+                pipelines[key] = p
+                legacyPipelines[key] = nil
+            } else if let v = e.value, !v.isEmpty {
+                legacyPipelines[key] = (v, e.item)
+            }
         case .faultInjected:
             faultsFired[key, default: 0] += 1
         case .note, .failureChoice:

@@ -1,0 +1,135 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import MusterCore
+
+/// `POST /repos/{repo}/actions/workflows/{workflow}/dispatches`, then
+/// `GET /repos/{repo}/actions/runs/{id}` until `status` is `completed`;
+/// only the conclusion `success` succeeds.
+///
+/// The dispatch asks for `return_run_details`, and GitHub answers 200 with
+/// the run's `workflow_run_id`. A server that predates it (an older GitHub
+/// Enterprise Server) refuses the key (422, or 400 on some versions), so
+/// the dispatch is sent again without it and answered 204: the run is then
+/// the oldest `workflow_dispatch` run on the ref newer than every run listed
+/// before the dispatch (run ids only grow). The dispatch is journaled before
+/// that search, so a resumed run searches again rather than dispatch twice.
+///
+/// Rate limits (a repository's `GITHUB_TOKEN` has 1,000 requests an hour)
+/// are the executor's: it reads `retry-after` and `x-ratelimit-*` on every
+/// answer, and a 403 or 429 for a primary or secondary limit.
+struct GitHubActions: CIService {
+    let s: CIStepSettings
+    let token: (value: String, secret: String)
+    let repo: String, workflow: String, ref: String
+
+    static func make(_ s: CIStepSettings) -> Result<any CIService, CIFailure> {
+        CIServices.needToken(s).map { t in
+            GitHubActions(s: s, token: t, repo: s["repo"].trimmingEdges { $0 == "/" }, workflow: s["workflow"], ref: s["ref"])
+        }
+    }
+
+    var repoPath: String { repo.split(separator: "/").map { String($0).percentEncoded() }.joined(separator: "/") }
+    var workflowURL: String { "\(s.base)/repos/\(repoPath)/actions/workflows/\(workflow.percentEncoded())" }
+    /// A run's `head_branch` is the ref's short name (`main` for refs/heads/main).
+    var branch: String {
+        var b = Substring(ref)
+        for prefix in ["refs/heads/", "refs/tags/"] where b.hasPrefix(prefix) { b = b.dropFirst(prefix.count) }
+        return String(b)
+    }
+    var listURL: String { "\(workflowURL)/runs?event=workflow_dispatch&branch=\(branch.percentEncoded())&per_page=100" }
+    var headers: [(name: String, value: String)] {
+        [("Authorization", "Bearer \(token.value)"), ("Accept", "application/vnd.github+json"),
+         ("X-GitHub-Api-Version", "2022-11-28"), ("Content-Type", "application/json")]
+    }
+
+    func refused(_ status: Int) -> String? {
+        switch status {
+        case 401: "GitHub did not accept the token in secret \(token.secret)"
+        case 403: "the token in secret \(token.secret) may not do this; it needs Actions: read and write on \(repo)"
+        case 404: "no repository \(repo) with workflow \(workflow), or the token in secret \(token.secret) cannot see it"
+        default: nil
+        }
+    }
+
+    struct Runs: Decodable {
+        var workflow_runs: [Run]
+        struct Run: Decodable { var id: Int; var html_url: String? }
+    }
+    struct Details: Decodable { var workflow_run_id: Int; var html_url: String? }
+    struct Run: Decodable { var status: String?; var conclusion: String?; var html_url: String? }
+
+    func trigger(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
+        let newest: Int
+        switch client.fetch(Runs.self, CIRequest("GET", listURL, headers: headers, what: "listing runs of workflow \(workflow)", refused: refused)) {
+        case .failure(let f): return .failure(f)
+        case .success(let (runs, _)): newest = runs.workflow_runs.map(\.id).max() ?? 0
+        }
+        let inputs = JSON.object(s.inputs.map { ($0.name, .string($0.value)) })
+        func body(details: Bool) -> String {
+            .json(.object([("ref", .string(ref)), ("inputs", inputs)] + (details ? [("return_run_details", true)] : [])))
+        }
+        client.showCommand("POST \(workflowURL)/dispatches (ref \(ref))")
+        let what = "dispatching workflow \(workflow) on \(ref)"
+        var sent = client.send(CIRequest("POST", "\(workflowURL)/dispatches", headers: headers, body: body(details: true), what: what, refused: refused))
+        if case .failure(let f) = sent, f.status == 422 || f.status == 400, f.message.contains("return_run_details") {
+            // A server without run details: nothing was dispatched yet.
+            client.showInfo("this GitHub does not tell which run a dispatch starts; dispatching again without asking, then looking for the run")
+            sent = client.send(CIRequest("POST", "\(workflowURL)/dispatches", headers: headers, body: body(details: false), what: what, refused: refused))
+        }
+        return sent.map { reply in
+            if reply.status == 200, let d = try? JSONDecoder().decode(Details.self, from: Data(reply.body.utf8)) {
+                return .githubRun(d.workflow_run_id)
+            }
+            return .githubDispatch(after: newest)
+        }
+    }
+
+    func look(_ ref: PipelineRef, _ client: CIClient) -> Result<PipelineLook, CIFailure> {
+        switch ref {
+        case .githubDispatch(let after):
+            return client.fetch(Runs.self, CIRequest("GET", listURL, headers: headers, what: "looking for the run of workflow \(workflow)", refused: refused)).map { runs, _ in
+                let ours = runs.workflow_runs.filter { $0.id > after }.sorted { $0.id < $1.id }
+                guard let run = ours.first else { return PipelineLook(.queued, line: "dispatched; waiting for GitHub to list the run") }
+                if ours.count > 1 {
+                    client.showWarning("\(ours.count) runs of \(workflow) on \(self.ref) started since the dispatch; following the oldest, run \(run.id)")
+                }
+                return PipelineLook(.queued, line: "run \(run.id): found · \(run.html_url ?? "")", url: run.html_url ?? "", next: .githubRun(run.id))
+            }
+        case .githubRun(let id):
+            return client.fetch(Run.self, CIRequest("GET", "\(s.base)/repos/\(repoPath)/actions/runs/\(id)", headers: headers, what: "following run \(id)", refused: refused)).map { run, reply in
+                let status = run.status ?? "?"
+                let conclusion = run.conclusion ?? ""
+                let url = run.html_url ?? ""
+                let line = "run \(id): \(status)\(conclusion.isEmpty ? "" : ", \(conclusion)") · \(url)"
+                guard status == "completed" else {
+                    // queued, pending, requested, waiting (an environment's reviewers), in_progress.
+                    let state: PipelineState = switch status {
+                    case "in_progress": .running
+                    case "waiting": .waiting(for: .someone)
+                    default: .queued
+                    }
+                    let shown = status == "waiting" ? "run \(id): waiting for someone to approve a deployment in GitHub: \(url)" : line
+                    return PipelineLook(state, line: shown, url: url)
+                }
+                switch conclusion {
+                case "success": return PipelineLook(.succeeded, line: line, url: url, output: reply.body)
+                case "cancelled": return PipelineLook(.cancelled(why: "GitHub conclusion cancelled"), line: line, url: url)
+                default: return PipelineLook(.failed(why: "GitHub conclusion \(conclusion.isEmpty ? "none" : conclusion)", status: 1), line: line, url: url)
+                }
+            }
+        default:
+            return .failure(CIFailure("not a GitHub run: \(ref)"))
+        }
+    }
+
+    func describe(_ ref: PipelineRef) -> String {
+        switch ref {
+        case .githubRun(let id): "run \(id) of \(workflow) on \(self.ref)"
+        case .githubDispatch(let after): "the dispatch of workflow \(workflow) on \(self.ref) (its run is newer than run \(after))"
+        default: "\(ref)"
+        }
+    }
+}

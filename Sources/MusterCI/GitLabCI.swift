@@ -1,0 +1,86 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import MusterCore
+
+/// `POST /api/v4/projects/{project}/pipeline` (201 with the pipeline's
+/// `id`), then `GET /api/v4/projects/{project}/pipelines/{id}` until its
+/// status is `success`, or `failed`, `canceled` or `skipped`.
+///
+/// Inputs are sent as pipeline `variables`. GitLab refuses them (400, "Insufficient permissions
+/// to set pipeline variables") where the project's "Minimum role to use
+/// pipeline variables" is below the token's role — `no_one_allowed` is the
+/// default for new groups on GitLab.com — and creating a pipeline on a
+/// protected branch needs "Allowed to merge or push" on it: both refusals
+/// name the setting to change. A pipeline blocked on a `manual` job, a
+/// `scheduled` (delayed) job or a resource group is shown as waiting for
+/// that, not as running.
+struct GitLabCI: CIService {
+    let s: CIStepSettings
+    let token: (value: String, secret: String)
+    let project: String, ref: String
+
+    static func make(_ s: CIStepSettings) -> Result<any CIService, CIFailure> {
+        CIServices.needToken(s).map { t in GitLabCI(s: s, token: t, project: s["project"].trimmingEdges { $0 == "/" }, ref: s["ref"]) }
+    }
+
+    /// A path (`group/project`) or a numeric id, URL-encoded as one segment.
+    var projectURL: String { "\(s.base)/api/v4/projects/\(project.percentEncoded())" }
+    var headers: [(name: String, value: String)] { [("PRIVATE-TOKEN", token.value), ("Content-Type", "application/json"), ("Accept", "application/json")] }
+
+    func refused(_ status: Int) -> String? {
+        switch status {
+        case 401: "GitLab did not accept the token in secret \(token.secret)"
+        case 403: "the token in secret \(token.secret) may not run pipelines on \(ref) of \(project); it needs the api scope, at least the Developer role, and on a protected branch to be allowed to merge or push to it"
+        case 404: "no project \(project), or the token in secret \(token.secret) cannot see it"
+        default: nil
+        }
+    }
+
+    struct Pipeline: Decodable { var id: Int; var status: String?; var web_url: String? }
+
+    func trigger(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
+        let variables = JSON.array(s.inputs.map { .object([("key", .string($0.name)), ("value", .string($0.value))]) })
+        let body = JSON.object([("ref", .string(ref))] + (s.inputs.isEmpty ? [] : [("variables", variables)]))
+        client.showCommand("POST \(projectURL)/pipeline (ref \(ref))")
+        let request = CIRequest("POST", "\(projectURL)/pipeline", headers: headers, body: .json(body), what: "creating a pipeline of \(project) on \(ref)", refused: refused)
+        switch client.fetch(Pipeline.self, request) {
+        case .success(let (p, _)): return .success(.gitlabPipeline(p.id))
+        case .failure(var f):
+            let words = f.message.lowercased()
+            if words.contains("pipeline variables") || words.contains("insufficient permissions to set") {
+                f.message += " (the step's inputs are sent as pipeline variables: in \(project), Settings > CI/CD > Variables, set \"Minimum role to use pipeline variables\" to the token's role (Developer), or drop the step's inputs and give the variables defaults in .gitlab-ci.yml)"
+            } else if f.status == 400 || f.status == 403, words.contains("protected") || words.contains("sufficient permission to run a pipeline") {
+                f.message += " (\(ref) is protected: in \(project), Settings > Repository > Protected branches, the token's user must be \"Allowed to merge\" or \"Allowed to push and merge\")"
+            }
+            return .failure(f)
+        }
+    }
+
+    func look(_ ref: PipelineRef, _ client: CIClient) -> Result<PipelineLook, CIFailure> {
+        guard case .gitlabPipeline(let id) = ref else { return .failure(CIFailure("not a GitLab pipeline: \(ref)")) }
+        let request = CIRequest("GET", "\(projectURL)/pipelines/\(id)", headers: headers, what: "following pipeline \(id)", refused: refused)
+        return client.fetch(Pipeline.self, request).map { p, reply in
+            let status = p.status ?? "?"
+            let url = p.web_url ?? ""
+            let line = "pipeline \(id): \(status) · \(url)"
+            switch status {
+            case "success": return PipelineLook(.succeeded, line: line, url: url, output: reply.body)
+            case "failed", "skipped": return PipelineLook(.failed(why: "GitLab status \(status)", status: 1), line: line, url: url)
+            case "canceled", "canceling": return PipelineLook(.cancelled(why: "GitLab status \(status)"), line: line, url: url)
+            case "manual": return PipelineLook(.waiting(for: .someone), line: "pipeline \(id): manual · waiting for someone to press play in GitLab: \(url)", url: url)
+            case "scheduled": return PipelineLook(.waiting(for: .schedule), line: "pipeline \(id): scheduled · waiting for a delayed job's time in GitLab: \(url)", url: url)
+            case "waiting_for_resource": return PipelineLook(.waiting(for: .resource), line: "pipeline \(id): waiting_for_resource · waiting for a resource group another job holds in GitLab: \(url)", url: url)
+            case "running": return PipelineLook(.running, line: line, url: url)
+            default: return PipelineLook(.queued, line: line, url: url)  // created, preparing, pending
+            }
+        }
+    }
+
+    func describe(_ ref: PipelineRef) -> String {
+        guard case .gitlabPipeline(let id) = ref else { return "\(ref)" }
+        return "pipeline \(id) of \(project) on \(self.ref)"
+    }
+}

@@ -1,0 +1,123 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import MusterCore
+
+/// `POST /job/{job}/buildWithParameters`, answered 201 with the queue item
+/// in `Location`; then `GET /queue/item/{n}/api/json` until it has an
+/// `executable` (or is `cancelled`), then `GET /job/{job}/{number}/api/json`
+/// until `building` is false; only the result `SUCCESS` succeeds. A step
+/// without inputs posts `buildWithParameters` too, with none: a
+/// parameterized job then runs with its defaults (`/build` would fail for
+/// it), and Jenkins accepts it for a job without parameters.
+///
+/// The token secret holds `USER:APITOKEN`, sent as basic authentication;
+/// Jenkins needs no CSRF crumb for requests authenticated with an API
+/// token. Without a token Muster is anonymous, which a Jenkins with CSRF
+/// protection refuses for the trigger (403).
+struct Jenkins: CIService {
+    let s: CIStepSettings
+    let job: String
+    let headers: [(name: String, value: String)]
+
+    static func make(_ s: CIStepSettings) -> Result<any CIService, CIFailure> {
+        var headers: [(name: String, value: String)] = [("Accept", "application/json")]
+        if let t = s.token {
+            guard t.value.contains(":") else {
+                return .failure(CIFailure("cannot run: secret \(t.secret) must hold USER:APITOKEN (a Jenkins user name, a colon, and an API token of that user)"))
+            }
+            headers.append(("Authorization", "Basic " + Data(t.value.utf8).base64EncodedString()))
+        }
+        return .success(Jenkins(s: s, job: s["job"], headers: headers))
+    }
+
+    /// A job in folders (`team/deploy`) is `/job/team/job/deploy`.
+    var jobURL: String { s.base + "/" + job.split(separator: "/").map { "job/" + String($0).percentEncoded() }.joined(separator: "/") }
+    func queueURL(_ n: Int) -> String { "\(s.base)/queue/item/\(n)/" }
+    func buildURL(_ n: Int) -> String { "\(jobURL)/\(n)/" }
+
+    func refused(_ status: Int) -> String? {
+        switch (status, s.token?.secret) {
+        case (401, let s?): "Jenkins did not accept the user and API token in secret \(s)"
+        case (401, nil), (403, nil): "Muster called Jenkins anonymously; set 'token' to a secret holding USER:APITOKEN (requests with an API token need no CSRF crumb)"
+        case (403, let s?): "the user in secret \(s) may not do this (it needs Job/Build and Job/Read)"
+        case (404, let s?): "no job \(job), or the user in secret \(s) cannot see it"
+        case (404, nil): "no job \(job), or anonymous users cannot see it"
+        default: nil
+        }
+    }
+
+    func trigger(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
+        let form = s.inputs.map { "\($0.name.percentEncoded())=\($0.value.percentEncoded())" }.joined(separator: "&")
+        client.showCommand("POST \(jobURL)/buildWithParameters")
+        let request = CIRequest("POST", "\(jobURL)/buildWithParameters", headers: headers + [("Content-Type", "application/x-www-form-urlencoded")],
+                                body: form, what: "starting job \(job)", refused: refused)
+        return client.send(request).flatMap { reply in
+            // Location: {root}/queue/item/N/
+            let location = reply.header("Location") ?? ""
+            let parts = location.split(separator: "/")
+            guard let at = parts.indices.first(where: { parts[$0] == "queue" && $0 + 2 < parts.count && parts[$0 + 1] == "item" }),
+                  let n = Int(parts[at + 2]) else {
+                return .failure(CIFailure("Jenkins accepted job \(job) (\(reply.status)) but did not say where it queued it (Location: '\(location)'); look for the build in Jenkins before trying again"))
+            }
+            return .success(.jenkinsQueueItem(n))
+        }
+    }
+
+    struct QueueItem: Decodable {
+        var cancelled: Bool?
+        var why: String?
+        var executable: Executable?
+        struct Executable: Decodable { var number: Int }
+    }
+    struct Build: Decodable { var building: Bool?; var result: String? }
+
+    func look(_ ref: PipelineRef, _ client: CIClient) -> Result<PipelineLook, CIFailure> {
+        switch ref {
+        case .jenkinsQueueItem(let item):
+            let url = queueURL(item)
+            let request = CIRequest("GET", "\(url)api/json", headers: headers, what: "following queue item \(item)", refused: refused)
+            switch client.fetch(QueueItem.self, request) {
+            case .failure(let f) where f.status == 404:
+                return .success(PipelineLook(.failed(why: "Jenkins no longer knows queue item \(item): it forgets items some minutes after they start; find the build of \(job) in Jenkins", status: 1),
+                                             line: "queue item \(item): gone · \(url)", url: "\(s.base)/\(job.split(separator: "/").map { "job/" + String($0) }.joined(separator: "/"))/"))
+            case .failure(let f):
+                return .failure(f)
+            case .success(let (q, _)):
+                if q.cancelled == true {
+                    return .success(PipelineLook(.cancelled(why: "Jenkins cancelled the queued build (queue item \(item))"), line: "queue item \(item): cancelled · \(url)", url: url))
+                }
+                if let n = q.executable?.number {
+                    return .success(PipelineLook(.queued, line: "build #\(n): started · \(buildURL(n))", url: buildURL(n), next: .jenkinsBuild(n)))
+                }
+                return .success(PipelineLook(.queued, line: "queued: \(q.why ?? "waiting") · \(url)", url: url))
+            }
+        case .jenkinsBuild(let number):
+            let url = buildURL(number)
+            let request = CIRequest("GET", "\(url)api/json", headers: headers, what: "following build #\(number)", refused: refused)
+            return client.fetch(Build.self, request).map { b, reply in
+                let result = b.result ?? ""
+                // A build's result is set just before `building` turns false.
+                guard b.building == false, !result.isEmpty else { return PipelineLook(.running, line: "build #\(number): building · \(url)", url: url) }
+                let line = "build #\(number): \(result) · \(url)"
+                switch result {
+                case "SUCCESS": return PipelineLook(.succeeded, line: line, url: url, output: reply.body)
+                case "ABORTED": return PipelineLook(.cancelled(why: "Jenkins result ABORTED"), line: line, url: url)
+                default: return PipelineLook(.failed(why: "Jenkins result \(result)", status: 1), line: line, url: url)
+                }
+            }
+        default:
+            return .failure(CIFailure("not a Jenkins queue item or build: \(ref)"))
+        }
+    }
+
+    func describe(_ ref: PipelineRef) -> String {
+        switch ref {
+        case .jenkinsQueueItem(let n): "queue item \(n) of \(job): \(queueURL(n))"
+        case .jenkinsBuild(let n): "build #\(n) of \(job): \(buildURL(n))"
+        default: "\(ref)"
+        }
+    }
+}
