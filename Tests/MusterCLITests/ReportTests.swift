@@ -129,6 +129,29 @@ struct ReportCommandTests {
     /// A `--yes` drill that "recovered" in 16 s with every checklist item
     /// answered by itself is no recovery time: listed and labelled, never
     /// best, never in the trend.
+    /// Found by the outside review: `rto_seconds: Int.max` trapped
+    /// `report --html` converting the chart's scale back to an integer.
+    @Test(arguments: ["\"rto_seconds\": 9223372036854775807", "\"rto_seconds\": -9223372036854775808", "\"rto_seconds\": 0",
+                      "\"rto_seconds\": 2700, \"training\": {\"escalated_within\": true, \"contact_ok\": true, \"escalated_after_seconds\": 1e300}"])
+    func absurdNumbersInARecordAreRefusedNotACrash(_ field: String) throws {
+        let dir = try temporaryDirectory()
+        try sh("mkdir -p drills/records/dr", cwd: dir)
+        for (day, rto) in [("01", field), ("02", "\"rto_seconds\": 2700")] {
+            let text = """
+            {"muster": 1, "drill": "dr", "runbook": "rb", "runbook_path": "runbooks/rb.yaml", "runbook_commit": null,
+             "runbook_dirty": false, "mode": "live", "operator": "alice", "started_at": "2026-01-\(day)T09:00:00Z",
+             "finished_at": "2026-01-\(day)T10:00:00Z", "outcome": "recovered", "elapsed_seconds": 2000, \(rto),
+             "rto_met": true, "steps": [], "escalations": [], "faults": []\(rto.contains("training") ? "" : ", \"training\": null")}
+            """
+            try text.write(toFile: "\(dir)/drills/records/dr/202601\(day)T090000Z.json", atomically: true, encoding: .utf8)
+        }
+        for args in [["report", "--html", "r.html"], ["report"], ["report", "--json"]] {
+            let r = try muster(args, cwd: dir)
+            #expect(r.status == 0, "\(args) \(r.stderr)")
+            #expect(r.stderr.contains("20260101T090000Z.json") && r.stderr.contains("not a"), "\(args) \(r.stderr)")
+        }
+    }
+
     @Test func unattendedRunsAreListedLabelledAndLeftOutOfBestAndTrend() throws {
         let dir = try temporaryDirectory()
         try sh("mkdir -p drills/records/dr", cwd: dir)

@@ -108,6 +108,21 @@ public struct RecordStore: Sendable {
         for f in record.faults where !(f.atSeconds.isFinite && f.atSeconds >= 0 && f.atSeconds <= longest) {
             return problem("a fault has at_seconds \(f.atSeconds), not a time (0 to one year)")
         }
+        // Objectives and budgets too: reports scale and convert them.
+        if let rto = record.rtoSeconds, !(1...Int(longest)).contains(rto) {
+            return problem("rto_seconds \(rto) is not a duration (1 s to one year)")
+        }
+        for step in record.steps {
+            if let e = step.expectSeconds, !(0...Int(longest)).contains(e) {
+                return problem("step '\(step.id)' has expect_seconds \(e), not a duration (0 to one year)")
+            }
+            if !(0...1_000_000).contains(step.attempts) {
+                return problem("step '\(step.id)' has attempts \(step.attempts), not a count an executor writes")
+            }
+        }
+        if let after = record.training?.escalatedAfterSeconds, !(after.isFinite && after >= 0 && after <= longest) {
+            return problem("training.escalated_after_seconds \(after) is not a time (0 to one year)")
+        }
         return .success(LoadedRecord(path: shown, record: record, startedAt: started))
     }
 
