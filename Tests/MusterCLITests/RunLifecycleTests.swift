@@ -157,4 +157,23 @@ struct RunLifecycleTests {
         #expect(r.stderr.contains("DEPLOY_TOKEN"), "\(r.stderr)")
         #expect(!r.stdout.contains("Value for parameter"), "a parameter was asked before the secrets were checked")
     }
+
+    /// A crash can only cut the last write short, before its newline; a
+    /// whole last line that is no event was written so, or edited.
+    @Test func aCompleteButInvalidLastJournalLineIsDamageNotATornWrite() throws {
+        let s = try Sandbox(["failover": Self.failover])
+        #expect(try s.run(["run", "failover"]).status == 3)
+        let id = try #require(try runIDs(s).first)
+        let path = "\(s.dir)/.muster/runs/\(id)/journal.jsonl"
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"event\": \"step_finished\", \"seq\": \"not a number\"}\n".utf8))
+        try handle.close()
+        let r = try s.run(["resume", id])
+        #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
+        #expect(r.stderr.contains("journal.jsonl:\(lines + 1): this journal line is not a valid event"), "\(r.stderr)")
+        let runs = try s.run(["runs"])
+        #expect(runs.stdout.contains("damaged"), "\(runs.stdout)")
+    }
 }

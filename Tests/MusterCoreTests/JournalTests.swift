@@ -51,8 +51,10 @@ struct JournalNumberTests {
         } catch {
             #expect(error.message.hasPrefix("j.jsonl:2: "))
         }
-        // Last: dropped with a warning, as a line cut short is.
-        let read = try parse([runStarted, bad])
+        // Last and whole (its newline written): damage as well.
+        #expect(throws: JournalError.self) { try parse([runStarted, bad]) }
+        // Last with no newline, as a write cut short: dropped with a warning.
+        let read = try FileJournal.parse(Array(([runStarted, bad].joined(separator: "\n")).utf8), path: "j.jsonl")
         #expect(read.events.count == 1)
         #expect(read.warning != nil)
     }

@@ -75,8 +75,9 @@ public final class FileJournal: JournalSink {
         }
     }
 
-    /// Events of a journal file. A last line cut short by a crash is dropped
-    /// with a warning; damage anywhere else is an error naming the line.
+    /// Events of a journal file. A last line cut short by a crash (no
+    /// newline after it) is dropped with a warning; damage anywhere else,
+    /// a complete last line included, is an error naming the line.
     public static func read(path: String) throws(JournalError) -> (events: [JournalEvent], warning: String?) {
         let bytes: [UInt8]
         do {
@@ -101,8 +102,10 @@ public final class FileJournal: JournalSink {
                 events.append(event)
                 continue
             }
-            let isLast = lines[(i + 1)...].allSatisfy(\.isEmpty)
-            if isLast {
+            // Each event is one write ending in its newline: only a last
+            // line without one can be a write a crash cut short. A whole
+            // line that is not an event was written so, or edited.
+            if i == lines.count - 1 {
                 warning = "the journal's last line (line \(i + 1)) is incomplete, probably cut off by a crash; resuming from the event before it"
             } else {
                 throw JournalError(message: "\(path):\(i + 1): this journal line is not a valid event; the journal was edited or damaged. Move the file aside to start over, or repair that line")
