@@ -104,10 +104,10 @@ enum DrillFinish {
         var written: [String] = []
         do {
             file = try recordFile(dir: dir, stem: DrillRecord.fileStem(startedAt: record.startedAt), runID: record.runID)
-            try writeAtomically(record.json.serialized(pretty: true) + "\n", to: file)
+            try FileWrites.writeAtomically(record.json.serialized(pretty: true) + "\n", to: file)
             written.append(Paths.display(file, from: Paths.currentDirectory))
             if let junit = drill.junit {
-                try writeAtomically(JUnit.render(record), to: junit)
+                try FileWrites.writeAtomically(JUnit.render(record), to: junit)
                 written.append(Paths.display(junit, from: Paths.currentDirectory))
             }
         } catch {
@@ -190,7 +190,7 @@ enum DrillFinish {
     /// drill) is rewritten. A free name is taken by creating it exclusively,
     /// so two drills ending at once never pick the same one.
     static func recordFile(dir: String, stem: String, runID: String?) throws -> String {
-        try makeFolders(dir)
+        try FileWrites.makeFolders(dir)
         for n in 1... {
             let file = Paths.join(dir, n == 1 ? "\(stem).json" : "\(stem)-\(n).json")
             let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -207,30 +207,4 @@ enum DrillFinish {
         fatalError("unreachable")
     }
 
-    static func makeFolders(_ path: String) throws {
-        var dir = ""
-        for part in path.split(separator: "/") {
-            dir += "/" + part
-            if mkdir(dir, 0o755) != 0, errno != EEXIST {
-                throw CommandFailure(message: "cannot create the folder \(dir): \(String(cString: strerror(errno)))")
-            }
-        }
-    }
-
-    static func writeAtomically(_ text: String, to path: String) throws {
-        func why() -> String { String(cString: strerror(errno)) }
-        try makeFolders(Paths.dirname(path))
-        let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CommandFailure(message: "cannot create \(tmp): \(why())") }
-        let bytes = Array(text.utf8)
-        let ok = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) == $0.count } && fsync(fd) == 0
-        let failure = ok ? "" : why()
-        close(fd)
-        guard ok else {
-            unlink(tmp)
-            throw CommandFailure(message: "cannot write \(tmp): \(failure)")
-        }
-        guard rename(tmp, path) == 0 else { throw CommandFailure(message: "cannot rename \(tmp) to \(path): \(why())") }
-    }
 }

@@ -67,11 +67,7 @@ struct ReportCommand: ParsableCommand {
             guard Paths.isDirectory(Paths.dirname(path)) else {
                 throw CommandFailure(message: "cannot write \(html): no folder \(Paths.display(Paths.dirname(path), from: ws.cwd))")
             }
-            do {
-                try Data(page.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-            } catch {
-                throw CommandFailure(message: "cannot write \(html): \(error)")
-            }
+            try FileWrites.writeAtomically(page, to: path)
         }
         if json {
             let out = JSON.object([

@@ -42,9 +42,9 @@ struct RunStore {
 
     func makeDirectory(_ p: String) throws {
         do {
-            try FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: true)
-        } catch {
-            throw CommandFailure(message: "cannot create the state folder \(p): \(error); set MUSTER_STATE_DIR to a writable folder")
+            try FileWrites.makeFolders(p)
+        } catch let failure as CommandFailure {
+            throw CommandFailure(message: "cannot create the state folder \(p): \(failure.message); set MUSTER_STATE_DIR to a writable folder")
         }
     }
 

@@ -176,4 +176,14 @@ struct RunLifecycleTests {
         let runs = try s.run(["runs"])
         #expect(runs.stdout.contains("damaged"), "\(runs.stdout)")
     }
+
+    @Test func aStateFolderThatCannotBeMadeIsSaidInPlainWords() throws {
+        let s = try Sandbox(["failover": Self.failover])
+        try "".write(toFile: s.dir + "/a-file", atomically: true, encoding: .utf8)
+        let r = try s.run(["run", "failover", "--yes"], env: ["MUSTER_STATE_DIR": s.dir + "/a-file/state"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("cannot create the state folder \(s.dir)/a-file/state"), "\(r.stderr)")
+        #expect(r.stderr.contains("Not a directory; set MUSTER_STATE_DIR to a writable folder"), "\(r.stderr)")
+        #expect(!r.stderr.contains("CocoaError") && !r.stderr.contains("userInfo"))
+    }
 }
