@@ -49,6 +49,8 @@ public struct RunSetup {
     public var drill: DrillSetup?
     /// Runs of the same runbook being executed when this one was started with `--new`.
     public var startedBeside: [String] = []
+    /// Preflight checks that failed and the run went on anyway.
+    public var preflightFailed: [String] = []
 
     public init(runbook: Runbook, params: [String: String], secrets: [String: String], runID: String, operatorName: String, yes: Bool, includes: [String: Runbook], baseEnvironment: [String: String]) {
         self.runbook = runbook
@@ -180,6 +182,7 @@ public final class Executor {
                                                  runbookCommit: setup.runbookCommit, runbookDirty: setup.runbookDirty, runbookRev: setup.runbookRev,
                                                  includedCommits: setup.includedCommits.isEmpty ? nil : setup.includedCommits)
                     if !setup.startedBeside.isEmpty { e.run?.startedBeside = setup.startedBeside }
+                    if !setup.preflightFailed.isEmpty { e.run?.preflightFailed = setup.preflightFailed.map(masker.mask) }
                 }
                 notify("run started by \(setup.operatorName)")
             }
