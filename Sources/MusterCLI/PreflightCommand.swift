@@ -164,7 +164,6 @@ enum Preflight {
         let results = PreflightRunner.run(items, parts: parts(), timeout: beforeRunTimeout) { done, total in
             console.show(.progress("Preflight: \(done)/\(total) checks done"))
         }
-        recordHistory(ws, [(rb.name, results)])
         let failed = results.filter { $0.status == .fail }
         guard !failed.isEmpty else {
             console.show(.info("Preflight: all \(results.count) checks passed"))
