@@ -154,11 +154,15 @@ enum Preflight {
     }
 
     /// Before the first step: every check of the runbook with the run's
-    /// values, on one progress line. Failures are listed, and the operator
+    /// values (declared and implied), on one progress line. Failures are listed, and the operator
     /// goes on or stops; `--yes` goes on. Returns the failures gone on with,
     /// for the journal.
     static func beforeRun(ws: Workspace, runbook rb: Runbook, includes: [String: Runbook], values: [String: String], yes: Bool,
                           console: TerminalConsole) throws -> [String] {
+        // Only a runbook that asks for it (`requires` or `preflight`, in it or
+        // in a runbook it includes) is checked before it runs: one without
+        // them runs as it always has, reaching no server before its steps do.
+        guard !(rb.requires.isEmpty && rb.preflight.isEmpty) || includes.values.contains(where: { !($0.requires.isEmpty && $0.preflight.isEmpty) }) else { return [] }
         let items = PreflightItem.plan(rb, given: values, includes: includes, operatorName: operatorName())
         guard !items.isEmpty else { return [] }
         let results = PreflightRunner.run(items, parts: parts(), timeout: beforeRunTimeout) { done, total in
