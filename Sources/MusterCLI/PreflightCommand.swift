@@ -64,8 +64,12 @@ struct PreflightCommand: ParsableCommand {
             groupOf += Array(repeating: rb.name, count: mine.count)
         }
         let progress = !json && isatty(1) != 0
+        var shown = -1
         let results = PreflightRunner.run(items, parts: Preflight.parts(), timeout: Preflight.timeout) { done, total in
-            if progress { print("\r\u{1B}[2KPreflight: \(done)/\(total) checks done", terminator: done == total ? "\r\u{1B}[2K" : "") }
+            if progress, done != shown {
+                shown = done
+                print("\r\u{1B}[2KPreflight: \(done)/\(total) checks done", terminator: done == total ? "\r\u{1B}[2K" : "")
+            }
         }
         let groups: PreflightReport.Groups = loaded.map { rb, _ in
             (rb.name, zip(groupOf, results).filter { $0.0 == rb.name }.map(\.1))
@@ -88,8 +92,10 @@ struct PreflightCommand: ParsableCommand {
 enum Preflight {
     /// Seconds each check may take on its own.
     static let timeout = 10.0
-    /// Before a run: a few seconds at most, the operator is waiting.
-    static let beforeRunTimeout = 5.0
+    /// Before a run: the operator is waiting. Checks run at once, so this is
+    /// about the whole wait; a real check answers in a second or two, but
+    /// an `aws` call on a busy machine can take several.
+    static let beforeRunTimeout = 10.0
 
     static func parts() -> PreflightParts {
         PreflightParts(environment: ProcessInfo.processInfo.environment,
@@ -165,7 +171,10 @@ enum Preflight {
         guard !(rb.requires.isEmpty && rb.preflight.isEmpty) || includes.values.contains(where: { !($0.requires.isEmpty && $0.preflight.isEmpty) }) else { return [] }
         let items = PreflightItem.plan(rb, given: values, includes: includes, operatorName: operatorName())
         guard !items.isEmpty else { return [] }
+        var shown = -1
         let results = PreflightRunner.run(items, parts: parts(), timeout: beforeRunTimeout) { done, total in
+            guard done != shown else { return }
+            shown = done
             console.show(.progress("Preflight: \(done)/\(total) checks done"))
         }
         let failed = results.filter { $0.status == .fail }
