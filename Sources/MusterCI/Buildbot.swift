@@ -80,6 +80,14 @@ struct Buildbot: CIService {
         }
     }
 
+    func check(_ client: CIClient) -> Result<String, CIFailure> {
+        headers(client).flatMap { h in
+            client.fetch(Builders.self, CIRequest("GET", "\(api)/builders?name=\(builder.percentEncoded())", headers: h, what: "finding builder '\(builder)'", refused: refused))
+        }.flatMap { found, _ in
+            found.builders.isEmpty ? .failure(CIFailure("Buildbot at \(s.base) has no builder named '\(builder)'")) : .success("builder '\(builder)' found")
+        }
+    }
+
     func trigger(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
         let h: [(name: String, value: String)]
         switch headers(client) {

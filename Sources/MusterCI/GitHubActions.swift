@@ -61,6 +61,11 @@ struct GitHubActions: CIService {
     struct Details: Decodable { var workflow_run_id: Int; var html_url: String? }
     struct Run: Decodable { var status: String?; var conclusion: String?; var html_url: String? }
 
+    func check(_ client: CIClient) -> Result<String, CIFailure> {
+        client.send(CIRequest("GET", workflowURL, headers: headers, what: "reading workflow \(workflow) of \(repo)", refused: refused))
+            .map { _ in "workflow \(workflow) of \(repo) answered" }
+    }
+
     func trigger(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
         let newest: Int
         switch client.fetch(Runs.self, CIRequest("GET", listURL, headers: headers, what: "listing runs of workflow \(workflow)", refused: refused)) {

@@ -41,6 +41,11 @@ struct GitLabCI: CIService {
 
     struct Pipeline: Decodable { var id: Int; var status: String?; var web_url: String? }
 
+    func check(_ client: CIClient) -> Result<String, CIFailure> {
+        client.send(CIRequest("GET", projectURL, headers: headers, what: "reading project \(project)", refused: refused))
+            .map { _ in "project \(project) answered" }
+    }
+
     func trigger(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
         let variables = JSON.array(s.inputs.map { .object([("key", .string($0.name)), ("value", .string($0.value))]) })
         let body = JSON.object([("ref", .string(ref))] + (s.inputs.isEmpty ? [] : [("variables", variables)]))

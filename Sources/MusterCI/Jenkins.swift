@@ -49,6 +49,11 @@ struct Jenkins: CIService {
         }
     }
 
+    func check(_ client: CIClient) -> Result<String, CIFailure> {
+        client.send(CIRequest("GET", "\(jobURL)/api/json", headers: headers, what: "reading job \(job)", refused: refused))
+            .map { _ in "job \(job) answered" }
+    }
+
     func trigger(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
         let form = s.inputs.map { "\($0.name.percentEncoded())=\($0.value.percentEncoded())" }.joined(separator: "&")
         client.showCommand("POST \(jobURL)/buildWithParameters")

@@ -53,10 +53,13 @@ struct DueCommand: ParsableCommand {
         let report = DueReport(now: at, staleAfterSeconds: stale,
                                drills: cat.drills.map { .init(name: $0.name, runbook: $0.runbook, schedule: $0.schedule) },
                                runbooks: cat.runbooks, includes: cat.includes, records: loaded.records)
+        let preflight = PreflightDue(history: Preflight.history(ws), runbooks: cat.runbooks, now: at)
         if json {
-            print(report.json.serialized(pretty: true))
+            guard case .object(var pairs) = report.json else { return }
+            pairs.append(("preflight", preflight.json))
+            print(JSON.object(pairs).serialized(pretty: true))
         } else {
-            print(DueText(style: .stdout).render(report, staleAfter: staleAfter), terminator: "")
+            print(DueText(style: .stdout).render(report, staleAfter: staleAfter, preflight: preflight), terminator: "")
         }
         if report.anythingDue { throw ExitCodes.failure }
     }
@@ -66,7 +69,7 @@ struct DueCommand: ParsableCommand {
 struct DueText {
     let style: Style
 
-    func render(_ r: DueReport, staleAfter: String) -> String {
+    func render(_ r: DueReport, staleAfter: String, preflight: PreflightDue? = nil) -> String {
         var out: [String] = []
         let table = ReportText(style: style).table
         let now = r.now
@@ -109,6 +112,8 @@ struct DueText {
             out += table(rows, [], colours)
         }
 
+        if let preflight { out += preflight.render(style: style, table: table) }
+
         out.append("")
         let o = r.overdue.count, s = r.stale.count
         if o == 0 && s == 0 {
@@ -122,5 +127,44 @@ struct DueText {
             out.append(parts.joined(separator: ", ") + ". " + advice + ".")
         }
         return out.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Runbooks whose preflight has not passed within a week (from the history
+/// `muster preflight` keeps in the state folder): an expired token is better
+/// found on a Tuesday afternoon than during the outage.
+struct PreflightDue {
+    static let week = 7 * 24 * 3600
+
+    struct Row {
+        var runbook: String
+        var lastPassed: Date?
+        var why: String
+    }
+
+    let rows: [Row]
+
+    init(history: PreflightHistory, runbooks: [String], now: Date) {
+        rows = runbooks.compactMap { name in
+            guard let entry = history.entries[name] else { return Row(runbook: name, lastPassed: nil, why: "never run") }
+            guard let passed = entry.lastPassed.flatMap(UTCTime.parse) else { return Row(runbook: name, lastPassed: nil, why: "never passed") }
+            let age = Int(now.timeIntervalSince(passed))
+            return age > Self.week ? Row(runbook: name, lastPassed: passed, why: "passed \(Span.format(age)) ago") : nil
+        }
+    }
+
+    var json: JSON {
+        .array(rows.map { .object([("runbook", .string($0.runbook)), ("last_passed", .from($0.lastPassed.map(UTCTime.short))), ("why", .string($0.why))]) })
+    }
+
+    func render(style: Style, table: ([[String]], Set<Int>, [(String) -> String]) -> [String]) -> [String] {
+        var out = ["", style.bold("Preflight") + "  (muster preflight: does every check of the runbook pass? due when not passed within 7d)"]
+        if rows.isEmpty {
+            out.append("  every runbook's preflight passed within 7d")
+            return out
+        }
+        var lines: [[String]] = [["STATUS", "RUNBOOK", "PREFLIGHT"]]
+        for row in rows { lines.append(["check", sanitize(row.runbook), row.why]) }
+        return out + table(lines, [], [style.bold] + rows.map { _ in style.yellow })
     }
 }

@@ -141,6 +141,7 @@ enum RunSession {
         let secrets = try secrets([rb] + Array(includes.values))
         let console = console()
         let values = try parameters(of: rb, given: given, console: console)
+        let preflightFailed = try Preflight.beforeRun(ws: ws, runbook: rb, includes: includes, values: values, yes: yes, console: console)
         let (id, _, beside) = try guardian.createRun()
         let journal: FileJournal
         do {
@@ -160,6 +161,7 @@ enum RunSession {
         setup.host = hostName()
         setup.drill = drill
         setup.startedBeside = beside
+        setup.preflightFailed = preflightFailed
         let code = execute(setup: setup, state: RunState(), journal: journal, console: console, baseElapsed: 0, resumed: false)
         return (code, store.journalPath(id), setup)
     }

@@ -15,6 +15,10 @@ public struct Runbook: Sendable {
     public var secrets: [Secret]
     public var env: [(name: String, value: Template)]
     public var steps: [Step]
+    /// Programs the automated steps need on PATH.
+    public var requires: [String] = []
+    /// Read-only checks run by `muster preflight` and before a run starts.
+    public var preflight: [PreflightCheck] = []
 
     public func param(_ name: String) -> Param? { params.first { $0.name == name } }
 }
@@ -106,6 +110,20 @@ public struct HTTPCheck: Sendable {
     /// nil: any 2xx.
     public var status: Int?
     public var bodyContains: Template?
+}
+
+/// One declared `preflight` check: a read-only command or HTTP request,
+/// and what to do when it fails.
+public struct PreflightCheck: Sendable {
+    public enum Probe: Sendable {
+        case run(Template)
+        case http(HTTPCheck)
+    }
+    public var title: Template
+    public var mark: Mark
+    public var probe: Probe
+    /// Who grants the access, which command logs in.
+    public var fix: String?
 }
 
 public struct WaitSpec: Sendable {

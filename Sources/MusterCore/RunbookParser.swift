@@ -8,7 +8,7 @@ struct RunbookParser {
     /// Expected `name`, from the file name.
     let fileStem: String?
 
-    static let topKeys = ["muster", "name", "title", "description", "owners", "rto", "escalation", "notify", "params", "secrets", "env", "steps"]
+    static let topKeys = ["muster", "name", "title", "description", "owners", "rto", "escalation", "notify", "params", "secrets", "env", "requires", "preflight", "steps"]
     static let baseStepKeys = ["id", "title", "notes"]
     static let automationKeys = ["timeout", "retries", "retry_delay", "expect", "confirm", "on_failure", "idempotent", "rollback", "outputs"]
     static let kindKeys = StepKind.allCases.map(\.rawValue)
@@ -75,6 +75,8 @@ struct RunbookParser {
                 runbook.env.append((e.name, template(e.node, e.value, scope)))
             }
         }
+        if let v = f["requires"] { runbook.requires = parseRequires(v) }
+        if let v = f["preflight"] { runbook.preflight = parsePreflight(v, scope) }
         if let v = r.require(f, "steps") {
             if let items = v.items {
                 if items.isEmpty { r.error(v.mark, "'steps' is empty; a runbook needs at least one step") }

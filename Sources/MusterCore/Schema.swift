@@ -56,6 +56,16 @@ public enum FormatSchema {
           }
         },
         "env": \#(stringMap),
+        "requires": {"type": "array", "items": {"type": "string", "pattern": "^\\S+$"}, "description": "programs the automated steps need on PATH"},
+        "preflight": {
+          "type": "array",
+          "description": "read-only checks run by muster preflight and before a run starts",
+          "items": {
+            "type": "object", "additionalProperties": false, "required": ["title"],
+            "properties": {"title": {"type": "string", "minLength": 1}, "run": {"type": "string"}, "http": {"$ref": "#/$defs/http"}, "fix": {"type": "string"}},
+            "oneOf": [{"required": ["run"]}, {"required": ["http"]}]
+          }
+        },
         "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}}
       },
       "$defs": {

@@ -67,6 +67,8 @@ struct FailoverSandboxTests {
                             "-p", "ci_url=\(cloud.ci)", "-p", "health_url=\(cloud.web)/api.staging.example.com/healthz"],
                            stdin: answers, env: env)
         #expect(r.status == 0, "\(r.stdout.suffix(3000))\(r.stderr)")
+        // The drill checked access first, and everything answered.
+        #expect(r.stdout.contains("Preflight: all"), "\(r.stdout.prefix(3000))")
         #expect(r.stdout.contains("RTO 1h15m met"), "\(r.stdout.suffix(1500))")
 
         // After: the cluster is ACTIVE in the standby region, the database was
@@ -120,5 +122,37 @@ struct FailoverSandboxTests {
         let out = try sh("env -u AWS_ENDPOINT_URL python3 '\(packageRoot)/sandbox/seed-aws.py' 2>&1 || echo \"exit $?\"", cwd: dir)
         #expect(out.contains("AWS_ENDPOINT_URL is not set; refusing to seed what may be a real AWS account"), "\(out)")
         #expect(out.hasSuffix("exit 2\n"), "\(out)")
+    }
+
+    /// `muster preflight` against the sandbox: every check passes, and the
+    /// stand-in cloud and Buildbot hold exactly what they held before.
+    @Test func preflightPassesAgainstTheSandboxAndChangesNothing() throws {
+        let cloud = try LocalCloud()
+        var env = cloud.env
+        env["MUSTER_STATE_DIR"] = try temporaryDirectory()
+        // What a write by mistake would change: clusters, databases,
+        // snapshots, parameters and records in the standby region, and builds.
+        func state() throws -> (String, String) {
+            let aws = try ["eks list-clusters --region eu-central-1", "rds describe-db-instances --region eu-central-1",
+                           "rds describe-db-snapshots --region eu-central-1", "ssm describe-parameters --region eu-central-1",
+                           "route53 list-hosted-zones"].map { try cloud.aws($0 + " --output json") }.joined(separator: "\n")
+            return (aws, try sh("curl -sf '\(cloud.ci)/api/v2/builds'", cwd: cloud.dir))
+        }
+        let before = try state()
+        let params = ["-p", "ci_url=\(cloud.ci)", "-p", "health_url=\(cloud.web)/api.staging.example.com/healthz",
+                      "-p", "cluster=staging-eu", "-p", "hosted_zone=staging.example.com", "-p", "db_instance=staging-db"]
+        let r = try muster(["preflight", "region-failover"] + params, env: env)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("✓ Buildbot builder deploy at \(cloud.ci) answers"), "\(r.stdout)")
+        #expect(r.stdout.contains("✓ AWS credentials work in the standby region eu-central-1"))
+        #expect(r.stdout.contains("✓ database-restore: The snapshots of staging-db in eu-west-1 can be listed"), "\(r.stdout)")
+        let after = try state()
+        #expect(after.0 == before.0, "the stand-in cloud changed")
+        #expect(after.1 == before.1, "Buildbot changed")
+
+        // A builder that does not exist fails, with the step that needs it.
+        let wrong = try muster(["preflight", "region-failover"] + params.map { $0.replacingOccurrences(of: cloud.ci, with: cloud.ci + "/nowhere") }, env: env)
+        #expect(wrong.status == 1)
+        #expect(wrong.stdout.contains("needed by: redeploy"), "\(wrong.stdout)")
     }
 }

@@ -321,6 +321,7 @@ struct CIExampleTests {
         import json, yaml
         wf = yaml.safe_load(open('drills/ci/github-actions.yml'))
         cj = yaml.safe_load(open('drills/ci/cronjob.yaml'))
+        pf = yaml.safe_load(open('drills/ci/preflight-cronjob.yaml'))
         on = wf[True]  # YAML 1.1 reads the key `on` as true
         steps = wf['jobs']['drills']['steps']
         runs = '\\n'.join(s.get('run', '') for s in steps)
@@ -337,6 +338,9 @@ struct CIExampleTests {
             'kind': cj['apiVersion'] + ' ' + cj['kind'],
             'command': pod['containers'][0]['command'][:2],
             'retries': job['backoffLimit'], 'restart': pod['restartPolicy'], 'tz': cj['spec']['timeZone'],
+            'preflight': 'muster preflight' in '\\n'.join(s.get('run', '') for s in wf['jobs']['preflight']['steps']),
+            'nightly': [on['schedule'][1]['cron'], pf['spec']['schedule']],
+            'pfcommand': pf['spec']['jobTemplate']['spec']['template']['spec']['containers'][0]['command'],
         }))
         """
         let out = try sh("python3 -c \"$SCRIPT\"", cwd: packageRoot, env: ["SCRIPT": script])
@@ -346,6 +350,10 @@ struct CIExampleTests {
         #expect(facts["kind"] as? String == "batch/v1 CronJob")
         #expect(facts["command"] as? [String] == ["muster", "due"])
         #expect(facts["retries"] as? Int == 0 && facts["restart"] as? String == "Never" && facts["tz"] as? String == "Etc/UTC")
+        // The nightly preflight, from both.
+        #expect(facts["preflight"] as? Bool == true)
+        #expect(facts["nightly"] as? [String] == ["23 2 * * *", "23 2 * * *"])
+        #expect(facts["pfcommand"] as? [String] == ["muster", "preflight"])
 
         // The drill the workflow runs exists, and both schedules are cron as muster reads it.
         let auto = try #require(facts["auto"] as? String)

@@ -167,6 +167,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(404, not_found)
         rest = parts[4:]
         api = self.base() + prefix
+        if rest[0] == "workflows" and len(rest) == 2 and method == "GET":
+            # What `muster preflight` reads: the workflow, with the token.
+            if rest[1] not in GITHUB_WORKFLOWS and rest[1] not in (str(i) for i in GITHUB_WORKFLOWS.values()):
+                return self.reply(404, not_found)
+            return self.reply(200, {"id": 161335, "name": "Deploy", "path": ".github/workflows/deploy.yml", "state": "active"})
         if rest[0] == "workflows" and len(rest) == 3 and rest[2] == "dispatches" and method == "POST":
             name = rest[1] if rest[1] in GITHUB_WORKFLOWS else next((n for n, i in GITHUB_WORKFLOWS.items() if str(i) == rest[1]), None)
             if name is None:
@@ -274,6 +279,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(404, {"error": "404 Not Found"})
             return self.reply(404, {"message": "404 Project Not Found"})
         rest = parts[2:]
+        if rest == [] and method == "GET":
+            return self.reply(200, {"id": 42, "path_with_namespace": "acme/platform"})
         if rest == ["pipeline"] and method == "POST":
             ctype = self.headers.get("Content-Type", "")
             doc = {}

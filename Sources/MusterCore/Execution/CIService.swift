@@ -259,6 +259,10 @@ public protocol CIService {
     func look(_ ref: PipelineRef, _ client: CIClient) -> Result<PipelineLook, CIFailure>
     /// The pipeline in a sentence's words: "pipeline 701", "build request 3".
     func describe(_ ref: PipelineRef) -> String
+    /// One read-only call that needs what `trigger` needs (the server, the
+    /// builder, workflow, project or job, and the token), for `muster
+    /// preflight`: it starts and changes nothing. Says what answered.
+    func check(_ client: CIClient) -> Result<String, CIFailure>
 }
 
 /// Makes a step's service; a setting it cannot work with (no token where

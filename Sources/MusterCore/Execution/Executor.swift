@@ -52,6 +52,8 @@ public struct RunSetup {
     /// Shown after the header of a resumed run: what was done, the values,
     /// what the interrupted step printed (see the CLI's ResumeRecap).
     public var resumeRecap: [String] = []
+    /// Preflight checks that failed and the run went on anyway.
+    public var preflightFailed: [String] = []
 
     public init(runbook: Runbook, params: [String: String], secrets: [String: String], runID: String, operatorName: String, yes: Bool, includes: [String: Runbook], baseEnvironment: [String: String]) {
         self.runbook = runbook
@@ -203,6 +205,7 @@ public final class Executor {
                                                  runbookCommit: setup.runbookCommit, runbookDirty: setup.runbookDirty, runbookRev: setup.runbookRev,
                                                  includedCommits: setup.includedCommits.isEmpty ? nil : setup.includedCommits)
                     if !setup.startedBeside.isEmpty { e.run?.startedBeside = setup.startedBeside }
+                    if !setup.preflightFailed.isEmpty { e.run?.preflightFailed = setup.preflightFailed.map(masker.mask) }
                 }
                 notify("run started by \(setup.operatorName)")
             }

@@ -66,12 +66,14 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         /// Started with `--new` while these runs of the same runbook were
         /// being executed: the second run was meant, not an accident.
         public var startedBeside: [String]?
+        /// Preflight checks that failed before the run, which went on anyway.
+        public var preflightFailed: [String]?
 
         enum CodingKeys: String, CodingKey {
             case runID = "run_id", runbook, runbookPath = "runbook_path", runbookHash = "runbook_hash"
             case operatorName = "operator", host, params, yes, startedAt = "started_at", includedHashes = "included_hashes", drill
             case runbookCommit = "runbook_commit", runbookDirty = "runbook_dirty", runbookRev = "runbook_rev"
-            case includedCommits = "included_commits", startedBeside = "started_beside"
+            case includedCommits = "included_commits", startedBeside = "started_beside", preflightFailed = "preflight_failed"
         }
 
         public init(runID: String, runbook: String, runbookPath: String, runbookHash: String, operatorName: String, host: String,
@@ -102,6 +104,7 @@ public struct JournalEvent: Codable, Sendable, Equatable {
             try c.encodeIfPresent(includedCommits, forKey: .includedCommits)
             try c.encodeIfPresent(drill, forKey: .drill)
             try c.encodeIfPresent(startedBeside, forKey: .startedBeside)
+            try c.encodeIfPresent(preflightFailed, forKey: .preflightFailed)
         }
     }
 
