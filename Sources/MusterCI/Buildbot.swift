@@ -118,7 +118,7 @@ struct Buildbot: CIService {
             for part in forced.result ?? [] {
                 if case .requests(let r) = part, let request = r.values.first { return .success(.buildbotRequest(request, builder: id)) }
             }
-            return .failure(CIFailure("Buildbot's answer to the force call has no build request id: \(reply.body.prefix(120))"))
+            return .failure(CIFailure("Buildbot's answer to the force call has no build request id: \(client.quoted(reply.body, limit: 120))"))
         }
     }
 

@@ -36,7 +36,7 @@ extension CIClient {
                 return .success((try JSONDecoder().decode(T.self, from: Data(reply.body.utf8)), reply))
             } catch {
                 let json = (try? JSONDecoder().decode(JSON.self, from: Data(reply.body.utf8))) != nil
-                return .failure(CIFailure("\(request.what): the CI server answered something that is not \(json ? "the JSON expected" : "JSON"): \(String(reply.body.prefix(80)))"))
+                return .failure(CIFailure("\(request.what): the CI server answered something that is not \(json ? "the JSON expected" : "JSON"): \(quoted(reply.body, limit: 80))"))
             }
         }
     }

@@ -32,6 +32,7 @@ final class FakeClient: CIClient {
     func showCommand(_ line: String) { shown.append("$ " + line) }
     func showInfo(_ line: String) { shown.append(line) }
     func showWarning(_ line: String) { shown.append("! " + line) }
+    func quoted(_ text: String, limit: Int) -> String { String(text.prefix(limit)) }
 }
 
 func settings(_ p: CIProvider, _ settings: [String: String], inputs: [(String, String)] = [], token: String? = "secret-token-value") -> CIStepSettings {

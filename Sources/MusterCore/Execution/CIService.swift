@@ -220,6 +220,9 @@ public protocol CIClient {
     func showCommand(_ line: String)
     func showInfo(_ line: String)
     func showWarning(_ line: String)
+    /// Server text for a message, masked whole and then cut to `limit`
+    /// characters: cut first, a secret split by the cut would be missed.
+    func quoted(_ text: String, limit: Int) -> String
 }
 
 /// A `ci` step's settings with their templates and secrets expanded.

@@ -226,6 +226,7 @@ final class ExecutorCIClient: CIClient {
     func showCommand(_ line: String) { executor.console.show(.command(executor.masker.mask(line))) }
     func showInfo(_ line: String) { executor.console.show(.info(executor.masker.mask(line))) }
     func showWarning(_ line: String) { executor.console.show(.warning(executor.masker.mask(line))) }
+    func quoted(_ text: String, limit: Int) -> String { executor.masker.mask(text, limit: limit) }
 }
 
 extension HTTPReply {
