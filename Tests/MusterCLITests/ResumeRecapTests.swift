@@ -23,7 +23,7 @@ struct ResumeRecapTests {
         run: |
           for i in 1 2 3; do echo "copied $i of 3"; done
           touch started
-          sleep 30
+          sleep 90
     """
 
     /// Starts the run, waits until the step is in its sleep, and stops the
@@ -33,10 +33,12 @@ struct ResumeRecapTests {
         live.send("INC-7")
         // Generous: on a loaded machine a whole test suite shares two cores.
         let deadline = Date().addingTimeInterval(120)
-        while !s.exists("started"), live.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        // usleep, not Task.sleep: on a busy cooperative pool a task
+        // can wait longer for its turn than the step lasts.
+        while !s.exists("started"), live.isRunning, Date() < deadline { usleep(20_000) }
         #expect(s.exists("started"), "the step never began: \(live.stdout) \(live.stderr)")
         // The transcript is written at most half a second late.
-        try await Task.sleep(for: .milliseconds(800))
+        usleep(800_000)
         kill(live.pid, signal)
         let end = await live.finish()
         return "first session: \(end) \(live.stdout) \(live.stderr)"
@@ -82,7 +84,7 @@ struct ResumeRecapTests {
         """])
         let live = try LiveMuster(["run", "poll", "--yes"], cwd: s.dir)
         let deadline = Date().addingTimeInterval(120)
-        while !s.exists("polled"), live.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        while !s.exists("polled"), live.isRunning, Date() < deadline { usleep(20_000) }
         live.kill()
         _ = await live.finish()
         #expect(FileManager.default.createFile(atPath: s.dir + "/healthy", contents: Data()))
