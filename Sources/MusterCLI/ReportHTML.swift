@@ -82,6 +82,7 @@ enum ReportHTML {
         } else {
             h += "<dt>Trend</dt><dd>needs two recoveries</dd>\n"
         }
+        h += evidenceSummary(r, last: last)
         h += "</dl>\n"
 
         h += "<h3>Elapsed time per run</h3>\n" + trendChart(r)
@@ -238,6 +239,7 @@ enum ReportHTML {
             }
             s += "</g>\n"
         }
+        s += peopleWaits(r, rows: bars.map(\.id), x: x, top: top, row: row)
         s += "<line class=\"axis\" x1=\"\(f(labelW))\" x2=\"\(f(labelW))\" y1=\"\(f(top - 4))\" y2=\"\(f(plotBottom))\"/>\n"
         for e in r.escalations {
             let ex = x(e.atSeconds)
@@ -259,6 +261,7 @@ enum ReportHTML {
         s += "</svg>\n"
         var keys: [(String, String)] = [("ok", "step done"), ("over", "over its expect"), ("failed", "failed")]
         if bars.contains(where: { $0.step.outcome != "done" && $0.step.outcome != "failed" && !$0.step.overExpect }) { keys.append(("other", "skipped or rehearsed")) }
+        if !(r.peopleWaits ?? []).isEmpty { keys.append(("people", "waiting on people")) }
         s += legend(keys, rto: rto != nil, expect: bars.contains { $0.step.expectSeconds != nil }, escalation: !r.escalations.isEmpty, fault: !r.faults.isEmpty)
         return s + "</figure>\n"
     }
@@ -302,7 +305,7 @@ enum ReportHTML {
 
     static let css = """
 
-    :root { --ink: #1a202c; --muted: #5a6472; --line: #d5dae1; --ok: #2f6fb3; --over: #dd7a1f; --bad: #c53030; --aborted: #8a94a3; --other: #b8c0cc; --rto: #c53030; }
+    :root { --ink: #1a202c; --muted: #5a6472; --line: #d5dae1; --ok: #2f6fb3; --over: #dd7a1f; --bad: #c53030; --aborted: #8a94a3; --other: #b8c0cc; --rto: #c53030; --people: #2c9c8f; }
     * { box-sizing: border-box; }
     body { margin: 0 auto; max-width: 980px; padding: 24px 28px 48px; background: #fff; color: var(--ink);
       font: 15px/1.5 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
@@ -337,6 +340,7 @@ enum ReportHTML {
     svg .failed .note { fill: var(--bad); font-weight: 600; }
     svg .aborted rect { fill: var(--aborted); }
     svg .other rect { fill: var(--other); }
+    svg rect.people { fill: var(--people); } .key.people i { background: var(--people); }
     svg .expect { stroke: var(--ink); stroke-width: 1.5; }
     svg .rto { stroke: var(--rto); stroke-width: 2; stroke-dasharray: 6 4; }
     svg .rto-label { fill: var(--rto); font-weight: 600; }

@@ -28,10 +28,12 @@ public struct DrillSetup: Codable, Sendable, Equatable {
     /// `--commit-record`: commit the record to the repository when the
     /// drill ends, in whichever session that is.
     public var commitRecord: Bool?
+    /// The runbook's `rpo` (nil in journals written before it was read).
+    public var rpoSeconds: Int?
 
     enum CodingKeys: String, CodingKey {
         case name, mode, rtoSeconds = "rto_seconds", faults, expectEscalation = "expect_escalation", recordsDir = "records_dir", junit
-        case commitRecord = "commit_record"
+        case commitRecord = "commit_record", rpoSeconds = "rpo_seconds"
     }
 
     public init(name: String, mode: String, rtoSeconds: Int?, faults: [Fault], expectEscalation: ExpectedEscalation?, recordsDir: String, junit: String?) {
@@ -44,6 +46,7 @@ public struct DrillSetup: Codable, Sendable, Equatable {
         name = drill.name
         mode = drill.mode.rawValue
         rtoSeconds = drill.rto ?? runbook.rto
+        rpoSeconds = runbook.rpo
         faults = drill.faults.map { Fault(step: $0.step, fail: $0.fail, times: $0.times) }
         expectEscalation = drill.expectEscalation.map { ExpectedEscalation(withinSeconds: $0.within, contact: $0.contact) }
         self.recordsDir = recordsDir

@@ -136,10 +136,13 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     /// Who did it, for an event that comes from someone other than the
     /// run's operator session: "alice on bastion-1".
     public var by: String?
+    /// SHA-256 chaining this line to the one before it; written by the
+    /// journal file, last on the line (see JournalChain).
+    public var hash: String?
 
     enum CodingKeys: String, CodingKey {
         case seq, at, t, event, step, item, answer, text, name, value, attempt, exit, seconds
-        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked, by
+        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked, by, hash
     }
 
     /// `t` when it is a clock reading: finite, not negative and under 1e9 s
