@@ -171,6 +171,33 @@ struct EvidenceTests {
         #expect(broken.status == 1 && broken.stderr.contains("is not intact") && broken.stderr.contains("event 3 "), "\(broken.stderr)")
     }
 
+    @Test func reportWritesTheEvidenceAnAuditorAsksForWithChecksums() throws {
+        let s = try sandbox()
+        _ = try sh("git init -q && git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m runbook", cwd: s.dir)
+        #expect(try s.run(["drill", "failover-drill"], stdin: "y\ny\ny\n").status == 0)
+        let committed = try sh("git rev-parse HEAD", cwd: s.dir).trimmingCharacters(in: .whitespacesAndNewlines)
+        let r = try s.run(["report", "failover-drill", "--evidence", "audit"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("Evidence written to audit"), "\(r.stdout)")
+        let audit = s.dir + "/audit"
+        let record = "records/failover-drill/" + URL(fileURLWithPath: try recordPath(s)).lastPathComponent
+        let journal = "journals/\(try runID(s)).jsonl"
+        let runbook = "runbooks/\(committed.prefix(12))/runbooks/failover.yaml"
+        for f in [record, journal, runbook, "report.html", "SHA256SUMS"] {
+            #expect(FileManager.default.fileExists(atPath: audit + "/" + f), "\(f) missing")
+        }
+        #expect(try String(contentsOfFile: audit + "/" + runbook, encoding: .utf8) == Self.runbook)
+        let sums = try String(contentsOfFile: audit + "/SHA256SUMS", encoding: .utf8)
+        #expect(sums.contains("  \(record)\n") && sums.contains("  \(journal)\n") && sums.contains("  report.html\n"), "\(sums)")
+        #expect(try sh("sha256sum -c --quiet SHA256SUMS && echo checked", cwd: audit).contains("checked"))
+        // The bundle's record against the bundle's journal.
+        let verified = try s.run(["verify", "audit/" + record, "--journal", "audit/" + journal])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        // A file changed in the bundle no longer matches its sum.
+        try "tampered\n".write(toFile: audit + "/" + runbook, atomically: true, encoding: .utf8)
+        #expect(throws: (any Error).self) { try sh("sha256sum -c --quiet SHA256SUMS", cwd: audit) }
+    }
+
     // MARK: - RPO and people's time
 
     @Test func theRecordCarriesTheRecoveryPointAndTheReportShowsIt() throws {
