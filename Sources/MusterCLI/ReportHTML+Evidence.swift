@@ -15,7 +15,7 @@ extension ReportHTML {
             h += "<dt>RPO</dt><dd>\(rpo): the last run measured no recovery point</dd>\n"
         }
         if let human = last.humanSeconds, let machine = last.automatedSeconds {
-            var text = "<span class=\"people-text\">\(formatSeconds(human)) waiting on people</span>, \(formatSeconds(machine)) automated at the last run"
+            var text = "\(formatSeconds(human)) waiting on people, \(formatSeconds(machine)) automated at the last run"
             if let t = r.humanTrend { text += "; waiting on people over the last recoveries: " + t.elapsed.map(formatSeconds).joined(separator: " → ") }
             h += "<dt>People</dt><dd>\(text)</dd>\n"
         }

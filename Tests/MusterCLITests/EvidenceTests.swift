@@ -45,7 +45,7 @@ struct EvidenceTests {
     }
 
     func runID(_ s: Sandbox) throws -> String {
-        try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").sorted().last!
+        try #require(try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").sorted().last, "no run")
     }
 
     func journalPath(_ s: Sandbox) throws -> String { s.dir + "/.muster/runs/\(try runID(s))/journal.jsonl" }
@@ -60,11 +60,11 @@ struct EvidenceTests {
 
     func recordPath(_ s: Sandbox) throws -> String {
         let dir = s.dir + "/drills/records/failover-drill"
-        return dir + "/" + (try FileManager.default.contentsOfDirectory(atPath: dir).sorted().first { $0.hasSuffix(".json") }!)
+        return dir + "/" + (try #require(try FileManager.default.contentsOfDirectory(atPath: dir).sorted().first { $0.hasSuffix(".json") }, "no record"))
     }
 
     func record(_ s: Sandbox) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: recordPath(s)))) as! [String: Any]
+        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: recordPath(s)))) as? [String: Any])
     }
 
     // MARK: - Hash chain
@@ -78,6 +78,19 @@ struct EvidenceTests {
         let r = try s.run(["verify", try runID(s)])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("is intact: \(journal.count) events, chained from line 1"), "\(r.stdout)")
+        // Anyone can check the chain without muster: docs/evidence.md's Python.
+        let check = """
+        import hashlib, sys
+        prev = ""
+        for line in open(sys.argv[1], "rb").read().splitlines():
+            body, h = line[:-75] + b"}", line[-66:-2].decode()
+            assert hashlib.sha256(prev.encode() + body).hexdigest() == h, line
+            prev = h
+        print(prev)
+        """
+        try check.write(toFile: s.dir + "/check.py", atomically: true, encoding: .utf8)
+        let last = try sh("python3 check.py '\(try journalPath(s))'", cwd: s.dir).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(r.stdout.contains("Final hash: \(last)"), "\(last) \(r.stdout)")
     }
 
     @Test("an altered, removed, reordered or inserted event is named", arguments: ["alter", "remove", "reorder", "insert", "rehash"])
@@ -286,13 +299,13 @@ struct EvidenceTests {
         #expect(spans.map { $0["span_id"] as? String } == second.map { $0["span_id"] as? String })
         #expect(Set(spans.map { $0["trace_id"] as? String }).count == 1)
 
-        let byID = Dictionary(uniqueKeysWithValues: spans.map { ($0["span_id"] as! String, $0) })
+        let byID = Dictionary(spans.map { ($0["span_id"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
         let roots = spans.filter { ($0["parent_span_id"] as? String ?? "").isEmpty }
         #expect(roots.count == 1 && roots.first?["name"] as? String == "drill failover-drill", "\(roots)")
         let root = try #require(roots.first)
         #expect((root["attributes"] as? [String: Any])?["muster.run_id"] as? String == id)
         for span in spans where !(span["parent_span_id"] as? String ?? "").isEmpty {
-            let parent = try #require(byID[span["parent_span_id"] as! String], "orphan span \(span["name"] ?? "")")
+            let parent = try #require(byID[span["parent_span_id"] as? String ?? ""], "orphan span \(span["name"] ?? "")")
             // Times as protobuf decoded them: a child lies within its parent.
             func ns(_ x: Any?) -> Int64 { (x as? NSNumber)?.int64Value ?? -1 }
             let (s0, e0) = (ns(span["start"]), ns(span["end"]))
