@@ -72,6 +72,14 @@ struct VerifyCommand: ParsableCommand {
         } catch {
             throw CommandFailure(message: "\(Paths.display(path, from: ws.cwd)) is not a drill record: \(error)")
         }
+        // Records are named by their start: a record under another's name
+        // was renamed, or two were swapped (each would still match its journal).
+        let stem = DrillRecord.fileStem(startedAt: record.startedAt)
+        let base = Paths.basename(path)
+        if !(base == stem + ".json" || (base.hasPrefix(stem + "-") && base.hasSuffix(".json"))) {
+            printError("muster: record \(sanitize(Paths.display(path, from: ws.cwd))) does NOT match its name: it started at \(sanitize(record.startedAt)), so it would be \(stem).json; records were renamed or swapped")
+            throw ExitCodes.failure
+        }
         let journalPath: String
         if let journal {
             journalPath = Paths.absolute(journal, from: ws.cwd)

@@ -211,6 +211,22 @@ struct EvidenceTests {
         #expect(throws: (any Error).self) { try sh("sha256sum -c --quiet SHA256SUMS", cwd: audit) }
     }
 
+    @Test func swappedRecordsAreCaught() throws {
+        let s = try sandbox()
+        #expect(try s.run(["drill", "failover-drill"], stdin: "y\ny\ny\n").status == 0)
+        Thread.sleep(forTimeInterval: 1.1)  // records are named by the second
+        #expect(try s.run(["drill", "failover-drill"], stdin: "y\ny\ny\n").status == 0)
+        let dir = s.dir + "/drills/records/failover-drill"
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".json") }.sorted()
+        try #require(names.count == 2)
+        for n in names { #expect(try s.run(["verify", dir + "/" + n]).status == 0) }
+        let a = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + names[0])), b = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + names[1]))
+        try b.write(to: URL(fileURLWithPath: dir + "/" + names[0]))
+        try a.write(to: URL(fileURLWithPath: dir + "/" + names[1]))
+        let r = try s.run(["verify", dir + "/" + names[0]])
+        #expect(r.status == 1 && r.stderr.contains("records were renamed or swapped"), "\(r.stderr)")
+    }
+
     // MARK: - RPO and people's time
 
     @Test func theRecordCarriesTheRecoveryPointAndTheReportShowsIt() throws {
@@ -351,6 +367,37 @@ struct EvidenceTests {
         let events = try #require(step["events"] as? [[String: Any]])
         #expect(events.contains { $0["name"] as? String == "escalated" && ($0["attributes"] as? [String: Any])?["muster.contact"] as? String == "Secondary on-call" }, "\(events)")
         #expect(spans.contains { $0["name"] as? String == "failure choice" })
+    }
+
+    @Test func waitsAndRetryDelaysAreChildSpansOfTheirStep() throws {
+        let runbook = """
+        muster: 1
+        name: failover
+        title: Failover
+        steps:
+          - id: flaky
+            title: Fails once
+            run: if [ -f tried ]; then echo ok; else touch tried; exit 1; fi
+            retries: 1
+            retry_delay: 1s
+          - id: settle
+            title: Wait for it
+            wait: {run: "test -f tried", every: 1s, timeout: 10s}
+        """
+        let s = try sandbox(runbook: runbook)
+        #expect(try s.run(["run", "failover"]).status == 0)
+        let printed = try s.run(["trace", try runID(s)])
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(printed.stdout.utf8)) as? [String: Any])
+        let spans = try #require((((doc["resourceSpans"] as? [[String: Any]])?.first?["scopeSpans"] as? [[String: Any]])?.first?["spans"]) as? [[String: Any]])
+        func span(_ name: String) -> [String: Any]? { spans.first { $0["name"] as? String == name } }
+        func id(_ name: String) -> String? { span(name)?["spanId"] as? String }
+        let delay = try #require(span("retry delay"))
+        #expect(delay["parentSpanId"] as? String == id("step flaky"))
+        let nanos = (Int(delay["endTimeUnixNano"] as? String ?? "") ?? 0) - (Int(delay["startTimeUnixNano"] as? String ?? "") ?? 0)
+        #expect(nanos >= 900_000_000, "\(nanos)")
+        #expect(spans.filter { $0["name"] as? String == "attempt 1" || $0["name"] as? String == "attempt 2" }.count == 2)
+        #expect(span("wait 1")?["parentSpanId"] as? String == id("step settle"))
+        #expect(spans.filter { $0["name"] as? String == "attempt 1" && $0["parentSpanId"] as? String == id("step flaky") }.first.map { ($0["status"] as? [String: Any])?["code"] as? Int } == 2)
     }
 
     @Test("a collector that is down or slow never fails or holds up the run", arguments: ["down", "slow"])

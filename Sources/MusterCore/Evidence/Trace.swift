@@ -3,9 +3,10 @@
 /// `muster trace RUN_ID` and the export at the end of a run send the same.
 ///
 /// The run is the root span; each step a span (a step inside an included
-/// runbook is a child of the `runbook` step that ran it); attempts, the
-/// waits on people (checklist items, questions, gates, failure menus),
-/// pauses and rollbacks are child spans; escalations, faults, notes and
+/// runbook is a child of the `runbook` step that ran it); attempts (a
+/// `wait` step's polling as `wait N`), retry delays, the waits on people
+/// (checklist items, questions, gates, failure menus), pauses and rollbacks
+/// are child spans; escalations, faults, notes and
 /// pipelines are span events. Ids are derived from the run id and the
 /// event that opened the span, so exporting twice sends the same trace.
 /// The journal holds no secret (it is masked when written); `mask` masks
@@ -48,6 +49,10 @@ public enum Trace {
         var attempt: [String: Int] = [:]
         var rollback: [String: Int] = [:]
         var paused: Int?
+        var kinds: [String: String] = [:]
+        var lastFailure: [String: Double] = [:]
+        /// A `wait` step's attempt is its polling: named so.
+        func attemptName(_ step: String, _ n: Int) -> String { kinds[step] == "wait" ? "wait \(n)" : "attempt \(n)" }
         var lastT = 0.0
         var outcome: String?
         func str(_ s: String?) -> JSON { .string(mask(s ?? "")) }
@@ -104,8 +109,9 @@ public enum Trace {
                               [("muster.step.id", .string(step)), ("muster.step.kind", str(e.text))])
                 stepSpan[step] = i
                 openSteps.insert(i)
+                kinds[step] = e.text
                 // An automated step's first attempt starts with the step.
-                if let n = e.attempt { attempt[step] = begin("attempt \(step) \(e.seq)", parent: "step \(step)", name: "attempt \(n)", at: now, [("muster.attempt", .int(n))]) }
+                if let n = e.attempt { attempt[step] = begin("attempt \(step) \(e.seq)", parent: "step \(step)", name: attemptName(step, n), at: now, [("muster.attempt", .int(n))]) }
             case .stepFinished:
                 // ... and a successful attempt ends with it.
                 closeAttempt(step, e)
@@ -116,9 +122,14 @@ public enum Trace {
                 }
             case .attemptStarted:
                 let n = e.attempt ?? 1
-                attempt[step] = begin("attempt \(step) \(e.seq)", parent: "step \(step)", name: "attempt \(n)", at: now, [("muster.attempt", .int(n))])
+                if let failed = lastFailure[step], failed < now {
+                    // The pause between a failed attempt and the next.
+                    _ = finish(begin("retry delay \(step) \(e.seq)", parent: "step \(step)", name: "retry delay", at: failed, [("muster.wait", .string("machine"))]), at: now)
+                }
+                attempt[step] = begin("attempt \(step) \(e.seq)", parent: "step \(step)", name: attemptName(step, n), at: now, [("muster.attempt", .int(n))])
             case .attemptFinished:
                 closeAttempt(step, e, failed: true)
+                lastFailure[step] = now
             case .itemAnswered, .answered, .gateAnswered, .failureChoice:
                 // The wait on a person: from the event before the answer to it.
                 let name: String
@@ -128,6 +139,7 @@ public enum Trace {
                 case .gateAnswered: name = "confirm gate"
                 default: name = "failure choice"
                 }
+                if e.event == .failureChoice { lastFailure[step] = nil }  // the person's wait, not a retry delay
                 var attributes: [(String, JSON)] = [("muster.wait", .string("people")), ("muster.answer", str(e.answer))]
                 if e.auto == true { attributes.append(("muster.auto", .bool(true))) }
                 if let text = e.text { attributes.append(("muster.text", str(text))) }
