@@ -53,6 +53,15 @@ struct EvidenceUnitTests {
         #expect(JournalChain.split(Array(#"{"seq":1,"hash":"zz"}"#.utf8)) == nil)
     }
 
+    @Test func verifyingHostileBytesNamesTheLineAndNeverTraps() {
+        let lines = [#"{"at":"","event":"run_started","seq":9223372036854775807,"t":0}"#, #"{"at":"","event":"run_finished","seq":1,"t":0}"#]
+        let v = JournalVerifier.verify(Array((lines.joined(separator: "\n") + "\n").utf8))
+        #expect(v.problemLine == 1 && v.problem?.contains("not a journal event") == true, "\(v)")
+        for junk in ["", "\n\n", "{", #"{"hash":"zz"}"#, String(repeating: "x", count: 100)] {
+            _ = JournalVerifier.verify(Array(junk.utf8))
+        }
+    }
+
     @Test("recovery point stamps", arguments: [
         ("2026-11-27T09:00:00Z", 1_795_770_000.0),
         ("2026-11-27T09:00:00.250000+00:00", 1_795_770_000.25),

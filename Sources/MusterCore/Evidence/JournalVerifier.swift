@@ -45,7 +45,8 @@ public enum JournalVerifier {
                 // Cut off by a crash mid-write: the executor drops it on resume.
                 break
             }
-            guard let event else { return fail("line \(n) is not a journal event: it was altered or damaged") }
+            // Counters no executor writes (seq 2^63-1) are damage, as for the reader.
+            guard let event, event.countersInRange else { return fail("line \(n) is not a journal event: it was altered or damaged") }
             if let prev = previousSeq, event.seq != prev + 1 {
                 if event.seq > prev + 1, !seqs[(i + 1)...].contains(prev + 1) {
                     let missing = event.seq == prev + 2 ? "event \(prev + 1) is missing" : "events \(prev + 1) to \(event.seq - 1) are missing"
