@@ -62,6 +62,33 @@ struct EvidenceUnitTests {
         }
     }
 
+    @Test func aPauseIsASpanUntilTheResumeAndIdsDependOnlyOnTheRun() throws {
+        var started = JournalEvent(seq: 1, at: "2026-11-27T09:00:00Z", t: 0, event: .runStarted)
+        started.run = .init(runID: "r1", runbook: "rb", runbookPath: "runbooks/rb.yaml", runbookHash: "", operatorName: "o", host: "h",
+                            params: ["region": "eu"], yes: false, startedAt: "2026-11-27T09:00:00Z")
+        func e(_ seq: Int, _ t: Double, _ kind: JournalEvent.Kind, step: String? = nil) -> JournalEvent {
+            var ev = JournalEvent(seq: seq, at: "", t: t, event: kind)
+            ev.step = step
+            return ev
+        }
+        var escalated = e(5, 150, .escalated, step: "a")
+        escalated.contact = "Secondary"
+        let events = [started, e(2, 1, .stepStarted, step: "a"), e(3, 10, .runPaused), e(4, 100, .runResumed), escalated,
+                      e(6, 160, .itemAnswered, step: "a"), e(7, 160, .stepFinished, step: "a"), e(8, 161, .runFinished)]
+        let spans = Trace.spans(events)
+        let paused = try #require(spans.first { $0.name == "paused" })
+        #expect(paused.parent == "run" && paused.start == 10 && paused.end == 100)
+        let step = try #require(spans.first { $0.name == "step a" })
+        #expect(step.events.map(\.name) == ["escalated"] && step.events.first?.at == 150)
+        let item = try #require(spans.first { $0.name.hasPrefix("checklist item") })
+        #expect(item.parent == "step a" && item.start == 150 && item.end == 160)
+        #expect(Trace.traceID(runID: "r1") == Trace.traceID(runID: "r1") && Trace.traceID(runID: "r1") != Trace.traceID(runID: "r2"))
+        #expect(Trace.traceID(runID: "r1").count == 32)
+        let body = try #require(Trace.request(events, serviceName: "s", version: "1")).serialized()
+        #expect(body == Trace.request(events, serviceName: "s", version: "1")?.serialized())
+        #expect(body.contains(#""startTimeUnixNano":"1795770010000000000""#), "the pause began 10 s after 09:00:00Z")
+    }
+
     @Test("recovery point stamps", arguments: [
         ("2026-11-27T09:00:00Z", 1_795_770_000.0),
         ("2026-11-27T09:00:00.250000+00:00", 1_795_770_000.25),
