@@ -29,8 +29,6 @@ public final class FileJournal: JournalSink {
     /// writer (`muster abandon`) moving the end makes the link be re-read.
     private var link = ""
     private var end: off_t = -1
-    /// The hash of the last line written: what a drill record carries.
-    public var lastHash: String? { link.isEmpty ? nil : link }
 
     public init(path: String) throws(JournalError) {
         self.path = path
