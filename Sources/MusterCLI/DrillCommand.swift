@@ -93,12 +93,14 @@ enum DrillFinish {
         // resumed drill keeps the version its first session ran.
         guard let events = try? FileJournal.read(path: journalPath).events,
               let info = events.first(where: { $0.event == .runStarted })?.run,
-              let record = DrillRecorder.record(events: events, drill: drill,
+              var record = DrillRecorder.record(events: events, drill: drill,
                                                 steps: DrillRecorder.stepFacts(setup.runbook, includes: setup.includes),
                                                 runbookCommit: info.runbookCommit, runbookDirty: info.runbookDirty ?? false) else {
             printError("muster: warning: the drill's journal \(journalPath) could not be read back; no record written (`muster resume \(setup.runID)` writes it once the journal reads)")
             return
         }
+        // The journal's last hash pins the record to it (`muster verify RECORD.json`).
+        record.journalHash = (try? Paths.read(journalPath)).flatMap(JournalChain.lastHash)
         let dir = Paths.join(drill.recordsDir, drill.name)
         var file = Paths.join(dir, DrillRecord.fileStem(startedAt: record.startedAt) + ".json")
         var written: [String] = []

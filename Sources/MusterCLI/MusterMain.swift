@@ -70,7 +70,7 @@ struct MusterCommand: ParsableCommand {
         format and docs/cli.md for every command, exit code and answer.
         """,
         version: MusterVersion.string,
-        subcommands: [ValidateCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self, AbandonCommand.self, DrillCommand.self, RunsCommand.self, LogCommand.self, ReportCommand.self, DueCommand.self, HistoryCommand.self, PreflightCommand.self, SchemaCommand.self]
+        subcommands: [ValidateCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self, AbandonCommand.self, DrillCommand.self, RunsCommand.self, LogCommand.self, ReportCommand.self, DueCommand.self, HistoryCommand.self, PreflightCommand.self, SchemaCommand.self, TraceCommand.self, VerifyCommand.self]
     )
 }
 

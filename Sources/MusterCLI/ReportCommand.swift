@@ -34,6 +34,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where the records are (default: drills/records of the repository).", valueName: "DIR"))
     var recordsDir: String?
 
+    @Option(help: ArgumentHelp("Write the evidence an auditor asks for to DIR: the records, their journals, each runbook at its commit, the HTML report and SHA256SUMS (see docs/evidence.md).", valueName: "DIR"))
+    var evidence: String?
+
     func validate() throws {
         guard timelines >= 0 else { throw ValidationError("--timelines must be 0 or more") }
     }
@@ -69,6 +72,15 @@ struct ReportCommand: ParsableCommand {
             }
             try FileWrites.writeAtomically(page, to: path)
         }
+        var evidenceNote: String?
+        if let evidence {
+            let dir = Paths.absolute(evidence, from: ws.cwd)
+            let items = reports.map { ($0, loaded.records[$0.drill] ?? []) }
+            let written = try EvidenceBundle.write(to: dir, drills: items, recordsDir: cat.records.directory, store: RunStore(root: ws.root),
+                                                   root: ws.root, html: ReportHTML.render(items, timelines: timelines))
+            for m in written.missing { printError("muster: warning: evidence: \(m)") }
+            evidenceNote = "Evidence written to \(Paths.display(dir, from: ws.cwd)): \(written.files.count) files; check them with `sha256sum -c SHA256SUMS` there, and each record with `muster verify RECORD.json --journal JOURNAL`."
+        }
         if json {
             let out = JSON.object([
                 ("records_dir", .string(cat.recordsDisplay)),
@@ -76,6 +88,7 @@ struct ReportCommand: ParsableCommand {
                 ("problems", .array(loaded.problems.map { .object([("path", .string($0.path)), ("message", .string($0.message))]) })),
             ])
             print(out.serialized(pretty: true))
+            if let evidenceNote { printError(evidenceNote) }
             return
         }
         guard !reports.isEmpty else {
@@ -84,5 +97,6 @@ struct ReportCommand: ParsableCommand {
         }
         print(ReportText(style: .stdout).render(reports), terminator: "")
         if let html { print("\nHTML report written to \(html)") }
+        if let evidenceNote { print("\n" + evidenceNote) }
     }
 }

@@ -84,6 +84,7 @@ enum ReportHTML {
         } else {
             h += "<dt>Trend</dt><dd>needs two recoveries</dd>\n"
         }
+        h += evidenceSummary(r, last: last)
         h += "</dl>\n"
 
         h += "<h3>Elapsed time per run</h3>\n" + trendChart(r)
@@ -251,6 +252,7 @@ enum ReportHTML {
             }
             s += "</g>\n"
         }
+        s += peopleWaits(r, rows: bars.map(\.id), x: x, top: top, row: row)
         s += "<line class=\"axis\" x1=\"\(f(labelW))\" x2=\"\(f(labelW))\" y1=\"\(f(top - 4))\" y2=\"\(f(plotBottom))\"/>\n"
         for e in r.escalations {
             let ex = x(e.atSeconds)
@@ -272,6 +274,7 @@ enum ReportHTML {
         s += "</svg>\n"
         var keys: [(String, String)] = [("ok", "step done"), ("over", "over its expect"), ("failed", "failed")]
         if bars.contains(where: { $0.step.outcome != "done" && $0.step.outcome != "failed" && !$0.step.overExpect }) { keys.append(("other", "skipped or rehearsed")) }
+        if !(r.peopleWaits ?? []).isEmpty { keys.append(("people", "waiting on people")) }
         s += legend(keys, rto: rto != nil, expect: bars.contains { $0.step.expectSeconds != nil }, escalation: !r.escalations.isEmpty, fault: !r.faults.isEmpty)
         return s + "</figure>\n"
     }
@@ -315,7 +318,7 @@ enum ReportHTML {
 
     static let css = """
 
-    :root { --ink: #1a202c; --muted: #5a6472; --line: #d5dae1; --ok: #2f6fb3; --over: #dd7a1f; --bad: #c53030; --aborted: #8a94a3; --other: #b8c0cc; --rto: #c53030; }
+    :root { --ink: #1a202c; --muted: #5a6472; --line: #d5dae1; --ok: #2f6fb3; --over: #dd7a1f; --bad: #c53030; --aborted: #8a94a3; --other: #b8c0cc; --rto: #c53030; --people: #2c9c8f; }
     * { box-sizing: border-box; }
     body { margin: 0 auto; max-width: 980px; padding: 24px 28px 48px; background: #fff; color: var(--ink);
       font: 15px/1.5 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
@@ -351,6 +354,7 @@ enum ReportHTML {
     svg .aborted rect { fill: var(--aborted); }
     svg .other rect { fill: var(--other); }
     svg .unattended rect { fill: none; stroke: var(--muted); stroke-width: 1.5; stroke-dasharray: 3 2; }
+    svg rect.people { fill: var(--people); } .key.people i { background: var(--people); }
     svg .expect { stroke: var(--ink); stroke-width: 1.5; }
     svg .rto { stroke: var(--rto); stroke-width: 2; stroke-dasharray: 6 4; }
     svg .rto-label { fill: var(--rto); font-weight: 600; }

@@ -19,6 +19,7 @@ struct ReportText {
         var head = [style.bold(sanitize(r.drill))]
         if let rb = r.runbook { head.append("runbook \(sanitize(rb))") }
         head.append(r.rtoSeconds.map { "RTO \(DurationFormat.format($0))" } ?? "no RTO")
+        if let rpo = r.rpoObjectiveSeconds { head.append("RPO \(DurationFormat.format(rpo))") }
         out.append(head.joined(separator: "  ·  "))
         guard let last = r.last else {
             out.append("  no runs yet: start one with `muster drill \(sanitize(r.drill))`")
@@ -51,6 +52,7 @@ struct ReportText {
         } else {
             line("trend", "needs two recoveries")
         }
+        out += evidenceLines(r, last: last, label: label)
 
         // Recent runs, newest first.
         out.append("")

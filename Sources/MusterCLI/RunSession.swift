@@ -195,7 +195,12 @@ enum RunSession {
             _ = poll(&fds, 1, Int32(seconds * 1000))
             return SignalWatch.take()
         }
-        switch executor.execute(resumed: resumed) {
+        let outcome = executor.execute(resumed: resumed)
+        switch outcome {
+        case .completed, .failed: OTLPExport.afterRun(journalPath: journal.path, secrets: setup.secrets)
+        case .paused, .notStarted: break
+        }
+        switch outcome {
         case .completed: return ExitCodes.success
         case .failed: return ExitCodes.failure
         case .paused: return ExitCodes.paused

@@ -9,6 +9,9 @@ public struct Runbook: Sendable {
     public var description: String?
     public var owners: [String]
     public var rto: Int?
+    /// Recovery point objective: the most data, in seconds before the
+    /// failure, a recovery may lose (see RecoveryPoint).
+    public var rpo: Int?
     public var escalation: [Rung]
     public var notifyWebhook: String?
     public var params: [Param]
@@ -100,6 +103,9 @@ public struct Output: Sendable {
     public var name: String
     public var mark: Mark
     public var source: Source
+    /// `recovery_point: true`: the value is the time of the newest data
+    /// the recovery brings back.
+    public var recoveryPoint = false
 }
 
 public struct HTTPCheck: Sendable {

@@ -8,7 +8,7 @@ struct RunbookParser {
     /// Expected `name`, from the file name.
     let fileStem: String?
 
-    static let topKeys = ["muster", "name", "title", "description", "owners", "rto", "escalation", "notify", "params", "secrets", "env", "requires", "preflight", "steps"]
+    static let topKeys = ["muster", "name", "title", "description", "owners", "rto", "rpo", "escalation", "notify", "params", "secrets", "env", "requires", "preflight", "steps"]
     static let baseStepKeys = ["id", "title", "notes"]
     static let automationKeys = ["timeout", "retries", "retry_delay", "expect", "confirm", "on_failure", "idempotent", "rollback", "outputs"]
     static let kindKeys = StepKind.allCases.map(\.rawValue)
@@ -47,11 +47,12 @@ struct RunbookParser {
                 r.error(v.mark, "name '\(s)' does not match the file name '\(stem).yaml'; rename one so they agree")
             }
         }
-        var runbook = Runbook(path: r.source.path, name: name, title: Template(raw: "", mark: f.node.mark), description: nil, owners: [], rto: nil, escalation: [], notifyWebhook: nil, params: [], secrets: [], env: [], steps: [])
+        var runbook = Runbook(path: r.source.path, name: name, title: Template(raw: "", mark: f.node.mark), description: nil, owners: [], rto: nil, rpo: nil, escalation: [], notifyWebhook: nil, params: [], secrets: [], env: [], steps: [])
 
         if let v = f["description"] { runbook.description = r.string(v, "description") }
         if let v = f["owners"] { runbook.owners = r.stringList(v, "owners")?.map(\.0) ?? [] }
         if let v = f["rto"] { runbook.rto = r.duration(v, "rto") }
+        if let v = f["rpo"] { runbook.rpo = r.duration(v, "rpo") }
         if let v = f["escalation"] { runbook.escalation = parseEscalation(v) }
         if let v = f["params"] { runbook.params = parseParams(v) }
         if let v = f["secrets"] { runbook.secrets = parseSecrets(v) }

@@ -22,6 +22,7 @@ public enum FormatSchema {
         "description": {"type": "string"},
         "owners": {"type": "array", "items": {"type": "string"}},
         "rto": {"$ref": "#/$defs/duration"},
+        "rpo": {"$ref": "#/$defs/duration"},
         "escalation": {
           "type": "array",
           "items": {
@@ -133,7 +134,7 @@ public enum FormatSchema {
               "propertyNames": {"pattern": "\#(identifierMap)"},
               "additionalProperties": {
                 "type": "object", "additionalProperties": false,
-                "properties": {"regex": {"type": "string"}, "json": {"type": "string"}},
+                "properties": {"regex": {"type": "string"}, "json": {"type": "string"}, "recovery_point": {"type": "boolean"}},
                 "oneOf": [{"required": ["regex"]}, {"required": ["json"]}]
               }
             }

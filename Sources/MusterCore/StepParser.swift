@@ -181,7 +181,11 @@ extension RunbookParser {
         for p in pairs {
             guard let name = p.key.scalar else { continue }
             if !isIdentifier(name) { r.error(p.key.mark, "output name '\(name)' must be letters, digits and underscores") }
-            guard let f = r.fields(p.value, "output '\(name)'", allowed: ["regex", "json"]) else { continue }
+            guard let f = r.fields(p.value, "output '\(name)'", allowed: ["regex", "json", "recovery_point"]) else { continue }
+            let before = outputs.count
+            defer {
+                if outputs.count > before, let v = f["recovery_point"] { outputs[before].recoveryPoint = r.bool(v, "recovery_point") ?? false }
+            }
             switch (f["regex"], f["json"]) {
             case (let re?, nil):
                 guard let s = r.nonEmptyString(re, "regex") else { continue }

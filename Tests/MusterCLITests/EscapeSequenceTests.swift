@@ -107,7 +107,9 @@ struct EscapeSequenceTests {
                     "attempts": 1, "expect_seconds": 1, "over_expect": true}],
          "escalations": [{"at_seconds": 1, "contact": "escalated \(p)"}], "faults": [{"step": "fault \(p)", "at_seconds": 1}],
          "training": {"escalated_within": false, "contact_ok": false, "escalated_after_seconds": null},
-         "run_id": "run \(p)", "runbook_hash": "hash \(p)"}
+         "run_id": "run \(p)", "runbook_hash": "hash \(p)",
+         "human_seconds": 10, "automated_seconds": 590, "people_waits": [{"step": "wait \(p)", "at_seconds": 1, "seconds": 10}],
+         "recovery_point": "point \(p)", "rpo_seconds": 100, "rpo_met": true, "rpo_objective_seconds": 60, "journal_hash": "journal \(p)"}
         """
     }
 

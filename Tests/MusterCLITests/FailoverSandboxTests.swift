@@ -93,6 +93,13 @@ struct FailoverSandboxTests {
         let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: recordDir + "/" + files[0]))) as? [String: Any]
         #expect(record?["outcome"] as? String == "recovered")
         #expect((record?["steps"] as? [Any])?.count == 25)
+        // The snapshot restored from was seeded minutes ago: the data a
+        // recovery would lose is a real number, within the 24h RPO.
+        let lost = try #require(record?["rpo_seconds"] as? Double, "\(record ?? [:])")
+        #expect(lost >= 0 && lost < 3600, "\(lost)")
+        #expect(record?["rpo_met"] as? Bool == true)
+        #expect(record?["rpo_objective_seconds"] as? Int == 86400)
+        #expect((record?["recovery_point"] as? String)?.hasPrefix("20") == true)
         let hooks = try String(contentsOfFile: cloud.dir + "/sandbox/webhooks.log", encoding: .utf8)
         #expect(hooks.contains("DRILL region-failover-sandbox"))
         #expect(hooks.contains("run completed"))

@@ -92,6 +92,31 @@ public struct DrillRecord: Codable, Sendable, Equatable {
     public var unattended: Bool?
     /// The run this record was made from (`muster log RUN_ID`).
     public var runID: String?
+    /// Time spent waiting on people (prompts, gates, failure menus, a
+    /// paused run) and the rest, adding up to the elapsed time; see PeopleTime.
+    public var humanSeconds: Double?
+    public var automatedSeconds: Double?
+    /// The waits on people, for the timeline: beyond the documented shape.
+    public var peopleWaits: [PeopleWait]?
+    /// The output marked `recovery_point: true` as the recovery read it,
+    /// the data it would lose (seconds before the drill's start) and
+    /// whether that is within `rpo`; nil without a recovery point.
+    public var recoveryPoint: String?
+    public var rpoSeconds: Double?
+    public var rpoMet: Bool?
+    /// The objective `rpo`, beyond the documented shape.
+    public var rpoObjectiveSeconds: Int?
+    /// The hash of the journal's last event when the record was written:
+    /// `muster verify RECORD.json` finds it in the journal.
+    public var journalHash: String?
+
+    public struct PeopleWait: Codable, Sendable, Equatable {
+        public var step: String?
+        public var atSeconds: Double
+        public var seconds: Double
+        public init(step: String?, atSeconds: Double, seconds: Double) { self.step = step; self.atSeconds = atSeconds; self.seconds = seconds }
+        enum CodingKeys: String, CodingKey { case step, atSeconds = "at_seconds", seconds }
+    }
 
     public init(drill: String, runbook: String, runbookPath: String, runbookCommit: String?, runbookDirty: Bool, mode: String,
                 operatorName: String, startedAt: String, finishedAt: String, outcome: Outcome, elapsedSeconds: Double,
@@ -110,6 +135,9 @@ public struct DrillRecord: Codable, Sendable, Equatable {
         case mode, operatorName = "operator", startedAt = "started_at", finishedAt = "finished_at", outcome
         case elapsedSeconds = "elapsed_seconds", rtoSeconds = "rto_seconds", rtoMet = "rto_met", steps, escalations, faults, training
         case unattended, runID = "run_id"
+        case humanSeconds = "human_seconds", automatedSeconds = "automated_seconds", peopleWaits = "people_waits"
+        case recoveryPoint = "recovery_point", rpoSeconds = "rpo_seconds", rpoMet = "rpo_met", rpoObjectiveSeconds = "rpo_objective_seconds"
+        case journalHash = "journal_hash"
     }
 
     /// The record in the documented key order, `null` kept for absent values.
@@ -153,6 +181,16 @@ public struct DrillRecord: Codable, Sendable, Equatable {
             ("unattended", .bool(unattended ?? false)),
             ("run_id", .from(runID)),
             ("runbook_hash", .from(runbookHash)),
+            ("human_seconds", humanSeconds.map { .double(Self.round($0)) } ?? .null),
+            ("automated_seconds", automatedSeconds.map { .double(Self.round($0)) } ?? .null),
+            ("people_waits", .array((peopleWaits ?? []).map { w in
+                .object([("step", .from(w.step)), ("at_seconds", .double(Self.round(w.atSeconds))), ("seconds", .double(Self.round(w.seconds)))])
+            })),
+            ("recovery_point", .from(recoveryPoint)),
+            ("rpo_seconds", rpoSeconds.map { .double(Self.round($0)) } ?? .null),
+            ("rpo_met", rpoMet.map(JSON.bool) ?? .null),
+            ("rpo_objective_seconds", .from(rpoObjectiveSeconds)),
+            ("journal_hash", .from(journalHash)),
         ])
     }
 

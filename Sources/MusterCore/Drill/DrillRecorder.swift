@@ -7,7 +7,9 @@ public enum DrillRecorder {
     public struct StepFacts: Sendable {
         public var kind: StepKind
         public var expect: Int?
-        public init(kind: StepKind, expect: Int?) { self.kind = kind; self.expect = expect }
+        /// Outputs marked `recovery_point: true`.
+        public var recoveryPoints: [String] = []
+        public init(kind: StepKind, expect: Int?, recoveryPoints: [String] = []) { self.kind = kind; self.expect = expect; self.recoveryPoints = recoveryPoints }
     }
 
     /// Step keys (`id`, `parent/child` inside included runbooks) in plan
@@ -16,7 +18,8 @@ public enum DrillRecorder {
         var out: [(String, StepFacts)] = []
         for step in rb.steps {
             let key = prefix + step.id
-            out.append((key, StepFacts(kind: step.kind, expect: step.automation?.expect)))
+            out.append((key, StepFacts(kind: step.kind, expect: step.automation?.expect,
+                                       recoveryPoints: step.automation?.outputs.filter(\.recoveryPoint).map(\.name) ?? [])))
             if case .runbook(let spec) = step.body, let child = includes[spec.runbook] {
                 out += stepFacts(child, includes: includes, prefix: key + "/")
             }
@@ -79,6 +82,17 @@ public enum DrillRecorder {
         record.runbookHash = info.runbookHash.isEmpty ? nil : info.runbookHash
         // `auto` marks an answer given by `--yes`, and a session resumed with it.
         record.unattended = info.yes || events.contains { $0.auto == true }
+        let people = PeopleTime.split(events)
+        record.humanSeconds = people.human
+        record.automatedSeconds = people.automated
+        record.peopleWaits = people.waits.map { .init(step: $0.step, atSeconds: $0.atSeconds, seconds: $0.seconds) }
+        let points = steps.flatMap { key, facts in facts.recoveryPoints.compactMap { finished[key]?.0.outputs?[$0] } }
+        if let rp = RecoveryPoint.measure(points: points, startedAt: info.startedAt, rpo: drill.rpoSeconds) {
+            record.recoveryPoint = rp.point
+            record.rpoSeconds = rp.lostSeconds
+            record.rpoMet = rp.met
+        }
+        record.rpoObjectiveSeconds = drill.rpoSeconds
         return record
     }
 

@@ -34,6 +34,13 @@ public struct DrillReport: Sendable {
         public var unattended: Bool
         /// Whether this run counts as a recovery time (best, trend).
         public var counts: Bool { outcome == .recovered && !unattended }
+        /// People's time and the recovery point, from records that have them.
+        public var humanSeconds: Double?
+        public var automatedSeconds: Double?
+        public var recoveryPoint: String?
+        public var rpoSeconds: Double?
+        public var rpoMet: Bool?
+        public var rpoObjectiveSeconds: Int?
     }
 
     public struct Trend: Sendable, Equatable {
@@ -95,7 +102,9 @@ public struct DrillReport: Sendable {
         runs = sorted.map {
             Run(path: $0.path, startedAt: $0.startedAt, outcome: $0.record.outcome, elapsedSeconds: $0.record.elapsedSeconds,
                 rtoSeconds: $0.record.rtoSeconds, rtoMet: $0.record.rtoMet, mode: $0.record.mode,
-                operatorName: $0.record.operatorName, runbookCommit: $0.record.runbookCommit, unattended: $0.record.unattended ?? false)
+                operatorName: $0.record.operatorName, runbookCommit: $0.record.runbookCommit, unattended: $0.record.unattended ?? false,
+                humanSeconds: $0.record.humanSeconds, automatedSeconds: $0.record.automatedSeconds, recoveryPoint: $0.record.recoveryPoint,
+                rpoSeconds: $0.record.rpoSeconds, rpoMet: $0.record.rpoMet, rpoObjectiveSeconds: $0.record.rpoObjectiveSeconds)
         }
         self.runbook = sorted.last?.record.runbook ?? runbook
         self.rtoSeconds = sorted.last.map { $0.record.rtoSeconds } ?? rtoSeconds
@@ -163,6 +172,12 @@ extension DrillReport {
             ("runbook_commit", .from(run.runbookCommit)),
             ("unattended", .bool(run.unattended)),
             ("record", .string(run.path)),
+            ("human_seconds", run.humanSeconds.map(r) ?? .null),
+            ("automated_seconds", run.automatedSeconds.map(r) ?? .null),
+            ("recovery_point", .from(run.recoveryPoint)),
+            ("rpo_seconds", run.rpoSeconds.map(r) ?? .null),
+            ("rpo_met", run.rpoMet.map(JSON.bool) ?? .null),
+            ("rpo_objective_seconds", .from(run.rpoObjectiveSeconds)),
         ])
     }
 
@@ -198,6 +213,8 @@ extension DrillReport {
                 ])
             })),
             ("history", .array(runs.map(Self.json))),
+            ("rpo_trend", Self.json(rpoTrend)),
+            ("human_trend", Self.json(humanTrend)),
         ])
     }
 }

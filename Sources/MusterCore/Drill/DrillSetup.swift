@@ -32,9 +32,12 @@ public struct DrillSetup: Codable, Sendable, Equatable {
     /// drill starts.
     public var description: String?
 
+    /// The runbook's `rpo` (nil in journals written before it was read).
+    public var rpoSeconds: Int?
+
     enum CodingKeys: String, CodingKey {
         case name, mode, rtoSeconds = "rto_seconds", faults, expectEscalation = "expect_escalation", recordsDir = "records_dir", junit
-        case commitRecord = "commit_record", description
+        case commitRecord = "commit_record", description, rpoSeconds = "rpo_seconds"
     }
 
     public init(name: String, mode: String, rtoSeconds: Int?, faults: [Fault], expectEscalation: ExpectedEscalation?, recordsDir: String, junit: String?) {
@@ -47,6 +50,7 @@ public struct DrillSetup: Codable, Sendable, Equatable {
         name = drill.name
         mode = drill.mode.rawValue
         rtoSeconds = drill.rto ?? runbook.rto
+        rpoSeconds = runbook.rpo
         faults = drill.faults.map { Fault(step: $0.step, fail: $0.fail, times: $0.times) }
         expectEscalation = drill.expectEscalation.map { ExpectedEscalation(withinSeconds: $0.within, contact: $0.contact) }
         description = drill.description

@@ -120,6 +120,16 @@ public struct RecordStore: Sendable {
                 return problem("step '\(step.id)' has attempts \(step.attempts), not a count an executor writes")
             }
         }
+        for (key, value) in [("human_seconds", record.humanSeconds), ("automated_seconds", record.automatedSeconds)] {
+            if let v = value, !(v.isFinite && v >= 0 && v <= longest) { return problem("\(key) \(v) is not a duration (0 to one year)") }
+        }
+        // The data a recovery would lose may be old, but not older than ten years.
+        if let lost = record.rpoSeconds, !(lost.isFinite && abs(lost) <= 10 * longest) {
+            return problem("rpo_seconds \(lost) is not a duration (within ten years)")
+        }
+        if let objective = record.rpoObjectiveSeconds, !(0...(10 * Int(longest))).contains(objective) {
+            return problem("rpo_objective_seconds \(objective) is not a duration (0 to ten years)")
+        }
         if let after = record.training?.escalatedAfterSeconds, !(after.isFinite && after >= 0 && after <= longest) {
             return problem("training.escalated_after_seconds \(after) is not a time (0 to one year)")
         }

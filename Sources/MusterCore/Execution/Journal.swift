@@ -19,11 +19,16 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
 }
 
 /// A JSON Lines file, each event written with one `write` and `fsync`ed
-/// before `append` returns.
+/// before `append` returns, and chained to the line before it by its
+/// `hash` (see JournalChain).
 public final class FileJournal: JournalSink {
     public let path: String
     private let fd: Int32
     private let encoder: JSONEncoder
+    /// The link of the last line, and the file's size after it: another
+    /// writer (`muster abandon`) moving the end makes the link be re-read.
+    private var link = ""
+    private var end: off_t = -1
 
     public init(path: String) throws(JournalError) {
         self.path = path
@@ -40,17 +45,28 @@ public final class FileJournal: JournalSink {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }
 
+    private func chainOn(at offset: off_t) {
+        guard offset != end else { return }
+        link = (try? Paths.read(path)).map(JournalChain.lastLink) ?? ""
+        end = offset
+    }
+
     deinit { close(fd) }
 
     public func append(_ event: JournalEvent) throws(JournalError) {
-        var line: Data
+        var event = event
+        event.hash = nil
+        let body: Data
         do {
-            line = try encoder.encode(event)
+            body = try encoder.encode(event)
         } catch {
             throw JournalError(message: "cannot encode a journal event: \(error)")
         }
-        line.append(UInt8(ascii: "\n"))
         let before = lseek(fd, 0, SEEK_END)
+        chainOn(at: before)
+        let sealed = JournalChain.seal(body: Array(body), previous: link)
+        var line = sealed.line
+        line.append(UInt8(ascii: "\n"))
         var failure: Int32?
         line.withUnsafeBytes { bytes in
             var done = 0
@@ -73,6 +89,8 @@ public final class FileJournal: JournalSink {
         guard fsync(fd) == 0 else {
             throw JournalError(message: "cannot flush the journal \(path) to disk: \(String(cString: strerror(errno)))")
         }
+        link = sealed.hash
+        end = before + off_t(line.count)
     }
 
     /// Events of a journal file. A last line cut short by a crash (no
@@ -98,7 +116,10 @@ public final class FileJournal: JournalSink {
         for (i, line) in lines.enumerated() where !line.isEmpty {
             // Counters no executor writes (a seq of 2^63-1 would overflow the
             // next one) are damage like a line that does not decode.
-            if let event = try? decoder.decode(JournalEvent.self, from: Data(line)), event.countersInRange {
+            if var event = try? decoder.decode(JournalEvent.self, from: Data(line)), event.countersInRange {
+                // The chain is `muster verify`'s business, over the bytes;
+                // an event read back equals the event written.
+                event.hash = nil
                 events.append(event)
                 continue
             }

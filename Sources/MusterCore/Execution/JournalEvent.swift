@@ -160,9 +160,13 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     /// The pipeline a `ci` step started (`pipeline_started`).
     public var pipeline: PipelineRef?
 
+    /// SHA-256 chaining this line to the one before it; written by the
+    /// journal file, last on the line (see JournalChain).
+    public var hash: String?
+
     enum CodingKeys: String, CodingKey {
         case seq, at, t, event, step, item, answer, text, name, value, attempt, exit, status, seconds
-        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked, by, leftovers, pipeline
+        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked, by, leftovers, pipeline, hash
     }
 
     /// `t` when it is a clock reading: finite, not negative and under 1e9 s

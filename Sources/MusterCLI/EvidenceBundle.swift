@@ -1,0 +1,71 @@
+import Foundation
+import MusterCore
+import MusterGit
+import MusterTerminal
+
+/// `muster report --evidence DIR`: what an auditor asks for, in one folder
+/// that can be archived or attached: the records, their journals, each
+/// runbook as it was at the commit it was drilled at, the HTML report, and
+/// `SHA256SUMS` over all of it (`sha256sum -c SHA256SUMS` checks it).
+enum EvidenceBundle {
+    struct Written {
+        var files: [String] = []
+        var missing: [String] = []
+    }
+
+    static func write(to dir: String, drills: [(report: DrillReport, records: [LoadedRecord])], recordsDir: String,
+                      store: RunStore, root: String, html: String) throws -> Written {
+        var out = Written()
+        var sums: [(String, String)] = []
+        func put(_ bytes: [UInt8], _ relative: String) throws {
+            let path = Paths.join(dir, relative)
+            // Byte for byte: the sums must be those of the originals.
+            do {
+                try FileManager.default.createDirectory(atPath: Paths.dirname(path), withIntermediateDirectories: true)
+                try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                throw CommandFailure(message: "cannot write \(path): \(error)")
+            }
+            sums.append((SHA256.hex(bytes), relative))
+            out.files.append(relative)
+        }
+        let repo = try? Repository.discover(from: root)
+        var runbooksDone: Set<String> = []
+        for (report, records) in drills {
+            for rec in records {
+                let name = Paths.basename(rec.path)
+                let source = Paths.join(Paths.join(recordsDir, report.drill), name)
+                guard let bytes = try? Paths.read(source) else { out.missing.append("record \(rec.path): cannot be read"); continue }
+                try put(bytes, "records/\(report.drill)/\(name)")
+                if let id = rec.record.runID, let journal = try? Paths.read(store.journalPath(id)) {
+                    try put(journal, "journals/\(id).jsonl")
+                } else {
+                    out.missing.append("journal of \(rec.path) (run \(rec.record.runID ?? "unknown")): not in \(store.runsDir)")
+                }
+                guard let commit = rec.record.runbookCommit else {
+                    out.missing.append("runbook of \(rec.path): the drill ran outside git, no commit to take it from")
+                    continue
+                }
+                let key = commit + " " + rec.record.runbookPath
+                guard !runbooksDone.contains(key) else { continue }
+                runbooksDone.insert(key)
+                if let repo, let text = try? repo.file(rec.record.runbookPath, at: commit) {
+                    try put(text, "runbooks/\(commit.prefix(12))/\(rec.record.runbookPath)")
+                } else {
+                    out.missing.append("runbook \(rec.record.runbookPath) at \(commit.prefix(12)): not in this repository")
+                }
+                if rec.record.runbookDirty {
+                    out.missing.append("\(rec.path) ran with uncommitted changes (runbook_dirty): its runbook differs from the commit's; runbook_hash names the bytes run")
+                }
+            }
+        }
+        try put(Array(html.utf8), "report.html")
+        if !out.missing.isEmpty {
+            try put(Array(("Not included, and why:\n" + out.missing.map { "- \($0)\n" }.joined()).utf8), "MISSING.txt")
+        }
+        let sumsText = sums.sorted { $0.1 < $1.1 }.map { "\($0.0)  \($0.1)\n" }.joined()
+        try FileWrites.writeAtomically(sumsText, to: Paths.join(dir, "SHA256SUMS"))
+        out.files.append("SHA256SUMS")
+        return out
+    }
+}

@@ -1,0 +1,106 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ArgumentParser
+import MusterCore
+import MusterTerminal
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a run's journal hash chain, or a drill record against its journal.",
+        discussion: """
+        `muster verify RUN_ID` checks that no event of the run's journal was altered, removed, inserted \
+        or moved since it was written. `muster verify RECORD.json` also checks that the journal holds the \
+        event the record ends at and that the record says what the journal says. Exit 0 when intact, \
+        1 naming the first event or field that is not, 2 when there is no such run or record. See docs/evidence.md.
+        """
+    )
+
+    @Argument(help: ArgumentHelp("A run id (see `muster runs`) or a drill record file.", valueName: "RUN_ID|RECORD.json"))
+    var target: String
+
+    @Option(help: ArgumentHelp("The journal to check a record against (default: the record's run in the state folder).", valueName: "FILE"))
+    var journal: String?
+
+    func run() throws {
+        let ws = Workspace()
+        let store = RunStore(root: ws.root)
+        if target.hasSuffix(".json") || (Paths.exists(Paths.absolute(target, from: ws.cwd)) && !store.runIDs().contains(target)) {
+            try verifyRecord(Paths.absolute(target, from: ws.cwd), store: store, ws: ws)
+            return
+        }
+        guard store.runIDs().contains(target) else {
+            let hint = suggestion(for: target, among: store.runIDs()).map { " Did you mean \($0)?" } ?? ""
+            throw CommandFailure(message: "no run \(target) in \(store.runsDir), and no record file of that name.\(hint) `muster runs` lists them")
+        }
+        let path = store.journalPath(target)
+        let bytes = try read(path)
+        let v = JournalVerifier.verify(bytes)
+        try report(v, name: sanitize(target), path: Paths.display(path, from: ws.cwd))
+    }
+
+    func read(_ path: String) throws -> [UInt8] {
+        do { return try Paths.read(path) } catch { throw CommandFailure(message: "cannot read \(path): \(error)") }
+    }
+
+    /// Prints what the chain proves; throws exit 1 when it is broken.
+    func report(_ v: JournalVerification, name: String, path: String) throws {
+        if let problem = v.problem {
+            printError("muster: journal of \(name) is NOT intact: \(sanitize(problem))")
+            throw ExitCodes.failure
+        }
+        guard let start = v.chainStartsAt, let last = v.finalHash else {
+            printError("muster: journal of \(name) has no hash chain: it was written before muster chained journals, or its hashes were removed; nothing in it can be verified")
+            throw ExitCodes.failure
+        }
+        print("Journal of \(name) is intact: \(v.lines) events, chained from line \(start).")
+        if start > 1 { print("Lines 1 to \(start - 1) were written before muster chained journals: they are not covered.") }
+        print("Final hash: \(last)")
+        print("Journal: \(path)")
+    }
+
+    func verifyRecord(_ path: String, store: RunStore, ws: Workspace) throws {
+        let record: DrillRecord
+        let text = try read(path)
+        do {
+            record = try JSONDecoder().decode(DrillRecord.self, from: Data(text))
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch {
+            throw CommandFailure(message: "\(Paths.display(path, from: ws.cwd)) is not a drill record: \(error)")
+        }
+        // Records are named by their start: a record under another's name
+        // was renamed, or two were swapped (each would still match its journal).
+        let stem = DrillRecord.fileStem(startedAt: record.startedAt)
+        let base = Paths.basename(path)
+        if !(base == stem + ".json" || (base.hasPrefix(stem + "-") && base.hasSuffix(".json"))) {
+            printError("muster: record \(sanitize(Paths.display(path, from: ws.cwd))) does NOT match its name: it started at \(sanitize(record.startedAt)), so it would be \(stem).json; records were renamed or swapped")
+            throw ExitCodes.failure
+        }
+        let journalPath: String
+        if let journal {
+            journalPath = Paths.absolute(journal, from: ws.cwd)
+        } else {
+            guard let id = record.runID, store.runIDs().contains(id) else {
+                throw CommandFailure(message: "the record's run \(sanitize(record.runID ?? "(none)")) has no journal in \(store.runsDir); give it with --journal FILE")
+            }
+            journalPath = store.journalPath(id)
+        }
+        let shown = Paths.display(journalPath, from: ws.cwd)
+        let r = RecordVerifier.verify(record: record, text: text, journal: try read(journalPath), journalName: shown)
+        let name = Paths.display(path, from: ws.cwd)
+        if let problem = r.problem {
+            printError("muster: record \(sanitize(name)) does NOT match its journal: \(sanitize(problem))")
+            throw ExitCodes.failure
+        }
+        print("Record \(sanitize(name)) matches its journal \(sanitize(shown)): \(r.coveredLines) events, chain intact.")
+        if record.journalHash == nil {
+            print("The record carries no journal hash (written before muster recorded it): it was checked against the whole journal.")
+        } else if r.coveredLines < r.chain.lines {
+            print("The journal goes on for \(r.chain.lines - r.coveredLines) more events after the record was written (a later session).")
+        }
+    }
+}
