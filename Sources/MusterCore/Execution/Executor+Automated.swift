@@ -13,24 +13,18 @@ extension Executor {
                 // Never a blind yes: exactly what will run, values resolved, secrets masked.
                 console.show(.info("this step is marked confirm: true; it will run:"))
                 for line in rehearsalPreview(step, values: values) { console.show(.command(masker.mask(line))) }
-                gate: while true {
-                    let answer = try read("Run this step as shown?", hint: "y run · s REASON skip · a abort")
-                    let (verb, rest) = splitAnswer(answer)
-                    switch verb {
-                    case "y", "yes":
-                        try record(.gateAnswered, step: key) { $0.answer = "run" }
-                        break gate
-                    case "s":
-                        guard !rest.isEmpty else { try notUnderstood("say why you skip it: s REASON"); continue }
-                        try record(.gateAnswered, step: key) { $0.answer = "skip"; $0.text = rest }
-                        try record(.stepFinished, step: key) { $0.outcome = "skipped"; $0.text = rest }
-                        console.show(.stepResult(outcome: "skipped", seconds: 0, detail: rest))
-                        return
-                    case "a":
-                        throw .pause("operator aborted at the confirm gate of '\(key)'")
-                    default:
-                        try notUnderstood("not understood: answer y, s REASON or a (an empty line is not a yes here)")
-                    }
+                switch try answer(.gate, "Run this step as shown?", step: key) {
+                case .yes:
+                    try record(.gateAnswered, step: key) { $0.answer = "run" }
+                case .skip(let why):
+                    try record(.gateAnswered, step: key) { $0.answer = "skip"; $0.text = why }
+                    try record(.stepFinished, step: key) { $0.outcome = "skipped"; $0.text = why }
+                    console.show(.stepResult(outcome: "skipped", seconds: 0, detail: why))
+                    return
+                case .abort:
+                    throw .pause("operator aborted at the confirm gate of '\(key)'")
+                case .note, .escalate, .retry, .doneByHand, .rollBack, .stopStep, .keepWaiting:
+                    preconditionFailure("not an answer to a gate")
                 }
             }
         }
@@ -168,33 +162,26 @@ extension Executor {
     /// The failure menu of `cli.md`: retry, skip, mark done, escalate, abort, roll back.
     func failureChoice(key: String, allowRollback: Bool) throws(Stop) -> Choice {
         while true {
-            let answer = try read("Step '\(key)' did not succeed. What now?",
-                                  hint: "r retry · s REASON skip · d NOTE mark done by hand · e escalate · a abort (pause)" + (allowRollback ? " · b roll back" : ""))
-            let (verb, rest) = splitAnswer(answer)
-            switch verb {
-            case "r":
+            switch try answer(.failure(rollBack: allowRollback), "Step '\(key)' did not succeed. What now?", step: key) {
+            case .retry:
                 try record(.failureChoice, step: key) { $0.answer = "retry" }
                 return .retry
-            case "s":
-                guard !rest.isEmpty else { try notUnderstood("say why you skip it: s REASON"); continue }
-                try record(.failureChoice, step: key) { $0.answer = "skip"; $0.text = rest }
-                try record(.stepFinished, step: key) { $0.outcome = "skipped"; $0.text = rest }
+            case .skip(let why):
+                try record(.failureChoice, step: key) { $0.answer = "skip"; $0.text = why }
+                try record(.stepFinished, step: key) { $0.outcome = "skipped"; $0.text = why }
                 return .finished
-            case "d":
-                guard !rest.isEmpty else { try notUnderstood("say what you did by hand: d NOTE"); continue }
-                try record(.failureChoice, step: key) { $0.answer = "done"; $0.text = rest }
-                try record(.stepFinished, step: key) { $0.outcome = "done"; $0.text = "marked done by hand: \(rest)" }
+            case .doneByHand(let note):
+                try record(.failureChoice, step: key) { $0.answer = "done"; $0.text = note }
+                try record(.stepFinished, step: key) { $0.outcome = "done"; $0.text = "marked done by hand: \(note)" }
                 return .finished
-            case "e":
-                try escalate(step: key)
-            case "a":
+            case .abort:
                 throw .pause("operator aborted at '\(key)'")
-            case "b" where allowRollback:
+            case .rollBack:
                 try record(.failureChoice, step: key) { $0.answer = "rollback" }
                 try record(.stepFinished, step: key) { $0.outcome = "failed" }
                 throw .rollback("operator chose to roll back at '\(key)'")
-            default:
-                try notUnderstood("not understood: answer r, s REASON, d NOTE, e, a" + (allowRollback ? " or b" : ""))
+            case .yes, .note, .escalate, .stopStep, .keepWaiting:
+                preconditionFailure("not an answer to a failure")
             }
         }
     }
@@ -567,13 +554,11 @@ extension Executor {
                 console.show(.info("\(i + 1). \(r.key)" + (own ? " (the step that failed: its own rollback, for what it did before failing)" : "")))
                 console.show(.command(masker.mask(r.command.shellDisplay(r.values))))
             }
-            confirm: while true {
-                let answer = try read("Roll back these \(plan.count) step\(plan.count == 1 ? "" : "s")?", hint: "y roll back · a abort (pause; `muster resume` asks again)")
-                switch splitAnswer(answer).0 {
-                case "y", "yes": break confirm
-                case "a": throw .pause("operator paused before rolling back (\(reason))")
-                default: try notUnderstood("not understood: answer y or a (an empty line is not a yes here)")
-                }
+            switch try answer(.rollbackConfirmation, "Roll back these \(plan.count) step\(plan.count == 1 ? "" : "s")?", step: state.lastFailed ?? "") {
+            case .yes: break
+            case .abort: throw .pause("operator paused before rolling back (\(reason))")
+            case .skip, .note, .escalate, .retry, .doneByHand, .rollBack, .stopStep, .keepWaiting:
+                preconditionFailure("not an answer to a rollback's list")
             }
         }
         var failures = 0

@@ -302,12 +302,12 @@ public final class Executor {
     /// and the step goes on to meet it.
     func verdict(_ sig: Int32, key: String, deadline: Double) -> SignalVerdict {
         guard sig == 2, console.isInteractive else { return .pause(sig) }
-        switch console.ask("Ctrl-C: stop '\(key)' now, or keep waiting?", hint: "s stop the step · w keep waiting", status: status(), within: deadline - monotonic()) {
+        switch console.ask("Ctrl-C: stop '\(key)' now, or keep waiting?", hint: Question.interrupt.hint, status: status(), within: deadline - monotonic()) {
         case nil:
             return .keepWaiting
-        case .line(let l)? where l.trimmingSpaces().lowercased().hasPrefix("w"):
-            return .keepWaiting
-        case .line?, .eof?:
+        case .line(let l)?:
+            return Question.interrupt.parse(l) == .success(.keepWaiting) ? .keepWaiting : .stopStep
+        case .eof?:
             return .stopStep
         case .signal(let s)?:
             // A second Ctrl-C is a louder "stop".
@@ -497,6 +497,20 @@ public final class Executor {
         }
     }
 
+    /// Asks `question` until a line answers it (see Answer.swift); `e`
+    /// escalates and asks again, at every question that offers it. Only
+    /// answers the question offers come back: each prompt's switch lists
+    /// the others as impossible, so a new verb is placed by the compiler.
+    func answer(_ question: Question, _ prompt: String, step key: String) throws(Stop) -> Answer {
+        while true {
+            switch question.parse(try read(prompt, hint: question.hint)) {
+            case .success(.escalate): try escalate(step: key)
+            case .success(let answer): return answer
+            case .failure(let m): try notUnderstood(m.hint)
+            }
+        }
+    }
+
     func signalName(_ s: Int32) -> String { Self.signalName(s) }
 
     /// Why a signal paused the run, naming it as `kill -l` does.
@@ -549,27 +563,21 @@ public final class Executor {
                 continue
             }
             item: while true {
-                let a = try read("[ ] \(text)", hint: "y/Enter done · s REASON skip · n TEXT note · e escalate · a abort")
-                let (verb, rest) = splitAnswer(a)
-                switch verb {
-                case "", "y", "yes":
+                switch try answer(.checklistItem, "[ ] \(text)", step: key) {
+                case .yes:
                     try record(.itemAnswered, step: key) { $0.item = i; $0.answer = "done" }
                     console.show(.itemChecked(text))
                     break item
-                case "s":
-                    guard !rest.isEmpty else { try notUnderstood("say why you skip it: s REASON"); continue }
-                    try record(.itemAnswered, step: key) { $0.item = i; $0.answer = "skipped"; $0.text = rest }
+                case .skip(let why):
+                    try record(.itemAnswered, step: key) { $0.item = i; $0.answer = "skipped"; $0.text = why }
                     break item
-                case "n":
-                    guard !rest.isEmpty else { try notUnderstood("write the note after n: n TEXT"); continue }
-                    try record(.note, step: key) { $0.item = i; $0.text = rest }
+                case .note(let note):
+                    try record(.note, step: key) { $0.item = i; $0.text = note }
                     console.show(.info("note recorded"))
-                case "e":
-                    try escalate(step: key)
-                case "a":
+                case .abort:
                     throw .pause("operator aborted at '\(key)'")
-                default:
-                    try notUnderstood("not understood: answer y (or Enter), s REASON, n TEXT, e or a")
+                case .escalate, .retry, .doneByHand, .rollBack, .stopStep, .keepWaiting:
+                    preconditionFailure("not an answer to a checklist item")
                 }
             }
         }
@@ -583,9 +591,4 @@ public final class Executor {
         try record(.stepFinished, step: key) { $0.outcome = "done" }
     }
 
-    func splitAnswer(_ a: String) -> (String, String) {
-        let t = a.trimmingSpaces()
-        guard let sp = t.firstIndex(of: " ") else { return (t.lowercased(), "") }
-        return (t[..<sp].lowercased(), String(t[t.index(after: sp)...]).trimmingSpaces())
-    }
 }
