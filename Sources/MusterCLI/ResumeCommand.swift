@@ -41,12 +41,12 @@ struct ResumeCommand: ParsableCommand {
             let summaries = store.runIDs().reversed().compactMap(store.summary)
             // A damaged run newer than any resumable one is most likely the
             // run the operator means: name it rather than resume an older one.
-            if let damaged = summaries.first(where: { $0.resumable || $0.status == "damaged" }), damaged.status == "damaged" {
+            if let damaged = summaries.first(where: { $0.resumable || $0.status == .damaged }), damaged.status == .damaged {
                 throw CommandFailure(message: "the newest run, \(damaged.id), cannot be resumed: \(damaged.reason ?? "its journal is damaged")."
                     + Self.others(summaries, except: damaged.id) + " Close a run for good with `muster abandon RUN_ID --reason TEXT`")
             }
             guard let newest = summaries.first(where: \.resumable) else {
-                if let busy = summaries.first(where: { $0.status == "running" }) {
+                if let busy = summaries.first(where: { $0.status == .running }) {
                     throw CommandFailure(message: "nothing to resume: run \(busy.id) is being executed right now (another muster holds its lock)")
                 }
                 throw CommandFailure(message: "nothing to resume: no paused or crashed run in \(store.runsDir)")
@@ -66,7 +66,7 @@ struct ResumeCommand: ParsableCommand {
     static func others(_ summaries: [RunSummary], except id: String) -> String {
         let rest = summaries.filter { $0.resumable && $0.id != id }
         guard !rest.isEmpty else { return " No other run can be resumed." }
-        return " Other runs that can be resumed: " + rest.prefix(5).map { "\($0.id) (\($0.runbook), \($0.status))" }.joined(separator: ", ")
+        return " Other runs that can be resumed: " + rest.prefix(5).map { "\($0.id) (\($0.runbook), \($0.status.name))" }.joined(separator: ", ")
             + (rest.count > 5 ? " and \(rest.count - 5) more (`muster runs`)" : "") + "; name one: `muster resume RUN_ID`."
     }
 
@@ -87,7 +87,7 @@ struct ResumeCommand: ParsableCommand {
         }
         let finished = state.outcome
         if let outcome = finished, info.drill == nil {
-            throw CommandFailure(message: "run \(id) already finished (\(outcome)); start a new one with `muster run \(info.runbook)`")
+            throw CommandFailure(message: "run \(id) already finished (\(outcome.rawValue)); start a new one with `muster run \(info.runbook)`")
         }
         // A run of `--rev` reads its runbooks from the same commit again.
         let rbWS: Workspace
@@ -109,9 +109,9 @@ struct ResumeCommand: ParsableCommand {
             var setup = RunSetup(runbook: rb, params: info.params, secrets: [:], runID: id, operatorName: info.operatorName, yes: yes,
                                  includes: try RunSession.includes(of: rb, path: rbPath, catalog: rbWS.catalog), baseEnvironment: [:])
             setup.drill = drill
-            printError("muster: run \(id) already finished (\(outcome)); writing its drill record again")
+            printError("muster: run \(id) already finished (\(outcome.rawValue)); writing its drill record again")
             DrillFinish.write(journalPath: path, setup: setup, root: ws.root)
-            throw outcome == "completed" ? ExitCodes.success : ExitCodes.failure
+            throw outcome == .completed ? ExitCodes.success : ExitCodes.failure
         }
         if hash != info.runbookHash, !force {
             throw CommandFailure(message: "\(info.runbookPath) changed since run \(id) began (content \(info.runbookHash.prefix(12)) then, \(hash.prefix(12)) now); resuming could skip or repeat the wrong steps. Use --force to resume anyway")

@@ -8,18 +8,18 @@ extension Executor {
         if a.confirm, !state.gatesPassed.contains(key) {
             if !state.started.contains(key) { try record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
             if setup.yes {
-                try record(.gateAnswered, step: key) { $0.answer = "run"; $0.auto = true }
+                try record(.gateAnswered, step: key) { $0.gateAnswer = .run; $0.auto = true }
             } else {
                 // Never a blind yes: exactly what will run, values resolved, secrets masked.
                 console.show(.info("this step is marked confirm: true; it will run:"))
                 for line in rehearsalPreview(step, values: values) { console.show(.command(masker.mask(line))) }
                 switch try answer(.gate, "Run this step as shown?", step: key) {
                 case .yes:
-                    try record(.gateAnswered, step: key) { $0.answer = "run" }
+                    try record(.gateAnswered, step: key) { $0.gateAnswer = .run }
                 case .skip(let why):
-                    try record(.gateAnswered, step: key) { $0.answer = "skip"; $0.text = why }
-                    try record(.stepFinished, step: key) { $0.outcome = "skipped"; $0.text = why }
-                    console.show(.stepResult(outcome: "skipped", seconds: 0, detail: why))
+                    try record(.gateAnswered, step: key) { $0.gateAnswer = .skip; $0.text = why }
+                    try record(.stepFinished, step: key) { $0.stepOutcome = .skipped; $0.text = why }
+                    console.show(.stepResult(.finished(.skipped), seconds: 0, detail: why))
                     return
                 case .abort:
                     throw .pause("operator aborted at the confirm gate of '\(key)'")
@@ -92,20 +92,20 @@ extension Executor {
                 e.leftovers = result.leftovers.isEmpty ? nil : result.leftovers
             }
             if let reason = result.skipped {
-                try record(.stepFinished, step: key) { describe(&$0); $0.outcome = "skipped"; $0.text = reason }
-                console.show(.stepResult(outcome: "skipped", seconds: result.seconds, detail: reason))
+                try record(.stepFinished, step: key) { describe(&$0); $0.stepOutcome = .skipped; $0.text = reason }
+                console.show(.stepResult(.finished(.skipped), seconds: result.seconds, detail: reason))
                 return
             }
             if result.ok {
                 values.merge(result.outputs) { $1 }
-                let outcome = result.rehearsed ? "rehearsed" : "done"
+                let outcome: StepOutcome = result.rehearsed ? .rehearsed : .done
                 // The successful attempt's end and the step's end are one event.
                 try record(.stepFinished, step: key) { e in
                     describe(&e)
-                    e.outcome = outcome
+                    e.stepOutcome = outcome
                     e.outputs = result.outputs.isEmpty ? nil : result.outputs
                 }
-                console.show(.stepResult(outcome: outcome, seconds: result.seconds, detail: nil))
+                console.show(.stepResult(.finished(outcome), seconds: result.seconds, detail: nil))
                 // Nothing ran in a rehearsal, so there is nothing to undo.
                 if let r = a.rollback, !result.rehearsed { rollbacks.append((key, r, values, env)) }
                 return
@@ -116,7 +116,7 @@ extension Executor {
                 e.interrupted = result.signal != nil ? true : nil
             }
             let why = result.problem ?? "failed"
-            console.show(.stepResult(outcome: "failed", seconds: result.seconds, detail: masker.mask(why)))
+            console.show(.stepResult(.finished(.failed), seconds: result.seconds, detail: masker.mask(why)))
             if let sig = result.signal { throw .pause("\(signalName(sig)) during '\(key)'") }
             // Stopped by the operator: the failure answers, not a retry unasked.
             if attempt <= a.retries, !result.stopped {
@@ -134,7 +134,7 @@ extension Executor {
     /// A step the operator marked done by hand did its work, so a later
     /// rollback undoes it, as it does on resume (`restoreRollbacks`).
     func registerRollbackIfDone(_ key: String, _ a: Automation, _ values: [String: String], _ env: [String: String]) {
-        if state.finished[key] == "done", let r = a.rollback { rollbacks.append((key, r, values, env)) }
+        if state.finished[key] == .done, let r = a.rollback { rollbacks.append((key, r, values, env)) }
     }
 
     enum Choice { case retry, finished }
@@ -144,15 +144,15 @@ extension Executor {
     func afterFailure(key: String, automation a: Automation, why: String) throws(Stop) -> Choice {
         switch a.onFailure ?? (setup.yes ? .abort : .ask) {
         case .abort:
-            try record(.stepFinished, step: key) { $0.outcome = "failed"; $0.text = why }
+            try record(.stepFinished, step: key) { $0.stepOutcome = .failed; $0.text = why }
             throw .fail("step '\(key)' \(why)")
         case .continue:
-            try record(.stepFinished, step: key) { $0.outcome = "failed"; $0.text = why }
+            try record(.stepFinished, step: key) { $0.stepOutcome = .failed; $0.text = why }
             anyFailed = true
             console.show(.warning("on_failure: continue, so the run goes on"))
             return .finished
         case .rollback:
-            try record(.stepFinished, step: key) { $0.outcome = "failed"; $0.text = why }
+            try record(.stepFinished, step: key) { $0.stepOutcome = .failed; $0.text = why }
             throw .rollback("step '\(key)' \(why)")
         case .ask:
             return try failureChoice(key: key, allowRollback: true)
@@ -164,21 +164,21 @@ extension Executor {
         while true {
             switch try answer(.failure(rollBack: allowRollback), "Step '\(key)' did not succeed. What now?", step: key) {
             case .retry:
-                try record(.failureChoice, step: key) { $0.answer = "retry" }
+                try record(.failureChoice, step: key) { $0.choice = .retry }
                 return .retry
             case .skip(let why):
-                try record(.failureChoice, step: key) { $0.answer = "skip"; $0.text = why }
-                try record(.stepFinished, step: key) { $0.outcome = "skipped"; $0.text = why }
+                try record(.failureChoice, step: key) { $0.choice = .skip; $0.text = why }
+                try record(.stepFinished, step: key) { $0.stepOutcome = .skipped; $0.text = why }
                 return .finished
             case .doneByHand(let note):
-                try record(.failureChoice, step: key) { $0.answer = "done"; $0.text = note }
-                try record(.stepFinished, step: key) { $0.outcome = "done"; $0.text = "marked done by hand: \(note)" }
+                try record(.failureChoice, step: key) { $0.choice = .done; $0.text = note }
+                try record(.stepFinished, step: key) { $0.stepOutcome = .done; $0.text = "marked done by hand: \(note)" }
                 return .finished
             case .abort:
                 throw .pause("operator aborted at '\(key)'")
             case .rollBack:
-                try record(.failureChoice, step: key) { $0.answer = "rollback" }
-                try record(.stepFinished, step: key) { $0.outcome = "failed" }
+                try record(.failureChoice, step: key) { $0.choice = .rollback }
+                try record(.stepFinished, step: key) { $0.stepOutcome = .failed }
                 throw .rollback("operator chose to roll back at '\(key)'")
             case .yes, .note, .escalate, .stopStep, .keepWaiting:
                 preconditionFailure("not an answer to a failure")
@@ -536,7 +536,7 @@ extension Executor {
         if !state.rollbackStarted { try record(.rollbackStarted) { $0.text = reason } }
         console.show(.warning("rolling back: \(reason)"))
         var plan = Array(rollbacks.reversed())
-        if !setup.yes, let own = failedStepRollback, own.key == state.lastFailed, state.finished[own.key] == "failed" {
+        if !setup.yes, let own = failedStepRollback, own.key == state.lastFailed, state.finished[own.key] == .failed {
             let missing = own.command.references.map(\.name).filter { own.values[$0] == nil }
             if missing.isEmpty {
                 plan.insert(own, at: 0)
@@ -550,7 +550,7 @@ extension Executor {
         if !setup.yes, !plan.isEmpty, state.rolledBack.isEmpty, state.rollingBack == nil {
             console.show(.info("these steps will be undone, newest first:"))
             for (i, r) in plan.enumerated() {
-                let own = r.key == state.lastFailed && state.finished[r.key] == "failed"
+                let own = r.key == state.lastFailed && state.finished[r.key] == .failed
                 console.show(.info("\(i + 1). \(r.key)" + (own ? " (the step that failed: its own rollback, for what it did before failing)" : "")))
                 console.show(.command(masker.mask(r.command.shellDisplay(r.values))))
             }
@@ -573,14 +573,14 @@ extension Executor {
             if let sig = result.signal { throw .pause("\(signalName(sig)) during the rollback of '\(r.key)'") }
             try record(.rollbackFinished, step: r.key) { $0.exit = Int(result.status); $0.seconds = (result.seconds * 1000).rounded() / 1000 }
             if result.ok {
-                console.show(.stepResult(outcome: "rolled back", seconds: result.seconds, detail: nil))
+                console.show(.stepResult(.rolledBack, seconds: result.seconds, detail: nil))
             } else {
                 failures += 1
-                console.show(.stepResult(outcome: "rollback failed", seconds: result.seconds, detail: masker.mask(result.problem ?? "failed") + "; finish it by hand"))
+                console.show(.stepResult(.rollbackFailed, seconds: result.seconds, detail: masker.mask(result.problem ?? "failed") + "; finish it by hand"))
             }
         }
-        let outcome = failures == 0 ? "rolled_back" : "rollback_incomplete"
-        try record(.runFinished) { $0.outcome = outcome; $0.text = reason }
+        let end: RunEnd = failures == 0 ? .rolledBack : .rollbackIncomplete
+        try record(.runFinished) { $0.runEnd = end; $0.text = reason }
         notify(failures == 0 ? "run rolled back: \(reason)" : "run rolled back with \(failures) failed rollback command(s): \(reason)")
         console.show(.runResult(outcome: failures == 0 ? "rolled back" : "rolled back with \(failures) failed rollback command\(failures == 1 ? "" : "s")", elapsed: elapsed, runID: setup.runID, resumeHint: false))
     }

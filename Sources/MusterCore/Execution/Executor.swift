@@ -214,10 +214,10 @@ public final class Executor {
                 return .failed("rolled back")
             }
             try runSteps(rb.steps, runbook: rb, values: scopeValues(rb, setup.params), prefix: "")
-            let outcome = anyFailed ? "failed" : "completed"
-            try record(.runFinished) { $0.outcome = outcome }
-            notify("run \(outcome)")
-            console.show(.runResult(outcome: outcome, elapsed: elapsed, runID: setup.runID, resumeHint: false))
+            let end: RunEnd = anyFailed ? .failed : .completed
+            try record(.runFinished) { $0.runEnd = end }
+            notify("run \(end.rawValue)")
+            console.show(.runResult(outcome: end.rawValue, elapsed: elapsed, runID: setup.runID, resumeHint: false))
             return anyFailed ? .failed("a step failed and the run went on") : .completed
         } catch {
             switch error {
@@ -227,7 +227,7 @@ public final class Executor {
                 console.show(.runResult(outcome: "paused: \(why)", elapsed: elapsed, runID: setup.runID, resumeHint: true))
                 return .paused(why)
             case .fail(let why):
-                try? record(.runFinished) { $0.outcome = "failed"; $0.text = why }
+                try? record(.runFinished) { $0.runEnd = .failed; $0.text = why }
                 notify("run failed: \(why)")
                 console.show(.runResult(outcome: "failed: \(why)", elapsed: elapsed, runID: setup.runID, resumeHint: false))
                 return .failed(why)
@@ -367,7 +367,7 @@ public final class Executor {
                     values[name] = try read("The value of {{ \(name) }} from step '\(key)' contained a secret, so the journal holds it masked. Enter it again",
                                             hint: "one line; it is not journaled")
                 }
-                if done == "done", let rollback = step.automation?.rollback {
+                if done == .done, let rollback = step.automation?.rollback {
                     rollbacks.append((key, rollback, values, environment(rb, values)))
                 }
                 if case .runbook(let spec) = step.body, let child = setup.includes[spec.runbook] {
@@ -389,7 +389,7 @@ public final class Executor {
             case .runbook(let spec):
                 guard let child = setup.includes[spec.runbook] else { throw .fail("runbook '\(spec.runbook)' was not loaded") }
                 try runSteps(child.steps, runbook: child, values: childValues(child, spec, values), prefix: key + "/")
-                try record(.stepFinished, step: key) { $0.outcome = "done" }
+                try record(.stepFinished, step: key) { $0.stepOutcome = .done }
             default:
                 try automated(step, key: key, runbook: rb, values: &values)
             }
@@ -414,9 +414,9 @@ public final class Executor {
             values.merge(state.values[key] ?? [:]) { $1 }
             if case .runbook(let spec) = step.body, let child = setup.includes[spec.runbook] {
                 restoreRollbacks(child.steps, runbook: child, values: childValues(child, spec, values), prefix: key + "/")
-            } else if state.finished[key] == "done", let rollback = step.automation?.rollback {
+            } else if state.finished[key] == .done, let rollback = step.automation?.rollback {
                 rollbacks.append((key, rollback, values, environment(rb, values)))
-            } else if key == state.lastFailed, state.finished[key] == "failed", let rollback = step.automation?.rollback {
+            } else if key == state.lastFailed, state.finished[key] == .failed, let rollback = step.automation?.rollback {
                 failedStepRollback = (key, rollback, values, environment(rb, values))
             }
         }
@@ -559,17 +559,17 @@ public final class Executor {
             let text = masker.mask(item.expand(values))
             if setup.yes {
                 console.show(.checklistItem(text + "  (yes, --yes)"))
-                try record(.itemAnswered, step: key) { $0.item = i; $0.answer = "done"; $0.auto = true }
+                try record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .done; $0.auto = true }
                 continue
             }
             item: while true {
                 switch try answer(.checklistItem, "[ ] \(text)", step: key) {
                 case .yes:
-                    try record(.itemAnswered, step: key) { $0.item = i; $0.answer = "done" }
+                    try record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .done }
                     console.show(.itemChecked(text))
                     break item
                 case .skip(let why):
-                    try record(.itemAnswered, step: key) { $0.item = i; $0.answer = "skipped"; $0.text = why }
+                    try record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .skipped; $0.text = why }
                     break item
                 case .note(let note):
                     try record(.note, step: key) { $0.item = i; $0.text = note }
@@ -588,7 +588,7 @@ public final class Executor {
             try record(.answered, step: key) { $0.name = q.name; $0.value = v }
             values[q.name] = v
         }
-        try record(.stepFinished, step: key) { $0.outcome = "done" }
+        try record(.stepFinished, step: key) { $0.stepOutcome = .done }
     }
 
 }
