@@ -113,15 +113,14 @@ struct ResumeCommand: ParsableCommand {
             DrillFinish.write(journalPath: path, setup: setup, root: ws.root)
             throw outcome == .completed ? ExitCodes.success : ExitCodes.failure
         }
-        if hash != info.runbookHash, !force {
-            throw CommandFailure(message: "\(info.runbookPath) changed since run \(id) began (content \(info.runbookHash.prefix(12)) then, \(hash.prefix(12)) now); resuming could skip or repeat the wrong steps. Use --force to resume anyway")
+        if let drift = ResumePolicy.drift(info, runbookHash: hash, includedHashes: [:]), drift.runbook != nil, !force {
+            throw CommandFailure(message: drift.message(runID: id, runbookPath: info.runbookPath))
         }
         let includes = try RunSession.includes(of: rb, path: rbPath, catalog: rbWS.catalog)
         let included = try RunSession.includedHashes(of: rb, path: rbPath, ws: rbWS)
-        let changedIncludes = included.filter { info.includedHashes?[$0.key] != $0.value }.keys.sorted()
-            + (info.includedHashes ?? [:]).keys.filter { included[$0] == nil }.sorted()
-        if !changedIncludes.isEmpty, !force {
-            throw CommandFailure(message: "included runbook\(changedIncludes.count == 1 ? "" : "s") \(changedIncludes.joined(separator: ", ")) changed since run \(id) began; resuming could skip or repeat the wrong steps. Use --force to resume anyway")
+        let drift = ResumePolicy.drift(info, runbookHash: hash, includedHashes: included)
+        if let drift, !force {
+            throw CommandFailure(message: drift.message(runID: id, runbookPath: info.runbookPath))
         }
         let secrets = try RunSession.secrets([rb] + Array(includes.values))
         let journal: FileJournal
@@ -140,25 +139,13 @@ struct ResumeCommand: ParsableCommand {
         setup.runbookDirty = info.runbookDirty ?? false
         setup.runbookRev = info.runbookRev
         setup.host = hostName()
-        // The incident clock kept running while the run was paused or crashed.
-        let started = UTCTime.parse(info.startedAt)?.timeIntervalSinceNow ?? 0
-        let base = max(state.lastT, -started)
+        setup.resumedOverChange = force && drift?.runbook != nil
+        let base = ResumePolicy.clock(state)
         let recapMasker = Masker(secrets: secrets.values)
         setup.resumeRecap = ResumeRecap.render(state: state, runbook: rb, includes: includes, runDir: store.runDir(id), masker: recapMasker)
         let console = RunSession.console()
-        var resumedState = state
-        do {
-            var e = JournalEvent(seq: state.lastSeq + 1, at: utcStamp(), t: (base * 1000).rounded() / 1000, event: .runResumed)
-            e.text = "by \(setup.operatorName) on \(setup.host)" + (force && hash != info.runbookHash ? " (--force: runbook changed)" : "")
-            // This session answers checklists and gates by itself: a drill's record says unattended.
-            e.auto = yes ? true : nil
-            try journal.append(e)
-            resumedState.apply(e)
-        } catch {
-            throw CommandFailure(message: error.message)
-        }
         setup.drill = info.drill
-        let code = RunSession.execute(setup: setup, state: resumedState, journal: journal, console: console, baseElapsed: base, resumed: true)
+        let code = RunSession.execute(setup: setup, state: state, journal: journal, console: console, baseElapsed: base, resumed: true)
         DrillFinish.write(journalPath: path, setup: setup, root: ws.root)
         throw code
     }
