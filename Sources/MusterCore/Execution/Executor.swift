@@ -215,11 +215,14 @@ public final class Executor {
                 }
                 notify("run started by \(setup.operatorName)")
             }
-            if state.rollbackStarted {
+            if state.rollbackStarted || state.rollbackChosenAt != nil {
+                // `b` was answered and the session ended before the rollback began.
+                let chosen = state.rollbackChosenAt.map { "operator chose to roll back at '\($0)'" }
+                if let key = state.rollbackChosenAt, state.finished[key] == nil { try record(.stepFinished, step: key) { $0.stepOutcome = .failed } }
                 // No walk over the steps in this session: register the
                 // finished steps' rollback commands before going on.
                 restoreRollbacks(rb.steps, runbook: rb, values: scopeValues(rb, setup.params), prefix: "")
-                try rollBack(reason: state.rollbackReason ?? "resuming a rollback")
+                try rollBack(reason: state.rollbackReason ?? chosen ?? "resuming a rollback")
                 return .failed("rolled back")
             }
             try runSteps(rb.steps, runbook: rb, values: scopeValues(rb, setup.params), prefix: "")

@@ -36,6 +36,9 @@ public struct RunState: Sendable {
     public var escalations: [(t: Double, contact: String)] = []
     public var rollbackStarted = false
     public var rollbackReason: String?
+    /// The step at whose failure menu the operator chose `b`: the rollback
+    /// is due even if the session ended before it started.
+    public var rollbackChosenAt: String?
     /// The step whose rollback command started last and has not finished.
     public var rollingBack: String?
     public var rolledBack: Set<String> = []
@@ -140,7 +143,9 @@ public struct RunState: Sendable {
             }
         case .faultInjected:
             faultsFired[key, default: 0] += 1
-        case .note, .failureChoice:
+        case .failureChoice:
+            if e.choice == .rollback { rollbackChosenAt = key }
+        case .note:
             break
         }
     }
