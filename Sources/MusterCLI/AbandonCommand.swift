@@ -40,15 +40,15 @@ struct AbandonCommand: ParsableCommand {
         }
         guard let summary = store.summary(runID) else { throw CommandFailure(message: "no run \(runID) in \(store.runsDir)") }
         switch summary.status {
-        case "running":
+        case .running:
             throw CommandFailure(message: "run \(runID) is being executed right now (\(store.lockHolder(runID) ?? "another muster holds its lock")); it can only be abandoned once it has stopped")
-        case "damaged":
+        case .damaged:
             throw CommandFailure(message: "run \(runID) cannot be read (\(summary.reason ?? "its journal is damaged")), so nothing can be added to it; move its folder \(store.runDir(runID)) out of \(store.runsDir) to close it")
-        case "unusable":
+        case .unusable:
             throw CommandFailure(message: "run \(runID) never began (its journal has no run_started); remove its folder \(store.runDir(runID))")
-        case let s where !summary.resumable:
-            throw CommandFailure(message: "run \(runID) already finished (\(s)); there is nothing to close")
-        default:
+        case .ended(let end):
+            throw CommandFailure(message: "run \(runID) already finished (\(end.rawValue)); there is nothing to close")
+        case .paused, .crashed:
             break
         }
         // Held while the event is written: no executor can resume the run meanwhile.

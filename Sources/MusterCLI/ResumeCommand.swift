@@ -41,12 +41,12 @@ struct ResumeCommand: ParsableCommand {
             let summaries = store.runIDs().reversed().compactMap(store.summary)
             // A damaged run newer than any resumable one is most likely the
             // run the operator means: name it rather than resume an older one.
-            if let damaged = summaries.first(where: { $0.resumable || $0.status == "damaged" }), damaged.status == "damaged" {
+            if let damaged = summaries.first(where: { $0.resumable || $0.status == .damaged }), damaged.status == .damaged {
                 throw CommandFailure(message: "the newest run, \(damaged.id), cannot be resumed: \(damaged.reason ?? "its journal is damaged")."
                     + Self.others(summaries, except: damaged.id) + " Close a run for good with `muster abandon RUN_ID --reason TEXT`")
             }
             guard let newest = summaries.first(where: \.resumable) else {
-                if let busy = summaries.first(where: { $0.status == "running" }) {
+                if let busy = summaries.first(where: { $0.status == .running }) {
                     throw CommandFailure(message: "nothing to resume: run \(busy.id) is being executed right now (another muster holds its lock)")
                 }
                 throw CommandFailure(message: "nothing to resume: no paused or crashed run in \(store.runsDir)")
@@ -66,7 +66,7 @@ struct ResumeCommand: ParsableCommand {
     static func others(_ summaries: [RunSummary], except id: String) -> String {
         let rest = summaries.filter { $0.resumable && $0.id != id }
         guard !rest.isEmpty else { return " No other run can be resumed." }
-        return " Other runs that can be resumed: " + rest.prefix(5).map { "\($0.id) (\($0.runbook), \($0.status))" }.joined(separator: ", ")
+        return " Other runs that can be resumed: " + rest.prefix(5).map { "\($0.id) (\($0.runbook), \($0.status.name))" }.joined(separator: ", ")
             + (rest.count > 5 ? " and \(rest.count - 5) more (`muster runs`)" : "") + "; name one: `muster resume RUN_ID`."
     }
 
@@ -87,7 +87,7 @@ struct ResumeCommand: ParsableCommand {
         }
         let finished = state.outcome
         if let outcome = finished, info.drill == nil {
-            throw CommandFailure(message: "run \(id) already finished (\(outcome)); start a new one with `muster run \(info.runbook)`")
+            throw CommandFailure(message: "run \(id) already finished (\(outcome.rawValue)); start a new one with `muster run \(info.runbook)`")
         }
         // A run of `--rev` reads its runbooks from the same commit again.
         let rbWS: Workspace
@@ -109,19 +109,18 @@ struct ResumeCommand: ParsableCommand {
             var setup = RunSetup(runbook: rb, params: info.params, secrets: [:], runID: id, operatorName: info.operatorName, yes: yes,
                                  includes: try RunSession.includes(of: rb, path: rbPath, catalog: rbWS.catalog), baseEnvironment: [:])
             setup.drill = drill
-            printError("muster: run \(id) already finished (\(outcome)); writing its drill record again")
+            printError("muster: run \(id) already finished (\(outcome.rawValue)); writing its drill record again")
             DrillFinish.write(journalPath: path, setup: setup, root: ws.root)
-            throw outcome == "completed" ? ExitCodes.success : ExitCodes.failure
+            throw outcome == .completed ? ExitCodes.success : ExitCodes.failure
         }
-        if hash != info.runbookHash, !force {
-            throw CommandFailure(message: "\(info.runbookPath) changed since run \(id) began (content \(info.runbookHash.prefix(12)) then, \(hash.prefix(12)) now); resuming could skip or repeat the wrong steps. Use --force to resume anyway")
+        if let drift = ResumePolicy.drift(info, runbookHash: hash, includedHashes: [:]), drift.runbook != nil, !force {
+            throw CommandFailure(message: drift.message(runID: id, runbookPath: info.runbookPath))
         }
         let includes = try RunSession.includes(of: rb, path: rbPath, catalog: rbWS.catalog)
         let included = try RunSession.includedHashes(of: rb, path: rbPath, ws: rbWS)
-        let changedIncludes = included.filter { info.includedHashes?[$0.key] != $0.value }.keys.sorted()
-            + (info.includedHashes ?? [:]).keys.filter { included[$0] == nil }.sorted()
-        if !changedIncludes.isEmpty, !force {
-            throw CommandFailure(message: "included runbook\(changedIncludes.count == 1 ? "" : "s") \(changedIncludes.joined(separator: ", ")) changed since run \(id) began; resuming could skip or repeat the wrong steps. Use --force to resume anyway")
+        let drift = ResumePolicy.drift(info, runbookHash: hash, includedHashes: included)
+        if let drift, !force {
+            throw CommandFailure(message: drift.message(runID: id, runbookPath: info.runbookPath))
         }
         let secrets = try RunSession.secrets([rb] + Array(includes.values))
         let journal: FileJournal
@@ -140,25 +139,13 @@ struct ResumeCommand: ParsableCommand {
         setup.runbookDirty = info.runbookDirty ?? false
         setup.runbookRev = info.runbookRev
         setup.host = hostName()
-        // The incident clock kept running while the run was paused or crashed.
-        let started = UTCTime.parse(info.startedAt)?.timeIntervalSinceNow ?? 0
-        let base = max(state.lastT, -started)
+        setup.resumedOverChange = force && drift?.runbook != nil
+        let base = ResumePolicy.clock(state)
         let recapMasker = Masker(secrets: secrets.values)
         setup.resumeRecap = ResumeRecap.render(state: state, runbook: rb, includes: includes, runDir: store.runDir(id), masker: recapMasker)
         let console = RunSession.console()
-        var resumedState = state
-        do {
-            var e = JournalEvent(seq: state.lastSeq + 1, at: utcStamp(), t: (base * 1000).rounded() / 1000, event: .runResumed)
-            e.text = "by \(setup.operatorName) on \(setup.host)" + (force && hash != info.runbookHash ? " (--force: runbook changed)" : "")
-            // This session answers checklists and gates by itself: a drill's record says unattended.
-            e.auto = yes ? true : nil
-            try journal.append(e)
-            resumedState.apply(e)
-        } catch {
-            throw CommandFailure(message: error.message)
-        }
         setup.drill = info.drill
-        let code = RunSession.execute(setup: setup, state: resumedState, journal: journal, console: console, baseElapsed: base, resumed: true)
+        let code = RunSession.execute(setup: setup, state: state, journal: journal, console: console, baseElapsed: base, resumed: true)
         DrillFinish.write(journalPath: path, setup: setup, root: ws.root)
         throw code
     }

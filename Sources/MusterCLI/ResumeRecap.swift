@@ -19,9 +19,13 @@ enum ResumeRecap {
         } else {
             out.append("Done so far:")
             for key in done {
-                let outcome = state.finished[key] ?? "done"
-                let mark = outcome == "done" ? "✓" : outcome == "skipped" ? "↷" : "✗"
-                out.append("  \(mark) \(key): " + sanitize(titles[key] ?? key) + (outcome == "done" ? "" : " (\(outcome))"))
+                let outcome = state.finished[key] ?? .done
+                let mark = switch outcome {
+                case .done, .rehearsed: "✓"
+                case .skipped: "↷"
+                case .failed: "✗"
+                }
+                out.append("  \(mark) \(key): " + sanitize(titles[key] ?? key) + (outcome == .done ? "" : " (\(outcome.rawValue))"))
             }
         }
         let values = done.flatMap { key in

@@ -18,7 +18,7 @@ struct RunGuard {
     @discardableResult
     func check(warn: Bool) throws -> [String] {
         let mine = store.runIDs().reversed().compactMap(store.summary).filter { $0.runbook == runbook }
-        let running = mine.filter { $0.status == "running" }
+        let running = mine.filter { $0.status == .running }
         if let r = running.first, !allowNew {
             let holder = store.lockHolder(r.id).map { " (\($0))" } ?? ""
             throw CommandFailure(message: "runbook \(runbook) is already being run: \(r.id) by \(r.operatorName)\(holder), started \(r.startedAt)"
@@ -28,7 +28,7 @@ struct RunGuard {
         if warn {
             for r in mine where r.resumable {
                 let why = r.reason.map { ": \($0)" } ?? ""
-                printError("muster: warning: run \(r.id) of \(runbook) is \(r.status)\(why), started \(r.startedAt) by \(r.operatorName); `muster resume \(r.id)` continues it, `muster abandon \(r.id) --reason TEXT` closes it")
+                printError("muster: warning: run \(r.id) of \(runbook) is \(r.status.name)\(why), started \(r.startedAt) by \(r.operatorName); `muster resume \(r.id)` continues it, `muster abandon \(r.id) --reason TEXT` closes it")
             }
             if !running.isEmpty {
                 printError("muster: warning: --new: starting another run of \(runbook) beside \(running.map(\.id).joined(separator: ", ")), which \(running.count == 1 ? "is" : "are") being executed")

@@ -98,27 +98,15 @@ struct RunStore {
         } catch {
             // Listed, never skipped: a damaged run hidden from `runs` would
             // let a bare `muster resume` pick up an older run instead.
-            return RunSummary(id: id, runbook: "?", status: "damaged", startedAt: "", elapsed: 0, lastStep: nil, operatorName: "", reason: error.message)
+            return RunSummary(id: id, runbook: "?", status: .damaged, startedAt: "", elapsed: 0, lastStep: nil, operatorName: "", reason: error.message)
         }
         let state = RunState(replaying: events)
-        let status: String
-        if state.info == nil {
-            // No run_started: the run never began (a failed first write).
-            status = "unusable"
-        } else if let o = state.outcome {
-            status = o
-        } else if isLocked(id) {
-            status = "running"
-        } else if state.paused != nil {
-            status = "paused"
-        } else {
-            status = "crashed"
-        }
+        let status = RunStatus(state, locked: isLocked(id))
         let lastStep = events.last { $0.step != nil }?.step
         var elapsed = state.lastT
         // A run being executed has been running since its last event, too:
         // a step of twenty minutes must not show the minute it started at.
-        if status == "running", let last = events.last, let t = last.clock, let at = UTCTime.parse(last.at) {
+        if status == .running, let last = events.last, let t = last.clock, let at = UTCTime.parse(last.at) {
             elapsed = max(elapsed, t + max(0, Date().timeIntervalSince(at)))
         }
         return RunSummary(id: id, runbook: state.info?.runbook ?? "?", status: status, startedAt: state.info?.startedAt ?? "",
@@ -127,16 +115,18 @@ struct RunStore {
 }
 
 struct RunSummary {
-    var id, runbook, status, startedAt: String
+    var id, runbook: String
+    var status: RunStatus
+    var startedAt: String
     var elapsed: Double
     var lastStep: String?
     var operatorName: String
     var reason: String?
 
-    var resumable: Bool { status == "paused" || status == "crashed" }
+    var resumable: Bool { status.resumable }
 
     var json: JSON {
-        .object([("run_id", .string(id)), ("runbook", .string(runbook)), ("state", .string(status)), ("started_at", .string(startedAt)),
+        .object([("run_id", .string(id)), ("runbook", .string(runbook)), ("state", .string(status.name)), ("started_at", .string(startedAt)),
                  ("elapsed_seconds", .double(elapsed)), ("last_step", .from(lastStep)), ("operator", .string(operatorName)), ("paused_because", .from(reason))])
     }
 }

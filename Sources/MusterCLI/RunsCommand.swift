@@ -27,8 +27,13 @@ struct RunsCommand: ParsableCommand {
         let idWidth = runs.map { sanitize($0.id).count }.max() ?? 0
         print(style.bold("RUN".padded(idWidth) + "  STATE        ELAPSED  LAST STEP"))
         for r in runs {
-            let state = r.status.padded(11)
-            let colored = r.resumable ? style.yellow(state) : r.status == "completed" ? style.green(state) : r.status == "running" ? style.cyan(state) : style.red(state)
+            let state = r.status.name.padded(11)
+            let colored = switch r.status {
+            case .paused, .crashed: style.yellow(state)
+            case .ended(.completed): style.green(state)
+            case .running: style.cyan(state)
+            case .damaged, .unusable, .ended: style.red(state)
+            }
             print("\(sanitize(r.id).padded(idWidth))  \(colored)  \(formatSeconds(r.elapsed).padded(7, right: true))  \(sanitize(r.lastStep ?? "-"))")
         }
         if runs.contains(where: \.resumable) { print("\nContinue a paused or crashed run with: muster resume [RUN_ID]") }

@@ -86,8 +86,15 @@ public final class TerminalConsole: RunConsole {
         case .output(let isErr, let text):
             line("    " + (isErr ? out.yellow("!") : out.dim(bar)) + " " + sanitize(text, lines: true))
         case .stepResult(let outcome, let seconds, let detail):
-            let mark = outcome == "done" ? out.green("✓ done") : outcome == "rolled back" ? out.green("↶ rolled back")
-                : outcome == "skipped" ? out.yellow("↷ skipped") : out.red("✗ \(outcome)")
+            let mark = switch outcome {
+            case .finished(.done): out.green("✓ done")
+            // Walked through, nothing ran: neither a success nor a failure.
+            case .finished(.rehearsed): out.cyan("✓ rehearsed")
+            case .finished(.skipped): out.yellow("↷ skipped")
+            case .finished(.failed): out.red("✗ failed")
+            case .rolledBack: out.green("↶ rolled back")
+            case .rollbackFailed: out.red("✗ rollback failed")
+            }
             line("    \(mark) in \(formatSeconds(seconds))" + (detail.map { ": " + sanitize($0) } ?? ""))
         case .info(let text):
             line("    " + sanitize(text))

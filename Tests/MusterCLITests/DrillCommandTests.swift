@@ -137,6 +137,9 @@ struct DrillCommandTests {
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("AccessDeniedException: not authorized"))
         #expect(!FileManager.default.fileExists(atPath: s.dir + "/created.txt"))
+        // Walked through, not failed: the mark says so.
+        #expect(r.stdout.contains("✓ rehearsed"), "\(r.stdout)")
+        #expect(!r.stdout.contains("✗ rehearsed"), "\(r.stdout)")
         let rec = try #require(try records(s).first?.json)
         let steps = try #require(rec["steps"] as? [[String: Any]])
         #expect(steps[1]["outcome"] as? String == "rehearsed")

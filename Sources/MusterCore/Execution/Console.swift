@@ -41,7 +41,7 @@ public enum ConsoleMessage: Sendable {
     case itemChecked(String)
     case command(String)
     case output(stderr: Bool, line: String)
-    case stepResult(outcome: String, seconds: Double, detail: String?)
+    case stepResult(StepResult, seconds: Double, detail: String?)
     case info(String)
     /// A line that the next progress line replaces, on a terminal.
     case progress(String)

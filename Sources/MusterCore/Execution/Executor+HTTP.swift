@@ -37,6 +37,45 @@ extension Executor {
         }
     }
 
+    /// One HTTP check: the request, then the expected status (any 2xx by
+    /// default) and `body_contains`. The body is the attempt's output.
+    func httpCheck(_ h: HTTPCheck, key: String, values: [String: String], timeout: Double, quiet: Bool = false) throws(Stop) -> Attempt {
+        guard let http else {
+            return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: no HTTP client is available")
+        }
+        try checkSignals()
+        let url: String, headers: [(name: String, value: String)], body: String?
+        do {
+            (url, headers, body) = try httpFields(h, values)
+        } catch {
+            return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot send: \(error.message)")
+        }
+        if !quiet { console.show(.command(masker.mask("\(h.method) \(url)"))) }
+        let reply: HTTPReply
+        do {
+            reply = try send(http, method: h.method, url: url, headers: headers, body: body, timeout: timeout)
+        } catch {
+            if error.stopped { throw .stepStopped }
+            if let sig = error.signal { throw .pause(signalName(sig)) }
+            return Attempt(ok: false, status: 1, seconds: 0, problem: masker.mask(error.message))
+        }
+        // Masked whole before it is cut into lines: a secret can span them.
+        var tail = masker.mask(reply.body).split(separator: "\n", omittingEmptySubsequences: false).suffix(20).map(String.init)
+        if tail.last == "" { tail.removeLast() }
+        if !quiet { for line in tail.prefix(5) { console.show(.output(stderr: false, line: line)) } }
+        var attempt = Attempt(ok: true, status: Int32(reply.status), seconds: reply.seconds, httpStatus: reply.status, stdout: reply.body, tail: tail)
+        let statusOK = h.status.map { $0 == reply.status } ?? (200..<300).contains(reply.status)
+        let expected = h.bodyContains.map { $0.expand(values) }
+        if !statusOK {
+            attempt.ok = false
+            attempt.problem = "answered \(reply.status), expected \(h.status.map(String.init) ?? "2xx")"
+        } else if let expected, !reply.body.containsBytesDynamic(expected) {
+            attempt.ok = false
+            attempt.problem = "answered \(reply.status), but the body does not contain '\(masker.mask(expected))'"
+        }
+        return attempt
+    }
+
     /// An http check's URL, headers and body, each encoded for where its
     /// values land (see FieldEncoding.swift).
     func httpFields(_ h: HTTPCheck, _ values: [String: String]) throws(FieldError) -> (url: String, headers: [(name: String, value: String)], body: String?) {

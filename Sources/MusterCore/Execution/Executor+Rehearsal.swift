@@ -7,23 +7,15 @@ extension Executor {
             console.show(.info("rehearsed (--yes)"))
             return Attempt(ok: true, status: 0, seconds: 0, rehearsed: true)
         }
-        while true {
-            let answer = try read("Rehearsal: walk through this step as if you ran it, then confirm.",
-                                  hint: "y rehearsed · s REASON skip · e escalate · a abort")
-            let (verb, rest) = splitAnswer(answer)
-            switch verb {
-            case "y", "yes", "":
-                return Attempt(ok: true, status: 0, seconds: 0, rehearsed: true)
-            case "s":
-                guard !rest.isEmpty else { try notUnderstood("say why you skip it: s REASON"); continue }
-                return Attempt(ok: true, status: 0, seconds: 0, skipped: rest)
-            case "e":
-                try escalate(step: key)
-            case "a":
-                throw .pause("operator aborted at '\(key)'")
-            default:
-                try notUnderstood("not understood: answer y (or Enter), s REASON, e or a")
-            }
+        switch try answer(.rehearsal, "Rehearsal: walk through this step as if you ran it, then confirm.", step: key) {
+        case .yes:
+            return Attempt(ok: true, status: 0, seconds: 0, rehearsed: true)
+        case .skip(let why):
+            return Attempt(ok: true, status: 0, seconds: 0, skipped: why)
+        case .abort:
+            throw .pause("operator aborted at '\(key)'")
+        case .note, .escalate, .retry, .doneByHand, .rollBack, .stopStep, .keepWaiting:
+            preconditionFailure("not an answer to a rehearsal")
         }
     }
 

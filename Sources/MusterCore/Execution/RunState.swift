@@ -7,8 +7,8 @@ public struct RunState: Sendable {
     public var lastT = 0.0
     /// Steps that have started, by key (`id`, or `parent/child` inside an included runbook).
     public var started: Set<String> = []
-    /// Finished steps and their outcome (`done`, `skipped`, `failed`).
-    public var finished: [String: String] = [:]
+    /// Finished steps and their outcome.
+    public var finished: [String: StepOutcome] = [:]
     /// Finished steps in the order they finished, for rollback.
     public var finishOrder: [String] = []
     /// Checklist items answered, per step.
@@ -36,6 +36,9 @@ public struct RunState: Sendable {
     public var escalations: [(t: Double, contact: String)] = []
     public var rollbackStarted = false
     public var rollbackReason: String?
+    /// The step at whose failure menu the operator chose `b`: the rollback
+    /// is due even if the session ended before it started.
+    public var rollbackChosenAt: String?
     /// The step whose rollback command started last and has not finished.
     public var rollingBack: String?
     public var rolledBack: Set<String> = []
@@ -45,7 +48,7 @@ public struct RunState: Sendable {
     public var stoppedBy: [String: String] = [:]
     /// The step that failed last: a rollback it starts offers its own rollback too.
     public var lastFailed: String?
-    public var outcome: String?
+    public var outcome: RunEnd?
     public var paused: String?
     /// Drill faults fired so far, per step: a fault fires `times` times in
     /// all, across sessions.
@@ -78,12 +81,13 @@ public struct RunState: Sendable {
                 stoppedBy[key] = nil
             }
         case .itemAnswered:
+            // Early journals wrote notes as answers: they answer nothing.
             if let i = e.item, e.answer != "note" { answeredItems[key, default: []].insert(i) }
         case .answered:
             if let n = e.name, let v = e.value { values[key, default: [:]][n] = v }
             if let n = e.name, e.masked != nil { masked.insert(key + "." + n) }
         case .gateAnswered:
-            if e.answer == "run" { gatesPassed.insert(key) }
+            if e.gateAnswer == .run { gatesPassed.insert(key) }
         case .attemptStarted:
             stoppedBy[key] = nil
             attempts[key] = max(attempts[key] ?? 0, e.attempt ?? 1)
@@ -101,8 +105,9 @@ public struct RunState: Sendable {
             if interruptedStep == key { interruptedStep = nil }
             if e.text != nil || (e.exit ?? 0) != 0 || e.timedOut == true { awaitingChoice = key }
         case .stepFinished:
-            finished[key] = e.outcome ?? "done"
-            if e.outcome == "failed" { lastFailed = key }
+            let outcome = StepOutcome(journaled: e.outcome)
+            finished[key] = outcome
+            if outcome == .failed { lastFailed = key }
             finishOrder.append(key)
             if let o = e.outputs { values[key, default: [:]].merge(o) { $1 } }
             for name in e.masked ?? [] { masked.insert(key + "." + name) }
@@ -125,9 +130,9 @@ public struct RunState: Sendable {
         case .runPaused:
             paused = e.text ?? "paused"
         case .runFinished:
-            outcome = e.outcome
+            outcome = e.runEnd
         case .runAbandoned:
-            outcome = "abandoned"
+            outcome = .abandoned
             paused = nil
         case .pipelineStarted:
             if let p = e.pipeline {
@@ -138,7 +143,9 @@ public struct RunState: Sendable {
             }
         case .faultInjected:
             faultsFired[key, default: 0] += 1
-        case .note, .failureChoice:
+        case .failureChoice:
+            if e.choice == .rollback { rollbackChosenAt = key }
+        case .note:
             break
         }
     }
