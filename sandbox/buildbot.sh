@@ -5,9 +5,15 @@
 #
 #   sandbox/buildbot.sh start DIR HTTP_PORT PB_PORT   # creates, starts, waits for the API
 #   sandbox/buildbot.sh stop DIR
+#   sandbox/buildbot.sh kill-worker DIR               # SIGKILL: a lost worker
+#   sandbox/buildbot.sh start-worker DIR              # back, and connected
 #
 # The `deploy` builder runs sandbox/deploy.sh with the build's `region`,
 # `cluster`, `outcome` and `hold` properties (see that script).
+#
+# With BUILDBOT_USER=NAME:PASSWORD in the environment of `start`, the master
+# has a www login (UserPasswordAuth) and an authz that lets only that user
+# force builds or do anything else that changes state; viewing stays open.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 venv="${MUSTER_VENV:-$HOME/.cache/muster/venv}"
@@ -22,6 +28,13 @@ ensure_venv() {
 case "${1:-}" in
 start)
   dir=$2 http=$3 pb=$4
+  auth=""
+  if [ -n "${BUILDBOT_USER:-}" ]; then
+    user=${BUILDBOT_USER%%:*} password=${BUILDBOT_USER#*:}
+    auth="auth=util.UserPasswordAuth({\"$user\": \"$password\"}), authz=util.Authz(
+    allowRules=[util.AnyControlEndpointMatcher(role=\"deployers\")],
+    roleMatchers=[util.RolesFromUsername(roles=[\"deployers\"], usernames=[\"$user\"])]),"
+  fi
   ensure_venv
   mkdir -p "$dir"
   [ -d "$dir/master" ] || "$venv/bin/buildbot" create-master -q "$dir/master" >&2
@@ -44,7 +57,7 @@ f.addStep(steps.ShellCommand(name="deploy", command=["bash", "$here/deploy.sh"],
 c['builders'] = [util.BuilderConfig(name="deploy", workernames=["muster-worker"], factory=f)]
 c['title'] = "Muster sandbox CI"
 c['buildbotURL'] = "http://127.0.0.1:$http/"
-c['www'] = dict(port="tcp:$http:interface=127.0.0.1", plugins={})
+c['www'] = dict(port="tcp:$http:interface=127.0.0.1", plugins={}, $auth)
 c['db'] = {'db_url': "sqlite:///state.sqlite"}
 CFG
   "$venv/bin/buildbot" start "$dir/master" >/dev/null
@@ -61,6 +74,14 @@ CFG
   echo "Buildbot did not come up on 127.0.0.1:$http; see $dir/master/twistd.log" >&2
   exit 1
   ;;
+kill-worker)
+  kill -KILL "$(cat "$2/worker/twistd.pid")"
+  ;;
+start-worker)
+  dir=$2
+  rm -f "$dir/worker/twistd.pid"
+  "$venv/bin/buildbot-worker" start "$dir/worker" >/dev/null
+  ;;
 stop)
   dir=$2
   [ -d "$dir/worker" ] && "$venv/bin/buildbot-worker" stop "$dir/worker" >/dev/null 2>&1 || true
@@ -69,7 +90,7 @@ stop)
   pkill -KILL -f -- "$dir/(worker|master)" 2>/dev/null || true
   ;;
 *)
-  echo "usage: $0 start DIR HTTP_PORT PB_PORT | stop DIR" >&2
+  echo "usage: $0 start DIR HTTP_PORT PB_PORT | stop DIR | kill-worker DIR | start-worker DIR" >&2
   exit 2
   ;;
 esac

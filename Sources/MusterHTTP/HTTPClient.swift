@@ -117,7 +117,8 @@ public final class HTTPClient {
             guard let next, hop.maxRedirects > 0, [301, 302, 303, 307, 308].contains(response.status) else {
                 return HTTPResponse(status: response.status, body: response.body, seconds: seconds, headers: cookies + response.headers)
             }
-            cookies += response.headers.filter { $0.name.lowercased() == "set-cookie" }
+            let set = response.headers.filter { $0.name.lowercased() == "set-cookie" }
+            cookies += set
             redirects += 1
             guard redirects <= request.maxRedirects else {
                 throw HTTPError(message: "\(request.method) \(request.url) failed: Maximum (\(request.maxRedirects)) redirects followed")
@@ -135,8 +136,29 @@ public final class HTTPClient {
                     throw HTTPError(message: "\(request.method) \(request.url) was redirected (\(response.status)) to another host, \(there ?? "an unreadable address"); the request body holds a secret, so it was not sent there")
                 }
             }
+            // The cookies a hop set go with the next hops to the same origin,
+            // as a browser sends them: a login that answers with a session
+            // and a redirect (Buildbot's) is then followed as that session,
+            // not as a stranger the page hands a fresh anonymous one.
+            if there == home, !set.isEmpty {
+                var jar: [(String, String)] = hop.headers.filter { $0.name.lowercased() == "cookie" }
+                    .flatMap { $0.value.split(separator: ";") }.compactMap(Self.cookiePair)
+                for pair in set.compactMap({ Self.cookiePair($0.value.split(separator: ";").first ?? "") }) {
+                    jar.removeAll { $0.0 == pair.0 }
+                    jar.append(pair)
+                }
+                hop.headers.removeAll { $0.name.lowercased() == "cookie" }
+                hop.headers.append(("Cookie", jar.map { "\($0.0)=\($0.1)" }.joined(separator: "; ")))
+            }
             hop.url = next
         }
+    }
+
+    /// `name=value` of a cookie, trimmed; nil without a name.
+    static func cookiePair(_ text: Substring) -> (String, String)? {
+        let parts = text.split(separator: "=", maxSplits: 1).map { String($0.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()) }
+        guard let name = parts.first, !name.isEmpty else { return nil }
+        return (name, parts.count > 1 ? parts[1] : "")
     }
 
     /// `scheme://host:port`, lowercase, with the scheme's default port

@@ -8,11 +8,15 @@ final class Buildbot {
     let dir: String
     let url: String
 
-    init() throws {
+    static let script = packageRoot + "/sandbox/buildbot.sh"
+
+    /// With `user` (`NAME:PASSWORD`), the master has a login and lets only
+    /// that user force builds (authz).
+    init(user: String? = nil) throws {
         dir = try temporaryDirectory()
         let http = Int.random(in: 20000...29999), pb = http + 10000
-        let script = packageRoot + "/sandbox/buildbot.sh"
-        try detached("'\(script)' start '\(dir)/bb' \(http) \(pb) > '\(dir)/url' 2> '\(dir)/setup.log'", cwd: dir)
+        let auth = user.map { "env BUILDBOT_USER='\($0)' " } ?? ""
+        try detached("\(auth)'\(Self.script)' start '\(dir)/bb' \(http) \(pb) > '\(dir)/url' 2> '\(dir)/setup.log'", cwd: dir)
         url = try String(contentsOfFile: dir + "/url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -22,9 +26,34 @@ final class Buildbot {
 
     /// How many builds Buildbot has started, from its own API.
     func buildCount() throws -> Int {
-        let text = try sh("curl -sf '\(url)/api/v2/builds'", cwd: dir)
-        return ((try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["builds"] as? [Any])?.count ?? -1
+        try builds().count
     }
+
+    /// Buildbot's builds, from its own API.
+    func builds() throws -> [[String: Any]] {
+        let text = try sh("curl -sf '\(url)/api/v2/builds'", cwd: dir)
+        return ((try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["builds"] as? [[String: Any]]) ?? []
+    }
+
+    /// Forces a build of `deploy` as the web UI would, anonymously.
+    func force(hold: String) throws {
+        let call = #"{"jsonrpc":"2.0","method":"force","id":1,"params":{"builderid":"1","hold":"HOLD"}}"#.replacingOccurrences(of: "HOLD", with: hold)
+        try sh("curl -sf -H 'Content-Type: application/json' -d '\(call)' '\(url)/api/v2/forceschedulers/force'", cwd: dir)
+    }
+
+    /// Waits up to `seconds` for `condition` on Buildbot's builds.
+    func waitFor(_ seconds: Double, _ condition: ([[String: Any]]) -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition((try? builds()) ?? []) { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    /// The worker SIGKILLed (a lost machine), and started again.
+    func killWorker() throws { try sh("'\(Self.script)' kill-worker '\(dir)/bb'", cwd: dir) }
+    func startWorker() throws { try detached("'\(Self.script)' start-worker '\(dir)/bb'", cwd: dir) }
 }
 
 @Suite("ci steps against a real Buildbot", .serialized)
@@ -123,5 +152,75 @@ extension BuildbotTests {
         #expect(r.stdout.contains("following build request 1 started before the last session ended"), "\(r.stdout)")
         #expect(r.stdout.contains("\(ci.url)/#/builders/1/builds/1"), "\(r.stdout)")
         #expect(try ci.buildCount() == 1, "the resumed run started a second build")
+    }
+}
+
+/// What happens to a build request on the way, on a real master: its worker
+/// lost (RETRY), collapsed into a newer request, and a master whose authz
+/// lets only a logged-in user force builds.
+extension BuildbotTests {
+    /// The worker dies in the middle of the build: Buildbot ends that build
+    /// RETRY and builds the same request again once a worker is back; the
+    /// step follows the request to the newer build and its success.
+    @Test func aBuildRetriedAfterItsWorkerIsLostIsFollowedToTheNewBuild() async throws {
+        let ci = try Buildbot()
+        let s = try Sandbox(["deploy": Self.runbook(ci.url)])
+        let live = try LiveMuster(["run", "deploy", "--yes", "-p", "hold=6"], cwd: s.dir)
+        #expect(try await ci.waitFor(20) { $0.contains { $0["complete"] as? Bool == false } }, "no build started")
+        try await Task.sleep(for: .seconds(1))
+        try ci.killWorker()
+        #expect(try await ci.waitFor(20) { $0.first?["results"] as? Int == 5 }, "the build did not end RETRY")
+        // Down long enough for a poll or two (2 s apart) to see the RETRY.
+        try await Task.sleep(for: .seconds(5))
+        try ci.startWorker()
+        let r = await live.finish(within: 60)
+        #expect(r.status == 0, "\(live.stdout)\(live.stderr)")
+        #expect(live.stdout.contains("build 1 will be retried (RETRY: its worker was lost); waiting for the next build"), "\(live.stdout)")
+        #expect(live.stdout.contains("\(ci.url)/#/builders/1/builds/2"), "\(live.stdout)")
+        let builds = try ci.builds().map { $0["results"] as? Int }
+        #expect(builds == [5, 0], "\(builds)")
+    }
+
+    /// While the worker is busy, the step's request waits in the queue; a
+    /// newer request of the same builder collapses it (collapseRequests, on
+    /// by default). The step ends at once saying so, not at its timeout.
+    @Test func aRequestCollapsedIntoANewerOneEndsTheStepClearly() async throws {
+        let ci = try Buildbot()
+        try ci.force(hold: "8")
+        #expect(try await ci.waitFor(20) { $0.count == 1 }, "the first build did not start")
+        let s = try Sandbox(["deploy": Self.runbook(ci.url)])
+        let live = try LiveMuster(["run", "deploy", "--yes"], cwd: s.dir)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, (try? s.journal().contains { $0["event"] as? String == "pipeline_started" }) != true {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let started = Date()
+        try ci.force(hold: "1")
+        let r = await live.finish(within: 30)
+        #expect(r.status == 1, "\(live.stdout)\(live.stderr)")
+        #expect(live.stdout.contains("Buildbot merged build request 2 into a newer request of the same builder (collapseRequests) and will not build it"), "\(live.stdout)")
+        #expect(Date().timeIntervalSince(started) < 15, "the step waited for its timeout (2m)")
+    }
+
+    /// A master with authz: forcing anonymously is refused with what to set;
+    /// a wrong password is refused naming the secret; the right user logs in
+    /// and the build runs.
+    @Test func aMasterWithAuthzTakesAUserAndPassword() throws {
+        let ci = try Buildbot(user: "ops:s3cret-pw")
+        let runbook = Self.runbook(ci.url)
+            .replacingOccurrences(of: "steps:", with: "secrets:\n  BUILDBOT_LOGIN: {env: BUILDBOT_LOGIN}\nsteps:")
+        let anonymous = try Sandbox(["deploy": Self.runbook(ci.url)]).run(["run", "deploy", "--yes"])
+        #expect(anonymous.status == 1)
+        #expect(anonymous.stdout.contains("Buildbot's authz refuses anonymous users; set 'token' to a secret holding USER:PASSWORD of a user allowed to force deploy"), "\(anonymous.stdout)")
+
+        let s = try Sandbox(["deploy": runbook.replacingOccurrences(of: "timeout: 2m", with: "token: BUILDBOT_LOGIN\n      timeout: 2m")])
+        let wrong = try s.run(["run", "deploy", "--yes"], env: ["BUILDBOT_LOGIN": "ops:wrong"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stdout.contains("Buildbot did not accept the user and password in secret BUILDBOT_LOGIN"), "\(wrong.stdout)")
+        let ok = try s.run(["run", "deploy", "--yes"], env: ["BUILDBOT_LOGIN": "ops:s3cret-pw"])
+        #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+        #expect(ok.stdout.contains("build successful"), "\(ok.stdout)")
+        #expect(!ok.stdout.contains("s3cret-pw") && !ok.stderr.contains("s3cret-pw"))
+        #expect(try ci.buildCount() == 1)
     }
 }

@@ -334,7 +334,7 @@ struct CIExampleTests {
             'due': 'muster due' in runs, 'drill': 'muster drill "$AUTO_DRILL" --yes' in runs,
             'commit': 'git add drills/records' in runs and 'git push' in runs,
             'upload': any(u.startswith('actions/upload-artifact@') for u in uses),
-            'write': wf['permissions']['contents'] == 'write',
+            'write': wf['jobs']['drills']['permissions']['contents'] == 'write',
             'kind': cj['apiVersion'] + ' ' + cj['kind'],
             'command': pod['containers'][0]['command'][:2],
             'retries': job['backoffLimit'], 'restart': pod['restartPolicy'], 'tz': cj['spec']['timeZone'],

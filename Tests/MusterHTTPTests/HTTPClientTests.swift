@@ -46,6 +46,15 @@ struct HTTPClientTests {
         }
     }
 
+    /// The session a login sets goes with its redirect (the last value of
+    /// a name wins, beside the request's own cookies), as a browser sends it.
+    @Test func cookiesSetOnTheWayGoWithTheRedirectToTheSameOrigin() throws {
+        let server = try HTTPTestServer()
+        let r = try HTTPClient().perform(HTTPRequest(url: server.base + "/login", headers: [("Cookie", "theme=dark; SESSION=old")]))
+        let seen = try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: String]
+        #expect(seen?["cookie"] == "theme=dark; SESSION=ops")
+    }
+
     @Test func aRefusedConnectionSaysSoInLibcurlsWords() throws {
         let port = try HTTPTestServer().port  // started and stopped: nothing listens there now
         #expect {

@@ -62,6 +62,14 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Location", "/ok")
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif p == "/login":
+            # Buildbot's login: a session cookie and a redirect to a page.
+            self.send_response(302)
+            self.send_header("Set-Cookie", "SESSION=anonymous; Path=/")
+            self.send_header("Set-Cookie", "SESSION=ops; Path=/")
+            self.send_header("Location", "/headers")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif p == "/loop":
             self.send_response(302)
             self.send_header("Location", "/loop")

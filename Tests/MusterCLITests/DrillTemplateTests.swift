@@ -1,0 +1,247 @@
+import Foundation
+import MusterTestSupport
+import Testing
+
+/// `drills/ci/Dockerfile` read as Docker reads it: continuation lines joined,
+/// comments dropped, split into stages at each FROM. Only what the tests
+/// below check (FROM, ARG, WORKDIR, COPY, RUN) is kept.
+struct Dockerfile {
+    struct Stage {
+        var from = ""
+        var args: [String: String] = [:]
+        var workdir = "/"
+        var copies: [(source: String, destination: String)] = []
+        var runs: [String] = []
+    }
+    var stages: [Stage] = []
+
+    init(path: String) throws {
+        var logical: [String] = [], pending = ""
+        for line in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("#") || (trimmed.isEmpty && pending.isEmpty) { continue }
+            if trimmed.hasSuffix("\\") {
+                pending += trimmed.dropLast() + " "
+            } else {
+                logical.append(pending + trimmed)
+                pending = ""
+            }
+        }
+        for line in logical where !line.isEmpty {
+            let words = line.split(separator: " ", maxSplits: 1).map(String.init)
+            let rest = words.count > 1 ? words[1] : ""
+            switch words[0] {
+            case "FROM": stages.append(Stage(from: rest))
+            case "ARG":
+                let pair = rest.split(separator: "=", maxSplits: 1).map(String.init)
+                stages[stages.count - 1].args[pair[0]] = pair.count > 1 ? pair[1] : ""
+            case "WORKDIR": stages[stages.count - 1].workdir = rest
+            case "COPY" where !rest.hasPrefix("--"):
+                let parts = rest.split(separator: " ").map(String.init)
+                stages[stages.count - 1].copies.append((parts[0], parts[1]))
+            case "RUN": stages[stages.count - 1].runs.append(rest)
+            default: break
+            }
+        }
+    }
+
+    /// The packages every `apt-get install` of a stage installs.
+    static func aptPackages(_ stage: Stage) -> Set<String> {
+        var packages = Set<String>()
+        for run in stage.runs {
+            for command in run.components(separatedBy: "&&") where command.contains("apt-get install") {
+                packages.formUnion(command.split(separator: " ").map(String.init).filter { !$0.hasPrefix("-") && !["apt-get", "install"].contains($0) })
+            }
+        }
+        return packages
+    }
+}
+
+private let dockerfilePath = packageRoot + "/drills/ci/Dockerfile"
+
+/// The image recipe against the package it builds, without Docker: what it
+/// installs, which toolchain, which dependency versions.
+@Suite("drills/ci/Dockerfile against Package.swift")
+struct DockerfileTests {
+    let file: Dockerfile
+    let manifest: String
+
+    init() throws {
+        file = try Dockerfile(path: dockerfilePath)
+        manifest = try String(contentsOfFile: packageRoot + "/Package.swift", encoding: .utf8)
+    }
+
+    /// Every apt package a systemLibrary target names as its provider is
+    /// installed in the build stage, with pkg-config that finds them.
+    @Test func theBuildStageInstallsEverySystemLibrary() throws {
+        let build = try #require(file.stages.first)
+        let providers = manifest.matches(of: /\.apt\(\[([^\]]*)\]\)/).flatMap { match in
+            match.1.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \"")) }
+        }
+        #expect(providers.count >= 4, "\(providers)")
+        let installed = Dockerfile.aptPackages(build)
+        for package in providers + ["pkg-config"] {
+            #expect(installed.contains(package), "the build stage does not install \(package)")
+        }
+    }
+
+    /// The image builds with the toolchain the tests build with (major.minor):
+    /// the code is only known to compile there.
+    @Test func theBuildStageIsTheTestedToolchain() throws {
+        let version = try sh("swift --version 2>&1", cwd: packageRoot)
+        let local = try #require(version.firstMatch(of: /Swift version (\d+\.\d+)/)).1
+        let from = try #require(file.stages.first?.from)
+        #expect(from.hasPrefix("swift:\(local)-"), "FROM \(from), tests run on Swift \(local)")
+    }
+
+    /// The version the image pins is the minimum Package.swift declares, so
+    /// the two cannot drift apart.
+    @Test func theImagePinsTheDeclaredVersion() throws {
+        let declared = try #require(manifest.firstMatch(of: /swift-argument-parser", from: "([^"]+)"/)).1
+        let build = try #require(file.stages.first)
+        #expect(build.args["ARGUMENT_PARSER_VERSION"] == String(declared))
+        let runs = build.runs.joined(separator: "\n")
+        #expect(runs.contains("swift package resolve swift-argument-parser --version \"$ARGUMENT_PARSER_VERSION\""))
+        #expect(runs.contains("--only-use-versions-from-resolved-file"))
+    }
+}
+
+/// The templates through linters from PyPI (scripts/install-deps installs
+/// them): GitHub's workflow schema and zizmor for the workflow, shellcheck
+/// for every script in it and in the CronJobs, and the Kubernetes API schema
+/// (kubernetes-validate, strict: unknown fields are errors) for the CronJobs.
+/// Each linter is first shown a broken copy, so a linter that checks nothing
+/// fails the test.
+@Suite("drills/ci templates through linters")
+struct DrillTemplateLintTests {
+    /// Runs `command` in the package root: its exit status and output.
+    func lint(_ command: String, env: [String: String] = [:]) -> (ok: Bool, output: String) {
+        do { return (true, try sh(command, cwd: packageRoot, env: env)) } catch let e as ShellError { return (false, e.message) } catch { return (false, "\(error)") }
+    }
+
+    /// A copy of `file` with `old` replaced by `new`, in a temporary folder.
+    func broken(_ file: String, _ old: String, _ new: String) throws -> String {
+        let text = try String(contentsOfFile: packageRoot + "/" + file, encoding: .utf8)
+        #expect(text.contains(old), "\(file) no longer has \(old)")
+        let path = try temporaryDirectory() + "/" + (file as NSString).lastPathComponent
+        try text.replacingOccurrences(of: old, with: new).write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func theWorkflowMatchesGitHubsSchema() throws {
+        let command = "check-jsonschema --builtin-schema vendor.github-workflows"
+        let bad = lint("\(command) '\(try broken("drills/ci/github-actions.yml", "runs-on:", "run-on:"))'")
+        #expect(!bad.ok && bad.output.contains("'runs-on' is a required property"), "\(bad.output)")
+        let good = lint("\(command) drills/ci/github-actions.yml")
+        #expect(good.ok, "\(good.output)")
+    }
+
+    /// zizmor's audits (permissions, template injection, credentials), with
+    /// one exception written down in Fixtures/lint/zizmor.yml.
+    @Test func theWorkflowPassesZizmor() throws {
+        let command = "zizmor --offline --no-progress --config '\(fixtures)/lint/zizmor.yml'"
+        let bad = lint("\(command) '\(try broken("drills/ci/github-actions.yml", "\"$CI_URL\" < /dev/null", "\"${{ github.event.inputs.now }}\" < /dev/null"))'")
+        #expect(!bad.ok && bad.output.contains("template-injection"), "\(bad.output)")
+        let good = lint("\(command) drills/ci/github-actions.yml")
+        #expect(good.ok, "\(good.output)")
+    }
+
+    /// Each job runs in the muster image as root: GitHub's runner writes files
+    /// the job must write too (actions/checkout#956).
+    @Test func jobContainersRunAsRoot() throws {
+        let script = """
+        import json, yaml
+        wf = yaml.safe_load(open('drills/ci/github-actions.yml'))
+        print(json.dumps({name: job.get('container', {}).get('options', '') for name, job in wf['jobs'].items()}))
+        """
+        let out = try sh("python3 -c \"$SCRIPT\"", cwd: packageRoot, env: ["SCRIPT": script])
+        let options = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: String])
+        #expect(options == ["preflight": "--user root", "drills": "--user root"])
+    }
+
+    /// The scripts the templates run, through shellcheck: the workflow's
+    /// `run:` blocks as GitHub runs them in a container with bash, the
+    /// CronJobs' `sh -ec` scripts as sh.
+    @Test func theirScriptsPassShellcheck() throws {
+        let script = """
+        import os, re, subprocess, sys, yaml
+        def check(text, shell, name):
+            text = re.sub(r'\\$\\{\\{[^}]*\\}\\}', 'x', text)  # a GitHub expression is a word
+            r = subprocess.run(['shellcheck', '-s', shell, '-'], input=text, capture_output=True, text=True)
+            if r.returncode: print(name + ':\\n' + r.stdout)
+            return r.returncode == 0
+        wf = yaml.safe_load(open(sys.argv[1]))
+        ok, count = True, 0
+        for job in wf['jobs'].values():
+            for step in job['steps']:
+                if 'run' in step:
+                    ok &= check(step['run'], 'bash', step.get('name', step['run'][:30])); count += 1
+        for path in sys.argv[2:]:
+            pod = yaml.safe_load(open(path))['spec']['jobTemplate']['spec']['template']['spec']
+            for c in pod.get('initContainers', []) + pod['containers']:
+                if c.get('command', [])[:2] == ['sh', '-ec']:
+                    ok &= check(c['command'][2], 'sh', path + ' ' + c['name']); count += 1
+        print('checked', count)
+        sys.exit(0 if ok else 1)
+        """
+        let crons = "drills/ci/cronjob.yaml drills/ci/preflight-cronjob.yaml"
+        let bad = lint("python3 -c \"$SCRIPT\" '\(try broken("drills/ci/github-actions.yml", "git add drills/records", "git add $(ls drills/records)"))' \(crons)", env: ["SCRIPT": script])
+        #expect(!bad.ok && bad.output.contains("SC2046"), "\(bad.output)")
+        let good = lint("python3 -c \"$SCRIPT\" drills/ci/github-actions.yml \(crons)", env: ["SCRIPT": script])
+        #expect(good.ok, "\(good.output)")
+        #expect(good.output.contains("checked 9"), "\(good.output)")
+    }
+
+    @Test func theCronJobsMatchTheKubernetesSchema() throws {
+        let command = "kubernetes-validate --strict"
+        let bad = lint("\(command) '\(try broken("drills/ci/cronjob.yaml", "restartPolicy: Never", "restartPolicyy: Never"))'")
+        #expect(!bad.ok && bad.output.contains("'restartPolicyy' was unexpected"), "\(bad.output)")
+        let good = lint("\(command) drills/ci/cronjob.yaml drills/ci/preflight-cronjob.yaml")
+        #expect(good.ok && good.output.contains("muster-due") && good.output.contains("muster-preflight"), "\(good.output)")
+    }
+}
+
+/// The image's build stage, run here without Docker: a folder holding exactly
+/// what its COPY lines copy, then its RUN lines but apt-get (the libraries
+/// are installed on this machine by scripts/install-deps), with /out in the
+/// folder. Slow (a release build from nothing, the package cache reused): in
+/// scripts/test's heavy list.
+@Suite("drills/ci/Dockerfile builds", .serialized)
+struct DockerImageBuildTests {
+    @Test func theBuildStageBuildsFromExactlyTheFilesItCopies() throws {
+        let file = try Dockerfile(path: dockerfilePath)
+        let build = try #require(file.stages.first)
+        #expect(build.workdir == "/src")
+        let dir = try temporaryDirectory()
+        for copy in build.copies {
+            #expect(!copy.source.contains(".."), "COPY \(copy.source)")
+            let destination = dir + "/" + (copy.destination == "./" ? (copy.source as NSString).lastPathComponent : copy.destination)
+            try sh("mkdir -p \"$(dirname '\(destination)')\" && cp -R '\(packageRoot)/\(copy.source)' '\(destination)'", cwd: dir)
+        }
+        for run in build.runs where !run.hasPrefix("apt-get") {
+            try sh(run.replacingOccurrences(of: " /out/", with: " \(dir)/out/"), cwd: dir, env: build.args)
+        }
+        // It built, and says what it is.
+        let version = try sh("'\(dir)/out/muster' --version", cwd: dir)
+        #expect(!version.isEmpty)
+        // The resolved file the image keeps pins the declared version.
+        let resolved = try String(contentsOfFile: dir + "/out/Package.resolved", encoding: .utf8)
+        let pinned = try #require(build.args["ARGUMENT_PARSER_VERSION"])
+        #expect(resolved.contains("\"version\" : \"\(pinned)\""), "\(resolved)")
+
+        // Every library the binary links is installed by the runtime stage,
+        // or is in debian:bookworm-slim already (this machine is bookworm).
+        let runtime = Dockerfile.aptPackages(try #require(file.stages.last))
+        let base: Set = ["libc6", "libgcc-s1", "libstdc++6", "zlib1g"]
+        let needed = try sh("readelf -d '\(dir)/out/muster' | sed -n 's/.*(NEEDED).*\\[\\(.*\\)\\]/\\1/p'", cwd: dir)
+            .split(separator: "\n").map(String.init)
+        #expect(needed.contains { $0.hasPrefix("libgit2") }, "\(needed)")
+        for library in needed {
+            // By its folder and name: with merged /usr, ldconfig's /lib path is not dpkg's.
+            let owner = try sh("dpkg -S \"*/$(ldconfig -p | awk -v l='\(library)' '$1 == l { n = split($NF, p, \"/\"); print p[n-1] \"/\" p[n]; exit }')\" | head -1 | cut -d: -f1", cwd: dir)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(runtime.contains(owner) || base.contains(owner), "\(library) (from \(owner)) is not installed in the runtime stage")
+        }
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
