@@ -183,6 +183,47 @@ struct RunMachineTests {
         #expect(m.next(ev.state) == .rollBack(reason: "step 'b' failed", unfinished: nil))
     }
 
+    @Test func aRollbackUndoesCompletedStepsNewestFirstAndTheFailedOneFirstWhenOffered() throws {
+        let rb = try loadRunbook("""
+        muster: 1
+        name: t
+        title: Undo
+        steps:
+          - id: a
+            title: A
+            run: a
+            rollback: undo-a
+          - id: plain
+            title: No rollback
+            run: plain
+          - id: c
+            title: C
+            run: c
+            rollback: undo-c
+          - id: skipped
+            title: Skipped
+            run: s
+            rollback: undo-s
+          - id: d
+            title: D
+            run: d
+            rollback: undo-d
+        """)
+        let m = RunMachine(plan: FlatPlan(rb, includes: [:]), yes: false)
+        var ev = Events()
+        for k in ["a", "plain", "c"] { ev.done(k) }
+        ev.add(.stepFinished, "skipped") { $0.stepOutcome = .skipped }
+        ev.failedAttempt("d", 1)
+        ev.add(.stepFinished, "d") { $0.stepOutcome = .failed }
+        #expect(m.undo(ev.state, offerOwn: false) == ["c", "a"])
+        #expect(m.undo(ev.state, offerOwn: true) == ["d", "c", "a"])
+        ev.add(.rollbackStarted) { $0.text = "why" }
+        ev.add(.rollbackStarted, "d")
+        ev.add(.rollbackFinished, "d") { $0.exit = 0 }
+        // A resumed rollback goes on where it stopped.
+        #expect(m.undo(ev.state, offerOwn: true) == ["c", "a"])
+    }
+
     @Test func aPipelineStartedBeforeTheSessionEndedIsFollowed() throws {
         let rb = try loadRunbook("""
         muster: 1

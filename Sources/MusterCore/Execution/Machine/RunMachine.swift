@@ -62,6 +62,19 @@ public struct RunMachine: Sendable {
         return .finish(s.finished.values.contains(.failed) ? .failed : .completed)
     }
 
+    /// The steps a rollback undoes, newest first, those already undone left
+    /// out: completed steps with a `rollback` command, and with `offerOwn`
+    /// first the failed step whose failure started it, for what it did
+    /// before failing.
+    public func undo(_ s: RunState, offerOwn: Bool) -> [String] {
+        var keys: [String] = plan.entries.reversed()
+            .filter { s.finished[$0.key] == .done && $0.step.automation?.rollback != nil }.map(\.key)
+        if offerOwn, let own = s.lastFailed, s.finished[own] == .failed, plan[own]?.step.automation?.rollback != nil {
+            keys.insert(own, at: 0)
+        }
+        return keys.filter { !s.rolledBack.contains($0) }
+    }
+
     /// What the unfinished step `entry` needs; nil when only its included
     /// steps have something left to do.
     func next(_ entry: FlatPlan.Entry, _ s: RunState) -> Action? {
