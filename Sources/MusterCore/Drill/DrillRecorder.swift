@@ -14,17 +14,11 @@ public enum DrillRecorder {
 
     /// Step keys (`id`, `parent/child` inside included runbooks) in plan
     /// order, with their kind and `expect`.
-    public static func stepFacts(_ rb: Runbook, includes: [String: Runbook], prefix: String = "") -> [(key: String, facts: StepFacts)] {
-        var out: [(String, StepFacts)] = []
-        for step in rb.steps {
-            let key = prefix + step.id
-            out.append((key, StepFacts(kind: step.kind, expect: step.automation?.expect,
-                                       recoveryPoints: step.automation?.outputs.filter(\.recoveryPoint).map(\.name) ?? [])))
-            if case .runbook(let spec) = step.body, let child = includes[spec.runbook] {
-                out += stepFacts(child, includes: includes, prefix: key + "/")
-            }
+    public static func stepFacts(_ rb: Runbook, includes: [String: Runbook]) -> [(key: String, facts: StepFacts)] {
+        FlatPlan(rb, includes: includes).entries.map { e in
+            (e.key, StepFacts(kind: e.step.kind, expect: e.step.automation?.expect,
+                              recoveryPoints: e.step.automation?.outputs.filter(\.recoveryPoint).map(\.name) ?? []))
         }
-        return out
     }
 
     public static func record(events: [JournalEvent], drill: DrillSetup, steps: [(key: String, facts: StepFacts)],

@@ -1,154 +1,136 @@
 extension Executor {
-    func automated(_ step: Step, key: String, runbook rb: Runbook, values: inout [String: String]) throws(Stop) {
+    /// The `confirm: true` gate: what will run, then run, skip or abort.
+    func gate(_ entry: FlatPlan.Entry) throws(Stop) {
+        let key = entry.key, step = entry.step
+        if !state.started.contains(key) { try record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
+        if setup.yes {
+            try record(.gateAnswered, step: key) { $0.gateAnswer = .run; $0.auto = true }
+            return
+        }
+        // Never a blind yes: exactly what will run, values resolved, secrets masked.
+        console.show(.info("this step is marked confirm: true; it will run:"))
+        for line in rehearsalPreview(step, values: scope(entry.parent)) { console.show(.command(masker.mask(line))) }
+        switch try answer(.gate, "Run this step as shown?", step: key) {
+        case .yes:
+            try record(.gateAnswered, step: key) { $0.gateAnswer = .run }
+        case .skip(let why):
+            try record(.gateAnswered, step: key) { $0.gateAnswer = .skip; $0.text = why }
+            try record(.stepFinished, step: key) { $0.stepOutcome = .skipped; $0.text = why }
+            console.show(.stepResult(.finished(.skipped), seconds: 0, detail: why))
+        case .abort:
+            throw .pause("operator aborted at the confirm gate of '\(key)'")
+        case .note, .escalate, .retry, .doneByHand, .rollBack, .stopStep, .keepWaiting:
+            preconditionFailure("not an answer to a gate")
+        }
+    }
+
+    /// A step that was running when the last session ended and that is not
+    /// safe to run again unasked: `r`, `d NOTE` or `s REASON`.
+    func resumeInterrupted(_ entry: FlatPlan.Entry) throws(Stop) {
+        let key = entry.key
+        if setup.yes {
+            throw .pause("'\(key)' was running when the last session ended and is not idempotent; resume without --yes to choose r (run again), d (mark done) or s (skip)")
+        }
+        if let why = state.stoppedBy[key] {
+            console.show(.warning("'\(key)' was \(why) when the last session paused: Muster stopped its commands, so none of them runs now, but it may have done part of its work"))
+        } else {
+            console.show(.warning("'\(key)' was running when the last session ended: it may have done part of its work, and its commands may even still be running"))
+        }
+        if try failureChoice(key: key, allowRollback: false) == .finished { registerRollbackIfDone(entry) }
+    }
+
+    /// Attempt `n` of an automated step, journaled before it runs (unless
+    /// `following` a pipeline an earlier attempt started) and after. A
+    /// failure with a retry left waits `retry_delay`; the machine then asks
+    /// for the next attempt, or for the failure policy.
+    func attempt(_ entry: FlatPlan.Entry, _ attempt: Int, following: Bool) throws(Stop) {
+        let key = entry.key, step = entry.step
         guard let a = step.automation else { return }
-        let env = environment(rb, values)
-        // Offered by a rollback that this step's failure starts (see `rollBack`).
-        failedStepRollback = a.rollback.map { (key, $0, values, env) }
-
-        if a.confirm, !state.gatesPassed.contains(key) {
-            if !state.started.contains(key) { try record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
-            if setup.yes {
-                try record(.gateAnswered, step: key) { $0.gateAnswer = .run; $0.auto = true }
-            } else {
-                // Never a blind yes: exactly what will run, values resolved, secrets masked.
-                console.show(.info("this step is marked confirm: true; it will run:"))
-                for line in rehearsalPreview(step, values: values) { console.show(.command(masker.mask(line))) }
-                switch try answer(.gate, "Run this step as shown?", step: key) {
-                case .yes:
-                    try record(.gateAnswered, step: key) { $0.gateAnswer = .run }
-                case .skip(let why):
-                    try record(.gateAnswered, step: key) { $0.gateAnswer = .skip; $0.text = why }
-                    try record(.stepFinished, step: key) { $0.stepOutcome = .skipped; $0.text = why }
-                    console.show(.stepResult(.finished(.skipped), seconds: 0, detail: why))
-                    return
-                case .abort:
-                    throw .pause("operator aborted at the confirm gate of '\(key)'")
-                case .note, .escalate, .retry, .doneByHand, .rollBack, .stopStep, .keepWaiting:
-                    preconditionFailure("not an answer to a gate")
-                }
-            }
+        var values = scope(entry.parent)
+        let env = environment(entry.runbook, values)
+        if !following, state.interruptedStep == key, a.idempotent || step.isReadOnly {
+            console.show(.info("'\(key)' was running when the last session ended; it " + (a.idempotent ? "is idempotent" : "only reads (a wait or a GET)") + ", so it runs again"))
         }
-
-        // A ci step whose pipeline was started before the executor stopped:
-        // follow that pipeline, never start a second one.
-        var followingPipeline = step.kind == .ci && state.interruptedStep == key && (state.pipelines[key] != nil || state.legacyPipelines[key] != nil)
-        // A step that was running when the executor died.
-        if state.interruptedStep == key, !followingPipeline {
-            if a.idempotent || step.isReadOnly {
-                console.show(.info("'\(key)' was running when the last session ended; it " + (a.idempotent ? "is idempotent" : "only reads (a wait or a GET)") + ", so it runs again"))
-            } else if setup.yes {
-                throw .pause("'\(key)' was running when the last session ended and is not idempotent; resume without --yes to choose r (run again), d (mark done) or s (skip)")
-            } else {
-                if let why = state.stoppedBy[key] {
-                    console.show(.warning("'\(key)' was \(why) when the last session paused: Muster stopped its commands, so none of them runs now, but it may have done part of its work"))
-                } else {
-                    console.show(.warning("'\(key)' was running when the last session ended: it may have done part of its work, and its commands may even still be running"))
-                }
-                switch try failureChoice(key: key, allowRollback: false) {
-                case .retry: break
-                case .finished:
-                    registerRollbackIfDone(key, a, values, env)
-                    return
-                }
-            }
+        try checkSignals()
+        if following {
+        } else if state.started.contains(key) {
+            try record(.attemptStarted, step: key) { $0.attempt = attempt }
+        } else {
+            try record(.stepStarted, step: key) { $0.text = step.kind.rawValue; $0.attempt = attempt }
         }
-
-        // A step that failed in an earlier session with no choice made: apply
-        // its failure policy now rather than run the step again unasked.
-        if state.awaitingChoice == key, (state.attempts[key] ?? 0) > a.retries {
-            console.show(.warning("'\(key)' failed in the last session and no choice was made"))
-            if try afterFailure(key: key, automation: a, why: "failed in an earlier session") == .finished {
-                registerRollbackIfDone(key, a, values, env)
-                return
-            }
-        }
-
-        while true {
-            try checkSignals()
-            let attempt = (state.attempts[key] ?? 0) + (followingPipeline ? 0 : 1)
-            if followingPipeline {
-                followingPipeline = false
-            } else if state.started.contains(key) {
-                try record(.attemptStarted, step: key) { $0.attempt = attempt }
-            } else {
-                try record(.stepStarted, step: key) { $0.text = step.kind.rawValue; $0.attempt = attempt }
-            }
-            // One attempt, all its polls included, is measured against `expect`.
-            expectWatch = a.expect.map { ExpectWatch(key: key, expect: Double($0), since: monotonic()) }
-            let result: Attempt
-            do {
-                result = try attemptOnce(step, key: key, automation: a, values: values, env: env)
-            } catch {
-                expectWatch = nil
-                throw error
-            }
+        // One attempt, all its polls included, is measured against `expect`.
+        expectWatch = a.expect.map { ExpectWatch(key: key, expect: Double($0), since: monotonic()) }
+        let result: Attempt
+        do {
+            result = try attemptOnce(step, key: key, automation: a, values: values, env: env)
+        } catch {
             expectWatch = nil
-            func describe(_ e: inout JournalEvent) {
-                e.attempt = attempt
-                if let h = result.httpStatus { e.status = h } else { e.exit = Int(result.status) }
-                e.seconds = (result.seconds * 1000).rounded() / 1000
-                e.timedOut = result.timedOut ? true : nil
-                e.tail = result.tail.isEmpty ? nil : result.tail
-                e.leftovers = result.leftovers.isEmpty ? nil : result.leftovers
-            }
-            if let reason = result.skipped {
-                try record(.stepFinished, step: key) { describe(&$0); $0.stepOutcome = .skipped; $0.text = reason }
-                console.show(.stepResult(.finished(.skipped), seconds: result.seconds, detail: reason))
-                return
-            }
-            if result.ok {
-                values.merge(result.outputs) { $1 }
-                let outcome: StepOutcome = result.rehearsed ? .rehearsed : .done
-                // The successful attempt's end and the step's end are one event.
-                try record(.stepFinished, step: key) { e in
-                    describe(&e)
-                    e.stepOutcome = outcome
-                    e.outputs = result.outputs.isEmpty ? nil : result.outputs
-                }
-                console.show(.stepResult(.finished(outcome), seconds: result.seconds, detail: nil))
-                // Nothing ran in a rehearsal, so there is nothing to undo.
-                if let r = a.rollback, !result.rehearsed { rollbacks.append((key, r, values, env)) }
-                return
-            }
-            try record(.attemptFinished, step: key) { e in
+            throw error
+        }
+        expectWatch = nil
+        func describe(_ e: inout JournalEvent) {
+            e.attempt = attempt
+            if let h = result.httpStatus { e.status = h } else { e.exit = Int(result.status) }
+            e.seconds = (result.seconds * 1000).rounded() / 1000
+            e.timedOut = result.timedOut ? true : nil
+            e.tail = result.tail.isEmpty ? nil : result.tail
+            e.leftovers = result.leftovers.isEmpty ? nil : result.leftovers
+        }
+        if let reason = result.skipped {
+            try record(.stepFinished, step: key) { describe(&$0); $0.stepOutcome = .skipped; $0.text = reason }
+            console.show(.stepResult(.finished(.skipped), seconds: result.seconds, detail: reason))
+            return
+        }
+        if result.ok {
+            values.merge(result.outputs) { $1 }
+            scopes[entry.parent ?? ""] = values
+            let outcome: StepOutcome = result.rehearsed ? .rehearsed : .done
+            // The successful attempt's end and the step's end are one event.
+            try record(.stepFinished, step: key) { e in
                 describe(&e)
-                e.text = result.problem
-                e.interrupted = result.signal != nil ? true : nil
+                e.stepOutcome = outcome
+                e.outputs = result.outputs.isEmpty ? nil : result.outputs
             }
-            let why = result.problem ?? "failed"
-            console.show(.stepResult(.finished(.failed), seconds: result.seconds, detail: masker.mask(why)))
-            if let sig = result.signal { throw .pause("\(signalName(sig)) during '\(key)'") }
-            // Stopped by the operator: the failure answers, not a retry unasked.
-            if attempt <= a.retries, !result.stopped {
-                console.show(.info("retrying in \(DurationFormat.format(a.retryDelay)) (attempt \(attempt + 1) of \(a.retries + 1))"))
-                try pauseFor(Double(a.retryDelay))
-                continue
-            }
-            if try afterFailure(key: key, automation: a, why: why) == .finished {
-                registerRollbackIfDone(key, a, values, env)
-                return
-            }
+            console.show(.stepResult(.finished(outcome), seconds: result.seconds, detail: nil))
+            // Nothing ran in a rehearsal, so there is nothing to undo.
+            if let r = a.rollback, !result.rehearsed { rollbacks.append((key, r, values, env)) }
+            return
+        }
+        try record(.attemptFinished, step: key) { e in
+            describe(&e)
+            e.text = result.problem
+            e.interrupted = result.signal != nil ? true : nil
+        }
+        let why = result.problem ?? "failed"
+        console.show(.stepResult(.finished(.failed), seconds: result.seconds, detail: masker.mask(why)))
+        if let sig = result.signal { throw .pause("\(signalName(sig)) during '\(key)'") }
+        lastProblem = (key, why)
+        // Stopped by the operator: the failure answers, not a retry unasked.
+        if attempt <= a.retries, !result.stopped {
+            console.show(.info("retrying in \(DurationFormat.format(a.retryDelay)) (attempt \(attempt + 1) of \(a.retries + 1))"))
+            try pauseFor(Double(a.retryDelay))
         }
     }
 
     /// A step the operator marked done by hand did its work, so a later
-    /// rollback undoes it, as it does on resume (`restoreRollbacks`).
-    func registerRollbackIfDone(_ key: String, _ a: Automation, _ values: [String: String], _ env: [String: String]) {
-        if state.finished[key] == .done, let r = a.rollback { rollbacks.append((key, r, values, env)) }
+    /// rollback undoes it, as it does on resume (`restore`).
+    func registerRollbackIfDone(_ entry: FlatPlan.Entry) {
+        guard state.finished[entry.key] == .done, let r = entry.step.automation?.rollback else { return }
+        let values = scope(entry.parent)
+        rollbacks.append((entry.key, r, values, environment(entry.runbook, values)))
     }
 
     enum Choice { case retry, finished }
 
-    /// What `on_failure` says once a step's retries are spent: `ask` when
-    /// interactive and `abort` with `--yes`, unless the runbook says otherwise.
-    func afterFailure(key: String, automation a: Automation, why: String) throws(Stop) -> Choice {
-        switch a.onFailure ?? (setup.yes ? .abort : .ask) {
+    /// What `on_failure` says once a step's retries are spent (the machine
+    /// turns a missing one into `ask`, or `abort` with `--yes`).
+    func afterFailure(key: String, policy: OnFailure, why: String) throws(Stop) -> Choice {
+        switch policy {
         case .abort:
             try record(.stepFinished, step: key) { $0.stepOutcome = .failed; $0.text = why }
             throw .fail("step '\(key)' \(why)")
         case .continue:
             try record(.stepFinished, step: key) { $0.stepOutcome = .failed; $0.text = why }
-            anyFailed = true
             console.show(.warning("on_failure: continue, so the run goes on"))
             return .finished
         case .rollback:

@@ -190,7 +190,7 @@ final class ExecutorCIClient: CIClient {
         if let sig = executor.arrivedSignal() {
             switch executor.verdict(sig) {
             case .keepWaiting: break
-            case .stopStep: return .failure(CIFailure("\(r.what): stopped by the operator", stopped: true))
+            case .stopStep: return .failure(CIFailure("\(r.what): \(RunState.stoppedByOperator)", stopped: true))
             case .pause(let s): return .failure(CIFailure("\(r.what): stopped", signal: s))
             }
         }

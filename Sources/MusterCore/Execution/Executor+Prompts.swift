@@ -113,41 +113,44 @@ extension Executor {
         }
     }
 
-    func manual(_ step: Step, key: String, items: [Template], ask: [(name: String, prompt: String)], values: inout [String: String]) throws(Stop) {
-        let answered = state.answeredItems[key] ?? []
-        for (i, item) in items.enumerated() where !answered.contains(i) {
-            let text = masker.mask(item.expand(values))
-            if setup.yes {
-                console.show(.checklistItem(text + "  (yes, --yes)"))
-                try record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .done; $0.auto = true }
-                continue
-            }
-            item: while true {
-                switch try answer(.checklistItem, "[ ] \(text)", step: key) {
-                case .yes:
-                    try record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .done }
-                    console.show(.itemChecked(text))
-                    break item
-                case .skip(let why):
-                    try record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .skipped; $0.text = why }
-                    break item
-                case .note(let note):
-                    try record(.note, step: key) { $0.item = i; $0.text = note }
-                    console.show(.info("note recorded"))
-                case .abort:
-                    throw .pause("operator aborted at '\(key)'")
-                case .escalate, .retry, .doneByHand, .rollBack, .stopStep, .keepWaiting:
-                    preconditionFailure("not an answer to a checklist item")
-                }
+    /// Checklist item `i` of a manual step: `y`, `s REASON`, `n NOTE`
+    /// (asked again), `a`.
+    func askItem(_ entry: FlatPlan.Entry, _ i: Int) throws(Stop) {
+        guard case .manual(let items, _) = entry.step.body else { return }
+        let key = entry.key
+        let text = masker.mask(items[i].expand(scope(entry.parent)))
+        if setup.yes {
+            console.show(.checklistItem(text + "  (yes, --yes)"))
+            try record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .done; $0.auto = true }
+            return
+        }
+        while true {
+            switch try answer(.checklistItem, "[ ] \(text)", step: key) {
+            case .yes:
+                try record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .done }
+                console.show(.itemChecked(text))
+                return
+            case .skip(let why):
+                try record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .skipped; $0.text = why }
+                return
+            case .note(let note):
+                try record(.note, step: key) { $0.item = i; $0.text = note }
+                console.show(.info("note recorded"))
+            case .abort:
+                throw .pause("operator aborted at '\(key)'")
+            case .escalate, .retry, .doneByHand, .rollBack, .stopStep, .keepWaiting:
+                preconditionFailure("not an answer to a checklist item")
             }
         }
-        let known = state.values[key] ?? [:]
-        for q in ask {
-            if let v = known[q.name] { values[q.name] = v; continue }
-            let v = try read(q.prompt, hint: "the answer becomes {{ \(q.name) }}")
-            try record(.answered, step: key) { $0.name = q.name; $0.value = v }
-            values[q.name] = v
-        }
-        try record(.stepFinished, step: key) { $0.stepOutcome = .done }
+    }
+
+    /// The `ask` question `name` of a manual step: its answer becomes a value.
+    func askQuestion(_ entry: FlatPlan.Entry, _ name: String) throws(Stop) {
+        guard case .manual(_, let ask) = entry.step.body, let q = ask.first(where: { $0.name == name }) else { return }
+        let v = try read(q.prompt, hint: "the answer becomes {{ \(q.name) }}")
+        try record(.answered, step: entry.key) { $0.name = q.name; $0.value = v }
+        var values = scope(entry.parent)
+        values[q.name] = v
+        scopes[entry.parent ?? ""] = values
     }
 }

@@ -7,16 +7,22 @@ extension Executor {
     func rollBack(reason: String) throws(Stop) {
         if !state.rollbackStarted { try record(.rollbackStarted) { $0.text = reason } }
         console.show(.warning("rolling back: \(reason)"))
-        var plan = Array(rollbacks.reversed())
-        if !setup.yes, let own = failedStepRollback, own.key == state.lastFailed, state.finished[own.key] == .failed {
-            let missing = own.command.references.map(\.name).filter { own.values[$0] == nil }
-            if missing.isEmpty {
-                plan.insert(own, at: 0)
-            } else {
-                console.show(.info("'\(own.key)' failed before it set \(missing.map { "{{ \($0) }}" }.joined(separator: ", ")), which its rollback needs; undo what it did by hand"))
+        // Which steps and in what order is the machine's; the commands with
+        // the values and environment each step ran with are this session's.
+        var plan: [Rollback] = []
+        for key in machine.undo(state, offerOwn: !setup.yes) {
+            if key == state.lastFailed, state.finished[key] == .failed {
+                guard let own = failedStepRollback, own.key == key else { continue }
+                let missing = own.command.references.map(\.name).filter { own.values[$0] == nil }
+                if missing.isEmpty {
+                    plan.append(own)
+                } else {
+                    console.show(.info("'\(own.key)' failed before it set \(missing.map { "{{ \($0) }}" }.joined(separator: ", ")), which its rollback needs; undo what it did by hand"))
+                }
+            } else if let r = rollbacks.last(where: { $0.key == key }) {
+                plan.append(r)
             }
         }
-        plan.removeAll { state.rolledBack.contains($0.key) }
         // Asked only before the first rollback command runs: a resumed
         // rollback goes on where it stopped.
         if !setup.yes, !plan.isEmpty, state.rolledBack.isEmpty, state.rollingBack == nil {

@@ -78,7 +78,7 @@ extension Executor {
                 attempt.signal = sig
                 attempt.problem = "stopped by \(Self.shortSignalName(sig))"
             } else {
-                attempt.problem = "stopped by the operator"
+                attempt.problem = RunState.stoppedByOperator
             }
         } else if result.status != 0 {
             attempt.problem = "exited with status \(result.status)"

@@ -100,7 +100,7 @@ extension Executor {
         do {
             return try body()
         } catch .stepStopped {
-            return Attempt(ok: false, status: 130, seconds: monotonic() - start, stopped: true, problem: "stopped by the operator")
+            return Attempt(ok: false, status: 130, seconds: monotonic() - start, stopped: true, problem: RunState.stoppedByOperator)
         }
     }
 }

@@ -44,44 +44,16 @@ extension Executor {
         return env
     }
 
-    func runSteps(_ steps: [Step], runbook rb: Runbook, values start: [String: String], prefix: String) throws(Stop) {
-        var values = start
-        for step in steps {
-            index += 1
-            let key = prefix + step.id
-            if let done = state.finished[key] {
-                values.merge(state.values[key] ?? [:]) { $1 }
-                for (name, _) in state.values[key] ?? [:] where state.masked.contains(key + "." + name) {
-                    values[name] = try read("The value of {{ \(name) }} from step '\(key)' contained a secret, so the journal holds it masked. Enter it again",
-                                            hint: "one line; it is not journaled")
-                }
-                if done == .done, let rollback = step.automation?.rollback {
-                    rollbacks.append((key, rollback, values, environment(rb, values)))
-                }
-                if case .runbook(let spec) = step.body, let child = setup.includes[spec.runbook] {
-                    index += Self.count(child.steps, includes: setup.includes)
-                    restoreRollbacks(child.steps, runbook: child, values: childValues(child, spec, values), prefix: key + "/")
-                }
-                continue
-            }
-            try checkSignals()
-            console.show(.stepHeader(index: index, total: total, number: "", kind: step.kind, title: masker.mask(step.title.expand(values)), id: key))
-            checkBudget(from: key)
-            // An automated step journals its start together with its first
-            // attempt: one fsync fewer per step, nothing less recorded.
-            if !state.started.contains(key), !step.kind.isAutomated { try record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
-            if let notes = step.notes { console.show(.notes(masker.mask(notes.expand(values)))) }
-            switch step.body {
-            case .manual(let items, let ask):
-                try manual(step, key: key, items: items, ask: ask, values: &values)
-            case .runbook(let spec):
-                guard let child = setup.includes[spec.runbook] else { throw .fail("runbook '\(spec.runbook)' was not loaded") }
-                try runSteps(child.steps, runbook: child, values: childValues(child, spec, values), prefix: key + "/")
-                try record(.stepFinished, step: key) { $0.stepOutcome = .done }
-            default:
-                try automated(step, key: key, runbook: rb, values: &values)
-            }
+    /// What the templates of steps inside `parent` (nil: the top) see:
+    /// parameters and built-ins, then the values steps before set.
+    func scope(_ parent: String?) -> [String: String] {
+        if let v = scopes[parent ?? ""] { return v }
+        var v = scopeValues(setup.runbook, setup.params)
+        if let parent, let p = plan[parent], case .runbook(let spec) = p.step.body, let child = p.child {
+            v = childValues(child, spec, scope(p.parent))
         }
+        scopes[parent ?? ""] = v
+        return v
     }
 
     /// What an included runbook's templates see: its defaults, then `with`.
@@ -92,21 +64,103 @@ extension Executor {
         return scopeValues(child, childParams)
     }
 
-    /// Registers the rollback commands of steps finished in earlier
-    /// sessions, inside included runbooks too, as `runSteps` does while it
-    /// runs them.
-    func restoreRollbacks(_ steps: [Step], runbook rb: Runbook, values start: [String: String], prefix: String) {
-        var values = start
-        for step in steps {
-            let key = prefix + step.id
+    /// Takes in what earlier sessions left: the values steps set (those
+    /// journaled masked asked again when `promptMasked`), and the rollback
+    /// commands of the steps they completed, or of the step that failed.
+    func restore(promptMasked: Bool) throws(Stop) {
+        scopes = [:]
+        rollbacks = []
+        // Inside an include not begun yet nothing happened, and its values
+        // come from the steps before it once they have run.
+        var begun: Set<String> = []
+        for entry in plan.entries {
+            let key = entry.key
+            if let parent = entry.parent, !begun.contains(parent) { continue }
+            if state.started.contains(key) { begun.insert(key) }
+            var values = scope(entry.parent)
             values.merge(state.values[key] ?? [:]) { $1 }
-            if case .runbook(let spec) = step.body, let child = setup.includes[spec.runbook] {
-                restoreRollbacks(child.steps, runbook: child, values: childValues(child, spec, values), prefix: key + "/")
-            } else if state.finished[key] == .done, let rollback = step.automation?.rollback {
-                rollbacks.append((key, rollback, values, environment(rb, values)))
-            } else if key == state.lastFailed, state.finished[key] == .failed, let rollback = step.automation?.rollback {
-                failedStepRollback = (key, rollback, values, environment(rb, values))
+            if promptMasked, state.finished[key] != nil {
+                for (name, _) in state.values[key] ?? [:] where state.masked.contains(key + "." + name) {
+                    values[name] = try read("The value of {{ \(name) }} from step '\(key)' contained a secret, so the journal holds it masked. Enter it again",
+                                            hint: "one line; it is not journaled")
+                }
+            }
+            scopes[entry.parent ?? ""] = values
+            guard let rollback = entry.step.automation?.rollback else { continue }
+            if state.finished[key] == .done {
+                rollbacks.append((key, rollback, values, environment(entry.runbook, values)))
+            } else if key == state.lastFailed, state.finished[key] == .failed {
+                failedStepRollback = (key, rollback, values, environment(entry.runbook, values))
             }
         }
+    }
+
+    /// One session: ask the machine, perform, journal, until the run ends.
+    func drive() throws(Stop) -> RunOutcome {
+        if case .rollBack = machine.next(state) { try restore(promptMasked: false) } else { try restore(promptMasked: true) }
+        while true {
+            let action = machine.next(state)
+            switch action {
+            case .rollBack(let reason, let unfinished):
+                // `b` was answered and the session ended before the rollback began.
+                if let key = unfinished {
+                    try record(.stepFinished, step: key) { $0.stepOutcome = .failed }
+                    try restore(promptMasked: false)
+                }
+                try rollBack(reason: reason)
+                return .failed("rolled back")
+            case .finish(let end):
+                try record(.runFinished) { $0.runEnd = end }
+                notify("run \(end.rawValue)")
+                console.show(.runResult(outcome: end.rawValue, elapsed: elapsed, runID: setup.runID, resumeHint: false))
+                return end == .failed ? .failed("a step failed and the run went on") : .completed
+            case .begin(let key):
+                let entry = try enter(key)
+                try record(.stepStarted, step: key) { $0.text = entry.step.kind.rawValue }
+                if case .runbook(let spec) = entry.step.body, entry.child == nil { throw .fail("runbook '\(spec.runbook)' was not loaded") }
+            case .askItem(let key, let i):
+                try askItem(try enter(key), i)
+            case .askQuestion(let key, let name):
+                try askQuestion(try enter(key), name)
+            case .finishStep(let key):
+                _ = try enter(key)
+                try record(.stepFinished, step: key) { $0.stepOutcome = .done }
+            case .gate(let key):
+                try gate(try enter(key))
+            case .resumeInterrupted(let key):
+                try resumeInterrupted(try enter(key))
+            case .follow(let key, let n):
+                try attempt(try enter(key), n, following: true)
+            case .attempt(let key, let n):
+                try attempt(try enter(key), n, following: false)
+            case .onFailure(let key, let policy):
+                let entry = try enter(key)
+                var why = "failed in an earlier session"
+                if let last = lastProblem, last.key == key { why = last.why } else {
+                    console.show(.warning("'\(key)' failed in the last session and no choice was made"))
+                }
+                lastProblem = nil
+                if try afterFailure(key: key, policy: policy, why: why) == .finished { registerRollbackIfDone(entry) }
+            }
+        }
+    }
+
+    /// The step the action is for, its header shown the first time this
+    /// session comes to it (after those of the includes around it).
+    func enter(_ key: String) throws(Stop) -> FlatPlan.Entry {
+        guard let entry = plan[key] else { throw .fail("no step '\(key)' in the plan") }
+        guard !shownHeaders.contains(key) else { return entry }
+        if let parent = entry.parent { _ = try enter(parent) }
+        shownHeaders.insert(key)
+        try checkSignals()
+        index = (plan.index(of: key) ?? 0) + 1
+        let values = scope(entry.parent)
+        let step = entry.step
+        console.show(.stepHeader(index: index, total: total, number: "", kind: step.kind, title: masker.mask(step.title.expand(values)), id: key))
+        checkBudget(from: key)
+        if let notes = step.notes { console.show(.notes(masker.mask(notes.expand(values)))) }
+        // Offered by a rollback that this step's failure starts (see `rollBack`).
+        if let a = step.automation { failedStepRollback = a.rollback.map { (key, $0, values, environment(entry.runbook, values)) } }
+        return entry
     }
 }

@@ -69,9 +69,8 @@ public struct RunSetup {
     }
 }
 
-/// Walks a runbook's steps, journaling each event before acting on it.
-/// Resume is the same walk over a replayed `RunState`: finished steps are
-/// passed over with their answers and outputs restored.
+/// Performs what `RunMachine` says to do next, journaling each event before
+/// acting on it. Resume is the same loop over a replayed `RunState`.
 public final class Executor {
     let setup: RunSetup
     let journal: JournalSink
@@ -88,7 +87,15 @@ public final class Executor {
     let total: Int
     var index = 0
     var announcedRungs: Set<Int> = []
-    var anyFailed = false
+    /// The flattened plan, and the machine that says what to do next.
+    let plan: FlatPlan
+    let machine: RunMachine
+    /// Values each scope's templates see, by include step key ("" for the top).
+    var scopes: [String: [String: String]] = [:]
+    /// Steps whose header this session has shown.
+    var shownHeaders: Set<String> = []
+    /// Why the step's last attempt in this session failed.
+    var lastProblem: (key: String, why: String)?
     var misunderstood = 0
     /// HTTP for `http` steps and HTTP waits; nil where none is wired in.
     public var http: HTTPTransport?
@@ -140,14 +147,9 @@ public final class Executor {
         self.monotonic = monotonic
         self.sessionStart = monotonic()
         self.wallClock = wallClock
-        self.total = Self.count(setup.runbook.steps, includes: setup.includes)
-    }
-
-    static func count(_ steps: [Step], includes: [String: Runbook]) -> Int {
-        steps.reduce(0) { n, s in
-            if case .runbook(let spec) = s.body, let child = includes[spec.runbook] { return n + 1 + count(child.steps, includes: includes) }
-            return n + 1
-        }
+        self.plan = FlatPlan(setup.runbook, includes: setup.includes)
+        self.machine = RunMachine(plan: plan, yes: setup.yes)
+        self.total = plan.entries.count
     }
 
     public var elapsed: Double { baseElapsed + monotonic() - sessionStart }
@@ -218,22 +220,7 @@ public final class Executor {
                 }
                 notify("run started by \(setup.operatorName)")
             }
-            if state.rollbackStarted || state.rollbackChosenAt != nil {
-                // `b` was answered and the session ended before the rollback began.
-                let chosen = state.rollbackChosenAt.map { "operator chose to roll back at '\($0)'" }
-                if let key = state.rollbackChosenAt, state.finished[key] == nil { try record(.stepFinished, step: key) { $0.stepOutcome = .failed } }
-                // No walk over the steps in this session: register the
-                // finished steps' rollback commands before going on.
-                restoreRollbacks(rb.steps, runbook: rb, values: scopeValues(rb, setup.params), prefix: "")
-                try rollBack(reason: state.rollbackReason ?? chosen ?? "resuming a rollback")
-                return .failed("rolled back")
-            }
-            try runSteps(rb.steps, runbook: rb, values: scopeValues(rb, setup.params), prefix: "")
-            let end: RunEnd = anyFailed ? .failed : .completed
-            try record(.runFinished) { $0.runEnd = end }
-            notify("run \(end.rawValue)")
-            console.show(.runResult(outcome: end.rawValue, elapsed: elapsed, runID: setup.runID, resumeHint: false))
-            return anyFailed ? .failed("a step failed and the run went on") : .completed
+            return try drive()
         } catch {
             switch error {
             case .pause(let why):

@@ -25,6 +25,12 @@ public struct RunState: Sendable {
     /// A step whose last attempt failed and whose failure menu was never
     /// answered: the session ended (EOF, abort, a crash) while it was asked.
     public var awaitingChoice: String?
+    /// Steps whose failure menu (or interrupted-step question) was
+    /// answered `r` and whose next attempt has not started yet.
+    public var retryChosen: Set<String> = []
+    /// Steps whose last attempt the operator stopped (Ctrl-C, then `s`):
+    /// its failure goes to the menu, never to a retry unasked.
+    public var operatorStopped: Set<String> = []
     /// The CI pipeline a `ci` step started (the latest of the attempt
     /// wins), from `pipeline_started`'s `pipeline` field; or, in journals
     /// of releases before that field, the provider's id in `value` and a
@@ -54,6 +60,9 @@ public struct RunState: Sendable {
     /// all, across sessions.
     public var faultsFired: [String: Int] = [:]
 
+    /// How an attempt the operator stopped ends its `text`.
+    public static let stoppedByOperator = "stopped by the operator"
+
     public init() {}
 
     public init(replaying events: [JournalEvent]) {
@@ -79,6 +88,8 @@ public struct RunState: Sendable {
                 pipelines[key] = nil
                 legacyPipelines[key] = nil
                 stoppedBy[key] = nil
+                retryChosen.remove(key)
+                operatorStopped.remove(key)
             }
         case .itemAnswered:
             // Early journals wrote notes as answers: they answer nothing.
@@ -95,6 +106,8 @@ public struct RunState: Sendable {
             pipelines[key] = nil
             legacyPipelines[key] = nil
             awaitingChoice = nil
+            retryChosen.remove(key)
+            operatorStopped.remove(key)
         case .attemptFinished:
             // An attempt stopped by a signal is treated as one that was
             // running, except that nothing of it runs any more.
@@ -104,6 +117,7 @@ public struct RunState: Sendable {
             }
             if interruptedStep == key { interruptedStep = nil }
             if e.text != nil || (e.exit ?? 0) != 0 || e.timedOut == true { awaitingChoice = key }
+            if e.text?.hasSuffix(RunState.stoppedByOperator) == true { operatorStopped.insert(key) }
         case .stepFinished:
             let outcome = StepOutcome(journaled: e.outcome)
             finished[key] = outcome
@@ -145,6 +159,7 @@ public struct RunState: Sendable {
             faultsFired[key, default: 0] += 1
         case .failureChoice:
             if e.choice == .rollback { rollbackChosenAt = key }
+            if e.choice == .retry { retryChosen.insert(key) }
         case .note:
             break
         }

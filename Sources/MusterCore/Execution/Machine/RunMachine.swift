@@ -1,0 +1,113 @@
+/// What to do next, decided from the plan and the run so far and nothing
+/// else: no I/O, no clock, no terminal. The executor performs the action,
+/// journals what came of it, and asks again; resume is the same question
+/// asked of a replayed `RunState`. An answer given in another session, or
+/// later by another person, is one more event folded into the state.
+public struct RunMachine: Sendable {
+    public enum Action: Equatable, Sendable {
+        /// Undo the completed steps: the rollback was chosen or started in
+        /// an earlier session. `unfinished`: the step at whose failure menu
+        /// `b` was answered and whose end was never journaled.
+        case rollBack(reason: String, unfinished: String?)
+        /// Journal the start of a checklist or include step.
+        case begin(String)
+        /// Ask checklist item `index` of the step.
+        case askItem(String, Int)
+        /// Ask the `ask` question `name` of the step.
+        case askQuestion(String, String)
+        /// Every item and question answered, or every step of the included
+        /// runbook finished: the step is done.
+        case finishStep(String)
+        /// Ask the `confirm: true` gate.
+        case gate(String)
+        /// The step was running when a session ended, and running it again
+        /// is not safe: ask `r`/`d`/`s`.
+        case resumeInterrupted(String)
+        /// A `ci` step whose pipeline started before a session ended:
+        /// follow that pipeline (attempt `n`), never start another.
+        case follow(String, Int)
+        /// Run attempt `n` of the step.
+        case attempt(String, Int)
+        /// The step failed and its retries are spent (or the operator
+        /// stopped it): apply `on_failure`, which `--yes` turns from `ask`
+        /// into `abort`.
+        case onFailure(String, OnFailure)
+        /// Every step finished: journal the run's end.
+        case finish(RunEnd)
+    }
+
+    public let plan: FlatPlan
+    /// `--yes`: a failure with no `on_failure` aborts instead of asking.
+    public let yes: Bool
+
+    public init(plan: FlatPlan, yes: Bool) {
+        self.plan = plan
+        self.yes = yes
+    }
+
+    public func next(_ s: RunState) -> Action {
+        if s.rollbackStarted || s.rollbackChosenAt != nil {
+            let chosen = s.rollbackChosenAt.map { "operator chose to roll back at '\($0)'" }
+            let unfinished = s.rollbackChosenAt.flatMap { s.finished[$0] == nil ? $0 : nil }
+            return .rollBack(reason: s.rollbackReason ?? chosen ?? "resuming a rollback", unfinished: unfinished)
+        }
+        // `on_failure: rollback` journaled the step's failure, and the
+        // session ended before the rollback began.
+        if let key = s.lastFailed, s.finished[key] == .failed, plan[key]?.step.automation?.onFailure == .rollback {
+            return .rollBack(reason: "step '\(key)' failed", unfinished: nil)
+        }
+        for entry in plan.entries where s.finished[entry.key] == nil {
+            if let action = next(entry, s) { return action }
+        }
+        return .finish(s.finished.values.contains(.failed) ? .failed : .completed)
+    }
+
+    /// The steps a rollback undoes, newest first, those already undone left
+    /// out: completed steps with a `rollback` command, and with `offerOwn`
+    /// first the failed step whose failure started it, for what it did
+    /// before failing.
+    public func undo(_ s: RunState, offerOwn: Bool) -> [String] {
+        var keys: [String] = plan.entries.reversed()
+            .filter { s.finished[$0.key] == .done && $0.step.automation?.rollback != nil }.map(\.key)
+        if offerOwn, let own = s.lastFailed, s.finished[own] == .failed, plan[own]?.step.automation?.rollback != nil {
+            keys.insert(own, at: 0)
+        }
+        return keys.filter { !s.rolledBack.contains($0) }
+    }
+
+    /// What the unfinished step `entry` needs; nil when only its included
+    /// steps have something left to do.
+    func next(_ entry: FlatPlan.Entry, _ s: RunState) -> Action? {
+        let key = entry.key
+        switch entry.step.body {
+        case .runbook:
+            guard s.started.contains(key) else { return .begin(key) }
+            let open = plan.entries.contains { $0.parent == key && s.finished[$0.key] == nil }
+            return open ? nil : .finishStep(key)
+        case .manual(let items, let ask):
+            guard s.started.contains(key) else { return .begin(key) }
+            let answered = s.answeredItems[key] ?? []
+            if let i = items.indices.first(where: { !answered.contains($0) }) { return .askItem(key, i) }
+            let known = s.values[key] ?? [:]
+            if let q = ask.first(where: { known[$0.name] == nil }) { return .askQuestion(key, q.name) }
+            return .finishStep(key)
+        case .run, .wait, .http, .ci:
+            guard let a = entry.step.automation else { return .finishStep(key) }
+            return automated(entry.step, key: key, a, s)
+        }
+    }
+
+    func automated(_ step: Step, key: String, _ a: Automation, _ s: RunState) -> Action {
+        if a.confirm, !s.gatesPassed.contains(key) { return .gate(key) }
+        let attempts = s.attempts[key] ?? 0
+        let retryChosen = s.retryChosen.contains(key)
+        if s.interruptedStep == key {
+            if step.kind == .ci, s.pipelines[key] != nil || s.legacyPipelines[key] != nil { return .follow(key, attempts) }
+            if !(a.idempotent || step.isReadOnly), !retryChosen { return .resumeInterrupted(key) }
+        }
+        if s.awaitingChoice == key, !retryChosen, attempts > a.retries || s.operatorStopped.contains(key) {
+            return .onFailure(key, a.onFailure ?? (yes ? .abort : .ask))
+        }
+        return .attempt(key, attempts + 1)
+    }
+}

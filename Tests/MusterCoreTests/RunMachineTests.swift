@@ -1,0 +1,244 @@
+@testable import MusterCore
+import Testing
+
+/// The machine alone: given these events, the next action is this. No
+/// executor, no journal file, no clock, no process.
+@Suite("the run machine decides what is next from the plan and the events")
+struct RunMachineTests {
+    static let runbook = """
+    muster: 1
+    name: t
+    title: Machine
+    steps:
+      - id: prep
+        title: Prepare
+        manual: [Announce, Freeze deploys]
+        ask:
+          ticket: Ticket?
+      - id: db
+        title: Database
+        runbook: child
+      - id: promote
+        title: Promote
+        confirm: true
+        run: promote
+        retries: 1
+      - id: verify
+        title: Verify
+        run: verify
+        on_failure: continue
+    """
+    static let child = """
+    muster: 1
+    name: child
+    title: Child
+    steps:
+      - id: snap
+        title: Snapshot
+        run: snapshot
+      - id: check
+        title: Check
+        wait:
+          run: check
+          timeout: 1m
+          every: 5s
+    """
+
+    func machine(yes: Bool = false) throws -> RunMachine {
+        let rb = try loadRunbook(Self.runbook)
+        let child = try loadRunbook(Self.child, name: "child")
+        return RunMachine(plan: FlatPlan(rb, includes: ["child": child]), yes: yes)
+    }
+
+    /// Folds events as the journal would hold them.
+    struct Events {
+        var state = RunState()
+        mutating func add(_ kind: JournalEvent.Kind, _ step: String? = nil, _ fill: (inout JournalEvent) -> Void = { _ in }) {
+            var e = JournalEvent(seq: state.lastSeq + 1, event: kind)
+            e.step = step
+            fill(&e)
+            state.apply(e)
+        }
+        mutating func done(_ step: String) { add(.stepFinished, step) { $0.stepOutcome = .done } }
+        mutating func failedAttempt(_ step: String, _ n: Int, text: String = "exited with status 1") {
+            add(n == 1 ? .stepStarted : .attemptStarted, step) { $0.attempt = n }
+            add(.attemptFinished, step) { $0.attempt = n; $0.exit = 1; $0.text = text }
+        }
+    }
+
+    @Test func theFlatPlanKeysIncludedStepsUnderTheirParent() throws {
+        let m = try machine()
+        #expect(m.plan.entries.map(\.key) == ["prep", "db", "db/snap", "db/check", "promote", "verify"])
+        #expect(m.plan["db/snap"]?.parent == "db")
+        #expect(m.plan.index(of: "promote") == 4)
+    }
+
+    @Test func aChecklistIsBegunThenEachItemThenEachQuestionThenFinished() throws {
+        let m = try machine()
+        var ev = Events()
+        #expect(m.next(ev.state) == .begin("prep"))
+        ev.add(.stepStarted, "prep")
+        #expect(m.next(ev.state) == .askItem("prep", 0))
+        ev.add(.note, "prep") { $0.item = 0; $0.text = "a note answers nothing" }
+        #expect(m.next(ev.state) == .askItem("prep", 0))
+        ev.add(.itemAnswered, "prep") { $0.item = 0; $0.itemAnswer = .done }
+        #expect(m.next(ev.state) == .askItem("prep", 1))
+        ev.add(.itemAnswered, "prep") { $0.item = 1; $0.itemAnswer = .skipped }
+        #expect(m.next(ev.state) == .askQuestion("prep", "ticket"))
+        ev.add(.answered, "prep") { $0.name = "ticket"; $0.value = "T-1" }
+        #expect(m.next(ev.state) == .finishStep("prep"))
+    }
+
+    @Test func anIncludeIsBegunRunsItsStepsAndFinishesAfterThem() throws {
+        let m = try machine()
+        var ev = Events()
+        ev.done("prep")
+        #expect(m.next(ev.state) == .begin("db"))
+        ev.add(.stepStarted, "db")
+        #expect(m.next(ev.state) == .attempt("db/snap", 1))
+        ev.add(.stepStarted, "db/snap") { $0.attempt = 1 }
+        // The session ended while it ran: not idempotent, so ask.
+        #expect(m.next(ev.state) == .resumeInterrupted("db/snap"))
+        ev.add(.failureChoice, "db/snap") { $0.choice = .retry }
+        #expect(m.next(ev.state) == .attempt("db/snap", 2))
+        ev.add(.attemptStarted, "db/snap") { $0.attempt = 2 }
+        ev.done("db/snap")
+        ev.add(.stepStarted, "db/check") { $0.attempt = 1 }
+        // A wait only reads: it runs again unasked.
+        #expect(m.next(ev.state) == .attempt("db/check", 2))
+        ev.done("db/check")
+        #expect(m.next(ev.state) == .finishStep("db"))
+    }
+
+    @Test func aGateComesFirstThenRetriesThenTheFailurePolicy() throws {
+        var ev = Events()
+        for k in ["prep", "db/snap", "db/check", "db"] { ev.done(k) }
+        #expect(try machine().next(ev.state) == .gate("promote"))
+        ev.add(.gateAnswered, "promote") { $0.gateAnswer = .run }
+        #expect(try machine().next(ev.state) == .attempt("promote", 1))
+        ev.failedAttempt("promote", 1)
+        #expect(try machine().next(ev.state) == .attempt("promote", 2))
+        ev.failedAttempt("promote", 2)
+        #expect(try machine().next(ev.state) == .onFailure("promote", .ask))
+        #expect(try machine(yes: true).next(ev.state) == .onFailure("promote", .abort))
+        ev.add(.failureChoice, "promote") { $0.choice = .retry }
+        #expect(try machine().next(ev.state) == .attempt("promote", 3))
+    }
+
+    @Test func anAttemptTheOperatorStoppedIsNeverRetriedUnasked() throws {
+        var ev = Events()
+        for k in ["prep", "db/snap", "db/check", "db"] { ev.done(k) }
+        ev.add(.gateAnswered, "promote") { $0.gateAnswer = .run }
+        ev.failedAttempt("promote", 1, text: RunState.stoppedByOperator)
+        #expect(try machine().next(ev.state) == .onFailure("promote", .ask))
+    }
+
+    @Test func aFailureThatGoesOnEndsTheRunFailed() throws {
+        let m = try machine()
+        var ev = Events()
+        for k in ["prep", "db/snap", "db/check", "db", "promote"] { ev.done(k) }
+        ev.failedAttempt("verify", 1)
+        #expect(m.next(ev.state) == .onFailure("verify", .continue))
+        ev.add(.stepFinished, "verify") { $0.stepOutcome = .failed }
+        #expect(m.next(ev.state) == .finish(.failed))
+        ev.state.finished["verify"] = .skipped
+        #expect(m.next(ev.state) == .finish(.completed))
+    }
+
+    @Test func aRollbackChosenInAnEarlierSessionGoesOn() throws {
+        let m = try machine()
+        var ev = Events()
+        ev.done("prep")
+        ev.add(.stepStarted, "db")
+        ev.failedAttempt("db/snap", 1)
+        ev.add(.failureChoice, "db/snap") { $0.choice = .rollback }
+        #expect(m.next(ev.state) == .rollBack(reason: "operator chose to roll back at 'db/snap'", unfinished: "db/snap"))
+        ev.add(.stepFinished, "db/snap") { $0.stepOutcome = .failed }
+        ev.add(.rollbackStarted) { $0.text = "why" }
+        #expect(m.next(ev.state) == .rollBack(reason: "why", unfinished: nil))
+    }
+
+    @Test func aFailureWhosePolicyIsRollbackRollsBackEvenIfTheSessionEndedFirst() throws {
+        let rb = try loadRunbook("""
+        muster: 1
+        name: t
+        title: Rollback
+        steps:
+          - id: a
+            title: A
+            run: a
+            rollback: undo-a
+          - id: b
+            title: B
+            run: b
+            rollback: undo-b
+            on_failure: rollback
+        """)
+        let m = RunMachine(plan: FlatPlan(rb, includes: [:]), yes: true)
+        var ev = Events()
+        ev.done("a")
+        ev.failedAttempt("b", 1)
+        #expect(m.next(ev.state) == .onFailure("b", .rollback))
+        ev.add(.stepFinished, "b") { $0.stepOutcome = .failed }
+        #expect(m.next(ev.state) == .rollBack(reason: "step 'b' failed", unfinished: nil))
+    }
+
+    @Test func aRollbackUndoesCompletedStepsNewestFirstAndTheFailedOneFirstWhenOffered() throws {
+        let rb = try loadRunbook("""
+        muster: 1
+        name: t
+        title: Undo
+        steps:
+          - id: a
+            title: A
+            run: a
+            rollback: undo-a
+          - id: plain
+            title: No rollback
+            run: plain
+          - id: c
+            title: C
+            run: c
+            rollback: undo-c
+          - id: skipped
+            title: Skipped
+            run: s
+            rollback: undo-s
+          - id: d
+            title: D
+            run: d
+            rollback: undo-d
+        """)
+        let m = RunMachine(plan: FlatPlan(rb, includes: [:]), yes: false)
+        var ev = Events()
+        for k in ["a", "plain", "c"] { ev.done(k) }
+        ev.add(.stepFinished, "skipped") { $0.stepOutcome = .skipped }
+        ev.failedAttempt("d", 1)
+        ev.add(.stepFinished, "d") { $0.stepOutcome = .failed }
+        #expect(m.undo(ev.state, offerOwn: false) == ["c", "a"])
+        #expect(m.undo(ev.state, offerOwn: true) == ["d", "c", "a"])
+        ev.add(.rollbackStarted) { $0.text = "why" }
+        ev.add(.rollbackStarted, "d")
+        ev.add(.rollbackFinished, "d") { $0.exit = 0 }
+        // A resumed rollback goes on where it stopped.
+        #expect(m.undo(ev.state, offerOwn: true) == ["c", "a"])
+    }
+
+    @Test func aPipelineStartedBeforeTheSessionEndedIsFollowed() throws {
+        let rb = try loadRunbook("""
+        muster: 1
+        name: t
+        title: CI
+        steps:
+          - id: build
+            title: Build
+            ci: {provider: buildbot, url: "http://ci:8010", builder: deploy}
+        """)
+        let m = RunMachine(plan: FlatPlan(rb, includes: [:]), yes: false)
+        var ev = Events()
+        ev.add(.stepStarted, "build") { $0.attempt = 1 }
+        #expect(m.next(ev.state) == .resumeInterrupted("build"))
+        ev.add(.pipelineStarted, "build") { $0.value = "42" }
+        #expect(m.next(ev.state) == .follow("build", 1))
+    }
+}
