@@ -26,6 +26,12 @@ struct ReplayTests {
         run: flaky
         retries: 1
         retry_delay: 30s
+      - id: healthy
+        title: Wait until healthy
+        wait:
+          run: probe
+          every: 10s
+          timeout: 2m
       - id: promote
         title: Promote
         confirm: true
@@ -64,12 +70,14 @@ struct ReplayTests {
         }
     }
 
-    /// `flaky` fails the first time it ever runs; `verify` always fails.
+    /// `flaky` fails the first time it ever runs, `probe` the first two;
+    /// `verify` always fails.
     static func runner(prior: [String]) -> FakeRunner {
         var runner: FakeRunner!
         runner = FakeRunner { script in
             let before = (prior + runner.ran.dropLast()).filter { $0 == script }.count
             if script == "flaky" { return (before == 0 ? 1 : 0, []) }
+            if script == "probe" { return (before < 2 ? 1 : 0, []) }
             return (script == "verify" ? 1 : 0, [])
         }
         return runner
@@ -88,10 +96,11 @@ struct ReplayTests {
         let clock = FakeClock()
         let (outcome, runner, journal) = session(rb, state: RunState(), prior: [], clock: clock)
         #expect(outcome == .failed("rolled back: operator chose to roll back at 'verify'"))
-        #expect(runner.ran == ["snapshot \"${MUSTER_VALUE_ticket}\"", "flaky", "flaky", "promote", "verify", "drop-snapshot \"${MUSTER_VALUE_ticket}\""]
-                || runner.ran.count == 6, "\(runner.ran)")
-        // The retry slept its 30 s on the fake clock.
-        #expect(clock.now >= 130)
+        #expect(runner.ran == ["snapshot \"${MUSTER_VALUE_ticket}\"", "flaky", "flaky", "probe", "probe", "probe", "promote", "verify",
+                               "drop-snapshot \"${MUSTER_VALUE_ticket}\""], "\(runner.ran)")
+        // The retry slept its 30 s and the wait its two 10 s on the fake clock
+        // (130 s without the wait).
+        #expect(clock.now >= 150, "\(clock.now)")
         let full = RunState(replaying: journal.events)
         #expect(full.outcome == .rolledBack)
 
