@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 import Foundation
 import MusterTestSupport
 import Testing
@@ -92,20 +95,25 @@ struct BuildbotTests {
         #expect(try ci.buildCount() == 2)
 
         // Killed while following a build that takes 5 s: the resumed run
-        // follows the same build.
-        let k = try Sandbox(["deploy": Self.runbook(ci.url)])
+        // follows the same build. On a master of its own: Buildbot 4's web
+        // server has been seen to stop accepting connections for good
+        // ("FileNotFoundError" in Twisted's epoll reactor) after a client
+        // left mid-answer, which is Buildbot's to fix, not this test's.
+        let ci2 = try Buildbot()
+        let k = try Sandbox(["deploy": Self.runbook(ci2.url)])
         let live = try LiveMuster(["run", "deploy", "--yes", "-p", "hold=5"], cwd: k.dir)
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(120)
+        // usleep, not Task.sleep: on a busy pool a task's turn can come after the build.
         while Date() < deadline, (try? k.journal().contains { $0["event"] as? String == "pipeline_started" }) != true {
-            try await Task.sleep(for: .milliseconds(20))
+            usleep(20_000)
         }
         live.kill()
         _ = await live.finish()
         #expect(try k.journal().contains { $0["event"] as? String == "pipeline_started" })
         let resumed = try k.run(["resume", "--yes"])
         #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
-        #expect(resumed.stdout.contains("following build request 3 started before the last session ended"))
-        #expect(try ci.buildCount() == 3, "the resumed run started a second build")
+        #expect(resumed.stdout.contains("following build request 1 started before the last session ended"))
+        #expect(try ci2.buildCount() == 1, "the resumed run started a second build")
     }
 
     @Test func aCIServerThatIsDownOrAnswersGarbageFailsClearly() throws {
