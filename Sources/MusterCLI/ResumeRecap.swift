@@ -48,17 +48,11 @@ enum ResumeRecap {
         return out
     }
 
-    /// Step titles by key (`id`, `parent/child`), templates filled with the
-    /// run's parameters.
-    static func stepTitles(_ rb: Runbook, includes: [String: Runbook], params: [String: String], prefix: String = "") -> [String: String] {
+    /// Step titles by key (`id`, `parent/child`), from the one flattening of
+    /// the plan, templates filled with the values known.
+    static func stepTitles(_ rb: Runbook, includes: [String: Runbook], params: [String: String]) -> [String: String] {
         var out: [String: String] = [:]
-        for step in rb.steps {
-            let key = prefix + step.id
-            out[key] = step.title.expand(params)
-            if case .runbook(let spec) = step.body, let child = includes[spec.runbook] {
-                out.merge(stepTitles(child, includes: includes, params: params, prefix: key + "/")) { a, _ in a }
-            }
-        }
+        for e in FlatPlan(rb, includes: includes).entries { out[e.key] = e.step.title.expand(params) }
         return out
     }
 }
