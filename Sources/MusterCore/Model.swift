@@ -93,9 +93,32 @@ public struct Automation: Sendable {
     /// `run` steps: processes the step leaves running are kept (a
     /// port-forward, a standby service) rather than stopped with its shell.
     public var keepRunning = false
+    /// The two-person rule: the step waits until people other than the
+    /// operator approve it with `muster approve`.
+    public var approval: Approval?
 
     public static let defaultTimeout = 30 * 60
     public static let defaultRetryDelay = 10
+}
+
+/// `approval: true` or `{count: N, from: [users]}`: who must say yes
+/// before a step runs. Names are OS user names, the identity the operating
+/// system attests for `muster approve`.
+public struct Approval: Sendable, Equatable {
+    public var count: Int
+    /// Empty: anyone but the operator.
+    public var from: [String]
+
+    public init(count: Int = 1, from: [String] = []) {
+        self.count = count
+        self.from = from
+    }
+
+    /// "one of alice, bob" or "2 people other than the operator".
+    public var who: String {
+        let people = count == 1 ? "one person" : "\(count) different people"
+        return from.isEmpty ? "\(people) other than the operator" : "\(people) of \(from.joined(separator: ", "))"
+    }
 }
 
 public struct Output: Sendable {

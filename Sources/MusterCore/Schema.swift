@@ -128,6 +128,12 @@ public enum FormatSchema {
             "on_failure": {"enum": ["ask", "abort", "continue", "rollback"]},
             "idempotent": {"type": "boolean"},
             "keep_running": {"type": "boolean"},
+            "approval": {"oneOf": [
+              {"type": "boolean"},
+              {"type": "object", "additionalProperties": false,
+               "properties": {"count": {"type": "integer", "minimum": 1, "maximum": 10},
+                              "from": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z0-9._][A-Za-z0-9._-]*$"}, "uniqueItems": true}}}
+            ]},
             "rollback": {"type": "string"},
             "outputs": {
               "type": "object",
@@ -152,7 +158,7 @@ public enum FormatSchema {
           "properties": {
             "id": true, "title": true, "notes": true, "run": true, "wait": true, "http": true, "ci": true,
             "timeout": true, "retries": true, "retry_delay": true, "expect": true, "confirm": true,
-            "on_failure": true, "idempotent": true, "rollback": true, "outputs": true, "keep_running": true
+            "on_failure": true, "idempotent": true, "rollback": true, "outputs": true, "keep_running": true, "approval": true
           },
           "additionalProperties": false,
           "not": {"anyOf": [

@@ -162,6 +162,7 @@ extension RunbookParser {
             }
         }
         if let v = f["outputs"] { a.outputs = parseOutputs(v) }
+        if let v = f["approval"] { a.approval = parseApproval(v) }
         // A rollback runs after its step succeeded, so it may use the step's own outputs.
         var rollbackScope = scope
         for o in a.outputs { rollbackScope.defined[o.name] = "this step" }
@@ -170,6 +171,46 @@ extension RunbookParser {
             r.warning(m, "'on_failure: rollback' rolls back earlier steps; this step has no 'rollback' command of its own")
         }
         return a
+    }
+
+    /// `true`, `false`, or `{count: N, from: [OS user names]}`.
+    mutating func parseApproval(_ node: Node) -> Approval? {
+        if node.scalar != nil {
+            return r.bool(node, "approval") == true ? Approval() : nil
+        }
+        guard let f = r.fields(node, "approval", allowed: ["count", "from"]) else { return nil }
+        var a = Approval()
+        if let v = f["from"] {
+            if let items = v.items {
+                for item in items {
+                    guard let name = item.scalar, !name.isEmpty else {
+                        r.error(item.mark, "'approval.from' lists OS user names; this entry is not a name")
+                        continue
+                    }
+                    if !isUserName(name) {
+                        r.error(item.mark, "'\(name)' is not an OS user name (letters, digits, '.', '_' and '-', as `id -un` prints)")
+                    } else if a.from.contains(name) {
+                        r.error(item.mark, "'\(name)' is listed twice in 'approval.from'")
+                    } else {
+                        a.from.append(name)
+                    }
+                }
+            } else {
+                r.error(v.mark, "'approval.from' must be a list of OS user names, like [alice, bob]")
+            }
+        }
+        if let v = f["count"] {
+            a.count = r.int(v, "approval.count", min: 1, max: 10) ?? 1
+            if !a.from.isEmpty, a.count > a.from.count {
+                r.error(v.mark, "'approval.count' is \(a.count) but 'from' names only \(a.from.count) people: the step could never be approved")
+            }
+        }
+        return a
+    }
+
+    func isUserName(_ s: String) -> Bool {
+        s.count <= 64 && s.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
+            && !s.hasPrefix("-")
     }
 
     mutating func parseOutputs(_ node: Node) -> [Output] {

@@ -110,6 +110,32 @@ public struct DrillRecord: Codable, Sendable, Equatable {
     /// `muster verify RECORD.json` finds it in the journal.
     public var journalHash: String?
 
+    /// Who approved a step under the two-person rule, when, and how long
+    /// the run had waited for them since the step asked.
+    public var approvals: [ApprovalEntry]?
+    /// Each `muster takeover`: from whom (OS user), to whom, when, why.
+    public var handoffs: [Handoff]?
+
+    public struct ApprovalEntry: Codable, Sendable, Equatable {
+        public var step: String
+        public var by: String
+        public var atSeconds: Double
+        public var waitedSeconds: Double
+        public init(step: String, by: String, atSeconds: Double, waitedSeconds: Double) {
+            self.step = step; self.by = by; self.atSeconds = atSeconds; self.waitedSeconds = waitedSeconds
+        }
+        enum CodingKeys: String, CodingKey { case step, by, atSeconds = "at_seconds", waitedSeconds = "waited_seconds" }
+    }
+
+    public struct Handoff: Codable, Sendable, Equatable {
+        public var from: String
+        public var to: String
+        public var atSeconds: Double
+        public var reason: String?
+        public init(from: String, to: String, atSeconds: Double, reason: String?) { self.from = from; self.to = to; self.atSeconds = atSeconds; self.reason = reason }
+        enum CodingKeys: String, CodingKey { case from, to, atSeconds = "at_seconds", reason }
+    }
+
     public struct PeopleWait: Codable, Sendable, Equatable {
         public var step: String?
         public var atSeconds: Double
@@ -136,6 +162,7 @@ public struct DrillRecord: Codable, Sendable, Equatable {
         case elapsedSeconds = "elapsed_seconds", rtoSeconds = "rto_seconds", rtoMet = "rto_met", steps, escalations, faults, training
         case unattended, runID = "run_id"
         case humanSeconds = "human_seconds", automatedSeconds = "automated_seconds", peopleWaits = "people_waits"
+        case approvals, handoffs
         case recoveryPoint = "recovery_point", rpoSeconds = "rpo_seconds", rpoMet = "rpo_met", rpoObjectiveSeconds = "rpo_objective_seconds"
         case journalHash = "journal_hash"
     }
@@ -185,6 +212,13 @@ public struct DrillRecord: Codable, Sendable, Equatable {
             ("automated_seconds", automatedSeconds.map { .double(Self.round($0)) } ?? .null),
             ("people_waits", .array((peopleWaits ?? []).map { w in
                 .object([("step", .from(w.step)), ("at_seconds", .double(Self.round(w.atSeconds))), ("seconds", .double(Self.round(w.seconds)))])
+            })),
+            ("approvals", .array((approvals ?? []).map { a in
+                .object([("step", .string(a.step)), ("by", .string(a.by)), ("at_seconds", .double(Self.round(a.atSeconds))),
+                         ("waited_seconds", .double(Self.round(a.waitedSeconds)))])
+            })),
+            ("handoffs", .array((handoffs ?? []).map { h in
+                .object([("from", .string(h.from)), ("to", .string(h.to)), ("at_seconds", .double(Self.round(h.atSeconds))), ("reason", .from(h.reason))])
             })),
             ("recovery_point", .from(recoveryPoint)),
             ("rpo_seconds", rpoSeconds.map { .double(Self.round($0)) } ?? .null),

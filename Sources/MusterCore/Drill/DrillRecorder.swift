@@ -33,6 +33,10 @@ public enum DrillRecorder {
         var faults: [DrillRecord.FaultHit] = []
         var outcome = DrillRecord.Outcome.aborted
         var now = 0.0
+        var approvals: [DrillRecord.ApprovalEntry] = []
+        var approvalSince: [String: Double] = [:]
+        var handoffs: [DrillRecord.Handoff] = []
+        var operatorNow = info.osUser ?? info.operatorName
         for e in events {
             let key = e.step ?? ""
             if let t = e.clock { now = t }
@@ -46,6 +50,13 @@ public enum DrillRecorder {
                 finished[key] = (e, now)
             case .escalated:
                 escalations.append(.init(atSeconds: now, contact: e.contact ?? ""))
+            case .approvalRequested:
+                approvalSince[key] = now
+            case .approvalGiven:
+                approvals.append(.init(step: key, by: e.by ?? "", atSeconds: now, waitedSeconds: max(0, now - (approvalSince[key] ?? now))))
+            case .handoff:
+                handoffs.append(.init(from: operatorNow, to: e.by ?? "", atSeconds: now, reason: e.text))
+                operatorNow = e.by ?? operatorNow
             case .faultInjected:
                 faults.append(.init(step: key, atSeconds: now))
             case .runFinished:
@@ -79,6 +90,8 @@ public enum DrillRecorder {
         let people = PeopleTime.split(events)
         record.humanSeconds = people.human
         record.automatedSeconds = people.automated
+        record.approvals = approvals
+        record.handoffs = handoffs
         record.peopleWaits = people.waits.map { .init(step: $0.step, atSeconds: $0.atSeconds, seconds: $0.seconds) }
         let points = steps.flatMap { key, facts in facts.recoveryPoints.compactMap { finished[key]?.0.outputs?[$0] } }
         if let rp = RecoveryPoint.measure(points: points, startedAt: info.startedAt, rpo: drill.rpoSeconds) {

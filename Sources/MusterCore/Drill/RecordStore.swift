@@ -120,6 +120,12 @@ public struct RecordStore: Sendable {
                 return problem("step '\(step.id)' has attempts \(step.attempts), not a count an executor writes")
             }
         }
+        for a in record.approvals ?? [] where !([a.atSeconds, a.waitedSeconds].allSatisfy { $0.isFinite && $0 >= 0 && $0 <= longest }) {
+            return problem("an approval of step '\(a.step)' has at_seconds \(a.atSeconds) and waited_seconds \(a.waitedSeconds), not times (0 to one year)")
+        }
+        for h in record.handoffs ?? [] where !(h.atSeconds.isFinite && h.atSeconds >= 0 && h.atSeconds <= longest) {
+            return problem("a handoff has at_seconds \(h.atSeconds), not a time (0 to one year)")
+        }
         for (key, value) in [("human_seconds", record.humanSeconds), ("automated_seconds", record.automatedSeconds)] {
             if let v = value, !(v.isFinite && v >= 0 && v <= longest) { return problem("\(key) \(v) is not a duration (0 to one year)") }
         }

@@ -36,6 +36,8 @@ public enum PeopleTime {
         switch e.event {
         case .itemAnswered, .answered, .gateAnswered, .failureChoice, .note, .escalated:
             return e.auto != true
+        case .approvalGiven, .approvalDenied:
+            return true
         case .runResumed:
             return true
         default:

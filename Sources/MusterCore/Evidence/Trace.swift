@@ -51,6 +51,8 @@ public enum Trace {
         var paused: Int?
         var kinds: [String: String] = [:]
         var lastFailure: [String: Double] = [:]
+        /// When each step began to wait for approval.
+        var approvalSince: [String: Double] = [:]
         /// A `wait` step's attempt is its polling: named so.
         func attemptName(_ step: String, _ n: Int) -> String { kinds[step] == "wait" ? "wait \(n)" : "attempt \(n)" }
         var lastT = 0.0
@@ -172,6 +174,18 @@ public enum Trace {
             case .runAbandoned:
                 outcome = "abandoned"
                 spans[0].events.append((now, "run_abandoned", [("muster.by", str(e.by)), ("muster.reason", str(e.text))]))
+            case .approvalRequested:
+                approvalSince[step] = now
+            case .approvalGiven, .approvalDenied:
+                // The wait on a second person: from the request to this answer.
+                let denied = e.event == .approvalDenied
+                var attributes: [(String, JSON)] = [("muster.wait", .string("people")), ("muster.approval.by", str(e.by)),
+                                                    ("muster.approval.outcome", .string(denied ? "denied" : "approved"))]
+                if denied { attributes.append(("muster.reason", str(e.text))) }
+                spans.append(Span(key: "approval \(e.seq)", parent: stepSpan[step] != nil ? "step \(step)" : "run", name: denied ? "approval denied" : "approval",
+                                  start: approvalSince[step] ?? previous, end: now, attributes: attributes))
+            case .handoff:
+                spans[0].events.append((now, "handoff", [("muster.to", str(e.by)), ("muster.reason", str(e.text))]))
             case .runStarted:
                 break
             }

@@ -87,6 +87,8 @@ public enum Question: Sendable, Equatable {
     case rollbackConfirmation
     /// Ctrl-C while a step is at work.
     case interrupt
+    /// A step waiting for `muster approve` by someone else.
+    case approvalWait
 
     /// The verbs it takes, each with the words its prompt gives it, in
     /// the order the prompt lists them.
@@ -105,6 +107,8 @@ public enum Question: Sendable, Equatable {
             [(.yes, "y roll back"), (.abort, "a abort (pause; `muster resume` asks again)")]
         case .interrupt:
             [(.stopStep, "s stop the step"), (.keepWaiting, "w keep waiting")]
+        case .approvalWait:
+            [(.abort, "a abort (pause); the step goes on by itself once approved")]
         }
     }
 

@@ -66,12 +66,17 @@ extension Executor {
 
     /// Asks until a line comes; EOF and signals pause the run.
     func read(_ question: String, hint: String) throws(Stop) -> String {
-        try checkSignals()
-        checkEscalation()
-        switch console.ask(question, hint: hint, status: status()) {
-        case .line(let l): return l
-        case .eof: throw .pause("answers ran out (end of input)")
-        case .signal(let s): throw .pause(signalName(s))
+        while true {
+            try checkSignals()
+            checkEscalation()
+            switch console.ask(question, hint: hint, status: status()) {
+            case .line(let l): return l
+            case .eof: throw .pause("answers ran out (end of input)")
+            // A request (a takeover stops the session; an approval waits
+            // for its step), then the same question again.
+            case .signal(let s) where s == InboxWake.code: try interruption(s)
+            case .signal(let s): throw .pause(signalName(s))
+            }
         }
     }
 

@@ -6,6 +6,7 @@ extension Executor {
     /// since the last one, whether it was noticed or not, pauses the run here.
     func checkSignals() throws(Stop) {
         if let sig = arrivedSignal() { try interruption(sig) }
+        try checkTakeover()
     }
 
     /// What a signal means while a step waits.
@@ -18,6 +19,7 @@ extension Executor {
     /// unanswered, the question gives up at `deadline` (the step's timeout),
     /// and the step goes on to meet it.
     func verdict(_ sig: Int32, key: String, deadline: Double) -> SignalVerdict {
+        if sig == InboxWake.code { return inboxVerdict(working: key) }
         guard sig == 2, console.isInteractive else { return .pause(sig) }
         switch console.ask("Ctrl-C: stop '\(key)' now, or keep waiting?", hint: Question.interrupt.hint, status: status(), within: deadline - monotonic()) {
         case nil:
@@ -27,6 +29,7 @@ extension Executor {
         case .eof?:
             return .stopStep
         case .signal(let s)?:
+            if s == InboxWake.code { return inboxVerdict(working: key) }
             // A second Ctrl-C is a louder "stop".
             return s == 2 ? .stopStep : .pause(s)
         }
@@ -35,7 +38,7 @@ extension Executor {
     /// The same for a signal taken while `waitingOn` is set; at any other
     /// moment a signal pauses the run.
     func verdict(_ sig: Int32) -> SignalVerdict {
-        guard let w = waitingOn else { return .pause(sig) }
+        guard let w = waitingOn else { return sig == InboxWake.code ? inboxVerdict(working: nil) : .pause(sig) }
         return verdict(sig, key: w.key, deadline: w.deadline)
     }
 
@@ -55,7 +58,7 @@ extension Executor {
         return pendingSignal ?? sleepHook(0)
     }
 
-    func signalName(_ s: Int32) -> String { Self.signalName(s) }
+    func signalName(_ s: Int32) -> String { s == InboxWake.code ? handOverText : Self.signalName(s) }
 
     /// Why a signal paused the run, naming it as `kill -l` does.
     static func signalName(_ s: Int32) -> String {

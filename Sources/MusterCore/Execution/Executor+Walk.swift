@@ -125,6 +125,8 @@ extension Executor {
             case .finishStep(let key):
                 _ = try enter(key)
                 try record(.stepFinished, step: key) { $0.stepOutcome = .done }
+            case .awaitApproval(let key):
+                try awaitApproval(try enter(key))
             case .gate(let key):
                 try gate(try enter(key))
             case .resumeInterrupted(let key):
@@ -136,7 +138,10 @@ extension Executor {
             case .onFailure(let key, let policy):
                 let entry = try enter(key)
                 var why = "failed in an earlier session"
-                if let last = lastProblem, last.key == key { why = last.why } else {
+                if let last = lastProblem, last.key == key { why = last.why } else if let d = state.denied[key] {
+                    why = "approval denied by \(d.by): \(d.reason)"
+                    console.show(.warning("'\(key)' was denied in the last session (\(why)) and no choice was made"))
+                } else {
                     console.show(.warning("'\(key)' failed in the last session and no choice was made"))
                 }
                 lastProblem = nil

@@ -56,6 +56,12 @@ public struct RunSetup {
     public var preflightFailed: [String] = []
     /// Resumed with `--force` over a changed runbook: `run_resumed` says so.
     public var resumedOverChange = false
+    /// The OS user running this session (`id -un`): the identity the
+    /// two-person rule compares. Empty where none is known (tests).
+    public var osUser = ""
+    /// This session takes the run over (`muster takeover`): journaled as
+    /// `handoff` before `run_resumed`.
+    public var handoff: (reason: String?, request: String?)?
 
     public init(runbook: Runbook, params: [String: String], secrets: [String: String], runID: String, operatorName: String, yes: Bool, includes: [String: Runbook], baseEnvironment: [String: String]) {
         self.runbook = runbook
@@ -122,6 +128,15 @@ public final class Executor {
     var failedStepRollback: Rollback?
     /// The attempt running now, if its step has an `expect`.
     var expectWatch: ExpectWatch?
+    /// Requests from other people (approvals, takeovers); nil where none
+    /// can arrive.
+    public var inbox: RunInbox?
+    /// Requests refused in this session, said once.
+    var refusedRequests: Set<String> = []
+    /// A takeover waiting for the step at work to end.
+    var takeoverPending: TeamRequest?
+    /// The takeover this session is stopping for.
+    var handingOver: TeamRequest?
 
     enum Stop: Error {
         case pause(String)
@@ -202,6 +217,15 @@ public final class Executor {
             if let d = rb.description { console.show(.description(masker.mask(d), drill: false)) }
         }
         do {
+            if let h = setup.handoff {
+                try record(.handoff) { e in
+                    e.by = setup.osUser
+                    e.name = setup.operatorName
+                    e.text = h.reason
+                    e.value = h.request
+                }
+                notify("\(setup.operatorName) took the run over" + (h.reason.map { ": \($0)" } ?? ""))
+            }
             if resumed {
                 try record(.runResumed) { e in
                     e.text = ResumePolicy.resumedText(by: setup.operatorName, host: setup.host, forcedOverChange: setup.resumedOverChange)
@@ -215,6 +239,7 @@ public final class Executor {
                                                  includedHashes: setup.includedHashes.isEmpty ? nil : setup.includedHashes, drill: setup.drill,
                                                  runbookCommit: setup.runbookCommit, runbookDirty: setup.runbookDirty, runbookRev: setup.runbookRev,
                                                  includedCommits: setup.includedCommits.isEmpty ? nil : setup.includedCommits)
+                    e.run?.osUser = setup.osUser.isEmpty ? nil : setup.osUser
                     if !setup.startedBeside.isEmpty { e.run?.startedBeside = setup.startedBeside }
                     if !setup.preflightFailed.isEmpty { e.run?.preflightFailed = setup.preflightFailed.map(masker.mask) }
                 }
@@ -225,6 +250,10 @@ public final class Executor {
             switch error {
             case .pause(let why):
                 try? record(.runPaused) { $0.text = why }
+                if handingOver != nil {
+                    console.show(.runResult(outcome: "handed over: \(why); this session stops here", elapsed: elapsed, runID: setup.runID, resumeHint: false))
+                    return .paused(why)
+                }
                 notify("run paused: \(why)")
                 console.show(.runResult(outcome: "paused: \(why)", elapsed: elapsed, runID: setup.runID, resumeHint: true))
                 return .paused(why)

@@ -30,6 +30,19 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case runFinished = "run_finished"
         /// Closed for good by `muster abandon` (who in `by`, why in `text`).
         case runAbandoned = "run_abandoned"
+        /// A step with `approval` began to wait (`text`: what it will run,
+        /// masked; `value`: who may approve). Once per round: a denial
+        /// answered `r` starts the next.
+        case approvalRequested = "approval_requested"
+        /// Someone approved or denied the waiting step: `by` the OS user
+        /// the operating system attests, `value` the request's name,
+        /// `text` the reason of a denial.
+        case approvalGiven = "approval_given"
+        case approvalDenied = "approval_denied"
+        /// `muster takeover`: `by` the OS user who now operates the run,
+        /// `value` the one before, `text` why, `name` the new operator's
+        /// display name.
+        case handoff
     }
 
     /// Facts recorded once, when the run starts.
@@ -68,12 +81,17 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         public var startedBeside: [String]?
         /// Preflight checks that failed before the run, which went on anyway.
         public var preflightFailed: [String]?
+        /// The OS user running the session that started the run: the
+        /// identity the two-person rule compares (`operator` is the name
+        /// people read). Nil in journals of earlier releases.
+        public var osUser: String?
 
         enum CodingKeys: String, CodingKey {
             case runID = "run_id", runbook, runbookPath = "runbook_path", runbookHash = "runbook_hash"
             case operatorName = "operator", host, params, yes, startedAt = "started_at", includedHashes = "included_hashes", drill
             case runbookCommit = "runbook_commit", runbookDirty = "runbook_dirty", runbookRev = "runbook_rev"
             case includedCommits = "included_commits", startedBeside = "started_beside", preflightFailed = "preflight_failed"
+            case osUser = "os_user"
         }
 
         public init(runID: String, runbook: String, runbookPath: String, runbookHash: String, operatorName: String, host: String,
@@ -96,6 +114,7 @@ public struct JournalEvent: Codable, Sendable, Equatable {
             try c.encodeIfPresent(runbookDirty, forKey: .runbookDirty)
             try c.encodeIfPresent(runbookRev, forKey: .runbookRev)
             try c.encode(operatorName, forKey: .operatorName)
+            try c.encodeIfPresent(osUser, forKey: .osUser)
             try c.encode(host, forKey: .host)
             try c.encode(params, forKey: .params)
             try c.encode(yes, forKey: .yes)
@@ -160,13 +179,27 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     /// The pipeline a `ci` step started (`pipeline_started`).
     public var pipeline: PipelineRef?
 
+    /// `approval_requested`: the rule, so `muster approve` can tell who
+    /// may approve without loading the runbook.
+    public var approval: ApprovalInfo?
+
+    public struct ApprovalInfo: Codable, Sendable, Equatable {
+        public var count: Int
+        public var from: [String]?
+        public init(count: Int, from: [String]?) {
+            self.count = count
+            self.from = from
+        }
+        public var rule: Approval { Approval(count: count, from: from ?? []) }
+    }
+
     /// SHA-256 chaining this line to the one before it; written by the
     /// journal file, last on the line (see JournalChain).
     public var hash: String?
 
     enum CodingKeys: String, CodingKey {
         case seq, at, t, event, step, item, answer, text, name, value, attempt, exit, status, seconds
-        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked, by, leftovers, pipeline, hash
+        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked, by, leftovers, pipeline, approval, hash
     }
 
     /// `t` when it is a clock reading: finite, not negative and under 1e9 s

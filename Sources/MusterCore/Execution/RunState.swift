@@ -59,11 +59,27 @@ public struct RunState: Sendable {
     /// Drill faults fired so far, per step: a fault fires `times` times in
     /// all, across sessions.
     public var faultsFired: [String: Int] = [:]
+    /// The two-person rule, per step, for the current round: when its
+    /// wait began, who approved (distinct OS users, in order), and the
+    /// denial that ended it.
+    public var approvalAsked: [String: Double] = [:]
+    public var approvedBy: [String: [String]] = [:]
+    public var denied: [String: (by: String, reason: String)] = [:]
+    /// Requests (approvals, denials, takeovers) already taken in, by name.
+    public var takenRequests: Set<String> = []
+    /// Who operates the run now: the starter's OS user, then each taker's.
+    public var operatorUser: String?
+    public var handoffs: [(t: Double, from: String, to: String, reason: String?)] = []
 
     /// How an attempt the operator stopped ends its `text`.
     public static let stoppedByOperator = "stopped by the operator"
 
     public init() {}
+
+    /// Whether the step's approval is complete: enough distinct people, no denial.
+    public func approved(_ key: String, _ rule: Approval) -> Bool {
+        denied[key] == nil && (approvedBy[key] ?? []).count >= rule.count && approvalAsked[key] != nil
+    }
 
     public init(replaying events: [JournalEvent]) {
         for e in events { apply(e) }
@@ -77,6 +93,7 @@ public struct RunState: Sendable {
         switch e.event {
         case .runStarted:
             info = e.run
+            operatorUser = e.run?.osUser
         case .runResumed:
             paused = nil
         case .stepStarted:
@@ -160,6 +177,24 @@ public struct RunState: Sendable {
         case .failureChoice:
             if e.choice == .rollback { rollbackChosenAt = key }
             if e.choice == .retry { retryChosen.insert(key) }
+        case .approvalRequested:
+            approvalAsked[key] = e.clock ?? lastT
+            approvedBy[key] = []
+            denied[key] = nil
+            if awaitingChoice == key { awaitingChoice = nil }
+        case .approvalGiven:
+            if let v = e.value { takenRequests.insert(v) }
+            if let by = e.by, !(approvedBy[key] ?? []).contains(by) { approvedBy[key, default: []].append(by) }
+        case .approvalDenied:
+            if let v = e.value { takenRequests.insert(v) }
+            denied[key] = (e.by ?? "someone", e.text ?? "no reason given")
+            // Denied: the step failed before it ran, and the usual failure choices follow.
+            awaitingChoice = key
+            retryChosen.remove(key)
+        case .handoff:
+            if let v = e.value { takenRequests.insert(v) }
+            handoffs.append((e.clock ?? lastT, operatorUser ?? info?.operatorName ?? "", e.by ?? "", e.text))
+            operatorUser = e.by
         case .note:
             break
         }

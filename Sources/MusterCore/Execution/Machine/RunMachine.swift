@@ -18,6 +18,8 @@ public struct RunMachine: Sendable {
         /// Every item and question answered, or every step of the included
         /// runbook finished: the step is done.
         case finishStep(String)
+        /// Wait for the approvals `approval` asks for (the two-person rule).
+        case awaitApproval(String)
         /// Ask the `confirm: true` gate.
         case gate(String)
         /// The step was running when a session ended, and running it again
@@ -98,9 +100,15 @@ public struct RunMachine: Sendable {
     }
 
     func automated(_ step: Step, key: String, _ a: Automation, _ s: RunState) -> Action {
-        if a.confirm, !s.gatesPassed.contains(key) { return .gate(key) }
         let attempts = s.attempts[key] ?? 0
         let retryChosen = s.retryChosen.contains(key)
+        // Approved before it is confirmed and run; a denial is a failure
+        // before any attempt, and `r` asks for approval again.
+        if let rule = a.approval, attempts == 0 || s.denied[key] != nil {
+            if s.denied[key] != nil, !retryChosen { return .onFailure(key, a.onFailure ?? (yes ? .abort : .ask)) }
+            if s.denied[key] != nil || !s.approved(key, rule) { return .awaitApproval(key) }
+        }
+        if a.confirm, !s.gatesPassed.contains(key) { return .gate(key) }
         if s.interruptedStep == key {
             if step.kind == .ci, s.pipelines[key] != nil || s.legacyPipelines[key] != nil { return .follow(key, attempts) }
             if !(a.idempotent || step.isReadOnly), !retryChosen { return .resumeInterrupted(key) }

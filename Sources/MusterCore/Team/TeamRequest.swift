@@ -1,0 +1,81 @@
+/// Something another person asks of a run being executed: approve or deny
+/// its waiting step, or take it over. Requests come from outside the
+/// running process; the executor takes each in as a journal event, so they
+/// survive a crash and replay like everything else.
+///
+/// `user` is never what the requester says: it is the OS user the
+/// operating system attests (the owner of the request file), so the
+/// two-person rule cannot be met with a flag or a variable.
+public struct TeamRequest: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        case approve, deny, takeover
+    }
+
+    /// Unique per request (its file name): journaled once taken in.
+    public var id: String
+    public var user: String
+    public var kind: Kind
+    /// The step an approval or denial is for.
+    public var step: String?
+    public var reason: String?
+    /// A takeover that does not wait for the running step to end.
+    public var now: Bool
+    /// The taker's process and host: a takeover whose process is gone is
+    /// stale and ignored.
+    public var pid: Int32?
+    public var host: String?
+    /// The requester's display name (`MUSTER_OPERATOR` or git's): shown,
+    /// never compared.
+    public var name: String?
+
+    public init(id: String, user: String, kind: Kind, step: String? = nil, reason: String? = nil, now: Bool = false,
+                pid: Int32? = nil, host: String? = nil, name: String? = nil) {
+        self.id = id
+        self.user = user
+        self.kind = kind
+        self.step = step
+        self.reason = reason
+        self.now = now
+        self.pid = pid
+        self.host = host
+        self.name = name
+    }
+
+    /// "bob" or "Bob Jones (bob)".
+    public var who: String {
+        guard let name, !name.isEmpty, name != user else { return user }
+        return "\(name) (\(user))"
+    }
+}
+
+/// Where a session finds the requests made of its run (the CLI's request
+/// folder). `pending` returns those not yet taken in, oldest first.
+public protocol RunInbox: AnyObject {
+    func pending(taken: Set<String>) -> [TeamRequest]
+    /// Whether the process that made a takeover request still waits for it.
+    func isWaiting(_ request: TeamRequest) -> Bool
+}
+
+/// The byte a request's arrival writes into the signal pipe, so that every
+/// place that already wakes for a signal (a prompt, a running command, a
+/// poll's sleep) wakes for a request too. Not a real signal number.
+public enum InboxWake {
+    public static let code: Int32 = 240
+}
+
+extension Approval {
+    /// Why `user` may not approve (or deny) a step of a run `operatorUser`
+    /// operates, `already` having approved it; nil when they may.
+    public func refusal(user: String, operatorUser: String?, already: [String]) -> String? {
+        if let op = operatorUser, user == op {
+            return "\(user) is the operator of this run, and the two-person rule needs someone else: ask \(from.isEmpty ? "a colleague" : from.filter { $0 != op }.joined(separator: " or ")) to run `muster approve`"
+        }
+        if !from.isEmpty, !from.contains(user) {
+            return "\(user) is not among those who may approve this step (\(from.joined(separator: ", ")))"
+        }
+        if already.contains(user) {
+            return "\(user) has approved this step already; it needs \(count) different people"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,129 @@
+@testable import MusterCore
+import Testing
+
+/// The two-person rule in the core: approvals arrive through the inbox
+/// while the step waits, are journaled with the OS user the inbox attests,
+/// and replay like every other event.
+@Suite("approval: the two-person rule")
+struct ApprovalTests {
+    static let runbook = """
+    muster: 1
+    name: t
+    title: Approvals
+    steps:
+      - id: drop
+        title: Drop the old primary
+        run: drop-primary
+        approval: {count: 2, from: [bob, carol, alice]}
+        on_failure: abort
+      - id: after
+        title: After
+        run: after
+    """
+
+    final class Inbox: RunInbox {
+        var requests: [TeamRequest] = []
+        func pending(taken: Set<String>) -> [TeamRequest] { requests.filter { !taken.contains($0.id) } }
+        func isWaiting(_ request: TeamRequest) -> Bool { true }
+    }
+
+    /// Each time the step waits, the next arrival lands in the inbox.
+    final class Operator: RunConsole {
+        var shown: [ConsoleMessage] = []
+        var arrivals: [[TeamRequest]]
+        let inbox: Inbox
+        init(inbox: Inbox, arrivals: [[TeamRequest]]) { self.inbox = inbox; self.arrivals = arrivals }
+        var isInteractive: Bool { true }
+        func show(_ message: ConsoleMessage) { shown.append(message) }
+        func ask(_ question: String, hint: String, status: String) -> AnswerRead {
+            // A cut while `drop` ran: it is not idempotent, so it is asked about.
+            if question.contains("did not succeed") { return .line("r") }
+            guard question.hasPrefix("Waiting for approval"), !arrivals.isEmpty else { return .eof }
+            inbox.requests += arrivals.removeFirst()
+            return .signal(InboxWake.code)
+        }
+        var text: [String] {
+            shown.compactMap { m in
+                switch m {
+                case .info(let t), .warning(let t), .command(let t): t
+                case .stepResult(_, _, let d): d
+                default: nil
+                }
+            }
+        }
+    }
+
+    final class Journal: JournalSink {
+        var events: [JournalEvent] = []
+        func append(_ event: JournalEvent) throws(JournalError) { events.append(event) }
+    }
+
+    func session(_ state: RunState, arrivals: [[TeamRequest]]) throws -> (RunOutcome, FakeRunner, Journal, Operator) {
+        let rb = try loadRunbook(Self.runbook)
+        var setup = RunSetup(runbook: rb, params: [:], secrets: [:], runID: "run-1", operatorName: "Alice", yes: false, includes: [:], baseEnvironment: [:])
+        setup.osUser = "alice"
+        let inbox = Inbox()
+        inbox.requests = arrivals.first ?? []
+        let console = Operator(inbox: inbox, arrivals: Array(arrivals.dropFirst()))
+        let journal = Journal()
+        let runner = FakeRunner()
+        let e = Executor(setup: setup, state: state, journal: journal, console: console, runner: runner,
+                         baseElapsed: state.lastT, monotonic: { 0 }, wallClock: { "2026-11-29T09:00:00Z" })
+        e.inbox = inbox
+        return (e.execute(resumed: state.info != nil), runner, journal, console)
+    }
+
+    func approve(_ user: String, _ id: String, step: String = "drop") -> TeamRequest { TeamRequest(id: id, user: user, kind: .approve, step: step) }
+
+    @Test func theOperatorCannotApproveAndTwoOthersMust() throws {
+        let (outcome, runner, journal, console) = try session(RunState(), arrivals: [
+            [approve("alice", "r1")],                       // the operator: refused
+            [approve("bob", "r2"), approve("bob", "r3")],   // bob twice counts once
+            [approve("mallory", "r4")],                     // not in `from`
+            [approve("carol", "r5", step: "after")],        // another step
+            [approve("carol", "r6")],
+        ])
+        #expect(outcome == .completed)
+        #expect(runner.ran == ["drop-primary", "after"])
+        let given = journal.events.filter { $0.event == .approvalGiven }
+        #expect(given.map(\.by) == ["bob", "carol"])
+        #expect(given.map(\.value) == ["r2", "r6"])
+        // Approved before it ran: the approvals come before the step's attempt.
+        let firstAttempt = try #require(journal.events.firstIndex { $0.attempt == 1 && $0.step == "drop" })
+        #expect(journal.events.firstIndex { $0.value == "r6" }! < firstAttempt)
+        let requested = try #require(journal.events.first { $0.event == .approvalRequested })
+        #expect(requested.text == "drop-primary")
+        #expect(requested.approval == .init(count: 2, from: ["bob", "carol", "alice"]))
+        let text = console.text.joined(separator: "\n")
+        #expect(text.contains("alice is the operator of this run"), "\(text)")
+        #expect(text.contains("bob has approved this step already"), "\(text)")
+        #expect(text.contains("mallory is not among those who may approve"), "\(text)")
+        #expect(text.contains("muster approve run-1"), "\(text)")
+    }
+
+    @Test func aDenialFailsTheStepIntoItsFailurePolicy() throws {
+        let deny = TeamRequest(id: "d1", user: "carol", kind: .deny, step: "drop", reason: "wrong region")
+        let (outcome, runner, journal, _) = try session(RunState(), arrivals: [[approve("bob", "r1")], [deny]])
+        #expect(outcome == .failed("step 'drop' approval denied by carol: wrong region"))
+        #expect(runner.ran.isEmpty)
+        #expect(journal.events.contains { $0.event == .approvalDenied && $0.by == "carol" && $0.text == "wrong region" })
+    }
+
+    @Test func approvalsSurviveAPauseAndEveryPrefixReplays() throws {
+        let arrivals = [[approve("bob", "r1")], [approve("carol", "r2")]]
+        let (_, fullRunner, full, _) = try session(RunState(), arrivals: arrivals)
+        #expect(fullRunner.ran == ["drop-primary", "after"])
+        for cut in 1..<full.events.count {
+            let prefix = Array(full.events[..<cut])
+            // The requests stay in the inbox (they are files): a resumed
+            // session finds those not yet journaled.
+            let (outcome, runner, more, _) = try session(RunState(replaying: prefix), arrivals: [arrivals.flatMap { $0 }])
+            let end = RunState(replaying: prefix + more.events)
+            #expect(outcome == .completed, "cut at \(cut)")
+            #expect(end.approvedBy["drop"] == ["bob", "carol"], "cut at \(cut)")
+            #expect((prefix + more.events).filter { $0.event == .approvalRequested }.count == 1, "cut at \(cut)")
+            let ranBefore = prefix.contains { $0.step == "drop" && $0.event == .stepFinished } ? 1 : 0
+            #expect(runner.ran.filter { $0 == "drop-primary" }.count + ranBefore <= 2, "cut at \(cut)")
+        }
+    }
+}
