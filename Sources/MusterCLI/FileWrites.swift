@@ -8,11 +8,11 @@ import MusterCore
 /// ("Permission denied") and names the path, never as a Foundation error dump.
 enum FileWrites {
     /// `mkdir -p` of an absolute path.
-    static func makeFolders(_ path: String) throws {
+    static func makeFolders(_ path: String, mode: mode_t = 0o755) throws {
         var dir = ""
         for part in path.split(separator: "/") {
             dir += "/" + part
-            if mkdir(dir, 0o755) != 0, errno != EEXIST {
+            if !StateModes.mkdir(dir, mode), errno != EEXIST {
                 throw CommandFailure(message: "cannot create the folder \(dir): \(String(cString: strerror(errno)))")
             }
         }

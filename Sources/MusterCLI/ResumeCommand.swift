@@ -70,7 +70,8 @@ struct ResumeCommand: ParsableCommand {
             + (rest.count > 5 ? " and \(rest.count - 5) more (`muster runs`)" : "") + "; name one: `muster resume RUN_ID`."
     }
 
-    func resume(_ id: String, ws: Workspace, store: RunStore) throws {
+    /// `handoff`: `muster takeover` resumes the run as its new operator.
+    func resume(_ id: String, ws: Workspace, store: RunStore, handoff: (reason: String?, request: String?)? = nil) throws {
         _ = try store.lock(id)
         let path = store.journalPath(id)
         let read: (events: [JournalEvent], warning: String?)
@@ -140,6 +141,10 @@ struct ResumeCommand: ParsableCommand {
         setup.runbookRev = info.runbookRev
         setup.host = hostName()
         setup.resumedOverChange = force && drift?.runbook != nil
+        setup.handoff = handoff
+        // Another user resuming the run operates it from now on: the journal
+        // says so, and the two-person rule compares with them.
+        if handoff == nil, let op = state.operatorUser, op != osUser() { setup.handoff = ("resumed the run", nil) }
         let base = ResumePolicy.clock(state)
         let recapMasker = Masker(secrets: secrets.values)
         setup.resumeRecap = ResumeRecap.render(state: state, runbook: rb, includes: includes, runDir: store.runDir(id), masker: recapMasker)

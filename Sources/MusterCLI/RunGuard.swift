@@ -44,7 +44,7 @@ struct RunGuard {
         let locks = Paths.join(store.dir, "locks")
         try store.makeDirectory(locks)
         let path = Paths.join(locks, "start-\(runbook).lock")
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = StateModes.open(path, O_RDWR)
         guard fd >= 0 else { throw CommandFailure(message: "cannot open \(path): \(String(cString: strerror(errno))); set MUSTER_STATE_DIR to a writable folder") }
         defer { close(fd) }
         flock(fd, LOCK_EX)

@@ -186,8 +186,13 @@ enum RunSession {
         let transcript = Transcript(runDir: Paths.dirname(journal.path))
         defer { transcript?.close() }
         let shown: RunConsole = transcript.map { TranscriptConsole(console, transcript: $0) } ?? console
+        var setup = setup
+        setup.osUser = osUser()
+        let requests = RequestFolder(runDir: Paths.dirname(journal.path), runID: setup.runID)
+        requests.watch()
         let executor = Executor(setup: setup, state: state, journal: journal, console: shown, runner: SpawnRunner(),
                                 baseElapsed: baseElapsed, monotonic: monotonicSeconds, wallClock: { utcStamp() })
+        executor.inbox = requests
         executor.http = CurlTransport()
         executor.ciService = CIServices.make
         executor.sleepHook = { seconds in

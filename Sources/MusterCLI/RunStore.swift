@@ -20,6 +20,22 @@ struct RunStore {
         } else {
             dir = Paths.join(root, ".muster")
         }
+        StateModes.adopt(stateDir: dir)
+    }
+
+    /// A state folder the on-call group shares refuses those outside the
+    /// group: say so plainly, with who may and how to join, rather than
+    /// "Permission denied" at some file inside.
+    func checkAccess(write: Bool) throws {
+        var st = stat()
+        guard stat(dir, &st) == 0 else { return }
+        guard access(dir, R_OK | X_OK | (write ? W_OK : 0)) != 0 else { return }
+        let group = getgrgid(st.st_gid).flatMap { $0.pointee.gr_name.map { String(cString: $0) } } ?? "gid \(st.st_gid)"
+        let owner = getpwuid(st.st_uid).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? "uid \(st.st_uid)"
+        let mode = String(st.st_mode & 0o7777, radix: 8)
+        throw CommandFailure(message: "\(osUser()) may not \(write ? "write to" : "read") the state folder \(dir) (owner \(owner), group \(group), mode \(mode)). "
+            + (st.st_mode & 0o070 != 0 ? "It is shared with the group \(group): ask an administrator to add \(osUser()) to it (then log in again). " : "")
+            + "docs/team-runs.md says how an on-call group shares it")
     }
 
     var runsDir: String { Paths.join(dir, "runs") }
@@ -32,7 +48,7 @@ struct RunStore {
         let base = "\(utcStamp(compact: true))-\(runbook)"
         var id = base
         var n = 2
-        while mkdir(runDir(id), 0o700) != 0 {
+        while !StateModes.mkdir(runDir(id)) {
             guard errno == EEXIST else { throw CommandFailure(message: "cannot create \(runDir(id)): \(String(cString: strerror(errno)))") }
             id = "\(base)-\(n)"
             n += 1
@@ -42,7 +58,7 @@ struct RunStore {
 
     func makeDirectory(_ p: String) throws {
         do {
-            try FileWrites.makeFolders(p)
+            try FileWrites.makeFolders(p, mode: StateModes.shared ? StateModes.directory : 0o755)
         } catch let failure as CommandFailure {
             throw CommandFailure(message: "cannot create the state folder \(p): \(failure.message); set MUSTER_STATE_DIR to a writable folder")
         }
@@ -56,7 +72,7 @@ struct RunStore {
     /// when the process dies, even by SIGKILL, so a crash never leaves it stuck.
     func lock(_ id: String) throws -> Int32 {
         let path = Paths.join(runDir(id), "lock")
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = StateModes.open(path, O_RDWR)
         guard fd >= 0 else { throw CommandFailure(message: "cannot open the lock \(path): \(String(cString: strerror(errno)))") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             var buf = [UInt8](repeating: 0, count: 256)

@@ -24,7 +24,7 @@ final class Transcript: @unchecked Sendable {
     private let timer: DispatchSourceTimer
 
     init?(runDir: String) {
-        fd = open(Self.path(runDir: runDir), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        fd = StateModes.open(Self.path(runDir: runDir), O_WRONLY | O_APPEND)
         guard fd >= 0 else { return nil }
         timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "muster.transcript"))
         timer.schedule(deadline: .now() + 0.5, repeating: 0.5)

@@ -73,6 +73,6 @@ extension Executor {
 
     /// `SIGTERM` for 15: the name alone, for "stopped by SIGTERM".
     public static func shortSignalName(_ s: Int32) -> String {
-        [1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 15: "SIGTERM"][s] ?? "signal \(s)"
+        [1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 15: "SIGTERM", InboxWake.code: "a takeover (--now)"][s] ?? "signal \(s)"
     }
 }

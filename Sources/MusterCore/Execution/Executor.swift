@@ -250,8 +250,10 @@ public final class Executor {
             switch error {
             case .pause(let why):
                 try? record(.runPaused) { $0.text = why }
-                if handingOver != nil {
-                    console.show(.runResult(outcome: "handed over: \(why); this session stops here", elapsed: elapsed, runID: setup.runID, resumeHint: false))
+                if let r = handingOver {
+                    let to = r.who + (r.host.map { " on \($0)" } ?? "") + (r.reason.map { " (\($0))" } ?? "")
+                    console.show(.runResult(outcome: "handed over to \(to)", elapsed: elapsed, runID: setup.runID, resumeHint: false))
+                    console.show(.info("This session stops here; `muster follow \(setup.runID)` shows the run as it goes on."))
                     return .paused(why)
                 }
                 notify("run paused: \(why)")

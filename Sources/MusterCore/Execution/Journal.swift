@@ -32,7 +32,7 @@ public final class FileJournal: JournalSink {
 
     public init(path: String) throws(JournalError) {
         self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        fd = StateModes.open(path, O_WRONLY | O_APPEND)
         guard fd >= 0 else { throw JournalError(message: "cannot open the journal \(path): \(String(cString: strerror(errno)))") }
         // The file's directory entry must be durable too, or a power loss
         // can lose the journal whole however often its lines were fsynced.

@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import ArgumentParser
+import MusterCore
+import MusterProcess
+import MusterTerminal
+
+/// The hand-off: the caller becomes the run's operator and continues it
+/// where it is. A session still executing it is asked to stop (through a
+/// request it watches for) and stops at its next prompt, or when the step
+/// at work ends, or at once with `--now`; its step's processes are stopped
+/// as SIGTERM would, never left behind. Then this process resumes the run.
+struct TakeoverCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "takeover",
+        abstract: "Take a run over: become its operator and continue it where it is.",
+        discussion: """
+        The previous session, if alive, says who took over and why, stops asking and exits 3. A step that \
+        is running is left to end first (both screens say so) unless --now. The journal (handoff), the \
+        drill record (handoffs) and the chat webhook record the hand-off. Exit status as for `muster resume`.
+        """
+    )
+
+    @Argument(help: "The run to take over (see `muster runs`).")
+    var runID: String
+
+    @Option(help: "Why you take it over (journaled, shown to the previous operator).")
+    var reason: String?
+
+    @Flag(help: "Do not wait for a running step to end: stop it as SIGTERM would.")
+    var now = false
+
+    @Flag(help: "Answer checklist items and confirm gates with yes, as for `muster resume --yes`.")
+    var yes = false
+
+    @Flag(help: "Take over even though the runbook changed since the run began.")
+    var force = false
+
+    func run() throws {
+        let why = reason.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }.flatMap { $0.isEmpty ? nil : $0 }
+        let ws = Workspace()
+        let store = RunStore(root: ws.root)
+        let run = try TeamRun(runID, store: store, write: true)
+        if let end = run.state.outcome { throw CommandFailure(message: "run \(runID) has ended (\(end.rawValue)); there is nothing to take over") }
+        var request: String?
+        if run.live {
+            SignalWatch.install()
+            let folder = RequestFolder(runDir: store.runDir(runID), runID: runID)
+            let name = try folder.submit(.init(runID: runID, kind: .takeover, reason: why, now: now, pid: getpid(), host: hostName(), name: operatorName()), store: store)
+            request = name
+            print("Asked \(sanitize(run.operatorShown)) to hand run \(runID) over to you.")
+            if let step = run.state.interruptedStep, !now {
+                print("'\(sanitize(step))' is running: that session stops when it ends. Ctrl-C gives up; `muster takeover \(runID) --now` stops it at once.")
+            }
+            while store.isLocked(runID) {
+                if let sig = SignalWatch.take(), SignalWatch.stopping.contains(sig) {
+                    folder.withdraw(name)
+                    throw CommandFailure(message: "gave up taking over run \(runID) (\(Executor.shortSignalName(sig))); it goes on with \(run.operatorUser)")
+                }
+                var fds = [pollfd(fd: SignalWatch.readFD, events: Int16(POLLIN), revents: 0)]
+                _ = poll(&fds, 1, 200)
+            }
+            print("The previous session has stopped; you operate run \(runID) now.")
+        }
+        defer { if let request { RequestFolder(runDir: store.runDir(runID), runID: runID).withdraw(request) } }
+        var resume = ResumeCommand()
+        resume.yes = yes
+        resume.force = force
+        try resume.resume(runID, ws: ws, store: store, handoff: (why, request))
+    }
+}

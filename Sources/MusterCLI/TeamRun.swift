@@ -1,0 +1,63 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import MusterCore
+
+/// What `approve`, `takeover` and `follow` read of a run: its state from
+/// the journal, refusing with a plain message what cannot be acted on.
+struct TeamRun {
+    let id: String
+    let store: RunStore
+    let state: RunState
+    let events: [JournalEvent]
+
+    init(_ id: String, store: RunStore, write: Bool) throws {
+        try store.checkAccess(write: write)
+        guard store.runIDs().contains(id) else {
+            let hint = suggestion(for: id, among: store.runIDs()).map { " Did you mean \($0)?" } ?? ""
+            throw CommandFailure(message: "no run \(id) in \(store.runsDir).\(hint) `muster runs` lists them")
+        }
+        do {
+            events = try FileJournal.read(path: store.journalPath(id)).events
+        } catch {
+            throw CommandFailure(message: "run \(id) cannot be read: \(error.message)")
+        }
+        state = RunState(replaying: events)
+        guard state.info != nil else { throw CommandFailure(message: "run \(id) never began (its journal has no run_started)") }
+        self.id = id
+        self.store = store
+    }
+
+    var live: Bool { store.isLocked(id) }
+    var operatorUser: String { state.operatorUser ?? state.info?.operatorName ?? "?" }
+
+    /// "alice (pid 42 on bastion-1)" or "alice".
+    var operatorShown: String { operatorUser + (store.lockHolder(id).map { " (\($0))" } ?? "") }
+
+    /// The step waiting for approval: asked, not yet run, not denied.
+    var waitingStep: (key: String, request: JournalEvent)? {
+        for e in events.reversed() where e.event == .approvalRequested {
+            guard let key = e.step else { continue }
+            if state.finished[key] == nil, state.denied[key] == nil, (state.attempts[key] ?? 0) == 0 { return (key, e) }
+        }
+        return nil
+    }
+
+    /// Where the run is, for a refusal: "at step 'x'".
+    var whereItIs: String {
+        if let end = state.outcome { return "it has ended (\(end.rawValue))" }
+        if let p = state.paused { return "it is paused (\(p))" }
+        let last = events.last { $0.step != nil }?.step
+        return last.map { "it is at step '\($0)'" } ?? "it has not reached a step yet"
+    }
+
+    /// Waits up to `seconds` for the journal to take in request `name`.
+    func taken(_ name: String, within seconds: Double) -> JournalEvent? {
+        let deadline = Double(time(nil)) + seconds
+        repeat {
+            if let e = (try? FileJournal.read(path: store.journalPath(id)).events)?.last(where: { $0.value == name }) { return e }
+            usleep(100_000)
+        } while Double(time(nil)) < deadline && store.isLocked(id)
+        return nil
+    }
+}
