@@ -34,6 +34,7 @@ struct AbandonCommand: ParsableCommand {
         guard !why.isEmpty else { throw CommandFailure(message: "say why the run is closed: --reason TEXT") }
         let ws = Workspace()
         let store = RunStore(root: ws.root)
+        try store.checkAccess(write: true)
         guard store.runIDs().contains(runID) else {
             let hint = suggestion(for: runID, among: store.runIDs()).map { " Did you mean \($0)?" } ?? ""
             throw CommandFailure(message: "no run \(runID) in \(store.runsDir).\(hint) `muster runs` lists them")

@@ -30,6 +30,7 @@ struct ResumeCommand: ParsableCommand {
     func run() throws {
         let ws = Workspace()
         let store = RunStore(root: ws.root)
+        try store.checkAccess(write: true)
         let id: String
         if let runID {
             guard store.runIDs().contains(runID) else {

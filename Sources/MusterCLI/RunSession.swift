@@ -126,6 +126,7 @@ enum RunSession {
         // One state folder per working repository, wherever the runbook
         // file is, so `muster resume` from the same place finds the run.
         let store = RunStore(root: ws.root)
+        try store.checkAccess(write: true)
         let guardian = RunGuard(store: store, runbook: rb.name, allowNew: new)
         try guardian.check(warn: true)
         let files = try includedFiles(of: rb, path: path, catalog: ws.catalog)

@@ -14,6 +14,7 @@ struct RunsCommand: ParsableCommand {
     func run() throws {
         let ws = Workspace()
         let store = RunStore(root: ws.root)
+        try store.checkAccess(write: false)
         let runs = store.runIDs().reversed().compactMap(store.summary)
         if json {
             print(JSON.array(runs.map(\.json)).serialized(pretty: true))
@@ -55,6 +56,7 @@ struct LogCommand: ParsableCommand {
     func run() throws {
         let ws = Workspace()
         let store = RunStore(root: ws.root)
+        try store.checkAccess(write: false)
         guard store.runIDs().contains(runID) else {
             let hint = suggestion(for: runID, among: store.runIDs()).map { " Did you mean \($0)?" } ?? ""
             throw CommandFailure(message: "no run \(runID) in \(store.runsDir).\(hint) `muster runs` lists them")

@@ -54,10 +54,12 @@ struct TeamRun {
     /// Waits up to `seconds` for the journal to take in request `name`.
     func taken(_ name: String, within seconds: Double) -> JournalEvent? {
         let deadline = Double(time(nil)) + seconds
-        repeat {
-            if let e = (try? FileJournal.read(path: store.journalPath(id)).events)?.last(where: { $0.value == name }) { return e }
+        func find() -> JournalEvent? { (try? FileJournal.read(path: store.journalPath(id)).events)?.last { $0.value == name } }
+        while Double(time(nil)) < deadline, store.isLocked(id) {
+            if let e = find() { return e }
             usleep(100_000)
-        } while Double(time(nil)) < deadline && store.isLocked(id)
-        return nil
+        }
+        // The session may have taken it in and ended meanwhile.
+        return find()
     }
 }

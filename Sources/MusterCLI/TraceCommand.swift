@@ -28,6 +28,7 @@ struct TraceCommand: ParsableCommand {
     func run() throws {
         let ws = Workspace()
         let store = RunStore(root: ws.root)
+        try store.checkAccess(write: false)
         guard store.runIDs().contains(runID) else {
             let hint = suggestion(for: runID, among: store.runIDs()).map { " Did you mean \($0)?" } ?? ""
             throw CommandFailure(message: "no run \(runID) in \(store.runsDir).\(hint) `muster runs` lists them")

@@ -28,6 +28,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let ws = Workspace()
         let store = RunStore(root: ws.root)
+        try store.checkAccess(write: false)
         if target.hasSuffix(".json") || (Paths.exists(Paths.absolute(target, from: ws.cwd)) && !store.runIDs().contains(target)) {
             try verifyRecord(Paths.absolute(target, from: ws.cwd), store: store, ws: ws)
             return

@@ -187,14 +187,15 @@ struct RunLifecycleTests {
         #expect(!r.stderr.contains("CocoaError") && !r.stderr.contains("userInfo"))
     }
 
-    /// Named by the refusal above and by the contract, not in this release:
-    /// said plainly, with what works meanwhile, never "unexpected argument".
-    @Test(arguments: ["follow", "takeover", "approve"])
-    func teamRunCommandsSayTheyAreNotInThisReleaseYet(_ command: String) throws {
+    /// A run that does not exist is named, with where to look, never a
+    /// stack of "unexpected argument".
+    @Test(arguments: ["takeover", "approve"])
+    func teamRunCommandsNameAnUnknownRun(_ command: String) throws {
         let s = try Sandbox(["failover": Self.failover])
+        #expect(try s.run(["run", "failover"]).status == 3)
         let r = try s.run([command, "20260101T000000Z-failover"])
         #expect(r.status == 2)
-        #expect(r.stderr.contains("`muster \(command)` belongs to team runs, which this release does not have yet"), "\(r.stderr)")
-        #expect(r.stderr.contains("muster log RUN_ID"))
+        #expect(r.stderr.contains("no run 20260101T000000Z-failover in"), "\(r.stderr)")
+        #expect(r.stderr.contains("Did you mean"), "\(r.stderr)")
     }
 }

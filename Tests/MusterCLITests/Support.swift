@@ -28,9 +28,9 @@ struct Result {
 
 /// A `muster` process in `cwd` with a clean, colourless environment
 /// (plus `env`), not yet started.
-func musterProcess(_ arguments: [String], cwd: String, env: [String: String]) -> Process {
+func musterProcess(_ arguments: [String], cwd: String, env: [String: String], executable: String = musterBinary) -> Process {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: musterBinary)
+    p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
     p.currentDirectoryURL = URL(fileURLWithPath: cwd)
     var environment = ProcessInfo.processInfo.environment
@@ -102,10 +102,11 @@ final class LiveMuster: @unchecked Sendable {
     private var out = Data(), err = Data()
     private var openStreams = 2
 
-    init(_ arguments: [String], cwd: String, env: [String: String] = [:]) throws {
+    /// `executable`: another way to start muster (as another OS user, say).
+    init(_ arguments: [String], cwd: String, env: [String: String] = [:], executable: String = musterBinary) throws {
         // Writing to a muster that just died must fail, not kill the tests.
         signal(SIGPIPE, SIG_IGN)
-        process = musterProcess(arguments, cwd: cwd, env: env)
+        process = musterProcess(arguments, cwd: cwd, env: env, executable: executable)
         let o = Pipe(), e = Pipe()
         process.standardInput = input
         process.standardOutput = o
