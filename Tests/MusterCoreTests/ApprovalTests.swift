@@ -127,3 +127,57 @@ struct ApprovalTests {
         }
     }
 }
+
+/// What the evidence keeps of people's part in a team run.
+@Suite("approvals and hand-offs in records and traces")
+struct TeamEvidenceTests {
+    static func event(_ seq: Int, _ t: Double, _ kind: JournalEvent.Kind, step: String? = nil, _ fill: (inout JournalEvent) -> Void = { _ in }) -> JournalEvent {
+        var e = JournalEvent(seq: seq, at: "2026-11-29T09:00:00Z", t: t, event: kind)
+        e.step = step
+        fill(&e)
+        return e
+    }
+
+    static let events: [JournalEvent] = {
+        var info = JournalEvent.RunInfo(runID: "r", runbook: "t", runbookPath: "runbooks/t.yaml", runbookHash: "", operatorName: "Alice", host: "h",
+                                        params: [:], yes: false, startedAt: "2026-11-29T09:00:00Z")
+        info.osUser = "alice"
+        return [
+            event(1, 0, .runStarted) { $0.run = info },
+            event(2, 1, .stepStarted, step: "drop") { $0.text = "run" },
+            event(3, 10, .approvalRequested, step: "drop") { $0.approval = .init(count: 1, from: nil) },
+            event(4, 40, .approvalGiven, step: "drop") { $0.by = "bob"; $0.value = "req-1" },
+            event(5, 41, .attemptStarted, step: "drop") { $0.attempt = 1 },
+            event(6, 45, .stepFinished, step: "drop") { $0.outcome = "done"; $0.attempt = 1 },
+            event(7, 50, .runPaused) { $0.text = "taken over by carol" },
+            event(8, 70, .handoff) { $0.by = "carol"; $0.text = "alice is off shift" },
+            event(9, 70, .runResumed),
+            event(10, 75, .runFinished) { $0.outcome = "completed" },
+        ]
+    }()
+
+    @Test func theRecordKeepsWhoApprovedHowLongTheRunWaitedAndEachHandoff() throws {
+        let drill = DrillSetup(name: "d", mode: "live", rtoSeconds: 600, faults: [], expectEscalation: nil, recordsDir: "/tmp/unused", junit: nil)
+        let record = try #require(DrillRecorder.record(events: Self.events, drill: drill, steps: [("drop", .init(kind: .run, expect: nil))],
+                                                       runbookCommit: nil, runbookDirty: false))
+        #expect(record.approvals == [.init(step: "drop", by: "bob", atSeconds: 40, waitedSeconds: 30)])
+        #expect(record.handoffs == [.init(from: "alice", to: "carol", atSeconds: 70, reason: "alice is off shift")])
+        // The 30 s waiting for bob and the 20 s paused until carol resumed are people's time.
+        #expect(record.humanSeconds == 50)
+        let json = record.json.serialized()
+        #expect(json.contains("\"approvals\":[{\"step\":\"drop\",\"by\":\"bob\",\"at_seconds\":40.0,\"waited_seconds\":30.0}]"), "\(json)")
+        #expect(json.contains("\"handoffs\":[{\"from\":\"alice\",\"to\":\"carol\",\"at_seconds\":70.0,\"reason\":\"alice is off shift\"}]"), "\(json)")
+        let state = RunState(replaying: Self.events)
+        #expect(state.operatorUser == "carol")
+        #expect(state.takenRequests == ["req-1"])
+    }
+
+    @Test func theTraceHasAnApprovalSpanAndAHandoffEvent() throws {
+        let spans = Trace.spans(Self.events)
+        let approval = try #require(spans.first { $0.name == "approval" })
+        #expect(approval.parent == "step drop")
+        #expect(approval.start == 10 && approval.end == 40)
+        #expect(approval.attributes.contains { $0.0 == "muster.approval.by" && $0.1 == .string("bob") })
+        #expect(spans[0].events.contains { $0.1 == "handoff" })
+    }
+}

@@ -36,7 +36,7 @@ public enum PeopleTime {
         switch e.event {
         case .itemAnswered, .answered, .gateAnswered, .failureChoice, .note, .escalated:
             return e.auto != true
-        case .approvalGiven, .approvalDenied:
+        case .approvalGiven, .approvalDenied, .handoff:
             return true
         case .runResumed:
             return true
