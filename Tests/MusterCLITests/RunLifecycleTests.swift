@@ -196,6 +196,6 @@ struct RunLifecycleTests {
         let r = try s.run([command, "20260101T000000Z-failover"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("no run 20260101T000000Z-failover in"), "\(r.stderr)")
-        #expect(r.stderr.contains("Did you mean"), "\(r.stderr)")
+        #expect(r.stderr.contains("`muster runs` lists them"), "\(r.stderr)")
     }
 }
