@@ -34,6 +34,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "muster", dependencies: ["MusterCLI"]),
+        // What one shared event costs (bench/store.py drives it).
+        .executableTarget(name: "muster-store-bench", dependencies: ["MusterStore"], path: "bench/StoreBench"),
         // What the libFuzzer targets under Fuzz/ check, shared with the test
         // that replays their corpus (see docs/fuzzing.md).
         .target(name: "MusterFuzz", dependencies: ["MusterCore", "MusterYAML", "MusterTerminal"], path: "Fuzz/Harness"),
