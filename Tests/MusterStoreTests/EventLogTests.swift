@@ -31,7 +31,14 @@ struct EventLogTests {
         final class Results: @unchecked Sendable {
             var outcomes: [[EventLog.Append?]] = [Array(repeating: nil, count: 12), Array(repeating: nil, count: 12)]
             var errors: [String] = []
+            var arrived = [0, 0]
             let lock = NSLock()
+            /// Both machines start each event together, so most rounds are real races.
+            func meet(_ machine: Int, _ seq: Int) {
+                lock.withLock { arrived[machine] = seq + 1 }
+                let deadline = Date().addingTimeInterval(30)
+                while lock.withLock({ arrived[1 - machine] <= seq && errors.isEmpty }), Date() < deadline { usleep(200) }
+            }
         }
         let results = Results()
         let env = moto.env(open)
@@ -41,6 +48,7 @@ struct EventLogTests {
                     // Each machine its own store (its own connection).
                     let log = try EventLog(store: S3Store(path: StorePath(parsing: "s3://muster-runs/race"), settings: StoreSettings.resolve(environment: env)))
                     for seq in 0..<rounds {
+                        results.meet(machine, seq)
                         let outcome = try log.append(runID: "run", seq: seq, bytes: Array("machine \(machine) event \(seq)".utf8))
                         results.lock.withLock { results.outcomes[machine][seq] = outcome }
                     }
