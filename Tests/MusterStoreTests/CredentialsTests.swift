@@ -79,6 +79,20 @@ struct CredentialsTests {
         #expect(try store.callerIdentity().arn == "arn:aws:sts::123456789012:assumed-role/oncall/bob")
         #expect(try store.putIfAbsent("team/sso", Array("x".utf8)) == .created)
 
+        // Credentials about to expire are asked for again before each request.
+        let soon = ISO8601DateFormatter().string(from: Date().addingTimeInterval(60))
+        try """
+        #!/bin/sh
+        echo run >> "\(moto.home)/runs"
+        printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s", "SessionToken": "%s", "Expiration": "\(soon)"}' \
+          "\(moto.session.key)" "\(moto.session.secret)" "\(moto.session.token)"
+        """.write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let expiring = try moto.store(env)
+        try expiring.headBucket()
+        try expiring.headBucket()
+        #expect(try String(contentsOfFile: moto.home + "/runs", encoding: .utf8) == "run\nrun\n")
+
         // A process that fails: its stderr is told, its stdout never.
         try "#!/bin/sh\necho 'SECRETOUT'\necho 'token expired, run aws sso login' >&2\nexit 2\n".write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o755)
