@@ -46,13 +46,22 @@ enum CredentialProcess {
               let secret = json["SecretAccessKey"] as? String, !secret.isEmpty else { throw bad }
         var expiration: Double?
         if let text = json["Expiration"] as? String {
-            guard let date = ISO8601DateFormatter().date(from: text) else {
+            guard let date = parseTime(text) else {
                 throw StoreError(.configuration, "\(what) printed an Expiration that is not an ISO 8601 time: \(StorePath.quote(String(text.prefix(40))))")
             }
             expiration = date.timeIntervalSince1970
         }
         return AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: json["SessionToken"] as? String,
                               expiration: expiration, source: what)
+    }
+
+    /// An ISO 8601 time, with or without fractional seconds, `Z` or an offset
+    /// (`aws configure export-credentials` prints `2026-11-29T21:00:00+00:00`).
+    static func parseTime(_ text: String) -> Date? {
+        let plain = ISO8601DateFormatter()
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions.insert(.withFractionalSeconds)
+        return plain.date(from: text) ?? fractional.date(from: text)
     }
 
     /// stderr's bytes, written by the draining thread before it finishes.

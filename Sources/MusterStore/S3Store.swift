@@ -100,6 +100,9 @@ public final class S3Store {
             let page = try listPage(prefix: prefix, delimiter: delimiter, startAfter: startAfter, continuation: token, maxKeys: pageSize)
             all.keys += page.keys
             all.commonPrefixes += page.commonPrefixes
+            if page.next != nil, page.next == token {
+                throw StoreError(.failed, "the store gave the same continuation token twice while listing bucket \(path.bucket)")
+            }
             token = page.next
         } while token != nil
         return all

@@ -5,7 +5,8 @@
 /// the store's replies need. It reads elements, text, the five named
 /// entities and numeric references, CDATA, comments and the `<?xml?>`
 /// declaration; it rejects anything else (a DTD, a mismatched tag) as an
-/// unreadable reply rather than guessing.
+/// unreadable reply rather than guessing, and so is nesting deeper than 32
+/// (S3's replies go three deep), so a hostile server cannot exhaust the stack.
 struct XMLElement: Equatable {
     var name: String
     var children: [XMLElement] = []
@@ -28,6 +29,7 @@ struct XMLElement: Equatable {
 private struct Reader {
     let bytes: [UInt8]
     var i = 0
+    var depth = 0
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -66,7 +68,9 @@ private struct Reader {
     }
 
     mutating func element() -> XMLElement? {
-        guard starts("<"), !starts("</"), !starts("<!") else { return nil }
+        guard starts("<"), !starts("</"), !starts("<!"), depth < 32 else { return nil }
+        depth += 1
+        defer { depth -= 1 }
         i += 1
         guard let name = name() else { return nil }
         // Attributes (S3 sends only xmlns) are read past, not kept.
@@ -114,7 +118,7 @@ private struct Reader {
     }
 
     mutating func entity() -> [UInt8]? {
-        guard let end = bytes[i...].firstIndex(of: UInt8(ascii: ";")), end - i <= 12 else { return nil }
+        guard let end = bytes[i..<min(i + 12, bytes.count)].firstIndex(of: UInt8(ascii: ";")) else { return nil }
         let body = String(decoding: bytes[(i + 1)..<end], as: UTF8.self)
         i = end + 1
         switch body {

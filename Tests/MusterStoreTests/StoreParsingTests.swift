@@ -29,6 +29,10 @@ struct StoreParsingTests {
         #expect(CredentialProcess.split("aws configure export-credentials --profile x --format process") == ["aws", "configure", "export-credentials", "--profile", "x", "--format", "process"])
         #expect(CredentialProcess.split(#"'/opt/my tools/creds' "a \"b\" \$c" d\ e ''"#) == ["/opt/my tools/creds", #"a "b" $c"#, "d e", ""])
         #expect(CredentialProcess.split("unclosed 'quote") == nil)
+        #expect(CredentialProcess.parseTime("2026-11-29T21:00:00Z")?.timeIntervalSince1970 == 1_795_986_000)
+        #expect(CredentialProcess.parseTime("2026-11-29T22:00:00+01:00")?.timeIntervalSince1970 == 1_795_986_000)
+        #expect(CredentialProcess.parseTime("2026-11-29T21:00:00.250Z")?.timeIntervalSince1970 == 1_795_986_000.25)
+        #expect(CredentialProcess.parseTime("tomorrow") == nil)
     }
 
     @Test func configFilesWithNestedSettingsAndComments() {
@@ -45,6 +49,8 @@ struct StoreParsingTests {
         #expect(XMLElement.parse(Array("<a><b></a>".utf8)) == nil)
         #expect(XMLElement.parse(Array("<a>&bogus;</a>".utf8)) == nil)
         #expect(XMLElement.parse(Array("<a></a><b/>".utf8)) == nil)
+        #expect(XMLElement.parse(Array((String(repeating: "<a>", count: 100_000) + String(repeating: "</a>", count: 100_000)).utf8)) == nil)
+        #expect(XMLElement.parse(Array(("<a>&" + String(repeating: "x", count: 100_000) + "</a>").utf8)) == nil)
     }
 
     @Test func keysAreEncodedAsSigV4SignsThem() {
