@@ -18,6 +18,8 @@ let package = Package(
 
         .target(name: "MusterYAML", dependencies: ["CYAML"]),
         .target(name: "MusterHTTP", dependencies: ["CCurl"]),
+        // The shared store of team runs (S3), not yet wired into runs.
+        .target(name: "MusterStore", dependencies: ["MusterHTTP", "MusterCore"]),
         .target(name: "MusterGit", dependencies: ["CGit2"]),
         .target(name: "MusterCore", dependencies: ["MusterYAML", "CPCRE2"]),
         .target(name: "MusterProcess"),
@@ -32,6 +34,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "muster", dependencies: ["MusterCLI"]),
+        // What one shared event costs (bench/store.py drives it).
+        .executableTarget(name: "muster-store-bench", dependencies: ["MusterStore"], path: "bench/StoreBench"),
         // What the libFuzzer targets under Fuzz/ check, shared with the test
         // that replays their corpus (see docs/fuzzing.md).
         .target(name: "MusterFuzz", dependencies: ["MusterCore", "MusterYAML", "MusterTerminal"], path: "Fuzz/Harness"),
@@ -42,6 +46,7 @@ let package = Package(
         .target(name: "MusterTestSupport", path: "Tests/MusterTestSupport", exclude: ["server.py", "ci_server.py", "recorder.py", "otlp_receiver.py"]),
         .testTarget(name: "MusterCITests", dependencies: ["MusterCI", "MusterCore"]),
         .testTarget(name: "MusterHTTPTests", dependencies: ["MusterHTTP", "MusterTestSupport"]),
+        .testTarget(name: "MusterStoreTests", dependencies: ["MusterStore", "MusterTestSupport"], exclude: ["moto_store.py"]),
         .testTarget(name: "MusterCLITests", dependencies: ["MusterCLI", "muster", "MusterTestSupport"], resources: [.copy("Fixtures"), .copy("Snapshots")]),
     ],
     swiftLanguageModes: [.v6]

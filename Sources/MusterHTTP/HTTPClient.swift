@@ -19,10 +19,13 @@ public struct HTTPRequest: Sendable {
     /// The body holds a secret: never sent again to another origin (a 307 or
     /// 308 there fails the exchange instead).
     public var confidentialBody: Bool
+    /// Signs the request with AWS Signature Version 4, done by libcurl.
+    /// Dropped, like the credential headers, on a redirect to another origin.
+    public var awsSigning: AWSSigning?
 
     public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
                 connectTimeout: Double = 10, timeout: Double = 30, insecure: Bool = false, maxRedirects: Int = 5,
-                confidentialHeaders: Set<String> = [], confidentialBody: Bool = false) {
+                confidentialHeaders: Set<String> = [], confidentialBody: Bool = false, awsSigning: AWSSigning? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -33,7 +36,26 @@ public struct HTTPRequest: Sendable {
         self.maxRedirects = maxRedirects
         self.confidentialHeaders = confidentialHeaders
         self.confidentialBody = confidentialBody
+        self.awsSigning = awsSigning
     }
+}
+
+/// What libcurl needs to sign a request for AWS (`CURLOPT_AWS_SIGV4`): the
+/// scope `aws:amz:REGION:SERVICE` and the key pair, which libcurl takes as
+/// user name and password and never sends (only the signature goes out).
+/// The description hides the secret, so an interpolated value cannot leak it.
+public struct AWSSigning: Sendable, CustomStringConvertible {
+    public var scope: String
+    public var accessKeyID: String
+    public var secretAccessKey: String
+
+    public init(scope: String, accessKeyID: String, secretAccessKey: String) {
+        self.scope = scope
+        self.accessKeyID = accessKeyID
+        self.secretAccessKey = secretAccessKey
+    }
+
+    public var description: String { "AWSSigning(\(scope), \(accessKeyID), secret hidden)" }
 }
 
 public struct HTTPResponse: Sendable {
@@ -60,6 +82,10 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// True when the exchange was abandoned because `shouldAbort` said so.
     public var aborted = false
+    /// True when the server could not be reached or stopped answering (no
+    /// name, no connection, a timeout, a connection cut): the network or the
+    /// server, not the request.
+    public var unreachable = false
     public var description: String { message }
 }
 
@@ -132,6 +158,7 @@ public final class HTTPClient {
             let there = Self.origin(next)
             if there == nil || there != home {
                 hop.headers.removeAll { secret.contains($0.name.lowercased()) }
+                hop.awsSigning = nil
                 if hop.body != nil, request.confidentialBody {
                     throw HTTPError(message: "\(request.method) \(request.url) was redirected (\(response.status)) to another host, \(there ?? "an unreadable address"); the request body holds a secret, so it was not sent there")
                 }
@@ -205,6 +232,14 @@ public final class HTTPClient {
                 ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
             }
             ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers)
+            if let signing = request.awsSigning {
+                ccurl_setopt_string(handle, CURLOPT_AWS_SIGV4, signing.scope)
+                ccurl_setopt_string(handle, CURLOPT_USERNAME, signing.accessKeyID)
+                ccurl_setopt_string(handle, CURLOPT_PASSWORD, signing.secretAccessKey)
+                // The path is signed as sent: libcurl must not fold `/../`
+                // out of an object key after signing it.
+                ccurl_setopt_long(handle, CURLOPT_PATH_AS_IS, 1)
+            }
             ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, context.toOpaque())
             ccurl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION) { data, size, count, user in
                 let ex = Unmanaged<Exchange>.fromOpaque(user!).takeUnretainedValue()
@@ -261,7 +296,9 @@ public final class HTTPClient {
             if exchange.tooLarge { throw HTTPError(message: "\(request.method) \(request.url): the response is larger than \(maxResponseBytes >> 20) MiB") }
             var detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if detail.isEmpty { detail = String(cString: curl_easy_strerror(code)) }
-            throw HTTPError(message: "\(request.method) \(request.url) failed: \(detail)")
+            let unreachable = [CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT,
+                               CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING].contains(code)
+            throw HTTPError(message: "\(request.method) \(request.url) failed: \(detail)", unreachable: unreachable)
         }
         var status = 0
         ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)

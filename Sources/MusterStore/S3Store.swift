@@ -1,0 +1,242 @@
+import Foundation
+import MusterCore
+import MusterHTTP
+
+/// The few S3 and STS calls a shared run needs, signed by libcurl
+/// (`CURLOPT_AWS_SIGV4`) through MusterHTTP's client: no AWS SDK.
+///
+/// One store per thread (it owns a libcurl handle); two machines are two
+/// stores. Keys are whole object keys in the bucket; `path.key(_:)` puts
+/// one under the prefix.
+public final class S3Store {
+    public let path: StorePath
+    public let settings: StoreSettings
+    /// Limits for connecting (short: an unreachable store is said fast) and
+    /// for a whole exchange.
+    public var connectTimeout: Double = 3
+    public var timeout: Double = 30
+    /// Who the credentials are, once GetCallerIdentity answered.
+    public private(set) var identity: CallerIdentity?
+    private let http: HTTPClient
+    private var cached: AWSCredentials?
+
+    public init(path: StorePath, settings: StoreSettings) throws(StoreError) {
+        self.path = path
+        self.settings = settings
+        do { http = try HTTPClient() } catch { throw StoreError(.failed, error.message) }
+    }
+
+    public enum PutOutcome: Sendable, Equatable {
+        case created
+        /// 412 PreconditionFailed: the key holds an object already.
+        case alreadyExists
+        /// 409 ConditionalRequestConflict: another conditional write of the
+        /// same key is in flight; ask again to learn who won.
+        case conflict
+    }
+
+    /// PutObject with `If-None-Match: *`: writes `bytes` only if `key` holds nothing.
+    public func putIfAbsent(_ key: String, _ bytes: [UInt8], contentType: String = "application/octet-stream") throws(StoreError) -> PutOutcome {
+        let r = try send("PutObject", key: key, method: "PUT", url: objectURL(key), headers: [("If-None-Match", "*"), ("Content-Type", contentType)], body: bytes, accept: [200, 409, 412])
+        switch r.status {
+        case 412: return .alreadyExists
+        case 409:
+            guard errorCode(r) == "ConditionalRequestConflict" else { throw failure("PutObject", key: key, r) }
+            return .conflict
+        default: return .created
+        }
+    }
+
+    /// GetObject: the object's bytes, or nil when there is no such key.
+    public func get(_ key: String) throws(StoreError) -> [UInt8]? {
+        let r = try send("GetObject", key: key, method: "GET", url: objectURL(key), accept: [200, 404])
+        if r.status == 404 {
+            guard errorCode(r) == "NoSuchKey" else { throw failure("GetObject", key: key, r) }
+            return nil
+        }
+        return r.body
+    }
+
+    public struct ListPage: Sendable, Equatable {
+        public var keys: [String] = []
+        /// With a delimiter: the key prefixes up to it (`runs/ID/`).
+        public var commonPrefixes: [String] = []
+        /// The continuation token of the next page, nil on the last.
+        public var next: String?
+    }
+
+    /// One page of ListObjectsV2, keys in UTF-8 binary order.
+    public func listPage(prefix: String, delimiter: String? = nil, startAfter: String? = nil, continuation: String? = nil, maxKeys: Int? = nil) throws(StoreError) -> ListPage {
+        // Sorted by name: libcurl signs the query as written.
+        var query: [(String, String)] = [("list-type", "2"), ("encoding-type", "url"), ("prefix", prefix)]
+        if let continuation { query.append(("continuation-token", continuation)) }
+        if let delimiter { query.append(("delimiter", delimiter)) }
+        if let maxKeys { query.append(("max-keys", String(maxKeys))) }
+        if let startAfter { query.append(("start-after", startAfter)) }
+        let q = query.sorted { $0.0 < $1.0 }.map { "\($0.0)=\(Self.encode($0.1, keepSlash: false))" }.joined(separator: "&")
+        let r = try send("ListObjectsV2", key: prefix, method: "GET", url: bucketURL() + "?" + q, accept: [200])
+        guard let xml = XMLElement.parse(r.body), xml.name == "ListBucketResult" else {
+            throw StoreError(.failed, "the store's answer to ListObjectsV2 on bucket \(path.bucket) is not the XML S3 sends")
+        }
+        let urlEncoded = xml.value("EncodingType") == "url"
+        let decode = { (s: String) -> String in urlEncoded ? Self.decode(s) : s }
+        var page = ListPage()
+        page.keys = xml.all("Contents").compactMap { $0.value("Key") }.map(decode)
+        page.commonPrefixes = xml.all("CommonPrefixes").compactMap { $0.value("Prefix") }.map(decode)
+        if xml.value("IsTruncated") == "true" {
+            guard let token = xml.value("NextContinuationToken"), !token.isEmpty else {
+                throw StoreError(.failed, "the store said its list of bucket \(path.bucket) goes on but gave no continuation token")
+            }
+            page.next = token
+        }
+        return page
+    }
+
+    /// All pages of ListObjectsV2 under `prefix`, followed to the end.
+    public func list(prefix: String, delimiter: String? = nil, startAfter: String? = nil, pageSize: Int? = nil) throws(StoreError) -> ListPage {
+        var all = ListPage()
+        var token: String?
+        repeat {
+            let page = try listPage(prefix: prefix, delimiter: delimiter, startAfter: startAfter, continuation: token, maxKeys: pageSize)
+            all.keys += page.keys
+            all.commonPrefixes += page.commonPrefixes
+            if page.next != nil, page.next == token {
+                throw StoreError(.failed, "the store gave the same continuation token twice while listing bucket \(path.bucket)")
+            }
+            token = page.next
+        } while token != nil
+        return all
+    }
+
+    /// HeadBucket: returns when the bucket exists and these credentials may use it.
+    public func headBucket() throws(StoreError) {
+        _ = try send("HeadBucket", key: nil, method: "HEAD", url: bucketURL(), accept: [200])
+    }
+
+    /// STS GetCallerIdentity: who the credentials are (no permission needed).
+    @discardableResult
+    public func callerIdentity() throws(StoreError) -> CallerIdentity {
+        let body = Array("Action=GetCallerIdentity&Version=2011-06-15".utf8)
+        let r = try send("GetCallerIdentity", key: nil, method: "POST", url: settings.stsEndpoint + "/", service: "sts",
+                         headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: body, accept: [200])
+        guard let result = XMLElement.parse(r.body)?.child("GetCallerIdentityResult"), let arn = result.value("Arn"), !arn.isEmpty else {
+            throw StoreError(.failed, "the answer of \(settings.stsEndpoint) to GetCallerIdentity holds no ARN")
+        }
+        let who = CallerIdentity(arn: arn, account: result.value("Account") ?? "", userID: result.value("UserId") ?? "")
+        identity = who
+        return who
+    }
+
+    // MARK: - Addresses
+
+    /// Path-style with an endpoint (or when asked, or when the bucket has a
+    /// dot), virtual-hosted on AWS.
+    func bucketURL() -> String {
+        let base = settings.endpoint ?? "https://s3.\(settings.region).amazonaws.com"
+        if settings.pathStyle || settings.endpoint != nil || path.bucket.contains(".") { return "\(base)/\(path.bucket)" }
+        return "https://\(path.bucket).s3.\(settings.region).amazonaws.com"
+    }
+
+    func objectURL(_ key: String) -> String { bucketURL() + "/" + Self.encode(key, keepSlash: true) }
+
+    /// SigV4's URI encoding: every byte but `A-Z a-z 0-9 - _ . ~` (and `/`
+    /// in a key's path) as `%XX`, uppercase. libcurl signs the path as
+    /// written, so this is both what is sent and what is signed.
+    public static func encode(_ text: String, keepSlash: Bool) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            let c = Character(Unicode.Scalar(byte))
+            if byte < 0x80, c.isLetter || c.isNumber || "-_.~".contains(c) || (keepSlash && c == "/") {
+                out.append(c)
+            } else {
+                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)
+            }
+        }
+        return out
+    }
+
+    /// S3's `encoding-type=url` (spaces may come as `+`, as botocore reads it).
+    static func decode(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        var it = Array(text.utf8)[...]
+        while let b = it.popFirst() {
+            if b == UInt8(ascii: "+") {
+                bytes.append(0x20)
+            } else if b == UInt8(ascii: "%"), it.count >= 2, let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(v)
+                it = it.dropFirst(2)
+            } else {
+                bytes.append(b)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    // MARK: - Exchanges
+
+    private func credentials() throws(StoreError) -> AWSCredentials {
+        if let cached, cached.expiration.map({ $0 - 300 > Date().timeIntervalSince1970 }) ?? true { return cached }
+        let fresh = try settings.credentials()
+        cached = fresh
+        return fresh
+    }
+
+    /// One signed exchange; an answer not in `accept` becomes the error it
+    /// says. 500 and 503 (S3's SlowDown) are asked again twice.
+    private func send(_ operation: String, key: String?, method: String, url: String, service: String = "s3",
+                      headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, accept: Set<Int>) throws(StoreError) -> HTTPResponse {
+        let creds = try credentials()
+        var all = headers
+        all.append(("x-amz-content-sha256", SHA256.hex(body ?? [])))
+        if let token = creds.sessionToken { all.append(("x-amz-security-token", token)) }
+        let request = HTTPRequest(method: method, url: url, headers: all, body: body, connectTimeout: connectTimeout, timeout: timeout,
+                                  maxRedirects: 0, confidentialHeaders: ["x-amz-security-token"],
+                                  awsSigning: AWSSigning(scope: "aws:amz:\(settings.region):\(service)", accessKeyID: creds.accessKeyID, secretAccessKey: creds.secretAccessKey))
+        var attempt = 0
+        while true {
+            let response: HTTPResponse
+            do { response = try http.perform(request) } catch {
+                let host = HTTPClient.origin(url) ?? url
+                if error.unreachable {
+                    throw StoreError(.unreachable, "the store at \(host) cannot be reached (\(operation) on bucket \(path.bucket)): \(Self.detail(error.message))")
+                }
+                throw StoreError(.failed, "\(operation) on bucket \(path.bucket) failed: \(Self.detail(error.message))")
+            }
+            if accept.contains(response.status) { return response }
+            if [500, 503].contains(response.status), attempt < 2 {
+                attempt += 1
+                usleep(UInt32(100_000 * attempt * attempt))
+                continue
+            }
+            throw failure(operation, key: key, response, creds: creds, service: service)
+        }
+    }
+
+    /// libcurl's words after the URL (`Failed to connect to … Connection refused`).
+    private static func detail(_ message: String) -> String {
+        message.range(of: " failed: ").map { String(message[$0.upperBound...]) } ?? message
+    }
+}
+
+/// The caller's identity as STS says it: the ARN is what the two-person
+/// rule compares across machines.
+public struct CallerIdentity: Sendable, Equatable, CustomStringConvertible {
+    public var arn: String
+    public var account: String
+    public var userID: String
+
+    public init(arn: String, account: String, userID: String) {
+        self.arn = arn
+        self.account = account
+        self.userID = userID
+    }
+
+    /// The ARN's last part: `alice` of `…:user/alice`, `bob` of
+    /// `…:assumed-role/oncall/bob`.
+    public var name: String { String(arn.split(separator: "/").last ?? Substring(arn)) }
+    public var description: String { arn }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+}
