@@ -26,7 +26,7 @@ public enum MusterMain {
                 MusterCommand.exit(withError: error)
             }
             let given = arguments ?? Array(CommandLine.arguments.dropFirst())
-            if let first = given.first, ["follow", "takeover", "approve"].contains(first) {
+            if let first = given.first, ["takeover", "approve"].contains(first) {
                 // In the contract, not yet in this release: say so, and what works meanwhile.
                 printError("muster: `muster \(first)` belongs to team runs, which this release does not have yet. `muster runs` lists the runs with their state, and `muster log RUN_ID` prints every event of one")
                 exit(ExitCodes.usage.rawValue)
@@ -76,7 +76,7 @@ struct MusterCommand: ParsableCommand {
         format and docs/cli.md for every command, exit code and answer.
         """,
         version: MusterVersion.string,
-        subcommands: [ValidateCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self, AbandonCommand.self, DrillCommand.self, RunsCommand.self, LogCommand.self, ReportCommand.self, DueCommand.self, HistoryCommand.self, PreflightCommand.self, SchemaCommand.self, TraceCommand.self, VerifyCommand.self]
+        subcommands: [ValidateCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self, AbandonCommand.self, DrillCommand.self, RunsCommand.self, LogCommand.self, ReportCommand.self, DueCommand.self, HistoryCommand.self, PreflightCommand.self, SchemaCommand.self, TraceCommand.self, VerifyCommand.self, FollowCommand.self]
     )
 }
 
