@@ -23,7 +23,7 @@ struct RunGuard {
             let holder = store.lockHolder(r.id).map { " (\($0))" } ?? ""
             throw CommandFailure(message: "runbook \(runbook) is already being run: \(r.id) by \(r.operatorName)\(holder), started \(r.startedAt)"
                 + (running.count > 1 ? ", and \(running.count - 1) more" : "")
-                + ". Watch it with `muster follow \(r.id)` or take it over with `muster takeover \(r.id)` (team runs, not in this release yet: until then `muster log \(r.id)` shows where it is); to start a second run anyway, add --new")
+                + ". Watch it with `muster follow \(r.id)`; taking it over (`muster takeover \(r.id)`) is not in this release yet; to start a second run anyway, add --new")
         }
         if warn {
             for r in mine where r.resumable {

@@ -189,7 +189,7 @@ struct RunLifecycleTests {
 
     /// Named by the refusal above and by the contract, not in this release:
     /// said plainly, with what works meanwhile, never "unexpected argument".
-    @Test(arguments: ["follow", "takeover", "approve"])
+    @Test(arguments: ["takeover", "approve"])
     func teamRunCommandsSayTheyAreNotInThisReleaseYet(_ command: String) throws {
         let s = try Sandbox(["failover": Self.failover])
         let r = try s.run([command, "20260101T000000Z-failover"])
