@@ -43,12 +43,20 @@ struct FollowCommand: ParsableCommand {
                 let hint = suggestion(for: runID, among: ids).map { " Did you mean \($0)?" } ?? ""
                 throw CommandFailure(message: "no run \(runID) in \(store.runsDir).\(hint) `muster runs` lists them")
             }
-            return runID
+            return try readable(store, runID)
         }
         guard let live = ids.reversed().first(where: { LiveLock.holder(of: Follower.lockPath(store, $0)) != nil }) else {
             throw CommandFailure(message: "no run is being executed now in \(store.runsDir); `muster runs` lists the runs, and `muster follow RUN_ID` shows one of them")
         }
-        return live
+        return try readable(store, live)
+    }
+
+    /// A run whose files this user may not read would show nothing for ever.
+    func readable(_ store: RunStore, _ id: String) throws -> String {
+        guard access(store.journalPath(id), R_OK) == 0 else {
+            throw CommandFailure(message: "cannot read the journal of run \(id) (\(String(cString: strerror(errno)))): following a run needs read access to its folder \(store.runDir(id))")
+        }
+        return id
     }
 }
 
@@ -56,8 +64,8 @@ struct FollowCommand: ParsableCommand {
 /// lines for bots (`FollowJSON`).
 protocol FollowView: AnyObject {
     func following(runID: String, info: JournalEvent.RunInfo?, holder: LiveLock?)
-    /// Another session took the run's lock: a resume (or a takeover).
-    func operated(runID: String, by holder: LiveLock, name: String)
+    /// A session resumed the run (`run_resumed`); `holder` holds its lock.
+    func resumed(_ event: JournalEvent, holder: LiveLock?)
     /// A batch of the screen log, in order.
     func screen(_ entries: [ScreenEntry])
     /// A journal line as written, with its event.
@@ -82,8 +90,8 @@ final class Follower {
     /// The last of run_paused, run_finished or run_abandoned, until a
     /// session resumes the run.
     private var stopped: JournalEvent.Kind?
-    /// Whoever asked last: the name the operator's session gave itself.
-    private var asker: String?
+    /// The journal as it was when following began has been read.
+    private var caughtUp = false
 
     /// How much of a long screen log a follower joining late is shown.
     static let replayBytes: off_t = 8 << 20
@@ -101,7 +109,7 @@ final class Follower {
     func follow() -> ExitCode {
         let lock = Self.lockPath(store, runID)
         let watch = FolderWatch(store.runDir(runID))
-        var holder = LiveLock.holder(of: lock)
+        let holder = LiveLock.holder(of: lock)
         let start = try? FileJournal.read(path: store.journalPath(runID)).events.first { $0.event == .runStarted }?.run
         view.following(runID: runID, info: start, holder: holder)
         let skipped = screen.skip(toLast: Self.replayBytes)
@@ -109,14 +117,11 @@ final class Follower {
         var lostSaid = false
         while true {
             readJournal()
+            caughtUp = true
             readScreen()
-            let now = LiveLock.holder(of: lock)
-            if let now, now != holder {
-                view.operated(runID: runID, by: now, name: asker ?? info?.operatorName ?? "?")
+            if LiveLock.holder(of: lock) != nil {
                 lostSaid = false
-            }
-            holder = now
-            if now == nil {
+            } else {
                 if let end = stopped {
                     // The session has exited: everything it wrote is there.
                     readJournal()
@@ -139,7 +144,10 @@ final class Follower {
             switch e.event {
             case .runStarted: info = e.run
             case .runPaused, .runFinished, .runAbandoned: stopped = e.event
-            case .runResumed: stopped = nil
+            case .runResumed:
+                stopped = nil
+                // Who holds the lock now is who resumed, unless this is history.
+                view.resumed(e, holder: caughtUp ? LiveLock.holder(of: Self.lockPath(store, runID)) : nil)
             default: break
             }
             view.journal(line, e)
@@ -150,7 +158,6 @@ final class Follower {
         var batch: [ScreenEntry] = []
         for line in screen.lines() {
             guard let entry = try? decoder.decode(ScreenEntry.self, from: Data(line)) else { continue }
-            if let by = entry.ask?.by { asker = by }
             batch.append(entry)
         }
         if !batch.isEmpty { view.screen(batch) }

@@ -16,15 +16,15 @@ final class FollowScreen: FollowView {
         let run = info.map { " of \(sanitize($0.runbook)), started \(sanitize($0.startedAt)) by \(sanitize($0.operatorName))" } ?? ""
         print(style.bold("Following run \(sanitize(runID)) (read-only)") + run)
         if let holder {
-            print(style.dim("operated now by \(sanitize(info?.operatorName ?? "?")) (\(holder.describe)); Ctrl-C stops following, the run goes on"))
+            print(style.dim("executed now by \(holder.describe); Ctrl-C stops following, the run goes on"))
         } else {
             print(style.dim("no session is executing it now; Ctrl-C stops following"))
         }
     }
 
-    func operated(runID: String, by holder: LiveLock, name: String) {
+    func resumed(_ event: JournalEvent, holder: LiveLock?) {
         print("")
-        print(style.bold("--- run \(sanitize(runID)) is being executed again, \(holder.describe) ---"))
+        print(style.bold("--- resumed \(sanitize(event.text ?? ""))" + (holder.map { " (\($0.describe))" } ?? "") + " ---"))
     }
 
     func screen(_ entries: [ScreenEntry]) {
@@ -89,9 +89,7 @@ final class FollowJSON: FollowView {
               ("live", .bool(holder != nil))] + holderFields(holder))
     }
 
-    func operated(runID: String, by holder: LiveLock, name: String) {
-        emit([("event", "session_started"), ("run_id", .string(runID))] + holderFields(holder))
-    }
+    func resumed(_ event: JournalEvent, holder: LiveLock?) {}
 
     func screen(_ entries: [ScreenEntry]) {
         for e in entries {

@@ -75,7 +75,7 @@ struct FollowTests {
         try follower.type("\(musterBinary) follow; echo \"exit\"\"=$?\"")
         var screen = try follower.waitFor("waiting for alice's answer")
         #expect(screen.contains("Following run ") && screen.contains("(read-only) of incident"), "\(screen)")
-        #expect(screen.contains("operated now by alice (user \(NSUserName()), pid "), "\(screen)")
+        #expect(screen.contains("executed now by user \(NSUserName()), pid "), "\(screen)")
         #expect(screen.contains("[1/3] Declare the incident"))
         #expect(screen.contains("[ ] Open an incident"))
         // The operator's status line: step, elapsed time, next escalation rung.
@@ -182,7 +182,7 @@ struct FollowTests {
         #expect(exitStatus(resumed) == 0)
         #expect(exitStatus(follower) == 0)
         let out = follower.stdout
-        #expect(out.contains("is being executed again"), "\(out)")
+        #expect(out.contains("--- resumed by bob on "), "\(out)")
         #expect(out.contains("· resumed"))
         #expect(out.contains("[ ] Check the dashboard"))
         #expect(out.contains("completed after"))
