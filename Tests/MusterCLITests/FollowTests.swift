@@ -215,6 +215,27 @@ struct FollowTests {
         #expect(shown.last == "    | line \(lines)")
     }
 
+    /// Joining a run whose screen log is huge shows its last 8 MiB, and says so.
+    @Test func aHugeScreenIsShownFromItsLastMegabytes() throws {
+        let s = try Sandbox(["huge": """
+        muster: 1
+        name: huge
+        title: Huge
+        steps:
+          - id: print
+            title: Print a lot
+            run: seq 1 300000
+        """])
+        #expect(try s.run(["run", "huge", "--yes"]).status == 0)
+        let f = try s.run(["follow", URL(fileURLWithPath: try runDir(s)).lastPathComponent])
+        #expect(f.status == 0)
+        #expect(f.stdout.contains("MiB of this run's screen are not shown; `muster log "), "\(f.stdout.prefix(500))")
+        let shown = f.stdout.split(separator: "\n").filter { $0.hasPrefix("    | ") }
+        #expect(shown.count > 100_000 && shown.count < 300_000)
+        #expect(shown.last == "    | 300000")
+        #expect(f.stdout.contains("completed after"))
+    }
+
     /// A trainer follows a trainee's drill: the fault, the escalation, and
     /// the verdict with the escalation score.
     @Test func aTrainerFollowsATraineesDrill() throws {
