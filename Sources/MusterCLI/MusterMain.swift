@@ -26,11 +26,6 @@ public enum MusterMain {
                 MusterCommand.exit(withError: error)
             }
             let given = arguments ?? Array(CommandLine.arguments.dropFirst())
-            if let first = given.first, ["follow"].contains(first) {
-                // In the contract, not yet in this release: say so, and what works meanwhile.
-                printError("muster: `muster \(first)` belongs to team runs, which this release does not have yet. `muster runs` lists the runs with their state, and `muster log RUN_ID` prints every event of one")
-                exit(ExitCodes.usage.rawValue)
-            }
             if let word = misspeltCommand(given) {
                 printError("muster: unknown command '\(word.given)'. Did you mean `muster \(word.meant)`?")
                 exit(ExitCodes.usage.rawValue)
@@ -76,7 +71,7 @@ struct MusterCommand: ParsableCommand {
         format and docs/cli.md for every command, exit code and answer.
         """,
         version: MusterVersion.string,
-        subcommands: [ValidateCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self, AbandonCommand.self, TakeoverCommand.self, ApproveCommand.self, DrillCommand.self, RunsCommand.self, LogCommand.self, ReportCommand.self, DueCommand.self, HistoryCommand.self, PreflightCommand.self, SchemaCommand.self, TraceCommand.self, VerifyCommand.self]
+        subcommands: [ValidateCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self, AbandonCommand.self, TakeoverCommand.self, ApproveCommand.self, DrillCommand.self, RunsCommand.self, LogCommand.self, ReportCommand.self, DueCommand.self, HistoryCommand.self, PreflightCommand.self, SchemaCommand.self, TraceCommand.self, VerifyCommand.self, FollowCommand.self]
     )
 }
 

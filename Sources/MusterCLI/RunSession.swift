@@ -184,9 +184,14 @@ enum RunSession {
     }
 
     static func execute(setup: RunSetup, state: RunState, journal: FileJournal, console: TerminalConsole, baseElapsed: Double, resumed: Bool) -> ExitCode {
-        let transcript = Transcript(runDir: Paths.dirname(journal.path))
+        let runDir = Paths.dirname(journal.path)
+        let transcript = Transcript(runDir: runDir)
         defer { transcript?.close() }
-        let shown: RunConsole = transcript.map { TranscriptConsole(console, transcript: $0) } ?? console
+        let written: RunConsole = transcript.map { TranscriptConsole(console, transcript: $0) } ?? console
+        // What `muster follow` shows another terminal.
+        let screen = ScreenLog(written, runDir: runDir, operatorName: setup.operatorName)
+        defer { screen?.close() }
+        let shown: RunConsole = screen ?? written
         var setup = setup
         setup.osUser = osUser()
         let requests = RequestFolder(runDir: Paths.dirname(journal.path), runID: setup.runID)

@@ -26,7 +26,7 @@ public struct Runbook: Sendable {
     public func param(_ name: String) -> Param? { params.first { $0.name == name } }
 }
 
-public struct Rung: Sendable, Hashable {
+public struct Rung: Codable, Sendable, Hashable {
     public var after: Int
     public var contact: String
 }
@@ -189,7 +189,7 @@ public struct IncludeSpec: Sendable {
     public var with: [(name: String, value: Template, mark: Mark)]
 }
 
-public enum StepKind: String, Sendable, CaseIterable {
+public enum StepKind: String, Codable, Sendable, CaseIterable {
     case manual, run, wait, http, ci, runbook
 
     public var isAutomated: Bool { self != .manual && self != .runbook }

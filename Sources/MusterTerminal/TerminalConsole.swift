@@ -139,10 +139,7 @@ public final class TerminalConsole: RunConsole {
             write("\n")
             progressOpen = false
         }
-        let shown = ["    [\(sanitize(status))]", "    " + sanitize(question), "    (\(sanitize(hint))) > "]
-        line(out.dim(shown[0]))
-        line("    " + out.bold(sanitize(question)))
-        write(shown[2])
+        let shown = prompt(question, hint: hint, status: status)
         fflush(Glibc.stdout)
         guard let answer = readLine(until: deadline) else {
             line("(no answer in time)")
@@ -157,6 +154,34 @@ public final class TerminalConsole: RunConsole {
             answeredRows = rows(shown[0], columns: width) + rows(shown[1], columns: width) + rows(shown[2] + l, columns: width)
         }
         return answer
+    }
+
+    /// Draws a question as `ask` does, the cursor left after its `> `;
+    /// returns the three lines' text without colour.
+    private func prompt(_ question: String, hint: String, status: String) -> [String] {
+        let shown = ["    [\(sanitize(status))]", "    " + sanitize(question), "    (\(sanitize(hint))) > "]
+        line(out.dim(shown[0]))
+        line("    " + out.bold(sanitize(question)))
+        write(shown[2])
+        return shown
+    }
+
+    /// A question someone else is asked (`muster follow`): drawn as `ask`
+    /// draws it, `waiting` (whose answer) where the answer would be typed.
+    /// A checklist item answered done then redraws checked, as on the
+    /// operator's screen.
+    public func showQuestion(_ question: String, hint: String, status: String, waiting: String) {
+        if progressOpen {
+            write("\n")
+            progressOpen = false
+        }
+        let shown = prompt(question, hint: hint, status: status)
+        write(out.dim(sanitize(waiting)) + "\n")
+        fflush(Glibc.stdout)
+        if out.isTerminal {
+            let width = columns
+            answeredRows = rows(shown[0], columns: width) + rows(shown[1], columns: width) + rows(shown[2] + waiting, columns: width)
+        }
     }
 
     /// One line from stdin, waking for signals on the self-pipe; nil when

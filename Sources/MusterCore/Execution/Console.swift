@@ -27,7 +27,10 @@ public enum AnswerRead: Sendable, Equatable {
     case signal(Int32)
 }
 
-public enum ConsoleMessage: Sendable {
+/// Codable (synthesized) so that a session's screen can be written down
+/// and shown again by `muster follow` in another terminal: a case added
+/// here is carried with no change there.
+public enum ConsoleMessage: Codable, Sendable, Equatable {
     case runHeader(title: String, runID: String, steps: Int, resumed: Bool, drillBanner: String?)
     /// A runbook's `description`, or a drill's (`drill`: the scenario under
     /// its banner), Markdown as written: shown once, before the first step.

@@ -17,7 +17,7 @@ public enum StepOutcome: String, Codable, Sendable, CaseIterable {
 }
 
 /// What the screen says of a step, or of a rollback command, that ended.
-public enum StepResult: Sendable, Equatable {
+public enum StepResult: Codable, Sendable, Equatable {
     case finished(StepOutcome)
     case rolledBack
     case rollbackFailed

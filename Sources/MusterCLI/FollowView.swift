@@ -1,0 +1,116 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import MusterCore
+import MusterTerminal
+
+/// The operator's screen, drawn again by the renderer that drew it first,
+/// under a header saying whose run this is and that the view is read-only.
+final class FollowScreen: FollowView {
+    let style = Style.stdout
+    let console = TerminalConsole(signalFD: -1, takeSignal: { nil })
+
+    func following(runID: String, info: JournalEvent.RunInfo?, holder: LiveLock?) {
+        let run = info.map { " of \(sanitize($0.runbook)), started \(sanitize($0.startedAt)) by \(sanitize($0.operatorName))" } ?? ""
+        print(style.bold("Following run \(sanitize(runID)) (read-only)") + run)
+        if let holder {
+            print(style.dim("executed now by \(holder.describe); Ctrl-C stops following, the run goes on"))
+        } else {
+            print(style.dim("no session is executing it now; Ctrl-C stops following"))
+        }
+    }
+
+    func resumed(_ event: JournalEvent, holder: LiveLock?) {
+        print("")
+        print(style.bold("--- resumed \(sanitize(event.text ?? ""))" + (holder.map { " (\($0.describe))" } ?? "") + " ---"))
+    }
+
+    func screen(_ entries: [ScreenEntry]) {
+        var i = entries.startIndex
+        while i < entries.endIndex {
+            let entry = entries[i]
+            if let message = entry.show {
+                console.show(message)
+            } else if let ask = entry.ask {
+                // Answered already (joining late, or a quick answer): say so,
+                // rather than that it waits.
+                let next = entries.index(after: i) < entries.endIndex ? entries[entries.index(after: i)].answered : nil
+                let waiting = next != nil ? "(answered)" : "waiting for \(ask.by)'s answer, asked at \(ask.at)"
+                console.showQuestion(ask.question, hint: ask.hint, status: ask.status, waiting: waiting)
+            } else if entry.answered == "none" {
+                console.show(.info("(no answer in time)"))
+            }
+            i = entries.index(after: i)
+        }
+    }
+
+    func journal(_ line: ArraySlice<UInt8>, _ event: JournalEvent) {
+        // The screen log shows the rest; closing a run happens off screen.
+        if event.event == .runAbandoned {
+            print(style.bold("Run abandoned") + " by \(sanitize(event.by ?? "?"))" + (event.text.map { ": \(sanitize($0))" } ?? ""))
+        }
+    }
+
+    func sessionLost(runID: String) {
+        print("")
+        print(style.yellow("The operator's session ended unexpectedly: nobody holds the run and its journal says neither paused nor ended. Still following, for `muster resume \(sanitize(runID))`."))
+    }
+
+    func skipped(bytes: Int64, runID: String) {
+        print(style.dim("(the first \(bytes >> 20) MiB of this run's screen are not shown; `muster log \(sanitize(runID))` prints every event)"))
+    }
+
+    func ended(runID: String, info: JournalEvent.RunInfo?) {
+        // A drill's verdict and escalation score, as the trainee saw them
+        // under the run: from the record their session wrote.
+        guard let drill = info?.drill else { return }
+        let records = RecordStore(directory: drill.recordsDir).load(drills: [drill.name]).records[drill.name] ?? []
+        if let mine = records.first(where: { $0.record.runID == runID }) {
+            print(DrillSummary.render(mine.record, style: style))
+        }
+    }
+}
+
+/// One JSON object a line: the journal's lines as written (masked when
+/// written), and the follower's own events, `event` naming each.
+final class FollowJSON: FollowView {
+    private func emit(_ fields: [(String, JSON)]) {
+        print(JSON.object(fields).serialized())
+    }
+
+    private func holderFields(_ holder: LiveLock?) -> [(String, JSON)] {
+        [("user", .from(holder?.user)), ("pid", .from(holder?.pid.map(Int.init))), ("host", .string(hostName()))]
+    }
+
+    func following(runID: String, info: JournalEvent.RunInfo?, holder: LiveLock?) {
+        emit([("event", "following"), ("run_id", .string(runID)), ("runbook", .from(info?.runbook)), ("operator", .from(info?.operatorName)),
+              ("live", .bool(holder != nil))] + holderFields(holder))
+    }
+
+    func resumed(_ event: JournalEvent, holder: LiveLock?) {}
+
+    func screen(_ entries: [ScreenEntry]) {
+        for e in entries {
+            if let a = e.ask {
+                emit([("event", "question"), ("at", .string(a.at)), ("question", .string(a.question)), ("hint", .string(a.hint)),
+                      ("status", .string(a.status)), ("operator", .string(a.by))])
+            } else if let how = e.answered {
+                emit([("event", "question_closed"), ("how", .string(how))])
+            }
+        }
+    }
+
+    func journal(_ line: ArraySlice<UInt8>, _ event: JournalEvent) {
+        print(JSON.escapingControls(String(decoding: line, as: UTF8.self)))
+    }
+
+    func sessionLost(runID: String) {
+        emit([("event", "session_lost"), ("run_id", .string(runID))])
+    }
+
+    func skipped(bytes: Int64, runID: String) {}
+
+    func ended(runID: String, info: JournalEvent.RunInfo?) {}
+}

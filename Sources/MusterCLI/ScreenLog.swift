@@ -1,0 +1,113 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import MusterCore
+
+/// One line of `runs/RUN_ID/screen.jsonl`: what the operator's screen
+/// showed (`show`), a question put to them (`ask`), and how it ended
+/// (`answered`). `muster follow` renders these in another terminal, so the
+/// follower sees the run as the operator does.
+///
+/// Answers are never written: an answer can be a secret typed again (a
+/// masked value), and the journal already holds each answer, masked.
+struct ScreenEntry: Codable, Sendable {
+    var show: ConsoleMessage?
+    var ask: Asked?
+    /// `line` (an answer came), `none` (no answer in time), `eof`, `signal`.
+    var answered: String?
+
+    struct Asked: Codable, Sendable {
+        var question: String
+        var hint: String
+        /// The line under the prompt: step, elapsed time against the RTO,
+        /// the next escalation rung.
+        var status: String
+        /// UTC wall-clock time it was asked.
+        var at: String
+        /// The operator who is asked (the session's display name).
+        var by: String
+    }
+
+    static func path(runDir: String) -> String { Paths.join(runDir, "screen.jsonl") }
+}
+
+/// Passes everything to the console it wraps, and writes each message shown
+/// and each question asked to the run's screen log, batched like the
+/// transcript: the executor must not slow down for a follower. Messages
+/// reach `show` already masked by the executor, which is what makes the log
+/// safe to keep (FollowTests checks a secret never reaches it).
+final class ScreenLog: RunConsole {
+    let inner: RunConsole
+    private let file: BatchedFile
+    private let operatorName: String
+    private let encoder = JSONEncoder()
+
+    init?(_ inner: RunConsole, runDir: String, operatorName: String) {
+        guard let f = BatchedFile(path: ScreenEntry.path(runDir: runDir), label: "muster.screen") else { return nil }
+        self.inner = inner
+        file = f
+        self.operatorName = operatorName
+    }
+
+    var isInteractive: Bool { inner.isInteractive }
+
+    private func log(_ entry: ScreenEntry) {
+        guard let data = try? encoder.encode(entry) else { return }
+        file.append { b in
+            b.append(contentsOf: data)
+            b.append(10)
+        }
+    }
+
+    func show(_ message: ConsoleMessage) {
+        if case .output(let stderr, let line) = message {
+            // The one message that comes thousands of times a second, written
+            // as its synthesized encoding writes it, without the encoder's
+            // cost (three times the executor's own work per line).
+            let text = #"{"show":{"output":{"stderr":"# + (stderr ? "true" : "false") + #","line":"# + JSON.string(line).serialized() + "}}}"
+            file.append { b in
+                b.append(contentsOf: text.utf8)
+                b.append(10)
+            }
+        } else {
+            log(ScreenEntry(show: message))
+        }
+        inner.show(message)
+    }
+
+    /// Written at once, not half a second later: a follower must see the
+    /// question while the operator reads it.
+    private func asking(_ question: String, hint: String, status: String) {
+        log(ScreenEntry(ask: .init(question: question, hint: hint, status: status, at: utcStamp(), by: operatorName)))
+        file.flush()
+    }
+
+    private func answered(_ read: AnswerRead?) {
+        let how = switch read {
+        case .line: "line"
+        case .eof: "eof"
+        case .signal: "signal"
+        case nil: "none"
+        }
+        log(ScreenEntry(answered: how))
+        file.flush()
+    }
+
+    func ask(_ question: String, hint: String, status: String) -> AnswerRead {
+        asking(question, hint: hint, status: status)
+        let read = inner.ask(question, hint: hint, status: status)
+        answered(read)
+        return read
+    }
+
+    func ask(_ question: String, hint: String, status: String, within seconds: Double) -> AnswerRead? {
+        asking(question, hint: hint, status: status)
+        let read = inner.ask(question, hint: hint, status: status, within: seconds)
+        answered(read)
+        return read
+    }
+
+    func close() { file.close() }
+}
