@@ -18,7 +18,7 @@ let package = Package(
 
         .target(name: "MusterYAML", dependencies: ["CYAML"]),
         .target(name: "MusterHTTP", dependencies: ["CCurl"]),
-        // The shared store of team runs (S3), not yet wired into runs.
+        // The shared store of team runs (S3).
         .target(name: "MusterStore", dependencies: ["MusterHTTP", "MusterCore"]),
         .target(name: "MusterGit", dependencies: ["CGit2"]),
         .target(name: "MusterCore", dependencies: ["MusterYAML", "CPCRE2"]),
@@ -29,7 +29,7 @@ let package = Package(
         .target(
             name: "MusterCLI",
             dependencies: [
-                "MusterCore", "MusterCI", "MusterYAML", "MusterGit", "MusterHTTP", "MusterTerminal", "MusterProcess",
+                "MusterCore", "MusterCI", "MusterYAML", "MusterGit", "MusterHTTP", "MusterTerminal", "MusterProcess", "MusterStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

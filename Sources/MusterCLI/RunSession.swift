@@ -122,7 +122,7 @@ enum RunSession {
     /// commit), parameters, secrets, a journal in the state folder, then
     /// the executor.
     static func begin(ws: Workspace, runbook rb: Runbook, path: String, given: [String: String], yes: Bool, drill: DrillSetup?,
-                      dirty: RunbookVersion.Policy = .warn, new: Bool = false) throws -> (code: ExitCode, journalPath: String, setup: RunSetup) {
+                      dirty: RunbookVersion.Policy = .warn, new: Bool = false, shared: SharedStore? = nil) throws -> (code: ExitCode, journalPath: String, setup: RunSetup) {
         // One state folder per working repository, wherever the runbook
         // file is, so `muster resume` from the same place finds the run.
         let store = RunStore(root: ws.root)
@@ -163,7 +163,7 @@ enum RunSession {
         setup.drill = drill
         setup.startedBeside = beside
         setup.preflightFailed = preflightFailed
-        let code = execute(setup: setup, state: RunState(), journal: journal, console: console, baseElapsed: 0, resumed: false)
+        let code = execute(setup: setup, state: RunState(), journal: journal, console: console, baseElapsed: 0, resumed: false, shared: shared)
         return (code, store.journalPath(id), setup)
     }
 
@@ -183,7 +183,8 @@ enum RunSession {
         }
     }
 
-    static func execute(setup: RunSetup, state: RunState, journal: FileJournal, console: TerminalConsole, baseElapsed: Double, resumed: Bool) -> ExitCode {
+    static func execute(setup: RunSetup, state: RunState, journal: FileJournal, console: TerminalConsole, baseElapsed: Double, resumed: Bool,
+                        shared: SharedStore? = nil) -> ExitCode {
         let runDir = Paths.dirname(journal.path)
         let transcript = Transcript(runDir: runDir)
         defer { transcript?.close() }
@@ -194,9 +195,16 @@ enum RunSession {
         let shown: RunConsole = screen ?? written
         var setup = setup
         setup.osUser = osUser()
+        var sink: JournalSink = journal
+        if let shared {
+            setup.identity = shared.identity.arn
+            shown.show(.info(shared.banner))
+            sink = SharedJournal(local: journal, shared: shared, runID: setup.runID, lastSeq: state.lastSeq, unshared: state.unshared,
+                                 console: shown, yes: setup.yes)
+        }
         let requests = RequestFolder(runDir: Paths.dirname(journal.path), runID: setup.runID)
         requests.watch()
-        let executor = Executor(setup: setup, state: state, journal: journal, console: shown, runner: SpawnRunner(),
+        let executor = Executor(setup: setup, state: state, journal: sink, console: shown, runner: SpawnRunner(),
                                 baseElapsed: baseElapsed, monotonic: monotonicSeconds, wallClock: { utcStamp() })
         executor.inbox = requests
         executor.http = CurlTransport()

@@ -60,6 +60,16 @@ public struct EventLog {
         return out
     }
 
+    /// The seq of the last event of `runID` in the store (one list, no
+    /// reads), nil when it has none.
+    public func lastSeq(runID: String) throws(StoreError) -> Int? {
+        let prefix = try eventsPrefix(runID)
+        return try store.list(prefix: prefix).keys.compactMap { key -> Int? in
+            let name = key.dropFirst(prefix.count)
+            return name.count == 17 && name.hasSuffix(".json") ? Int(name.prefix(12)) : nil
+        }.max()
+    }
+
     /// The run ids with anything in the store, in key order.
     public func runs() throws(StoreError) -> [String] {
         let prefix = store.path.key("runs/")

@@ -186,6 +186,8 @@ public enum Trace {
                                   start: approvalSince[step] ?? previous, end: now, attributes: attributes))
             case .handoff:
                 spans[0].events.append((now, "handoff", [("muster.to", str(e.by)), ("muster.reason", str(e.text))]))
+            case .runUnshared, .runShared:
+                spans[0].events.append((now, e.event.rawValue, [("muster.reason", str(e.text))]))
             case .runStarted:
                 break
             }

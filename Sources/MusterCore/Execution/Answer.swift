@@ -89,6 +89,8 @@ public enum Question: Sendable, Equatable {
     case interrupt
     /// A step waiting for `muster approve` by someone else.
     case approvalWait
+    /// The shared store cannot be reached: go on alone, or pause.
+    case storeUnreachable
 
     /// The verbs it takes, each with the words its prompt gives it, in
     /// the order the prompt lists them.
@@ -109,6 +111,8 @@ public enum Question: Sendable, Equatable {
             [(.stopStep, "s stop the step"), (.keepWaiting, "w keep waiting")]
         case .approvalWait:
             [(.abort, "a abort (pause); the step goes on by itself once approved")]
+        case .storeUnreachable:
+            [(.yes, "y go on alone (unshared until the store answers)"), (.abort, "a pause")]
         }
     }
 

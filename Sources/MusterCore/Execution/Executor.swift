@@ -56,6 +56,8 @@ public struct RunSetup {
     public var preflightFailed: [String] = []
     /// Resumed with `--force` over a changed runbook: `run_resumed` says so.
     public var resumedOverChange = false
+    /// With a shared store: the ARN of this session's credentials.
+    public var identity: String?
     /// The OS user running this session (`id -un`): the identity the
     /// two-person rule compares. Empty where none is known (tests).
     public var osUser = ""
@@ -137,6 +139,9 @@ public final class Executor {
     var takeoverPending: TeamRequest?
     /// The takeover this session is stopping for.
     var handingOver: TeamRequest?
+    /// A `handoff` another machine wrote to the shared store: the run is
+    /// theirs, and this session writes nothing more.
+    var takenOverElsewhere: JournalEvent?
 
     enum Stop: Error {
         case pause(String)
@@ -193,11 +198,19 @@ public final class Executor {
             run.params = run.params.mapValues(masker.mask)
             e.run = run
         }
-        do {
-            try journal.append(e)
-        } catch {
-            console.show(.warning(error.message))
-            throw .journal(error.message)
+        if kind == .runStarted { e.run?.identity = setup.identity }
+        while true {
+            do {
+                try journal.append(e)
+                break
+            } catch {
+                guard let foreign = error.superseded else {
+                    console.show(.warning(error.message))
+                    throw .journal(error.message)
+                }
+                try takeIn(foreign, pause: error.pause)
+                e.seq = state.lastSeq + 1
+            }
         }
         state.apply(e)
         misunderstood = 0
@@ -229,6 +242,7 @@ public final class Executor {
             if resumed {
                 try record(.runResumed) { e in
                     e.text = ResumePolicy.resumedText(by: setup.operatorName, host: setup.host, forcedOverChange: setup.resumedOverChange)
+                        + (setup.identity.map { " (as \($0))" } ?? "")
                     // This session answers checklists and gates by itself: a drill's record says unattended.
                     e.auto = setup.yes ? true : nil
                 }
@@ -265,6 +279,11 @@ public final class Executor {
                 console.show(.runResult(outcome: "failed: \(why)", elapsed: elapsed, runID: setup.runID, resumeHint: false))
                 return .failed(why)
             case .journal(let why):
+                if let h = takenOverElsewhere {
+                    console.show(.runResult(outcome: "handed over to \(h.by ?? "?")" + (h.text.map { " (\($0))" } ?? ""), elapsed: elapsed, runID: setup.runID, resumeHint: false))
+                    console.show(.info("This session stops here; `muster follow \(setup.runID)` shows the run as it goes on."))
+                    return .paused(why)
+                }
                 // Not even the run's start is on disk: there is nothing to
                 // resume, and nothing was done.
                 guard state.info != nil else {

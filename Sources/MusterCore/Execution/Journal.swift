@@ -15,7 +15,15 @@ public protocol JournalSink: AnyObject {
 
 public struct JournalError: Error, Sendable, CustomStringConvertible {
     public var message: String
+    /// A shared journal's append lost: other events took that place (another
+    /// machine's, or the sink's own `run_unshared`). They are journaled;
+    /// the executor folds them and decides again.
+    public var superseded: [JournalEvent]?
+    /// With `superseded`: the run pauses, for this reason.
+    public var pause: String?
     public var description: String { message }
+
+    public init(message: String) { self.message = message }
 }
 
 /// A JSON Lines file, each event written with one `write` and `fsync`ed
@@ -54,6 +62,13 @@ public final class FileJournal: JournalSink {
     deinit { close(fd) }
 
     public func append(_ event: JournalEvent) throws(JournalError) {
+        try write(line: sealed(event))
+    }
+
+    /// The exact line (newline included) `append` would write for `event`
+    /// now, chained on the journal's last line; `write(line:)` appends it.
+    /// A shared journal puts these bytes in the store first.
+    public func sealed(_ event: JournalEvent) throws(JournalError) -> [UInt8] {
         var event = event
         event.hash = nil
         let body: Data
@@ -62,16 +77,21 @@ public final class FileJournal: JournalSink {
         } catch {
             throw JournalError(message: "cannot encode a journal event: \(error)")
         }
-        let before = lseek(fd, 0, SEEK_END)
-        chainOn(at: before)
-        let sealed = JournalChain.seal(body: Array(body), previous: link)
-        var line = sealed.line
+        chainOn(at: lseek(fd, 0, SEEK_END))
+        var line = JournalChain.seal(body: Array(body), previous: link).line
         line.append(UInt8(ascii: "\n"))
+        return line
+    }
+
+    /// Appends one whole line as it is (one `write`, then `fsync`): a line
+    /// `sealed` made, or another machine's line from the shared store.
+    public func write(line: [UInt8]) throws(JournalError) {
+        let before = lseek(fd, 0, SEEK_END)
         var failure: Int32?
         line.withUnsafeBytes { bytes in
             var done = 0
             while done < bytes.count {
-                let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+                let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = errno
@@ -89,7 +109,7 @@ public final class FileJournal: JournalSink {
         guard fsync(fd) == 0 else {
             throw JournalError(message: "cannot flush the journal \(path) to disk: \(String(cString: strerror(errno)))")
         }
-        link = sealed.hash
+        link = JournalChain.link(of: line.dropLast())
         end = before + off_t(line.count)
     }
 

@@ -43,6 +43,12 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         /// `value` the one before, `text` why, `name` the new operator's
         /// display name.
         case handoff
+        /// The shared store could not be reached and the session went on
+        /// alone (`text` says why); nobody on another machine sees the run
+        /// until `run_shared`.
+        case runUnshared = "run_unshared"
+        /// The store answers again and holds every event written alone.
+        case runShared = "run_shared"
     }
 
     /// Facts recorded once, when the run starts.
@@ -85,13 +91,16 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         /// identity the two-person rule compares (`operator` is the name
         /// people read). Nil in journals of earlier releases.
         public var osUser: String?
+        /// With a shared store: the ARN STS gave the starting session's
+        /// credentials, the identity compared across machines.
+        public var identity: String?
 
         enum CodingKeys: String, CodingKey {
             case runID = "run_id", runbook, runbookPath = "runbook_path", runbookHash = "runbook_hash"
             case operatorName = "operator", host, params, yes, startedAt = "started_at", includedHashes = "included_hashes", drill
             case runbookCommit = "runbook_commit", runbookDirty = "runbook_dirty", runbookRev = "runbook_rev"
             case includedCommits = "included_commits", startedBeside = "started_beside", preflightFailed = "preflight_failed"
-            case osUser = "os_user"
+            case osUser = "os_user", identity
         }
 
         public init(runID: String, runbook: String, runbookPath: String, runbookHash: String, operatorName: String, host: String,
@@ -115,6 +124,7 @@ public struct JournalEvent: Codable, Sendable, Equatable {
             try c.encodeIfPresent(runbookRev, forKey: .runbookRev)
             try c.encode(operatorName, forKey: .operatorName)
             try c.encodeIfPresent(osUser, forKey: .osUser)
+            try c.encodeIfPresent(identity, forKey: .identity)
             try c.encode(host, forKey: .host)
             try c.encode(params, forKey: .params)
             try c.encode(yes, forKey: .yes)

@@ -5,6 +5,9 @@ public struct RunState: Sendable {
     public var info: JournalEvent.RunInfo?
     public var lastSeq = 0
     public var lastT = 0.0
+    /// Why the run went on without its shared store (`run_unshared`), until
+    /// `run_shared` says every event is in it again.
+    public var unshared: String?
     /// Steps that have started, by key (`id`, or `parent/child` inside an included runbook).
     public var started: Set<String> = []
     /// Finished steps and their outcome.
@@ -195,6 +198,10 @@ public struct RunState: Sendable {
             if let v = e.value { takenRequests.insert(v) }
             handoffs.append((e.clock ?? lastT, operatorUser ?? info?.operatorName ?? "", e.by ?? "", e.text))
             operatorUser = e.by
+        case .runUnshared:
+            unshared = e.text ?? "the shared store could not be reached"
+        case .runShared:
+            unshared = nil
         case .note:
             break
         }

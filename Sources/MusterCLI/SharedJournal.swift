@@ -1,0 +1,198 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import MusterCore
+import MusterProcess
+import MusterStore
+
+/// The journal of a shared run: each event is put in the store first, with
+/// `If-None-Match: *` on its sequence number, then appended to the local
+/// journal, byte for byte the same line. The put is the lease: a machine
+/// whose put loses has been overtaken (a takeover, an approval from another
+/// machine); it takes in what the store holds and tells the executor
+/// (`JournalError.superseded`), which folds it and decides again.
+///
+/// When the store cannot be reached the operator is told once and chooses:
+/// go on alone (journaled `run_unshared`; the store is tried again at most
+/// every 15 s, and when it answers the backlog is put in order and
+/// `run_shared` journaled) or pause.
+final class SharedJournal: JournalSink {
+    let local: FileJournal
+    let shared: SharedStore
+    let runID: String
+    let console: RunConsole
+    let yes: Bool
+    /// The seq of the last line in the local journal, and of the last event
+    /// known to be in the store.
+    private var localSeq: Int
+    private var storeSeq: Int
+    /// Going on alone since this reason; nil while shared.
+    private var unshared: String?
+    private var lastTry = 0.0
+    static let retryEvery = 15.0
+    /// Set by `pushBacklog` inside `append`: the executor must fold `run_shared`.
+    private var sharedAgain: JournalError?
+
+    init(local: FileJournal, shared: SharedStore, runID: String, lastSeq: Int, unshared: String?, console: RunConsole, yes: Bool) {
+        self.local = local
+        self.shared = shared
+        self.runID = runID
+        self.localSeq = lastSeq
+        self.storeSeq = unshared == nil ? lastSeq : -1
+        self.unshared = unshared
+        self.console = console
+        self.yes = yes
+    }
+
+    func append(_ event: JournalEvent) throws(JournalError) {
+        if unshared != nil {
+            try catchUpIfDue(at: event)
+            if let note = sharedAgain {
+                sharedAgain = nil
+                throw note
+            }
+            if unshared != nil {
+                try appendLocal(event)
+                return
+            }
+        }
+        let line = try local.sealed(event)
+        let outcome: EventLog.Append
+        do {
+            outcome = try shared.log.append(runID: runID, seq: event.seq, bytes: line)
+        } catch {
+            guard error.kind == .unreachable else {
+                throw JournalError(message: "the shared store \(shared.url) refused event \(event.seq): \(error.message); the run stops here so that nothing happens unshared")
+            }
+            try goAlone(error, at: event)
+            return
+        }
+        switch outcome {
+        case .written:
+            try local.write(line: line)
+            localSeq = event.seq
+            storeSeq = event.seq
+        case .lost:
+            throw try overtaken(at: event.seq)
+        }
+    }
+
+    /// Another machine wrote event `seq`: take in everything it wrote.
+    private func overtaken(at seq: Int) throws(JournalError) -> JournalError {
+        let foreign: [(seq: Int, bytes: [UInt8])]
+        do {
+            foreign = try shared.log.events(runID: runID, after: localSeq)
+        } catch {
+            return JournalError(message: "another machine wrote event \(seq) of run \(runID) to \(shared.url), and its events cannot be read: \(error.message); the run stops here")
+        }
+        var events: [JournalEvent] = []
+        for f in foreign {
+            try local.write(line: f.bytes)
+            localSeq = f.seq
+            storeSeq = f.seq
+            if let e = try? FileJournal.parse(f.bytes, path: "").events.first { events.append(e) }
+        }
+        var error = JournalError(message: "another machine wrote event \(seq) of run \(runID) first")
+        error.superseded = events
+        return error
+    }
+
+    private func appendLocal(_ event: JournalEvent) throws(JournalError) {
+        try local.write(line: local.sealed(event))
+        localSeq = event.seq
+    }
+
+    /// The store did not answer: asks once whether to go on alone.
+    private func goAlone(_ error: StoreError, at own: JournalEvent) throws(JournalError) {
+        console.show(.warning("the shared store \(shared.url) cannot be reached: \(error.message). Nobody on another machine can follow, approve or take over this run until it answers again."))
+        var pause = false
+        if yes {
+            console.show(.info("--yes: going on alone; the run catches up with the store when it answers"))
+        } else {
+            let q = Question.storeUnreachable
+            askLoop: while true {
+                switch console.ask("Go on without the shared store?", hint: q.hint, status: "the store is unreachable") {
+                case .line(let l):
+                    switch q.parse(l) {
+                    case .success(.abort): pause = true
+                    case .success: break
+                    case .failure(let m):
+                        console.show(.warning(m.hint))
+                        continue askLoop
+                    }
+                case .eof:
+                    console.show(.info("no answer: going on alone; the run catches up with the store when it answers"))
+                case .signal:
+                    pause = true
+                }
+                break
+            }
+        }
+        let why = "the shared store \(shared.url) cannot be reached: \(error.message)"
+        unshared = why
+        lastTry = monotonicSeconds()
+        // A local event of its own: the executor folds it and numbers its
+        // own event after it.
+        var e = JournalEvent(seq: localSeq + 1, at: own.at, t: own.t, event: .runUnshared)
+        e.text = why + (pause ? "; paused by the operator" : "; going on alone")
+        try appendLocal(e)
+        var stop = JournalError(message: why)
+        stop.superseded = [e]
+        if pause { stop.pause = "the shared store \(shared.url) cannot be reached; `muster resume` continues (alone or shared)" }
+        throw stop
+    }
+
+    /// Tries the store again, at most every 15 s: puts the backlog in order
+    /// and journals `run_shared`. A put lost meanwhile means another machine
+    /// wrote to the run while it was unshared: the session stops.
+    private func catchUpIfDue(at own: JournalEvent) throws(JournalError) {
+        let now = monotonicSeconds()
+        guard now - lastTry >= Self.retryEvery else { return }
+        lastTry = now
+        do {
+            try pushBacklog(at: own)
+        } catch {
+            if error.kind == .unreachable { return }
+            throw JournalError(message: "the shared store \(shared.url) refused the events written alone: \(error.message); they are in \(local.path)")
+        }
+    }
+
+    /// The store's events of this run end at `storeSeq` (found by a list
+    /// when unknown); the local ones after it are put in order.
+    func pushBacklog(at own: JournalEvent) throws(StoreError) {
+        if storeSeq < 0 { storeSeq = try shared.log.lastSeq(runID: runID) ?? 0 }
+        let bytes: [UInt8]
+        do { bytes = try Paths.read(local.path) } catch { throw StoreError(.failed, "cannot read \(local.path): \(error)") }
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            let full = Array(line) + [UInt8(ascii: "\n")]
+            guard let e = try? FileJournal.parse(full, path: "").events.first, e.seq > storeSeq else { continue }
+            if case .lost = try shared.log.append(runID: runID, seq: e.seq, bytes: full) {
+                throw StoreError(.failed, "another machine wrote event \(e.seq) of run \(runID) while this session went on alone, so the run now has two histories. Nothing more is written here; this machine's events are in \(local.path), and the store's are shown by `muster follow \(runID) --store \(shared.url)`. Decide with the team which history goes on")
+            }
+            storeSeq = e.seq
+        }
+        var e = JournalEvent(seq: localSeq + 1, at: own.at, t: own.t, event: .runShared)
+        e.text = "the shared store \(shared.url) answers again; every event is in it"
+        let line = try sealedOrFail(e)
+        if case .lost = try shared.log.append(runID: runID, seq: e.seq, bytes: line) {
+            throw StoreError(.failed, "another machine wrote event \(e.seq) of run \(runID) as this session caught up; this machine's events are in \(local.path)")
+        }
+        do { try local.write(line: line) } catch { throw StoreError(.failed, error.message) }
+        localSeq = e.seq
+        storeSeq = e.seq
+        unshared = nil
+        console.show(.info("the shared store \(shared.url) answers again: the events written alone are in it; the run is shared again"))
+        var note = JournalError(message: "caught up with the store")
+        note.superseded = [e]
+        sharedAgain = note
+    }
+
+    private func sealedOrFail(_ e: JournalEvent) throws(StoreError) -> [UInt8] {
+        do { return try local.sealed(e) } catch { throw StoreError(.failed, error.message) }
+    }
+}

@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ArgumentParser
+import MusterCore
+import MusterStore
+
+/// `--store s3://BUCKET/PREFIX`, else `MUSTER_STORE`: where a run's events
+/// are shared across machines (docs/shared-store.md).
+struct StoreOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Share the run's events through this S3 bucket and prefix (default: MUSTER_STORE). See docs/shared-store.md.", valueName: "s3://BUCKET/PREFIX"))
+    var store: String?
+
+    /// The store this command uses, checked; nil when none is set.
+    func open(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> SharedStore? {
+        let given = store ?? env["MUSTER_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let given else { return nil }
+        let from = store != nil ? "--store" : "MUSTER_STORE"
+        let path: StorePath
+        do {
+            path = try StorePath(parsing: given)
+        } catch {
+            throw CommandFailure(message: "\(from): \(error.message)")
+        }
+        return try SharedStore(path: path, env: env)
+    }
+}
+
+/// A shared store this session reaches, and who it is there. Opening it
+/// asks STS who the credentials are and checks the bucket, so a refusal
+/// stops the command before anything runs, naming bucket and identity.
+final class SharedStore {
+    let path: StorePath
+    let log: EventLog
+    let identity: CallerIdentity
+    var url: String { "s3://\(path.bucket)" + (path.prefix.isEmpty ? "" : "/\(path.prefix)") }
+
+    init(path: StorePath, env: [String: String]) throws {
+        self.path = path
+        do {
+            let s3 = try S3Store(path: path, settings: StoreSettings.resolve(environment: env))
+            identity = try s3.callerIdentity()
+            try s3.headBucket()
+            log = EventLog(store: s3)
+        } catch {
+            let e = error
+            throw CommandFailure(message: "the shared store \(Self.display(path)) cannot be used: \(e.message)")
+        }
+    }
+
+    static func display(_ p: StorePath) -> String { "s3://\(p.bucket)" + (p.prefix.isEmpty ? "" : "/\(p.prefix)") }
+
+    /// "shared through s3://… as ARN (OS user alice)", said at a session's start.
+    var banner: String { "shared through \(url) as \(identity.arn) (OS user \(osUser()))" }
+
+    /// Brings the local journal of `id` up to the store: events another
+    /// machine wrote after the local last one are appended as written
+    /// (a crash between the store's put and the local write loses nothing),
+    /// and a run only the store has gets its local folder. Returns how many
+    /// events were taken in; nil when neither has the run.
+    @discardableResult
+    func catchUp(_ id: String, into runs: RunStore) throws -> Int? {
+        let journalPath = runs.journalPath(id)
+        let exists = Paths.exists(journalPath)
+        var last = -1
+        if exists {
+            do {
+                last = try FileJournal.read(path: journalPath).events.last?.seq ?? -1
+                try FileJournal.dropIncompleteTail(path: journalPath)
+            } catch {
+                throw CommandFailure(message: error.message)
+            }
+        }
+        let foreign: [(seq: Int, bytes: [UInt8])]
+        do {
+            foreign = try log.events(runID: id, after: last)
+        } catch {
+            throw CommandFailure(message: "cannot read run \(id) from the shared store \(url): \(error.message)")
+        }
+        if !exists {
+            guard !foreign.isEmpty else { return nil }
+            try runs.makeDirectory(runs.runsDir)
+            guard StateModes.mkdir(runs.runDir(id)) || errno == EEXIST else {
+                throw CommandFailure(message: "cannot create \(runs.runDir(id)): \(String(cString: strerror(errno)))")
+            }
+        }
+        guard !foreign.isEmpty else { return 0 }
+        do {
+            let journal = try FileJournal(path: journalPath)
+            for e in foreign { try journal.write(line: e.bytes) }
+        } catch {
+            throw CommandFailure(message: error.message)
+        }
+        return foreign.count
+    }
+}

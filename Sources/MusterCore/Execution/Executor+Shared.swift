@@ -1,0 +1,18 @@
+/// A shared run (the S3 store): the journal's append can lose its place to
+/// events another machine wrote first, or to the sink's own `run_unshared`
+/// / `run_shared`. They are already journaled; the session takes them in
+/// and decides again.
+extension Executor {
+    func takeIn(_ foreign: [JournalEvent], pause: String?) throws(Stop) {
+        for f in foreign { state.apply(f) }
+        if let h = foreign.last(where: { $0.event == .handoff }) {
+            // Someone took the run over from another machine: it is no
+            // longer this session's to write, not even run_paused.
+            takenOverElsewhere = h
+            let who = (h.name.map { "\($0) (\(h.by ?? "?"))" } ?? h.by ?? "someone") + (h.text.map { ": \($0)" } ?? "")
+            console.show(.warning("\(who) took this run over from another machine; this session stops and writes nothing more"))
+            throw .journal("taken over by \(h.by ?? "someone") from another machine")
+        }
+        if let pause { throw .pause(pause) }
+    }
+}
