@@ -55,8 +55,11 @@ struct DrillCommand: ParsableCommand {
     @Flag(name: .customLong("commit-record"), help: "When the drill ends, commit its record to the repository (only the record, whatever else is staged).")
     var commitRecord = false
 
+    @OptionGroup var storeOption: StoreOption
+
     func run() throws {
         let ws = try Workspace(rev: rev)
+        let shared = try storeOption.open()
         let (d, drillPath) = try ws.loadDrill(drill)
         let root = ws.catalog.root(forFileAt: drillPath)
         let (rb, path) = try ws.loadRunbook(ws.catalog.runbookPath(d.runbook, root: root))
@@ -77,7 +80,7 @@ struct DrillCommand: ParsableCommand {
             try DrillFinish.checkCommittable(recordsDir: Paths.join(records, d.name))
         }
         let started = try RunSession.begin(ws: ws, runbook: rb, path: path, given: given, yes: yes, drill: setup,
-                                           dirty: allowDirty ? .warn : .refuse, new: new)
+                                           dirty: allowDirty ? .warn : .refuse, new: new, shared: shared)
         DrillFinish.write(journalPath: started.journalPath, setup: started.setup, root: ws.root)
         throw started.code
     }

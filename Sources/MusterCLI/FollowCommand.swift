@@ -29,8 +29,14 @@ struct FollowCommand: ParsableCommand {
     @Flag(help: "One JSON object per line: the journal's events as they are appended, and the questions asked.")
     var json = false
 
+    @OptionGroup var storeOption: StoreOption
+
     func run() throws {
         let store = RunStore(root: Workspace().root)
+        // A run this machine does not have is followed from the shared store.
+        if let runID, !store.runIDs().contains(runID), let shared = try storeOption.open() {
+            throw try StoreFollow(shared: shared, runID: runID, json: json).follow()
+        }
         let id = try pick(store)
         let code = Follower(store: store, runID: id, view: json ? FollowJSON() : FollowScreen()).follow()
         throw code

@@ -27,10 +27,15 @@ struct ResumeCommand: ParsableCommand {
     @Flag(help: "Resume even though the runbook changed since the run began.")
     var force = false
 
+    @OptionGroup var storeOption: StoreOption
+
     func run() throws {
         let ws = Workspace()
         let store = RunStore(root: ws.root)
         try store.checkAccess(write: true)
+        let shared = try storeOption.open()
+        // Another machine may have gone further, or be the only one with the run.
+        if let shared, let runID, !store.isLocked(runID) { try shared.catchUp(runID, into: store) }
         let id: String
         if let runID {
             guard store.runIDs().contains(runID) else {
@@ -53,14 +58,14 @@ struct ResumeCommand: ParsableCommand {
                 throw CommandFailure(message: "nothing to resume: no paused or crashed run in \(store.runsDir)")
             }
             do {
-                try resume(newest.id, ws: ws, store: store)
+                try resume(newest.id, ws: ws, store: store, shared: shared)
             } catch let refused as CommandFailure {
                 // The operator asked for "the run", not this one: say which others there are.
                 throw CommandFailure(message: refused.message + (refused.message.hasSuffix(".") ? "" : ".") + Self.others(summaries, except: newest.id))
             }
             return
         }
-        try resume(id, ws: ws, store: store)
+        try resume(id, ws: ws, store: store, shared: shared)
     }
 
     /// The other runs that could be resumed, newest first, for a refusal.
@@ -72,7 +77,7 @@ struct ResumeCommand: ParsableCommand {
     }
 
     /// `handoff`: `muster takeover` resumes the run as its new operator.
-    func resume(_ id: String, ws: Workspace, store: RunStore, handoff: (reason: String?, request: String?)? = nil) throws {
+    func resume(_ id: String, ws: Workspace, store: RunStore, handoff: (reason: String?, request: String?)? = nil, shared: SharedStore? = nil) throws {
         _ = try store.lock(id)
         let path = store.journalPath(id)
         let read: (events: [JournalEvent], warning: String?)
@@ -151,7 +156,7 @@ struct ResumeCommand: ParsableCommand {
         setup.resumeRecap = ResumeRecap.render(state: state, runbook: rb, includes: includes, runDir: store.runDir(id), masker: recapMasker)
         let console = RunSession.console()
         setup.drill = info.drill
-        let code = RunSession.execute(setup: setup, state: state, journal: journal, console: console, baseElapsed: base, resumed: true)
+        let code = RunSession.execute(setup: setup, state: state, journal: journal, console: console, baseElapsed: base, resumed: true, shared: shared)
         DrillFinish.write(journalPath: path, setup: setup, root: ws.root)
         throw code
     }

@@ -35,12 +35,15 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Run the runbook (and the runbooks it includes) as of this git commit, tag or branch, read from the repository, not the working tree.", valueName: "rev"))
     var rev: String?
 
+    @OptionGroup var storeOption: StoreOption
+
     func run() throws {
         let ws = try Workspace(rev: rev)
         let given = try parseParams(params)
         let (rb, path) = try ws.loadRunbook(runbook)
         if !dryRun {
-            throw try RunSession.begin(ws: ws, runbook: rb, path: path, given: given, yes: yes, drill: nil, new: new).code
+            let shared = try storeOption.open()
+            throw try RunSession.begin(ws: ws, runbook: rb, path: path, given: given, yes: yes, drill: nil, new: new, shared: shared).code
         }
         let includes = try RunSession.includes(of: rb, path: path, catalog: ws.catalog)
         let values = try RunSession.parameters(of: rb, given: given, console: RunSession.console())

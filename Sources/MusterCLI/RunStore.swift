@@ -125,8 +125,10 @@ struct RunStore {
         if status == .running, let last = events.last, let t = last.clock, let at = UTCTime.parse(last.at) {
             elapsed = max(elapsed, t + max(0, Date().timeIntervalSince(at)))
         }
-        return RunSummary(id: id, runbook: state.info?.runbook ?? "?", status: status, startedAt: state.info?.startedAt ?? "",
-                          elapsed: elapsed, lastStep: lastStep, operatorName: state.info?.operatorName ?? "", reason: state.paused)
+        var summary = RunSummary(id: id, runbook: state.info?.runbook ?? "?", status: status, startedAt: state.info?.startedAt ?? "",
+                                 elapsed: elapsed, lastStep: lastStep, operatorName: state.info?.operatorName ?? "", reason: state.paused)
+        summary.unshared = state.unshared != nil
+        return summary
     }
 }
 
@@ -138,12 +140,15 @@ struct RunSummary {
     var lastStep: String?
     var operatorName: String
     var reason: String?
+    /// Went on without its shared store and has not caught up (`run_unshared`).
+    var unshared = false
 
     var resumable: Bool { status.resumable }
 
     var json: JSON {
         .object([("run_id", .string(id)), ("runbook", .string(runbook)), ("state", .string(status.name)), ("started_at", .string(startedAt)),
-                 ("elapsed_seconds", .double(elapsed)), ("last_step", .from(lastStep)), ("operator", .string(operatorName)), ("paused_because", .from(reason))])
+                 ("elapsed_seconds", .double(elapsed)), ("last_step", .from(lastStep)), ("operator", .string(operatorName)), ("paused_because", .from(reason))]
+                + (unshared ? [("unshared", .bool(true))] : []))
     }
 }
 

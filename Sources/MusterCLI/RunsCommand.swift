@@ -35,7 +35,7 @@ struct RunsCommand: ParsableCommand {
             case .running: style.cyan(state)
             case .damaged, .unusable, .ended: style.red(state)
             }
-            print("\(sanitize(r.id).padded(idWidth))  \(colored)  \(formatSeconds(r.elapsed).padded(7, right: true))  \(sanitize(r.lastStep ?? "-"))")
+            print("\(sanitize(r.id).padded(idWidth))  \(colored)  \(formatSeconds(r.elapsed).padded(7, right: true))  \(sanitize(r.lastStep ?? "-"))" + (r.unshared ? "  (unshared: not all in the shared store yet)" : ""))
         }
         if runs.contains(where: \.resumable) { print("\nContinue a paused or crashed run with: muster resume [RUN_ID]") }
     }

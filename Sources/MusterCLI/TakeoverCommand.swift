@@ -37,10 +37,14 @@ struct TakeoverCommand: ParsableCommand {
     @Flag(help: "Take over even though the runbook changed since the run began.")
     var force = false
 
+    @OptionGroup var storeOption: StoreOption
+
     func run() throws {
         let why = reason.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }.flatMap { $0.isEmpty ? nil : $0 }
         let ws = Workspace()
         let store = RunStore(root: ws.root)
+        let shared = try storeOption.open()
+        if let shared, !store.isLocked(runID) { try shared.catchUp(runID, into: store) }
         let run = try TeamRun(runID, store: store, write: true)
         if let end = run.state.outcome { throw CommandFailure(message: "run \(runID) has ended (\(end.rawValue)); there is nothing to take over") }
         var request: String?
@@ -67,6 +71,6 @@ struct TakeoverCommand: ParsableCommand {
         var resume = ResumeCommand()
         resume.yes = yes
         resume.force = force
-        try resume.resume(runID, ws: ws, store: store, handoff: (why, request))
+        try resume.resume(runID, ws: ws, store: store, handoff: (why, request), shared: shared)
     }
 }

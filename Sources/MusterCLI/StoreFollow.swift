@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ArgumentParser
+import MusterCore
+import MusterProcess
+import MusterStore
+import MusterTerminal
+
+/// `muster follow RUN_ID --store …` on a machine without the run: its
+/// journal events from the shared store, from the start, then live. The
+/// store holds the journal only (the operator's screen log stays on their
+/// machine), so each event is one line: the journal's JSON with `--json`,
+/// else `muster log`'s readable line. The first read lists the run's
+/// events; after that each poll is one GET of the next event's key (a 404
+/// is "nothing new"), a twelfth of a LIST's price.
+struct StoreFollow {
+    let shared: SharedStore
+    let runID: String
+    let json: Bool
+    /// Seconds between polls while nothing is new.
+    var interval = 1.0
+
+    func follow() throws -> ExitCode {
+        SignalWatch.install()
+        let first: [(seq: Int, bytes: [UInt8])]
+        do {
+            first = try shared.log.events(runID: runID)
+        } catch {
+            throw CommandFailure(message: "cannot read run \(runID) from the shared store \(shared.url): \(error.message)")
+        }
+        guard !first.isEmpty else {
+            throw CommandFailure(message: "no run \(runID) in the shared store \(shared.url) (nor in this machine's state folder); `muster runs` lists the local ones")
+        }
+        let info = first.lazy.compactMap { Self.event($0.bytes) }.first { $0.event == .runStarted }?.run
+        if json {
+            print(JSON.object([("event", "following"), ("run_id", .string(runID)), ("runbook", .from(info?.runbook)),
+                               ("operator", .from(info?.operatorName)), ("store", .string(shared.url))]).serialized())
+        } else {
+            print(sanitize("Following run \(runID)" + (info.map { " (\($0.runbook), started by \($0.operatorName) on \($0.host))" } ?? "")
+                + " from the shared store \(shared.url). Only the journal is shared: the operator's screen and command output stay on their machine."))
+        }
+        fflush(stdout)
+        var next = 0
+        var saidUnreachable = false
+        var pending = first
+        while true {
+            for (seq, bytes) in pending {
+                next = seq + 1
+                guard let e = Self.event(bytes) else { continue }
+                show(bytes, e)
+                switch e.event {
+                case .runFinished, .runAbandoned: return ExitCodes.success
+                case .runPaused: return ExitCodes.paused
+                default: break
+                }
+            }
+            pending = []
+            do {
+                let key = try shared.log.eventKey(runID: runID, seq: next)
+                if let bytes = try shared.log.store.get(key) {
+                    pending = [(next, bytes)]
+                    saidUnreachable = false
+                    continue
+                }
+            } catch {
+                // The store may be in the failing region: say so once and keep looking.
+                if !saidUnreachable { printError("muster: warning: \(error.message); still trying") }
+                saidUnreachable = true
+            }
+            var fds = [pollfd(fd: SignalWatch.readFD, events: Int16(POLLIN), revents: 0)]
+            _ = poll(&fds, 1, Int32(interval * 1000))
+            if let sig = SignalWatch.take(), SignalWatch.stopping.contains(sig) { return ExitCode(130) }
+        }
+    }
+
+    private static func event(_ bytes: [UInt8]) -> JournalEvent? {
+        try? FileJournal.parse(bytes, path: "").events.first
+    }
+
+    private func show(_ bytes: [UInt8], _ e: JournalEvent) {
+        var line = bytes
+        while line.last == UInt8(ascii: "\n") { line.removeLast() }
+        print(json ? JSON.escapingControls(String(decoding: line, as: UTF8.self)) : sanitize(LogLine.render(e)))
+        fflush(stdout)
+    }
+}
