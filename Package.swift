@@ -43,11 +43,11 @@ let package = Package(
         .testTarget(name: "MusterYAMLTests", dependencies: ["MusterYAML"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MusterCoreTests", dependencies: ["MusterCore", "MusterYAML", "MusterTerminal", "MusterFuzz"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MusterGitTests", dependencies: ["MusterGit", "MusterTestSupport"]),
-        .target(name: "MusterTestSupport", path: "Tests/MusterTestSupport", exclude: ["server.py", "ci_server.py", "recorder.py", "otlp_receiver.py"]),
+        .target(name: "MusterTestSupport", path: "Tests/MusterTestSupport", exclude: ["server.py", "ci_server.py", "recorder.py", "otlp_receiver.py", "moto_store.py", "tcp_proxy.py"]),
         .testTarget(name: "MusterCITests", dependencies: ["MusterCI", "MusterCore"]),
         .testTarget(name: "MusterHTTPTests", dependencies: ["MusterHTTP", "MusterTestSupport"]),
-        .testTarget(name: "MusterStoreTests", dependencies: ["MusterStore", "MusterTestSupport"], exclude: ["moto_store.py"]),
-        .testTarget(name: "MusterCLITests", dependencies: ["MusterCLI", "muster", "MusterTestSupport"], resources: [.copy("Fixtures"), .copy("Snapshots")]),
+        .testTarget(name: "MusterStoreTests", dependencies: ["MusterStore", "MusterTestSupport"]),
+        .testTarget(name: "MusterCLITests", dependencies: ["MusterCLI", "muster", "MusterTestSupport", "MusterStore", "MusterCore"], resources: [.copy("Fixtures"), .copy("Snapshots")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -10,7 +10,7 @@ a whole run (list + one GET per event).
 
 Loopback moto is a floor, not a forecast: a real region adds its round trip
 (docs/shared-store.md has the estimate). moto runs without its signature
-check (Tests/MusterStoreTests/moto_store.py --open); libcurl still signs.
+check (Tests/MusterTestSupport/moto_store.py --open); libcurl still signs.
 
 Usage: bench/store.py [--events 200] [--event-bytes 400] [--no-build]
 """
@@ -33,7 +33,7 @@ def main():
     if not a.no_build:
         subprocess.run(["swift", "build", "-c", "release", "--product", "muster-store-bench"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     binary = os.path.join(ROOT, ".build/release/muster-store-bench")
-    moto = subprocess.Popen([sys.executable, os.path.join(ROOT, "Tests/MusterStoreTests/moto_store.py"), "--open"],
+    moto = subprocess.Popen([sys.executable, os.path.join(ROOT, "Tests/MusterTestSupport/moto_store.py"), "--open"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         port = json.loads(moto.stdout.readline())["port"]

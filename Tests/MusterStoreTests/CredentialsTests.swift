@@ -1,5 +1,6 @@
 import Foundation
 import MusterStore
+import MusterTestSupport
 import Testing
 
 @Suite("Credentials, identity and refusals against moto checking signatures", .serialized)

@@ -1,5 +1,6 @@
 import Foundation
 import MusterStore
+import MusterTestSupport
 import Testing
 
 /// Against a moto that does not check signatures: its check re-encodes a

@@ -1,0 +1,264 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import Foundation
+import MusterCore
+import MusterStore
+import MusterTestSupport
+import Testing
+
+/// Two machines sharing runs through the S3 store: two state folders
+/// (MUSTER_STATE_DIR) against one moto. moto runs unchecked here (its
+/// signature check rejects the `/` of a listing prefix; see moto_store.py),
+/// except where the credentials must be refused.
+final class TwoMachines {
+    let moto: MotoStore
+    let proxy: TCPProxy
+    let dir: String
+    let repo: String
+    let url = "s3://muster-runs/team"
+    static let anyone = (key: "AKIDTESTING", secret: "not-a-secret")
+
+    init(checked: Bool = false) throws {
+        moto = try MotoStore(open: !checked)
+        // The muster processes reach moto through a proxy the tests can stop.
+        proxy = try TCPProxy(to: moto.port)
+        dir = try temporaryDirectory()
+        repo = dir + "/repo"
+        try FileManager.default.createDirectory(atPath: repo + "/runbooks", withIntermediateDirectories: true)
+        try """
+        muster: 1
+        name: shared
+        title: A shared run
+        steps:
+          - id: first
+            title: First
+            run: echo ran >> \(dir)/count
+          - id: check
+            title: Look at the dashboards
+            checklist: [Dashboards green]
+          - id: again
+            title: Look again
+            checklist: [Still green]
+          - id: last
+            title: Last
+            run: echo last
+        """.write(toFile: repo + "/runbooks/shared.yaml", atomically: true, encoding: .utf8)
+    }
+
+    deinit { _ = try? sh("rm -rf '\(dir)'", cwd: "/") }
+
+    func env(_ machine: String, _ who: (key: String, secret: String)? = nil) -> [String: String] {
+        var e = moto.env(who ?? Self.anyone, ["MUSTER_STATE_DIR": "\(dir)/\(machine)"])
+        e["AWS_ENDPOINT_URL"] = "http://127.0.0.1:\(proxy.port)"
+        return e
+    }
+
+    func run(_ machine: String, _ args: [String], stdin: String = "", who: (key: String, secret: String)? = nil) throws -> Result {
+        try muster(args, cwd: repo, stdin: stdin, env: env(machine, who))
+    }
+
+    func live(_ machine: String, _ args: [String]) throws -> LiveMuster {
+        try LiveMuster(args, cwd: repo, env: env(machine))
+    }
+
+    func runID(_ machine: String) -> String? {
+        try? FileManager.default.contentsOfDirectory(atPath: "\(dir)/\(machine)/runs").sorted().last
+    }
+
+    func journal(_ machine: String, _ id: String) -> [UInt8] {
+        (try? Paths.read("\(dir)/\(machine)/runs/\(id)/journal.jsonl")) ?? []
+    }
+
+    /// The store's events of `id`, read directly (as a third machine would).
+    func log() throws -> EventLog {
+        try EventLog(store: S3Store(path: StorePath(parsing: url), settings: StoreSettings.resolve(environment: moto.env(Self.anyone))))
+    }
+
+    func storeBytes(_ id: String) throws -> [UInt8] { try log().events(runID: id).flatMap(\.bytes) }
+
+    static func events(_ bytes: [UInt8]) -> [JournalEvent] { (try? FileJournal.parse(bytes, path: "").events) ?? [] }
+
+    var count: Int { ((try? String(contentsOfFile: dir + "/count", encoding: .utf8)) ?? "").split(separator: "\n").count }
+}
+
+/// Polls (usleep, never Task.sleep) until `ok` or `seconds` pass.
+@discardableResult
+func waitFor(_ seconds: Double = 60, _ ok: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if ok() { return true }
+        usleep(50_000)
+    }
+    return ok()
+}
+
+/// Waits for a live muster to end (SIGKILL after `seconds`).
+func finished(_ m: LiveMuster, within seconds: Double = 60) -> Int32 {
+    if !waitFor(seconds, { !m.isRunning }) {
+        Issue.record("muster still running after \(seconds)s; killed")
+        m.kill()
+    }
+    m.process.waitUntilExit()
+    m.closeInput()
+    usleep(200_000)
+    return m.process.terminationStatus
+}
+
+@Suite("Runs shared through the S3 store", .serialized)
+struct SharedStoreTests {
+    @Test func everyEventIsInTheStoreAsTheLocalJournalHasIt() throws {
+        let m = try TwoMachines()
+        let r = try m.run("a", ["run", "shared", "--yes", "--store", m.url])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("shared through \(m.url) as arn:"))
+        let id = try #require(m.runID("a"))
+        let local = m.journal("a", id)
+        #expect(!local.isEmpty)
+        #expect(try m.storeBytes(id) == local)
+        let keys = try m.log().events(runID: id).map(\.seq)
+        #expect(keys == Array(1...keys.count))
+        let started = TwoMachines.events(local).first { $0.event == .runStarted }
+        #expect(started?.run?.identity?.hasPrefix("arn:aws:") == true)
+        // The journal's chain holds across the store's copy too.
+        #expect(try m.run("a", ["verify", id]).status == 0)
+    }
+
+    @Test func aBadStoreValueIsAUsageError() throws {
+        let m = try TwoMachines()
+        let r = try m.run("a", ["run", "shared", "--yes", "--store", "https://muster-runs/team"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("--store") && r.stderr.contains("s3://BUCKET/PREFIX"))
+        #expect(m.count == 0)
+    }
+
+    @Test func refusedCredentialsStopBeforeAnythingRunsNamingBucketAndIdentity() throws {
+        let m = try TwoMachines(checked: true)
+        let r = try m.run("a", ["run", "shared", "--yes", "--store", m.url], who: m.moto.mallory)
+        #expect(r.status == 2, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stderr.contains("muster-runs"), "\(r.stderr)")
+        #expect(r.stderr.contains("mallory"), "\(r.stderr)")
+        #expect(m.count == 0)
+        #expect(m.runID("a") == nil)
+    }
+
+    @Test func aRunKilledOnOneMachineIsResumedOnAnotherFromTheStoreAlone() throws {
+        let m = try TwoMachines()
+        let a = try m.live("a", ["run", "shared", "--store", m.url])
+        #expect(waitFor { a.stdout.contains("Dashboards green") })
+        a.kill()
+        _ = finished(a)
+        let id = try #require(m.runID("a"))
+        #expect(m.runID("b") == nil)
+        let b = try m.run("b", ["resume", id, "--yes", "--store", m.url])
+        #expect(b.status == 0, "\(b.stdout)\n\(b.stderr)")
+        #expect(m.count == 1, "the first step ran once, on machine A")
+        let store = try m.storeBytes(id)
+        #expect(store == m.journal("b", id))
+        let events = TwoMachines.events(store)
+        #expect(events.last?.event == .runFinished)
+        #expect(events.filter { $0.event == .stepFinished && $0.step == "first" }.count == 1)
+        // A's journal is B's up to the kill: B's continues it.
+        #expect(m.journal("b", id).starts(with: m.journal("a", id)))
+    }
+
+    @Test func anEventAnotherMachineWroteFirstIsFoldedAndTheOwnOneRenumbered() throws {
+        let m = try TwoMachines()
+        let a = try m.live("a", ["run", "shared", "--store", m.url])
+        #expect(waitFor { a.stdout.contains("Dashboards green") })
+        let id = try #require(m.runID("a"))
+        // Machine B wins the next seq with a note of its own.
+        let local = m.journal("a", id)
+        let last = TwoMachines.events(local).last!.seq
+        var note = JournalEvent(seq: last + 1, at: "2026-11-29T10:00:00Z", t: 1, event: .note)
+        note.text = "from machine B"
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let line = JournalChain.seal(body: Array(try enc.encode(note)), previous: JournalChain.lastLink(local)).line + [10]
+        #expect(try m.log().append(runID: id, seq: last + 1, bytes: line) == .written)
+        a.send("y")
+        a.send("y")
+        #expect(finished(a) == 0, "\(a.stdout)\n\(a.stderr)")
+        let store = try m.storeBytes(id)
+        #expect(store == m.journal("a", id))
+        let events = TwoMachines.events(store)
+        #expect(events[last].text == "from machine B")
+        #expect(events[last + 1].event == .itemAnswered)
+        #expect(Set(events.map(\.seq)).count == events.count)
+        #expect(try m.run("a", ["verify", id]).status == 0)
+    }
+
+    @Test func aHandoffFromAnotherMachineStopsTheSessionWithoutWritingMore() throws {
+        let m = try TwoMachines()
+        let a = try m.live("a", ["run", "shared", "--store", m.url])
+        #expect(waitFor { a.stdout.contains("Dashboards green") })
+        let id = try #require(m.runID("a"))
+        let local = m.journal("a", id)
+        let last = TwoMachines.events(local).last!.seq
+        var h = JournalEvent(seq: last + 1, at: "2026-11-29T10:00:00Z", t: 1, event: .handoff)
+        h.by = "bob"
+        h.text = "alice is off shift"
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let line = JournalChain.seal(body: Array(try enc.encode(h)), previous: JournalChain.lastLink(local)).line + [10]
+        #expect(try m.log().append(runID: id, seq: last + 1, bytes: line) == .written)
+        a.send("y")
+        #expect(finished(a) == 3, "\(a.stdout)\n\(a.stderr)")
+        #expect((a.stdout + a.stderr).contains("took this run over from another machine"))
+        let events = TwoMachines.events(try m.storeBytes(id))
+        #expect(events.last?.event == .handoff)
+        #expect(!events.contains { $0.event == .runPaused })
+        #expect(m.journal("a", id) == (try m.storeBytes(id)))
+    }
+
+    @Test func theStoreStoppedMidRunTheRunGoesOnAloneAndCatchesUp() throws {
+        let m = try TwoMachines()
+        let a = try m.live("a", ["run", "shared", "--store", m.url])
+        #expect(waitFor { a.stdout.contains("Dashboards green") })
+        let id = try #require(m.runID("a"))
+        let port = m.proxy.port
+        m.proxy.stop()
+        a.send("y")
+        #expect(waitFor { a.stdout.contains("Go on without the shared store?") }, "\(a.stdout)\n\(a.stderr)")
+        #expect((a.stdout + a.stderr).components(separatedBy: "cannot be reached").count >= 2)
+        a.send("y")
+        #expect(waitFor { a.stdout.contains("Still green") })
+        #expect(TwoMachines.events(m.journal("a", id)).contains { $0.event == .runUnshared })
+        let runs = try m.run("a", ["runs"])
+        #expect(runs.stdout.contains("unshared"))
+        // The store comes back where it was; the next append after 15 s catches up.
+        let back = try TCPProxy(to: m.moto.port, port: port)
+        defer { back.stop() }
+        usleep(16_000_000)
+        a.send("y")
+        #expect(finished(a) == 0, "\(a.stdout)\n\(a.stderr)")
+        let local = m.journal("a", id)
+        let events = TwoMachines.events(local)
+        #expect(events.contains { $0.event == .runShared })
+        #expect(events.last?.event == .runFinished)
+        #expect(try m.storeBytes(id) == local)
+        #expect(a.stdout.components(separatedBy: "Go on without the shared store?").count == 2, "asked once")
+    }
+
+    @Test func followFromAnotherMachineReadsTheStore() throws {
+        let m = try TwoMachines()
+        let a = try m.live("a", ["run", "shared", "--store", m.url])
+        #expect(waitFor { a.stdout.contains("Dashboards green") })
+        let id = try #require(m.runID("a"))
+        let f = try m.live("b", ["follow", id, "--json", "--store", m.url])
+        #expect(waitFor { f.stdout.contains("\"step_started\"") }, "\(f.stdout)\n\(f.stderr)")
+        a.send("y")
+        a.send("y")
+        #expect(finished(a) == 0)
+        #expect(finished(f) == 0, "\(f.stdout)\n\(f.stderr)")
+        let lines = f.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.contains("\"following\"") == true)
+        #expect(lines.dropFirst().joined(separator: "\n") + "\n" == String(decoding: m.journal("a", id), as: UTF8.self))
+        #expect(m.runID("b") == nil, "follow writes nothing on machine B")
+        let text = try m.run("b", ["follow", id, "--store", m.url])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("step_finished  first"))
+        #expect(text.stdout.contains("run_finished"))
+        #expect(text.stdout.contains("Only the journal is shared"))
+    }
+}
