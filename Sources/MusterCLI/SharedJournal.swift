@@ -35,6 +35,8 @@ final class SharedJournal: JournalSink {
     private var unshared: String?
     private var lastTry = 0.0
     static let retryEvery = 15.0
+    /// The code of the error that says another machine wrote while this one was alone.
+    static let diverged = "Diverged"
     /// Set by `pushBacklog` inside `append`: the executor must fold `run_shared`.
     private var sharedAgain: JournalError?
 
@@ -89,6 +91,11 @@ final class SharedJournal: JournalSink {
             foreign = try shared.log.events(runID: runID, after: localSeq)
         } catch {
             return JournalError(message: "another machine wrote event \(seq) of run \(runID) to \(shared.url), and its events cannot be read: \(error.message); the run stops here")
+        }
+        // The store said the key is taken; a listing without it would make
+        // the executor ask for the same number for ever.
+        guard !foreign.isEmpty else {
+            return JournalError(message: "another machine wrote event \(seq) of run \(runID) to \(shared.url), but the store lists no event after \(localSeq); the run stops here")
         }
         var events: [JournalEvent] = []
         for f in foreign {
@@ -158,6 +165,7 @@ final class SharedJournal: JournalSink {
             try pushBacklog(at: own)
         } catch {
             if error.kind == .unreachable { return }
+            if error.code == Self.diverged { throw JournalError(message: error.message) }
             throw JournalError(message: "the shared store \(shared.url) refused the events written alone: \(error.message); they are in \(local.path)")
         }
     }
@@ -172,7 +180,7 @@ final class SharedJournal: JournalSink {
             let full = Array(line) + [UInt8(ascii: "\n")]
             guard let e = try? FileJournal.parse(full, path: "").events.first, e.seq > storeSeq else { continue }
             if case .lost = try shared.log.append(runID: runID, seq: e.seq, bytes: full) {
-                throw StoreError(.failed, "another machine wrote event \(e.seq) of run \(runID) while this session went on alone, so the run now has two histories. Nothing more is written here; this machine's events are in \(local.path), and the store's are shown by `muster follow \(runID) --store \(shared.url)`. Decide with the team which history goes on")
+                throw StoreError(.failed, "another machine wrote event \(e.seq) of run \(runID) while this session went on alone, so the run now has two histories. Nothing more is written here; this machine's events are in \(local.path), and the store's under \(shared.url)/runs/\(runID)/events/. Decide with the team which history goes on", code: Self.diverged)
             }
             storeSeq = e.seq
         }
@@ -180,7 +188,7 @@ final class SharedJournal: JournalSink {
         e.text = "the shared store \(shared.url) answers again; every event is in it"
         let line = try sealedOrFail(e)
         if case .lost = try shared.log.append(runID: runID, seq: e.seq, bytes: line) {
-            throw StoreError(.failed, "another machine wrote event \(e.seq) of run \(runID) as this session caught up; this machine's events are in \(local.path)")
+            throw StoreError(.failed, "another machine wrote event \(e.seq) of run \(runID) as this session caught up; this machine's events are in \(local.path)", code: Self.diverged)
         }
         do { try local.write(line: line) } catch { throw StoreError(.failed, error.message) }
         localSeq = e.seq
