@@ -13,6 +13,11 @@ extension Executor {
             console.show(.warning("\(who) took this run over from another machine; this session stops and writes nothing more"))
             throw .journal("taken over by \(h.by ?? "someone") from another machine")
         }
+        if let end = foreign.last(where: { $0.event == .runFinished || $0.event == .runAbandoned }) {
+            takenOverElsewhere = end
+            console.show(.warning("the run was ended on another machine (\(end.event.rawValue)\(end.text.map { ": \($0)" } ?? "")); this session stops and writes nothing more"))
+            throw .journal("ended on another machine")
+        }
         if let pause { throw .pause(pause) }
     }
 }

@@ -280,7 +280,8 @@ public final class Executor {
                 return .failed(why)
             case .journal(let why):
                 if let h = takenOverElsewhere {
-                    console.show(.runResult(outcome: "handed over to \(h.by ?? "?")" + (h.text.map { " (\($0))" } ?? ""), elapsed: elapsed, runID: setup.runID, resumeHint: false))
+                    let outcome = h.event == .handoff ? "handed over to \(h.by ?? "?")" + (h.text.map { " (\($0))" } ?? "") : "ended on another machine"
+                    console.show(.runResult(outcome: outcome, elapsed: elapsed, runID: setup.runID, resumeHint: false))
                     console.show(.info("This session stops here; `muster follow \(setup.runID)` shows the run as it goes on."))
                     return .paused(why)
                 }
