@@ -197,7 +197,7 @@ enum RunSession {
         setup.osUser = osUser()
         var sink: JournalSink = journal
         if let shared {
-            setup.identity = shared.identity.arn
+            setup.identity = shared.identity?.arn
             shown.show(.info(shared.banner))
             sink = SharedJournal(local: journal, shared: shared, runID: setup.runID, lastSeq: state.lastSeq, unshared: state.unshared,
                                  console: shown, yes: setup.yes)
@@ -215,6 +215,7 @@ enum RunSession {
             return SignalWatch.take()
         }
         let outcome = executor.execute(resumed: resumed)
+        (sink as? SharedJournal)?.finish()
         switch outcome {
         case .completed, .failed: OTLPExport.afterRun(journalPath: journal.path, secrets: setup.secrets)
         case .paused, .notStarted: break

@@ -37,6 +37,8 @@ final class SharedJournal: JournalSink {
     static let retryEvery = 15.0
     /// The code of the error that says another machine wrote while this one was alone.
     static let diverged = "Diverged"
+    /// The last event the executor appended: the time of the sink's own events.
+    private var last: JournalEvent?
     /// Set by `pushBacklog` inside `append`: the executor must fold `run_shared`.
     private var sharedAgain: JournalError?
 
@@ -52,6 +54,7 @@ final class SharedJournal: JournalSink {
     }
 
     func append(_ event: JournalEvent) throws(JournalError) {
+        last = event
         if unshared != nil {
             try catchUpIfDue(at: event)
             if let note = sharedAgain {
@@ -152,6 +155,20 @@ final class SharedJournal: JournalSink {
         stop.superseded = [e]
         if pause { stop.pause = "the shared store \(shared.url) cannot be reached; `muster resume` continues (alone or shared)" }
         throw stop
+    }
+
+    /// At the session's end, one more try, so that a run that ended (or
+    /// paused) alone is not left unshared when the store is back; else says
+    /// where its events are.
+    func finish() {
+        guard unshared != nil, let last else { return }
+        var stamp = last
+        stamp.at = utcStamp()
+        do {
+            try pushBacklog(at: stamp)
+        } catch {
+            console.show(.warning("run \(runID) is not all in the shared store \(shared.url) (\(error.message)); its events are in \(local.path), and `muster resume \(runID)` with the store puts them there if the run is not over"))
+        }
     }
 
     /// Tries the store again, at most every 15 s: puts the backlog in order

@@ -9,6 +9,7 @@ import Foundation
 import ArgumentParser
 import MusterCore
 import MusterStore
+import MusterTerminal
 
 /// `--store s3://BUCKET/PREFIX`, else `MUSTER_STORE`: where a run's events
 /// are shared across machines (docs/shared-store.md).
@@ -37,26 +38,45 @@ struct StoreOption: ParsableArguments {
 final class SharedStore {
     let path: StorePath
     let log: EventLog
-    let identity: CallerIdentity
+    /// Nil when the store (or STS) could not be reached at the start.
+    let identity: CallerIdentity?
+    /// Why the store could not be reached at the start: a run then asks
+    /// at its first event whether to go on alone.
+    let unreachable: StoreError?
     var url: String { "s3://\(path.bucket)" + (path.prefix.isEmpty ? "" : "/\(path.prefix)") }
 
     init(path: StorePath, env: [String: String]) throws {
         self.path = path
+        let s3: S3Store
         do {
-            let s3 = try S3Store(path: path, settings: StoreSettings.resolve(environment: env))
-            identity = try s3.callerIdentity()
-            try s3.headBucket()
-            log = EventLog(store: s3)
+            s3 = try S3Store(path: path, settings: StoreSettings.resolve(environment: env))
         } catch {
-            let e = error
-            throw CommandFailure(message: "the shared store \(Self.display(path)) cannot be used: \(e.message)")
+            throw CommandFailure(message: "the shared store \(Self.display(path)) cannot be used: \(error.message)")
         }
+        log = EventLog(store: s3)
+        var who: CallerIdentity?
+        do {
+            who = try s3.callerIdentity()
+            try s3.headBucket()
+            unreachable = nil
+        } catch {
+            // The store may be in the failing region: that is no reason
+            // not to run. A refusal is: it needs a person to fix.
+            guard error.kind == .unreachable else {
+                throw CommandFailure(message: "the shared store \(Self.display(path)) cannot be used: \(error.message)")
+            }
+            unreachable = error
+        }
+        identity = who
     }
 
     static func display(_ p: StorePath) -> String { "s3://\(p.bucket)" + (p.prefix.isEmpty ? "" : "/\(p.prefix)") }
 
     /// "shared through s3://… as ARN (OS user alice)", said at a session's start.
-    var banner: String { "shared through \(url) as \(identity.arn) (OS user \(osUser()))" }
+    var banner: String {
+        guard let identity else { return "shared through \(url), which cannot be reached now (OS user \(osUser()))" }
+        return "shared through \(url) as \(identity.arn) (OS user \(osUser()))"
+    }
 
     /// Brings the local journal of `id` up to the store: events another
     /// machine wrote after the local last one are appended as written
@@ -80,6 +100,11 @@ final class SharedStore {
         do {
             foreign = try log.events(runID: id, after: last)
         } catch {
+            // Unreachable: a run this machine has goes on from its own journal.
+            if exists, error.kind == .unreachable {
+                printError("muster: warning: the shared store \(url) cannot be reached (\(error.message)); continuing from this machine's journal of run \(id)")
+                return 0
+            }
             throw CommandFailure(message: "cannot read run \(id) from the shared store \(url): \(error.message)")
         }
         if !exists {

@@ -240,6 +240,47 @@ struct SharedStoreTests {
         #expect(a.stdout.components(separatedBy: "Go on without the shared store?").count == 2, "asked once")
     }
 
+    @Test func aStoreUnreachableAtTheStartIsNoReasonNotToRun() throws {
+        let m = try TwoMachines()
+        m.proxy.stop()
+        let r = try m.run("a", ["run", "shared", "--yes", "--store", m.url])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("cannot be reached now"))
+        #expect(r.stdout.contains("--yes: going on alone"))
+        #expect(m.count == 1)
+        let id = try #require(m.runID("a"))
+        let events = TwoMachines.events(m.journal("a", id))
+        #expect(events.first?.event == .runUnshared)
+        #expect(events.last?.event == .runFinished)
+        #expect(r.stdout.contains("is not all in the shared store"), "the end says where the events are")
+        #expect(try m.run("a", ["runs"]).stdout.contains("unshared"))
+    }
+
+    @Test func aRunPausedWithoutTheStoreCatchesUpWhenResumed() throws {
+        let m = try TwoMachines()
+        let a = try m.live("a", ["run", "shared", "--store", m.url])
+        #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        let id = try #require(m.runID("a"))
+        let port = m.proxy.port
+        m.proxy.stop()
+        a.send("y")
+        #expect(waitFor { a.stdout.contains("Go on without the shared store?") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        a.send("a")
+        #expect(finished(a) == 3, "\(a.stdout)\n\(a.stderr)")
+        let paused = TwoMachines.events(m.journal("a", id))
+        #expect(paused.contains { $0.event == .runUnshared && $0.text?.contains("paused by the operator") == true })
+        #expect(paused.last?.event == .runPaused)
+        #expect(try m.storeBytes(id) != m.journal("a", id))
+        let back = try TCPProxy(to: m.moto.port, port: port)
+        defer { back.stop() }
+        let r = try m.run("a", ["resume", id, "--yes", "--store", m.url])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        let local = m.journal("a", id)
+        #expect(try m.storeBytes(id) == local)
+        #expect(TwoMachines.events(local).contains { $0.event == .runShared })
+        #expect(!(try m.run("a", ["runs"]).stdout.contains("unshared")))
+    }
+
     @Test func followFromAnotherMachineReadsTheStore() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
