@@ -102,10 +102,16 @@ final class SharedJournal: JournalSink {
         }
         var events: [JournalEvent] = []
         for f in foreign {
+            do {
+                events.append(try shared.event(f.bytes, seq: f.seq, runID: runID))
+            } catch {
+                return JournalError(message: error.message + "; the run stops here")
+            }
+        }
+        for f in foreign {
             try local.write(line: f.bytes)
             localSeq = f.seq
             storeSeq = f.seq
-            if let e = try? FileJournal.parse(f.bytes, path: "").events.first { events.append(e) }
         }
         var error = JournalError(message: "another machine wrote event \(seq) of run \(runID) first")
         error.superseded = events

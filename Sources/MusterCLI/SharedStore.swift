@@ -70,6 +70,19 @@ final class SharedStore {
         identity = who
     }
 
+    /// The event in an object of the store, which must be one journal line
+    /// (newline included) with the sequence number of its key: anything
+    /// else would damage the local journal it is appended to.
+    func event(_ bytes: [UInt8], seq: Int, runID: String) throws(CommandFailure) -> JournalEvent {
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        guard bytes.last == UInt8(ascii: "\n"), lines.count == 2,
+              let e = try? FileJournal.parse(bytes, path: "").events.first, e.seq == seq else {
+            let key = (try? log.eventKey(runID: runID, seq: seq)) ?? "event \(seq)"
+            throw CommandFailure(message: "the shared store \(url) holds \(key), which is not event \(seq) of run \(runID) as Muster writes it (one journal line); it was written by something else or damaged. Nothing was taken from it")
+        }
+        return e
+    }
+
     static func display(_ p: StorePath) -> String { "s3://\(p.bucket)" + (p.prefix.isEmpty ? "" : "/\(p.prefix)") }
 
     /// "shared through s3://… as ARN (OS user alice)", said at a session's start.
@@ -115,6 +128,7 @@ final class SharedStore {
             }
         }
         guard !foreign.isEmpty else { return 0 }
+        for f in foreign { _ = try event(f.bytes, seq: f.seq, runID: id) }
         do {
             let journal = try FileJournal(path: journalPath)
             for e in foreign { try journal.write(line: e.bytes) }

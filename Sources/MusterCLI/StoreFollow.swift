@@ -52,7 +52,13 @@ struct StoreFollow {
         while true {
             for (seq, bytes) in pending {
                 next = seq + 1
-                guard let e = Self.event(bytes) else { continue }
+                let e: JournalEvent
+                do {
+                    e = try shared.event(bytes, seq: seq, runID: runID)
+                } catch {
+                    printError("muster: warning: \(error.message)")
+                    continue
+                }
                 show(bytes, e)
                 switch e.event {
                 case .runFinished, .runAbandoned: return ExitCodes.success

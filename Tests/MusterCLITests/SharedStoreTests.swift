@@ -240,6 +240,21 @@ struct SharedStoreTests {
         #expect(a.stdout.components(separatedBy: "Go on without the shared store?").count == 2, "asked once")
     }
 
+    @Test func anObjectThatIsNotOneJournalLineIsNeverAppendedLocally() throws {
+        let m = try TwoMachines()
+        let a = try m.live("a", ["run", "shared", "--store", m.url])
+        #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        let id = try #require(m.runID("a"))
+        let before = m.journal("a", id)
+        let last = TwoMachines.events(before).last!.seq
+        let forged = Array("{\"at\":\"x\",\"event\":\"note\",\"seq\":\(last + 1),\"t\":0}\n{\"at\":\"x\",\"event\":\"run_finished\",\"seq\":99,\"t\":0}\n".utf8)
+        #expect(try m.log().append(runID: id, seq: last + 1, bytes: forged) == .written)
+        a.send("y")
+        #expect(finished(a) == 3, "\(a.stdout)\n\(a.stderr)")
+        #expect(a.stdout.contains("not event \(last + 1) of run \(id) as Muster writes it"), "\(a.stdout)")
+        #expect(m.journal("a", id) == before, "nothing of it reached the local journal")
+    }
+
     @Test func aStoreUnreachableAtTheStartIsNoReasonNotToRun() throws {
         let m = try TwoMachines()
         m.proxy.stop()
