@@ -162,6 +162,23 @@ struct SharedStoreTests {
         #expect(m.journal("b", id).starts(with: m.journal("a", id)))
     }
 
+    @Test func aRunWhoseMachineDiedIsTakenOverFromAnother() throws {
+        let m = try TwoMachines()
+        let a = try m.live("a", ["run", "shared", "--store", m.url])
+        #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        a.kill()
+        _ = finished(a)
+        let id = try #require(m.runID("a"))
+        let b = try m.run("b", ["takeover", id, "--reason", "alice's laptop died", "--yes", "--store", m.url])
+        #expect(b.status == 0, "\(b.stdout)\n\(b.stderr)")
+        let events = TwoMachines.events(try m.storeBytes(id))
+        let handoff = try #require(events.first { $0.event == .handoff })
+        #expect(handoff.text == "alice's laptop died")
+        #expect(events.last?.event == .runFinished)
+        #expect(m.journal("b", id) == (try m.storeBytes(id)))
+        #expect(m.count == 1)
+    }
+
     @Test func anEventAnotherMachineWroteFirstIsFoldedAndTheOwnOneRenumbered() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
