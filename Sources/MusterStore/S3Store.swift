@@ -17,7 +17,7 @@ public final class S3Store {
     public var timeout: Double = 30
     /// Who the credentials are, once GetCallerIdentity answered.
     public private(set) var identity: CallerIdentity?
-    private let http: HTTPClient
+    let http: HTTPClient
     private var cached: AWSCredentials?
 
     public init(path: StorePath, settings: StoreSettings) throws(StoreError) {
