@@ -47,6 +47,12 @@ public final class S3Store {
         }
     }
 
+    /// PutObject, unconditional: for what only its writer writes (a
+    /// session's heartbeat), never for events.
+    public func put(_ key: String, _ bytes: [UInt8], contentType: String = "application/octet-stream") throws(StoreError) {
+        _ = try send("PutObject", key: key, method: "PUT", url: objectURL(key), headers: [("Content-Type", contentType)], body: bytes, accept: [200])
+    }
+
     /// GetObject: the object's bytes, or nil when there is no such key.
     public func get(_ key: String) throws(StoreError) -> [UInt8]? {
         let r = try send("GetObject", key: key, method: "GET", url: objectURL(key), accept: [200, 404])

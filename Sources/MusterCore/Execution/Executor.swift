@@ -59,6 +59,9 @@ public struct RunSetup {
     /// The OS user running this session (`id -un`): the identity the
     /// two-person rule compares. Empty where none is known (tests).
     public var osUser = ""
+    /// With a shared store: the last part of this session's ARN, which a
+    /// request from another machine is compared with.
+    public var identityName: String?
     /// This session takes the run over (`muster takeover`): journaled as
     /// `handoff` before `run_resumed`.
     public var handoff: (reason: String?, request: String?)?
