@@ -29,7 +29,7 @@ let package = Package(
         .target(
             name: "MusterCLI",
             dependencies: [
-                "MusterCore", "MusterCI", "MusterYAML", "MusterGit", "MusterHTTP", "MusterTerminal", "MusterProcess",
+                "MusterCore", "MusterCI", "MusterYAML", "MusterGit", "MusterHTTP", "MusterTerminal", "MusterProcess", "MusterStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
