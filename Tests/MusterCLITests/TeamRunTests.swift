@@ -311,4 +311,18 @@ struct TeamRunTests {
         #expect(b.journal(id).contains("\"by\":\"muster-ic\",\"event\":\"handoff\""))
         #expect(b.journal(id).contains("\"text\":\"laptop died\""))
     }
+
+    @Test func anotherUserFollowsTheRunAndSeesTheApprovalWait() async throws {
+        let b = try Bastion(runbooks: ["drop": Self.drop])
+        let op = try b.live(Bastion.op, ["run", "drop"])
+        op.send("y")
+        let id = try #require(b.waitForJournal("approval_requested"))
+        let watcher = try b.live(Bastion.trainee, ["follow", id])
+        Bastion.waitFor(watcher, "needs approval by one person other than the operator")
+        #expect(watcher.stdout.contains("muster approve \(id)"), "\(watcher.stdout)")
+        #expect(try b.muster(Bastion.ic, ["approve", id]).status == 0)
+        #expect(await op.finish().status == 0)
+        #expect(await watcher.finish().status == 0, "\(watcher.stdout)\(watcher.stderr)")
+        #expect(watcher.stdout.contains("approved by muster-ic"), "\(watcher.stdout)")
+    }
 }
