@@ -155,7 +155,10 @@ struct RunMachineTests {
         #expect(m.next(ev.state) == .rollBack(reason: "operator chose to roll back at 'db/snap'", unfinished: "db/snap"))
         ev.add(.stepFinished, "db/snap") { $0.stepOutcome = .failed }
         ev.add(.rollbackStarted) { $0.text = "why" }
-        #expect(m.next(ev.state) == .rollBack(reason: "why", unfinished: nil))
+        // Nothing here has a rollback command: the rollback is over at once.
+        #expect(m.next(ev.state) == .finish(.rolledBack))
+        #expect(m.rollbackDue(ev.state))
+        #expect(m.rollbackReason(ev.state) == "why")
     }
 
     @Test func aFailureWhosePolicyIsRollbackRollsBackEvenIfTheSessionEndedFirst() throws {
@@ -222,6 +225,53 @@ struct RunMachineTests {
         ev.add(.rollbackFinished, "d") { $0.exit = 0 }
         // A resumed rollback goes on where it stopped.
         #expect(m.undo(ev.state, offerOwn: true) == ["c", "a"])
+    }
+
+    @Test func eachRollbackCommandIsAnActionOfItsOwnUntilTheRollbackEnds() throws {
+        let rb = try loadRunbook("""
+        muster: 1
+        name: t
+        title: Undo
+        steps:
+          - id: a
+            title: A
+            run: a
+            rollback: undo-a
+          - id: c
+            title: C
+            run: c
+            rollback: undo-c
+          - id: d
+            title: D
+            run: d
+            rollback: undo-d
+        """)
+        let m = RunMachine(plan: FlatPlan(rb, includes: [:]), yes: false)
+        var ev = Events()
+        for k in ["a", "c"] { ev.done(k) }
+        ev.failedAttempt("d", 1)
+        ev.add(.failureChoice, "d") { $0.choice = .rollback }
+        ev.add(.stepFinished, "d") { $0.stepOutcome = .failed }
+        #expect(m.next(ev.state) == .rollBack(reason: "operator chose to roll back at 'd'", unfinished: nil))
+        ev.add(.rollbackStarted) { $0.text = "operator chose to roll back at 'd'" }
+        // The failed step's own first (offered without --yes), then newest first.
+        #expect(m.next(ev.state) == .rollBackStep("d"))
+        #expect(RunMachine(plan: m.plan, yes: true).next(ev.state) == .rollBackStep("c"))
+        // Not run (it lacked a value): journaled, and the machine goes on.
+        ev.add(.rollbackFinished, "d") { $0.text = "not run" }
+        #expect(m.next(ev.state) == .rollBackStep("c"))
+        ev.add(.rollbackStarted, "c")
+        // The session ended while it ran: it is still the next.
+        #expect(m.next(ev.state) == .rollBackStep("c"))
+        ev.add(.rollbackStarted, "c")
+        ev.add(.rollbackFinished, "c") { $0.exit = 1 }
+        #expect(m.next(ev.state) == .rollBackStep("a"))
+        ev.add(.rollbackStarted, "a")
+        ev.add(.rollbackFinished, "a") { $0.exit = 0 }
+        // One failed: the rollback is incomplete, whichever session ran it.
+        #expect(m.next(ev.state) == .finish(.rollbackIncomplete))
+        ev.state.rollbackResults["c"] = true
+        #expect(m.next(ev.state) == .finish(.rolledBack))
     }
 
     @Test func aPipelineStartedBeforeTheSessionEndedIsFollowed() throws {

@@ -97,7 +97,7 @@ extension Executor {
 
     /// One session: ask the machine, perform, journal, until the run ends.
     func drive() throws(Stop) -> RunOutcome {
-        if case .rollBack = machine.next(state) { try restore(promptMasked: false) } else { try restore(promptMasked: true) }
+        try restore(promptMasked: !machine.rollbackDue(state))
         while true {
             let action = machine.next(state)
             switch action {
@@ -108,6 +108,10 @@ extension Executor {
                     try restore(promptMasked: false)
                 }
                 try rollBack(reason: reason)
+                return .failed("rolled back")
+            case .rollBackStep, .finish(.rolledBack), .finish(.rollbackIncomplete):
+                // A rollback an earlier session began goes on where it stopped.
+                try rollBack(reason: machine.rollbackReason(state))
                 return .failed("rolled back")
             case .finish(let end):
                 try record(.runFinished) { $0.runEnd = end }

@@ -48,6 +48,9 @@ public struct RunState: Sendable {
     /// The step whose rollback command started last and has not finished.
     public var rollingBack: String?
     public var rolledBack: Set<String> = []
+    /// Whether each rollback command that ran to its end succeeded; a
+    /// rollback not run (its command lacked a value) has no entry.
+    public var rollbackResults: [String: Bool] = [:]
     /// Why Muster itself stopped a step's last attempt (a signal: its
     /// process group was stopped), by step; absent when the session died
     /// with the step running.
@@ -140,6 +143,7 @@ public struct RunState: Sendable {
             }
         case .rollbackFinished:
             rolledBack.insert(key)
+            if let exit = e.exit { rollbackResults[key] = exit == 0 && e.timedOut != true }
             if rollingBack == key { rollingBack = nil }
         case .runPaused:
             paused = e.text ?? "paused"

@@ -5,10 +5,14 @@
 /// later by another person, is one more event folded into the state.
 public struct RunMachine: Sendable {
     public enum Action: Equatable, Sendable {
-        /// Undo the completed steps: the rollback was chosen or started in
-        /// an earlier session. `unfinished`: the step at whose failure menu
-        /// `b` was answered and whose end was never journaled.
+        /// Begin undoing the completed steps: the rollback was chosen in an
+        /// earlier session and never began. `unfinished`: the step at whose
+        /// failure menu `b` was answered and whose end was never journaled.
         case rollBack(reason: String, unfinished: String?)
+        /// The rollback has begun: run the rollback command of this step,
+        /// the first of `undo`'s not undone yet. Once none is left, `finish`
+        /// says `rolled_back`, or `rollback_incomplete` if one failed.
+        case rollBackStep(String)
         /// Journal the start of a checklist or include step.
         case begin(String)
         /// Ask checklist item `index` of the step.
@@ -46,10 +50,13 @@ public struct RunMachine: Sendable {
     }
 
     public func next(_ s: RunState) -> Action {
-        if s.rollbackStarted || s.rollbackChosenAt != nil {
-            let chosen = s.rollbackChosenAt.map { "operator chose to roll back at '\($0)'" }
+        if s.rollbackStarted {
+            if let key = undo(s, offerOwn: !yes).first { return .rollBackStep(key) }
+            return .finish(s.rollbackResults.values.contains(false) ? .rollbackIncomplete : .rolledBack)
+        }
+        if s.rollbackChosenAt != nil {
             let unfinished = s.rollbackChosenAt.flatMap { s.finished[$0] == nil ? $0 : nil }
-            return .rollBack(reason: s.rollbackReason ?? chosen ?? "resuming a rollback", unfinished: unfinished)
+            return .rollBack(reason: rollbackReason(s), unfinished: unfinished)
         }
         // `on_failure: rollback` journaled the step's failure, and the
         // session ended before the rollback began.
@@ -60,6 +67,21 @@ public struct RunMachine: Sendable {
             if let action = next(entry, s) { return action }
         }
         return .finish(s.finished.values.contains(.failed) ? .failed : .completed)
+    }
+
+    /// Whether the run is rolling back, or must: the actions are then
+    /// `rollBack`, `rollBackStep` and the rollback's `finish`.
+    public func rollbackDue(_ s: RunState) -> Bool {
+        switch next(s) {
+        case .rollBack, .rollBackStep: true
+        case .finish(let end): end == .rolledBack || end == .rollbackIncomplete
+        default: false
+        }
+    }
+
+    /// Why the run rolls back, as journaled when it began.
+    public func rollbackReason(_ s: RunState) -> String {
+        s.rollbackReason ?? s.rollbackChosenAt.map { "operator chose to roll back at '\($0)'" } ?? "resuming a rollback"
     }
 
     /// The steps a rollback undoes, newest first, those already undone left
