@@ -211,6 +211,48 @@ struct ReplayTests {
         resumeEveryPrefix(rb, runner: runner, journal: journal)
     }
 
+    @Test func aSessionResumedDuringTheRetryDelayWaitsOnlyWhatIsLeft() throws {
+        let rb = try loadRunbook("""
+        muster: 1
+        name: t
+        title: Retry
+        steps:
+          - id: flaky
+            title: Flaky
+            run: flaky
+            retries: 1
+            retry_delay: 30s
+        """)
+        let clock = FakeClock()
+        var ranAt: [Double] = []
+        func runner(prior: Int) -> FakeRunner {
+            FakeRunner { _ in
+                ranAt.append(clock.now)
+                return (ranAt.count + prior == 1 ? 1 : 0, [])
+            }
+        }
+        let journal = MemoryJournal()
+        let first = executor(rb, journal: journal, console: Operator(), runner: runner(prior: 0), clock: clock)
+        first.sleepHook = { seconds in clock.now += seconds; return nil }
+        #expect(first.execute(resumed: false) == .completed)
+        #expect(ranAt.count == 2 && ranAt[1] - ranAt[0] >= 30 && ranAt[1] - ranAt[0] < 30.01, "\(ranAt)")
+
+        // Killed 12 s into the delay: the journal ends with the failed attempt,
+        // and the incident clock went on meanwhile.
+        let cut = Array(journal.events[...journal.events.firstIndex { $0.event == .attemptFinished }!])
+        let state = RunState(replaying: cut)
+        ranAt = []
+        let console = Operator()
+        let setup = RunSetup(runbook: rb, params: [:], secrets: [:], runID: "run-1", operatorName: "alice", yes: false, includes: [:], baseEnvironment: [:])
+        let resumed = Executor(setup: setup, state: state, journal: MemoryJournal(), console: console, runner: runner(prior: 1),
+                               baseElapsed: state.lastT + 12, monotonic: { clock.now }, wallClock: { "" })
+        resumed.sleepHook = { seconds in clock.now += seconds; return nil }
+        let start = clock.now
+        #expect(resumed.execute(resumed: true) == .completed)
+        #expect(ranAt.count == 1 && ranAt[0] - start >= 18 && ranAt[0] - start < 18.01, "\(ranAt) from \(start)")
+        #expect(console.shown.contains { if case .info("'flaky' failed in the last session; retrying in 18s (attempt 2 of 2)") = $0 { true } else { false } }, "\(console.shown)")
+    }
+
     @Test func everyPrefixWithAnIncludeAndAPipelineResumesToTheSameEnd() throws {
         let rb = try loadRunbook(Self.withIncludeAndCI)
         let includes = ["child": try loadRunbook(Self.child, name: "child")]

@@ -125,6 +125,32 @@ struct RunMachineTests {
         #expect(try machine().next(ev.state) == .attempt("promote", 3))
     }
 
+    @Test func anAutomaticRetryWaitsItsDelayFromTheFailedAttemptsEnd() throws {
+        let rb = try loadRunbook("""
+        muster: 1
+        name: t
+        title: Retry
+        steps:
+          - id: flaky
+            title: Flaky
+            run: flaky
+            retries: 1
+            retry_delay: 30s
+        """)
+        let m = RunMachine(plan: FlatPlan(rb, includes: [:]), yes: false)
+        var ev = Events()
+        ev.add(.stepStarted, "flaky") { $0.attempt = 1; $0.t = 10 }
+        ev.add(.attemptFinished, "flaky") { $0.attempt = 1; $0.exit = 1; $0.text = "exited with status 1"; $0.t = 12 }
+        #expect(m.next(ev.state, now: 12) == .sleepUntil("flaky", 42))
+        // A session resumed 18 s later waits what is left, until the same time.
+        #expect(m.next(ev.state, now: 30) == .sleepUntil("flaky", 42))
+        #expect(m.next(ev.state, now: 42) == .attempt("flaky", 2))
+        #expect(m.next(ev.state) == .attempt("flaky", 2))
+        // `r` answered at the menu retries at once.
+        ev.add(.failureChoice, "flaky") { $0.choice = .retry; $0.t = 13 }
+        #expect(m.next(ev.state, now: 13) == .attempt("flaky", 2))
+    }
+
     @Test func anAttemptTheOperatorStoppedIsNeverRetriedUnasked() throws {
         var ev = Events()
         for k in ["prep", "db/snap", "db/check", "db"] { ev.done(k) }

@@ -40,9 +40,9 @@ extension Executor {
     }
 
     /// Attempt `n` of an automated step, journaled before it runs (unless
-    /// `following` a pipeline an earlier attempt started) and after. A
-    /// failure with a retry left waits `retry_delay`; the machine then asks
-    /// for the next attempt, or for the failure policy.
+    /// `following` a pipeline an earlier attempt started) and after. After
+    /// a failure the machine asks for the wait of `retry_delay`
+    /// (`retryDelay`) and the next attempt, or for the failure policy.
     func attempt(_ entry: FlatPlan.Entry, _ attempt: Int, following: Bool) throws(Stop) {
         let key = entry.key, step = entry.step
         guard let a = step.automation else { return }
@@ -108,8 +108,19 @@ extension Executor {
         // Stopped by the operator: the failure answers, not a retry unasked.
         if attempt <= a.retries, !result.stopped {
             console.show(.info("retrying in \(DurationFormat.format(a.retryDelay)) (attempt \(attempt + 1) of \(a.retries + 1))"))
-            try pauseFor(Double(a.retryDelay))
         }
+    }
+
+    /// The wait before an automatic retry, until `t` (seconds since the run
+    /// began), which the machine counts from the failed attempt's end: a
+    /// resumed session waits only what is left, and says so.
+    func retryDelay(_ entry: FlatPlan.Entry, until t: Double) throws(Stop) {
+        let left = t - elapsed
+        if lastProblem?.key != entry.key, let a = entry.step.automation {
+            let next = (state.attempts[entry.key] ?? 0) + 1
+            console.show(.info("'\(entry.key)' failed in the last session; retrying in \(DurationFormat.format(Int(left.rounded(.up)))) (attempt \(next) of \(a.retries + 1))"))
+        }
+        try pauseFor(left)
     }
 
     /// A step the operator marked done by hand did its work, so a later

@@ -99,7 +99,7 @@ extension Executor {
     func drive() throws(Stop) -> RunOutcome {
         try restore(promptMasked: !machine.rollbackDue(state))
         while true {
-            let action = machine.next(state)
+            let action = machine.next(state, now: elapsed)
             switch action {
             case .rollBack(let reason, let unfinished):
                 // `b` was answered and the session ended before the rollback began.
@@ -135,6 +135,8 @@ extension Executor {
                 try resumeInterrupted(try enter(key))
             case .follow(let key, let n):
                 try attempt(try enter(key), n, following: true)
+            case .sleepUntil(let key, let t):
+                try retryDelay(try enter(key), until: t)
             case .attempt(let key, let n):
                 try attempt(try enter(key), n, following: false)
             case .onFailure(let key, let policy):

@@ -28,6 +28,9 @@ public struct RunState: Sendable {
     /// Steps whose failure menu (or interrupted-step question) was
     /// answered `r` and whose next attempt has not started yet.
     public var retryChosen: Set<String> = []
+    /// When each step's last failed attempt ended, as the journal's `t`:
+    /// an automatic retry waits `retry_delay` from then.
+    public var failedAt: [String: Double] = [:]
     /// Steps whose last attempt the operator stopped (Ctrl-C, then `s`):
     /// its failure goes to the menu, never to a retry unasked.
     public var operatorStopped: Set<String> = []
@@ -119,7 +122,10 @@ public struct RunState: Sendable {
                 break
             }
             if interruptedStep == key { interruptedStep = nil }
-            if e.text != nil || (e.exit ?? 0) != 0 || e.timedOut == true { awaitingChoice = key }
+            if e.text != nil || (e.exit ?? 0) != 0 || e.timedOut == true {
+                awaitingChoice = key
+                failedAt[key] = e.clock
+            }
             if e.text?.hasSuffix(RunState.stoppedByOperator) == true { operatorStopped.insert(key) }
         case .stepFinished:
             let outcome = StepOutcome(journaled: e.outcome)

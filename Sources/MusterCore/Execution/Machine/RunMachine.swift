@@ -30,6 +30,11 @@ public struct RunMachine: Sendable {
         /// A `ci` step whose pipeline started before a session ended:
         /// follow that pipeline (attempt `n`), never start another.
         case follow(String, Int)
+        /// The step's last attempt failed with a retry left: wait until
+        /// `t` (seconds since the run began: the attempt's end plus
+        /// `retry_delay`) before the next. A session resumed during the
+        /// delay waits only what is left of it.
+        case sleepUntil(String, Double)
         /// Run attempt `n` of the step.
         case attempt(String, Int)
         /// The step failed and its retries are spent (or the operator
@@ -49,7 +54,9 @@ public struct RunMachine: Sendable {
         self.yes = yes
     }
 
-    public func next(_ s: RunState) -> Action {
+    /// `now`: seconds since the run began, as the journal's `t` counts
+    /// them; without it, every delay is over.
+    public func next(_ s: RunState, now: Double = .infinity) -> Action {
         if s.rollbackStarted {
             if let key = undo(s, offerOwn: !yes).first { return .rollBackStep(key) }
             return .finish(s.rollbackResults.values.contains(false) ? .rollbackIncomplete : .rolledBack)
@@ -64,7 +71,7 @@ public struct RunMachine: Sendable {
             return .rollBack(reason: "step '\(key)' failed", unfinished: nil)
         }
         for entry in plan.entries where s.finished[entry.key] == nil {
-            if let action = next(entry, s) { return action }
+            if let action = next(entry, s, now: now) { return action }
         }
         return .finish(s.finished.values.contains(.failed) ? .failed : .completed)
     }
@@ -99,7 +106,7 @@ public struct RunMachine: Sendable {
 
     /// What the unfinished step `entry` needs; nil when only its included
     /// steps have something left to do.
-    func next(_ entry: FlatPlan.Entry, _ s: RunState) -> Action? {
+    func next(_ entry: FlatPlan.Entry, _ s: RunState, now: Double = .infinity) -> Action? {
         let key = entry.key
         switch entry.step.body {
         case .runbook:
@@ -115,11 +122,11 @@ public struct RunMachine: Sendable {
             return .finishStep(key)
         case .run, .wait, .http, .ci:
             guard let a = entry.step.automation else { return .finishStep(key) }
-            return automated(entry.step, key: key, a, s)
+            return automated(entry.step, key: key, a, s, now: now)
         }
     }
 
-    func automated(_ step: Step, key: String, _ a: Automation, _ s: RunState) -> Action {
+    func automated(_ step: Step, key: String, _ a: Automation, _ s: RunState, now: Double = .infinity) -> Action {
         if a.confirm, !s.gatesPassed.contains(key) { return .gate(key) }
         let attempts = s.attempts[key] ?? 0
         let retryChosen = s.retryChosen.contains(key)
@@ -129,6 +136,11 @@ public struct RunMachine: Sendable {
         }
         if s.awaitingChoice == key, !retryChosen, attempts > a.retries || s.operatorStopped.contains(key) {
             return .onFailure(key, a.onFailure ?? (yes ? .abort : .ask))
+        }
+        // An automatic retry waits `retry_delay` from the failed attempt's
+        // end (to the journal's millisecond); `r` answered retries at once.
+        if s.awaitingChoice == key, !retryChosen, let end = s.failedAt[key], now + 0.001 < end + Double(a.retryDelay) {
+            return .sleepUntil(key, end + Double(a.retryDelay))
         }
         return .attempt(key, attempts + 1)
     }
