@@ -131,14 +131,21 @@ struct ReplayTests {
     /// effect: it is logged with the commands, as `trigger <builder>`.
     final class FakeCI: CIService {
         let runner: FakeRunner
+        /// Whether the run's state holds the pipeline as journaled.
+        let journaled: () -> Bool
         var looks = 0
-        init(runner: FakeRunner) { self.runner = runner }
+        init(runner: FakeRunner, journaled: @escaping () -> Bool) {
+            self.runner = runner
+            self.journaled = journaled
+        }
         func trigger(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
             runner.ran.append("trigger deploy")
             return .success(.buildbotRequest(7, builder: 1))
         }
         func look(_ ref: PipelineRef, _ client: CIClient) -> Result<PipelineLook, CIFailure> {
             looks += 1
+            // The trigger is one action, journaled; looking is the next.
+            #expect(journaled(), "a pipeline was looked at before pipeline_started was journaled")
             let state: PipelineState = looks == 1 ? .queued : looks == 2 ? .running : .succeeded
             return .success(PipelineLook(state, line: "build request 7: \(state)"))
         }
@@ -160,7 +167,7 @@ struct ReplayTests {
         let e = executor(rb, state: state, journal: journal, console: Operator(), runner: runner, clock: clock, includes: includes)
         e.sleepHook = { seconds in clock.now += seconds; return nil }
         e.http = NoNetwork()
-        e.ciService = { _ in .success(FakeCI(runner: runner)) }
+        e.ciService = { [unowned e] _ in .success(FakeCI(runner: runner) { e.state.pipelines["deploy"] != nil }) }
         return (e.execute(resumed: state.info != nil), runner, journal)
     }
 
@@ -266,6 +273,7 @@ struct ReplayTests {
         #expect(full.finished["db/snap"] == .done && full.finished["db"] == .done && full.finished["deploy"] == .done)
         #expect(full.values["prep"]?["ticket"] == "T-1")
         #expect(full.pipelines["deploy"] == .buildbotRequest(7, builder: 1))
+        #expect(journal.events.filter { $0.step == "deploy" }.map(\.event) == [.stepStarted, .pipelineStarted, .stepFinished, .rollbackStarted, .rollbackFinished])
         #expect(full.rolledBack == ["deploy", "db/snap"])
         // The wait's two 10 s and the pipeline's polls, all on the fake clock.
         #expect(clock.now >= 124, "\(clock.now)")

@@ -316,5 +316,14 @@ struct RunMachineTests {
         #expect(m.next(ev.state) == .resumeInterrupted("build"))
         ev.add(.pipelineStarted, "build") { $0.value = "42" }
         #expect(m.next(ev.state) == .follow("build", 1))
+        // Started in this session, it is followed the same way: the trigger
+        // and the looks are two actions.
+        ev.add(.attemptFinished, "build") { $0.attempt = 1; $0.exit = 1; $0.text = "the pipeline failed" }
+        ev.add(.failureChoice, "build") { $0.choice = .retry }
+        #expect(m.next(ev.state) == .attempt("build", 2))
+        ev.add(.attemptStarted, "build") { $0.attempt = 2 }
+        #expect(ev.state.pipelines["build"] == nil && ev.state.legacyPipelines["build"] == nil)
+        ev.add(.pipelineStarted, "build") { $0.pipeline = .buildbotRequest(43, builder: 1) }
+        #expect(m.next(ev.state) == .follow("build", 2))
     }
 }

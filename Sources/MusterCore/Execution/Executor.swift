@@ -122,6 +122,10 @@ public final class Executor {
     var failedStepRollback: Rollback?
     /// The attempt running now, if its step has an `expect`.
     var expectWatch: ExpectWatch?
+    /// The `ci` step whose pipeline this session started, and when its
+    /// attempt began: following it (the machine's next action) counts the
+    /// step's timeout from then.
+    var triggered: (key: String, at: Double)?
 
     enum Stop: Error {
         case pause(String)
