@@ -42,9 +42,9 @@ extension Executor {
     /// Attempt `n` of an automated step, journaled before it runs (unless
     /// `following` the pipeline it started) and after. A `ci` step's
     /// attempt ends once its pipeline is started and journaled: following
-    /// it is the machine's next action, as after a resume. After
-    /// a failure the machine asks for the wait of `retry_delay`
-    /// (`retryDelay`) and the next attempt, or for the failure policy.
+    /// it is the machine's next action, as after a resume. After a failure
+    /// the machine asks for the wait of `retry_delay` and the next attempt,
+    /// or for the failure policy.
     func attempt(_ entry: FlatPlan.Entry, _ attempt: Int, following: Bool) throws(Stop) {
         let key = entry.key, step = entry.step
         guard let a = step.automation else { return }

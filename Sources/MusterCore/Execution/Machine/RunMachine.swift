@@ -27,8 +27,9 @@ public struct RunMachine: Sendable {
         /// The step was running when a session ended, and running it again
         /// is not safe: ask `r`/`d`/`s`.
         case resumeInterrupted(String)
-        /// A `ci` step whose pipeline started before a session ended:
-        /// follow that pipeline (attempt `n`), never start another.
+        /// A `ci` step whose attempt `n` journaled its pipeline, in this
+        /// session or before one ended: look at that pipeline until it is
+        /// over, never start another.
         case follow(String, Int)
         /// The step's last attempt failed with a retry left: wait until
         /// `t` (seconds since the run began: the attempt's end plus
