@@ -140,6 +140,10 @@ public final class Executor {
     var takeoverPending: TeamRequest?
     /// The takeover this session is stopping for.
     var handingOver: TeamRequest?
+    /// The `ci` step whose pipeline this session started, and when its
+    /// attempt began: following it (the machine's next action) counts the
+    /// step's timeout from then.
+    var triggered: (key: String, at: Double)?
 
     enum Stop: Error {
         case pause(String)
