@@ -54,12 +54,12 @@ extension Executor {
                     continue
                 }
                 if r.kind == .approve {
-                    try record(.approvalGiven, step: key) { $0.by = r.user; $0.value = r.id; $0.name = r.name; $0.contact = r.arn }
+                    try record(.approvalGiven, step: key) { $0.by = r.user; $0.value = r.id; $0.name = r.name; $0.identity = r.arn }
                     let n = state.approvedBy[key]?.count ?? 0
                     console.show(.info("✓ approved by \(r.who) (\(n) of \(rule.count))"))
                     notify("'\(key)' approved by \(r.user) (\(n) of \(rule.count))")
                 } else {
-                    try record(.approvalDenied, step: key) { $0.by = r.user; $0.value = r.id; $0.text = r.reason ?? "no reason given"; $0.name = r.name }
+                    try record(.approvalDenied, step: key) { $0.by = r.user; $0.value = r.id; $0.text = r.reason ?? "no reason given"; $0.name = r.name; $0.identity = r.arn }
                     notify("'\(key)' denied by \(r.user)")
                     return
                 }
