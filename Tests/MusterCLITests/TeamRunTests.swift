@@ -325,4 +325,20 @@ struct TeamRunTests {
         #expect(await watcher.finish().status == 0, "\(watcher.stdout)\(watcher.stderr)")
         #expect(watcher.stdout.contains("approved by muster-ic"), "\(watcher.stdout)")
     }
+
+    @Test func takeoverAfterTheOperatorCrashedDuringAStep() async throws {
+        let b = try Bastion(runbooks: ["slow": Self.slow])
+        let old = try b.live(Bastion.op, ["run", "slow", "-p", "seconds=30"])
+        old.send("y")
+        Bastion.waitFor(old, "| started")
+        old.kill()
+        _ = await old.finish()
+        let id = try #require(b.runID)
+        // The step was running and is not idempotent: the new operator chooses.
+        let taken = try b.muster(Bastion.ic, ["takeover", id], stdin: "s the old session did it\ny\n")
+        #expect(taken.status == 0, "\(taken.stdout)\(taken.stderr)")
+        #expect(taken.stdout.contains("'long' was running when the last session ended"), "\(taken.stdout)")
+        #expect(b.journal(id).contains("\"by\":\"muster-ic\",\"event\":\"handoff\""))
+        _ = try? sh("pkill -KILL -u \(Bastion.op) -f 'sleep 30' || true", cwd: b.dir)
+    }
 }
