@@ -341,4 +341,35 @@ struct TeamRunTests {
         #expect(b.journal(id).contains("\"by\":\"muster-ic\",\"event\":\"handoff\""))
         _ = try? sh("pkill -KILL -u \(Bastion.op) -f 'sleep 30' || true", cwd: b.dir)
     }
+
+    /// A takeover while the step waits for approval: the new operator may
+    /// no longer approve it, the old one now may; the chat hears of each.
+    @Test func aTakeoverDuringAnApprovalWaitMovesWhoMayApprove() async throws {
+        let log = try temporaryDirectory() + "/hooks.txt"
+        let server = try HTTPTestServer(hookLog: log)
+        let hooked = Self.drop.replacingOccurrences(of: "title: Drop the old primary\nsteps:", with: """
+        title: Drop the old primary
+        notify: {webhook: CHAT_HOOK}
+        secrets:
+          CHAT_HOOK: {env: CHAT_HOOK}
+        steps:
+        """)
+        let b = try Bastion(runbooks: ["drop": hooked])
+        let env = ["CHAT_HOOK": server.base + "/hook"]
+        let old = try LiveMuster([Bastion.op, "run", "drop"], cwd: b.repo, env: env, executable: b.runner)
+        old.send("y")
+        let id = try #require(b.waitForJournal("approval_requested"))
+        let taker = try LiveMuster([Bastion.ic, "takeover", id, "--reason", "shift change"], cwd: b.repo, env: env, executable: b.runner)
+        #expect(await old.finish().status == 3)
+        Bastion.waitFor(taker, "muster approve \(id)")
+        let own = try b.muster(Bastion.ic, ["approve", id])
+        #expect(own.status == 2 && own.stderr.contains("muster-ic is the operator of this run"), "\(own.stderr)")
+        let formerOperator = try b.muster(Bastion.op, ["approve", id])
+        #expect(formerOperator.status == 0, "\(formerOperator.stderr)")
+        #expect(await taker.finish().status == 0, "\(taker.stdout)\(taker.stderr)")
+        let posts = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(posts.contains("waits for approval"), "\(posts)")
+        #expect(posts.contains("took the run over: shift change"), "\(posts)")
+        #expect(posts.contains("approved by muster-op"), "\(posts)")
+    }
 }
