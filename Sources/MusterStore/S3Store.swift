@@ -53,6 +53,12 @@ public final class S3Store {
         _ = try send("PutObject", key: key, method: "PUT", url: objectURL(key), headers: [("Content-Type", contentType)], body: bytes, accept: [200])
     }
 
+    /// DeleteObject (204 whether or not the key existed): for a request its
+    /// maker withdraws, never for events.
+    public func delete(_ key: String) throws(StoreError) {
+        _ = try send("DeleteObject", key: key, method: "DELETE", url: objectURL(key), accept: [200, 204])
+    }
+
     /// GetObject: the object's bytes, or nil when there is no such key.
     public func get(_ key: String) throws(StoreError) -> [UInt8]? {
         let r = try send("GetObject", key: key, method: "GET", url: objectURL(key), accept: [200, 404])
