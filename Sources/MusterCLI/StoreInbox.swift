@@ -75,9 +75,11 @@ final class StoreInbox: RunInbox {
 
     private var made: [String: Double] = [:]
 
+    /// A takeover from another machine counts while its maker has not
+    /// withdrawn it (Ctrl-C deletes it) and for `takeoverLife` at most.
     func isWaiting(_ request: TeamRequest) -> Bool {
-        guard let at = made[request.id] else { return false }
-        return Date().timeIntervalSince1970 - at < Self.takeoverLife
+        guard let at = made[request.id], Date().timeIntervalSince1970 - at < Self.takeoverLife else { return false }
+        return (try? store.get(Self.prefix(store, runID: runID) + request.id)) != nil
     }
 
     /// Leaves a request for the session executing `runID`, as this
