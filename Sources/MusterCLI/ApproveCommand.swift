@@ -1,5 +1,6 @@
 import ArgumentParser
 import MusterCore
+import MusterStore
 import MusterTerminal
 
 /// The second person of the two-person rule. Who approves is the OS user
@@ -22,38 +23,70 @@ struct ApproveCommand: ParsableCommand {
     @Option(help: "Deny the step instead, saying why: the step fails into its usual failure choices.")
     var deny: String?
 
+    @Option(help: "The shared store (s3://BUCKET/PREFIX; default: MUSTER_STORE), for a run executed on another machine.")
+    var store: String?
+
     func run() throws {
         let reason = deny.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
         if let reason, reason.isEmpty { throw CommandFailure(message: "say why you deny the step: --deny REASON") }
         let ws = Workspace()
-        let run = try TeamRun(runID, store: RunStore(root: ws.root), write: true)
-        guard run.state.outcome == nil else { throw CommandFailure(message: "run \(runID) is not waiting for an approval: \(run.whereItIs)") }
-        guard let (key, asked) = run.waitingStep else {
-            throw CommandFailure(message: "run \(runID) is not waiting for an approval: \(run.whereItIs). `muster follow \(runID)` shows it live")
-        }
-        let me = osUser()
-        let rule = asked.approval?.rule ?? Approval()
-        if let refusal = rule.refusal(user: me, operatorUser: run.state.operatorUser, already: reason == nil ? run.state.approvedBy[key] ?? [] : []) {
-            throw CommandFailure(message: "refused: \(refusal)")
-        }
-        print("Step '\(sanitize(key))' of run \(runID), operated by \(sanitize(run.operatorShown)), waits for approval by \(sanitize(asked.value ?? rule.who)). It will run:")
-        for line in (asked.text ?? "").split(separator: "\n", omittingEmptySubsequences: false) { print("    \(sanitize(String(line)))") }
-        let folder = RequestFolder(runDir: run.store.runDir(runID), runID: runID)
-        let name = try folder.submit(.init(runID: runID, kind: reason == nil ? .approve : .deny, step: key, reason: reason, name: operatorName()), store: run.store)
-        let verb = reason == nil ? "approval" : "denial"
-        guard run.live else {
-            print("Your \(verb) is recorded; the run is not being executed now, and it counts when the run is resumed (`muster resume \(runID)`).")
+        let local = RunStore(root: ws.root)
+        if !local.runIDs().contains(runID), let s3 = try RemoteRun.store(flag: store) {
+            try approveRemotely(try RemoteRun(runID, store: s3), reason: reason)
             return
         }
-        switch run.taken(name, within: 15)?.event {
+        let run = try TeamRun(runID, store: local, write: true)
+        let (key, asked, rule) = try check(run, me: osUser(), operatorUser: run.state.operatorUser, reason: reason)
+        show(key, asked, rule, operatorShown: run.operatorShown)
+        let folder = RequestFolder(runDir: run.store.runDir(runID), runID: runID)
+        let name = try folder.submit(.init(runID: runID, kind: reason == nil ? .approve : .deny, step: key, reason: reason, name: operatorName()), store: run.store)
+        guard run.live else {
+            print("Your \(reason == nil ? "approval" : "denial") is recorded; the run is not being executed now, and it counts when the run is resumed (`muster resume \(runID)`).")
+            return
+        }
+        report(run.taken(name, within: 15), key: key, rule: rule, me: osUser(), count: { (try? TeamRun(runID, store: run.store, write: false).state.approvedBy[key]?.count) ?? nil })
+    }
+
+    /// From another machine, through the store: the identity is the caller's
+    /// AWS identity, which the run's session checks with AWS (IdentityProof).
+    func approveRemotely(_ run: RemoteRun, reason: String?) throws {
+        let me: CallerIdentity
+        do { me = try run.store.callerIdentity() } catch { throw CommandFailure(message: error.message) }
+        let operatorUser = run.state.operatorUser
+        let (key, asked, rule) = try check(run, me: me.name, operatorUser: operatorUser, reason: reason)
+        show(key, asked, rule, operatorShown: run.state.info?.operatorName ?? "?")
+        print("You approve as \(me.arn) (OS user \(osUser())); the run's session checks that with AWS.")
+        let name = try StoreInbox.submit(.init(runID: runID, kind: reason == nil ? .approve : .deny, step: key, reason: reason, host: hostName(), name: operatorName()),
+                                         store: run.store, runID: runID)
+        report(run.taken(name, within: 20), key: key, rule: rule, me: me.name, count: { (try? RemoteRun(runID, store: run.store).state.approvedBy[key]?.count) ?? nil })
+    }
+
+    /// The refusals `cli.md` lists; returns the step waiting and its rule.
+    func check(_ run: RunEvents, me: String, operatorUser: String?, reason: String?) throws -> (String, JournalEvent, Approval) {
+        guard run.state.outcome == nil, let (key, asked) = run.waitingStep else {
+            throw CommandFailure(message: "run \(runID) is not waiting for an approval: \(run.whereItIs). `muster follow \(runID)` shows it live")
+        }
+        let rule = asked.approval?.rule ?? Approval()
+        if let refusal = rule.refusal(user: me, operatorUser: operatorUser, already: reason == nil ? run.state.approvedBy[key] ?? [] : []) {
+            throw CommandFailure(message: "refused: \(refusal)")
+        }
+        return (key, asked, rule)
+    }
+
+    func show(_ key: String, _ asked: JournalEvent, _ rule: Approval, operatorShown: String) {
+        print("Step '\(sanitize(key))' of run \(runID), operated by \(sanitize(operatorShown)), waits for approval by \(sanitize(asked.value ?? rule.who)). It will run:")
+        for line in (asked.text ?? "").split(separator: "\n", omittingEmptySubsequences: false) { print("    \(sanitize(String(line)))") }
+    }
+
+    func report(_ taken: JournalEvent?, key: String, rule: Approval, me: String, count: () -> Int?) {
+        switch taken?.event {
         case .approvalGiven?:
-            let now = try TeamRun(runID, store: run.store, write: false).state
-            let n = now.approvedBy[key]?.count ?? 1
+            let n = count() ?? 1
             print(n >= rule.count ? "Approved by \(me) (\(n) of \(rule.count)): the step goes on." : "Approved by \(me) (\(n) of \(rule.count)): \(rule.count - n) more needed.")
         case .approvalDenied?:
             print("Denied by \(me): the step failed, and the operator chooses what next.")
         default:
-            print("Your \(verb) is left for the run, which has not taken it in yet; `muster log \(runID)` shows approval_given when it has.")
+            print("Your \(deny == nil ? "approval" : "denial") is left for the run, which has not taken it in yet; `muster log \(runID)` shows approval_given when it has.")
         }
     }
 }

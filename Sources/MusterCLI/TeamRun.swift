@@ -5,7 +5,7 @@ import MusterCore
 
 /// What `approve`, `takeover` and `follow` read of a run: its state from
 /// the journal, refusing with a plain message what cannot be acted on.
-struct TeamRun {
+struct TeamRun: RunEvents {
     let id: String
     let store: RunStore
     let state: RunState
@@ -34,6 +34,27 @@ struct TeamRun {
     /// "alice (pid 42 on bastion-1)" or "alice".
     var operatorShown: String { operatorUser + (store.lockHolder(id).map { " (\($0))" } ?? "") }
 
+    /// Waits up to `seconds` for the journal to take in request `name`.
+    func taken(_ name: String, within seconds: Double) -> JournalEvent? {
+        let deadline = Double(time(nil)) + seconds
+        func find() -> JournalEvent? { (try? FileJournal.read(path: store.journalPath(id)).events)?.last { $0.value == name } }
+        while Double(time(nil)) < deadline, store.isLocked(id) {
+            if let e = find() { return e }
+            usleep(100_000)
+        }
+        // The session may have taken it in and ended meanwhile.
+        return find()
+    }
+}
+
+/// A run's events and the state they fold to, wherever they were read
+/// (this host's journal, or the shared store).
+protocol RunEvents {
+    var state: RunState { get }
+    var events: [JournalEvent] { get }
+}
+
+extension RunEvents {
     /// The step waiting for approval: asked, not yet run, not denied.
     var waitingStep: (key: String, request: JournalEvent)? {
         for e in events.reversed() where e.event == .approvalRequested {
@@ -49,17 +70,5 @@ struct TeamRun {
         if let p = state.paused { return "it is paused (\(p))" }
         let last = events.last { $0.step != nil }?.step
         return last.map { "it is at step '\($0)'" } ?? "it has not reached a step yet"
-    }
-
-    /// Waits up to `seconds` for the journal to take in request `name`.
-    func taken(_ name: String, within seconds: Double) -> JournalEvent? {
-        let deadline = Double(time(nil)) + seconds
-        func find() -> JournalEvent? { (try? FileJournal.read(path: store.journalPath(id)).events)?.last { $0.value == name } }
-        while Double(time(nil)) < deadline, store.isLocked(id) {
-            if let e = find() { return e }
-            usleep(100_000)
-        }
-        // The session may have taken it in and ended meanwhile.
-        return find()
     }
 }

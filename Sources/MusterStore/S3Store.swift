@@ -17,7 +17,7 @@ public final class S3Store {
     public var timeout: Double = 30
     /// Who the credentials are, once GetCallerIdentity answered.
     public private(set) var identity: CallerIdentity?
-    private let http: HTTPClient
+    let http: HTTPClient
     private var cached: AWSCredentials?
 
     public init(path: StorePath, settings: StoreSettings) throws(StoreError) {
@@ -45,6 +45,18 @@ public final class S3Store {
             return .conflict
         default: return .created
         }
+    }
+
+    /// PutObject, unconditional: for what only its writer writes (a
+    /// session's heartbeat), never for events.
+    public func put(_ key: String, _ bytes: [UInt8], contentType: String = "application/octet-stream") throws(StoreError) {
+        _ = try send("PutObject", key: key, method: "PUT", url: objectURL(key), headers: [("Content-Type", contentType)], body: bytes, accept: [200])
+    }
+
+    /// DeleteObject (204 whether or not the key existed): for a request its
+    /// maker withdraws, never for events.
+    public func delete(_ key: String) throws(StoreError) {
+        _ = try send("DeleteObject", key: key, method: "DELETE", url: objectURL(key), accept: [200, 204])
     }
 
     /// GetObject: the object's bytes, or nil when there is no such key.

@@ -147,7 +147,8 @@ public final class TerminalConsole: RunConsole {
         }
         if case .line(let l) = answer, !stdinIsTerminal {
             line(sanitize(l))
-        } else if answer == .eof {
+        } else if answer == .eof || answer == .signal(InboxWake.code) {
+            // Ended by no answer: what comes next starts on a line of its own.
             line("")
         } else if case .line(let l) = answer, out.isTerminal {
             let width = columns

@@ -311,4 +311,65 @@ struct TeamRunTests {
         #expect(b.journal(id).contains("\"by\":\"muster-ic\",\"event\":\"handoff\""))
         #expect(b.journal(id).contains("\"text\":\"laptop died\""))
     }
+
+    @Test func anotherUserFollowsTheRunAndSeesTheApprovalWait() async throws {
+        let b = try Bastion(runbooks: ["drop": Self.drop])
+        let op = try b.live(Bastion.op, ["run", "drop"])
+        op.send("y")
+        let id = try #require(b.waitForJournal("approval_requested"))
+        let watcher = try b.live(Bastion.trainee, ["follow", id])
+        Bastion.waitFor(watcher, "needs approval by one person other than the operator")
+        #expect(watcher.stdout.contains("muster approve \(id)"), "\(watcher.stdout)")
+        #expect(try b.muster(Bastion.ic, ["approve", id]).status == 0)
+        #expect(await op.finish().status == 0)
+        #expect(await watcher.finish().status == 0, "\(watcher.stdout)\(watcher.stderr)")
+        #expect(watcher.stdout.contains("approved by muster-ic"), "\(watcher.stdout)")
+    }
+
+    @Test func takeoverAfterTheOperatorCrashedDuringAStep() async throws {
+        let b = try Bastion(runbooks: ["slow": Self.slow])
+        let old = try b.live(Bastion.op, ["run", "slow", "-p", "seconds=30"])
+        old.send("y")
+        Bastion.waitFor(old, "| started")
+        old.kill()
+        _ = await old.finish()
+        let id = try #require(b.runID)
+        // The step was running and is not idempotent: the new operator chooses.
+        let taken = try b.muster(Bastion.ic, ["takeover", id], stdin: "s the old session did it\ny\n")
+        #expect(taken.status == 0, "\(taken.stdout)\(taken.stderr)")
+        #expect(taken.stdout.contains("'long' was running when the last session ended"), "\(taken.stdout)")
+        #expect(b.journal(id).contains("\"by\":\"muster-ic\",\"event\":\"handoff\""))
+        _ = try? sh("pkill -KILL -u \(Bastion.op) -f 'sleep 30' || true", cwd: b.dir)
+    }
+
+    /// A takeover while the step waits for approval: the new operator may
+    /// no longer approve it, the old one now may; the chat hears of each.
+    @Test func aTakeoverDuringAnApprovalWaitMovesWhoMayApprove() async throws {
+        let log = try temporaryDirectory() + "/hooks.txt"
+        let server = try HTTPTestServer(hookLog: log)
+        let hooked = Self.drop.replacingOccurrences(of: "title: Drop the old primary\nsteps:", with: """
+        title: Drop the old primary
+        notify: {webhook: CHAT_HOOK}
+        secrets:
+          CHAT_HOOK: {env: CHAT_HOOK}
+        steps:
+        """)
+        let b = try Bastion(runbooks: ["drop": hooked])
+        let env = ["CHAT_HOOK": server.base + "/hook"]
+        let old = try LiveMuster([Bastion.op, "run", "drop"], cwd: b.repo, env: env, executable: b.runner)
+        old.send("y")
+        let id = try #require(b.waitForJournal("approval_requested"))
+        let taker = try LiveMuster([Bastion.ic, "takeover", id, "--reason", "shift change"], cwd: b.repo, env: env, executable: b.runner)
+        #expect(await old.finish().status == 3)
+        Bastion.waitFor(taker, "muster approve \(id)")
+        let own = try b.muster(Bastion.ic, ["approve", id])
+        #expect(own.status == 2 && own.stderr.contains("muster-ic is the operator of this run"), "\(own.stderr)")
+        let formerOperator = try b.muster(Bastion.op, ["approve", id])
+        #expect(formerOperator.status == 0, "\(formerOperator.stderr)")
+        #expect(await taker.finish().status == 0, "\(taker.stdout)\(taker.stderr)")
+        let posts = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(posts.contains("waits for approval"), "\(posts)")
+        #expect(posts.contains("took the run over: shift change"), "\(posts)")
+        #expect(posts.contains("approved by muster-op"), "\(posts)")
+    }
 }

@@ -59,8 +59,8 @@ func loadRunbook(_ yaml: String, name: String = "t") throws -> Runbook {
 }
 
 func executor(_ rb: Runbook, state: RunState = RunState(), journal: JournalSink, console: RunConsole, runner: CommandRunner,
-              yes: Bool = false, secrets: [String: String] = [:], clock: FakeClock = FakeClock()) -> Executor {
-    let setup = RunSetup(runbook: rb, params: [:], secrets: secrets, runID: "run-1", operatorName: "alice", yes: yes, includes: [:], baseEnvironment: [:])
+              yes: Bool = false, secrets: [String: String] = [:], clock: FakeClock = FakeClock(), includes: [String: Runbook] = [:]) -> Executor {
+    let setup = RunSetup(runbook: rb, params: [:], secrets: secrets, runID: "run-1", operatorName: "alice", yes: yes, includes: includes, baseEnvironment: [:])
     return Executor(setup: setup, state: state, journal: journal, console: console, runner: runner,
                     baseElapsed: state.lastT, monotonic: { clock.now }, wallClock: { "2026-11-27T09:00:00Z" })
 }

@@ -125,6 +125,32 @@ struct RunMachineTests {
         #expect(try machine().next(ev.state) == .attempt("promote", 3))
     }
 
+    @Test func anAutomaticRetryWaitsItsDelayFromTheFailedAttemptsEnd() throws {
+        let rb = try loadRunbook("""
+        muster: 1
+        name: t
+        title: Retry
+        steps:
+          - id: flaky
+            title: Flaky
+            run: flaky
+            retries: 1
+            retry_delay: 30s
+        """)
+        let m = RunMachine(plan: FlatPlan(rb, includes: [:]), yes: false)
+        var ev = Events()
+        ev.add(.stepStarted, "flaky") { $0.attempt = 1; $0.t = 10 }
+        ev.add(.attemptFinished, "flaky") { $0.attempt = 1; $0.exit = 1; $0.text = "exited with status 1"; $0.t = 12 }
+        #expect(m.next(ev.state, now: 12) == .sleepUntil("flaky", 42))
+        // A session resumed 18 s later waits what is left, until the same time.
+        #expect(m.next(ev.state, now: 30) == .sleepUntil("flaky", 42))
+        #expect(m.next(ev.state, now: 42) == .attempt("flaky", 2))
+        #expect(m.next(ev.state) == .attempt("flaky", 2))
+        // `r` answered at the menu retries at once.
+        ev.add(.failureChoice, "flaky") { $0.choice = .retry; $0.t = 13 }
+        #expect(m.next(ev.state, now: 13) == .attempt("flaky", 2))
+    }
+
     @Test func anAttemptTheOperatorStoppedIsNeverRetriedUnasked() throws {
         var ev = Events()
         for k in ["prep", "db/snap", "db/check", "db"] { ev.done(k) }
@@ -155,7 +181,10 @@ struct RunMachineTests {
         #expect(m.next(ev.state) == .rollBack(reason: "operator chose to roll back at 'db/snap'", unfinished: "db/snap"))
         ev.add(.stepFinished, "db/snap") { $0.stepOutcome = .failed }
         ev.add(.rollbackStarted) { $0.text = "why" }
-        #expect(m.next(ev.state) == .rollBack(reason: "why", unfinished: nil))
+        // Nothing here has a rollback command: the rollback is over at once.
+        #expect(m.next(ev.state) == .finish(.rolledBack))
+        #expect(m.rollbackDue(ev.state))
+        #expect(m.rollbackReason(ev.state) == "why")
     }
 
     @Test func aFailureWhosePolicyIsRollbackRollsBackEvenIfTheSessionEndedFirst() throws {
@@ -224,6 +253,53 @@ struct RunMachineTests {
         #expect(m.undo(ev.state, offerOwn: true) == ["c", "a"])
     }
 
+    @Test func eachRollbackCommandIsAnActionOfItsOwnUntilTheRollbackEnds() throws {
+        let rb = try loadRunbook("""
+        muster: 1
+        name: t
+        title: Undo
+        steps:
+          - id: a
+            title: A
+            run: a
+            rollback: undo-a
+          - id: c
+            title: C
+            run: c
+            rollback: undo-c
+          - id: d
+            title: D
+            run: d
+            rollback: undo-d
+        """)
+        let m = RunMachine(plan: FlatPlan(rb, includes: [:]), yes: false)
+        var ev = Events()
+        for k in ["a", "c"] { ev.done(k) }
+        ev.failedAttempt("d", 1)
+        ev.add(.failureChoice, "d") { $0.choice = .rollback }
+        ev.add(.stepFinished, "d") { $0.stepOutcome = .failed }
+        #expect(m.next(ev.state) == .rollBack(reason: "operator chose to roll back at 'd'", unfinished: nil))
+        ev.add(.rollbackStarted) { $0.text = "operator chose to roll back at 'd'" }
+        // The failed step's own first (offered without --yes), then newest first.
+        #expect(m.next(ev.state) == .rollBackStep("d"))
+        #expect(RunMachine(plan: m.plan, yes: true).next(ev.state) == .rollBackStep("c"))
+        // Not run (it lacked a value): journaled, and the machine goes on.
+        ev.add(.rollbackFinished, "d") { $0.text = "not run" }
+        #expect(m.next(ev.state) == .rollBackStep("c"))
+        ev.add(.rollbackStarted, "c")
+        // The session ended while it ran: it is still the next.
+        #expect(m.next(ev.state) == .rollBackStep("c"))
+        ev.add(.rollbackStarted, "c")
+        ev.add(.rollbackFinished, "c") { $0.exit = 1 }
+        #expect(m.next(ev.state) == .rollBackStep("a"))
+        ev.add(.rollbackStarted, "a")
+        ev.add(.rollbackFinished, "a") { $0.exit = 0 }
+        // One failed: the rollback is incomplete, whichever session ran it.
+        #expect(m.next(ev.state) == .finish(.rollbackIncomplete))
+        ev.state.rollbackResults["c"] = true
+        #expect(m.next(ev.state) == .finish(.rolledBack))
+    }
+
     @Test func aPipelineStartedBeforeTheSessionEndedIsFollowed() throws {
         let rb = try loadRunbook("""
         muster: 1
@@ -240,5 +316,14 @@ struct RunMachineTests {
         #expect(m.next(ev.state) == .resumeInterrupted("build"))
         ev.add(.pipelineStarted, "build") { $0.value = "42" }
         #expect(m.next(ev.state) == .follow("build", 1))
+        // Started in this session, it is followed the same way: the trigger
+        // and the looks are two actions.
+        ev.add(.attemptFinished, "build") { $0.attempt = 1; $0.exit = 1; $0.text = "the pipeline failed" }
+        ev.add(.failureChoice, "build") { $0.choice = .retry }
+        #expect(m.next(ev.state) == .attempt("build", 2))
+        ev.add(.attemptStarted, "build") { $0.attempt = 2 }
+        #expect(ev.state.pipelines["build"] == nil && ev.state.legacyPipelines["build"] == nil)
+        ev.add(.pipelineStarted, "build") { $0.pipeline = .buildbotRequest(43, builder: 1) }
+        #expect(m.next(ev.state) == .follow("build", 2))
     }
 }

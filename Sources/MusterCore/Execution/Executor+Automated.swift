@@ -40,9 +40,11 @@ extension Executor {
     }
 
     /// Attempt `n` of an automated step, journaled before it runs (unless
-    /// `following` a pipeline an earlier attempt started) and after. A
-    /// failure with a retry left waits `retry_delay`; the machine then asks
-    /// for the next attempt, or for the failure policy.
+    /// `following` the pipeline it started) and after. A `ci` step's
+    /// attempt ends once its pipeline is started and journaled: following
+    /// it is the machine's next action, as after a resume. After a failure
+    /// the machine asks for the wait of `retry_delay` and the next attempt,
+    /// or for the failure policy.
     func attempt(_ entry: FlatPlan.Entry, _ attempt: Int, following: Bool) throws(Stop) {
         let key = entry.key, step = entry.step
         guard let a = step.automation else { return }
@@ -59,7 +61,9 @@ extension Executor {
             try record(.stepStarted, step: key) { $0.text = step.kind.rawValue; $0.attempt = attempt }
         }
         // One attempt, all its polls included, is measured against `expect`.
-        expectWatch = a.expect.map { ExpectWatch(key: key, expect: Double($0), since: monotonic()) }
+        if !following || expectWatch?.key != key {
+            expectWatch = a.expect.map { ExpectWatch(key: key, expect: Double($0), since: monotonic()) }
+        }
         let result: Attempt
         do {
             result = try attemptOnce(step, key: key, automation: a, values: values, env: env)
@@ -67,6 +71,8 @@ extension Executor {
             expectWatch = nil
             throw error
         }
+        // The pipeline is started and journaled: the machine follows it next.
+        if result.triggered { return }
         expectWatch = nil
         func describe(_ e: inout JournalEvent) {
             e.attempt = attempt
@@ -108,8 +114,19 @@ extension Executor {
         // Stopped by the operator: the failure answers, not a retry unasked.
         if attempt <= a.retries, !result.stopped {
             console.show(.info("retrying in \(DurationFormat.format(a.retryDelay)) (attempt \(attempt + 1) of \(a.retries + 1))"))
-            try pauseFor(Double(a.retryDelay))
         }
+    }
+
+    /// The wait before an automatic retry, until `t` (seconds since the run
+    /// began), which the machine counts from the failed attempt's end: a
+    /// resumed session waits only what is left, and says so.
+    func retryDelay(_ entry: FlatPlan.Entry, until t: Double) throws(Stop) {
+        let left = t - elapsed
+        if lastProblem?.key != entry.key, let a = entry.step.automation {
+            let next = (state.attempts[entry.key] ?? 0) + 1
+            console.show(.info("'\(entry.key)' failed in the last session; retrying in \(DurationFormat.format(Int(left.rounded(.up)))) (attempt \(next) of \(a.retries + 1))"))
+        }
+        try pauseFor(left)
     }
 
     /// A step the operator marked done by hand did its work, so a later
@@ -190,6 +207,9 @@ extension Executor {
         var skipped: String?
         /// Processes its command left running: kept or stopped.
         var leftovers: [JournalEvent.Leftover] = []
+        /// A `ci` step's pipeline was started and journaled; the attempt
+        /// goes on as the machine's `follow`.
+        var triggered = false
     }
 
     func attemptOnce(_ step: Step, key: String, automation a: Automation, values: [String: String], env: [String: String]) throws(Stop) -> Attempt {

@@ -18,8 +18,11 @@ extension Executor {
 
     static func pollInterval(age: Double) -> Double { min(pipelinePollMax, max(pipelinePoll, age / 10)) }
 
+    /// Starts the step's pipeline and journals it (the attempt ends there,
+    /// `triggered`), or follows the pipeline journaled as started, by this
+    /// session or an earlier one, to its end.
     func ci(_ spec: CISpec, key: String, automation a: Automation, values: [String: String]) throws(Stop) -> Attempt {
-        let start = monotonic()
+        var start = monotonic()
         let timeout = Double(a.timeout)
         func fail(_ f: CIFailure) throws(Stop) -> Attempt {
             try ciStop(f)
@@ -37,7 +40,12 @@ extension Executor {
         var ref: PipelineRef
         if let journaled = journaledPipeline(key, spec.provider) {
             ref = journaled
-            console.show(.info(masker.mask("following \(service.describe(ref)) started before the last session ended")))
+            if let t = triggered, t.key == key {
+                start = t.at
+            } else {
+                console.show(.info(masker.mask("following \(service.describe(ref)) started before the last session ended")))
+            }
+            triggered = nil
         } else {
             trigger: while true {
                 switch service.trigger(client) {
@@ -53,6 +61,8 @@ extension Executor {
                 }
             }
             try journalPipeline(ref, key: key, service)
+            triggered = (key, start)
+            return Attempt(ok: false, status: 0, seconds: monotonic() - start, triggered: true)
         }
         return try followPipeline(&ref, key: key, service, client, start: start, timeout: timeout)
     }

@@ -47,19 +47,19 @@ extension Executor {
             case .approve, .deny:
                 let already = r.kind == .approve ? state.approvedBy[key] ?? [] : []
                 let refusal = r.step != key ? "it is for step '\(r.step ?? "?")', and '\(key)' is the step waiting"
-                    : rule.refusal(user: r.user, operatorUser: setup.osUser.isEmpty ? state.operatorUser : setup.osUser, already: already)
+                    : rule.refusal(user: r.user, operatorUser: r.arn != nil ? setup.identityName ?? setup.osUser : setup.osUser.isEmpty ? state.operatorUser : setup.osUser, already: already)
                 if let refusal {
                     refusedRequests.insert(r.id)
                     console.show(.warning("\(r.kind == .approve ? "an approval" : "a denial") by \(r.who) was refused: \(refusal)"))
                     continue
                 }
                 if r.kind == .approve {
-                    try record(.approvalGiven, step: key) { $0.by = r.user; $0.value = r.id; $0.name = r.name }
+                    try record(.approvalGiven, step: key) { $0.by = r.user; $0.value = r.id; $0.name = r.name; $0.identity = r.arn }
                     let n = state.approvedBy[key]?.count ?? 0
                     console.show(.info("✓ approved by \(r.who) (\(n) of \(rule.count))"))
                     notify("'\(key)' approved by \(r.user) (\(n) of \(rule.count))")
                 } else {
-                    try record(.approvalDenied, step: key) { $0.by = r.user; $0.value = r.id; $0.text = r.reason ?? "no reason given"; $0.name = r.name }
+                    try record(.approvalDenied, step: key) { $0.by = r.user; $0.value = r.id; $0.text = r.reason ?? "no reason given"; $0.name = r.name; $0.identity = r.arn }
                     notify("'\(key)' denied by \(r.user)")
                     return
                 }

@@ -97,9 +97,9 @@ extension Executor {
 
     /// One session: ask the machine, perform, journal, until the run ends.
     func drive() throws(Stop) -> RunOutcome {
-        if case .rollBack = machine.next(state) { try restore(promptMasked: false) } else { try restore(promptMasked: true) }
+        try restore(promptMasked: !machine.rollbackDue(state))
         while true {
-            let action = machine.next(state)
+            let action = machine.next(state, now: elapsed)
             switch action {
             case .rollBack(let reason, let unfinished):
                 // `b` was answered and the session ended before the rollback began.
@@ -108,6 +108,10 @@ extension Executor {
                     try restore(promptMasked: false)
                 }
                 try rollBack(reason: reason)
+                return .failed("rolled back")
+            case .rollBackStep, .finish(.rolledBack), .finish(.rollbackIncomplete):
+                // A rollback an earlier session began goes on where it stopped.
+                try rollBack(reason: machine.rollbackReason(state))
                 return .failed("rolled back")
             case .finish(let end):
                 try record(.runFinished) { $0.runEnd = end }
@@ -133,6 +137,8 @@ extension Executor {
                 try resumeInterrupted(try enter(key))
             case .follow(let key, let n):
                 try attempt(try enter(key), n, following: true)
+            case .sleepUntil(let key, let t):
+                try retryDelay(try enter(key), until: t)
             case .attempt(let key, let n):
                 try attempt(try enter(key), n, following: false)
             case .onFailure(let key, let policy):

@@ -61,6 +61,9 @@ public struct RunSetup {
     /// The OS user running this session (`id -un`): the identity the
     /// two-person rule compares. Empty where none is known (tests).
     public var osUser = ""
+    /// With a shared store: the last part of this session's ARN, which a
+    /// request from another machine is compared with.
+    public var identityName: String?
     /// This session takes the run over (`muster takeover`): journaled as
     /// `handoff` before `run_resumed`.
     public var handoff: (reason: String?, request: String?)?
@@ -142,6 +145,10 @@ public final class Executor {
     /// A `handoff` another machine wrote to the shared store: the run is
     /// theirs, and this session writes nothing more.
     var takenOverElsewhere: JournalEvent?
+    /// The `ci` step whose pipeline this session started, and when its
+    /// attempt began: following it (the machine's next action) counts the
+    /// step's timeout from then.
+    var triggered: (key: String, at: Double)?
 
     enum Stop: Error {
         case pause(String)

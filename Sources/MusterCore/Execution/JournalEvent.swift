@@ -189,6 +189,10 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     /// The pipeline a `ci` step started (`pipeline_started`).
     public var pipeline: PipelineRef?
 
+    /// A request from another machine: the AWS identity (ARN) that AWS
+    /// vouched for; `by` is its last part, which the rules compare.
+    public var identity: String?
+
     /// `approval_requested`: the rule, so `muster approve` can tell who
     /// may approve without loading the runbook.
     public var approval: ApprovalInfo?
@@ -209,7 +213,7 @@ public struct JournalEvent: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case seq, at, t, event, step, item, answer, text, name, value, attempt, exit, status, seconds
-        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked, by, leftovers, pipeline, approval, hash
+        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked, by, leftovers, pipeline, approval, identity, hash
     }
 
     /// `t` when it is a clock reading: finite, not negative and under 1e9 s

@@ -31,6 +31,9 @@ public struct RunState: Sendable {
     /// Steps whose failure menu (or interrupted-step question) was
     /// answered `r` and whose next attempt has not started yet.
     public var retryChosen: Set<String> = []
+    /// When each step's last failed attempt ended, as the journal's `t`:
+    /// an automatic retry waits `retry_delay` from then.
+    public var failedAt: [String: Double] = [:]
     /// Steps whose last attempt the operator stopped (Ctrl-C, then `s`):
     /// its failure goes to the menu, never to a retry unasked.
     public var operatorStopped: Set<String> = []
@@ -51,6 +54,9 @@ public struct RunState: Sendable {
     /// The step whose rollback command started last and has not finished.
     public var rollingBack: String?
     public var rolledBack: Set<String> = []
+    /// Whether each rollback command that ran to its end succeeded; a
+    /// rollback not run (its command lacked a value) has no entry.
+    public var rollbackResults: [String: Bool] = [:]
     /// Why Muster itself stopped a step's last attempt (a signal: its
     /// process group was stopped), by step; absent when the session died
     /// with the step running.
@@ -136,7 +142,10 @@ public struct RunState: Sendable {
                 break
             }
             if interruptedStep == key { interruptedStep = nil }
-            if e.text != nil || (e.exit ?? 0) != 0 || e.timedOut == true { awaitingChoice = key }
+            if e.text != nil || (e.exit ?? 0) != 0 || e.timedOut == true {
+                awaitingChoice = key
+                failedAt[key] = e.clock
+            }
             if e.text?.hasSuffix(RunState.stoppedByOperator) == true { operatorStopped.insert(key) }
         case .stepFinished:
             let outcome = StepOutcome(journaled: e.outcome)
@@ -160,6 +169,7 @@ public struct RunState: Sendable {
             }
         case .rollbackFinished:
             rolledBack.insert(key)
+            if let exit = e.exit { rollbackResults[key] = exit == 0 && e.timedOut != true }
             if rollingBack == key { rollingBack = nil }
         case .runPaused:
             paused = e.text ?? "paused"

@@ -27,9 +27,13 @@ public struct TeamRequest: Sendable, Equatable {
     /// The requester's display name (`MUSTER_OPERATOR` or git's): shown,
     /// never compared.
     public var name: String?
+    /// A request from another machine: the ARN AWS vouched for (`user` is
+    /// then its last part). The rule compares it with the session's own.
+    public var arn: String?
 
     public init(id: String, user: String, kind: Kind, step: String? = nil, reason: String? = nil, now: Bool = false,
-                pid: Int32? = nil, host: String? = nil, name: String? = nil) {
+                pid: Int32? = nil, host: String? = nil, name: String? = nil, arn: String? = nil) {
+        self.arn = arn
         self.id = id
         self.user = user
         self.kind = kind
@@ -41,8 +45,9 @@ public struct TeamRequest: Sendable, Equatable {
         self.name = name
     }
 
-    /// "bob" or "Bob Jones (bob)".
+    /// "bob", "Bob Jones (bob)", or with an ARN "bob (arn:aws:…)".
     public var who: String {
+        if let arn { return "\(user) (\(arn))" }
         guard let name, !name.isEmpty, name != user else { return user }
         return "\(name) (\(user))"
     }

@@ -5,10 +5,14 @@
 /// later by another person, is one more event folded into the state.
 public struct RunMachine: Sendable {
     public enum Action: Equatable, Sendable {
-        /// Undo the completed steps: the rollback was chosen or started in
-        /// an earlier session. `unfinished`: the step at whose failure menu
-        /// `b` was answered and whose end was never journaled.
+        /// Begin undoing the completed steps: the rollback was chosen in an
+        /// earlier session and never began. `unfinished`: the step at whose
+        /// failure menu `b` was answered and whose end was never journaled.
         case rollBack(reason: String, unfinished: String?)
+        /// The rollback has begun: run the rollback command of this step,
+        /// the first of `undo`'s not undone yet. Once none is left, `finish`
+        /// says `rolled_back`, or `rollback_incomplete` if one failed.
+        case rollBackStep(String)
         /// Journal the start of a checklist or include step.
         case begin(String)
         /// Ask checklist item `index` of the step.
@@ -25,9 +29,15 @@ public struct RunMachine: Sendable {
         /// The step was running when a session ended, and running it again
         /// is not safe: ask `r`/`d`/`s`.
         case resumeInterrupted(String)
-        /// A `ci` step whose pipeline started before a session ended:
-        /// follow that pipeline (attempt `n`), never start another.
+        /// A `ci` step whose attempt `n` journaled its pipeline, in this
+        /// session or before one ended: look at that pipeline until it is
+        /// over, never start another.
         case follow(String, Int)
+        /// The step's last attempt failed with a retry left: wait until
+        /// `t` (seconds since the run began: the attempt's end plus
+        /// `retry_delay`) before the next. A session resumed during the
+        /// delay waits only what is left of it.
+        case sleepUntil(String, Double)
         /// Run attempt `n` of the step.
         case attempt(String, Int)
         /// The step failed and its retries are spent (or the operator
@@ -47,11 +57,16 @@ public struct RunMachine: Sendable {
         self.yes = yes
     }
 
-    public func next(_ s: RunState) -> Action {
-        if s.rollbackStarted || s.rollbackChosenAt != nil {
-            let chosen = s.rollbackChosenAt.map { "operator chose to roll back at '\($0)'" }
+    /// `now`: seconds since the run began, as the journal's `t` counts
+    /// them; without it, every delay is over.
+    public func next(_ s: RunState, now: Double = .infinity) -> Action {
+        if s.rollbackStarted {
+            if let key = undo(s, offerOwn: !yes).first { return .rollBackStep(key) }
+            return .finish(s.rollbackResults.values.contains(false) ? .rollbackIncomplete : .rolledBack)
+        }
+        if s.rollbackChosenAt != nil {
             let unfinished = s.rollbackChosenAt.flatMap { s.finished[$0] == nil ? $0 : nil }
-            return .rollBack(reason: s.rollbackReason ?? chosen ?? "resuming a rollback", unfinished: unfinished)
+            return .rollBack(reason: rollbackReason(s), unfinished: unfinished)
         }
         // `on_failure: rollback` journaled the step's failure, and the
         // session ended before the rollback began.
@@ -59,9 +74,24 @@ public struct RunMachine: Sendable {
             return .rollBack(reason: "step '\(key)' failed", unfinished: nil)
         }
         for entry in plan.entries where s.finished[entry.key] == nil {
-            if let action = next(entry, s) { return action }
+            if let action = next(entry, s, now: now) { return action }
         }
         return .finish(s.finished.values.contains(.failed) ? .failed : .completed)
+    }
+
+    /// Whether the run is rolling back, or must: the actions are then
+    /// `rollBack`, `rollBackStep` and the rollback's `finish`.
+    public func rollbackDue(_ s: RunState) -> Bool {
+        switch next(s) {
+        case .rollBack, .rollBackStep: true
+        case .finish(let end): end == .rolledBack || end == .rollbackIncomplete
+        default: false
+        }
+    }
+
+    /// Why the run rolls back, as journaled when it began.
+    public func rollbackReason(_ s: RunState) -> String {
+        s.rollbackReason ?? s.rollbackChosenAt.map { "operator chose to roll back at '\($0)'" } ?? "resuming a rollback"
     }
 
     /// The steps a rollback undoes, newest first, those already undone left
@@ -79,7 +109,7 @@ public struct RunMachine: Sendable {
 
     /// What the unfinished step `entry` needs; nil when only its included
     /// steps have something left to do.
-    func next(_ entry: FlatPlan.Entry, _ s: RunState) -> Action? {
+    func next(_ entry: FlatPlan.Entry, _ s: RunState, now: Double = .infinity) -> Action? {
         let key = entry.key
         switch entry.step.body {
         case .runbook:
@@ -95,11 +125,11 @@ public struct RunMachine: Sendable {
             return .finishStep(key)
         case .run, .wait, .http, .ci:
             guard let a = entry.step.automation else { return .finishStep(key) }
-            return automated(entry.step, key: key, a, s)
+            return automated(entry.step, key: key, a, s, now: now)
         }
     }
 
-    func automated(_ step: Step, key: String, _ a: Automation, _ s: RunState) -> Action {
+    func automated(_ step: Step, key: String, _ a: Automation, _ s: RunState, now: Double = .infinity) -> Action {
         let attempts = s.attempts[key] ?? 0
         let retryChosen = s.retryChosen.contains(key)
         // Approved before it is confirmed and run; a denial is a failure
@@ -115,6 +145,11 @@ public struct RunMachine: Sendable {
         }
         if s.awaitingChoice == key, !retryChosen, attempts > a.retries || s.operatorStopped.contains(key) {
             return .onFailure(key, a.onFailure ?? (yes ? .abort : .ask))
+        }
+        // An automatic retry waits `retry_delay` from the failed attempt's
+        // end (to the journal's millisecond); `r` answered retries at once.
+        if s.awaitingChoice == key, !retryChosen, let end = s.failedAt[key], now + 0.001 < end + Double(a.retryDelay) {
+            return .sleepUntil(key, end + Double(a.retryDelay))
         }
         return .attempt(key, attempts + 1)
     }

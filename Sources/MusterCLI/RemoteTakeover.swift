@@ -1,0 +1,64 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import MusterCore
+import MusterProcess
+import MusterStore
+import MusterTerminal
+
+/// Taking over a run executed on another machine, through the store: a
+/// session that says it is alive (its heartbeat, `live.json`) is asked to
+/// stop, as on one host; one silent for longer than `lease` crashed or is
+/// cut off from the store, and is not waited for. Either way the hand-off
+/// itself is an event put with If-None-Match: two takers, or a taker and a
+/// session that comes back, cannot both write it: the loser learns so.
+enum RemoteTakeover {
+    static let lease = 45.0
+
+    /// Asks the session executing `run` to stop, and waits until it has
+    /// paused (or fallen silent); returns the request's name, nil when no
+    /// session was there to ask.
+    static func ask(_ run: RemoteRun, reason: String?, now: Bool) throws -> String? {
+        let id = run.id
+        guard run.state.paused == nil else { return nil }
+        let silence = StoreInbox.silence(store: run.store, runID: id)
+        guard let heard = silence, heard <= lease else {
+            let ago = silence.map { "for \(formatSeconds($0))" } ?? "at all"
+            print("The session executing run \(id) has not been heard from \(ago): it crashed, or it is cut off from the store. You take it over now; should it come back, it stops when it finds the hand-off.")
+            return nil
+        }
+        SignalWatch.install()
+        let name = try StoreInbox.submit(.init(runID: id, kind: .takeover, reason: reason, now: now, host: hostName(), name: operatorName()),
+                                         store: run.store, runID: id)
+        print("Asked \(sanitize(run.state.info?.operatorName ?? "the operator"))'s session (on another machine) to hand run \(id) over to you, through the store.")
+        if let step = run.state.interruptedStep, !now {
+            print("'\(sanitize(step))' is running: that session stops when it ends. Ctrl-C gives up; `muster takeover \(id) --now` stops it at once.")
+        }
+        let log = EventLog(store: run.store)
+        var after = run.state.lastSeq
+        while true {
+            if let sig = SignalWatch.take(), SignalWatch.stopping.contains(sig) {
+                try? run.store.delete(StoreInbox.prefix(run.store, runID: id) + name)
+                throw CommandFailure(message: "gave up taking over run \(id) (\(Executor.shortSignalName(sig))); it goes on where it is")
+            }
+            if let more = try? log.events(runID: id, after: after), let last = more.last {
+                after = last.seq
+                let events = (try? FileJournal.parse(more.flatMap(\.bytes), path: "store"))?.events ?? []
+                if events.contains(where: { $0.event == .runPaused || $0.event == .runFinished }) { break }
+            }
+            if let s = StoreInbox.silence(store: run.store, runID: id), s > lease {
+                print("That session fell silent; you take the run over now.")
+                break
+            }
+            var fds = [pollfd(fd: SignalWatch.readFD, events: Int16(POLLIN), revents: 0)]
+            _ = poll(&fds, 1, 1000)
+        }
+        print("The previous session has stopped; you operate run \(id) now.")
+        return name
+    }
+}
