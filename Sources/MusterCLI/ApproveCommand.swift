@@ -23,16 +23,16 @@ struct ApproveCommand: ParsableCommand {
     @Option(help: "Deny the step instead, saying why: the step fails into its usual failure choices.")
     var deny: String?
 
-    @Option(help: "The shared store (s3://BUCKET/PREFIX; default: MUSTER_STORE), for a run executed on another machine.")
-    var store: String?
+    /// For a run executed on another machine.
+    @OptionGroup var storeOption: StoreOption
 
     func run() throws {
         let reason = deny.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
         if let reason, reason.isEmpty { throw CommandFailure(message: "say why you deny the step: --deny REASON") }
         let ws = Workspace()
         let local = RunStore(root: ws.root)
-        if !local.runIDs().contains(runID), let s3 = try RemoteRun.store(flag: store) {
-            try approveRemotely(try RemoteRun(runID, store: s3), reason: reason)
+        if !local.runIDs().contains(runID), let shared = try storeOption.open() {
+            try approveRemotely(try RemoteRun(runID, store: shared.log.store), reason: reason)
             return
         }
         let run = try TeamRun(runID, store: local, write: true)
@@ -52,7 +52,8 @@ struct ApproveCommand: ParsableCommand {
     func approveRemotely(_ run: RemoteRun, reason: String?) throws {
         let me: CallerIdentity
         do { me = try run.store.callerIdentity() } catch { throw CommandFailure(message: error.message) }
-        let operatorUser = run.state.operatorUser
+        // Across machines the rule compares AWS identities.
+        let operatorUser = run.state.operatorIdentity.map(arnName) ?? run.state.operatorUser
         let (key, asked, rule) = try check(run, me: me.name, operatorUser: operatorUser, reason: reason)
         show(key, asked, rule, operatorShown: run.state.info?.operatorName ?? "?")
         print("You approve as \(me.arn) (OS user \(osUser())); the run's session checks that with AWS.")

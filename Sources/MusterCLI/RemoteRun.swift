@@ -17,16 +17,6 @@ struct RemoteRun: RunEvents {
     let events: [JournalEvent]
     let state: RunState
 
-    /// The store named by `flag`, else `MUSTER_STORE`; nil when neither is set.
-    static func store(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> S3Store? {
-        guard let text = flag ?? environment["MUSTER_STORE"].flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
-        do {
-            return try S3Store(path: StorePath(parsing: text), settings: StoreSettings.resolve(environment: environment))
-        } catch {
-            throw CommandFailure(message: error.message)
-        }
-    }
-
     init(_ id: String, store: S3Store) throws {
         let read: [(seq: Int, bytes: [UInt8])]
         do { read = try EventLog(store: store).events(runID: id) } catch { throw CommandFailure(message: error.message) }

@@ -18,7 +18,7 @@ import MusterTerminal
 /// itself is an event put with If-None-Match: two takers, or a taker and a
 /// session that comes back, cannot both write it: the loser learns so.
 enum RemoteTakeover {
-    static let lease = 45.0
+    static var lease: Double { StoreInbox.lease }
 
     /// Asks the session executing `run` to stop, and waits until it has
     /// paused (or fallen silent); returns the request's name, nil when no

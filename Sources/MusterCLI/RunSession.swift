@@ -207,6 +207,12 @@ enum RunSession {
         let executor = Executor(setup: setup, state: state, journal: sink, console: shown, runner: SpawnRunner(),
                                 baseElapsed: baseElapsed, monotonic: monotonicSeconds, wallClock: { utcStamp() })
         executor.inbox = requests
+        if let shared {
+            // Requests from other machines, and the heartbeat that tells them this session lives.
+            let fromStore = StoreInbox(store: shared.log.store, runID: setup.runID)
+            fromStore.watch(settings: shared.log.store.settings, live: ["host": hostName(), "pid": String(getpid()), "user": setup.osUser, "identity": setup.identity ?? ""])
+            executor.inbox = Inboxes([requests, fromStore])
+        }
         executor.http = CurlTransport()
         executor.ciService = CIServices.make
         executor.sleepHook = { seconds in

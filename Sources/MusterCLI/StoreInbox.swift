@@ -34,6 +34,12 @@ final class StoreInbox: RunInbox {
     /// A takeover from another machine counts this long after it was made.
     static let takeoverLife = 600.0
 
+    /// How long a session on another machine may be silent (no heartbeat)
+    /// before a takeover stops waiting for it: `MUSTER_STORE_LEASE` seconds,
+    /// default 45. It says it lives every third of that (at most every 10 s).
+    static let lease: Double = ProcessInfo.processInfo.environment["MUSTER_STORE_LEASE"].flatMap(Double.init).map { min(max($0, 3), 3600) } ?? 45
+    static var beat: Double { min(10, lease / 3) }
+
     init(store: S3Store, runID: String) {
         self.store = store
         self.runID = runID
@@ -109,10 +115,10 @@ final class StoreInbox: RunInbox {
         let liveKey = store.path.key("runs/\(runID)/live.json")
         let seen = Mutex<(names: Set<String>, beat: Double)>(([], 0))
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "muster.store-requests"))
-        timer.schedule(deadline: .now(), repeating: 2)
+        timer.schedule(deadline: .now(), repeating: min(2, Self.beat))
         timer.setEventHandler {
             let now = Date().timeIntervalSince1970
-            if seen.withLock({ now - $0.beat >= 10 }) {
+            if seen.withLock({ now - $0.beat >= Self.beat - 0.5 }) {
                 var body = live
                 body["at"] = String(now)
                 if (try? poller.put(liveKey, Array(((try? JSONEncoder().encode(body)) ?? Data())), contentType: "application/json")) != nil {

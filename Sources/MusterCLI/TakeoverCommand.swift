@@ -44,10 +44,17 @@ struct TakeoverCommand: ParsableCommand {
         let ws = Workspace()
         let store = RunStore(root: ws.root)
         let shared = try storeOption.open()
-        if let shared, !store.isLocked(runID) { try shared.catchUp(runID, into: store) }
+        var request: String?
+        if let shared, !store.isLocked(runID) {
+            // A session on another machine is asked to stop first (or found
+            // silent), so that no step runs on two machines at once.
+            if let remote = try? RemoteRun(runID, store: shared.log.store), remote.state.outcome == nil {
+                request = try RemoteTakeover.ask(remote, reason: why, now: now)
+            }
+            try shared.catchUp(runID, into: store)
+        }
         let run = try TeamRun(runID, store: store, write: true)
         if let end = run.state.outcome { throw CommandFailure(message: "run \(runID) has ended (\(end.rawValue)); there is nothing to take over") }
-        var request: String?
         if run.live {
             SignalWatch.install()
             let folder = RequestFolder(runDir: store.runDir(runID), runID: runID)

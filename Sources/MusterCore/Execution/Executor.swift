@@ -63,7 +63,7 @@ public struct RunSetup {
     public var osUser = ""
     /// With a shared store: the last part of this session's ARN, which a
     /// request from another machine is compared with.
-    public var identityName: String?
+    public var identityName: String? { identity.map(arnName) }
     /// This session takes the run over (`muster takeover`): journaled as
     /// `handoff` before `run_resumed`.
     public var handoff: (reason: String?, request: String?)?
@@ -240,6 +240,7 @@ public final class Executor {
             if let h = setup.handoff {
                 try record(.handoff) { e in
                     e.by = setup.osUser
+                    e.identity = setup.identity
                     e.name = setup.operatorName
                     e.text = h.reason
                     e.value = h.request

@@ -78,6 +78,8 @@ public struct RunState: Sendable {
     public var takenRequests: Set<String> = []
     /// Who operates the run now: the starter's OS user, then each taker's.
     public var operatorUser: String?
+    /// With a shared store: the ARN of who operates the run now.
+    public var operatorIdentity: String?
     public var handoffs: [(t: Double, from: String, to: String, reason: String?)] = []
 
     /// How an attempt the operator stopped ends its `text`.
@@ -103,6 +105,7 @@ public struct RunState: Sendable {
         case .runStarted:
             info = e.run
             operatorUser = e.run?.osUser
+            operatorIdentity = e.run?.identity
         case .runResumed:
             paused = nil
         case .stepStarted:
@@ -208,6 +211,7 @@ public struct RunState: Sendable {
             if let v = e.value { takenRequests.insert(v) }
             handoffs.append((e.clock ?? lastT, operatorUser ?? info?.operatorName ?? "", e.by ?? "", e.text))
             operatorUser = e.by
+            operatorIdentity = e.identity
         case .runUnshared:
             unshared = e.text ?? "the shared store could not be reached"
         case .runShared:

@@ -84,3 +84,7 @@ extension Approval {
         return nil
     }
 }
+
+/// The last part of an ARN: `alice` of `…:user/alice`, `bob` of
+/// `…:assumed-role/oncall/bob`: the name the rules compare across machines.
+public func arnName(_ arn: String) -> String { String(arn.split(separator: "/").last ?? Substring(arn)) }

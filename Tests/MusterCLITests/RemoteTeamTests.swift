@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import Foundation
+import MusterCore
+import MusterStore
+import MusterTestSupport
+import Testing
+
+/// Approve and take over from another machine: the store carries the
+/// requests, and who made one is whom AWS says signed its proof. S3 is an
+/// unchecked moto (see TwoMachines); STS is a second moto that checks
+/// signatures and knows alice (long-term keys) and bob (session keys).
+final class TwoMachinesTwoPeople {
+    let machines: TwoMachines
+    let sts: MotoStore
+
+    init(runbook: String) throws {
+        machines = try TwoMachines()
+        sts = try MotoStore()
+        try runbook.write(toFile: machines.repo + "/runbooks/team.yaml", atomically: true, encoding: .utf8)
+    }
+
+    var alice: [String: String] { ["AWS_ACCESS_KEY_ID": sts.alice.key, "AWS_SECRET_ACCESS_KEY": sts.alice.secret] }
+    var bob: [String: String] { ["AWS_ACCESS_KEY_ID": sts.session.key, "AWS_SECRET_ACCESS_KEY": sts.session.secret, "AWS_SESSION_TOKEN": sts.session.token] }
+
+    func env(_ machine: String, _ who: [String: String], lease: Int = 9) -> [String: String] {
+        var e = machines.env(machine)
+        for (k, v) in who { e[k] = v }
+        e["AWS_ENDPOINT_URL_STS"] = sts.endpoint
+        e["MUSTER_STORE"] = machines.url
+        e["MUSTER_STORE_LEASE"] = String(lease)
+        return e
+    }
+
+    func run(_ machine: String, _ who: [String: String], _ args: [String], stdin: String = "", lease: Int = 9) throws -> Result {
+        try muster(args, cwd: machines.repo, stdin: stdin, env: env(machine, who, lease: lease))
+    }
+
+    func live(_ machine: String, _ who: [String: String], _ args: [String]) throws -> LiveMuster {
+        try LiveMuster(args, cwd: machines.repo, env: env(machine, who))
+    }
+
+    func storeEvents(_ id: String) -> [JournalEvent] { TwoMachines.events((try? machines.storeBytes(id)) ?? []) }
+}
+
+@Suite("Team runs across machines: approve and take over through the store", .serialized)
+struct RemoteTeamTests {
+    static let approval = """
+    muster: 1
+    name: team
+    title: Across machines
+    steps:
+      - id: check
+        title: Check
+        manual: [Ready]
+      - id: drop
+        title: Drop the old primary
+        run: echo dropped
+        approval: true
+        on_failure: abort
+    """
+
+    @Test func anApprovalFromAnotherMachineIsWhomAWSSaysSignedIt() throws {
+        let t = try TwoMachinesTwoPeople(runbook: Self.approval)
+        let a = try t.live("a", t.alice, ["run", "team"])
+        a.send("y")
+        #expect(waitFor { a.stdout.contains("muster approve") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        #expect(a.stdout.contains("as arn:aws:iam::123456789012:user/alice"), "\(a.stdout)")
+        let id = try #require(t.machines.runID("a"))
+        // alice from her laptop is still alice: refused.
+        let own = try t.run("b", t.alice, ["approve", id])
+        #expect(own.status == 2, "\(own.stdout)\(own.stderr)")
+        #expect(own.stderr.contains("alice is the operator of this run"), "\(own.stderr)")
+        let bob = try t.run("b", t.bob, ["approve", id])
+        #expect(bob.status == 0, "\(bob.stdout)\(bob.stderr)")
+        #expect(bob.stdout.contains("Approved by bob (1 of 1): the step goes on."), "\(bob.stdout)")
+        #expect(finished(a) == 0, "\(a.stdout)\n\(a.stderr)")
+        #expect(a.stdout.contains("✓ approved by bob (arn:aws:sts::123456789012:assumed-role/"), "\(a.stdout)")
+        let given = try #require(t.storeEvents(id).first { $0.event == .approvalGiven })
+        #expect(given.by == "bob" && given.identity?.contains("assumed-role") == true, "\(given)")
+    }
+
+    @Test func aForgedApprovalInTheStoreIsRefused() throws {
+        let t = try TwoMachinesTwoPeople(runbook: Self.approval)
+        let a = try t.live("a", t.alice, ["run", "team"])
+        a.send("y")
+        #expect(waitFor { a.stdout.contains("muster approve") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        let id = try #require(t.machines.runID("a"))
+        // alice writes a request claiming to be bob, proving it with her own
+        // signature over another request: AWS says it is hers, or nothing.
+        let store = try S3Store(path: StorePath(parsing: t.machines.url), settings: StoreSettings.resolve(environment: t.env("a", t.alice)))
+        let proof = try store.identityProof(binding: "muster \(id) other.json")
+        let body = "{\"request\":{\"run_id\":\"\(id)\",\"kind\":\"approve\",\"step\":\"drop\",\"name\":\"bob\"},\"at\":\(Date().timeIntervalSince1970),\"proof\":"
+            + String(decoding: try JSONEncoder().encode(proof), as: UTF8.self) + "}"
+        _ = try store.putIfAbsent(store.path.key("runs/\(id)/requests/forged.json"), Array(body.utf8))
+        #expect(waitFor(20) { a.stderr.contains("(forged.json) was refused") }, "\(a.stderr)")
+        #expect(a.isRunning, "the step still waits")
+        #expect(!t.storeEvents(id).contains { $0.event == .approvalGiven })
+        a.kill()
+        _ = finished(a)
+    }
+
+    @Test func aTakeoverFromAnotherMachineAsksTheLiveSessionFirst() throws {
+        let t = try TwoMachinesTwoPeople(runbook: Self.approval)
+        let a = try t.live("a", t.alice, ["run", "team"])
+        #expect(waitFor { a.stdout.contains("[ ] Ready") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        let id = try #require(t.machines.runID("a"))
+        let b = try t.live("b", t.bob, ["takeover", id, "--reason", "alice is off shift"])
+        #expect(finished(a) == 3, "\(a.stdout)\n\(a.stderr)")
+        #expect(a.stdout.contains("handed over to bob (arn:"), "\(a.stdout)")
+        #expect(waitFor { b.stdout.contains("[ ] Ready") || !b.isRunning }, "\(b.stdout)\n\(b.stderr)")
+        #expect(b.stdout.contains("Asked "), "\(b.stdout)")
+        b.send("y")
+        // Now bob operates: bob may not approve, alice (from her machine) may.
+        #expect(waitFor { b.stdout.contains("muster approve") || !b.isRunning }, "\(b.stdout)\n\(b.stderr)")
+        #expect(try t.run("a", t.bob, ["approve", id]).status == 2)
+        let alice = try t.run("c", t.alice, ["approve", id])
+        #expect(alice.status == 0, "\(alice.stdout)\(alice.stderr)")
+        #expect(finished(b) == 0, "\(b.stdout)\n\(b.stderr)")
+        let events = t.storeEvents(id)
+        let handoff = try #require(events.first { $0.event == .handoff })
+        #expect(handoff.identity?.hasSuffix("/bob") == true && handoff.text == "alice is off shift", "\(handoff)")
+        #expect(events.firstIndex { $0.event == .runPaused }! < events.firstIndex { $0.event == .handoff }!)
+    }
+
+    @Test func twoTakeoversAtOnceExactlyOneWins() throws {
+        let t = try TwoMachinesTwoPeople(runbook: Self.approval)
+        let a = try t.live("a", t.alice, ["run", "team"])
+        #expect(waitFor { a.stdout.contains("[ ] Ready") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        a.kill()
+        _ = finished(a)
+        let id = try #require(t.machines.runID("a"))
+        usleep(3_500_000)  // past the lease of 3 s: the session is gone
+        let b = try LiveMuster(["takeover", id, "--reason", "b"], cwd: t.machines.repo, env: t.env("b", t.bob, lease: 3))
+        let c = try LiveMuster(["takeover", id, "--reason", "c"], cwd: t.machines.repo, env: t.env("c", t.alice, lease: 3))
+        #expect(waitFor { (b.stdout + c.stdout).contains("[ ] Ready") }, "\(b.stdout)\(b.stderr)\n\(c.stdout)\(c.stderr)")
+        b.closeInput()
+        c.closeInput()
+        let codes = [finished(b), finished(c)]
+        #expect(codes == [3, 3], "\(b.stdout)\(b.stderr)\n\(c.stdout)\(c.stderr)")
+        let handoffs = t.storeEvents(id).filter { $0.event == .handoff }
+        #expect(handoffs.count == 1, "\(handoffs)")
+        let loser = handoffs.first?.text == "b" ? c : b
+        #expect(loser.stdout.contains("took") || loser.stdout.contains("handed over"), "\(loser.stdout)\(loser.stderr)")
+    }
+}
