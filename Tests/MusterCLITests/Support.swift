@@ -42,8 +42,8 @@ func musterProcess(_ arguments: [String], cwd: String, env: [String: String], ex
 }
 
 /// Runs the built binary with `arguments` in `cwd`, feeding `stdin`.
-func muster(_ arguments: [String], cwd: String = packageRoot, stdin: String = "", env: [String: String] = [:]) throws -> Result {
-    let p = musterProcess(arguments, cwd: cwd, env: env)
+func muster(_ arguments: [String], cwd: String = packageRoot, stdin: String = "", env: [String: String] = [:], executable: String = musterBinary) throws -> Result {
+    let p = musterProcess(arguments, cwd: cwd, env: env, executable: executable)
     let out = Pipe(), err = Pipe(), inp = Pipe()
     p.standardOutput = out
     p.standardError = err

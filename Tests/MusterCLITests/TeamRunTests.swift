@@ -49,21 +49,7 @@ final class Bastion {
 
     /// `muster ARGS` as `user`, to the end.
     func muster(_ user: String, _ args: [String], stdin: String = "") throws -> Result {
-        let p = musterProcess([user] + args, cwd: repo, env: [:], executable: runner)
-        let out = Pipe(), err = Pipe(), inp = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = inp
-        try p.run()
-        inp.fileHandleForWriting.write(Data(stdin.utf8))
-        try inp.fileHandleForWriting.close()
-        nonisolated(unsafe) var e = Data()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { e = err.fileHandleForReading.readDataToEndOfFile() }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        try MusterCLITests.muster([user] + args, cwd: repo, stdin: stdin, executable: runner)
     }
 
     /// `muster ARGS` as `user`, driven live.
