@@ -39,7 +39,7 @@ struct RunGuard {
 
     /// Checks again and creates the run under a lock per runbook, so two
     /// `muster run X` started in the same second cannot both pass the check.
-    func createRun() throws -> (id: String, lock: Int32, beside: [String]) {
+    func createRun(taken: (String) -> Bool = { _ in false }) throws -> (id: String, lock: Int32, beside: [String]) {
         // Beside runs/, not in it: runs/ holds only runs.
         let locks = Paths.join(store.dir, "locks")
         try store.makeDirectory(locks)
@@ -49,7 +49,7 @@ struct RunGuard {
         defer { close(fd) }
         flock(fd, LOCK_EX)
         let beside = try check(warn: false)
-        let id = try store.newRunID(runbook: runbook)
+        let id = try store.newRunID(runbook: runbook, taken: taken)
         let lock = try store.lock(id)
         return (id, lock, beside)
     }

@@ -143,7 +143,9 @@ enum RunSession {
         let console = console()
         let values = try parameters(of: rb, given: given, console: console)
         let preflightFailed = try Preflight.beforeRun(ws: ws, runbook: rb, includes: includes, values: values, yes: yes, console: console)
-        let (id, _, beside) = try guardian.createRun()
+        // With a shared store, an id another machine has used is skipped (a
+        // start at the same moment elsewhere loses event 1 and stops).
+        let (id, _, beside) = try guardian.createRun { id in (try? shared?.log.events(runID: id, after: -1).isEmpty == false) ?? false }
         let journal: FileJournal
         do {
             journal = try FileJournal(path: store.journalPath(id))

@@ -43,17 +43,22 @@ struct RunStore {
     func journalPath(_ id: String) -> String { Paths.join(runDir(id), "journal.jsonl") }
 
     /// A new run id: UTC time and runbook name, unique in this store.
-    func newRunID(runbook: String) throws -> String {
+    /// `taken`: ids another machine has used already (the shared store's).
+    func newRunID(runbook: String, taken: (String) -> Bool = { _ in false }) throws -> String {
         try makeDirectory(runsDir)
         let base = "\(utcStamp(compact: true))-\(runbook)"
         var id = base
         var n = 2
-        while !StateModes.mkdir(runDir(id)) {
-            guard errno == EEXIST else { throw CommandFailure(message: "cannot create \(runDir(id)): \(String(cString: strerror(errno)))") }
+        while true {
+            if StateModes.mkdir(runDir(id)) {
+                if !taken(id) { return id }
+                rmdir(runDir(id))
+            } else if errno != EEXIST {
+                throw CommandFailure(message: "cannot create \(runDir(id)): \(String(cString: strerror(errno)))")
+            }
             id = "\(base)-\(n)"
             n += 1
         }
-        return id
     }
 
     func makeDirectory(_ p: String) throws {

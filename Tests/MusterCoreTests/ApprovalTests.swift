@@ -181,3 +181,50 @@ struct TeamEvidenceTests {
         #expect(spans[0].events.contains { $0.1 == "handoff" })
     }
 }
+
+/// A shared run's journal can lose its place to another machine's events.
+@Suite("events another machine wrote first")
+struct SupersededTests {
+    /// Loses event 1 to another machine's `run_started` of the same id.
+    final class LosingJournal: JournalSink {
+        var events: [JournalEvent] = []
+        func append(_ event: JournalEvent) throws(JournalError) {
+            guard event.seq == 1, event.event == .runStarted else { return events.append(event) }
+            var other = JournalEvent(seq: 1, at: event.at, t: 0, event: .runStarted)
+            other.run = JournalEvent.RunInfo(runID: "run-1", runbook: "t", runbookPath: "runbooks/t.yaml", runbookHash: "", operatorName: "Bob",
+                                             host: "laptop-2", params: [:], yes: false, startedAt: event.at)
+            var e = JournalError(message: "event 1 was written by another machine")
+            e.superseded = [other]
+            throw e
+        }
+    }
+
+    @Test func aRunStartedElsewhereWithTheSameIdStopsThisOneBeforeAnythingRuns() throws {
+        let rb = try loadRunbook("""
+        muster: 1
+        name: t
+        title: T
+        steps:
+          - id: a
+            title: A
+            run: echo a
+        """)
+        let runner = FakeRunner()
+        let journal = LosingJournal()
+        final class Screen: RunConsole {
+            var warnings: [String] = []
+            var isInteractive: Bool { false }
+            func show(_ message: ConsoleMessage) { if case .warning(let w) = message { warnings.append(w) } }
+            func ask(_ question: String, hint: String, status: String) -> AnswerRead { .eof }
+        }
+        let screen = Screen()
+        var setup = RunSetup(runbook: rb, params: [:], secrets: [:], runID: "run-1", operatorName: "alice", yes: true, includes: [:], baseEnvironment: [:])
+        setup.host = "laptop-1"
+        let e = Executor(setup: setup, state: RunState(), journal: journal, console: screen, runner: runner,
+                         baseElapsed: 0, monotonic: { 0 }, wallClock: { "2026-11-29T09:00:00Z" })
+        guard case .notStarted = e.execute(resumed: false) else { Issue.record("the run went on"); return }
+        #expect(runner.ran.isEmpty)
+        #expect(journal.events.isEmpty)
+        #expect(screen.warnings.contains { $0.contains("another machine (laptop-2) started a run with the same id run-1") }, "\(screen.warnings)")
+    }
+}

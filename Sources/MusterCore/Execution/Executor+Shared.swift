@@ -4,6 +4,14 @@
 /// and decides again.
 extension Executor {
     func takeIn(_ foreign: [JournalEvent], pause: String?) throws(Stop) {
+        // Another machine started a run of the same id (the same runbook in
+        // the same second): it is that machine's; this one stops before it
+        // did anything, and a new start gets another id.
+        if let other = foreign.first(where: { $0.event == .runStarted }), other.run?.runID == setup.runID, other.run?.host != setup.host || state.info == nil {
+            takenOverElsewhere = other
+            console.show(.warning("another machine (\(other.run?.host ?? "?")) started a run with the same id \(setup.runID) at the same moment; this session stops before doing anything. Start it again for a new id, or follow that run"))
+            throw .journal("the run id was taken by another machine")
+        }
         for f in foreign { state.apply(f) }
         if let h = foreign.last(where: { $0.event == .handoff }) {
             // Someone took the run over from another machine: it is no

@@ -287,6 +287,10 @@ public final class Executor {
                 console.show(.runResult(outcome: "failed: \(why)", elapsed: elapsed, runID: setup.runID, resumeHint: false))
                 return .failed(why)
             case .journal(let why):
+                if let h = takenOverElsewhere, h.event == .runStarted {
+                    console.show(.runResult(outcome: "not started: another machine took its id at the same moment; nothing was run. Start it again", elapsed: elapsed, runID: setup.runID, resumeHint: false))
+                    return .notStarted(why)
+                }
                 if let h = takenOverElsewhere {
                     let outcome = h.event == .handoff ? "handed over to \(h.by ?? "?")" + (h.text.map { " (\($0))" } ?? "") : "ended on another machine"
                     console.show(.runResult(outcome: outcome, elapsed: elapsed, runID: setup.runID, resumeHint: false))
