@@ -96,8 +96,8 @@ extension Executor {
     /// or with `--now`; otherwise it waits for the step to end, and both
     /// screens say so. Approvals wait for their step's turn.
     func inboxVerdict(working key: String?) -> SignalVerdict {
-        guard let inbox, let r = inbox.pending(taken: state.takenRequests).first(where: { $0.kind == .takeover && !refusedRequests.contains($0.id) }),
-              inbox.isWaiting(r) else { return .keepWaiting }
+        guard let inbox, let r = inbox.pending(taken: state.takenRequests).first(where: { $0.kind == .takeover && !refusedRequests.contains($0.id) && inbox.isWaiting($0) })
+        else { return .keepWaiting }
         if key == nil || r.now {
             handingOver = r
             return .pause(InboxWake.code)
