@@ -20,7 +20,7 @@ struct ApproveCommand: ParsableCommand {
     @Argument(help: "The run (see `muster runs`).")
     var runID: String
 
-    @Option(help: "Deny the step instead, saying why: the step fails into its usual failure choices.")
+    @Option(help: ArgumentHelp("Deny the step instead, saying why: the step fails into its usual failure choices.", valueName: "reason"))
     var deny: String?
 
     /// For a run executed on another machine.
