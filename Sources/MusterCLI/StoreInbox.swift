@@ -57,6 +57,11 @@ final class StoreInbox: RunInbox {
         for key in keys {
             let name = String(key.dropFirst(prefix.count))
             guard name.hasSuffix(".json"), !taken.contains(name), !refused.contains(name) else { continue }
+            // The name goes into the proof's binding header: plain characters only.
+            guard name.count <= 200, name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)) }) else {
+                refused.insert(name)
+                continue
+            }
             if let r = checked[name] { out.append(r); continue }
             guard let bytes = try? store.get(key), bytes.count <= RequestFolder.largest,
                   let body = try? JSONDecoder().decode(Body.self, from: Data(bytes)), body.request.runID == runID else {

@@ -53,6 +53,18 @@ public struct IdentityProof: Codable, Sendable, Equatable {
         return h
     }
 
+    /// Whether each field has the shape SigV4 gives it. They come from
+    /// another machine and become header values here: nothing else (a
+    /// line break, another header) may ride along.
+    var wellFormed: Bool {
+        func all(_ s: String, _ ok: (Unicode.Scalar) -> Bool) -> Bool { !s.isEmpty && s.unicodeScalars.allSatisfy(ok) }
+        let digits = all(amzDate) { ("0"..."9").contains($0) || $0 == "T" || $0 == "Z" } && amzDate.count == 16
+        let auth = authorization.count <= 1024 && all(authorization) { ($0.value >= 0x20 && $0.value < 0x7f) && $0 != "\\" }
+            && authorization.hasPrefix("AWS4-HMAC-SHA256 Credential=")
+        let token = securityToken.map { $0.count <= 8192 && all($0) { ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) || "+/=_-".unicodeScalars.contains($0) } } ?? true
+        return digits && auth && token
+    }
+
     /// Whether the signature covers the binding header at all (a proof signed
     /// without it would prove an identity for any request).
     var bindsRequest: Bool { authorization.contains("SignedHeaders=") && authorization.components(separatedBy: "SignedHeaders=").last?.split(separator: ",").first?.split(separator: ";").contains("x-muster-request") == true }
@@ -99,6 +111,7 @@ extension S3Store {
     /// Sends `proof` to this store's STS endpoint and returns whom AWS says
     /// signed it; refuses a proof that is not bound to `binding`.
     public func verify(_ proof: IdentityProof, binding: String) throws(StoreError) -> CallerIdentity {
+        guard proof.wellFormed else { throw StoreError(.refused, "the identity proof is not a SigV4 signature") }
         guard proof.bindsRequest else { throw StoreError(.refused, "the identity proof does not cover this request") }
         let request = HTTPRequest(method: "POST", url: settings.stsEndpoint + "/", headers: proof.headers(binding: binding), body: Array(IdentityProof.body.utf8),
                                   connectTimeout: connectTimeout, timeout: timeout, maxRedirects: 0,

@@ -27,6 +27,13 @@ struct IdentityProofTests {
         unbound.authorization = unbound.authorization.replacingOccurrences(of: ";x-muster-request", with: "")
         let e = storeError { _ = try session.verify(unbound, binding: "muster approve run-1 req-1") }
         #expect(e?.message.contains("does not cover this request") == true, "\(String(describing: e))")
+        // Its fields become header values: a line break in one is refused before anything is sent.
+        var injected = proof
+        injected.amzDate += "\r\nX-Other: 1"
+        #expect(storeError { _ = try session.verify(injected, binding: "muster approve run-1 req-1") }?.message.contains("not a SigV4 signature") == true)
+        var injectedAuth = proof
+        injectedAuth.authorization += "\r\nHost: evil.example"
+        #expect(storeError { _ = try session.verify(injectedAuth, binding: "muster approve run-1 req-1") }?.message.contains("not a SigV4 signature") == true)
         // Long-term keys prove alice the same way; the secret is never in the proof.
         let alice = try session.identityProof(binding: "b")
         #expect(try bob.verify(alice, binding: "b").name == "alice")
