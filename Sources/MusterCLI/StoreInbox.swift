@@ -86,6 +86,13 @@ final class StoreInbox: RunInbox {
 
     private var made: [String: Double] = [:]
 
+    /// A request journaled is removed from the store: its proof carries the
+    /// requester's session token (never their secret key), which has no
+    /// business staying in the bucket.
+    func taken(_ request: TeamRequest) {
+        try? store.delete(Self.prefix(store, runID: runID) + request.id)
+    }
+
     /// A takeover from another machine counts while its maker has not
     /// withdrawn it (Ctrl-C deletes it) and for `takeoverLife` at most.
     func isWaiting(_ request: TeamRequest) -> Bool {
@@ -166,4 +173,5 @@ final class Inboxes: RunInbox {
         }
     }
     func isWaiting(_ request: TeamRequest) -> Bool { source[request.id].map { all[$0].isWaiting(request) } ?? false }
+    func taken(_ request: TeamRequest) { source[request.id].map { all[$0].taken(request) } }
 }

@@ -45,12 +45,15 @@ struct TakeoverCommand: ParsableCommand {
         let store = RunStore(root: ws.root)
         let shared = try storeOption.open()
         var request: String?
+        var removeStoreRequest: () -> Void = {}
         if let shared, !store.isLocked(runID) {
             // A session on another machine is asked to stop first (or found
             // silent), so that no step runs on two machines at once.
             if let remote = try? RemoteRun(runID, store: shared.log.store), remote.state.outcome == nil {
                 request = try RemoteTakeover.ask(remote, reason: why, now: now)
             }
+            // Once the hand-off is journaled, the request (with its proof) goes.
+            if let name = request { removeStoreRequest = { try? shared.log.store.delete(StoreInbox.prefix(shared.log.store, runID: runID) + name) } }
             try shared.catchUp(runID, into: store)
         }
         let run = try TeamRun(runID, store: store, write: true)
@@ -74,7 +77,10 @@ struct TakeoverCommand: ParsableCommand {
             }
             print("The previous session has stopped; you operate run \(runID) now.")
         }
-        defer { if let request { RequestFolder(runDir: store.runDir(runID), runID: runID).withdraw(request) } }
+        defer {
+            if let request { RequestFolder(runDir: store.runDir(runID), runID: runID).withdraw(request) }
+            removeStoreRequest()
+        }
         var resume = ResumeCommand()
         resume.yes = yes
         resume.force = force

@@ -79,6 +79,9 @@ struct RemoteTeamTests {
         #expect(a.stdout.contains("✓ approved by bob (arn:aws:sts::123456789012:assumed-role/"), "\(a.stdout)")
         let given = try #require(t.storeEvents(id).first { $0.event == .approvalGiven })
         #expect(given.by == "bob" && given.identity?.contains("assumed-role") == true, "\(given)")
+        // Taken in, the request (and the session token in its proof) is gone from the bucket.
+        let store = try S3Store(path: StorePath(parsing: t.machines.url), settings: StoreSettings.resolve(environment: t.env("b", t.bob)))
+        #expect(try store.list(prefix: store.path.key("runs/\(id)/requests/")).keys.isEmpty)
     }
 
     @Test func aForgedApprovalInTheStoreIsRefused() throws {

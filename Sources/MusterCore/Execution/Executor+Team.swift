@@ -55,11 +55,13 @@ extension Executor {
                 }
                 if r.kind == .approve {
                     try record(.approvalGiven, step: key) { $0.by = r.user; $0.value = r.id; $0.name = r.name; $0.identity = r.arn }
+                    inbox.taken(r)
                     let n = state.approvedBy[key]?.count ?? 0
                     console.show(.info("✓ approved by \(r.who) (\(n) of \(rule.count))"))
                     notify("'\(key)' approved by \(r.user) (\(n) of \(rule.count))")
                 } else {
                     try record(.approvalDenied, step: key) { $0.by = r.user; $0.value = r.id; $0.text = r.reason ?? "no reason given"; $0.name = r.name; $0.identity = r.arn }
+                    inbox.taken(r)
                     notify("'\(key)' denied by \(r.user)")
                     return
                 }

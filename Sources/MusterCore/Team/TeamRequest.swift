@@ -59,6 +59,12 @@ public protocol RunInbox: AnyObject {
     func pending(taken: Set<String>) -> [TeamRequest]
     /// Whether the process that made a takeover request still waits for it.
     func isWaiting(_ request: TeamRequest) -> Bool
+    /// The request is journaled: an inbox may remove it.
+    func taken(_ request: TeamRequest)
+}
+
+extension RunInbox {
+    public func taken(_ request: TeamRequest) {}
 }
 
 /// The byte a request's arrival writes into the signal pipe, so that every
