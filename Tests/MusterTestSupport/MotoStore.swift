@@ -17,22 +17,11 @@ public final class MotoStore {
     public let home: String
 
     public init(open: Bool = false, port: Int? = nil) throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("moto_store.py").path
         // The sandbox's tools: the machine's python3 if it has moto, else the venv sandbox/sandbox makes.
         let venv = NSHomeDirectory() + "/.cache/muster/aws-venv/bin/python3"
         let hasMoto = (try? sh("python3 -c 'import moto.server, boto3'", cwd: "/")) != nil
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [hasMoto || !FileManager.default.fileExists(atPath: venv) ? "python3" : venv, script] + (open ? ["--open"] : []) + (port.map { [String($0)] } ?? [])
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
+        let line = Data(try startPythonHelper("moto_store.py", arguments: (open ? ["--open"] : []) + (port.map { [String($0)] } ?? []),
+                                              python: hasMoto || !FileManager.default.fileExists(atPath: venv) ? "python3" : venv, into: process).utf8)
         let json = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any] ?? [:]
         func pair(_ name: String) -> [String] { json[name] as? [String] ?? ["", "", ""] }
         self.port = json["port"] as? Int ?? 0
@@ -79,20 +68,7 @@ public final class TCPProxy {
     public let port: Int
 
     public init(to target: Int, port: Int? = nil) throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("tcp_proxy.py").path
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, String(target)] + (port.map { [String($0)] } ?? [])
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        self.port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        self.port = Int(try startPythonHelper("tcp_proxy.py", arguments: [String(target)] + (port.map { [String($0)] } ?? []), into: process)) ?? 0
         if self.port == 0 { throw MotoFailure(message: "the TCP proxy did not start") }
     }
 
