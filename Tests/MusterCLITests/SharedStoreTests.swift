@@ -80,6 +80,18 @@ final class TwoMachines {
 
     func storeBytes(_ id: String) throws -> [UInt8] { try log().events(runID: id).flatMap(\.bytes) }
 
+    /// Puts in the store, as another machine would, the event after the
+    /// last one machine A journaled (chained onto it); returns A's last seq.
+    @discardableResult
+    func writeAsAnotherMachine(_ id: String, _ kind: JournalEvent.Kind, _ fill: (inout JournalEvent) -> Void) throws -> Int {
+        let last = Self.events(journal("a", id)).last!.seq
+        var e = JournalEvent(seq: last + 1, at: "2026-11-29T10:00:00Z", t: 1, event: kind)
+        fill(&e)
+        let line = try FileJournal(path: "\(dir)/a/runs/\(id)/journal.jsonl").sealed(e)
+        #expect(try log().append(runID: id, seq: last + 1, bytes: line) == .written)
+        return last
+    }
+
     static func events(_ bytes: [UInt8]) -> [JournalEvent] { (try? FileJournal.parse(bytes, path: "").events) ?? [] }
 
     var count: Int { ((try? String(contentsOfFile: dir + "/count", encoding: .utf8)) ?? "").split(separator: "\n").count }
@@ -188,14 +200,7 @@ struct SharedStoreTests {
         #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
         let id = try #require(m.runID("a"))
         // Machine B wins the next seq with a note of its own.
-        let local = m.journal("a", id)
-        let last = TwoMachines.events(local).last!.seq
-        var note = JournalEvent(seq: last + 1, at: "2026-11-29T10:00:00Z", t: 1, event: .note)
-        note.text = "from machine B"
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let line = JournalChain.seal(body: Array(try enc.encode(note)), previous: JournalChain.lastLink(local)).line + [10]
-        #expect(try m.log().append(runID: id, seq: last + 1, bytes: line) == .written)
+        let last = try m.writeAsAnotherMachine(id, .note) { $0.text = "from machine B" }
         a.send("y")
         a.send("y")
         #expect(finished(a) == 0, "\(a.stdout)\n\(a.stderr)")
@@ -213,15 +218,10 @@ struct SharedStoreTests {
         let a = try m.live("a", ["run", "shared", "--store", m.url])
         #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
         let id = try #require(m.runID("a"))
-        let local = m.journal("a", id)
-        let last = TwoMachines.events(local).last!.seq
-        var h = JournalEvent(seq: last + 1, at: "2026-11-29T10:00:00Z", t: 1, event: .handoff)
-        h.by = "bob"
-        h.text = "alice is off shift"
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let line = JournalChain.seal(body: Array(try enc.encode(h)), previous: JournalChain.lastLink(local)).line + [10]
-        #expect(try m.log().append(runID: id, seq: last + 1, bytes: line) == .written)
+        try m.writeAsAnotherMachine(id, .handoff) { h in
+            h.by = "bob"
+            h.text = "alice is off shift"
+        }
         a.send("y")
         #expect(finished(a) == 3, "\(a.stdout)\n\(a.stderr)")
         #expect((a.stdout + a.stderr).contains("took this run over from another machine"))
