@@ -104,26 +104,16 @@ final class RequestFolder: RunInbox {
     /// Requests already there when the session starts wake it once.
     func watch() {
         let dir = self.dir
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "muster.requests"))
-        // (modification time, names seen): only a new request wakes it, so
-        // a prompt is not shown again for nothing.
-        let seen = Mutex<((Int, Int)?, Set<String>)>((nil, []))
-        timer.schedule(deadline: .now(), repeating: 0.25)
-        timer.setEventHandler {
+        // One `stat` a quarter second; the folder is listed when it changed.
+        let mtime = Mutex<(Int, Int)?>(nil)
+        watcher = RequestWatch(label: "muster.requests", every: 0.25) {
             var st = stat()
-            guard stat(dir, &st) == 0 else { return }
-            let mtime = (Int(st.st_mtim.tv_sec), Int(st.st_mtim.tv_nsec))
-            guard seen.withLock({ $0.0.map { $0 != mtime } ?? true }) else { return }
-            let names = Set(((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") })
-            let arrived = seen.withLock { s -> Bool in
-                defer { s = (mtime, names) }
-                return !names.subtracting(s.1).isEmpty
-            }
-            if arrived { SignalWatch.repost(InboxWake.code) }
+            guard stat(dir, &st) == 0 else { return nil }
+            let now = (Int(st.st_mtim.tv_sec), Int(st.st_mtim.tv_nsec))
+            guard mtime.withLock({ m in defer { m = now }; return m.map { $0 != now } ?? true }) else { return nil }
+            return Set(((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") })
         }
-        timer.resume()
-        watcher = timer
     }
 
-    private var watcher: DispatchSourceTimer?
+    private var watcher: RequestWatch?
 }

@@ -125,30 +125,21 @@ final class StoreInbox: RunInbox {
         guard let poller = try? S3Store(path: store.path, settings: settings) else { return }
         let prefix = Self.prefix(store, runID: runID)
         let liveKey = store.path.key("runs/\(runID)/live.json")
-        let seen = Mutex<(names: Set<String>, beat: Double)>(([], 0))
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "muster.store-requests"))
-        timer.schedule(deadline: .now(), repeating: min(2, Self.beat))
-        timer.setEventHandler {
+        let beat = Mutex<Double>(0)
+        watcher = RequestWatch(label: "muster.store-requests", every: min(2, Self.beat)) {
             let now = Date().timeIntervalSince1970
-            if seen.withLock({ now - $0.beat >= Self.beat - 0.5 }) {
+            if beat.withLock({ now - $0 >= Self.beat - 0.5 }) {
                 var body = live
                 body["at"] = String(now)
                 if (try? poller.put(liveKey, Array(((try? JSONEncoder().encode(body)) ?? Data())), contentType: "application/json")) != nil {
-                    seen.withLock { $0.beat = now }
+                    beat.withLock { $0 = now }
                 }
             }
-            guard let keys = try? poller.list(prefix: prefix).keys else { return }
-            let arrived = seen.withLock { s -> Bool in
-                defer { s.names = Set(keys) }
-                return !Set(keys).subtracting(s.names).isEmpty
-            }
-            if arrived { SignalWatch.repost(InboxWake.code) }
+            return (try? poller.list(prefix: prefix).keys).map(Set.init)
         }
-        timer.resume()
-        watcher = timer
     }
 
-    private var watcher: DispatchSourceTimer?
+    private var watcher: RequestWatch?
 
     /// How long ago the session executing `runID` said it was alive; nil if it never did.
     static func silence(store: S3Store, runID: String) -> Double? {
