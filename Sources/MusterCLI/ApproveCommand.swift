@@ -32,7 +32,7 @@ struct ApproveCommand: ParsableCommand {
         let ws = Workspace()
         let local = RunStore(root: ws.root)
         if !local.runIDs().contains(runID), let shared = try storeOption.open() {
-            try approveRemotely(try RemoteRun(runID, store: shared.log.store), reason: reason)
+            try approveRemotely(try RemoteRun(runID, shared: shared), reason: reason)
             return
         }
         let run = try TeamRun(runID, store: local, write: true)
@@ -59,7 +59,7 @@ struct ApproveCommand: ParsableCommand {
         print("You approve as \(me.arn) (OS user \(osUser())); the run's session checks that with AWS.")
         let name = try StoreInbox.submit(.init(runID: runID, kind: reason == nil ? .approve : .deny, step: key, reason: reason, host: hostName(), name: operatorName()),
                                          store: run.store, runID: runID)
-        report(run.taken(name, within: 20), key: key, rule: rule, me: me.name, count: { (try? RemoteRun(runID, store: run.store).state.approvedBy[key]?.count) ?? nil })
+        report(run.taken(name, within: 20), key: key, rule: rule, me: me.name, count: { (try? RemoteRun(runID, shared: run.shared).state.approvedBy[key]?.count) ?? nil })
     }
 
     /// The refusals `cli.md` lists; returns the step waiting and its rule.

@@ -13,38 +13,42 @@ import MusterStore
 /// read from `PREFIX/runs/RUN_ID/events/`.
 struct RemoteRun: RunEvents {
     let id: String
-    let store: S3Store
+    let shared: SharedStore
     let events: [JournalEvent]
     let state: RunState
+    var store: S3Store { shared.log.store }
 
-    init(_ id: String, store: S3Store) throws {
-        let read: [(seq: Int, bytes: [UInt8])]
-        do { read = try EventLog(store: store).events(runID: id) } catch { throw CommandFailure(message: error.message) }
-        guard !read.isEmpty else { throw CommandFailure(message: "no run \(id) in the store \(store.path); `muster runs` on the machine that runs it lists it") }
-        do {
-            events = try FileJournal.parse(read.flatMap(\.bytes), path: "\(store.path) run \(id)").events
-        } catch {
-            throw CommandFailure(message: "run \(id) in the store \(store.path) cannot be read: \(error.message)")
-        }
+    init(_ id: String, shared: SharedStore) throws {
+        events = try Self.events(id, shared: shared, after: -1)
+        guard !events.isEmpty else { throw CommandFailure(message: "no run \(id) in the store \(shared.url); `muster runs` on the machine that runs it lists it") }
         state = RunState(replaying: events)
         self.id = id
-        self.store = store
+        self.shared = shared
     }
+
+    /// The run's events in the store after `after`, each checked to be one
+    /// journal line (SharedStore.event).
+    static func events(_ id: String, shared: SharedStore, after: Int) throws -> [JournalEvent] {
+        let read: [(seq: Int, bytes: [UInt8])]
+        do { read = try shared.log.events(runID: id, after: after) } catch {
+            throw CommandFailure(message: "cannot read run \(id) from the shared store \(shared.url): \(error.message)")
+        }
+        return try read.map { try shared.event($0.bytes, seq: $0.seq, runID: id) }
+    }
+
+    /// Events after `after` as they come, none when the store cannot be read now.
+    func newEvents(after: Int) -> [JournalEvent] { (try? Self.events(id, shared: shared, after: after)) ?? [] }
 
     /// Waits up to `seconds` for the store's events to take in request `name`.
     func taken(_ name: String, within seconds: Double) -> JournalEvent? {
         let deadline = Date().addingTimeInterval(seconds)
-        let log = EventLog(store: store)
         var after = state.lastSeq
-        var found: JournalEvent?
         repeat {
-            if let more = try? log.events(runID: id, after: after), !more.isEmpty {
-                after = more.last!.seq
-                found = (try? FileJournal.parse(more.flatMap(\.bytes), path: "store"))?.events.last { $0.value == name }
-                if found != nil { break }
-            }
+            let more = newEvents(after: after)
+            if let found = more.last(where: { $0.value == name }) { return found }
+            after = more.last?.seq ?? after
             usleep(500_000)
         } while Date() < deadline
-        return found
+        return nil
     }
 }

@@ -39,18 +39,15 @@ enum RemoteTakeover {
         if let step = run.state.interruptedStep, !now {
             print("'\(sanitize(step))' is running: that session stops when it ends. Ctrl-C gives up; `muster takeover \(id) --now` stops it at once.")
         }
-        let log = EventLog(store: run.store)
         var after = run.state.lastSeq
         while true {
             if let sig = SignalWatch.take(), SignalWatch.stopping.contains(sig) {
                 try? run.store.delete(StoreInbox.prefix(run.store, runID: id) + name)
                 throw CommandFailure(message: "gave up taking over run \(id) (\(Executor.shortSignalName(sig))); it goes on where it is")
             }
-            if let more = try? log.events(runID: id, after: after), let last = more.last {
-                after = last.seq
-                let events = (try? FileJournal.parse(more.flatMap(\.bytes), path: "store"))?.events ?? []
-                if events.contains(where: { $0.event == .runPaused || $0.event == .runFinished }) { break }
-            }
+            let more = run.newEvents(after: after)
+            after = more.last?.seq ?? after
+            if more.contains(where: { $0.event == .runPaused || $0.event == .runFinished }) { break }
             if let s = StoreInbox.silence(store: run.store, runID: id), s > lease {
                 print("That session fell silent; you take the run over now.")
                 break

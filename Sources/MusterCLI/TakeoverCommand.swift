@@ -49,7 +49,7 @@ struct TakeoverCommand: ParsableCommand {
         if let shared, !store.isLocked(runID) {
             // A session on another machine is asked to stop first (or found
             // silent), so that no step runs on two machines at once.
-            if let remote = try? RemoteRun(runID, store: shared.log.store), remote.state.outcome == nil {
+            if let remote = try? RemoteRun(runID, shared: shared), remote.state.outcome == nil {
                 request = try RemoteTakeover.ask(remote, reason: why, now: now)
             }
             // Once the hand-off is journaled, the request (with its proof) goes.
