@@ -40,20 +40,13 @@ enum RemoteTakeover {
             print("'\(sanitize(step))' is running: that session stops when it ends. Ctrl-C gives up; `muster takeover \(id) --now` stops it at once.")
         }
         var after = run.state.lastSeq
-        while true {
-            if let sig = SignalWatch.take(), SignalWatch.stopping.contains(sig) {
-                try? run.store.delete(StoreInbox.prefix(run.store, runID: id) + name)
-                throw CommandFailure(message: "gave up taking over run \(id) (\(Executor.shortSignalName(sig))); it goes on where it is")
-            }
+        try TakeoverCommand.waitForHandOver(id, every: 1000, withdraw: { try? run.store.delete(StoreInbox.prefix(run.store, runID: id) + name) }) {
             let more = run.newEvents(after: after)
             after = more.last?.seq ?? after
-            if more.contains(where: { $0.event == .runPaused || $0.event == .runFinished }) { break }
-            if let s = StoreInbox.silence(store: run.store, runID: id), s > lease {
-                print("That session fell silent; you take the run over now.")
-                break
-            }
-            var fds = [pollfd(fd: SignalWatch.readFD, events: Int16(POLLIN), revents: 0)]
-            _ = poll(&fds, 1, 1000)
+            if more.contains(where: { $0.event == .runPaused || $0.event == .runFinished }) { return true }
+            guard let s = StoreInbox.silence(store: run.store, runID: id), s > lease else { return false }
+            print("That session fell silent; you take the run over now.")
+            return true
         }
         print("The previous session has stopped; you operate run \(id) now.")
         return name

@@ -358,4 +358,24 @@ struct TeamRunTests {
         #expect(posts.contains("took the run over: shift change"), "\(posts)")
         #expect(posts.contains("approved by muster-op"), "\(posts)")
     }
+
+    @Test func aTakerWhoGivesUpWithCtrlCLeavesTheRunWithItsOperator() async throws {
+        let b = try Bastion(runbooks: ["slow": Self.slow])
+        let old = try b.live(Bastion.op, ["run", "slow", "-p", "seconds=4"])
+        old.send("y")
+        Bastion.waitFor(old, "| started")
+        let id = try #require(b.runID)
+        let taker = try b.live(Bastion.ic, ["takeover", id])
+        Bastion.waitFor(taker, "that session stops when it ends")
+        Bastion.waitFor(old, "muster-ic is taking over this run")
+        kill(taker.pid, SIGINT)
+        let gaveUp = await taker.finish()
+        #expect(gaveUp.status == 2)
+        #expect(taker.stderr.contains("gave up taking over run \(id) (SIGINT); it goes on where it is"), "\(taker.stderr)")
+        Bastion.waitFor(old, "[ ] Tell everyone")
+        #expect(old.stdout.contains("muster-ic gave up taking over; the run goes on here"), "\(old.stdout)")
+        old.send("y")
+        #expect(await old.finish().status == 0, "\(old.stdout)\(old.stderr)")
+        #expect(!b.journal(id).contains("handoff"))
+    }
 }
