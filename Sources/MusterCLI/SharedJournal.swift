@@ -125,12 +125,15 @@ final class SharedJournal: JournalSink {
 
     /// The store did not answer: asks once whether to go on alone.
     private func goAlone(_ error: StoreError, at own: JournalEvent) throws(JournalError) {
-        console.show(.warning("the shared store \(shared.url) cannot be reached: \(error.message). Nobody on another machine can follow, approve or take over this run until it answers again."))
+        console.show(.warning("the shared store \(shared.url) cannot be reached: \(error.message). Until it answers, other machines see nothing new of this run and their approvals wait; should someone take it over from elsewhere meanwhile, this session stops when it reaches the store again."))
         var pause = false
         if yes {
             console.show(.info("--yes: going on alone; the run catches up with the store when it answers"))
         } else {
             let q = Question.storeUnreachable
+            // A request that arrives meanwhile is for the executor: passed on after the answer.
+            var woken = false
+            defer { if woken { SignalWatch.repost(InboxWake.code) } }
             askLoop: while true {
                 switch console.ask("Go on without the shared store?", hint: q.hint, status: "the store is unreachable") {
                 case .line(let l):
@@ -143,6 +146,9 @@ final class SharedJournal: JournalSink {
                     }
                 case .eof:
                     console.show(.info("no answer: going on alone; the run catches up with the store when it answers"))
+                case .signal(let s) where s == InboxWake.code:
+                    woken = true
+                    continue askLoop
                 case .signal:
                     pause = true
                 }
