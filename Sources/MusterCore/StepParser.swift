@@ -175,7 +175,11 @@ extension RunbookParser {
 
     /// `true`, `false`, or `{count: N, from: [OS user names]}`.
     mutating func parseApproval(_ node: Node) -> Approval? {
-        if node.scalar != nil {
+        if let s = node.scalar {
+            guard node.isPlainScalar, ["true", "false"].contains(s.lowercased()) else {
+                r.error(node.mark, "'approval' must be true, false or {count: N, from: [OS user names]}, not '\(s)'")
+                return nil
+            }
             return r.bool(node, "approval") == true ? Approval() : nil
         }
         guard let f = r.fields(node, "approval", allowed: ["count", "from"]) else { return nil }

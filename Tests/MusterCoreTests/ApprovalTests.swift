@@ -1,3 +1,4 @@
+import Foundation
 @testable import MusterCore
 import Testing
 
@@ -226,5 +227,71 @@ struct SupersededTests {
         #expect(runner.ran.isEmpty)
         #expect(journal.events.isEmpty)
         #expect(screen.warnings.contains { $0.contains("another machine (laptop-2) started a run with the same id run-1") }, "\(screen.warnings)")
+    }
+}
+
+@Suite("approval: the key as written")
+struct ApprovalKeyTests {
+    func diagnostics(_ yaml: String) throws -> [String] {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("muster-approval-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/runbooks", withIntermediateDirectories: true)
+        try yaml.write(toFile: dir + "/runbooks/t.yaml", atomically: true, encoding: .utf8)
+        return Catalog(currentDirectory: dir) { _ in dir }.load(dir + "/runbooks/t.yaml").diagnostics.map { "\($0.mark?.line ?? 0):\($0.mark?.column ?? 0) \($0.message)" }
+    }
+
+    @Test func everyMistakeIsSaidWhereItIs() throws {
+        let found = try diagnostics("""
+        muster: 1
+        name: t
+        title: T
+        steps:
+          - id: a
+            title: A
+            manual: [x]
+            approval: true
+          - id: b
+            title: B
+            run: echo b
+            approvel: true
+          - id: c
+            title: C
+            run: echo c
+            approval: {cuont: 2}
+          - id: d
+            title: D
+            run: echo d
+            approval: {count: 0, from: alice}
+          - id: e
+            title: E
+            run: echo e
+            approval: {count: 3, from: [alice, bob, alice]}
+          - id: f
+            title: F
+            run: echo f
+            approval: maybe
+        """)
+        #expect(found == [
+            "8:5 'approval' applies to automated steps (run, wait, http, ci), not to a manual step",
+            "12:5 unknown key 'approvel' in step 'b' (did you mean 'approval'?)",
+            "16:16 unknown key 'cuont' in approval (did you mean 'count'?)",
+            "20:23 'approval.count' must be between 1 and 10, not 0",
+            "20:32 'approval.from' must be a list of OS user names, like [alice, bob]",
+            "24:23 'approval.count' is 3 but 'from' names only 2 people: the step could never be approved",
+            "24:45 'alice' is listed twice in 'approval.from'",
+            "28:15 'approval' must be true, false or {count: N, from: [OS user names]}, not 'maybe'",
+        ], "\(found)")
+    }
+
+    @Test func theFormsThatMeanSomething() throws {
+        let rb = try loadRunbook("""
+        muster: 1
+        name: t
+        title: T
+        steps:
+          - {id: a, title: A, run: a, approval: true}
+          - {id: b, title: B, run: b, approval: false}
+          - {id: c, title: C, run: c, approval: {count: 2, from: [alice, bob.smith, carol_1]}}
+        """)
+        #expect(rb.steps.map { $0.automation?.approval } == [Approval(), nil, Approval(count: 2, from: ["alice", "bob.smith", "carol_1"])])
     }
 }
