@@ -215,6 +215,13 @@ public struct Step: Sendable {
         }
     }
 
+    /// The names this step defines whose type lets them stand in arithmetic.
+    public var arithmeticNames: Set<String> {
+        var names = Set((automation?.outputs ?? []).filter { $0.rule.type.isArithmeticSafe }.map(\.name))
+        if case .manual(_, let ask) = body { names.formUnion(ask.filter { $0.rule.type.isArithmeticSafe }.map(\.name)) }
+        return names
+    }
+
     /// Names this step defines for later steps: `ask` answers and outputs.
     public var definedNames: [String] {
         var names: [String] = []

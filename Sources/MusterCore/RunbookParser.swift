@@ -67,6 +67,7 @@ struct RunbookParser {
         // Names visible to templates: parameters and built-ins, then what each
         // step defines, in order.
         var scope = Scope(params: runbook.params.map(\.name))
+        scope.arithmeticNames = Set(runbook.params.filter { $0.type.isArithmeticSafe }.map(\.name))
         if let v = r.require(f, "title"), let s = r.nonEmptyString(v, "title") {
             runbook.title = template(v, s, scope)
         }
@@ -204,6 +205,8 @@ struct RunbookParser {
         /// thousands; a real one a handful, faster to compare than to hash.
         private let paramSet: Set<String>?
         var defined: [String: String] = [:]   // name -> step id
+        /// Names typed int, number or bool, which may stand in arithmetic.
+        var arithmeticNames: Set<String> = []
         var laterDefinitions: [String: String] = [:]
 
         init(params: [String]) {
@@ -233,10 +236,10 @@ struct RunbookParser {
     /// A `run`, `rollback` or `wait.run` script: a template standing where
     /// bash would turn its value back into code is an error at its position.
     mutating func shellTemplate(_ node: Node, _ value: String, _ scope: Scope) -> Template {
-        let t = template(node, value, scope)
+        let t = template(node, value, scope).withArithmeticNames(scope.arithmeticNames)
         for (ref, context) in zip(t.references, t.shellContexts) {
             if case .unsafe(let why) = context {
-                r.error(ref.mark, "'{{ \(ref.name) }}' cannot be used here: " + why.replacingOccurrences(of: "{{ name }}", with: "{{ \(ref.name) }}"))
+                r.error(ref.mark, "'{{ \(ref.name) }}' cannot be used here: " + why.replacingOccurrences(of: "MUSTER_VALUE_{{ name }}", with: "MUSTER_VALUE_\(ref.name)").replacingOccurrences(of: "{{ name }}", with: "{{ \(ref.name) }}"))
             }
         }
         return t

@@ -93,6 +93,7 @@ extension RunbookParser {
             }
             scope.defined[name] = id
         }
+        scope.arithmeticNames.formUnion(step.arithmeticNames)
         return step
     }
 
@@ -158,7 +159,10 @@ extension RunbookParser {
         if let v = f["approval"] { a.approval = parseApproval(v) }
         // A rollback runs after its step succeeded, so it may use the step's own outputs.
         var rollbackScope = scope
-        for o in a.outputs { rollbackScope.defined[o.name] = "this step" }
+        for o in a.outputs {
+            rollbackScope.defined[o.name] = "this step"
+            if o.rule.type.isArithmeticSafe { rollbackScope.arithmeticNames.insert(o.name) }
+        }
         if let v = f["rollback"], let s = r.nonEmptyString(v, "rollback") { a.rollback = shellTemplate(v, s, rollbackScope) }
         if a.onFailure == .rollback, a.rollback == nil, let m = f.keyMark("on_failure") {
             r.warning(m, "'on_failure: rollback' rolls back earlier steps; this step has no 'rollback' command of its own")

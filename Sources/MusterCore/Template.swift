@@ -14,6 +14,9 @@ public struct Template: Sendable, Hashable {
     public var raw: String
     public var mark: Mark
     public var references: [Reference]
+    /// For shell scripts: the referenced names typed int, number or bool,
+    /// which may stand in arithmetic (see ShellContext.arithmetic).
+    public var arithmeticNames: Set<String> = []
 
     public init(raw: String, mark: Mark, references: [Reference] = []) {
         self.raw = raw

@@ -42,6 +42,21 @@ struct ShellInjectionTests {
         Script(text: "echo $(( 1 + 1 )) {{ v }}") { "2 \($0)\n" },
         Script(text: "cat <<'EOF'\n$HOME stays\nEOF\necho {{ v }}") { "$HOME stays\n\($0)\n" },
         Script(text: "echo <<<{{ v }} >/dev/null; cat <<<{{ v }}") { "\($0)\n" },
+        // The safe ways the refusals point to, and shapes the old lexer misread.
+        Script(text: "sh -c 'printf \"%s\" \"$1\"' _ {{ v }}") { $0 },
+        Script(text: "timeout 5 bash -c 'printf \"%s\" \"$1\"' _ \"{{ v }}\"") { $0 },
+        Script(text: "printf '%s' {{ v }} | cat") { $0 },
+        Script(text: "x=\"$(case a in a) printf '%s' {{ v }} ;; esac)\"; printf '%s' \"$x\"") { String(String.UnicodeScalarView($0.unicodeScalars.reversed().drop { $0 == "\n" }.reversed())) },
+        Script(text: "echo $(true)# {{ v }}") { "# \($0)\n" },
+        Script(text: "echo `true`# {{ v }}") { "# \($0)\n" },
+        Script(text: "declare x={{ v }}; printf '%s' \"$x\"") { $0 },
+        Script(text: "f() { local x={{ v }}; printf '%s' \"$x\"; }; f") { $0 },
+        Script(text: "[[ -z {{ v }} || -n {{ v }} ]] && echo yes") { _ in "yes\n" },
+        Script(text: "if test -n {{ v }} || test -z {{ v }}; then echo yes; fi") { _ in "yes\n" },
+        Script(text: "read -r line <<< {{ v }}; echo done") { _ in "done\n" },
+        Script(text: "printf '%s' \"${UNSET:+x}${UNSET:={{ v }}}\"") { $0 },
+        Script(text: "aws_args=(--name {{ v }}); printf '%s|' \"${aws_args[@]}\"") { "--name|\($0)|" },
+        Script(text: "cat <<EOF | tr -d ''\n{{ v }}\nEOF") { "\($0)\n" },
     ]
 
     /// Places where bash would evaluate a value as code or not expand it:
@@ -67,6 +82,101 @@ struct ShellInjectionTests {
         "cat <<\\EOF\n{{ v }}\nEOF",
         "cat <<{{ v }}\nx\n",
         "for (( i = 0; i < {{ v }}; i++ )); do :; done",
+        // Issue 22: shapes where bash evaluates a value again.
+        "printf -v {{ v }} x",
+        "declare -i n={{ v }}",
+        "f() { local -i n={{ v }}; }; f",
+        "declare -n r={{ v }}",
+        "declare {{ v }}",
+        "export {{ v }}",
+        "read {{ v }} <<< x",
+        "read -r a {{ v }} <<< x",
+        "mapfile {{ v }} < /dev/null",
+        "unset {{ v }}",
+        "[[ -v {{ v }} ]]",
+        "test -v {{ v }}",
+        "[ -v {{ v }} ]",
+        "echo ${x:{{ v }}}",
+        "echo \"${x:1:{{ v }}}\"",
+        "echo ${a[ {{ v }} ]}",
+        "a[0+{{ v }}]=1",
+        "declare -i n; n={{ v }}",
+        "[[ {{ v }} -eq 1 ]]>/dev/null",
+        "[[ a == b || {{ v }} -gt 1 ]]",
+        "[ {{ v }} -eq 1 ]",
+        "if eval {{ v }}; then :; fi",
+        "! eval {{ v }}",
+        "builtin eval {{ v }}",
+        "command eval \"{{ v }}\"",
+        "e\"v\"al {{ v }}",
+        "ev\\\nal {{ v }}",
+        "echo $(\\\n( {{ v }} ))",
+        "bash <<< {{ v }}",
+        "/bin/bash <<EOF\necho {{ v }}\nEOF",
+        "timeout 60 bash <<EOF\necho {{ v }}\nEOF",
+        "timeout 60 bash -c \"echo {{ v }}\"",
+        "runuser -u nobody -- bash -c \"echo {{ v }}\"",
+        "runuser -l nobody -c \"echo {{ v }}\"",
+        "python3 - <<EOF\nprint('{{ v }}')\nEOF",
+        "cat <<EOF | bash\necho {{ v }}\nEOF",
+        "echo {{ v }} | bash",
+        "printf '%s' {{ v }} | sudo sh",
+        "echo \"$(echo {{ v }})\" | sh -s",
+        "bash -c \"echo {{ v }}\"",
+        "bash -c 'echo {{ v }}'",
+        "sh -ec \"echo {{ v }}\"",
+        "bash -c \"$(printf '%s' {{ v }})\"",
+        "x=1 bash -c \"echo '{{ v }}'\"",
+        "sudo sh -c \"echo {{ v }}\"",
+        "sudo -u postgres bash -c \"echo {{ v }}\"",
+        "su -c \"echo {{ v }}\" postgres",
+        "su postgres -c \"echo {{ v }}\"",
+        "ssh h \"echo '{{ v }}'\"",
+        "ssh -T h echo {{ v }}",
+        "ssh {{ v }} uptime",
+        "ssh h <<EOF\necho {{ v }}\nEOF",
+        "kubectl exec -it pod -- sh -c \"echo {{ v }}\"",
+        "docker exec web sh -c \"echo {{ v }}\"",
+        "docker exec -u root web bash -lc \"echo {{ v }}\"",
+        "xargs sh -c \"echo {{ v }}\" < /dev/null",
+        "find . -exec sh -c \"echo {{ v }}\" \\;",
+        "find . -exec {{ v }} \\;",
+        "watch \"echo {{ v }}\"",
+        "python3 -c \"print('{{ v }}')\"",
+        "perl -e 'print \"{{ v }}\"'",
+        "awk '{print \"{{ v }}\"}' /dev/null",
+        "sed \"s/a/{{ v }}/e\" /dev/null",
+        "{{ v }} --version",
+        "x=1 {{ v }}",
+        "sudo {{ v }}",
+        "timeout 5 {{ v }}",
+        "env A=1 {{ v }}",
+        "$(echo {{ v }}) --version",
+        "echo $(true)#; {{ v }}",
+        "echo `true`#; {{ v }}",
+        "echo \"${x/{{ v }}/}\"",
+        "echo \"${x#{{ v }}}\"",
+        "echo ${x%%{{ v }}}",
+        "echo ${!{{ v }}}",
+        "source {{ v }}",
+        ". {{ v }}",
+        "bash {{ v }}",
+        "exec {{ v }}",
+        "trap -- \"{{ v }}\" EXIT",
+        "alias x={{ v }}",
+        "echo \"$(case a in a) echo ;; esac; eval {{ v }})\"",
+    ]
+
+    /// With `v` typed int, number or bool, these stand where bash evaluates
+    /// text again; each prints what it should for the value 5.
+    static let arithmetic: [(String, String)] = [
+        ("declare -i n={{ v }}; echo $((n + 1))", "6\n"),
+        ("f() { local -i n={{ v }}; echo $n; }; f", "5\n"),
+        ("echo $(( {{ v }} + 1 ))", "6\n"),
+        ("(( {{ v }} > 4 )) && echo big", "big\n"),
+        ("[[ {{ v }} -eq 5 ]] && echo five", "five\n"),
+        ("a=(x y z w v u); echo ${a[{{ v }}]}", "u\n"),
+        ("x=abcdefgh; echo ${x:{{ v }}}", "fgh\n"),
     ]
 
     /// Each tries to create `pwned-N` in the working folder.
@@ -172,6 +282,40 @@ struct ShellInjectionTests {
             _ = try run(text, value: "a[$(touch pwned-arith)]", in: dir)
             #expect(try pwned(in: dir) == ["pwned-arith"], "\(text) did not run the value")
             try FileManager.default.removeItem(at: dir.appendingPathComponent("pwned-arith"))
+        }
+    }
+
+    @Test(arguments: Array(arithmetic.indices))
+    func aValueTypedAsANumberMayStandInArithmetic(_ index: Int) throws {
+        let (text, expected) = Self.arithmetic[index]
+        #expect(template(text).shellCode() == nil, "accepted untyped: \(text)")
+        let typed = template(text).withArithmeticNames(["v"])
+        let code = try #require(typed.shellCode(), "refused typed: \(text)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("muster-inject-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (status, out) = try run(code, value: "5", in: dir)
+        #expect(status == 0)
+        #expect(out == expected, "\(text)")
+    }
+
+    /// The new refusals are not guesses either: written as the old lexer
+    /// wrote them, a value runs in each.
+    @Test func theIssue22ShapesReallyRunCode() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("muster-inject-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let v = "\"${MUSTER_VALUE_v}\""
+        let shapes = [
+            "printf -v \(v) x", "declare -i n=\(v)", "f() { local -i n=\(v); }; f", "declare \(v)", "read \(v) <<< x",
+            "[[ -v \(v) ]]", "test -v \(v)", "a=(0); x=ab; echo \"${x:${MUSTER_VALUE_v}}\"", "a[0+\(v)]=1", "declare -i n; n=\(v)",
+            "unset \(v)", "declare -n r=\(v); echo \"$r\"", "bash -c \"echo ${MUSTER_VALUE_v}\"",
+        ]
+        for text in shapes {
+            let value = text.contains("bash -c") ? "$(touch pwned-shape)" : text.hasPrefix("declare \"") ? "a[$(touch pwned-shape)]=1" : "a[$(touch pwned-shape)]"
+            _ = try run("a=(0); " + text, value: value, in: dir)
+            #expect(try pwned(in: dir) == ["pwned-shape"], "\(text) did not run the value")
+            try? FileManager.default.removeItem(at: dir.appendingPathComponent("pwned-shape"))
         }
     }
 
