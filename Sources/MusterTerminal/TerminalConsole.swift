@@ -139,13 +139,15 @@ public final class TerminalConsole: RunConsole {
             write("\n")
             progressOpen = false
         }
-        discardTypeAhead()
+        if question != woken { discardTypeAhead() }
+        woken = nil
         let shown = prompt(question, hint: hint, status: status)
         fflush(Glibc.stdout)
         guard let answer = readLine(until: deadline) else {
             line("(no answer in time)")
             return nil
         }
+        if answer == .signal(InboxWake.code) { woken = question }
         if case .line(let l) = answer, !stdinIsTerminal {
             line(sanitize(l))
         } else if answer == .eof || answer == .signal(InboxWake.code) {
@@ -157,6 +159,10 @@ public final class TerminalConsole: RunConsole {
         }
         return answer
     }
+
+    /// The question a request's arrival interrupted: drawn again at once,
+    /// it was on screen all along, so what is being typed is for it.
+    private var woken: String?
 
     /// On a terminal, keys pressed before a question is on screen were meant
     /// for something else (a `y` for the last question pressed twice, Enter

@@ -86,6 +86,36 @@ struct TypeAheadTests {
         #expect(try s.journal().filter { $0["event"] as? String == "item_answered" }.count == 3)
     }
 
+    /// A request arriving while a question waits draws the question again:
+    /// it was on screen all along, so what the operator is typing is kept.
+    @Test func aQuestionDrawnAgainForARequestKeepsWhatIsBeingTyped() throws {
+        let s = try Sandbox(["fix": """
+        muster: 1
+        name: fix
+        title: Fix
+        steps:
+          - id: check
+            title: Check the fix
+            run: test -e fixed || { echo "not fixed yet" >&2; exit 1; }
+        """])
+        let term = try Tmux(cwd: s.dir)
+        try term.type("\(musterBinary) run fix")
+        _ = try term.waitFor("did not succeed. What now?")
+        try "".write(toFile: s.dir + "/fixed", atomically: true, encoding: .utf8)
+        try term.type("r", enter: false)
+        _ = try term.waitFor(") > r")
+        // Any new request file wakes the session (this one is junk, ignored).
+        let runs = try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").sorted()
+        let requests = s.dir + "/.muster/runs/\(runs.last!)/requests"
+        try FileManager.default.createDirectory(atPath: requests, withIntermediateDirectories: true)
+        try "{}".write(toFile: requests + "/junk.json", atomically: true, encoding: .utf8)
+        _ = try term.waitFor("What now?", after: ") > r")
+        try term.key("Enter")
+        let screen = try term.waitFor("completed after")
+        #expect(!screen.contains("not understood"), "\(screen)")
+        #expect(!screen.contains("keys pressed before this question was shown are ignored"), "\(screen)")
+    }
+
     /// On a pipe every answer is there before any question: each is read in order.
     @Test func onAPipeAnswersWrittenAheadAreReadInOrder() throws {
         let s = try Sandbox(["repoint": Self.gate, "gonogo": Self.goNoGo])
