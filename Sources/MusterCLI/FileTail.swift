@@ -82,14 +82,16 @@ final class FolderWatch {
     deinit { if fd >= 0 { close(fd) } }
 
     /// Waits for a change or the interval, then drains the events: the
-    /// caller reads every file to its end anyway.
-    func wait() {
+    /// caller reads every file to its end anyway. `other` (a signal's
+    /// self-pipe) ends the wait too.
+    func wait(orReadable other: Int32 = -1) {
         guard fd >= 0 else {
-            usleep(UInt32(interval) * 1000)
+            var o = pollfd(fd: other, events: Int16(POLLIN), revents: 0)
+            _ = poll(&o, other >= 0 ? 1 : 0, interval)
             return
         }
-        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        if poll(&p, 1, interval) > 0 {
+        var p = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: other, events: Int16(POLLIN), revents: 0)]
+        if poll(&p, other >= 0 ? 2 : 1, interval) > 0, p[0].revents != 0 {
             // A busy run writes many times a second: gather a few writes
             // into one read rather than wake for each.
             usleep(20_000)

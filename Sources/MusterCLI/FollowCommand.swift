@@ -8,6 +8,7 @@ import Foundation
 #endif
 import ArgumentParser
 import MusterCore
+import MusterProcess
 import MusterTerminal
 
 struct FollowCommand: ParsableCommand {
@@ -17,9 +18,9 @@ struct FollowCommand: ParsableCommand {
         discussion: """
         Shows the run as its operator sees it, from its start, then live: output, the question \
         being asked and whose answer is awaited, the elapsed time against the RTO and the next \
-        escalation rung. Survives the operator's crash and a resume. Exits 0 when the run ends \
-        (completed, failed, rolled back or abandoned), 3 when it pauses. Ctrl-C stops following; \
-        the run goes on. See docs/team-runs.md.
+        escalation rung. Stays attached through the operator's crash, pauses, hand-offs and resumes. \
+        Exits 0 when the run ends (completed, failed, rolled back or abandoned). Ctrl-C stops \
+        following (exit 3 while the run is paused, else 130); the run goes on. See docs/team-runs.md.
         """
     )
 
@@ -29,16 +30,19 @@ struct FollowCommand: ParsableCommand {
     @Flag(help: "One JSON object per line: the journal's events as they are appended, and the questions asked.")
     var json = false
 
+    @Flag(help: "Stop following when the run pauses, with exit 3, instead of waiting for a resume.")
+    var untilPause = false
+
     @OptionGroup var storeOption: StoreOption
 
     func run() throws {
         let store = RunStore(root: Workspace().root)
         // A run this machine does not have is followed from the shared store.
         if let runID, !store.runIDs().contains(runID), let shared = try storeOption.open() {
-            throw try StoreFollow(shared: shared, runID: runID, json: json).follow()
+            throw try StoreFollow(shared: shared, runID: runID, json: json, untilPause: untilPause).follow()
         }
         let id = try pick(store)
-        let code = Follower(store: store, runID: id, view: json ? FollowJSON() : FollowScreen()).follow()
+        let code = Follower(store: store, runID: id, view: json ? FollowJSON() : FollowScreen(), untilPause: untilPause).follow()
         throw code
     }
 
@@ -76,19 +80,27 @@ protocol FollowView: AnyObject {
     func screen(_ entries: [ScreenEntry])
     /// A journal line as written, with its event.
     func journal(_ line: ArraySlice<UInt8>, _ event: JournalEvent)
+    /// A session took the run over (`handoff`).
+    func handedOver(_ event: JournalEvent)
+    /// The run paused and no session holds it: following goes on for
+    /// whoever resumes or takes it over.
+    func paused(runID: String)
     /// The lock is gone and the journal says neither paused nor ended.
     func sessionLost(runID: String)
     func skipped(bytes: Int64, runID: String)
     func ended(runID: String, info: JournalEvent.RunInfo?)
 }
 
-/// Follows one run until its journal says it paused or ended and no session
-/// holds it any more. Reads only: never writes into the run's folder, never
-/// takes its lock, so a user who may only read the state folder can follow.
+/// Follows one run until its journal says it ended and no session holds it
+/// any more: a pause is a wait for the next session (a resume or a
+/// takeover writes on in the same journal), unless `untilPause`. Reads
+/// only: never writes into the run's folder, never takes its lock, so a
+/// user who may only read the state folder can follow.
 final class Follower {
     let store: RunStore
     let runID: String
     let view: FollowView
+    let untilPause: Bool
     private let journal: FileTail
     private let screen: FileTail
     private let decoder = JSONDecoder()
@@ -104,15 +116,19 @@ final class Follower {
 
     static func lockPath(_ store: RunStore, _ id: String) -> String { Paths.join(store.runDir(id), "lock") }
 
-    init(store: RunStore, runID: String, view: FollowView) {
+    init(store: RunStore, runID: String, view: FollowView, untilPause: Bool = false) {
         self.store = store
         self.runID = runID
         self.view = view
+        self.untilPause = untilPause
         journal = FileTail(path: store.journalPath(runID))
         screen = FileTail(path: ScreenEntry.path(runDir: store.runDir(runID)))
     }
 
     func follow() -> ExitCode {
+        // Ctrl-C is taken calmly: its exit status says whether the run was
+        // left paused (3) or going on.
+        SignalWatch.install()
         let lock = Self.lockPath(store, runID)
         let watch = FolderWatch(store.runDir(runID))
         let holder = LiveLock.holder(of: lock)
@@ -121,26 +137,35 @@ final class Follower {
         let skipped = screen.skip(toLast: Self.replayBytes)
         if skipped > 0 { view.skipped(bytes: Int64(skipped), runID: runID) }
         var lostSaid = false
+        var pauseSaid = false
         while true {
             readJournal()
             caughtUp = true
             readScreen()
             if LiveLock.holder(of: lock) != nil {
                 lostSaid = false
-            } else {
-                if let end = stopped {
-                    // The session has exited: everything it wrote is there.
-                    readJournal()
-                    readScreen()
+                pauseSaid = false
+            } else if stopped != nil {
+                // The session has exited: everything it wrote is there (and
+                // perhaps a resume since, which makes the run go on).
+                readJournal()
+                readScreen()
+                if let end = stopped, end != .runPaused || untilPause {
                     view.ended(runID: runID, info: info)
                     return end == .runPaused ? ExitCodes.paused : ExitCodes.success
                 }
-                if !lostSaid {
-                    view.sessionLost(runID: runID)
-                    lostSaid = true
+                if stopped == .runPaused, !pauseSaid {
+                    view.paused(runID: runID)
+                    pauseSaid = true
                 }
+            } else if !lostSaid {
+                view.sessionLost(runID: runID)
+                lostSaid = true
             }
-            watch.wait()
+            if let sig = SignalWatch.take(), SignalWatch.stopping.contains(sig) {
+                return stopped == .runPaused ? ExitCodes.paused : ExitCode(128 + sig)
+            }
+            watch.wait(orReadable: SignalWatch.readFD)
         }
     }
 
@@ -150,6 +175,7 @@ final class Follower {
             switch e.event {
             case .runStarted: info = e.run
             case .runPaused, .runFinished, .runAbandoned: stopped = e.event
+            case .handoff: view.handedOver(e)
             case .runResumed:
                 stopped = nil
                 // Who holds the lock now is who resumed, unless this is history.

@@ -53,6 +53,19 @@ final class FollowScreen: FollowView {
         }
     }
 
+    func handedOver(_ event: JournalEvent) {
+        let who = event.name ?? event.by ?? "?"
+        let user = event.by.flatMap { $0 == who ? nil : " (OS user \($0))" } ?? ""
+        print("")
+        print(style.bold("--- taken over by \(sanitize(who + user))" + (event.text.map { ": \(sanitize($0))" } ?? "") + " ---"))
+    }
+
+    func paused(runID: String) {
+        print("")
+        print(style.bold("--- paused — waiting for a resume ---"))
+        print(style.dim("`muster resume \(sanitize(runID))` or `muster takeover \(sanitize(runID))` continues it, and this view with it; Ctrl-C stops following (exit 3)"))
+    }
+
     func sessionLost(runID: String) {
         print("")
         print(style.yellow("The operator's session ended unexpectedly: nobody holds the run and its journal says neither paused nor ended. Still following, for `muster resume \(sanitize(runID))`."))
@@ -104,6 +117,12 @@ final class FollowJSON: FollowView {
 
     func journal(_ line: ArraySlice<UInt8>, _ event: JournalEvent) {
         print(JSON.escapingControls(String(decoding: line, as: UTF8.self)))
+    }
+
+    func handedOver(_ event: JournalEvent) {}
+
+    func paused(runID: String) {
+        emit([("event", "waiting_for_resume"), ("run_id", .string(runID))])
     }
 
     func sessionLost(runID: String) {

@@ -18,11 +18,13 @@ import MusterTerminal
 /// machine), so each event is one line: the journal's JSON with `--json`,
 /// else `muster log`'s readable line. The first read lists the run's
 /// events; after that each poll is one GET of the next event's key (a 404
-/// is "nothing new"), a twelfth of a LIST's price.
+/// is "nothing new"), a twelfth of a LIST's price. A pause is waited
+/// through, as `Follower` does: whoever resumes writes on after it.
 struct StoreFollow {
     let shared: SharedStore
     let runID: String
     let json: Bool
+    var untilPause = false
     /// Seconds between polls while nothing is new.
     var interval = 1.0
 
@@ -48,6 +50,10 @@ struct StoreFollow {
         fflush(stdout)
         var next = 0
         var saidUnreachable = false
+        var paused = false
+        // Said once nothing follows the pause: a pause replayed from the
+        // past is followed by its resume.
+        var pauseSaid = false
         var pending = first
         while true {
             for (seq, bytes) in pending {
@@ -62,7 +68,10 @@ struct StoreFollow {
                 show(bytes, e)
                 switch e.event {
                 case .runFinished, .runAbandoned: return ExitCodes.success
-                case .runPaused: return ExitCodes.paused
+                case .runPaused:
+                    if untilPause { return ExitCodes.paused }
+                    paused = true
+                case .runResumed: (paused, pauseSaid) = (false, false)
                 default: break
                 }
             }
@@ -74,6 +83,10 @@ struct StoreFollow {
                     saidUnreachable = false
                     continue
                 }
+                if paused, !pauseSaid {
+                    sayPaused()
+                    pauseSaid = true
+                }
             } catch {
                 // The store may be in the failing region: say so once and keep looking.
                 if !saidUnreachable { printError("muster: warning: \(error.message); still trying") }
@@ -81,8 +94,14 @@ struct StoreFollow {
             }
             var fds = [pollfd(fd: SignalWatch.readFD, events: Int16(POLLIN), revents: 0)]
             _ = poll(&fds, 1, Int32(interval * 1000))
-            if let sig = SignalWatch.take(), SignalWatch.stopping.contains(sig) { return ExitCode(130) }
+            if let sig = SignalWatch.take(), SignalWatch.stopping.contains(sig) { return paused ? ExitCodes.paused : ExitCode(128 + sig) }
         }
+    }
+
+    private func sayPaused() {
+        print(json ? JSON.object([("event", "waiting_for_resume"), ("run_id", .string(runID))]).serialized()
+            : "--- paused — waiting for a resume (`muster resume \(sanitize(runID))` or `muster takeover`); Ctrl-C stops following (exit 3) ---")
+        fflush(stdout)
     }
 
     private static func event(_ bytes: [UInt8]) -> JournalEvent? {

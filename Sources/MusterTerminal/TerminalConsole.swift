@@ -139,12 +139,15 @@ public final class TerminalConsole: RunConsole {
             write("\n")
             progressOpen = false
         }
+        if question != woken { discardTypeAhead() }
+        woken = nil
         let shown = prompt(question, hint: hint, status: status)
         fflush(Glibc.stdout)
         guard let answer = readLine(until: deadline) else {
             line("(no answer in time)")
             return nil
         }
+        if answer == .signal(InboxWake.code) { woken = question }
         if case .line(let l) = answer, !stdinIsTerminal {
             line(sanitize(l))
         } else if answer == .eof || answer == .signal(InboxWake.code) {
@@ -155,6 +158,26 @@ public final class TerminalConsole: RunConsole {
             answeredRows = rows(shown[0], columns: width) + rows(shown[1], columns: width) + rows(shown[2] + l, columns: width)
         }
         return answer
+    }
+
+    /// The question a request's arrival interrupted: drawn again at once,
+    /// it was on screen all along, so what is being typed is for it.
+    private var woken: String?
+
+    /// On a terminal, keys pressed before a question is on screen were meant
+    /// for something else (a `y` for the last question pressed twice, Enter
+    /// while a step ran): they never answer it. Discarded just before the
+    /// question is drawn, so that every key pressed once it shows is kept; a
+    /// line says so, without what was typed (it may be a secret). On a pipe
+    /// the answers are the script's, read in order: nothing is dropped.
+    private func discardTypeAhead() {
+        guard stdinIsTerminal, !eof else { return }
+        var pending: Int32 = 0
+        if ioctl(0, UInt(FIONREAD), &pending) != 0 { pending = 0 }
+        let dropped = !buffer.isEmpty || pending > 0
+        tcflush(0, TCIFLUSH)
+        buffer.removeAll()
+        if dropped { line("    " + out.dim("(keys pressed before this question was shown are ignored: answer it now)")) }
     }
 
     /// Draws a question as `ask` does, the cursor left after its `> `;

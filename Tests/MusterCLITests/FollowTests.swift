@@ -88,6 +88,9 @@ struct FollowTests {
         let raw = try follower.screen(escapes: true)
         #expect(screen.contains("[1/3] Declare the incident") && screen.contains("[2/3] Flaky step"), "\(raw)")
         #expect(!screen.contains("hunter2"))
+        // Answered once the operator's own screen shows it: keys pressed
+        // before that are ignored.
+        _ = try op.waitFor("[ ] Check the dashboard")
         try op.type("y")
         screen = try follower.waitFor("exit=")
         #expect(screen.contains("completed after"), "\(screen)")
@@ -96,11 +99,11 @@ struct FollowTests {
         #expect(try op.screen().contains("completed after"))
     }
 
-    @Test func jsonLinesForBotsAndExit3WhenTheRunPauses() throws {
+    @Test func jsonLinesForBotsAndWithUntilPauseExit3WhenTheRunPauses() throws {
         let s = try Sandbox(["incident": Self.incident])
         let op = try LiveMuster(["run", "incident"], cwd: s.dir, env: ["MUSTER_OPERATOR": "alice", "TOKEN": "hunter2-secret"])
         waitUntil("the first question in the screen log") { (try? screenLog(s))?.contains("Open an incident") == true }
-        let follower = try LiveMuster(["follow", "--json"], cwd: s.dir)
+        let follower = try LiveMuster(["follow", "--json", "--until-pause"], cwd: s.dir)
         waitUntil("the follower to show the question") { follower.stdout.contains("\"event\":\"question\"") }
         op.send("y")
         // The failure menu (no `fixed` file): then the answers run out.
@@ -132,7 +135,7 @@ struct FollowTests {
         #expect(log.contains("Open an incident"))
         #expect(!log.contains("hunter2"))
         // Followed after the fact: the run replays, and it is paused.
-        let f = try s.run(["follow", URL(fileURLWithPath: try runDir(s)).lastPathComponent])
+        let f = try s.run(["follow", URL(fileURLWithPath: try runDir(s)).lastPathComponent, "--until-pause"])
         #expect(f.status == 3)
         #expect(f.stdout.contains("    | using ***"))
         #expect(f.stdout.contains("paused: answers ran out"))
@@ -186,6 +189,87 @@ struct FollowTests {
         #expect(out.contains("· resumed"))
         #expect(out.contains("[ ] Check the dashboard"))
         #expect(out.contains("completed after"))
+    }
+
+    /// A pause is not the end: the follower waits for the next session and
+    /// follows it to the end of the run.
+    @Test func staysAttachedThroughAPauseAndAResumeUntilTheRunEnds() throws {
+        let s = try Sandbox(["incident": Self.incident])
+        let op = try LiveMuster(["run", "incident"], cwd: s.dir, env: ["MUSTER_OPERATOR": "alice", "TOKEN": "t0ken-value"])
+        waitUntil("the first question in the screen log") { (try? screenLog(s))?.contains("Open an incident") == true }
+        let follower = try LiveMuster(["follow"], cwd: s.dir)
+        waitUntil("the follower to show the question") { follower.stdout.contains("waiting for alice's answer") }
+        op.send("y")
+        waitUntil("the failure question") { follower.stdout.contains("did not succeed") }
+        op.send("a")
+        #expect(exitStatus(op) == 3)
+        waitUntil("the follower to say the run waits") { follower.stdout.contains("--- paused — waiting for a resume ---") }
+        #expect(follower.isRunning, "a pause is not the end of the run")
+        #expect(!follower.stdout.contains("ended unexpectedly"))
+        try "".write(toFile: s.dir + "/fixed", atomically: true, encoding: .utf8)
+        let resumed = try LiveMuster(["resume"], cwd: s.dir, env: ["MUSTER_OPERATOR": "bob", "TOKEN": "t0ken-value"])
+        waitUntil("the follower to see the resumed session") { follower.stdout.contains("waiting for bob's answer") }
+        resumed.send("r")
+        waitUntil("the last question") { follower.stdout.contains("[ ] Check the dashboard") }
+        resumed.send("y")
+        #expect(exitStatus(resumed) == 0, "\(resumed.stdout)")
+        #expect(exitStatus(follower) == 0)
+        let out = follower.stdout
+        let pause = try #require(out.range(of: "--- paused — waiting for a resume ---"), "\(out)")
+        let resume = try #require(out.range(of: "--- resumed by bob on "), "\(out)")
+        #expect(pause.upperBound <= resume.lowerBound)
+        #expect(out.contains("completed after"), "\(out)")
+    }
+
+    /// A takeover of a live session: the old session pauses, the new one
+    /// resumes; the follower says who took over and why, and goes on.
+    @Test func followsAcrossAHandOff() throws {
+        let s = try Sandbox(["incident": Self.incident])
+        try "".write(toFile: s.dir + "/fixed", atomically: true, encoding: .utf8)
+        let op = try LiveMuster(["run", "incident"], cwd: s.dir, env: ["MUSTER_OPERATOR": "alice", "TOKEN": "x"])
+        waitUntil("the first question in the screen log") { (try? screenLog(s))?.contains("Open an incident") == true }
+        let follower = try LiveMuster(["follow"], cwd: s.dir)
+        waitUntil("the follower to show the question") { follower.stdout.contains("waiting for alice's answer") }
+        let id = URL(fileURLWithPath: try runDir(s)).lastPathComponent
+        let taker = try LiveMuster(["takeover", id, "--reason", "shift change"], cwd: s.dir, env: ["MUSTER_OPERATOR": "carol", "TOKEN": "x"])
+        #expect(exitStatus(op) == 3)
+        waitUntil("the follower to see the new operator's question") { follower.stdout.contains("waiting for carol's answer") }
+        #expect(follower.isRunning)
+        taker.send("y")
+        waitUntil("the last question") { follower.stdout.contains("[ ] Check the dashboard") }
+        taker.send("y")
+        #expect(exitStatus(taker) == 0, "\(taker.stdout)\(taker.stderr)")
+        #expect(exitStatus(follower) == 0)
+        let out = follower.stdout
+        #expect(out.contains("--- taken over by carol (OS user \(NSUserName())): shift change ---"), "\(out)")
+        #expect(out.contains("--- resumed by carol on "), "\(out)")
+        #expect(out.contains("completed after"))
+    }
+
+    /// Ctrl-C stops following; the status says whether the run was left paused.
+    @Test func ctrlCStopsFollowingWith3WhileTheRunIsPaused() throws {
+        let s = try Sandbox(["incident": Self.incident])
+        #expect(try s.run(["run", "incident"], stdin: "y\n", env: ["TOKEN": "x"]).status == 3)
+        let id = URL(fileURLWithPath: try runDir(s)).lastPathComponent
+        let paused = try LiveMuster(["follow", id], cwd: s.dir)
+        waitUntil("the follower to say the run waits") { paused.stdout.contains("--- paused — waiting for a resume ---") }
+        #expect(paused.isRunning)
+        kill(paused.pid, SIGINT)
+        #expect(exitStatus(paused) == 3)
+        let json = try LiveMuster(["follow", id, "--json"], cwd: s.dir)
+        waitUntil("the JSON follower to say the run waits") { json.stdout.contains("\"event\":\"waiting_for_resume\"") }
+        kill(json.pid, SIGTERM)
+        #expect(exitStatus(json) == 3)
+        // A run going on: Ctrl-C leaves it going, and says so by 130.
+        let op = try LiveMuster(["resume", id], cwd: s.dir, env: ["MUSTER_OPERATOR": "bob", "TOKEN": "x"])
+        waitUntil("the resumed question in the screen log") { (try? screenLog(s))?.contains("\"by\":\"bob\"") == true }
+        let live = try LiveMuster(["follow", id], cwd: s.dir)
+        waitUntil("the follower to show the question") { live.stdout.contains("waiting for bob's answer") }
+        kill(live.pid, SIGINT)
+        #expect(exitStatus(live) == 130)
+        #expect(op.isRunning)
+        op.closeInput()
+        #expect(exitStatus(op) == 3)
     }
 
     @Test func keepsUpWithThousandsOfOutputLines() throws {

@@ -337,4 +337,34 @@ struct SharedStoreTests {
         #expect(text.stdout.contains("run_finished"))
         #expect(text.stdout.contains("Only the journal is shared"))
     }
+
+    /// A pause is waited through from another machine too: the follower
+    /// reads on when the run is resumed, to its end.
+    @Test func followFromAnotherMachineWaitsThroughAPause() throws {
+        let m = try TwoMachines()
+        let a = try m.live("a", ["run", "shared", "--store", m.url])
+        #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        let id = try #require(m.runID("a"))
+        let f = try m.live("b", ["follow", id, "--json", "--store", m.url])
+        #expect(waitFor { f.stdout.contains("\"step_started\"") }, "\(f.stdout)\n\(f.stderr)")
+        a.send("a")
+        #expect(finished(a) == 3)
+        #expect(waitFor { f.stdout.contains("\"event\":\"waiting_for_resume\"") }, "\(f.stdout)\n\(f.stderr)")
+        #expect(f.isRunning, "a pause is not the end of the run")
+        let r = try m.run("a", ["resume", id, "--yes", "--store", m.url])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(finished(f) == 0, "\(f.stdout)\n\(f.stderr)")
+        let lines = f.stdout.split(separator: "\n").map(String.init).filter { !$0.contains("\"waiting_for_resume\"") }
+        #expect(lines.dropFirst().joined(separator: "\n") + "\n" == String(decoding: m.journal("a", id), as: UTF8.self))
+        // Stopped by Ctrl-C while paused: exit 3.
+        let p = try m.live("a", ["run", "shared", "--store", m.url])
+        #expect(waitFor { p.stdout.contains("Dashboards green") || !p.isRunning }, "\(p.stdout)\n\(p.stderr)")
+        p.send("a")
+        #expect(finished(p) == 3)
+        let second = try #require(m.runID("a"))
+        let g = try m.live("b", ["follow", second, "--store", m.url])
+        #expect(waitFor { g.stdout.contains("paused — waiting for a resume") }, "\(g.stdout)\n\(g.stderr)")
+        kill(g.pid, SIGINT)
+        #expect(finished(g) == 3)
+    }
 }

@@ -46,6 +46,20 @@ final class Tmux {
         Issue.record("screen never showed \"\(text)\"; it shows:\n\(last)")
         return last
     }
+
+    /// Waits until `text` shows below the last `marker`: a question asked
+    /// again, which keys typed before it is drawn would not answer.
+    func waitFor(_ text: String, after marker: String, seconds: Double = 10) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = ""
+        while Date() < deadline {
+            last = try screen()
+            if let m = last.range(of: marker, options: .backwards), last[m.upperBound...].contains(text) { return last }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        Issue.record("screen never showed \"\(text)\" after \"\(marker)\"; it shows:\n\(last)")
+        return last
+    }
 }
 
 @Suite("muster in a real terminal (tmux)", .serialized)
@@ -89,7 +103,7 @@ struct TerminalTests {
         try term.type("e")
         _ = try term.waitFor("Escalate to which rung?")
         try term.type("1")
-        _ = try term.waitFor("escalation recorded: Secondary on-call")
+        _ = try term.waitFor("What now?", after: "escalation recorded: Secondary on-call")
         try term.type("r")
         // The 2s rung passes while the long step runs: a banner says whom to call.
         _ = try term.waitFor("*** ESCALATE")
@@ -181,7 +195,7 @@ struct TerminalTests {
         try term.type("e")
         _ = try term.waitFor("Escalate to which rung?")
         try term.type("1")
-        _ = try term.waitFor("escalation recorded: Secondary on-call")
+        _ = try term.waitFor("What now?", after: "escalation recorded: Secondary on-call")
         try term.type("r")
         screen = try term.waitFor("Record written:", seconds: 30)
         #expect(screen.contains("Drill incident-training (live): recovered after"))
