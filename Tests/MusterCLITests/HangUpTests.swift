@@ -153,6 +153,34 @@ struct HangUpTests {
                 "\(events.last ?? [:])")
         #expect(!events.contains { $0["event"] as? String == "step_started" && $0["step"] as? String == "after" })
     }
+
+    /// While the kept step runs, the run cannot be closed or started again
+    /// beside it; `takeover --now` stops the step as SIGTERM would, through
+    /// the process that keeps it, and takes the run over.
+    @Test func takeoverNowStopsAKeptStepAndAbandonWaitsForIt() async throws {
+        let s = try Sandbox(["hangup": Self.runbook("touch started; sleep 30; touch done")])
+        let live = try LiveMuster(["run", "hangup", "--yes"], cwd: s.dir, env: ["CHAT_HOOK": "http://127.0.0.1:9/none"])
+        #expect(Self.poll(15) { s.exists("started") }, "\(live.stdout)")
+        kill(live.pid, SIGHUP)
+        let dir = try Self.runDir(s)
+        let id = URL(fileURLWithPath: dir).lastPathComponent
+        #expect(Self.poll(10) { Self.free(dir + "/lock") })
+        let abandon = try s.run(["abandon", id, "--reason", "gone"])
+        #expect(abandon.status == 2 && abandon.stderr.contains("step 'work' is still running"), "\(abandon.stderr)")
+        let again = try s.run(["run", "hangup", "--yes"], env: ["CHAT_HOOK": "http://127.0.0.1:9/none"])
+        #expect(again.status == 2 && again.stderr.contains("is already being run: \(id)"), "\(again.stderr)")
+        let taken = try s.run(["takeover", id, "--now", "--reason", "shift change"], env: ["CHAT_HOOK": "http://127.0.0.1:9/none"])
+        #expect(taken.stdout.contains("stopping it (--now)"), "\(taken.stdout)\(taken.stderr)")
+        #expect(taken.stdout.contains("re-attached to step 'work'"), "\(taken.stdout)")
+        // Stopped, so it may have done part of its work: asked, and the pipe has no answer.
+        #expect(taken.status == 3, "\(taken.stdout)\(taken.stderr)")
+        #expect(await live.finish().status == 3)
+        #expect(!s.exists("done"))
+        let events = Self.events(s)
+        let stopped = events.first { $0["event"] as? String == "attempt_finished" }
+        #expect(stopped?["text"] as? String == "stopped by SIGTERM" && stopped?["interrupted"] as? Bool == true, "\(stopped ?? [:])")
+        #expect(events.contains { $0["event"] as? String == "handoff" && $0["text"] as? String == "shift change" })
+    }
 }
 
 /// Where the step lock lives (the CLI's `StepKeeper.path`).
