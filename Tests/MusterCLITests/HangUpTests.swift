@@ -180,6 +180,7 @@ struct HangUpTests {
         let stopped = events.first { $0["event"] as? String == "attempt_finished" }
         #expect(stopped?["text"] as? String == "stopped by SIGTERM" && stopped?["interrupted"] as? Bool == true, "\(stopped ?? [:])")
         #expect(events.contains { $0["event"] as? String == "handoff" && $0["text"] as? String == "shift change" })
+        #expect(taken.stdout.contains("Ended while the terminal was lost: work: The long step, stopped by SIGTERM, exit status 143"), "\(taken.stdout)")
     }
 }
 
