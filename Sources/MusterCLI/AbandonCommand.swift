@@ -52,6 +52,10 @@ struct AbandonCommand: ParsableCommand {
         case .paused, .crashed:
             break
         }
+        if let kept = StepKeeper.holder(runDir: store.runDir(runID)) {
+            throw CommandFailure(message: "run \(runID)'s step '\(sanitize(kept.step))' is still running (its terminal was lost" + (kept.pid.map { "; pid \($0) journals its end" } ?? "")
+                + "); it can only be abandoned once that step has ended (`muster resume \(runID)` waits for it)")
+        }
         // Held while the event is written: no executor can resume the run meanwhile.
         let lock = try store.lock(runID)
         defer { close(lock) }

@@ -14,7 +14,8 @@ struct ResumeCommand: ParsableCommand {
         discussion: """
         Finished steps are not run again and confirmed checklist items are not asked again. A step that was \
         running when the executor died runs again if it is idempotent; otherwise you choose r, d or s \
-        (with --yes the run pauses instead). Exit status as for `muster run`; 2 when there is nothing to resume.
+        (with --yes the run pauses instead). A step left running when the terminal was lost is never run \
+        again: resume waits for its end (showing its output) or reads it from the journal, and goes on. Exit status as for `muster run`; 2 when there is nothing to resume.
         """
     )
 
@@ -79,6 +80,9 @@ struct ResumeCommand: ParsableCommand {
     /// `handoff`: `muster takeover` resumes the run as its new operator.
     func resume(_ id: String, ws: Workspace, store: RunStore, handoff: (reason: String?, request: String?)? = nil, shared: SharedStore? = nil) throws {
         _ = try store.lock(id)
+        // A step its session left running when the terminal was lost: its
+        // end comes first, and is journaled, never run again.
+        try StepKeeper.reattach(runDir: store.runDir(id), runID: id, console: RunSession.console())
         let path = store.journalPath(id)
         let read: (events: [JournalEvent], warning: String?)
         do {

@@ -14,6 +14,13 @@ enum ResumeRecap {
         let titles = stepTitles(rb, includes: includes, params: known)
         let done = state.finishOrder.filter { state.finished[$0] != nil }
         if let why = state.paused { out.append("Paused: " + sanitize(masker.mask(why))) }
+        if let e = state.endedUnattended, let key = e.step {
+            // What it did with nobody watching, before anything else is asked.
+            let outcome = e.event == .stepFinished ? (e.outcome ?? "done") : e.interrupted == true ? (e.text ?? "stopped") : "failed"
+            let status = e.exit.map { ", exit status \($0)" } ?? ""
+            let took = e.seconds.map { " after \(formatSeconds($0))" } ?? ""
+            out.append("Ended while the terminal was lost: \(key): " + sanitize(titles[key] ?? key) + ", \(outcome)\(status)\(took)")
+        }
         if done.isEmpty {
             out.append("Nothing was finished before.")
         } else {

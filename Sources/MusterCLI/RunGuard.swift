@@ -18,7 +18,8 @@ struct RunGuard {
     @discardableResult
     func check(warn: Bool) throws -> [String] {
         let mine = store.runIDs().reversed().compactMap(store.summary).filter { $0.runbook == runbook }
-        let running = mine.filter { $0.status == .running }
+        // A step whose terminal was lost is still at work: its run is being executed.
+        let running = mine.filter { $0.status == .running || StepKeeper.holder(runDir: store.runDir($0.id)) != nil }
         if let r = running.first, !allowNew {
             let holder = store.lockHolder(r.id).map { " (\($0))" } ?? ""
             throw CommandFailure(message: "runbook \(runbook) is already being run: \(r.id) by \(r.operatorName)\(holder), started \(r.startedAt)"

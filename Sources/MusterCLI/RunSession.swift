@@ -23,6 +23,7 @@ struct SpawnRunner: CommandRunner {
              onLine: (Bool, String) -> Void, onSignal: (Int32) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult {
         do {
             let r = try shell.run(script: script, environment: environment, timeout: timeout, keepLeftovers: keepLeftovers,
+                                  onStart: { StepKeeper.stepPID = $0 },
                                   onLine: { onLine($0 == .stderr, $1) },
                                   onSignal: { onSignal($0) ? .stop : .keepWaiting },
                                   onTick: onTick)
@@ -214,6 +215,10 @@ enum RunSession {
             let fromStore = StoreInbox(store: shared.log.store, runID: setup.runID)
             fromStore.watch(settings: shared.log.store.settings, live: ["host": hostName(), "pid": String(getpid()), "user": setup.osUser, "identity": setup.identity ?? ""])
             executor.inbox = Inboxes([requests, fromStore])
+        }
+        // A lost terminal leaves the step at work running, this process its keeper.
+        executor.keepStep = { step in
+            StepKeeper.take(runDir: runDir, runID: setup.runID, step: step, flush: { screen?.flush(); transcript?.flush() })
         }
         executor.http = CurlTransport()
         executor.ciService = CIServices.make

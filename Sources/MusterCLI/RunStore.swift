@@ -89,7 +89,20 @@ struct RunStore {
         ftruncate(fd, 0)
         let me = "pid \(getpid()) on \(hostName())\n"
         _ = me.withCString { write(fd, $0, strlen($0)) }
+        Self.held[id] = fd
         return fd
+    }
+
+    /// The run locks this process holds, by run id.
+    nonisolated(unsafe) private static var held: [String: Int32] = [:]
+
+    /// Lets go of run `id`'s lock before this process ends: a session whose
+    /// terminal was lost stays only for its step (see `StepKeeper`), and
+    /// `resume` or `takeover` may begin meanwhile.
+    static func release(_ id: String) {
+        guard let fd = held.removeValue(forKey: id) else { return }
+        flock(fd, LOCK_UN)
+        close(fd)
     }
 
     /// "pid N on HOST" of the process executing the run, or nil when none is.

@@ -109,5 +109,7 @@ final class ScreenLog: RunConsole {
         return read
     }
 
+    func flush() { file.flush() }
+
     func close() { file.close() }
 }

@@ -58,6 +58,15 @@ struct TakeoverCommand: ParsableCommand {
         }
         let run = try TeamRun(runID, store: store, write: true)
         if let end = run.state.outcome { throw CommandFailure(message: "run \(runID) has ended (\(end.rawValue)); there is nothing to take over") }
+        // A step left running when its terminal was lost: --now stops it as
+        // SIGTERM would, through the process that keeps it and journals its end.
+        if now, !run.live, let kept = StepKeeper.holder(runDir: store.runDir(runID)), let pid = kept.pid {
+            if kill(pid, SIGTERM) == 0 {
+                print("'\(sanitize(kept.step))' was left running when its terminal was lost: stopping it (--now).")
+            } else {
+                printError("muster: warning: cannot stop '\(sanitize(kept.step))' (pid \(pid)): \(String(cString: strerror(errno))); waiting for it to end")
+            }
+        }
         if run.live {
             SignalWatch.install()
             let folder = RequestFolder(runDir: store.runDir(runID), runID: runID)

@@ -56,12 +56,14 @@ public struct ShellRunner: Sendable {
     /// is called about once a second (for escalation banners).
     /// `keepLeftovers`: processes the script leaves running in its group are
     /// kept when it succeeds (`keep_running`); otherwise they are stopped.
-    /// Either way they are named in the result.
+    /// Either way they are named in the result. `onStart` gets the shell's
+    /// pid (its session and group id), for whoever must name it later.
     public func run(
         script: String,
         environment: [String: String],
         timeout: Double,
         keepLeftovers: Bool = false,
+        onStart: (pid_t) -> Void = { _ in },
         onLine: (Stream, String) -> Void,
         onSignal: (Int32) -> SignalDecision,
         onTick: () -> Void = {}
@@ -107,6 +109,7 @@ public struct ShellRunner: Sendable {
             close(errPipe[0])
             throw SpawnError(message: "cannot start \(bash): \(String(cString: strerror(rc))) (steps run in bash: install it, or set MUSTER_BASH to where it is)")
         }
+        onStart(pid)
 
         var buffers: [[UInt8]] = [[], []]
         var open = [true, true]

@@ -221,6 +221,10 @@ public final class TerminalConsole: RunConsole {
                 return .line(String(decoding: l, as: UTF8.self))
             }
             if eof {
+                // The terminal hung up (its reads end, its ioctls fail):
+                // SIGHUP may come a moment later, but this is no end of
+                // answers typed, and it must not be journaled as one.
+                if buffer.isEmpty, stdinIsTerminal, isatty(0) == 0 { return .signal(SIGHUP) }
                 if buffer.isEmpty { return .eof }
                 let l = buffer
                 buffer.removeAll()

@@ -132,11 +132,12 @@ struct WebhookTests {
         let posts = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map {
             (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String])?["text"] ?? ""
         }
-        #expect(posts.count == 4, "\(posts)")
+        #expect(posts.count == 5, "\(posts)")
         #expect(posts[0].hasPrefix("[n] run started by"))
         #expect(posts[1].hasPrefix("[n] escalated to Secondary on-call"))
         #expect(posts[2].hasPrefix("[n] run paused: answers ran out"))
-        #expect(posts[3].hasPrefix("[n] run completed"))
+        #expect(posts[3].hasPrefix("[n] run resumed by"), "\(posts)")
+        #expect(posts[4].hasPrefix("[n] run completed"))
     }
 
     @Test func aFailingWebhookIsReportedAndTheRunGoesOn() throws {

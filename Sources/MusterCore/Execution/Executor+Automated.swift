@@ -98,6 +98,7 @@ extension Executor {
                 e.outputs = result.outputs.isEmpty ? nil : result.outputs
             }
             console.show(.stepResult(.finished(outcome), seconds: result.seconds, detail: nil))
+            try endKeeping(key, result)
             // Nothing ran in a rehearsal, so there is nothing to undo.
             if let r = a.rollback, !result.rehearsed { rollbacks.append((key, r, values, env)) }
             return
@@ -110,6 +111,7 @@ extension Executor {
         let why = result.problem ?? "failed"
         console.show(.stepResult(.finished(.failed), seconds: result.seconds, detail: masker.mask(why)))
         if let sig = result.signal { throw .pause("\(signalName(sig)) during '\(key)'") }
+        try endKeeping(key, result)
         lastProblem = (key, why)
         // Stopped by the operator: the failure answers, not a retry unasked.
         if attempt <= a.retries, !result.stopped {
@@ -250,7 +252,7 @@ extension Executor {
         }
         switch step.body {
         case .run(let t):
-            return try shell(t, values: values, key: key, automation: a, timeout: Double(a.timeout), env: env)
+            return try shell(t, values: values, key: key, automation: a, timeout: Double(a.timeout), env: env, keepable: true)
         case .wait(let w):
             return try stoppable(key, timeout: w.timeout) { () throws(Stop) in try wait(w, key: key, automation: a, values: values, env: env) }
         case .http(let h):

@@ -14,7 +14,10 @@ extension Executor {
 
     /// Runs a `run`, `wait.run` or `rollback` script. Its values reach bash
     /// as environment variables (see `ShellContext`), never as script text.
-    func shell(_ t: Template, values: [String: String], key: String, automation a: Automation, timeout: Double, env base: [String: String], quiet: Bool = false) throws(Stop) -> Attempt {
+    /// `keepable`: a `run` step's attempt, which a lost terminal leaves
+    /// running (see `keepOnHangUp`); probes and rollback commands stop.
+    func shell(_ t: Template, values: [String: String], key: String, automation a: Automation, timeout: Double, env base: [String: String], quiet: Bool = false,
+               keepable: Bool = false) throws(Stop) -> Attempt {
         try checkSignals()
         if !quiet { console.show(.command(masker.mask(t.shellDisplay(values)))) }
         guard let script = t.shellCode() else {
@@ -46,9 +49,20 @@ extension Executor {
                 // Masked whole, then shortened: a cut never splits a secret.
                 for masked in streams[isErr ? 1 : 0].feed(line).map(Self.shorten) { emit(isErr, masked) }
             }, onSignal: { sig in
+                // Kept after a hang-up, nobody is there to ask: another
+                // hang-up or request changes nothing, any other signal stops
+                // the step as SIGTERM does.
+                if keeping != nil {
+                    if sig == 1 || sig == InboxWake.code { return false }
+                    stopSignal = sig
+                    return true
+                }
                 // The runner waits for the answer, so the step's timeout
                 // bounds the question: unanswered by then, the step times out.
-                switch verdict(sig, key: key, deadline: started + timeout) {
+                let v = verdict(sig, key: key, deadline: started + timeout)
+                // SIGHUP (1), or the terminal gone while Ctrl-C asked.
+                if case .pause(1) = v, keepable, keepOnHangUp(key) { return false }
+                switch v {
                 case .keepWaiting:
                     return false
                 case .stopStep:

@@ -64,7 +64,8 @@ extension Executor {
     static func signalName(_ s: Int32) -> String {
         switch s {
         case 2: "interrupted (SIGINT)"
-        case 1: "hung up (SIGHUP)"
+        // The terminal (tmux, SSH) went away: not the operator's "stop".
+        case 1: "terminal lost (SIGHUP)"
         case 15: "terminated (SIGTERM)"
         case 3: "quit (SIGQUIT)"
         default: "signal \(s)"

@@ -145,6 +145,14 @@ public final class Executor {
     /// A `handoff` another machine wrote to the shared store: the run is
     /// theirs, and this session writes nothing more.
     var takenOverElsewhere: JournalEvent?
+    /// Hands the `run` step at work over to this process alone when the
+    /// terminal is lost (see `keepOnHangUp`): true once the session lock is
+    /// released and the step lock held. Nil where nobody can (tests): the
+    /// step is stopped as for SIGTERM.
+    public var keepStep: ((_ step: String) -> Bool)?
+    /// The step this process stays for, after the terminal was lost: it
+    /// journals that step's end, and nothing after it.
+    var keeping: String?
     /// The `ci` step whose pipeline this session started, and when its
     /// attempt began: following it (the machine's next action) counts the
     /// step's timeout from then.
@@ -254,6 +262,8 @@ public final class Executor {
                     // This session answers checklists and gates by itself: a drill's record says unattended.
                     e.auto = setup.yes ? true : nil
                 }
+                // The channel saw the pause; it sees who picked the run up (a hand-off said so above).
+                if setup.handoff == nil { notify("run resumed by \(setup.operatorName) on \(setup.host)") }
             }
             if state.info == nil {
                 try record(.runStarted) { e in

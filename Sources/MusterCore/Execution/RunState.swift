@@ -65,6 +65,11 @@ public struct RunState: Sendable {
     public var lastFailed: String?
     public var outcome: RunEnd?
     public var paused: String?
+    /// The end of a step journaled after the run paused: the terminal was
+    /// lost while it ran, and the process that stayed for it wrote its
+    /// attempt's end (`attempt_finished` or `step_finished`). Until the
+    /// next session says it saw it.
+    public var endedUnattended: JournalEvent?
     /// Drill faults fired so far, per step: a fault fires `times` times in
     /// all, across sessions.
     public var faultsFired: [String: Int] = [:]
@@ -108,6 +113,7 @@ public struct RunState: Sendable {
             operatorIdentity = e.run?.identity
         case .runResumed:
             paused = nil
+            endedUnattended = nil
         case .stepStarted:
             started.insert(key)
             // An automated step's start carries its first attempt.
@@ -138,6 +144,7 @@ public struct RunState: Sendable {
             retryChosen.remove(key)
             operatorStopped.remove(key)
         case .attemptFinished:
+            if paused != nil { endedUnattended = e }
             // An attempt stopped by a signal is treated as one that was
             // running, except that nothing of it runs any more.
             guard e.interrupted != true else {
@@ -151,6 +158,7 @@ public struct RunState: Sendable {
             }
             if e.text?.hasSuffix(RunState.stoppedByOperator) == true { operatorStopped.insert(key) }
         case .stepFinished:
+            if paused != nil, e.attempt != nil { endedUnattended = e }
             let outcome = StepOutcome(journaled: e.outcome)
             finished[key] = outcome
             if outcome == .failed { lastFailed = key }
