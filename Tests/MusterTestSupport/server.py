@@ -75,6 +75,21 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Location", "/loop")
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif p.startswith("/s3loop?"):
+            # An S3 look-alike whose listing never ends: continuation
+            # tokens A, B, A, B…, each page one new key.
+            from urllib.parse import parse_qs, urlsplit
+            q = parse_qs(urlsplit(p).query)
+            token = q.get("continuation-token", [""])[0]
+            Handler.pages = getattr(Handler, "pages", 0) + 1
+            nxt = "B" if token == "A" else "A"
+            if p.startswith("/s3loop?") and "endless" in p:
+                # prefix=endless: a fresh token every page, never the last.
+                nxt = "T%d" % Handler.pages
+            xml = ('<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>s3loop</Name>'
+                   '<Contents><Key>k%d</Key></Contents><IsTruncated>true</IsTruncated>'
+                   '<NextContinuationToken>%s</NextContinuationToken></ListBucketResult>' % (Handler.pages, nxt))
+            self.reply(200, xml, "application/xml")
         elif p == "/headers":
             self.reply(200, json.dumps({k.lower(): v for k, v in self.headers.items()}), "application/json")
         else:
