@@ -47,7 +47,7 @@ public final class S3Store {
     public enum PutOutcome: Sendable, Equatable {
         /// The key holds `bytes`, put there by this call.
         case created
-        /// 412 PreconditionFailed: the key holds an object already.
+        /// 412 PreconditionFailed: the key holds other bytes already.
         case alreadyExists
         /// 409 ConditionalRequestConflict: another conditional write of the
         /// same key is in flight; ask again to learn who won.
@@ -59,9 +59,10 @@ public final class S3Store {
     static let unknownRetries = 3
 
     /// PutObject with `If-None-Match: *`: writes `bytes` only if `key` holds
-    /// nothing. A put whose answer was lost (a timeout, a connection cut
-    /// after sending, a 5xx) may have been done: the key is read back, and
-    /// the same bytes there are this put's (`.created`), other bytes
+    /// nothing; a key holding these very bytes already counts as written
+    /// (the put is idempotent). A put whose answer was lost (a timeout, a
+    /// connection cut after sending, a 5xx) may have been done: the key is
+    /// read back, and the same bytes there are this put's (`.created`), other bytes
     /// another writer's (`.alreadyExists`), nothing means put again. When
     /// even the read-back gets no answer, the error says `outcomeUnknown`:
     /// the object may be there or not.
@@ -87,7 +88,10 @@ public final class S3Store {
                     continue
                 }
                 switch r.status {
-                case 412: return .alreadyExists
+                case 412:
+                    // After a 5xx asked again, the 412 may answer this put's
+                    // own first try: the bytes say whose object it is.
+                    return try get(key) == bytes ? .created : .alreadyExists
                 case 409:
                     guard errorCode(r) == "ConditionalRequestConflict" else { throw failure("PutObject", key: key, r) }
                     return .conflict

@@ -68,8 +68,28 @@ struct LostAnswerTests {
         #expect(next?.message.contains("was not sent") == true, "\(String(describing: next))")
     }
 
-    func loopStore(_ server: HTTPTestServer) throws -> S3Store {
-        try S3Store(path: StorePath(parsing: "s3://s3loop"), settings: StoreSettings.resolve(environment: [
+    @Test func aPutAnsweredWithAServerErrorIsReadBackAndFoundDone() throws {
+        let server = try HTTPTestServer()
+        let store = try loopStore(server, bucket: "s3flaky")
+        let bytes = Array(#"{"seq":1}"#.utf8 + [10])
+        #expect(try store.putIfAbsent("done-1", bytes) == .created)
+        #expect(try store.get("done-1") == bytes)
+        #expect(try store.putIfAbsent("done-2", bytes) == .created)
+        #expect(try store.putIfAbsent("done-2", Array("other".utf8)) == .alreadyExists)
+    }
+
+    @Test func aPutAnsweredWithAServerErrorThatDidNothingIsPutAgain() throws {
+        let server = try HTTPTestServer()
+        let store = try loopStore(server, bucket: "s3flaky")
+        let bytes = Array(#"{"seq":1}"#.utf8 + [10])
+        #expect(try store.putIfAbsent("lost-1", bytes) == .created)
+        #expect(try store.get("lost-1") == bytes)
+        // Three puts failed and did nothing (the key read back empty), the fourth wrote it.
+        #expect(try store.get("lost-1/puts").map { String(decoding: $0, as: UTF8.self) } == "4")
+    }
+
+    func loopStore(_ server: HTTPTestServer, bucket: String = "s3loop") throws -> S3Store {
+        try S3Store(path: StorePath(parsing: "s3://\(bucket)"), settings: StoreSettings.resolve(environment: [
             "HOME": "/nonexistent", "AWS_ENDPOINT_URL": server.base, "AWS_REGION": "eu-west-1",
             "AWS_ACCESS_KEY_ID": "any", "AWS_SECRET_ACCESS_KEY": "any",
         ]))
