@@ -173,6 +173,42 @@ struct SharedStoreTests {
         #expect(v.status == 0 && v.stdout.contains("is intact"), "\(v.stdout)\n\(v.stderr)")
     }
 
+    /// The reported case: the put lands, its answer is lost, and the store
+    /// is gone before it can be read back; the session goes on alone and
+    /// catches up when the store is back.
+    @Test func aPutLostAsTheStoreWentIsCaughtUpByItsBytesNotTakenForAnotherMachines() throws {
+        let m = try TwoMachines(holdPut: "2")
+        let a = try m.live("a", ["run", "shared", "--store", m.url])
+        #expect(waitFor { a.stdout.contains("waiting for the store") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        let id = try #require(m.runID("a"))
+        // The held put's connection is cut and the read-back refused.
+        let port = m.proxy.port
+        m.proxy.stop()
+        #expect(waitFor { a.stdout.contains("Go on without the shared store?") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        let held = TwoMachines.events(m.journal("a", id))
+        #expect(held.map(\.event) == [.runStarted, .stepStarted], "the event that may be in the store is journaled under its number")
+        let back = try TCPProxy(to: m.moto.port, port: port)
+        defer { back.stop() }
+        a.send("y")
+        #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        a.send("y")
+        #expect(waitFor { a.stdout.contains("Still green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        a.send("y")
+        #expect(finished(a) == 0, "\(a.stdout)\n\(a.stderr)")
+        #expect(!(a.stdout + a.stderr).contains("two histories"), "\(a.stdout)\n\(a.stderr)")
+        let local = m.journal("a", id)
+        let events = TwoMachines.events(local)
+        #expect(events.last?.event == .runShared)
+        #expect(events.prefix(3).map(\.event) == [.runStarted, .stepStarted, .runUnshared])
+        #expect(events.filter { $0.event == .stepStarted && $0.step == "first" }.count == 1)
+        #expect(m.count == 1)
+        let stored = try m.log().events(runID: id)
+        #expect(stored.map(\.seq) == events.map(\.seq))
+        #expect(stored.flatMap(\.bytes) == local)
+        let v = try verifyStoreCopy(m, id, on: "b")
+        #expect(v.status == 0 && v.stdout.contains("is intact"), "\(v.stdout)\n\(v.stderr)")
+    }
+
     @Test func aSigtermDuringAStalledPutStopsTheSessionWithTheEventJournaled() throws {
         let m = try TwoMachines(holdPut: "all")
         // Far longer than the test waits: only the stop can end the put.
