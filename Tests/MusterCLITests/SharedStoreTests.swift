@@ -168,7 +168,7 @@ struct SharedStoreTests {
         // Each event once in the bucket, byte for byte the local line.
         let stored = try m.log().events(runID: id)
         #expect(stored.map(\.seq) == events.map(\.seq))
-        #expect(stored.flatMap(\.bytes) == local)
+        #expect(String(decoding: stored.flatMap(\.bytes), as: UTF8.self) == String(decoding: local, as: UTF8.self))
         let v = try verifyStoreCopy(m, id, on: "b")
         #expect(v.status == 0 && v.stdout.contains("is intact"), "\(v.stdout)\n\(v.stderr)")
     }
@@ -204,7 +204,7 @@ struct SharedStoreTests {
         #expect(m.count == 1)
         let stored = try m.log().events(runID: id)
         #expect(stored.map(\.seq) == events.map(\.seq))
-        #expect(stored.flatMap(\.bytes) == local)
+        #expect(String(decoding: stored.flatMap(\.bytes), as: UTF8.self) == String(decoding: local, as: UTF8.self))
         let v = try verifyStoreCopy(m, id, on: "b")
         #expect(v.status == 0 && v.stdout.contains("is intact"), "\(v.stdout)\n\(v.stderr)")
     }
@@ -233,7 +233,7 @@ struct SharedStoreTests {
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
         #expect(!(r.stdout + r.stderr).contains("two histories"))
         let after = m.journal("a", id)
-        #expect(try m.storeBytes(id) == after)
+        #expect(String(decoding: try m.storeBytes(id), as: UTF8.self) == String(decoding: after, as: UTF8.self))
         #expect(TwoMachines.events(after).contains { $0.event == .runShared })
         let v = try verifyStoreCopy(m, id, on: "b")
         #expect(v.status == 0 && v.stdout.contains("is intact"), "\(v.stdout)\n\(v.stderr)")
