@@ -51,6 +51,8 @@ final class SharedJournal: JournalSink {
         self.unshared = unshared
         self.console = console
         self.yes = yes
+        let notice = WaitNotice(console: console)
+        shared.log.store.onWait = { notice.waited($0) }
     }
 
     func append(_ event: JournalEvent) throws(JournalError) {
@@ -71,10 +73,14 @@ final class SharedJournal: JournalSink {
         do {
             outcome = try shared.log.append(runID: runID, seq: event.seq, bytes: line)
         } catch {
+            // The store may hold the event: so does the local journal, or
+            // the two would number the next events differently. A later
+            // put of the same bytes finds them there and goes on.
+            if error.outcomeUnknown { try local.write(line: line); localSeq = event.seq }
             guard error.kind == .unreachable else {
                 throw JournalError(message: "the shared store \(shared.url) refused event \(event.seq): \(error.message); the run stops here so that nothing happens unshared")
             }
-            try goAlone(error, at: event)
+            try goAlone(error, at: event, appended: error.outcomeUnknown)
             return
         }
         switch outcome {
@@ -124,7 +130,9 @@ final class SharedJournal: JournalSink {
     }
 
     /// The store did not answer: asks once whether to go on alone.
-    private func goAlone(_ error: StoreError, at own: JournalEvent) throws(JournalError) {
+    /// `appended`: the own event is in the local journal already (the
+    /// store may have it), and `run_unshared` follows it.
+    private func goAlone(_ error: StoreError, at own: JournalEvent, appended: Bool = false) throws(JournalError) {
         console.show(.warning("the shared store \(shared.url) cannot be reached: \(error.message). Until it answers, other machines see nothing new of this run and their approvals wait; should someone take it over from elsewhere meanwhile, this session stops when it reaches the store again."))
         var pause = false
         if yes {
@@ -165,6 +173,7 @@ final class SharedJournal: JournalSink {
         try appendLocal(e)
         var stop = JournalError(message: why)
         stop.superseded = [e]
+        stop.appended = appended
         if pause { stop.pause = "the shared store \(shared.url) cannot be reached; `muster resume` continues (alone or shared)" }
         throw stop
     }
@@ -200,9 +209,14 @@ final class SharedJournal: JournalSink {
     }
 
     /// The store's events of this run end at `storeSeq` (found by a list
-    /// when unknown); the local ones after it are put in order.
+    /// when unknown); the local ones after it are put in order. Each put
+    /// that finds an event there compares bytes: the same line is this
+    /// session's own (its answer was lost before), so it is never written
+    /// twice nor taken for another machine's.
     func pushBacklog(at own: JournalEvent) throws(StoreError) {
-        if storeSeq < 0 { storeSeq = try shared.log.lastSeq(runID: runID) ?? 0 }
+        // The store's last event is put again too: the same bytes prove
+        // the two journals agree up to it.
+        if storeSeq < 0 { storeSeq = max(0, (try shared.log.lastSeq(runID: runID) ?? 0) - 1) }
         let bytes: [UInt8]
         do { bytes = try Paths.read(local.path) } catch { throw StoreError(.failed, "cannot read \(local.path): \(error)") }
         for line in bytes.split(separator: UInt8(ascii: "\n")) {
@@ -231,5 +245,23 @@ final class SharedJournal: JournalSink {
 
     private func sealedOrFail(_ e: JournalEvent) throws(StoreError) -> [UInt8] {
         do { return try local.sealed(e) } catch { throw StoreError(.failed, error.message) }
+    }
+}
+
+/// "waiting for the store — 4s" while a store exchange takes more than 2 s:
+/// rewritten every second on a terminal, every 10 s where answers come from
+/// a pipe (a transcript keeps every line).
+final class WaitNotice {
+    let console: RunConsole
+    private var shown = -1
+
+    init(console: RunConsole) { self.console = console }
+
+    func waited(_ seconds: Double) {
+        let s = Int(seconds)
+        let every = console.isInteractive ? 1 : 10
+        guard shown < 0 || s < shown || s - shown >= every else { return }
+        shown = s
+        console.show(.progress("waiting for the store — \(s)s"))
     }
 }

@@ -8,6 +8,7 @@ import Foundation
 #endif
 import ArgumentParser
 import MusterCore
+import MusterProcess
 import MusterStore
 import MusterTerminal
 
@@ -53,6 +54,9 @@ final class SharedStore {
         } catch {
             throw CommandFailure(message: "the shared store \(Self.display(path)) cannot be used: \(error.message)")
         }
+        // A session that is stopping gives the store 5 s, not its timeout.
+        s3.stopping = { SignalWatch.ending }
+        if let t = env["MUSTER_STORE_TIMEOUT"].flatMap(Double.init) { s3.timeout = min(max(t, 1), 300) }
         log = EventLog(store: s3)
         var who: CallerIdentity?
         do {

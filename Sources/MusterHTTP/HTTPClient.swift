@@ -86,6 +86,9 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     /// name, no connection, a timeout, a connection cut): the network or the
     /// server, not the request.
     public var unreachable = false
+    /// False only when the request cannot have reached the server (no name,
+    /// no connection): a write that failed otherwise may have been done.
+    public var mayHaveArrived = true
     public var description: String { message }
 }
 
@@ -298,7 +301,8 @@ public final class HTTPClient {
             if detail.isEmpty { detail = String(cString: curl_easy_strerror(code)) }
             let unreachable = [CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT,
                                CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING].contains(code)
-            throw HTTPError(message: "\(request.method) \(request.url) failed: \(detail)", unreachable: unreachable)
+            let neverSent = [CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT].contains(code)
+            throw HTTPError(message: "\(request.method) \(request.url) failed: \(detail)", unreachable: unreachable, mayHaveArrived: !neverSent)
         }
         var status = 0
         ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)

@@ -42,6 +42,7 @@ public enum SignalWatch {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { sig in
                 let saved = errno
+                if sig != SIGINT { SignalWatch.endings &+= 1 }
                 var b = UInt8(truncatingIfNeeded: sig)
                 _ = write(SignalWatch.writeFD, &b, 1)
                 errno = saved
@@ -76,6 +77,14 @@ public enum SignalWatch {
     }
 
     nonisolated(unsafe) static var writeFD: Int32 = -1
+
+    /// How many SIGTERM, SIGHUP and SIGQUIT arrived: those always end the
+    /// session, so waits that would outlast it (a stalled store) are cut
+    /// short. Ctrl-C is not counted: at a terminal it asks first.
+    nonisolated(unsafe) static var endings: Int32 = 0
+
+    /// True once the session is sure to stop (see `endings`).
+    public static var ending: Bool { endings > 0 }
 
     /// The signal `take` returned last.
     nonisolated(unsafe) public private(set) static var lastTaken: Int32?

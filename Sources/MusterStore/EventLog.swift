@@ -21,9 +21,17 @@ public struct EventLog {
 
     /// Writes event `seq` of `runID` unless one is there already. A put
     /// asked again after a lost answer finds its own bytes there: that is
-    /// `.written` too, so retrying is safe.
+    /// `.written` too, so retrying is safe, and a put whose answer was lost
+    /// is settled by reading the key back (S3Store.putIfAbsent). An error
+    /// with `outcomeUnknown` means the event may be in the store: the
+    /// caller keeps it as written locally, and a later append of the same
+    /// bytes settles it.
     public func append(runID: String, seq: Int, bytes: [UInt8]) throws(StoreError) -> Append {
         let key = try eventKey(runID: runID, seq: seq)
+        return try store.operation { () throws(StoreError) -> Append in try put(key, runID: runID, seq: seq, bytes: bytes) }
+    }
+
+    private func put(_ key: String, runID: String, seq: Int, bytes: [UInt8]) throws(StoreError) -> Append {
         var conflicts = 0
         while true {
             switch try store.putIfAbsent(key, bytes, contentType: "application/json") {

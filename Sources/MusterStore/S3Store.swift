@@ -15,6 +15,24 @@ public final class S3Store {
     /// for a whole exchange.
     public var connectTimeout: Double = 3
     public var timeout: Double = 30
+    /// Told about once a second, from 2 s on, how long the store has kept
+    /// this session waiting (one operation: a put, its read-back and its
+    /// retries count as one wait), so that a slow store is never a silent
+    /// screen.
+    public var onWait: ((Double) -> Void)?
+    /// True once the session is stopping (SIGTERM, SIGHUP, SIGQUIT): from
+    /// then on the store gets `stopGrace` seconds in all, then every
+    /// exchange is abandoned, so a stalled store cannot hold a stop.
+    public var stopping: () -> Bool = { false }
+    public static let stopGrace = 5.0
+    /// When `stopping` was first seen true (monotonic seconds).
+    private var stopSeen: Double?
+    /// The start of the operation under way, for `onWait`.
+    private var waitStart: Double?
+    /// A listing is followed for at most this many pages (10,000 pages of
+    /// 1,000 keys: ten million keys, far beyond any run's), so a store that
+    /// never says "last page" ends in an error, not a loop.
+    public var maxListPages = 10_000
     /// Who the credentials are, once GetCallerIdentity answered.
     public private(set) var identity: CallerIdentity?
     let http: HTTPClient
@@ -27,24 +45,69 @@ public final class S3Store {
     }
 
     public enum PutOutcome: Sendable, Equatable {
+        /// The key holds `bytes`, put there by this call.
         case created
-        /// 412 PreconditionFailed: the key holds an object already.
+        /// 412 PreconditionFailed: the key holds other bytes already.
         case alreadyExists
         /// 409 ConditionalRequestConflict: another conditional write of the
         /// same key is in flight; ask again to learn who won.
         case conflict
     }
 
-    /// PutObject with `If-None-Match: *`: writes `bytes` only if `key` holds nothing.
+    /// A put whose answer was lost is tried again this many times when the
+    /// key turns out to hold nothing.
+    static let unknownRetries = 3
+
+    /// PutObject with `If-None-Match: *`: writes `bytes` only if `key` holds
+    /// nothing; a key holding these very bytes already counts as written
+    /// (the put is idempotent). A put whose answer was lost (a timeout, a
+    /// connection cut after sending, a 5xx) may have been done: the key is
+    /// read back, and the same bytes there are this put's (`.created`), other bytes
+    /// another writer's (`.alreadyExists`), nothing means put again. When
+    /// even the read-back gets no answer, the error says `outcomeUnknown`:
+    /// the object may be there or not.
     public func putIfAbsent(_ key: String, _ bytes: [UInt8], contentType: String = "application/octet-stream") throws(StoreError) -> PutOutcome {
-        let r = try send("PutObject", key: key, method: "PUT", url: objectURL(key), headers: [("If-None-Match", "*"), ("Content-Type", contentType)], body: bytes, accept: [200, 409, 412])
-        switch r.status {
-        case 412: return .alreadyExists
-        case 409:
-            guard errorCode(r) == "ConditionalRequestConflict" else { throw failure("PutObject", key: key, r) }
-            return .conflict
-        default: return .created
+        try operation { () throws(StoreError) -> PutOutcome in
+            var tries = 0
+            while true {
+                let r: HTTPResponse
+                do throws(StoreError) {
+                    r = try send("PutObject", key: key, method: "PUT", url: objectURL(key), headers: [("If-None-Match", "*"), ("Content-Type", contentType)], body: bytes, accept: [200, 409, 412])
+                } catch {
+                    guard error.outcomeUnknown else { throw error }
+                    let lost = error
+                    let there: [UInt8]?
+                    do throws(StoreError) { there = try get(key) } catch {
+                        var e = lost
+                        e.message += "; whether \(StorePath.quote(key)) was written is unknown (reading it back failed too: \(error.message))"
+                        throw e
+                    }
+                    if let there { return there == bytes ? .created : .alreadyExists }
+                    tries += 1
+                    guard tries <= Self.unknownRetries else { throw lost }
+                    continue
+                }
+                switch r.status {
+                case 412:
+                    // After a 5xx asked again, the 412 may answer this put's
+                    // own first try: the bytes say whose object it is.
+                    return try get(key) == bytes ? .created : .alreadyExists
+                case 409:
+                    guard errorCode(r) == "ConditionalRequestConflict" else { throw failure("PutObject", key: key, r) }
+                    return .conflict
+                default: return .created
+                }
+            }
         }
+    }
+
+    /// Runs `body` as one operation: the waiting said by `onWait` counts
+    /// from its start, whatever exchanges it makes.
+    public func operation<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        guard waitStart == nil else { return try body() }
+        waitStart = monotonicNow()
+        defer { waitStart = nil }
+        return try body()
     }
 
     /// PutObject, unconditional: for what only its writer writes (a
@@ -61,7 +124,7 @@ public final class S3Store {
 
     /// GetObject: the object's bytes, or nil when there is no such key.
     public func get(_ key: String) throws(StoreError) -> [UInt8]? {
-        let r = try send("GetObject", key: key, method: "GET", url: objectURL(key), accept: [200, 404])
+        let r = try operation { () throws(StoreError) -> HTTPResponse in try send("GetObject", key: key, method: "GET", url: objectURL(key), accept: [200, 404]) }
         if r.status == 404 {
             guard errorCode(r) == "NoSuchKey" else { throw failure("GetObject", key: key, r) }
             return nil
@@ -105,19 +168,31 @@ public final class S3Store {
     }
 
     /// All pages of ListObjectsV2 under `prefix`, followed to the end.
+    /// A token seen before, or more than `maxListPages` pages, is an error:
+    /// a store that sends A, B, A, B… would otherwise be listed for ever.
     public func list(prefix: String, delimiter: String? = nil, startAfter: String? = nil, pageSize: Int? = nil) throws(StoreError) -> ListPage {
-        var all = ListPage()
-        var token: String?
-        repeat {
-            let page = try listPage(prefix: prefix, delimiter: delimiter, startAfter: startAfter, continuation: token, maxKeys: pageSize)
-            all.keys += page.keys
-            all.commonPrefixes += page.commonPrefixes
-            if page.next != nil, page.next == token {
-                throw StoreError(.failed, "the store gave the same continuation token twice while listing bucket \(path.bucket)")
-            }
-            token = page.next
-        } while token != nil
-        return all
+        try operation { () throws(StoreError) -> ListPage in
+            var all = ListPage()
+            var token: String?
+            var seen: Set<String> = []
+            var pages = 0
+            repeat {
+                let page = try listPage(prefix: prefix, delimiter: delimiter, startAfter: startAfter, continuation: token, maxKeys: pageSize)
+                pages += 1
+                all.keys += page.keys
+                all.commonPrefixes += page.commonPrefixes
+                if let next = page.next {
+                    guard seen.insert(next).inserted else {
+                        throw StoreError(.failed, "the store gave a continuation token it had given before (after \(pages) pages) while listing \(StorePath.quote(prefix)) on bucket \(path.bucket): its listing goes round in a circle, so it was not followed further")
+                    }
+                    guard pages < maxListPages else {
+                        throw StoreError(.failed, "the store's listing of \(StorePath.quote(prefix)) on bucket \(path.bucket) goes on past \(maxListPages) pages; it was not followed further")
+                    }
+                }
+                token = page.next
+            } while token != nil
+            return all
+        }
     }
 
     /// HeadBucket: returns when the bucket exists and these credentials may use it.
@@ -205,23 +280,56 @@ public final class S3Store {
                                   maxRedirects: 0, confidentialHeaders: ["x-amz-security-token"],
                                   awsSigning: AWSSigning(scope: "aws:amz:\(settings.region):\(service)", accessKeyID: creds.accessKeyID, secretAccessKey: creds.secretAccessKey))
         var attempt = 0
+        let started = waitStart ?? monotonicNow()
         while true {
             let response: HTTPResponse
-            do { response = try http.perform(request) } catch {
-                let host = HTTPClient.origin(url) ?? url
-                if error.unreachable {
-                    throw StoreError(.unreachable, "the store at \(host) cannot be reached (\(operation) on bucket \(path.bucket)): \(Self.detail(error.message))")
+            if stopOver() {
+                throw StoreError(.unreachable, "the session is stopping and the store did not answer within \(Int(Self.stopGrace)) s, so \(operation) on bucket \(path.bucket) was not sent")
+            }
+            do {
+                response = try http.perform(request) { [self] in
+                    let waited = monotonicNow() - started
+                    if waited >= 2 { onWait?(waited) }
+                    return stopOver()
                 }
-                throw StoreError(.failed, "\(operation) on bucket \(path.bucket) failed: \(Self.detail(error.message))")
+            } catch {
+                let host = HTTPClient.origin(url) ?? url
+                var e: StoreError
+                if error.aborted {
+                    e = StoreError(.unreachable, "the session is stopping and the store at \(host) did not answer \(operation) on bucket \(path.bucket) within \(Int(Self.stopGrace)) s")
+                } else if error.unreachable {
+                    e = StoreError(.unreachable, "the store at \(host) cannot be reached (\(operation) on bucket \(path.bucket)): \(Self.detail(error.message))")
+                } else {
+                    e = StoreError(.failed, "\(operation) on bucket \(path.bucket) failed: \(Self.detail(error.message))")
+                }
+                e.outcomeUnknown = error.mayHaveArrived
+                throw e
             }
             if accept.contains(response.status) { return response }
-            if [500, 503].contains(response.status), attempt < 2 {
+            if [500, 503].contains(response.status), attempt < 2, !stopOver() {
                 attempt += 1
                 usleep(UInt32(100_000 * attempt * attempt))
                 continue
             }
-            throw failure(operation, key: key, response, creds: creds, service: service)
+            var e = failure(operation, key: key, response, creds: creds, service: service)
+            // A server error may come after the server did the work.
+            e.outcomeUnknown = response.status >= 500
+            throw e
         }
+    }
+
+    /// True once the session has been stopping for `stopGrace` seconds.
+    private func stopOver() -> Bool {
+        guard stopping() else { return false }
+        let now = monotonicNow()
+        if stopSeen == nil { stopSeen = now }
+        return now - (stopSeen ?? now) >= Self.stopGrace
+    }
+
+    private func monotonicNow() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// libcurl's words after the URL (`Failed to connect to … Connection refused`).

@@ -21,6 +21,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
     public var message: String
     /// S3's or STS's error code (`AccessDenied`, `NoSuchBucket`), when it gave one.
     public var code: String?
+    /// A write that failed this way may have been done all the same (its
+    /// answer was lost, or the store failed after taking it): only reading
+    /// the key back tells.
+    public var outcomeUnknown = false
 
     public init(_ kind: Kind, _ message: String, code: String? = nil) {
         self.kind = kind

@@ -19,10 +19,15 @@ final class TwoMachines {
     let url = "s3://muster-runs/team"
     static let anyone = (key: "AKIDTESTING", secret: "not-a-secret")
 
-    init(checked: Bool = false) throws {
+    /// Set in every muster process's environment.
+    var extraEnv: [String: String] = [:]
+
+    /// `holdPut`: the proxy forwards that PUT of an event but never passes
+    /// its answer back (tcp_proxy.py).
+    init(checked: Bool = false, holdPut: String? = nil) throws {
         moto = try MotoStore(open: !checked)
         // The muster processes reach moto through a proxy the tests can stop.
-        proxy = try TCPProxy(to: moto.port)
+        proxy = try TCPProxy(to: moto.port, holdPut: holdPut)
         dir = try temporaryDirectory()
         repo = dir + "/repo"
         try FileManager.default.createDirectory(atPath: repo + "/runbooks", withIntermediateDirectories: true)
@@ -54,6 +59,7 @@ final class TwoMachines {
         // A session silent for 3 s counts as gone: a takeover after a kill
         // does not wait the default 45 s.
         e["MUSTER_STORE_LEASE"] = "3"
+        for (k, v) in extraEnv { e[k] = v }
         return e
     }
 
@@ -137,6 +143,100 @@ struct SharedStoreTests {
         #expect(started?.run?.identity?.hasPrefix("arn:aws:") == true)
         // The journal's chain holds across the store's copy too.
         #expect(try m.run("a", ["verify", id]).status == 0)
+    }
+
+    /// The store's copy of run `id`, put in machine `machine`'s state
+    /// folder as its journal, verified there as `muster verify` would.
+    func verifyStoreCopy(_ m: TwoMachines, _ id: String, on machine: String) throws -> Result {
+        try FileManager.default.createDirectory(atPath: "\(m.dir)/\(machine)/runs/\(id)", withIntermediateDirectories: true)
+        try Data(try m.storeBytes(id)).write(to: URL(fileURLWithPath: "\(m.dir)/\(machine)/runs/\(id)/journal.jsonl"))
+        return try muster(["verify", id], cwd: m.repo, env: m.env(machine))
+    }
+
+    @Test func aPutWhoseAnswerIsLostIsReadBackAndTheRunGoesOn() throws {
+        let m = try TwoMachines(holdPut: "2")
+        m.extraEnv["MUSTER_STORE_TIMEOUT"] = "3"
+        let r = try m.run("a", ["run", "shared", "--yes", "--store", m.url])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("waiting for the store — 2s"), "\(r.stdout)")
+        #expect(!r.stdout.contains("cannot be reached"), "\(r.stdout)")
+        let id = try #require(m.runID("a"))
+        let local = m.journal("a", id)
+        let events = TwoMachines.events(local)
+        #expect(events.last?.event == .runFinished)
+        #expect(!events.contains { $0.event == .runUnshared })
+        // Each event once in the bucket, byte for byte the local line.
+        let stored = try m.log().events(runID: id)
+        #expect(stored.map(\.seq) == events.map(\.seq))
+        #expect(String(decoding: stored.flatMap(\.bytes), as: UTF8.self) == String(decoding: local, as: UTF8.self))
+        let v = try verifyStoreCopy(m, id, on: "b")
+        #expect(v.status == 0 && v.stdout.contains("is intact"), "\(v.stdout)\n\(v.stderr)")
+    }
+
+    /// The reported case: the put lands, its answer is lost, and the store
+    /// is gone before it can be read back; the session goes on alone and
+    /// catches up when the store is back.
+    @Test func aPutLostAsTheStoreWentIsCaughtUpByItsBytesNotTakenForAnotherMachines() throws {
+        let m = try TwoMachines(holdPut: "2")
+        let a = try m.live("a", ["run", "shared", "--store", m.url])
+        #expect(waitFor { a.stdout.contains("waiting for the store") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        let id = try #require(m.runID("a"))
+        // The held put's connection is cut and the read-back refused.
+        let port = m.proxy.port
+        m.proxy.stop()
+        #expect(waitFor { a.stdout.contains("Go on without the shared store?") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        let held = TwoMachines.events(m.journal("a", id))
+        #expect(held.map(\.event) == [.runStarted, .stepStarted], "the event that may be in the store is journaled under its number")
+        let back = try TCPProxy(to: m.moto.port, port: port)
+        defer { back.stop() }
+        a.send("y")
+        #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        a.send("y")
+        #expect(waitFor { a.stdout.contains("Still green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        a.send("y")
+        #expect(finished(a) == 0, "\(a.stdout)\n\(a.stderr)")
+        #expect(!(a.stdout + a.stderr).contains("two histories"), "\(a.stdout)\n\(a.stderr)")
+        let local = m.journal("a", id)
+        let events = TwoMachines.events(local)
+        #expect(events.last?.event == .runShared)
+        #expect(events.prefix(3).map(\.event) == [.runStarted, .stepStarted, .runUnshared])
+        #expect(events.filter { $0.event == .stepStarted && $0.step == "first" }.count == 1)
+        #expect(m.count == 1)
+        let stored = try m.log().events(runID: id)
+        #expect(stored.map(\.seq) == events.map(\.seq))
+        #expect(String(decoding: stored.flatMap(\.bytes), as: UTF8.self) == String(decoding: local, as: UTF8.self))
+        let v = try verifyStoreCopy(m, id, on: "b")
+        #expect(v.status == 0 && v.stdout.contains("is intact"), "\(v.stdout)\n\(v.stderr)")
+    }
+
+    @Test func aSigtermDuringAStalledPutStopsTheSessionWithTheEventJournaled() throws {
+        let m = try TwoMachines(holdPut: "all")
+        // Far longer than the test waits: only the stop can end the put.
+        m.extraEnv["MUSTER_STORE_TIMEOUT"] = "120"
+        let a = try m.live("a", ["run", "shared", "--yes", "--store", m.url])
+        #expect(waitFor(20) { a.stdout.contains("waiting for the store") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        kill(a.process.processIdentifier, SIGTERM)
+        // A guard against hanging, not a timing: the bound is 5 s after the signal.
+        #expect(finished(a, within: 20) == 3, "\(a.stdout)\n\(a.stderr)")
+        let id = try #require(m.runID("a"))
+        let local = m.journal("a", id)
+        let events = TwoMachines.events(local)
+        #expect(events.first?.event == .runStarted)
+        #expect(events.last?.event == .runPaused)
+        // The store got the stalled put: the same line as the local journal's.
+        let firstLine = Array(local.prefix { $0 != UInt8(ascii: "\n") }) + [UInt8(ascii: "\n")]
+        #expect(try m.log().events(runID: id).map(\.bytes) == [firstLine])
+        // Resumed with the store answering: the catch-up finds its own event
+        // there, writes none twice and takes it for no one else's.
+        m.extraEnv["AWS_ENDPOINT_URL"] = m.moto.endpoint
+        let r = try m.run("a", ["resume", id, "--yes", "--store", m.url])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(!(r.stdout + r.stderr).contains("two histories"))
+        let after = m.journal("a", id)
+        #expect(String(decoding: try m.storeBytes(id), as: UTF8.self) == String(decoding: after, as: UTF8.self))
+        #expect(TwoMachines.events(after).contains { $0.event == .runShared })
+        let v = try verifyStoreCopy(m, id, on: "b")
+        #expect(v.status == 0 && v.stdout.contains("is intact"), "\(v.stdout)\n\(v.stderr)")
     }
 
     @Test func aBadStoreValueIsAUsageError() throws {

@@ -67,8 +67,12 @@ public final class TCPProxy {
     public let process = Process()
     public let port: Int
 
-    public init(to target: Int, port: Int? = nil) throws {
-        self.port = Int(try startPythonHelper("tcp_proxy.py", arguments: [String(target)] + (port.map { [String($0)] } ?? []), into: process)) ?? 0
+    /// `holdPut`: the answer to that PUT of an event (1 for the first,
+    /// "all" for every one) is never passed back, though the server got the
+    /// request (see tcp_proxy.py).
+    public init(to target: Int, port: Int? = nil, holdPut: String? = nil) throws {
+        let args = [String(target)] + (port.map { [String($0)] } ?? []) + (holdPut.map { ["--hold-put", $0] } ?? [])
+        self.port = Int(try startPythonHelper("tcp_proxy.py", arguments: args, into: process)) ?? 0
         if self.port == 0 { throw MotoFailure(message: "the TCP proxy did not start") }
     }
 

@@ -75,10 +75,56 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Location", "/loop")
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif p.startswith("/s3flaky/"):
+            self.s3flaky_get()
+        elif p.startswith("/s3loop?"):
+            # An S3 look-alike whose listing never ends: continuation
+            # tokens A, B, A, B…, each page one new key.
+            from urllib.parse import parse_qs, urlsplit
+            q = parse_qs(urlsplit(p).query)
+            token = q.get("continuation-token", [""])[0]
+            Handler.pages = getattr(Handler, "pages", 0) + 1
+            nxt = "B" if token == "A" else "A"
+            if p.startswith("/s3loop?") and "endless" in p:
+                # prefix=endless: a fresh token every page, never the last.
+                nxt = "T%d" % Handler.pages
+            xml = ('<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>s3loop</Name>'
+                   '<Contents><Key>k%d</Key></Contents><IsTruncated>true</IsTruncated>'
+                   '<NextContinuationToken>%s</NextContinuationToken></ListBucketResult>' % (Handler.pages, nxt))
+            self.reply(200, xml, "application/xml")
         elif p == "/headers":
             self.reply(200, json.dumps({k.lower(): v for k, v in self.headers.items()}), "application/json")
         else:
             self.reply(404, "not found")
+
+    # An S3 look-alike that fails puts with 500: /s3flaky/done-KEY stores
+    # the body and then fails (the work done, the answer an error);
+    # /s3flaky/lost-KEY fails its first three puts without storing.
+    objects = {}
+    puts = {}
+
+    def do_PUT(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(n)
+        p = self.path
+        if not p.startswith("/s3flaky/"):
+            return self.reply(404, "not found")
+        Handler.puts[p] = Handler.puts.get(p, 0) + 1
+        if p in Handler.objects:
+            return self.reply(412, "<Error><Code>PreconditionFailed</Code></Error>", "application/xml")
+        if "/done-" in p or Handler.puts[p] > 3:
+            Handler.objects[p] = body
+        if "/lost-" in p and Handler.puts[p] > 3:
+            return self.reply(200, "")
+        self.reply(500, "<Error><Code>InternalError</Code><Message>try again</Message></Error>", "application/xml")
+
+    def s3flaky_get(self):
+        p = self.path
+        if p.endswith("/puts"):
+            return self.reply(200, str(Handler.puts.get(p[:-len("/puts")], 0)))
+        if p in Handler.objects:
+            return self.reply(200, Handler.objects[p], "application/octet-stream")
+        self.reply(404, "<Error><Code>NoSuchKey</Code></Error>", "application/xml")
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))

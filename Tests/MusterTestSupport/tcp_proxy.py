@@ -3,15 +3,28 @@ without losing its state (the shared store mid-run): killing the proxy
 makes the server unreachable (connection refused), starting it on the same
 port makes it reachable again.
 
-Usage: tcp_proxy.py TARGET_PORT [LISTEN_PORT]. Prints the port it listens
-on as one line, then serves until killed.
+Usage: tcp_proxy.py TARGET_PORT [LISTEN_PORT] [--hold-put N|all]. Prints
+the port it listens on as one line, then serves until killed.
+
+--hold-put N forwards the Nth PUT of an event (a request line holding
+`/events/`) to the server but never passes its answer back (a store whose
+answer is lost: the client times out, the object is written); `all` does so
+for every such PUT (a stalled store).
 """
 import socket
 import sys
 import threading
 
-target = int(sys.argv[1])
-listen = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+args = sys.argv[1:]
+hold = None
+if "--hold-put" in args:
+    i = args.index("--hold-put")
+    hold = args[i + 1]
+    del args[i:i + 2]
+target = int(args[0])
+listen = int(args[1]) if len(args) > 1 else 0
+puts = [0]
+lock = threading.Lock()
 server = socket.socket()
 server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 server.bind(("127.0.0.1", listen))
@@ -19,15 +32,32 @@ server.listen(64)
 print(server.getsockname()[1], flush=True)
 
 
-def pipe(src, dst):
+def held(data):
+    """True when `data` starts a PUT of an event whose answer is held back."""
+    if hold is None or not data.startswith(b"PUT ") or b"/events/" not in data.split(b"\r\n", 1)[0]:
+        return False
+    with lock:
+        puts[0] += 1
+        return hold == "all" or puts[0] == int(hold)
+
+
+def pipe(src, dst, state, upward):
     try:
         while True:
             data = src.recv(65536)
             if not data:
                 break
+            if upward and held(data):
+                state["hold"] = True
+            if not upward and state["hold"]:
+                continue
             dst.sendall(data)
     except OSError:
         pass
+    if not upward and state["hold"]:
+        # The client must wait for an answer that never comes: its side
+        # stays open until it gives up.
+        return
     for s in (src, dst):
         try:
             s.shutdown(socket.SHUT_RDWR)
@@ -38,5 +68,6 @@ def pipe(src, dst):
 while True:
     client, _ = server.accept()
     upstream = socket.create_connection(("127.0.0.1", target))
-    threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
-    threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+    state = {"hold": False}
+    threading.Thread(target=pipe, args=(client, upstream, state, True), daemon=True).start()
+    threading.Thread(target=pipe, args=(upstream, client, state, False), daemon=True).start()

@@ -223,6 +223,12 @@ public final class Executor {
                     console.show(.warning(error.message))
                     throw .journal(error.message)
                 }
+                if error.appended {
+                    state.apply(e)
+                    misunderstood = 0
+                    try takeIn(foreign, pause: error.pause)
+                    return
+                }
                 try takeIn(foreign, pause: error.pause)
                 e.seq = state.lastSeq + 1
             }

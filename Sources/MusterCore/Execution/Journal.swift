@@ -21,6 +21,9 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
     public var superseded: [JournalEvent]?
     /// With `superseded`: the run pauses, for this reason.
     public var pause: String?
+    /// With `superseded`: the event itself was journaled (the store may
+    /// hold it already, so its number is taken), and these follow it.
+    public var appended = false
     public var description: String { message }
 
     public init(message: String) { self.message = message }
