@@ -68,7 +68,14 @@ enum ShellCommandRules {
     /// The verdict for the word of `cmd` that contains `target`.
     static func verdict(_ cmd: ShellCommandWords, target: Int, integerNames: Set<String>, b: [UInt8]) -> Verdict {
         let words = cmd.words
-        guard let k = words.firstIndex(where: { $0.contains(target) }) else { return .data }
+        // Words are in order: the one holding `target` by bisection.
+        var lo = 0, hi = words.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if words[mid].end <= target { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < words.count, words[lo].contains(target) else { return .data }
+        let k = lo
         let w = words[k]
         if w.redirect == .heredoc { return .code("a template cannot be a heredoc's delimiter; write a fixed word, e.g. <<EOF") }
         // A script after -c, whatever runs it and however it was reached

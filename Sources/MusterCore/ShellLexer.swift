@@ -42,6 +42,7 @@ struct ShellLexer {
     /// a `#` there continues a word, it does not start a comment.
     var lastClose = -1
     var lostTrack: String?
+    var commands: [Int: (ShellCommandWords, String?)] = [:]
 
     static func contexts(of t: Template) -> [ShellContext] {
         let bytes = Array(t.raw.utf8)
@@ -279,9 +280,24 @@ struct ShellLexer {
         return nil
     }
 
+    /// Commands are read once however many references they hold (a hostile
+    /// file may put thousands in one), and checked only up to this size.
+    static let wordLimit = 2_000
+
+    /// The simple command starting at `from`, and a program further down its
+    /// pipeline that runs what it reads; read once per command.
+    mutating func command(at from: Int) -> (ShellCommandWords, String?) {
+        if let cached = commands[from] { return cached }
+        var cmd = ShellWords.command(b, from: from, refs: refRanges)
+        let words = cmd
+        let reader = pipedInto(cmd: &cmd)
+        commands[from] = (words, reader)
+        return (words, reader)
+    }
+
     /// The context of a reference starting at `at`, checked against every
     /// frame and command it is nested in.
-    func classify(at: Int) -> ShellContext {
+    mutating func classify(at: Int) -> ShellContext {
         let name = refs[next].name
         var context: ShellContext
         var arithmetic: String?
@@ -319,13 +335,16 @@ struct ShellLexer {
                 }
             case .code:
                 if skipCode { skipCode = false; break }
-                var cmd = ShellWords.command(b, from: levels[j].cmdStart, refs: refRanges)
+                let (cmd, reader) = command(at: levels[j].cmdStart)
+                if cmd.words.count > Self.wordLimit {
+                    return .unsafe("this command has more than \(Self.wordLimit) words, more than this check reads; split it, and pass the values as data")
+                }
                 switch ShellCommandRules.verdict(cmd, target: target, integerNames: integerNames, b: b) {
                 case .data: break
                 case .arithmetic(let m): arithmetic = arithmetic ?? m
                 case .code(let m): return .unsafe(m)
                 }
-                if let reader = pipedInto(cmd: &cmd) {
+                if let reader {
                     return .unsafe("this command's output is piped into '\(reader)', which runs it as code, so the value would run; \(ShellCommandRules.dataAdvice)")
                 }
             case .heredoc(_, _, _, let reader):

@@ -46,7 +46,7 @@ enum ShellWords {
         var current: ShellWord?
         var nextRedirect: ShellWord.Redirect?
         var doubleBracket = false
-        var refIndex = refs.firstIndex { $0.upperBound > from } ?? refs.count
+        var refIndex = firstRef(refs, endingAfter: from)
 
         func isBlank(_ c: UInt8) -> Bool { c == 32 || c == 9 }
         func finish() {
@@ -162,6 +162,16 @@ enum ShellWords {
         return out
     }
 
+    /// The first of `refs` (in order) that ends after `i`, by bisection.
+    static func firstRef(_ refs: [Range<Int>], endingAfter i: Int) -> Int {
+        var lo = 0, hi = refs.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if refs[mid].upperBound <= i { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
     static func isAssignment(_ w: ShellWord) -> Bool { assignmentName(w.text) != nil }
 
     /// `NAME=` or `NAME+=` or `NAME[…]=` at the start of a word: the name.
@@ -198,8 +208,10 @@ enum ShellWords {
     static func literal(_ b: [UInt8], _ r: Range<Int>, refs: [Range<Int>]) -> [UInt8] {
         var out: [UInt8] = []
         var i = r.lowerBound
+        var n = firstRef(refs, endingAfter: r.lowerBound)
         while i < r.upperBound {
-            if let ref = refs.first(where: { $0.lowerBound == i }) { out.append(ShellWord.templateMark); i = ref.upperBound; continue }
+            while n < refs.count, refs[n].lowerBound < i { n += 1 }
+            if n < refs.count, refs[n].lowerBound == i { out.append(ShellWord.templateMark); i = refs[n].upperBound; n += 1; continue }
             let c = b[i]
             if c == 92, i + 1 < r.upperBound { out.append(b[i + 1]); i += 2; continue }
             if c == 36, has(b, i, "$(") || has(b, i, "${") || has(b, i, "$[") { out.append(ShellWord.computedMark); i = skipBracket(b, i + 1); continue }

@@ -91,6 +91,69 @@ struct ShellValueTests {
         #expect(run.status == 2, "a runbook that fails validation does not run")
     }
 
+    /// Issue 22's acceptance: a value handed to ssh, and an untyped value in
+    /// `declare -i`, are errors at their line and column naming the safe
+    /// way; typed `int`, the second validates, and a value that is not an
+    /// int is refused when it is set.
+    @Test func sshAndDeclareIntAreRefusedUntilTheValueIsTyped() throws {
+        let base = """
+        muster: 1
+        name: remote
+        title: Remote
+        params:
+          v: {default: "3"TYPE}
+        steps:
+          - id: remote
+            title: Remote
+            run: ssh h "echo {{ v }}"
+          - id: lag
+            title: Lag
+            run: declare -i n={{ v }}; echo $((n + 1))
+        """
+        let text = { (type: String) in base.replacingOccurrences(of: "TYPE", with: type) }
+        let s = try Sandbox(["remote": text("")])
+        let r = try s.run(["validate", "runbooks/remote.yaml"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("remote.yaml:9:22: error: '{{ v }}' cannot be used here: ssh sends the rest of its command line to the remote shell, which runs it as code; send the value on stdin instead, where it stays data: printf '%s\\n' {{ v }} | ssh HOST 'read -r v;"), "\(r.stderr)")
+        #expect(r.stderr.contains("remote.yaml:12:23: error: '{{ v }}' cannot be used here: declare -i evaluates the value as arithmetic, which runs code in a[$(cmd)]; declare the value `type: int`"), "\(r.stderr)")
+
+        let typed = try Sandbox(["remote": text(", type: int").replacingOccurrences(of: "ssh h \"echo {{ v }}\"", with: "printf '%s\\n' {{ v }} | cat")])
+        let ok = try typed.run(["validate", "runbooks/remote.yaml"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let ran = try typed.run(["run", "remote", "--yes", "-p", "v=41"])
+        #expect(ran.status == 0, "\(ran.stdout)\(ran.stderr)")
+        #expect(ran.stdout.contains("42"))
+        let hostile = try typed.run(["run", "remote", "--yes", "--new", "-p", "v=a[$(touch pwned)]"])
+        #expect(hostile.status == 2)
+        #expect(hostile.stderr.contains("is not an int"), "\(hostile.stderr)")
+        #expect(!typed.exists("pwned"))
+    }
+
+    /// The realistic case: the service being recovered answers with a
+    /// hostile lag. Typed `int`, it fails the step that read it; the step
+    /// that does arithmetic with it never runs.
+    @Test func aHostileOutputFailsItsTypeBeforeAnyStepUsesIt() throws {
+        let s = try Sandbox(["lag": #"""
+        muster: 1
+        name: lag
+        title: Lag
+        steps:
+          - id: measure
+            title: Measure the lag
+            run: |
+              printf '{"lag": "BASH_VERSINFO[$(touch pwned)]"}\n'
+            outputs:
+              lag: {json: lag, type: int}
+          - id: check
+            title: Check the lag
+            run: declare -i lag={{ lag }}; if (( lag < 30 )); then echo ok; fi; touch checked
+        """#])
+        let r = try s.run(["run", "lag", "--yes"])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("is not an int"), "\(r.stdout)")
+        #expect(!s.exists("pwned") && !s.exists("checked"))
+    }
+
     /// A key file with CRLF (or CR) line endings printed line by line.
     @Test(arguments: ["\r\n", "\r", "\n"])
     func aMultiLineSecretIsMaskedWhateverItsLineEndings(_ eol: String) throws {
