@@ -23,6 +23,11 @@ public struct RunSetup {
     public var params: [String: String]
     /// Secret values by name; only ever placed in environments and masked.
     public var secrets: [String: String]
+    /// Values masked like secrets that the runbook never names: the shared
+    /// store's own AWS credentials, which steps inherit in the environment.
+    public var alsoMasked: [String] = []
+    /// Every value masked: the secrets and `alsoMasked`.
+    public var maskedValues: [String] { Array(secrets.values) + alsoMasked }
     public var runID: String
     public var operatorName: String
     /// `--yes`: checklist items and gates answered yes, recorded as automatic.
@@ -167,9 +172,10 @@ public final class Executor {
         self.setup = setup
         self.state = state
         self.journal = journal
-        self.console = console
+        let masker = Masker(secrets: setup.maskedValues)
+        self.masker = masker
+        self.console = MaskingConsole(console, masker: masker)
         self.runner = runner
-        self.masker = Masker(secrets: setup.secrets.values)
         self.baseElapsed = baseElapsed
         self.monotonic = monotonic
         self.sessionStart = monotonic()
@@ -195,6 +201,8 @@ public final class Executor {
         }
         e.tail = e.tail?.map(masker.mask)
         e.contact = e.contact.map(masker.mask)
+        e.answer = e.answer.map(masker.mask)
+        e.outcome = e.outcome.map(masker.mask)
         e.leftovers = e.leftovers?.map { JournalEvent.Leftover(pid: $0.pid, command: masker.mask($0.command), kept: $0.kept) }
         if let outputs = e.outputs {
             let changed = outputs.filter { masker.mask($0.value) != $0.value }.keys.sorted()
@@ -203,6 +211,7 @@ public final class Executor {
         }
         if var run = e.run {
             run.params = run.params.mapValues(masker.mask)
+            run.preflightFailed = run.preflightFailed?.map(masker.mask)
             e.run = run
         }
         if kind == .runStarted { e.run?.identity = setup.identity }
