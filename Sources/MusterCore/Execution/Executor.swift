@@ -174,7 +174,11 @@ public final class Executor {
         self.journal = journal
         let masker = Masker(secrets: setup.maskedValues)
         self.masker = masker
-        self.console = MaskingConsole(console, masker: masker)
+        // The net under every message leaves out secrets shorter than the
+        // length rule's 4 bytes: masked where the executor masks on purpose
+        // (output, values, the journal), they would turn Muster's own words
+        // into `e***pected` everywhere else.
+        self.console = MaskingConsole(console, masker: Masker(secrets: setup.maskedValues.filter { $0.trimmingCharacters().utf8.count >= Masker.minimumPiece }))
         self.runner = runner
         self.baseElapsed = baseElapsed
         self.monotonic = monotonic
