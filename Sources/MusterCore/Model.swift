@@ -41,23 +41,12 @@ public struct Param: Sendable, Hashable {
     /// True when the value must come from `-p` or the operator: declared
     /// `required`, or simply without a default.
     public var required: Bool
+    public var type: ValueType = .string
+
+    public var rule: ValueRule { ValueRule(type: type, choices: choices, pattern: pattern) }
 
     /// Why `value` is not acceptable, or nil when it is.
-    public func problem(with value: String) -> ValueProblem? {
-        if let choices, !choices.contains(value) {
-            return ValueProblem(description: "'\(value)' is not one of the choices for '\(name)': \(choices.joined(separator: ", "))")
-        }
-        if let pattern {
-            switch Patterns.search(pattern, in: value) {
-            case .found: break
-            case .notFound:
-                return ValueProblem(description: "'\(value)' does not match the pattern of '\(name)': \(pattern)")
-            case .gaveUp:
-                return ValueProblem(description: "the pattern of '\(name)' (\(pattern)) \(Patterns.gaveUpAdvice)", patternGaveUp: true)
-            }
-        }
-        return nil
-    }
+    public func problem(with value: String) -> ValueProblem? { rule.problem(with: value, name: name) }
 }
 
 /// Why a parameter's value is refused.
@@ -129,6 +118,8 @@ public struct Output: Sendable {
     /// `recovery_point: true`: the value is the time of the newest data
     /// the recovery brings back.
     public var recoveryPoint = false
+    /// `type`, `pattern`, `choices`: checked when the value is captured.
+    public var rule = ValueRule()
 }
 
 public struct HTTPCheck: Sendable {
@@ -197,7 +188,7 @@ public enum StepKind: String, Codable, Sendable, CaseIterable {
 
 public struct Step: Sendable {
     public enum Body: Sendable {
-        case manual(items: [Template], ask: [(name: String, prompt: String)])
+        case manual(items: [Template], ask: [Ask])
         case run(Template)
         case wait(WaitSpec)
         case http(HTTPCheck)

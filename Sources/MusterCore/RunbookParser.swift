@@ -148,19 +148,11 @@ struct RunbookParser {
             }
             var param = Param(name: name, mark: p.key.mark, description: nil, defaultValue: nil, choices: nil, pattern: nil, required: true)
             if p.value.isNull { params.append(param); continue }
-            guard let f = r.fields(p.value, "parameter '\(name)'", allowed: ["description", "default", "choices", "pattern", "required"]) else { continue }
+            guard let f = r.fields(p.value, "parameter '\(name)'", allowed: ["description", "default", "required"] + Self.valueRuleKeys) else { continue }
             if let v = f["description"] { param.description = r.string(v, "description"); warnAboutComment(after: v, "description") }
             if let v = f["default"] { param.defaultValue = r.string(v, "default") }
-            if let v = f["choices"], let list = r.stringList(v, "choices") {
-                if list.isEmpty { r.error(v.mark, "'choices' is empty; list the allowed values or drop it") }
-                param.choices = list.map(\.0)
-            }
-            if let v = f["pattern"], let s = r.string(v, "pattern") {
-                switch Patterns.compile(s) {
-                case .success: param.pattern = s
-                case .failure(let e): r.error(v.mark, "'pattern' is not a valid regular expression: \(e)")
-                }
-            }
+            let rule = parseValueRule(f)
+            (param.type, param.choices, param.pattern) = (rule.type, rule.choices, rule.pattern)
             var declaredRequired = false
             if let v = f["required"], let b = r.bool(v, "required") { declaredRequired = b }
             if declaredRequired, param.defaultValue != nil, let m = f.keyMark("required") {

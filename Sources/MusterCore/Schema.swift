@@ -44,6 +44,7 @@ public enum FormatSchema {
               "default": {"type": ["string", "number", "boolean"]},
               "choices": {"type": "array", "minItems": 1, "items": {"type": ["string", "number", "boolean"]}},
               "pattern": {"type": "string", "format": "regex"},
+              "type": {"enum": ["string", "int", "number", "duration", "bool"]},
               "required": {"type": "boolean"}
             }
           }
@@ -91,7 +92,10 @@ public enum FormatSchema {
             "title": {"type": "string", "minLength": 1},
             "notes": {"type": "string"},
             "manual": {"type": "array", "items": {"type": "string"}},
-            "ask": {"type": "object", "propertyNames": {"pattern": "\#(identifierMap)"}, "additionalProperties": {"type": "string"}},
+            "ask": {"type": "object", "propertyNames": {"pattern": "\#(identifierMap)"}, "additionalProperties": {"oneOf": [
+              {"type": "string"},
+              {"type": "object", "required": ["prompt"], "additionalProperties": false,
+               "properties": {"prompt": {"type": "string", "minLength": 1}, "secret": {"type": "boolean"}, "type": {"enum": ["string", "int", "number", "duration", "bool"]}, "choices": {"type": "array", "minItems": 1, "items": {"type": ["string", "number", "boolean"]}}, "pattern": {"type": "string", "format": "regex"}}}]}},
             "run": {"type": "string"},
             "wait": {
               "type": "object", "additionalProperties": false,
@@ -140,7 +144,7 @@ public enum FormatSchema {
               "propertyNames": {"pattern": "\#(identifierMap)"},
               "additionalProperties": {
                 "type": "object", "additionalProperties": false,
-                "properties": {"regex": {"type": "string"}, "json": {"type": "string"}, "recovery_point": {"type": "boolean"}},
+                "properties": {"regex": {"type": "string"}, "json": {"type": "string"}, "recovery_point": {"type": "boolean"}, "type": {"enum": ["string", "int", "number", "duration", "bool"]}, "choices": {"type": "array", "minItems": 1, "items": {"type": ["string", "number", "boolean"]}}, "pattern": {"type": "string", "format": "regex"}},
                 "oneOf": [{"required": ["regex"]}, {"required": ["json"]}]
               }
             }

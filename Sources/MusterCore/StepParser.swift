@@ -122,14 +122,7 @@ extension RunbookParser {
             items = list.map { template($0.1, $0.0, scope) }
             for (_, node) in list { warnAboutComment(after: node, "checklist item") }
         }
-        var ask: [(String, String)] = []
-        if let v = f["ask"], let entries = r.stringMap(v, "ask") {
-            for e in entries {
-                if !isIdentifier(e.name) { r.error(e.nameMark, "answer name '\(e.name)' must be letters, digits and underscores") }
-                ask.append((e.name, e.value))
-                warnAboutComment(after: e.node, "question")
-            }
-        }
+        let ask = f["ask"].map { parseAsk($0) } ?? []
         if items.isEmpty, ask.isEmpty, value.items?.isEmpty == true {
             r.error(value.mark, "manual step has no checklist items and no 'ask' questions; add at least one")
         }
@@ -226,10 +219,14 @@ extension RunbookParser {
         for p in pairs {
             guard let name = p.key.scalar else { continue }
             if !isIdentifier(name) { r.error(p.key.mark, "output name '\(name)' must be letters, digits and underscores") }
-            guard let f = r.fields(p.value, "output '\(name)'", allowed: ["regex", "json", "recovery_point"]) else { continue }
+            guard let f = r.fields(p.value, "output '\(name)'", allowed: ["regex", "json", "recovery_point"] + Self.valueRuleKeys) else { continue }
             let before = outputs.count
+            let rule = parseValueRule(f)
             defer {
-                if outputs.count > before, let v = f["recovery_point"] { outputs[before].recoveryPoint = r.bool(v, "recovery_point") ?? false }
+                if outputs.count > before {
+                    if let v = f["recovery_point"] { outputs[before].recoveryPoint = r.bool(v, "recovery_point") ?? false }
+                    outputs[before].rule = rule
+                }
             }
             switch (f["regex"], f["json"]) {
             case (let re?, nil):

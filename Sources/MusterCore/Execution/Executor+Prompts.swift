@@ -152,7 +152,12 @@ extension Executor {
     /// The `ask` question `name` of a manual step: its answer becomes a value.
     func askQuestion(_ entry: FlatPlan.Entry, _ name: String) throws(Stop) {
         guard case .manual(_, let ask) = entry.step.body, let q = ask.first(where: { $0.name == name }) else { return }
-        let v = try read(q.prompt, hint: "the answer becomes {{ \(q.name) }}")
+        var v = try read(q.prompt, hint: "the answer becomes {{ \(q.name) }}")
+        // Checked when it is set: an answer that does not fit is asked again.
+        while let problem = q.rule.problem(with: v, name: q.name) {
+            try notUnderstood(problem.description)
+            v = try read(q.prompt, hint: "the answer becomes {{ \(q.name) }}")
+        }
         try record(.answered, step: entry.key) { $0.name = q.name; $0.value = v }
         var values = scope(entry.parent)
         values[q.name] = v

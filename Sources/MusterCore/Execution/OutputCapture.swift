@@ -78,6 +78,14 @@ enum OutputCapture {
                 }
             }
         }
+        // Checked when it is set: a reply that does not fit its type fails
+        // the step that read it, before any later step can use it.
+        for o in outputs where !o.rule.isEmpty {
+            guard let v = values[o.name], let p = o.rule.problem(with: v, name: o.name) else { continue }
+            values[o.name] = nil
+            missing.append(o.name)
+            problem = problem ?? "output \(p.description)"
+        }
         return (values, missing, problem)
     }
 }
