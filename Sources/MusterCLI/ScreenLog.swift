@@ -109,5 +109,12 @@ final class ScreenLog: RunConsole {
         return read
     }
 
+    func askSecret(_ question: String, hint: String, status: String) -> AnswerRead {
+        asking(question, hint: hint, status: status)
+        let read = inner.askSecret(question, hint: hint, status: status)
+        answered(read)
+        return read
+    }
+
     func close() { file.close() }
 }

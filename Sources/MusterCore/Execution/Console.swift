@@ -10,11 +10,20 @@ public protocol RunConsole: AnyObject {
     /// The same, giving up after `seconds` (nil then): for a question asked
     /// while a step runs, whose timeout does not wait for the answer.
     func ask(_ question: String, hint: String, status: String, within seconds: Double) -> AnswerRead?
+    /// The same for a secret (`ask` with `secret: true`): a terminal does
+    /// not echo it, and where the console would show the answer it shows
+    /// `***`. A console wrapping another passes it on as a secret.
+    func askSecret(_ question: String, hint: String, status: String) -> AnswerRead
 }
 
 extension RunConsole {
     /// Consoles that cannot wait with a limit (answers from a script) answer at once.
     public func ask(_ question: String, hint: String, status: String, within seconds: Double) -> AnswerRead? {
+        ask(question, hint: hint, status: status)
+    }
+
+    /// Consoles that never show an answer (a test's) ask as for any other.
+    public func askSecret(_ question: String, hint: String, status: String) -> AnswerRead {
         ask(question, hint: hint, status: status)
     }
 }

@@ -90,9 +90,14 @@ public struct RunSetup {
 public final class Executor {
     let setup: RunSetup
     let journal: JournalSink
-    let console: RunConsole
+    /// Every message and question passes `net` (see MaskingConsole).
+    var console: RunConsole { net }
+    let net: MaskingConsole
     let runner: CommandRunner
-    let masker: Masker
+    /// Grows with each secret answer (`addSecret`).
+    private(set) var masker: Masker
+    /// Answers to `secret: true` questions given in this session.
+    var secretAnswers: [String] = []
     var state: RunState
     /// Seconds since the run began at this session's start, and the
     /// monotonic time then.
@@ -172,13 +177,8 @@ public final class Executor {
         self.setup = setup
         self.state = state
         self.journal = journal
-        let masker = Masker(secrets: setup.maskedValues)
-        self.masker = masker
-        // The net under every message leaves out secrets shorter than the
-        // length rule's 4 bytes: masked where the executor masks on purpose
-        // (output, values, the journal), they would turn Muster's own words
-        // into `e***pected` everywhere else.
-        self.console = MaskingConsole(console, masker: Masker(secrets: setup.maskedValues.filter { $0.trimmingCharacters().utf8.count >= Masker.minimumPiece }))
+        self.masker = Masker(secrets: setup.maskedValues)
+        self.net = MaskingConsole(console, masker: Self.netMasker(setup.maskedValues))
         self.runner = runner
         self.baseElapsed = baseElapsed
         self.monotonic = monotonic
@@ -190,6 +190,23 @@ public final class Executor {
     }
 
     public var elapsed: Double { baseElapsed + monotonic() - sessionStart }
+
+    /// The net's masker leaves out values shorter than the length rule's 4
+    /// bytes: masked where the executor masks on purpose (output, values,
+    /// the journal), they would turn Muster's own words into `e***pected`
+    /// everywhere else.
+    static func netMasker(_ values: [String]) -> Masker {
+        Masker(secrets: values.filter { $0.trimmingCharacters().utf8.count >= Masker.minimumPiece })
+    }
+
+    /// A secret typed during the run (`ask` with `secret: true`): masked
+    /// from now on like a declared secret, everywhere.
+    func addSecret(_ value: String) {
+        guard !value.trimmingCharacters().isEmpty, !secretAnswers.contains(value) else { return }
+        secretAnswers.append(value)
+        masker = Masker(secrets: setup.maskedValues + secretAnswers)
+        net.masker = Self.netMasker(setup.maskedValues + secretAnswers)
+    }
 
     // MARK: - Journal
 

@@ -5,7 +5,8 @@
 /// Masking is idempotent, so text masked twice is the same.
 final class MaskingConsole: RunConsole {
     let inner: RunConsole
-    let masker: Masker
+    /// Grows when a secret answer is given.
+    var masker: Masker
 
     init(_ inner: RunConsole, masker: Masker) {
         self.inner = inner
@@ -24,6 +25,10 @@ final class MaskingConsole: RunConsole {
 
     func ask(_ question: String, hint: String, status: String, within seconds: Double) -> AnswerRead? {
         inner.ask(masker.mask(question), hint: masker.mask(hint), status: masker.mask(status), within: seconds)
+    }
+
+    func askSecret(_ question: String, hint: String, status: String) -> AnswerRead {
+        inner.askSecret(masker.mask(question), hint: masker.mask(hint), status: masker.mask(status))
     }
 }
 
