@@ -48,7 +48,8 @@ final class CurlTransport: HTTPTransport {
             if client == nil { client = try HTTPClient() }
             let r = try client!.perform(HTTPRequest(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) },
                                                     connectTimeout: min(10, timeout), timeout: timeout,
-                                                    confidentialHeaders: confidential.headers, confidentialBody: confidential.body)) {
+                                                    confidentialHeaders: confidential.headers, confidentialBody: confidential.body,
+                                                    confidentialAddress: confidential.inAddress)) {
                 // Asked while the exchange waits: it goes on if the answer is to keep waiting.
                 guard let sig = SignalWatch.take(), onSignal(sig) else { return false }
                 stoppedBy = sig
@@ -201,6 +202,7 @@ enum RunSession {
         var sink: JournalSink = journal
         if let shared {
             setup.identity = shared.identity?.arn
+            setup.alsoMasked = shared.log.store.credentialValues()
             shown.show(.info(shared.banner))
             sink = SharedJournal(local: journal, shared: shared, runID: setup.runID, lastSeq: state.lastSeq, unshared: state.unshared,
                                  console: shown, yes: setup.yes)
@@ -230,7 +232,7 @@ enum RunSession {
         let outcome = executor.execute(resumed: resumed)
         (sink as? SharedJournal)?.finish()
         switch outcome {
-        case .completed, .failed: OTLPExport.afterRun(journalPath: journal.path, secrets: setup.secrets)
+        case .completed, .failed: OTLPExport.afterRun(journalPath: journal.path, masked: setup.maskedValues)
         case .paused, .notStarted: break
         }
         switch outcome {

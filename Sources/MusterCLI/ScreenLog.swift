@@ -111,5 +111,12 @@ final class ScreenLog: RunConsole {
 
     func flush() { file.flush() }
 
+    func askSecret(_ question: String, hint: String, status: String) -> AnswerRead {
+        asking(question, hint: hint, status: status)
+        let read = inner.askSecret(question, hint: hint, status: status)
+        answered(read)
+        return read
+    }
+
     func close() { file.close() }
 }

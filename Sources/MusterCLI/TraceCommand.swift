@@ -129,10 +129,10 @@ enum OTLPExport {
 
     /// The export at the end of a run or drill, when the environment names a
     /// collector: bounded, and a failure is a warning, never the run's.
-    static func afterRun(journalPath: String, secrets: [String: String]) {
+    static func afterRun(journalPath: String, masked: [String]) {
         let env = ProcessInfo.processInfo.environment
         guard let url = endpoint(env), let events = try? FileJournal.read(path: journalPath).events else { return }
-        let masker = Masker(secrets: secrets.values)
+        let masker = Masker(secrets: masked)
         guard let body = Trace.request(events, serviceName: serviceName(env), version: MusterVersion.string, mask: masker.mask) else { return }
         if let failure = post(body, to: url, headers: headers(env), timeout: endOfRunTimeout) {
             printError("muster: warning: the run's trace was not exported: \(failure); `muster trace RUN_ID` sends it later")

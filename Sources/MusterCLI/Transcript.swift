@@ -79,4 +79,9 @@ final class TranscriptConsole: RunConsole {
         transcript.flush()
         return inner.ask(question, hint: hint, status: status, within: seconds)
     }
+
+    func askSecret(_ question: String, hint: String, status: String) -> AnswerRead {
+        transcript.flush()
+        return inner.askSecret(question, hint: hint, status: status)
+    }
 }

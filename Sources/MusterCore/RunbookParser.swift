@@ -73,7 +73,11 @@ struct RunbookParser {
         }
         if let v = f["env"], let entries = r.stringMap(v, "env") {
             for e in entries {
-                if !isIdentifier(e.name) { r.error(e.nameMark, "env name '\(e.name)' is not a valid environment variable name") }
+                if !isIdentifier(e.name) {
+                    r.error(e.nameMark, "env name '\(e.name)' is not a valid environment variable name")
+                } else if let variable = controllingVariable(e.name) {
+                    r.error(e.nameMark, "env name '\(e.name)' sets \(variable), which decides what bash and the programs it starts run, so a value would become code; set it inside the step that needs it, from a literal")
+                }
                 runbook.env.append((e.name, template(e.node, e.value, scope)))
             }
         }
@@ -274,16 +278,25 @@ struct RunbookParser {
     }
 }
 
-/// Parameters are exported upper-cased to every automated step. These
-/// variables make bash (or the loader, or a common interpreter) read a file
-/// as code, search a path, or change how it parses: a parameter value, which
-/// may come from an answer or, through `with:`, from a step's output, must
-/// never land in one. `MUSTER_VALUE_` is where template values travel.
+/// Parameters are exported upper-cased to every automated step, and the
+/// runbook's `env:` entries as written. These variables make bash (or the
+/// loader, libc, git, kubectl, the AWS CLI, a common interpreter) read a
+/// file as code or configuration that runs commands, search a path, or
+/// change how it parses: a value, which may come from an answer or, through
+/// `with:`, from a step's output, must never land in one. `MUSTER_VALUE_`
+/// is where template values travel.
 func controllingVariable(_ name: String) -> String? {
     let upper = name.uppercased()
     let exact: Set<String> = ["PATH", "BASH_ENV", "ENV", "IFS", "SHELLOPTS", "BASHOPTS", "CDPATH", "GLOBIGNORE", "PS4", "PROMPT_COMMAND",
-                              "BASH_XTRACEFD", "EXECIGNORE", "FIGNORE", "HOME", "SHELL", "TMPDIR", "PYTHONPATH", "PYTHONSTARTUP", "PERL5LIB",
-                              "PERL5OPT", "RUBYOPT", "NODE_OPTIONS", "GIT_SSH_COMMAND", "GIT_EXEC_PATH", "PAGER", "EDITOR"]
-    if exact.contains(upper) || upper.hasPrefix("LD_") || upper.hasPrefix("BASH_FUNC_") || upper.hasPrefix("MUSTER_") { return upper }
+                              "BASH_XTRACEFD", "EXECIGNORE", "FIGNORE", "HOME", "SHELL", "TMPDIR", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME",
+                              "PERL5LIB", "PERLLIB", "PERL5OPT", "PERL5DB", "RUBYOPT", "RUBYLIB", "NODE_OPTIONS", "NODE_PATH",
+                              "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "GIT_SSH_COMMAND", "GIT_SSH", "GIT_EXEC_PATH", "GIT_PROXY_COMMAND",
+                              "GIT_ASKPASS", "SSH_ASKPASS", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "GIT_EDITOR", "PAGER", "EDITOR", "VISUAL",
+                              "MANPAGER", "LESSOPEN", "LESSCLOSE", "GCONV_PATH", "LOCPATH", "NLSPATH", "KUBECONFIG", "AWS_CONFIG_FILE",
+                              "AWS_SHARED_CREDENTIALS_FILE"]
+    // GIT_CONFIG_GLOBAL, _SYSTEM, _COUNT, _KEY_n, _VALUE_n, _PARAMETERS:
+    // git configuration runs commands (core.sshCommand, core.pager, aliases).
+    let prefixes = ["LD_", "BASH_FUNC_", "MUSTER_", "GIT_CONFIG"]
+    if exact.contains(upper) || prefixes.contains(where: upper.hasPrefix) { return upper }
     return nil
 }

@@ -22,10 +22,14 @@ public struct HTTPRequest: Sendable {
     /// Signs the request with AWS Signature Version 4, done by libcurl.
     /// Dropped, like the credential headers, on a redirect to another origin.
     public var awsSigning: AWSSigning?
+    /// Whether an address holds a secret: a redirect to another origin
+    /// whose address does fails the exchange instead of being followed.
+    public var confidentialAddress: @Sendable (String) -> Bool
 
     public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
                 connectTimeout: Double = 10, timeout: Double = 30, insecure: Bool = false, maxRedirects: Int = 5,
-                confidentialHeaders: Set<String> = [], confidentialBody: Bool = false, awsSigning: AWSSigning? = nil) {
+                confidentialHeaders: Set<String> = [], confidentialBody: Bool = false, awsSigning: AWSSigning? = nil,
+                confidentialAddress: @escaping @Sendable (String) -> Bool = { _ in false }) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -37,6 +41,7 @@ public struct HTTPRequest: Sendable {
         self.confidentialHeaders = confidentialHeaders
         self.confidentialBody = confidentialBody
         self.awsSigning = awsSigning
+        self.confidentialAddress = confidentialAddress
     }
 }
 
@@ -164,6 +169,9 @@ public final class HTTPClient {
                 hop.awsSigning = nil
                 if hop.body != nil, request.confidentialBody {
                     throw HTTPError(message: "\(request.method) \(request.url) was redirected (\(response.status)) to another host, \(there ?? "an unreadable address"); the request body holds a secret, so it was not sent there")
+                }
+                if request.confidentialAddress(next) {
+                    throw HTTPError(message: "\(request.method) \(request.url) was redirected (\(response.status)) to another host, \(there ?? "an unreadable address"), at an address that holds a secret, so it was not followed")
                 }
             }
             // The cookies a hop set go with the next hops to the same origin,

@@ -261,6 +261,15 @@ public final class S3Store {
 
     // MARK: - Exchanges
 
+    /// The store's credentials as far as they are known now (read from the
+    /// environment and files, or the last a `credential_process` printed):
+    /// values to mask in what steps print.
+    public func credentialValues() -> [String] {
+        var values = settings.credentialValues
+        if let c = cached { values += [c.accessKeyID, c.secretAccessKey] + (c.sessionToken.map { [$0] } ?? []) }
+        return Array(Set(values)).sorted()
+    }
+
     private func credentials() throws(StoreError) -> AWSCredentials {
         if let cached, cached.expiration.map({ $0 - 300 > Date().timeIntervalSince1970 }) ?? true { return cached }
         let fresh = try settings.credentials()

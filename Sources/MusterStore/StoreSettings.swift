@@ -33,6 +33,12 @@ public struct StoreSettings: Sendable {
     /// The profile read (for messages).
     public var profile: String
     var credentialSource: CredentialSource
+    /// Every AWS key read while resolving: the environment's, and those of
+    /// every profile in the shared credentials and config files (not only
+    /// the one used). They are masked in every step's output like declared
+    /// secrets: a step that prints its environment or `cat`s the file must
+    /// not put the store's own keys in the store.
+    public var credentialValues: [String] = []
 
     public init(region: String, endpoint: String?, stsEndpoint: String? = nil, pathStyle: Bool? = nil, credentials: AWSCredentials) {
         self.region = region
@@ -97,6 +103,13 @@ public struct StoreSettings: Sendable {
                                    credentials: AWSCredentials(accessKeyID: "", secretAccessKey: "", source: ""))
         result.profile = profile
         result.credentialSource = source
+        let keyNames: Set<String> = ["aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token"]
+        var values = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"].compactMap(set)
+        for file in [credentialsFile, configFile].compactMap({ $0 }) {
+            for section in file.sections.values { values += section.filter { keyNames.contains($0.key) && !$0.value.isEmpty }.map(\.value) }
+        }
+        if case .fixed(let c) = source { values += [c.accessKeyID, c.secretAccessKey] + (c.sessionToken.map { [$0] } ?? []) }
+        result.credentialValues = Array(Set(values)).sorted()
         return result
     }
 

@@ -134,7 +134,24 @@ public final class TerminalConsole: RunConsole {
         ask(question, hint: hint, status: status, until: monotonicNow() + max(0, seconds))
     }
 
-    private func ask(_ question: String, hint: String, status: String, until deadline: Double?) -> AnswerRead? {
+    /// On a terminal the typed answer is not echoed (the Enter is, so the
+    /// screen goes on below); on a pipe `***` stands where the answer would
+    /// be written back. The terminal's settings are restored however the
+    /// read ends (a signal included).
+    public func askSecret(_ question: String, hint: String, status: String) -> AnswerRead {
+        var saved = termios()
+        let quiet = stdinIsTerminal && tcgetattr(0, &saved) == 0
+        if quiet {
+            var t = saved
+            t.c_lflag &= ~tcflag_t(ECHO)
+            t.c_lflag |= tcflag_t(ECHONL)
+            _ = tcsetattr(0, TCSANOW, &t)
+        }
+        defer { if quiet { _ = tcsetattr(0, TCSANOW, &saved) } }
+        return ask(question, hint: hint, status: status, until: nil, secret: true) ?? .eof
+    }
+
+    private func ask(_ question: String, hint: String, status: String, until deadline: Double?, secret: Bool = false) -> AnswerRead? {
         if progressOpen {
             write("\n")
             progressOpen = false
@@ -149,13 +166,13 @@ public final class TerminalConsole: RunConsole {
         }
         if answer == .signal(InboxWake.code) { woken = question }
         if case .line(let l) = answer, !stdinIsTerminal {
-            line(sanitize(l))
+            line(secret ? "***" : sanitize(l))
         } else if answer == .eof || answer == .signal(InboxWake.code) {
             // Ended by no answer: what comes next starts on a line of its own.
             line("")
         } else if case .line(let l) = answer, out.isTerminal {
             let width = columns
-            answeredRows = rows(shown[0], columns: width) + rows(shown[1], columns: width) + rows(shown[2] + l, columns: width)
+            answeredRows = rows(shown[0], columns: width) + rows(shown[1], columns: width) + rows(shown[2] + (secret ? "" : l), columns: width)
         }
         return answer
     }

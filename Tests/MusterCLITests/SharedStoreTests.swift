@@ -239,6 +239,32 @@ struct SharedStoreTests {
         #expect(v.status == 0 && v.stdout.contains("is intact"), "\(v.stdout)\n\(v.stderr)")
     }
 
+    /// A debugging `env` step once put the store's own secret key in the
+    /// bucket every on-call member reads: the store's keys are masked like
+    /// the runbook's secrets, on screen, in the journal and in the store.
+    @Test func theStoresOwnCredentialsAreMaskedInWhatAStepPrints() throws {
+        let m = try TwoMachines()
+        try """
+        muster: 1
+        name: debug
+        title: Debug
+        steps:
+          - id: env
+            title: Print the environment
+            run: env | grep '^AWS_' | sort
+        """.write(toFile: m.repo + "/runbooks/debug.yaml", atomically: true, encoding: .utf8)
+        let r = try m.run("a", ["run", "debug", "--yes", "--store", m.url])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("AWS_ACCESS_KEY_ID=***"), "\(r.stdout)")
+        #expect(r.stdout.contains("AWS_SECRET_ACCESS_KEY=***"), "\(r.stdout)")
+        let id = try #require(m.runID("a"))
+        let stored = String(decoding: try m.storeBytes(id), as: UTF8.self)
+        #expect(stored.contains("AWS_SECRET_ACCESS_KEY=***"), "the step's output is in the store, masked")
+        for text in [r.stdout, r.stderr, stored, String(decoding: m.journal("a", id), as: UTF8.self)] {
+            #expect(!text.contains(TwoMachines.anyone.secret) && !text.contains(TwoMachines.anyone.key))
+        }
+    }
+
     @Test func aBadStoreValueIsAUsageError() throws {
         let m = try TwoMachines()
         let r = try m.run("a", ["run", "shared", "--yes", "--store", "https://muster-runs/team"])

@@ -267,4 +267,42 @@ struct ShellValueTests {
         }
         #expect(!r.stderr.contains("'region'"))
     }
+
+    /// `env:` entries reach every step as written: `BASH_ENV: "{{ dir }}"`
+    /// makes bash run the file a value names, `KUBECONFIG` and the git and
+    /// AWS configuration files run commands of their own. Refused by the
+    /// list parameter names go through, and nothing runs.
+    @Test func anEnvNameThatDecidesWhatRunsIsRefusedLikeAParameterName() throws {
+        let names = ["BASH_ENV", "KUBECONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM",
+                     "GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0", "GIT_CONFIG_PARAMETERS", "PYTHONHOME", "LESSOPEN",
+                     "GCONV_PATH", "LD_PRELOAD", "PATH"]
+        let s = try Sandbox(["env": """
+        muster: 1
+        name: env
+        title: Env
+        params:
+          dir: {default: evil.sh}
+          git_config_count: {default: "1"}
+          kubeconfig: {default: x}
+        env:
+        \(names.map { "  \($0): \"{{ dir }}\"" }.joined(separator: "\n"))
+          AWS_REGION: "{{ dir }}"
+        steps:
+          - id: go
+            title: Go
+            run: echo go
+        """])
+        try "touch pwned\n".write(toFile: s.dir + "/evil.sh", atomically: true, encoding: .utf8)
+        let r = try s.run(["validate", "runbooks/env.yaml"])
+        #expect(r.status == 1)
+        for name in names {
+            #expect(r.stderr.contains("env name '\(name)' sets \(name), which decides what bash and the programs it starts run"), "\(name): \(r.stderr)")
+        }
+        #expect(r.stderr.contains("parameter name 'git_config_count' would be exported to the steps as GIT_CONFIG_COUNT"))
+        #expect(r.stderr.contains("parameter name 'kubeconfig' would be exported to the steps as KUBECONFIG"))
+        #expect(!r.stderr.contains("'AWS_REGION'"))
+        let run = try s.run(["run", "env", "--yes"])
+        #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
+        #expect(!s.exists("pwned"))
+    }
 }

@@ -146,6 +146,28 @@ struct TerminalTests {
         try term.type("a")
     }
 
+    /// A secret answer typed on a terminal is not echoed, and the steps
+    /// after it print `***` where it stands.
+    @Test func aSecretAnswerIsNotEchoed() throws {
+        let s = try Sandbox(["vault": SecretAskTests.runbook])
+        let term = try Tmux(cwd: s.dir)
+        try term.type("\(musterBinary) run vault; echo \"exit\"\"=$?\"")
+        _ = try term.waitFor("[ ] Open the key envelope")
+        try term.type("y")
+        _ = try term.waitFor("Vault unseal key")
+        try term.type(SecretAskTests.key)
+        _ = try term.waitFor("[ ] The vault pods are up")
+        try term.type("y")
+        let screen = try term.waitFor("exit=")
+        #expect(screen.contains("exit=0"), "\(screen)")
+        #expect(screen.contains("unsealing with ***"), "\(screen)")
+        #expect(!screen.contains(SecretAskTests.key), "\(screen)")
+        #expect(try String(contentsOfFile: s.dir + "/got.txt", encoding: .utf8) == SecretAskTests.key)
+        // The terminal echoes again afterwards.
+        try term.type("echo typed-after")
+        #expect(try term.waitFor("echo typed-after").contains("echo typed-after"))
+    }
+
     @Test func ctrlCAtAPromptPausesTheRun() throws {
         let s = try Sandbox(["incident": Self.incident])
         let term = try Tmux(cwd: s.dir)

@@ -10,11 +10,20 @@ public protocol RunConsole: AnyObject {
     /// The same, giving up after `seconds` (nil then): for a question asked
     /// while a step runs, whose timeout does not wait for the answer.
     func ask(_ question: String, hint: String, status: String, within seconds: Double) -> AnswerRead?
+    /// The same for a secret (`ask` with `secret: true`): a terminal does
+    /// not echo it, and where the console would show the answer it shows
+    /// `***`. A console wrapping another passes it on as a secret.
+    func askSecret(_ question: String, hint: String, status: String) -> AnswerRead
 }
 
 extension RunConsole {
     /// Consoles that cannot wait with a limit (answers from a script) answer at once.
     public func ask(_ question: String, hint: String, status: String, within seconds: Double) -> AnswerRead? {
+        ask(question, hint: hint, status: status)
+    }
+
+    /// Consoles that never show an answer (a test's) ask as for any other.
+    public func askSecret(_ question: String, hint: String, status: String) -> AnswerRead {
         ask(question, hint: hint, status: status)
     }
 }
@@ -102,129 +111,6 @@ public struct CommandError: Error, Sendable {
     public init(message: String) { self.message = message }
 }
 
-/// Replaces every secret value with `***`, in output, journal and messages.
-public struct Masker: Sendable {
-    let secrets: [String]
-
-    public init(secrets: some Sequence<String>) {
-        // Output is masked line by line, so a secret with a trailing newline
-        // or several lines (a key file) is masked by its lines; very short
-        // lines would mask ordinary text and are left out.
-        var all = Set<String>()
-        for s in secrets {
-            let t = s.trimmingCharacters()
-            guard !t.isEmpty else { continue }
-            all.insert(t)
-            // On bytes: in Swift "\r\n" is one Character, which neither
-            // `contains("\n")` nor a split on "\n" sees.
-            let bytes = Array(t.utf8)
-            if bytes.contains(10) || bytes.contains(13) {
-                for line in bytes.split(whereSeparator: { $0 == 10 || $0 == 13 }) {
-                    let l = String(decoding: line, as: UTF8.self).trimmingCharacters()
-                    if l.count >= 4 { all.insert(l) }
-                }
-            }
-        }
-        // Longest first, so a secret that contains another is masked whole.
-        self.secrets = all.sorted { $0.count > $1.count }
-    }
-
-    /// Replaces on UTF-8 bytes, not characters: a secret followed by a
-    /// combining mark is one grapheme with it, and must be masked all the same.
-    public func mask(_ s: String) -> String {
-        var out = s
-        for secret in secrets where out.containsBytesDynamic(secret) {
-            let hay = Array(out.utf8), needle = Array(secret.utf8)
-            var result: [UInt8] = []
-            result.reserveCapacity(hay.count)
-            var i = 0
-            while i < hay.count {
-                if i + needle.count <= hay.count, hay[i] == needle[0], Array(hay[i..<(i + needle.count)]) == needle {
-                    result.append(contentsOf: "***".utf8)
-                    i += needle.count
-                } else {
-                    result.append(hay[i])
-                    i += 1
-                }
-            }
-            out = String(decoding: result, as: UTF8.self)
-        }
-        return out
-    }
-}
-
-/// Masks a stream of lines, including a secret that the stream splits over
-/// two lines (a program that wraps its output, a token printed in two
-/// halves): a line that ends with the start of a secret is held back until
-/// the next line shows whether the rest follows. Only such lines wait; a
-/// secret spread over three lines or encoded is beyond any masker.
-public struct LineMasker {
-    let masker: Masker
-    var pending: String?
-    /// Shorter beginnings are too common in ordinary text to hold a line for.
-    static let minimumPrefix = 4
-
-    public init(_ masker: Masker) { self.masker = masker }
-
-    /// The lines ready to show, masked.
-    public mutating func feed(_ raw: String) -> [String] {
-        var line = raw
-        var out: [String] = []
-        if var held = pending {
-            pending = nil
-            for secret in masker.secrets {
-                let chars = Array(secret)
-                guard chars.count > 1 else { continue }
-                for k in stride(from: chars.count - 1, through: 1, by: -1) {
-                    let head = String(chars[..<k]), rest = String(chars[k...])
-                    if held.hasSuffix(head), line.hasPrefix(rest) {
-                        held = String(held.dropLast(head.count)) + "***"
-                        line = "***" + String(line.dropFirst(rest.count))
-                        break
-                    }
-                }
-            }
-            out.append(masker.mask(held))
-        }
-        if endsWithSecretStart(line) {
-            pending = line
-        } else {
-            out.append(masker.mask(line))
-        }
-        return out
-    }
-
-    /// The held line, at the end of the stream.
-    public mutating func finish() -> [String] {
-        defer { pending = nil }
-        return pending.map { [masker.mask($0)] } ?? []
-    }
-
-    func endsWithSecretStart(_ line: String) -> Bool {
-        for secret in masker.secrets where secret.count > Self.minimumPrefix {
-            let chars = Array(secret)
-            for k in Self.minimumPrefix..<chars.count where line.hasSuffix(String(chars[..<k])) { return true }
-        }
-        return false
-    }
-}
-
-extension String {
-    func containsBytesDynamic(_ needle: String) -> Bool {
-        var hay = self
-        var n = needle
-        return hay.withUTF8 { h in
-            n.withUTF8 { nb in
-                guard nb.count <= h.count, let first = nb.first else { return false }
-                for i in 0...(h.count - nb.count) where h[i] == first {
-                    if (1..<nb.count).allSatisfy({ h[i + $0] == nb[$0] }) { return true }
-                }
-                return false
-            }
-        }
-    }
-}
-
 /// Sends one HTTP request; implemented on libcurl in MusterHTTP.
 public protocol HTTPTransport {
     /// `confidential` names what holds a secret and must never reach another
@@ -240,9 +126,14 @@ public struct Confidential: Sendable {
     /// Header names, lowercase.
     public var headers: Set<String>
     public var body: Bool
-    public init(headers: Set<String> = [], body: Bool = false) {
+    /// Whether an address holds a secret: a redirect to another host whose
+    /// address does (a server that puts the request's path, a secret in its
+    /// query, in its `Location`) is not followed.
+    public var inAddress: @Sendable (String) -> Bool
+    public init(headers: Set<String> = [], body: Bool = false, inAddress: @escaping @Sendable (String) -> Bool = { _ in false }) {
         self.headers = headers
         self.body = body
+        self.inAddress = inAddress
     }
 }
 

@@ -5,13 +5,13 @@
 extension Executor {
     /// Sends a request, marking as confidential every header and a body that
     /// holds the value of a declared secret (a `${NAME}` expanded, a CI
-    /// token, a value derived from one).
+    /// token, a value derived from one) in any form the masker knows: the
+    /// body is looked at as it is sent, so a secret JSON-escaped into it
+    /// (`pa\"ss`) or percent-encoded is seen as well as a raw one.
     func send(_ http: HTTPTransport, method: String, url: String, headers: [(name: String, value: String)], body: String?,
               timeout: Double) throws(HTTPFailure) -> HTTPReply {
-        let secrets = setup.secrets.values.map { $0.trimmingCharacters() }.filter { !$0.isEmpty }
-        func holdsSecret(_ s: String) -> Bool { secrets.contains { s.containsBytesDynamic($0) } }
-        let confidential = Confidential(headers: Set(headers.filter { holdsSecret($0.value) }.map { $0.name.lowercased() }),
-                                        body: body.map(holdsSecret) ?? false)
+        let confidential = Confidential(headers: Set(headers.filter { masker.holdsSecret($0.value) }.map { $0.name.lowercased() }),
+                                        body: body.map(masker.holdsSecret) ?? false, inAddress: { [masker] in masker.holdsSecret($0) })
         // A signal during the exchange: the step at work asks (see `verdict`);
         // otherwise the exchange is abandoned and the failure names the signal.
         var stopped = false

@@ -64,12 +64,15 @@ extension Executor {
         }
     }
 
-    /// Asks until a line comes; EOF and signals pause the run.
-    func read(_ question: String, hint: String) throws(Stop) -> String {
+    /// Asks until a line comes; EOF and signals pause the run. A `secret`
+    /// answer is not echoed and is masked from then on.
+    func read(_ question: String, hint: String, secret: Bool = false) throws(Stop) -> String {
         while true {
             try checkSignals()
             checkEscalation()
-            switch console.ask(question, hint: hint, status: status()) {
+            let answer = secret ? console.askSecret(question, hint: hint, status: status()) : console.ask(question, hint: hint, status: status())
+            if secret, case .line(let l) = answer { addSecret(l) }
+            switch answer {
             case .line(let l): return l
             case .eof: throw .pause("answers ran out (end of input)")
             // A request (a takeover stops the session; an approval waits
@@ -149,16 +152,29 @@ extension Executor {
         }
     }
 
+    /// An answer to `q`, checked when it is set: one that does not fit is
+    /// asked again. A secret one is not echoed and is masked (`read`).
+    func answer(_ q: Ask, question: String? = nil) throws(Stop) -> String {
+        let hint = q.secret ? "the answer becomes {{ \(q.name) }}; it is not shown or journaled" : "the answer becomes {{ \(q.name) }}"
+        var v = try read(question ?? q.prompt, hint: hint, secret: q.secret)
+        while let problem = q.rule.problem(with: v, name: q.name) {
+            try notUnderstood(problem.description)
+            v = try read(question ?? q.prompt, hint: hint, secret: q.secret)
+        }
+        return v
+    }
+
     /// The `ask` question `name` of a manual step: its answer becomes a value.
     func askQuestion(_ entry: FlatPlan.Entry, _ name: String) throws(Stop) {
         guard case .manual(_, let ask) = entry.step.body, let q = ask.first(where: { $0.name == name }) else { return }
-        var v = try read(q.prompt, hint: "the answer becomes {{ \(q.name) }}")
-        // Checked when it is set: an answer that does not fit is asked again.
-        while let problem = q.rule.problem(with: v, name: q.name) {
-            try notUnderstood(problem.description)
-            v = try read(q.prompt, hint: "the answer becomes {{ \(q.name) }}")
+        let v = try answer(q)
+        // A secret answer is journaled as given, never its value: the
+        // journal (and the store) hold `***`, and a resume asks again.
+        try record(.answered, step: entry.key) {
+            $0.name = q.name
+            $0.value = q.secret ? "***" : v
+            if q.secret { $0.masked = [q.name] }
         }
-        try record(.answered, step: entry.key) { $0.name = q.name; $0.value = v }
         var values = scope(entry.parent)
         values[q.name] = v
         scopes[entry.parent ?? ""] = values

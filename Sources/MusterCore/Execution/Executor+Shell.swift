@@ -47,7 +47,7 @@ extension Executor {
             result = try runner.run(script: script, environment: env, timeout: timeout, keepLeftovers: a.keepRunning, onLine: { isErr, line in
                 if !isErr, stdout.utf8.count < Self.maxCaptured { stdout += line + "\n" }
                 // Masked whole, then shortened: a cut never splits a secret.
-                for masked in streams[isErr ? 1 : 0].feed(line).map(Self.shorten) { emit(isErr, masked) }
+                for masked in streams[isErr ? 1 : 0].feed(line, now: monotonic()).map(Self.shorten) { emit(isErr, masked) }
             }, onSignal: { sig in
                 // Kept after a hang-up, nobody is there to ask: another
                 // hang-up or request changes nothing, any other signal stops
@@ -72,6 +72,10 @@ extension Executor {
                     return true
                 }
             }, onTick: {
+                // A line held for a short start of a secret waits a moment only.
+                for (i, isErr) in [false, true].enumerated() {
+                    for line in streams[i].release(now: monotonic(), after: 0.5) { emit(isErr, Self.shorten(line)) }
+                }
                 checkEscalation()
                 checkExpect()
             })

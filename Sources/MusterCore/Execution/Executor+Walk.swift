@@ -68,6 +68,9 @@ extension Executor {
     /// journaled masked asked again when `promptMasked`), and the rollback
     /// commands of the steps they completed, or of the step that failed.
     func restore(promptMasked: Bool) throws(Stop) {
+        // Values this session already holds in clear (a secret answered or
+        // entered again before a rollback) are kept, not asked for again.
+        let held = scopes
         scopes = [:]
         rollbacks = []
         // Inside an include not begun yet nothing happened, and its values
@@ -79,10 +82,19 @@ extension Executor {
             if state.started.contains(key) { begun.insert(key) }
             var values = scope(entry.parent)
             values.merge(state.values[key] ?? [:]) { $1 }
-            if promptMasked, state.finished[key] != nil {
-                for (name, _) in state.values[key] ?? [:] where state.masked.contains(key + "." + name) {
-                    values[name] = try read("The value of {{ \(name) }} from step '\(key)' contained a secret, so the journal holds it masked. Enter it again",
-                                            hint: "one line; it is not journaled")
+            let asks: [Ask] = if case .manual(_, let a) = entry.step.body { a } else { [] }
+            for (name, journaled) in (state.values[key] ?? [:]).sorted(by: { $0.key < $1.key }) where state.masked.contains(key + "." + name) {
+                if let clear = held[entry.parent ?? ""]?[name], clear != journaled {
+                    values[name] = clear
+                } else if promptMasked {
+                    // A secret answer is asked again with its own question,
+                    // also when its step had not finished.
+                    if let q = asks.first(where: { $0.name == name && $0.secret }) {
+                        values[name] = try answer(q, question: q.prompt + " (asked again: the journal never holds it)")
+                    } else if state.finished[key] != nil {
+                        values[name] = try read("The value of {{ \(name) }} from step '\(key)' contained a secret, so the journal holds it masked. Enter it again",
+                                                hint: "one line; it is not journaled", secret: true)
+                    }
                 }
             }
             scopes[entry.parent ?? ""] = values

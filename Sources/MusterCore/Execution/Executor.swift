@@ -23,6 +23,11 @@ public struct RunSetup {
     public var params: [String: String]
     /// Secret values by name; only ever placed in environments and masked.
     public var secrets: [String: String]
+    /// Values masked like secrets that the runbook never names: the shared
+    /// store's own AWS credentials, which steps inherit in the environment.
+    public var alsoMasked: [String] = []
+    /// Every value masked: the secrets and `alsoMasked`.
+    public var maskedValues: [String] { Array(secrets.values) + alsoMasked }
     public var runID: String
     public var operatorName: String
     /// `--yes`: checklist items and gates answered yes, recorded as automatic.
@@ -85,9 +90,14 @@ public struct RunSetup {
 public final class Executor {
     let setup: RunSetup
     let journal: JournalSink
-    let console: RunConsole
+    /// Every message and question passes `net` (see MaskingConsole).
+    var console: RunConsole { net }
+    let net: MaskingConsole
     let runner: CommandRunner
-    let masker: Masker
+    /// Grows with each secret answer (`addSecret`).
+    private(set) var masker: Masker
+    /// Answers to `secret: true` questions given in this session.
+    var secretAnswers: [String] = []
     var state: RunState
     /// Seconds since the run began at this session's start, and the
     /// monotonic time then.
@@ -175,9 +185,9 @@ public final class Executor {
         self.setup = setup
         self.state = state
         self.journal = journal
-        self.console = console
+        self.masker = Masker(secrets: setup.maskedValues)
+        self.net = MaskingConsole(console, masker: Self.netMasker(setup.maskedValues))
         self.runner = runner
-        self.masker = Masker(secrets: setup.secrets.values)
         self.baseElapsed = baseElapsed
         self.monotonic = monotonic
         self.sessionStart = monotonic()
@@ -188,6 +198,23 @@ public final class Executor {
     }
 
     public var elapsed: Double { baseElapsed + monotonic() - sessionStart }
+
+    /// The net's masker leaves out values shorter than the length rule's 4
+    /// bytes: masked where the executor masks on purpose (output, values,
+    /// the journal), they would turn Muster's own words into `e***pected`
+    /// everywhere else.
+    static func netMasker(_ values: [String]) -> Masker {
+        Masker(secrets: values.filter { $0.trimmingCharacters().utf8.count >= Masker.minimumPiece })
+    }
+
+    /// A secret typed during the run (`ask` with `secret: true`): masked
+    /// from now on like a declared secret, everywhere.
+    func addSecret(_ value: String) {
+        guard !value.trimmingCharacters().isEmpty, !secretAnswers.contains(value) else { return }
+        secretAnswers.append(value)
+        masker = Masker(secrets: setup.maskedValues + secretAnswers)
+        net.masker = Self.netMasker(setup.maskedValues + secretAnswers)
+    }
 
     // MARK: - Journal
 
@@ -203,6 +230,8 @@ public final class Executor {
         }
         e.tail = e.tail?.map(masker.mask)
         e.contact = e.contact.map(masker.mask)
+        e.answer = e.answer.map(masker.mask)
+        e.outcome = e.outcome.map(masker.mask)
         e.leftovers = e.leftovers?.map { JournalEvent.Leftover(pid: $0.pid, command: masker.mask($0.command), kept: $0.kept) }
         if let outputs = e.outputs {
             let changed = outputs.filter { masker.mask($0.value) != $0.value }.keys.sorted()
@@ -211,6 +240,7 @@ public final class Executor {
         }
         if var run = e.run {
             run.params = run.params.mapValues(masker.mask)
+            run.preflightFailed = run.preflightFailed?.map(masker.mask)
             e.run = run
         }
         if kind == .runStarted { e.run?.identity = setup.identity }
