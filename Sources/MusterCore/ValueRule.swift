@@ -58,19 +58,20 @@ public struct ValueRule: Sendable, Hashable {
 
     /// Why `value`, the value of `name`, is refused, or nil when it is not.
     /// The value is quoted cut short: it may come from a hostile reply.
-    public func problem(with value: String, name: String) -> ValueProblem? {
-        let shown = value.count > 60 ? String(value.prefix(60)) + "…" : value
+    /// `reveal: false` for a secret answer: the message never quotes it.
+    public func problem(with value: String, name: String, reveal: Bool = true) -> ValueProblem? {
+        let shown = !reveal ? "the answer" : value.count > 60 ? String(value.prefix(60)) + "…" : value
         if let why = type.problem(with: value) {
-            return ValueProblem(description: "'\(shown)' \(why), as '\(name)' must be (type: \(type.rawValue))")
+            return ValueProblem(description: "\(reveal ? "'\(shown)'" : shown) \(why), as '\(name)' must be (type: \(type.rawValue))")
         }
         if let choices, !choices.contains(value) {
-            return ValueProblem(description: "'\(shown)' is not one of the choices for '\(name)': \(choices.joined(separator: ", "))")
+            return ValueProblem(description: "\(reveal ? "'\(shown)'" : shown) is not one of the choices for '\(name)': \(choices.joined(separator: ", "))")
         }
         if let pattern {
             switch Patterns.search(pattern, in: value) {
             case .found: break
             case .notFound:
-                return ValueProblem(description: "'\(shown)' does not match the pattern of '\(name)': \(pattern)")
+                return ValueProblem(description: "\(reveal ? "'\(shown)'" : shown) does not match the pattern of '\(name)': \(pattern)")
             case .gaveUp:
                 return ValueProblem(description: "the pattern of '\(name)' (\(pattern)) \(Patterns.gaveUpAdvice)", patternGaveUp: true)
             }

@@ -24,6 +24,9 @@ struct TypedValueTests {
         let long = ValueRule(type: .int).problem(with: String(repeating: "x", count: 500), name: "lag")?.description ?? ""
         #expect(long.contains("as 'lag' must be (type: int)"))
         #expect(long.count < 200)
+        // A secret answer that does not fit is refused without being quoted.
+        let secret = ValueRule(type: .int).problem(with: "hunter2-unseal", name: "key", reveal: false)?.description ?? ""
+        #expect(!secret.contains("hunter2") && secret.hasPrefix("the answer is not an int"), "\(secret)")
         #expect(ValueRule(type: .int, choices: ["1", "2"]).problem(with: "3", name: "n")?.description.contains("not one of the choices") == true)
     }
 

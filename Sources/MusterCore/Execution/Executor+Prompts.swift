@@ -157,7 +157,7 @@ extension Executor {
     func answer(_ q: Ask, question: String? = nil) throws(Stop) -> String {
         let hint = q.secret ? "the answer becomes {{ \(q.name) }}; it is not shown or journaled" : "the answer becomes {{ \(q.name) }}"
         var v = try read(question ?? q.prompt, hint: hint, secret: q.secret)
-        while let problem = q.rule.problem(with: v, name: q.name) {
+        while let problem = q.rule.problem(with: v, name: q.name, reveal: !q.secret) {
             try notUnderstood(problem.description)
             v = try read(question ?? q.prompt, hint: hint, secret: q.secret)
         }
