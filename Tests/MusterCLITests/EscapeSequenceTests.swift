@@ -68,6 +68,14 @@ struct EscapeSequenceTests {
         title: \(h("Include"))
         runbook: inner
         with: {p_inner: \(h("With"))}
+      - id: typed
+        title: \(h("Typed output"))
+        run: echo x
+        outputs: {c: {regex: "(x)", choices: [\(h("Choice")), x], pattern: "(?:)|\(yamlPayload)]"}}
+      - id: typed-ask
+        title: \(h("Typed question"))
+        manual: [\(h("Item"))]
+        ask: {pick: {prompt: \(h("Pick")), choices: [\(h("Choice")), x], pattern: "(?:)|\(yamlPayload)]"}}
     """
 
     static let inner = """

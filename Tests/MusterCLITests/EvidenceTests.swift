@@ -241,7 +241,10 @@ struct EvidenceTests {
 
         let text = try s.run(["report"])
         #expect(text.status == 0, "\(text.stderr)")
-        #expect(text.stdout.contains("RTO 30m  ·  RPO 1h") && text.stdout.contains("RPO 1h: lost 30m"), "\(text.stdout)")
+        // The recovery point is 30 minutes before the drill's start, give or
+        // take the second the drill took to start on a loaded machine.
+        let lost = text.stdout.range(of: #"RPO 1h: lost (30m|30m[0-9]s|29m5[0-9]s) "#, options: .regularExpression) != nil
+        #expect(text.stdout.contains("RTO 30m  ·  RPO 1h") && lost, "\(text.stdout)")
         let json = try s.run(["report", "--json"])
         #expect(json.stdout.contains(#""rpo_seconds""#) && json.stdout.contains(#""rpo_objective_seconds": 3600"#), "\(json.stdout)")
         let html = try s.run(["report", "--html", "r.html"])
