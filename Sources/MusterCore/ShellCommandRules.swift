@@ -53,7 +53,26 @@ enum ShellCommandRules {
         "nice": 0, "timeout": 1, "env": 0, "sudo": 0, "doas": 0, "runuser": 0, "chroot": 1, "flock": 1, "strace": 0, "ltrace": 0,
         "unbuffer": 0, "xargs": 0, "nsenter": 0, "firejail": 0, "caffeinate": 0, "systemd-run": 0, "faketime": 1, "catchsegv": 0,
     ]
-    /// Wrapper options whose value is the next word.
+    /// Each wrapper's options whose value is the next word; others use `optionsWithValues`.
+    static let wrapperOptions: [String: Set<String>] = [
+        "sudo": ["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T", "--user", "--group", "--chdir", "--prompt", "--role", "--type", "--other-user", "--close-from", "--command-timeout", "--host"],
+        "doas": ["-u", "-C"],
+        "timeout": ["-s", "-k", "--signal", "--kill-after"],
+        "nice": ["-n", "--adjustment"],
+        "env": ["-u", "-C", "--unset", "--chdir"],
+        "runuser": ["-u", "-g", "-G", "-s", "-w", "--user", "--group", "--supp-group", "--shell", "--whitelist-environment"],
+        "stdbuf": ["-i", "-o", "-e"],
+        "ionice": ["-c", "-n", "-p", "-P", "-u"],
+        "xargs": ["-I", "-d", "-n", "-P", "-L", "-s", "-E", "-a", "--max-args", "--max-procs", "--delimiter", "--replace", "--arg-file", "--max-lines", "--max-chars", "--eof"],
+        "flock": ["-w", "-E", "--timeout", "--conflict-exit-code"],
+        "nsenter": ["-t", "-S", "-G", "--target", "--setuid", "--setgid"],
+        "setsid": [], "nohup": [], "command": [], "builtin": [], "time": ["-f", "-o"], "strace": ["-e", "-o", "-p", "-s", "-u"],
+    ]
+    /// Wrapper options that hand a string to a shell (or split it into a command): code.
+    static let wrapperCommandOptions: [String: Set<String>] = [
+        "env": ["-S", "--split-string"], "flock": ["-c", "--command"], "runuser": ["-c", "--command"], "sudo": [], "xargs": [],
+    ]
+    /// Wrapper options whose value is the next word, for wrappers not listed above.
     static let optionsWithValues: Set<String> = [
         "-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-n", "-s", "-k", "-I", "-d", "-P", "-L", "-E", "-a", "-i", "-o", "-e", "-c",
         "--signal", "--kill-after", "--user", "--group", "--chdir", "--max-args", "--max-procs", "--delimiter", "--replace", "--arg-file",
@@ -84,7 +103,7 @@ enum ShellCommandRules {
             let prev = words[k - 1].string
             let exact = prev == "-c" || prev == "--command"
             let combined = words[k - 1].isOption && !prev.hasPrefix("--") && prev.contains("c")
-            if let runner = words[..<(k - 1)].first(where: { (combined && shells.contains($0.commandName)) || (exact && ["su", "runuser", "script"].contains($0.commandName)) }) {
+            if let runner = words[..<(k - 1)].first(where: { (combined && shells.contains($0.commandName)) || (exact && ["su", "runuser", "script", "flock"].contains($0.commandName)) }) {
                 return .code("\(runner.commandName) \(prev) hands the next word to a shell as its program, so the value would run; \(dataAdvice)")
             }
         }
@@ -105,22 +124,23 @@ enum ShellCommandRules {
             let name = words[start].commandName
             guard let operands = wrappers[name] else { break }
             var j = start + 1
+            let valued = wrapperOptions[name] ?? optionsWithValues
             while j < words.count, words[j].redirect == nil {
                 let t = words[j]
                 if t.string == "--" { j += 1; break }
                 if name == "env", ShellWords.isAssignment(t) { j += 1; continue }
                 if t.isOption {
-                    if optionsWithValues.contains(t.string) { j += 1 }
+                    if wrapperCommandOptions[name]?.contains(t.string) == true, j + 1 == k {
+                        return .code("\(name) \(t.string) hands the next word to a shell (or splits it into a command), so the value would run; \(dataAdvice)")
+                    }
+                    if valued.contains(t.string) || wrapperCommandOptions[name]?.contains(t.string) == true { j += 1 }
                     j += 1
                     continue
                 }
                 break
             }
             j += operands
-            if k > start, k < j {
-                if let why = wrapperOperand(name, words, k, start) { return .code(why) }
-                return .data
-            }
+            if k > start, k < j { return .data }
             guard j < words.count else { return .data }
             start = j
             depth += 1
@@ -210,13 +230,6 @@ enum ShellCommandRules {
         return .data
     }
 
-    static func wrapperOperand(_ name: String, _ words: [ShellWord], _ k: Int, _ start: Int) -> String? {
-        let prev = words[k - 1].string
-        if name == "su" || (prev == "-c" && ["runuser", "su", "script"].contains(name)) { return "\(name) -c hands its command to a shell, so the value would run; \(dataAdvice)" }
-        if name == "xargs", ["-I", "-i", "--replace"].contains(prev) { return nil }
-        return nil
-    }
-
     static func assignment(_ w: ShellWord, target: Int, integerNames: Set<String>) -> Verdict {
         guard let name = ShellWords.assignmentName(w.text) else { return .data }
         if let eq = w.text.firstIndex(of: 61), let lb = w.text.firstIndex(of: 91), lb < eq {
@@ -279,12 +292,22 @@ enum ShellCommandRules {
         while let first = words.first, ShellWords.isAssignment(first) || reserved.contains(first.string) { words.removeFirst() }
         var depth = 0
         while let first = words.first, let operands = wrappers[first.commandName], depth < 8 {
+            let name = first.commandName
+            let valued = wrapperOptions[name] ?? optionsWithValues
             words.removeFirst()
-            while let o = words.first, o.isOption { words.removeFirst(); if optionsWithValues.contains(o.string), !words.isEmpty { words.removeFirst() } }
+            while let o = words.first, o.isOption {
+                words.removeFirst()
+                if o.string == "--" { break }
+                // sudo -s / -i with no command: a shell reading standard input.
+                if ["sudo", "doas"].contains(name), ["-s", "-i", "--shell", "--login"].contains(o.string), !words.contains(where: { !$0.isOption }) { return name }
+                if valued.contains(o.string), !words.isEmpty { words.removeFirst() }
+            }
             words.removeFirst(min(operands, words.count))
             depth += 1
         }
         guard let first = words.first else { return nil }
+        // su and runuser without -c: the user's shell reads standard input.
+        if ["su", "runuser"].contains(first.commandName), !words.contains(where: { ["-c", "--command"].contains($0.string) }) { return first.commandName }
         let name = first.commandName
         let rest = words.dropFirst()
         if shells.contains(name) || interpreters[name] != nil {

@@ -129,6 +129,9 @@ enum ShellWords {
                 i = skipBracket(b, i + 1)
                 continue
             }
+            if c == 40, doubleBracket {  // grouping inside [[ ]]
+                finish(); i += 1; continue
+            }
             if c == 40 {
                 // `a=( … )` is one word; `(( … ))` an arithmetic command; else a subshell starts.
                 if let w = current, isAssignmentPrefix(w.text) {

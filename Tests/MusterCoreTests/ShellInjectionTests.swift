@@ -57,6 +57,9 @@ struct ShellInjectionTests {
         Script(text: "printf '%s' \"${UNSET:+x}${UNSET:={{ v }}}\"") { $0 },
         Script(text: "aws_args=(--name {{ v }}); printf '%s|' \"${aws_args[@]}\"") { "--name|\($0)|" },
         Script(text: "cat <<EOF | tr -d ''\n{{ v }}\nEOF") { "\($0)\n" },
+        Script(text: "nice -n 5 timeout -s KILL 60 printf '%s' {{ v }}") { $0 },
+        Script(text: "env -u NOPE A=1 printf '%s' {{ v }}") { $0 },
+        Script(text: "[[ ( {{ v }} == \"$MUSTER_VALUE_v\" ) ]] && echo same") { _ in "same\n" },
     ]
 
     /// Places where bash would evaluate a value as code or not expand it:
@@ -165,6 +168,16 @@ struct ShellInjectionTests {
         "trap -- \"{{ v }}\" EXIT",
         "alias x={{ v }}",
         "echo \"$(case a in a) echo ;; esac; eval {{ v }})\"",
+        "[[ ( {{ v }} -eq 1 ) ]]",
+        "[[ ( a == b ) || ( {{ v }} -gt 1 ) ]]",
+        "env -S \"{{ v }}\"",
+        "env -i PATH=/bin -S \"{{ v }}\"",
+        "flock /tmp/l -c \"echo {{ v }}\"",
+        "sudo -u bob -i bash -c \"echo {{ v }}\"",
+        "echo {{ v }} | sudo -s",
+        "echo {{ v }} | sudo -u bob -i",
+        "echo {{ v }} | su postgres",
+        "nice -n 5 timeout -s KILL 60 sh -c \"echo {{ v }}\"",
     ]
 
     /// With `v` typed int, number or bool, these stand where bash evaluates
