@@ -58,9 +58,11 @@ public struct ValueRule: Sendable, Hashable {
 
     /// Why `value`, the value of `name`, is refused, or nil when it is not.
     /// The value is quoted cut short: it may come from a hostile reply.
-    /// `reveal: false` for a secret answer: the message never quotes it.
+    /// `reveal: false` for a secret answer or a captured output: the message
+    /// never quotes it (a quote cut short could hold part of a secret the
+    /// masker no longer recognises).
     public func problem(with value: String, name: String, reveal: Bool = true) -> ValueProblem? {
-        let shown = !reveal ? "the answer" : value.count > 60 ? String(value.prefix(60)) + "…" : value
+        let shown = !reveal ? "the value" : value.count > 60 ? String(value.prefix(60)) + "…" : value
         if let why = type.problem(with: value) {
             return ValueProblem(description: "\(reveal ? "'\(shown)'" : shown) \(why), as '\(name)' must be (type: \(type.rawValue))")
         }

@@ -150,7 +150,7 @@ struct ShellValueTests {
         """#])
         let r = try s.run(["run", "lag", "--yes"])
         #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
-        #expect(r.stdout.contains("is not an int"), "\(r.stdout)")
+        #expect(r.stdout.contains("output 'lag': the value is not an int"), "\(r.stdout)")
         #expect(!s.exists("pwned") && !s.exists("checked"))
     }
 

@@ -26,7 +26,7 @@ struct TypedValueTests {
         #expect(long.count < 200)
         // A secret answer that does not fit is refused without being quoted.
         let secret = ValueRule(type: .int).problem(with: "hunter2-unseal", name: "key", reveal: false)?.description ?? ""
-        #expect(!secret.contains("hunter2") && secret.hasPrefix("the answer is not an int"), "\(secret)")
+        #expect(!secret.contains("hunter2") && secret.hasPrefix("the value is not an int"), "\(secret)")
         #expect(ValueRule(type: .int, choices: ["1", "2"]).problem(with: "3", name: "n")?.description.contains("not one of the choices") == true)
     }
 

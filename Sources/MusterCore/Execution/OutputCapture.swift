@@ -81,10 +81,10 @@ enum OutputCapture {
         // Checked when it is set: a reply that does not fit its type fails
         // the step that read it, before any later step can use it.
         for o in outputs where !o.rule.isEmpty {
-            guard let v = values[o.name], let p = o.rule.problem(with: v, name: o.name) else { continue }
+            guard let v = values[o.name], let p = o.rule.problem(with: v, name: o.name, reveal: false) else { continue }
             values[o.name] = nil
             missing.append(o.name)
-            problem = problem ?? "output \(p.description)"
+            problem = problem ?? "output '\(o.name)': \(p.description)"
         }
         return (values, missing, problem)
     }
