@@ -3,17 +3,20 @@ import MusterCore
 import MusterStore
 import MusterTerminal
 
-/// The second person of the two-person rule. Who approves is the OS user
-/// running this command, as the kernel attests it (the owner of the
-/// request file it leaves), never a flag: `--as` does not exist.
+/// The second person of the two-person rule. Who approves is whoever
+/// signs: the approval is a statement (the run, the step, the SHA-256 of
+/// the command shown here, the decision) signed with this person's SSH key
+/// and checked against `allowed_signers`, never a flag or a user name.
 struct ApproveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "approve",
         abstract: "Approve (or deny) the step of a run that waits for an approval.",
         discussion: """
-        Refused for the run's own operator, for someone not in the step's approval.from, and twice by one \
-        person. The approval is taken in at once by the session executing the run, or when a paused run \
-        is resumed. Exit 0 when it is recorded, 2 when it is refused (nothing was recorded).
+        The approval is signed with your SSH key (MUSTER_SIGNING_KEY, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa) \
+        and checked against allowed_signers at the repository root. Refused for the run's operator's key, for \
+        a key whose names are not in the step's approval.from, and twice by one key. The approval is taken in \
+        at once by the session executing the run, or when a paused run is resumed. Exit 0 when it is \
+        recorded, 2 when it is refused (nothing was recorded).
         """
     )
 
@@ -32,46 +35,52 @@ struct ApproveCommand: ParsableCommand {
         let ws = Workspace()
         let local = RunStore(root: ws.root)
         if !local.runIDs().contains(runID), let shared = try storeOption.open() {
-            try approveRemotely(try RemoteRun(runID, shared: shared), reason: reason)
+            try approveRemotely(try RemoteRun(runID, shared: shared), reason: reason, root: ws.root)
             return
         }
-        let run = try TeamRun(runID, store: local, write: true)
-        let (key, asked, rule) = try check(run, me: osUser(), operatorUser: run.state.operatorUser, reason: reason)
-        show(key, asked, rule, operatorShown: run.operatorShown)
+        let run = try TeamRun(runID, store: local, write: true, root: ws.root)
+        let (key, _, rule, signed, signer) = try check(run, reason: reason, root: ws.root)
         let folder = RequestFolder(runDir: run.store.runDir(runID), runID: runID)
-        let name = try folder.submit(.init(runID: runID, kind: reason == nil ? .approve : .deny, step: key, reason: reason, name: operatorName()), store: run.store)
+        let name = try folder.submit(.init(runID: runID, kind: reason == nil ? .approve : .deny, step: key, reason: reason, name: operatorName(), signed: signed), store: run.store)
         guard run.live else {
             print("Your \(reason == nil ? "approval" : "denial") is recorded; the run is not being executed now, and it counts when the run is resumed (`muster resume \(runID)`).")
             return
         }
-        report(run.taken(name, within: 15), key: key, rule: rule, me: osUser(), count: { (try? TeamRun(runID, store: run.store, write: false).state.approvedBy[key]?.count) ?? nil })
+        report(run.taken(name, within: 15), key: key, rule: rule, me: signer.name,
+               count: { (try? TeamRun(runID, store: run.store, write: false, root: ws.root).state.approvers(key).count) ?? nil })
     }
 
-    /// From another machine, through the store: the identity is the caller's
-    /// AWS identity, which the run's session checks with AWS (IdentityProof).
-    func approveRemotely(_ run: RemoteRun, reason: String?) throws {
+    /// From another machine, through the store: the signature is the proof;
+    /// the caller's AWS identity (checked with STS by the session) is context.
+    func approveRemotely(_ run: RemoteRun, reason: String?, root: String) throws {
         let me: CallerIdentity
         do { me = try run.store.callerIdentity() } catch { throw CommandFailure(message: error.message) }
-        // Across machines the rule compares AWS identities.
-        let operatorUser = run.state.operatorIdentity.map(arnName) ?? run.state.operatorUser
-        let (key, asked, rule) = try check(run, me: me.name, operatorUser: operatorUser, reason: reason)
-        show(key, asked, rule, operatorShown: run.state.info?.operatorName ?? "?")
-        print("You approve as \(me.arn) (OS user \(osUser())); the run's session checks that with AWS.")
-        let name = try StoreInbox.submit(.init(runID: runID, kind: reason == nil ? .approve : .deny, step: key, reason: reason, host: hostName(), name: operatorName()),
+        let (key, _, rule, signed, signer) = try check(run, reason: reason, root: root)
+        print("You sign as \(signer.name) (key \(signer.key)); AWS knows you as \(me.arn), OS user \(osUser()).")
+        let name = try StoreInbox.submit(.init(runID: runID, kind: reason == nil ? .approve : .deny, step: key, reason: reason, host: hostName(), name: operatorName(), signed: signed),
                                          store: run.store, runID: runID)
-        report(run.taken(name, within: 20), key: key, rule: rule, me: me.name, count: { (try? RemoteRun(runID, shared: run.shared).state.approvedBy[key]?.count) ?? nil })
+        report(run.taken(name, within: 20), key: key, rule: rule, me: signer.name, count: { (try? RemoteRun(runID, shared: run.shared).state.approvers(key).count) ?? nil })
     }
 
-    /// The refusals `cli.md` lists; returns the step waiting and its rule.
-    func check(_ run: RunEvents, me: String, operatorUser: String?, reason: String?) throws -> (String, JournalEvent, Approval) {
+    /// The refusals `cli.md` lists, after signing what is shown; returns
+    /// the step waiting, its rule and the signed statement.
+    func check(_ run: RunEvents, reason: String?, root: String) throws -> (String, JournalEvent, Approval, Signed, Signer) {
         guard run.state.outcome == nil, let (key, asked) = run.waitingStep else {
             throw CommandFailure(message: "run \(runID) is not waiting for an approval: \(run.whereItIs). `muster follow \(runID)` shows it live")
         }
         let rule = asked.approval?.rule ?? Approval()
-        if let refusal = rule.refusal(user: me, operatorUser: operatorUser, already: reason == nil ? run.state.approvedBy[key] ?? [] : []) {
+        show(key, asked, rule, operatorShown: run.state.info?.operatorName ?? run.state.operatorUser ?? "?")
+        guard let checker = Signing.checker(root: root) else {
+            throw CommandFailure(message: "there is no allowed_signers file at \(root), so no approval can be checked: \(Signing.setUpHint(root: root))")
+        }
+        let statement = SignedStatement(runID: runID, step: key, sha256: asked.sha256 ?? SignedStatement.digest(asked.text ?? ""),
+                                        decision: reason == nil ? .approve : .deny, reason: reason ?? "", at: utcStamp())
+        let (signed, signer) = try Signing.sign(statement, root: root, checker: checker)
+        if let refusal = rule.refusal(key: signer.key, principals: signer.principals, operatorKey: run.state.operatorKey,
+                                      already: reason == nil ? run.state.approvers(key) : []) {
             throw CommandFailure(message: "refused: \(refusal)")
         }
-        return (key, asked, rule)
+        return (key, asked, rule, signed, signer)
     }
 
     func show(_ key: String, _ asked: JournalEvent, _ rule: Approval, operatorShown: String) {

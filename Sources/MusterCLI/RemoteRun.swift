@@ -21,7 +21,7 @@ struct RemoteRun: RunEvents {
     init(_ id: String, shared: SharedStore) throws {
         events = try Self.events(id, shared: shared, after: -1)
         guard !events.isEmpty else { throw CommandFailure(message: "no run \(id) in the store \(shared.url); `muster runs` on the machine that runs it lists it") }
-        state = RunState(replaying: events)
+        state = TrustedFold.state(events, runID: id, root: Workspace().root).0
         self.id = id
         self.shared = shared
     }

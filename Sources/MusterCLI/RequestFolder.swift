@@ -36,7 +36,9 @@ final class RequestFolder: RunInbox {
         var pid: Int32?
         var host: String?
         var name: String?
-        enum CodingKeys: String, CodingKey { case runID = "run_id", kind, step, reason, now, pid, host, name }
+        /// An approval's or denial's signed statement: the proof of who.
+        var signed: Signed?
+        enum CodingKeys: String, CodingKey { case runID = "run_id", kind, step, reason, now, pid, host, name, signed }
     }
 
     static let largest = 16 << 10
@@ -60,7 +62,7 @@ final class RequestFolder: RunInbox {
         guard bytes.withUnsafeMutableBytes({ Glibc.read(fd, $0.baseAddress, $0.count) }) == bytes.count,
               let body = try? JSONDecoder().decode(Body.self, from: Data(bytes)), body.runID == runID else { return nil }
         return TeamRequest(id: name, user: String(cString: userName), kind: body.kind, step: body.step, reason: body.reason,
-                           now: body.now ?? false, pid: body.pid, host: body.host, name: body.name)
+                           now: body.now ?? false, pid: body.pid, host: body.host, name: body.name, signed: body.signed)
     }
 
     /// A takeover counts while its file is there and, on this host, its

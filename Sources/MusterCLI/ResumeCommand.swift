@@ -92,7 +92,12 @@ struct ResumeCommand: ParsableCommand {
             throw CommandFailure(message: error.message)
         }
         if let w = read.warning { printError("muster: warning: \(w)") }
-        let state = RunState(replaying: read.events)
+        // The chain first: a journal altered in the middle is not resumed.
+        if let bytes = try? Paths.read(path), let problem = JournalVerifier.verify(bytes).problem {
+            throw CommandFailure(message: "run \(id)'s journal is not intact, so it is not resumed: \(problem). `muster verify \(id)` shows it; if the damage is understood, `muster abandon \(id)` closes the run")
+        }
+        let (state, refused) = TrustedFold.state(read.events, runID: id, root: ws.root)
+        for line in TrustedFold.describe(refused) { printError("muster: warning: \(sanitize(line))") }
         guard let info = state.info else {
             throw CommandFailure(message: "run \(id) has no run_started event; its journal \(path) is unusable")
         }
@@ -150,6 +155,8 @@ struct ResumeCommand: ParsableCommand {
         setup.runbookDirty = info.runbookDirty ?? false
         setup.runbookRev = info.runbookRev
         setup.host = hostName()
+        setup.runbookSHA256 = (try? rbWS.catalog.source.read(rbPath)).map { SHA256.hex($0) } ?? ""
+        try Signing.prepareSession(&setup, root: ws.root)
         setup.resumedOverChange = force && drift?.runbook != nil
         setup.handoff = handoff
         // Another user resuming the run operates it from now on: the journal

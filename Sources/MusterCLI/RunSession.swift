@@ -142,6 +142,7 @@ enum RunSession {
         // Every secret is checked before anything is asked: a missing token
         // found after the operator typed the parameters wastes their minutes.
         let secrets = try secrets([rb] + Array(includes.values))
+        try Signing.precheck([rb] + Array(includes.values), root: ws.root)
         let console = console()
         let values = try parameters(of: rb, given: given, console: console)
         let preflightFailed = try Preflight.beforeRun(ws: ws, runbook: rb, includes: includes, values: values, yes: yes, console: console)
@@ -167,6 +168,8 @@ enum RunSession {
         setup.drill = drill
         setup.startedBeside = beside
         setup.preflightFailed = preflightFailed
+        setup.runbookSHA256 = (try? ws.catalog.source.read(path)).map { SHA256.hex($0) } ?? ""
+        try Signing.prepareSession(&setup, root: ws.root)
         let code = execute(setup: setup, state: RunState(), journal: journal, console: console, baseElapsed: 0, resumed: false, shared: shared)
         return (code, store.journalPath(id), setup)
     }

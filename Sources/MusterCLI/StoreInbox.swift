@@ -72,7 +72,7 @@ final class StoreInbox: RunInbox {
                 let who = try store.verify(body.proof, binding: Self.binding(runID: runID, name: name))
                 let b = body.request
                 let r = TeamRequest(id: name, user: who.name, kind: b.kind, step: b.step, reason: b.reason, now: b.now ?? false,
-                                    pid: nil, host: b.host, name: b.name, arn: who.arn)
+                                    pid: nil, host: b.host, name: b.name, arn: who.arn, signed: b.signed)
                 checked[name] = r
                 made[name] = body.at
                 out.append(r)

@@ -56,7 +56,7 @@ struct TakeoverCommand: ParsableCommand {
             if let name = request { removeStoreRequest = { try? shared.log.store.delete(StoreInbox.prefix(shared.log.store, runID: runID) + name) } }
             try shared.catchUp(runID, into: store)
         }
-        let run = try TeamRun(runID, store: store, write: true)
+        let run = try TeamRun(runID, store: store, write: true, root: ws.root)
         if let end = run.state.outcome { throw CommandFailure(message: "run \(runID) has ended (\(end.rawValue)); there is nothing to take over") }
         // A step left running when its terminal was lost: --now stops it as
         // SIGTERM would, through the process that keeps it and journals its end.

@@ -11,7 +11,10 @@ struct TeamRun: RunEvents {
     let state: RunState
     let events: [JournalEvent]
 
-    init(_ id: String, store: RunStore, write: Bool) throws {
+    /// Events refused by the signature check: named, not believed.
+    let refused: [JournalTrust.Refused]
+
+    init(_ id: String, store: RunStore, write: Bool, root: String) throws {
         try store.checkAccess(write: write)
         guard store.runIDs().contains(id) else {
             let hint = suggestion(for: id, among: store.runIDs()).map { " Did you mean \($0)?" } ?? ""
@@ -22,7 +25,7 @@ struct TeamRun: RunEvents {
         } catch {
             throw CommandFailure(message: "run \(id) cannot be read: \(error.message)")
         }
-        state = RunState(replaying: events)
+        (state, refused) = TrustedFold.state(events, runID: id, root: root)
         guard state.info != nil else { throw CommandFailure(message: "run \(id) never began (its journal has no run_started)") }
         self.id = id
         self.store = store

@@ -41,6 +41,22 @@ struct VerifyCommand: ParsableCommand {
         let bytes = try read(path)
         let v = JournalVerifier.verify(bytes)
         try report(v, name: sanitize(target), path: Paths.display(path, from: ws.cwd))
+        try checkSignatures(path: path, runID: target, root: ws.root)
+    }
+
+    /// A chain proves nothing about who wrote a line: anyone who may
+    /// append can chain a forged approval. Signatures do.
+    func checkSignatures(path: String, runID: String, root: String) throws {
+        guard let events = try? FileJournal.read(path: path).events else { return }
+        let signed = events.filter { $0.statement != nil || [.approvalGiven, .approvalDenied].contains($0.event) }
+        guard !signed.isEmpty else { return }
+        let (_, refused) = TrustedFold.check(events, runID: runID, root: root)
+        if let first = refused.first {
+            for line in TrustedFold.describe(refused) { printError("muster: \(sanitize(line))") }
+            printError("muster: journal of \(sanitize(runID)) holds \(refused.count) event\(refused.count == 1 ? "" : "s") whose signature does not hold, the first \(first.named)")
+            throw ExitCodes.failure
+        }
+        print("Signatures: \(signed.count) signed event\(signed.count == 1 ? "" : "s") checked against allowed_signers, all hold.")
     }
 
     func read(_ path: String) throws -> [UInt8] {

@@ -160,6 +160,12 @@ public final class Catalog: Sendable {
             return r
         }
 
+        // The two-person rule compares keys: without the repository's
+        // allowed_signers no approval could ever be checked.
+        if let rb = entry.runbook, let step = rb.steps.first(where: { $0.automation?.approval != nil }),
+           !source.exists(Paths.join(base, "allowed_signers")) {
+            error(step.mark, "step '\(step.id)' needs approval, and this repository has no allowed_signers file (\(displayPath(Paths.join(base, "allowed_signers")))): approvals are SSH signatures checked against it. Each person who may approve or operate adds a line `NAME KEYTYPE KEY` (`echo \"alice $(cat ~/.ssh/id_ed25519.pub)\" >> allowed_signers`) and commits it; see docs/team-runs.md")
+        }
         if let rb = entry.runbook {
             for step in rb.steps {
                 guard case .runbook(let spec) = step.body, !spec.runbook.isEmpty else { continue }

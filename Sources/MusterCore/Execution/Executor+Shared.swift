@@ -12,7 +12,15 @@ extension Executor {
             console.show(.warning("another machine (\(other.run?.host ?? "?")) started a run with the same id \(setup.runID) at the same moment; this session stops before doing anything. Start it again for a new id, or follow that run"))
             throw .journal("the run id was taken by another machine")
         }
-        for f in foreign { state.apply(f) }
+        for f in foreign {
+            // Verified before believed: the store takes anyone's writes.
+            if let why = refusal(ofForeign: f) {
+                console.show(.warning("event \(f.seq) (\(f.event.rawValue)) from the shared store was refused and is not believed: \(why)"))
+                state.lastSeq = max(state.lastSeq, f.seq)
+                continue
+            }
+            state.apply(f)
+        }
         if let h = foreign.last(where: { $0.event == .handoff }) {
             // Someone took the run over from another machine: it is no
             // longer this session's to write, not even run_paused.
@@ -27,5 +35,33 @@ extension Executor {
             throw .journal("ended on another machine")
         }
         if let pause { throw .pause(pause) }
+    }
+
+    /// Why an approval, denial or hand-off another machine wrote is not
+    /// believed (nil: it is). The same checks as a request taken in here.
+    func refusal(ofForeign e: JournalEvent) -> String? {
+        let decision: SignedStatement.Decision
+        switch e.event {
+        case .approvalGiven: decision = .approve
+        case .approvalDenied: decision = .deny
+        case .handoff, .runResumed: decision = .operate
+        default: return nil
+        }
+        if decision == .operate, e.statement == nil, setup.session == nil { return nil }
+        guard let text = e.statement, let signature = e.signature else { return "it is not signed" }
+        let r = TeamRequest(id: e.value ?? "store-\(e.seq)", user: e.osUser ?? "", kind: decision == .deny ? .deny : .approve, step: e.step,
+                            signed: Signed(statement: text, signature: signature))
+        if decision == .operate {
+            guard let checker = setup.signatures else { return "this session has no allowed_signers to check it against" }
+            switch checker.check(r.signed!) {
+            case .failure(let why): return why.message
+            case .success(let s): return SignedStatement.parse(text)?.runID == setup.runID && e.key.map { $0 == s.key } != false ? nil : "it was signed for another run"
+            }
+        }
+        guard let key = e.step, let rule = plan[key]?.step.automation?.approval else { return "no step of this run waits for approval there" }
+        switch verify(r, key: key, rule) {
+        case .failure(let why): return why.message
+        case .success(let (signer, _)): return e.key.map { $0 == signer.key } == false ? "the key it names is not the key that signed it" : nil
+        }
     }
 }

@@ -9,10 +9,15 @@ extension Executor {
         let key = entry.key, step = entry.step
         guard let rule = step.automation?.approval else { return }
         if !state.started.contains(key) { try record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
-        let preview = rehearsalPreview(step, values: scope(entry.parent)).map(masker.mask)
-        if state.approvalAsked[key] == nil || state.denied[key] != nil {
+        let preview = approvalPreview(entry)
+        let sha = SignedStatement.digest(preview.joined(separator: "\n"))
+        if let asked = state.approvalSHA[key], state.approvalAsked[key] != nil, asked != sha {
+            console.show(.warning("'\(key)' changed since its approval was asked for: approvals of the old command do not count, and it needs approval again"))
+        }
+        if state.approvalAsked[key] == nil || state.denied[key] != nil || state.approvalSHA[key] != sha {
             try record(.approvalRequested, step: key) { e in
                 e.text = preview.joined(separator: "\n")
+                e.sha256 = sha
                 e.value = rule.who
                 e.approval = .init(count: rule.count, from: rule.from.isEmpty ? nil : rule.from)
             }
@@ -21,7 +26,8 @@ extension Executor {
         console.show(.info("'\(key)' needs approval by \(rule.who) before it runs (the two-person rule). It will run:"))
         for line in preview { console.show(.command(line)) }
         console.show(.info("Ask them to run:  muster approve \(setup.runID)   (or: muster approve \(setup.runID) --deny REASON)"))
-        if let given = state.approvedBy[key], !given.isEmpty { console.show(.info("approved so far by \(given.joined(separator: ", ")) (\(given.count) of \(rule.count))")) }
+        let given = state.approverNames(key)
+        if !given.isEmpty { console.show(.info("approved so far by \(given.joined(separator: ", ")) (\(given.count) of \(rule.count))")) }
         while true {
             try takeApprovals(for: key, rule)
             if state.denied[key] != nil || state.approved(key, rule) { break }
@@ -32,12 +38,30 @@ extension Executor {
             lastProblem = (key, why)
             console.show(.stepResult(.finished(.failed), seconds: 0, detail: why))
         } else {
-            console.show(.info("approved by \((state.approvedBy[key] ?? []).joined(separator: ", ")); the step goes on"))
+            console.show(.info("approved by \(state.approverNames(key).joined(separator: ", ")); the step goes on"))
         }
     }
 
+    /// What an approver is shown, and signs the hash of: the step's
+    /// commands as they will run, secrets masked.
+    func approvalPreview(_ entry: FlatPlan.Entry) -> [String] {
+        rehearsalPreview(entry.step, values: scope(entry.parent)).map(masker.mask)
+    }
+
+    /// A step approved, then edited (a resume with `--force`), must not run
+    /// on the old approval: the hash approvers signed is of the old command.
+    func approvalOutdated(_ entry: FlatPlan.Entry) -> Bool {
+        guard entry.step.automation?.approval != nil, (state.attempts[entry.key] ?? 0) == 0,
+              let asked = state.approvalSHA[entry.key] else { return false }
+        return asked != SignedStatement.digest(approvalPreview(entry).joined(separator: "\n"))
+    }
+
     /// Takes in the approvals and denials made for `key`, refusing (on
-    /// screen, once) those the rule does not allow.
+    /// screen, once) those the rule does not allow. Each is a signed
+    /// statement: its signature is checked against `allowed_signers`, and
+    /// what it says (run, step, decision, the hash of the request shown)
+    /// against what is asked now; who it comes from as an OS user or an
+    /// AWS identity is kept as context only.
     func takeApprovals(for key: String, _ rule: Approval) throws(Stop) {
         guard let inbox else { return }
         for r in inbox.pending(taken: state.takenRequests) where !refusedRequests.contains(r.id) {
@@ -45,28 +69,63 @@ extension Executor {
             case .takeover:
                 if inbox.isWaiting(r) { try handOver(r) }
             case .approve, .deny:
-                let already = r.kind == .approve ? state.approvedBy[key] ?? [] : []
-                let refusal = r.step != key ? "it is for step '\(r.step ?? "?")', and '\(key)' is the step waiting"
-                    : rule.refusal(user: r.user, operatorUser: r.arn != nil ? setup.identityName ?? setup.osUser : setup.osUser.isEmpty ? state.operatorUser : setup.osUser, already: already)
-                if let refusal {
-                    refusedRequests.insert(r.id)
-                    console.show(.warning("\(r.kind == .approve ? "an approval" : "a denial") by \(r.who) was refused: \(refusal)"))
+                let verdict = r.step != key ? .failure(SignatureRefusal("it is for step '\(r.step ?? "?")', and '\(key)' is the step waiting")) : verify(r, key: key, rule)
+                guard case .success(let (signer, signed)) = verdict else {
+                    if case .failure(let refusal) = verdict {
+                        refusedRequests.insert(r.id)
+                        console.show(.warning("\(r.kind == .approve ? "an approval" : "a denial") from \(r.who) was refused: \(refusal.message)"))
+                    }
                     continue
                 }
+                let kind: JournalEvent.Kind = r.kind == .approve ? .approvalGiven : .approvalDenied
+                try record(kind, step: key) { e in
+                    e.by = signer.name
+                    e.key = signer.key
+                    e.statement = signed.statement
+                    e.signature = signed.signature
+                    e.value = r.id
+                    e.name = r.name
+                    e.osUser = r.user.isEmpty ? nil : r.user
+                    e.identity = r.arn
+                    if r.kind == .deny { e.text = r.reason ?? "no reason given" }
+                }
+                inbox.taken(r)
                 if r.kind == .approve {
-                    try record(.approvalGiven, step: key) { $0.by = r.user; $0.value = r.id; $0.name = r.name; $0.identity = r.arn }
-                    inbox.taken(r)
-                    let n = state.approvedBy[key]?.count ?? 0
-                    console.show(.info("✓ approved by \(r.who) (\(n) of \(rule.count))"))
-                    notify("'\(key)' approved by \(r.user) (\(n) of \(rule.count))")
+                    let n = state.approvers(key).count
+                    console.show(.info("✓ approved by \(signer.name) (\(n) of \(rule.count))"))
+                    notify("'\(key)' approved by \(signer.name) (\(n) of \(rule.count))")
                 } else {
-                    try record(.approvalDenied, step: key) { $0.by = r.user; $0.value = r.id; $0.text = r.reason ?? "no reason given"; $0.name = r.name; $0.identity = r.arn }
-                    inbox.taken(r)
-                    notify("'\(key)' denied by \(r.user)")
+                    notify("'\(key)' denied by \(signer.name)")
                     return
                 }
             }
         }
+    }
+
+    /// The signer of an approval or denial for `key`, or why it is refused.
+    func verify(_ r: TeamRequest, key: String, _ rule: Approval) -> Result<(Signer, Signed), SignatureRefusal> {
+        guard let signed = r.signed else { return .failure(.init("it is not signed (an approval needs its approver's SSH key: see docs/team-runs.md)")) }
+        guard let checker = setup.signatures else { return .failure(.init("this session has no allowed_signers to check it against")) }
+        guard let statement = SignedStatement.parse(signed.statement) else { return .failure(.init("its statement is not one muster signs")) }
+        let signer: Signer
+        switch checker.check(signed) {
+        case .failure(let why): return .failure(why)
+        case .success(let s): signer = s
+        }
+        let decision: SignedStatement.Decision = r.kind == .approve ? .approve : .deny
+        if statement.runID != setup.runID || statement.step != key { return .failure(.init("it was signed for another run or step")) }
+        if statement.decision != decision { return .failure(.init("it was signed as '\(statement.decision.rawValue)', not '\(decision.rawValue)'")) }
+        if statement.sha256 != state.approvalSHA[key] { return .failure(.init("it approves another command than the one waiting (the step changed since it was shown)")) }
+        if signer.key == (setup.session?.key ?? state.operatorKey) {
+            return .failure(.init("it is signed with the operator's own key (\(signer.name)), and the two-person rule needs someone else: ask \(rule.from.isEmpty ? "a colleague" : rule.from.filter { !signer.principals.contains($0) }.joined(separator: " or ")) to run `muster approve`"))
+        }
+        if !rule.from.isEmpty, !signer.principals.contains(where: rule.from.contains) {
+            return .failure(.init("\(signer.name) is not among those who may approve this step (\(rule.from.joined(separator: ", ")))"))
+        }
+        if r.kind == .approve, state.approvers(key).contains(signer.key) {
+            return .failure(.init("\(signer.name)'s key has approved this step already: one key is one person, and it needs \(rule.count) different people"))
+        }
+        return .success((signer, signed))
     }
 
     /// Waits for the next request, a signal or `a`. On a terminal the

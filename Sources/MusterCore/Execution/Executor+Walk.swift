@@ -144,7 +144,8 @@ extension Executor {
             case .awaitApproval(let key):
                 try awaitApproval(try enter(key))
             case .gate(let key):
-                try gate(try enter(key))
+                let entry = try enter(key)
+                if approvalOutdated(entry) { try awaitApproval(entry) } else { try gate(entry) }
             case .resumeInterrupted(let key):
                 try resumeInterrupted(try enter(key))
             case .follow(let key, let n):
@@ -152,7 +153,8 @@ extension Executor {
             case .sleepUntil(let key, let t):
                 try retryDelay(try enter(key), until: t)
             case .attempt(let key, let n):
-                try attempt(try enter(key), n, following: false)
+                let entry = try enter(key)
+                if approvalOutdated(entry) { try awaitApproval(entry) } else { try attempt(entry, n, following: false) }
             case .onFailure(let key, let policy):
                 let entry = try enter(key)
                 var why = "failed in an earlier session"

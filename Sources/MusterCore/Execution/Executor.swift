@@ -66,9 +66,24 @@ public struct RunSetup {
     /// The OS user running this session (`id -un`): the identity the
     /// two-person rule compares. Empty where none is known (tests).
     public var osUser = ""
-    /// With a shared store: the last part of this session's ARN, which a
-    /// request from another machine is compared with.
-    public var identityName: String? { identity.map(arnName) }
+    /// A run with approval steps: this session's signed statement that it
+    /// operates the run, journaled on `run_started`, `run_resumed` or
+    /// `handoff`, so the rule compares keys, never names.
+    public var session: SessionSignature?
+    public struct SessionSignature: Sendable {
+        public var signed: Signed
+        public var key: String
+        public var principal: String
+        public init(signed: Signed, key: String, principal: String) {
+            self.signed = signed
+            self.key = key
+            self.principal = principal
+        }
+    }
+    /// Checks approvers' signatures (`allowed_signers`); nil: none can be.
+    public var signatures: SignatureChecker?
+    /// SHA-256 of the runbook's bytes: what a session's statement names.
+    public var runbookSHA256 = ""
     /// This session takes the run over (`muster takeover`): journaled as
     /// `handoff` before `run_resumed`.
     public var handoff: (reason: String?, request: String?)?
@@ -267,6 +282,13 @@ public final class Executor {
         misunderstood = 0
     }
 
+    func signSession(_ e: inout JournalEvent) {
+        guard let s = setup.session else { return }
+        e.statement = s.signed.statement
+        e.signature = s.signed.signature
+        e.key = s.key
+    }
+
     // MARK: - Running
 
     /// Runs (or resumes) to the end of this session.
@@ -284,6 +306,8 @@ public final class Executor {
             if let h = setup.handoff {
                 try record(.handoff) { e in
                     e.by = setup.osUser
+                    e.osUser = setup.osUser.isEmpty ? nil : setup.osUser
+                    signSession(&e)
                     e.identity = setup.identity
                     e.name = setup.operatorName
                     e.text = h.reason
@@ -297,6 +321,7 @@ public final class Executor {
                         + (setup.identity.map { " (as \($0))" } ?? "")
                     // This session answers checklists and gates by itself: a drill's record says unattended.
                     e.auto = setup.yes ? true : nil
+                    signSession(&e)
                 }
                 // The channel saw the pause; it sees who picked the run up (a hand-off said so above).
                 if setup.handoff == nil { notify("run resumed by \(setup.operatorName) on \(setup.host)") }
@@ -308,6 +333,7 @@ public final class Executor {
                                                  runbookCommit: setup.runbookCommit, runbookDirty: setup.runbookDirty, runbookRev: setup.runbookRev,
                                                  includedCommits: setup.includedCommits.isEmpty ? nil : setup.includedCommits)
                     e.run?.osUser = setup.osUser.isEmpty ? nil : setup.osUser
+                    signSession(&e)
                     if !setup.startedBeside.isEmpty { e.run?.startedBeside = setup.startedBeside }
                     if !setup.preflightFailed.isEmpty { e.run?.preflightFailed = setup.preflightFailed.map(masker.mask) }
                 }

@@ -207,13 +207,28 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         public var rule: Approval { Approval(count: count, from: from ?? []) }
     }
 
+    /// The two-person rule's proof (`approval_given`, `approval_denied`,
+    /// and a session's `run_started`, `run_resumed`, `handoff`): the
+    /// statement signed, its SSH signature, and the signing key's
+    /// fingerprint. A fold believes them only once `JournalTrust` has
+    /// checked the signature against `allowed_signers`.
+    public var statement: String?
+    public var signature: String?
+    public var key: String?
+    /// `approval_requested`: SHA-256 of the request shown (`text`), what
+    /// an approval's statement must name.
+    public var sha256: String?
+    /// The OS user a request or session came from: context, never proof.
+    public var osUser: String?
+
     /// SHA-256 chaining this line to the one before it; written by the
     /// journal file, last on the line (see JournalChain).
     public var hash: String?
 
     enum CodingKeys: String, CodingKey {
         case seq, at, t, event, step, item, answer, text, name, value, attempt, exit, status, seconds
-        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked, by, leftovers, pipeline, approval, identity, hash
+        case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked, by, leftovers, pipeline, approval, identity
+        case statement, signature, key, sha256, osUser = "os_user", hash
     }
 
     /// `t` when it is a clock reading: finite, not negative and under 1e9 s

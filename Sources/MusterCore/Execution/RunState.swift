@@ -78,6 +78,12 @@ public struct RunState: Sendable {
     /// denial that ended it.
     public var approvalAsked: [String: Double] = [:]
     public var approvedBy: [String: [String]] = [:]
+    /// Each approval of the current round: the key that signed it and the
+    /// request hash it names. Only those naming the request now asked, by
+    /// a key other than the operator's, count (`approved`).
+    public var approvals: [String: [(by: String, key: String, sha256: String?)]] = [:]
+    /// SHA-256 of the request shown when the current round was asked.
+    public var approvalSHA: [String: String] = [:]
     public var denied: [String: (by: String, reason: String)] = [:]
     /// Requests (approvals, denials, takeovers) already taken in, by name.
     public var takenRequests: Set<String> = []
@@ -85,6 +91,9 @@ public struct RunState: Sendable {
     public var operatorUser: String?
     /// With a shared store: the ARN of who operates the run now.
     public var operatorIdentity: String?
+    /// The key (fingerprint) the operating session signed its start,
+    /// resume or takeover with: an approval by it does not count.
+    public var operatorKey: String?
     public var handoffs: [(t: Double, from: String, to: String, reason: String?)] = []
 
     /// How an attempt the operator stopped ends its `text`.
@@ -94,7 +103,24 @@ public struct RunState: Sendable {
 
     /// Whether the step's approval is complete: enough distinct people, no denial.
     public func approved(_ key: String, _ rule: Approval) -> Bool {
-        denied[key] == nil && (approvedBy[key] ?? []).count >= rule.count && approvalAsked[key] != nil
+        denied[key] == nil && approvalAsked[key] != nil && approvers(key).count >= rule.count
+    }
+
+    /// Who the counting approvals are, by name, in order.
+    public func approverNames(_ key: String) -> [String] {
+        let counting = approvers(key)
+        return counting.compactMap { k in approvals[key]?.first { $0.key == k }?.by }
+    }
+
+    /// The distinct keys whose approval counts now: one key is one person,
+    /// and the operator (who may have taken the run over since approving)
+    /// is never one of them.
+    public func approvers(_ key: String) -> [String] {
+        var seen: [String] = []
+        for a in approvals[key] ?? [] where a.key != operatorKey && (a.sha256 == nil || a.sha256 == approvalSHA[key]) && !seen.contains(a.key) {
+            seen.append(a.key)
+        }
+        return seen
     }
 
     public init(replaying events: [JournalEvent]) {
@@ -111,7 +137,9 @@ public struct RunState: Sendable {
             info = e.run
             operatorUser = e.run?.osUser
             operatorIdentity = e.run?.identity
+            operatorKey = e.key
         case .runResumed:
+            if let k = e.key { operatorKey = k }
             paused = nil
             endedUnattended = nil
         case .stepStarted:
@@ -204,11 +232,17 @@ public struct RunState: Sendable {
         case .approvalRequested:
             approvalAsked[key] = e.clock ?? lastT
             approvedBy[key] = []
+            approvals[key] = []
+            approvalSHA[key] = e.sha256 ?? SignedStatement.digest(e.text ?? "")
             denied[key] = nil
             if awaitingChoice == key { awaitingChoice = nil }
         case .approvalGiven:
             if let v = e.value { takenRequests.insert(v) }
-            if let by = e.by, !(approvedBy[key] ?? []).contains(by) { approvedBy[key, default: []].append(by) }
+            let signer = e.key ?? "user:" + (e.by ?? "")
+            if !(approvals[key] ?? []).contains(where: { $0.key == signer }) {
+                approvals[key, default: []].append((e.by ?? "someone", signer, e.statement.flatMap(SignedStatement.parse)?.sha256))
+                if let by = e.by { approvedBy[key, default: []].append(by) }
+            }
         case .approvalDenied:
             if let v = e.value { takenRequests.insert(v) }
             denied[key] = (e.by ?? "someone", e.text ?? "no reason given")
@@ -218,8 +252,9 @@ public struct RunState: Sendable {
         case .handoff:
             if let v = e.value { takenRequests.insert(v) }
             handoffs.append((e.clock ?? lastT, operatorUser ?? info?.operatorName ?? "", e.by ?? "", e.text))
-            operatorUser = e.by
+            operatorUser = e.osUser ?? e.by
             operatorIdentity = e.identity
+            operatorKey = e.key
         case .runUnshared:
             unshared = e.text ?? "the shared store could not be reached"
         case .runShared:

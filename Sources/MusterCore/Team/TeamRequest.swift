@@ -3,9 +3,10 @@
 /// running process; the executor takes each in as a journal event, so they
 /// survive a crash and replay like everything else.
 ///
-/// `user` is never what the requester says: it is the OS user the
-/// operating system attests (the owner of the request file), so the
-/// two-person rule cannot be met with a flag or a variable.
+/// An approval or denial carries the approver's signed statement: that,
+/// checked against `allowed_signers`, is who approved. `user` (the OS user
+/// the kernel attests as the request file's owner) and `arn` (the AWS
+/// identity STS vouched for) are context, recorded beside it.
 public struct TeamRequest: Sendable, Equatable {
     public enum Kind: String, Sendable, Codable {
         case approve, deny, takeover
@@ -30,10 +31,13 @@ public struct TeamRequest: Sendable, Equatable {
     /// A request from another machine: the ARN AWS vouched for (`user` is
     /// then its last part). The rule compares it with the session's own.
     public var arn: String?
+    /// The approver's signed statement (approvals and denials).
+    public var signed: Signed?
 
     public init(id: String, user: String, kind: Kind, step: String? = nil, reason: String? = nil, now: Bool = false,
-                pid: Int32? = nil, host: String? = nil, name: String? = nil, arn: String? = nil) {
+                pid: Int32? = nil, host: String? = nil, name: String? = nil, arn: String? = nil, signed: Signed? = nil) {
         self.arn = arn
+        self.signed = signed
         self.id = id
         self.user = user
         self.kind = kind
@@ -75,17 +79,19 @@ public enum InboxWake {
 }
 
 extension Approval {
-    /// Why `user` may not approve (or deny) a step of a run `operatorUser`
-    /// operates, `already` having approved it; nil when they may.
-    public func refusal(user: String, operatorUser: String?, already: [String]) -> String? {
-        if let op = operatorUser, user == op {
-            return "\(user) is the operator of this run, and the two-person rule needs someone else: ask \(from.isEmpty ? "a colleague" : from.filter { $0 != op }.joined(separator: " or ")) to run `muster approve`"
+    /// Why the holder of a key named `principals` may not approve (or
+    /// deny) a step whose operator signs with `operatorKey`, the keys in
+    /// `already` having approved it; nil when they may.
+    public func refusal(key: String, principals: [String], operatorKey: String?, already: [String]) -> String? {
+        let name = principals.first ?? key
+        if let op = operatorKey, key == op {
+            return "your key (\(name)) is the key of this run's operator, and the two-person rule needs someone else: ask \(from.isEmpty ? "a colleague" : from.filter { !principals.contains($0) }.joined(separator: " or ")) to run `muster approve`"
         }
-        if !from.isEmpty, !from.contains(user) {
-            return "\(user) is not among those who may approve this step (\(from.joined(separator: ", ")))"
+        if !from.isEmpty, !principals.contains(where: from.contains) {
+            return "\(name) is not among those who may approve this step (\(from.joined(separator: ", ")))"
         }
-        if already.contains(user) {
-            return "\(user) has approved this step already; it needs \(count) different people"
+        if already.contains(key) {
+            return "your key (\(name)) has approved this step already; it needs \(count) different people"
         }
         return nil
     }

@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import MusterCore
+import MusterProcess
+import Synchronization
+
+/// The two-person rule's keys (cli.md "Team runs"): who signs is whoever
+/// holds the private key, and `allowed_signers` at the repository root,
+/// reviewed in git like the runbooks, says whose key it is.
+enum Signing {
+    static func allowedSigners(root: String) -> String { Paths.join(root, "allowed_signers") }
+
+    /// `MUSTER_SIGNING_KEY`, else the first of `~/.ssh/id_ed25519`,
+    /// `id_ecdsa`, `id_rsa` that exists.
+    static func keyFile(_ env: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let k = env["MUSTER_SIGNING_KEY"], !k.isEmpty { return k }
+        let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (getpwuid(getuid()).map { String(cString: $0.pointee.pw_dir) } ?? "")
+        return ["id_ed25519", "id_ecdsa", "id_rsa"].map { Paths.join(home, ".ssh/" + $0) }.first(where: Paths.exists)
+    }
+
+    /// How a person without a key, or whose key is not listed, sets up.
+    static func setUpHint(root: String) -> String {
+        let key = keyFile() ?? "~/.ssh/id_ed25519"
+        return "create a key if you have none (`ssh-keygen -t ed25519`), then add yourself to \(Paths.display(allowedSigners(root: root), from: Paths.currentDirectory)) "
+            + "with `echo \"YOUR-NAME $(cat \(key).pub)\" >> allowed_signers` and commit it for review (docs/team-runs.md); "
+            + "MUSTER_SIGNING_KEY names another key (a private key file, or a .pub whose key ssh-agent holds)"
+    }
+
+    /// Signs `statement` with this person's key, and checks at once that
+    /// `allowed_signers` knows it (a signature nobody can verify is refused
+    /// here, with the set-up to do, rather than by the run later).
+    static func sign(_ statement: SignedStatement, root: String, checker: SSHSignatureChecker) throws -> (Signed, Signer) {
+        guard let key = keyFile() else {
+            throw CommandFailure(message: "no SSH key to sign with: \(setUpHint(root: root))")
+        }
+        let signature: String
+        do {
+            signature = try SSHKeygen.sign(statement.text, keyFile: key, namespace: SignedStatement.namespace)
+        } catch {
+            throw CommandFailure(message: "\(error.message); \(setUpHint(root: root))")
+        }
+        let signed = Signed(statement: statement.text, signature: signature)
+        switch checker.check(signed) {
+        case .success(let signer): return (signed, signer)
+        case .failure(let r): throw CommandFailure(message: "your signature cannot be verified: \(r.message); \(setUpHint(root: root))")
+        }
+    }
+
+    /// The checker for a repository, or nil when it has no `allowed_signers`.
+    static func checker(root: String) -> SSHSignatureChecker? {
+        let path = allowedSigners(root: root)
+        return Paths.exists(path) ? SSHSignatureChecker(allowedSigners: path) : nil
+    }
+
+    /// Whether a runbook (or one it includes) has a step that needs approval.
+    static func needsApproval(_ runbooks: [Runbook]) -> Bool {
+        runbooks.contains { rb in rb.steps.contains { $0.automation?.approval != nil } }
+    }
+
+    /// Before a run is created: the file and a key exist, and the key is
+    /// listed, so a refusal comes before anything is written.
+    static func precheck(_ runbooks: [Runbook], root: String) throws {
+        guard needsApproval(runbooks) else { return }
+        let listed = allowedSigners(root: root)
+        guard let text = (try? Paths.read(listed)).map({ String(decoding: $0, as: UTF8.self) }) else {
+            throw CommandFailure(message: "runbook '\(runbooks[0].name)' has steps that need approval, and \(Paths.display(listed, from: Paths.currentDirectory)) does not exist: \(setUpHint(root: root))")
+        }
+        guard let key = keyFile() else { throw CommandFailure(message: "runbook '\(runbooks[0].name)' has steps that need approval, and the operator signs the run: no SSH key to sign with: \(setUpHint(root: root))") }
+        if let pub = SSHKeygen.publicKey(of: key)?.split(separator: " ").dropFirst().first, !text.contains(pub) {
+            throw CommandFailure(message: "your key \(key) is not in \(Paths.display(listed, from: Paths.currentDirectory)), and a run with steps that need approval is signed by its operator: \(setUpHint(root: root))")
+        }
+    }
+
+    /// A session of a run with approval steps signs that it operates the
+    /// run (start, resume, takeover), so "someone other than the operator"
+    /// compares keys. Runs without such steps are not signed.
+    static func prepareSession(_ setup: inout RunSetup, root: String) throws {
+        guard needsApproval([setup.runbook] + Array(setup.includes.values)) else { return }
+        guard let checker = checker(root: root) else {
+            throw CommandFailure(message: "runbook '\(setup.runbook.name)' has steps that need approval, and \(Paths.display(allowedSigners(root: root), from: Paths.currentDirectory)) does not exist: \(setUpHint(root: root))")
+        }
+        let statement = SignedStatement(runID: setup.runID, step: "-", sha256: setup.runbookSHA256, decision: .operate, at: utcStamp())
+        let (signed, signer) = try sign(statement, root: root, checker: checker)
+        setup.session = RunSetup.SessionSignature(signed: signed, key: signer.key, principal: signer.name)
+        setup.signatures = checker
+    }
+}
+
+/// `ssh-keygen -Y find-principals` then `-Y verify` against one
+/// `allowed_signers` file; each signature is checked once per process.
+final class SSHSignatureChecker: SignatureChecker, @unchecked Sendable {
+    let allowedSigners: String
+    private let cache = Mutex<[String: Result<Signer, SignatureRefusal>]>([:])
+
+    init(allowedSigners: String) { self.allowedSigners = allowedSigners }
+
+    func check(_ signed: Signed) -> Result<Signer, SignatureRefusal> {
+        let id = SignedStatement.digest(signed.statement + "\u{0}" + signed.signature)
+        if let known = cache.withLock({ $0[id] }) { return known }
+        let result = verify(signed)
+        cache.withLock { $0[id] = result }
+        return result
+    }
+
+    private func verify(_ signed: Signed) -> Result<Signer, SignatureRefusal> {
+        guard let blob = SSHSignatureBlob(armored: signed.signature) else { return .failure(.init("its signature is not an SSH signature")) }
+        guard blob.namespace == SignedStatement.namespace else {
+            return .failure(.init("its signature was made for '\(blob.namespace)', not for muster approvals"))
+        }
+        do {
+            let principals = try SSHKeygen.principals(signature: signed.signature, allowedSigners: allowedSigners)
+            guard let first = principals.first else {
+                return .failure(.init("the key that signed it (\(blob.fingerprint)) is not in allowed_signers"))
+            }
+            guard try SSHKeygen.verify(signed.statement, signature: signed.signature, principal: first, namespace: SignedStatement.namespace, allowedSigners: allowedSigners) else {
+                return .failure(.init("its signature does not match what it says (altered, or made for other words)"))
+            }
+            return .success(Signer(key: blob.fingerprint, principals: principals))
+        } catch {
+            return .failure(.init(error.message))
+        }
+    }
+}

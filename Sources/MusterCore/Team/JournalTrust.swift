@@ -1,0 +1,104 @@
+/// "Verified before believed": the events of a journal (or of the shared
+/// store) that carry the two-person rule are checked before any fold takes
+/// them in. Anyone who can append a line can append a well-formed, even
+/// correctly chained, `approval_given`; nobody but the approver can sign
+/// one. So an approval or denial counts only when its signature holds
+/// against `allowed_signers`, its statement names this run, this step, this
+/// decision and the request then asked, its key is not the operator's, and
+/// its principal is one the rule allows. A session's start, resume or
+/// takeover with a signature that does not hold is refused the same way.
+public enum JournalTrust {
+    public struct Refused: Sendable, Equatable {
+        public var seq: Int
+        public var event: String
+        public var step: String?
+        public var why: String
+        /// "event 14 (approval_given, step 'drop')".
+        public var named: String { "event \(seq) (\(event)\(step.map { ", step '\($0)'" } ?? ""))" }
+    }
+
+    /// The events that fail, in order. `rules` are the approval rules of
+    /// the runbook now (by step key); a step not in it keeps the rule its
+    /// request journaled.
+    public static func check(_ events: [JournalEvent], runID: String, checker: SignatureChecker?, rules: [String: Approval] = [:]) -> [Refused] {
+        var refused: [Refused] = []
+        var operatorKey: String?
+        var asked: [String: (sha: String, rule: Approval)] = [:]
+        var approvedKeys: [String: Set<String>] = [:]
+        func refuse(_ e: JournalEvent, _ why: String) {
+            refused.append(Refused(seq: e.seq, event: e.event.rawValue, step: e.step, why: why))
+        }
+        /// The signer, when the event's signature and statement hold.
+        func signer(_ e: JournalEvent, decision: SignedStatement.Decision) -> (Signer, SignedStatement)? {
+            guard let text = e.statement, let signature = e.signature else {
+                refuse(e, "it is not signed: an approval counts only with its approver's SSH signature")
+                return nil
+            }
+            guard let statement = SignedStatement.parse(text) else { refuse(e, "its statement is not one muster signs"); return nil }
+            guard let checker else { refuse(e, "there is no allowed_signers file to check its signature against"); return nil }
+            switch checker.check(Signed(statement: text, signature: signature)) {
+            case .failure(let r):
+                refuse(e, r.message)
+                return nil
+            case .success(let s):
+                guard statement.runID == runID else { refuse(e, "it was signed for run \(statement.runID)"); return nil }
+                guard statement.decision == decision else { refuse(e, "it was signed as '\(statement.decision.rawValue)', not '\(decision.rawValue)'"); return nil }
+                guard e.key == nil || e.key == s.key else { refuse(e, "the key it names is not the key that signed it"); return nil }
+                return (s, statement)
+            }
+        }
+        for e in events {
+            let key = e.step ?? ""
+            switch e.event {
+            case .runStarted, .runResumed, .handoff:
+                if e.statement == nil, e.signature == nil {
+                    // An unsigned session: its operator key is unknown, and
+                    // an earlier operator's key no longer describes it.
+                    if e.event != .runResumed { operatorKey = nil }
+                    continue
+                }
+                guard let (s, statement) = signer(e, decision: .operate) else { continue }
+                guard statement.step == "-" else { refuse(e, "its statement is for step '\(statement.step)'"); continue }
+                operatorKey = s.key
+            case .approvalRequested:
+                let rule = rules[key] ?? e.approval?.rule ?? Approval()
+                asked[key] = (e.sha256 ?? SignedStatement.digest(e.text ?? ""), rule)
+                approvedKeys[key] = []
+            case .approvalGiven, .approvalDenied:
+                let approve = e.event == .approvalGiven
+                guard let (s, statement) = signer(e, decision: approve ? .approve : .deny) else { continue }
+                guard statement.step == key else { refuse(e, "it was signed for step '\(statement.step)'"); continue }
+                guard let request = asked[key] else { refuse(e, "no approval of '\(key)' had been asked for"); continue }
+                guard statement.sha256 == request.sha else {
+                    refuse(e, "it \(approve ? "approves" : "denies") another command than the one asked for (the step changed since)")
+                    continue
+                }
+                if let op = operatorKey, op == s.key {
+                    refuse(e, "it is signed by the operator's own key (\(s.name)), and the two-person rule needs someone else")
+                    continue
+                }
+                if !request.rule.from.isEmpty, !s.principals.contains(where: request.rule.from.contains) {
+                    refuse(e, "\(s.name) is not among those who may approve this step (\(request.rule.from.joined(separator: ", ")))")
+                    continue
+                }
+                if approve {
+                    guard !(approvedKeys[key] ?? []).contains(s.key) else {
+                        refuse(e, "\(s.name)'s key approved this step already: one key is one person")
+                        continue
+                    }
+                    approvedKeys[key, default: []].insert(s.key)
+                }
+            default:
+                continue
+            }
+        }
+        return refused
+    }
+
+    /// `events` without those refused: what a fold may believe.
+    public static func believed(_ events: [JournalEvent], refused: [Refused]) -> [JournalEvent] {
+        guard !refused.isEmpty else { return events }
+        let out = Set(refused.map(\.seq))
+        return events.filter { !out.contains($0.seq) }
+    }
+}
