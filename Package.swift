@@ -21,7 +21,7 @@ let package = Package(
         // The shared store of team runs (S3).
         .target(name: "MusterStore", dependencies: ["MusterHTTP", "MusterCore"]),
         .target(name: "MusterGit", dependencies: ["CGit2"]),
-        .target(name: "MusterCore", dependencies: ["MusterYAML", "CPCRE2"]),
+        .target(name: "MusterCore", dependencies: ["MusterYAML", "CPCRE2", "MusterProcess"]),
         .target(name: "MusterProcess"),
         // The CI providers, behind the core's CIService (see its doc comment).
         .target(name: "MusterCI", dependencies: ["MusterCore"]),
@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "MusterFuzz", dependencies: ["MusterCore", "MusterYAML", "MusterTerminal"], path: "Fuzz/Harness"),
 
         .testTarget(name: "MusterYAMLTests", dependencies: ["MusterYAML"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MusterCoreTests", dependencies: ["MusterCore", "MusterYAML", "MusterTerminal", "MusterFuzz"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MusterCoreTests", dependencies: ["MusterCore", "MusterYAML", "MusterTerminal", "MusterFuzz", "MusterProcess"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MusterGitTests", dependencies: ["MusterGit", "MusterTestSupport"]),
         .target(name: "MusterTestSupport", path: "Tests/MusterTestSupport", exclude: ["server.py", "ci_server.py", "recorder.py", "otlp_receiver.py", "moto_store.py", "tcp_proxy.py"]),
         .testTarget(name: "MusterCITests", dependencies: ["MusterCI", "MusterCore"]),

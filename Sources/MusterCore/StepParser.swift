@@ -170,11 +170,11 @@ extension RunbookParser {
         return a
     }
 
-    /// `true`, `false`, or `{count: N, from: [OS user names]}`.
+    /// `true`, `false`, or `{count: N, from: [names in allowed_signers]}`.
     mutating func parseApproval(_ node: Node) -> Approval? {
         if let s = node.scalar {
             guard node.isPlainScalar, ["true", "false"].contains(s.lowercased()) else {
-                r.error(node.mark, "'approval' must be true, false or {count: N, from: [OS user names]}, not '\(s)'")
+                r.error(node.mark, "'approval' must be true, false or {count: N, from: [names in allowed_signers]}, not '\(s)'")
                 return nil
             }
             return r.bool(node, "approval") == true ? Approval() : nil
@@ -185,7 +185,7 @@ extension RunbookParser {
             if let items = v.items {
                 for item in items {
                     guard let name = item.scalar, !name.isEmpty else {
-                        r.error(item.mark, "'approval.from' lists OS user names; this entry is not a name")
+                        r.error(item.mark, "'approval.from' lists names of allowed_signers; this entry is not a name")
                         continue
                     }
                     if !isUserName(name) {
@@ -197,7 +197,7 @@ extension RunbookParser {
                     }
                 }
             } else {
-                r.error(v.mark, "'approval.from' must be a list of OS user names, like [alice, bob]")
+                r.error(v.mark, "'approval.from' must be a list of names in allowed_signers, like [alice, bob]")
             }
         }
         if let v = f["count"] {
