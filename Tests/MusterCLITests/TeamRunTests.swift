@@ -32,14 +32,22 @@ final class Bastion {
         repo = dir + "/repo"
         state = dir + "/state"
         runner = dir + "/as"
-        _ = try sh("chmod 755 . && mkdir -p repo/runbooks home state && cp '\(musterBinary)' muster && chmod 755 muster", cwd: dir)
+        _ = try sh("chmod 755 . && mkdir -p repo/runbooks home state keys && chmod 711 keys && cp '\(musterBinary)' muster && chmod 755 muster", cwd: dir)
         for (name, yaml) in runbooks { try yaml.write(toFile: "\(repo)/runbooks/\(name).yaml", atomically: true, encoding: .utf8) }
+        // Each person's own SSH key, readable only by them, listed in the
+        // repository's allowed_signers under their OS user name.
+        var keys = ""
+        for u in [Self.op, Self.ic, Self.sec, Self.trainee, Self.out] {
+            keys += "ssh-keygen -q -t ed25519 -N '' -C \(u) -f keys/\(u) && chown \(u) keys/\(u) keys/\(u).pub && chmod 600 keys/\(u)\n"
+            keys += "printf '%s %s\\n' \(u) \"$(cut -d' ' -f1,2 keys/\(u).pub)\" >> repo/allowed_signers\n"
+        }
+        _ = try sh(keys, cwd: dir)
         let setup = """
         cd repo && git init -q . && git add -A && git -c user.name=t -c user.email=t@t commit -qm runbooks && cd ..
         chown -R \(Self.op) repo && chmod -R a+rX repo
         printf '[safe]\\n\\tdirectory = %s\\n' '\(repo)' > home/.gitconfig && chmod -R a+rX home
         chgrp \(Self.group) state && chmod 2770 state
-        printf '#!/bin/sh\\nu=$1; shift\\nexec setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups env HOME=%s/home MUSTER_STATE_DIR=%s NO_COLOR=1 %s/muster "$@"\\n' '\(dir)' '\(state)' '\(dir)' > as
+        printf '#!/bin/sh\\nu=$1; shift\\nexec setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups env HOME=%s/home MUSTER_SIGNING_KEY=%s/keys/$u MUSTER_STATE_DIR=%s NO_COLOR=1 %s/muster "$@"\\n' '\(dir)' '\(dir)' '\(state)' '\(dir)' > as
         chmod 755 as
         """
         _ = try sh(setup, cwd: dir)
@@ -149,7 +157,7 @@ struct TeamRunTests {
 
         let own = try b.muster(Bastion.op, ["approve", id])
         #expect(own.status == 2)
-        #expect(own.stderr.contains("muster-op is the operator of this run"), "\(own.stderr)")
+        #expect(own.stderr.contains("your key (muster-op) is the key of this run's operator"), "\(own.stderr)")
         let outsider = try b.muster(Bastion.out, ["approve", id])
         #expect(outsider.status == 2)
         #expect(outsider.stderr.contains("muster-out may not write to the state folder"), "\(outsider.stderr)")
@@ -168,6 +176,7 @@ struct TeamRunTests {
         let journal = b.journal(id)
         #expect(journal.contains("\"by\":\"muster-ic\",\"event\":\"approval_given\""), "\(journal)")
         #expect(journal.contains("\"os_user\":\"muster-op\""), "\(journal)")
+        #expect(journal.contains("\"os_user\":\"muster-ic\""), "the approver's OS user is kept as context: \(journal)")
         #expect(!journal.contains("\"by\":\"muster-op\",\"event\":\"approval_given\""))
         // Group access, nothing for the world.
         let modes = try sh("stat -c '%a %G %n' '\(b.state)/runs/\(id)' '\(b.state)/runs/\(id)/journal.jsonl' '\(b.state)/runs/\(id)/lock' '\(b.state)/runs/\(id)/requests'", cwd: b.dir)
@@ -188,7 +197,7 @@ struct TeamRunTests {
         #expect(first.stdout.contains("Approved by muster-ic (1 of 2): 1 more needed."), "\(first.stdout)\(first.stderr)")
         let again = try b.muster(Bastion.ic, ["approve", id])
         #expect(again.status == 2)
-        #expect(again.stderr.contains("muster-ic has approved this step already"), "\(again.stderr)")
+        #expect(again.stderr.contains("your key (muster-ic) has approved this step already"), "\(again.stderr)")
         #expect(op.isRunning, "one approval of two does not run the step")
         let second = try b.muster(Bastion.sec, ["approve", id])
         #expect(second.stdout.contains("(2 of 2): the step goes on."), "\(second.stdout)\(second.stderr)")
@@ -349,7 +358,7 @@ struct TeamRunTests {
         #expect(await old.finish().status == 3)
         Bastion.waitFor(taker, "muster approve \(id)")
         let own = try b.muster(Bastion.ic, ["approve", id])
-        #expect(own.status == 2 && own.stderr.contains("muster-ic is the operator of this run"), "\(own.stderr)")
+        #expect(own.status == 2 && own.stderr.contains("your key (muster-ic) is the key of this run's operator"), "\(own.stderr)")
         let formerOperator = try b.muster(Bastion.op, ["approve", id])
         #expect(formerOperator.status == 0, "\(formerOperator.stderr)")
         #expect(await taker.finish().status == 0, "\(taker.stdout)\(taker.stderr)")
