@@ -94,7 +94,8 @@ enum DrillFinish {
         guard let drill = setup.drill else { return }
         // The git facts are those of the run's start, from its journal: a
         // resumed drill keeps the version its first session ran.
-        guard let events = try? FileJournal.read(path: journalPath).events,
+        // A record lists who approved: only approvals whose signature holds.
+        guard let events = (try? FileJournal.read(path: journalPath).events).map({ TrustedFold.check($0, runID: setup.runID, root: root).believed }),
               let info = events.first(where: { $0.event == .runStarted })?.run,
               var record = DrillRecorder.record(events: events, drill: drill,
                                                 steps: DrillRecorder.stepFacts(setup.runbook, includes: setup.includes),

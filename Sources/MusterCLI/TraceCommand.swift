@@ -35,7 +35,9 @@ struct TraceCommand: ParsableCommand {
         }
         let events: [JournalEvent]
         do {
-            events = try FileJournal.read(path: store.journalPath(runID)).events
+            let (believed, refused) = TrustedFold.check(try FileJournal.read(path: store.journalPath(runID)).events, runID: runID, root: ws.root)
+            for line in TrustedFold.describe(refused) { printError("muster: warning: \(sanitize(line)); it is left out of the trace") }
+            events = believed
         } catch {
             throw CommandFailure(message: error.message)
         }
