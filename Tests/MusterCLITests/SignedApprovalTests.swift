@@ -107,4 +107,33 @@ struct SignedApprovalTests {
         #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(b.state)/runs"), "nothing was started")
     }
+
+    /// A line altered in the middle of the journal: resume does not act on it.
+    @Test func aJournalAlteredInTheMiddleIsNotResumed() throws {
+        let s = try Sandbox(["two": """
+        muster: 1
+        name: two
+        title: Two
+        steps:
+          - id: a
+            title: A
+            manual: [First]
+          - id: b
+            title: B
+            manual: [Second]
+        """])
+        let first = try s.run(["run", "two"], stdin: "y\n")
+        #expect(first.status == 3, "\(first.stdout)\(first.stderr)")
+        let runs = try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").sorted()
+        let path = "\(s.dir)/.muster/runs/\(runs.last!)/journal.jsonl"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let altered = text.replacingOccurrences(of: "\"step\":\"a\"", with: "\"step\":\"b\"")
+        #expect(altered != text)
+        try altered.write(toFile: path, atomically: true, encoding: .utf8)
+        let resumed = try s.run(["resume", runs.last!, "--yes"])
+        #expect(resumed.status == 2, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(resumed.stderr.contains("journal is not intact, so it is not resumed: event 2 (step_started of step b, line 2) was altered"), "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("muster verify \(runs.last!)"), "\(resumed.stderr)")
+        #expect(!resumed.stdout.contains("Second"), "\(resumed.stdout)")
+    }
 }
