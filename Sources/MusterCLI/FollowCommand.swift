@@ -104,6 +104,8 @@ final class Follower {
     private let journal: FileTail
     private let screen: FileTail
     private let decoder = JSONDecoder()
+    /// Every event read so far: the context a signature is checked in.
+    private var seen: [JournalEvent] = []
     private var info: JournalEvent.RunInfo?
     /// The last of run_paused, run_finished or run_abandoned, until a
     /// session resumes the run.
@@ -172,6 +174,15 @@ final class Follower {
     private func readJournal() {
         for line in journal.lines() {
             guard let e = try? decoder.decode(JournalEvent.self, from: Data(line)) else { continue }
+            // Verified before believed: a forged approval or hand-off is
+            // named, and not shown as if it had happened.
+            if e.statement != nil || e.event == .approvalGiven || e.event == .approvalDenied,
+               let refused = TrustedFold.check(seen + [e], runID: runID, root: Workspace().root).refused.first(where: { $0.seq == e.seq }) {
+                printError("muster: warning: \(sanitize(TrustedFold.describe([refused])[0]))")
+                seen.append(e)
+                continue
+            }
+            seen.append(e)
             switch e.event {
             case .runStarted: info = e.run
             case .runPaused, .runFinished, .runAbandoned: stopped = e.event

@@ -66,11 +66,17 @@ enum Signing {
     /// listed, so a refusal comes before anything is written.
     static func precheck(_ runbooks: [Runbook], root: String) throws {
         guard needsApproval(runbooks) else { return }
+        try precheck(what: "runbook '\(runbooks[0].name)' has steps that need approval", root: root)
+    }
+
+    /// The same for `what` (a run about to be taken over, say).
+    static func precheck(what: String, root: String) throws {
         let listed = allowedSigners(root: root)
         guard let text = (try? Paths.read(listed)).map({ String(decoding: $0, as: UTF8.self) }) else {
-            throw CommandFailure(message: "runbook '\(runbooks[0].name)' has steps that need approval, and \(Paths.display(listed, from: Paths.currentDirectory)) does not exist: \(setUpHint(root: root))")
+            throw CommandFailure(message: "\(what), and \(Paths.display(listed, from: Paths.currentDirectory)) does not exist: \(setUpHint(root: root))")
         }
-        guard let key = keyFile() else { throw CommandFailure(message: "runbook '\(runbooks[0].name)' has steps that need approval, and the operator signs the run: no SSH key to sign with: \(setUpHint(root: root))") }
+        guard let key = keyFile() else { throw CommandFailure(message: "\(what), and its operator signs the run: no SSH key to sign with: \(setUpHint(root: root))") }
+        guard Paths.exists(key) else { throw CommandFailure(message: "\(what), and its operator signs the run: the signing key \(key) does not exist: \(setUpHint(root: root))") }
         if let pub = SSHKeygen.publicKey(of: key)?.split(separator: " ").dropFirst().first, !text.contains(pub) {
             throw CommandFailure(message: "your key \(key) is not in \(Paths.display(listed, from: Paths.currentDirectory)), and a run with steps that need approval is signed by its operator: \(setUpHint(root: root))")
         }

@@ -58,6 +58,11 @@ struct TakeoverCommand: ParsableCommand {
         }
         let run = try TeamRun(runID, store: store, write: true, root: ws.root)
         if let end = run.state.outcome { throw CommandFailure(message: "run \(runID) has ended (\(end.rawValue)); there is nothing to take over") }
+        // A taker who could not sign would stop the session and then fail to
+        // resume: they are refused before anyone is asked to stop.
+        if run.events.contains(where: { $0.key != nil || $0.event == .approvalRequested }) {
+            try Signing.precheck(what: "run \(runID) has steps that need approval", root: ws.root)
+        }
         // A step left running when its terminal was lost: --now stops it as
         // SIGTERM would, through the process that keeps it and journals its end.
         if now, !run.live, let kept = StepKeeper.holder(runDir: store.runDir(runID)), let pid = kept.pid {

@@ -24,8 +24,8 @@ struct SignedApprovalTests {
         let op = try b.live(Bastion.op, ["run", "drop"])
         op.send("y")
         let id = try #require(b.waitForJournal("approval_requested"))
-        op.kill()
-        _ = await op.finish()
+        kill(op.pid, SIGTERM)
+        #expect(await op.finish().status == 3)
         let path = "\(b.state)/runs/\(id)/journal.jsonl"
         let last = try FileJournal.read(path: path).events.last!
         var forged = JournalEvent(seq: last.seq + 1, at: last.at, t: last.t + 1, event: .approvalGiven)
@@ -38,6 +38,18 @@ struct SignedApprovalTests {
         #expect(verify.status == 1, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout.contains("is intact"), "the chain itself is whole: \(verify.stdout)")
         #expect(verify.stderr.contains("event \(forged.seq) (approval_given, step 'drop') is not believed: it is not signed"), "\(verify.stderr)")
+
+        // A follower is told, and is not shown the approval as given.
+        let follow = try b.muster(Bastion.ic, ["follow", id, "--json", "--until-pause"])
+        #expect(follow.status == 3, "\(follow.stdout)\(follow.stderr)")
+        #expect(follow.stderr.contains("event \(forged.seq) (approval_given, step 'drop') is not believed"), "\(follow.stderr)")
+        #expect(!follow.stdout.contains("\"approval_given\""), "\(follow.stdout)")
+        // A taker who cannot sign is refused before anyone is asked to stop.
+        _ = try sh("rm keys/\(Bastion.trainee)", cwd: b.dir)
+        let keyless = try b.muster(Bastion.trainee, ["takeover", id, "--yes"])
+        #expect(keyless.status == 2, "\(keyless.stdout)\(keyless.stderr)")
+        #expect(keyless.stderr.contains("has steps that need approval") && keyless.stderr.contains("ssh-keygen -t ed25519"), "\(keyless.stderr)")
+        #expect(!b.journal(id).contains("\"handoff\""))
 
         let resumed = try b.live(Bastion.op, ["resume", id, "--yes"])
         Bastion.waitFor(resumed, "muster approve \(id)")
