@@ -58,7 +58,7 @@ final class FileTail {
     }
 
     private func open() -> Bool {
-        if fd < 0 { fd = Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+        if fd < 0 { fd = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
         return fd >= 0
     }
 
