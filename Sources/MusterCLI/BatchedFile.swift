@@ -31,38 +31,11 @@ final class BatchedFile: @unchecked Sendable {
         timer.resume()
     }
 
-    /// The file at `path`, the group may read it and only its writer write
-    /// it (`StateModes.readable`). Another operator's (after a takeover) is
-    /// not appended to: a copy of it, ours, takes its place, so a follower
-    /// reads on from the same offset (see `FileTail`).
+    /// The group may read it, only the operator's session write it
+    /// (`StateModes.readable`); another operator's is replaced by a copy
+    /// (`StateModes.openOwned`), which `FileTail` reads on in.
     private static func openOwn(_ path: String) -> Int32 {
-        let fd = StateModes.open(path, O_WRONLY | O_APPEND, mode: StateModes.readable)
-        var st = stat()
-        if fd >= 0, fstat(fd, &st) == 0, st.st_uid == geteuid() { return fd }
-        if fd >= 0 { Glibc.close(fd) } else if errno != EACCES { return -1 }
-        let old = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard old >= 0 else { return -1 }
-        defer { Glibc.close(old) }
-        let aside = path + ".\(getpid())"
-        unlink(aside)
-        let fd2 = Glibc.open(aside, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, StateModes.readable)
-        guard fd2 >= 0 else { return -1 }
-        fchmod(fd2, StateModes.readable)
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        var copied = true
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(old, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            if n < 0 { copied = false }
-            guard n > 0 else { break }
-            if chunk.withUnsafeBytes({ Glibc.write(fd2, $0.baseAddress, n) }) != n { copied = false; break }
-        }
-        guard copied, rename(aside, path) == 0 else {
-            Glibc.close(fd2)
-            unlink(aside)
-            return -1
-        }
-        return fd2
+        StateModes.openOwned(path, mode: StateModes.readable, durable: false)
     }
 
     /// Adds to the buffer with `fill`; written at once past 64 KiB.

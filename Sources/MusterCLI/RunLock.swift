@@ -36,9 +36,10 @@ enum RunLock {
             return try replace(path, id)
         }
         var st = stat()
-        if fstat(fd, &st) == 0, st.st_uid != geteuid() {
-            // Someone else's (a lock of an older release, open to the group,
-            // or root resuming): never taken as it is, replaced by ours.
+        if fstat(fd, &st) == 0, st.st_uid != geteuid(), geteuid() != 0 {
+            // Someone else's (a lock of an older release, open to the group):
+            // never taken as it is, replaced by ours. Root takes the one
+            // there: a lock of root's would shut its user out of the run.
             close(fd)
             return try replace(path, id)
         }

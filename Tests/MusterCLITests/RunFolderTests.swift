@@ -126,24 +126,26 @@ struct RunFolderTests {
         #expect(try sh("ls requests/\(Bastion.ic) | grep -c json", cwd: run).hasPrefix("1"))
     }
 
-    @Test func theLockAndScreenLogAreTheOperatorsAloneAndATakeoverReplacesThem() async throws {
+    @Test func theLockScreenLogAndJournalAreTheOperatorsAloneAndATakeoverReplacesThem() async throws {
         let b = try Bastion(runbooks: ["slow": Self.slow])
         let op = try b.live(Bastion.op, ["run", "slow"])
         Bastion.waitFor(op, "[ ] Announce")
         let id = try #require(b.runID)
         let run = "\(b.state)/runs/\(id)"
-        let modes = try sh("stat -c '%a %U %n' lock screen.jsonl output.log", cwd: run)
+        let modes = try sh("stat -c '%a %U %n' lock screen.jsonl output.log journal.jsonl", cwd: run)
+        #expect(modes.contains("640 \(Bastion.op) journal.jsonl\n"), "\(modes)")
         #expect(modes.contains("600 \(Bastion.op) lock\n"), "\(modes)")
         #expect(modes.contains("640 \(Bastion.op) screen.jsonl\n"), "\(modes)")
         #expect(modes.contains("640 \(Bastion.op) output.log\n"), "\(modes)")
-        // A group member can neither flock the lock (and so block the run)
-        // nor write what followers see.
+        // A group member can neither flock the lock (and so block the run),
+        // nor write what followers see, nor append to the journal.
         let tried = try Self.run(as: Bastion.trainee, """
             flock -n lock true 2>&1 || echo REFUSED
             echo '{"show":{"info":"completed"}}' >> screen.jsonl 2>&1 || echo REFUSED
+            echo '{"event":"approval_given"}' >> journal.jsonl 2>&1 || echo REFUSED
             """, cwd: run)
         #expect(tried.contains("lock: Permission denied"), "\(tried)")
-        #expect(tried.components(separatedBy: "REFUSED").count == 3, "\(tried)")
+        #expect(tried.components(separatedBy: "REFUSED").count == 4, "\(tried)")
         // Another user's resume is told who holds it, by the kernel's word.
         let resume = try b.muster(Bastion.ic, ["resume", id])
         #expect(resume.status == 2)
@@ -156,7 +158,8 @@ struct RunFolderTests {
         let taker = try b.live(Bastion.ic, ["takeover", id])
         #expect(await op.finish().status == 3)
         Bastion.waitFor(taker, "[ ] Announce")
-        let after = try sh("stat -c '%a %U %n' lock screen.jsonl output.log", cwd: run)
+        let after = try sh("stat -c '%a %U %n' lock screen.jsonl output.log journal.jsonl", cwd: run)
+        #expect(after.contains("640 \(Bastion.ic) journal.jsonl\n"), "\(after)")
         #expect(after.contains("600 \(Bastion.ic) lock\n"), "\(after)")
         #expect(after.contains("640 \(Bastion.ic) screen.jsonl\n"), "\(after)")
         #expect(after.contains("640 \(Bastion.ic) output.log\n"), "\(after)")
@@ -165,8 +168,13 @@ struct RunFolderTests {
         taker.send("y")
         #expect(await taker.finish().status == 0, "\(taker.stdout)\(taker.stderr)")
         #expect(await follower.finish().status == 0, "\(follower.stdout)\(follower.stderr)")
+        // The new operator's journal goes on the old one's chain.
+        let verified = try b.muster(Bastion.trainee, ["verify", id])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        #expect(b.journal(id).contains("\"by\":\"\(Bastion.ic)\",\"event\":\"handoff\""), "\(b.journal(id))")
         let files = try sh("ls -a", cwd: run)
         #expect(!files.contains("lock."), "no lock left aside: \(files)")
         #expect(!files.contains("screen.jsonl."), "no copy left aside: \(files)")
+        #expect(!files.contains("journal.jsonl."), "no copy left aside: \(files)")
     }
 }
