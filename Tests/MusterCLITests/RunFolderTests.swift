@@ -177,4 +177,29 @@ struct RunFolderTests {
         #expect(!files.contains("screen.jsonl."), "no copy left aside: \(files)")
         #expect(!files.contains("journal.jsonl."), "no copy left aside: \(files)")
     }
+
+    /// The lock every start of a runbook takes for a moment is the group's
+    /// (any operator may start a run): a member holding it keeps nobody
+    /// waiting for good.
+    @Test func aMemberHoldingTheStartLockIsNamedNotWaitedForForever() throws {
+        let b = try Bastion(runbooks: ["slow": Self.slow])
+        _ = try Self.pausedRun(b)
+        let gid = try sh("id -g \(Bastion.trainee)", cwd: "/").trimmingCharacters(in: .whitespacesAndNewlines)
+        let holder = try LiveMuster(["--reuid=\(Bastion.trainee)", "--regid=\(gid)", "--init-groups", "flock", "locks/start-slow.lock", "sleep", "60"],
+                                    cwd: b.state, executable: "/usr/bin/setpriv")
+        defer { holder.kill() }
+        let found = waitForHolder(b.state + "/locks/start-slow.lock")
+        #expect(found, "the trainee never took the lock")
+        let start = try b.muster(Bastion.op, ["run", "slow", "--new"])
+        #expect(start.status == 2, "\(start.stdout)\(start.stderr)")
+        #expect(start.stderr.contains("(\(Bastion.trainee)) has held \(b.state)/locks/start-slow.lock for 10 seconds"), "\(start.stderr)")
+    }
+
+    private func waitForHolder(_ path: String) -> Bool {
+        for _ in 0..<100 {
+            if (try? sh("grep -q \":$(stat -c %i '\(path)') \" /proc/locks", cwd: "/")) != nil { return true }
+            usleep(100_000)
+        }
+        return false
+    }
 }
