@@ -50,7 +50,7 @@ final class RequestFolder: RunInbox {
         names().filter { !taken.contains($0) }.compactMap(read)
     }
 
-    /// `USER/FILE` of every request there, each in a folder its user owns.
+    /// `FOLDER/FILE` of every request there, each in a folder its author owns.
     /// Files directly in `requests/` (left by releases before 0.9) are not
     /// read: nothing says their author made them there.
     private func names() -> [String] {
@@ -65,25 +65,27 @@ final class RequestFolder: RunInbox {
 
     private static func list(_ dir: String) -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] }
 
-    /// `requests/USER`, opened once and checked: a real folder (not a link)
-    /// owned by the user it is named for.
-    private func openFolder(_ user: String) -> (fd: Int32, uid: uid_t)? {
-        guard !user.contains("/"), let pw = getpwnam(user) else { return nil }
-        let uid = pw.pointee.pw_uid
-        let fd = open(Paths.join(dir, user), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    /// `requests/FOLDER`, opened once and checked: a real folder (not a
+    /// link), and its owner, who is the author of what is in it. The name
+    /// is the author's by custom only (`USER`, or `USER-2` when someone
+    /// else took that name first): a name anyone can take proves nothing.
+    private func openFolder(_ name: String) -> (fd: Int32, uid: uid_t)? {
+        guard !name.contains("/") else { return nil }
+        let fd = open(Paths.join(dir, name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         var st = stat()
-        guard fstat(fd, &st) == 0, st.st_uid == uid else {
+        guard fstat(fd, &st) == 0 else {
             close(fd)
             return nil
         }
-        return (fd, uid)
+        return (fd, st.st_uid)
     }
 
-    /// Request `id` (`USER/FILE`) as written, with its author: the file must
-    /// be a regular file (a link, a huge file, a half-written one never
-    /// count: requests are renamed into place) owned by the folder's user.
-    private func body(_ id: String) -> (Body, String)? {
+    /// Request `id` (`FOLDER/FILE`) as written, with its author (name and
+    /// uid): the file must be a regular file (a link, a huge file, a
+    /// half-written one never count: requests are renamed into place) owned
+    /// by the folder's owner, a known user.
+    private func body(_ id: String) -> (Body, String, uid_t)? {
         let parts = id.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2, let folder = openFolder(parts[0]) else { return nil }
         let fd = openat(folder.fd, parts[1], O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
@@ -91,17 +93,18 @@ final class RequestFolder: RunInbox {
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size <= Self.largest, st.st_uid == folder.uid else { return nil }
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size <= Self.largest, st.st_uid == folder.uid,
+              let pw = getpwuid(folder.uid), let author = pw.pointee.pw_name else { return nil }
         var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
         guard bytes.withUnsafeMutableBytes({ Glibc.read(fd, $0.baseAddress, $0.count) }) == bytes.count,
               let body = try? JSONDecoder().decode(Body.self, from: Data(bytes)), body.runID == runID else { return nil }
-        return (body, parts[0])
+        return (body, String(cString: author), folder.uid)
     }
 
     /// One request, or nil for anything that is not a request of a known
     /// user for this run (see `body`).
     func read(_ id: String) -> TeamRequest? {
-        guard let (body, user) = body(id) else { return nil }
+        guard let (body, user, _) = body(id) else { return nil }
         return TeamRequest(id: id, user: user, kind: body.kind, step: body.step, reason: body.reason,
                            now: body.now ?? false, pid: body.pid, host: body.host, name: body.name)
     }
@@ -112,8 +115,7 @@ final class RequestFolder: RunInbox {
     /// anyone's word: pid 1 lives forever, and EPERM says only "another
     /// user's".
     func isWaiting(_ r: TeamRequest) -> Bool {
-        guard let (body, _) = body(r.id), let pid = body.pid, let start = body.pidStart, body.host == hostName(),
-              let owner = getpwnam(Paths.dirname(r.id)).map({ $0.pointee.pw_uid }) else { return false }
+        guard let (body, _, owner) = body(r.id), let pid = body.pid, let start = body.pidStart, body.host == hostName() else { return false }
         var st = stat()
         return stat("/proc/\(pid)", &st) == 0 && st.st_uid == owner && Self.startTime(of: pid) == start
     }
@@ -143,19 +145,25 @@ final class RequestFolder: RunInbox {
             throw CommandFailure(message: "cannot create \(dir): \(why)")
         }
         let me = osUser()
-        let mine = Paths.join(dir, me)
-        // Group may read, only its owner writes.
-        if !StateModes.mkdir(mine, StateModes.shared ? 0o2750 : 0o700), errno != EEXIST {
-            let why = why()
-            try store.checkAccess(write: true)
-            throw CommandFailure(message: "cannot leave a request in \(dir): \(why). The run's folder must be shared with your on-call group; see docs/team-runs.md")
-        }
-        let folder = open(mine, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        var st = stat()
-        guard folder >= 0, fstat(folder, &st) == 0, st.st_uid == getuid() else {
+        // Group may read, only its owner writes. A folder of this name that
+        // is someone else's (taken first, to shut this person out) is
+        // passed by for the next name.
+        var mine = "", folder: Int32 = -1
+        for n in 1...20 {
+            mine = Paths.join(dir, n == 1 ? me : "\(me)-\(n)")
+            if !StateModes.mkdir(mine, StateModes.shared ? 0o2750 : 0o700), errno != EEXIST {
+                let why = why()
+                try store.checkAccess(write: true)
+                throw CommandFailure(message: "cannot leave a request in \(dir): \(why). The run's folder must be shared with your on-call group; see docs/team-runs.md")
+            }
+            folder = open(mine, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            var st = stat()
+            if folder >= 0, fstat(folder, &st) == 0, st.st_uid == getuid() { break }
             if folder >= 0 { close(folder) }
-            throw CommandFailure(message: "\(mine) is not a folder of yours (a link, or made by someone else), so a request left there could not be told to be yours; "
-                + "remove it (an administrator may need to) and try again")
+            folder = -1
+        }
+        guard folder >= 0 else {
+            throw CommandFailure(message: "cannot leave a request in \(dir): every folder named for \(me) there is someone else's; ask an administrator to remove them")
         }
         defer { close(folder) }
         let name = "\(utcStamp(compact: true))-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).json"
@@ -170,7 +178,7 @@ final class RequestFolder: RunInbox {
             unlinkat(folder, tmp, 0)
             throw CommandFailure(message: "cannot write a request in \(mine): \(why())")
         }
-        return me + "/" + name
+        return Paths.basename(mine) + "/" + name
     }
 
     func withdraw(_ id: String) { unlink(Paths.join(dir, id)) }

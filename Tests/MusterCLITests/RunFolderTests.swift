@@ -107,7 +107,8 @@ struct RunFolderTests {
         // into a folder of muster-sec's: nobody's request.
         let forged = #"{"run_id":"\#(id)","kind":"approve","step":"drop"}"#
         try Self.run(as: Bastion.ic, "printf '%s' '\(forged)' > ic-note.json", cwd: run)
-        try Self.run(as: Bastion.sec, "mkdir -p requests/\(Bastion.sec) && mv ic-note.json requests/\(Bastion.sec)/x.json", cwd: run)
+        // And a folder named for muster-ic, taken first by muster-sec.
+        try Self.run(as: Bastion.sec, "mkdir -p requests/\(Bastion.sec) && mv ic-note.json requests/\(Bastion.sec)/x.json && mkdir requests/\(Bastion.ic)", cwd: run)
         usleep(1_000_000)
         #expect(op.isRunning, "\(op.stdout)")
         #expect(!b.journal(id).contains("approval_given"), "\(b.journal(id))")
@@ -115,15 +116,19 @@ struct RunFolderTests {
         let ic = try b.muster(Bastion.ic, ["approve", id])
         #expect(ic.status == 0, "\(ic.stdout)\(ic.stderr)")
         #expect(await op.finish().status == 0, "\(op.stdout)\(op.stderr)")
-        #expect(b.journal(id).contains("\"value\":\"\(Bastion.ic)/"), "\(b.journal(id))")
-        let modes = try sh("stat -c '%a %U %n' requests requests/\(Bastion.ic) requests/\(Bastion.ic)/*.json", cwd: run)
+        // In a folder of muster-ic's own, the name taken passed by.
+        let ics = "requests/\(Bastion.ic)-2"
+        #expect(b.journal(id).contains("\"by\":\"\(Bastion.ic)\",\"event\":\"approval_given\""), "\(b.journal(id))")
+        #expect(b.journal(id).contains("\"value\":\"\(Bastion.ic)-2/"), "\(b.journal(id))")
+        #expect(!b.journal(id).contains("\"by\":\"\(Bastion.sec)\""), "\(b.journal(id))")
+        let modes = try sh("stat -c '%a %U %n' requests \(ics) \(ics)/*.json", cwd: run)
         #expect(modes.contains("3770 \(Bastion.op) requests\n"), "\(modes)")
-        #expect(modes.contains("2750 \(Bastion.ic) requests/\(Bastion.ic)\n"), "\(modes)")
-        #expect(modes.contains("640 \(Bastion.ic) requests/\(Bastion.ic)/"), "\(modes)")
+        #expect(modes.contains("2750 \(Bastion.ic) \(ics)\n"), "\(modes)")
+        #expect(modes.contains("640 \(Bastion.ic) \(ics)/"), "\(modes)")
         // Another member can neither remove nor add to it.
-        let removed = try Self.run(as: Bastion.sec, "rm -rf requests/\(Bastion.ic) 2>&1 || echo REFUSED; touch requests/\(Bastion.ic)/y.json 2>&1 || echo REFUSED", cwd: run)
+        let removed = try Self.run(as: Bastion.sec, "rm -rf \(ics) 2>&1 || echo REFUSED; touch \(ics)/y.json 2>&1 || echo REFUSED", cwd: run)
         #expect(removed.components(separatedBy: "REFUSED").count == 3, "\(removed)")
-        #expect(try sh("ls requests/\(Bastion.ic) | grep -c json", cwd: run).hasPrefix("1"))
+        #expect(try sh("ls \(ics) | grep -c json", cwd: run).hasPrefix("1"))
     }
 
     @Test func theLockScreenLogAndJournalAreTheOperatorsAloneAndATakeoverReplacesThem() async throws {
