@@ -3,6 +3,7 @@
 #endif
 import Dispatch
 import MusterCore
+import MusterTerminal
 import Synchronization
 
 /// A file a session appends to in batches at most half a second old,
@@ -18,12 +19,23 @@ final class BatchedFile: @unchecked Sendable {
     private let timer: DispatchSourceTimer
 
     init?(path: String, label: String) {
-        fd = StateModes.open(path, O_WRONLY | O_APPEND)
-        guard fd >= 0 else { return nil }
+        fd = Self.openOwn(path)
+        guard fd >= 0 else {
+            // What helps people read the run is left out, never the run.
+            printError("muster: warning: cannot write \(path): \(StateModes.failure(path, errno)); the run goes on without it")
+            return nil
+        }
         timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: label))
         timer.schedule(deadline: .now() + 0.5, repeating: 0.5)
         timer.setEventHandler { [weak self] in self?.flush() }
         timer.resume()
+    }
+
+    /// The group may read it, only the operator's session write it
+    /// (`StateModes.readable`); another operator's is replaced by a copy
+    /// (`StateModes.openOwned`), which `FileTail` reads on in.
+    private static func openOwn(_ path: String) -> Int32 {
+        StateModes.openOwned(path, mode: StateModes.readable, durable: false)
     }
 
     /// Adds to the buffer with `fill`; written at once past 64 KiB.

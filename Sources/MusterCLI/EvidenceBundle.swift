@@ -18,6 +18,12 @@ enum EvidenceBundle {
         var out = Written()
         var sums: [(String, String)] = []
         func put(_ bytes: [UInt8], _ relative: String) throws {
+            // Names come from records and runbooks (a run id, a runbook's
+            // path): none may lead out of the bundle.
+            guard let reason = unsafeName(relative) else { return try write(bytes, relative) }
+            throw CommandFailure(message: "refused to write \(relative) in the evidence bundle: \(reason)")
+        }
+        func write(_ bytes: [UInt8], _ relative: String) throws {
             let path = Paths.join(dir, relative)
             // Byte for byte: the sums must be those of the originals.
             do {
@@ -37,7 +43,9 @@ enum EvidenceBundle {
                 let source = Paths.join(Paths.join(recordsDir, report.drill), name)
                 guard let bytes = try? Paths.read(source) else { out.missing.append("record \(rec.path): cannot be read"); continue }
                 try put(bytes, "records/\(report.drill)/\(name)")
-                if let id = rec.record.runID, let journal = try? Paths.read(store.journalPath(id)) {
+                if let id = rec.record.runID, let reason = unsafeName(id, oneName: true) {
+                    out.missing.append("journal of \(rec.path): its run id \(JSON.string(id).serialized()) was refused (\(reason))")
+                } else if let id = rec.record.runID, let journal = try? Paths.read(store.journalPath(id)) {
                     try put(journal, "journals/\(id).jsonl")
                 } else {
                     out.missing.append("journal of \(rec.path) (run \(rec.record.runID ?? "unknown")): not in \(store.runsDir)")
@@ -49,7 +57,9 @@ enum EvidenceBundle {
                 let key = commit + " " + rec.record.runbookPath
                 guard !runbooksDone.contains(key) else { continue }
                 runbooksDone.insert(key)
-                if let repo, let text = try? repo.file(rec.record.runbookPath, at: commit) {
+                if let reason = unsafeName(rec.record.runbookPath) ?? unsafeName(String(commit.prefix(12)), oneName: true) {
+                    out.missing.append("runbook of \(rec.path): refused (\(reason))")
+                } else if let repo, let text = try? repo.file(rec.record.runbookPath, at: commit) {
                     try put(text, "runbooks/\(commit.prefix(12))/\(rec.record.runbookPath)")
                 } else {
                     out.missing.append("runbook \(rec.record.runbookPath) at \(commit.prefix(12)): not in this repository")
@@ -67,5 +77,19 @@ enum EvidenceBundle {
         try FileWrites.writeAtomically(sumsText, to: Paths.join(dir, "SHA256SUMS"))
         out.files.append("SHA256SUMS")
         return out
+    }
+
+    /// Why `relative` may not be written in the bundle, or nil: a name
+    /// that is empty, absolute, has `.` or `..` parts or control bytes
+    /// (`oneName`: or any `/`) could write outside it or mislead a reader.
+    static func unsafeName(_ relative: String, oneName: Bool = false) -> String? {
+        if relative.isEmpty { return "the name is empty" }
+        if relative.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) { return "the name holds control characters" }
+        if oneName, relative.contains("/") { return "a name here may not contain /" }
+        if relative.hasPrefix("/") { return "the name is an absolute path" }
+        if relative.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+            return "the name has an empty, . or .. part, which could lead out of the bundle"
+        }
+        return nil
     }
 }

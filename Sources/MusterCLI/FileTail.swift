@@ -37,14 +37,28 @@ final class FileTail {
     func lines() -> [ArraySlice<UInt8>] {
         guard open() else { return [] }
         partial += read()
+        if replaced() {
+            // A new operator's copy took the file's place (see BatchedFile):
+            // the same bytes first, so reading goes on at the same offset.
+            close(fd)
+            fd = -1
+            if open() { partial += read() }
+        }
         guard let last = partial.lastIndex(of: 10) else { return [] }
         let whole = Array(partial[...last])
         partial.removeSubrange(...last)
         return whole.split(separator: 10)
     }
 
+    /// Whether another file now has this one's name.
+    private func replaced() -> Bool {
+        var here = stat(), named = stat()
+        guard fstat(fd, &here) == 0, stat(path, &named) == 0 else { return false }
+        return here.st_ino != named.st_ino || here.st_dev != named.st_dev
+    }
+
     private func open() -> Bool {
-        if fd < 0 { fd = Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+        if fd < 0 { fd = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
         return fd >= 0
     }
 

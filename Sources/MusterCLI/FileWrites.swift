@@ -23,8 +23,8 @@ enum FileWrites {
         func why() -> String { String(cString: strerror(errno)) }
         try makeFolders(Paths.dirname(path))
         let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CommandFailure(message: "cannot create \(tmp): \(why())") }
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CommandFailure(message: "cannot create \(tmp): \(StateModes.failure(tmp, errno))") }
         let bytes = Array(text.utf8)
         let ok = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) == $0.count } && fsync(fd) == 0
         let failure = ok ? "" : why()

@@ -48,10 +48,28 @@ struct RunGuard {
         let fd = StateModes.open(path, O_RDWR)
         guard fd >= 0 else { throw CommandFailure(message: "cannot open \(path): \(String(cString: strerror(errno))); set MUSTER_STATE_DIR to a writable folder") }
         defer { close(fd) }
-        flock(fd, LOCK_EX)
+        try Self.lockBriefly(fd, path: path)
         let beside = try check(warn: false)
         let id = try store.newRunID(runbook: runbook, taken: taken)
         let lock = try store.lock(id)
         return (id, lock, beside)
+    }
+
+    /// Another start holds this lock for a few milliseconds; the group may
+    /// open it, so a member could hold it for good and, with a blocking
+    /// `flock`, keep every `muster run` of the runbook waiting silently.
+    /// Ten seconds, then a refusal naming the holder.
+    static func lockBriefly(_ fd: Int32, path: String, seconds: Double = 10) throws {
+        var waited = 0.0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else { return }
+            guard waited < seconds else {
+                let who = LiveLock.holder(of: path).map { h in "pid \(h.pid.map(String.init) ?? "?")" + (h.user.map { " (\($0))" } ?? "") } ?? "another process"
+                throw CommandFailure(message: "cannot start: \(who) has held \(path) for \(Int(seconds)) seconds, which a start holds for a moment; "
+                    + "if that process is not a muster starting a run, stop it (or ask who runs it)")
+            }
+            usleep(100_000)
+            waited += 0.1
+        }
     }
 }

@@ -211,6 +211,7 @@ enum RunSession {
                                  console: shown, yes: setup.yes)
         }
         let requests = RequestFolder(runDir: Paths.dirname(journal.path), runID: setup.runID)
+        requests.prepare()
         requests.watch()
         let executor = Executor(setup: setup, state: state, journal: sink, console: shown, runner: SpawnRunner(),
                                 baseElapsed: baseElapsed, monotonic: monotonicSeconds, wallClock: { utcStamp() })

@@ -76,16 +76,7 @@ struct RunStore {
     /// Holds the run's lock for the life of the process; the kernel drops it
     /// when the process dies, even by SIGKILL, so a crash never leaves it stuck.
     func lock(_ id: String) throws -> Int32 {
-        let path = Paths.join(runDir(id), "lock")
-        let fd = StateModes.open(path, O_RDWR)
-        guard fd >= 0 else { throw CommandFailure(message: "cannot open the lock \(path): \(String(cString: strerror(errno)))") }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            var buf = [UInt8](repeating: 0, count: 256)
-            let n = read(fd, &buf, buf.count)
-            let holder = n > 0 ? String(decoding: buf[0..<n].filter { $0 != 10 }, as: UTF8.self) : "another process"
-            close(fd)
-            throw CommandFailure(message: "run \(id) is being executed by \(holder); two executors never work on one run")
-        }
+        let fd = try RunLock.take(self, id)
         ftruncate(fd, 0)
         let me = "pid \(getpid()) on \(hostName())\n"
         _ = me.withCString { write(fd, $0, strlen($0)) }
@@ -107,21 +98,17 @@ struct RunStore {
 
     /// "pid N on HOST" of the process executing the run, or nil when none is.
     func lockHolder(_ id: String) -> String? {
-        guard isLocked(id), let bytes = try? Paths.read(Paths.join(runDir(id), "lock")) else { return nil }
+        let path = Paths.join(runDir(id), "lock")
+        guard isLocked(id) else { return nil }
+        // Another operator's lock cannot be read (0600): the kernel's word.
+        guard let bytes = try? Paths.read(path) else {
+            return LiveLock.holder(of: path).map { h in "pid \(h.pid.map(String.init) ?? "?")" + (h.user.map { " (\($0))" } ?? "") }
+        }
         let text = String(decoding: bytes.filter { $0 != 10 }, as: UTF8.self)
         return text.isEmpty ? nil : text
     }
 
-    func isLocked(_ id: String) -> Bool {
-        let fd = open(Paths.join(runDir(id), "lock"), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
-            flock(fd, LOCK_UN)
-            return false
-        }
-        return true
-    }
+    func isLocked(_ id: String) -> Bool { RunLock.isHeld(Paths.join(runDir(id), "lock")) }
 
     /// A run's state as `runs` shows it.
     func summary(_ id: String) -> RunSummary? {

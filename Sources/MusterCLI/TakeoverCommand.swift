@@ -75,7 +75,9 @@ struct TakeoverCommand: ParsableCommand {
         if run.live {
             SignalWatch.install()
             let folder = RequestFolder(runDir: store.runDir(runID), runID: runID)
-            let name = try folder.submit(.init(runID: runID, kind: .takeover, reason: why, now: now, pid: getpid(), host: hostName(), name: operatorName()), store: store)
+            var body = RequestFolder.Body(runID: runID, kind: .takeover, reason: why, now: now, pid: getpid(), host: hostName(), name: operatorName())
+            body.pidStart = RequestFolder.startTime(of: getpid())
+            let name = try folder.submit(body, store: store)
             request = name
             print("Asked \(sanitize(run.operatorShown)) to hand run \(runID) over to you.")
             if let step = run.state.interruptedStep, !now {

@@ -211,6 +211,26 @@ struct EvidenceTests {
         #expect(throws: (any Error).self) { try sh("sha256sum -c --quiet SHA256SUMS", cwd: audit) }
     }
 
+    /// A record names its run; the bundle writes `journals/RUN_ID.jsonl`.
+    /// A run id that is a path (`../../outside`) would read a journal from
+    /// outside the state folder and write one outside the bundle.
+    @Test func aRunIDThatIsAPathIsRefusedByTheEvidenceBundle() throws {
+        let s = try sandbox()
+        #expect(try s.run(["drill", "failover-drill"], stdin: "y\ny\ny\n").status == 0)
+        let path = try recordPath(s)
+        let id = try runID(s)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"\(id)\"", with: "\"../../outside\"").write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: s.dir + "/outside", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: s.dir + "/.muster/runs/\(id)/journal.jsonl", toPath: s.dir + "/outside/journal.jsonl")
+        let r = try s.run(["report", "failover-drill", "--evidence", "audit"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/outside.jsonl"), "written outside the bundle")
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/audit/journals"), "no journal written")
+        let missing = try String(contentsOfFile: s.dir + "/audit/MISSING.txt", encoding: .utf8)
+        #expect(missing.contains("its run id \"../../outside\" was refused (a name here may not contain /)"), "\(missing)")
+    }
+
     @Test func swappedRecordsAreCaught() throws {
         let s = try sandbox()
         #expect(try s.run(["drill", "failover-drill"], stdin: "y\ny\ny\n").status == 0)

@@ -181,8 +181,8 @@ struct TeamRunTests {
         // Group access, nothing for the world.
         let modes = try sh("stat -c '%a %G %n' '\(b.state)/runs/\(id)' '\(b.state)/runs/\(id)/journal.jsonl' '\(b.state)/runs/\(id)/lock' '\(b.state)/runs/\(id)/requests'", cwd: b.dir)
         #expect(modes.contains("2770 muster-oncall \(b.state)/runs/\(id)\n"), "\(modes)")
-        #expect(modes.contains("660 muster-oncall \(b.state)/runs/\(id)/journal.jsonl"), "\(modes)")
-        #expect(modes.contains("660 muster-oncall \(b.state)/runs/\(id)/lock"), "\(modes)")
+        #expect(modes.contains("640 muster-oncall \(b.state)/runs/\(id)/journal.jsonl"), "\(modes)")
+        #expect(modes.contains("600 muster-oncall \(b.state)/runs/\(id)/lock"), "\(modes)")
         #expect(modes.contains("3770 muster-oncall \(b.state)/runs/\(id)/requests"), "\(modes)")
     }
 

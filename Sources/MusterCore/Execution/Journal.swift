@@ -43,8 +43,10 @@ public final class FileJournal: JournalSink {
 
     public init(path: String) throws(JournalError) {
         self.path = path
-        fd = StateModes.open(path, O_WRONLY | O_APPEND)
-        guard fd >= 0 else { throw JournalError(message: "cannot open the journal \(path): \(String(cString: strerror(errno)))") }
+        // Only the run's operator writes it; a new operator's session
+        // writes on in a copy of its own (see StateModes.openOwned).
+        fd = StateModes.openOwned(path, mode: StateModes.readable, durable: true)
+        guard fd >= 0 else { throw JournalError(message: "cannot open the journal \(path): \(StateModes.failure(path, errno))") }
         // The file's directory entry must be durable too, or a power loss
         // can lose the journal whole however often its lines were fsynced.
         let dir = open(Paths.dirname(path), O_RDONLY | O_CLOEXEC)
@@ -174,8 +176,14 @@ extension FileJournal {
         do { bytes = try Paths.read(path) } catch { throw JournalError(message: "cannot read the journal \(path): \(error)") }
         let keep = (bytes.lastIndex(of: UInt8(ascii: "\n")) ?? -1) + 1
         guard keep < bytes.count else { return }
-        guard truncate(path, off_t(keep)) == 0 else {
-            throw JournalError(message: "cannot repair the journal \(path): \(String(cString: strerror(errno)))")
+        // Through a descriptor opened without following a link: `truncate`
+        // on a planted link would cut whatever file it points at.
+        var fd = Glibc.open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+        // Another operator's: cut in a copy of our own.
+        if fd < 0, errno == EACCES { fd = StateModes.openOwned(path, mode: StateModes.readable, durable: true) }
+        defer { if fd >= 0 { close(fd) } }
+        guard fd >= 0, ftruncate(fd, off_t(keep)) == 0 else {
+            throw JournalError(message: "cannot repair the journal \(path): \(StateModes.failure(path, errno))")
         }
     }
 }
