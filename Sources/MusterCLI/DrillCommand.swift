@@ -104,6 +104,7 @@ enum DrillFinish {
         }
         // The journal's last hash pins the record to it (`muster verify RECORD.json`).
         record.journalHash = (try? Paths.read(journalPath)).flatMap(JournalChain.lastHash)
+        let signed = sign(&record, root: root)
         let dir = Paths.join(drill.recordsDir, drill.name)
         var file = Paths.join(dir, DrillRecord.fileStem(startedAt: record.startedAt) + ".json")
         var written: [String] = []
@@ -121,9 +122,26 @@ enum DrillFinish {
         }
         print(DrillSummary.render(record, style: .stdout))
         for w in written { print("Record written: \(w)") }
+        if let signed, written.first != nil { print("Record signed by \(signed.name) (\(signed.key)).") }
         if drill.commitRecord == true, written.first != nil {
             commit(record, file: file, operatorName: setup.operatorName)
         }
+    }
+
+    /// Signs the record as it will be written (RecordSignature). Without
+    /// `allowed_signers` records stay unsigned, silently, as before; with
+    /// it, a person who cannot sign is told, and the record is written
+    /// unsigned all the same.
+    static func sign(_ record: inout DrillRecord, root: String) -> Signer? {
+        record.signature = nil
+        let unsigned = record.json.serialized(pretty: true) + "\n"
+        let (signed, why) = RecordSigning.sign(unsigned, root: root)
+        guard let signed else {
+            if Paths.exists(Signing.allowedSigners(root: root)) { printError("muster: warning: the drill record is written unsigned: \(why)") }
+            return nil
+        }
+        record.signature = signed.signature
+        return signed.by
     }
 
     /// `--commit-record` needs the records folder inside a git repository's

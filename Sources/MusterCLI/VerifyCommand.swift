@@ -25,6 +25,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The journal to check a record against (default: the record's run in the state folder).", valueName: "FILE"))
     var journal: String?
 
+    @Flag(help: "For a record: exit 1 when it is not signed (an unsigned record is only as good as whoever holds its journal).")
+    var signed = false
+
     func run() throws {
         let ws = Workspace()
         let store = RunStore(root: ws.root)
@@ -57,6 +60,34 @@ struct VerifyCommand: ParsableCommand {
             throw ExitCodes.failure
         }
         print("Signatures: \(signed.count) signed event\(signed.count == 1 ? "" : "s") checked against allowed_signers, all hold.")
+    }
+
+    /// The record's signer by `allowed_signers`; nil for an unsigned
+    /// record (refused with `--signed`). A signature that does not hold
+    /// is exit 1, whatever the journal says.
+    func checkSignature(_ record: DrillRecord, text: [UInt8], name: String, root: String) throws -> Signer? {
+        guard let signature = record.signature else {
+            if signed {
+                printError("muster: record \(sanitize(name)) is NOT signed, and --signed asks for a signature: it was written without a key or allowed_signers, or its signature was removed")
+                throw ExitCodes.failure
+            }
+            return nil
+        }
+        let listed = Signing.allowedSigners(root: root)
+        guard Paths.exists(listed) else {
+            printError("muster: record \(sanitize(name)) is signed, but there is no \(Paths.display(listed, from: Paths.currentDirectory)) to check its signature against: run verify in the repository the record belongs to")
+            throw ExitCodes.failure
+        }
+        guard let bytes = RecordSignature.signedBytes(text) else {
+            printError("muster: record \(sanitize(name)) does NOT hold its signature as muster writes it (the last key, one string): the record was altered")
+            throw ExitCodes.failure
+        }
+        switch RecordSigning.check(bytes, signature: signature, allowedSigners: listed) {
+        case .success(let signer): return signer
+        case .failure(let r):
+            printError("muster: the signature of record \(sanitize(name)) does NOT hold: \(sanitize(r.message))")
+            throw ExitCodes.failure
+        }
     }
 
     func read(_ path: String) throws -> [UInt8] {
@@ -97,6 +128,7 @@ struct VerifyCommand: ParsableCommand {
             printError("muster: record \(sanitize(Paths.display(path, from: ws.cwd))) does NOT match its name: it started at \(sanitize(record.startedAt)), so it would be \(stem).json; records were renamed or swapped")
             throw ExitCodes.failure
         }
+        let signer = try checkSignature(record, text: text, name: Paths.display(path, from: ws.cwd), root: ws.root)
         let journalPath: String
         if let journal {
             journalPath = Paths.absolute(journal, from: ws.cwd)
@@ -113,7 +145,19 @@ struct VerifyCommand: ParsableCommand {
             printError("muster: record \(sanitize(name)) does NOT match its journal: \(sanitize(problem))")
             throw ExitCodes.failure
         }
+        let covered = (try? read(journalPath)).map { bytes in
+            bytes.split(separator: UInt8(ascii: "\n")).prefix(r.coveredLines).compactMap { try? JSONDecoder().decode(JournalEvent.self, from: Data($0)) }
+        } ?? []
+        if let problem = RecordTimes.problem(record: record, events: covered) {
+            printError("muster: record \(sanitize(name)) does NOT hold together: \(sanitize(problem))")
+            throw ExitCodes.failure
+        }
         print("Record \(sanitize(name)) matches its journal \(sanitize(shown)): \(r.coveredLines) events, chain intact.")
+        if let signer {
+            print("Signed by \(sanitize(signer.principals.joined(separator: ", "))) (key \(signer.key)), listed in allowed_signers.")
+        } else {
+            print("The record is not signed: it proves no more than its journal, which whoever holds both files can rewrite (docs/evidence.md).")
+        }
         if record.journalHash == nil {
             print("The record carries no journal hash (written before muster recorded it): it was checked against the whole journal.")
         } else if r.coveredLines < r.chain.lines {
