@@ -81,7 +81,7 @@ struct DrillCommand: ParsableCommand {
         }
         let started = try RunSession.begin(ws: ws, runbook: rb, path: path, given: given, yes: yes, drill: setup,
                                            dirty: allowDirty ? .warn : .refuse, new: new, shared: shared)
-        DrillFinish.write(journalPath: started.journalPath, setup: started.setup, root: ws.root)
+        DrillFinish.write(journalPath: started.journalPath, setup: started.setup, root: ws.root, shared: shared)
         throw started.code
     }
 }
@@ -90,7 +90,7 @@ struct DrillCommand: ParsableCommand {
 /// summary. Run after every session of a drill: a paused drill leaves an
 /// `aborted` record, which the session that finishes it rewrites.
 enum DrillFinish {
-    static func write(journalPath: String, setup: RunSetup, root: String) {
+    static func write(journalPath: String, setup: RunSetup, root: String, shared: SharedStore? = nil) {
         guard let drill = setup.drill else { return }
         // The git facts are those of the run's start, from its journal: a
         // resumed drill keeps the version its first session ran.
@@ -104,6 +104,9 @@ enum DrillFinish {
         }
         // The journal's last hash pins the record to it (`muster verify RECORD.json`).
         record.journalHash = (try? Paths.read(journalPath)).flatMap(JournalChain.lastHash)
+        if let id = record.runID, let last = events.last?.seq {
+            record.storeTimes = RecordStoreTimes.collect(shared, runID: id, lastSeq: last)
+        }
         let signed = sign(&record, root: root)
         let dir = Paths.join(drill.recordsDir, drill.name)
         var file = Paths.join(dir, DrillRecord.fileStem(startedAt: record.startedAt) + ".json")

@@ -28,6 +28,8 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "For a record: exit 1 when it is not signed (an unsigned record is only as good as whoever holds its journal).")
     var signed = false
 
+    @OptionGroup var storeOption: StoreOption
+
     func run() throws {
         let ws = Workspace()
         let store = RunStore(root: ws.root)
@@ -88,6 +90,31 @@ struct VerifyCommand: ParsableCommand {
             printError("muster: the signature of record \(sanitize(name)) does NOT hold: \(sanitize(r.message))")
             throw ExitCodes.failure
         }
+    }
+
+    /// The store's own times of a shared run (`--store`, else
+    /// `MUSTER_STORE`), against the record and its journal; exit 1 when the
+    /// store is read and disagrees. What was checked, or why not, in a line.
+    func checkStoreTimes(_ record: DrillRecord, events: [JournalEvent], name: String) throws -> String? {
+        guard let id = record.runID else { return nil }
+        let shared: SharedStore?
+        do {
+            shared = try storeOption.open()
+        } catch let failure as CommandFailure {
+            return "Store times not checked: \(failure.message)"
+        }
+        guard let shared else {
+            return record.storeTimes.map { "The record says the store received events \($0.firstSeq) to \($0.lastSeq) between \($0.firstAt) and \($0.lastAt); set MUSTER_STORE (or --store) to check that against the store." }
+        }
+        guard let received = RecordStoreTimes.received(shared, runID: id) else { return "Store times not checked: \(shared.url) could not be read." }
+        if let problem = StoreTimesCheck.problem(record: record, events: events, received: received) {
+            printError("muster: record \(sanitize(name)) does NOT agree with the shared store \(shared.url): \(sanitize(problem))")
+            throw ExitCodes.failure
+        }
+        guard let last = events.last?.seq, let t = StoreTimesCheck.times(received: received, lastSeq: last) else {
+            return "The shared store \(shared.url) holds no event of run \(sanitize(id)): the run was not shared there."
+        }
+        return "The shared store \(shared.url) received events \(t.firstSeq) to \(t.lastSeq) between \(t.firstAt) and \(t.lastAt), by its own clock, as the journal says."
     }
 
     func read(_ path: String) throws -> [UInt8] {
@@ -152,12 +179,14 @@ struct VerifyCommand: ParsableCommand {
             printError("muster: record \(sanitize(name)) does NOT hold together: \(sanitize(problem))")
             throw ExitCodes.failure
         }
+        let storeLine = try checkStoreTimes(record, events: covered, name: name)
         print("Record \(sanitize(name)) matches its journal \(sanitize(shown)): \(r.coveredLines) events, chain intact.")
         if let signer {
             print("Signed by \(sanitize(signer.principals.joined(separator: ", "))) (key \(signer.key)), listed in allowed_signers.")
         } else {
             print("The record is not signed: it proves no more than its journal, which whoever holds both files can rewrite (docs/evidence.md).")
         }
+        if let storeLine { print(storeLine) }
         if record.journalHash == nil {
             print("The record carries no journal hash (written before muster recorded it): it was checked against the whole journal.")
         } else if r.coveredLines < r.chain.lines {

@@ -197,6 +197,33 @@ struct SignedRecordTests {
         #expect(v.stderr.contains("signature of record") && v.stderr.contains("does not match the record's bytes"), "\(v.stderr)")
     }
 
+    /// The journal's last stamp moved an hour on, chain recomputed and the
+    /// record made to match: each event's `at` must agree with its `t`.
+    @Test func aJournalStampThatDisagreesWithItsClockIsNamed() throws {
+        let s = try sandbox(signers: [])
+        _ = try drill(s)
+        let file = try recordPath(s)
+        let journal = s.dir + "/.muster/runs/\(try runID(s))/journal.jsonl"
+        var lines = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n").map(String.init)
+        let last = try #require(try JSONSerialization.jsonObject(with: Data(lines.last!.utf8)) as? [String: Any])
+        #expect(last["event"] as? String == "run_finished")
+        let at = try #require(last["at"] as? String)
+        let later = UTCTime.format(try #require(UTCTime.parse(at)).addingTimeInterval(3600))
+        let previous = try #require(JournalChain.split(Array(lines[lines.count - 2].utf8))).hash
+        let (body, _) = try #require(JournalChain.split(Array(lines.last!.utf8)))
+        let sealed = JournalChain.seal(body: Array(String(decoding: body, as: UTF8.self).replacingOccurrences(of: "\"at\":\"\(at)\"", with: "\"at\":\"\(later)\"").utf8), previous: previous)
+        lines[lines.count - 1] = String(decoding: sealed.line, as: UTF8.self)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: journal, atomically: true, encoding: .utf8)
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let forged = text.replacingOccurrences(of: "\"finished_at\": \"\(at)\"", with: "\"finished_at\": \"\(later)\"")
+            .replacingOccurrences(of: #""journal_hash": "[0-9a-f]{64}""#, with: "\"journal_hash\": \"\(sealed.hash)\"", options: .regularExpression)
+        #expect(forged != text)
+        try forged.write(toFile: file, atomically: true, encoding: .utf8)
+        let v = try s.run(["verify", file])
+        #expect(v.status == 1, "\(v.stdout)\(v.stderr)")
+        #expect(v.stderr.contains("(run_finished) is stamped \(later)") && v.stderr.contains("the journal's times were edited"), "\(v.stderr)")
+    }
+
     /// Re-signing the rewritten record: with a key allowed_signers does not
     /// list, refused; with a listed member's key, verify passes and names
     /// that member, not the operator: whose key vouched is what it proves.
@@ -241,5 +268,82 @@ struct SignedRecordTests {
         try (String(text[..<cut]) + "\"signature\": \(json)\n}\n").write(toFile: file, atomically: true, encoding: .utf8)
         let v = try s.run(["verify", file])
         #expect(v.status == 1 && v.stderr.contains("made for 'muster-approval'"), "\(v.stderr)")
+    }
+
+    // MARK: - The store's clock
+
+    /// Every UTC stamp in `text` moved `seconds` on (in a record, only
+    /// `started_at` and `finished_at`: its store_times are the store's).
+    static func shifted(_ text: String, by seconds: Double, recordKeys: Bool) -> String {
+        let stamp = #"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"#
+        let pattern = recordKeys ? #"("(started_at|finished_at)": ")("# + stamp + ")" : "()()(" + stamp + ")"
+        let re = try! NSRegularExpression(pattern: pattern)
+        var out = text
+        for m in re.matches(in: text, range: NSRange(text.startIndex..., in: text)).reversed() {
+            let r = Range(m.range(at: 3), in: text)!
+            out.replaceSubrange(Range(m.range(at: 3), in: out)!, with: UTCTime.format(UTCTime.parse(String(text[r]))!.addingTimeInterval(seconds)))
+        }
+        return out
+    }
+
+    /// A shared drill records when the store received its events; moved
+    /// four minutes later (within the run id's slack), journal rechained
+    /// and record rebuilt to match, it no longer agrees with the store's
+    /// clock, which verify reads when the store is reachable.
+    @Test func aSharedDrillCarriesTheStoresTimesAndAJournalMovedAgainstThemIsNamed() throws {
+        let m = try TwoMachines()
+        try FileManager.default.createDirectory(atPath: m.repo + "/drills", withIntermediateDirectories: true)
+        try "muster: 1\ndrill: shared-drill\nrunbook: shared\n".write(toFile: m.repo + "/drills/shared-drill.yaml", atomically: true, encoding: .utf8)
+        let r = try m.run("a", ["drill", "shared-drill", "--yes", "--store", m.url])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let dir = m.repo + "/drills/records/shared-drill"
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first { $0.hasSuffix(".json") })
+        let file = dir + "/" + name
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let rec = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let times = try #require(rec["store_times"] as? [String: Any], "\(text)")
+        let id = try #require(m.runID("a"))
+        let events = TwoMachines.events(m.journal("a", id))
+        #expect(times["first_seq"] as? Int == events.first?.seq)
+        #expect(times["last_seq"] as? Int == events.last?.seq)
+        #expect(UTCTime.parse(times["last_at"] as? String ?? "") != nil)
+
+        let ok = try m.run("a", ["verify", file, "--store", m.url])
+        #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+        #expect(ok.stdout.contains("by its own clock, as the journal says"), "\(ok.stdout)")
+        let offline = try m.run("a", ["verify", file])
+        #expect(offline.status == 0 && offline.stdout.contains("set MUSTER_STORE (or --store) to check that"), "\(offline.stdout)\(offline.stderr)")
+
+        // The attack: every stamp four minutes on, the chain recomputed.
+        let journal = "\(m.dir)/a/runs/\(id)/journal.jsonl"
+        var previous = ""
+        var lines: [String] = []
+        for line in try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n") {
+            let (body, _) = try #require(JournalChain.split(Array(line.utf8)))
+            let sealed = JournalChain.seal(body: Array(Self.shifted(String(decoding: body, as: UTF8.self), by: 240, recordKeys: false).utf8), previous: previous)
+            lines.append(String(decoding: sealed.line, as: UTF8.self))
+            previous = sealed.hash
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: journal, atomically: true, encoding: .utf8)
+        let forgedText = Self.shifted(text, by: 240, recordKeys: true)
+            .replacingOccurrences(of: #""journal_hash": "[0-9a-f]{64}""#, with: "\"journal_hash\": \"\(previous)\"", options: .regularExpression)
+        let started = try #require(UTCTime.parse(rec["started_at"] as? String ?? ""))
+        let forged = dir + "/" + UTCTime.compact(started.addingTimeInterval(240)) + ".json"
+        try FileManager.default.removeItem(atPath: file)
+        try forgedText.write(toFile: forged, atomically: true, encoding: .utf8)
+        // Without the store, nothing in the two files disagrees.
+        let fooled = try m.run("a", ["verify", forged])
+        #expect(fooled.status == 0, "\(fooled.stdout)\(fooled.stderr)")
+        let caught = try m.run("a", ["verify", forged, "--store", m.url])
+        #expect(caught.status == 1, "\(caught.stdout)\(caught.stderr)")
+        #expect(caught.stderr.contains("does NOT agree with the shared store") && caught.stderr.contains("the journal's times were moved later"), "\(caught.stderr)")
+
+        // The record's store_times edited to match: the store says otherwise.
+        let lastAt = try #require(times["last_at"] as? String)
+        let edited = forgedText.replacingOccurrences(of: "\"last_at\": \"\(lastAt)\"", with: "\"last_at\": \"\(UTCTime.format(UTCTime.parse(lastAt)!.addingTimeInterval(240)))\"")
+        #expect(edited != forgedText)
+        try edited.write(toFile: forged, atomically: true, encoding: .utf8)
+        let kept = try m.run("a", ["verify", forged, "--store", m.url])
+        #expect(kept.status == 1 && kept.stderr.contains("the record's store_times were edited"), "\(kept.stderr)")
     }
 }
