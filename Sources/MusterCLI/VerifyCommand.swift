@@ -186,7 +186,7 @@ struct VerifyCommand: ParsableCommand {
         } else {
             print("The record is not signed: it proves no more than its journal, which whoever holds both files can rewrite (docs/evidence.md).")
         }
-        if let storeLine { print(storeLine) }
+        if let storeLine { print(sanitize(storeLine)) }
         if record.journalHash == nil {
             print("The record carries no journal hash (written before muster recorded it): it was checked against the whole journal.")
         } else if r.coveredLines < r.chain.lines {
