@@ -25,8 +25,8 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The journal to check a record against (default: the record's run in the state folder).", valueName: "FILE"))
     var journal: String?
 
-    @Flag(help: "For a record: exit 1 when it is not signed (an unsigned record is only as good as whoever holds its journal).")
-    var signed = false
+    @Flag(name: .customLong("signed"), help: "For a record: exit 1 when it is not signed (an unsigned record is only as good as whoever holds its journal).")
+    var requireSignature = false
 
     @OptionGroup var storeOption: StoreOption
 
@@ -69,7 +69,7 @@ struct VerifyCommand: ParsableCommand {
     /// is exit 1, whatever the journal says.
     func checkSignature(_ record: DrillRecord, text: [UInt8], name: String, root: String) throws -> Signer? {
         guard let signature = record.signature else {
-            if signed {
+            if requireSignature {
                 printError("muster: record \(sanitize(name)) is NOT signed, and --signed asks for a signature: it was written without a key or allowed_signers, or its signature was removed")
                 throw ExitCodes.failure
             }
