@@ -81,7 +81,7 @@ struct DrillCommand: ParsableCommand {
         }
         let started = try RunSession.begin(ws: ws, runbook: rb, path: path, given: given, yes: yes, drill: setup,
                                            dirty: allowDirty ? .warn : .refuse, new: new, shared: shared)
-        DrillFinish.write(journalPath: started.journalPath, setup: started.setup, root: ws.root)
+        DrillFinish.write(journalPath: started.journalPath, setup: started.setup, root: ws.root, shared: shared)
         throw started.code
     }
 }
@@ -90,7 +90,7 @@ struct DrillCommand: ParsableCommand {
 /// summary. Run after every session of a drill: a paused drill leaves an
 /// `aborted` record, which the session that finishes it rewrites.
 enum DrillFinish {
-    static func write(journalPath: String, setup: RunSetup, root: String) {
+    static func write(journalPath: String, setup: RunSetup, root: String, shared: SharedStore? = nil) {
         guard let drill = setup.drill else { return }
         // The git facts are those of the run's start, from its journal: a
         // resumed drill keeps the version its first session ran.
@@ -105,6 +105,10 @@ enum DrillFinish {
         }
         // The journal's last hash pins the record to it (`muster verify RECORD.json`).
         record.journalHash = (try? Paths.read(journalPath)).flatMap(JournalChain.lastHash)
+        if let id = record.runID, let last = events.last?.seq {
+            record.storeTimes = RecordStoreTimes.collect(shared, runID: id, lastSeq: last)
+        }
+        let signed = sign(&record, root: root)
         let dir = Paths.join(drill.recordsDir, drill.name)
         var file = Paths.join(dir, DrillRecord.fileStem(startedAt: record.startedAt) + ".json")
         var written: [String] = []
@@ -122,9 +126,26 @@ enum DrillFinish {
         }
         print(DrillSummary.render(record, style: .stdout))
         for w in written { print("Record written: \(w)") }
+        if let signed, written.first != nil { print("Record signed by \(signed.name) (\(signed.key)).") }
         if drill.commitRecord == true, written.first != nil {
             commit(record, file: file, operatorName: setup.operatorName)
         }
+    }
+
+    /// Signs the record as it will be written (RecordSignature). Without
+    /// `allowed_signers` records stay unsigned, silently, as before; with
+    /// it, a person who cannot sign is told, and the record is written
+    /// unsigned all the same.
+    static func sign(_ record: inout DrillRecord, root: String) -> Signer? {
+        record.signature = nil
+        let unsigned = record.json.serialized(pretty: true) + "\n"
+        let (signed, why) = RecordSigning.sign(unsigned, root: root)
+        guard let signed else {
+            if Paths.exists(Signing.allowedSigners(root: root)) { printError("muster: warning: the drill record is written unsigned: \(why)") }
+            return nil
+        }
+        record.signature = signed.signature
+        return signed.by
     }
 
     /// `--commit-record` needs the records folder inside a git repository's

@@ -126,7 +126,7 @@ struct ResumeCommand: ParsableCommand {
                                  includes: try RunSession.includes(of: rb, path: rbPath, catalog: rbWS.catalog), baseEnvironment: [:])
             setup.drill = drill
             printError("muster: run \(id) already finished (\(outcome.rawValue)); writing its drill record again")
-            DrillFinish.write(journalPath: path, setup: setup, root: ws.root)
+            DrillFinish.write(journalPath: path, setup: setup, root: ws.root, shared: shared)
             throw outcome == .completed ? ExitCodes.success : ExitCodes.failure
         }
         if let drift = ResumePolicy.drift(info, runbookHash: hash, includedHashes: [:]), drift.runbook != nil, !force {
@@ -168,7 +168,7 @@ struct ResumeCommand: ParsableCommand {
         let console = RunSession.console()
         setup.drill = info.drill
         let code = RunSession.execute(setup: setup, state: state, journal: journal, console: console, baseElapsed: base, resumed: true, shared: shared)
-        DrillFinish.write(journalPath: path, setup: setup, root: ws.root)
+        DrillFinish.write(journalPath: path, setup: setup, root: ws.root, shared: shared)
         throw code
     }
 }

@@ -25,6 +25,11 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The journal to check a record against (default: the record's run in the state folder).", valueName: "FILE"))
     var journal: String?
 
+    @Flag(name: .customLong("signed"), help: "For a record: exit 1 when it is not signed (an unsigned record is only as good as whoever holds its journal).")
+    var requireSignature = false
+
+    @OptionGroup var storeOption: StoreOption
+
     func run() throws {
         let ws = Workspace()
         let store = RunStore(root: ws.root)
@@ -57,6 +62,59 @@ struct VerifyCommand: ParsableCommand {
             throw ExitCodes.failure
         }
         print("Signatures: \(signed.count) signed event\(signed.count == 1 ? "" : "s") checked against allowed_signers, all hold.")
+    }
+
+    /// The record's signer by `allowed_signers`; nil for an unsigned
+    /// record (refused with `--signed`). A signature that does not hold
+    /// is exit 1, whatever the journal says.
+    func checkSignature(_ record: DrillRecord, text: [UInt8], name: String, root: String) throws -> Signer? {
+        guard let signature = record.signature else {
+            if requireSignature {
+                printError("muster: record \(sanitize(name)) is NOT signed, and --signed asks for a signature: it was written without a key or allowed_signers, or its signature was removed")
+                throw ExitCodes.failure
+            }
+            return nil
+        }
+        let listed = Signing.allowedSigners(root: root)
+        guard Paths.exists(listed) else {
+            printError("muster: record \(sanitize(name)) is signed, but there is no \(Paths.display(listed, from: Paths.currentDirectory)) to check its signature against: run verify in the repository the record belongs to")
+            throw ExitCodes.failure
+        }
+        guard let bytes = RecordSignature.signedBytes(text) else {
+            printError("muster: record \(sanitize(name)) does NOT hold its signature as muster writes it (the last key, one string): the record was altered")
+            throw ExitCodes.failure
+        }
+        switch RecordSigning.check(bytes, signature: signature, allowedSigners: listed) {
+        case .success(let signer): return signer
+        case .failure(let r):
+            printError("muster: the signature of record \(sanitize(name)) does NOT hold: \(sanitize(r.message))")
+            throw ExitCodes.failure
+        }
+    }
+
+    /// The store's own times of a shared run (`--store`, else
+    /// `MUSTER_STORE`), against the record and its journal; exit 1 when the
+    /// store is read and disagrees. What was checked, or why not, in a line.
+    func checkStoreTimes(_ record: DrillRecord, events: [JournalEvent], name: String) throws -> String? {
+        guard let id = record.runID else { return nil }
+        let shared: SharedStore?
+        do {
+            shared = try storeOption.open()
+        } catch let failure as CommandFailure {
+            return "Store times not checked: \(failure.message)"
+        }
+        guard let shared else {
+            return record.storeTimes.map { "The record says the store received events \($0.firstSeq) to \($0.lastSeq) between \($0.firstAt) and \($0.lastAt); set MUSTER_STORE (or --store) to check that against the store." }
+        }
+        guard let received = RecordStoreTimes.received(shared, runID: id) else { return "Store times not checked: \(shared.url) could not be read." }
+        if let problem = StoreTimesCheck.problem(record: record, events: events, received: received) {
+            printError("muster: record \(sanitize(name)) does NOT agree with the shared store \(shared.url): \(sanitize(problem))")
+            throw ExitCodes.failure
+        }
+        guard let last = events.last?.seq, let t = StoreTimesCheck.times(received: received, lastSeq: last) else {
+            return "The shared store \(shared.url) holds no event of run \(sanitize(id)): the run was not shared there."
+        }
+        return "The shared store \(shared.url) received events \(t.firstSeq) to \(t.lastSeq) between \(t.firstAt) and \(t.lastAt), by its own clock, as the journal says."
     }
 
     func read(_ path: String) throws -> [UInt8] {
@@ -97,6 +155,7 @@ struct VerifyCommand: ParsableCommand {
             printError("muster: record \(sanitize(Paths.display(path, from: ws.cwd))) does NOT match its name: it started at \(sanitize(record.startedAt)), so it would be \(stem).json; records were renamed or swapped")
             throw ExitCodes.failure
         }
+        let signer = try checkSignature(record, text: text, name: Paths.display(path, from: ws.cwd), root: ws.root)
         let journalPath: String
         if let journal {
             journalPath = Paths.absolute(journal, from: ws.cwd)
@@ -113,7 +172,23 @@ struct VerifyCommand: ParsableCommand {
             printError("muster: record \(sanitize(name)) does NOT match its journal: \(sanitize(problem))")
             throw ExitCodes.failure
         }
+        let covered = (try? read(journalPath)).map { bytes in
+            bytes.split(separator: UInt8(ascii: "\n")).prefix(r.coveredLines).compactMap { try? JSONDecoder().decode(JournalEvent.self, from: Data($0)) }
+        } ?? []
+        if let problem = RecordTimes.problem(record: record, events: covered) {
+            printError("muster: record \(sanitize(name)) does NOT hold together: \(sanitize(problem))")
+            throw ExitCodes.failure
+        }
+        let storeLine = try checkStoreTimes(record, events: covered, name: name)
+        // The approvals a record lists are only those whose signature holds.
+        if let id = record.runID { try checkSignatures(path: journalPath, runID: id, root: ws.root) }
         print("Record \(sanitize(name)) matches its journal \(sanitize(shown)): \(r.coveredLines) events, chain intact.")
+        if let signer {
+            print("Signed by \(sanitize(signer.principals.joined(separator: ", "))) (key \(signer.key)), listed in allowed_signers.")
+        } else {
+            print("The record is not signed: it proves no more than its journal, which whoever holds both files can rewrite (docs/evidence.md).")
+        }
+        if let storeLine { print(sanitize(storeLine)) }
         if record.journalHash == nil {
             print("The record carries no journal hash (written before muster recorded it): it was checked against the whole journal.")
         } else if r.coveredLines < r.chain.lines {

@@ -78,6 +78,20 @@ public struct EventLog {
         }.max()
     }
 
+    /// When the store received each event of `runID` (its `LastModified`,
+    /// by seq; one listing, no reads): the one clock of a shared run that
+    /// no operator sets.
+    public func receivedTimes(runID: String) throws(StoreError) -> [Int: String] {
+        let prefix = try eventsPrefix(runID)
+        let page = try store.list(prefix: prefix)
+        var out: [Int: String] = [:]
+        for (key, modified) in zip(page.keys, page.lastModified) where !modified.isEmpty {
+            let name = key.dropFirst(prefix.count)
+            if name.count == 17, name.hasSuffix(".json"), let seq = Int(name.prefix(12)) { out[seq] = modified }
+        }
+        return out
+    }
+
     /// The run ids with anything in the store, in key order.
     public func runs() throws(StoreError) -> [String] {
         let prefix = store.path.key("runs/")

@@ -136,6 +136,9 @@ public final class S3Store {
         public var keys: [String] = []
         /// With a delimiter: the key prefixes up to it (`runs/ID/`).
         public var commonPrefixes: [String] = []
+        /// Each key's `LastModified` as the store wrote it, by the store's
+        /// clock (the same order as `keys`; "" where it sent none).
+        public var lastModified: [String] = []
         /// The continuation token of the next page, nil on the last.
         public var next: String?
     }
@@ -156,7 +159,9 @@ public final class S3Store {
         let urlEncoded = xml.value("EncodingType") == "url"
         let decode = { (s: String) -> String in urlEncoded ? Self.decode(s) : s }
         var page = ListPage()
-        page.keys = xml.all("Contents").compactMap { $0.value("Key") }.map(decode)
+        let contents = xml.all("Contents").filter { $0.value("Key") != nil }
+        page.keys = contents.compactMap { $0.value("Key") }.map(decode)
+        page.lastModified = contents.map { $0.value("LastModified") ?? "" }
         page.commonPrefixes = xml.all("CommonPrefixes").compactMap { $0.value("Prefix") }.map(decode)
         if xml.value("IsTruncated") == "true" {
             guard let token = xml.value("NextContinuationToken"), !token.isEmpty else {
@@ -180,6 +185,7 @@ public final class S3Store {
                 let page = try listPage(prefix: prefix, delimiter: delimiter, startAfter: startAfter, continuation: token, maxKeys: pageSize)
                 pages += 1
                 all.keys += page.keys
+                all.lastModified += page.lastModified
                 all.commonPrefixes += page.commonPrefixes
                 if let next = page.next {
                     guard seen.insert(next).inserted else {

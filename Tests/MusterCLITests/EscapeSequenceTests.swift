@@ -117,7 +117,8 @@ struct EscapeSequenceTests {
          "training": {"escalated_within": false, "contact_ok": false, "escalated_after_seconds": null},
          "run_id": "run \(p)", "runbook_hash": "hash \(p)",
          "human_seconds": 10, "automated_seconds": 590, "people_waits": [{"step": "wait \(p)", "at_seconds": 1, "seconds": 10}],
-         "recovery_point": "point \(p)", "rpo_seconds": 100, "rpo_met": true, "rpo_objective_seconds": 60, "journal_hash": "journal \(p)"}
+         "recovery_point": "point \(p)", "rpo_seconds": 100, "rpo_met": true, "rpo_objective_seconds": 60, "journal_hash": "journal \(p)",
+         "store_times": {"first_seq": 1, "first_at": "first \(p)", "last_seq": 2, "last_at": "last \(p)"}, "signature": "signature \(p)"}
         """
     }
 

@@ -109,6 +109,31 @@ public struct DrillRecord: Codable, Sendable, Equatable {
     /// The hash of the journal's last event when the record was written:
     /// `muster verify RECORD.json` finds it in the journal.
     public var journalHash: String?
+    /// When the run was shared: when the store received its first event
+    /// and the event the record ends at, by the store's own clock (S3
+    /// `LastModified`), the one clock the operator does not set. Nil for a
+    /// run that was not shared, and in records written before it was kept.
+    public var storeTimes: StoreTimes?
+    /// The operator's detached SSH signature (`ssh-keygen -Y sign -n
+    /// muster-record`) over the record's bytes with this value `null`;
+    /// nil when the record was written without a key or `allowed_signers`.
+    /// Always the last key, so the signed bytes are the file with one value
+    /// replaced (RecordSignature).
+    public var signature: String?
+
+    public struct StoreTimes: Codable, Sendable, Equatable {
+        public var firstSeq: Int
+        public var firstAt: String
+        public var lastSeq: Int
+        public var lastAt: String
+        public init(firstSeq: Int, firstAt: String, lastSeq: Int, lastAt: String) {
+            self.firstSeq = firstSeq; self.firstAt = firstAt; self.lastSeq = lastSeq; self.lastAt = lastAt
+        }
+        enum CodingKeys: String, CodingKey { case firstSeq = "first_seq", firstAt = "first_at", lastSeq = "last_seq", lastAt = "last_at" }
+        var json: JSON {
+            .object([("first_seq", .int(firstSeq)), ("first_at", .string(firstAt)), ("last_seq", .int(lastSeq)), ("last_at", .string(lastAt))])
+        }
+    }
 
     /// Who approved a step under the two-person rule, when, and how long
     /// the run had waited for them since the step asked.
@@ -164,7 +189,7 @@ public struct DrillRecord: Codable, Sendable, Equatable {
         case humanSeconds = "human_seconds", automatedSeconds = "automated_seconds", peopleWaits = "people_waits"
         case approvals, handoffs
         case recoveryPoint = "recovery_point", rpoSeconds = "rpo_seconds", rpoMet = "rpo_met", rpoObjectiveSeconds = "rpo_objective_seconds"
-        case journalHash = "journal_hash"
+        case journalHash = "journal_hash", storeTimes = "store_times", signature
     }
 
     /// The record in the documented key order, `null` kept for absent values.
@@ -225,6 +250,8 @@ public struct DrillRecord: Codable, Sendable, Equatable {
             ("rpo_met", rpoMet.map(JSON.bool) ?? .null),
             ("rpo_objective_seconds", .from(rpoObjectiveSeconds)),
             ("journal_hash", .from(journalHash)),
+            ("store_times", storeTimes?.json ?? .null),
+            ("signature", .from(signature)),
         ])
     }
 
