@@ -117,7 +117,7 @@ struct RemoteTeamTests {
         let unsigned = "{\"request\":{\"run_id\":\"\(id)\",\"kind\":\"approve\",\"step\":\"drop\",\"name\":\"bob\"},\"at\":\(Date().timeIntervalSince1970),\"proof\":"
             + String(decoding: try JSONEncoder().encode(ownProof), as: UTF8.self) + "}"
         _ = try store.putIfAbsent(store.path.key("runs/\(id)/requests/unsigned.json"), Array(unsigned.utf8))
-        #expect(waitFor(20) { (a.stdout + a.stderr).contains("it is not signed (an approval needs") }, "\(a.stdout)\(a.stderr)")
+        #expect(waitFor(20) { (a.stdout + a.stderr).contains("it is not signed: an approval counts only") }, "\(a.stdout)\(a.stderr)")
         // An approval_given put straight into the store's events, next in line
         // (chained as Muster chains it): the session does not believe it.
         let next = try t.machines.writeAsAnotherMachine(id, .approvalGiven) { e in

@@ -104,28 +104,9 @@ extension Executor {
 
     /// The signer of an approval or denial for `key`, or why it is refused.
     func verify(_ r: TeamRequest, key: String, _ rule: Approval) -> Result<(Signer, Signed), SignatureRefusal> {
-        guard let signed = r.signed else { return .failure(.init("it is not signed (an approval needs its approver's SSH key: see docs/team-runs.md)")) }
-        guard let checker = setup.signatures else { return .failure(.init("this session has no allowed_signers to check it against")) }
-        guard let statement = SignedStatement.parse(signed.statement) else { return .failure(.init("its statement is not one muster signs")) }
-        let signer: Signer
-        switch checker.check(signed) {
-        case .failure(let why): return .failure(why)
-        case .success(let s): signer = s
-        }
-        let decision: SignedStatement.Decision = r.kind == .approve ? .approve : .deny
-        if statement.runID != setup.runID || statement.step != key { return .failure(.init("it was signed for another run or step")) }
-        if statement.decision != decision { return .failure(.init("it was signed as '\(statement.decision.rawValue)', not '\(decision.rawValue)'")) }
-        if statement.sha256 != state.approvalSHA[key] { return .failure(.init("it approves another command than the one waiting (the step changed since it was shown)")) }
-        if signer.key == (setup.session?.key ?? state.operatorKey) {
-            return .failure(.init("it is signed with the operator's own key (\(signer.name)), and the two-person rule needs someone else: ask \(rule.from.isEmpty ? "a colleague" : rule.from.filter { !signer.principals.contains($0) }.joined(separator: " or ")) to run `muster approve`"))
-        }
-        if !rule.from.isEmpty, !signer.principals.contains(where: rule.from.contains) {
-            return .failure(.init("\(signer.name) is not among those who may approve this step (\(rule.from.joined(separator: ", ")))"))
-        }
-        if r.kind == .approve, state.approvers(key).contains(signer.key) {
-            return .failure(.init("\(signer.name)'s key has approved this step already: one key is one person, and it needs \(rule.count) different people"))
-        }
-        return .success((signer, signed))
+        let check = ApprovalCheck(runID: setup.runID, step: key, requestSHA: state.approvalSHA[key], operatorKey: setup.session?.key ?? state.operatorKey,
+                                  rule: rule, approvedKeys: state.approvers(key))
+        return check.check(r.signed, decision: r.kind == .deny ? .deny : .approve, checker: setup.signatures).map { ($0, r.signed!) }
     }
 
     /// Waits for the next request, a signal or `a`. On a terminal the

@@ -66,27 +66,15 @@ public enum JournalTrust {
                 approvedKeys[key] = []
             case .approvalGiven, .approvalDenied:
                 let approve = e.event == .approvalGiven
-                guard let (s, statement) = signer(e, decision: approve ? .approve : .deny) else { continue }
-                guard statement.step == key else { refuse(e, "it was signed for step '\(statement.step)'"); continue }
                 guard let request = asked[key] else { refuse(e, "no approval of '\(key)' had been asked for"); continue }
-                guard statement.sha256 == request.sha else {
-                    refuse(e, "it \(approve ? "approves" : "denies") another command than the one asked for (the step changed since)")
-                    continue
-                }
-                if let op = operatorKey, op == s.key {
-                    refuse(e, "it is signed by the operator's own key (\(s.name)), and the two-person rule needs someone else")
-                    continue
-                }
-                if !request.rule.from.isEmpty, !s.principals.contains(where: request.rule.from.contains) {
-                    refuse(e, "\(s.name) is not among those who may approve this step (\(request.rule.from.joined(separator: ", ")))")
-                    continue
-                }
-                if approve {
-                    guard !(approvedKeys[key] ?? []).contains(s.key) else {
-                        refuse(e, "\(s.name)'s key approved this step already: one key is one person")
-                        continue
-                    }
-                    approvedKeys[key, default: []].insert(s.key)
+                let check = ApprovalCheck(runID: runID, step: key, requestSHA: request.sha, operatorKey: operatorKey, rule: request.rule,
+                                          approvedKeys: Array(approvedKeys[key] ?? []))
+                let signed = e.statement.flatMap { st in e.signature.map { Signed(statement: st, signature: $0) } }
+                switch check.check(signed, decision: approve ? .approve : .deny, checker: checker) {
+                case .failure(let why): refuse(e, why.message)
+                case .success(let s):
+                    guard e.key == nil || e.key == s.key else { refuse(e, "the key it names is not the key that signed it"); continue }
+                    if approve { approvedKeys[key, default: []].insert(s.key) }
                 }
             default:
                 continue
