@@ -104,9 +104,10 @@ struct TypeAheadTests {
         try "".write(toFile: s.dir + "/fixed", atomically: true, encoding: .utf8)
         try term.type("r", enter: false)
         _ = try term.waitFor(") > r")
-        // Any new request file wakes the session (this one is junk, ignored).
+        // Any new request file wakes the session (this one is junk, ignored),
+        // in the requester's own folder of requests/.
         let runs = try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").sorted()
-        let requests = s.dir + "/.muster/runs/\(runs.last!)/requests"
+        let requests = s.dir + "/.muster/runs/\(runs.last!)/requests/" + ProcessInfo.processInfo.userName
         try FileManager.default.createDirectory(atPath: requests, withIntermediateDirectories: true)
         try "{}".write(toFile: requests + "/junk.json", atomically: true, encoding: .utf8)
         _ = try term.waitFor("What now?", after: ") > r")
