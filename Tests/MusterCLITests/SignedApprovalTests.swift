@@ -82,11 +82,7 @@ struct SignedApprovalTests {
     /// something else and the run resumed with --force: not approved.
     @Test func anApprovalDoesNotCarryAnEditedStep() async throws {
         let b = try Bastion(runbooks: ["drop": TeamRunTests.drop])
-        let op = try b.live(Bastion.op, ["run", "drop"])
-        op.send("y")
-        let id = try #require(b.waitForJournal("approval_requested"))
-        op.kill()
-        _ = await op.finish()
+        let id = try await b.crashedAwaitingApproval("drop")
         let ic = try b.muster(Bastion.ic, ["approve", id])
         #expect(ic.status == 0 && ic.stdout.contains("it counts when the run is resumed"), "\(ic.stdout)\(ic.stderr)")
         let edited = TeamRunTests.drop.replacingOccurrences(of: "run: echo dropping db-{{ run_id }}", with: "run: echo DROP DATABASE prod")

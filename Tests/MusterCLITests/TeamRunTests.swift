@@ -65,6 +65,17 @@ final class Bastion {
         try LiveMuster([user] + args, cwd: repo, executable: runner)
     }
 
+    /// The operator runs `runbook` until its step waits for approval, and
+    /// the session dies there (SIGKILL): the run's id.
+    func crashedAwaitingApproval(_ runbook: String) async throws -> String {
+        let op = try live(Self.op, ["run", runbook])
+        op.send("y")
+        let id = try #require(waitForJournal("approval_requested"))
+        op.kill()
+        _ = await op.finish()
+        return id
+    }
+
     /// The newest run (of `runbook`).
     func runID(_ runbook: String? = nil) -> String? {
         try? FileManager.default.contentsOfDirectory(atPath: state + "/runs").filter { runbook == nil || $0.hasSuffix("-" + runbook!) }.sorted().last
@@ -220,11 +231,7 @@ struct TeamRunTests {
 
     @Test func anApprovalSurvivesSIGKILLAndCountsOnResume() async throws {
         let b = try Bastion(runbooks: ["drop": Self.drop])
-        let op = try b.live(Bastion.op, ["run", "drop"])
-        op.send("y")
-        let id = try #require(b.waitForJournal("approval_requested"))
-        op.kill()
-        _ = await op.finish()
+        let id = try await b.crashedAwaitingApproval("drop")
         let ic = try b.muster(Bastion.ic, ["approve", id])
         #expect(ic.status == 0, "\(ic.stderr)")
         #expect(ic.stdout.contains("it counts when the run is resumed"), "\(ic.stdout)")

@@ -47,17 +47,14 @@ extension Executor {
         case .handoff, .runResumed: decision = .operate
         default: return nil
         }
-        if decision == .operate, e.statement == nil, setup.session == nil { return nil }
+        if decision == .operate {
+            if e.statement == nil, setup.session == nil { return nil }
+            if case .failure(let why) = JournalTrust.sessionSigner(e, runID: setup.runID, checker: setup.signatures) { return why.message }
+            return nil
+        }
         guard let text = e.statement, let signature = e.signature else { return "it is not signed" }
         let r = TeamRequest(id: e.value ?? "store-\(e.seq)", user: e.osUser ?? "", kind: decision == .deny ? .deny : .approve, step: e.step,
                             signed: Signed(statement: text, signature: signature))
-        if decision == .operate {
-            guard let checker = setup.signatures else { return "this session has no allowed_signers to check it against" }
-            switch checker.check(r.signed!) {
-            case .failure(let why): return why.message
-            case .success(let s): return SignedStatement.parse(text)?.runID == setup.runID && e.key.map { $0 == s.key } != false ? nil : "it was signed for another run"
-            }
-        }
         guard let key = e.step, let rule = plan[key]?.step.automation?.approval else { return "no step of this run waits for approval there" }
         switch verify(r, key: key, rule) {
         case .failure(let why): return why.message

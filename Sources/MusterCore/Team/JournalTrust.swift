@@ -28,25 +28,6 @@ public enum JournalTrust {
         func refuse(_ e: JournalEvent, _ why: String) {
             refused.append(Refused(seq: e.seq, event: e.event.rawValue, step: e.step, why: why))
         }
-        /// The signer, when the event's signature and statement hold.
-        func signer(_ e: JournalEvent, decision: SignedStatement.Decision) -> (Signer, SignedStatement)? {
-            guard let text = e.statement, let signature = e.signature else {
-                refuse(e, "it is not signed: an approval counts only with its approver's SSH signature")
-                return nil
-            }
-            guard let statement = SignedStatement.parse(text) else { refuse(e, "its statement is not one muster signs"); return nil }
-            guard let checker else { refuse(e, "there is no allowed_signers file to check its signature against"); return nil }
-            switch checker.check(Signed(statement: text, signature: signature)) {
-            case .failure(let r):
-                refuse(e, r.message)
-                return nil
-            case .success(let s):
-                guard statement.runID == runID else { refuse(e, "it was signed for run \(statement.runID)"); return nil }
-                guard statement.decision == decision else { refuse(e, "it was signed as '\(statement.decision.rawValue)', not '\(decision.rawValue)'"); return nil }
-                guard e.key == nil || e.key == s.key else { refuse(e, "the key it names is not the key that signed it"); return nil }
-                return (s, statement)
-            }
-        }
         for e in events {
             let key = e.step ?? ""
             switch e.event {
@@ -57,9 +38,10 @@ public enum JournalTrust {
                     if e.event != .runResumed { operatorKey = nil }
                     continue
                 }
-                guard let (s, statement) = signer(e, decision: .operate) else { continue }
-                guard statement.step == "-" else { refuse(e, "its statement is for step '\(statement.step)'"); continue }
-                operatorKey = s.key
+                switch sessionSigner(e, runID: runID, checker: checker) {
+                case .failure(let why): refuse(e, why.message)
+                case .success(let s): operatorKey = s.key
+                }
             case .approvalRequested:
                 let rule = rules[key] ?? e.approval?.rule ?? Approval()
                 asked[key] = (e.sha256 ?? SignedStatement.digest(e.text ?? ""), rule)
@@ -81,6 +63,20 @@ public enum JournalTrust {
             }
         }
         return refused
+    }
+
+    /// Who signed a session's start, resume or takeover (`run_started`,
+    /// `run_resumed`, `handoff`), or why that signature does not hold.
+    public static func sessionSigner(_ e: JournalEvent, runID: String, checker: SignatureChecker?) -> Result<Signer, SignatureRefusal> {
+        guard let text = e.statement, let signature = e.signature else { return .failure(.init("it is not signed")) }
+        guard let statement = SignedStatement.parse(text) else { return .failure(.init("its statement is not one muster signs")) }
+        guard let checker else { return .failure(.init("there is no allowed_signers file to check its signature against")) }
+        return checker.check(Signed(statement: text, signature: signature)).flatMap { s in
+            if statement.runID != runID { return .failure(.init("it was signed for run \(statement.runID)")) }
+            if statement.decision != .operate || statement.step != "-" { return .failure(.init("it was signed as '\(statement.decision.rawValue)' of step '\(statement.step)', not as operating the run")) }
+            if let k = e.key, k != s.key { return .failure(.init("the key it names is not the key that signed it")) }
+            return .success(s)
+        }
     }
 
     /// `events` without those refused: what a fold may believe.
