@@ -38,6 +38,9 @@ enum Signing {
         guard let key = keyFile() else {
             throw CommandFailure(message: "no SSH key to sign with: \(setUpHint(root: root))")
         }
+        guard Paths.exists(key) else {
+            throw CommandFailure(message: "the signing key \(key) does not exist: \(setUpHint(root: root))")
+        }
         let signature: String
         do {
             signature = try SSHKeygen.sign(statement.text, keyFile: key, namespace: SignedStatement.namespace)

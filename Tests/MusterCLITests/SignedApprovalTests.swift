@@ -50,6 +50,8 @@ struct SignedApprovalTests {
         #expect(keyless.status == 2, "\(keyless.stdout)\(keyless.stderr)")
         #expect(keyless.stderr.contains("has steps that need approval") && keyless.stderr.contains("ssh-keygen -t ed25519"), "\(keyless.stderr)")
         #expect(!b.journal(id).contains("\"handoff\""))
+        let keylessApproval = try b.muster(Bastion.trainee, ["approve", id])
+        #expect(keylessApproval.status == 2 && keylessApproval.stderr.contains("keys/\(Bastion.trainee) does not exist"), "\(keylessApproval.stderr)")
 
         let resumed = try b.live(Bastion.op, ["resume", id, "--yes"])
         Bastion.waitFor(resumed, "muster approve \(id)")
