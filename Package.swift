@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
@@ -16,20 +17,33 @@ let package = Package(
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
 
+        // Adapters around C libraries and the OS: they depend on nothing of Muster's.
         .target(name: "MusterYAML", dependencies: ["CYAML"]),
         .target(name: "MusterHTTP", dependencies: ["CCurl"]),
-        // The shared store of team runs (S3).
-        .target(name: "MusterStore", dependencies: ["MusterHTTP", "MusterCore"]),
         .target(name: "MusterGit", dependencies: ["CGit2"]),
-        .target(name: "MusterCore", dependencies: ["MusterYAML", "CPCRE2", "MusterProcess"]),
         .target(name: "MusterProcess"),
-        // The CI providers, behind the core's CIService (see its doc comment).
-        .target(name: "MusterCI", dependencies: ["MusterCore"]),
-        .target(name: "MusterTerminal", dependencies: ["MusterCore"]),
+
+        // The rooms of the executor, in the direction of the graph in
+        // docs/architecture.md: Basics <- Format <- Engine <- {Journal, Team,
+        // Drills, Preflight, CI, Render} <- App <- CLI.
+        .target(name: "MusterBasics", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "MusterFormat", dependencies: ["MusterBasics", "MusterYAML", "CPCRE2"]),
+        .target(name: "MusterEngine", dependencies: ["MusterBasics", "MusterFormat"]),
+        .target(name: "MusterJournal", dependencies: ["MusterBasics", "MusterEngine"]),
+        .target(name: "MusterDrills", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal"]),
+        .target(name: "MusterPreflight", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterDrills"]),
+        // The CI providers, behind the engine's CIService (see its doc comment).
+        .target(name: "MusterCI", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine"]),
+        .target(name: "MusterTerminal", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine"]),
+        // The shared store of team runs (S3 and STS), on MusterHTTP and swift-crypto (through MusterBasics).
+        .target(name: "MusterStore", dependencies: ["MusterHTTP", "MusterBasics"]),
+        // Use cases and the one place real adapters are wired to the engine's ports.
+        .target(name: "MusterApp", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterPreflight", "MusterProcess"]),
         .target(
             name: "MusterCLI",
             dependencies: [
-                "MusterCore", "MusterCI", "MusterYAML", "MusterGit", "MusterHTTP", "MusterTerminal", "MusterProcess", "MusterStore",
+                "MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterPreflight", "MusterApp",
+                "MusterCI", "MusterYAML", "MusterGit", "MusterHTTP", "MusterTerminal", "MusterProcess", "MusterStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,16 +52,21 @@ let package = Package(
         .executableTarget(name: "muster-store-bench", dependencies: ["MusterStore"], path: "bench/StoreBench"),
         // What the libFuzzer targets under Fuzz/ check, shared with the test
         // that replays their corpus (see docs/fuzzing.md).
-        .target(name: "MusterFuzz", dependencies: ["MusterCore", "MusterYAML", "MusterTerminal"], path: "Fuzz/Harness"),
+        .target(name: "MusterFuzz", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterYAML", "MusterTerminal"], path: "Fuzz/Harness"),
+        // The fakes every in-process test shares.
+        .target(name: "MusterTesting", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterApp", "MusterProcess"]),
 
         .testTarget(name: "MusterYAMLTests", dependencies: ["MusterYAML"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MusterCoreTests", dependencies: ["MusterCore", "MusterYAML", "MusterTerminal", "MusterFuzz", "MusterProcess"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MusterFormatTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterYAML", "MusterTerminal", "MusterFuzz", "MusterTesting"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MusterEngineTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterTerminal", "MusterProcess", "MusterApp", "MusterTesting"]),
+        .testTarget(name: "MusterJournalTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterTesting"]),
+        .testTarget(name: "MusterDrillsTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterTesting"]),
         .testTarget(name: "MusterGitTests", dependencies: ["MusterGit", "MusterTestSupport"]),
         .target(name: "MusterTestSupport", path: "Tests/MusterTestSupport", exclude: ["server.py", "ci_server.py", "recorder.py", "otlp_receiver.py", "moto_store.py", "tcp_proxy.py"]),
-        .testTarget(name: "MusterCITests", dependencies: ["MusterCI", "MusterCore"]),
+        .testTarget(name: "MusterCITests", dependencies: ["MusterCI", "MusterBasics", "MusterFormat", "MusterEngine"]),
         .testTarget(name: "MusterHTTPTests", dependencies: ["MusterHTTP", "MusterTestSupport"]),
-        .testTarget(name: "MusterStoreTests", dependencies: ["MusterStore", "MusterTestSupport"]),
-        .testTarget(name: "MusterCLITests", dependencies: ["MusterCLI", "muster", "MusterTestSupport", "MusterStore", "MusterCore"], resources: [.copy("Fixtures"), .copy("Snapshots")]),
+        .testTarget(name: "MusterStoreTests", dependencies: ["MusterStore", "MusterBasics", "MusterTestSupport"]),
+        .testTarget(name: "MusterCLITests", dependencies: ["MusterCLI", "muster", "MusterTestSupport", "MusterStore", "MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterApp"], resources: [.copy("Fixtures"), .copy("Snapshots")]),
     ],
     swiftLanguageModes: [.v6]
 )

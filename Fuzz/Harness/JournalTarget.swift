@@ -3,7 +3,11 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
 
 /// Fuzz target 3: the journal reader and what is built from a journal.
 ///

@@ -3,7 +3,9 @@
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
 import MusterTerminal
 import MusterYAML
 

@@ -1,4 +1,6 @@
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
 import MusterYAML
 
 /// Fuzz target 2: the template scanner and expander and shell quoting.

@@ -3,7 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
 
 /// Buildbot's REST API (`/api/v2`): the builder's id from `builders?name=`,
 /// a JSON-RPC `force` call on the force scheduler (answered with the build

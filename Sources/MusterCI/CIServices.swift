@@ -3,7 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
 
 /// One type per provider, behind the core's `CIService`. Each sends only
 /// through the `CIClient` it is handed (the executor's send path, which

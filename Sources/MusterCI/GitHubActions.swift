@@ -3,7 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
 
 /// `POST /repos/{repo}/actions/workflows/{workflow}/dispatches`, then
 /// `GET /repos/{repo}/actions/runs/{id}` until `status` is `completed`;

@@ -3,7 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
 
 /// `POST /api/v4/projects/{project}/pipeline` (201 with the pipeline's
 /// `id`), then `GET /api/v4/projects/{project}/pipelines/{id}` until its

@@ -3,7 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
 
 /// `POST /job/{job}/buildWithParameters`, answered 201 with the queue item
 /// in `Location`; then `GET /queue/item/{n}/api/json` until it has an

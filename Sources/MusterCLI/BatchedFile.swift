@@ -2,7 +2,13 @@
 @preconcurrency import Glibc
 #endif
 import Dispatch
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 import MusterTerminal
 import Synchronization
 

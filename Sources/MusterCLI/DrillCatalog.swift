@@ -1,4 +1,10 @@
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 import MusterTerminal
 
 /// The drills and runbooks of a repository as `report` and `due` need them:

@@ -7,7 +7,13 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 import MusterGit
 import MusterTerminal
 

@@ -1,5 +1,11 @@
 import Foundation
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 import MusterGit
 import MusterTerminal
 
@@ -32,7 +38,7 @@ enum EvidenceBundle {
             } catch {
                 throw CommandFailure(message: "cannot write \(path): \(error)")
             }
-            sums.append((SHA256.hex(bytes), relative))
+            sums.append((SHA256Hash.hex(bytes), relative))
             out.files.append(relative)
         }
         let repo = try? Repository.discover(from: root)

@@ -1,7 +1,13 @@
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 
 /// Folders and files the CLI writes (the state folder, drill records, HTML
 /// reports), on POSIX calls, so that a failure reads as the system's words

@@ -3,7 +3,13 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 import MusterTerminal
 
 /// The operator's screen, drawn again by the renderer that drew it first,

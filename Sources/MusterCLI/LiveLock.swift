@@ -1,7 +1,13 @@
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 
 /// Who holds a run's lock, found without touching the lock: `muster follow`
 /// asks several times a second, and even a shared lock taken for a moment

@@ -1,4 +1,10 @@
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 
 /// The plan as JSON for tools: every key with its effective default, times
 /// in seconds, secrets by name only.

@@ -8,7 +8,13 @@ import Foundation
 #endif
 import ArgumentParser
 import MusterCI
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 import MusterProcess
 import MusterTerminal
 

@@ -3,7 +3,13 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 
 /// `muster report --html FILE`: one page that opens anywhere, with no
 /// scripts, fonts or images to fetch: inline CSS and SVG drawn here. Per

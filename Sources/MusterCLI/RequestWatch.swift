@@ -1,5 +1,11 @@
 import Dispatch
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 import MusterProcess
 import Synchronization
 

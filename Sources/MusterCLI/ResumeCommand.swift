@@ -4,7 +4,13 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 import MusterTerminal
 
 struct ResumeCommand: ParsableCommand {
@@ -155,7 +161,7 @@ struct ResumeCommand: ParsableCommand {
         setup.runbookDirty = info.runbookDirty ?? false
         setup.runbookRev = info.runbookRev
         setup.host = hostName()
-        setup.runbookSHA256 = (try? rbWS.catalog.source.read(rbPath)).map { SHA256.hex($0) } ?? ""
+        setup.runbookSHA256 = (try? rbWS.catalog.source.read(rbPath)).map { SHA256Hash.hex($0) } ?? ""
         try Signing.prepareSession(&setup, root: ws.root)
         setup.resumedOverChange = force && drift?.runbook != nil
         setup.handoff = handoff

@@ -1,7 +1,13 @@
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 
 /// `runs/RUN_ID/lock`, which only the run's operator can open (0600): a
 /// lock the group could open, any member could `flock`, and so block the

@@ -8,7 +8,13 @@ import Foundation
 #endif
 import ArgumentParser
 import MusterCI
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 import MusterGit
 import MusterHTTP
 import MusterProcess
@@ -168,7 +174,7 @@ enum RunSession {
         setup.drill = drill
         setup.startedBeside = beside
         setup.preflightFailed = preflightFailed
-        setup.runbookSHA256 = (try? ws.catalog.source.read(path)).map { SHA256.hex($0) } ?? ""
+        setup.runbookSHA256 = (try? ws.catalog.source.read(path)).map { SHA256Hash.hex($0) } ?? ""
         try Signing.prepareSession(&setup, root: ws.root)
         let code = execute(setup: setup, state: RunState(), journal: journal, console: console, baseElapsed: 0, resumed: false, shared: shared)
         return (code, store.journalPath(id), setup)

@@ -6,7 +6,13 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 import MusterGit
 
 /// Where runs live: `.muster/runs/RUN_ID/journal.jsonl` at the repository

@@ -1,5 +1,11 @@
 import ArgumentParser
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 
 struct SchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

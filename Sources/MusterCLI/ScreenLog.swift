@@ -3,7 +3,13 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 
 /// One line of `runs/RUN_ID/screen.jsonl`: what the operator's screen
 /// showed (`show`), a question put to them (`ask`), and how it ended

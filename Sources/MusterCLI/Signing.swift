@@ -6,7 +6,13 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 import MusterProcess
 
 /// The two-person rule's keys (cli.md "Team runs"): who signs is whoever

@@ -7,7 +7,13 @@ import FoundationEssentials
 import Foundation
 #endif
 import ArgumentParser
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 import MusterProcess
 import MusterStore
 import MusterTerminal

@@ -2,7 +2,13 @@
 @preconcurrency import Glibc
 #endif
 import ArgumentParser
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 import MusterProcess
 import MusterTerminal
 

@@ -1,7 +1,13 @@
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 
 /// What `approve`, `takeover` and `follow` read of a run: its state from
 /// the journal, refusing with a plain message what cannot be acted on.

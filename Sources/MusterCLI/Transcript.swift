@@ -1,7 +1,13 @@
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 import MusterTerminal
 
 /// The output lines of a run's steps, as shown (masked, shortened), in

@@ -1,4 +1,10 @@
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 
 /// Every fold of a run's events (resume, takeover, approve, follow, report,
 /// verify, catch-up from the store) goes through here, so an approval,

@@ -1,6 +1,12 @@
 import ArgumentParser
 import Dispatch
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 import MusterTerminal
 
 struct ValidateCommand: ParsableCommand {

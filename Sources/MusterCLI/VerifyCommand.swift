@@ -4,7 +4,13 @@ import FoundationEssentials
 import Foundation
 #endif
 import ArgumentParser
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterPreflight
+import MusterApp
 import MusterTerminal
 
 struct VerifyCommand: ParsableCommand {

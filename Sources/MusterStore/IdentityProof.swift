@@ -1,5 +1,5 @@
 import Foundation
-import MusterCore
+import MusterBasics
 import MusterHTTP
 
 /// Who made a request from another machine, proved to the session that
@@ -35,12 +35,12 @@ public struct IdentityProof: Codable, Sendable, Equatable {
         if let t = c.sessionToken { headers.append(("x-amz-security-token", t)) }
         headers.sort { $0.0 < $1.0 }
         let signed = headers.map(\.0).joined(separator: ";")
-        let canonical = ["POST", "/", "", headers.map { "\($0.0):\($0.1)\n" }.joined(), signed, SHA256.hex(Array(body.utf8))].joined(separator: "\n")
+        let canonical = ["POST", "/", "", headers.map { "\($0.0):\($0.1)\n" }.joined(), signed, SHA256Hash.hex(Array(body.utf8))].joined(separator: "\n")
         let scope = "\(day)/\(region)/sts/aws4_request"
-        let toSign = ["AWS4-HMAC-SHA256", amzDate, scope, SHA256.hex(Array(canonical.utf8))].joined(separator: "\n")
+        let toSign = ["AWS4-HMAC-SHA256", amzDate, scope, SHA256Hash.hex(Array(canonical.utf8))].joined(separator: "\n")
         var key = hmac(Array("AWS4\(c.secretAccessKey)".utf8), day)
         for part in [region, "sts", "aws4_request"] { key = hmac(key, part) }
-        let signature = SHA256.hexString(hmac(key, toSign))
+        let signature = SHA256Hash.hexString(hmac(key, toSign))
         return IdentityProof(amzDate: amzDate, authorization: "AWS4-HMAC-SHA256 Credential=\(c.accessKeyID)/\(scope), SignedHeaders=\(signed), Signature=\(signature)",
                              securityToken: c.sessionToken)
     }
@@ -88,17 +88,8 @@ public struct IdentityProof: Codable, Sendable, Equatable {
         return String(format: "%04d%02d%02dT%02d%02d%02dZ", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1, Int(tm.tm_mday), Int(tm.tm_hour), Int(tm.tm_min), Int(tm.tm_sec))
     }
 
-    /// HMAC-SHA256 (RFC 2104).
     static func hmac(_ key: [UInt8], _ message: String) -> [UInt8] {
-        var k = key.count > 64 ? { var h = SHA256(); h.update(key); return h.finalize() }() : key
-        k += [UInt8](repeating: 0, count: 64 - k.count)
-        var inner = SHA256()
-        inner.update(k.map { $0 ^ 0x36 })
-        inner.update(Array(message.utf8))
-        var outer = SHA256()
-        outer.update(k.map { $0 ^ 0x5c })
-        outer.update(inner.finalize())
-        return outer.finalize()
+        SHA256Hash.hmac(key: key, message: Array(message.utf8))
     }
 }
 

@@ -1,5 +1,5 @@
 import Foundation
-import MusterCore
+import MusterBasics
 import MusterHTTP
 
 /// The few S3 and STS calls a shared run needs, signed by libcurl
@@ -289,7 +289,7 @@ public final class S3Store {
                       headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, accept: Set<Int>) throws(StoreError) -> HTTPResponse {
         let creds = try credentials()
         var all = headers
-        all.append(("x-amz-content-sha256", SHA256.hex(body ?? [])))
+        all.append(("x-amz-content-sha256", SHA256Hash.hex(body ?? [])))
         if let token = creds.sessionToken { all.append(("x-amz-security-token", token)) }
         let request = HTTPRequest(method: method, url: url, headers: all, body: body, connectTimeout: connectTimeout, timeout: timeout,
                                   maxRedirects: 0, confidentialHeaders: ["x-amz-security-token"],

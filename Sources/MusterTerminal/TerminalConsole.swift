@@ -1,7 +1,12 @@
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
-public import MusterCore
+
+public import MusterBasics
+
+public import MusterFormat
+
+public import MusterEngine
 
 /// The executor's console on a terminal or a pipe: the same questions and
 /// answers either way (one line per answer), colour only on a terminal.

@@ -1,6 +1,8 @@
 import Foundation
 import MusterCI
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
 import Testing
 
 /// A CI server that answers from a script: each request is matched by

@@ -1,5 +1,10 @@
 import Foundation
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterApp
 import MusterTestSupport
 import Testing
 

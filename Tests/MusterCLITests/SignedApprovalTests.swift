@@ -2,7 +2,12 @@
 @preconcurrency import Glibc
 #endif
 import Foundation
-import MusterCore
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+import MusterDrills
+import MusterApp
 import MusterTestSupport
 import Testing
 

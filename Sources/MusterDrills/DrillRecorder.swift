@@ -1,0 +1,116 @@
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+
+/// Turns a drill's journal into its record. Pure: every time comes from the
+/// journal (whose `t` is seconds since the run began, wall time across
+/// sessions, so time the executor was down counts as recovery time), which
+/// makes the record exact to test and identical however often it is rebuilt.
+public enum DrillRecorder {
+    public typealias StepFacts = MusterEngine.StepFacts
+
+    /// Step keys in plan order, with what a record needs of each.
+    public static func stepFacts(_ rb: Runbook, includes: [String: Runbook]) -> [(key: String, facts: StepFacts)] {
+        StepFacts.of(rb, includes: includes)
+    }
+
+    public static func record(events: [JournalEvent], drill: DrillSetup, steps: [(key: String, facts: StepFacts)],
+                              runbookCommit: String?, runbookDirty: Bool) -> DrillRecord? {
+        guard let info = events.first(where: { $0.event == .runStarted })?.run, let last = events.last else { return nil }
+        // (event, its time): an event whose `t` is no clock reading (a
+        // hand-edited journal) happened at the last reading before it.
+        var started: [String: (JournalEvent, Double)] = [:]
+        var finished: [String: (JournalEvent, Double)] = [:]
+        var attempts: [String: Int] = [:]
+        var escalations: [DrillRecord.Escalation] = []
+        var faults: [DrillRecord.FaultHit] = []
+        var outcome = DrillRecord.Outcome.aborted
+        var now = 0.0
+        var approvals: [DrillRecord.ApprovalEntry] = []
+        var approvalSince: [String: Double] = [:]
+        var handoffs: [DrillRecord.Handoff] = []
+        var operatorNow = info.osUser ?? info.operatorName
+        for e in events {
+            let key = e.step ?? ""
+            if let t = e.clock { now = t }
+            switch e.event {
+            case .stepStarted:
+                if started[key] == nil { started[key] = (e, now) }
+                if let a = e.attempt { attempts[key] = max(attempts[key] ?? 0, a) }
+            case .attemptStarted:
+                attempts[key] = max(attempts[key] ?? 0, e.attempt ?? 1)
+            case .stepFinished:
+                finished[key] = (e, now)
+            case .escalated:
+                escalations.append(.init(atSeconds: now, contact: e.contact ?? ""))
+            case .approvalRequested:
+                approvalSince[key] = now
+            case .approvalGiven:
+                approvals.append(.init(step: key, by: e.by ?? "", atSeconds: now, waitedSeconds: max(0, now - (approvalSince[key] ?? now))))
+            case .handoff:
+                handoffs.append(.init(from: operatorNow, to: e.by ?? "", atSeconds: now, reason: e.text))
+                operatorNow = e.by ?? operatorNow
+            case .faultInjected:
+                faults.append(.init(step: key, atSeconds: now))
+            case .runFinished:
+                outcome = e.outcome == "completed" ? .recovered : .failed
+            case .runResumed, .runAbandoned:
+                // A run that was paused and then resumed is not aborted (yet);
+                // an abandoned one is, for good.
+                outcome = .aborted
+            default:
+                break
+            }
+        }
+        var timings: [DrillRecord.StepTiming] = []
+        for (key, facts) in steps {
+            guard let (s, sAt) = started[key], let (f, fAt) = finished[key] else { continue }
+            let seconds = max(0, fAt - sAt)
+            timings.append(.init(id: key, kind: facts.kind.rawValue, outcome: f.outcome ?? "done", startedAt: s.at,
+                                 seconds: seconds, attempts: facts.kind.isAutomated ? max(1, attempts[key] ?? 1) : 1,
+                                 expectSeconds: facts.expect, overExpect: facts.expect.map { seconds > Double($0) } ?? false))
+        }
+        let elapsed = now
+        let rtoMet = drill.rtoSeconds.map { outcome == .recovered && elapsed <= Double($0) }
+        var record = DrillRecord(drill: drill.name, runbook: info.runbook, runbookPath: info.runbookPath, runbookCommit: runbookCommit,
+                           runbookDirty: runbookDirty, mode: drill.mode, operatorName: info.operatorName, startedAt: info.startedAt,
+                           finishedAt: last.at, outcome: outcome, elapsedSeconds: elapsed, rtoSeconds: drill.rtoSeconds, rtoMet: rtoMet,
+                           steps: timings, escalations: escalations, faults: faults,
+                           training: training(drill.expectEscalation, faults: faults, escalations: escalations), runID: info.runID)
+        record.runbookHash = info.runbookHash.isEmpty ? nil : info.runbookHash
+        // `auto` marks an answer given by `--yes`, and a session resumed with it.
+        record.unattended = info.yes || events.contains { $0.auto == true }
+        let people = PeopleTime.split(events)
+        record.humanSeconds = people.human
+        record.automatedSeconds = people.automated
+        record.approvals = approvals
+        record.handoffs = handoffs
+        record.peopleWaits = people.waits.map { .init(step: $0.step, atSeconds: $0.atSeconds, seconds: $0.seconds) }
+        let points = steps.flatMap { key, facts in facts.recoveryPoints.compactMap { finished[key]?.0.outputs?[$0] } }
+        if let rp = RecoveryPoint.measure(points: points, startedAt: info.startedAt, rpo: drill.rpoSeconds) {
+            record.recoveryPoint = rp.point
+            record.rpoSeconds = rp.lostSeconds
+            record.rpoMet = rp.met
+        }
+        record.rpoObjectiveSeconds = drill.rpoSeconds
+        return record
+    }
+
+    /// Scores `expect_escalation`: the clock starts at the first injected
+    /// fault (or the run's start when none fired), and the first escalation
+    /// after it counts. The contact matches when it is the expected rung or
+    /// starts with its text ("Secondary on-call" matches "Secondary on-call
+    /// (PagerDuty …)"), ignoring case.
+    static func training(_ expected: DrillSetup.ExpectedEscalation?, faults: [DrillRecord.FaultHit], escalations: [DrillRecord.Escalation]) -> DrillRecord.Training? {
+        guard let expected else { return nil }
+        let from = faults.first?.atSeconds ?? 0
+        guard let first = escalations.first(where: { $0.atSeconds >= from }) else {
+            return .init(escalatedWithin: false, contactOK: false, escalatedAfterSeconds: nil)
+        }
+        let after = first.atSeconds - from
+        let want = expected.contact.lowercased(), got = first.contact.lowercased()
+        return .init(escalatedWithin: after <= Double(expected.withinSeconds), contactOK: got == want || got.hasPrefix(want) || want.hasPrefix(got) && !got.isEmpty,
+                     escalatedAfterSeconds: after)
+    }
+}

@@ -1,0 +1,224 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterJournal
+
+/// What a drill's records say, for `muster report`.
+///
+/// Which runs count for what:
+/// - **runs** counts every record, whatever its outcome: a failed or aborted
+///   drill was still held, and its outcome is shown.
+/// - **last** is the newest record, whatever its outcome.
+/// - **best** and **trend** use only `recovered` runs that were attended: a
+///   failed or aborted drill did not recover, so its elapsed time (until it
+///   failed or was stopped) is not a recovery time and would flatter the
+///   numbers; an unattended one (`--yes` answered for the operator) measured
+///   no people recovering. Both are listed, and labelled.
+/// - **steps**: a step's mean and longest time are over the runs where it
+///   ended `done` or `failed` (time really spent on it; skipped and rehearsed
+///   steps take no time); `over expect` counts the runs where it went over its
+///   `expect`, out of the runs it appeared in.
+public struct DrillReport: Sendable {
+    public struct Run: Sendable {
+        public var path: String
+        public var startedAt: Date
+        public var outcome: DrillRecord.Outcome
+        public var elapsedSeconds: Double
+        public var rtoSeconds: Int?
+        public var rtoMet: Bool?
+        public var mode: String
+        public var operatorName: String
+        public var runbookCommit: String?
+        /// `--yes` answered something: listed, never best nor in the trend.
+        public var unattended: Bool
+        /// Whether this run counts as a recovery time (best, trend).
+        public var counts: Bool { outcome == .recovered && !unattended }
+        /// People's time and the recovery point, from records that have them.
+        public var humanSeconds: Double?
+        public var automatedSeconds: Double?
+        public var recoveryPoint: String?
+        public var rpoSeconds: Double?
+        public var rpoMet: Bool?
+        public var rpoObjectiveSeconds: Int?
+    }
+
+    public struct Trend: Sendable, Equatable {
+        public enum Direction: String, Sendable { case faster, slower, steady }
+        /// Elapsed seconds of the last recoveries, oldest first (at most `window`).
+        public var elapsed: [Double]
+        /// The last one minus the mean of the ones before it: negative is faster.
+        public var deltaSeconds: Double
+        public var direction: Direction
+        /// How many earlier recoveries the last is compared with.
+        public var comparedWith: Int
+    }
+
+    public struct StepStat: Sendable, Equatable {
+        public var id: String
+        /// Runs the step appeared in (any outcome).
+        public var runs: Int
+        /// Runs where it took time (`done` or `failed`), over which mean and max are taken.
+        public var timed: Int
+        public var meanSeconds: Double
+        public var maxSeconds: Double
+        public var overExpect: Int
+        public var failed: Int
+        /// From the newest record that has one.
+        public var expectSeconds: Int?
+    }
+
+    public var drill: String
+    public var runbook: String?
+    /// The RTO in force at the newest run (records keep the RTO of their day).
+    public var rtoSeconds: Int?
+    /// Every run, oldest first.
+    public var runs: [Run]
+    public var best: Run?
+    public var trend: Trend?
+    /// Every step seen, longest mean first.
+    public var steps: [StepStat]
+
+    public var last: Run? { runs.last }
+    public func count(_ o: DrillRecord.Outcome) -> Int { runs.filter { $0.outcome == o }.count }
+    public var unattendedCount: Int { runs.filter(\.unattended).count }
+
+    /// Steps that went over their `expect` at least once: most often first.
+    public var overExpectSteps: [StepStat] {
+        steps.filter { $0.overExpect > 0 }.sorted { ($0.overExpect, $0.meanSeconds) > ($1.overExpect, $1.meanSeconds) }
+    }
+
+    /// How many recoveries the trend looks at.
+    public static let window = 5
+
+    /// Within this share of the earlier mean, or this many seconds, the last
+    /// recovery counts as steady rather than faster or slower.
+    public static let steadyFraction = 0.02
+    public static let steadySeconds = 10.0
+
+    public init(drill: String, records: [LoadedRecord], runbook: String? = nil, rtoSeconds: Int? = nil) {
+        self.drill = drill
+        let sorted = records.sorted { ($0.startedAt, $0.path) < ($1.startedAt, $1.path) }
+        runs = sorted.map {
+            Run(path: $0.path, startedAt: $0.startedAt, outcome: $0.record.outcome, elapsedSeconds: $0.record.elapsedSeconds,
+                rtoSeconds: $0.record.rtoSeconds, rtoMet: $0.record.rtoMet, mode: $0.record.mode,
+                operatorName: $0.record.operatorName, runbookCommit: $0.record.runbookCommit, unattended: $0.record.unattended ?? false,
+                humanSeconds: $0.record.humanSeconds, automatedSeconds: $0.record.automatedSeconds, recoveryPoint: $0.record.recoveryPoint,
+                rpoSeconds: $0.record.rpoSeconds, rpoMet: $0.record.rpoMet, rpoObjectiveSeconds: $0.record.rpoObjectiveSeconds)
+        }
+        self.runbook = sorted.last?.record.runbook ?? runbook
+        self.rtoSeconds = sorted.last.map { $0.record.rtoSeconds } ?? rtoSeconds
+
+        let recovered = runs.filter(\.counts)
+        // Fastest; of equal times the earliest.
+        best = recovered.min { $0.elapsedSeconds < $1.elapsedSeconds }
+        trend = Self.trend(recovered.suffix(Self.window).map(\.elapsedSeconds))
+
+        var order: [String] = []
+        var acc: [String: StepStat] = [:]
+        for r in sorted {
+            for s in r.record.steps {
+                var st = acc[s.id] ?? StepStat(id: s.id, runs: 0, timed: 0, meanSeconds: 0, maxSeconds: 0, overExpect: 0, failed: 0, expectSeconds: nil)
+                if acc[s.id] == nil { order.append(s.id) }
+                st.runs += 1
+                if s.outcome == "done" || s.outcome == "failed" {
+                    st.timed += 1
+                    st.meanSeconds += s.seconds  // a sum until the end
+                    st.maxSeconds = max(st.maxSeconds, s.seconds)
+                }
+                if s.overExpect { st.overExpect += 1 }
+                if s.outcome == "failed" { st.failed += 1 }
+                if let e = s.expectSeconds { st.expectSeconds = e }
+                acc[s.id] = st
+            }
+        }
+        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        steps = order.map { id in
+            var st = acc[id]!
+            st.meanSeconds = st.timed > 0 ? st.meanSeconds / Double(st.timed) : 0
+            return st
+        }.sorted { a, b in
+            a.meanSeconds != b.meanSeconds ? a.meanSeconds > b.meanSeconds : position[a.id]! < position[b.id]!
+        }
+    }
+
+    /// The last value against the mean of the ones before it; nil with fewer
+    /// than two values.
+    public static func trend(_ values: [Double]) -> Trend? {
+        guard values.count >= 2, let last = values.last else { return nil }
+        let earlier = values.dropLast()
+        let mean = earlier.reduce(0, +) / Double(earlier.count)
+        let delta = last - mean
+        let steady = abs(delta) < max(steadySeconds, mean * steadyFraction)
+        return Trend(elapsed: values, deltaSeconds: delta, direction: steady ? .steady : delta < 0 ? .faster : .slower, comparedWith: earlier.count)
+    }
+}
+
+// MARK: - JSON
+
+extension DrillReport {
+    /// Seconds to tenths, as records keep them.
+    static func r(_ x: Double) -> JSON { .double((x * 10).rounded() / 10) }
+
+    static func json(_ run: Run) -> JSON {
+        .object([
+            ("started_at", .string(UTCTime.format(run.startedAt))),
+            ("outcome", .string(run.outcome.rawValue)),
+            ("elapsed_seconds", r(run.elapsedSeconds)),
+            ("rto_seconds", .from(run.rtoSeconds)),
+            ("rto_met", run.rtoMet.map(JSON.bool) ?? .null),
+            ("mode", .string(run.mode)),
+            ("operator", .string(run.operatorName)),
+            ("runbook_commit", .from(run.runbookCommit)),
+            ("unattended", .bool(run.unattended)),
+            ("record", .string(run.path)),
+            ("human_seconds", run.humanSeconds.map(r) ?? .null),
+            ("automated_seconds", run.automatedSeconds.map(r) ?? .null),
+            ("recovery_point", .from(run.recoveryPoint)),
+            ("rpo_seconds", run.rpoSeconds.map(r) ?? .null),
+            ("rpo_met", run.rpoMet.map(JSON.bool) ?? .null),
+            ("rpo_objective_seconds", .from(run.rpoObjectiveSeconds)),
+        ])
+    }
+
+    public var json: JSON {
+        .object([
+            ("drill", .string(drill)),
+            ("runbook", .from(runbook)),
+            ("rto_seconds", .from(rtoSeconds)),
+            ("runs", .int(runs.count)),
+            ("recovered", .int(count(.recovered))),
+            ("failed", .int(count(.failed))),
+            ("aborted", .int(count(.aborted))),
+            ("unattended", .int(unattendedCount)),
+            ("last", last.map(Self.json) ?? .null),
+            ("best", best.map(Self.json) ?? .null),
+            ("trend", trend.map { t in
+                .object([
+                    ("elapsed_seconds", .array(t.elapsed.map(Self.r))),
+                    ("direction", .string(t.direction.rawValue)),
+                    ("delta_seconds", Self.r(t.deltaSeconds)),
+                    ("compared_with", .int(t.comparedWith)),
+                ])
+            } ?? .null),
+            ("steps", .array(steps.map { s in
+                .object([
+                    ("id", .string(s.id)),
+                    ("runs", .int(s.runs)),
+                    ("mean_seconds", Self.r(s.meanSeconds)),
+                    ("max_seconds", Self.r(s.maxSeconds)),
+                    ("expect_seconds", .from(s.expectSeconds)),
+                    ("over_expect", .int(s.overExpect)),
+                    ("failed", .int(s.failed)),
+                ])
+            })),
+            ("history", .array(runs.map(Self.json))),
+            ("rpo_trend", Self.json(rpoTrend)),
+            ("human_trend", Self.json(humanTrend)),
+        ])
+    }
+}

@@ -1,0 +1,70 @@
+import MusterBasics
+import MusterFormat
+
+/// The drill facts a run carries in its journal (`run_started`), so that a
+/// drill resumed after a crash still knows it is a drill, injects the same
+/// faults and writes its record where the first session would have.
+public struct DrillSetup: Codable, Sendable, Equatable {
+    public struct Fault: Codable, Sendable, Equatable {
+        public var step: String
+        public var fail: String
+        public var times: Int
+        public init(step: String, fail: String, times: Int) { self.step = step; self.fail = fail; self.times = times }
+    }
+
+    public struct ExpectedEscalation: Codable, Sendable, Equatable {
+        public var withinSeconds: Int
+        public var contact: String
+        public init(withinSeconds: Int, contact: String) { self.withinSeconds = withinSeconds; self.contact = contact }
+        enum CodingKeys: String, CodingKey { case withinSeconds = "within_seconds", contact }
+    }
+
+    public var name: String
+    public var mode: String
+    public var rtoSeconds: Int?
+    public var faults: [Fault]
+    public var expectEscalation: ExpectedEscalation?
+    /// Where the record goes, repository-relative or absolute.
+    public var recordsDir: String
+    /// `--junit FILE`, absolute, rewritten whenever the record is.
+    public var junit: String?
+    /// `--commit-record`: commit the record to the repository when the
+    /// drill ends, in whichever session that is.
+    public var commitRecord: Bool?
+    /// The drill file's `description`, shown under the banner when the
+    /// drill starts.
+    public var description: String?
+
+    /// The runbook's `rpo` (nil in journals written before it was read).
+    public var rpoSeconds: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case name, mode, rtoSeconds = "rto_seconds", faults, expectEscalation = "expect_escalation", recordsDir = "records_dir", junit
+        case commitRecord = "commit_record", description, rpoSeconds = "rpo_seconds"
+    }
+
+    public init(name: String, mode: String, rtoSeconds: Int?, faults: [Fault], expectEscalation: ExpectedEscalation?, recordsDir: String, junit: String?) {
+        self.name = name; self.mode = mode; self.rtoSeconds = rtoSeconds; self.faults = faults
+        self.expectEscalation = expectEscalation; self.recordsDir = recordsDir; self.junit = junit
+    }
+
+    public init(drill: Drill, runbook: Runbook, recordsDir: String, junit: String?) {
+        self.junit = junit
+        name = drill.name
+        mode = drill.mode.rawValue
+        rtoSeconds = drill.rto ?? runbook.rto
+        rpoSeconds = runbook.rpo
+        faults = drill.faults.map { Fault(step: $0.step, fail: $0.fail, times: $0.times) }
+        expectEscalation = drill.expectEscalation.map { ExpectedEscalation(withinSeconds: $0.within, contact: $0.contact) }
+        description = drill.description
+        self.recordsDir = recordsDir
+    }
+
+    public var rehearsal: Bool { mode == Drill.Mode.rehearsal.rawValue }
+
+    /// The line that stays on screen so nobody takes a drill for an incident.
+    public var banner: String {
+        "DRILL \(name) · \(rehearsal ? "rehearsal: automated steps are shown, not run" : "live: automated steps really run")"
+            + (rtoSeconds.map { " · RTO \(DurationFormat.format($0))" } ?? "") + " · not a real incident"
+    }
+}

@@ -1,0 +1,281 @@
+import MusterBasics
+import MusterFormat
+
+extension Executor {
+    /// The `confirm: true` gate: what will run, then run, skip or abort.
+    func gate(_ entry: FlatPlan.Entry) throws(Stop) {
+        let key = entry.key, step = entry.step
+        if !state.started.contains(key) { try record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
+        if setup.yes {
+            try record(.gateAnswered, step: key) { $0.gateAnswer = .run; $0.auto = true }
+            return
+        }
+        // Never a blind yes: exactly what will run, values resolved, secrets masked.
+        console.show(.info("this step is marked confirm: true; it will run:"))
+        for line in rehearsalPreview(step, values: scope(entry.parent)) { console.show(.command(masker.mask(line))) }
+        switch try answer(.gate, "Run this step as shown?", step: key) {
+        case .yes:
+            try record(.gateAnswered, step: key) { $0.gateAnswer = .run }
+        case .skip(let why):
+            try record(.gateAnswered, step: key) { $0.gateAnswer = .skip; $0.text = why }
+            try record(.stepFinished, step: key) { $0.stepOutcome = .skipped; $0.text = why }
+            console.show(.stepResult(.finished(.skipped), seconds: 0, detail: why))
+        case .abort:
+            throw .pause("operator aborted at the confirm gate of '\(key)'")
+        case .note, .escalate, .retry, .doneByHand, .rollBack, .stopStep, .keepWaiting:
+            preconditionFailure("not an answer to a gate")
+        }
+    }
+
+    /// A step that was running when the last session ended and that is not
+    /// safe to run again unasked: `r`, `d NOTE` or `s REASON`.
+    func resumeInterrupted(_ entry: FlatPlan.Entry) throws(Stop) {
+        let key = entry.key
+        if setup.yes {
+            throw .pause("'\(key)' was running when the last session ended and is not idempotent; resume without --yes to choose r (run again), d (mark done) or s (skip)")
+        }
+        if let why = state.stoppedBy[key] {
+            console.show(.warning("'\(key)' was \(why) when the last session paused: Muster stopped its commands, so none of them runs now, but it may have done part of its work"))
+        } else {
+            console.show(.warning("'\(key)' was running when the last session ended: it may have done part of its work, and its commands may even still be running"))
+        }
+        if try failureChoice(key: key, allowRollback: false) == .finished { registerRollbackIfDone(entry) }
+    }
+
+    /// Attempt `n` of an automated step, journaled before it runs (unless
+    /// `following` the pipeline it started) and after. A `ci` step's
+    /// attempt ends once its pipeline is started and journaled: following
+    /// it is the machine's next action, as after a resume. After a failure
+    /// the machine asks for the wait of `retry_delay` and the next attempt,
+    /// or for the failure policy.
+    func attempt(_ entry: FlatPlan.Entry, _ attempt: Int, following: Bool) throws(Stop) {
+        let key = entry.key, step = entry.step
+        guard let a = step.automation else { return }
+        var values = scope(entry.parent)
+        let env = environment(entry.runbook, values)
+        if !following, state.interruptedStep == key, a.idempotent || step.isReadOnly {
+            console.show(.info("'\(key)' was running when the last session ended; it " + (a.idempotent ? "is idempotent" : "only reads (a wait or a GET)") + ", so it runs again"))
+        }
+        try checkSignals()
+        if following {
+        } else if state.started.contains(key) {
+            try record(.attemptStarted, step: key) { $0.attempt = attempt }
+        } else {
+            try record(.stepStarted, step: key) { $0.text = step.kind.rawValue; $0.attempt = attempt }
+        }
+        // One attempt, all its polls included, is measured against `expect`.
+        if !following || expectWatch?.key != key {
+            expectWatch = a.expect.map { ExpectWatch(key: key, expect: Double($0), since: monotonic()) }
+        }
+        let result: Attempt
+        do {
+            result = try attemptOnce(step, key: key, automation: a, values: values, env: env)
+        } catch {
+            expectWatch = nil
+            throw error
+        }
+        // The pipeline is started and journaled: the machine follows it next.
+        if result.triggered { return }
+        expectWatch = nil
+        func describe(_ e: inout JournalEvent) {
+            e.attempt = attempt
+            if let h = result.httpStatus { e.status = h } else { e.exit = Int(result.status) }
+            e.seconds = (result.seconds * 1000).rounded() / 1000
+            e.timedOut = result.timedOut ? true : nil
+            e.tail = result.tail.isEmpty ? nil : result.tail
+            e.leftovers = result.leftovers.isEmpty ? nil : result.leftovers
+        }
+        if let reason = result.skipped {
+            try record(.stepFinished, step: key) { describe(&$0); $0.stepOutcome = .skipped; $0.text = reason }
+            console.show(.stepResult(.finished(.skipped), seconds: result.seconds, detail: reason))
+            return
+        }
+        if result.ok {
+            values.merge(result.outputs) { $1 }
+            scopes[entry.parent ?? ""] = values
+            let outcome: StepOutcome = result.rehearsed ? .rehearsed : .done
+            // The successful attempt's end and the step's end are one event.
+            try record(.stepFinished, step: key) { e in
+                describe(&e)
+                e.stepOutcome = outcome
+                e.outputs = result.outputs.isEmpty ? nil : result.outputs
+            }
+            console.show(.stepResult(.finished(outcome), seconds: result.seconds, detail: nil))
+            try endKeeping(key, result)
+            // Nothing ran in a rehearsal, so there is nothing to undo.
+            if let r = a.rollback, !result.rehearsed { rollbacks.append((key, r, values, env)) }
+            return
+        }
+        try record(.attemptFinished, step: key) { e in
+            describe(&e)
+            e.text = result.problem
+            e.interrupted = result.signal != nil ? true : nil
+        }
+        let why = result.problem ?? "failed"
+        console.show(.stepResult(.finished(.failed), seconds: result.seconds, detail: masker.mask(why)))
+        if let sig = result.signal { throw .pause("\(signalName(sig)) during '\(key)'") }
+        try endKeeping(key, result)
+        lastProblem = (key, why)
+        // Stopped by the operator: the failure answers, not a retry unasked.
+        if attempt <= a.retries, !result.stopped {
+            console.show(.info("retrying in \(DurationFormat.format(a.retryDelay)) (attempt \(attempt + 1) of \(a.retries + 1))"))
+        }
+    }
+
+    /// The wait before an automatic retry, until `t` (seconds since the run
+    /// began), which the machine counts from the failed attempt's end: a
+    /// resumed session waits only what is left, and says so.
+    func retryDelay(_ entry: FlatPlan.Entry, until t: Double) throws(Stop) {
+        let left = t - elapsed
+        if lastProblem?.key != entry.key, let a = entry.step.automation {
+            let next = (state.attempts[entry.key] ?? 0) + 1
+            console.show(.info("'\(entry.key)' failed in the last session; retrying in \(DurationFormat.format(Int(left.rounded(.up)))) (attempt \(next) of \(a.retries + 1))"))
+        }
+        try pauseFor(left)
+    }
+
+    /// A step the operator marked done by hand did its work, so a later
+    /// rollback undoes it, as it does on resume (`restore`).
+    func registerRollbackIfDone(_ entry: FlatPlan.Entry) {
+        guard state.finished[entry.key] == .done, let r = entry.step.automation?.rollback else { return }
+        let values = scope(entry.parent)
+        rollbacks.append((entry.key, r, values, environment(entry.runbook, values)))
+    }
+
+    enum Choice { case retry, finished }
+
+    /// What `on_failure` says once a step's retries are spent (the machine
+    /// turns a missing one into `ask`, or `abort` with `--yes`).
+    func afterFailure(key: String, policy: OnFailure, why: String) throws(Stop) -> Choice {
+        switch policy {
+        case .abort:
+            try record(.stepFinished, step: key) { $0.stepOutcome = .failed; $0.text = why }
+            throw .fail("step '\(key)' \(why)")
+        case .continue:
+            try record(.stepFinished, step: key) { $0.stepOutcome = .failed; $0.text = why }
+            console.show(.warning("on_failure: continue, so the run goes on"))
+            return .finished
+        case .rollback:
+            try record(.stepFinished, step: key) { $0.stepOutcome = .failed; $0.text = why }
+            throw .rollback("step '\(key)' \(why)")
+        case .ask:
+            return try failureChoice(key: key, allowRollback: true)
+        }
+    }
+
+    /// The failure menu of `cli.md`: retry, skip, mark done, escalate, abort, roll back.
+    func failureChoice(key: String, allowRollback: Bool) throws(Stop) -> Choice {
+        while true {
+            switch try answer(.failure(rollBack: allowRollback), "Step '\(key)' did not succeed. What now?", step: key) {
+            case .retry:
+                try record(.failureChoice, step: key) { $0.choice = .retry }
+                return .retry
+            case .skip(let why):
+                try record(.failureChoice, step: key) { $0.choice = .skip; $0.text = why }
+                try record(.stepFinished, step: key) { $0.stepOutcome = .skipped; $0.text = why }
+                return .finished
+            case .doneByHand(let note):
+                try record(.failureChoice, step: key) { $0.choice = .done; $0.text = note }
+                try record(.stepFinished, step: key) { $0.stepOutcome = .done; $0.text = "marked done by hand: \(note)" }
+                return .finished
+            case .abort:
+                throw .pause("operator aborted at '\(key)'")
+            case .rollBack:
+                try record(.failureChoice, step: key) { $0.choice = .rollback }
+                try record(.stepFinished, step: key) { $0.stepOutcome = .failed }
+                throw .rollback("operator chose to roll back at '\(key)'")
+            case .yes, .note, .escalate, .stopStep, .keepWaiting:
+                preconditionFailure("not an answer to a failure")
+            }
+        }
+    }
+
+    package struct Attempt {
+        package var ok: Bool
+        package var status: Int32
+        package var seconds: Double
+        /// The HTTP status of the reply, for `http` steps and HTTP waits
+        /// that got one: journaled as `status`, never as an exit status.
+        package var httpStatus: Int?
+        package var timedOut = false
+        /// The signal that stopped it and pauses the run.
+        package var signal: Int32?
+        /// The operator stopped it (Ctrl-C, then s).
+        package var stopped = false
+        package var stdout = ""
+        package var outputs: [String: String] = [:]
+        package var tail: [String] = []
+        package var problem: String?
+        /// A rehearsal: confirmed by the operator, nothing ran.
+        package var rehearsed = false
+        /// The operator skipped the step at the rehearsal prompt.
+        package var skipped: String?
+        /// Processes its command left running: kept or stopped.
+        var leftovers: [JournalEvent.Leftover] = []
+        /// A `ci` step's pipeline was started and journaled; the attempt
+        /// goes on as the machine's `follow`.
+        var triggered = false
+    }
+
+    func attemptOnce(_ step: Step, key: String, automation a: Automation, values: [String: String], env: [String: String]) throws(Stop) -> Attempt {
+        if let drill = setup.drill {
+            // A drill's scripted failure replaces the attempt, so a trainee
+            // meets the error exactly as the real step would show it.
+            if let fault = drill.faults.first(where: { $0.step == key }), state.faultsFired[key, default: 0] < fault.times {
+                // Nothing on screen may give it away: first what the step
+                // runs (the command, the request, the pipeline), as a real
+                // attempt shows it, then the error as its output, and a run
+                // step's failure reads as a real exit status.
+                try record(.faultInjected, step: key) { $0.text = fault.fail }
+                for line in rehearsalPreview(step, values: values).prefix(1) { console.show(.command(masker.mask(line))) }
+                console.show(.output(stderr: true, line: masker.mask(fault.fail)))
+                return Attempt(ok: false, status: 1, seconds: 0, tail: [masker.mask(fault.fail)],
+                               problem: step.kind == .run ? "exited with status 1" : fault.fail)
+            }
+            if drill.rehearsal { return try rehearse(step, key: key, values: values) }
+        }
+        // A value that never came (its step was skipped, or marked done by
+        // hand) must not reach a command as a literal `{{ name }}`.
+        var templates: [Template] = []
+        func fields(_ h: HTTPCheck) -> [Template] { [h.url] + h.headers.map(\.value) + (h.body.map { [$0] } ?? []) }
+        switch step.body {
+        case .run(let t): templates = [t]
+        case .wait(let w):
+            switch w.probe {
+            case .run(let t): templates = [t]
+            case .http(let h): templates = fields(h)
+            }
+        case .http(let h): templates = fields(h)
+        case .ci(let c): templates = [c.url] + c.settings.values + c.inputs.map(\.value)
+        default: break
+        }
+        let missing = Set(templates.flatMap(\.references).map(\.name).filter { values[$0] == nil }).sorted()
+        if !missing.isEmpty {
+            return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: \(missing.map { "{{ \($0) }}" }.joined(separator: ", ")) has no value (the step that sets it was skipped or marked done by hand); do this step by hand and answer d NOTE, or s REASON")
+        }
+        switch step.body {
+        case .run(let t):
+            return try shell(t, values: values, key: key, automation: a, timeout: Double(a.timeout), env: env, keepable: true)
+        case .wait(let w):
+            return try stoppable(key, timeout: w.timeout) { () throws(Stop) in try wait(w, key: key, automation: a, values: values, env: env) }
+        case .http(let h):
+            let r = try stoppable(key, timeout: a.timeout) { () throws(Stop) in try httpCheck(h, key: key, values: values, timeout: Double(a.timeout)) }
+            if r.ok, !a.outputs.isEmpty {
+                var done = r
+                let (found, missing, gaveUp) = OutputCapture.capture(a.outputs, stdout: r.stdout)
+                done.outputs = found
+                if !missing.isEmpty {
+                    done.ok = false
+                    done.problem = gaveUp.map { "succeeded, but \($0)" }
+                        ?? "succeeded, but its response has no value for \(missing.map { "'\($0)'" }.joined(separator: ", ")) (see 'outputs')"
+                }
+                return done
+            }
+            return r
+        case .ci(let spec):
+            return try stoppable(key, timeout: a.timeout) { () throws(Stop) in try ci(spec, key: key, automation: a, values: values) }
+        default:
+            return Attempt(ok: true, status: 0, seconds: 0)
+        }
+    }
+}

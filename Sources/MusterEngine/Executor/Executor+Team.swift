@@ -1,0 +1,176 @@
+import MusterBasics
+import MusterFormat
+
+/// The two-person rule and hand-offs: requests other people make of the run
+/// (`muster approve`, `muster takeover`) arrive through the inbox, wake the
+/// session through the signal pipe, and are taken in as journal events.
+extension Executor {
+    /// A step with `approval` waits until enough people other than the
+    /// operator approve it (or one denies it), showing who may and how.
+    /// `a` pauses; approvals already given survive it, and a crash.
+    func awaitApproval(_ entry: FlatPlan.Entry) throws(Stop) {
+        let key = entry.key, step = entry.step
+        guard let rule = step.automation?.approval else { return }
+        if !state.started.contains(key) { try record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
+        let preview = approvalPreview(entry)
+        let sha = SignedStatement.digest(preview.joined(separator: "\n"))
+        if let asked = state.approvalSHA[key], state.approvalAsked[key] != nil, asked != sha {
+            console.show(.warning("'\(key)' changed since its approval was asked for: approvals of the old command do not count, and it needs approval again"))
+        }
+        if state.approvalAsked[key] == nil || state.denied[key] != nil || state.approvalSHA[key] != sha {
+            try record(.approvalRequested, step: key) { e in
+                e.text = preview.joined(separator: "\n")
+                e.sha256 = sha
+                e.value = rule.who
+                e.approval = .init(count: rule.count, from: rule.from.isEmpty ? nil : rule.from)
+            }
+            notify("'\(key)' waits for approval by \(rule.who): muster approve \(setup.runID)")
+        }
+        console.show(.info("'\(key)' needs approval by \(rule.who) before it runs (the two-person rule). It will run:"))
+        for line in preview { console.show(.command(line)) }
+        console.show(.info("Ask them to run:  muster approve \(setup.runID)   (or: muster approve \(setup.runID) --deny REASON)"))
+        let given = state.approverNames(key)
+        if !given.isEmpty { console.show(.info("approved so far by \(given.joined(separator: ", ")) (\(given.count) of \(rule.count))")) }
+        while true {
+            try takeApprovals(for: key, rule)
+            if state.denied[key] != nil || state.approved(key, rule) { break }
+            try waitForPeople(key, rule)
+        }
+        if let d = state.denied[key] {
+            let why = "approval denied by \(d.by): \(d.reason)"
+            lastProblem = (key, why)
+            console.show(.stepResult(.finished(.failed), seconds: 0, detail: why))
+        } else {
+            console.show(.info("approved by \(state.approverNames(key).joined(separator: ", ")); the step goes on"))
+        }
+    }
+
+    /// What an approver is shown, and signs the hash of: the step's
+    /// commands as they will run, secrets masked.
+    func approvalPreview(_ entry: FlatPlan.Entry) -> [String] {
+        rehearsalPreview(entry.step, values: scope(entry.parent)).map(masker.mask)
+    }
+
+    /// A step approved, then edited (a resume with `--force`), must not run
+    /// on the old approval: the hash approvers signed is of the old command.
+    func approvalOutdated(_ entry: FlatPlan.Entry) -> Bool {
+        guard entry.step.automation?.approval != nil, (state.attempts[entry.key] ?? 0) == 0,
+              let asked = state.approvalSHA[entry.key] else { return false }
+        return asked != SignedStatement.digest(approvalPreview(entry).joined(separator: "\n"))
+    }
+
+    /// Takes in the approvals and denials made for `key`, refusing (on
+    /// screen, once) those the rule does not allow. Each is a signed
+    /// statement: its signature is checked against `allowed_signers`, and
+    /// what it says (run, step, decision, the hash of the request shown)
+    /// against what is asked now; who it comes from as an OS user or an
+    /// AWS identity is kept as context only.
+    func takeApprovals(for key: String, _ rule: Approval) throws(Stop) {
+        guard let inbox else { return }
+        for r in inbox.pending(taken: state.takenRequests) where !refusedRequests.contains(r.id) {
+            switch r.kind {
+            case .takeover:
+                if inbox.isWaiting(r) { try handOver(r) }
+            case .approve, .deny:
+                let verdict = r.step != key ? .failure(SignatureRefusal("it is for step '\(r.step ?? "?")', and '\(key)' is the step waiting")) : verify(r, key: key, rule)
+                guard case .success(let (signer, signed)) = verdict else {
+                    if case .failure(let refusal) = verdict {
+                        refusedRequests.insert(r.id)
+                        console.show(.warning("\(r.kind == .approve ? "an approval" : "a denial") from \(r.who) was refused: \(refusal.message)"))
+                    }
+                    continue
+                }
+                let kind: JournalEvent.Kind = r.kind == .approve ? .approvalGiven : .approvalDenied
+                try record(kind, step: key) { e in
+                    e.by = signer.name
+                    e.key = signer.key
+                    e.statement = signed.statement
+                    e.signature = signed.signature
+                    e.value = r.id
+                    e.name = r.name
+                    e.osUser = r.user.isEmpty ? nil : r.user
+                    e.identity = r.arn
+                    if r.kind == .deny { e.text = r.reason ?? "no reason given" }
+                }
+                inbox.taken(r)
+                if r.kind == .approve {
+                    let n = state.approvers(key).count
+                    console.show(.info("✓ approved by \(signer.name) (\(n) of \(rule.count))"))
+                    notify("'\(key)' approved by \(signer.name) (\(n) of \(rule.count))")
+                } else {
+                    notify("'\(key)' denied by \(signer.name)")
+                    return
+                }
+            }
+        }
+    }
+
+    /// The signer of an approval or denial for `key`, or why it is refused.
+    func verify(_ r: TeamRequest, key: String, _ rule: Approval) -> Result<(Signer, Signed), SignatureRefusal> {
+        let check = ApprovalCheck(runID: setup.runID, step: key, requestSHA: state.approvalSHA[key], operatorKey: setup.session?.key ?? state.operatorKey,
+                                  rule: rule, approvedKeys: state.approvers(key))
+        return check.check(r.signed, decision: r.kind == .deny ? .deny : .approve, checker: setup.signatures).map { ($0, r.signed!) }
+    }
+
+    /// Waits for the next request, a signal or `a`. On a terminal the
+    /// operator may answer `a`; from a pipe nothing is read, since the
+    /// answers a run reads are only those `cli.md` lists.
+    func waitForPeople(_ key: String, _ rule: Approval) throws(Stop) {
+        try checkSignals()
+        checkEscalation()
+        guard console.isInteractive else {
+            if let sig = sleepHook(30), sig != InboxWake.code { try interruption(sig) }
+            return
+        }
+        switch console.ask("Waiting for approval of '\(key)' by \(rule.who)", hint: Question.approvalWait.hint, status: status()) {
+        case .line(let l):
+            switch Question.approvalWait.parse(l) {
+            case .success(.abort): throw .pause("operator aborted while '\(key)' waited for approval")
+            case .success: break
+            case .failure(let m): try notUnderstood(m.hint)
+            }
+        case .eof:
+            throw .pause("answers ran out (end of input)")
+        case .signal(let s):
+            if s != InboxWake.code { try interruption(s) }
+        }
+    }
+
+    /// What a request's arrival means at this moment; `key` is the step at
+    /// work, if one is. A takeover stops the session at once between steps
+    /// or with `--now`; otherwise it waits for the step to end, and both
+    /// screens say so. Approvals wait for their step's turn.
+    func inboxVerdict(working key: String?) -> SignalVerdict {
+        guard let inbox, let r = inbox.pending(taken: state.takenRequests).first(where: { $0.kind == .takeover && !refusedRequests.contains($0.id) && inbox.isWaiting($0) })
+        else { return .keepWaiting }
+        if key == nil || r.now {
+            handingOver = r
+            return .pause(InboxWake.code)
+        }
+        if takeoverPending?.id != r.id {
+            takeoverPending = r
+            console.show(.warning("\(r.who) is taking over this run\(r.reason.map { " (\($0))" } ?? ""): this session stops when '\(key!)' ends (`muster takeover --now` stops it at once)"))
+        }
+        return .keepWaiting
+    }
+
+    /// Between actions: a takeover that waited for a step stops the session
+    /// now, unless its taker gave up meanwhile.
+    func checkTakeover() throws(Stop) {
+        guard let r = takeoverPending else { return }
+        takeoverPending = nil
+        if inbox?.isWaiting(r) == true { try handOver(r) }
+        console.show(.info("\(r.who) gave up taking over; the run goes on here"))
+    }
+
+    func handOver(_ r: TeamRequest) throws(Stop) {
+        handingOver = r
+        throw .pause(signalName(InboxWake.code))
+    }
+
+    /// Why the session stopped for a takeover: the run-paused text.
+    var handOverText: String {
+        guard let r = handingOver else { return "taken over" }
+        return "taken over by \(r.who)\(r.host.map { " on \($0)" } ?? "")" + (r.reason.map { ": \($0)" } ?? "")
+    }
+}

@@ -1,0 +1,159 @@
+import MusterBasics
+import MusterFormat
+
+/// What to do next, decided from the plan and the run so far and nothing
+/// else: no I/O, no clock, no terminal. The executor performs the action,
+/// journals what came of it, and asks again; resume is the same question
+/// asked of a replayed `RunState`. An answer given in another session, or
+/// later by another person, is one more event folded into the state.
+public struct RunMachine: Sendable {
+    public enum Action: Equatable, Sendable {
+        /// Begin undoing the completed steps: the rollback was chosen in an
+        /// earlier session and never began. `unfinished`: the step at whose
+        /// failure menu `b` was answered and whose end was never journaled.
+        case rollBack(reason: String, unfinished: String?)
+        /// The rollback has begun: run the rollback command of this step,
+        /// the first of `undo`'s not undone yet. Once none is left, `finish`
+        /// says `rolled_back`, or `rollback_incomplete` if one failed.
+        case rollBackStep(String)
+        /// Journal the start of a checklist or include step.
+        case begin(String)
+        /// Ask checklist item `index` of the step.
+        case askItem(String, Int)
+        /// Ask the `ask` question `name` of the step.
+        case askQuestion(String, String)
+        /// Every item and question answered, or every step of the included
+        /// runbook finished: the step is done.
+        case finishStep(String)
+        /// Wait for the approvals `approval` asks for (the two-person rule).
+        case awaitApproval(String)
+        /// Ask the `confirm: true` gate.
+        case gate(String)
+        /// The step was running when a session ended, and running it again
+        /// is not safe: ask `r`/`d`/`s`.
+        case resumeInterrupted(String)
+        /// A `ci` step whose attempt `n` journaled its pipeline, in this
+        /// session or before one ended: look at that pipeline until it is
+        /// over, never start another.
+        case follow(String, Int)
+        /// The step's last attempt failed with a retry left: wait until
+        /// `t` (seconds since the run began: the attempt's end plus
+        /// `retry_delay`) before the next. A session resumed during the
+        /// delay waits only what is left of it.
+        case sleepUntil(String, Double)
+        /// Run attempt `n` of the step.
+        case attempt(String, Int)
+        /// The step failed and its retries are spent (or the operator
+        /// stopped it): apply `on_failure`, which `--yes` turns from `ask`
+        /// into `abort`.
+        case onFailure(String, OnFailure)
+        /// Every step finished: journal the run's end.
+        case finish(RunEnd)
+    }
+
+    public let plan: FlatPlan
+    /// `--yes`: a failure with no `on_failure` aborts instead of asking.
+    public let yes: Bool
+
+    public init(plan: FlatPlan, yes: Bool) {
+        self.plan = plan
+        self.yes = yes
+    }
+
+    /// `now`: seconds since the run began, as the journal's `t` counts
+    /// them; without it, every delay is over.
+    public func next(_ s: RunState, now: Double = .infinity) -> Action {
+        if s.rollbackStarted {
+            if let key = undo(s, offerOwn: !yes).first { return .rollBackStep(key) }
+            return .finish(s.rollbackResults.values.contains(false) ? .rollbackIncomplete : .rolledBack)
+        }
+        if s.rollbackChosenAt != nil {
+            let unfinished = s.rollbackChosenAt.flatMap { s.finished[$0] == nil ? $0 : nil }
+            return .rollBack(reason: rollbackReason(s), unfinished: unfinished)
+        }
+        // `on_failure: rollback` journaled the step's failure, and the
+        // session ended before the rollback began.
+        if let key = s.lastFailed, s.finished[key] == .failed, plan[key]?.step.automation?.onFailure == .rollback {
+            return .rollBack(reason: "step '\(key)' failed", unfinished: nil)
+        }
+        for entry in plan.entries where s.finished[entry.key] == nil {
+            if let action = next(entry, s, now: now) { return action }
+        }
+        return .finish(s.finished.values.contains(.failed) ? .failed : .completed)
+    }
+
+    /// Whether the run is rolling back, or must: the actions are then
+    /// `rollBack`, `rollBackStep` and the rollback's `finish`.
+    public func rollbackDue(_ s: RunState) -> Bool {
+        switch next(s) {
+        case .rollBack, .rollBackStep: true
+        case .finish(let end): end == .rolledBack || end == .rollbackIncomplete
+        default: false
+        }
+    }
+
+    /// Why the run rolls back, as journaled when it began.
+    public func rollbackReason(_ s: RunState) -> String {
+        s.rollbackReason ?? s.rollbackChosenAt.map { "operator chose to roll back at '\($0)'" } ?? "resuming a rollback"
+    }
+
+    /// The steps a rollback undoes, newest first, those already undone left
+    /// out: completed steps with a `rollback` command, and with `offerOwn`
+    /// first the failed step whose failure started it, for what it did
+    /// before failing.
+    public func undo(_ s: RunState, offerOwn: Bool) -> [String] {
+        var keys: [String] = plan.entries.reversed()
+            .filter { s.finished[$0.key] == .done && $0.step.automation?.rollback != nil }.map(\.key)
+        if offerOwn, let own = s.lastFailed, s.finished[own] == .failed, plan[own]?.step.automation?.rollback != nil {
+            keys.insert(own, at: 0)
+        }
+        return keys.filter { !s.rolledBack.contains($0) }
+    }
+
+    /// What the unfinished step `entry` needs; nil when only its included
+    /// steps have something left to do.
+    func next(_ entry: FlatPlan.Entry, _ s: RunState, now: Double = .infinity) -> Action? {
+        let key = entry.key
+        switch entry.step.body {
+        case .runbook:
+            guard s.started.contains(key) else { return .begin(key) }
+            let open = plan.entries.contains { $0.parent == key && s.finished[$0.key] == nil }
+            return open ? nil : .finishStep(key)
+        case .manual(let items, let ask):
+            guard s.started.contains(key) else { return .begin(key) }
+            let answered = s.answeredItems[key] ?? []
+            if let i = items.indices.first(where: { !answered.contains($0) }) { return .askItem(key, i) }
+            let known = s.values[key] ?? [:]
+            if let q = ask.first(where: { known[$0.name] == nil }) { return .askQuestion(key, q.name) }
+            return .finishStep(key)
+        case .run, .wait, .http, .ci:
+            guard let a = entry.step.automation else { return .finishStep(key) }
+            return automated(entry.step, key: key, a, s, now: now)
+        }
+    }
+
+    func automated(_ step: Step, key: String, _ a: Automation, _ s: RunState, now: Double = .infinity) -> Action {
+        let attempts = s.attempts[key] ?? 0
+        let retryChosen = s.retryChosen.contains(key)
+        // Approved before it is confirmed and run; a denial is a failure
+        // before any attempt, and `r` asks for approval again.
+        if let rule = a.approval, attempts == 0 || s.denied[key] != nil {
+            if s.denied[key] != nil, !retryChosen { return .onFailure(key, a.onFailure ?? (yes ? .abort : .ask)) }
+            if s.denied[key] != nil || !s.approved(key, rule) { return .awaitApproval(key) }
+        }
+        if a.confirm, !s.gatesPassed.contains(key) { return .gate(key) }
+        if s.interruptedStep == key {
+            if step.kind == .ci, s.pipelines[key] != nil || s.legacyPipelines[key] != nil { return .follow(key, attempts) }
+            if !(a.idempotent || step.isReadOnly), !retryChosen { return .resumeInterrupted(key) }
+        }
+        if s.awaitingChoice == key, !retryChosen, attempts > a.retries || s.operatorStopped.contains(key) {
+            return .onFailure(key, a.onFailure ?? (yes ? .abort : .ask))
+        }
+        // An automatic retry waits `retry_delay` from the failed attempt's
+        // end (to the journal's millisecond); `r` answered retries at once.
+        if s.awaitingChoice == key, !retryChosen, let end = s.failedAt[key], now + 0.001 < end + Double(a.retryDelay) {
+            return .sleepUntil(key, end + Double(a.retryDelay))
+        }
+        return .attempt(key, attempts + 1)
+    }
+}

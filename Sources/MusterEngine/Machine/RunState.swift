@@ -1,0 +1,269 @@
+import MusterBasics
+import MusterFormat
+
+/// What a run has done so far, rebuilt by replaying its journal. The executor
+/// consults it before every action, so a resumed run never repeats a finished
+/// step or asks a confirmed item again.
+public struct RunState: Sendable {
+    public var info: JournalEvent.RunInfo?
+    public var lastSeq = 0
+    public var lastT = 0.0
+    /// Why the run went on without its shared store (`run_unshared`), until
+    /// `run_shared` says every event is in it again.
+    public var unshared: String?
+    /// Steps that have started, by key (`id`, or `parent/child` inside an included runbook).
+    public var started: Set<String> = []
+    /// Finished steps and their outcome.
+    public var finished: [String: StepOutcome] = [:]
+    /// Finished steps in the order they finished, for rollback.
+    public var finishOrder: [String] = []
+    /// Checklist items answered, per step.
+    public var answeredItems: [String: Set<Int>] = [:]
+    /// `ask` answers and captured outputs, per step.
+    public var values: [String: [String: String]] = [:]
+    /// Steps whose `confirm` gate was answered yes.
+    public var gatesPassed: Set<String> = []
+    /// Attempts started, per step.
+    public var attempts: [String: Int] = [:]
+    /// A step whose last attempt started and never finished: the process
+    /// died while it ran.
+    public var interruptedStep: String?
+    /// A step whose last attempt failed and whose failure menu was never
+    /// answered: the session ended (EOF, abort, a crash) while it was asked.
+    public var awaitingChoice: String?
+    /// Steps whose failure menu (or interrupted-step question) was
+    /// answered `r` and whose next attempt has not started yet.
+    public var retryChosen: Set<String> = []
+    /// When each step's last failed attempt ended, as the journal's `t`:
+    /// an automatic retry waits `retry_delay` from then.
+    public var failedAt: [String: Double] = [:]
+    /// Steps whose last attempt the operator stopped (Ctrl-C, then `s`):
+    /// its failure goes to the menu, never to a retry unasked.
+    public var operatorStopped: Set<String> = []
+    /// The CI pipeline a `ci` step started (the latest of the attempt
+    /// wins), from `pipeline_started`'s `pipeline` field; or, in journals
+    /// of releases before that field, the provider's id in `value` and a
+    /// Buildbot builder id in `item`, read knowing the step's provider.
+    public var pipelines: [String: PipelineRef] = [:]
+    public var legacyPipelines: [String: (value: String, item: Int?)] = [:]
+    /// `step.name` of values journaled with a secret masked out.
+    public var masked: Set<String> = []
+    public var escalations: [(t: Double, contact: String)] = []
+    public var rollbackStarted = false
+    public var rollbackReason: String?
+    /// The step at whose failure menu the operator chose `b`: the rollback
+    /// is due even if the session ended before it started.
+    public var rollbackChosenAt: String?
+    /// The step whose rollback command started last and has not finished.
+    public var rollingBack: String?
+    public var rolledBack: Set<String> = []
+    /// Whether each rollback command that ran to its end succeeded; a
+    /// rollback not run (its command lacked a value) has no entry.
+    public var rollbackResults: [String: Bool] = [:]
+    /// Why Muster itself stopped a step's last attempt (a signal: its
+    /// process group was stopped), by step; absent when the session died
+    /// with the step running.
+    public var stoppedBy: [String: String] = [:]
+    /// The step that failed last: a rollback it starts offers its own rollback too.
+    public var lastFailed: String?
+    public var outcome: RunEnd?
+    public var paused: String?
+    /// The end of a step journaled after the run paused: the terminal was
+    /// lost while it ran, and the process that stayed for it wrote its
+    /// attempt's end (`attempt_finished` or `step_finished`). Until the
+    /// next session says it saw it.
+    public var endedUnattended: JournalEvent?
+    /// Drill faults fired so far, per step: a fault fires `times` times in
+    /// all, across sessions.
+    public var faultsFired: [String: Int] = [:]
+    /// The two-person rule, per step, for the current round: when its
+    /// wait began, who approved (distinct OS users, in order), and the
+    /// denial that ended it.
+    public var approvalAsked: [String: Double] = [:]
+    public var approvedBy: [String: [String]] = [:]
+    /// Each approval of the current round: the key that signed it and the
+    /// request hash it names. Only those naming the request now asked, by
+    /// a key other than the operator's, count (`approved`).
+    public var approvals: [String: [(by: String, key: String, sha256: String?)]] = [:]
+    /// SHA-256 of the request shown when the current round was asked.
+    public var approvalSHA: [String: String] = [:]
+    public var denied: [String: (by: String, reason: String)] = [:]
+    /// Requests (approvals, denials, takeovers) already taken in, by name.
+    public var takenRequests: Set<String> = []
+    /// Who operates the run now: the starter's OS user, then each taker's.
+    public var operatorUser: String?
+    /// With a shared store: the ARN of who operates the run now.
+    public var operatorIdentity: String?
+    /// The key (fingerprint) the operating session signed its start,
+    /// resume or takeover with: an approval by it does not count.
+    public var operatorKey: String?
+    public var handoffs: [(t: Double, from: String, to: String, reason: String?)] = []
+
+    /// How an attempt the operator stopped ends its `text`.
+    public static let stoppedByOperator = "stopped by the operator"
+
+    public init() {}
+
+    /// Whether the step's approval is complete: enough distinct people, no denial.
+    public func approved(_ key: String, _ rule: Approval) -> Bool {
+        denied[key] == nil && approvalAsked[key] != nil && approvers(key).count >= rule.count
+    }
+
+    /// Who the counting approvals are, by name, in order.
+    public func approverNames(_ key: String) -> [String] {
+        let counting = approvers(key)
+        return counting.compactMap { k in approvals[key]?.first { $0.key == k }?.by }
+    }
+
+    /// The distinct keys whose approval counts now: one key is one person,
+    /// and the operator (who may have taken the run over since approving)
+    /// is never one of them.
+    public func approvers(_ key: String) -> [String] {
+        var seen: [String] = []
+        for a in approvals[key] ?? [] where a.key != operatorKey && (a.sha256 == nil || a.sha256 == approvalSHA[key]) && !seen.contains(a.key) {
+            seen.append(a.key)
+        }
+        return seen
+    }
+
+    public init(replaying events: [JournalEvent]) {
+        for e in events { apply(e) }
+    }
+
+    public mutating func apply(_ e: JournalEvent) {
+        lastSeq = max(lastSeq, e.seq)
+        // A hand-edited `t` must not break the clock arithmetic.
+        if let t = e.clock { lastT = max(lastT, t) }
+        let key = e.step ?? ""
+        switch e.event {
+        case .runStarted:
+            info = e.run
+            operatorUser = e.run?.osUser
+            operatorIdentity = e.run?.identity
+            operatorKey = e.key
+        case .runResumed:
+            if let k = e.key { operatorKey = k }
+            paused = nil
+            endedUnattended = nil
+        case .stepStarted:
+            started.insert(key)
+            // An automated step's start carries its first attempt.
+            if let a = e.attempt {
+                attempts[key] = max(attempts[key] ?? 0, a)
+                interruptedStep = key
+                pipelines[key] = nil
+                legacyPipelines[key] = nil
+                stoppedBy[key] = nil
+                retryChosen.remove(key)
+                operatorStopped.remove(key)
+            }
+        case .itemAnswered:
+            // Early journals wrote notes as answers: they answer nothing.
+            if let i = e.item, e.answer != "note" { answeredItems[key, default: []].insert(i) }
+        case .answered:
+            if let n = e.name, let v = e.value { values[key, default: [:]][n] = v }
+            if let n = e.name, e.masked != nil { masked.insert(key + "." + n) }
+        case .gateAnswered:
+            if e.gateAnswer == .run { gatesPassed.insert(key) }
+        case .attemptStarted:
+            stoppedBy[key] = nil
+            attempts[key] = max(attempts[key] ?? 0, e.attempt ?? 1)
+            interruptedStep = key
+            pipelines[key] = nil
+            legacyPipelines[key] = nil
+            awaitingChoice = nil
+            retryChosen.remove(key)
+            operatorStopped.remove(key)
+        case .attemptFinished:
+            if paused != nil { endedUnattended = e }
+            // An attempt stopped by a signal is treated as one that was
+            // running, except that nothing of it runs any more.
+            guard e.interrupted != true else {
+                stoppedBy[key] = e.text ?? "stopped"
+                break
+            }
+            if interruptedStep == key { interruptedStep = nil }
+            if e.text != nil || (e.exit ?? 0) != 0 || e.timedOut == true {
+                awaitingChoice = key
+                failedAt[key] = e.clock
+            }
+            if e.text?.hasSuffix(RunState.stoppedByOperator) == true { operatorStopped.insert(key) }
+        case .stepFinished:
+            if paused != nil, e.attempt != nil { endedUnattended = e }
+            let outcome = StepOutcome(journaled: e.outcome)
+            finished[key] = outcome
+            if outcome == .failed { lastFailed = key }
+            finishOrder.append(key)
+            if let o = e.outputs { values[key, default: [:]].merge(o) { $1 } }
+            for name in e.masked ?? [] { masked.insert(key + "." + name) }
+            if interruptedStep == key { interruptedStep = nil }
+            if awaitingChoice == key { awaitingChoice = nil }
+        case .escalated:
+            escalations.append((e.t, e.contact ?? ""))
+        case .rollbackStarted:
+            // The first, without a step, starts the rollback; one per step
+            // follows before each rollback command runs.
+            if e.step == nil {
+                rollbackStarted = true
+                rollbackReason = e.text
+            } else {
+                rollingBack = key
+            }
+        case .rollbackFinished:
+            rolledBack.insert(key)
+            if let exit = e.exit { rollbackResults[key] = exit == 0 && e.timedOut != true }
+            if rollingBack == key { rollingBack = nil }
+        case .runPaused:
+            paused = e.text ?? "paused"
+        case .runFinished:
+            outcome = e.runEnd
+        case .runAbandoned:
+            outcome = .abandoned
+            paused = nil
+        case .pipelineStarted:
+            if let p = e.pipeline {
+                pipelines[key] = p
+                legacyPipelines[key] = nil
+            } else if let v = e.value, !v.isEmpty {
+                legacyPipelines[key] = (v, e.item)
+            }
+        case .faultInjected:
+            faultsFired[key, default: 0] += 1
+        case .failureChoice:
+            if e.choice == .rollback { rollbackChosenAt = key }
+            if e.choice == .retry { retryChosen.insert(key) }
+        case .approvalRequested:
+            approvalAsked[key] = e.clock ?? lastT
+            approvedBy[key] = []
+            approvals[key] = []
+            approvalSHA[key] = e.sha256 ?? SignedStatement.digest(e.text ?? "")
+            denied[key] = nil
+            if awaitingChoice == key { awaitingChoice = nil }
+        case .approvalGiven:
+            if let v = e.value { takenRequests.insert(v) }
+            let signer = e.key ?? "user:" + (e.by ?? "")
+            if !(approvals[key] ?? []).contains(where: { $0.key == signer }) {
+                approvals[key, default: []].append((e.by ?? "someone", signer, e.statement.flatMap(SignedStatement.parse)?.sha256))
+                if let by = e.by { approvedBy[key, default: []].append(by) }
+            }
+        case .approvalDenied:
+            if let v = e.value { takenRequests.insert(v) }
+            denied[key] = (e.by ?? "someone", e.text ?? "no reason given")
+            // Denied: the step failed before it ran, and the usual failure choices follow.
+            awaitingChoice = key
+            retryChosen.remove(key)
+        case .handoff:
+            if let v = e.value { takenRequests.insert(v) }
+            handoffs.append((e.clock ?? lastT, operatorUser ?? info?.operatorName ?? "", e.by ?? "", e.text))
+            operatorUser = e.osUser ?? e.by
+            operatorIdentity = e.identity
+            operatorKey = e.key
+        case .runUnshared:
+            unshared = e.text ?? "the shared store could not be reached"
+        case .runShared:
+            unshared = nil
+        case .note:
+            break
+        }
+    }
+}

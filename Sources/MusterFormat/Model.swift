@@ -1,0 +1,287 @@
+public import MusterYAML
+import MusterBasics
+
+/// A runbook as `runbook-format.md` version 1 defines it. Values keep their
+/// source marks where later checks or the executor may need to point at them.
+public struct Runbook: Sendable {
+    public var path: String
+    public var name: String
+    public var title: Template
+    public var description: String?
+    public var owners: [String]
+    public var rto: Int?
+    /// Recovery point objective: the most data, in seconds before the
+    /// failure, a recovery may lose (see RecoveryPoint).
+    public var rpo: Int?
+    public var escalation: [Rung]
+    public var notifyWebhook: String?
+    public var params: [Param]
+    public var secrets: [Secret]
+    public var env: [(name: String, value: Template)]
+    public var steps: [Step]
+    /// Programs the automated steps need on PATH.
+    public var requires: [String] = []
+    /// Read-only checks run by `muster preflight` and before a run starts.
+    public var preflight: [PreflightCheck] = []
+
+    public func param(_ name: String) -> Param? { params.first { $0.name == name } }
+}
+
+public struct Rung: Codable, Sendable, Hashable {
+    public var after: Int
+    public var contact: String
+    public init(after: Int, contact: String) { self.after = after; self.contact = contact }
+}
+
+public struct Param: Sendable, Hashable {
+    public var name: String
+    public var mark: Mark
+    public var description: String?
+    public var defaultValue: String?
+    public var choices: [String]?
+    public var pattern: String?
+    /// True when the value must come from `-p` or the operator: declared
+    /// `required`, or simply without a default.
+    public var required: Bool
+    public var type: ValueType = .string
+
+    public var rule: ValueRule { ValueRule(type: type, choices: choices, pattern: pattern) }
+
+    /// Why `value` is not acceptable, or nil when it is.
+    public func problem(with value: String) -> ValueProblem? { rule.problem(with: value, name: name) }
+}
+
+/// Why a parameter's value is refused.
+public struct ValueProblem: Sendable, CustomStringConvertible {
+    public var description: String
+    /// The pattern, not the value, is at fault: it ran out of its budget.
+    public var patternGaveUp = false
+}
+
+public struct Secret: Sendable, Hashable {
+    public var name: String
+    public var env: String?
+    public var file: String?
+    public var description: String?
+}
+
+public enum OnFailure: String, Sendable, CaseIterable {
+    case ask, abort, `continue`, rollback
+}
+
+/// Keys shared by the automated kinds (`run`, `wait`, `http`, `ci`).
+public struct Automation: Sendable {
+    public var timeout: Int
+    public var retries: Int
+    public var retryDelay: Int
+    public var expect: Int?
+    public var confirm: Bool
+    /// nil: `ask` when interactive, `abort` with `--yes`.
+    public var onFailure: OnFailure?
+    public var idempotent: Bool
+    public var rollback: Template?
+    public var outputs: [Output]
+    /// `run` steps: processes the step leaves running are kept (a
+    /// port-forward, a standby service) rather than stopped with its shell.
+    public var keepRunning = false
+    /// The two-person rule: the step waits until people other than the
+    /// operator approve it with `muster approve`.
+    public var approval: Approval?
+
+    public static let defaultTimeout = 30 * 60
+    public static let defaultRetryDelay = 10
+
+    public init(timeout: Int, retries: Int, retryDelay: Int, expect: Int?, confirm: Bool, onFailure: OnFailure?, idempotent: Bool,
+                rollback: Template?, outputs: [Output], keepRunning: Bool = false, approval: Approval? = nil) {
+        self.timeout = timeout; self.retries = retries; self.retryDelay = retryDelay; self.expect = expect; self.confirm = confirm
+        self.onFailure = onFailure; self.idempotent = idempotent; self.rollback = rollback; self.outputs = outputs
+        self.keepRunning = keepRunning; self.approval = approval
+    }
+}
+
+/// `approval: true` or `{count: N, from: [users]}`: who must say yes
+/// before a step runs. Names are OS user names, the identity the operating
+/// system attests for `muster approve`.
+public struct Approval: Sendable, Equatable {
+    public var count: Int
+    /// Empty: anyone but the operator.
+    public var from: [String]
+
+    public init(count: Int = 1, from: [String] = []) {
+        self.count = count
+        self.from = from
+    }
+
+    /// "one of alice, bob" or "2 people other than the operator".
+    public var who: String {
+        let people = count == 1 ? "one person" : "\(count) different people"
+        return from.isEmpty ? "\(people) other than the operator" : "\(people) of \(from.joined(separator: ", "))"
+    }
+}
+
+public struct Output: Sendable {
+    public enum Source: Sendable, Hashable { case regex(String), json(String) }
+    public var name: String
+    public var mark: Mark
+    public var source: Source
+    /// `recovery_point: true`: the value is the time of the newest data
+    /// the recovery brings back.
+    public var recoveryPoint = false
+    /// `type`, `pattern`, `choices`: checked when the value is captured.
+    public var rule = ValueRule()
+}
+
+public struct HTTPCheck: Sendable {
+    public var method: String
+    public var url: Template
+    public var headers: [(name: String, value: Template)]
+    public var body: Template?
+    /// nil: any 2xx.
+    public var status: Int?
+    public var bodyContains: Template?
+}
+
+/// One declared `preflight` check: a read-only command or HTTP request,
+/// and what to do when it fails.
+public struct PreflightCheck: Sendable {
+    public enum Probe: Sendable {
+        case run(Template)
+        case http(HTTPCheck)
+    }
+    public var title: Template
+    public var mark: Mark
+    public var probe: Probe
+    /// Who grants the access, which command logs in.
+    public var fix: String?
+}
+
+public struct WaitSpec: Sendable {
+    public enum Probe: Sendable {
+        case run(Template)
+        case http(HTTPCheck)
+    }
+    public var probe: Probe
+    /// nil: the probe command's exit status 0.
+    public var until: Template?
+    public var every: Int
+    public var timeout: Int
+
+    public static let defaultEvery = 10
+}
+
+public enum CIProvider: String, Sendable, CaseIterable {
+    case buildbot, github, gitlab, jenkins
+}
+
+public struct CISpec: Sendable {
+    public var provider: CIProvider
+    public var url: Template
+    /// Provider-specific keys (`builder`, `scheduler`, `repo`, `workflow`, `ref`,
+    /// `project`, `job`), templated.
+    public var settings: [String: Template]
+    public var inputs: [(name: String, value: Template)]
+    public var token: String?
+}
+
+public struct IncludeSpec: Sendable {
+    public var runbook: String
+    public var mark: Mark
+    public var with: [(name: String, value: Template, mark: Mark)]
+}
+
+public enum StepKind: String, Codable, Sendable, CaseIterable {
+    case manual, run, wait, http, ci, runbook
+
+    public var isAutomated: Bool { self != .manual && self != .runbook }
+}
+
+public struct Step: Sendable {
+    public enum Body: Sendable {
+        case manual(items: [Template], ask: [Ask])
+        case run(Template)
+        case wait(WaitSpec)
+        case http(HTTPCheck)
+        case ci(CISpec)
+        case runbook(IncludeSpec)
+    }
+
+    public var id: String
+    public var mark: Mark
+    public var title: Template
+    public var notes: Template?
+    public var body: Body
+    /// Present for automated kinds only.
+    public var automation: Automation?
+
+    public var kind: StepKind {
+        switch body {
+        case .manual: .manual
+        case .run: .run
+        case .wait: .wait
+        case .http: .http
+        case .ci: .ci
+        case .runbook: .runbook
+        }
+    }
+
+    /// The names this step defines whose type lets them stand in arithmetic.
+    public var arithmeticNames: Set<String> {
+        var names = Set((automation?.outputs ?? []).filter { $0.rule.type.isArithmeticSafe }.map(\.name))
+        if case .manual(_, let ask) = body { names.formUnion(ask.filter { $0.rule.type.isArithmeticSafe }.map(\.name)) }
+        return names
+    }
+
+    /// Names this step defines for later steps: `ask` answers and outputs.
+    public var definedNames: [String] {
+        var names: [String] = []
+        if case .manual(_, let ask) = body { names += ask.map(\.name) }
+        names += automation?.outputs.map(\.name) ?? []
+        return names
+    }
+}
+
+/// A drill: a timed exercise of one runbook.
+public struct Drill: Sendable {
+    public var path: String
+    public var name: String
+    public var runbook: String
+    public var runbookMark: Mark
+    public var schedule: String?
+    public var params: [(name: String, value: String, mark: Mark)]
+    public var rto: Int?
+    public var mode: Mode
+    public var faults: [Fault]
+    public var expectEscalation: ExpectEscalation?
+    /// Shown under the drill's banner before the first step: the scenario.
+    public var description: String?
+
+    public enum Mode: String, Sendable, CaseIterable { case live, rehearsal }
+
+    public struct Fault: Sendable {
+        public var step: String
+        public var mark: Mark
+        public var fail: String
+        public var times: Int
+    }
+
+    public struct ExpectEscalation: Sendable {
+        public var within: Int
+        public var contact: String
+        public var mark: Mark
+    }
+}
+
+/// Names every template may use.
+public let builtinNames = ["run_id", "operator", "runbook"]
+
+extension Step {
+    /// Steps that only look (a `wait`, an HTTP GET or HEAD): running one
+    /// again after a crash repeats nothing, so a resume does it unasked.
+    public var isReadOnly: Bool {
+        switch body {
+        case .wait: true
+        case .http(let h): ["GET", "HEAD"].contains(h.method.uppercased())
+        default: false
+        }
+    }
+}

@@ -1,0 +1,210 @@
+import MusterBasics
+
+/// JSON Schemas of the runbook and drill formats, for editors (the YAML
+/// language server reads them) and for checks outside Muster. They describe
+/// shape only; `muster validate` also checks templates, references and ids.
+public enum FormatSchema {
+    static let duration = #"{"type": "string", "pattern": "^(?=\\d)(\\d+h)?(\\d+m)?(\\d+s)?$", "description": "90s, 15m, 1h, 1h30m, 2h15m30s"}"#
+    static let stringMap = #"{"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}}"#
+    static let id = #"{"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"}"#
+    static let identifierMap = #"^[A-Za-z_][A-Za-z0-9_]*$"#
+
+    public static let runbook = #"""
+    {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "https://muster.dev/schema/runbook-v1.json",
+      "title": "Muster runbook, format version 1",
+      "type": "object",
+      "required": ["muster", "name", "title", "steps"],
+      "additionalProperties": false,
+      "properties": {
+        "muster": {"const": 1},
+        "name": \#(id),
+        "title": {"type": "string", "minLength": 1},
+        "description": {"type": "string"},
+        "owners": {"type": "array", "items": {"type": "string"}},
+        "rto": {"$ref": "#/$defs/duration"},
+        "rpo": {"$ref": "#/$defs/duration"},
+        "escalation": {
+          "type": "array",
+          "items": {
+            "type": "object", "additionalProperties": false, "required": ["after", "contact"],
+            "properties": {"after": {"$ref": "#/$defs/duration"}, "contact": {"type": "string", "minLength": 1}}
+          }
+        },
+        "notify": {
+          "type": "object", "additionalProperties": false, "required": ["webhook"],
+          "properties": {"webhook": {"type": "string", "description": "name of a declared secret holding the webhook URL"}}
+        },
+        "params": {
+          "type": "object",
+          "propertyNames": {"pattern": "\#(identifierMap)"},
+          "additionalProperties": {
+            "type": ["object", "null"], "additionalProperties": false,
+            "properties": {
+              "description": {"type": "string"},
+              "default": {"type": ["string", "number", "boolean"]},
+              "choices": {"type": "array", "minItems": 1, "items": {"type": ["string", "number", "boolean"]}},
+              "pattern": {"type": "string", "format": "regex"},
+              "type": {"enum": ["string", "int", "number", "duration", "bool"]},
+              "required": {"type": "boolean"}
+            }
+          }
+        },
+        "secrets": {
+          "type": "object",
+          "propertyNames": {"pattern": "\#(identifierMap)"},
+          "additionalProperties": {
+            "type": ["object", "null"], "additionalProperties": false,
+            "properties": {"env": {"type": "string"}, "file": {"type": "string"}, "description": {"type": "string"}}
+          }
+        },
+        "env": \#(stringMap),
+        "requires": {"type": "array", "items": {"type": "string", "pattern": "^\\S+$"}, "description": "programs the automated steps need on PATH"},
+        "preflight": {
+          "type": "array",
+          "description": "read-only checks run by muster preflight and before a run starts",
+          "items": {
+            "type": "object", "additionalProperties": false, "required": ["title"],
+            "properties": {"title": {"type": "string", "minLength": 1}, "run": {"type": "string"}, "http": {"$ref": "#/$defs/http"}, "fix": {"type": "string"}},
+            "oneOf": [{"required": ["run"]}, {"required": ["http"]}]
+          }
+        },
+        "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}}
+      },
+      "$defs": {
+        "duration": \#(duration),
+        "stringMap": \#(stringMap),
+        "http": {
+          "type": "object", "additionalProperties": false, "required": ["url"],
+          "properties": {
+            "method": {"enum": ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "get", "head", "post", "put", "patch", "delete", "options"]},
+            "url": {"type": "string"},
+            "headers": {"$ref": "#/$defs/stringMap"},
+            "body": {"type": "string"},
+            "status": {"type": "integer", "minimum": 100, "maximum": 599},
+            "body_contains": {"type": "string"}
+          }
+        },
+        "step": {
+          "type": "object",
+          "required": ["id", "title"],
+          "properties": {
+            "id": \#(id),
+            "title": {"type": "string", "minLength": 1},
+            "notes": {"type": "string"},
+            "manual": {"type": "array", "items": {"type": "string"}},
+            "ask": {"type": "object", "propertyNames": {"pattern": "\#(identifierMap)"}, "additionalProperties": {"oneOf": [
+              {"type": "string"},
+              {"type": "object", "required": ["prompt"], "additionalProperties": false,
+               "properties": {"prompt": {"type": "string", "minLength": 1}, "secret": {"type": "boolean"}, "type": {"enum": ["string", "int", "number", "duration", "bool"]}, "choices": {"type": "array", "minItems": 1, "items": {"type": ["string", "number", "boolean"]}}, "pattern": {"type": "string", "format": "regex"}}}]}},
+            "run": {"type": "string"},
+            "wait": {
+              "type": "object", "additionalProperties": false,
+              "properties": {
+                "run": {"type": "string"},
+                "http": {"$ref": "#/$defs/http"},
+                "until": {"type": ["string", "number", "boolean"]},
+                "every": {"$ref": "#/$defs/duration"},
+                "timeout": {"$ref": "#/$defs/duration"}
+              },
+              "oneOf": [{"required": ["run"]}, {"required": ["http"]}]
+            },
+            "http": {"$ref": "#/$defs/http"},
+            "ci": {
+              "type": "object", "additionalProperties": false, "required": ["provider"],
+              "properties": {
+                "provider": {"enum": ["buildbot", "github", "gitlab", "jenkins"]},
+                "url": {"type": "string"},
+                "builder": {"type": "string"}, "scheduler": {"type": "string"},
+                "repo": {"type": "string"}, "workflow": {"type": "string"}, "ref": {"type": "string"},
+                "project": {"type": "string"}, "job": {"type": "string"},
+                "inputs": {"$ref": "#/$defs/stringMap"},
+                "token": {"type": "string"},
+                "timeout": {"$ref": "#/$defs/duration"}
+              }
+            },
+            "runbook": {"type": "string"},
+            "with": {"$ref": "#/$defs/stringMap"},
+            "timeout": {"$ref": "#/$defs/duration"},
+            "retries": {"type": "integer", "minimum": 0, "maximum": 100},
+            "retry_delay": {"$ref": "#/$defs/duration"},
+            "expect": {"$ref": "#/$defs/duration"},
+            "confirm": {"type": "boolean"},
+            "on_failure": {"enum": ["ask", "abort", "continue", "rollback"]},
+            "idempotent": {"type": "boolean"},
+            "keep_running": {"type": "boolean"},
+            "approval": {"oneOf": [
+              {"type": "boolean"},
+              {"type": "object", "additionalProperties": false,
+               "properties": {"count": {"type": "integer", "minimum": 1, "maximum": 10},
+                              "from": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z0-9._][A-Za-z0-9._-]*$"}, "uniqueItems": true}}}
+            ]},
+            "rollback": {"type": "string"},
+            "outputs": {
+              "type": "object",
+              "propertyNames": {"pattern": "\#(identifierMap)"},
+              "additionalProperties": {
+                "type": "object", "additionalProperties": false,
+                "properties": {"regex": {"type": "string"}, "json": {"type": "string"}, "recovery_point": {"type": "boolean"}, "type": {"enum": ["string", "int", "number", "duration", "bool"]}, "choices": {"type": "array", "minItems": 1, "items": {"type": ["string", "number", "boolean"]}}, "pattern": {"type": "string", "format": "regex"}},
+                "oneOf": [{"required": ["regex"]}, {"required": ["json"]}]
+              }
+            }
+          },
+          "oneOf": [
+            {"required": ["manual"], "properties": {"id": true, "title": true, "notes": true, "manual": true, "ask": true}, "additionalProperties": false},
+            {"required": ["run"], "$ref": "#/$defs/automated"},
+            {"required": ["wait"], "$ref": "#/$defs/automated", "not": {"required": ["keep_running"]}},
+            {"required": ["http"], "$ref": "#/$defs/automated", "not": {"required": ["keep_running"]}},
+            {"required": ["ci"], "$ref": "#/$defs/automated", "not": {"required": ["keep_running"]}},
+            {"required": ["runbook"], "properties": {"id": true, "title": true, "notes": true, "runbook": true, "with": true}, "additionalProperties": false}
+          ]
+        },
+        "automated": {
+          "properties": {
+            "id": true, "title": true, "notes": true, "run": true, "wait": true, "http": true, "ci": true,
+            "timeout": true, "retries": true, "retry_delay": true, "expect": true, "confirm": true,
+            "on_failure": true, "idempotent": true, "rollback": true, "outputs": true, "keep_running": true, "approval": true
+          },
+          "additionalProperties": false,
+          "not": {"anyOf": [
+            {"required": ["run", "wait"]}, {"required": ["run", "http"]}, {"required": ["run", "ci"]},
+            {"required": ["wait", "http"]}, {"required": ["wait", "ci"]}, {"required": ["http", "ci"]}
+          ]}
+        }
+      }
+    }
+    """#
+
+    public static let drill = #"""
+    {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "https://muster.dev/schema/drill-v1.json",
+      "title": "Muster drill, format version 1",
+      "type": "object",
+      "required": ["muster", "drill", "runbook"],
+      "additionalProperties": false,
+      "properties": {
+        "muster": {"const": 1},
+        "drill": \#(id),
+        "runbook": {"type": "string", "minLength": 1},
+        "description": {"type": "string"},
+        "schedule": {"type": "string", "description": "5-field cron, UTC"},
+        "params": \#(stringMap),
+        "rto": \#(duration),
+        "mode": {"enum": ["live", "rehearsal"]},
+        "faults": {
+          "type": "array",
+          "items": {
+            "type": "object", "additionalProperties": false, "required": ["step", "fail"],
+            "properties": {"step": {"type": "string"}, "fail": {"type": "string"}, "times": {"type": "integer", "minimum": 1}}
+          }
+        },
+        "expect_escalation": {
+          "type": "object", "additionalProperties": false, "required": ["within", "contact"],
+          "properties": {"within": \#(duration), "contact": {"type": "string"}}
+        }
+      }
+    }
+    """#
+}

@@ -1,0 +1,380 @@
+import MusterYAML
+import MusterBasics
+
+extension RunbookParser {
+    mutating func parseStep(_ node: Node, _ scope: inout Scope) -> Step? {
+        guard let pairs = node.pairs else {
+            r.error(node.mark, "a step must be a mapping with id, title and one of \(quotedList(Self.kindKeys)), not \(node.kindName)")
+            return nil
+        }
+        let kinds = pairs.compactMap { p in p.key.scalar.flatMap(StepKind.init(rawValue:)).map { ($0, p.key.mark) } }
+        let idText = pairs.first { $0.key.scalar == "id" }?.value.scalar
+        let label = idText.map { "step '\($0)'" } ?? "a step"
+        guard let (kind, _) = kinds.first else {
+            r.error(node.mark, "\(label) has no kind; give it exactly one of \(quotedList(Self.kindKeys))")
+            _ = r.fields(node, label, allowed: Self.baseStepKeys + Self.kindKeys + ["ask", "with", "keep_running"] + Self.automationKeys)
+            return nil
+        }
+        for (extra, mark) in kinds.dropFirst() {
+            r.error(mark, "\(label) has both '\(kind.rawValue)' and '\(extra.rawValue)'; a step does exactly one thing, so split it in two")
+        }
+        var allowed = Self.baseStepKeys + [kind.rawValue]
+        switch kind {
+        case .manual: allowed.append("ask")
+        case .runbook: allowed.append("with")
+        case .ci, .wait: allowed += Self.automationKeys
+        case .run: allowed += Self.automationKeys + ["keep_running"]
+        case .http: allowed += Self.automationKeys
+        }
+        let otherKinds = Set(kinds.dropFirst().map(\.0.rawValue))
+        guard let f = r.fields(node, label, allowed: allowed + otherKinds, elsewhere: { key in
+            if Self.automationKeys.contains(key) { return "'\(key)' applies to automated steps (run, wait, http, ci), not to a \(kind.rawValue) step" }
+            if key == "keep_running" { return "'keep_running' belongs to run steps (it keeps the processes a step's command leaves running), not to a \(kind.rawValue) step" }
+            if key == "ask" { return "'ask' belongs to manual steps, not to a \(kind.rawValue) step" }
+            if key == "with" { return "'with' belongs to runbook steps, not to a \(kind.rawValue) step" }
+            return nil
+        }) else { return nil }
+
+        var id = ""
+        if let v = r.require(f, "id"), let s = r.nonEmptyString(v, "id") {
+            id = s
+            if !isStepID(s) { r.error(v.mark, "step id '\(s)' must be lower-case letters, digits and dashes, starting with a letter or digit") }
+        }
+        var title = Template(raw: "", mark: node.mark)
+        if let v = r.require(f, "title"), let s = r.nonEmptyString(v, "title") {
+            title = template(v, s, scope)
+            warnAboutComment(after: v, "title")
+        }
+        let notes = f["notes"].flatMap { v in r.string(v, "notes").map { template(v, $0, scope) } }
+
+        let value = f[kind.rawValue]!
+        var automation: Automation?
+        var body: Step.Body
+        switch kind {
+        case .manual:
+            body = parseManual(value, f, scope)
+        case .run:
+            body = .run(r.string(value, "run").map { shellTemplate(value, $0, scope) } ?? Template(raw: "", mark: value.mark))
+        case .wait:
+            guard let w = parseWait(value, scope) else { return nil }
+            body = .wait(w)
+        case .http:
+            guard let h = parseHTTP(value, "http", scope, allowBody: true) else { return nil }
+            body = .http(h)
+        case .ci:
+            guard let c = parseCI(value, scope) else { return nil }
+            body = .ci(c)
+        case .runbook:
+            body = .runbook(parseInclude(value, f, scope))
+        }
+        if kind.isAutomated { automation = parseAutomation(f, kind: kind, value: value, scope) }
+        if let v = f["keep_running"] { automation?.keepRunning = r.bool(v, "keep_running") ?? false }
+        // A step-level `timeout` on a wait is the wait's own timeout.
+        if case .wait(var w) = body, f.has("timeout"), let a = automation {
+            w.timeout = a.timeout
+            body = .wait(w)
+        }
+
+        let step = Step(id: id, mark: node.mark, title: title, notes: notes, body: body, automation: automation)
+        // Where each name is written under `ask` or `outputs`, to point at it.
+        let defined = step.definedNames
+        var nameMarks: [String: Mark] = [:]
+        if !defined.isEmpty {
+            for (name, mark) in (f["ask"]?.pairs ?? []).map({ ($0.key.scalar ?? "", $0.key.mark) }) + (automation?.outputs ?? []).map({ ($0.name, $0.mark) })
+            where nameMarks[name] == nil {
+                nameMarks[name] = mark
+            }
+        }
+        for name in defined {
+            let at = nameMarks[name] ?? node.mark
+            if scope.isParam(name) || builtinNames.contains(name) {
+                r.error(at, "step '\(id)' defines '\(name)', which is already a parameter or built-in; choose another name")
+            } else if let other = scope.defined[name] {
+                r.error(at, "step '\(id)' defines '\(name)', already defined by step '\(other)'")
+            }
+            scope.defined[name] = id
+        }
+        scope.arithmeticNames.formUnion(step.arithmeticNames)
+        return step
+    }
+
+    /// A line is checked once (twice at most, when an alias's copy brings
+    /// it back out of order): the first plain scalar checked on a line finds
+    /// the comment if any later one would, and checking each of a one-line
+    /// flow list's thousand items would rescan the line each time.
+    mutating func warnAboutComment(after node: Node, _ what: String) {
+        guard node.isPlainScalar, node.mark.line == node.endMark.line, firstCheck(ofLine: node.endMark.line),
+              let comment = r.source.trailingComment(after: node) else { return }
+        r.warning(node.endMark, "this \(what) ends here; '\(comment)' is a YAML comment and is dropped; quote the text if it belongs to the \(what)")
+    }
+
+    /// Nodes come mostly in file order, so a line after the last one checked
+    /// is new without hashing; an earlier one (an alias's copy) is looked up.
+    private mutating func firstCheck(ofLine line: Int) -> Bool {
+        if line > lastCommentLine {
+            lastCommentLine = line
+            return true
+        }
+        return line < lastCommentLine && commentLinesChecked.insert(line).inserted
+    }
+
+    mutating func parseManual(_ value: Node, _ f: Fields, _ scope: Scope) -> Step.Body {
+        var items: [Template] = []
+        if let list = r.stringList(value, "manual") {
+            items = list.map { template($0.1, $0.0, scope) }
+            for (_, node) in list { warnAboutComment(after: node, "checklist item") }
+        }
+        let ask = f["ask"].map { parseAsk($0) } ?? []
+        if items.isEmpty, ask.isEmpty, value.items?.isEmpty == true {
+            r.error(value.mark, "manual step has no checklist items and no 'ask' questions; add at least one")
+        }
+        return .manual(items: items, ask: ask)
+    }
+
+    mutating func parseAutomation(_ f: Fields, kind: StepKind, value: Node, _ scope: Scope) -> Automation {
+        var a = Automation(timeout: Automation.defaultTimeout, retries: 0, retryDelay: Automation.defaultRetryDelay, expect: nil, confirm: false, onFailure: nil, idempotent: false, rollback: nil, outputs: [])
+        // wait and ci keep their own `timeout` inside their mapping.
+        let inner = (kind == .wait || kind == .ci) ? value.pairs?.first { $0.key.scalar == "timeout" } : nil
+        if let v = f["timeout"] {
+            if let inner {
+                r.error(v.mark, "'timeout' is given twice, here and inside '\(kind.rawValue)' (line \(inner.key.mark.line)); keep the one inside '\(kind.rawValue)'")
+            }
+            a.timeout = r.duration(v, "timeout") ?? a.timeout
+        } else if let inner, let t = DurationFormat.parse(inner.value.scalar ?? "") {
+            a.timeout = t
+        }
+        if let v = f["retries"] { a.retries = r.int(v, "retries", max: 100) ?? 0 }
+        if let v = f["retry_delay"] { a.retryDelay = r.duration(v, "retry_delay") ?? a.retryDelay }
+        if let v = f["expect"] { a.expect = r.duration(v, "expect") }
+        if let v = f["confirm"] { a.confirm = r.bool(v, "confirm") ?? false }
+        if let v = f["idempotent"] { a.idempotent = r.bool(v, "idempotent") ?? false }
+        if let v = f["on_failure"], let s = r.string(v, "on_failure") {
+            if let o = OnFailure(rawValue: s) {
+                a.onFailure = o
+            } else {
+                let hint = suggestion(for: s, among: OnFailure.allCases.map(\.rawValue)).map { " (did you mean '\($0)'?)" } ?? ""
+                r.error(v.mark, "'on_failure' must be \(quotedList(OnFailure.allCases.map(\.rawValue))), not '\(s)'\(hint)")
+            }
+        }
+        if let v = f["outputs"] { a.outputs = parseOutputs(v) }
+        if let v = f["approval"] { a.approval = parseApproval(v) }
+        // A rollback runs after its step succeeded, so it may use the step's own outputs.
+        var rollbackScope = scope
+        for o in a.outputs {
+            rollbackScope.defined[o.name] = "this step"
+            if o.rule.type.isArithmeticSafe { rollbackScope.arithmeticNames.insert(o.name) }
+        }
+        if let v = f["rollback"], let s = r.nonEmptyString(v, "rollback") { a.rollback = shellTemplate(v, s, rollbackScope) }
+        if a.onFailure == .rollback, a.rollback == nil, let m = f.keyMark("on_failure") {
+            r.warning(m, "'on_failure: rollback' rolls back earlier steps; this step has no 'rollback' command of its own")
+        }
+        return a
+    }
+
+    /// `true`, `false`, or `{count: N, from: [names in allowed_signers]}`.
+    mutating func parseApproval(_ node: Node) -> Approval? {
+        if let s = node.scalar {
+            guard node.isPlainScalar, ["true", "false"].contains(s.lowercased()) else {
+                r.error(node.mark, "'approval' must be true, false or {count: N, from: [names in allowed_signers]}, not '\(s)'")
+                return nil
+            }
+            return r.bool(node, "approval") == true ? Approval() : nil
+        }
+        guard let f = r.fields(node, "approval", allowed: ["count", "from"]) else { return nil }
+        var a = Approval()
+        if let v = f["from"] {
+            if let items = v.items {
+                for item in items {
+                    guard let name = item.scalar, !name.isEmpty else {
+                        r.error(item.mark, "'approval.from' lists names of allowed_signers; this entry is not a name")
+                        continue
+                    }
+                    if !isUserName(name) {
+                        r.error(item.mark, "'\(name)' is not an OS user name (letters, digits, '.', '_' and '-', as `id -un` prints)")
+                    } else if a.from.contains(name) {
+                        r.error(item.mark, "'\(name)' is listed twice in 'approval.from'")
+                    } else {
+                        a.from.append(name)
+                    }
+                }
+            } else {
+                r.error(v.mark, "'approval.from' must be a list of names in allowed_signers, like [alice, bob]")
+            }
+        }
+        if let v = f["count"] {
+            a.count = r.int(v, "approval.count", min: 1, max: 10) ?? 1
+            if !a.from.isEmpty, a.count > a.from.count {
+                r.error(v.mark, "'approval.count' is \(a.count) but 'from' names only \(a.from.count) people: the step could never be approved")
+            }
+        }
+        return a
+    }
+
+    func isUserName(_ s: String) -> Bool {
+        s.count <= 64 && s.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
+            && !s.hasPrefix("-")
+    }
+
+    mutating func parseOutputs(_ node: Node) -> [Output] {
+        guard let pairs = node.pairs else {
+            r.error(node.mark, "'outputs' must be a mapping of NAME: {regex: ...} or NAME: {json: ...}, not \(node.kindName)")
+            return []
+        }
+        var outputs: [Output] = []
+        for p in pairs {
+            guard let name = p.key.scalar else { continue }
+            if !isIdentifier(name) { r.error(p.key.mark, "output name '\(name)' must be letters, digits and underscores") }
+            guard let f = r.fields(p.value, "output '\(name)'", allowed: ["regex", "json", "recovery_point"] + Self.valueRuleKeys) else { continue }
+            let before = outputs.count
+            let rule = parseValueRule(f)
+            defer {
+                if outputs.count > before {
+                    if let v = f["recovery_point"] { outputs[before].recoveryPoint = r.bool(v, "recovery_point") ?? false }
+                    outputs[before].rule = rule
+                }
+            }
+            switch (f["regex"], f["json"]) {
+            case (let re?, nil):
+                guard let s = r.nonEmptyString(re, "regex") else { continue }
+                switch Patterns.compile(s) {
+                case .success: outputs.append(Output(name: name, mark: p.key.mark, source: .regex(s)))
+                case .failure(let e): r.error(re.mark, "output '\(name)' has an invalid regular expression: \(e)")
+                }
+            case (nil, let js?):
+                guard let s = r.nonEmptyString(js, "json") else { continue }
+                if s.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
+                    r.error(js.mark, "output '\(name)' has an invalid JSON path '\(s)'; write keys and list indexes separated by dots, like cluster.endpoint or items.0.id")
+                } else {
+                    outputs.append(Output(name: name, mark: p.key.mark, source: .json(s)))
+                }
+            case (_?, _?):
+                r.error(p.value.mark, "output '\(name)' has both 'regex' and 'json'; give one")
+            case (nil, nil):
+                r.error(p.value.mark, "output '\(name)' needs 'regex' or 'json'")
+            }
+        }
+        return outputs
+    }
+
+    mutating func parseHTTP(_ node: Node, _ what: String, _ scope: Scope, allowBody: Bool) -> HTTPCheck? {
+        let keys = allowBody ? Self.httpKeys : Self.httpKeys
+        guard let f = r.fields(node, what, allowed: keys) else { return nil }
+        var check = HTTPCheck(method: "GET", url: Template(raw: "", mark: node.mark), headers: [], body: nil, status: nil, bodyContains: nil)
+        if let v = f["method"], let s = r.string(v, "method") {
+            if Self.methods.contains(s.uppercased()) {
+                check.method = s.uppercased()
+            } else {
+                r.error(v.mark, "'method' must be one of \(Self.methods.joined(separator: ", ")), not '\(s)'")
+            }
+        }
+        if let v = r.require(f, "url"), let s = r.nonEmptyString(v, "url") {
+            check.url = template(v, s, scope, secrets: true)
+            if !s.hasPrefix("{{"), !s.lowercased().hasPrefix("http://"), !s.lowercased().hasPrefix("https://") {
+                r.error(v.mark, "'url' must start with http:// or https://, not '\(s)'")
+            }
+        }
+        if let v = f["headers"], let entries = r.stringMap(v, "headers") {
+            check.headers = entries.map { ($0.name, template($0.node, $0.value, scope, secrets: true)) }
+        }
+        if let v = f["body"], let s = r.string(v, "body") { check.body = template(v, s, scope, secrets: true) }
+        if let v = f["status"] { check.status = r.int(v, "status", min: 100, max: 599) }
+        if let v = f["body_contains"], let s = r.string(v, "body_contains") { check.bodyContains = template(v, s, scope) }
+        return check
+    }
+
+    mutating func parseWait(_ node: Node, _ scope: Scope) -> WaitSpec? {
+        guard let f = r.fields(node, "wait", allowed: ["run", "http", "until", "every", "timeout"]) else { return nil }
+        var probe: WaitSpec.Probe?
+        switch (f["run"], f["http"]) {
+        case (let run?, nil):
+            if let s = r.nonEmptyString(run, "wait.run") { probe = .run(shellTemplate(run, s, scope)) }
+        case (nil, let http?):
+            if let h = parseHTTP(http, "wait.http", scope, allowBody: true) { probe = .http(h) }
+        case (_?, _?):
+            r.error(node.mark, "wait has both 'run' and 'http'; poll one of them")
+        case (nil, nil):
+            r.error(node.mark, "wait needs 'run' (a command to poll) or 'http' (a check to poll)")
+        }
+        var spec = WaitSpec(probe: probe ?? .run(Template(raw: "", mark: node.mark)), until: nil, every: WaitSpec.defaultEvery, timeout: Automation.defaultTimeout)
+        if let v = f["until"] {
+            spec.until = r.string(v, "until").map { template(v, $0, scope) }
+            if case .http? = probe, let m = f.keyMark("until") {
+                r.error(m, "'until' compares a command's output; for 'http' use 'status' and 'body_contains'")
+            }
+        }
+        if let v = f["every"], let d = r.duration(v, "every") {
+            if d == 0 { r.error(v.mark, "'every' must be at least 1s") }
+            spec.every = max(1, d)
+        }
+        if let v = f["timeout"], let d = r.duration(v, "timeout") { spec.timeout = d }
+        if spec.every > spec.timeout, let m = f["every"]?.mark {
+            r.error(m, "'every' (\(DurationFormat.format(spec.every))) is longer than the wait's timeout (\(DurationFormat.format(spec.timeout))); it would poll once at most")
+        }
+        return probe == nil ? nil : spec
+    }
+
+    static let ciKeys: [CIProvider: (required: [String], optional: [String])] = [
+        .buildbot: (["url", "builder"], ["scheduler"]),
+        .github: (["repo", "workflow"], ["url", "ref"]),
+        .gitlab: (["url", "project"], ["ref"]),
+        .jenkins: (["url", "job"], []),
+    ]
+    static let ciNeedsToken: Set<CIProvider> = [.github, .gitlab]
+
+    mutating func parseCI(_ node: Node, _ scope: Scope) -> CISpec? {
+        let providerKeys = ["url", "builder", "scheduler", "repo", "workflow", "ref", "project", "job"]
+        guard let f = r.fields(node, "ci", allowed: ["provider", "inputs", "token", "timeout"] + providerKeys) else { return nil }
+        guard let pv = r.require(f, "provider"), let ps = r.string(pv, "provider") else { return nil }
+        guard let provider = CIProvider(rawValue: ps) else {
+            let hint = suggestion(for: ps, among: CIProvider.allCases.map(\.rawValue)).map { " (did you mean '\($0)'?)" } ?? ""
+            r.error(pv.mark, "unknown ci provider '\(ps)'\(hint); use \(quotedList(CIProvider.allCases.map(\.rawValue)))")
+            return nil
+        }
+        let (required, optional) = Self.ciKeys[provider]!
+        for key in providerKeys where f.has(key) && !required.contains(key) && !optional.contains(key) {
+            r.error(f.keyMark(key), "'\(key)' is not used by the \(provider.rawValue) provider; it takes \(quotedList(required + optional, conjunction: "and"))")
+        }
+        var spec = CISpec(provider: provider, url: Template(raw: provider == .github ? "https://api.github.com" : "", mark: node.mark), settings: [:], inputs: [], token: nil)
+        for key in required where !f.has(key) {
+            r.error(node.mark, "ci provider \(provider.rawValue) needs '\(key)'")
+        }
+        for key in required + optional {
+            guard let v = f[key], let s = r.nonEmptyString(v, key) else { continue }
+            let t = template(v, s, scope, secrets: true)
+            if key == "url" { spec.url = t } else { spec.settings[key] = t }
+            let literal = !s.containsBytes("{{") && !s.containsBytes("${")
+            if key == "url", literal, !s.lowercased().hasPrefix("http://"), !s.lowercased().hasPrefix("https://") {
+                r.error(v.mark, "'url' must start with http:// or https://, not '\(s)'")
+            }
+            if key == "repo", literal, s.split(separator: "/", omittingEmptySubsequences: false).count != 2 || s.hasPrefix("/") || s.hasSuffix("/") {
+                r.error(v.mark, "'repo' must be OWNER/NAME, like acme/platform, not '\(s)'")
+            }
+        }
+        if provider == .buildbot, spec.settings["scheduler"] == nil {
+            spec.settings["scheduler"] = Template(raw: "force", mark: node.mark)
+        }
+        if (provider == .github || provider == .gitlab), spec.settings["ref"] == nil {
+            spec.settings["ref"] = Template(raw: "main", mark: node.mark)
+        }
+        if let v = f["inputs"], let entries = r.stringMap(v, "inputs") {
+            spec.inputs = entries.map { ($0.name, template($0.node, $0.value, scope, secrets: true)) }
+        }
+        if let v = f["token"], let s = r.nonEmptyString(v, "token") {
+            spec.token = s
+            checkSecret(s, at: v.mark, use: "ci.token")
+        } else if Self.ciNeedsToken.contains(provider) {
+            r.error(node.mark, "ci provider \(provider.rawValue) needs 'token', the name of a declared secret holding an API token")
+        }
+        if let v = f["timeout"] { _ = r.duration(v, "timeout") }
+        return spec
+    }
+
+    mutating func parseInclude(_ value: Node, _ f: Fields, _ scope: Scope) -> IncludeSpec {
+        var spec = IncludeSpec(runbook: "", mark: value.mark, with: [])
+        if let s = r.nonEmptyString(value, "runbook") { spec.runbook = s }
+        if let v = f["with"], let entries = r.stringMap(v, "with") {
+            spec.with = entries.map { ($0.name, template($0.node, $0.value, scope), $0.nameMark) }
+        }
+        return spec
+    }
+}

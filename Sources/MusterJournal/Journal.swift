@@ -1,0 +1,163 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import MusterBasics
+import MusterEngine
+
+/// A JSON Lines file, each event written with one `write` and `fsync`ed
+/// before `append` returns, and chained to the line before it by its
+/// `hash` (see JournalChain).
+public final class FileJournal: JournalSink {
+    public let path: String
+    private let fd: Int32
+    private let encoder: JSONEncoder
+    /// The link of the last line, and the file's size after it: another
+    /// writer (`muster abandon`) moving the end makes the link be re-read.
+    private var link = ""
+    private var end: off_t = -1
+
+    public init(path: String) throws(JournalError) {
+        self.path = path
+        // Only the run's operator writes it; a new operator's session
+        // writes on in a copy of its own (see StateModes.openOwned).
+        fd = StateModes.openOwned(path, mode: StateModes.readable, durable: true)
+        guard fd >= 0 else { throw JournalError(message: "cannot open the journal \(path): \(StateModes.failure(path, errno))") }
+        // The file's directory entry must be durable too, or a power loss
+        // can lose the journal whole however often its lines were fsynced.
+        let dir = open(Paths.dirname(path), O_RDONLY | O_CLOEXEC)
+        if dir >= 0 {
+            fsync(dir)
+            close(dir)
+        }
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    }
+
+    private func chainOn(at offset: off_t) {
+        guard offset != end else { return }
+        link = (try? Paths.read(path)).map(JournalChain.lastLink) ?? ""
+        end = offset
+    }
+
+    deinit { close(fd) }
+
+    public func append(_ event: JournalEvent) throws(JournalError) {
+        try write(line: sealed(event))
+    }
+
+    /// The exact line (newline included) `append` would write for `event`
+    /// now, chained on the journal's last line; `write(line:)` appends it.
+    /// A shared journal puts these bytes in the store first.
+    public func sealed(_ event: JournalEvent) throws(JournalError) -> [UInt8] {
+        var event = event
+        event.hash = nil
+        let body: Data
+        do {
+            body = try encoder.encode(event)
+        } catch {
+            throw JournalError(message: "cannot encode a journal event: \(error)")
+        }
+        chainOn(at: lseek(fd, 0, SEEK_END))
+        var line = JournalChain.seal(body: Array(body), previous: link).line
+        line.append(UInt8(ascii: "\n"))
+        return line
+    }
+
+    /// Appends one whole line as it is (one `write`, then `fsync`): a line
+    /// `sealed` made, or another machine's line from the shared store.
+    public func write(line: [UInt8]) throws(JournalError) {
+        let before = lseek(fd, 0, SEEK_END)
+        var failure: Int32?
+        line.withUnsafeBytes { bytes in
+            var done = 0
+            while done < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                done += n
+            }
+        }
+        if let failure {
+            // A half-written line is taken back at once (a full disk often
+            // takes part of a line): the journal stays whole lines only.
+            if before >= 0 { _ = ftruncate(fd, before) }
+            throw JournalError(message: "cannot write to the journal \(path): \(String(cString: strerror(failure))); the run stops here so that nothing happens unrecorded")
+        }
+        guard fsync(fd) == 0 else {
+            throw JournalError(message: "cannot flush the journal \(path) to disk: \(String(cString: strerror(errno)))")
+        }
+        link = JournalChain.link(of: line.dropLast())
+        end = before + off_t(line.count)
+    }
+
+    /// Events of a journal file. A last line cut short by a crash (no
+    /// newline after it) is dropped with a warning; damage anywhere else,
+    /// a complete last line included, is an error naming the line.
+    public static func read(path: String) throws(JournalError) -> (events: [JournalEvent], warning: String?) {
+        let bytes: [UInt8]
+        do {
+            bytes = try Paths.read(path)
+        } catch {
+            throw JournalError(message: "cannot read the journal \(path): \(error)")
+        }
+        return try parse(bytes, path: path)
+    }
+
+    /// Events of a journal's bytes, by `read`'s rules; `path` only names the
+    /// journal in messages.
+    public static func parse(_ bytes: [UInt8], path: String) throws(JournalError) -> (events: [JournalEvent], warning: String?) {
+        let decoder = JSONDecoder()
+        var events: [JournalEvent] = []
+        var warning: String?
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        for (i, line) in lines.enumerated() where !line.isEmpty {
+            // Counters no executor writes (a seq of 2^63-1 would overflow the
+            // next one) are damage like a line that does not decode.
+            if var event = try? decoder.decode(JournalEvent.self, from: Data(line)), event.countersInRange {
+                // The chain is `muster verify`'s business, over the bytes;
+                // an event read back equals the event written.
+                event.hash = nil
+                events.append(event)
+                continue
+            }
+            // Each event is one write ending in its newline: only a last
+            // line without one can be a write a crash cut short. A whole
+            // line that is not an event was written so, or edited.
+            if i == lines.count - 1 {
+                warning = "the journal's last line (line \(i + 1)) is incomplete, probably cut off by a crash; resuming from the event before it"
+            } else {
+                throw JournalError(message: "\(path):\(i + 1): this journal line is not a valid event; the journal was edited or damaged. Move the file aside to start over, or repair that line")
+            }
+        }
+        return (events, warning)
+    }
+}
+
+
+extension FileJournal {
+    /// Cuts a half-written last line off, so the next event starts on a
+    /// line of its own.
+    public static func dropIncompleteTail(path: String) throws(JournalError) {
+        let bytes: [UInt8]
+        do { bytes = try Paths.read(path) } catch { throw JournalError(message: "cannot read the journal \(path): \(error)") }
+        let keep = (bytes.lastIndex(of: UInt8(ascii: "\n")) ?? -1) + 1
+        guard keep < bytes.count else { return }
+        // Through a descriptor opened without following a link: `truncate`
+        // on a planted link would cut whatever file it points at.
+        var fd = Glibc.open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+        // Another operator's: cut in a copy of our own.
+        if fd < 0, errno == EACCES { fd = StateModes.openOwned(path, mode: StateModes.readable, durable: true) }
+        defer { if fd >= 0 { close(fd) } }
+        guard fd >= 0, ftruncate(fd, off_t(keep)) == 0 else {
+            throw JournalError(message: "cannot repair the journal \(path): \(StateModes.failure(path, errno))")
+        }
+    }
+}

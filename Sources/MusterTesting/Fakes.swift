@@ -1,0 +1,74 @@
+import Foundation
+import MusterBasics
+import MusterFormat
+import MusterEngine
+
+/// A runbook written by a test that did not load cleanly.
+public struct FixtureError: Error, CustomStringConvertible {
+    public let problems: [String]
+    public var description: String { "the test's runbook has problems: \(problems)" }
+}
+
+/// Scripted answers in, every message out.
+public final class FakeConsole: RunConsole {
+    public var answers: [String]
+    public var shown: [ConsoleMessage] = []
+    public var questions: [String] = []
+    public var isInteractive: Bool { true }
+
+    public init(_ answers: [String]) { self.answers = answers }
+
+    public func show(_ message: ConsoleMessage) { shown.append(message) }
+
+    public func ask(_ question: String, hint: String, status: String) -> AnswerRead {
+        questions.append(question)
+        return answers.isEmpty ? .eof : .line(answers.removeFirst())
+    }
+
+    public var text: String {
+        shown.map { "\($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Runs nothing: answers each script with the exit status and lines that
+/// the test chose, and records what ran.
+public final class FakeRunner: CommandRunner {
+    public var ran: [String] = []
+    public var results: (String) -> (Int32, [String])
+
+    public init(_ results: @escaping (String) -> (Int32, [String]) = { _ in (0, []) }) { self.results = results }
+
+    public func run(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool,
+             onLine: (Bool, String) -> Void, onSignal: (Int32) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult {
+        ran.append(script)
+        let (status, lines) = results(script)
+        for l in lines { onLine(false, l) }
+        onTick()
+        return CommandResult(status: status, timedOut: false, interrupted: false, seconds: 0.01)
+    }
+}
+
+/// A clock the test moves.
+public final class FakeClock: @unchecked Sendable {
+    public var now = 100.0
+    public init() {}
+}
+
+public func loadRunbook(_ yaml: String, name: String = "t") throws -> Runbook {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("muster-exec-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir + "/runbooks", withIntermediateDirectories: true)
+    let path = "\(dir)/runbooks/\(name).yaml"
+    try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+    let catalog = Catalog(currentDirectory: dir) { _ in dir }
+    let entry = catalog.load(path)
+    guard entry.diagnostics.isEmpty, let runbook = entry.runbook else { throw FixtureError(problems: entry.diagnostics.map(\.formatted)) }
+    return runbook
+}
+
+public func executor(_ rb: Runbook, state: RunState = RunState(), journal: JournalSink, console: RunConsole, runner: CommandRunner,
+              yes: Bool = false, secrets: [String: String] = [:], clock: FakeClock = FakeClock(), includes: [String: Runbook] = [:]) -> Executor {
+    let setup = RunSetup(runbook: rb, params: [:], secrets: secrets, runID: "run-1", operatorName: "alice", yes: yes, includes: includes, baseEnvironment: [:])
+    return Executor(setup: setup, state: state, journal: journal, console: console, runner: runner,
+                    baseElapsed: state.lastT, monotonic: { clock.now }, wallClock: { "2026-11-27T09:00:00Z" })
+}
+
