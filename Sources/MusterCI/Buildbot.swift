@@ -134,7 +134,7 @@ struct Buildbot: CIService {
     }
 
     func look(_ ref: PipelineRef, _ client: CIClient) -> Result<PipelineLook, CIFailure> {
-        guard case .buildbotRequest(let request, let builderID) = ref else { return .failure(CIFailure("not a Buildbot build request: \(ref)")) }
+        guard case .request(let request, let builderID)? = BuildbotPipeline(ref) else { return .failure(CIFailure("not a Buildbot build request: \(ref)")) }
         let h: [(name: String, value: String)]
         switch headers(client) {
         case .success(let x): h = x
@@ -181,7 +181,7 @@ struct Buildbot: CIService {
     }
 
     func describe(_ ref: PipelineRef) -> String {
-        guard case .buildbotRequest(let r, _) = ref else { return "\(ref)" }
+        guard case .request(let r, _)? = BuildbotPipeline(ref) else { return "\(ref)" }
         return "build request \(r)"
     }
 }

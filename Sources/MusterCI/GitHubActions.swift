@@ -95,8 +95,8 @@ struct GitHubActions: CIService {
     }
 
     func look(_ ref: PipelineRef, _ client: CIClient) -> Result<PipelineLook, CIFailure> {
-        switch ref {
-        case .githubDispatch(let after):
+        switch GitHubPipeline(ref) {
+        case .dispatch(let after)?:
             return client.fetch(Runs.self, CIRequest("GET", listURL, headers: headers, what: "looking for the run of workflow \(workflow)", refused: refused)).map { runs, _ in
                 let ours = runs.workflow_runs.filter { $0.id > after }.sorted { $0.id < $1.id }
                 guard let run = ours.first else { return PipelineLook(.queued, line: "dispatched; waiting for GitHub to list the run") }
@@ -105,7 +105,7 @@ struct GitHubActions: CIService {
                 }
                 return PipelineLook(.queued, line: "run \(run.id): found · \(run.html_url ?? "")", url: run.html_url ?? "", next: .githubRun(run.id))
             }
-        case .githubRun(let id):
+        case .run(let id)?:
             return client.fetch(Run.self, CIRequest("GET", "\(s.base)/repos/\(repoPath)/actions/runs/\(id)", headers: headers, what: "following run \(id)", refused: refused)).map { run, reply in
                 let status = run.status ?? "?"
                 let conclusion = run.conclusion ?? ""
@@ -127,16 +127,16 @@ struct GitHubActions: CIService {
                 default: return PipelineLook(.failed(why: "GitHub conclusion \(conclusion.isEmpty ? "none" : conclusion)", status: 1), line: line, url: url)
                 }
             }
-        default:
+        case nil:
             return .failure(CIFailure("not a GitHub run: \(ref)"))
         }
     }
 
     func describe(_ ref: PipelineRef) -> String {
-        switch ref {
-        case .githubRun(let id): "run \(id) of \(workflow) on \(self.ref)"
-        case .githubDispatch(let after): "the dispatch of workflow \(workflow) on \(self.ref) (its run is newer than run \(after))"
-        default: "\(ref)"
+        switch GitHubPipeline(ref) {
+        case .run(let id)?: "run \(id) of \(workflow) on \(self.ref)"
+        case .dispatch(let after)?: "the dispatch of workflow \(workflow) on \(self.ref) (its run is newer than run \(after))"
+        case nil: "\(ref)"
         }
     }
 }

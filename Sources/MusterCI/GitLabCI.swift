@@ -67,7 +67,7 @@ struct GitLabCI: CIService {
     }
 
     func look(_ ref: PipelineRef, _ client: CIClient) -> Result<PipelineLook, CIFailure> {
-        guard case .gitlabPipeline(let id) = ref else { return .failure(CIFailure("not a GitLab pipeline: \(ref)")) }
+        guard case .pipeline(let id)? = GitLabPipeline(ref) else { return .failure(CIFailure("not a GitLab pipeline: \(ref)")) }
         let request = CIRequest("GET", "\(projectURL)/pipelines/\(id)", headers: headers, what: "following pipeline \(id)", refused: refused)
         return client.fetch(Pipeline.self, request).map { p, reply in
             let status = p.status ?? "?"
@@ -87,7 +87,7 @@ struct GitLabCI: CIService {
     }
 
     func describe(_ ref: PipelineRef) -> String {
-        guard case .gitlabPipeline(let id) = ref else { return "\(ref)" }
+        guard case .pipeline(let id)? = GitLabPipeline(ref) else { return "\(ref)" }
         return "pipeline \(id) of \(project) on \(self.ref)"
     }
 }

@@ -82,8 +82,8 @@ struct Jenkins: CIService {
     struct Build: Decodable { var building: Bool?; var result: String? }
 
     func look(_ ref: PipelineRef, _ client: CIClient) -> Result<PipelineLook, CIFailure> {
-        switch ref {
-        case .jenkinsQueueItem(let item):
+        switch JenkinsPipeline(ref) {
+        case .queueItem(let item)?:
             let url = queueURL(item)
             let request = CIRequest("GET", "\(url)api/json", headers: headers, what: "following queue item \(item)", refused: refused)
             switch client.fetch(QueueItem.self, request) {
@@ -101,7 +101,7 @@ struct Jenkins: CIService {
                 }
                 return .success(PipelineLook(.queued, line: "queued: \(q.why ?? "waiting") · \(url)", url: url))
             }
-        case .jenkinsBuild(let number):
+        case .build(let number)?:
             let url = buildURL(number)
             let request = CIRequest("GET", "\(url)api/json", headers: headers, what: "following build #\(number)", refused: refused)
             return client.fetch(Build.self, request).map { b, reply in
@@ -115,16 +115,16 @@ struct Jenkins: CIService {
                 default: return PipelineLook(.failed(why: "Jenkins result \(result)", status: 1), line: line, url: url)
                 }
             }
-        default:
+        case nil:
             return .failure(CIFailure("not a Jenkins queue item or build: \(ref)"))
         }
     }
 
     func describe(_ ref: PipelineRef) -> String {
-        switch ref {
-        case .jenkinsQueueItem(let n): "queue item \(n) of \(job): \(queueURL(n))"
-        case .jenkinsBuild(let n): "build #\(n) of \(job): \(buildURL(n))"
-        default: "\(ref)"
+        switch JenkinsPipeline(ref) {
+        case .queueItem(let n)?: "queue item \(n) of \(job): \(queueURL(n))"
+        case .build(let n)?: "build #\(n) of \(job): \(buildURL(n))"
+        case nil: "\(ref)"
         }
     }
 }

@@ -1,8 +1,8 @@
-public import MusterBasics
+import MusterBasics
 
 public import MusterFormat
 
-public import MusterEngine
+import MusterEngine
 
 /// Prints problems as `PATH:LINE:COL: error: MESSAGE`; on a terminal, also
 /// the source line and a caret under the offending column.

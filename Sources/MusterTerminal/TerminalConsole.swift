@@ -2,9 +2,9 @@
 @preconcurrency import Glibc
 #endif
 
-public import MusterBasics
+import MusterBasics
 
-public import MusterFormat
+import MusterFormat
 
 public import MusterEngine
 

@@ -160,10 +160,24 @@ struct FakeTransportTests {
             let data = try JSONEncoder().encode(r)
             #expect(try JSONDecoder().decode(PipelineRef.self, from: data) == r)
         }
-        #expect(PipelineRef(legacy: "3", item: 1, provider: .buildbot) == .buildbotRequest(3, builder: 1))
-        #expect(PipelineRef(legacy: "dispatched:8999", item: nil, provider: .github) == .githubDispatch(after: 8999))
-        #expect(PipelineRef(legacy: "queue/item/31", item: nil, provider: .jenkins) == .jenkinsQueueItem(31))
-        #expect(PipelineRef(legacy: "job/ops/job/deploy/12", item: nil, provider: .jenkins) == .jenkinsBuild(12))
+        // The journal's bytes (sorted keys) stay those of every release.
+        let journalEncoder = JSONEncoder()
+        journalEncoder.outputFormatting = [.sortedKeys]
+        #expect(String(decoding: try journalEncoder.encode(PipelineRef.buildbotRequest(3, builder: 1)), as: UTF8.self)
+                    == #"{"builder":1,"id":3,"kind":"build_request","provider":"buildbot"}"#)
+        #expect(String(decoding: try journalEncoder.encode(PipelineRef.githubDispatch(after: 8999)), as: UTF8.self)
+                    == #"{"after":8999,"kind":"dispatch","provider":"github"}"#)
+        #expect(try JSONDecoder().decode(PipelineRef.self, from: Data(#"{"builder":1,"kind":"build_request","id":3,"provider":"buildbot"}"#.utf8)) == .buildbotRequest(3, builder: 1))
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(PipelineRef.self, from: Data(#"{"provider":"travis","kind":"build","id":3}"#.utf8)) }
+        let bb = try service(settings(.buildbot, ["builder": "deploy", "scheduler": "force"], token: nil))
+        let gh = try service(settings(.github, ["repo": "acme/platform", "workflow": "deploy.yml", "ref": "refs/heads/main"]))
+        let j = try service(settings(.jenkins, ["job": "ops/deploy"], token: "u:t"))
+        #expect(bb.pipeline(legacy: "3", item: 1) == .buildbotRequest(3, builder: 1))
+        #expect(gh.pipeline(legacy: "dispatched:8999", item: nil) == .githubDispatch(after: 8999))
+        #expect(gh.pipeline(legacy: "9001", item: nil) == .githubRun(9001))
+        #expect(j.pipeline(legacy: "queue/item/31", item: nil) == .jenkinsQueueItem(31))
+        #expect(j.pipeline(legacy: "job/ops/job/deploy/12", item: nil) == .jenkinsBuild(12))
+        #expect(bb.pipeline(legacy: "not a number", item: nil) == nil)
     }
 }
 

@@ -145,7 +145,7 @@ struct ReplayTests {
         }
         func trigger(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
             runner.ran.append("trigger deploy")
-            return .success(.buildbotRequest(7, builder: 1))
+            return .success(PipelineRef(provider: .buildbot, kind: "build_request", [.init("id", 7), .init("builder", 1)]))
         }
         func look(_ ref: PipelineRef, _ client: CIClient) -> Result<PipelineLook, CIFailure> {
             looks += 1
@@ -156,6 +156,7 @@ struct ReplayTests {
         }
         func describe(_ ref: PipelineRef) -> String { "build request 7" }
         func check(_ client: CIClient) -> Result<String, CIFailure> { .success("ok") }
+        func pipeline(legacy value: String, item: Int?) -> PipelineRef? { nil }
     }
 
     /// No request reaches it: the fake CI service sends none.
@@ -277,7 +278,7 @@ struct ReplayTests {
         #expect(full.outcome == .rolledBack)
         #expect(full.finished["db/snap"] == .done && full.finished["db"] == .done && full.finished["deploy"] == .done)
         #expect(full.values["prep"]?["ticket"] == "T-1")
-        #expect(full.pipelines["deploy"] == .buildbotRequest(7, builder: 1))
+        #expect(full.pipelines["deploy"] == PipelineRef(provider: .buildbot, kind: "build_request", [.init("id", 7), .init("builder", 1)]))
         #expect(journal.events.filter { $0.step == "deploy" }.map(\.event) == [.stepStarted, .pipelineStarted, .stepFinished, .rollbackStarted, .rollbackFinished])
         #expect(full.rolledBack == ["deploy", "db/snap"])
         // The wait's two 10 s and the pipeline's polls, all on the fake clock.

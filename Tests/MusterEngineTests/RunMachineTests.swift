@@ -328,7 +328,7 @@ struct RunMachineTests {
         #expect(m.next(ev.state) == .attempt("build", 2))
         ev.add(.attemptStarted, "build") { $0.attempt = 2 }
         #expect(ev.state.pipelines["build"] == nil && ev.state.legacyPipelines["build"] == nil)
-        ev.add(.pipelineStarted, "build") { $0.pipeline = .buildbotRequest(43, builder: 1) }
+        ev.add(.pipelineStarted, "build") { $0.pipeline = PipelineRef(provider: .buildbot, kind: "build_request", [.init("id", 43), .init("builder", 1)]) }
         #expect(m.next(ev.state) == .follow("build", 2))
     }
 }

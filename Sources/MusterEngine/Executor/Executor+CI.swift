@@ -40,7 +40,7 @@ extension Executor {
         let client = ExecutorCIClient(executor: self, http: http)
 
         var ref: PipelineRef
-        if let journaled = journaledPipeline(key, spec.provider) {
+        if let journaled = journaledPipeline(key, spec.provider, service) {
             ref = journaled
             if let t = triggered, t.key == key {
                 start = t.at
@@ -71,10 +71,10 @@ extension Executor {
 
     /// The pipeline this step started in an earlier session: the typed
     /// `pipeline` field, or what releases before it journaled in `value`.
-    func journaledPipeline(_ key: String, _ provider: CIProvider) -> PipelineRef? {
+    func journaledPipeline(_ key: String, _ provider: CIProvider, _ service: any CIService) -> PipelineRef? {
         if let ref = state.pipelines[key], ref.provider == provider { return ref }
         guard let legacy = state.legacyPipelines[key] else { return nil }
-        return PipelineRef(legacy: legacy.value, item: legacy.item, provider: provider)
+        return service.pipeline(legacy: legacy.value, item: legacy.item)
     }
 
     /// A failure that is a stop: the operator's (the step ends as stopped)

@@ -22,102 +22,72 @@ import MusterFormat
 /// A pipeline a `ci` step started, as the journal keeps it (the
 /// `pipeline` field of `pipeline_started`): enough to follow it again from
 /// another session without starting a second one.
-public enum PipelineRef: Sendable, Equatable {
-    /// A Buildbot build request, and the builder it was forced on.
-    case buildbotRequest(Int, builder: Int)
-    /// A GitHub Actions run.
-    case githubRun(Int)
-    /// A GitHub workflow dispatch whose run is not known yet: it is the
-    /// oldest `workflow_dispatch` run on the ref newer than `after`.
-    case githubDispatch(after: Int)
-    case gitlabPipeline(Int)
-    /// A Jenkins queue item, until it becomes a build of the step's job.
-    case jenkinsQueueItem(Int)
-    case jenkinsBuild(Int)
+///
+/// The engine does not know what a provider's pipelines look like: each
+/// provider in MusterCI makes and reads its own kinds (a Buildbot
+/// `build_request` with its `builder`, a GitHub `dispatch` with `after`),
+/// and the journal keeps them as `{"provider": …, "kind": …, …}` with the
+/// provider's integer fields in the order the provider gave them.
+public struct PipelineRef: Sendable, Equatable, CustomStringConvertible {
+    public var provider: CIProvider
+    public var kind: String
+    public var fields: [Field]
 
-    public var provider: CIProvider {
-        switch self {
-        case .buildbotRequest: .buildbot
-        case .githubRun, .githubDispatch: .github
-        case .gitlabPipeline: .gitlab
-        case .jenkinsQueueItem, .jenkinsBuild: .jenkins
-        }
+    public struct Field: Sendable, Equatable {
+        public var name: String
+        public var value: Int
+        public init(_ name: String, _ value: Int) { self.name = name; self.value = value }
     }
 
-    /// A reference journaled by releases before this field existed: the
-    /// provider's id in `value` (`"701"`, `"dispatched:8999"`,
-    /// `"queue/item/31"`, `"job/ops/job/deploy/12"`) and a Buildbot
-    /// builder id in `item`.
-    public init?(legacy value: String, item: Int?, provider: CIProvider) {
-        switch provider {
-        case .buildbot:
-            guard let id = Int(value) else { return nil }
-            self = .buildbotRequest(id, builder: item ?? 0)
-        case .github:
-            if value.hasPrefix("dispatched:") {
-                self = .githubDispatch(after: Int(value.dropFirst("dispatched:".count)) ?? 0)
-            } else if let id = Int(value) {
-                self = .githubRun(id)
-            } else { return nil }
-        case .gitlab:
-            guard let id = Int(value) else { return nil }
-            self = .gitlabPipeline(id)
-        case .jenkins:
-            if value.hasPrefix("queue/item/"), let n = Int(value.dropFirst("queue/item/".count)) {
-                self = .jenkinsQueueItem(n)
-            } else if let n = value.split(separator: "/").last.flatMap({ Int($0) }) {
-                self = .jenkinsBuild(n)
-            } else { return nil }
-        }
+    public init(provider: CIProvider, kind: String, _ fields: [Field]) {
+        self.provider = provider
+        self.kind = kind
+        self.fields = fields
+    }
+
+    /// The field `name`, when this is a pipeline of `provider` and `kind`.
+    public func field(_ name: String, of provider: CIProvider, kind: String) -> Int? {
+        guard self.provider == provider, self.kind == kind else { return nil }
+        return fields.first { $0.name == name }?.value
+    }
+
+    public var description: String {
+        "\(provider.rawValue) \(kind) " + fields.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
     }
 }
 
-/// `{"provider": "gitlab", "kind": "pipeline", "id": 701}`; Buildbot adds
-/// `builder`, a GitHub dispatch has `after` instead of `id`.
 extension PipelineRef: Codable {
-    enum CodingKeys: String, CodingKey { case provider, kind, id, builder, after }
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ s: String) { stringValue = s }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let provider = try c.decode(String.self, forKey: .provider)
-        let kind = try c.decode(String.self, forKey: .kind)
-        func id() throws -> Int { try c.decode(Int.self, forKey: .id) }
-        switch (provider, kind) {
-        case ("buildbot", "build_request"): self = .buildbotRequest(try id(), builder: try c.decodeIfPresent(Int.self, forKey: .builder) ?? 0)
-        case ("github", "run"): self = .githubRun(try id())
-        case ("github", "dispatch"): self = .githubDispatch(after: try c.decode(Int.self, forKey: .after))
-        case ("gitlab", "pipeline"): self = .gitlabPipeline(try id())
-        case ("jenkins", "queue_item"): self = .jenkinsQueueItem(try id())
-        case ("jenkins", "build"): self = .jenkinsBuild(try id())
-        default:
-            throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "no pipeline of kind \(kind) on \(provider)")
+        let c = try decoder.container(keyedBy: Key.self)
+        let name = try c.decode(String.self, forKey: Key("provider"))
+        guard let provider = CIProvider(rawValue: name) else {
+            throw DecodingError.dataCorruptedError(forKey: Key("provider"), in: c, debugDescription: "no CI provider \(name)")
+        }
+        self.provider = provider
+        kind = try c.decode(String.self, forKey: Key("kind"))
+        // JSON objects have no order: read the fields in the order the
+        // journal writes them, then any others by name.
+        let known = ["id", "builder", "after"]
+        let names = known.filter { c.contains(Key($0)) } + c.allKeys.map(\.stringValue).filter { !known.contains($0) && $0 != "provider" && $0 != "kind" }.sorted()
+        fields = try names.map { Field($0, try c.decode(Int.self, forKey: Key($0))) }
+        if fields.isEmpty {
+            throw DecodingError.dataCorruptedError(forKey: Key("kind"), in: c, debugDescription: "a \(kind) on \(name) without an id")
         }
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(provider.rawValue, forKey: .provider)
-        switch self {
-        case .buildbotRequest(let id, let builder):
-            try c.encode("build_request", forKey: .kind)
-            try c.encode(id, forKey: .id)
-            try c.encode(builder, forKey: .builder)
-        case .githubRun(let id):
-            try c.encode("run", forKey: .kind)
-            try c.encode(id, forKey: .id)
-        case .githubDispatch(let after):
-            try c.encode("dispatch", forKey: .kind)
-            try c.encode(after, forKey: .after)
-        case .gitlabPipeline(let id):
-            try c.encode("pipeline", forKey: .kind)
-            try c.encode(id, forKey: .id)
-        case .jenkinsQueueItem(let id):
-            try c.encode("queue_item", forKey: .kind)
-            try c.encode(id, forKey: .id)
-        case .jenkinsBuild(let id):
-            try c.encode("build", forKey: .kind)
-            try c.encode(id, forKey: .id)
-        }
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(provider.rawValue, forKey: Key("provider"))
+        try c.encode(kind, forKey: Key("kind"))
+        for f in fields { try c.encode(f.value, forKey: Key(f.name)) }
     }
 }
 
@@ -268,6 +238,10 @@ public protocol CIService {
     /// builder, workflow, project or job, and the token), for `muster
     /// preflight`: it starts and changes nothing. Says what answered.
     func check(_ client: CIClient) -> Result<String, CIFailure>
+    /// A reference journaled by releases before the `pipeline` field
+    /// existed: the provider's id in `value` (`"701"`, `"dispatched:8999"`,
+    /// `"queue/item/31"`) and, for Buildbot, the builder id in `item`.
+    func pipeline(legacy value: String, item: Int?) -> PipelineRef?
 }
 
 /// Makes a step's service; a setting it cannot work with (no token where
