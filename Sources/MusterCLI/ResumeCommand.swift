@@ -144,6 +144,13 @@ struct ResumeCommand: ParsableCommand {
         if let drift, !force {
             throw CommandFailure(message: drift.message(runID: id, runbookPath: info.runbookPath))
         }
+        // Replay re-checks decisions: a journal this release would have
+        // walked differently (a new Muster, same runbook) is not resumed
+        // blind. With --force over a changed runbook the walk changed on purpose.
+        if !force, let d = ReplayCheck.check(TrustedFold.check(read.events, runID: id, root: ws.root, runbook: rb).believed,
+                                              plan: FlatPlan(rb, includes: includes)).first {
+            throw CommandFailure(message: "run \(id)'s journal records a decision this release of Muster would not make: \(d). Resuming could take another path than the run so far; read its events with `muster log \(id)`, then resume with --force to go on with this release's decisions, or finish it with the release that started it")
+        }
         let secrets = try RunSession.secrets([rb] + Array(includes.values))
         let journal: FileJournal
         do {
@@ -168,7 +175,7 @@ struct ResumeCommand: ParsableCommand {
         // Another user resuming the run operates it from now on: the journal
         // says so, and the two-person rule compares with them.
         if handoff == nil, let op = state.operatorUser, op != osUser() { setup.handoff = ("resumed the run", nil) }
-        let base = ResumePolicy.clock(state)
+        let base = ResumePolicy.clock(state, now: Date())
         let recapMasker = Masker(secrets: secrets.values)
         setup.resumeRecap = ResumeRecap.render(state: state, runbook: rb, includes: includes, runDir: store.runDir(id), masker: recapMasker)
         let console = RunSession.console()

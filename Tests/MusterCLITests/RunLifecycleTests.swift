@@ -45,12 +45,15 @@ struct RunLifecycleTests {
 
     @Test func aSecondRunOfARunbookBeingExecutedIsRefusedUnlessNew() async throws {
         let s = try Sandbox(["failover": Self.failover])
-        let first = try LiveMuster(["run", "failover", "--yes", "-p", "wait=60"], cwd: s.dir, env: ["MUSTER_OPERATOR": "alice"])
+        // The long step outlasts any load: it ends only by the SIGTERM below,
+        // never by finishing while the second run is being refused (it once
+        // finished its 60 s on a loaded machine, and the second run then ran).
+        let first = try LiveMuster(["run", "failover", "--yes", "-p", "wait=3600"], cwd: s.dir, env: ["MUSTER_OPERATOR": "alice"])
         // Until the first run is at its long step (a bound for a machine
         // under load, not a timing: it is left as soon as the step shows).
         let deadline = Date().addingTimeInterval(180)
-        while !first.stdout.contains("sleep 60"), first.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        try #require(first.stdout.contains("sleep 60"), "the first run never reached its long step: \(first.stdout)\(first.stderr)")
+        while !first.stdout.contains("sleep 3600"), first.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try #require(first.stdout.contains("sleep 3600"), "the first run never reached its long step: \(first.stdout)\(first.stderr)")
         let id = try #require(try runIDs(s).first)
 
         let second = try s.run(["run", "failover", "--yes"], env: ["MUSTER_OPERATOR": "bob"])

@@ -1,4 +1,6 @@
 import Foundation
+import MusterEngine
+import MusterJournal
 import MusterTestSupport
 import Testing
 
@@ -346,6 +348,34 @@ struct RunTests {
         #expect(refused.stderr.contains("changed since run"))
         let forced = try s.run(["resume", "--force"], stdin: "y\ny\nINC\n")
         #expect(forced.status == 0, "\(forced.stdout)\(forced.stderr)")
+    }
+
+    /// Replay re-checks decisions: a journal whose next step is not what
+    /// this release's machine would have done is not resumed blind.
+    @Test func resumeRefusesAJournalWhoseDecisionsThisReleaseWouldNotMakeUnlessForced() throws {
+        let s = try Sandbox(["check": Self.checklist])
+        #expect(try s.run(["run", "check"]).status == 3)
+        let runs = s.dir + "/.muster/runs"
+        let id = try #require(try FileManager.default.contentsOfDirectory(atPath: runs).first { !$0.hasPrefix(".") })
+        // The second step begun while the first's checklist is unanswered:
+        // chained like any event (the chain is intact), but no machine of
+        // this release goes there.
+        let path = "\(runs)/\(id)/journal.jsonl"
+        let state = RunState(replaying: try FileJournal.read(path: path).events)
+        let journal = try FileJournal(path: path)
+        var e = JournalEvent(seq: state.lastSeq + 1, at: "2026-12-05T19:00:00Z", t: state.lastT + 1, event: .stepStarted)
+        e.step = "record"
+        e.attempt = 1
+        e.text = "run"
+        try journal.append(e)
+        let refused = try s.run(["resume"], stdin: "y\ny\nINC\n")
+        #expect(refused.status == 2, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("journal records a decision this release of Muster would not make: event \(e.seq) (step_started of 'record')"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("muster log \(id)") && refused.stderr.contains("--force"))
+        #expect(!refused.stdout.contains("Open an incident"), "the refused resume asked something")
+        let forced = try s.run(["resume", "--force"], stdin: "y\ny\nINC\nr\n")
+        #expect(forced.status == 0, "\(forced.stdout)\(forced.stderr)")
+        #expect(try String(contentsOfFile: s.dir + "/incident.txt", encoding: .utf8) == "incident INC\n")
     }
 
     @Test func resumeRefusesWhenAnIncludedRunbookChanged() throws {

@@ -184,6 +184,8 @@ struct ReplayTests {
     func resumeEveryPrefix(_ rb: Runbook, includes: [String: Runbook] = [:], runner: FakeRunner, journal: CountingJournal,
                            check: (Int, RunState, [String]) -> Void = { _, _, _ in }) {
         let full = RunState(replaying: journal.events)
+        let machine = RunMachine(plan: FlatPlan(rb, includes: includes), yes: false)
+        #expect(ReplayCheck.check(journal.events, plan: machine.plan) == [], "the whole run")
         for cut in 1..<journal.events.count {
             let prefix = Array(journal.events[..<cut])
             // Cut just before the next write: whatever ran since the last one ran.
@@ -192,6 +194,8 @@ struct ReplayTests {
             let interrupted = state.interruptedStep ?? state.rollingBack
             let (_, again, more) = session(rb, includes: includes, state: state, prior: ranBefore, clock: FakeClock())
             let end = RunState(replaying: prefix + more.events)
+            // The resumed session decided as the machine does, event by event.
+            #expect(ReplayCheck.check(prefix + more.events, plan: machine.plan) == [], "cut at \(cut) (\(prefix.last!.event))")
             #expect(end.outcome == full.outcome, "cut at \(cut) (\(prefix.last!.event))")
             #expect(end.finished == full.finished, "cut at \(cut) (\(prefix.last!.event))")
             #expect(end.values == full.values, "cut at \(cut)")

@@ -213,7 +213,9 @@ package final class ExecutorCIClient: CIClient {
         } catch {
             return .failure(CIFailure("\(r.what): \(masker.mask(error.message))", signal: error.signal, stopped: error.stopped))
         }
-        let limit = reply.rateLimit(now: Date().timeIntervalSince1970)
+        // The journal's wall clock, the one the executor is given: a rate
+        // limit's reset is in whole seconds since the epoch, as its stamps are.
+        let limit = reply.rateLimit(now: UTCTime.parse(executor.wallClock())?.timeIntervalSince1970 ?? 0)
         lastLimit = limit.map { (executor.monotonic(), $0.wait) }
         guard (200..<300).contains(reply.status) else {
             var message = "\(r.what): the CI server answered \(reply.status)"

@@ -132,7 +132,10 @@ extension Executor {
                 try record(.runFinished) { $0.runEnd = end }
                 notify("run \(end.rawValue)")
                 console.show(.runResult(outcome: end.rawValue, elapsed: elapsed, runID: setup.runID, resumeHint: false))
-                return end == .failed ? .failed("a step failed and the run went on") : .completed
+                guard end == .failed else { return .completed }
+                // A failure that ended the run in a session that stopped before saying so.
+                if let key = state.lastFailed, plan[key]?.step.automation?.onFailure != .continue { return .failed("step '\(key)' failed") }
+                return .failed("a step failed and the run went on")
             case .begin(let key):
                 let entry = try enter(key)
                 try record(.stepStarted, step: key) { $0.text = entry.step.kind.rawValue }

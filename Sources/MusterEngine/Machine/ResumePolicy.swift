@@ -45,7 +45,7 @@ public enum ResumePolicy {
     /// run began: it kept running while the run was paused or crashed, so
     /// it is the wall time since `started_at`, and never less than what
     /// the journal has already counted (a clock set back).
-    public static func clock(_ state: RunState, now: Date = Date()) -> Double {
+    public static func clock(_ state: RunState, now: Date) -> Double {
         let since = state.info.flatMap { UTCTime.parse($0.startedAt) }.map { now.timeIntervalSince($0) } ?? 0
         return max(state.lastT, since)
     }

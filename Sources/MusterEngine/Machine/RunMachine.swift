@@ -76,6 +76,14 @@ public struct RunMachine: Sendable {
         if let key = s.lastFailed, s.finished[key] == .failed, plan[key]?.step.automation?.onFailure == .rollback {
             return .rollBack(reason: "step '\(key)' failed", unfinished: nil)
         }
+        // A step failed for good, not rolled back and not `continue`: the
+        // failure aborted the run (`on_failure: abort`, or none with
+        // `--yes`), also when the session ended before the run's end was
+        // journaled. Deciding it from `yes` now would let a session without
+        // `--yes` walk on past the step that aborted the run.
+        if let key = s.lastFailed, s.finished[key] == .failed, let a = plan[key]?.step.automation, a.onFailure != .continue {
+            return .finish(.failed)
+        }
         for entry in plan.entries where s.finished[entry.key] == nil {
             if let action = next(entry, s, now: now) { return action }
         }
