@@ -26,10 +26,13 @@ let package = Package(
         // The CI providers, behind the core's CIService (see its doc comment).
         .target(name: "MusterCI", dependencies: ["MusterCore"]),
         .target(name: "MusterTerminal", dependencies: ["MusterCore"]),
+        // The shared-run protocol (store journal, lease and heartbeat, request
+        // inbox, takeover) on the store and clock ports; MusterCLI wires S3 in.
+        .target(name: "MusterTeam", dependencies: ["MusterCore"]),
         .target(
             name: "MusterCLI",
             dependencies: [
-                "MusterCore", "MusterCI", "MusterYAML", "MusterGit", "MusterHTTP", "MusterTerminal", "MusterProcess", "MusterStore",
+                "MusterCore", "MusterCI", "MusterYAML", "MusterGit", "MusterHTTP", "MusterTerminal", "MusterProcess", "MusterStore", "MusterTeam",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,9 +46,10 @@ let package = Package(
         .testTarget(name: "MusterYAMLTests", dependencies: ["MusterYAML"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MusterCoreTests", dependencies: ["MusterCore", "MusterYAML", "MusterTerminal", "MusterFuzz", "MusterProcess"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MusterGitTests", dependencies: ["MusterGit", "MusterTestSupport"]),
-        .target(name: "MusterTestSupport", path: "Tests/MusterTestSupport", exclude: ["server.py", "ci_server.py", "recorder.py", "otlp_receiver.py", "moto_store.py", "tcp_proxy.py"]),
+        .target(name: "MusterTestSupport", dependencies: ["MusterTeam", "MusterCore"], path: "Tests/MusterTestSupport", exclude: ["server.py", "ci_server.py", "recorder.py", "otlp_receiver.py", "moto_store.py", "tcp_proxy.py"]),
         .testTarget(name: "MusterCITests", dependencies: ["MusterCI", "MusterCore"]),
         .testTarget(name: "MusterHTTPTests", dependencies: ["MusterHTTP", "MusterTestSupport"]),
+        .testTarget(name: "MusterTeamTests", dependencies: ["MusterTeam", "MusterCore", "MusterTestSupport"]),
         .testTarget(name: "MusterStoreTests", dependencies: ["MusterStore", "MusterTestSupport"]),
         .testTarget(name: "MusterCLITests", dependencies: ["MusterCLI", "muster", "MusterTestSupport", "MusterStore", "MusterCore"], resources: [.copy("Fixtures"), .copy("Snapshots")]),
     ],
