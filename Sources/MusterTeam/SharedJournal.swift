@@ -33,7 +33,9 @@ public final class SharedJournal: JournalSink {
     private var storeSeq: Int
     /// Going on alone since this reason; nil while shared.
     private var unshared: String?
-    private var lastTry: Duration = .zero
+    /// When the store was last tried while alone; nil: never in this
+    /// session (a run resumed unshared tries at its first event).
+    private var lastTry: Duration?
     /// The code of the error that says another machine wrote while this one was alone.
     public static let diverged = "Diverged"
     /// The last event the executor appended: the time of the sink's own events.
@@ -199,7 +201,7 @@ public final class SharedJournal: JournalSink {
     /// wrote to the run while it was unshared: the session stops.
     private func catchUpIfDue(at own: JournalEvent) throws(JournalError) {
         let now = stopwatch.elapsed()
-        guard now - lastTry >= settings.retryEvery else { return }
+        if let lastTry, now - lastTry < settings.retryEvery { return }
         lastTry = now
         do {
             try pushBacklog(at: own)

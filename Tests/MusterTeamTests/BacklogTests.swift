@@ -36,6 +36,20 @@ import Testing
         #expect(s.events.map(\.event) == [.runStarted, .runUnshared, .stepStarted, .note, .note, .note, .runShared, .note])
     }
 
+    @Test func runResumedUnsharedCatchesUpAtItsFirstEvent() throws {
+        let dir = try temporaryFolder()
+        let first = try Session(store: store, dir: dir, clock: clock)
+        try first.write(.runStarted)
+        store.down = true
+        try first.write(.note, value: "alone")
+        // The session ends alone; the next one resumes the run from its journal, the store back.
+        store.down = false
+        let resumed = try Session(store: store, dir: dir, lastSeq: first.next - 1, unshared: "the store was unreachable", clock: clock)
+        resumed.next = first.next
+        #expect(try resumed.write(.runResumed).map(\.event) == [.runShared])
+        #expect(storeEvents(store) == resumed.lines)
+    }
+
     @Test func retryIntervalIsASetting() throws {
         var settings = TeamSettings()
         settings.retryEvery = .seconds(1)

@@ -14,13 +14,13 @@ final class Session {
     let runID: String
     var next: Int
 
-    init(store: MemoryStore, runID: String = "r1", dir: String, lastSeq: Int = -1, answers: [AnswerRead] = [], yes: Bool = true,
+    init(store: MemoryStore, runID: String = "r1", dir: String, lastSeq: Int = -1, unshared: String? = nil, answers: [AnswerRead] = [], yes: Bool = true,
          clock: TestClock, settings: TeamSettings = TeamSettings(), wake: @escaping () -> Void = {}) throws {
         local = try FileJournal(path: dir + "/journal.jsonl")
         console = ScriptedConsole(answers)
         self.runID = runID
         next = lastSeq + 1
-        journal = SharedJournal(local: local, store: store, runID: runID, lastSeq: lastSeq, unshared: nil, console: console, yes: yes,
+        journal = SharedJournal(local: local, store: store, runID: runID, lastSeq: lastSeq, unshared: unshared, console: console, yes: yes,
                                 settings: settings, clock: clock, wallTime: wallTime(clock), rewake: wake)
     }
 
