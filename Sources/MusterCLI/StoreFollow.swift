@@ -10,6 +10,7 @@ import ArgumentParser
 import MusterCore
 import MusterProcess
 import MusterStore
+import MusterTeam
 import MusterTerminal
 
 /// `muster follow RUN_ID --store …` on a machine without the run: its
@@ -30,9 +31,10 @@ struct StoreFollow {
 
     func follow() throws -> ExitCode {
         SignalWatch.install()
+        var cursor = StoreCursor(store: shared.client, runID: runID)
         let first: [(seq: Int, bytes: [UInt8])]
         do {
-            first = try shared.log.events(runID: runID)
+            first = try cursor.poll()
         } catch {
             throw CommandFailure(message: "cannot read run \(runID) from the shared store \(shared.url): \(error.message)")
         }
@@ -48,7 +50,6 @@ struct StoreFollow {
                 + " from the shared store \(shared.url). Only the journal is shared: the operator's screen and command output stay on their machine."))
         }
         fflush(stdout)
-        var next = 0
         var saidUnreachable = false
         var paused = false
         // Said once nothing follows the pause: a pause replayed from the
@@ -57,7 +58,6 @@ struct StoreFollow {
         var pending = first
         while true {
             for (seq, bytes) in pending {
-                next = seq + 1
                 let e: JournalEvent
                 do {
                     e = try shared.event(bytes, seq: seq, runID: runID)
@@ -77,9 +77,8 @@ struct StoreFollow {
             }
             pending = []
             do {
-                let key = try shared.log.eventKey(runID: runID, seq: next)
-                if let bytes = try shared.log.store.get(key) {
-                    pending = [(next, bytes)]
+                pending = try cursor.poll()
+                if !pending.isEmpty {
                     saidUnreachable = false
                     continue
                 }
