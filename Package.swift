@@ -32,6 +32,9 @@ let package = Package(
         .target(name: "MusterJournal", dependencies: ["MusterBasics", "MusterEngine"]),
         .target(name: "MusterDrills", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal"]),
         .target(name: "MusterPreflight", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterDrills"]),
+        // The shared-run protocol (store journal, lease and heartbeat, request
+        // inbox, takeover) on the store and clock ports; MusterApp/CLI wire S3 in.
+        .target(name: "MusterTeam", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal"]),
         // The CI providers, behind the engine's CIService (see its doc comment).
         .target(name: "MusterCI", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine"]),
         .target(name: "MusterTerminal", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine"]),
@@ -42,7 +45,7 @@ let package = Package(
         .target(
             name: "MusterCLI",
             dependencies: [
-                "MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterPreflight", "MusterApp",
+                "MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterPreflight", "MusterTeam", "MusterApp",
                 "MusterCI", "MusterYAML", "MusterGit", "MusterHTTP", "MusterTerminal", "MusterProcess", "MusterStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -54,7 +57,7 @@ let package = Package(
         // that replays their corpus (see docs/fuzzing.md).
         .target(name: "MusterFuzz", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterYAML", "MusterTerminal"], path: "Fuzz/Harness"),
         // The fakes every in-process test shares.
-        .target(name: "MusterTesting", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterApp", "MusterProcess"]),
+        .target(name: "MusterTesting", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterTeam", "MusterApp", "MusterProcess"]),
 
         .testTarget(name: "MusterYAMLTests", dependencies: ["MusterYAML"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MusterFormatTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterYAML", "MusterTerminal", "MusterFuzz", "MusterTesting"], resources: [.copy("Fixtures")]),
@@ -65,6 +68,7 @@ let package = Package(
         .target(name: "MusterTestSupport", path: "Tests/MusterTestSupport", exclude: ["server.py", "ci_server.py", "recorder.py", "otlp_receiver.py", "moto_store.py", "tcp_proxy.py"]),
         .testTarget(name: "MusterCITests", dependencies: ["MusterCI", "MusterBasics", "MusterFormat", "MusterEngine"]),
         .testTarget(name: "MusterHTTPTests", dependencies: ["MusterHTTP", "MusterTestSupport"]),
+        .testTarget(name: "MusterTeamTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterTeam", "MusterTesting"]),
         .testTarget(name: "MusterStoreTests", dependencies: ["MusterStore", "MusterBasics", "MusterTestSupport"]),
         .testTarget(name: "MusterCLITests", dependencies: ["MusterCLI", "muster", "MusterTestSupport", "MusterStore", "MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterApp"], resources: [.copy("Fixtures"), .copy("Snapshots")]),
     ],

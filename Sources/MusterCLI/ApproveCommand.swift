@@ -63,8 +63,8 @@ struct ApproveCommand: ParsableCommand {
         do { me = try run.store.callerIdentity() } catch { throw CommandFailure(message: error.message) }
         let (key, _, rule, signed, signer) = try check(run, reason: reason, root: root)
         print("You sign as \(signer.name) (key \(signer.key)); AWS knows you as \(me.arn), OS user \(osUser()).")
-        let name = try StoreInbox.submit(.init(runID: runID, kind: reason == nil ? .approve : .deny, step: key, reason: reason, host: hostName(), name: operatorName(), signed: signed),
-                                         store: run.store, runID: runID)
+        let name = try run.shared.submit(.init(runID: runID, kind: reason == nil ? .approve : .deny, step: key, reason: reason, host: hostName(), name: operatorName(), signed: signed),
+                                         runID: runID)
         report(run.taken(name, within: 20), key: key, rule: rule, me: signer.name, count: { (try? RemoteRun(runID, shared: run.shared).state.approvers(key).count) ?? nil })
     }
 

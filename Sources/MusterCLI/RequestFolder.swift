@@ -14,6 +14,7 @@ import MusterDrills
 import MusterPreflight
 import MusterApp
 import MusterProcess
+import MusterTeam
 import Dispatch
 import Synchronization
 
@@ -34,25 +35,10 @@ final class RequestFolder: RunInbox {
         self.runID = runID
     }
 
-    /// What a request file holds; the requester's OS user is not in it.
-    struct Body: Codable {
-        var runID: String
-        var kind: TeamRequest.Kind
-        var step: String?
-        var reason: String?
-        var now: Bool?
-        var pid: Int32?
-        var host: String?
-        var name: String?
-        /// An approval's or denial's signed statement: the proof of who.
-        var signed: Signed?
-        /// When `pid` started (/proc/PID/stat, field 22): a pid alone is
-        /// any process's, pid 1's included.
-        var pidStart: UInt64?
-        enum CodingKeys: String, CodingKey { case runID = "run_id", kind, step, reason, now, pid, host, name, signed, pidStart = "pid_start" }
-    }
+    /// What a request file holds (MusterTeam's, shared with the store's requests).
+    typealias Body = RequestBody
 
-    static let largest = 16 << 10
+    static let largest = RequestBody.largest
 
     func pending(taken: Set<String>) -> [TeamRequest] {
         names().filter { !taken.contains($0) }.compactMap(read)

@@ -18,6 +18,8 @@ import MusterApp
 import MusterGit
 import MusterHTTP
 import MusterProcess
+import MusterStore
+import MusterTeam
 import MusterTerminal
 
 /// Adapts the posix_spawn runner to the core's protocol.
@@ -213,9 +215,14 @@ enum RunSession {
             setup.identity = shared.identity?.arn
             setup.alsoMasked = shared.log.store.credentialValues()
             shown.show(.info(shared.banner))
-            sink = SharedJournal(local: journal, shared: shared, runID: setup.runID, lastSeq: state.lastSeq, unshared: state.unshared,
-                                 console: shown, yes: setup.yes)
+            sink = SharedJournal(local: journal, store: shared.client, runID: setup.runID, lastSeq: state.lastSeq, unshared: state.unshared,
+                                 console: shown, yes: setup.yes, settings: TeamWiring.settings, clock: TeamWiring.clock, wallTime: TeamWiring.wallTime,
+                                 rewake: { SignalWatch.repost(InboxWake.code) })
+            let notice = WaitNotice(console: shown)
+            shared.log.store.onWait = { notice.waited($0) }
         }
+        var storeWatch: Task<Void, Never>?
+        defer { storeWatch?.cancel() }
         let requests = RequestFolder(runDir: Paths.dirname(journal.path), runID: setup.runID)
         requests.prepare()
         requests.watch()
@@ -224,9 +231,16 @@ enum RunSession {
         executor.inbox = requests
         if let shared {
             // Requests from other machines, and the heartbeat that tells them this session lives.
-            let fromStore = StoreInbox(store: shared.log.store, runID: setup.runID)
-            fromStore.watch(settings: shared.log.store.settings, live: ["host": hostName(), "pid": String(getpid()), "user": setup.osUser, "identity": setup.identity ?? ""])
+            let fromStore = StoreInbox(store: shared.client, identity: shared.client, runID: setup.runID, settings: TeamWiring.settings,
+                                       wallTime: TeamWiring.wallTime, warn: { printError("muster: warning: \($0)") })
             executor.inbox = Inboxes([requests, fromStore])
+            // Its own S3 handle, in a task of its own: a slow store never holds a prompt.
+            if let poller = try? S3Store(path: shared.path, settings: shared.log.store.settings) {
+                let watch = SessionWatch(store: S3StoreClient(poller), runID: setup.runID,
+                                         live: ["host": hostName(), "pid": String(getpid()), "user": setup.osUser, "identity": setup.identity ?? ""],
+                                         settings: TeamWiring.settings, clock: TeamWiring.clock, wallTime: TeamWiring.wallTime)
+                storeWatch = Task.detached { await watch.run(onArrival: { SignalWatch.repost(InboxWake.code) }) }
+            }
         }
         // A lost terminal leaves the step at work running, this process its keeper.
         executor.keepStep = { step in

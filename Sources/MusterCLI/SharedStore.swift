@@ -16,6 +16,7 @@ import MusterPreflight
 import MusterApp
 import MusterProcess
 import MusterStore
+import MusterTeam
 import MusterTerminal
 
 /// `--store s3://BUCKET/PREFIX`, else `MUSTER_STORE`: where a run's events
@@ -45,6 +46,8 @@ struct StoreOption: ParsableArguments {
 final class SharedStore {
     let path: StorePath
     let log: EventLog
+    /// The same store on the team protocol's port (MusterTeam).
+    let client: S3StoreClient
     /// Nil when the store (or STS) could not be reached at the start.
     let identity: CallerIdentity?
     /// Why the store could not be reached at the start: a run then asks
@@ -64,6 +67,7 @@ final class SharedStore {
         s3.stopping = { SignalWatch.ending }
         if let t = env["MUSTER_STORE_TIMEOUT"].flatMap(Double.init) { s3.timeout = min(max(t, 1), 300) }
         log = EventLog(store: s3)
+        client = S3StoreClient(s3)
         var who: CallerIdentity?
         do {
             who = try s3.callerIdentity()
@@ -84,13 +88,7 @@ final class SharedStore {
     /// (newline included) with the sequence number of its key: anything
     /// else would damage the local journal it is appended to.
     func event(_ bytes: [UInt8], seq: Int, runID: String) throws(CommandFailure) -> JournalEvent {
-        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        guard bytes.last == UInt8(ascii: "\n"), lines.count == 2,
-              let e = try? FileJournal.parse(bytes, path: "").events.first, e.seq == seq else {
-            let key = (try? log.eventKey(runID: runID, seq: seq)) ?? "event \(seq)"
-            throw CommandFailure(message: "the shared store \(url) holds \(key), which is not event \(seq) of run \(runID) as Muster writes it (one journal line); it was written by something else or damaged. Nothing was taken from it")
-        }
-        return e
+        do { return try StoreEvents(store: client).event(bytes, seq: seq, runID: runID) } catch { throw CommandFailure(message: error.message) }
     }
 
     static func display(_ p: StorePath) -> String { "s3://\(p.bucket)" + (p.prefix.isEmpty ? "" : "/\(p.prefix)") }

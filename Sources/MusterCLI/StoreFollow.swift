@@ -16,6 +16,7 @@ import MusterPreflight
 import MusterApp
 import MusterProcess
 import MusterStore
+import MusterTeam
 import MusterTerminal
 
 /// `muster follow RUN_ID --store …` on a machine without the run: its
@@ -36,9 +37,10 @@ struct StoreFollow {
 
     func follow() throws -> ExitCode {
         SignalWatch.install()
+        var cursor = StoreCursor(store: shared.client, runID: runID)
         let first: [(seq: Int, bytes: [UInt8])]
         do {
-            first = try shared.log.events(runID: runID)
+            first = try cursor.poll()
         } catch {
             throw CommandFailure(message: "cannot read run \(runID) from the shared store \(shared.url): \(error.message)")
         }
@@ -54,7 +56,6 @@ struct StoreFollow {
                 + " from the shared store \(shared.url). Only the journal is shared: the operator's screen and command output stay on their machine."))
         }
         fflush(stdout)
-        var next = 0
         var saidUnreachable = false
         var paused = false
         // Said once nothing follows the pause: a pause replayed from the
@@ -63,7 +64,6 @@ struct StoreFollow {
         var pending = first
         while true {
             for (seq, bytes) in pending {
-                next = seq + 1
                 let e: JournalEvent
                 do {
                     e = try shared.event(bytes, seq: seq, runID: runID)
@@ -83,9 +83,8 @@ struct StoreFollow {
             }
             pending = []
             do {
-                let key = try shared.log.eventKey(runID: runID, seq: next)
-                if let bytes = try shared.log.store.get(key) {
-                    pending = [(next, bytes)]
+                pending = try cursor.poll()
+                if !pending.isEmpty {
                     saidUnreachable = false
                     continue
                 }

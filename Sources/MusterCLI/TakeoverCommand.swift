@@ -10,6 +10,7 @@ import MusterDrills
 import MusterPreflight
 import MusterApp
 import MusterProcess
+import MusterTeam
 import MusterTerminal
 
 /// The hand-off: the caller becomes the run's operator and continues it
@@ -59,7 +60,7 @@ struct TakeoverCommand: ParsableCommand {
                 request = try RemoteTakeover.ask(remote, reason: why, now: now)
             }
             // Once the hand-off is journaled, the request (with its proof) goes.
-            if let name = request { removeStoreRequest = { try? shared.log.store.delete(StoreInbox.prefix(shared.log.store, runID: runID) + name) } }
+            if let name = request { removeStoreRequest = { try? shared.client.delete(StoreInbox.prefix(shared.client, runID: runID) + name) } }
             try shared.catchUp(runID, into: store)
         }
         let run = try TeamRun(runID, store: store, write: true, root: ws.root)

@@ -23,6 +23,12 @@ public struct IdentityProof: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey { case amzDate = "amz_date", authorization, securityToken = "security_token" }
 
+    public init(amzDate: String, authorization: String, securityToken: String?) {
+        self.amzDate = amzDate
+        self.authorization = authorization
+        self.securityToken = securityToken
+    }
+
     static let body = "Action=GetCallerIdentity&Version=2011-06-15"
     static let contentType = "application/x-www-form-urlencoded; charset=utf-8"
 

@@ -1,20 +1,7 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import MusterBasics
 import MusterFormat
 import MusterEngine
 import MusterJournal
-import MusterDrills
-import MusterPreflight
-import MusterApp
-import MusterProcess
-import MusterStore
 
 /// The journal of a shared run: each event is put in the store first, with
 /// `If-None-Match: *` on its sequence number, then appended to the local
@@ -25,43 +12,57 @@ import MusterStore
 ///
 /// When the store cannot be reached the operator is told once and chooses:
 /// go on alone (journaled `run_unshared`; the store is tried again at most
-/// every 15 s, and when it answers the backlog is put in order and
+/// every `retryEvery`, and when it answers the backlog is put in order and
 /// `run_shared` journaled) or pause.
-final class SharedJournal: JournalSink {
+///
+/// Time comes from the ports: `clock` for the retry interval, `wallTime`
+/// for the stamp of its own closing event.
+public final class SharedJournal: JournalSink {
     let local: FileJournal
-    let shared: SharedStore
+    let events: StoreEvents
     let runID: String
     let console: RunConsole
     let yes: Bool
+    let settings: TeamSettings
+    let wallTime: WallTime
+    private let stopwatch: Stopwatch
+    /// Passes on a request that arrived while the operator was asked whether
+    /// to go on alone (the question ate its wake-up).
+    let rewake: () -> Void
+    var url: String { events.store.url }
     /// The seq of the last line in the local journal, and of the last event
     /// known to be in the store.
     private var localSeq: Int
     private var storeSeq: Int
     /// Going on alone since this reason; nil while shared.
     private var unshared: String?
-    private var lastTry = 0.0
-    static let retryEvery = 15.0
+    /// When the store was last tried while alone; nil: never in this
+    /// session (a run resumed unshared tries at its first event).
+    private var lastTry: Duration?
     /// The code of the error that says another machine wrote while this one was alone.
-    static let diverged = "Diverged"
+    public static let diverged = "Diverged"
     /// The last event the executor appended: the time of the sink's own events.
     private var last: JournalEvent?
     /// Set by `pushBacklog` inside `append`: the executor must fold `run_shared`.
     private var sharedAgain: JournalError?
 
-    init(local: FileJournal, shared: SharedStore, runID: String, lastSeq: Int, unshared: String?, console: RunConsole, yes: Bool) {
+    public init(local: FileJournal, store: any StoreClient, runID: String, lastSeq: Int, unshared: String?, console: RunConsole, yes: Bool,
+                settings: TeamSettings, clock: any Clock<Duration>, wallTime: @escaping WallTime, rewake: @escaping () -> Void = {}) {
         self.local = local
-        self.shared = shared
+        self.events = StoreEvents(store: store)
+        self.settings = settings
+        self.stopwatch = Stopwatch(clock)
+        self.wallTime = wallTime
+        self.rewake = rewake
         self.runID = runID
         self.localSeq = lastSeq
         self.storeSeq = unshared == nil ? lastSeq : -1
         self.unshared = unshared
         self.console = console
         self.yes = yes
-        let notice = WaitNotice(console: console)
-        shared.log.store.onWait = { notice.waited($0) }
     }
 
-    func append(_ event: JournalEvent) throws(JournalError) {
+    public func append(_ event: JournalEvent) throws(JournalError) {
         last = event
         if unshared != nil {
             try catchUpIfDue(at: event)
@@ -75,16 +76,16 @@ final class SharedJournal: JournalSink {
             }
         }
         let line = try local.sealed(event)
-        let outcome: EventLog.Append
+        let outcome: StoreEvents.Append
         do {
-            outcome = try shared.log.append(runID: runID, seq: event.seq, bytes: line)
+            outcome = try events.append(runID: runID, seq: event.seq, bytes: line)
         } catch {
             // The store may hold the event: so does the local journal, or
             // the two would number the next events differently. A later
             // put of the same bytes finds them there and goes on.
             if error.outcomeUnknown { try local.write(line: line); localSeq = event.seq }
             guard error.kind == .unreachable else {
-                throw JournalError(message: "the shared store \(shared.url) refused event \(event.seq): \(error.message); the run stops here so that nothing happens unshared")
+                throw JournalError(message: "the shared store \(url) refused event \(event.seq): \(error.message); the run stops here so that nothing happens unshared")
             }
             try goAlone(error, at: event, appended: error.outcomeUnknown)
             return
@@ -103,19 +104,19 @@ final class SharedJournal: JournalSink {
     private func overtaken(at seq: Int) throws(JournalError) -> JournalError {
         let foreign: [(seq: Int, bytes: [UInt8])]
         do {
-            foreign = try shared.log.events(runID: runID, after: localSeq)
+            foreign = try events.events(runID: runID, after: localSeq)
         } catch {
-            return JournalError(message: "another machine wrote event \(seq) of run \(runID) to \(shared.url), and its events cannot be read: \(error.message); the run stops here")
+            return JournalError(message: "another machine wrote event \(seq) of run \(runID) to \(url), and its events cannot be read: \(error.message); the run stops here")
         }
         // The store said the key is taken; a listing without it would make
         // the executor ask for the same number for ever.
         guard !foreign.isEmpty else {
-            return JournalError(message: "another machine wrote event \(seq) of run \(runID) to \(shared.url), but the store lists no event after \(localSeq); the run stops here")
+            return JournalError(message: "another machine wrote event \(seq) of run \(runID) to \(url), but the store lists no event after \(localSeq); the run stops here")
         }
-        var events: [JournalEvent] = []
+        var taken: [JournalEvent] = []
         for f in foreign {
             do {
-                events.append(try shared.event(f.bytes, seq: f.seq, runID: runID))
+                taken.append(try events.event(f.bytes, seq: f.seq, runID: runID))
             } catch {
                 return JournalError(message: error.message + "; the run stops here")
             }
@@ -126,7 +127,7 @@ final class SharedJournal: JournalSink {
             storeSeq = f.seq
         }
         var error = JournalError(message: "another machine wrote event \(seq) of run \(runID) first")
-        error.superseded = events
+        error.superseded = taken
         return error
     }
 
@@ -138,8 +139,8 @@ final class SharedJournal: JournalSink {
     /// The store did not answer: asks once whether to go on alone.
     /// `appended`: the own event is in the local journal already (the
     /// store may have it), and `run_unshared` follows it.
-    private func goAlone(_ error: StoreError, at own: JournalEvent, appended: Bool = false) throws(JournalError) {
-        console.show(.warning("the shared store \(shared.url) cannot be reached: \(error.message). Until it answers, other machines see nothing new of this run and their approvals wait; should someone take it over from elsewhere meanwhile, this session stops when it reaches the store again."))
+    private func goAlone(_ error: StoreFailure, at own: JournalEvent, appended: Bool = false) throws(JournalError) {
+        console.show(.warning("the shared store \(url) cannot be reached: \(error.message). Until it answers, other machines see nothing new of this run and their approvals wait; should someone take it over from elsewhere meanwhile, this session stops when it reaches the store again."))
         var pause = false
         if yes {
             console.show(.info("--yes: going on alone; the run catches up with the store when it answers"))
@@ -147,7 +148,7 @@ final class SharedJournal: JournalSink {
             let q = Question.storeUnreachable
             // A request that arrives meanwhile is for the executor: passed on after the answer.
             var woken = false
-            defer { if woken { SignalWatch.repost(InboxWake.code) } }
+            defer { if woken { rewake() } }
             askLoop: while true {
                 switch console.ask("Go on without the shared store?", hint: q.hint, status: "the store is unreachable") {
                 case .line(let l):
@@ -169,9 +170,9 @@ final class SharedJournal: JournalSink {
                 break
             }
         }
-        let why = "the shared store \(shared.url) cannot be reached: \(error.message)"
+        let why = "the shared store \(url) cannot be reached: \(error.message)"
         unshared = why
-        lastTry = monotonicSeconds()
+        lastTry = stopwatch.elapsed()
         // A local event of its own: the executor folds it and numbers its
         // own event after it.
         var e = JournalEvent(seq: localSeq + 1, at: own.at, t: own.t, event: .runUnshared)
@@ -180,37 +181,37 @@ final class SharedJournal: JournalSink {
         var stop = JournalError(message: why)
         stop.superseded = [e]
         stop.appended = appended
-        if pause { stop.pause = "the shared store \(shared.url) cannot be reached; `muster resume` continues (alone or shared)" }
+        if pause { stop.pause = "the shared store \(url) cannot be reached; `muster resume` continues (alone or shared)" }
         throw stop
     }
 
     /// At the session's end, one more try, so that a run that ended (or
     /// paused) alone is not left unshared when the store is back; else says
     /// where its events are.
-    func finish() {
+    public func finish() {
         guard unshared != nil, let last else { return }
         var stamp = last
-        stamp.at = utcStamp()
+        stamp.at = utcStamp(wallTime())
         do {
             try pushBacklog(at: stamp)
         } catch {
-            console.show(.warning("run \(runID) is not all in the shared store \(shared.url) (\(error.message)); its events are in \(local.path), and `muster resume \(runID)` with the store puts them there if the run is not over"))
+            console.show(.warning("run \(runID) is not all in the shared store \(url) (\(error.message)); its events are in \(local.path), and `muster resume \(runID)` with the store puts them there if the run is not over"))
         }
     }
 
-    /// Tries the store again, at most every 15 s: puts the backlog in order
+    /// Tries the store again, at most every `retryEvery`: puts the backlog in order
     /// and journals `run_shared`. A put lost meanwhile means another machine
     /// wrote to the run while it was unshared: the session stops.
     private func catchUpIfDue(at own: JournalEvent) throws(JournalError) {
-        let now = monotonicSeconds()
-        guard now - lastTry >= Self.retryEvery else { return }
+        let now = stopwatch.elapsed()
+        if let lastTry, now - lastTry < settings.retryEvery { return }
         lastTry = now
         do {
             try pushBacklog(at: own)
         } catch {
             if error.kind == .unreachable { return }
             if error.code == Self.diverged { throw JournalError(message: error.message) }
-            throw JournalError(message: "the shared store \(shared.url) refused the events written alone: \(error.message); they are in \(local.path)")
+            throw JournalError(message: "the shared store \(url) refused the events written alone: \(error.message); they are in \(local.path)")
         }
     }
 
@@ -219,55 +220,37 @@ final class SharedJournal: JournalSink {
     /// that finds an event there compares bytes: the same line is this
     /// session's own (its answer was lost before), so it is never written
     /// twice nor taken for another machine's.
-    func pushBacklog(at own: JournalEvent) throws(StoreError) {
+    func pushBacklog(at own: JournalEvent) throws(StoreFailure) {
         // The store's last event is put again too: the same bytes prove
         // the two journals agree up to it.
-        if storeSeq < 0 { storeSeq = max(0, (try shared.log.lastSeq(runID: runID) ?? 0) - 1) }
+        if storeSeq < 0 { storeSeq = max(0, (try events.lastSeq(runID: runID) ?? 0) - 1) }
         let bytes: [UInt8]
-        do { bytes = try Paths.read(local.path) } catch { throw StoreError(.failed, "cannot read \(local.path): \(error)") }
+        do { bytes = try Paths.read(local.path) } catch { throw StoreFailure(.failed, "cannot read \(local.path): \(error)") }
         for line in bytes.split(separator: UInt8(ascii: "\n")) {
             let full = Array(line) + [UInt8(ascii: "\n")]
             guard let e = try? FileJournal.parse(full, path: "").events.first, e.seq > storeSeq else { continue }
-            if case .lost = try shared.log.append(runID: runID, seq: e.seq, bytes: full) {
-                throw StoreError(.failed, "another machine wrote event \(e.seq) of run \(runID) while this session went on alone, so the run now has two histories. Nothing more is written here; this machine's events are in \(local.path), and the store's under \(shared.url)/runs/\(runID)/events/. Decide with the team which history goes on", code: Self.diverged)
+            if case .lost = try events.append(runID: runID, seq: e.seq, bytes: full) {
+                throw StoreFailure(.failed, "another machine wrote event \(e.seq) of run \(runID) while this session went on alone, so the run now has two histories. Nothing more is written here; this machine's events are in \(local.path), and the store's under \(url)/runs/\(runID)/events/. Decide with the team which history goes on", code: Self.diverged)
             }
             storeSeq = e.seq
         }
         var e = JournalEvent(seq: localSeq + 1, at: own.at, t: own.t, event: .runShared)
-        e.text = "the shared store \(shared.url) answers again; every event is in it"
+        e.text = "the shared store \(url) answers again; every event is in it"
         let line = try sealedOrFail(e)
-        if case .lost = try shared.log.append(runID: runID, seq: e.seq, bytes: line) {
-            throw StoreError(.failed, "another machine wrote event \(e.seq) of run \(runID) as this session caught up; this machine's events are in \(local.path)", code: Self.diverged)
+        if case .lost = try events.append(runID: runID, seq: e.seq, bytes: line) {
+            throw StoreFailure(.failed, "another machine wrote event \(e.seq) of run \(runID) as this session caught up; this machine's events are in \(local.path)", code: Self.diverged)
         }
-        do { try local.write(line: line) } catch { throw StoreError(.failed, error.message) }
+        do { try local.write(line: line) } catch { throw StoreFailure(.failed, error.message) }
         localSeq = e.seq
         storeSeq = e.seq
         unshared = nil
-        console.show(.info("the shared store \(shared.url) answers again: the events written alone are in it; the run is shared again"))
+        console.show(.info("the shared store \(url) answers again: the events written alone are in it; the run is shared again"))
         var note = JournalError(message: "caught up with the store")
         note.superseded = [e]
         sharedAgain = note
     }
 
-    private func sealedOrFail(_ e: JournalEvent) throws(StoreError) -> [UInt8] {
-        do { return try local.sealed(e) } catch { throw StoreError(.failed, error.message) }
-    }
-}
-
-/// "waiting for the store — 4s" while a store exchange takes more than 2 s:
-/// rewritten every second on a terminal, every 10 s where answers come from
-/// a pipe (a transcript keeps every line).
-final class WaitNotice {
-    let console: RunConsole
-    private var shown = -1
-
-    init(console: RunConsole) { self.console = console }
-
-    func waited(_ seconds: Double) {
-        let s = Int(seconds)
-        let every = console.isInteractive ? 1 : 10
-        guard shown < 0 || s < shown || s - shown >= every else { return }
-        shown = s
-        console.show(.progress("waiting for the store — \(s)s"))
+    private func sealedOrFail(_ e: JournalEvent) throws(StoreFailure) -> [UInt8] {
+        do { return try local.sealed(e) } catch { throw StoreFailure(.failed, error.message) }
     }
 }
