@@ -152,9 +152,9 @@ public final class SharedJournal: JournalSink {
             askLoop: while true {
                 switch console.ask("Go on without the shared store?", hint: q.hint, status: "the store is unreachable") {
                 case .line(let l):
-                    switch q.parse(l) {
-                    case .success(.abort): pause = true
-                    case .success: break
+                    switch q.parse(l, as: StoreUnreachableReply.self) {
+                    case .success(.pause): pause = true
+                    case .success(.goOnAlone): break
                     case .failure(let m):
                         console.show(.warning(m.hint))
                         continue askLoop

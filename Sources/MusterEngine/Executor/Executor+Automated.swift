@@ -13,8 +13,8 @@ extension Executor {
         // Never a blind yes: exactly what will run, values resolved, secrets masked.
         console.show(.info("this step is marked confirm: true; it will run:"))
         for line in rehearsalPreview(step, values: scope(entry.parent)) { console.show(.command(masker.mask(line))) }
-        switch try answer(.gate, "Run this step as shown?", step: key) {
-        case .yes:
+        switch try answer(.gate, "Run this step as shown?", step: key, as: GateReply.self) {
+        case .run:
             try record(.gateAnswered, step: key) { $0.gateAnswer = .run }
         case .skip(let why):
             try record(.gateAnswered, step: key) { $0.gateAnswer = .skip; $0.text = why }
@@ -22,8 +22,6 @@ extension Executor {
             console.show(.stepResult(.finished(.skipped), seconds: 0, detail: why))
         case .abort:
             throw .pause("operator aborted at the confirm gate of '\(key)'")
-        case .note, .escalate, .retry, .doneByHand, .rollBack, .stopStep, .keepWaiting:
-            preconditionFailure("not an answer to a gate")
         }
     }
 
@@ -166,7 +164,7 @@ extension Executor {
     /// The failure menu of `cli.md`: retry, skip, mark done, escalate, abort, roll back.
     func failureChoice(key: String, allowRollback: Bool) throws(Stop) -> Choice {
         while true {
-            switch try answer(.failure(rollBack: allowRollback), "Step '\(key)' did not succeed. What now?", step: key) {
+            switch try answer(.failure(rollBack: allowRollback), "Step '\(key)' did not succeed. What now?", step: key, as: FailureReply.self) {
             case .retry:
                 try record(.failureChoice, step: key) { $0.choice = .retry }
                 return .retry
@@ -184,8 +182,6 @@ extension Executor {
                 try record(.failureChoice, step: key) { $0.choice = .rollback }
                 try record(.stepFinished, step: key) { $0.stepOutcome = .failed }
                 throw .rollback("operator chose to roll back at '\(key)'")
-            case .yes, .note, .escalate, .stopStep, .keepWaiting:
-                preconditionFailure("not an answer to a failure")
             }
         }
     }

@@ -90,11 +90,15 @@ extension Executor {
     /// escalates and asks again, at every question that offers it. Only
     /// answers the question offers come back: each prompt's switch lists
     /// the others as impossible, so a new verb is placed by the compiler.
-    func answer(_ question: Question, _ prompt: String, step key: String) throws(Stop) -> Answer {
+    func answer<R: Reply>(_ question: Question, _ prompt: String, step key: String, as: R.Type) throws(Stop) -> R {
         while true {
-            switch question.parse(try read(prompt, hint: question.hint)) {
-            case .success(.escalate): try escalate(step: key)
-            case .success(let answer): return answer
+            let line = try read(prompt, hint: question.hint)
+            if case .success(.escalate) = question.parse(line) {
+                try escalate(step: key)
+                continue
+            }
+            switch question.parse(line, as: R.self) {
+            case .success(let reply): return reply
             case .failure(let m): try notUnderstood(m.hint)
             }
         }
@@ -136,8 +140,8 @@ extension Executor {
             return
         }
         while true {
-            switch try answer(.checklistItem, "[ ] \(text)", step: key) {
-            case .yes:
+            switch try answer(.checklistItem, "[ ] \(text)", step: key, as: ChecklistReply.self) {
+            case .done:
                 try record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .done }
                 console.show(.itemChecked(text))
                 return
@@ -149,8 +153,6 @@ extension Executor {
                 console.show(.info("note recorded"))
             case .abort:
                 throw .pause("operator aborted at '\(key)'")
-            case .escalate, .retry, .doneByHand, .rollBack, .stopStep, .keepWaiting:
-                preconditionFailure("not an answer to a checklist item")
             }
         }
     }

@@ -10,15 +10,13 @@ extension Executor {
             console.show(.info("rehearsed (--yes)"))
             return Attempt(ok: true, status: 0, seconds: 0, rehearsed: true)
         }
-        switch try answer(.rehearsal, "Rehearsal: walk through this step as if you ran it, then confirm.", step: key) {
-        case .yes:
+        switch try answer(.rehearsal, "Rehearsal: walk through this step as if you ran it, then confirm.", step: key, as: RehearsalReply.self) {
+        case .rehearsed:
             return Attempt(ok: true, status: 0, seconds: 0, rehearsed: true)
         case .skip(let why):
             return Attempt(ok: true, status: 0, seconds: 0, skipped: why)
         case .abort:
             throw .pause("operator aborted at '\(key)'")
-        case .note, .escalate, .retry, .doneByHand, .rollBack, .stopStep, .keepWaiting:
-            preconditionFailure("not an answer to a rehearsal")
         }
     }
 

@@ -25,11 +25,9 @@ extension Executor {
                 console.show(.info("\(i + 1). \(r.key)" + (own ? " (the step that failed: its own rollback, for what it did before failing)" : "")))
                 console.show(.command(masker.mask(r.command.shellDisplay(r.values))))
             }
-            switch try answer(.rollbackConfirmation, "Roll back these \(plan.count) step\(plan.count == 1 ? "" : "s")?", step: state.lastFailed ?? "") {
-            case .yes: break
-            case .abort: throw .pause("operator paused before rolling back (\(reason))")
-            case .skip, .note, .escalate, .retry, .doneByHand, .rollBack, .stopStep, .keepWaiting:
-                preconditionFailure("not an answer to a rollback's list")
+            switch try answer(.rollbackConfirmation, "Roll back these \(plan.count) step\(plan.count == 1 ? "" : "s")?", step: state.lastFailed ?? "", as: RollbackReply.self) {
+            case .rollBack: break
+            case .pause: throw .pause("operator paused before rolling back (\(reason))")
             }
         }
         while true {

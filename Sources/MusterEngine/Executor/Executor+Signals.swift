@@ -28,7 +28,7 @@ extension Executor {
         case nil:
             return .keepWaiting
         case .line(let l)?:
-            return Question.interrupt.parse(l) == .success(.keepWaiting) ? .keepWaiting : .stopStep
+            return Question.interrupt.parse(l, as: InterruptReply.self) == .success(.keepWaiting) ? .keepWaiting : .stopStep
         case .eof?:
             return .stopStep
         case .signal(let s)?:

@@ -124,9 +124,8 @@ extension Executor {
         }
         switch console.ask("Waiting for approval of '\(key)' by \(rule.who)", hint: Question.approvalWait.hint, status: status()) {
         case .line(let l):
-            switch Question.approvalWait.parse(l) {
+            switch Question.approvalWait.parse(l, as: ApprovalWaitReply.self) {
             case .success(.abort): throw .pause("operator aborted while '\(key)' waited for approval")
-            case .success: break
             case .failure(let m): try notUnderstood(m.hint)
             }
         case .eof:
