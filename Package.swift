@@ -55,12 +55,12 @@ let package = Package(
         .executableTarget(name: "muster-store-bench", dependencies: ["MusterStore"], path: "bench/StoreBench"),
         // What the libFuzzer targets under Fuzz/ check, shared with the test
         // that replays their corpus (see docs/fuzzing.md).
-        .target(name: "MusterFuzz", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterYAML", "MusterTerminal"], path: "Fuzz/Harness"),
+        .target(name: "MusterFuzz", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterYAML", "MusterTerminal", "MusterStore"], path: "Fuzz/Harness"),
         // The fakes every in-process test shares.
         .target(name: "MusterTesting", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterTeam", "MusterApp", "MusterProcess"]),
 
         .testTarget(name: "MusterYAMLTests", dependencies: ["MusterYAML"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MusterFormatTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterYAML", "MusterTerminal", "MusterFuzz", "MusterTesting"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MusterFormatTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterYAML", "MusterTerminal", "MusterFuzz", "MusterStore", "MusterTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MusterEngineTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterTerminal", "MusterProcess", "MusterApp", "MusterTesting"]),
         .testTarget(name: "MusterJournalTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterTesting"]),
         .testTarget(name: "MusterDrillsTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterTesting"]),

@@ -7,10 +7,10 @@
 /// declaration; it rejects anything else (a DTD, a mismatched tag) as an
 /// unreadable reply rather than guessing, and so is nesting deeper than 32
 /// (S3's replies go three deep), so a hostile server cannot exhaust the stack.
-struct XMLElement: Equatable {
-    var name: String
-    var children: [XMLElement] = []
-    var text = ""
+package struct XMLElement: Equatable {
+    package var name: String
+    package var children: [XMLElement] = []
+    package var text = ""
 
     /// The first child named `name`.
     func child(_ name: String) -> XMLElement? { children.first { $0.name == name } }
@@ -20,7 +20,7 @@ struct XMLElement: Equatable {
     func value(_ name: String) -> String? { child(name)?.text }
 
     /// Parses a whole reply; nil when it is not well-formed.
-    static func parse(_ bytes: [UInt8]) -> XMLElement? {
+    package static func parse(_ bytes: [UInt8]) -> XMLElement? {
         var reader = Reader(bytes: bytes)
         return reader.document()
     }

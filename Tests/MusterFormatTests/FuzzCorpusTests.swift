@@ -1,5 +1,6 @@
 import Foundation
 import MusterFuzz
+import MusterStore
 import Testing
 
 /// The committed fuzz corpus (`Fuzz/corpus/TARGET`, see docs/fuzzing.md)
@@ -19,7 +20,7 @@ struct FuzzCorpusTests {
         [UInt8](try Data(contentsOf: URL(fileURLWithPath: corpus + "/" + target + "/" + file)))
     }
 
-    @Test("every target has a corpus", arguments: ["runbook", "template", "journal"])
+    @Test("every target has a corpus", arguments: ["runbook", "template", "journal", "xml"])
     func corpusIsThere(target: String) {
         #expect(!Self.inputs(target).isEmpty, "no inputs in \(Self.corpus)/\(target)")
     }
@@ -39,5 +40,19 @@ struct FuzzCorpusTests {
     @Test("journal corpus", arguments: inputs("journal"))
     func journal(file: String) throws {
         #expect(JournalTarget.check(try Self.bytes("journal", file)) == [])
+    }
+
+    @Test("S3/STS XML reply corpus", arguments: inputs("xml"))
+    func xml(file: String) throws {
+        #expect(XMLReplyTarget.check(try Self.bytes("xml", file)) == [])
+    }
+
+    /// The XML target checks something: a reply it accepts reads back the
+    /// same, and what it refuses is refused, not half-read.
+    @Test func theXMLTargetSeesTheTreeItReads() {
+        #expect(XMLReplyTarget.check(Array("<a><b>x &amp; y</b><c/></a>".utf8)) == [])
+        #expect(XMLReplyTarget.write(XMLReplyTarget.tree(Array("<a><b>x &amp; y</b><c/></a>".utf8))!) == "<a><b>x &amp; y</b><c></c></a>")
+        #expect(XMLReplyTarget.tree(Array("<a><b></a>".utf8)) == nil)
+        #expect(XMLReplyTarget.tree(Array((String(repeating: "<a>", count: 40) + String(repeating: "</a>", count: 40)).utf8)) == nil)
     }
 }
