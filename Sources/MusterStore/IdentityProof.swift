@@ -13,8 +13,8 @@ import MusterHTTP
 /// one Vault's and EKS's IAM authentication use.)
 ///
 /// libcurl signs requests it sends itself and cannot hand a signature to
-/// another party, so this one signature is computed here (SigV4, HMAC over
-/// MusterCore's SHA-256); every request Muster sends is signed by libcurl.
+/// another party, so this one signature is computed here (SigV4, with
+/// MusterBasics' HMAC-SHA256 from swift-crypto); every request Muster sends is signed by libcurl.
 public struct IdentityProof: Codable, Sendable, Equatable {
     /// `x-amz-date`, `Authorization` and the session token, as signed.
     public var amzDate: String

@@ -194,7 +194,7 @@ package final class ExecutorCIClient: CIClient {
         self.http = http
     }
 
-    /// GitHub refuses requests without a User-Agent; libcurl sends none.
+    /// Some CI APIs refuse requests without a User-Agent; libcurl sends none.
     package static let userAgent = ("User-Agent", "Muster")
 
     package func send(_ r: CIRequest) -> Result<HTTPReply, CIFailure> {
@@ -244,9 +244,8 @@ package final class ExecutorCIClient: CIClient {
 }
 
 extension HTTPReply {
-    /// What a refusal says, in the server's words: GitHub and GitLab explain
-    /// themselves in a JSON `message` (GitLab sometimes in `error`), Jenkins
-    /// in an HTML page; anything else as it came.
+    /// What a refusal says, in the server's words: a JSON `message` (or
+    /// `error`), the text of an HTML page, anything else as it came.
     var errorDetail: String {
         let text = body.trimmingCharacters()
         if let j = try? JSONDecoder().decode(JSON.self, from: Data(body.utf8)),
@@ -259,9 +258,9 @@ extension HTTPReply {
     /// Whether the server is limiting this client, and for how long:
     /// `retry-after` (seconds), or a spent allowance (`x-ratelimit-remaining`
     /// or `ratelimit-remaining` 0) until its `reset` (epoch seconds).
-    /// `refused`: this answer is the refusal (429, or GitHub's 403 for a
-    /// primary or secondary limit), to be asked again after `wait`; without
-    /// a hint GitHub says to wait a minute.
+    /// `refused`: this answer is the refusal (429, or a 403 that says it is
+    /// a primary or secondary limit), to be asked again after `wait`;
+    /// without a hint, a minute (what such APIs document).
     public func rateLimit(now: Double) -> (wait: Double, refused: Bool)? {
         let remaining = (header("x-ratelimit-remaining") ?? header("ratelimit-remaining")).flatMap { Int($0.trimmingCharacters()) }
         let reset = (header("x-ratelimit-reset") ?? header("ratelimit-reset")).flatMap { Double($0.trimmingCharacters()) }

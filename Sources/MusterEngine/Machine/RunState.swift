@@ -43,7 +43,7 @@ public struct RunState: Sendable {
     /// The CI pipeline a `ci` step started (the latest of the attempt
     /// wins), from `pipeline_started`'s `pipeline` field; or, in journals
     /// of releases before that field, the provider's id in `value` and a
-    /// Buildbot builder id in `item`, read knowing the step's provider.
+    /// builder id in `item`, read by the step's provider (MusterCI).
     public var pipelines: [String: PipelineRef] = [:]
     public var legacyPipelines: [String: (value: String, item: Int?)] = [:]
     /// `step.name` of values journaled with a secret masked out.

@@ -8,9 +8,9 @@ import MusterFormat
 
 // The seam between the executor and the CI providers.
 //
-// Dependency direction: the MusterCI module depends on MusterCore and
-// implements `CIService` for Buildbot, GitHub Actions, GitLab CI and
-// Jenkins; MusterCore knows no provider. The CLI, which links both, gives
+// Dependency direction: the MusterCI module depends on MusterEngine and
+// implements `CIService` for each provider; the engine knows no provider
+// by name. The CLI, which links both, gives
 // the executor its `ciService` factory. So the executor keeps what every
 // `ci` step shares: journaling the pipeline before following it, the
 // polling loop and its sleeps (signals, the step's timeout, rate limits),
@@ -24,8 +24,8 @@ import MusterFormat
 /// another session without starting a second one.
 ///
 /// The engine does not know what a provider's pipelines look like: each
-/// provider in MusterCI makes and reads its own kinds (a Buildbot
-/// `build_request` with its `builder`, a GitHub `dispatch` with `after`),
+/// provider in MusterCI makes and reads its own kinds (a build request
+/// with the builder it was forced on, a dispatch with the run it follows),
 /// and the journal keeps them as `{"provider": …, "kind": …, …}` with the
 /// provider's integer fields in the order the provider gave them.
 public struct PipelineRef: Sendable, Equatable, CustomStringConvertible {
@@ -104,11 +104,11 @@ public enum PipelineState: Sendable, Equatable {
     case cancelled(why: String)
 
     public enum Blocker: String, Sendable {
-        /// GitLab `manual`: a job waits for someone to press play.
+        /// A job waits for someone to press play (a manual job).
         case someone
-        /// GitLab `scheduled`: a delayed job waits for its time.
+        /// A delayed job waits for its time.
         case schedule
-        /// GitLab `waiting_for_resource`: another pipeline holds the job's resource group.
+        /// Another pipeline holds the job's resource group.
         case resource
     }
 
@@ -207,7 +207,7 @@ public struct CIStepSettings: Sendable {
     public var inputs: [(name: String, value: String)]
     /// The API token and the secret it came from; nil when `token` names none.
     public var token: (value: String, secret: String)?
-    /// Why, for a server that records it (Buildbot's `reason`).
+    /// Why, for a server that records it (a forced build's reason).
     public var reason: String
     public var operatorName: String
 
@@ -240,7 +240,7 @@ public protocol CIService {
     func check(_ client: CIClient) -> Result<String, CIFailure>
     /// A reference journaled by releases before the `pipeline` field
     /// existed: the provider's id in `value` (`"701"`, `"dispatched:8999"`,
-    /// `"queue/item/31"`) and, for Buildbot, the builder id in `item`.
+    /// `"queue/item/31"`) and, for one provider, the builder id in `item`.
     func pipeline(legacy value: String, item: Int?) -> PipelineRef?
 }
 
