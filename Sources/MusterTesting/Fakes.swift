@@ -9,20 +9,30 @@ public struct FixtureError: Error, CustomStringConvertible {
     public var description: String { "the test's runbook has problems: \(problems)" }
 }
 
-/// Scripted answers in, every message out.
+/// Scripted answers in (then end of input), every message and question
+/// out. Lines for the executor's prompts; any `AnswerRead` (a signal, end
+/// of input) and a console with nobody at it for the team protocol's.
 public final class FakeConsole: RunConsole {
-    public var answers: [String]
+    public var answers: [AnswerRead]
     public var shown: [ConsoleMessage] = []
     public var questions: [String] = []
-    public var isInteractive: Bool { true }
+    public let isInteractive: Bool
 
-    public init(_ answers: [String]) { self.answers = answers }
+    public init(_ lines: [String]) {
+        answers = lines.map { .line($0) }
+        isInteractive = true
+    }
+
+    public init(reads: [AnswerRead], interactive: Bool) {
+        answers = reads
+        isInteractive = interactive
+    }
 
     public func show(_ message: ConsoleMessage) { shown.append(message) }
 
     public func ask(_ question: String, hint: String, status: String) -> AnswerRead {
         questions.append(question)
-        return answers.isEmpty ? .eof : .line(answers.removeFirst())
+        return answers.isEmpty ? .eof : answers.removeFirst()
     }
 
     public var text: String {

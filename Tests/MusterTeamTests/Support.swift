@@ -13,14 +13,14 @@ import MusterTesting
 final class Session {
     let journal: SharedJournal
     let local: FileJournal
-    let console: ScriptedConsole
+    let console: FakeConsole
     let runID: String
     var next: Int
 
     init(store: MemoryStore, runID: String = "r1", dir: String, lastSeq: Int = -1, unshared: String? = nil, answers: [AnswerRead] = [], yes: Bool = true,
          clock: TestClock, settings: TeamSettings = TeamSettings(), wake: @escaping () -> Void = {}) throws {
         local = try FileJournal(path: dir + "/journal.jsonl")
-        console = ScriptedConsole(answers)
+        console = FakeConsole(reads: answers, interactive: false)
         self.runID = runID
         next = lastSeq + 1
         journal = SharedJournal(local: local, store: store, runID: runID, lastSeq: lastSeq, unshared: unshared, console: console, yes: yes,
