@@ -227,7 +227,7 @@ enum RunSession {
         requests.prepare()
         requests.watch()
         let executor = Executor(setup: setup, state: state, journal: sink, console: shown, runner: SpawnRunner(),
-                                baseElapsed: baseElapsed, monotonic: monotonicSeconds, wallClock: { utcStamp() })
+                                baseElapsed: baseElapsed, clock: SystemClock())
         executor.inbox = requests
         if let shared {
             // Requests from other machines, and the heartbeat that tells them this session lives.
@@ -248,11 +248,6 @@ enum RunSession {
         }
         executor.http = CurlTransport()
         executor.ciService = CIServices.make
-        executor.sleepHook = { seconds in
-            var fds = [pollfd(fd: SignalWatch.readFD, events: Int16(POLLIN), revents: 0)]
-            _ = poll(&fds, 1, Int32(seconds * 1000))
-            return SignalWatch.take()
-        }
         let outcome = executor.execute(resumed: resumed)
         (sink as? SharedJournal)?.finish()
         switch outcome {

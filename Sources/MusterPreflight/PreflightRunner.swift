@@ -87,14 +87,7 @@ public enum PreflightRunner {
             if let found = locate(name, parts) { return (.pass, found) }
             return (.fail, "\(name) is not on PATH")
         default:
-            var setup = RunSetup(runbook: item.owner, params: [:], secrets: secrets, runID: "preflight", operatorName: parts.operatorName, yes: true,
-                                 includes: [:], baseEnvironment: parts.environment)
-            setup.host = ""
-            let executor = Executor(setup: setup, state: RunState(), journal: MemoryJournal(), console: SilentConsole(), runner: parts.makeRunner(),
-                                    baseElapsed: 0, monotonic: parts.monotonic, wallClock: { "" })
-            executor.http = parts.makeHTTP()
-            if let make = parts.ciService { executor.ciService = { make($0) } }
-            let (ok, detail) = executor.preflight(item, timeout: timeout)
+            let (ok, detail) = PreflightCheck(owner: item.owner, secrets: secrets, parts: parts).check(item, timeout: timeout)
             return (ok ? .pass : .fail, detail)
         }
     }

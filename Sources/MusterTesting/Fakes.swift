@@ -58,10 +58,25 @@ public final class FakeRunner: CommandRunner {
     }
 }
 
-/// A clock the test moves.
-public final class FakeClock: @unchecked Sendable {
+/// A clock the test moves. A sleep moves it by the time slept (or not at
+/// all with `frozen`), and returns the next of `signals`, if any: a signal
+/// that "arrives" during that sleep.
+public final class FakeClock: RunClock, @unchecked Sendable {
     public var now = 100.0
-    public init() {}
+    public var frozen = false
+    public var stamped = "2026-11-27T09:00:00Z"
+    public var signals: [Int32] = []
+    public init(frozen: Bool = false, now: Double = 100.0, stamp: String = "2026-11-27T09:00:00Z") {
+        self.frozen = frozen
+        self.now = now
+        self.stamped = stamp
+    }
+    public func stamp() -> String { stamped }
+    public func sleep(upTo seconds: Double) -> Int32? {
+        if !signals.isEmpty { return signals.removeFirst() }
+        if !frozen { now += seconds }
+        return nil
+    }
 }
 
 public func loadRunbook(_ yaml: String, name: String = "t") throws -> Runbook {
@@ -79,6 +94,6 @@ public func executor(_ rb: Runbook, state: RunState = RunState(), journal: Journ
               yes: Bool = false, secrets: [String: String] = [:], clock: FakeClock = FakeClock(), includes: [String: Runbook] = [:]) -> Executor {
     let setup = RunSetup(runbook: rb, params: [:], secrets: secrets, runID: "run-1", operatorName: "alice", yes: yes, includes: includes, baseEnvironment: [:])
     return Executor(setup: setup, state: state, journal: journal, console: console, runner: runner,
-                    baseElapsed: state.lastT, monotonic: { clock.now }, wallClock: { "2026-11-27T09:00:00Z" })
+                    baseElapsed: state.lastT, clock: clock)
 }
 

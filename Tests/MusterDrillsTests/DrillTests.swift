@@ -88,9 +88,8 @@ struct DrillTests {
         var setup = RunSetup(runbook: rb, params: [:], secrets: [:], runID: "run-1", operatorName: "alice", yes: false, includes: [:], baseEnvironment: [:])
         setup.runbookPath = "runbooks/t.yaml"
         setup.drill = setupDrill
-        let stamp = { "2026-11-27T09:00:\(String(format: "%02d", Int(clock.now) % 60))Z" }
         let ex = Executor(setup: setup, state: state, journal: journal, console: console, runner: runner,
-                          baseElapsed: base, monotonic: { clock.now }, wallClock: stamp)
+                          baseElapsed: base, clock: StampingClock(clock))
         let outcome = ex.execute(resumed: base > 0)
         let record = try #require(DrillRecorder.record(events: journal.events, drill: setupDrill,
                                                        steps: DrillRecorder.stepFacts(rb, includes: [:]), runbookCommit: nil, runbookDirty: false))
@@ -234,4 +233,14 @@ struct DrillTests {
         #expect(xml.contains(#"name="slow" time="45.0"><failure message="took 45s, expected 30s"/>"#))
         #expect(xml.contains(#"name="rto""#))
     }
+}
+
+/// The drill tests' clock: the fake clock, stamping events with the
+/// seconds it shows, so records read times off the journal as they would.
+final class StampingClock: RunClock {
+    let clock: FakeClock
+    init(_ clock: FakeClock) { self.clock = clock }
+    var now: Double { clock.now }
+    func stamp() -> String { "2026-11-27T09:00:\(String(format: "%02d", Int(clock.now) % 60))Z" }
+    func sleep(upTo seconds: Double) -> Int32? { clock.sleep(upTo: seconds) }
 }

@@ -83,7 +83,7 @@ struct ApprovalTests {
         let journal = Journal()
         let runner = FakeRunner()
         let e = Executor(setup: setup, state: state, journal: journal, console: console, runner: runner,
-                         baseElapsed: state.lastT, monotonic: { 0 }, wallClock: { "2026-11-29T09:00:00Z" })
+                         baseElapsed: state.lastT, clock: FakeClock(frozen: true, now: 0, stamp: "2026-11-29T09:00:00Z"))
         e.inbox = inbox
         return (e.execute(resumed: state.info != nil), runner, journal, console)
     }
@@ -379,7 +379,7 @@ struct SupersededTests {
         var setup = RunSetup(runbook: rb, params: [:], secrets: [:], runID: "run-1", operatorName: "alice", yes: true, includes: [:], baseEnvironment: [:])
         setup.host = "laptop-1"
         let e = Executor(setup: setup, state: RunState(), journal: journal, console: screen, runner: runner,
-                         baseElapsed: 0, monotonic: { 0 }, wallClock: { "2026-11-29T09:00:00Z" })
+                         baseElapsed: 0, clock: FakeClock(frozen: true, now: 0, stamp: "2026-11-29T09:00:00Z"))
         guard case .notStarted = e.execute(resumed: false) else { Issue.record("the run went on"); return }
         #expect(runner.ran.isEmpty)
         #expect(journal.events.isEmpty)

@@ -67,7 +67,6 @@ struct ReplayCheckTests {
         let j = MemoryJournal()
         let clock = FakeClock()
         let e = executor(rb, journal: j, console: FakeConsole([]), runner: FakeRunner(results), yes: true, clock: clock)
-        e.sleepHook = { seconds in clock.now += seconds; return nil }
         _ = e.execute(resumed: false)
         return j.events
     }

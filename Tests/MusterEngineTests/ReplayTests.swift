@@ -171,7 +171,6 @@ struct ReplayTests {
         let runner = Self.runner(prior: prior)
         let journal = CountingJournal { runner.ran.count }
         let e = executor(rb, state: state, journal: journal, console: Operator(), runner: runner, clock: clock, includes: includes)
-        e.sleepHook = { seconds in clock.now += seconds; return nil }
         e.http = NoNetwork()
         e.ciService = { [unowned e] _ in .success(FakeCI(runner: runner) { e.state.pipelines["deploy"] != nil }) }
         return (e.execute(resumed: state.info != nil), runner, journal)
@@ -250,7 +249,6 @@ struct ReplayTests {
         }
         let journal = MemoryJournal()
         let first = executor(rb, journal: journal, console: Operator(), runner: runner(prior: 0), clock: clock)
-        first.sleepHook = { seconds in clock.now += seconds; return nil }
         #expect(first.execute(resumed: false) == .completed)
         #expect(ranAt.count == 2 && ranAt[1] - ranAt[0] >= 30 && ranAt[1] - ranAt[0] < 30.01, "\(ranAt)")
 
@@ -262,8 +260,7 @@ struct ReplayTests {
         let console = Operator()
         let setup = RunSetup(runbook: rb, params: [:], secrets: [:], runID: "run-1", operatorName: "alice", yes: false, includes: [:], baseEnvironment: [:])
         let resumed = Executor(setup: setup, state: state, journal: MemoryJournal(), console: console, runner: runner(prior: 1),
-                               baseElapsed: state.lastT + 12, monotonic: { clock.now }, wallClock: { "" })
-        resumed.sleepHook = { seconds in clock.now += seconds; return nil }
+                               baseElapsed: state.lastT + 12, clock: clock)
         let start = clock.now
         #expect(resumed.execute(resumed: true) == .completed)
         #expect(ranAt.count == 1 && ranAt[0] - start >= 18 && ranAt[0] - start < 18.01, "\(ranAt) from \(start)")

@@ -57,7 +57,7 @@ struct RollbackTests {
         let again = FakeRunner()
         let resumed = FakeConsole(["y"])
         #expect(executor(rb, state: RunState(replaying: cut), journal: MemoryJournal(), console: resumed, runner: again).execute(resumed: true)
-            == .failed("rolled back"))
+            == .failed("rolled back: operator chose to roll back at 'd'"))
         #expect(again.ran == ["undo-c", "undo-a"])
         #expect(resumed.questions == ["Roll back these 2 steps?"])
     }

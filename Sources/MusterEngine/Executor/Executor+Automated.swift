@@ -12,7 +12,7 @@ extension Executor {
         }
         // Never a blind yes: exactly what will run, values resolved, secrets masked.
         console.show(.info("this step is marked confirm: true; it will run:"))
-        for line in rehearsalPreview(step, values: scope(entry.parent)) { console.show(.command(masker.mask(line))) }
+        for line in preview(step, scope(entry.parent)) { console.show(.command(masker.mask(line))) }
         switch try answer(.gate, "Run this step as shown?", step: key, as: GateReply.self) {
         case .run:
             try record(.gateAnswered, step: key) { $0.gateAnswer = .run }
@@ -63,7 +63,7 @@ extension Executor {
         }
         // One attempt, all its polls included, is measured against `expect`.
         if !following || expectWatch?.key != key {
-            expectWatch = a.expect.map { ExpectWatch(key: key, expect: Double($0), since: monotonic()) }
+            expectWatch = a.expect.map { ExpectWatch(key: key, expect: Double($0), since: clock.now) }
         }
         let result: Attempt
         do {
@@ -143,74 +143,37 @@ extension Executor {
     enum Choice { case retry, finished }
 
     /// What `on_failure` says once a step's retries are spent (the machine
-    /// turns a missing one into `ask`, or `abort` with `--yes`).
+    /// turns a missing one into `ask`, or `abort` with `--yes`). The step's
+    /// end is journaled; what follows it (the run's end, a rollback, the
+    /// next step) is the machine's next decision.
     func afterFailure(key: String, policy: OnFailure, why: String) throws(Stop) -> Choice {
-        switch policy {
-        case .abort:
-            try record(.stepFinished, step: key) { $0.stepOutcome = .failed; $0.text = why }
-            throw .fail("step '\(key)' \(why)")
-        case .continue:
-            try record(.stepFinished, step: key) { $0.stepOutcome = .failed; $0.text = why }
-            console.show(.warning("on_failure: continue, so the run goes on"))
-            return .finished
-        case .rollback:
-            try record(.stepFinished, step: key) { $0.stepOutcome = .failed; $0.text = why }
-            throw .rollback("step '\(key)' \(why)")
-        case .ask:
-            return try failureChoice(key: key, allowRollback: true)
-        }
+        guard policy != .ask else { return try failureChoice(key: key, allowRollback: true) }
+        try record(.stepFinished, step: key) { $0.stepOutcome = .failed; $0.text = why }
+        if policy == .continue { console.show(.warning("on_failure: continue, so the run goes on")) }
+        return .finished
     }
 
     /// The failure menu of `cli.md`: retry, skip, mark done, escalate, abort, roll back.
     func failureChoice(key: String, allowRollback: Bool) throws(Stop) -> Choice {
-        while true {
-            switch try answer(.failure(rollBack: allowRollback), "Step '\(key)' did not succeed. What now?", step: key, as: FailureReply.self) {
-            case .retry:
-                try record(.failureChoice, step: key) { $0.choice = .retry }
-                return .retry
-            case .skip(let why):
-                try record(.failureChoice, step: key) { $0.choice = .skip; $0.text = why }
-                try record(.stepFinished, step: key) { $0.stepOutcome = .skipped; $0.text = why }
-                return .finished
-            case .doneByHand(let note):
-                try record(.failureChoice, step: key) { $0.choice = .done; $0.text = note }
-                try record(.stepFinished, step: key) { $0.stepOutcome = .done; $0.text = "marked done by hand: \(note)" }
-                return .finished
-            case .abort:
-                throw .pause("operator aborted at '\(key)'")
-            case .rollBack:
-                try record(.failureChoice, step: key) { $0.choice = .rollback }
-                try record(.stepFinished, step: key) { $0.stepOutcome = .failed }
-                throw .rollback("operator chose to roll back at '\(key)'")
-            }
+        switch try answer(.failure(rollBack: allowRollback), "Step '\(key)' did not succeed. What now?", step: key, as: FailureReply.self) {
+        case .retry:
+            try record(.failureChoice, step: key) { $0.choice = .retry }
+            return .retry
+        case .skip(let why):
+            try record(.failureChoice, step: key) { $0.choice = .skip; $0.text = why }
+            try record(.stepFinished, step: key) { $0.stepOutcome = .skipped; $0.text = why }
+            return .finished
+        case .doneByHand(let note):
+            try record(.failureChoice, step: key) { $0.choice = .done; $0.text = note }
+            try record(.stepFinished, step: key) { $0.stepOutcome = .done; $0.text = "marked done by hand: \(note)" }
+            return .finished
+        case .abort:
+            throw .pause("operator aborted at '\(key)'")
+        case .rollBack:
+            try record(.failureChoice, step: key) { $0.choice = .rollback }
+            try record(.stepFinished, step: key) { $0.stepOutcome = .failed }
+            return .finished
         }
-    }
-
-    package struct Attempt {
-        package var ok: Bool
-        package var status: Int32
-        package var seconds: Double
-        /// The HTTP status of the reply, for `http` steps and HTTP waits
-        /// that got one: journaled as `status`, never as an exit status.
-        package var httpStatus: Int?
-        package var timedOut = false
-        /// The signal that stopped it and pauses the run.
-        package var signal: Int32?
-        /// The operator stopped it (Ctrl-C, then s).
-        package var stopped = false
-        package var stdout = ""
-        package var outputs: [String: String] = [:]
-        package var tail: [String] = []
-        package var problem: String?
-        /// A rehearsal: confirmed by the operator, nothing ran.
-        package var rehearsed = false
-        /// The operator skipped the step at the rehearsal prompt.
-        package var skipped: String?
-        /// Processes its command left running: kept or stopped.
-        var leftovers: [JournalEvent.Leftover] = []
-        /// A `ci` step's pipeline was started and journaled; the attempt
-        /// goes on as the machine's `follow`.
-        var triggered = false
     }
 
     func attemptOnce(_ step: Step, key: String, automation a: Automation, values: [String: String], env: [String: String]) throws(Stop) -> Attempt {
@@ -223,7 +186,7 @@ extension Executor {
                 // attempt shows it, then the error as its output, and a run
                 // step's failure reads as a real exit status.
                 try record(.faultInjected, step: key) { $0.text = fault.fail }
-                for line in rehearsalPreview(step, values: values).prefix(1) { console.show(.command(masker.mask(line))) }
+                for line in preview(step, values).prefix(1) { console.show(.command(masker.mask(line))) }
                 console.show(.output(stderr: true, line: masker.mask(fault.fail)))
                 return Attempt(ok: false, status: 1, seconds: 0, tail: [masker.mask(fault.fail)],
                                problem: step.kind == .run ? "exited with status 1" : fault.fail)
@@ -249,29 +212,59 @@ extension Executor {
         if !missing.isEmpty {
             return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: \(missing.map { "{{ \($0) }}" }.joined(separator: ", ")) has no value (the step that sets it was skipped or marked done by hand); do this step by hand and answer d NOTE, or s REASON")
         }
+        let http = self.http.map { HTTPPerformer(host: self, http: $0) }
         switch step.body {
         case .run(let t):
-            return try shell(t, values: values, key: key, automation: a, timeout: Double(a.timeout), env: env, keepable: true)
+            return try shells.run(t, values: values, key: key, automation: a, timeout: Double(a.timeout), env: env, keepable: true)
         case .wait(let w):
-            return try stoppable(key, timeout: w.timeout) { () throws(Stop) in try wait(w, key: key, automation: a, values: values, env: env) }
+            let waits = WaitPerformer(host: self, shell: shells, http: http)
+            return try stoppable(key, timeout: w.timeout) { () throws(Stop) in try waits.wait(w, key: key, automation: a, values: values, env: env) }
         case .http(let h):
-            let r = try stoppable(key, timeout: a.timeout) { () throws(Stop) in try httpCheck(h, key: key, values: values, timeout: Double(a.timeout)) }
-            if r.ok, !a.outputs.isEmpty {
-                var done = r
-                let (found, missing, gaveUp) = OutputCapture.capture(a.outputs, stdout: r.stdout)
-                done.outputs = found
-                if !missing.isEmpty {
-                    done.ok = false
-                    done.problem = gaveUp.map { "succeeded, but \($0)" }
-                        ?? "succeeded, but its response has no value for \(missing.map { "'\($0)'" }.joined(separator: ", ")) (see 'outputs')"
-                }
-                return done
-            }
+            guard let http else { return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: no HTTP client is available") }
+            var r = try stoppable(key, timeout: a.timeout) { () throws(Stop) in try http.check(h, values: values, timeout: Double(a.timeout)) }
+            r.capture(a.outputs, from: r.stdout, what: "response")
             return r
         case .ci(let spec):
             return try stoppable(key, timeout: a.timeout) { () throws(Stop) in try ci(spec, key: key, automation: a, values: values) }
         default:
             return Attempt(ok: true, status: 0, seconds: 0)
+        }
+    }
+
+    /// Runs a wait, http or ci attempt during which Ctrl-C asks about the
+    /// step (see `verdict`), as during a `run` step's command; `s` ends the
+    /// attempt as stopped by the operator, wherever it was waiting.
+    func stoppable(_ key: String, timeout: Int, _ body: () throws(Stop) -> Attempt) throws(Stop) -> Attempt {
+        let start = clock.now
+        waitingOn = (key, start + Double(timeout))
+        defer { waitingOn = nil }
+        do {
+            return try body()
+        } catch .stepStopped {
+            return Attempt(ok: false, status: 130, seconds: clock.now - start, stopped: true, problem: RunState.stoppedByOperator)
+        }
+    }
+
+    /// What the step would do (see StepPreview), unmasked.
+    func preview(_ step: Step, _ values: [String: String]) -> [String] {
+        StepPreview.lines(step, values: values, secrets: setup.secrets)
+    }
+
+    /// A rehearsal drill's step: shown as it would run and confirmed as if
+    /// done. Nothing runs, nothing is rolled back.
+    func rehearse(_ step: Step, key: String, values: [String: String]) throws(Stop) -> Attempt {
+        for line in preview(step, values) { console.show(.command(masker.mask(line))) }
+        if setup.yes {
+            console.show(.info("rehearsed (--yes)"))
+            return Attempt(ok: true, status: 0, seconds: 0, rehearsed: true)
+        }
+        switch try answer(.rehearsal, "Rehearsal: walk through this step as if you ran it, then confirm.", step: key, as: RehearsalReply.self) {
+        case .rehearsed:
+            return Attempt(ok: true, status: 0, seconds: 0, rehearsed: true)
+        case .skip(let why):
+            return Attempt(ok: true, status: 0, seconds: 0, skipped: why)
+        case .abort:
+            throw .pause("operator aborted at '\(key)'")
         }
     }
 }

@@ -1,72 +1,44 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import MusterBasics
 import MusterFormat
 
-/// `ci` steps: trigger a pipeline, journal its reference before following
-/// it (so a resumed run follows the same pipeline instead of starting a
-/// second one), then poll it to the end. The providers are in MusterCI
-/// (see CIService.swift for why); what they share is here: the polling
-/// loop and its sleeps, rate limits, timeouts, journaling and masking.
+/// `ci` steps: the pipeline's reference is journaled before it is followed,
+/// so a resumed run follows the same pipeline instead of starting a second
+/// one. The work itself is `CIPerformer`'s.
 extension Executor {
-    /// Seconds between the first polls of a pipeline; the interval grows
-    /// with its age (a tenth of it) up to `pipelinePollMax`, so a long
-    /// pipeline does not spend a service's request allowance.
-    static let pipelinePoll = 2.0
-    static let pipelinePollMax = 30.0
-
-    static func pollInterval(age: Double) -> Double { min(pipelinePollMax, max(pipelinePoll, age / 10)) }
-
     /// Starts the step's pipeline and journals it (the attempt ends there,
     /// `triggered`), or follows the pipeline journaled as started, by this
     /// session or an earlier one, to its end.
     func ci(_ spec: CISpec, key: String, automation a: Automation, values: [String: String]) throws(Stop) -> Attempt {
-        var start = monotonic()
+        var start = clock.now
         let timeout = Double(a.timeout)
-        func fail(_ f: CIFailure) throws(Stop) -> Attempt {
-            try ciStop(f)
-            return Attempt(ok: false, status: 1, seconds: monotonic() - start, problem: masker.mask(f.message))
-        }
         guard let http else { return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: no HTTP client is available") }
         guard let ciService else { return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: no CI providers are available") }
+        let performer = CIPerformer(host: self, http: HTTPPerformer(host: self, http: http))
         let service: any CIService
-        switch ciSettings(spec, key: key, values).flatMap(ciService) {
+        switch performer.settings(spec, key: key, values, runID: setup.runID, operatorName: setup.operatorName).flatMap(ciService) {
         case .success(let s): service = s
-        case .failure(let f): return try fail(f)
+        case .failure(let f): return try performer.failed(f, since: start)
         }
-        let client = ExecutorCIClient(executor: self, http: http)
-
-        var ref: PipelineRef
-        if let journaled = journaledPipeline(key, spec.provider, service) {
-            ref = journaled
+        let client = performer.client()
+        if var ref = journaledPipeline(key, spec.provider, service) {
             if let t = triggered, t.key == key {
                 start = t.at
             } else {
                 console.show(.info(masker.mask("following \(service.describe(ref)) started before the last session ended")))
             }
             triggered = nil
-        } else {
-            trigger: while true {
-                switch service.trigger(client) {
-                case .success(let r):
-                    ref = r
-                    break trigger
-                case .failure(let f):
-                    // Refused for a rate limit: nothing started; ask again
-                    // once the limit resets, if the step has the time.
-                    guard f.signal == nil, !f.stopped, let wait = f.limited, monotonic() - start + wait < timeout else { return try fail(f) }
-                    console.show(.info(masker.mask("\(f.message); waiting \(DurationFormat.format(Int(wait.rounded(.up)))) for the limit to reset")))
-                    try pauseFor(wait)
-                }
+            return try performer.follow(&ref, service, client, start: start, timeout: timeout) { next throws(Stop) in
+                try journalPipeline(next, key: key, service)
             }
+        }
+        switch try performer.trigger(service, client, start: start, timeout: timeout) {
+        case .failure(let f):
+            return try performer.failed(f, since: start)
+        case .success(let ref):
             try journalPipeline(ref, key: key, service)
             triggered = (key, start)
-            return Attempt(ok: false, status: 0, seconds: monotonic() - start, triggered: true)
+            return Attempt(ok: false, status: 0, seconds: clock.now - start, triggered: true)
         }
-        return try followPipeline(&ref, key: key, service, client, start: start, timeout: timeout)
     }
 
     /// The pipeline this step started in an earlier session: the typed
@@ -77,229 +49,7 @@ extension Executor {
         return service.pipeline(legacy: legacy.value, item: legacy.item)
     }
 
-    /// A failure that is a stop: the operator's (the step ends as stopped)
-    /// or a signal's (the run pauses).
-    func ciStop(_ f: CIFailure) throws(Stop) {
-        if f.stopped { throw .stepStopped }
-        if let sig = f.signal { throw .pause(signalName(sig)) }
-    }
-
     func journalPipeline(_ ref: PipelineRef, key: String, _ service: any CIService) throws(Stop) {
         try record(.pipelineStarted, step: key) { $0.pipeline = ref; $0.text = service.describe(ref) }
-    }
-
-    /// The step's settings with templates and `${SECRET}`s expanded, and
-    /// its API token from the secret `token` names (into request headers
-    /// only; never shown or journaled).
-    package func ciSettings(_ spec: CISpec, key: String, _ values: [String: String]) -> Result<CIStepSettings, CIFailure> {
-        let base: String
-        do {
-            base = try spec.url.expandURL(values, secrets: setup.secrets).trimmingTrailingSlash()
-        } catch {
-            return .failure(CIFailure("cannot send: \(error.message)"))
-        }
-        var token: (value: String, secret: String)?
-        if let name = spec.token {
-            guard let value = setup.secrets[name], !value.trimmingCharacters().isEmpty else {
-                return .failure(CIFailure("cannot run: secret \(name), which 'token' names, has no value; the \(spec.provider.rawValue) provider needs an API token in it"))
-            }
-            token = (value.trimmingCharacters(), name)
-        }
-        return .success(CIStepSettings(
-            provider: spec.provider, base: base,
-            settings: spec.settings.mapValues { $0.expandText(values, secrets: setup.secrets) },
-            inputs: spec.inputs.map { ($0.name, $0.value.expandText(values, secrets: setup.secrets)) },
-            token: token, reason: "muster run \(setup.runID), step \(key)", operatorName: setup.operatorName))
-    }
-
-    /// Looks at the pipeline until it is over, showing each new state once,
-    /// at an interval that grows with its age and never sooner than a rate
-    /// limit allows. A server that fails to answer is asked again until the
-    /// step's timeout; a signal pauses the run. Nothing is ever cancelled.
-    func followPipeline(_ ref: inout PipelineRef, key: String, _ service: any CIService, _ client: ExecutorCIClient,
-                        start: Double, timeout: Double) throws(Stop) -> Attempt {
-        var lastLine = ""
-        var lastState = PipelineState.queued
-        var lastURL = ""
-        func show(_ line: String) {
-            let line = masker.mask(line)
-            if line != lastLine { console.show(.info(line)) }
-            lastLine = line
-        }
-        while true {
-            var wait = Self.pollInterval(age: monotonic() - start)
-            switch service.look(ref, client) {
-            case .failure(let f):
-                try ciStop(f)
-                if let limited = f.limited {
-                    wait = max(wait, limited)
-                    show("\(f.message); waiting \(DurationFormat.format(Int(limited.rounded(.up)))) for the limit to reset")
-                } else {
-                    show("no answer (\(f.message))")
-                }
-            case .success(let look):
-                if let next = look.next, next != ref {
-                    ref = next
-                    try journalPipeline(next, key: key, service)
-                }
-                show(look.line)
-                lastState = look.state
-                lastURL = look.url
-                switch look.state {
-                case .succeeded:
-                    return Attempt(ok: true, status: 0, seconds: monotonic() - start, stdout: look.output, tail: [masker.mask(look.line)])
-                case .failed(let why, let status):
-                    return Attempt(ok: false, status: status, seconds: monotonic() - start, tail: [masker.mask(look.line)],
-                                   problem: masker.mask("the pipeline failed (\(why)): \(look.url)"))
-                case .cancelled(let why):
-                    return Attempt(ok: false, status: 1, seconds: monotonic() - start, tail: [masker.mask(look.line)],
-                                   problem: masker.mask("the pipeline failed: \(why)" + (look.url.isEmpty ? "" : ": \(look.url)")))
-                case .queued, .running, .waiting:
-                    break
-                }
-            }
-            if let limit = client.limitWait(), limit > wait {
-                wait = limit
-                show("the CI server's rate limit is spent; waiting \(DurationFormat.format(Int(limit.rounded(.up)))) for it to reset")
-            }
-            let left = timeout - (monotonic() - start)
-            if left <= 0 {
-                let still = switch lastState {
-                case .queued: "queued"
-                case .waiting(.someone): "waiting for someone to start a manual job"
-                case .waiting(.schedule): "waiting for a scheduled job's time"
-                case .waiting(.resource): "waiting for a resource"
-                default: "running"
-                }
-                return Attempt(ok: false, status: 1, seconds: monotonic() - start, timedOut: true,
-                               problem: masker.mask("the pipeline is still \(still) after \(DurationFormat.format(Int(timeout))); it was not cancelled (\(service.describe(ref))\(lastURL.isEmpty ? "" : ": \(lastURL)"))"))
-            }
-            try pauseFor(min(wait, left + 0.05))
-        }
-    }
-}
-
-/// The executor's side of `CIClient`: every request through `send` (its
-/// secret-bearing parts marked), named by a User-Agent, a refusal
-/// explained in the server's words and masked, and the rate limit its
-/// answers announce kept for the polling loop.
-package final class ExecutorCIClient: CIClient {
-    unowned let executor: Executor
-    let http: HTTPTransport
-    /// The last answer's word on when the server serves again.
-    private var lastLimit: (at: Double, wait: Double)?
-
-    package init(executor: Executor, http: HTTPTransport) {
-        self.executor = executor
-        self.http = http
-    }
-
-    /// Some CI APIs refuse requests without a User-Agent; libcurl sends none.
-    package static let userAgent = ("User-Agent", "Muster")
-
-    package func send(_ r: CIRequest) -> Result<HTTPReply, CIFailure> {
-        let masker = executor.masker
-        if let sig = executor.arrivedSignal() {
-            switch executor.verdict(sig) {
-            case .keepWaiting: break
-            case .stopStep: return .failure(CIFailure("\(r.what): \(RunState.stoppedByOperator)", stopped: true))
-            case .pause(let s): return .failure(CIFailure("\(r.what): stopped", signal: s))
-            }
-        }
-        let reply: HTTPReply
-        do {
-            let headers = r.headers.isEmpty ? [("Content-Type", "application/json"), ("Accept", "application/json")] : r.headers
-            reply = try executor.send(http, method: r.method, url: r.url, headers: headers + [Self.userAgent], body: r.body, timeout: 30)
-        } catch {
-            return .failure(CIFailure("\(r.what): \(masker.mask(error.message))", signal: error.signal, stopped: error.stopped))
-        }
-        // The journal's wall clock, the one the executor is given: a rate
-        // limit's reset is in whole seconds since the epoch, as its stamps are.
-        let limit = reply.rateLimit(now: UTCTime.parse(executor.wallClock())?.timeIntervalSince1970 ?? 0)
-        lastLimit = limit.map { (executor.monotonic(), $0.wait) }
-        guard (200..<300).contains(reply.status) else {
-            var message = "\(r.what): the CI server answered \(reply.status)"
-            let detail = masker.mask(reply.errorDetail, limit: 200)
-            if !detail.isEmpty { message += ": \(detail)" }
-            if let limit, limit.refused {
-                return .failure(CIFailure(message + " (rate limited)", status: reply.status, limited: limit.wait))
-            }
-            if let hint = r.refused(reply.status) { message += " (\(hint))" }
-            return .failure(CIFailure(message, status: reply.status))
-        }
-        return .success(reply)
-    }
-
-    /// Seconds still to wait, from now, before the server serves again.
-    func limitWait() -> Double? {
-        guard let l = lastLimit else { return nil }
-        let left = l.wait - (executor.monotonic() - l.at)
-        return left > 0 ? left : nil
-    }
-
-    package func showCommand(_ line: String) { executor.console.show(.command(executor.masker.mask(line))) }
-    package func showInfo(_ line: String) { executor.console.show(.info(executor.masker.mask(line))) }
-    package func showWarning(_ line: String) { executor.console.show(.warning(executor.masker.mask(line))) }
-    package func quoted(_ text: String, limit: Int) -> String { executor.masker.mask(text, limit: limit) }
-}
-
-extension HTTPReply {
-    /// What a refusal says, in the server's words: a JSON `message` (or
-    /// `error`), the text of an HTML page, anything else as it came.
-    var errorDetail: String {
-        let text = body.trimmingCharacters()
-        if let j = try? JSONDecoder().decode(JSON.self, from: Data(body.utf8)),
-           let m = j.at(path: "message") ?? j.at(path: "error.message") ?? j.at(path: "error") {
-            return m.text.trimmingCharacters()
-        }
-        return text.hasPrefix("<") ? Self.htmlText(text) : text
-    }
-
-    /// Whether the server is limiting this client, and for how long:
-    /// `retry-after` (seconds), or a spent allowance (`x-ratelimit-remaining`
-    /// or `ratelimit-remaining` 0) until its `reset` (epoch seconds).
-    /// `refused`: this answer is the refusal (429, or a 403 that says it is
-    /// a primary or secondary limit), to be asked again after `wait`;
-    /// without a hint, a minute (what such APIs document).
-    public func rateLimit(now: Double) -> (wait: Double, refused: Bool)? {
-        let remaining = (header("x-ratelimit-remaining") ?? header("ratelimit-remaining")).flatMap { Int($0.trimmingCharacters()) }
-        let reset = (header("x-ratelimit-reset") ?? header("ratelimit-reset")).flatMap { Double($0.trimmingCharacters()) }
-        var wait: Double?
-        if let r = header("retry-after").flatMap({ Double($0.trimmingCharacters()) }) {
-            wait = max(0, r)
-        } else if remaining == 0, let reset {
-            wait = max(1, reset - now)
-        }
-        let secondary = status == 403 && (body.lowercased().contains("secondary rate limit") || body.lowercased().contains("rate limit exceeded"))
-        let refused = status == 429 || (status == 403 && (remaining == 0 || secondary || header("retry-after") != nil))
-        if refused { return (min(wait ?? 60, 3600), true) }
-        return wait.map { (min($0, 3600), false) }
-    }
-
-    /// The words of an HTML error page: its title if it has one (Jetty's
-    /// `Error 401 Invalid password/token for user: x`), else its text.
-    static func htmlText(_ html: String) -> String {
-        var text = ""
-        var inTag = false
-        var tag = ""
-        var title: String?
-        for c in html {
-            if c == "<" {
-                inTag = true
-                tag = ""
-            } else if c == ">" {
-                inTag = false
-                let name = tag.lowercased()
-                if name.hasPrefix("/title"), title == nil { title = text }
-                if name.hasPrefix("title") { text = "" }
-                text += " "
-            } else if inTag {
-                tag.append(c)
-            } else {
-                text.append(c)
-            }
-        }
-        let words = (title ?? text).split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "\r\n" })
-        return words.joined(separator: " ")
     }
 }

@@ -5,52 +5,21 @@ import MusterFormat
 /// checklist of a manual step; every answer read through `answer`
 /// (Answer.swift).
 extension Executor {
-    /// The line under every prompt: where we are, for how long, whom next.
-    func status() -> String {
-        let e = elapsed
-        var parts = ["step \(index) of \(total)", "elapsed \(formatSeconds(e))"]
-        if let rto = setup.drill?.rtoSeconds {
-            let left = Double(rto) - e
-            parts.append(left >= 0 ? "RTO \(formatSeconds(Double(rto))): \(formatSeconds(left)) left" : "RTO \(formatSeconds(Double(rto))) exceeded by \(formatSeconds(-left))")
-        }
-        let ladder = setup.runbook.escalation
-        // Once the operator has escalated, the next rung is the one after
-        // the highest called, whatever the clock says.
-        if let called = ladder.indices.last(where: { i in state.escalations.contains { $0.contact == ladder[i].contact } }) {
-            parts.append("escalated to \(ladder[called].contact)")
-            if called + 1 < ladder.count {
-                let next = ladder[called + 1]
-                parts.append(Double(next.after) > e ? "next escalation at \(formatSeconds(Double(next.after))): \(next.contact)" : "next rung, due: \(next.contact)")
-            } else {
-                parts.append("the last rung")
-            }
-        } else if let next = ladder.first(where: { Double($0.after) > e }) {
-            parts.append("next escalation at \(formatSeconds(Double(next.after))): \(next.contact)")
-        } else if let last = ladder.last {
-            parts.append("past the last escalation rung: \(last.contact)")
-        }
-        return parts.joined(separator: " · ")
-    }
+    /// The line under every prompt (see RunWatch).
+    func status() -> String { watch.status(state, elapsed: elapsed, index: index, total: total) }
 
-    /// Drills: warns when what is left of the RTO is less than the sum of
-    /// the remaining steps' `expect`, while there is still time to react.
+    /// Drills: the RTO budget warning, when the machine's watch has one.
     func checkBudget(from key: String) {
-        guard let rto = setup.drill?.rtoSeconds else { return }
-        guard let at = planExpect.firstIndex(where: { $0.key == key }) else { return }
-        let expected = planExpect[at...].filter { state.finished[$0.key] == nil }.compactMap(\.expect).reduce(0, +)
-        let left = Double(rto) - elapsed
-        if expected > 0, Double(expected) > left {
-            console.show(.warning("RTO budget: \(formatSeconds(max(0, left))) of \(formatSeconds(Double(rto))) left, but the remaining steps expect \(formatSeconds(Double(expected)))"))
-        }
+        if let w = watch.budgetWarning(from: key, state, elapsed: elapsed) { console.show(.warning(w)) }
     }
 
-    /// Shows a banner for each rung whose time has passed since the last check.
+    /// A banner for each rung due since the last check; rungs that passed
+    /// before this session are shown once, too.
     func checkEscalation() {
         let e = elapsed
-        for (i, rung) in setup.runbook.escalation.enumerated() where Double(rung.after) <= e && !announcedRungs.contains(i) {
+        for i in watch.rungsDue(elapsed: e, announced: announcedRungs) {
             announcedRungs.insert(i)
-            // Rungs that passed before this session are shown once, too.
-            console.show(.escalationBanner(contact: rung.contact, elapsed: e))
+            console.show(.escalationBanner(contact: watch.ladder[i].contact, elapsed: e))
         }
     }
 
@@ -113,7 +82,7 @@ extension Executor {
             return
         }
         console.show(.ladder(ladder, elapsed: elapsed))
-        let due = ladder.lastIndex { Double($0.after) <= elapsed } ?? 0
+        let due = watch.defaultRung(elapsed: elapsed) - 1
         while true {
             let answer = try read("Escalate to which rung? (1-\(ladder.count), empty: \(due + 1))", hint: "a number from the list")
             let pick = answer.trimmingSpaces().isEmpty ? due + 1 : Int(answer.trimmingSpaces()) ?? 0

@@ -1,49 +1,57 @@
 import MusterBasics
 import MusterFormat
 
-/// Rolling back: the rollback commands of completed steps, newest first,
-/// one machine action (`rollBackStep`) each.
+/// Rolling back: the machine decides that the run rolls back, which steps
+/// are undone in what order, whether to ask first and how it ends; the
+/// executor lists, asks and runs the rollback commands with the values and
+/// environment each step ran with in this session.
 extension Executor {
-    /// Begins the rollback (or goes on with the one an earlier session
-    /// began), runs the rollback command of each step the machine names, and
-    /// journals the run's end. On a terminal it lists them and asks first (a
-    /// healthy, promoted standby must not be undone unasked), offering the
-    /// failing step's own rollback for the part it did; `--yes` rolls back
-    /// the completed steps unasked.
-    func rollBack(reason: String) throws(Stop) {
-        if !state.rollbackStarted { try record(.rollbackStarted) { $0.text = reason } }
-        console.show(.warning("rolling back: \(reason)"))
-        // Which steps and in what order is the machine's; the commands with
-        // the values and environment each step ran with are this session's.
-        let plan = machine.undo(state, offerOwn: !setup.yes).compactMap { rollbackCommand($0, explain: true) }
-        // Asked only before the first rollback command runs: a resumed
-        // rollback goes on where it stopped.
-        if !setup.yes, !plan.isEmpty, state.rollbackResults.isEmpty, state.rollingBack == nil {
-            console.show(.info("these steps will be undone, newest first:"))
-            for (i, r) in plan.enumerated() {
-                let own = r.key == state.lastFailed && state.finished[r.key] == .failed
-                console.show(.info("\(i + 1). \(r.key)" + (own ? " (the step that failed: its own rollback, for what it did before failing)" : "")))
-                console.show(.command(masker.mask(r.command.shellDisplay(r.values))))
-            }
-            switch try answer(.rollbackConfirmation, "Roll back these \(plan.count) step\(plan.count == 1 ? "" : "s")?", step: state.lastFailed ?? "", as: RollbackReply.self) {
-            case .rollBack: break
-            case .pause: throw .pause("operator paused before rolling back (\(reason))")
-            }
+    /// The rollback begins: journaled first, so a crash from here on resumes
+    /// it. `unfinished`: the step at whose failure menu `b` was answered in
+    /// a session that ended before journaling its end.
+    func beginRollback(reason: String, unfinished: String?) throws(Stop) {
+        if let key = unfinished {
+            try record(.stepFinished, step: key) { $0.stepOutcome = .failed }
+            try restore(promptMasked: false)
         }
-        while true {
-            switch machine.next(state) {
-            case .rollBackStep(let key):
-                try rollBackStep(key)
-            case .finish(let end):
-                let failures = state.rollbackResults.values.filter { !$0 }.count
-                try record(.runFinished) { $0.runEnd = end; $0.text = reason }
-                notify(failures == 0 ? "run rolled back: \(reason)" : "run rolled back with \(failures) failed rollback command(s): \(reason)")
-                console.show(.runResult(outcome: failures == 0 ? "rolled back" : "rolled back with \(failures) failed rollback command\(failures == 1 ? "" : "s")", elapsed: elapsed, runID: setup.runID, resumeHint: false))
-                return
-            case let other:
-                throw .fail("the rollback cannot go on: the run's next action would be \(other)")
-            }
+        try record(.rollbackStarted) { $0.text = reason }
+    }
+
+    /// On a terminal, the list of what will be undone, then a question: a
+    /// healthy, promoted standby must not be undone unasked. It offers the
+    /// failing step's own rollback for the part it did.
+    func confirmRollback() throws(Stop) {
+        let reason = machine.rollbackReason(state)
+        let plan = machine.undo(state, offerOwn: true).compactMap { rollbackCommand($0, explain: true) }
+        guard !plan.isEmpty else { return }
+        console.show(.info("these steps will be undone, newest first:"))
+        for (i, r) in plan.enumerated() {
+            let own = r.key == state.lastFailed && state.finished[r.key] == .failed
+            console.show(.info("\(i + 1). \(r.key)" + (own ? " (the step that failed: its own rollback, for what it did before failing)" : "")))
+            console.show(.command(masker.mask(r.command.shellDisplay(r.values))))
         }
+        switch try answer(.rollbackConfirmation, "Roll back these \(plan.count) step\(plan.count == 1 ? "" : "s")?", step: state.lastFailed ?? "", as: RollbackReply.self) {
+        case .rollBack: break
+        case .pause: throw .pause("operator paused before rolling back (\(reason))")
+        }
+    }
+
+    /// Says once a session that the run is rolling back, and why.
+    func announceRollback() {
+        guard !rollbackShown else { return }
+        rollbackShown = true
+        console.show(.warning("rolling back: \(machine.rollbackReason(state))"))
+    }
+
+    /// The run's end after its rollback, journaled with why it rolled back.
+    func finishRollback(_ end: RunEnd) throws(Stop) -> RunOutcome {
+        announceRollback()
+        let reason = machine.rollbackReason(state)
+        let failures = state.rollbackResults.values.filter { !$0 }.count
+        try record(.runFinished) { $0.runEnd = end; $0.text = reason }
+        notify(failures == 0 ? "run rolled back: \(reason)" : "run rolled back with \(failures) failed rollback command(s): \(reason)")
+        console.show(.runResult(outcome: failures == 0 ? "rolled back" : "rolled back with \(failures) failed rollback command\(failures == 1 ? "" : "s")", elapsed: elapsed, runID: setup.runID, resumeHint: false))
+        return .failed("rolled back: \(reason)")
     }
 
     /// The rollback command of step `key` with what it needs, or nil when
@@ -63,6 +71,12 @@ extension Executor {
     /// One step's rollback command, journaled before it runs and after; one
     /// that cannot run is journaled as not run, so the machine goes on.
     func rollBackStep(_ key: String) throws(Stop) {
+        // Asked once a session, at its first rollback command, if the
+        // machine says so.
+        if !rollbackShown {
+            announceRollback()
+            if machine.asksBeforeRollingBack(state) { try confirmRollback() }
+        }
         guard let r = rollbackCommand(key, explain: false) else {
             try record(.rollbackFinished, step: key) { $0.text = "not run: undo what it did by hand" }
             return
@@ -73,7 +87,7 @@ extension Executor {
         }
         try record(.rollbackStarted, step: r.key)
         let auto = Automation(timeout: Automation.defaultTimeout, retries: 0, retryDelay: 0, expect: nil, confirm: false, onFailure: nil, idempotent: false, rollback: nil, outputs: [])
-        let result = try shell(r.command, values: r.values, key: r.key, automation: auto, timeout: Double(Automation.defaultTimeout), env: r.env)
+        let result = try shells.run(r.command, values: r.values, key: r.key, automation: auto, timeout: Double(Automation.defaultTimeout), env: r.env)
         if let sig = result.signal { throw .pause("\(signalName(sig)) during the rollback of '\(r.key)'") }
         try record(.rollbackFinished, step: r.key) { e in
             e.exit = Int(result.status)

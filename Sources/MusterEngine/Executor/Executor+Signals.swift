@@ -3,17 +3,64 @@ import MusterFormat
 
 /// Signals: every action checks for one first, and what one means
 /// depends on the moment (a waiting step asks, anything else pauses).
-extension Executor {
+/// The executor is the performers' host: this is what a signal, a sleep
+/// and the passing time mean during a run.
+extension Executor: PerformHost {
+    package var secrets: [String: String] { setup.secrets }
+    var shells: ShellPerformer { ShellPerformer(host: self, runner: runner) }
+
+    /// A signal while a step's command runs. Kept after a hang-up, nobody
+    /// is there to ask: another hang-up or request changes nothing, any
+    /// other signal stops the step as SIGTERM does. A hang-up (or the
+    /// terminal gone while Ctrl-C asked) during a `run` step hands it to
+    /// this process alone (`keepOnHangUp`).
+    package func commandSignal(_ sig: Int32, key: String, deadline: Double, keepable: Bool) -> SignalVerdict {
+        if keeping != nil { return sig == 1 || sig == InboxWake.code ? .keepWaiting : .pause(sig) }
+        let v = verdict(sig, key: key, deadline: deadline)
+        if case .pause(1) = v, keepable, keepOnHangUp(key) { return .keepWaiting }
+        return v
+    }
+
+    package func tick() {
+        checkEscalation()
+        checkExpect()
+    }
+
+    /// Sleeps, waking early for a signal: it pauses the run, or during a
+    /// waiting step asks whether to stop it (`interruption`).
+    package func pauseFor(_ seconds: Double) throws(Stop) {
+        try checkSignals()
+        let end = clock.now + seconds
+        while clock.now < end {
+            if let sig = clock.sleep(upTo: min(1, end - clock.now)) { try interruption(sig) }
+            tick()
+        }
+    }
+
+    /// An attempt under way, for the hint once it runs past its `expect`.
+    struct ExpectWatch {
+        var key: String
+        var expect: Double
+        var since: Double
+        var shown = false
+    }
+
+    /// Shows the over-`expect` hint, once per attempt: a `wait` step's
+    /// polls and the sleeps between them count together.
+    func checkExpect() {
+        guard var w = expectWatch, !w.shown, let hint = watch.expectHint(w.key, expect: w.expect, running: clock.now - w.since, elapsed: elapsed) else { return }
+        w.shown = true
+        expectWatch = w
+        console.show(.warning(hint))
+    }
+
     /// The one check before every action (a step, an attempt, a command, a
     /// request, a sleep, a question): a signal that arrived at any moment
     /// since the last one, whether it was noticed or not, pauses the run here.
-    func checkSignals() throws(Stop) {
+    package func checkSignals() throws(Stop) {
         if let sig = arrivedSignal() { try interruption(sig) }
         try checkTakeover()
     }
-
-    /// What a signal means while a step waits.
-    enum SignalVerdict { case keepWaiting, stopStep, pause(Int32) }
 
     /// The one question Ctrl-C asks while a step is at work, whatever it
     /// waits for (its command, a probe, a request, a pipeline, the sleep
@@ -24,7 +71,7 @@ extension Executor {
     func verdict(_ sig: Int32, key: String, deadline: Double) -> SignalVerdict {
         if sig == InboxWake.code { return inboxVerdict(working: key) }
         guard sig == 2, console.isInteractive else { return .pause(sig) }
-        switch console.ask("Ctrl-C: stop '\(key)' now, or keep waiting?", hint: Question.interrupt.hint, status: status(), within: deadline - monotonic()) {
+        switch console.ask("Ctrl-C: stop '\(key)' now, or keep waiting?", hint: Question.interrupt.hint, status: status(), within: deadline - clock.now) {
         case nil:
             return .keepWaiting
         case .line(let l)?:
@@ -40,7 +87,7 @@ extension Executor {
 
     /// The same for a signal taken while `waitingOn` is set; at any other
     /// moment a signal pauses the run.
-    func verdict(_ sig: Int32) -> SignalVerdict {
+    package func verdict(_ sig: Int32) -> SignalVerdict {
         guard let w = waitingOn else { return sig == InboxWake.code ? inboxVerdict(working: nil) : .pause(sig) }
         return verdict(sig, key: w.key, deadline: w.deadline)
     }
@@ -56,12 +103,12 @@ extension Executor {
     }
 
     /// The signal that arrived since the last check, taken (nil if none).
-    func arrivedSignal() -> Int32? {
+    package func arrivedSignal() -> Int32? {
         defer { pendingSignal = nil }
-        return pendingSignal ?? sleepHook(0)
+        return pendingSignal ?? clock.sleep(upTo: 0)
     }
 
-    func signalName(_ s: Int32) -> String { s == InboxWake.code ? handOverText : Self.signalName(s) }
+    package func signalName(_ s: Int32) -> String { s == InboxWake.code ? handOverText : Self.signalName(s) }
 
     /// Why a signal paused the run, naming it as `kill -l` does.
     static func signalName(_ s: Int32) -> String {

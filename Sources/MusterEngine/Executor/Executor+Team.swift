@@ -48,7 +48,7 @@ extension Executor {
     /// What an approver is shown, and signs the hash of: the step's
     /// commands as they will run, secrets masked.
     func approvalPreview(_ entry: FlatPlan.Entry) -> [String] {
-        rehearsalPreview(entry.step, values: scope(entry.parent)).map(masker.mask)
+        preview(entry.step, scope(entry.parent)).map(masker.mask)
     }
 
     /// A step approved, then edited (a resume with `--force`), must not run
@@ -72,7 +72,7 @@ extension Executor {
             case .takeover:
                 if inbox.isWaiting(r) { try handOver(r) }
             case .approve, .deny:
-                let verdict = r.step != key ? .failure(SignatureRefusal("it is for step '\(r.step ?? "?")', and '\(key)' is the step waiting")) : verify(r, key: key, rule)
+                let verdict = r.step != key ? .failure(SignatureRefusal("it is for step '\(r.step ?? "?")', and '\(key)' is the step waiting")) : trust.verify(r, key: key, rule, state)
                 guard case .success(let (signer, signed)) = verdict else {
                     if case .failure(let refusal) = verdict {
                         refusedRequests.insert(r.id)
@@ -105,13 +105,6 @@ extension Executor {
         }
     }
 
-    /// The signer of an approval or denial for `key`, or why it is refused.
-    func verify(_ r: TeamRequest, key: String, _ rule: Approval) -> Result<(Signer, Signed), SignatureRefusal> {
-        let check = ApprovalCheck(runID: setup.runID, step: key, requestSHA: state.approvalSHA[key], operatorKey: setup.session?.key ?? state.operatorKey,
-                                  rule: rule, approvedKeys: state.approvers(key))
-        return check.check(r.signed, decision: r.kind == .deny ? .deny : .approve, checker: setup.signatures).map { ($0, r.signed!) }
-    }
-
     /// Waits for the next request, a signal or `a`. On a terminal the
     /// operator may answer `a`; from a pipe nothing is read, since the
     /// answers a run reads are only those `cli.md` lists.
@@ -119,7 +112,7 @@ extension Executor {
         try checkSignals()
         checkEscalation()
         guard console.isInteractive else {
-            if let sig = sleepHook(30), sig != InboxWake.code { try interruption(sig) }
+            if let sig = clock.sleep(upTo: 30), sig != InboxWake.code { try interruption(sig) }
             return
         }
         switch console.ask("Waiting for approval of '\(key)' by \(rule.who)", hint: Question.approvalWait.hint, status: status()) {

@@ -14,7 +14,7 @@ extension Executor {
         let message = chatEscaped(masker.mask("[\(label)] \(text) (run \(setup.runID), \(formatSeconds(elapsed)) elapsed)"))
         let body = JSON.object([("text", .string(message))]).serialized()
         do {
-            let reply = try send(http, method: "POST", url: url, headers: [("Content-Type", "application/json")], body: body, timeout: 5)
+            let reply = try HTTPPerformer(host: self, http: http).send(method: "POST", url: url, headers: [("Content-Type", "application/json")], body: body, timeout: 5)
             if !(200..<300).contains(reply.status) {
                 console.show(.warning("the notification webhook answered \(reply.status); the run goes on"))
             }
@@ -38,13 +38,8 @@ extension Executor {
         return v
     }
 
-    package func environment(_ rb: Runbook, _ values: [String: String]) -> [String: String] {
-        var env = setup.baseEnvironment
-        for p in rb.params { if let v = values[p.name] { env[p.name.uppercased()] = v } }
-        for (name, value) in rb.env { env[name] = value.expand(values) }
-        for s in rb.secrets { if let v = setup.secrets[s.name] { env[s.name] = v } }
-        env["MUSTER_RUN_ID"] = setup.runID
-        return env
+    func environment(_ rb: Runbook, _ values: [String: String]) -> [String: String] {
+        StepEnvironment.make(rb, values: values, base: setup.baseEnvironment, secrets: setup.secrets, runID: setup.runID)
     }
 
     /// What the templates of steps inside `parent` (nil: the top) see:
@@ -117,25 +112,17 @@ extension Executor {
             let action = machine.next(state, now: elapsed)
             switch action {
             case .rollBack(let reason, let unfinished):
-                // `b` was answered and the session ended before the rollback began.
-                if let key = unfinished {
-                    try record(.stepFinished, step: key) { $0.stepOutcome = .failed }
-                    try restore(promptMasked: false)
-                }
-                try rollBack(reason: reason)
-                return .failed("rolled back")
-            case .rollBackStep, .finish(.rolledBack), .finish(.rollbackIncomplete):
-                // A rollback an earlier session began goes on where it stopped.
-                try rollBack(reason: machine.rollbackReason(state))
-                return .failed("rolled back")
+                try beginRollback(reason: reason, unfinished: unfinished)
+            case .rollBackStep(let key):
+                try rollBackStep(key)
+            case .finish(let end) where end == .rolledBack || end == .rollbackIncomplete:
+                return try finishRollback(end)
             case .finish(let end):
-                try record(.runFinished) { $0.runEnd = end }
-                notify("run \(end.rawValue)")
-                console.show(.runResult(outcome: end.rawValue, elapsed: elapsed, runID: setup.runID, resumeHint: false))
-                guard end == .failed else { return .completed }
-                // A failure that ended the run in a session that stopped before saying so.
-                if let key = state.lastFailed, plan[key]?.step.automation?.onFailure != .continue { return .failed("step '\(key)' failed") }
-                return .failed("a step failed and the run went on")
+                let why = end == .failed ? machine.failedBecause(state) : nil
+                try record(.runFinished) { $0.runEnd = end; $0.text = why }
+                notify(why.map { "run failed: \($0)" } ?? "run \(end.rawValue)")
+                console.show(.runResult(outcome: why.map { "failed: \($0)" } ?? end.rawValue, elapsed: elapsed, runID: setup.runID, resumeHint: false))
+                return end == .failed ? .failed(why ?? "a step failed and the run went on") : .completed
             case .begin(let key):
                 let entry = try enter(key)
                 try record(.stepStarted, step: key) { $0.text = entry.step.kind.rawValue }

@@ -6,109 +6,13 @@ import Foundation
 import MusterBasics
 import MusterFormat
 
-/// How a run (or one session of it) ended.
-public enum RunOutcome: Sendable, Equatable {
-    /// Every step done or skipped.
-    case completed
-    /// A step failed and the run ended, or rolled back.
-    case failed(String)
-    /// Abort, answers ran out, or a signal: `muster resume` continues.
-    case paused(String)
-    /// Its first event could not be journaled: nothing ran, nothing to resume.
-    case notStarted(String)
-}
-
-/// Everything a run needs that is decided before the first step.
-public struct RunSetup {
-    public var runbook: Runbook
-    /// Resolved parameter values (given, asked or default).
-    public var params: [String: String]
-    /// Secret values by name; only ever placed in environments and masked.
-    public var secrets: [String: String]
-    /// Values masked like secrets that the runbook never names: the shared
-    /// store's own AWS credentials, which steps inherit in the environment.
-    public var alsoMasked: [String] = []
-    /// Every value masked: the secrets and `alsoMasked`.
-    public var maskedValues: [String] { Array(secrets.values) + alsoMasked }
-    public var runID: String
-    public var operatorName: String
-    /// `--yes`: checklist items and gates answered yes, recorded as automatic.
-    public var yes: Bool
-    /// Included runbooks by reference, resolved up front.
-    public var includes: [String: Runbook]
-    /// The operator's environment, inherited by automated steps.
-    public var baseEnvironment: [String: String]
-    /// Git blob id of the runbook file, so a resume can tell it changed.
-    public var runbookHash = ""
-    /// Repository-relative path of the runbook file.
-    public var runbookPath = ""
-    public var host = ""
-    public var includedHashes: [String: String] = [:]
-    /// The commit that last changed the runbook file (nil outside git or
-    /// for an untracked file), whether it or an included runbook had
-    /// uncommitted changes, and with `--rev` the commit it was read from.
-    public var runbookCommit: String?
-    /// The same for each included runbook, by reference.
-    public var includedCommits: [String: String] = [:]
-    public var runbookDirty = false
-    public var runbookRev: String?
-    /// Set when the run is a drill: banner, RTO budget, faults, rehearsal.
-    public var drill: DrillSetup?
-    /// Runs of the same runbook being executed when this one was started with `--new`.
-    public var startedBeside: [String] = []
-    /// Shown after the header of a resumed run: what was done, the values,
-    /// what the interrupted step printed (see the CLI's ResumeRecap).
-    public var resumeRecap: [String] = []
-    /// Preflight checks that failed and the run went on anyway.
-    public var preflightFailed: [String] = []
-    /// Resumed with `--force` over a changed runbook: `run_resumed` says so.
-    public var resumedOverChange = false
-    /// With a shared store: the ARN of this session's credentials.
-    public var identity: String?
-    /// The OS user running this session (`id -un`): the identity the
-    /// two-person rule compares. Empty where none is known (tests).
-    public var osUser = ""
-    /// A run with approval steps: this session's signed statement that it
-    /// operates the run, journaled on `run_started`, `run_resumed` or
-    /// `handoff`, so the rule compares keys, never names.
-    public var session: SessionSignature?
-    public struct SessionSignature: Sendable {
-        public var signed: Signed
-        public var key: String
-        public var principal: String
-        public init(signed: Signed, key: String, principal: String) {
-            self.signed = signed
-            self.key = key
-            self.principal = principal
-        }
-    }
-    /// Checks approvers' signatures (`allowed_signers`); nil: none can be.
-    public var signatures: SignatureChecker?
-    /// SHA-256 of the runbook's bytes: what a session's statement names.
-    public var runbookSHA256 = ""
-    /// This session takes the run over (`muster takeover`): journaled as
-    /// `handoff` before `run_resumed`.
-    public var handoff: (reason: String?, request: String?)?
-
-    public init(runbook: Runbook, params: [String: String], secrets: [String: String], runID: String, operatorName: String, yes: Bool, includes: [String: Runbook], baseEnvironment: [String: String]) {
-        self.runbook = runbook
-        self.params = params
-        self.secrets = secrets
-        self.runID = runID
-        self.operatorName = operatorName
-        self.yes = yes
-        self.includes = includes
-        self.baseEnvironment = baseEnvironment
-    }
-}
-
 /// Performs what `RunMachine` says to do next, journaling each event before
 /// acting on it. Resume is the same loop over a replayed `RunState`.
 public final class Executor {
     package let setup: RunSetup
     let journal: JournalSink
     /// Every message and question passes `net` (see MaskingConsole).
-    var console: RunConsole { net }
+    package var console: RunConsole { net }
     let net: MaskingConsole
     let runner: CommandRunner
     /// Grows with each secret answer (`addSecret`).
@@ -120,8 +24,8 @@ public final class Executor {
     /// monotonic time then.
     let baseElapsed: Double
     let sessionStart: Double
-    let monotonic: () -> Double
-    let wallClock: () -> String
+    /// Time and the sleep a signal cuts short: the engine's only clock.
+    package let clock: RunClock
     let total: Int
     var index = 0
     var announcedRungs: Set<Int> = []
@@ -140,18 +44,14 @@ public final class Executor {
     /// Makes the service behind a `ci` step (MusterCI's providers); nil
     /// where none is wired in.
     public var ciService: CIServiceFactory?
-    /// Sleeps up to the given seconds; returns a signal that cut it short.
-    /// With 0 it only looks whether one has arrived.
-    public var sleepHook: (Double) -> Int32? = { _ in nil }
     /// A signal that arrived where the run could not stop at once (during a
     /// webhook post, which never stops a run): the next action pauses instead.
     var pendingSignal: Int32?
     /// The wait, http or ci step at work and when its time is up: a Ctrl-C
     /// meanwhile asks about that step (`verdict`) instead of pausing the run.
     var waitingOn: (key: String, deadline: Double)?
-    /// Drills only: every step key in plan order with its `expect`, for the
-    /// RTO budget at each step.
-    lazy var planExpect: [(key: String, expect: Int?)] = StepFacts.of(setup.runbook, includes: setup.includes).map { ($0.key, $0.facts.expect) }
+    /// What the run's clock calls for: status line, rungs, budget, hints.
+    let watch: RunWatch
     typealias Rollback = (key: String, command: Template, values: [String: String], env: [String: String])
     /// Completed steps with a rollback command, in completion order.
     var rollbacks: [Rollback] = []
@@ -184,21 +84,11 @@ public final class Executor {
     /// attempt began: following it (the machine's next action) counts the
     /// step's timeout from then.
     var triggered: (key: String, at: Double)?
-
-    package enum Stop: Error {
-        case pause(String)
-        case fail(String)
-        case rollback(String)
-        /// The journal cannot be written: stop at once and write nothing more.
-        case journal(String)
-        /// The operator answered `s` to the Ctrl-C question while a wait,
-        /// http or ci step waited: its attempt ends "stopped by the
-        /// operator" (see `stoppable`); it never leaves the attempt.
-        case stepStopped
-    }
+    /// This session said the run is rolling back (once).
+    var rollbackShown = false
 
     public init(setup: RunSetup, state: RunState, journal: JournalSink, console: RunConsole, runner: CommandRunner,
-                baseElapsed: Double, monotonic: @escaping () -> Double, wallClock: @escaping () -> String) {
+                baseElapsed: Double, clock: RunClock) {
         self.setup = setup
         self.state = state
         self.journal = journal
@@ -206,15 +96,15 @@ public final class Executor {
         self.net = MaskingConsole(console, masker: Self.netMasker(setup.maskedValues))
         self.runner = runner
         self.baseElapsed = baseElapsed
-        self.monotonic = monotonic
-        self.sessionStart = monotonic()
-        self.wallClock = wallClock
+        self.clock = clock
+        self.sessionStart = clock.now
         self.plan = FlatPlan(setup.runbook, includes: setup.includes)
         self.machine = RunMachine(plan: plan, yes: setup.yes)
         self.total = plan.entries.count
+        self.watch = RunWatch(setup.runbook, includes: setup.includes, rto: setup.drill?.rtoSeconds)
     }
 
-    public var elapsed: Double { baseElapsed + monotonic() - sessionStart }
+    public var elapsed: Double { baseElapsed + clock.now - sessionStart }
 
     /// The net's masker leaves out values shorter than the length rule's 4
     /// bytes: masked where the executor masks on purpose (output, values,
@@ -236,30 +126,11 @@ public final class Executor {
     // MARK: - Journal
 
     func record(_ kind: JournalEvent.Kind, step: String? = nil, _ fill: (inout JournalEvent) -> Void = { _ in }) throws(Stop) {
-        var e = JournalEvent(seq: state.lastSeq + 1, at: wallClock(), t: (elapsed * 1000).rounded() / 1000, event: kind)
+        var e = JournalEvent(seq: state.lastSeq + 1, at: clock.stamp(), t: (elapsed * 1000).rounded() / 1000, event: kind)
         e.step = step
         fill(&e)
         // Secrets never reach the journal, whatever field they hide in.
-        e.text = e.text.map(masker.mask)
-        if let v = e.value, masker.mask(v) != v {
-            e.value = masker.mask(v)
-            e.masked = [e.name ?? ""]
-        }
-        e.tail = e.tail?.map(masker.mask)
-        e.contact = e.contact.map(masker.mask)
-        e.answer = e.answer.map(masker.mask)
-        e.outcome = e.outcome.map(masker.mask)
-        e.leftovers = e.leftovers?.map { JournalEvent.Leftover(pid: $0.pid, command: masker.mask($0.command), kept: $0.kept) }
-        if let outputs = e.outputs {
-            let changed = outputs.filter { masker.mask($0.value) != $0.value }.keys.sorted()
-            e.outputs = outputs.mapValues(masker.mask)
-            if !changed.isEmpty { e.masked = changed }
-        }
-        if var run = e.run {
-            run.params = run.params.mapValues(masker.mask)
-            run.preflightFailed = run.preflightFailed?.map(masker.mask)
-            e.run = run
-        }
+        e.mask(with: masker)
         if kind == .runStarted { e.run?.identity = setup.identity }
         while true {
             do {
@@ -353,7 +224,7 @@ public final class Executor {
                     return .paused(why)
                 }
                 notify("run paused: \(why)")
-                console.show(.runResult(outcome: "paused: \(why)", elapsed: elapsed, runID: setup.runID, resumeHint: true))
+                console.show(.runResult(outcome: (state.rollbackStarted ? "paused during rollback: " : "paused: ") + why, elapsed: elapsed, runID: setup.runID, resumeHint: true))
                 return .paused(why)
             case .fail(let why):
                 try? record(.runFinished) { $0.runEnd = .failed; $0.text = why }
@@ -384,17 +255,6 @@ public final class Executor {
                 try? record(.runPaused) { $0.text = why }
                 console.show(.runResult(outcome: "paused: \(why)", elapsed: elapsed, runID: setup.runID, resumeHint: true))
                 return .paused(why)
-            case .rollback(let why):
-                do {
-                    try rollBack(reason: why)
-                } catch {
-                    if case .pause(let p) = error {
-                        try? record(.runPaused) { $0.text = p }
-                        console.show(.runResult(outcome: "paused during rollback: \(p)", elapsed: elapsed, runID: setup.runID, resumeHint: true))
-                        return .paused(p)
-                    }
-                }
-                return .failed("rolled back: \(why)")
             }
         }
     }

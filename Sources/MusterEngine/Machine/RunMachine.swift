@@ -74,7 +74,7 @@ public struct RunMachine: Sendable {
         // `on_failure: rollback` journaled the step's failure, and the
         // session ended before the rollback began.
         if let key = s.lastFailed, s.finished[key] == .failed, plan[key]?.step.automation?.onFailure == .rollback {
-            return .rollBack(reason: "step '\(key)' failed", unfinished: nil)
+            return .rollBack(reason: failure(key, s), unfinished: nil)
         }
         // A step failed for good, not rolled back and not `continue`: the
         // failure aborted the run (`on_failure: abort`, or none with
@@ -98,6 +98,26 @@ public struct RunMachine: Sendable {
         case .finish(let end): end == .rolledBack || end == .rollbackIncomplete
         default: false
         }
+    }
+
+    /// Why step `key` failed, as the run's end and a rollback say it.
+    public func failure(_ key: String, _ s: RunState) -> String {
+        "step '\(key)' \(s.failureText[key] ?? "failed")"
+    }
+
+    /// Why a failed run failed: the step whose failure ended it, unless the
+    /// run went on past every failure (`on_failure: continue`).
+    public func failedBecause(_ s: RunState) -> String? {
+        guard let key = s.lastFailed, s.finished[key] == .failed, plan[key]?.step.automation?.onFailure != .continue else { return nil }
+        return failure(key, s)
+    }
+
+    /// Whether a session is asked before it runs its first rollback
+    /// command: without `--yes`, while no rollback command has run (one
+    /// journaled as not run, for a value it lacked, ran nothing). Once one
+    /// has, a resumed rollback goes on where it stopped, unasked.
+    public func asksBeforeRollingBack(_ s: RunState) -> Bool {
+        !yes && s.rollbackStarted && s.rollbackResults.isEmpty && s.rollingBack == nil
     }
 
     /// Why the run rolls back, as journaled when it began.

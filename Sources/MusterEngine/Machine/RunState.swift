@@ -66,6 +66,9 @@ public struct RunState: Sendable {
     public var stoppedBy: [String: String] = [:]
     /// The step that failed last: a rollback it starts offers its own rollback too.
     public var lastFailed: String?
+    /// Why each failed step failed, as its end journaled it: the run's
+    /// end and a rollback it starts say so in the same words.
+    public var failureText: [String: String] = [:]
     public var outcome: RunEnd?
     public var paused: String?
     /// The end of a step journaled after the run paused: the terminal was
@@ -192,7 +195,10 @@ public struct RunState: Sendable {
             if paused != nil, e.attempt != nil { endedUnattended = e }
             let outcome = StepOutcome(journaled: e.outcome)
             finished[key] = outcome
-            if outcome == .failed { lastFailed = key }
+            if outcome == .failed {
+                lastFailed = key
+                failureText[key] = e.text
+            }
             finishOrder.append(key)
             if let o = e.outputs { values[key, default: [:]].merge(o) { $1 } }
             for name in e.masked ?? [] { masked.insert(key + "." + name) }

@@ -1,27 +1,35 @@
 import MusterBasics
 import MusterFormat
 
-/// What every HTTP request of a run goes through (http steps, HTTP waits,
+/// Every HTTP request a run or a preflight makes (http steps, HTTP waits,
 /// CI providers, the chat webhook): its fields encoded for where values
 /// land, and its secret-bearing parts marked so that a redirect never
 /// carries them to another host.
-extension Executor {
+package struct HTTPPerformer {
+    package let host: PerformHost
+    package let http: HTTPTransport
+
+    package init(host: PerformHost, http: HTTPTransport) {
+        self.host = host
+        self.http = http
+    }
+
     /// Sends a request, marking as confidential every header and a body that
     /// holds the value of a declared secret (a `${NAME}` expanded, a CI
     /// token, a value derived from one) in any form the masker knows: the
     /// body is looked at as it is sent, so a secret JSON-escaped into it
     /// (`pa\"ss`) or percent-encoded is seen as well as a raw one.
-    package func send(_ http: HTTPTransport, method: String, url: String, headers: [(name: String, value: String)], body: String?,
-              timeout: Double) throws(HTTPFailure) -> HTTPReply {
+    package func send(method: String, url: String, headers: [(name: String, value: String)], body: String?, timeout: Double) throws(HTTPFailure) -> HTTPReply {
+        let masker = host.masker
         let confidential = Confidential(headers: Set(headers.filter { masker.holdsSecret($0.value) }.map { $0.name.lowercased() }),
-                                        body: body.map(masker.holdsSecret) ?? false, inAddress: { [masker] in masker.holdsSecret($0) })
+                                        body: body.map(masker.holdsSecret) ?? false, inAddress: { masker.holdsSecret($0) })
         // A signal during the exchange: the step at work asks (see `verdict`);
         // otherwise the exchange is abandoned and the failure names the signal.
         var stopped = false
         var pausedBy: Int32?
         do {
-            return try http.send(method: method, url: url, headers: headers, body: body, timeout: timeout, confidential: confidential) { [self] sig in
-                switch verdict(sig) {
+            return try http.send(method: method, url: url, headers: headers, body: body, timeout: timeout, confidential: confidential) { [host] sig in
+                switch host.verdict(sig) {
                 case .keepWaiting: return false
                 case .stopStep: stopped = true
                 case .pause(let s): pausedBy = s
@@ -42,24 +50,22 @@ extension Executor {
 
     /// One HTTP check: the request, then the expected status (any 2xx by
     /// default) and `body_contains`. The body is the attempt's output.
-    package func httpCheck(_ h: HTTPCheck, key: String, values: [String: String], timeout: Double, quiet: Bool = false) throws(Stop) -> Attempt {
-        guard let http else {
-            return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: no HTTP client is available")
-        }
-        try checkSignals()
+    package func check(_ h: HTTPCheck, values: [String: String], timeout: Double, quiet: Bool = false) throws(Stop) -> Attempt {
+        try host.checkSignals()
+        let masker = host.masker, console = host.console
         let url: String, headers: [(name: String, value: String)], body: String?
         do {
-            (url, headers, body) = try httpFields(h, values)
+            (url, headers, body) = try fields(h, values)
         } catch {
             return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot send: \(error.message)")
         }
         if !quiet { console.show(.command(masker.mask("\(h.method) \(url)"))) }
         let reply: HTTPReply
         do {
-            reply = try send(http, method: h.method, url: url, headers: headers, body: body, timeout: timeout)
+            reply = try send(method: h.method, url: url, headers: headers, body: body, timeout: timeout)
         } catch {
             if error.stopped { throw .stepStopped }
-            if let sig = error.signal { throw .pause(signalName(sig)) }
+            if let sig = error.signal { throw .pause(host.signalName(sig)) }
             return Attempt(ok: false, status: 1, seconds: 0, problem: masker.mask(error.message))
         }
         // Masked whole before it is cut into lines: a secret can span them.
@@ -81,13 +87,14 @@ extension Executor {
 
     /// An http check's URL, headers and body, each encoded for where its
     /// values land (see FieldEncoding.swift).
-    func httpFields(_ h: HTTPCheck, _ values: [String: String]) throws(FieldError) -> (url: String, headers: [(name: String, value: String)], body: String?) {
-        let url = try h.url.expandURL(values, secrets: setup.secrets)
+    package func fields(_ h: HTTPCheck, _ values: [String: String]) throws(FieldError) -> (url: String, headers: [(name: String, value: String)], body: String?) {
+        let secrets = host.secrets
+        let url = try h.url.expandURL(values, secrets: secrets)
         var headers: [(name: String, value: String)] = []
-        for (name, value) in h.headers { headers.append((name, try value.expandHeader(name, values, secrets: setup.secrets))) }
+        for (name, value) in h.headers { headers.append((name, try value.expandHeader(name, values, secrets: secrets))) }
         let contentType = headers.first { $0.name.lowercased() == "content-type" }?.value
         let body = h.body.map { b in
-            b.isJSONBody(contentType: contentType) ? b.expandJSON(values, secrets: setup.secrets) : b.expandText(values, secrets: setup.secrets)
+            b.isJSONBody(contentType: contentType) ? b.expandJSON(values, secrets: secrets) : b.expandText(values, secrets: secrets)
         }
         return (url, headers, body)
     }

@@ -1,9 +1,19 @@
 import MusterBasics
 import MusterFormat
 
-/// `run` steps, `wait.run` probes and rollback commands: one script in its
-/// own process group, its output streamed masked, its leftovers named.
-extension Executor {
+/// `run` steps, `wait.run` probes, rollback commands and preflight checks:
+/// one script in its own process group, its output streamed masked, its
+/// leftovers named. Its values reach bash as environment variables (see
+/// `ShellContext`), never as script text.
+package struct ShellPerformer {
+    package let host: PerformHost
+    package let runner: CommandRunner
+
+    package init(host: PerformHost, runner: CommandRunner) {
+        self.host = host
+        self.runner = runner
+    }
+
     /// Output lines longer than this are shown and journaled shortened.
     static let maxShown = 4096
     /// Stdout kept for `outputs`: the first 8 MiB.
@@ -15,13 +25,12 @@ extension Executor {
         return head + " … [\(line.utf8.count - maxShown) more bytes not shown]"
     }
 
-    /// Runs a `run`, `wait.run` or `rollback` script. Its values reach bash
-    /// as environment variables (see `ShellContext`), never as script text.
-    /// `keepable`: a `run` step's attempt, which a lost terminal leaves
-    /// running (see `keepOnHangUp`); probes and rollback commands stop.
-    package func shell(_ t: Template, values: [String: String], key: String, automation a: Automation, timeout: Double, env base: [String: String], quiet: Bool = false,
-               keepable: Bool = false) throws(Stop) -> Attempt {
-        try checkSignals()
+    /// Runs the script once. `keepable`: a `run` step's attempt, which a
+    /// lost terminal leaves running; probes and rollback commands stop.
+    package func run(_ t: Template, values: [String: String], key: String, automation a: Automation, timeout: Double, env base: [String: String],
+                     quiet: Bool = false, keepable: Bool = false) throws(Stop) -> Attempt {
+        try host.checkSignals()
+        let masker = host.masker, console = host.console, clock = host.clock
         if !quiet { console.show(.command(masker.mask(t.shellDisplay(values)))) }
         guard let script = t.shellCode() else {
             return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: a template stands where its value could become code (run 'muster validate' for where and what to write instead)")
@@ -44,28 +53,17 @@ extension Executor {
             if !quiet { console.show(.output(stderr: isErr, line: masked)) }
         }
         var stopSignal: Int32?
-        let started = monotonic()
+        let started = clock.now
         let result: CommandResult
         do {
             result = try runner.run(script: script, environment: env, timeout: timeout, keepLeftovers: a.keepRunning, onLine: { isErr, line in
                 if !isErr, stdout.utf8.count < Self.maxCaptured { stdout += line + "\n" }
                 // Masked whole, then shortened: a cut never splits a secret.
-                for masked in streams[isErr ? 1 : 0].feed(line, now: monotonic()).map(Self.shorten) { emit(isErr, masked) }
+                for masked in streams[isErr ? 1 : 0].feed(line, now: clock.now).map(Self.shorten) { emit(isErr, masked) }
             }, onSignal: { sig in
-                // Kept after a hang-up, nobody is there to ask: another
-                // hang-up or request changes nothing, any other signal stops
-                // the step as SIGTERM does.
-                if keeping != nil {
-                    if sig == 1 || sig == InboxWake.code { return false }
-                    stopSignal = sig
-                    return true
-                }
                 // The runner waits for the answer, so the step's timeout
                 // bounds the question: unanswered by then, the step times out.
-                let v = verdict(sig, key: key, deadline: started + timeout)
-                // SIGHUP (1), or the terminal gone while Ctrl-C asked.
-                if case .pause(1) = v, keepable, keepOnHangUp(key) { return false }
-                switch v {
+                switch host.commandSignal(sig, key: key, deadline: started + timeout, keepable: keepable) {
                 case .keepWaiting:
                     return false
                 case .stopStep:
@@ -77,17 +75,17 @@ extension Executor {
             }, onTick: {
                 // A line held for a short start of a secret waits a moment only.
                 for (i, isErr) in [false, true].enumerated() {
-                    for line in streams[i].release(now: monotonic(), after: 0.5) { emit(isErr, Self.shorten(line)) }
+                    for line in streams[i].release(now: clock.now, after: 0.5) { emit(isErr, Self.shorten(line)) }
                 }
-                checkEscalation()
-                checkExpect()
+                host.tick()
             })
         } catch {
             return Attempt(ok: false, status: 127, seconds: 0, problem: error.message)
         }
         // A last line held back to see whether a secret went on is shown now.
         for (i, isErr) in [false, true].enumerated() { for line in streams[i].finish() { emit(isErr, Self.shorten(line)) } }
-        var attempt = Attempt(ok: result.status == 0 && !result.timedOut && !result.interrupted, status: result.status, seconds: result.seconds, timedOut: result.timedOut, stdout: stdout, tail: tail)
+        var attempt = Attempt(ok: result.status == 0 && !result.timedOut && !result.interrupted, status: result.status, seconds: result.seconds,
+                              timedOut: result.timedOut, stdout: stdout, tail: tail)
         attempt.leftovers = leftovers(result, keepRunning: a.keepRunning)
         if result.timedOut {
             attempt.problem = "timed out after \(DurationFormat.format(Int(timeout))); its process group was stopped"
@@ -97,7 +95,7 @@ extension Executor {
             // other signal is named, and pauses the run.
             if let sig = stopSignal {
                 attempt.signal = sig
-                attempt.problem = "stopped by \(Self.shortSignalName(sig))"
+                attempt.problem = "stopped by \(Executor.shortSignalName(sig))"
             } else {
                 attempt.problem = RunState.stoppedByOperator
             }
@@ -106,15 +104,7 @@ extension Executor {
         }
         // A signal that pauses the run does so whatever else became of the attempt.
         if let sig = stopSignal { attempt.signal = sig }
-        if attempt.ok, !a.outputs.isEmpty {
-            let (values, missing, gaveUp) = OutputCapture.capture(a.outputs, stdout: stdout)
-            attempt.outputs = values
-            if !missing.isEmpty {
-                attempt.ok = false
-                attempt.problem = gaveUp.map { "succeeded, but \($0)" }
-                    ?? "succeeded, but its output has no value for \(missing.map { "'\($0)'" }.joined(separator: ", ")) (see 'outputs')"
-            }
-        }
+        attempt.capture(a.outputs, from: stdout, what: "output")
         return attempt
     }
 
@@ -122,6 +112,7 @@ extension Executor {
     /// a process its shell left behind is never kept or stopped silently.
     func leftovers(_ result: CommandResult, keepRunning: Bool) -> [JournalEvent.Leftover] {
         guard !result.leftovers.isEmpty else { return [] }
+        let masker = host.masker, console = host.console
         let list = result.leftovers.map { JournalEvent.Leftover(pid: Int($0.pid), command: masker.mask($0.command), kept: result.keptLeftovers) }
         if result.keptLeftovers {
             for p in list { console.show(.info("kept running (keep_running): pid \(p.pid): \(p.command)")) }
