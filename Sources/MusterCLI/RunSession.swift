@@ -122,7 +122,7 @@ enum RunSession {
         } catch {
             // No run exists yet: nothing to pause or resume, but the signal,
             // not a missing value, is why.
-            if let s = stoppedBy { throw CommandFailure(message: "stopped by \(Executor.shortSignalName(s)) before the first step; nothing was run") }
+            if let s = stoppedBy { throw CommandFailure(message: "stopped by \(Signal(s).shortName) before the first step; nothing was run") }
             throw CommandFailure(message: error.message)
         }
     }

@@ -103,7 +103,7 @@ enum StepKeeper {
         while LiveLock.holder(of: path(runDir: runDir)) != nil {
             showOutput()
             if let sig = SignalWatch.take(), SignalWatch.stopping.contains(sig) {
-                console.show(.warning("stopped waiting (\(Executor.shortSignalName(sig))): '\(step)' goes on under its keeper" + (kept.pid.map { " (pid \($0))" } ?? "")
+                console.show(.warning("stopped waiting (\(Signal(sig).shortName)): '\(step)' goes on under its keeper" + (kept.pid.map { " (pid \($0))" } ?? "")
                     + "; `muster resume \(runID)` re-attaches"))
                 throw ExitCodes.paused
             }

@@ -110,7 +110,7 @@ struct TakeoverCommand: ParsableCommand {
         while !done() {
             if let sig = SignalWatch.take(), SignalWatch.stopping.contains(sig) {
                 withdraw()
-                throw CommandFailure(message: "gave up taking over run \(runID) (\(Executor.shortSignalName(sig))); it goes on where it is")
+                throw CommandFailure(message: "gave up taking over run \(runID) (\(Signal(sig).shortName)); it goes on where it is")
             }
             var fds = [pollfd(fd: SignalWatch.readFD, events: Int16(POLLIN), revents: 0)]
             _ = poll(&fds, 1, interval)

@@ -117,7 +117,7 @@ final class PreflightCheck: PerformHost {
     func commandSignal(_ sig: Int32, key: String, deadline: Double, keepable: Bool) -> SignalVerdict { .pause(sig) }
     func pauseFor(_ seconds: Double) throws(Stop) { throw .fail("a preflight check does not wait") }
     func tick() {}
-    func signalName(_ sig: Int32) -> String { Executor.shortSignalName(sig) }
+    func signalName(_ sig: Int32) -> String { Signal(sig).shortName }
     func arrivedSignal() -> Int32? { nil }
 }
 

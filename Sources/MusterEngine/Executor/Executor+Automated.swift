@@ -75,14 +75,7 @@ extension Executor {
         // The pipeline is started and journaled: the machine follows it next.
         if result.triggered { return }
         expectWatch = nil
-        func describe(_ e: inout JournalEvent) {
-            e.attempt = attempt
-            if let h = result.httpStatus { e.status = h } else { e.exit = Int(result.status) }
-            e.seconds = (result.seconds * 1000).rounded() / 1000
-            e.timedOut = result.timedOut ? true : nil
-            e.tail = result.tail.isEmpty ? nil : result.tail
-            e.leftovers = result.leftovers.isEmpty ? nil : result.leftovers
-        }
+        func describe(_ e: inout JournalEvent) { result.describe(&e, attempt: attempt) }
         if let reason = result.skipped {
             try record(.stepFinished, step: key) { describe(&$0); $0.stepOutcome = .skipped; $0.text = reason }
             console.show(.stepResult(.finished(.skipped), seconds: result.seconds, detail: reason))
@@ -180,7 +173,7 @@ extension Executor {
         if let drill = setup.drill {
             // A drill's scripted failure replaces the attempt, so a trainee
             // meets the error exactly as the real step would show it.
-            if let fault = drill.faults.first(where: { $0.step == key }), state.faultsFired[key, default: 0] < fault.times {
+            if let fault = machine.faultDue(key, state, drill) {
                 // Nothing on screen may give it away: first what the step
                 // runs (the command, the request, the pipeline), as a real
                 // attempt shows it, then the error as its output, and a run
@@ -195,20 +188,7 @@ extension Executor {
         }
         // A value that never came (its step was skipped, or marked done by
         // hand) must not reach a command as a literal `{{ name }}`.
-        var templates: [Template] = []
-        func fields(_ h: HTTPCheck) -> [Template] { [h.url] + h.headers.map(\.value) + (h.body.map { [$0] } ?? []) }
-        switch step.body {
-        case .run(let t): templates = [t]
-        case .wait(let w):
-            switch w.probe {
-            case .run(let t): templates = [t]
-            case .http(let h): templates = fields(h)
-            }
-        case .http(let h): templates = fields(h)
-        case .ci(let c): templates = [c.url] + c.settings.values + c.inputs.map(\.value)
-        default: break
-        }
-        let missing = Set(templates.flatMap(\.references).map(\.name).filter { values[$0] == nil }).sorted()
+        let missing = StepPreview.missingValues(step, values)
         if !missing.isEmpty {
             return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: \(missing.map { "{{ \($0) }}" }.joined(separator: ", ")) has no value (the step that sets it was skipped or marked done by hand); do this step by hand and answer d NOTE, or s REASON")
         }

@@ -15,9 +15,9 @@ extension Executor: PerformHost {
     /// terminal gone while Ctrl-C asked) during a `run` step hands it to
     /// this process alone (`keepOnHangUp`).
     package func commandSignal(_ sig: Int32, key: String, deadline: Double, keepable: Bool) -> SignalVerdict {
-        if keeping != nil { return sig == 1 || sig == InboxWake.code ? .keepWaiting : .pause(sig) }
+        if keeping != nil { return [.hangUp, .inboxWake].contains(Signal(sig)) ? .keepWaiting : .pause(sig) }
         let v = verdict(sig, key: key, deadline: deadline)
-        if case .pause(1) = v, keepable, keepOnHangUp(key) { return .keepWaiting }
+        if case .pause(let s) = v, Signal(s) == .hangUp, keepable, keepOnHangUp(key) { return .keepWaiting }
         return v
     }
 
@@ -69,8 +69,8 @@ extension Executor: PerformHost {
     /// unanswered, the question gives up at `deadline` (the step's timeout),
     /// and the step goes on to meet it.
     func verdict(_ sig: Int32, key: String, deadline: Double) -> SignalVerdict {
-        if sig == InboxWake.code { return inboxVerdict(working: key) }
-        guard sig == 2, console.isInteractive else { return .pause(sig) }
+        if Signal(sig) == .inboxWake { return inboxVerdict(working: key) }
+        guard Signal(sig) == .interrupt, console.isInteractive else { return .pause(sig) }
         switch console.ask("Ctrl-C: stop '\(key)' now, or keep waiting?", hint: Question.interrupt.hint, status: status(), within: deadline - clock.now) {
         case nil:
             return .keepWaiting
@@ -79,22 +79,22 @@ extension Executor: PerformHost {
         case .eof?:
             return .stopStep
         case .signal(let s)?:
-            if s == InboxWake.code { return inboxVerdict(working: key) }
+            if Signal(s) == .inboxWake { return inboxVerdict(working: key) }
             // A second Ctrl-C is a louder "stop".
-            return s == 2 ? .stopStep : .pause(s)
+            return Signal(s) == .interrupt ? .stopStep : .pause(s)
         }
     }
 
     /// The same for a signal taken while `waitingOn` is set; at any other
     /// moment a signal pauses the run.
     package func verdict(_ sig: Int32) -> SignalVerdict {
-        guard let w = waitingOn else { return sig == InboxWake.code ? inboxVerdict(working: nil) : .pause(sig) }
+        guard let w = waitingOn else { return Signal(sig) == .inboxWake ? inboxVerdict(working: nil) : .pause(sig) }
         return verdict(sig, key: w.key, deadline: w.deadline)
     }
 
     /// Acts on a signal taken between actions: goes on, stops the waiting
     /// step, or pauses the run.
-    func interruption(_ sig: Int32) throws(Stop) {
+    package func interruption(_ sig: Int32) throws(Stop) {
         switch verdict(sig) {
         case .keepWaiting: return
         case .stopStep: throw .stepStopped
@@ -108,22 +108,5 @@ extension Executor: PerformHost {
         return pendingSignal ?? clock.sleep(upTo: 0)
     }
 
-    package func signalName(_ s: Int32) -> String { s == InboxWake.code ? handOverText : Self.signalName(s) }
-
-    /// Why a signal paused the run, naming it as `kill -l` does.
-    static func signalName(_ s: Int32) -> String {
-        switch s {
-        case 2: "interrupted (SIGINT)"
-        // The terminal (tmux, SSH) went away: not the operator's "stop".
-        case 1: "terminal lost (SIGHUP)"
-        case 15: "terminated (SIGTERM)"
-        case 3: "quit (SIGQUIT)"
-        default: "signal \(s)"
-        }
-    }
-
-    /// `SIGTERM` for 15: the name alone, for "stopped by SIGTERM".
-    public static func shortSignalName(_ s: Int32) -> String {
-        [1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 15: "SIGTERM", InboxWake.code: "a takeover (--now)"][s] ?? "signal \(s)"
-    }
+    package func signalName(_ s: Int32) -> String { Signal(s) == .inboxWake ? handOverText : Signal(s).pauseText }
 }

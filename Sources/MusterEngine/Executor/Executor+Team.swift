@@ -112,7 +112,7 @@ extension Executor {
         try checkSignals()
         checkEscalation()
         guard console.isInteractive else {
-            if let sig = clock.sleep(upTo: 30), sig != InboxWake.code { try interruption(sig) }
+            if let sig = clock.sleep(upTo: 30), Signal(sig) != .inboxWake { try interruption(sig) }
             return
         }
         switch console.ask("Waiting for approval of '\(key)' by \(rule.who)", hint: Question.approvalWait.hint, status: status()) {
@@ -124,7 +124,7 @@ extension Executor {
         case .eof:
             throw .pause("answers ran out (end of input)")
         case .signal(let s):
-            if s != InboxWake.code { try interruption(s) }
+            if Signal(s) != .inboxWake { try interruption(s) }
         }
     }
 
@@ -137,7 +137,7 @@ extension Executor {
         else { return .keepWaiting }
         if key == nil || r.now {
             handingOver = r
-            return .pause(InboxWake.code)
+            return .pause(Signal.inboxWake.number)
         }
         if takeoverPending?.id != r.id {
             takeoverPending = r
@@ -157,7 +157,7 @@ extension Executor {
 
     func handOver(_ r: TeamRequest) throws(Stop) {
         handingOver = r
-        throw .pause(signalName(InboxWake.code))
+        throw .pause(signalName(Signal.inboxWake.number))
     }
 
     /// Why the session stopped for a takeover: the run-paused text.

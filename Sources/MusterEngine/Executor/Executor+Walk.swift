@@ -22,7 +22,7 @@ extension Executor {
             if let sig = error.signal {
                 // The post is abandoned, but the signal still means "stop".
                 pendingSignal = pendingSignal ?? sig
-                console.show(.warning("the notification webhook was abandoned: \(Self.signalName(sig))"))
+                console.show(.warning("the notification webhook was abandoned: \(Signal(sig).pauseText)"))
                 return
             }
             console.show(.warning("the notification webhook failed (\(masker.mask(error.message))); the run goes on"))

@@ -38,7 +38,8 @@ public final class Executor {
     var shownHeaders: Set<String> = []
     /// Why the step's last attempt in this session failed.
     var lastProblem: (key: String, why: String)?
-    var misunderstood = 0
+    /// Every question asked of the operator goes through the desk.
+    lazy var desk = OperatorDesk(host: self)
     /// HTTP for `http` steps and HTTP waits; nil where none is wired in.
     public var http: HTTPTransport?
     /// Makes the service behind a `ci` step (MusterCI's providers); nil
@@ -51,7 +52,7 @@ public final class Executor {
     /// meanwhile asks about that step (`verdict`) instead of pausing the run.
     var waitingOn: (key: String, deadline: Double)?
     /// What the run's clock calls for: status line, rungs, budget, hints.
-    let watch: RunWatch
+    package let watch: RunWatch
     typealias Rollback = (key: String, command: Template, values: [String: String], env: [String: String])
     /// Completed steps with a rollback command, in completion order.
     var rollbacks: [Rollback] = []
@@ -116,7 +117,7 @@ public final class Executor {
 
     /// A secret typed during the run (`ask` with `secret: true`): masked
     /// from now on like a declared secret, everywhere.
-    func addSecret(_ value: String) {
+    package func addSecret(_ value: String) {
         guard !value.trimmingCharacters().isEmpty, !secretAnswers.contains(value) else { return }
         secretAnswers.append(value)
         masker = Masker(secrets: setup.maskedValues + secretAnswers)
@@ -131,7 +132,6 @@ public final class Executor {
         fill(&e)
         // Secrets never reach the journal, whatever field they hide in.
         e.mask(with: masker)
-        if kind == .runStarted { e.run?.identity = setup.identity }
         while true {
             do {
                 try journal.append(e)
@@ -143,7 +143,7 @@ public final class Executor {
                 }
                 if error.appended {
                     state.apply(e)
-                    misunderstood = 0
+                    desk.misunderstood = 0
                     try takeIn(foreign, pause: error.pause)
                     return
                 }
@@ -152,14 +152,7 @@ public final class Executor {
             }
         }
         state.apply(e)
-        misunderstood = 0
-    }
-
-    func signSession(_ e: inout JournalEvent) {
-        guard let s = setup.session else { return }
-        e.statement = s.signed.statement
-        e.signature = s.signed.signature
-        e.key = s.key
+        desk.misunderstood = 0
     }
 
     // MARK: - Running
@@ -177,85 +170,28 @@ public final class Executor {
         }
         do {
             if let h = setup.handoff {
-                try record(.handoff) { e in
-                    e.by = setup.osUser
-                    e.osUser = setup.osUser.isEmpty ? nil : setup.osUser
-                    signSession(&e)
-                    e.identity = setup.identity
-                    e.name = setup.operatorName
-                    e.text = h.reason
-                    e.value = h.request
-                }
+                try record(.handoff) { setup.handoff(&$0) }
                 notify("\(setup.operatorName) took the run over" + (h.reason.map { ": \($0)" } ?? ""))
             }
             if resumed {
-                try record(.runResumed) { e in
-                    e.text = ResumePolicy.resumedText(by: setup.operatorName, host: setup.host, forcedOverChange: setup.resumedOverChange)
-                        + (setup.identity.map { " (as \($0))" } ?? "")
-                    // This session answers checklists and gates by itself: a drill's record says unattended.
-                    e.auto = setup.yes ? true : nil
-                    signSession(&e)
-                }
+                try record(.runResumed) { setup.resumed(&$0) }
                 // The channel saw the pause; it sees who picked the run up (a hand-off said so above).
                 if setup.handoff == nil { notify("run resumed by \(setup.operatorName) on \(setup.host)") }
             }
             if state.info == nil {
-                try record(.runStarted) { e in
-                    e.run = JournalEvent.RunInfo(runID: setup.runID, runbook: rb.name, runbookPath: setup.runbookPath, runbookHash: setup.runbookHash, operatorName: setup.operatorName, host: setup.host, params: setup.params, yes: setup.yes, startedAt: e.at,
-                                                 includedHashes: setup.includedHashes.isEmpty ? nil : setup.includedHashes, drill: setup.drill,
-                                                 runbookCommit: setup.runbookCommit, runbookDirty: setup.runbookDirty, runbookRev: setup.runbookRev,
-                                                 includedCommits: setup.includedCommits.isEmpty ? nil : setup.includedCommits)
-                    e.run?.osUser = setup.osUser.isEmpty ? nil : setup.osUser
-                    signSession(&e)
-                    if !setup.startedBeside.isEmpty { e.run?.startedBeside = setup.startedBeside }
-                    if !setup.preflightFailed.isEmpty { e.run?.preflightFailed = setup.preflightFailed.map(masker.mask) }
-                }
+                try record(.runStarted) { setup.started(&$0) }
                 notify("run started by \(setup.operatorName)")
             }
             return try drive()
         } catch {
-            switch error {
-            case .pause(let why):
-                try? record(.runPaused) { $0.text = why }
-                if let r = handingOver {
-                    let to = r.who + (r.host.map { " on \($0)" } ?? "") + (r.reason.map { " (\($0))" } ?? "")
-                    console.show(.runResult(outcome: "handed over to \(to)", elapsed: elapsed, runID: setup.runID, resumeHint: false))
-                    console.show(.info("This session stops here; `muster follow \(setup.runID)` shows the run as it goes on."))
-                    return .paused(why)
-                }
-                notify("run paused: \(why)")
-                console.show(.runResult(outcome: (state.rollbackStarted ? "paused during rollback: " : "paused: ") + why, elapsed: elapsed, runID: setup.runID, resumeHint: true))
-                return .paused(why)
-            case .fail(let why):
-                try? record(.runFinished) { $0.runEnd = .failed; $0.text = why }
-                notify("run failed: \(why)")
-                console.show(.runResult(outcome: "failed: \(why)", elapsed: elapsed, runID: setup.runID, resumeHint: false))
-                return .failed(why)
-            case .journal(let why):
-                if let h = takenOverElsewhere, h.event == .runStarted {
-                    console.show(.runResult(outcome: "not started: another machine took its id at the same moment; nothing was run. Start it again", elapsed: elapsed, runID: setup.runID, resumeHint: false))
-                    return .notStarted(why)
-                }
-                if let h = takenOverElsewhere {
-                    let outcome = h.event == .handoff ? "handed over to \(h.by ?? "?")" + (h.text.map { " (\($0))" } ?? "") : "ended on another machine"
-                    console.show(.runResult(outcome: outcome, elapsed: elapsed, runID: setup.runID, resumeHint: false))
-                    console.show(.info("This session stops here; `muster follow \(setup.runID)` shows the run as it goes on."))
-                    return .paused(why)
-                }
-                // Not even the run's start is on disk: there is nothing to
-                // resume, and nothing was done.
-                guard state.info != nil else {
-                    console.show(.runResult(outcome: "not started: its journal cannot be written; nothing was run. Make room and start it again", elapsed: elapsed, runID: setup.runID, resumeHint: false))
-                    return .notStarted(why)
-                }
-                console.show(.runResult(outcome: "stopped: the journal cannot be written (see above)", elapsed: elapsed, runID: setup.runID, resumeHint: true))
-                return .paused(why)
-            case .stepStopped:
-                let why = "stopped by the operator"
-                try? record(.runPaused) { $0.text = why }
-                console.show(.runResult(outcome: "paused: \(why)", elapsed: elapsed, runID: setup.runID, resumeHint: true))
-                return .paused(why)
-            }
+            let end = SessionEnd(error, runID: setup.runID, handingOver: handingOver, takenOverElsewhere: takenOverElsewhere,
+                                 started: state.info != nil, rollingBack: state.rollbackStarted)
+            if let why = end.paused { try? record(.runPaused) { $0.text = why } }
+            if let why = end.failed { try? record(.runFinished) { $0.runEnd = .failed; $0.text = why } }
+            if let text = end.notify { notify(text) }
+            console.show(.runResult(outcome: end.result, elapsed: elapsed, runID: setup.runID, resumeHint: end.resumeHint))
+            if let line = end.after { console.show(.info(line)) }
+            return end.outcome
         }
     }
 }

@@ -101,3 +101,47 @@ public struct RunSetup {
         self.baseEnvironment = baseEnvironment
     }
 }
+
+/// The events a session opens with, from what it was set up with: signed
+/// with the session's key where it has one, so the two-person rule
+/// compares keys, never names.
+extension RunSetup {
+    func sign(_ e: inout JournalEvent) {
+        guard let s = session else { return }
+        e.statement = s.signed.statement
+        e.signature = s.signed.signature
+        e.key = s.key
+    }
+
+    /// `handoff`: this session takes the run over (`muster takeover`).
+    func handoff(_ e: inout JournalEvent) {
+        e.by = osUser
+        e.osUser = osUser.isEmpty ? nil : osUser
+        sign(&e)
+        e.identity = identity
+        e.name = operatorName
+        e.text = handoff?.reason
+        e.value = handoff?.request
+    }
+
+    func resumed(_ e: inout JournalEvent) {
+        e.text = ResumePolicy.resumedText(by: operatorName, host: host, forcedOverChange: resumedOverChange) + (identity.map { " (as \($0))" } ?? "")
+        // This session answers checklists and gates by itself: a drill's record says unattended.
+        e.auto = yes ? true : nil
+        sign(&e)
+    }
+
+    /// `run_started`: the run's facts, journaled once (the journal masks its parameters).
+    func started(_ e: inout JournalEvent) {
+        e.run = JournalEvent.RunInfo(runID: runID, runbook: runbook.name, runbookPath: runbookPath, runbookHash: runbookHash, operatorName: operatorName,
+                                     host: host, params: params, yes: yes, startedAt: e.at,
+                                     includedHashes: includedHashes.isEmpty ? nil : includedHashes, drill: drill,
+                                     runbookCommit: runbookCommit, runbookDirty: runbookDirty, runbookRev: runbookRev,
+                                     includedCommits: includedCommits.isEmpty ? nil : includedCommits)
+        e.run?.osUser = osUser.isEmpty ? nil : osUser
+        e.run?.identity = identity
+        sign(&e)
+        if !startedBeside.isEmpty { e.run?.startedBeside = startedBeside }
+        if !preflightFailed.isEmpty { e.run?.preflightFailed = preflightFailed }
+    }
+}

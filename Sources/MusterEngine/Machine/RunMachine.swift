@@ -120,6 +120,13 @@ public struct RunMachine: Sendable {
         !yes && s.rollbackStarted && s.rollbackResults.isEmpty && s.rollingBack == nil
     }
 
+    /// A drill's scripted failure due at step `key`'s next attempt: a fault
+    /// fires `times` times in all, across sessions.
+    public func faultDue(_ key: String, _ s: RunState, _ drill: DrillSetup) -> DrillSetup.Fault? {
+        guard let fault = drill.faults.first(where: { $0.step == key }), s.faultsFired[key, default: 0] < fault.times else { return nil }
+        return fault
+    }
+
     /// Why the run rolls back, as journaled when it began.
     public func rollbackReason(_ s: RunState) -> String {
         s.rollbackReason ?? s.rollbackChosenAt.map { "operator chose to roll back at '\($0)'" } ?? "resuming a rollback"

@@ -46,6 +46,17 @@ package struct Attempt {
         self.triggered = triggered
     }
 
+    /// The attempt's end as the journal holds it: exit status or HTTP
+    /// status, duration to the millisecond, and what it printed last.
+    package func describe(_ e: inout JournalEvent, attempt n: Int) {
+        e.attempt = n
+        if let h = httpStatus { e.status = h } else { e.exit = Int(status) }
+        e.seconds = (seconds * 1000).rounded() / 1000
+        e.timedOut = timedOut ? true : nil
+        e.tail = tail.isEmpty ? nil : tail
+        e.leftovers = leftovers.isEmpty ? nil : leftovers
+    }
+
     /// Fills the `outputs` an automated step declares from what it printed
     /// (a command's stdout, a reply's body); one missing fails the attempt.
     mutating func capture(_ outputs: [Output], from: String, what: String) {

@@ -95,7 +95,7 @@ package struct ShellPerformer {
             // other signal is named, and pauses the run.
             if let sig = stopSignal {
                 attempt.signal = sig
-                attempt.problem = "stopped by \(Executor.shortSignalName(sig))"
+                attempt.problem = "stopped by \(Signal(sig).shortName)"
             } else {
                 attempt.problem = RunState.stoppedByOperator
             }

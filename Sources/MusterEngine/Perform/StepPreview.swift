@@ -33,6 +33,25 @@ package enum StepPreview {
             return []
         }
     }
+
+    /// The values the step's templates name that have none: their step
+    /// was skipped or marked done by hand.
+    package static func missingValues(_ step: Step, _ values: [String: String]) -> [String] {
+        func fields(_ h: HTTPCheck) -> [Template] { [h.url] + h.headers.map(\.value) + (h.body.map { [$0] } ?? []) }
+        let templates: [Template]
+        switch step.body {
+        case .run(let t): templates = [t]
+        case .wait(let w):
+            switch w.probe {
+            case .run(let t): templates = [t]
+            case .http(let h): templates = fields(h)
+            }
+        case .http(let h): templates = fields(h)
+        case .ci(let c): templates = [c.url] + Array(c.settings.values) + c.inputs.map(\.value)
+        default: templates = []
+        }
+        return Set(templates.flatMap(\.references).map(\.name).filter { values[$0] == nil }).sorted()
+    }
 }
 
 /// The environment a step's commands run with: the operator's, then the
