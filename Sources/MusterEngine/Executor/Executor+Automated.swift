@@ -83,7 +83,7 @@ extension Executor {
         }
         if result.ok {
             values.merge(result.outputs) { $1 }
-            scopes[entry.parent ?? ""] = values
+            self.values.set(entry.parent, values)
             let outcome: StepOutcome = result.rehearsed ? .rehearsed : .done
             // The successful attempt's end and the step's end are one event.
             try record(.stepFinished, step: key) { e in

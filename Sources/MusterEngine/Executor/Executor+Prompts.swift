@@ -80,6 +80,6 @@ extension Executor: DeskHost {
         }
         var values = scope(entry.parent)
         values[q.name] = v
-        scopes[entry.parent ?? ""] = values
+        self.values.set(entry.parent, values)
     }
 }

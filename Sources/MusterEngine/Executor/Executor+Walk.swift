@@ -29,38 +29,12 @@ extension Executor {
         }
     }
 
-    /// Parameters, built-ins: the values every template of `rb` may use.
-    func scopeValues(_ rb: Runbook, _ params: [String: String]) -> [String: String] {
-        var v = params
-        v["run_id"] = setup.runID
-        v["operator"] = setup.operatorName
-        v["runbook"] = rb.name
-        return v
-    }
-
     func environment(_ rb: Runbook, _ values: [String: String]) -> [String: String] {
         StepEnvironment.make(rb, values: values, base: setup.baseEnvironment, secrets: setup.secrets, runID: setup.runID)
     }
 
-    /// What the templates of steps inside `parent` (nil: the top) see:
-    /// parameters and built-ins, then the values steps before set.
-    func scope(_ parent: String?) -> [String: String] {
-        if let v = scopes[parent ?? ""] { return v }
-        var v = scopeValues(setup.runbook, setup.params)
-        if let parent, let p = plan[parent], case .runbook(let spec) = p.step.body, let child = p.child {
-            v = childValues(child, spec, scope(p.parent))
-        }
-        scopes[parent ?? ""] = v
-        return v
-    }
-
-    /// What an included runbook's templates see: its defaults, then `with`.
-    func childValues(_ child: Runbook, _ spec: IncludeSpec, _ values: [String: String]) -> [String: String] {
-        var childParams: [String: String] = [:]
-        for p in child.params { if let d = p.defaultValue { childParams[p.name] = d } }
-        for w in spec.with { childParams[w.name] = w.value.expand(values) }
-        return scopeValues(child, childParams)
-    }
+    /// What the templates of steps inside `parent` (nil: the top) see (RunValues).
+    func scope(_ parent: String?) -> [String: String] { values.scope(parent) }
 
     /// Takes in what earlier sessions left: the values steps set (those
     /// journaled masked asked again when `promptMasked`), and the rollback
@@ -68,8 +42,8 @@ extension Executor {
     func restore(promptMasked: Bool) throws(Stop) {
         // Values this session already holds in clear (a secret answered or
         // entered again before a rollback) are kept, not asked for again.
-        let held = scopes
-        scopes = [:]
+        let held = values.scopes
+        values.scopes = [:]
         rollbacks = []
         // Inside an include not begun yet nothing happened, and its values
         // come from the steps before it once they have run.
@@ -78,29 +52,29 @@ extension Executor {
             let key = entry.key
             if let parent = entry.parent, !begun.contains(parent) { continue }
             if state.started.contains(key) { begun.insert(key) }
-            var values = scope(entry.parent)
-            values.merge(state.values[key] ?? [:]) { $1 }
+            var known = scope(entry.parent)
+            known.merge(state.values[key] ?? [:]) { $1 }
             let asks: [Ask] = if case .manual(_, let a) = entry.step.body { a } else { [] }
             for (name, journaled) in (state.values[key] ?? [:]).sorted(by: { $0.key < $1.key }) where state.masked.contains(key + "." + name) {
                 if let clear = held[entry.parent ?? ""]?[name], clear != journaled {
-                    values[name] = clear
+                    known[name] = clear
                 } else if promptMasked {
                     // A secret answer is asked again with its own question,
                     // also when its step had not finished.
                     if let q = asks.first(where: { $0.name == name && $0.secret }) {
-                        values[name] = try answer(q, question: q.prompt + " (asked again: the journal never holds it)")
+                        known[name] = try answer(q, question: q.prompt + " (asked again: the journal never holds it)")
                     } else if state.finished[key] != nil {
-                        values[name] = try read("The value of {{ \(name) }} from step '\(key)' contained a secret, so the journal holds it masked. Enter it again",
+                        known[name] = try read("The value of {{ \(name) }} from step '\(key)' contained a secret, so the journal holds it masked. Enter it again",
                                                 hint: "one line; it is not journaled", secret: true)
                     }
                 }
             }
-            scopes[entry.parent ?? ""] = values
+            values.set(entry.parent, known)
             guard let rollback = entry.step.automation?.rollback else { continue }
             if state.finished[key] == .done {
-                rollbacks.append((key, rollback, values, environment(entry.runbook, values)))
+                rollbacks.append((key, rollback, known, environment(entry.runbook, known)))
             } else if key == state.lastFailed, state.finished[key] == .failed {
-                failedStepRollback = (key, rollback, values, environment(entry.runbook, values))
+                failedStepRollback = (key, rollback, known, environment(entry.runbook, known))
             }
         }
     }

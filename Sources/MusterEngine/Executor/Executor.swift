@@ -32,8 +32,8 @@ public final class Executor {
     /// The flattened plan, and the machine that says what to do next.
     let plan: FlatPlan
     let machine: RunMachine
-    /// Values each scope's templates see, by include step key ("" for the top).
-    var scopes: [String: [String: String]] = [:]
+    /// Values each scope's templates see (RunValues).
+    var values: RunValues
     /// Steps whose header this session has shown.
     var shownHeaders: Set<String> = []
     /// Why the step's last attempt in this session failed.
@@ -101,6 +101,7 @@ public final class Executor {
         self.sessionStart = clock.now
         self.plan = FlatPlan(setup.runbook, includes: setup.includes)
         self.machine = RunMachine(plan: plan, yes: setup.yes)
+        self.values = RunValues(setup, plan: plan)
         self.total = plan.entries.count
         self.watch = RunWatch(setup.runbook, includes: setup.includes, rto: setup.drill?.rtoSeconds)
     }
@@ -160,7 +161,7 @@ public final class Executor {
     /// Runs (or resumes) to the end of this session.
     public func execute(resumed: Bool) -> RunOutcome {
         let rb = setup.runbook
-        console.show(.runHeader(title: masker.mask(rb.title.expand(scopeValues(rb, setup.params))), runID: setup.runID, steps: total, resumed: resumed, drillBanner: setup.drill?.banner))
+        console.show(.runHeader(title: masker.mask(rb.title.expand(values.base(rb, setup.params))), runID: setup.runID, steps: total, resumed: resumed, drillBanner: setup.drill?.banner))
         for line in setup.resumeRecap { console.show(.info(line)) }
         // Read before anything runs; a resumed session is past that point
         // and goes on from where it stopped (`muster show` prints them).
