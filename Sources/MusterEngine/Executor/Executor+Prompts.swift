@@ -49,21 +49,18 @@ extension Executor: DeskHost {
             try record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .done; $0.auto = true }
             return
         }
-        while true {
-            switch try answer(.checklistItem, "[ ] \(text)", step: key, as: ChecklistReply.self) {
-            case .done:
-                try record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .done }
-                console.show(.itemChecked(text))
-                return
-            case .skip(let why):
-                try record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .skipped; $0.text = why }
-                return
-            case .note(let note):
-                try record(.note, step: key) { $0.item = i; $0.text = note }
-                console.show(.info("note recorded"))
-            case .abort:
-                throw .pause("operator aborted at '\(key)'")
-            }
+        // A note answers nothing: the machine asks the item again.
+        switch try answer(.checklistItem, "[ ] \(text)", step: key, as: ChecklistReply.self) {
+        case .done:
+            try record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .done }
+            console.show(.itemChecked(text))
+        case .skip(let why):
+            try record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .skipped; $0.text = why }
+        case .note(let note):
+            try record(.note, step: key) { $0.item = i; $0.text = note }
+            console.show(.info("note recorded"))
+        case .abort:
+            throw .pause("operator aborted at '\(key)'")
         }
     }
 

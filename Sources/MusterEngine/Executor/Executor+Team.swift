@@ -5,19 +5,22 @@ import MusterFormat
 /// (`muster approve`, `muster takeover`) arrive through the inbox, wake the
 /// session through the signal pipe, and are taken in as journal events.
 extension Executor {
-    /// A step with `approval` waits until enough people other than the
-    /// operator approve it (or one denies it), showing who may and how.
-    /// `a` pauses; approvals already given survive it, and a crash.
+    /// One round of the wait of a step with `approval`: asked for (again
+    /// when denied or changed), the approvals and denials that arrived
+    /// taken in, then, unless that settled it, a wait for the next request,
+    /// a signal or `a`. The machine asks for rounds until enough people
+    /// other than the operator approve (or one denies); approvals already
+    /// given survive `a`, and a crash.
     func awaitApproval(_ entry: FlatPlan.Entry) throws(Stop) {
         let key = entry.key, step = entry.step
         guard let rule = step.automation?.approval else { return }
         if !state.started.contains(key) { try record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
         let preview = approvalPreview(entry)
         let sha = SignedStatement.digest(preview.joined(separator: "\n"))
-        if let asked = state.approvalSHA[key], state.approvalAsked[key] != nil, asked != sha {
-            console.show(.warning("'\(key)' changed since its approval was asked for: approvals of the old command do not count, and it needs approval again"))
-        }
-        if state.approvalAsked[key] == nil || state.denied[key] != nil || state.approvalSHA[key] != sha {
+        if machine.asksForApproval(key, state, sha: sha) {
+            if state.approvalAsked[key] != nil, state.approvalSHA[key] != sha {
+                console.show(.warning("'\(key)' changed since its approval was asked for: approvals of the old command do not count, and it needs approval again"))
+            }
             try record(.approvalRequested, step: key) { e in
                 e.text = preview.joined(separator: "\n")
                 e.sha256 = sha
@@ -25,23 +28,24 @@ extension Executor {
                 e.approval = .init(count: rule.count, from: rule.from.isEmpty ? nil : rule.from)
             }
             notify("'\(key)' waits for approval by \(rule.who): muster approve \(setup.runID)")
+            approvalShown.remove(key)
         }
-        console.show(.info("'\(key)' needs approval by \(rule.who) before it runs (the two-person rule). It will run:"))
-        for line in preview { console.show(.command(line)) }
-        console.show(.info("Ask them to run:  muster approve \(setup.runID)   (or: muster approve \(setup.runID) --deny REASON)"))
-        let given = state.approverNames(key)
-        if !given.isEmpty { console.show(.info("approved so far by \(given.joined(separator: ", ")) (\(given.count) of \(rule.count))")) }
-        while true {
-            try takeApprovals(for: key, rule)
-            if state.denied[key] != nil || state.approved(key, rule) { break }
-            try waitForPeople(key, rule)
+        if approvalShown.insert(key).inserted {
+            console.show(.info("'\(key)' needs approval by \(rule.who) before it runs (the two-person rule). It will run:"))
+            for line in preview { console.show(.command(line)) }
+            console.show(.info("Ask them to run:  muster approve \(setup.runID)   (or: muster approve \(setup.runID) --deny REASON)"))
+            let given = state.approverNames(key)
+            if !given.isEmpty { console.show(.info("approved so far by \(given.joined(separator: ", ")) (\(given.count) of \(rule.count))")) }
         }
+        try takeApprovals(for: key, rule)
         if let d = state.denied[key] {
             let why = "approval denied by \(d.by): \(d.reason)"
             lastProblem = (key, why)
             console.show(.stepResult(.finished(.failed), seconds: 0, detail: why))
-        } else {
+        } else if state.approved(key, rule) {
             console.show(.info("approved by \(state.approverNames(key).joined(separator: ", ")); the step goes on"))
+        } else {
+            try waitForPeople(key, rule)
         }
     }
 

@@ -85,6 +85,8 @@ public final class Executor {
     /// attempt began: following it (the machine's next action) counts the
     /// step's timeout from then.
     var triggered: (key: String, at: Double)?
+    /// Steps whose approval request this session has shown.
+    var approvalShown: Set<String> = []
     /// This session said the run is rolling back (once).
     var rollbackShown = false
 

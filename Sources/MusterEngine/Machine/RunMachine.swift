@@ -120,6 +120,13 @@ public struct RunMachine: Sendable {
         !yes && s.rollbackStarted && s.rollbackResults.isEmpty && s.rollingBack == nil
     }
 
+    /// Whether step `key`'s approval is asked for (again): never asked, or
+    /// denied (`r` at the failure menu asks anew), or what approvers would
+    /// sign (`sha`, the hash of the commands as they will run) changed.
+    public func asksForApproval(_ key: String, _ s: RunState, sha: String) -> Bool {
+        s.approvalAsked[key] == nil || s.denied[key] != nil || s.approvalSHA[key] != sha
+    }
+
     /// A drill's scripted failure due at step `key`'s next attempt: a fault
     /// fires `times` times in all, across sessions.
     public func faultDue(_ key: String, _ s: RunState, _ drill: DrillSetup) -> DrillSetup.Fault? {
