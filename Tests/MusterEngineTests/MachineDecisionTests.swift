@@ -145,4 +145,15 @@ struct MachineDecisionTests {
             Issue.record("a run ended elsewhere must stop this session")
         }
     }
+
+    @Test func anApprovalIsAskedForAgainOnlyWhenDeniedOrChanged() throws {
+        let m = try machine()
+        var ev = Events()
+        #expect(m.asksForApproval("a", ev.state, sha: "s1"))
+        ev.add(.approvalRequested, "a") { $0.sha256 = "s1"; $0.text = "a" }
+        #expect(!m.asksForApproval("a", ev.state, sha: "s1"), "each round of the wait asks nothing new")
+        #expect(m.asksForApproval("a", ev.state, sha: "s2"), "the command changed since it was asked")
+        ev.add(.approvalDenied, "a") { $0.by = "bob"; $0.text = "not now" }
+        #expect(m.asksForApproval("a", ev.state, sha: "s1"))
+    }
 }
