@@ -1,0 +1,168 @@
+import Foundation
+import MusterStore
+import MusterTestSupport
+import Testing
+
+/// The AWS SDKs' credential chain, each source against a server speaking
+/// its protocol: moto's STS for web identity and assumed roles, and
+/// aws_metadata.py for IMDSv2 and the container endpoint.
+@Suite("The AWS credential chain against real local servers", .serialized)
+struct CredentialChainTests {
+    static let oncall = "arn:aws:iam::123456789012:role/oncall"
+
+    func tokenFile(_ dir: String, _ token: String) throws -> String {
+        let path = dir + "/token"
+        try token.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func lines(_ log: String) -> [String] {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    @Test func webIdentityAssumesTheRoleWithTheTokenAndNothingElse() throws {
+        let moto = try MotoStore(open: true)
+        let token = "eyJhbGciOiJSUzI1NiJ9.pod-token-\(UUID().uuidString)"
+        let env = ["HOME": moto.home, "AWS_ENDPOINT_URL": moto.endpoint, "AWS_REGION": "eu-west-1", "AWS_EC2_METADATA_DISABLED": "true",
+                   "AWS_WEB_IDENTITY_TOKEN_FILE": try tokenFile(moto.home, token), "AWS_ROLE_ARN": Self.oncall, "AWS_ROLE_SESSION_NAME": "pod"]
+        let settings = try StoreSettings.resolve(environment: env)
+        #expect(settings.credentialSummary == "web identity, role \(Self.oncall)")
+        let store = try moto.store(env)
+        #expect(try store.callerIdentity().arn == "arn:aws:sts::123456789012:assumed-role/oncall/pod")
+        #expect(try store.putIfAbsent("team/irsa", Array("x".utf8)) == .created)
+        #expect(!store.credentialValues().contains(token), "the token is not a key: nothing masks it because nothing prints it")
+        let c = try settings.credentials()
+        #expect(c.sessionToken != nil && c.expiration != nil)
+        #expect(!"\(c)".contains(c.secretAccessKey))
+        // Without the role the variables are a mistake, said as such.
+        let half = storeError { _ = try StoreSettings.resolve(environment: env.filter { $0.key != "AWS_ROLE_ARN" }) }
+        #expect(half?.message.contains("AWS_ROLE_ARN") == true)
+    }
+
+    @Test func aWebIdentityRefusedByStsSaysSoWithoutTheToken() throws {
+        let sts = try HTTPTestServer(script: "aws_metadata.py", environment: ["MODE": "nosts"])
+        let dir = try temporaryDirectory()
+        let token = "secret-oidc-token-\(UUID().uuidString)"
+        let env = ["HOME": dir, "AWS_ENDPOINT_URL_STS": sts.base, "AWS_REGION": "eu-west-1",
+                   "AWS_WEB_IDENTITY_TOKEN_FILE": try tokenFile(dir, token), "AWS_ROLE_ARN": Self.oncall]
+        let e = storeError { _ = try StoreSettings.resolve(environment: env).credentials() }
+        #expect(e?.message.contains("NotImplemented") == true, "\(e?.message ?? "")")
+        #expect(e?.message.contains(token) == false)
+    }
+
+    @Test func anAssumeRoleProfileIsAssumedWithItsSourceProfilesKeys() throws {
+        let moto = try MotoStore()
+        let aws = moto.home + "/.aws"
+        try FileManager.default.createDirectory(atPath: aws, withIntermediateDirectories: true)
+        try "[base]\naws_access_key_id = \(moto.alice.key)\naws_secret_access_key = \(moto.alice.secret)\n"
+            .write(toFile: aws + "/credentials", atomically: true, encoding: .utf8)
+        try """
+        [profile oncall]
+        role_arn = \(Self.oncall)
+        source_profile = middle
+        role_session_name = carol
+        [profile middle]
+        source_profile = base
+        role_arn = \(Self.oncall)
+        [profile loop]
+        role_arn = \(Self.oncall)
+        source_profile = loop2
+        [profile loop2]
+        role_arn = \(Self.oncall)
+        source_profile = loop
+        [profile mfa]
+        role_arn = \(Self.oncall)
+        source_profile = base
+        mfa_serial = arn:aws:iam::123456789012:mfa/carol
+        """.write(toFile: aws + "/config", atomically: true, encoding: .utf8)
+        let env = ["HOME": moto.home, "AWS_PROFILE": "oncall", "AWS_ENDPOINT_URL": moto.endpoint, "AWS_REGION": "eu-west-1"]
+        let settings = try StoreSettings.resolve(environment: env)
+        #expect(settings.credentialSummary.hasPrefix("assume role \(Self.oncall) (profile oncall) with assume role"))
+        let store = try moto.store(env)
+        // A role of a role: middle is assumed with base's keys, oncall with middle's.
+        #expect(try store.callerIdentity().arn == "arn:aws:sts::123456789012:assumed-role/oncall/carol")
+        #expect(try store.putIfAbsent("team/role", Array("x".utf8)) == .created)
+        let loop = storeError { _ = try StoreSettings.resolve(environment: env.merging(["AWS_PROFILE": "loop"]) { $1 }) }
+        #expect(loop?.message.contains("in a circle") == true, "\(loop?.message ?? "")")
+        let mfa = storeError { _ = try StoreSettings.resolve(environment: env.merging(["AWS_PROFILE": "mfa"]) { $1 }) }
+        #expect(mfa?.message.contains("mfa_serial") == true)
+    }
+
+    @Test func credentialProcessComesBeforeKeysInTheConfigFile() throws {
+        let dir = try temporaryDirectory()
+        try """
+        [default]
+        aws_access_key_id = AKIDCONFIG
+        aws_secret_access_key = config-secret
+        credential_process = /bin/echo '{"Version": 1, "AccessKeyId": "AKIDPROCESS", "SecretAccessKey": "process-secret"}'
+        """.write(toFile: dir + "/config", atomically: true, encoding: .utf8)
+        let c = try StoreSettings.resolve(environment: ["HOME": dir, "AWS_CONFIG_FILE": dir + "/config", "PATH": "/usr/bin:/bin"]).credentials()
+        #expect(c.accessKeyID == "AKIDPROCESS")
+        // Keys in the credentials file still come first.
+        try "[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = file-secret\n".write(toFile: dir + "/credentials", atomically: true, encoding: .utf8)
+        let file = try StoreSettings.resolve(environment: ["HOME": dir, "AWS_CONFIG_FILE": dir + "/config", "AWS_SHARED_CREDENTIALS_FILE": dir + "/credentials"]).credentials()
+        #expect(file.accessKeyID == "AKIDFILE")
+    }
+
+    @Test func imdsV2GivesTheInstanceRoleTokenFirst() throws {
+        let moto = try MotoStore()
+        let log = try temporaryDirectory() + "/imds.log"
+        let imds = try HTTPTestServer(script: "aws_metadata.py", environment: ["MODE": "imds", "KEY": moto.alice.key, "SECRET": moto.alice.secret, "TOKEN": "", "LOG": log])
+        let env = ["HOME": moto.home, "AWS_ENDPOINT_URL": moto.endpoint, "AWS_REGION": "eu-west-1", "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.base + "/"]
+        let settings = try StoreSettings.resolve(environment: env)
+        #expect(settings.credentialSummary == "EC2 instance metadata (IMDSv2) at \(imds.base)")
+        let store = try moto.store(env)
+        #expect(try store.callerIdentity().name == "alice")
+        try store.headBucket()
+        // One token, then the role and its credentials, each with the
+        // token (a GET without it is answered 401 and logged REFUSED);
+        // fetched once: they are good for an hour.
+        #expect(lines(log) == ["PUT /latest/api/token OK", "GET /latest/meta-data/iam/security-credentials/ OK",
+                               "GET /latest/meta-data/iam/security-credentials/muster-role OK"])
+    }
+
+    @Test func credentialsAboutToExpireAreFetchedAgainBeforeTheNextRequest() throws {
+        let moto = try MotoStore()
+        let log = try temporaryDirectory() + "/imds.log"
+        // Two minutes left: inside the five-minute margin, so never reused.
+        let imds = try HTTPTestServer(script: "aws_metadata.py", environment: ["MODE": "imds", "KEY": moto.alice.key, "SECRET": moto.alice.secret,
+                                                                               "TOKEN": "", "LOG": log, "EXPIRES_IN": "120"])
+        let store = try moto.store(["HOME": moto.home, "AWS_ENDPOINT_URL": moto.endpoint, "AWS_REGION": "eu-west-1", "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.base])
+        try store.headBucket()
+        try store.headBucket()
+        #expect(lines(log).filter { $0.hasSuffix("muster-role OK") }.count == 2)
+    }
+
+    @Test func imdsThatDoesNotAnswerMeansNoCredentialsAndDisabledMeansNotAsked() throws {
+        let dir = try temporaryDirectory()
+        // A port nothing listens on.
+        let e = storeError { _ = try StoreSettings.resolve(environment: ["HOME": dir, "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:9"]).credentials() }
+        #expect(e?.message.hasPrefix("no AWS credentials") == true)
+        #expect(e?.message.contains("AWS_EC2_METADATA_DISABLED") == true)
+        let off = try StoreSettings.resolve(environment: ["HOME": dir, "AWS_EC2_METADATA_DISABLED": "true"])
+        #expect(off.credentialSummary == "none found")
+    }
+
+    @Test func containerCredentialsSendTheAuthorizationTokenFromItsFile() throws {
+        let moto = try MotoStore()
+        let dir = try temporaryDirectory()
+        let log = dir + "/container.log"
+        let auth = "pod-identity-\(UUID().uuidString)"
+        let agent = try HTTPTestServer(script: "aws_metadata.py", environment: ["MODE": "container", "AUTH": auth, "LOG": log,
+                                                                                "KEY": moto.alice.key, "SECRET": moto.alice.secret, "TOKEN": ""])
+        try auth.write(toFile: dir + "/auth", atomically: true, encoding: .utf8)
+        var env = ["HOME": moto.home, "AWS_ENDPOINT_URL": moto.endpoint, "AWS_REGION": "eu-west-1",
+                   "AWS_CONTAINER_CREDENTIALS_FULL_URI": agent.base + "/v1/credentials", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": dir + "/auth"]
+        #expect(try moto.store(env).callerIdentity().name == "alice")
+        #expect(lines(log) == ["GET /v1/credentials OK"])
+        // A wrong token is refused; the message does not repeat it.
+        env["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = nil
+        env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = "wrong-\(auth)"
+        let e = storeError { _ = try StoreSettings.resolve(environment: env).credentials() }
+        #expect(e?.kind == .refused && e?.message.contains("401") == true, "\(e?.message ?? "")")
+        #expect(e?.message.contains(auth) == false)
+        // Plain http to a host on the network would hand it the token.
+        env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://example.com/creds"
+        #expect(storeError { _ = try StoreSettings.resolve(environment: env) }?.message.contains("loopback") == true)
+    }
+}
