@@ -332,6 +332,9 @@ public final class S3Store {
                 e.outcomeUnknown = error.mayHaveArrived
                 throw e
             }
+            if ["PutObject", "HeadBucket"].contains(operation), let header = Self.ignoresConditionalWrites(response) {
+                throw StoreError(.configuration, "the store at \(HTTPClient.origin(url) ?? url) answers as Google Cloud Storage (\(header)), whose XML API ignores If-None-Match on PUT: two machines could overwrite each other's events, so it cannot be a shared store (docs/shared-store.md lists the stores that can)")
+            }
             if accept.contains(response.status) { return response }
             if RetryPolicy.retryable(status: response.status, code: errorCode(response)), !stopOver(),
                let pause = retry.next(attempt: attempt, connectionError: false, elapsed: monotonicNow() - sendStarted) {
@@ -350,6 +353,13 @@ public final class S3Store {
     private func sleep(_ seconds: Double) {
         let end = monotonicNow() + seconds
         while monotonicNow() < end, !stopping() { usleep(UInt32(min(max(end - monotonicNow(), 0), 0.05) * 1_000_000)) }
+    }
+
+    /// The header that gives Google Cloud Storage away (`x-goog-generation`,
+    /// `x-guploader-uploadid`): it takes S3's PUT but not its condition, so
+    /// a store answering so is refused before (or at) the first event.
+    static func ignoresConditionalWrites(_ r: HTTPResponse) -> String? {
+        r.headers.first { $0.name.lowercased().hasPrefix("x-goog-") || $0.name.lowercased().hasPrefix("x-guploader-") }?.name.lowercased()
     }
 
     /// True once the session has been stopping for `stopGrace` seconds.

@@ -59,3 +59,18 @@ struct EndpointsAndRetriesTests {
         #expect(tries == 5)
     }
 }
+
+@Suite("Stores that ignore conditional writes")
+struct ConditionalWriteTests {
+    @Test func googleCloudStorageIsRefusedPlainlyAtTheBucketAndAtAPut() throws {
+        let log = try temporaryDirectory() + "/gcs.log"
+        let gcs = try HTTPTestServer(script: "aws_metadata.py", environment: ["MODE": "gcs", "LOG": log])
+        let env = ["HOME": NSTemporaryDirectory(), "AWS_ACCESS_KEY_ID": "GOOG1E", "AWS_SECRET_ACCESS_KEY": "s", "AWS_ENDPOINT_URL": gcs.base]
+        let store = try S3Store(path: StorePath(parsing: "s3://runs/p"), settings: StoreSettings.resolve(environment: env))
+        let head = storeError { try store.headBucket() }
+        #expect(head?.kind == .configuration && head?.message.contains("Google Cloud Storage") == true, "\(head?.message ?? "")")
+        let put = storeError { _ = try store.putIfAbsent("p/k", Array("x".utf8)) }
+        #expect(put?.message.contains("ignores If-None-Match") == true, "\(put?.message ?? "")")
+        #expect(put?.outcomeUnknown == false)
+    }
+}

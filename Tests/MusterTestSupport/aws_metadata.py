@@ -11,6 +11,9 @@ container  ECS / EKS Pod Identity: GET of any path answers the credentials
 nosts      an STS that does not serve GetCallerIdentity: MinIO's answer to
            an STS action it lacks (501 NotImplemented, its XML).
 flaky      answers 503 SlowDown to the first FAILS requests, then 200.
+gcs        answers every request 200 with Google Cloud Storage's headers
+           (x-guploader-uploadid, and x-goog-generation on a PUT), as its
+           XML API does, ignoring If-None-Match.
 
 Each request is appended to LOG (if set) as `METHOD PATH OK|REFUSED`.
 """
@@ -98,6 +101,15 @@ class Handler(BaseHTTPRequestHandler):
         self.common()
 
     def common(self):
+        if MODE == "gcs":
+            self.note(True)
+            self.send_response(200)
+            self.send_header("x-guploader-uploadid", "ABPtcPo")
+            if self.command == "PUT":
+                self.send_header("x-goog-generation", "1733400000000000")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if MODE == "flaky":
             count[0] += 1
             if count[0] <= int(os.environ.get("FAILS", "0")):
