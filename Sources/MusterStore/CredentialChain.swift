@@ -9,7 +9,8 @@ import Foundation
 ///    (+ `AWS_ROLE_SESSION_NAME`), exchanged with STS AssumeRoleWithWebIdentity;
 /// 3. the profile (`AWS_PROFILE`, default `default`) of the shared files:
 ///    `role_arn` with `source_profile`, `credential_source` or
-///    `web_identity_token_file`; then keys in the credentials file; then
+///    `web_identity_token_file`; then IAM Identity Center (`sso_*`, the
+///    token `aws sso login` cached); then keys in the credentials file; then
 ///    `credential_process`; then keys in the config file;
 /// 4. container credentials: `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` or
 ///    `_FULL_URI`, with `AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)`;
@@ -94,9 +95,7 @@ struct CredentialChain {
             }
             return .assumeRole(try assumeRole(role, profile: name, merged), from: try roleSource(name, merged, visited: visited))
         }
-        if let other = ["sso_session", "sso_start_url"].first(where: { merged[$0] != nil }) {
-            throw StoreError(.configuration, "AWS profile \(name) uses \(other) (IAM Identity Center), which muster does not read itself; add `credential_process = aws configure export-credentials --profile \(name) --format process` to a profile and use that one")
-        }
+        if merged["sso_session"] != nil || merged["sso_start_url"] != nil { return .sso(try sso(name, merged)) }
         if let keys, keys["aws_access_key_id"] != nil { return try Self.fixed(keys, "profile \(name) in \(credentialsPath)") }
         if let line = merged["credential_process"] {
             guard let argv = CredentialProcess.split(line), !argv.isEmpty else {
@@ -106,6 +105,29 @@ struct CredentialChain {
         }
         if config["aws_access_key_id"] != nil { return try Self.fixed(config, "profile \(name) in \(configPath)") }
         return nil
+    }
+
+    /// A profile's IAM Identity Center settings: `sso_session` naming an
+    /// `[sso-session NAME]` section (`sso_start_url`, `sso_region`), or the
+    /// legacy `sso_start_url` + `sso_region` in the profile itself.
+    private func sso(_ name: String, _ p: [String: String]) throws(StoreError) -> SSOCredentials {
+        var settings = p
+        var cacheKey = p["sso_start_url"] ?? ""
+        if let session = p["sso_session"] {
+            guard let section = configFile?.sections["sso-session \(session)"] else {
+                throw StoreError(.configuration, "AWS profile \(name) names sso_session \(session), but \(configPath) has no [sso-session \(session)] section")
+            }
+            settings = section.merging(p) { $1 }
+            cacheKey = session
+        }
+        guard let region = settings["sso_region"], let account = settings["sso_account_id"], let role = settings["sso_role_name"] else {
+            throw StoreError(.configuration, "AWS profile \(name) uses IAM Identity Center but lacks sso_region, sso_account_id or sso_role_name")
+        }
+        let home = set("HOME") ?? NSHomeDirectory()
+        var portal = set("AWS_ENDPOINT_URL_SSO") ?? "https://portal.sso.\(region).\(AWSEndpoints(region: region).dnsSuffix)"
+        while portal.hasSuffix("/") { portal.removeLast() }
+        return SSOCredentials(cacheFile: "\(home)/.aws/sso/cache/\(SSOCredentials.sha1Hex(cacheKey)).json", accountID: account, roleName: role,
+                              portal: portal, profile: name)
     }
 
     private func assumeRole(_ role: String, profile: String, _ p: [String: String]) throws(StoreError) -> AssumeRole {

@@ -35,6 +35,8 @@ indirect enum CredentialSource: Sendable {
     case webIdentity(WebIdentity)
     /// A profile's `role_arn`, assumed with the credentials of `from`.
     case assumeRole(AssumeRole, from: CredentialSource)
+    /// IAM Identity Center, from the token `aws sso login` cached.
+    case sso(SSOCredentials)
     /// ECS task roles and EKS Pod Identity.
     case container(ContainerEndpoint)
     /// EC2 instance profiles, through IMDSv2. `lastResort`: nothing else
@@ -49,6 +51,7 @@ indirect enum CredentialSource: Sendable {
             return try CredentialProcess.run(argv: argv, profile: profile, environment: environment)
         case .webIdentity(let w): return try w.fetch()
         case .assumeRole(let role, let from): return try role.fetch(with: from.resolve())
+        case .sso(let s): return try s.fetch()
         case .container(let c): return try c.fetch()
         case .instanceMetadata(let endpoint, let lastResort, let why):
             return try InstanceMetadata.fetch(endpoint: endpoint, lastResort: lastResort, why: why)
@@ -64,6 +67,7 @@ indirect enum CredentialSource: Sendable {
         case .process(_, let profile, _): return "credential_process of profile \(profile)"
         case .webIdentity(let w): return "web identity, role \(w.roleARN)"
         case .assumeRole(let r, let from): return "assume role \(r.roleARN) (\(r.profile)) with \(from.summary)"
+        case .sso(let s): return "IAM Identity Center (profile \(s.profile)), role \(s.roleName) in account \(s.accountID)"
         case .container(let c): return "container credentials from \(c.url)"
         case .instanceMetadata(let endpoint, _, _): return "EC2 instance metadata (IMDSv2) at \(endpoint)"
         case .none: return "none found"

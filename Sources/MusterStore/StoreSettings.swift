@@ -4,8 +4,8 @@ import Foundation
 /// SDKs read, in their order:
 ///
 /// - credentials: the SDKs' default chain (CredentialChain: the
-///   environment, web identity, the profile's assume-role, keys and
-///   `credential_process`, container credentials, IMDSv2);
+///   environment, web identity, the profile's assume-role, IAM Identity
+///   Center, keys and `credential_process`, container credentials, IMDSv2);
 /// - region: `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`,
 ///   else `us-east-1`;
 /// - endpoint: `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, the profile's
@@ -20,9 +20,9 @@ import Foundation
 ///   a dot (a TLS wildcard covers one label); virtual-hosted
 ///   (`BUCKET.s3.REGION.amazonaws.com`) on AWS otherwise.
 ///
-/// Not read: IAM Identity Center (`sso_*`) and MFA prompts (use
-/// `credential_process` with `aws configure export-credentials --profile
-/// P --format process` instead).
+/// Not done: refreshing an expired IAM Identity Center sign-in, and MFA
+/// prompts (use `credential_process` with `aws configure
+/// export-credentials --profile P --format process` instead).
 public struct StoreSettings: Sendable {
     public var region: String
     /// The S3 endpoint given in the settings, without a trailing `/`; nil on AWS.

@@ -165,4 +165,44 @@ struct CredentialChainTests {
         env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://example.com/creds"
         #expect(storeError { _ = try StoreSettings.resolve(environment: env) }?.message.contains("loopback") == true)
     }
+
+    @Test func anIdentityCenterSignInIsExchangedAtThePortalForTheRole() throws {
+        let moto = try MotoStore()
+        let log = try temporaryDirectory() + "/sso.log"
+        let bearer = "sso-access-token-\(UUID().uuidString)"
+        let portal = try HTTPTestServer(script: "aws_metadata.py", environment: ["MODE": "sso", "SSO_TOKEN": bearer, "LOG": log,
+                                                                                 "KEY": moto.alice.key, "SECRET": moto.alice.secret, "TOKEN": ""])
+        let aws = moto.home + "/.aws"
+        try FileManager.default.createDirectory(atPath: aws + "/sso/cache", withIntermediateDirectories: true)
+        try """
+        [profile oncall]
+        sso_session = acme
+        sso_account_id = 111122223333
+        sso_role_name = OnCall
+        [sso-session acme]
+        sso_region = eu-north-1
+        sso_start_url = https://acme.awsapps.com/start
+        """.write(toFile: aws + "/config", atomically: true, encoding: .utf8)
+        // botocore's name for the cache of session "acme": SHA-1 of the name.
+        let name = "\(aws)/sso/cache/\(try Self.sha1("acme")).json"
+        let later = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3600))
+        try "{\"startUrl\": \"https://acme.awsapps.com/start\", \"region\": \"eu-north-1\", \"accessToken\": \"\(bearer)\", \"expiresAt\": \"\(later)\"}"
+            .write(toFile: name, atomically: true, encoding: .utf8)
+        let env = ["HOME": moto.home, "AWS_PROFILE": "oncall", "AWS_ENDPOINT_URL": moto.endpoint, "AWS_REGION": "eu-west-1", "AWS_ENDPOINT_URL_SSO": portal.base]
+        let settings = try StoreSettings.resolve(environment: env)
+        #expect(settings.credentialSummary == "IAM Identity Center (profile oncall), role OnCall in account 111122223333")
+        #expect(try moto.store(env).callerIdentity().name == "alice")
+        #expect(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "") == "GET /federation/credentials?account_id=111122223333&role_name=OnCall OK\n")
+        // An expired sign-in says to log in again, without the token.
+        let earlier = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-60))
+        try "{\"accessToken\": \"\(bearer)\", \"expiresAt\": \"\(earlier)\"}".write(toFile: name, atomically: true, encoding: .utf8)
+        let e = storeError { _ = try StoreSettings.resolve(environment: env).credentials() }
+        #expect(e?.message.contains("aws sso login --profile oncall") == true, "\(e?.message ?? "")")
+        #expect(e?.message.contains(bearer) == false)
+    }
+
+    /// SHA-1 by the system's `sha1sum`, to check the cache name Muster derives.
+    static func sha1(_ text: String) throws -> String {
+        String(try sh("printf %s '\(text)' | sha1sum", cwd: "/").prefix(40))
+    }
 }

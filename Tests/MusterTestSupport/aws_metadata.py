@@ -8,6 +8,9 @@ imds       EC2 instance metadata, IMDSv2: PUT /latest/api/token with
            KEY, SECRET, TOKEN, expiring EXPIRES_IN seconds from now.
 container  ECS / EKS Pod Identity: GET of any path answers the credentials
            when the Authorization header is AUTH (401 otherwise).
+sso        IAM Identity Center's access portal: GET /federation/credentials
+           ?account_id=&role_name= answers roleCredentials when the
+           x-amz-sso_bearer_token header is SSO_TOKEN (401 otherwise).
 nosts      an STS that does not serve GetCallerIdentity: MinIO's answer to
            an STS action it lacks (501 NotImplemented, its XML).
 flaky      answers 503 SlowDown to the first FAILS requests, then 200.
@@ -82,6 +85,16 @@ class Handler(BaseHTTPRequestHandler):
             if self.path == "/latest/meta-data/iam/security-credentials/muster-role":
                 return self.reply(200, credentials(), "application/json")
             return self.reply(404, "")
+        if MODE == "sso":
+            ok = self.headers.get("x-amz-sso_bearer_token") == os.environ.get("SSO_TOKEN") and \
+                self.path == "/federation/credentials?account_id=111122223333&role_name=OnCall"
+            self.note(ok)
+            if not ok:
+                return self.reply(401, json.dumps({"message": "Session token not found or invalid"}), "application/json")
+            c = json.loads(credentials())
+            expires = int((datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)).timestamp() * 1000)
+            return self.reply(200, json.dumps({"roleCredentials": {"accessKeyId": c["AccessKeyId"], "secretAccessKey": c["SecretAccessKey"],
+                                                                   "sessionToken": c["Token"], "expiration": expires}}), "application/json")
         if MODE == "container":
             ok = self.headers.get("Authorization") == os.environ.get("AUTH")
             self.note(ok)
