@@ -79,7 +79,7 @@ final class SharedStore {
         do {
             do {
                 who = try s3.callerIdentity()
-            } catch where error.kind != .unreachable {
+            } catch where error.kind == .refused || error.kind == .failed {
                 // STS only names the session's principal, as context
                 // (approvals are SSH signatures): a store without it
                 // (MinIO, Ceph RGW, R2) still shares runs if its bucket
@@ -93,7 +93,7 @@ final class SharedStore {
             // not to run. A refusal is: it needs a person to fix.
             guard error.kind == .unreachable else {
                 // STS's words, when it refused too, name whose credentials.
-                let sts = unattested.map { " (GetCallerIdentity: \($0.message))" } ?? ""
+                let sts = unattested.flatMap { $0.message == error.message ? nil : " (GetCallerIdentity: \($0.message))" } ?? ""
                 throw CommandFailure(message: "the shared store \(Self.display(path)) cannot be used: \(error.message)\(sts)")
             }
             unreachable = error

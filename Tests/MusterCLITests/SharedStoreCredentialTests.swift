@@ -73,4 +73,13 @@ struct SharedStoreCredentialTests {
         let f = try m.run("b", ["follow", id, "--store", m.url])
         #expect(f.status == 0 && f.stdout.contains("run_finished"), "\(f.stdout)\n\(f.stderr)")
     }
+
+    @Test func noCredentialsAnywhereStopBeforeAnythingRunsSaidOnce() throws {
+        let m = try TwoMachines()
+        keyless(m, ["AWS_EC2_METADATA_DISABLED": "true"])
+        let r = try m.run("a", ["run", "shared", "--yes", "--store", m.url])
+        #expect(r.status == 2, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stderr.components(separatedBy: "no AWS credentials").count - 1 == 1, "\(r.stderr)")
+        #expect(m.count == 0)
+    }
 }
