@@ -81,5 +81,9 @@ struct SharedStoreCredentialTests {
         #expect(r.status == 2, "\(r.stdout)\n\(r.stderr)")
         #expect(r.stderr.components(separatedBy: "no AWS credentials").count - 1 == 1, "\(r.stderr)")
         #expect(m.count == 0)
+        // preflight finds it out first.
+        let p = try muster(["preflight"], cwd: m.repo, env: m.env("a").merging(["MUSTER_STORE": m.url]) { $1 })
+        #expect(p.status == 1, "\(p.stdout)\n\(p.stderr)")
+        #expect(p.stdout.contains("✗ shared store \(m.url)") && p.stdout.contains("no AWS credentials"), "\(p.stdout)")
     }
 }
