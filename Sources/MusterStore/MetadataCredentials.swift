@@ -47,7 +47,8 @@ struct ContainerEndpoint: Sendable {
 /// EC2 instance profiles through IMDSv2: a session token first (PUT, with
 /// its lifetime), then the role's name and its credentials, each GET
 /// carrying the token. A service that refuses the PUT (403, 404, 405: IMDSv1
-/// only) is asked without a token, as the SDKs do.
+/// only), or whose answer to it never comes (the hop limit), is asked
+/// without a token, as the SDKs do.
 enum InstanceMetadata {
     static let defaultEndpoint = "http://169.254.169.254"
 
@@ -59,21 +60,32 @@ enum InstanceMetadata {
             let put = HTTPRequest(method: "PUT", url: endpoint + "/latest/api/token", headers: [("X-aws-ec2-metadata-token-ttl-seconds", "21600")],
                                   body: [], connectTimeout: 1, timeout: 2, maxRedirects: 0)
             var headers: [(name: String, value: String)] = []
-            let answer: HTTPResponse
+            var answer: HTTPResponse?
+            var hopLimited = false
             do { answer = try client.perform(put) } catch {
-                throw StoreError(.unreachable, "\(what) did not answer: \(error.message)")
+                // Connected, asked, no answer: the PUT's answer is dropped
+                // past its hop limit (1 by default: a container on the
+                // instance), and the SDKs then ask IMDSv1-style.
+                guard error.mayHaveArrived, !error.message.contains("onnect") else {
+                    throw StoreError(.unreachable, "\(what) did not answer: \(error.message)")
+                }
+                hopLimited = true
             }
-            if answer.status == 200 {
+            if let answer, answer.status == 200 {
                 let token = answer.text.trimmingCharacters(in: .whitespacesAndNewlines)
                 guard !token.isEmpty, !token.contains(where: { $0 == "\r" || $0 == "\n" }) else {
                     throw StoreError(.failed, "\(what) answered the token request without a usable token")
                 }
                 headers.append(("X-aws-ec2-metadata-token", token))
-            } else if ![403, 404, 405].contains(answer.status) {
+            } else if let answer, ![403, 404, 405].contains(answer.status) {
                 throw StoreError(.failed, "\(what) answered the token request with HTTP \(answer.status)")
             }
             let base = endpoint + "/latest/meta-data/iam/security-credentials/"
-            let roles = try MetadataHTTP.get(base, headers: headers, what: what, client: client)
+            let roles: HTTPResponse
+            do { roles = try MetadataHTTP.get(base, headers: headers, what: what, client: client) } catch {
+                guard hopLimited else { throw error }
+                throw StoreError(error.kind, "\(error.message), and its IMDSv2 token never came back (the instance's metadata hop limit may be 1 while muster runs in a container: raise it to 2)")
+            }
             guard let role = roles.text.split(whereSeparator: \.isNewline).first.map(String.init)?.trimmingWhitespace(), !role.isEmpty,
                   role.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+=,.@_-".contains($0)) }) else {
                 throw StoreError(.configuration, "\(what) names no IAM role: the instance has no instance profile")

@@ -205,4 +205,18 @@ struct CredentialChainTests {
     static func sha1(_ text: String) throws -> String {
         String(try sh("printf %s '\(text)' | sha1sum", cwd: "/").prefix(40))
     }
+
+    @Test func aTokenAnswerLostToTheHopLimitFallsBackToIMDSv1OrSaysWhy() throws {
+        let moto = try MotoStore()
+        let log = try temporaryDirectory() + "/imds.log"
+        let v1 = try HTTPTestServer(script: "aws_metadata.py", environment: ["MODE": "imds", "HOPS": "1", "V1": "1", "LOG": log,
+                                                                             "KEY": moto.alice.key, "SECRET": moto.alice.secret, "TOKEN": ""])
+        let env = ["HOME": moto.home, "AWS_ENDPOINT_URL": moto.endpoint, "AWS_REGION": "eu-west-1", "AWS_EC2_METADATA_SERVICE_ENDPOINT": v1.base]
+        #expect(try moto.store(env).callerIdentity().name == "alice")
+        #expect(lines(log).first == "PUT /latest/api/token REFUSED")
+        // IMDSv2 required: the message says what to change.
+        let v2 = try HTTPTestServer(script: "aws_metadata.py", environment: ["MODE": "imds", "HOPS": "1"])
+        let e = storeError { _ = try StoreSettings.resolve(environment: env.merging(["AWS_EC2_METADATA_SERVICE_ENDPOINT": v2.base]) { $1 }).credentials() }
+        #expect(e?.message.contains("hop limit") == true, "\(e?.message ?? "")")
+    }
 }

@@ -5,7 +5,9 @@ serves until killed. MODE (the variable):
 imds       EC2 instance metadata, IMDSv2: PUT /latest/api/token with
            X-aws-ec2-metadata-token-ttl-seconds gives a token; every GET
            without that token answers 401. The role's credentials come from
-           KEY, SECRET, TOKEN, expiring EXPIRES_IN seconds from now.
+           KEY, SECRET, TOKEN, expiring EXPIRES_IN seconds from now. With
+           HOPS=1 the PUT's answer never arrives (a hop limit of 1 seen from
+           a container), and with V1=1 GETs without a token are answered.
 container  ECS / EKS Pod Identity: GET of any path answers the credentials
            when the Authorization header is AUTH (401 otherwise).
 sso        IAM Identity Center's access portal: GET /federation/credentials
@@ -63,6 +65,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_PUT(self):
         self.body()
+        if MODE == "imds" and self.path == "/latest/api/token" and os.environ.get("HOPS") == "1":
+            self.note(False)
+            import time
+            time.sleep(10)
+            return
         if MODE == "imds" and self.path == "/latest/api/token":
             ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds", "")
             if not ttl.isdigit() or not 1 <= int(ttl) <= 21600:
@@ -76,7 +83,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         if MODE == "imds":
-            if self.headers.get("X-aws-ec2-metadata-token") not in tokens:
+            if self.headers.get("X-aws-ec2-metadata-token") not in tokens and os.environ.get("V1") != "1":
                 self.note(False)
                 return self.reply(401, "")
             self.note(True)
