@@ -37,6 +37,23 @@ struct EndpointsAndRetriesTests {
         #expect(custom.stsEndpoint == "http://minio:9000" && custom.endpoint == "http://minio:9000")
     }
 
+    @Test func pausesAreFullJitterUnderAnExponentialCapWithinTheBudget() {
+        var policy = RetryPolicy(budget: 30)
+        policy.random = { 0.999_999 }
+        let longest = (0..<4).compactMap { policy.next(attempt: $0, connectionError: false, elapsed: 0) }
+        #expect(longest.count == 4, "5 tries: 4 pauses")
+        for (n, pause) in longest.enumerated() { #expect(pause <= min(5, 0.1 * Double(1 << n)) && pause > 0.099 * Double(1 << n)) }
+        #expect(policy.next(attempt: 4, connectionError: false, elapsed: 0) == nil)
+        #expect(policy.next(attempt: 2, connectionError: true, elapsed: 0) == nil, "3 tries for a connection that fails")
+        #expect(policy.next(attempt: 20, connectionError: false, elapsed: 0) == nil)
+        policy.random = { 0 }
+        #expect(policy.next(attempt: 0, connectionError: false, elapsed: 0) == 0, "full jitter reaches down to no pause")
+        policy.random = { 0.5 }
+        #expect(policy.next(attempt: 1, connectionError: false, elapsed: 29.95) == nil, "no pause that ends past the budget")
+        #expect(RetryPolicy.retryable(status: 503, code: nil) && RetryPolicy.retryable(status: 400, code: "RequestTimeout"))
+        #expect(!RetryPolicy.retryable(status: 403, code: "AccessDenied") && !RetryPolicy.retryable(status: 412, code: "PreconditionFailed"))
+    }
+
     @Test func slowDownIsAskedAgainAfterAPauseUntilItPasses() throws {
         let log = try temporaryDirectory() + "/s3.log"
         let s3 = try HTTPTestServer(script: "aws_metadata.py", environment: ["MODE": "flaky", "FAILS": "3", "LOG": log])
