@@ -65,7 +65,13 @@ struct CredentialChain {
         }
         let none = "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, or AWS_PROFILE to a profile of \(credentialsPath) or \(configPath); none was found in the container variables or the EC2 instance metadata service"
         if set("AWS_EC2_METADATA_DISABLED")?.lowercased() == "true" { return .none(why: none) }
-        return .instanceMetadata(endpoint: imdsEndpoint(profile), lastResort: true, why: none)
+        return .instanceMetadata(endpoint: imdsEndpoint(profile), lastResort: true, why: none, v1Disabled: imdsV1Disabled(profile))
+    }
+
+    /// `AWS_EC2_METADATA_V1_DISABLED` or the profile's
+    /// `ec2_metadata_v1_disabled`: IMDSv2 or nothing.
+    func imdsV1Disabled(_ profile: String) -> Bool {
+        (set("AWS_EC2_METADATA_V1_DISABLED") ?? configFile?.configProfile(profile)?["ec2_metadata_v1_disabled"])?.lowercased() == "true"
     }
 
     /// IMDS's address: `AWS_EC2_METADATA_SERVICE_ENDPOINT`, the profile's
@@ -166,7 +172,7 @@ struct CredentialChain {
             }
             return .fixed(AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: set("AWS_SESSION_TOKEN"), source: "the environment (AWS_ACCESS_KEY_ID)"))
         case "Ec2InstanceMetadata":
-            return .instanceMetadata(endpoint: imdsEndpoint(name), lastResort: false, why: "")
+            return .instanceMetadata(endpoint: imdsEndpoint(name), lastResort: false, why: "", v1Disabled: imdsV1Disabled(name))
         case "EcsContainer":
             if let relative = set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
                 return .container(ContainerEndpoint(url: "http://169.254.170.2" + (relative.hasPrefix("/") ? relative : "/" + relative),

@@ -40,8 +40,9 @@ indirect enum CredentialSource: Sendable {
     /// ECS task roles and EKS Pod Identity.
     case container(ContainerEndpoint)
     /// EC2 instance profiles, through IMDSv2. `lastResort`: nothing else
-    /// was configured, so a silent service means "no credentials".
-    case instanceMetadata(endpoint: String, lastResort: Bool, why: String)
+    /// was configured, so a silent service means "no credentials";
+    /// `v1Disabled`: never ask without a token.
+    case instanceMetadata(endpoint: String, lastResort: Bool, why: String, v1Disabled: Bool)
     case none(why: String)
 
     func resolve() throws(StoreError) -> AWSCredentials {
@@ -53,8 +54,8 @@ indirect enum CredentialSource: Sendable {
         case .assumeRole(let role, let from): return try role.fetch(with: from.resolve())
         case .sso(let s): return try s.fetch()
         case .container(let c): return try c.fetch()
-        case .instanceMetadata(let endpoint, let lastResort, let why):
-            return try InstanceMetadata.fetch(endpoint: endpoint, lastResort: lastResort, why: why)
+        case .instanceMetadata(let endpoint, let lastResort, let why, let v1Disabled):
+            return try InstanceMetadata.fetch(endpoint: endpoint, lastResort: lastResort, why: why, v1Disabled: v1Disabled)
         case .none(let why): throw StoreError(.configuration, why)
         }
     }
@@ -69,7 +70,7 @@ indirect enum CredentialSource: Sendable {
         case .assumeRole(let r, let from): return "assume role \(r.roleARN) (\(r.profile)) with \(from.summary)"
         case .sso(let s): return "IAM Identity Center (profile \(s.profile)), role \(s.roleName) in account \(s.accountID)"
         case .container(let c): return "container credentials from \(c.url)"
-        case .instanceMetadata(let endpoint, _, _): return "EC2 instance metadata (IMDSv2) at \(endpoint)"
+        case .instanceMetadata(let endpoint, _, _, _): return "EC2 instance metadata (IMDSv2) at \(endpoint)"
         case .none: return "none found"
         }
     }

@@ -52,7 +52,7 @@ struct ContainerEndpoint: Sendable {
 enum InstanceMetadata {
     static let defaultEndpoint = "http://169.254.169.254"
 
-    static func fetch(endpoint: String, lastResort: Bool, why: String) throws(StoreError) -> AWSCredentials {
+    static func fetch(endpoint: String, lastResort: Bool, why: String, v1Disabled: Bool = false) throws(StoreError) -> AWSCredentials {
         let what = "the EC2 instance metadata service at \(endpoint)"
         do throws(StoreError) {
             let client: HTTPClient
@@ -79,6 +79,9 @@ enum InstanceMetadata {
                 headers.append(("X-aws-ec2-metadata-token", token))
             } else if let answer, ![403, 404, 405].contains(answer.status) {
                 throw StoreError(.failed, "\(what) answered the token request with HTTP \(answer.status)")
+            } else if v1Disabled {
+                throw StoreError(.failed, "\(what) gave no IMDSv2 token (" + (answer.map { "HTTP \($0.status)" } ?? "its answer never came: a hop limit of 1 seen from a container?")
+                                 + ") and AWS_EC2_METADATA_V1_DISABLED forbids asking without one")
             }
             let base = endpoint + "/latest/meta-data/iam/security-credentials/"
             let roles: HTTPResponse

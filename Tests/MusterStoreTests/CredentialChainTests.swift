@@ -214,6 +214,11 @@ struct CredentialChainTests {
         let env = ["HOME": moto.home, "AWS_ENDPOINT_URL": moto.endpoint, "AWS_REGION": "eu-west-1", "AWS_EC2_METADATA_SERVICE_ENDPOINT": v1.base]
         #expect(try moto.store(env).callerIdentity().name == "alice")
         #expect(lines(log).first == "PUT /latest/api/token REFUSED")
+        // IMDSv1 forbidden by the settings: not asked without a token.
+        let before = lines(log).count
+        let off = storeError { _ = try StoreSettings.resolve(environment: env.merging(["AWS_EC2_METADATA_V1_DISABLED": "true"]) { $1 }).credentials() }
+        #expect(off?.message.contains("AWS_EC2_METADATA_V1_DISABLED") == true, "\(off?.message ?? "")")
+        #expect(lines(log).count == before + 1, "only the token was asked for")
         // IMDSv2 required: the message says what to change.
         let v2 = try HTTPTestServer(script: "aws_metadata.py", environment: ["MODE": "imds", "HOPS": "1"])
         let e = storeError { _ = try StoreSettings.resolve(environment: env.merging(["AWS_EC2_METADATA_SERVICE_ENDPOINT": v2.base]) { $1 }).credentials() }
