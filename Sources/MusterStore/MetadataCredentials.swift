@@ -19,7 +19,9 @@ struct ContainerEndpoint: Sendable {
         guard url.hasPrefix("http://") else { return false }
         let authority = url.dropFirst(7).prefix { $0 != "/" && $0 != "?" }
         let host = authority.hasPrefix("[") ? String(authority.prefix { $0 != "]" }) + "]" : String(authority.prefix { $0 != ":" })
-        return agentHosts.contains(host.lowercased()) || host.hasPrefix("127.")
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        let loopback = parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+        return agentHosts.contains(host.lowercased()) || loopback
     }
 
     func fetch() throws(StoreError) -> AWSCredentials {

@@ -162,8 +162,12 @@ struct CredentialChainTests {
         #expect(e?.kind == .refused && e?.message.contains("401") == true, "\(e?.message ?? "")")
         #expect(e?.message.contains(auth) == false)
         // Plain http to a host on the network would hand it the token.
-        env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://example.com/creds"
-        #expect(storeError { _ = try StoreSettings.resolve(environment: env) }?.message.contains("loopback") == true)
+        for elsewhere in ["http://example.com/creds", "http://127.0.0.1.example.com/creds", "http://169.254.170.2.example.com/"] {
+            env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = elsewhere
+            #expect(storeError { _ = try StoreSettings.resolve(environment: env) }?.message.contains("loopback") == true, "\(elsewhere)")
+        }
+        env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://169.254.170.23/v1/credentials"
+        #expect(try StoreSettings.resolve(environment: env).credentialSummary == "container credentials from http://169.254.170.23/v1/credentials")
     }
 
     @Test func anIdentityCenterSignInIsExchangedAtThePortalForTheRole() throws {
