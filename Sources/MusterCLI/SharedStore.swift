@@ -65,7 +65,7 @@ final class SharedStore {
         self.path = path
         let s3: S3Store
         do {
-            s3 = try S3Store(path: path, settings: StoreSettings.resolve(environment: env))
+            s3 = try S3Store(path: path, settings: StoreSettings.resolve(environment: env, mfaCode: MFAQuestion.ask))
         } catch {
             throw CommandFailure(message: "the shared store \(Self.display(path)) cannot be used: \(error.message)")
         }

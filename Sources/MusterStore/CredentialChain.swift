@@ -27,6 +27,7 @@ struct CredentialChain {
     var configPath: String
     var region: String
     var stsEndpoint: String
+    var mfaCode: MFAPrompt?
 
     func set(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
 
@@ -137,11 +138,12 @@ struct CredentialChain {
     }
 
     private func assumeRole(_ role: String, profile: String, _ p: [String: String]) throws(StoreError) -> AssumeRole {
-        if p["mfa_serial"] != nil {
-            throw StoreError(.configuration, "AWS profile \(profile) asks for an MFA code (mfa_serial), which muster does not prompt for; use `credential_process = aws configure export-credentials --profile \(profile) --format process` in another profile")
+        if p["mfa_serial"] != nil, mfaCode == nil {
+            throw StoreError(.configuration, "AWS profile \(profile) asks for an MFA code (mfa_serial), which muster asks for only on a terminal; there, or use `credential_process = aws configure export-credentials --profile \(profile) --format process` in another profile")
         }
         return AssumeRole(roleARN: role, sessionName: p["role_session_name"] ?? Self.sessionName(), externalID: p["external_id"],
-                          durationSeconds: p["duration_seconds"].flatMap(Int.init), profile: "profile \(profile)", stsEndpoint: stsEndpoint, region: region)
+                          durationSeconds: p["duration_seconds"].flatMap(Int.init), profile: "profile \(profile)", stsEndpoint: stsEndpoint, region: region,
+                          mfaSerial: p["mfa_serial"], mfaCode: mfaCode)
     }
 
     /// Whose credentials assume the role: `source_profile` (followed,

@@ -37,17 +37,33 @@ struct AssumeRole: Sendable {
     var profile: String
     var stsEndpoint: String
     var region: String
+    /// The profile's `mfa_serial`, and who asks the person for its code.
+    var mfaSerial: String?
+    var mfaCode: MFAPrompt?
 
     func fetch(with source: AWSCredentials) throws(StoreError) -> AWSCredentials {
         var params = [("Action", "AssumeRole"), ("RoleArn", roleARN), ("RoleSessionName", sessionName), ("Version", "2011-06-15")]
         if let externalID { params.append(("ExternalId", externalID)) }
         if let durationSeconds { params.append(("DurationSeconds", String(durationSeconds))) }
+        if let mfaSerial {
+            guard let code = mfaCode?(mfaSerial, profile) else {
+                throw StoreError(.configuration, "assuming role \(roleARN) (\(profile)) needs a code of MFA device \(mfaSerial) (mfa_serial), which muster asks for only on a terminal and only at the start: run it there; duration_seconds should cover the longest run")
+            }
+            guard code.count == 6, code.allSatisfy(\.isASCII), code.allSatisfy(\.isNumber) else {
+                throw StoreError(.configuration, "the MFA code for \(mfaSerial) must be six digits")
+            }
+            params += [("SerialNumber", mfaSerial), ("TokenCode", code)]
+        }
         let signing = AWSSigning(scope: "aws:amz:\(region):sts", accessKeyID: source.accessKeyID, secretAccessKey: source.secretAccessKey)
         return try STSCall.credentials(params.sorted { $0.0 < $1.0 }, result: "AssumeRoleResult", endpoint: stsEndpoint, signing: signing,
                                        sessionToken: source.sessionToken, what: "assuming role \(roleARN) (profile \(profile), with \(source.source))",
                                        secret: nil)
     }
 }
+
+/// Asks the person at the terminal for the current code of an MFA device
+/// (`mfa_serial`, the profile): nil when nobody can be asked.
+public typealias MFAPrompt = @Sendable (_ serial: String, _ profile: String) -> String?
 
 enum STSCall {
     /// POSTs a form to STS and reads the `Credentials` of `result`.

@@ -20,8 +20,8 @@ import Foundation
 ///   a dot (a TLS wildcard covers one label); virtual-hosted
 ///   (`BUCKET.s3.REGION.amazonaws.com`) on AWS otherwise.
 ///
-/// Not done: refreshing an expired IAM Identity Center sign-in, and MFA
-/// prompts (use `credential_process` with `aws configure
+/// Not done: refreshing an expired IAM Identity Center sign-in, and an MFA
+/// code asked again mid-run (use `credential_process` with `aws configure
 /// export-credentials --profile P --format process` instead).
 public struct StoreSettings: Sendable {
     public var region: String
@@ -61,7 +61,9 @@ public struct StoreSettings: Sendable {
     /// ("web identity, role arn:…").
     public var credentialSummary: String { credentialSource.summary }
 
-    public static func resolve(environment env: [String: String]) throws(StoreError) -> StoreSettings {
+    /// `mfaCode` asks for an assume-role profile's MFA code; without it
+    /// such a profile is an error.
+    public static func resolve(environment env: [String: String], mfaCode: MFAPrompt? = nil) throws(StoreError) -> StoreSettings {
         let set = { (name: String) -> String? in env[name].flatMap { $0.isEmpty ? nil : $0 } }
         let profile = set("AWS_PROFILE") ?? "default"
         let home = set("HOME") ?? NSHomeDirectory()
@@ -85,7 +87,7 @@ public struct StoreSettings: Sendable {
         let endpoint = try endpointURL(set("AWS_ENDPOINT_URL_S3") ?? set("AWS_ENDPOINT_URL") ?? settings["s3.endpoint_url"] ?? settings["endpoint_url"])
         let sts = try endpointURL(set("AWS_ENDPOINT_URL_STS") ?? set("AWS_ENDPOINT_URL") ?? settings["sts.endpoint_url"] ?? settings["endpoint_url"]) ?? "https://\(aws.stsHost)"
         let chain = CredentialChain(env: env, credentialsFile: credentialsFile, configFile: configFile, credentialsPath: credentialsPath,
-                                    configPath: configPath, region: region, stsEndpoint: sts)
+                                    configPath: configPath, region: region, stsEndpoint: sts, mfaCode: mfaCode)
         let source = try chain.find(profile: profile, profileNamed: set("AWS_PROFILE") != nil)
         var result = StoreSettings(region: region, endpoint: endpoint, stsEndpoint: sts,
                                    pathStyle: endpoint != nil || settings["s3.addressing_style"] == "path",

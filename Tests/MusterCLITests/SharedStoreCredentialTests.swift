@@ -86,4 +86,25 @@ struct SharedStoreCredentialTests {
         #expect(p.status == 1, "\(p.stdout)\n\(p.stderr)")
         #expect(p.stdout.contains("✗ shared store \(m.url)") && p.stdout.contains("no AWS credentials"), "\(p.stdout)")
     }
+
+    @Test func anAssumeRoleProfileWithMFAAsksForTheCodeOnTheTerminal() throws {
+        let m = try TwoMachines()
+        let aws = m.moto.home + "/.aws"
+        try FileManager.default.createDirectory(atPath: aws, withIntermediateDirectories: true)
+        try "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n".write(toFile: aws + "/credentials", atomically: true, encoding: .utf8)
+        try "[profile oncall]\nrole_arn = \(Self.oncall)\nsource_profile = base\nrole_session_name = carol\nmfa_serial = arn:aws:iam::123456789012:mfa/carol\n"
+            .write(toFile: aws + "/config", atomically: true, encoding: .utf8)
+        keyless(m, ["AWS_PROFILE": "oncall"])
+        let quoted = m.env("a").filter { !$0.value.isEmpty }.map { "\($0.key)='\($0.value)'" }.sorted().joined(separator: " ")
+        let term = try Tmux(cwd: m.repo)
+        try term.type("env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \(quoted) \(musterBinary) run shared --yes --store \(m.url); echo \"exit\"\"=$?\"")
+        _ = try term.waitFor("MFA code for arn:aws:iam::123456789012:mfa/carol (AWS profile oncall):")
+        try term.type("123456")
+        let screen = try term.waitFor("exit=", seconds: 60)
+        #expect(screen.contains("exit=0"), "\(screen)")
+        #expect(screen.contains("shared through \(m.url) as arn:aws:sts::123456789012:assumed-role/oncall/carol"), "\(screen)")
+        // Without a terminal nobody is asked: the profile is an error.
+        let r = try m.run("a", ["run", "shared", "--yes", "--store", m.url])
+        #expect(r.status == 2 && r.stderr.contains("mfa_serial"), "\(r.stdout)\n\(r.stderr)")
+    }
 }

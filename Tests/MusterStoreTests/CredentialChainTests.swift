@@ -86,6 +86,13 @@ struct CredentialChainTests {
         #expect(loop?.message.contains("in a circle") == true, "\(loop?.message ?? "")")
         let mfa = storeError { _ = try StoreSettings.resolve(environment: env.merging(["AWS_PROFILE": "mfa"]) { $1 }) }
         #expect(mfa?.message.contains("mfa_serial") == true)
+        // With someone to ask, the code is asked for the profile's device.
+        let asked = AskedSerials()
+        let withCode = try StoreSettings.resolve(environment: env.merging(["AWS_PROFILE": "mfa"]) { $1 }) { serial, _ in asked.add(serial); return "123456" }
+        #expect(try S3Store(path: StorePath(parsing: "s3://muster-runs/team"), settings: withCode).callerIdentity().arn.hasPrefix("arn:aws:sts::123456789012:assumed-role/oncall/"))
+        #expect(asked.all == ["arn:aws:iam::123456789012:mfa/carol"])
+        let badCode = try StoreSettings.resolve(environment: env.merging(["AWS_PROFILE": "mfa"]) { $1 }) { _, _ in "12ab" }
+        #expect(storeError { _ = try badCode.credentials() }?.message.contains("six digits") == true)
     }
 
     @Test func credentialProcessComesBeforeKeysInTheConfigFile() throws {
@@ -228,4 +235,12 @@ struct CredentialChainTests {
         let e = storeError { _ = try StoreSettings.resolve(environment: env.merging(["AWS_EC2_METADATA_SERVICE_ENDPOINT": v2.base]) { $1 }).credentials() }
         #expect(e?.message.contains("hop limit") == true, "\(e?.message ?? "")")
     }
+}
+
+/// The serials an MFA prompt was asked for.
+final class AskedSerials: @unchecked Sendable {
+    private let lock = NSLock()
+    private var serials: [String] = []
+    func add(_ s: String) { lock.lock(); serials.append(s); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return serials }
 }
