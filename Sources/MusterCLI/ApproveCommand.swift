@@ -59,10 +59,18 @@ struct ApproveCommand: ParsableCommand {
     /// From another machine, through the store: the signature is the proof;
     /// the caller's AWS identity (checked with STS by the session) is context.
     func approveRemotely(_ run: RemoteRun, reason: String?, root: String) throws {
-        let me: CallerIdentity
-        do { me = try run.store.callerIdentity() } catch { throw CommandFailure(message: error.message) }
+        // Opening the store asked STS already; a store without it (MinIO,
+        // R2) has no AWS identity to show, and the signature is the proof.
+        let known: String
+        if let who = run.shared.identity {
+            known = "AWS knows you as \(who.arn)"
+        } else if run.shared.unattested != nil {
+            known = "the store's STS does not attest identities"
+        } else {
+            do { known = "AWS knows you as \(try run.store.callerIdentity().arn)" } catch { throw CommandFailure(message: error.message) }
+        }
         let (key, _, rule, signed, signer) = try check(run, reason: reason, root: root)
-        print("You sign as \(signer.name) (key \(signer.key)); AWS knows you as \(me.arn), OS user \(osUser()).")
+        print("You sign as \(signer.name) (key \(signer.key)); \(known), OS user \(osUser()).")
         let name = try run.shared.submit(.init(runID: runID, kind: reason == nil ? .approve : .deny, step: key, reason: reason, host: hostName(), name: operatorName(), signed: signed),
                                          runID: runID)
         report(run.taken(name, within: 20), key: key, rule: rule, me: signer.name, count: { (try? RemoteRun(runID, shared: run.shared).state.approvers(key).count) ?? nil })

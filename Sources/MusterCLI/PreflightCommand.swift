@@ -85,12 +85,14 @@ struct PreflightCommand: ParsableCommand {
         if let junit {
             try FileWrites.writeAtomically(PreflightReport.junit(groups, timestamp: utcStamp()), to: Paths.absolute(junit, from: ws.cwd))
         }
+        let store = json ? nil : PreflightStore.check(ProcessInfo.processInfo.environment)
         if json {
             print(PreflightReport.json(groups).serialized(pretty: true))
         } else {
             print(Preflight.render(groups, style: .stdout), terminator: "")
+            store.map { print($0.lines.map { sanitize($0) }.joined(separator: "\n")) }
         }
-        if !PreflightReport.passed(groups) { throw ExitCodes.failure }
+        if !PreflightReport.passed(groups) || store?.passed == false { throw ExitCodes.failure }
     }
 }
 

@@ -53,13 +53,19 @@ final class SharedStore {
     /// Why the store could not be reached at the start: a run then asks
     /// at its first event whether to go on alone.
     let unreachable: StoreError?
+    /// Why STS named no identity though the bucket answered (it does not
+    /// serve GetCallerIdentity): sessions there are known by OS user and
+    /// host only.
+    let unattested: StoreError?
+    /// Where the credentials came from ("web identity, role arn:…").
+    let credentialSummary: String
     var url: String { "s3://\(path.bucket)" + (path.prefix.isEmpty ? "" : "/\(path.prefix)") }
 
     init(path: StorePath, env: [String: String]) throws {
         self.path = path
         let s3: S3Store
         do {
-            s3 = try S3Store(path: path, settings: StoreSettings.resolve(environment: env))
+            s3 = try S3Store(path: path, settings: StoreSettings.resolve(environment: env, mfaCode: MFAQuestion.ask))
         } catch {
             throw CommandFailure(message: "the shared store \(Self.display(path)) cannot be used: \(error.message)")
         }
@@ -69,19 +75,32 @@ final class SharedStore {
         log = EventLog(store: s3)
         client = S3StoreClient(s3)
         var who: CallerIdentity?
+        var unattested: StoreError?
         do {
-            who = try s3.callerIdentity()
+            do {
+                who = try s3.callerIdentity()
+            } catch where error.kind == .refused || error.kind == .failed {
+                // STS only names the session's principal, as context
+                // (approvals are SSH signatures): a store without it
+                // (MinIO, Ceph RGW, R2) still shares runs if its bucket
+                // takes these credentials.
+                unattested = error
+            }
             try s3.headBucket()
             unreachable = nil
         } catch {
             // The store may be in the failing region: that is no reason
             // not to run. A refusal is: it needs a person to fix.
             guard error.kind == .unreachable else {
-                throw CommandFailure(message: "the shared store \(Self.display(path)) cannot be used: \(error.message)")
+                // STS's words, when it refused too, name whose credentials.
+                let sts = unattested.flatMap { $0.message == error.message ? nil : " (GetCallerIdentity: \($0.message))" } ?? ""
+                throw CommandFailure(message: "the shared store \(Self.display(path)) cannot be used: \(error.message)\(sts)")
             }
             unreachable = error
         }
         identity = who
+        self.unattested = unreachable == nil ? unattested : nil
+        credentialSummary = s3.settings.credentialSummary
     }
 
     /// The event in an object of the store, which must be one journal line
@@ -95,6 +114,9 @@ final class SharedStore {
 
     /// "shared through s3://… as ARN (OS user alice)", said at a session's start.
     var banner: String {
+        if let unattested {
+            return "shared through \(url) as OS user \(osUser()) on \(hostName()); session identities are not attested by AWS there (its STS answered GetCallerIdentity with \(unattested.code ?? "an error"))"
+        }
         guard let identity else { return "shared through \(url), which cannot be reached now (OS user \(osUser()))" }
         return "shared through \(url) as \(identity.arn) (OS user \(osUser()))"
     }

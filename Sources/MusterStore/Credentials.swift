@@ -23,11 +23,26 @@ public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, Cust
     public var debugDescription: String { description }
 }
 
-/// How the credentials are obtained: read once, or by running the
-/// profile's `credential_process` again whenever they are about to expire.
-enum CredentialSource: Sendable {
+/// How the credentials are obtained: read once, or fetched again (a
+/// `credential_process`, STS, a metadata service) whenever they are about
+/// to expire. Deciding the source reads only files and the environment;
+/// nothing is contacted until the first request needs the keys.
+indirect enum CredentialSource: Sendable {
     case fixed(AWSCredentials)
     case process(argv: [String], profile: String, environment: [String: String])
+    /// `AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN` (IRSA), or a profile's
+    /// `web_identity_token_file` + `role_arn`.
+    case webIdentity(WebIdentity)
+    /// A profile's `role_arn`, assumed with the credentials of `from`.
+    case assumeRole(AssumeRole, from: CredentialSource)
+    /// IAM Identity Center, from the token `aws sso login` cached.
+    case sso(SSOCredentials)
+    /// ECS task roles and EKS Pod Identity.
+    case container(ContainerEndpoint)
+    /// EC2 instance profiles, through IMDSv2. `lastResort`: nothing else
+    /// was configured, so a silent service means "no credentials";
+    /// `v1Disabled`: never ask without a token.
+    case instanceMetadata(endpoint: String, lastResort: Bool, why: String, v1Disabled: Bool)
     case none(why: String)
 
     func resolve() throws(StoreError) -> AWSCredentials {
@@ -35,7 +50,28 @@ enum CredentialSource: Sendable {
         case .fixed(let credentials): return credentials
         case .process(let argv, let profile, let environment):
             return try CredentialProcess.run(argv: argv, profile: profile, environment: environment)
+        case .webIdentity(let w): return try w.fetch()
+        case .assumeRole(let role, let from): return try role.fetch(with: from.resolve())
+        case .sso(let s): return try s.fetch()
+        case .container(let c): return try c.fetch()
+        case .instanceMetadata(let endpoint, let lastResort, let why, let v1Disabled):
+            return try InstanceMetadata.fetch(endpoint: endpoint, lastResort: lastResort, why: why, v1Disabled: v1Disabled)
         case .none(let why): throw StoreError(.configuration, why)
+        }
+    }
+
+    /// Where the credentials come from, for `muster preflight`: names and
+    /// ARNs, never a secret.
+    var summary: String {
+        switch self {
+        case .fixed(let c): return c.source
+        case .process(_, let profile, _): return "credential_process of profile \(profile)"
+        case .webIdentity(let w): return "web identity, role \(w.roleARN)"
+        case .assumeRole(let r, let from): return "assume role \(r.roleARN) (\(r.profile)) with \(from.summary)"
+        case .sso(let s): return "IAM Identity Center (profile \(s.profile)), role \(s.roleName) in account \(s.accountID)"
+        case .container(let c): return "container credentials from \(c.url)"
+        case .instanceMetadata(let endpoint, _, _, _): return "EC2 instance metadata (IMDSv2) at \(endpoint)"
+        case .none: return "none found"
         }
     }
 }

@@ -102,7 +102,7 @@ public struct IdentityProof: Codable, Sendable, Equatable {
 extension S3Store {
     /// A proof of who these credentials are, for `binding` only.
     public func identityProof(binding: String) throws(StoreError) -> IdentityProof {
-        IdentityProof.sign(binding: binding, credentials: try settings.credentials(), region: settings.region, stsEndpoint: settings.stsEndpoint)
+        IdentityProof.sign(binding: binding, credentials: try credentials(), region: settings.region, stsEndpoint: settings.stsEndpoint)
     }
 
     /// Sends `proof` to this store's STS endpoint and returns whom AWS says

@@ -225,9 +225,9 @@ public final class S3Store {
     /// Path-style with an endpoint (or when asked, or when the bucket has a
     /// dot), virtual-hosted on AWS.
     func bucketURL() -> String {
-        let base = settings.endpoint ?? "https://s3.\(settings.region).amazonaws.com"
+        let base = settings.endpoint ?? "https://\(settings.aws.s3Host)"
         if settings.pathStyle || settings.endpoint != nil || path.bucket.contains(".") { return "\(base)/\(path.bucket)" }
-        return "https://\(path.bucket).s3.\(settings.region).amazonaws.com"
+        return "https://\(path.bucket).\(settings.aws.s3Host)"
     }
 
     func objectURL(_ key: String) -> String { bucketURL() + "/" + Self.encode(key, keepSlash: true) }
@@ -276,7 +276,9 @@ public final class S3Store {
         return Array(Set(values)).sorted()
     }
 
-    private func credentials() throws(StoreError) -> AWSCredentials {
+    /// The credentials, fetched again 5 minutes before they expire (the
+    /// SDKs' margin), so no request is signed with keys about to lapse.
+    func credentials() throws(StoreError) -> AWSCredentials {
         if let cached, cached.expiration.map({ $0 - 300 > Date().timeIntervalSince1970 }) ?? true { return cached }
         let fresh = try settings.credentials()
         cached = fresh
@@ -284,7 +286,8 @@ public final class S3Store {
     }
 
     /// One signed exchange; an answer not in `accept` becomes the error it
-    /// says. 500 and 503 (S3's SlowDown) are asked again twice.
+    /// says. 500, 503 (S3's SlowDown) and a connection that was never made
+    /// are asked again as the SDKs do (RetryPolicy).
     private func send(_ operation: String, key: String?, method: String, url: String, service: String = "s3",
                       headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, accept: Set<Int>) throws(StoreError) -> HTTPResponse {
         let creds = try credentials()
@@ -296,6 +299,8 @@ public final class S3Store {
                                   awsSigning: AWSSigning(scope: "aws:amz:\(settings.region):\(service)", accessKeyID: creds.accessKeyID, secretAccessKey: creds.secretAccessKey))
         var attempt = 0
         let started = waitStart ?? monotonicNow()
+        let sendStarted = monotonicNow()
+        let retry = RetryPolicy(budget: timeout)
         while true {
             let response: HTTPResponse
             if stopOver() {
@@ -309,6 +314,13 @@ public final class S3Store {
                 }
             } catch {
                 let host = HTTPClient.origin(url) ?? url
+                // Never sent: asking again cannot do anything twice.
+                if error.unreachable, !error.aborted, !error.mayHaveArrived, !stopOver(),
+                   let pause = retry.next(attempt: attempt, connectionError: true, elapsed: monotonicNow() - sendStarted) {
+                    attempt += 1
+                    sleep(pause)
+                    continue
+                }
                 var e: StoreError
                 if error.aborted {
                     e = StoreError(.unreachable, "the session is stopping and the store at \(host) did not answer \(operation) on bucket \(path.bucket) within \(Int(Self.stopGrace)) s")
@@ -320,10 +332,14 @@ public final class S3Store {
                 e.outcomeUnknown = error.mayHaveArrived
                 throw e
             }
+            if ["PutObject", "HeadBucket"].contains(operation), let header = Self.ignoresConditionalWrites(response) {
+                throw StoreError(.configuration, "the store at \(HTTPClient.origin(url) ?? url) answers as Google Cloud Storage (\(header)), whose XML API ignores If-None-Match on PUT: two machines could overwrite each other's events, so it cannot be a shared store (docs/shared-store.md lists the stores that can)")
+            }
             if accept.contains(response.status) { return response }
-            if [500, 503].contains(response.status), attempt < 2, !stopOver() {
+            if RetryPolicy.retryable(status: response.status, code: errorCode(response)), !stopOver(),
+               let pause = retry.next(attempt: attempt, connectionError: false, elapsed: monotonicNow() - sendStarted) {
                 attempt += 1
-                usleep(UInt32(100_000 * attempt * attempt))
+                sleep(pause)
                 continue
             }
             var e = failure(operation, key: key, response, creds: creds, service: service)
@@ -331,6 +347,19 @@ public final class S3Store {
             e.outcomeUnknown = response.status >= 500
             throw e
         }
+    }
+
+    /// The pause between tries, cut short by a stop.
+    private func sleep(_ seconds: Double) {
+        let end = monotonicNow() + seconds
+        while monotonicNow() < end, !stopping() { usleep(UInt32(min(max(end - monotonicNow(), 0), 0.05) * 1_000_000)) }
+    }
+
+    /// The header that gives Google Cloud Storage away (`x-goog-generation`,
+    /// `x-guploader-uploadid`): it takes S3's PUT but not its condition, so
+    /// a store answering so is refused before (or at) the first event.
+    static func ignoresConditionalWrites(_ r: HTTPResponse) -> String? {
+        r.headers.first { $0.name.lowercased().hasPrefix("x-goog-") || $0.name.lowercased().hasPrefix("x-guploader-") }?.name.lowercased()
     }
 
     /// True once the session has been stopping for `stopGrace` seconds.
