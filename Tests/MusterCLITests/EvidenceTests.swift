@@ -234,7 +234,7 @@ struct EvidenceTests {
     @Test func swappedRecordsAreCaught() throws {
         let s = try sandbox()
         #expect(try s.run(["drill", "failover-drill"], stdin: "y\ny\ny\n").status == 0)
-        Thread.sleep(forTimeInterval: 1.1)  // records are named by the second
+        waitForTheNextSecond()
         #expect(try s.run(["drill", "failover-drill"], stdin: "y\ny\ny\n").status == 0)
         let dir = s.dir + "/drills/records/failover-drill"
         let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".json") }.sorted()
