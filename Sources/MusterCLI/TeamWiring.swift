@@ -7,10 +7,18 @@ import MusterTeam
 
 /// The real time sources and settings the team protocol (MusterTeam) runs on.
 enum TeamWiring {
-    /// `MUSTER_STORE_LEASE` seconds (3 to 3600, default 45); the rest as MusterTeam sets them.
+    /// `MUSTER_STORE_LEASE` seconds (3 to 3600, default 45) and
+    /// `MUSTER_STORE_RETRY` seconds (0 to 3600, default 15); the rest as
+    /// MusterTeam sets them. The retry is settable so that a test of a
+    /// store coming back need not wait out 15 s, and so that an operator
+    /// on a flaky link can try more or less often.
     static let settings: TeamSettings = {
+        let environment = ProcessInfo.processInfo.environment
         var s = TeamSettings()
-        s.lease = TeamSettings.lease(fromEnvironment: ProcessInfo.processInfo.environment["MUSTER_STORE_LEASE"])
+        s.lease = TeamSettings.lease(fromEnvironment: environment["MUSTER_STORE_LEASE"])
+        if let retry = environment["MUSTER_STORE_RETRY"].flatMap(Double.init), retry.isFinite {
+            s.retryEvery = .milliseconds(Int64(min(max(retry, 0), 3600) * 1000))
+        }
         return s
     }()
 

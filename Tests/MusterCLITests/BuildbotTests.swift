@@ -18,13 +18,36 @@ final class Buildbot {
     init(user: String? = nil) throws {
         dir = try temporaryDirectory()
         let http = Int.random(in: 20000...29999), pb = http + 10000
+        if let template = Self.masterTemplate {
+            try sh("mkdir -p '\(dir)/bb' && cp -a '\(template)' '\(dir)/bb/master'", cwd: dir)
+        }
         let auth = user.map { "env BUILDBOT_USER='\($0)' " } ?? ""
         try detached("\(auth)'\(Self.script)' start '\(dir)/bb' \(http) \(pb) > '\(dir)/url' 2> '\(dir)/setup.log'", cwd: dir)
         url = try String(contentsOfFile: dir + "/url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// A master folder made once per test process (`buildbot
+    /// create-master`: an empty database, seconds of Python), copied for
+    /// each master so that buildbot.sh finds it made; its `basedir` is
+    /// wherever it is. Nil before the venv exists: buildbot.sh makes both.
+    static let masterTemplate: String? = {
+        let venv = ProcessInfo.processInfo.environment["MUSTER_VENV"] ?? NSHomeDirectory() + "/.cache/muster/venv"
+        guard FileManager.default.isExecutableFile(atPath: venv + "/bin/buildbot"), let dir = try? temporaryDirectory() else { return nil }
+        let made = try? sh("'\(venv)/bin/buildbot' create-master -q '\(dir)/master' && sed -i \"s|^basedir = .*|basedir = '.'|\" '\(dir)/master/buildbot.tac'", cwd: dir)
+        return made == nil ? nil : dir + "/master"
+    }()
+
+    /// SIGKILL to the master and the worker, by the pids they wrote: a
+    /// throwaway master needs no clean shutdown, and `buildbot stop` waits
+    /// seconds for one.
     deinit {
-        _ = try? detached("'\(packageRoot)/sandbox/buildbot.sh' stop '\(dir)/bb' >/dev/null 2>&1", cwd: dir)
+        for daemon in ["master", "worker"] {
+            if let text = try? String(contentsOfFile: "\(dir)/bb/\(daemon)/twistd.pid", encoding: .utf8),
+               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                kill(pid, SIGKILL)
+            }
+        }
+        _ = try? sh("rm -rf '\(dir)'", cwd: "/")
     }
 
     /// How many builds Buildbot has started, from its own API.
@@ -175,11 +198,12 @@ extension BuildbotTests {
         let s = try Sandbox(["deploy": Self.runbook(ci.url)])
         let live = try LiveMuster(["run", "deploy", "--yes", "-p", "hold=6"], cwd: s.dir)
         #expect(try await ci.waitFor(20) { $0.contains { $0["complete"] as? Bool == false } }, "no build started")
-        try await Task.sleep(for: .seconds(1))
+        // The step follows build 1 before its worker goes.
+        #expect(waitFor(30) { live.stdout.contains("builds/1") || !live.isRunning }, "\(live.stdout)\(live.stderr)")
         try ci.killWorker()
         #expect(try await ci.waitFor(20) { $0.first?["results"] as? Int == 5 }, "the build did not end RETRY")
-        // Down long enough for a poll or two (2 s apart) to see the RETRY.
-        try await Task.sleep(for: .seconds(5))
+        // Down until the step has seen the RETRY (it polls every 2 s).
+        #expect(waitFor(30) { live.stdout.contains("build 1 will be retried") || !live.isRunning }, "\(live.stdout)\(live.stderr)")
         try ci.startWorker()
         let r = await live.finish(within: 60)
         #expect(r.status == 0, "\(live.stdout)\(live.stderr)")

@@ -58,7 +58,8 @@ struct CtrlCWhileWaitingTests {
     }
 
     @Test func ctrlCDuringAnHTTPRequestKeepsItWhenTheOperatorWaits() throws {
-        let server = try HTTPTestServer()
+        let requests = try temporaryDirectory() + "/requests.txt"
+        let server = try HTTPTestServer(environment: ["REQUEST_LOG": requests])
         let s = try Sandbox(["t": """
         muster: 1
         name: t
@@ -73,7 +74,8 @@ struct CtrlCWhileWaitingTests {
         let term = try Tmux(cwd: s.dir)
         try term.type("\(musterBinary) run t")
         _ = try term.waitFor("GET \(server.base)/slow")
-        Thread.sleep(forTimeInterval: 0.5)
+        // Into the exchange: the server holds the request (5 s).
+        #expect(Self.waitForRequests(requests, "GET /slow", count: 1), "the request never reached the server")
         try term.key("C-c")
         _ = try term.waitFor("Ctrl-C: stop 'slow' now, or keep waiting?")
         try term.type("w")
@@ -83,7 +85,8 @@ struct CtrlCWhileWaitingTests {
     }
 
     @Test func ctrlCDuringACIStepKeepsFollowingOrStopsTheStep() throws {
-        let server = try HTTPTestServer()
+        let requests = try temporaryDirectory() + "/requests.txt"
+        let server = try HTTPTestServer(environment: ["REQUEST_LOG": requests])
         let s = try Sandbox(["t": """
         muster: 1
         name: t
@@ -103,7 +106,9 @@ struct CtrlCWhileWaitingTests {
         try term.key("C-c")
         _ = try term.waitFor("Ctrl-C: stop 'deploy' now, or keep waiting?")
         try term.type("w")
-        Thread.sleep(forTimeInterval: 2.5)
+        let polled = Self.requestCount(requests, "GET /bbstuck/api/v2/builds")
+        // Kept following: the build is asked about again after the answer.
+        #expect(Self.waitForRequests(requests, "GET /bbstuck/api/v2/builds", count: polled + 1), "the step stopped following the build")
         var screen = try term.screen()
         #expect(!screen.contains("paused"))
         #expect(!screen.contains("did not succeed"))
@@ -116,5 +121,17 @@ struct CtrlCWhileWaitingTests {
         #expect(screen.contains("stopped by the operator"))
         try term.type("a")
         _ = try term.waitFor("Continue with: muster resume")
+    }
+
+    /// How many of the server's logged requests start with `prefix`.
+    static func requestCount(_ log: String, _ prefix: String) -> Int {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.hasPrefix(prefix) }.count
+    }
+
+    /// Waits (up to 15 s) until the server has logged `count` requests starting with `prefix`.
+    static func waitForRequests(_ log: String, _ prefix: String, count: Int) -> Bool {
+        let deadline = Date().addingTimeInterval(15)
+        while requestCount(log, prefix) < count, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        return requestCount(log, prefix) >= count
     }
 }

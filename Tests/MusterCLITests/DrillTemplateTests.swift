@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 import Foundation
 import MusterTestSupport
 import Testing
@@ -204,20 +207,65 @@ struct DrillTemplateLintTests {
 /// The image's build stage, run here without Docker: a folder holding exactly
 /// what its COPY lines copy, then its RUN lines but apt-get (the libraries
 /// are installed on this machine by scripts/install-deps), with /out in the
-/// folder. Slow (a release build from nothing, the package cache reused): in
-/// scripts/test's heavy list.
+/// folder. The folder is ~/.cache/muster/docker-build-stage (beside the
+/// sandbox's tools) and keeps its own `.build` between runs, on any clone;
+/// everything else in it is removed first, so a source file the COPY lines
+/// miss still fails the build. Only the first run on a machine builds the
+/// release from nothing (minutes on two cores); later ones compile what
+/// changed. One run at a time (a lock beside the folder). In scripts/test's
+/// heavy list.
 @Suite("drills/ci/Dockerfile builds", .serialized)
 struct DockerImageBuildTests {
+    /// `python3 -c SYNC SOURCE DESTINATION`: DESTINATION becomes a copy of
+    /// SOURCE (a file or a tree); files already the same are left alone,
+    /// files that are not in SOURCE are removed.
+    static let sync = """
+    import filecmp, os, shutil, sys
+    src, dst = sys.argv[1], sys.argv[2]
+    def same(a, b):
+        return os.path.isfile(b) and not os.path.islink(b) and filecmp.cmp(a, b, shallow=False)
+    if os.path.isfile(src):
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if os.path.isdir(dst): shutil.rmtree(dst)
+        if not same(src, dst): shutil.copy2(src, dst)
+        sys.exit(0)
+    if os.path.exists(dst) and not os.path.isdir(dst): os.remove(dst)
+    for root, dirs, files in os.walk(src):
+        target = os.path.join(dst, os.path.relpath(root, src))
+        os.makedirs(target, exist_ok=True)
+        for name in set(os.listdir(target)) - set(dirs) - set(files):
+            p = os.path.join(target, name)
+            shutil.rmtree(p) if os.path.isdir(p) and not os.path.islink(p) else os.remove(p)
+        for name in files:
+            if not same(os.path.join(root, name), os.path.join(target, name)):
+                if os.path.isdir(os.path.join(target, name)): shutil.rmtree(os.path.join(target, name))
+                shutil.copy2(os.path.join(root, name), os.path.join(target, name))
+    """
+
     @Test func theBuildStageBuildsFromExactlyTheFilesItCopies() throws {
         let file = try Dockerfile(path: dockerfilePath)
         let build = try #require(file.stages.first)
         #expect(build.workdir == "/src")
-        let dir = try temporaryDirectory()
+        let dir = NSHomeDirectory() + "/.cache/muster/docker-build-stage"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let lock = open(dir + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        defer { close(lock) }
+        try #require(lock >= 0 && flock(lock, LOCK_EX) == 0, "cannot lock \(dir).lock")
+        // Each COPY synced (a file that did not change keeps its inode and
+        // time, which is what lets the build skip it); then anything at the
+        // top that no COPY made, but the build cache, removed.
+        var kept: Set<String> = [".build"]
         for copy in build.copies {
             #expect(!copy.source.contains(".."), "COPY \(copy.source)")
-            let destination = dir + "/" + (copy.destination == "./" ? (copy.source as NSString).lastPathComponent : copy.destination)
-            try sh("mkdir -p \"$(dirname '\(destination)')\" && cp -R '\(packageRoot)/\(copy.source)' '\(destination)'", cwd: dir)
+            let relative = copy.destination == "./" ? (copy.source as NSString).lastPathComponent
+                : String(copy.destination.drop { $0 == "." || $0 == "/" })
+            kept.insert(String(relative.split(separator: "/").first ?? ""))
+            try sh("python3 -c \"$SYNC\" '\(packageRoot)/\(copy.source)' '\(dir)/\(relative)'", cwd: dir, env: ["SYNC": Self.sync])
         }
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir) where !kept.contains(name) {
+            try FileManager.default.removeItem(atPath: dir + "/" + name)
+        }
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir)).subtracting([".build"]) == kept.subtracting([".build"]), "exactly what the COPY lines copy")
         for run in build.runs where !run.hasPrefix("apt-get") {
             try sh(run.replacingOccurrences(of: " /out/", with: " \(dir)/out/"), cwd: dir, env: build.args)
         }
@@ -242,6 +290,5 @@ struct DockerImageBuildTests {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(runtime.contains(owner) || base.contains(owner), "\(library) (from \(owner)) is not installed in the runtime stage")
         }
-        try? FileManager.default.removeItem(atPath: dir)
     }
 }

@@ -234,7 +234,7 @@ struct EvidenceTests {
     @Test func swappedRecordsAreCaught() throws {
         let s = try sandbox()
         #expect(try s.run(["drill", "failover-drill"], stdin: "y\ny\ny\n").status == 0)
-        Thread.sleep(forTimeInterval: 1.1)  // records are named by the second
+        waitForTheNextSecond()
         #expect(try s.run(["drill", "failover-drill"], stdin: "y\ny\ny\n").status == 0)
         let dir = s.dir + "/drills/records/failover-drill"
         let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".json") }.sorted()
@@ -282,18 +282,15 @@ struct EvidenceTests {
 
     @Test func timeWaitingOnPeopleIsSeparatedFromMachineTime() throws {
         let s = try sandbox()
-        // The operator takes 1.5 s before the first answer; the machines take milliseconds.
-        let p = musterProcess(["drill", "failover-drill"], cwd: s.dir, env: [:])
-        let input = Pipe()
-        p.standardInput = input
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        // The operator takes 1.5 s over the first question (counted from
+        // when it is on screen, however slowly muster started); the
+        // machines take milliseconds.
+        let p = try LiveMuster(["drill", "failover-drill"], cwd: s.dir)
+        #expect(waitFor(30) { p.stdout.contains("[ ]") || !p.isRunning }, "\(p.stdout)\(p.stderr)")
         Thread.sleep(forTimeInterval: 1.5)
-        input.fileHandleForWriting.write(Data("y\ny\ny\n".utf8))
-        try input.fileHandleForWriting.close()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        for answer in ["y", "y", "y"] { p.send(answer) }
+        p.closeInput()
+        #expect(finished(p) == 0, "\(p.stdout)\(p.stderr)")
         let rec = try record(s)
         let human = try #require(rec["human_seconds"] as? Double)
         let automated = try #require(rec["automated_seconds"] as? Double)

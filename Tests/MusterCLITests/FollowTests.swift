@@ -51,14 +51,20 @@ struct FollowTests {
             return nil
         }
         m.process.waitUntilExit()
-        // Its output is read by threads of its own: let them catch up.
-        usleep(200_000)
+        // Its output is read by threads of its own: wait until they read its end.
+        // (Not an issue if it never does: a step's child may hold the pipe.)
+        waitFor(5) { m.outputEnded }
         return m.process.terminationStatus
     }
 
+    struct NoRunYet: Error {}
+
     func runDir(_ s: Sandbox) throws -> String {
-        let runs = try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").sorted()
-        return s.dir + "/.muster/runs/" + runs.last!
+        // The runs folder may be there a moment before the run's own.
+        guard let last = try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").sorted().last else {
+            throw NoRunYet()
+        }
+        return s.dir + "/.muster/runs/" + last
     }
 
     func screenLog(_ s: Sandbox) throws -> String {

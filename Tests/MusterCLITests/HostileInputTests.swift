@@ -168,7 +168,7 @@ struct HostileInputTests {
         // An older paused run, then a newer one whose journal gets damaged.
         let first = try s.run(["run", "loud"], stdin: "", env: ["MUSTER_BASH": "/nonexistent/bash"])
         #expect(first.status == 3)
-        Thread.sleep(forTimeInterval: 1.1)
+        waitForTheNextSecond()
         let second = try s.run(["run", "loud"], stdin: "", env: ["MUSTER_BASH": "/nonexistent/bash"])
         #expect(second.status == 3)
         let runs = try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").sorted()

@@ -26,6 +26,17 @@ struct LeftoverProcessTests {
         return !alive(pid)
     }
 
+    /// Some `muster` process still works in `dir` (its cwd there).
+    static func musterRunning(in dir: String) -> Bool {
+        let real = (musterBinary as NSString).resolvingSymlinksInPath
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { Int32($0) != nil }
+        return pids.contains { pid in
+            guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"),
+                  let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd") else { return false }
+            return (exe == real || exe == musterBinary) && (cwd == dir || cwd == (dir as NSString).resolvingSymlinksInPath)
+        }
+    }
+
     static func fetch(_ url: String) -> String? {
         try? sh("python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' '\(url)'", cwd: "/")
     }
@@ -167,7 +178,10 @@ struct LeftoverProcessTests {
         let deadline = Date().addingTimeInterval(10)
         while (try? s.journal().last?["event"] as? String) != "run_paused", Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
         #expect(try s.journal().last?["event"] as? String == "run_paused")
-        Thread.sleep(forTimeInterval: 0.5)
+        // Muster has exited (nothing of it left to stop the kept process).
+        let exited = Date().addingTimeInterval(10)
+        while Self.musterRunning(in: s.dir), Date() < exited { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(!Self.musterRunning(in: s.dir), "muster never exited")
         #expect(Self.alive(pid))
     }
 

@@ -22,7 +22,7 @@ final class TwoMachinesTwoPeople {
 
     init(runbook: String) throws {
         machines = try TwoMachines()
-        sts = try MotoStore()
+        sts = try MotoStore.shared()
         try runbook.write(toFile: machines.repo + "/runbooks/team.yaml", atomically: true, encoding: .utf8)
         // Each person's SSH key, listed in the repository's allowed_signers.
         _ = try sh("""
@@ -53,6 +53,18 @@ final class TwoMachinesTwoPeople {
     }
 
     func storeEvents(_ id: String) -> [JournalEvent] { TwoMachines.events((try? machines.storeBytes(id)) ?? []) }
+
+    /// Seconds since the session executing `id` last said it lives (its
+    /// heartbeat, `live.json` in the store, read as a taker reads it); nil
+    /// before the first.
+    func silence(_ id: String) -> Double? {
+        guard let path = try? StorePath(parsing: machines.url),
+              let store = try? S3Store(path: path, settings: StoreSettings.resolve(environment: machines.moto.env(TwoMachines.anyone))),
+              let bytes = try? store.get(path.key("runs/\(id)/live.json")),
+              let body = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+              let at = (body["at"] as? String).flatMap(Double.init) else { return nil }
+        return Date().timeIntervalSince1970 - at
+    }
 }
 
 @Suite("Team runs across machines: approve and take over through the store", .serialized)
@@ -168,7 +180,9 @@ struct RemoteTeamTests {
         a.kill()
         _ = finished(a)
         let id = try #require(t.machines.runID("a"))
-        usleep(3_500_000)  // past the lease of 3 s: the session is gone
+        // The session is gone once its last heartbeat is older than the
+        // lease of 3 s: waited for in the store, not slept out.
+        #expect(waitFor(30) { t.silence(id).map { $0 > 3 } ?? false }, "the session's heartbeat never grew older than the lease")
         let b = try LiveMuster(["takeover", id, "--reason", "b"], cwd: t.machines.repo, env: t.env("b", t.bob, lease: 3))
         let c = try LiveMuster(["takeover", id, "--reason", "c"], cwd: t.machines.repo, env: t.env("c", t.alice, lease: 3))
         #expect(waitFor { (b.stdout + c.stdout).contains("[ ] Ready") }, "\(b.stdout)\(b.stderr)\n\(c.stdout)\(c.stderr)")

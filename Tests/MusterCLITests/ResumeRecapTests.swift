@@ -37,8 +37,14 @@ struct ResumeRecapTests {
         // can wait longer for its turn than the step lasts.
         while !s.exists("started"), live.isRunning, Date() < deadline { usleep(20_000) }
         #expect(s.exists("started"), "the step never began: \(live.stdout) \(live.stderr)")
-        // The transcript is written at most half a second late.
-        usleep(800_000)
+        // The transcript (runs/ID/output.log) is written in batches: wait
+        // until the step's last line before its sleep is in it.
+        let transcript = { () -> String in
+            let runs = (try? FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs")) ?? []
+            return runs.compactMap { try? String(contentsOfFile: "\(s.dir)/.muster/runs/\($0)/output.log", encoding: .utf8) }.joined()
+        }
+        while !transcript().contains("copied 3 of 3"), live.isRunning, Date() < deadline { usleep(20_000) }
+        #expect(transcript().contains("copied 3 of 3"), "the transcript never held the step's output")
         kill(live.pid, signal)
         let end = await live.finish()
         return "first session: \(end) \(live.stdout) \(live.stderr)"

@@ -78,15 +78,18 @@ struct RunFolderTests {
         let host = try sh("hostname", cwd: b.dir).trimmingCharacters(in: .whitespacesAndNewlines)
         let start = try sh("awk '{print $22}' /proc/1/stat", cwd: b.dir).trimmingCharacters(in: .whitespacesAndNewlines)
         let body = #"{"run_id":"\#(id)","kind":"takeover","pid":1,"pid_start":\#(start),"host":"\#(host)","now":true}"#
-        // In a folder of muster-ic's own, as this release writes them, and
-        // straight in requests/, as older ones did.
+        // Straight in requests/, as older releases wrote them, then in a
+        // folder of muster-ic's own, as this release does.
         try Self.run(as: Bastion.ic, """
-            mkdir -p requests/\(Bastion.ic) && printf '%s' '\(body)' > requests/\(Bastion.ic)/.t && mv requests/\(Bastion.ic)/.t requests/\(Bastion.ic)/forged.json
             printf '%s' '\(body)' > requests/.u && mv requests/.u requests/forged.json
+            mkdir -p requests/\(Bastion.ic) && printf '%s' '\(body)' > requests/\(Bastion.ic)/.t && mv requests/\(Bastion.ic)/.t requests/\(Bastion.ic)/forged.json
             """, cwd: "\(b.state)/runs/\(id)")
-        // The session looks at its requests four times a second: a second is
-        // enough for it to have seen them (and, before, to have stopped).
-        usleep(1_000_000)
+        // The new name wakes the session, which reads its requests and asks
+        // its question again: once it has, it has seen both (and would
+        // have stopped, had it believed either).
+        let seen = Date().addingTimeInterval(20)
+        while op.stdout.components(separatedBy: "[ ] Announce").count < 3, op.isRunning, Date() < seen { usleep(20_000) }
+        #expect(op.stdout.components(separatedBy: "[ ] Announce").count >= 3, "the session never looked: \(op.stdout)")
         #expect(op.isRunning, "the session goes on: \(op.stdout)")
         op.send("y")
         Bastion.waitFor(op, "[ ] Tell everyone")

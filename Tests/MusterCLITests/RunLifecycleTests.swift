@@ -132,7 +132,7 @@ struct RunLifecycleTests {
         let s = try Sandbox(["failover": Self.failover, "other": Self.other])
         #expect(try s.run(["run", "other"]).status == 3)
         let older = try #require(try runIDs(s).first)
-        Thread.sleep(forTimeInterval: 1.1)
+        waitForTheNextSecond()
         #expect(try s.run(["run", "failover"]).status == 3)
         let newest = try #require(try runIDs(s).last)
         #expect(newest != older)

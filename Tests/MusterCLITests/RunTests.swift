@@ -37,12 +37,16 @@ struct Sandbox {
     }
 
     func journal() throws -> [[String: Any]] {
-        let runs = try FileManager.default.contentsOfDirectory(atPath: dir + "/.muster/runs").sorted()
-        let text = try String(contentsOfFile: "\(dir)/.muster/runs/\(runs.last!)/journal.jsonl", encoding: .utf8)
+        // The runs folder may be there a moment before the run's own (a
+        // test polling for the first event must not crash on it).
+        guard let last = try FileManager.default.contentsOfDirectory(atPath: dir + "/.muster/runs").sorted().last else { throw NoRunYet() }
+        let text = try String(contentsOfFile: "\(dir)/.muster/runs/\(last)/journal.jsonl", encoding: .utf8)
         return try text.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
     }
 
     func exists(_ p: String) -> Bool { FileManager.default.fileExists(atPath: dir + "/" + p) }
+
+    struct NoRunYet: Error {}
 }
 
 @Suite("muster run through a pipe")

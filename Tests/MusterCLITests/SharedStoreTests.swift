@@ -15,13 +15,16 @@ import Testing
 /// Two machines sharing runs through the S3 store: two state folders
 /// (MUSTER_STATE_DIR) against one moto. moto runs unchecked here (its
 /// signature check rejects the `/` of a listing prefix; see moto_store.py),
-/// except where the credentials must be refused.
+/// except where the credentials must be refused. The moto is the test
+/// process's shared one (MotoStore.shared); each pair of machines has a
+/// prefix of its own in it and a proxy of its own in front of it, so a test
+/// that stops "the store" stops only its proxy.
 final class TwoMachines {
     let moto: MotoStore
     let proxy: TCPProxy
     let dir: String
     let repo: String
-    let url = "s3://muster-runs/team"
+    let url = "s3://muster-runs/team-\(UUID().uuidString.prefix(8).lowercased())"
     static let anyone = (key: "AKIDTESTING", secret: "not-a-secret")
 
     /// Set in every muster process's environment.
@@ -30,7 +33,7 @@ final class TwoMachines {
     /// `holdPut`: the proxy forwards that PUT of an event but never passes
     /// its answer back (tcp_proxy.py).
     init(checked: Bool = false, holdPut: String? = nil) throws {
-        moto = try MotoStore(open: !checked)
+        moto = try MotoStore.shared(open: !checked)
         // The muster processes reach moto through a proxy the tests can stop.
         proxy = try TCPProxy(to: moto.port, holdPut: holdPut)
         dir = try temporaryDirectory()
@@ -127,7 +130,7 @@ func finished(_ m: LiveMuster, within seconds: Double = 60) -> Int32 {
     }
     m.process.waitUntilExit()
     m.closeInput()
-    usleep(200_000)
+    waitFor(5) { m.outputEnded }
     return m.process.terminationStatus
 }
 
@@ -364,6 +367,10 @@ struct SharedStoreTests {
 
     @Test func theStoreStoppedMidRunTheRunGoesOnAloneAndCatchesUp() throws {
         let m = try TwoMachines()
+        // The store is tried again at every event (not every 15 s): the
+        // catch-up below is the first event after the store is back, with
+        // no time to wait out.
+        m.extraEnv["MUSTER_STORE_RETRY"] = "0"
         let a = try m.live("a", ["run", "shared", "--store", m.url])
         #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
         let id = try #require(m.runID("a"))
@@ -377,10 +384,9 @@ struct SharedStoreTests {
         #expect(TwoMachines.events(m.journal("a", id)).contains { $0.event == .runUnshared })
         let runs = try m.run("a", ["runs"])
         #expect(runs.stdout.contains("unshared"))
-        // The store comes back where it was; the next append after 15 s catches up.
+        // The store comes back where it was; the next append catches up.
         let back = try TCPProxy(to: m.moto.port, port: port)
         defer { back.stop() }
-        usleep(16_000_000)
         a.send("y")
         #expect(finished(a) == 0, "\(a.stdout)\n\(a.stderr)")
         let local = m.journal("a", id)

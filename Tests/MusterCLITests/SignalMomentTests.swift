@@ -23,15 +23,22 @@ extension LiveMuster {
             Thread.sleep(forTimeInterval: 0.01)
         }
         process.waitUntilExit()
-        // The output threads may still hold the last lines.
-        var last = stdout + stderr
-        for _ in 0..<20 {
-            Thread.sleep(forTimeInterval: 0.05)
-            let now = stdout + stderr
-            if now == last { break }
-            last = now
-        }
+        // The output threads may still hold the last lines: wait for the
+        // end of both streams (bounded: a step's child may hold a pipe).
+        let drained = Date().addingTimeInterval(5)
+        while !outputEnded, Date() < drained { Thread.sleep(forTimeInterval: 0.01) }
         return process.terminationStatus
+    }
+
+    /// No process of its own is running (every thread's `children` in
+    /// /proc is empty): a `wait` step's probe has ended and Muster is in
+    /// the sleep before the next one.
+    var hasNoChildren: Bool {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return !tasks.isEmpty && tasks.allSatisfy {
+            ((try? String(contentsOfFile: "/proc/\(pid)/task/\($0)/children", encoding: .utf8)) ?? "x")
+                .trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        }
     }
 }
 
@@ -97,11 +104,14 @@ struct SignalMomentTests {
         }
     }
 
-    /// True once Muster is inside the moment.
+    /// True once Muster is inside the moment: the server holds its request
+    /// (the hang log), the wait's probe is over, or the CI server's answer
+    /// was shown (the next thing is the sleep before the next poll).
     static func reached(_ moment: Moment, sandbox s: Sandbox, hangLog: String, live: LiveMuster) -> Bool {
         switch moment {
         case .webhook, .httpStep: (try? String(contentsOfFile: hangLog, encoding: .utf8))?.isEmpty == false
-        case .waitSleep: s.exists("polled")
+        // The probe ran and has ended: Muster sleeps until the next.
+        case .waitSleep: s.exists("polled") && live.hasNoChildren
         case .ciPoll: live.stdout.contains("build 1: building")
         }
     }
@@ -120,8 +130,6 @@ struct SignalMomentTests {
             Thread.sleep(forTimeInterval: 0.02)
         }
         #expect(Self.reached(moment, sandbox: s, hangLog: hangLog, live: live), "\(live.stdout)")
-        // Into the exchange or the sleep, not just before it.
-        Thread.sleep(forTimeInterval: 0.3)
         kill(live.pid, signal)
         let status = live.finishBlocking(within: 20)
         let name = Self.names[signal]!
@@ -146,7 +154,7 @@ struct SignalMomentTests {
         steps:
           - id: stubborn
             title: Stubborn
-            run: trap '' TERM; touch started; sleep 30
+            run: trap 'touch termed' TERM; touch started; (trap '' TERM; exec sleep 30) & while ! wait; do :; done
             timeout: 1s
             on_failure: continue
           - id: after
@@ -154,9 +162,12 @@ struct SignalMomentTests {
             run: touch after
         """])
         let live = try LiveMuster(["run", "t", "--yes"], cwd: s.dir)
+        // The shell notes the SIGTERM of the timeout and goes on, its
+        // sleep ignoring it: the signal below comes in the seconds before
+        // the SIGKILL.
         let deadline = Date().addingTimeInterval(10)
-        while !s.exists("started"), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        Thread.sleep(forTimeInterval: 2)
+        while !s.exists("termed"), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(s.exists("termed"), "the step was never stopped for its timeout")
         kill(live.pid, signal)
         let status = live.finishBlocking(within: 20)
         #expect(status == 3, "\(live.stdout)")
@@ -236,11 +247,15 @@ struct SignalMomentTests {
         let live = try LiveMuster(["run", "t", "--yes"], cwd: s.dir)
         let deadline = Date().addingTimeInterval(10)
         while !s.exists("started"), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        let started = Date()
         kill(live.pid, SIGTSTP)
-        Thread.sleep(forTimeInterval: 0.3)
-        let state = (try? String(contentsOfFile: "/proc/\(live.pid)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first
-        #expect(state == "T", "muster did not stop on SIGTSTP")
-        Thread.sleep(forTimeInterval: 3)
+        func state() -> Substring? { (try? String(contentsOfFile: "/proc/\(live.pid)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first }
+        let stopping = Date().addingTimeInterval(10)
+        while state() != "T", Date() < stopping { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(state() == "T", "muster did not stop on SIGTSTP")
+        // Stopped until the step's timeout (2 s from its start) has passed,
+        // with a margin: the one wait here that is time itself.
+        Thread.sleep(until: started.addingTimeInterval(2.5))
         let continued = Date()
         kill(live.pid, SIGCONT)
         let status = live.finishBlocking(within: 20)

@@ -78,6 +78,14 @@ func assertSnapshot(_ actual: String, named name: String, sourceLocation: Source
     #expect(actual == expected, "output differs from Snapshots/\(name); if the change is intended, re-record with MUSTER_RECORD=1", sourceLocation: sourceLocation)
 }
 
+/// Run ids and drill records are stamped to the second: waits until the
+/// wall clock has entered the next second, so that what starts after this
+/// is stamped later than what ended before it (half a second on average,
+/// instead of a fixed 1.1 s).
+func waitForTheNextSecond() {
+    Thread.sleep(until: Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 1).rounded(.down)))
+}
+
 func temporaryDirectory() throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("muster-test-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -133,6 +141,10 @@ final class LiveMuster: @unchecked Sendable {
     var isRunning: Bool { process.isRunning }
     var stdout: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
     var stderr: String { lock.withLock { String(decoding: err, as: UTF8.self) } }
+    /// Both streams reached their end: every byte the process wrote is in
+    /// `stdout` and `stderr` (what a test waits for after the exit, instead
+    /// of giving the reading threads a fixed while).
+    var outputEnded: Bool { lock.withLock { openStreams == 0 } }
 
     /// Sends one answer line.
     func send(_ line: String) {

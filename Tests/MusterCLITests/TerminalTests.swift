@@ -41,7 +41,7 @@ final class Tmux {
         while Date() < deadline {
             last = try screen()
             if last.contains(text) { return last }
-            Thread.sleep(forTimeInterval: 0.1)
+            Thread.sleep(forTimeInterval: 0.05)
         }
         Issue.record("screen never showed \"\(text)\"; it shows:\n\(last)")
         return last
@@ -55,7 +55,7 @@ final class Tmux {
         while Date() < deadline {
             last = try screen()
             if let m = last.range(of: marker, options: .backwards), last[m.upperBound...].contains(text) { return last }
-            Thread.sleep(forTimeInterval: 0.1)
+            Thread.sleep(forTimeInterval: 0.05)
         }
         Issue.record("screen never showed \"\(text)\" after \"\(marker)\"; it shows:\n\(last)")
         return last

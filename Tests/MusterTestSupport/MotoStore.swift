@@ -7,7 +7,7 @@ import Foundation
 /// lives, checking signatures and IAM policies (unless `open`), with the
 /// bucket `muster-runs` and the identities moto_store.py makes. `port`
 /// starts it on a given port (a store restarted where it was).
-public final class MotoStore {
+public final class MotoStore: @unchecked Sendable {
     public let process = Process()
     public let port: Int
     public let alice: (key: String, secret: String)
@@ -17,11 +17,8 @@ public final class MotoStore {
     public let home: String
 
     public init(open: Bool = false, port: Int? = nil) throws {
-        // The sandbox's tools: the machine's python3 if it has moto, else the venv sandbox/sandbox makes.
-        let venv = NSHomeDirectory() + "/.cache/muster/aws-venv/bin/python3"
-        let hasMoto = (try? sh("python3 -c 'import moto.server, boto3'", cwd: "/")) != nil
         let line = Data(try startPythonHelper("moto_store.py", arguments: (open ? ["--open"] : []) + (port.map { [String($0)] } ?? []),
-                                              python: hasMoto || !FileManager.default.fileExists(atPath: venv) ? "python3" : venv, into: process).utf8)
+                                              python: Self.python, into: process).utf8)
         let json = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any] ?? [:]
         func pair(_ name: String) -> [String] { json[name] as? [String] ?? ["", "", ""] }
         self.port = json["port"] as? Int ?? 0
@@ -33,7 +30,31 @@ public final class MotoStore {
         if self.port == 0 { throw MotoFailure(message: "moto did not start (is moto installed? scripts/install-deps installs it)") }
     }
 
+    /// The sandbox's tools: the machine's python3 if it has moto, else the
+    /// venv sandbox/sandbox makes. Asked once: importing moto takes seconds.
+    private static let python: String = {
+        let venv = NSHomeDirectory() + "/.cache/muster/aws-venv/bin/python3"
+        let hasMoto = (try? sh("python3 -c 'import moto.server, boto3'", cwd: "/")) != nil
+        return hasMoto || !FileManager.default.fileExists(atPath: venv) ? "python3" : venv
+    }()
+
     public var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    private static let sharedLock = NSLock()
+    nonisolated(unsafe) private static var sharedStores: [Bool: MotoStore] = [:]
+
+    /// One moto per test process and kind (open or checked), started on
+    /// first use: starting one costs seconds (Python imports moto), so
+    /// tests that never stop it share it, each under a prefix of its own.
+    /// It ends with the test process (moto_store.py watches its parent).
+    public static func shared(open: Bool = false) throws -> MotoStore {
+        try sharedLock.withLock {
+            if let store = sharedStores[open], store.process.isRunning { return store }
+            let store = try MotoStore(open: open)
+            sharedStores[open] = store
+            return store
+        }
+    }
 
     /// An environment of a machine using the store as `who` (alice by default).
     public func env(_ who: (key: String, secret: String)? = nil, _ extra: [String: String] = [:]) -> [String: String] {

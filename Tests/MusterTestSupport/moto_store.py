@@ -19,6 +19,7 @@ libcurl does (compared by hand, same signatures).
 import json
 import os
 import sys
+import time
 
 SETUP_ACTIONS = 8
 OPEN = "--open" in sys.argv
@@ -45,10 +46,20 @@ allow = json.dumps({"Version": "2012-10-17", "Statement": [
 trust = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]})
 client("s3").create_bucket(Bucket="muster-runs", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})  # 1
+
+
+def serve_while_parent_lives():
+    """A store shared by a whole test process (MotoStore.shared) is never
+    stopped by a deinit: it ends when the process that started it does."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
 if OPEN:
     print(json.dumps({"port": port}), flush=True)
-    import threading
-    threading.Event().wait()
+    serve_while_parent_lives()
 iam = client("iam")
 iam.create_user(UserName="alice")                                                      # 2
 alice = iam.create_access_key(UserName="alice")["AccessKey"]                           # 3
@@ -66,5 +77,4 @@ print(json.dumps({
     "mallory": [mallory["AccessKeyId"], mallory["SecretAccessKey"]],
     "session": [session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"]],
 }), flush=True)
-import threading  # noqa: E402
-threading.Event().wait()
+serve_while_parent_lives()

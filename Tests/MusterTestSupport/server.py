@@ -32,6 +32,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         p = self.path
+        if os.environ.get("REQUEST_LOG"):
+            # Every GET as it arrives, for a test that waits for one.
+            with open(os.environ["REQUEST_LOG"], "a") as f:
+                f.write("GET " + p + "\n")
         if p.startswith("/hang"):
             return self.hang()
         # Buildbot look-alikes that misbehave: /bb500 fails, /bbgarbage answers
