@@ -36,6 +36,7 @@ struct StoreOption: ParsableArguments {
         } catch {
             throw CommandFailure(message: "\(from): \(error.message)")
         }
+        if let problem = TeamWiring.problem(in: env) { throw CommandFailure(message: problem) }
         return try SharedStore(path: path, env: env)
     }
 }

@@ -22,6 +22,18 @@ enum TeamWiring {
         return s
     }()
 
+    /// What is wrong with the store's timing knobs, said before anything
+    /// runs: a value that is not a number of seconds in range is refused,
+    /// never clamped or ignored without a word.
+    static func problem(in environment: [String: String]) -> String? {
+        for (name, range, fallback) in [("MUSTER_STORE_LEASE", 3.0...3600.0, 45), ("MUSTER_STORE_RETRY", 0.0...3600.0, 15)] {
+            guard let given = environment[name] else { continue }
+            if let v = Double(given.trimmingCharacters(in: .whitespaces)), v.isFinite, range.contains(v) { continue }
+            return "\(name) is '\(given)', which is not a number of seconds from \(Int(range.lowerBound)) to \(Int(range.upperBound)); set one, or unset it for the default (\(fallback))"
+        }
+        return nil
+    }
+
     static let wallTime: WallTime = { Date().timeIntervalSince1970 }
 
     static var clock: any Clock<Duration> { ContinuousClock() }

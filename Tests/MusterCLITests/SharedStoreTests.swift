@@ -281,6 +281,18 @@ struct SharedStoreTests {
         #expect(m.count == 0)
     }
 
+    @Test func aBadLeaseOrRetryIsRefusedBeforeAnythingRuns() throws {
+        let m = try TwoMachines()
+        for (name, value) in [("MUSTER_STORE_LEASE", "abc"), ("MUSTER_STORE_LEASE", "1"), ("MUSTER_STORE_RETRY", "-5"), ("MUSTER_STORE_RETRY", "nan")] {
+            var env = m.env("a", nil)
+            env[name] = value
+            let r = try muster(["run", "shared", "--yes", "--store", m.url], cwd: m.repo, env: env)
+            #expect(r.status == 2, "\(name)=\(value): \(r.stderr)")
+            #expect(r.stderr.contains("\(name) is '\(value)'") && r.stderr.contains("number of seconds"), "\(r.stderr)")
+        }
+        #expect(m.count == 0, "nothing was shared")
+    }
+
     @Test func refusedCredentialsStopBeforeAnythingRunsNamingBucketAndIdentity() throws {
         let m = try TwoMachines(checked: true)
         let r = try m.run("a", ["run", "shared", "--yes", "--store", m.url], who: m.moto.mallory)

@@ -45,17 +45,7 @@ struct MachineDecisionTests {
         RunMachine(plan: FlatPlan(try loadRunbook(Self.runbook), includes: [:]), yes: yes)
     }
 
-    struct Events {
-        var state = RunState()
-        mutating func add(_ kind: JournalEvent.Kind, _ step: String? = nil, _ fill: (inout JournalEvent) -> Void = { _ in }) {
-            var e = JournalEvent(seq: state.lastSeq + 1, event: kind)
-            e.step = step
-            fill(&e)
-            state.apply(e)
-        }
-        mutating func done(_ step: String) { add(.stepFinished, step) { $0.stepOutcome = .done } }
-        mutating func failed(_ step: String, _ why: String) { add(.stepFinished, step) { $0.stepOutcome = .failed; $0.text = why } }
-    }
+    typealias Events = RunMachineTests.Events
 
     @Test func aStepFailedForGoodLeadsToWhatItsPolicySaysInItsOwnWords() throws {
         let m = try machine()
@@ -156,4 +146,8 @@ struct MachineDecisionTests {
         ev.add(.approvalDenied, "a") { $0.by = "bob"; $0.text = "not now" }
         #expect(m.asksForApproval("a", ev.state, sha: "s1"))
     }
+}
+
+extension RunMachineTests.Events {
+    mutating func failed(_ step: String, _ why: String) { add(.stepFinished, step) { $0.stepOutcome = .failed; $0.text = why } }
 }
