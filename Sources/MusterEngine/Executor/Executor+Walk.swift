@@ -79,62 +79,70 @@ extension Executor {
         }
     }
 
-    /// One session: ask the machine, perform, journal, until the run ends.
+    /// One session: ask the machine, perform, journal, until an action
+    /// ends the run.
     func drive() throws(Stop) -> RunOutcome {
         try restore(promptMasked: !machine.rollbackDue(state))
-        while true {
-            let action = machine.next(state, now: elapsed)
-            switch action {
-            case .rollBack(let reason, let unfinished):
-                try beginRollback(reason: reason, unfinished: unfinished)
-            case .rollBackStep(let key):
-                try rollBackStep(key)
-            case .finish(let end) where end == .rolledBack || end == .rollbackIncomplete:
-                return try finishRollback(end)
-            case .finish(let end):
-                let why = end == .failed ? machine.failedBecause(state) : nil
-                try record(.runFinished) { $0.runEnd = end; $0.text = why }
-                notify(why.map { "run failed: \($0)" } ?? "run \(end.rawValue)")
-                console.show(.runResult(outcome: why.map { "failed: \($0)" } ?? end.rawValue, elapsed: elapsed, runID: setup.runID, resumeHint: false))
-                return end == .failed ? .failed(why ?? "a step failed and the run went on") : .completed
-            case .begin(let key):
-                let entry = try enter(key)
-                try record(.stepStarted, step: key) { $0.text = entry.step.kind.rawValue }
-                if case .runbook(let spec) = entry.step.body, entry.child == nil { throw .fail("runbook '\(spec.runbook)' was not loaded") }
-            case .askItem(let key, let i):
-                try askItem(try enter(key), i)
-            case .askQuestion(let key, let name):
-                try askQuestion(try enter(key), name)
-            case .finishStep(let key):
-                _ = try enter(key)
-                try record(.stepFinished, step: key) { $0.stepOutcome = .done }
-            case .awaitApproval(let key):
-                try awaitApproval(try enter(key))
-            case .gate(let key):
-                let entry = try enter(key)
-                if approvalOutdated(entry) { try awaitApproval(entry) } else { try gate(entry) }
-            case .resumeInterrupted(let key):
-                try resumeInterrupted(try enter(key))
-            case .follow(let key, let n):
-                try attempt(try enter(key), n, following: true)
-            case .sleepUntil(let key, let t):
-                try retryDelay(try enter(key), until: t)
-            case .attempt(let key, let n):
-                let entry = try enter(key)
-                if approvalOutdated(entry) { try awaitApproval(entry) } else { try attempt(entry, n, following: false) }
-            case .onFailure(let key, let policy):
-                let entry = try enter(key)
-                var why = "failed in an earlier session"
-                if let last = lastProblem, last.key == key { why = last.why } else if let d = state.denied[key] {
-                    why = "approval denied by \(d.by): \(d.reason)"
-                    console.show(.warning("'\(key)' was denied in the last session (\(why)) and no choice was made"))
-                } else {
-                    console.show(.warning("'\(key)' failed in the last session and no choice was made"))
-                }
-                lastProblem = nil
-                if try afterFailure(key: key, policy: policy, why: why) == .finished { registerRollbackIfDone(entry) }
+        var outcome: RunOutcome?
+        while outcome == nil { outcome = try perform(machine.next(state, now: elapsed)) }
+        return outcome!
+    }
+
+    /// Performs one action of the machine's and journals what came of it;
+    /// the run's outcome once the action ended it. Nothing here decides
+    /// what comes next: the next `next` sees the events this one wrote.
+    func perform(_ action: RunMachine.Action) throws(Stop) -> RunOutcome? {
+        switch action {
+        case .rollBack(let reason, let unfinished):
+            try beginRollback(reason: reason, unfinished: unfinished)
+        case .rollBackStep(let key):
+            try rollBackStep(key)
+        case .finish(let end) where end == .rolledBack || end == .rollbackIncomplete:
+            return try finishRollback(end)
+        case .finish(let end):
+            let why = end == .failed ? machine.failedBecause(state) : nil
+            try record(.runFinished) { $0.runEnd = end; $0.text = why }
+            notify(why.map { "run failed: \($0)" } ?? "run \(end.rawValue)")
+            console.show(.runResult(outcome: why.map { "failed: \($0)" } ?? end.rawValue, elapsed: elapsed, runID: setup.runID, resumeHint: false))
+            return end == .failed ? .failed(why ?? "a step failed and the run went on") : .completed
+        case .begin(let key):
+            let entry = try enter(key)
+            try record(.stepStarted, step: key) { $0.text = entry.step.kind.rawValue }
+            if case .runbook(let spec) = entry.step.body, entry.child == nil { throw .fail("runbook '\(spec.runbook)' was not loaded") }
+        case .askItem(let key, let i):
+            try askItem(try enter(key), i)
+        case .askQuestion(let key, let name):
+            try askQuestion(try enter(key), name)
+        case .finishStep(let key):
+            _ = try enter(key)
+            try record(.stepFinished, step: key) { $0.stepOutcome = .done }
+        case .awaitApproval(let key):
+            try awaitApproval(try enter(key))
+        case .gate(let key):
+            let entry = try enter(key)
+            if approvalOutdated(entry) { try awaitApproval(entry) } else { try gate(entry) }
+        case .resumeInterrupted(let key):
+            try resumeInterrupted(try enter(key))
+        case .follow(let key, let n):
+            try attempt(try enter(key), n, following: true)
+        case .sleepUntil(let key, let t):
+            try retryDelay(try enter(key), until: t)
+        case .attempt(let key, let n):
+            let entry = try enter(key)
+            if approvalOutdated(entry) { try awaitApproval(entry) } else { try attempt(entry, n, following: false) }
+        case .onFailure(let key, let policy):
+            let entry = try enter(key)
+            var why = "failed in an earlier session"
+            if let last = lastProblem, last.key == key { why = last.why } else if let d = state.denied[key] {
+                why = "approval denied by \(d.by): \(d.reason)"
+                console.show(.warning("'\(key)' was denied in the last session (\(why)) and no choice was made"))
+            } else {
+                console.show(.warning("'\(key)' failed in the last session and no choice was made"))
             }
+            lastProblem = nil
+            if try afterFailure(key: key, policy: policy, why: why) == .finished { registerRollbackIfDone(entry) }
         }
+        return nil
     }
 
     /// The step the action is for, its header shown the first time this

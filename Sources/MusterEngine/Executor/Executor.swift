@@ -135,10 +135,15 @@ public final class Executor {
         fill(&e)
         // Secrets never reach the journal, whatever field they hide in.
         e.mask(with: masker)
-        while true {
+        // Another machine's events can take the place this one was written
+        // for (a shared store): they are taken in, and it is written again
+        // after them. A store that keeps taking every place is a fault.
+        for _ in 0..<Self.appendTries {
             do {
                 try journal.append(e)
-                break
+                state.apply(e)
+                desk.misunderstood = 0
+                return
             } catch {
                 guard let foreign = error.superseded else {
                     console.show(.warning(error.message))
@@ -154,9 +159,14 @@ public final class Executor {
                 e.seq = state.lastSeq + 1
             }
         }
-        state.apply(e)
-        desk.misunderstood = 0
+        let why = "the shared store took the place of event \(e.event.rawValue) \(Self.appendTries) times in a row; stopping rather than racing on"
+        console.show(.warning(why))
+        throw .journal(why)
     }
+
+    /// Tries at one event's place before the session stops: far more than
+    /// the machines of one run ever write at once.
+    static let appendTries = 100
 
     // MARK: - Running
 
