@@ -221,8 +221,8 @@ enum RunSession {
             let notice = WaitNotice(console: shown)
             shared.log.store.onWait = { notice.waited($0) }
         }
-        var storeWatch: Task<Void, Never>?
-        defer { storeWatch?.cancel() }
+        var storeWatch: WatchTask?
+        defer { storeWatch?.end() }
         let requests = RequestFolder(runDir: Paths.dirname(journal.path), runID: setup.runID)
         requests.prepare()
         requests.watch()
@@ -236,10 +236,11 @@ enum RunSession {
             executor.inbox = Inboxes([requests, fromStore])
             // Its own S3 handle, in a task of its own: a slow store never holds a prompt.
             if let poller = try? S3Store(path: shared.path, settings: shared.log.store.settings) {
-                let watch = SessionWatch(store: S3StoreClient(poller), runID: setup.runID,
-                                         live: ["host": hostName(), "pid": String(getpid()), "user": setup.osUser, "identity": setup.identity ?? ""],
-                                         settings: TeamWiring.settings, clock: TeamWiring.clock, wallTime: TeamWiring.wallTime)
-                storeWatch = Task.detached { await watch.run(onArrival: { SignalWatch.repost(InboxWake.code) }) }
+                let live = ["host": hostName(), "pid": String(getpid()), "user": setup.osUser, "identity": setup.identity ?? ""]
+                storeWatch = WatchTask(poller: poller, watch: { client in
+                    SessionWatch(store: client, runID: setup.runID, live: live, settings: TeamWiring.settings, clock: TeamWiring.clock,
+                                 wallTime: TeamWiring.wallTime)
+                }, onArrival: { SignalWatch.repost(InboxWake.code) })
             }
         }
         // A lost terminal leaves the step at work running, this process its keeper.
@@ -249,6 +250,7 @@ enum RunSession {
         executor.http = CurlTransport()
         executor.ciService = CIServices.make
         let outcome = executor.execute(resumed: resumed)
+        storeWatch?.end()
         (sink as? SharedJournal)?.finish()
         switch outcome {
         case .completed, .failed: OTLPExport.afterRun(journalPath: journal.path, masked: setup.maskedValues)

@@ -25,6 +25,11 @@ public final class S3Store {
     /// exchange is abandoned, so a stalled store cannot hold a stop.
     public var stopping: () -> Bool = { false }
     public static let stopGrace = 5.0
+    /// True once nobody waits for this store's answers any more (a session's
+    /// watch at its end): every exchange is abandoned at once, so the
+    /// process never exits with a request still inside libcurl, whose TLS
+    /// library is torn down at exit under it.
+    public var abandoned: () -> Bool = { false }
     /// When `stopping` was first seen true (monotonic seconds).
     private var stopSeen: Double?
     /// The start of the operation under way, for `onWait`.
@@ -352,7 +357,7 @@ public final class S3Store {
     /// The pause between tries, cut short by a stop.
     private func sleep(_ seconds: Double) {
         let end = monotonicNow() + seconds
-        while monotonicNow() < end, !stopping() { usleep(UInt32(min(max(end - monotonicNow(), 0), 0.05) * 1_000_000)) }
+        while monotonicNow() < end, !stopping(), !abandoned() { usleep(UInt32(min(max(end - monotonicNow(), 0), 0.05) * 1_000_000)) }
     }
 
     /// The header that gives Google Cloud Storage away (`x-goog-generation`,
@@ -364,6 +369,7 @@ public final class S3Store {
 
     /// True once the session has been stopping for `stopGrace` seconds.
     private func stopOver() -> Bool {
+        if abandoned() { return true }
         guard stopping() else { return false }
         let now = monotonicNow()
         if stopSeen == nil { stopSeen = now }

@@ -68,6 +68,24 @@ struct LostAnswerTests {
         #expect(next?.message.contains("was not sent") == true, "\(String(describing: next))")
     }
 
+    /// A session watch's store at the session's end: its heartbeat must
+    /// not outlive the process (libcurl inside OpenSSL at exit crashes it).
+    @Test func anAbandonedStoreGivesUpAStalledPutWithoutAGrace() throws {
+        let (moto, proxy, store, _) = try setUp(hold: "all")
+        defer { proxy.stop(); moto.stop() }
+        // The proxy holds every event put; far longer than the test may
+        // take, and no stop: only abandoning can end the put.
+        store.timeout = 120
+        final class Over { var now = false }
+        let over = Over()
+        store.onWait = { _ in over.now = true }
+        store.abandoned = { over.now }
+        let error = storeError { try store.put("runs/r/events/live.json", Array("{}".utf8)) }
+        #expect(error?.kind == .unreachable, "\(String(describing: error))")
+        let next = storeError { _ = try store.get("team/anything") }
+        #expect(next?.message.contains("was not sent") == true, "\(String(describing: next))")
+    }
+
     @Test func aPutAnsweredWithAServerErrorIsReadBackAndFoundDone() throws {
         let server = try HTTPTestServer()
         let store = try loopStore(server, bucket: "s3flaky")
