@@ -52,7 +52,10 @@ struct LeftoverProcessTests {
             title: Start the standby service
             run: |
               echo standby-ok > health.txt
-              nohup python3 -m http.server \(port) --bind 127.0.0.1 &
+              # The interpreter itself: a pyenv shim would still be
+              # starting helpers in the step's group when the step ends.
+              py=$(python3 -c 'import sys; print(sys.executable)')
+              nohup "$py" -m http.server \(port) --bind 127.0.0.1 &
               echo $! > service.pid
               echo "PID=$!"
             keep_running: true
