@@ -19,7 +19,7 @@ import MusterTerminal
 
 /// The step lock, `runs/RUN_ID/step.lock`, held by a session whose terminal
 /// was lost while a step ran and which stays only to journal that step's
-/// end (MusterEngine's `keepOnHangUp` says why the session itself stays).
+/// end (MusterEngine's `StepKeeping` says why the session itself stays).
 ///
 /// A lock of its own rather than the run lock kept: the run lock says a
 /// session operates the run, and is let go at once, so that `resume` and

@@ -146,6 +146,43 @@ struct MachineDecisionTests {
         ev.add(.approvalDenied, "a") { $0.by = "bob"; $0.text = "not now" }
         #expect(m.asksForApproval("a", ev.state, sha: "s1"))
     }
+
+    /// What a signal means at each moment: the rules the Ctrl-C, hang-up,
+    /// takeover and terminal tests exercise through tmux, decided here alone.
+    @Test func aSignalAsksStopsKeepsOrPausesByTheMomentItComesAt() throws {
+        let m = try machine()
+        // Between actions every signal pauses; a request is read.
+        #expect(m.onSignal(.interrupt, at: .between, interactive: true) == .pause(.interrupt))
+        #expect(m.onSignal(.terminate, at: .between, interactive: true) == .pause(.terminate))
+        #expect(m.onSignal(.inboxWake, at: .between, interactive: true) == .readInbox)
+        // A step at work: Ctrl-C asks only someone at a terminal.
+        #expect(m.onSignal(.interrupt, at: .working("a"), interactive: true) == .askStopOrWait)
+        #expect(m.onSignal(.interrupt, at: .working("a"), interactive: false) == .pause(.interrupt))
+        #expect(m.onSignal(.quit, at: .working("a"), interactive: true) == .pause(.quit))
+        #expect(m.onSignal(.inboxWake, at: .working("a"), interactive: false) == .readInbox)
+        // A lost terminal keeps a run step going, and pauses any other.
+        #expect(m.onSignal(.hangUp, at: .working("a"), interactive: true, keepable: true) == .keepStep)
+        #expect(m.onSignal(.hangUp, at: .working("a"), interactive: true, keepable: false) == .pause(.hangUp))
+        // Once kept, nobody is there to ask: only a stop stops it.
+        #expect(m.onSignal(.hangUp, at: .kept("a"), interactive: false) == .goOn)
+        #expect(m.onSignal(.inboxWake, at: .kept("a"), interactive: false) == .goOn)
+        #expect(m.onSignal(.interrupt, at: .kept("a"), interactive: true) == .pause(.interrupt))
+        #expect(m.onSignal(.terminate, at: .kept("a"), interactive: false) == .pause(.terminate))
+        // The Ctrl-C question's answers.
+        #expect(m.onInterruptAnswer(.unanswered) == .goOn)
+        #expect(m.onInterruptAnswer(.keepWaiting) == .goOn)
+        #expect(m.onInterruptAnswer(.stop) == .stopStep)
+        #expect(m.onInterruptAnswer(.endOfInput) == .stopStep)
+        #expect(m.onInterruptAnswer(.signal(.interrupt)) == .stopStep, "a second Ctrl-C is a louder stop")
+        #expect(m.onInterruptAnswer(.signal(.terminate)) == .pause(.terminate))
+        #expect(m.onInterruptAnswer(.signal(.inboxWake)) == .readInbox)
+        #expect(m.onInterruptAnswer(.signal(.hangUp), keepable: true) == .keepStep)
+        #expect(m.onInterruptAnswer(.signal(.hangUp), keepable: false) == .pause(.hangUp))
+        // A takeover waits for the step at work, unless it said --now.
+        #expect(m.takeoverMoment(now: false, working: nil) == .now)
+        #expect(m.takeoverMoment(now: false, working: "a") == .afterStep)
+        #expect(m.takeoverMoment(now: true, working: "a") == .now)
+    }
 }
 
 extension RunMachineTests.Events {

@@ -2,6 +2,25 @@ import MusterBasics
 import MusterFormat
 
 extension Executor {
+    /// One round of the wait for approval (TeamDesk); a denial fails the step.
+    func awaitApproval(_ entry: FlatPlan.Entry) throws(Stop) {
+        if let why = try team.awaitApproval(entry, preview: approvalPreview(entry)) { lastProblem = (entry.key, why) }
+    }
+
+    /// What an approver is shown, and signs the hash of: the step's
+    /// commands as they will run, secrets masked.
+    func approvalPreview(_ entry: FlatPlan.Entry) -> [String] {
+        preview(entry.step, scope(entry.parent)).map(masker.mask)
+    }
+
+    /// A step approved, then edited (a resume with `--force`), must not run
+    /// on the old approval: the hash approvers signed is of the old command.
+    func approvalOutdated(_ entry: FlatPlan.Entry) -> Bool {
+        guard entry.step.automation?.approval != nil, (state.attempts[entry.key] ?? 0) == 0,
+              let asked = state.approvalSHA[entry.key] else { return false }
+        return asked != SignedStatement.digest(approvalPreview(entry).joined(separator: "\n"))
+    }
+
     /// The `confirm: true` gate: what will run, then run, skip or abort.
     func gate(_ entry: FlatPlan.Entry) throws(Stop) {
         let key = entry.key, step = entry.step
@@ -92,9 +111,9 @@ extension Executor {
                 e.outputs = result.outputs.isEmpty ? nil : result.outputs
             }
             console.show(.stepResult(.finished(outcome), seconds: result.seconds, detail: nil))
-            try endKeeping(key, result)
+            try keeper.end(key, result)
             // Nothing ran in a rehearsal, so there is nothing to undo.
-            if let r = a.rollback, !result.rehearsed { rollbacks.append((key, r, values, env)) }
+            if let r = a.rollback, !result.rehearsed { rollback.book.done.append((key, r, values, env)) }
             return
         }
         try record(.attemptFinished, step: key) { e in
@@ -105,7 +124,7 @@ extension Executor {
         let why = result.problem ?? "failed"
         console.show(.stepResult(.finished(.failed), seconds: result.seconds, detail: masker.mask(why)))
         if let sig = result.signal { throw .pause("\(signalName(sig)) during '\(key)'") }
-        try endKeeping(key, result)
+        try keeper.end(key, result)
         lastProblem = (key, why)
         // Stopped by the operator: the failure answers, not a retry unasked.
         if attempt <= a.retries, !result.stopped {
@@ -130,7 +149,7 @@ extension Executor {
     func registerRollbackIfDone(_ entry: FlatPlan.Entry) {
         guard state.finished[entry.key] == .done, let r = entry.step.automation?.rollback else { return }
         let values = scope(entry.parent)
-        rollbacks.append((entry.key, r, values, environment(entry.runbook, values)))
+        rollback.book.done.append((entry.key, r, values, environment(entry.runbook, values)))
     }
 
     enum Choice { case retry, finished }
@@ -170,22 +189,7 @@ extension Executor {
     }
 
     func attemptOnce(_ step: Step, key: String, automation a: Automation, values: [String: String], env: [String: String]) throws(Stop) -> Attempt {
-        if let drill = setup.drill {
-            // A drill's scripted failure replaces the attempt, so a trainee
-            // meets the error exactly as the real step would show it.
-            if let fault = machine.faultDue(key, state, drill) {
-                // Nothing on screen may give it away: first what the step
-                // runs (the command, the request, the pipeline), as a real
-                // attempt shows it, then the error as its output, and a run
-                // step's failure reads as a real exit status.
-                try record(.faultInjected, step: key) { $0.text = fault.fail }
-                for line in preview(step, values).prefix(1) { console.show(.command(masker.mask(line))) }
-                console.show(.output(stderr: true, line: masker.mask(fault.fail)))
-                return Attempt(ok: false, status: 1, seconds: 0, tail: [masker.mask(fault.fail)],
-                               problem: step.kind == .run ? "exited with status 1" : fault.fail)
-            }
-            if drill.rehearsal { return try rehearse(step, key: key, values: values) }
-        }
+        if let drill = setup.drill, let stood = try DrillAttempt(host: self, drill: drill).instead(step, key: key, values: values) { return stood }
         // A value that never came (its step was skipped, or marked done by
         // hand) must not reach a command as a literal `{{ name }}`.
         let missing = StepPreview.missingValues(step, values)
@@ -228,23 +232,5 @@ extension Executor {
     /// What the step would do (see StepPreview), unmasked.
     func preview(_ step: Step, _ values: [String: String]) -> [String] {
         StepPreview.lines(step, values: values, secrets: setup.secrets)
-    }
-
-    /// A rehearsal drill's step: shown as it would run and confirmed as if
-    /// done. Nothing runs, nothing is rolled back.
-    func rehearse(_ step: Step, key: String, values: [String: String]) throws(Stop) -> Attempt {
-        for line in preview(step, values) { console.show(.command(masker.mask(line))) }
-        if setup.yes {
-            console.show(.info("rehearsed (--yes)"))
-            return Attempt(ok: true, status: 0, seconds: 0, rehearsed: true)
-        }
-        switch try answer(.rehearsal, "Rehearsal: walk through this step as if you ran it, then confirm.", step: key, as: RehearsalReply.self) {
-        case .rehearsed:
-            return Attempt(ok: true, status: 0, seconds: 0, rehearsed: true)
-        case .skip(let why):
-            return Attempt(ok: true, status: 0, seconds: 0, skipped: why)
-        case .abort:
-            throw .pause("operator aborted at '\(key)'")
-        }
     }
 }

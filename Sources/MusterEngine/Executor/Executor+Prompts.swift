@@ -4,7 +4,7 @@ import MusterFormat
 /// Questions: the status line under each, the escalation ladder, the
 /// checklist of a manual step; every answer read through `answer`
 /// (Answer.swift).
-extension Executor: DeskHost {
+extension Executor: RunHost {
     /// The line under every prompt (see RunWatch).
     package func status() -> String { watch.status(state, elapsed: elapsed, index: index, total: total) }
 
@@ -15,7 +15,7 @@ extension Executor: DeskHost {
 
     /// A banner for each rung due since the last check; rungs that passed
     /// before this session are shown once, too.
-    func checkEscalation() {
+    package func checkEscalation() {
         let e = elapsed
         for i in watch.rungsDue(elapsed: e, announced: announcedRungs) {
             announcedRungs.insert(i)
@@ -25,11 +25,11 @@ extension Executor: DeskHost {
 
     // The questions themselves are the desk's (OperatorDesk.swift).
     func read(_ question: String, hint: String, secret: Bool = false) throws(Stop) -> String { try desk.read(question, hint: hint, secret: secret) }
-    func answer<R: Reply>(_ question: Question, _ prompt: String, step key: String, as: R.Type) throws(Stop) -> R {
+    package func answer<R: Reply>(_ question: Question, _ prompt: String, step key: String, as: R.Type) throws(Stop) -> R {
         try desk.answer(question, prompt, step: key, as: R.self)
     }
     func answer(_ q: Ask, question: String? = nil) throws(Stop) -> String { try desk.answer(q, question: question) }
-    func notUnderstood(_ hint: String) throws(Stop) { try desk.notUnderstood(hint) }
+    package func notUnderstood(_ hint: String) throws(Stop) { try desk.notUnderstood(hint) }
 
     package func escalated(to contact: String, rung: Int?, step: String) throws(Stop) {
         try record(.escalated, step: step) { $0.contact = contact; $0.item = rung }

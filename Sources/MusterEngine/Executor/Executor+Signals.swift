@@ -7,18 +7,13 @@ import MusterFormat
 /// and the passing time mean during a run.
 extension Executor: PerformHost {
     package var secrets: [String: String] { setup.secrets }
-    var shells: ShellPerformer { ShellPerformer(host: self, runner: runner) }
+    package var shells: ShellPerformer { ShellPerformer(host: self, runner: runner) }
 
-    /// A signal while a step's command runs. Kept after a hang-up, nobody
-    /// is there to ask: another hang-up or request changes nothing, any
-    /// other signal stops the step as SIGTERM does. A hang-up (or the
-    /// terminal gone while Ctrl-C asked) during a `run` step hands it to
-    /// this process alone (`keepOnHangUp`).
+    /// A signal while a step's command runs; `keepable`: a lost terminal
+    /// leaves it running (StepKeeping).
     package func commandSignal(_ sig: Int32, key: String, deadline: Double, keepable: Bool) -> SignalVerdict {
-        if keeping != nil { return [.hangUp, .inboxWake].contains(Signal(sig)) ? .keepWaiting : .pause(sig) }
-        let v = verdict(sig, key: key, deadline: deadline)
-        if case .pause(let s) = v, Signal(s) == .hangUp, keepable, keepOnHangUp(key) { return .keepWaiting }
-        return v
+        act(machine.onSignal(Signal(sig), at: keeper.keeping.map { .kept($0) } ?? .working(key), interactive: console.isInteractive, keepable: keepable),
+            key: key, deadline: deadline, keepable: keepable)
     }
 
     package func tick() {
@@ -59,37 +54,37 @@ extension Executor: PerformHost {
     /// since the last one, whether it was noticed or not, pauses the run here.
     package func checkSignals() throws(Stop) {
         if let sig = arrivedSignal() { try interruption(sig) }
-        try checkTakeover()
+        try team.checkTakeover()
     }
 
-    /// The one question Ctrl-C asks while a step is at work, whatever it
-    /// waits for (its command, a probe, a request, a pipeline, the sleep
-    /// between polls): stop the step, or keep waiting. SIGTERM, SIGHUP,
-    /// SIGQUIT, and Ctrl-C with nobody at a terminal, pause the run. Left
-    /// unanswered, the question gives up at `deadline` (the step's timeout),
-    /// and the step goes on to meet it.
-    func verdict(_ sig: Int32, key: String, deadline: Double) -> SignalVerdict {
-        if Signal(sig) == .inboxWake { return inboxVerdict(working: key) }
-        guard Signal(sig) == .interrupt, console.isInteractive else { return .pause(sig) }
-        switch console.ask("Ctrl-C: stop '\(key)' now, or keep waiting?", hint: Question.interrupt.hint, status: status(), within: deadline - clock.now) {
-        case nil:
-            return .keepWaiting
-        case .line(let l)?:
-            return Question.interrupt.parse(l, as: InterruptReply.self) == .success(.keepWaiting) ? .keepWaiting : .stopStep
-        case .eof?:
-            return .stopStep
-        case .signal(let s)?:
-            if Signal(s) == .inboxWake { return inboxVerdict(working: key) }
-            // A second Ctrl-C is a louder "stop".
-            return Signal(s) == .interrupt ? .stopStep : .pause(s)
+    /// Performs the machine's decision about a signal. The one question
+    /// Ctrl-C asks while a step is at work, whatever it waits for, gives up
+    /// at `deadline` (the step's timeout), and the step goes on to meet it.
+    func act(_ decision: SignalDecision, key: String?, deadline: Double, keepable: Bool) -> SignalVerdict {
+        switch decision {
+        case .goOn: return .keepWaiting
+        case .stopStep: return .stopStep
+        case .pause(let s): return .pause(s.number)
+        case .readInbox: return team.inboxVerdict(working: key)
+        case .keepStep: return key.map(keeper.keep) == true ? .keepWaiting : .pause(Signal.hangUp.number)
+        case .askStopOrWait:
+            let answer: InterruptAnswer = switch console.ask("Ctrl-C: stop '\(key ?? "")' now, or keep waiting?", hint: Question.interrupt.hint, status: status(),
+                                                             within: deadline - clock.now) {
+            case nil: .unanswered
+            case .line(let l)?: Question.interrupt.parse(l, as: InterruptReply.self) == .success(.keepWaiting) ? .keepWaiting : .stop
+            case .eof?: .endOfInput
+            case .signal(let s)?: .signal(Signal(s))
+            }
+            return act(machine.onInterruptAnswer(answer, keepable: keepable), key: key, deadline: deadline, keepable: keepable)
         }
     }
 
-    /// The same for a signal taken while `waitingOn` is set; at any other
-    /// moment a signal pauses the run.
+    /// A signal taken with no command of the step's own running: it asks
+    /// about the step at work (`waitingOn`), if one is.
     package func verdict(_ sig: Int32) -> SignalVerdict {
-        guard let w = waitingOn else { return Signal(sig) == .inboxWake ? inboxVerdict(working: nil) : .pause(sig) }
-        return verdict(sig, key: w.key, deadline: w.deadline)
+        let moment: SignalMoment = waitingOn.map { .working($0.key) } ?? .between
+        return act(machine.onSignal(Signal(sig), at: moment, interactive: console.isInteractive), key: waitingOn?.key, deadline: waitingOn?.deadline ?? clock.now,
+                   keepable: false)
     }
 
     /// Acts on a signal taken between actions: goes on, stops the waiting
@@ -108,5 +103,5 @@ extension Executor: PerformHost {
         return pendingSignal ?? clock.sleep(upTo: 0)
     }
 
-    package func signalName(_ s: Int32) -> String { Signal(s) == .inboxWake ? handOverText : Signal(s).pauseText }
+    package func signalName(_ s: Int32) -> String { Signal(s) == .inboxWake ? team.handOverText : Signal(s).pauseText }
 }

@@ -5,28 +5,11 @@ import MusterFormat
 /// finished in earlier sessions passed over with what they left behind,
 /// and the chat webhook told of the run's milestones.
 extension Executor {
-    /// Posts a chat message (`{"text": ...}`, as Slack and compatible hooks
-    /// take, escaped for them) to the runbook's webhook. A webhook that fails
-    /// is reported and never stops the run.
-    func notify(_ text: String) {
-        guard let secret = setup.runbook.notifyWebhook, let url = setup.secrets[secret], let http else { return }
-        let label = setup.drill.map { "DRILL \($0.name): \(setup.runbook.name)" } ?? setup.runbook.name
-        let message = chatEscaped(masker.mask("[\(label)] \(text) (run \(setup.runID), \(formatSeconds(elapsed)) elapsed)"))
-        let body = JSON.object([("text", .string(message))]).serialized()
-        do {
-            let reply = try HTTPPerformer(host: self, http: http).send(method: "POST", url: url, headers: [("Content-Type", "application/json")], body: body, timeout: 5)
-            if !(200..<300).contains(reply.status) {
-                console.show(.warning("the notification webhook answered \(reply.status); the run goes on"))
-            }
-        } catch {
-            if let sig = error.signal {
-                // The post is abandoned, but the signal still means "stop".
-                pendingSignal = pendingSignal ?? sig
-                console.show(.warning("the notification webhook was abandoned: \(Signal(sig).pauseText)"))
-                return
-            }
-            console.show(.warning("the notification webhook failed (\(masker.mask(error.message))); the run goes on"))
-        }
+    /// Tells the chat (ChatNotifier); a signal that cut the post short
+    /// pauses the run at the next action.
+    package func notify(_ text: String) {
+        guard let chat, let http, let sig = chat.post(text, elapsed: elapsed, via: HTTPPerformer(host: self, http: http)) else { return }
+        pendingSignal = pendingSignal ?? sig
     }
 
     func environment(_ rb: Runbook, _ values: [String: String]) -> [String: String] {
@@ -36,47 +19,12 @@ extension Executor {
     /// What the templates of steps inside `parent` (nil: the top) see (RunValues).
     func scope(_ parent: String?) -> [String: String] { values.scope(parent) }
 
-    /// Takes in what earlier sessions left: the values steps set (those
-    /// journaled masked asked again when `promptMasked`), and the rollback
-    /// commands of the steps they completed, or of the step that failed.
+    /// Takes in what earlier sessions left (SessionRestore).
     func restore(promptMasked: Bool) throws(Stop) {
-        // Values this session already holds in clear (a secret answered or
-        // entered again before a rollback) are kept, not asked for again.
-        let held = values.scopes
-        values.scopes = [:]
-        rollbacks = []
-        // Inside an include not begun yet nothing happened, and its values
-        // come from the steps before it once they have run.
-        var begun: Set<String> = []
-        for entry in plan.entries {
-            let key = entry.key
-            if let parent = entry.parent, !begun.contains(parent) { continue }
-            if state.started.contains(key) { begun.insert(key) }
-            var known = scope(entry.parent)
-            known.merge(state.values[key] ?? [:]) { $1 }
-            let asks: [Ask] = if case .manual(_, let a) = entry.step.body { a } else { [] }
-            for (name, journaled) in (state.values[key] ?? [:]).sorted(by: { $0.key < $1.key }) where state.masked.contains(key + "." + name) {
-                if let clear = held[entry.parent ?? ""]?[name], clear != journaled {
-                    known[name] = clear
-                } else if promptMasked {
-                    // A secret answer is asked again with its own question,
-                    // also when its step had not finished.
-                    if let q = asks.first(where: { $0.name == name && $0.secret }) {
-                        known[name] = try answer(q, question: q.prompt + " (asked again: the journal never holds it)")
-                    } else if state.finished[key] != nil {
-                        known[name] = try read("The value of {{ \(name) }} from step '\(key)' contained a secret, so the journal holds it masked. Enter it again",
-                                                hint: "one line; it is not journaled", secret: true)
-                    }
-                }
-            }
-            values.set(entry.parent, known)
-            guard let rollback = entry.step.automation?.rollback else { continue }
-            if state.finished[key] == .done {
-                rollbacks.append((key, rollback, known, environment(entry.runbook, known)))
-            } else if key == state.lastFailed, state.finished[key] == .failed {
-                failedStepRollback = (key, rollback, known, environment(entry.runbook, known))
-            }
-        }
+        let restore = SessionRestore(plan: plan, state: state, ask: { q, text throws(Stop) in try self.answer(q, question: text) },
+                                     read: { text throws(Stop) in try self.read(text, hint: "one line; it is not journaled", secret: true) },
+                                     environment: environment)
+        rollback.book = try restore.restore(&values, promptMasked: promptMasked)
     }
 
     /// One session: ask the machine, perform, journal, until an action
@@ -94,11 +42,11 @@ extension Executor {
     func perform(_ action: RunMachine.Action) throws(Stop) -> RunOutcome? {
         switch action {
         case .rollBack(let reason, let unfinished):
-            try beginRollback(reason: reason, unfinished: unfinished)
+            try rollback.begin(reason: reason, unfinished: unfinished) { () throws(Stop) in try restore(promptMasked: false) }
         case .rollBackStep(let key):
-            try rollBackStep(key)
+            try rollback.step(key)
         case .finish(let end) where end == .rolledBack || end == .rollbackIncomplete:
-            return try finishRollback(end)
+            return try rollback.finish(end)
         case .finish(let end):
             let why = end == .failed ? machine.failedBecause(state) : nil
             try record(.runFinished) { $0.runEnd = end; $0.text = why }
@@ -160,7 +108,7 @@ extension Executor {
         checkBudget(from: key)
         if let notes = step.notes { console.show(.notes(masker.mask(notes.expand(values)))) }
         // Offered by a rollback that this step's failure starts (see `rollBack`).
-        if let a = step.automation { failedStepRollback = a.rollback.map { (key, $0, values, environment(entry.runbook, values)) } }
+        if let a = step.automation { rollback.book.ownOfFailing = a.rollback.map { (key, $0, values, environment(entry.runbook, values)) } }
         return entry
     }
 }

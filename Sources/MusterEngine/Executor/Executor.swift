@@ -11,15 +11,13 @@ import MusterFormat
 public final class Executor {
     package let setup: RunSetup
     let journal: JournalSink
-    /// Every message and question passes `net` (see MaskingConsole).
-    package var console: RunConsole { net }
-    let net: MaskingConsole
+    /// Every message and question passes the masks' net (SessionMasks).
+    package var console: RunConsole { masks.net }
+    let masks: SessionMasks
     let runner: CommandRunner
     /// Grows with each secret answer (`addSecret`).
-    package private(set) var masker: Masker
-    /// Answers to `secret: true` questions given in this session.
-    var secretAnswers: [String] = []
-    var state: RunState
+    package var masker: Masker { masks.masker }
+    package var state: RunState
     /// Seconds since the run began at this session's start, and the
     /// monotonic time then.
     let baseElapsed: Double
@@ -31,7 +29,7 @@ public final class Executor {
     var announcedRungs: Set<Int> = []
     /// The flattened plan, and the machine that says what to do next.
     let plan: FlatPlan
-    let machine: RunMachine
+    package let machine: RunMachine
     /// Values each scope's templates see (RunValues).
     var values: RunValues
     /// Steps whose header this session has shown.
@@ -40,6 +38,7 @@ public final class Executor {
     var lastProblem: (key: String, why: String)?
     /// Every question asked of the operator goes through the desk.
     lazy var desk = OperatorDesk(host: self)
+    let chat: ChatNotifier?
     /// HTTP for `http` steps and HTTP waits; nil where none is wired in.
     public var http: HTTPTransport?
     /// Makes the service behind a `ci` step (MusterCI's providers); nil
@@ -53,50 +52,38 @@ public final class Executor {
     var waitingOn: (key: String, deadline: Double)?
     /// What the run's clock calls for: status line, rungs, budget, hints.
     package let watch: RunWatch
-    typealias Rollback = (key: String, command: Template, values: [String: String], env: [String: String])
-    /// Completed steps with a rollback command, in completion order.
-    var rollbacks: [Rollback] = []
-    /// The rollback command of the step whose failure started the rollback:
-    /// it may have done part of its work before it failed.
-    var failedStepRollback: Rollback?
+    /// Lists, asks and runs the rollback the machine decides on.
+    lazy var rollback = RollbackDesk(host: self)
     /// The attempt running now, if its step has an `expect`.
     var expectWatch: ExpectWatch?
+    /// Approvals and takeovers: other people's requests of the run.
+    lazy var team = TeamDesk(host: self)
     /// Requests from other people (approvals, takeovers); nil where none
     /// can arrive.
-    public var inbox: RunInbox?
-    /// Requests refused in this session, said once.
-    var refusedRequests: Set<String> = []
-    /// A takeover waiting for the step at work to end.
-    var takeoverPending: TeamRequest?
-    /// The takeover this session is stopping for.
-    var handingOver: TeamRequest?
+    public var inbox: RunInbox? {
+        get { team.inbox }
+        set { team.inbox = newValue }
+    }
     /// A `handoff` another machine wrote to the shared store: the run is
     /// theirs, and this session writes nothing more.
     var takenOverElsewhere: JournalEvent?
-    /// Hands the `run` step at work over to this process alone when the
-    /// terminal is lost (see `keepOnHangUp`): true once the session lock is
-    /// released and the step lock held. Nil where nobody can (tests): the
-    /// step is stopped as for SIGTERM.
-    public var keepStep: ((_ step: String) -> Bool)?
-    /// The step this process stays for, after the terminal was lost: it
-    /// journals that step's end, and nothing after it.
-    var keeping: String?
+    /// Keeps the `run` step at work when the terminal is lost (StepKeeping).
+    lazy var keeper = StepKeeping(host: self)
+    public var keepStep: ((_ step: String) -> Bool)? {
+        get { keeper.keepStep }
+        set { keeper.keepStep = newValue }
+    }
     /// The `ci` step whose pipeline this session started, and when its
     /// attempt began: following it (the machine's next action) counts the
     /// step's timeout from then.
     var triggered: (key: String, at: Double)?
-    /// Steps whose approval request this session has shown.
-    var approvalShown: Set<String> = []
-    /// This session said the run is rolling back (once).
-    var rollbackShown = false
 
     public init(setup: RunSetup, state: RunState, journal: JournalSink, console: RunConsole, runner: CommandRunner,
                 baseElapsed: Double, clock: RunClock) {
         self.setup = setup
         self.state = state
         self.journal = journal
-        self.masker = Masker(secrets: setup.maskedValues)
-        self.net = MaskingConsole(console, masker: Self.netMasker(setup.maskedValues))
+        self.masks = SessionMasks(declared: setup.maskedValues, console: console)
         self.runner = runner
         self.baseElapsed = baseElapsed
         self.clock = clock
@@ -105,31 +92,17 @@ public final class Executor {
         self.machine = RunMachine(plan: plan, yes: setup.yes)
         self.values = RunValues(setup, plan: plan)
         self.total = plan.entries.count
+        self.chat = ChatNotifier(setup)
         self.watch = RunWatch(setup.runbook, includes: setup.includes, rto: setup.drill?.rtoSeconds)
     }
 
     public var elapsed: Double { baseElapsed + clock.now - sessionStart }
 
-    /// The net's masker leaves out values shorter than the length rule's 4
-    /// bytes: masked where the executor masks on purpose (output, values,
-    /// the journal), they would turn Muster's own words into `e***pected`
-    /// everywhere else.
-    static func netMasker(_ values: [String]) -> Masker {
-        Masker(secrets: values.filter { $0.trimmingCharacters().utf8.count >= Masker.minimumPiece })
-    }
-
-    /// A secret typed during the run (`ask` with `secret: true`): masked
-    /// from now on like a declared secret, everywhere.
-    package func addSecret(_ value: String) {
-        guard !value.trimmingCharacters().isEmpty, !secretAnswers.contains(value) else { return }
-        secretAnswers.append(value)
-        masker = Masker(secrets: setup.maskedValues + secretAnswers)
-        net.masker = Self.netMasker(setup.maskedValues + secretAnswers)
-    }
+    package func addSecret(_ value: String) { masks.add(value) }
 
     // MARK: - Journal
 
-    func record(_ kind: JournalEvent.Kind, step: String? = nil, _ fill: (inout JournalEvent) -> Void = { _ in }) throws(Stop) {
+    package func record(_ kind: JournalEvent.Kind, step: String? = nil, _ fill: (inout JournalEvent) -> Void = { _ in }) throws(Stop) {
         var e = JournalEvent(seq: state.lastSeq + 1, at: clock.stamp(), t: (elapsed * 1000).rounded() / 1000, event: kind)
         e.step = step
         fill(&e)
@@ -197,7 +170,7 @@ public final class Executor {
             }
             return try drive()
         } catch {
-            let end = SessionEnd(error, runID: setup.runID, handingOver: handingOver, takenOverElsewhere: takenOverElsewhere,
+            let end = SessionEnd(error, runID: setup.runID, handingOver: team.handingOver, takenOverElsewhere: takenOverElsewhere,
                                  started: state.info != nil, rollingBack: state.rollbackStarted)
             if let why = end.paused { try? record(.runPaused) { $0.text = why } }
             if let why = end.failed { try? record(.runFinished) { $0.runEnd = .failed; $0.text = why } }

@@ -4,63 +4,73 @@ import MusterFormat
 /// The two-person rule and hand-offs: requests other people make of the run
 /// (`muster approve`, `muster takeover`) arrive through the inbox, wake the
 /// session through the signal pipe, and are taken in as journal events.
-extension Executor {
+/// Whether to ask for approval again and when a takeover stops the session
+/// are the machine's decisions; the desk shows, waits and journals.
+package final class TeamDesk {
+    unowned let host: RunHost
+    /// Requests from other people; nil where none can arrive.
+    var inbox: RunInbox?
+    /// Requests refused in this session, said once.
+    var refusedRequests: Set<String> = []
+    /// A takeover waiting for the step at work to end.
+    var takeoverPending: TeamRequest?
+    /// The takeover this session is stopping for.
+    private(set) var handingOver: TeamRequest?
+    /// Steps whose approval request this session has shown.
+    var approvalShown: Set<String> = []
+
+    init(host: RunHost) { self.host = host }
+
+    var state: RunState { host.state }
+    var console: RunConsole { host.console }
+    var runID: String { host.setup.runID }
+    var trust: RequestTrust {
+        RequestTrust(runID: runID, plan: host.machine.plan, signatures: host.setup.signatures, sessionKey: host.setup.session?.key)
+    }
+
     /// One round of the wait of a step with `approval`: asked for (again
     /// when denied or changed), the approvals and denials that arrived
     /// taken in, then, unless that settled it, a wait for the next request,
     /// a signal or `a`. The machine asks for rounds until enough people
     /// other than the operator approve (or one denies); approvals already
     /// given survive `a`, and a crash.
-    func awaitApproval(_ entry: FlatPlan.Entry) throws(Stop) {
+    /// The denial's words when the round ended in one (the step failed).
+    func awaitApproval(_ entry: FlatPlan.Entry, preview: [String]) throws(Stop) -> String? {
         let key = entry.key, step = entry.step
-        guard let rule = step.automation?.approval else { return }
-        if !state.started.contains(key) { try record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
-        let preview = approvalPreview(entry)
+        guard let rule = step.automation?.approval else { return nil }
+        if !state.started.contains(key) { try host.record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
         let sha = SignedStatement.digest(preview.joined(separator: "\n"))
-        if machine.asksForApproval(key, state, sha: sha) {
+        if host.machine.asksForApproval(key, state, sha: sha) {
             if state.approvalAsked[key] != nil, state.approvalSHA[key] != sha {
                 console.show(.warning("'\(key)' changed since its approval was asked for: approvals of the old command do not count, and it needs approval again"))
             }
-            try record(.approvalRequested, step: key) { e in
+            try host.record(.approvalRequested, step: key) { e in
                 e.text = preview.joined(separator: "\n")
                 e.sha256 = sha
                 e.value = rule.who
                 e.approval = .init(count: rule.count, from: rule.from.isEmpty ? nil : rule.from)
             }
-            notify("'\(key)' waits for approval by \(rule.who): muster approve \(setup.runID)")
+            host.notify("'\(key)' waits for approval by \(rule.who): muster approve \(runID)")
             approvalShown.remove(key)
         }
         if approvalShown.insert(key).inserted {
             console.show(.info("'\(key)' needs approval by \(rule.who) before it runs (the two-person rule). It will run:"))
             for line in preview { console.show(.command(line)) }
-            console.show(.info("Ask them to run:  muster approve \(setup.runID)   (or: muster approve \(setup.runID) --deny REASON)"))
+            console.show(.info("Ask them to run:  muster approve \(runID)   (or: muster approve \(runID) --deny REASON)"))
             let given = state.approverNames(key)
             if !given.isEmpty { console.show(.info("approved so far by \(given.joined(separator: ", ")) (\(given.count) of \(rule.count))")) }
         }
         try takeApprovals(for: key, rule)
         if let d = state.denied[key] {
             let why = "approval denied by \(d.by): \(d.reason)"
-            lastProblem = (key, why)
             console.show(.stepResult(.finished(.failed), seconds: 0, detail: why))
+            return why
         } else if state.approved(key, rule) {
             console.show(.info("approved by \(state.approverNames(key).joined(separator: ", ")); the step goes on"))
         } else {
             try waitForPeople(key, rule)
         }
-    }
-
-    /// What an approver is shown, and signs the hash of: the step's
-    /// commands as they will run, secrets masked.
-    func approvalPreview(_ entry: FlatPlan.Entry) -> [String] {
-        preview(entry.step, scope(entry.parent)).map(masker.mask)
-    }
-
-    /// A step approved, then edited (a resume with `--force`), must not run
-    /// on the old approval: the hash approvers signed is of the old command.
-    func approvalOutdated(_ entry: FlatPlan.Entry) -> Bool {
-        guard entry.step.automation?.approval != nil, (state.attempts[entry.key] ?? 0) == 0,
-              let asked = state.approvalSHA[entry.key] else { return false }
-        return asked != SignedStatement.digest(approvalPreview(entry).joined(separator: "\n"))
+        return nil
     }
 
     /// Takes in the approvals and denials made for `key`, refusing (on
@@ -85,7 +95,7 @@ extension Executor {
                     continue
                 }
                 let kind: JournalEvent.Kind = r.kind == .approve ? .approvalGiven : .approvalDenied
-                try record(kind, step: key) { e in
+                try host.record(kind, step: key) { e in
                     e.by = signer.name
                     e.key = signer.key
                     e.statement = signed.statement
@@ -100,9 +110,9 @@ extension Executor {
                 if r.kind == .approve {
                     let n = state.approvers(key).count
                     console.show(.info("✓ approved by \(signer.name) (\(n) of \(rule.count))"))
-                    notify("'\(key)' approved by \(signer.name) (\(n) of \(rule.count))")
+                    host.notify("'\(key)' approved by \(signer.name) (\(n) of \(rule.count))")
                 } else {
-                    notify("'\(key)' denied by \(signer.name)")
+                    host.notify("'\(key)' denied by \(signer.name)")
                     return
                 }
             }
@@ -113,22 +123,22 @@ extension Executor {
     /// operator may answer `a`; from a pipe nothing is read, since the
     /// answers a run reads are only those `cli.md` lists.
     func waitForPeople(_ key: String, _ rule: Approval) throws(Stop) {
-        try checkSignals()
-        checkEscalation()
+        try host.checkSignals()
+        host.checkEscalation()
         guard console.isInteractive else {
-            if let sig = clock.sleep(upTo: 30), Signal(sig) != .inboxWake { try interruption(sig) }
+            if let sig = host.clock.sleep(upTo: 30), Signal(sig) != .inboxWake { try host.interruption(sig) }
             return
         }
-        switch console.ask("Waiting for approval of '\(key)' by \(rule.who)", hint: Question.approvalWait.hint, status: status()) {
+        switch console.ask("Waiting for approval of '\(key)' by \(rule.who)", hint: Question.approvalWait.hint, status: host.status()) {
         case .line(let l):
             switch Question.approvalWait.parse(l, as: ApprovalWaitReply.self) {
             case .success(.abort): throw .pause("operator aborted while '\(key)' waited for approval")
-            case .failure(let m): try notUnderstood(m.hint)
+            case .failure(let m): try host.notUnderstood(m.hint)
             }
         case .eof:
             throw .pause("answers ran out (end of input)")
         case .signal(let s):
-            if Signal(s) != .inboxWake { try interruption(s) }
+            if Signal(s) != .inboxWake { try host.interruption(s) }
         }
     }
 
@@ -139,13 +149,13 @@ extension Executor {
     func inboxVerdict(working key: String?) -> SignalVerdict {
         guard let inbox, let r = inbox.pending(taken: state.takenRequests).first(where: { $0.kind == .takeover && !refusedRequests.contains($0.id) && inbox.isWaiting($0) })
         else { return .keepWaiting }
-        if key == nil || r.now {
+        if host.machine.takeoverMoment(now: r.now, working: key) == .now {
             handingOver = r
             return .pause(Signal.inboxWake.number)
         }
         if takeoverPending?.id != r.id {
             takeoverPending = r
-            console.show(.warning("\(r.who) is taking over this run\(r.reason.map { " (\($0))" } ?? ""): this session stops when '\(key!)' ends (`muster takeover --now` stops it at once)"))
+            console.show(.warning("\(r.who) is taking over this run\(r.reason.map { " (\($0))" } ?? ""): this session stops when '\(key ?? "")' ends (`muster takeover --now` stops it at once)"))
         }
         return .keepWaiting
     }
@@ -161,7 +171,7 @@ extension Executor {
 
     func handOver(_ r: TeamRequest) throws(Stop) {
         handingOver = r
-        throw .pause(signalName(Signal.inboxWake.number))
+        throw .pause(handOverText)
     }
 
     /// Why the session stopped for a takeover: the run-paused text.

@@ -1,0 +1,18 @@
+import MusterBasics
+import MusterFormat
+
+/// What the run's desks (team, rollback, keeper) need from the run they
+/// serve: the operator desk's host, plus the run so far, its journal, the
+/// chat and the shell. They act on the machine's decisions; the executor
+/// is the one host.
+package protocol RunHost: DeskHost {
+    var state: RunState { get }
+    var machine: RunMachine { get }
+    var setup: RunSetup { get }
+    func record(_ kind: JournalEvent.Kind, step: String?, _ fill: (inout JournalEvent) -> Void) throws(Stop)
+    func notify(_ text: String)
+    func checkEscalation()
+    func notUnderstood(_ hint: String) throws(Stop)
+    func answer<R: Reply>(_ question: Question, _ prompt: String, step key: String, as: R.Type) throws(Stop) -> R
+    var shells: ShellPerformer { get }
+}
