@@ -253,10 +253,12 @@ struct CIProviderTests {
         let noJob = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base).replacingOccurrences(of: "job: ops/deploy", with: "job: ops/deplyo")])
         let nj = try await run(noJob, ["run", "deploy", "--yes"], env: env(.jenkins))
         #expect(nj.stdout.contains("starting job ops/deplyo: the CI server answered 404: Error 404 Not Found (no job ops/deplyo, or the user in secret JENKINS_TOKEN cannot see it)"), "\(nj.stdout)")
-        // Jenkins without a token: anonymous, and refused for want of a crumb.
+        // Jenkins without a token: anonymous, refused already when the job's
+        // parameters are read (a Jenkins that lets anonymous users read
+        // would refuse the POST for want of a crumb, with the same advice).
         let anonymous = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base, secret: nil)])
         let a = try await run(anonymous, ["run", "deploy", "--yes"])
-        #expect(a.stdout.contains("the CI server answered 403: Error 403 No valid crumb was included in the request (Muster called Jenkins anonymously; set 'token'"), "\(a.stdout)")
+        #expect(a.stdout.contains("the CI server answered 403: Error 403 Authentication required (Muster called Jenkins anonymously; set 'token'"), "\(a.stdout)")
         // A Jenkins token must be USER:APITOKEN.
         let bare = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base)])
         let b = try await run(bare, ["run", "deploy", "--yes"], env: ["JENKINS_TOKEN": "11fa6e0jenkins0api0token0042"])
@@ -320,5 +322,48 @@ struct CIProviderTests {
         let r = try await run(s, ["run", "deploy", "--yes"], env: env(.jenkins))
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("buildWithParameters"), "\(r.stdout)")
+    }
+
+    /// Jenkins core serves `buildWithParameters` only for a parameterized
+    /// job and `build` only (without a form) for one without parameters;
+    /// the stand-in answers as it does, so the wrong choice fails here.
+    @Test func aJenkinsJobWithoutParametersIsStartedWithBuildAndAParameterizedOneWithItsParameters() async throws {
+        let ci = try FakeCI()
+        let auth = "-u '\(FakeCI.jenkinsAuth)'"
+        let wrong = try sh("curl -s -o /dev/null -w '%{http_code}' \(auth) -X POST '\(ci.base)/jenkins/job/ops/job/smoke/buildWithParameters'", cwd: "/tmp")
+        #expect(wrong == "500", "the stand-in must refuse buildWithParameters on a job without parameters")
+        let inputsLine = #"      inputs: {region: eu-north-1, outcome: "{{ outcome }}", polls: "{{ polls }}"}"# + "\n"
+        let smoke = Self.runbook(.jenkins, ci.base).replacingOccurrences(of: "job: ops/deploy", with: "job: ops/smoke").replacingOccurrences(of: inputsLine, with: "")
+        let s = try Sandbox(["deploy": smoke])
+        let r = try await run(s, ["run", "deploy", "--yes"], env: env(.jenkins))
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("$ POST \(ci.base)/jenkins/job/ops/job/smoke/build\n"), "\(r.stdout)")
+        #expect(r.stdout.contains(": SUCCESS · \(ci.base)/jenkins/job/ops/job/smoke/"), "\(r.stdout)")
+        var triggers = try ci.stats()["triggers"] as? [[String: Any]] ?? []
+        #expect(triggers.count == 1 && triggers.last?["job"] as? String == "smoke" && triggers.last?["how"] as? String == "build", "\(triggers)")
+        try expectNowhere(FakeCI.jenkinsAuth, r, s)
+
+        // The parameterized job still gets its parameters, through buildWithParameters.
+        let deploy = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base)])
+        let d = try await run(deploy, ["run", "deploy", "--yes", "-p", "polls=1"], env: env(.jenkins))
+        #expect(d.status == 0, "\(d.stdout)\(d.stderr)")
+        triggers = try ci.stats()["triggers"] as? [[String: Any]] ?? []
+        #expect(triggers.last?["how"] as? String == "buildWithParameters", "\(triggers)")
+        #expect(try ci.inputs(ofLast: "jenkins") == ["region": "eu-north-1", "outcome": "success", "polls": "1"])
+    }
+
+    /// Jenkins drops parameters a job does not declare, and all of them for a
+    /// job without parameters: such a step is refused before anything starts.
+    @Test func jenkinsInputsTheJobDoesNotDeclareAreRefusedBeforeAnythingStarts() async throws {
+        let ci = try FakeCI()
+        let smoke = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base).replacingOccurrences(of: "job: ops/deploy", with: "job: ops/smoke")])
+        let a = try await run(smoke, ["run", "deploy", "--yes"], env: env(.jenkins))
+        #expect(a.status == 1, "\(a.stdout)\(a.stderr)")
+        #expect(a.stdout.contains("cannot run: job ops/smoke takes no parameters, so Jenkins would ignore the step's inputs (region, outcome, polls); drop 'inputs' or add the parameters to the job"), "\(a.stdout)")
+        let typo = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base).replacingOccurrences(of: "inputs: {region:", with: "inputs: {regoin:")])
+        let b = try await run(typo, ["run", "deploy", "--yes"], env: env(.jenkins))
+        #expect(b.status == 1, "\(b.stdout)\(b.stderr)")
+        #expect(b.stdout.contains("cannot run: job ops/deploy has no parameter regoin (it declares region, outcome, polls); Jenkins would drop it"), "\(b.stdout)")
+        #expect(try ci.started("jenkins") == 0)
     }
 }

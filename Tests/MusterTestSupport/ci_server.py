@@ -21,9 +21,15 @@ client that gets a detail wrong fails here too.
   "limited" answers its first look with a secondary rate limit (429,
   retry-after 3); looks within those 3 s are counted as early_looks in the
   stats.
-- Jenkins (/jenkins): job deploy in folder ops, parameterized (region, outcome,
-  polls), API token authentication (no crumb needed with a token; anonymous
-  POSTs are refused for want of a crumb, like Jenkins with CSRF protection).
+- Jenkins (/jenkins): in folder ops, job deploy, parameterized (region,
+  outcome, polls), and job smoke, without parameters; API token authentication
+  (no crumb needed with a token; anonymous POSTs are refused for want of a
+  crumb, like Jenkins with CSRF protection). As Jenkins core does
+  (ParameterizedJobMixIn): buildWithParameters on a job without parameters
+  fails with 500 "This build is not parameterized!", build on a parameterized
+  job wants a submitted form (400 "Nothing is submitted"), and parameters a job
+  does not declare are dropped. GET job/.../api/json answers the job with its
+  `property` list (honouring ?tree= only as far as Muster asks).
 
 A pipeline reports its final state from the `polls`-th look at it (default 3;
 a Jenkins build 2, after 2 looks at its queue item), or with polls "hold" from
@@ -56,6 +62,8 @@ github_runs[8999] = {"id": 8999, "event": "workflow_dispatch", "head_branch": "m
 GITHUB_WORKFLOWS = {"deploy.yml": 161335, "nightly.yml": 161336}
 GITHUB_INPUTS = {"region", "outcome", "polls"}
 REFS = {"main", "release"}
+# Jenkins jobs in folder ops, and the parameters each declares (None: none).
+JENKINS_JOBS = {"deploy": ["region", "outcome", "polls"], "smoke": None}
 
 
 released = threading.Event()
@@ -352,32 +360,52 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(403, jetty_error(403, "Authentication required", self.path), "text/html;charset=iso-8859-1")
         root = self.base() + "/jenkins"
         parts = path.strip("/").split("/")
-        if parts[:4] == ["job", "ops", "job", "deploy"]:
+        if parts[:3] == ["job", "ops", "job"] and len(parts) > 3 and parts[3] in JENKINS_JOBS:
+            name, declared = parts[3], JENKINS_JOBS[parts[3]]
             rest = parts[4:]
+            if rest == ["api", "json"] and method == "GET":
+                props = [{"_class": "jenkins.model.BuildDiscarderProperty"}]
+                if declared is not None:
+                    props.append({"_class": "hudson.model.ParametersDefinitionProperty",
+                                  "parameterDefinitions": [{"_class": "hudson.model.StringParameterDefinition", "name": n} for n in declared]})
+                job = {"_class": "hudson.model.FreeStyleProject", "property": props}
+                if "tree" not in query:
+                    job.update({"name": name, "fullName": "ops/" + name, "buildable": True, "url": "%s/job/ops/job/%s/" % (root, name)})
+                return self.reply(200, job)
+            started = None
             if rest == ["buildWithParameters"] and method == "POST":
+                if declared is None:
+                    # ParameterizedJobMixIn.doBuildWithParameters: an IllegalStateException, shown as 500.
+                    return self.reply(500, jetty_error(500, "This build is not parameterized!", self.path), "text/html;charset=iso-8859-1")
                 params = {k: v[0] for k, v in query.items()}
                 if body:
                     params.update({k: v[0] for k, v in parse_qs(body).items()})
+                # Parameters the job does not declare are dropped (SECURITY-170).
+                started = {k: v for k, v in params.items() if k in declared}
+            if rest == ["build"] and method == "POST":
+                if declared is not None:
+                    # A parameterized job's build wants the parameters form (Stapler's getSubmittedForm).
+                    return self.reply(400, jetty_error(400, "Nothing is submitted", self.path), "text/html;charset=iso-8859-1")
+                started = {}
+            if started is not None:
                 with lock:
                     counters["queue"] += 1
                     item = counters["queue"]
-                    jenkins_queue[item] = {"looks": 0, "params": params, "build": None}
-                    triggers.append({"provider": "jenkins", "ref": None, "inputs": params})
+                    jenkins_queue[item] = {"looks": 0, "params": started, "build": None, "job": name, "how": rest[0]}
+                    triggers.append({"provider": "jenkins", "ref": None, "inputs": started, "job": name, "how": rest[0]})
                 return self.reply(201, headers=[("Location", "%s/queue/item/%d/" % (root, item))])
-            if rest == ["build"] and method == "POST":
-                return self.reply(400, jetty_error(400, "Nothing is submitted", self.path), "text/html;charset=iso-8859-1")
             if len(rest) == 3 and rest[0].isdigit() and rest[1:] == ["api", "json"] and method == "GET":
                 with lock:
                     b = jenkins_builds.get(int(rest[0]))
-                    if b is None:
+                    if b is None or b["job"] != name:
                         return self.reply(404, jetty_error(404, "Not Found", self.path), "text/html;charset=iso-8859-1")
                     b["looks"] += 1
                     if b["building"] and over(b):
                         b["building"] = False
                         b["result"] = {"success": "SUCCESS", "failure": "FAILURE", "unstable": "UNSTABLE", "aborted": "ABORTED"}.get(b["outcome"], "FAILURE")
                     return self.reply(200, {"_class": "hudson.model.FreeStyleBuild", "building": b["building"], "result": b["result"],
-                                            "number": b["number"], "fullDisplayName": "ops » deploy #%d" % b["number"],
-                                            "url": "%s/job/ops/job/deploy/%d/" % (root, b["number"])})
+                                            "number": b["number"], "fullDisplayName": "ops » %s #%d" % (name, b["number"]),
+                                            "url": "%s/job/ops/job/%s/%d/" % (root, name, b["number"])})
         if len(parts) == 5 and parts[:2] == ["queue", "item"] and parts[2].isdigit() and parts[3:] == ["api", "json"] and method == "GET":
             with lock:
                 q = jenkins_queue.get(int(parts[2]))
@@ -393,11 +421,11 @@ class Handler(BaseHTTPRequestHandler):
                     counters["build"] += 1
                     n = counters["build"]
                     q["build"] = n
-                    jenkins_builds[n] = {"number": n, "building": True, "result": None, "looks": 0,
+                    jenkins_builds[n] = {"number": n, "building": True, "result": None, "looks": 0, "job": q["job"],
                                          "polls": polls_of(q["params"].get("polls"), 2), "outcome": q["params"].get("outcome", "success")}
                 n = q["build"]
                 return self.reply(200, {"_class": "hudson.model.Queue$LeftItem", "id": int(parts[2]), "cancelled": False,
-                                        "executable": {"_class": "hudson.model.FreeStyleBuild", "number": n, "url": "%s/job/ops/job/deploy/%d/" % (root, n)}})
+                                        "executable": {"_class": "hudson.model.FreeStyleBuild", "number": n, "url": "%s/job/ops/job/%s/%d/" % (root, q["job"], n)}})
         self.reply(404, jetty_error(404, "Not Found", self.path), "text/html;charset=iso-8859-1")
 
 
