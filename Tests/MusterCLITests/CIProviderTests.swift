@@ -288,9 +288,48 @@ struct CIProviderTests {
         #expect(v.status == 1)
         #expect(v.stdout.contains("Insufficient permissions to set pipeline variables"), "\(v.stdout)")
         #expect(v.stdout.contains("\"Minimum role to use pipeline variables\""), "\(v.stdout)")
+        #expect(v.stdout.contains("declare them under spec:inputs in .gitlab-ci.yml and add 'inputs_as: inputs' to the step"), "\(v.stdout)")
         let p = try await run(s, ["run", "deploy", "--yes", "--new", "-p", "ref=protected"], env: env(.gitlab))
         #expect(p.stdout.contains("protected is protected: in acme/platform, Settings > Repository > Protected branches"), "\(p.stdout)")
         #expect(try locked.started("gitlab") == 0)
+    }
+
+    /// GitLab.com's default for new groups refuses pipeline variables;
+    /// pipeline inputs (spec:inputs) are not refused so.
+    @Test func gitlabInputsSentAsPipelineInputsRunWherePipelineVariablesAreRefused() async throws {
+        let locked = try FakeCI(["GITLAB_VARIABLES_ROLE": "no_one_allowed"])
+        let hostile = #"eu"north","ref":"x"&polls=9"#
+        let text = Self.runbook(.gitlab, locked.base).replacingOccurrences(
+            of: #"inputs: {REGION: eu-north-1, OUTCOME: "{{ outcome }}", POLLS: "{{ polls }}"}"#,
+            with: #"inputs_as: inputs"# + "\n      " + #"inputs: {region: 'eu"north","ref":"x"&polls=9', outcome: "{{ outcome }}", polls: "{{ polls }}"}"#)
+        let s = try Sandbox(["deploy": text])
+        let r = try await run(s, ["run", "deploy", "--yes", "-p", "polls=1"], env: env(.gitlab))
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let last = (try locked.stats()["triggers"] as? [[String: Any]])?.last
+        #expect(last?["how"] as? String == "inputs", "\(String(describing: last))")
+        #expect(last?["ref"] as? String == "main")
+        #expect(last?["inputs"] as? [String: String] == ["region": hostile, "outcome": "success", "polls": "1"], "\(String(describing: last))")
+        try expectNowhere(FakeCI.gitlabToken, r, s)
+
+        // An input the project does not declare is refused in GitLab's words.
+        let unknown = try Sandbox(["deploy": text.replacingOccurrences(of: "polls: \"{{ polls }}\"", with: "pols: \"{{ polls }}\"")])
+        let u = try await run(unknown, ["run", "deploy", "--yes"], env: env(.gitlab))
+        #expect(u.status == 1 && u.stdout.contains("unknown input arguments: pols"), "\(u.stdout)")
+        #expect(try locked.started("gitlab") == 1)
+    }
+
+    @Test func inputsAsIsVariablesOrInputsAndOnlyForGitlab() async throws {
+        let ci = try FakeCI()
+        let bogus = Self.runbook(.gitlab, ci.base).replacingOccurrences(of: "project: acme/platform", with: "project: acme/platform\n      inputs_as: \"{{ ref }}\"")
+        let b = try await run(try Sandbox(["deploy": bogus]), ["validate", "runbooks/deploy.yaml"])
+        #expect(b.status == 1 && (b.stdout + b.stderr).contains("'inputs_as' is 'variables' (pipeline variables, the default) or 'inputs'"), "\(b.stdout)\(b.stderr)")
+        let github = Self.runbook(.github, ci.base).replacingOccurrences(of: "repo: acme/platform", with: "repo: acme/platform\n      inputs_as: inputs")
+        let g = try await run(try Sandbox(["deploy": github]), ["validate", "runbooks/deploy.yaml"])
+        #expect(g.status == 1 && (g.stdout + g.stderr).contains("'inputs_as' is not used by the github provider"), "\(g.stdout)\(g.stderr)")
+        let variables = Self.runbook(.gitlab, ci.base).replacingOccurrences(of: "project: acme/platform", with: "project: acme/platform\n      inputs_as: variables")
+        let v = try await run(try Sandbox(["deploy": variables]), ["run", "deploy", "--yes", "-p", "polls=1"], env: env(.gitlab))
+        #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
+        #expect((try ci.stats()["triggers"] as? [[String: Any]])?.last?["how"] as? String == "variables")
     }
 
     @Test func aGitlabPipelineBlockedOnAManualJobIsShownAsWaitingForSomeone() async throws {

@@ -17,6 +17,9 @@ client that gets a detail wrong fails here too.
   "protected" refuses the token's user as GitLab 16+ does for a protected
   branch it may not merge or push to; with GITLAB_VARIABLES_ROLE=no_one_allowed
   (GitLab.com's default for new groups) any pipeline variable is refused.
+  Its .gitlab-ci.yml declares spec:inputs region (required), outcome and polls
+  (strings): pipeline `inputs` (GitLab 17.11+) are checked against them
+  and never refused for the variables role.
 - GitHub refs may be given as refs/heads/NAME. A run whose outcome input is
   "limited" answers its first look with a secondary rate limit (429,
   retry-after 3); looks within those 3 s are counted as early_looks in the
@@ -63,6 +66,7 @@ GITHUB_WORKFLOWS = {"deploy.yml": 161335, "nightly.yml": 161336}
 GITHUB_INPUTS = {"region", "outcome", "polls"}
 REFS = {"main", "release"}
 # Jenkins jobs in folder ops, and the parameters each declares (None: none).
+GITLAB_SPEC_INPUTS = {"region", "outcome", "polls"}
 JENKINS_JOBS = {"deploy": ["region", "outcome", "polls"], "smoke": None}
 
 
@@ -313,7 +317,18 @@ class Handler(BaseHTTPRequestHandler):
                 # The project's minimum role for pipeline variables is no_one_allowed
                 # (GitLab.com's default for new groups).
                 return self.reply(400, {"message": {"base": ["Insufficient permissions to set pipeline variables"]}})
+            inputs = doc.get("inputs")
+            if inputs is not None:
+                if not isinstance(inputs, dict) or not all(isinstance(v, (str, int, float, bool, list)) for v in inputs.values()):
+                    return self.reply(400, {"error": "inputs is invalid"})
+                unknown = sorted(k for k in inputs if k not in GITLAB_SPEC_INPUTS)
+                if unknown:
+                    return self.reply(400, {"message": {"base": ["unknown input arguments: %s" % ", ".join(unknown)]}})
+                if "region" not in inputs:
+                    return self.reply(400, {"message": {"base": ["`region` input: required value has not been provided"]}})
             values = {v["key"]: v["value"] for v in variables}
+            if inputs is not None:
+                values = {k.upper(): str(v) for k, v in inputs.items()}
             with lock:
                 counters["gitlab"] += 1
                 pid = counters["gitlab"]
@@ -321,7 +336,8 @@ class Handler(BaseHTTPRequestHandler):
                      "status": "created", "source": "api", "outcome": values.get("OUTCOME", "success"), "polls": polls_of(values.get("POLLS")),
                      "looks": 0, "web_url": "%s/acme/platform/-/pipelines/%d" % (self.base(), pid)}
                 gitlab_pipelines[pid] = p
-                triggers.append({"provider": "gitlab", "ref": doc["ref"], "inputs": values})
+                triggers.append({"provider": "gitlab", "ref": doc["ref"], "inputs": inputs if inputs is not None else values,
+                                 "how": "inputs" if inputs is not None else "variables"})
                 return self.reply(201, self.gitlab_view(p))
         if len(rest) == 2 and rest[0] == "pipelines" and method == "GET":
             with lock:
