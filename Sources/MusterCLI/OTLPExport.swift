@@ -85,8 +85,9 @@ enum OTLPExport {
     /// collector: bounded, and a failure is a warning, never the run's.
     static func afterRun(journalPath: String, masked: [String]) {
         let settings = OTLPSettings(ProcessInfo.processInfo.environment, version: MusterVersion.string)
-        guard let url = settings.endpoint, settings.disabled == nil else { return }
+        guard let url = settings.endpoint else { return }
         for w in settings.warnings { printError("muster: warning: \(sanitize(w))") }
+        guard settings.disabled == nil else { return }
         if let why = settings.refused {
             printError("muster: warning: the run's trace was not exported: \(sanitize(why))")
             return

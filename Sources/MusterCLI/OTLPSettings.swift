@@ -76,6 +76,7 @@ struct OTLPSettings {
                 disabled = "OTEL_TRACES_EXPORTER is none"
             } else if !names.contains("otlp") {
                 disabled = "OTEL_TRACES_EXPORTER is '\(e)', and Muster exports with otlp only"
+                warnings.append(disabled!)
             }
             let others = names.filter { $0 != "otlp" && $0 != "none" }
             if !others.isEmpty, disabled == nil { warnings.append("OTEL_TRACES_EXPORTER: Muster exports with otlp only; \(others.joined(separator: ", ")) ignored") }

@@ -70,6 +70,8 @@ struct OTLPEnvironmentTests {
         let endpoint = ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.base]
         #expect(try s.run(["run", "failover"], env: endpoint.merging(["OTEL_SDK_DISABLED": "TRUE"]) { $1 }).status == 0)
         #expect(try s.run(["run", "failover", "--new"], env: endpoint.merging(["OTEL_TRACES_EXPORTER": "none"]) { $1 }).status == 0)
+        let console = try s.run(["run", "failover", "--new"], env: endpoint.merging(["OTEL_TRACES_EXPORTER": "console"]) { $1 })
+        #expect(console.status == 0 && console.stderr.contains("OTEL_TRACES_EXPORTER is 'console', and Muster exports with otlp only"), "\(console.stderr)")
         #expect(try receiver.requests().isEmpty)
         let printed = try s.run(["trace", try runID(s)], env: endpoint.merging(["OTEL_SDK_DISABLED": "true"]) { $1 })
         #expect(printed.status == 0 && printed.stdout.contains(#""resourceSpans""#), "\(printed.stdout)\(printed.stderr)")
