@@ -11,12 +11,17 @@ import MusterEngine
 /// `id`), then `GET /api/v4/projects/{project}/pipelines/{id}` until its
 /// status is `success`, or `failed`, `canceled` or `skipped`.
 ///
-/// Inputs are sent as pipeline `variables`. GitLab refuses them (400, "Insufficient permissions
-/// to set pipeline variables") where the project's "Minimum role to use
-/// pipeline variables" is below the token's role — `no_one_allowed` is the
-/// default for new groups on GitLab.com — and creating a pipeline on a
+/// Inputs are sent as pipeline `variables`, or with `inputs_as: inputs` as
+/// pipeline `inputs` (GitLab 17.11+, for a project whose `.gitlab-ci.yml`
+/// declares them under `spec:inputs`), a JSON object of strings. The step
+/// says which: whether a project declares spec:inputs is only in its CI
+/// file, which the token may not be allowed to read. GitLab refuses
+/// variables (400, "Insufficient permissions to set pipeline variables")
+/// where the project's "Minimum role to use pipeline variables" is below
+/// the token's role — `no_one_allowed` is the default for new groups on
+/// GitLab.com; inputs are not refused so — and creating a pipeline on a
 /// protected branch needs "Allowed to merge or push" on it: both refusals
-/// name the setting to change. A pipeline blocked on a `manual` job, a
+/// name what to change. A pipeline blocked on a `manual` job, a
 /// `scheduled` (delayed) job or a resource group is shown as waiting for
 /// that, not as running.
 struct GitLabCI: CIService {
@@ -49,8 +54,10 @@ struct GitLabCI: CIService {
     }
 
     func trigger(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
+        let asInputs = s["inputs_as"] == "inputs"
         let variables = JSON.array(s.inputs.map { .object([("key", .string($0.name)), ("value", .string($0.value))]) })
-        let body = JSON.object([("ref", .string(ref))] + (s.inputs.isEmpty ? [] : [("variables", variables)]))
+        let inputs = JSON.object(s.inputs.map { ($0.name, .string($0.value)) })
+        let body = JSON.object([("ref", .string(ref))] + (s.inputs.isEmpty ? [] : [asInputs ? ("inputs", inputs) : ("variables", variables)]))
         client.showCommand("POST \(projectURL)/pipeline (ref \(ref))")
         let request = CIRequest("POST", "\(projectURL)/pipeline", headers: headers, body: .json(body), what: "creating a pipeline of \(project) on \(ref)", refused: refused)
         switch client.fetch(Pipeline.self, request) {
@@ -58,7 +65,7 @@ struct GitLabCI: CIService {
         case .failure(var f):
             let words = f.message.lowercased()
             if words.contains("pipeline variables") || words.contains("insufficient permissions to set") {
-                f.message += " (the step's inputs are sent as pipeline variables: in \(project), Settings > CI/CD > Variables, set \"Minimum role to use pipeline variables\" to the token's role (Developer), or drop the step's inputs and give the variables defaults in .gitlab-ci.yml)"
+                f.message += " (the step's inputs are sent as pipeline variables: either in \(project), Settings > CI/CD > Variables, set \"Minimum role to use pipeline variables\" to the token's role (Developer), or declare them under spec:inputs in .gitlab-ci.yml and add 'inputs_as: inputs' to the step to send them as pipeline inputs)"
             } else if f.status == 400 || f.status == 403, words.contains("protected") || words.contains("sufficient permission to run a pipeline") {
                 f.message += " (\(ref) is protected: in \(project), Settings > Repository > Protected branches, the token's user must be \"Allowed to merge\" or \"Allowed to push and merge\")"
             }

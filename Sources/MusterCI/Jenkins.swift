@@ -7,13 +7,17 @@ import MusterBasics
 import MusterFormat
 import MusterEngine
 
-/// `POST /job/{job}/buildWithParameters`, answered 201 with the queue item
-/// in `Location`; then `GET /queue/item/{n}/api/json` until it has an
-/// `executable` (or is `cancelled`), then `GET /job/{job}/{number}/api/json`
-/// until `building` is false; only the result `SUCCESS` succeeds. A step
-/// without inputs posts `buildWithParameters` too, with none: a
-/// parameterized job then runs with its defaults (`/build` would fail for
-/// it), and Jenkins accepts it for a job without parameters.
+/// `POST /job/{job}/buildWithParameters` for a parameterized job, `POST
+/// /job/{job}/build` for one without parameters, answered 201 with the
+/// queue item in `Location`; then `GET /queue/item/{n}/api/json` until it
+/// has an `executable` (or is `cancelled`), then `GET
+/// /job/{job}/{number}/api/json` until `building` is false; only the result
+/// `SUCCESS` succeeds. Neither endpoint serves both kinds of job (Jenkins
+/// core answers `buildWithParameters` on a job without parameters with 500
+/// "This build is not parameterized!", and `build` on a parameterized one
+/// wants a form), so the trigger reads the job's parameter definitions
+/// first. Inputs the job does not declare are refused before anything
+/// starts: Jenkins would silently drop them.
 ///
 /// The token secret holds `USER:APITOKEN`, sent as basic authentication;
 /// Jenkins needs no CSRF crumb for requests authenticated with an API
@@ -56,10 +60,49 @@ struct Jenkins: CIService {
             .map { _ in "job \(job) answered" }
     }
 
+    /// The job's `property` list, as much of it as says which parameters it takes.
+    struct JobParameters: Decodable {
+        var property: [Property]?
+        struct Property: Decodable { var parameterDefinitions: [Definition]? }
+        struct Definition: Decodable { var name: String }
+
+        /// The declared names, or nil for a job without parameters.
+        var names: [String]? {
+            let lists = (property ?? []).compactMap(\.parameterDefinitions)
+            return lists.isEmpty ? nil : lists.flatMap { $0.map(\.name) }
+        }
+    }
+
+    /// `build` or `buildWithParameters`, by what the job declares.
+    func endpoint(_ client: CIClient) -> Result<String, CIFailure> {
+        let url = "\(jobURL)/api/json?tree=property%5BparameterDefinitions%5Bname%5D%5D"
+        let request = CIRequest("GET", url, headers: headers, what: "starting job \(job)", refused: refused)
+        return client.fetch(JobParameters.self, request).flatMap { job, _ in
+            let given = s.inputs.map(\.name)
+            guard let declared = job.names else {
+                guard given.isEmpty else {
+                    return .failure(CIFailure("cannot run: job \(self.job) takes no parameters, so Jenkins would ignore the step's inputs (\(given.joined(separator: ", "))); drop 'inputs' or add the parameters to the job"))
+                }
+                return .success("build")
+            }
+            let unknown = given.filter { !declared.contains($0) }
+            guard unknown.isEmpty else {
+                let has = declared.isEmpty ? "it declares none" : "it declares \(declared.joined(separator: ", "))"
+                return .failure(CIFailure("cannot run: job \(self.job) has no parameter \(unknown.joined(separator: ", ")) (\(has)); Jenkins would drop it"))
+            }
+            return .success("buildWithParameters")
+        }
+    }
+
     func trigger(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
+        let action: String
+        switch endpoint(client) {
+        case .success(let a): action = a
+        case .failure(let f): return .failure(f)
+        }
         let form = s.inputs.map { "\($0.name.percentEncoded())=\($0.value.percentEncoded())" }.joined(separator: "&")
-        client.showCommand("POST \(jobURL)/buildWithParameters")
-        let request = CIRequest("POST", "\(jobURL)/buildWithParameters", headers: headers + [("Content-Type", "application/x-www-form-urlencoded")],
+        client.showCommand("POST \(jobURL)/\(action)")
+        let request = CIRequest("POST", "\(jobURL)/\(action)", headers: headers + [("Content-Type", "application/x-www-form-urlencoded")],
                                 body: form, what: "starting job \(job)", refused: refused)
         return client.send(request).flatMap { reply in
             // Location: {root}/queue/item/N/

@@ -126,6 +126,7 @@ public enum Trace {
                     spans[i].attributes.append(("muster.step.outcome", str(e.outcome)))
                     if e.outcome == "failed" { spans[i].error = mask(e.text ?? "step failed") }
                     if let o = e.outputs { spans[i].attributes.append(("muster.step.outputs", .string(o.keys.sorted().joined(separator: ",")))) }
+                    if kinds[step] == "ci" { CICD.finished(&spans[i].attributes, e, mask: mask) }
                 }
             case .attemptStarted:
                 let n = e.attempt ?? 1
@@ -136,6 +137,7 @@ public enum Trace {
                 attempt[step] = begin("attempt \(step) \(e.seq)", parent: "step \(step)", name: attemptName(step, n), at: now, [("muster.attempt", .int(n))])
             case .attemptFinished:
                 closeAttempt(step, e, failed: true)
+                if kinds[step] == "ci", let i = stepSpan[step] { CICD.finished(&spans[i].attributes, e, mask: mask) }
                 lastFailure[step] = now
             case .itemAnswered, .answered, .gateAnswered, .failureChoice:
                 // The wait on a person: from the event before the answer to it.
@@ -174,6 +176,7 @@ public enum Trace {
                 spans[eventHost(e.step)].events.append((now, "note", [("muster.text", str(e.text))]))
             case .pipelineStarted:
                 spans[eventHost(e.step)].events.append((now, "pipeline_started", [("muster.pipeline", str(e.value ?? e.text))]))
+                if let i = stepSpan[step] { CICD.started(&spans[i].attributes, e, mask: mask) }
             case .runFinished:
                 outcome = e.outcome
             case .runAbandoned:
@@ -208,7 +211,11 @@ public enum Trace {
     }
 
     /// The OTLP/HTTP JSON request for a journal's events.
-    public static func request(_ events: [JournalEvent], serviceName: String, version: String, mask: (String) -> String = { $0 }) -> JSON? {
+    /// `resource`: the resource's attributes in full (`service.name`
+    /// first), when the environment adds to them; else the service's name
+    /// and version.
+    public static func request(_ events: [JournalEvent], serviceName: String, version: String, resource: [(String, String)]? = nil,
+                               mask: (String) -> String = { $0 }) -> JSON? {
         guard let info = events.first(where: { $0.event == .runStarted })?.run,
               let startUnix = RecoveryPoint.seconds(info.startedAt) else { return nil }
         let traceID = traceID(runID: info.runID)
@@ -239,7 +246,8 @@ public enum Trace {
             return .object(fields)
         }
         return .object([("resourceSpans", .array([.object([
-            ("resource", .object([("attributes", attrs([("service.name", .string(serviceName)), ("service.version", .string(version))]))])),
+            ("resource", .object([("attributes", attrs(resource.map { $0.map { ($0.0, JSON.string($0.1)) } }
+                                                         ?? [("service.name", .string(serviceName)), ("service.version", .string(version))]))])),
             ("scopeSpans", .array([.object([
                 ("scope", .object([("name", .string("muster")), ("version", .string(version))])),
                 ("spans", .array(spans)),

@@ -118,7 +118,7 @@ public enum FormatSchema {
                 "url": {"type": "string"},
                 "builder": {"type": "string"}, "scheduler": {"type": "string"},
                 "repo": {"type": "string"}, "workflow": {"type": "string"}, "ref": {"type": "string"},
-                "project": {"type": "string"}, "job": {"type": "string"},
+                "project": {"type": "string"}, "inputs_as": {"enum": ["variables", "inputs"]}, "job": {"type": "string"},
                 "inputs": {"$ref": "#/$defs/stringMap"},
                 "token": {"type": "string"},
                 "timeout": {"$ref": "#/$defs/duration"}

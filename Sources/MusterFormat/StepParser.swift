@@ -316,13 +316,13 @@ extension RunbookParser {
     static let ciKeys: [CIProvider: (required: [String], optional: [String])] = [
         .buildbot: (["url", "builder"], ["scheduler"]),
         .github: (["repo", "workflow"], ["url", "ref"]),
-        .gitlab: (["url", "project"], ["ref"]),
+        .gitlab: (["url", "project"], ["ref", "inputs_as"]),
         .jenkins: (["url", "job"], []),
     ]
     static let ciNeedsToken: Set<CIProvider> = [.github, .gitlab]
 
     mutating func parseCI(_ node: Node, _ scope: Scope) -> CISpec? {
-        let providerKeys = ["url", "builder", "scheduler", "repo", "workflow", "ref", "project", "job"]
+        let providerKeys = ["url", "builder", "scheduler", "repo", "workflow", "ref", "project", "job", "inputs_as"]
         guard let f = r.fields(node, "ci", allowed: ["provider", "inputs", "token", "timeout"] + providerKeys) else { return nil }
         guard let pv = r.require(f, "provider"), let ps = r.string(pv, "provider") else { return nil }
         guard let provider = CIProvider(rawValue: ps) else {
@@ -345,6 +345,10 @@ extension RunbookParser {
             let literal = !s.containsBytes("{{") && !s.containsBytes("${")
             if key == "url", literal, !s.lowercased().hasPrefix("http://"), !s.lowercased().hasPrefix("https://") {
                 r.error(v.mark, "'url' must start with http:// or https://, not '\(s)'")
+            }
+            // How GitLab gets `inputs` is the runbook's decision, not a parameter's.
+            if key == "inputs_as", !literal || !["variables", "inputs"].contains(s) {
+                r.error(v.mark, "'inputs_as' is 'variables' (pipeline variables, the default) or 'inputs' (pipeline inputs the project declares under spec:inputs), not '\(s)'")
             }
             if key == "repo", literal, s.split(separator: "/", omittingEmptySubsequences: false).count != 2 || s.hasPrefix("/") || s.hasSuffix("/") {
                 r.error(v.mark, "'repo' must be OWNER/NAME, like acme/platform, not '\(s)'")

@@ -135,9 +135,11 @@ struct FakeTransportTests {
     @Test func jenkinsWithoutInputsUsesBuildWithParameters() throws {
         let j = try service(settings(.jenkins, ["job": "ops/deploy"], token: "u:t"))
         let c = FakeClient()
+        c.on("GET", "/job/ops/job/deploy/api/json", 200, #"{"property":[{"_class":"x"},{"parameterDefinitions":[{"name":"region"}]}]}"#)
         c.on("POST", "/job/ops/job/deploy/buildWithParameters", 201, headers: [("Location", "https://ci.example/queue/item/31/")])
         #expect(try j.trigger(c).get() == .jenkinsQueueItem(31))
-        #expect(c.sent[0].body == "")
+        #expect(c.sent[0].url.hasSuffix("/job/ops/job/deploy/api/json?tree=property%5BparameterDefinitions%5Bname%5D%5D"), "\(c.sent[0].url)")
+        #expect(c.sent[1].body == "")
         c.on("GET", "/queue/item/31/api/json", 200, #"{"executable":{"number":12}}"#)
         #expect(try j.look(.jenkinsQueueItem(31), c).get().next == .jenkinsBuild(12))
     }

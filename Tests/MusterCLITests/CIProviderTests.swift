@@ -253,10 +253,12 @@ struct CIProviderTests {
         let noJob = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base).replacingOccurrences(of: "job: ops/deploy", with: "job: ops/deplyo")])
         let nj = try await run(noJob, ["run", "deploy", "--yes"], env: env(.jenkins))
         #expect(nj.stdout.contains("starting job ops/deplyo: the CI server answered 404: Error 404 Not Found (no job ops/deplyo, or the user in secret JENKINS_TOKEN cannot see it)"), "\(nj.stdout)")
-        // Jenkins without a token: anonymous, and refused for want of a crumb.
+        // Jenkins without a token: anonymous, refused already when the job's
+        // parameters are read (a Jenkins that lets anonymous users read
+        // would refuse the POST for want of a crumb, with the same advice).
         let anonymous = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base, secret: nil)])
         let a = try await run(anonymous, ["run", "deploy", "--yes"])
-        #expect(a.stdout.contains("the CI server answered 403: Error 403 No valid crumb was included in the request (Muster called Jenkins anonymously; set 'token'"), "\(a.stdout)")
+        #expect(a.stdout.contains("the CI server answered 403: Error 403 Authentication required (Muster called Jenkins anonymously; set 'token'"), "\(a.stdout)")
         // A Jenkins token must be USER:APITOKEN.
         let bare = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base)])
         let b = try await run(bare, ["run", "deploy", "--yes"], env: ["JENKINS_TOKEN": "11fa6e0jenkins0api0token0042"])
@@ -286,9 +288,48 @@ struct CIProviderTests {
         #expect(v.status == 1)
         #expect(v.stdout.contains("Insufficient permissions to set pipeline variables"), "\(v.stdout)")
         #expect(v.stdout.contains("\"Minimum role to use pipeline variables\""), "\(v.stdout)")
+        #expect(v.stdout.contains("declare them under spec:inputs in .gitlab-ci.yml and add 'inputs_as: inputs' to the step"), "\(v.stdout)")
         let p = try await run(s, ["run", "deploy", "--yes", "--new", "-p", "ref=protected"], env: env(.gitlab))
         #expect(p.stdout.contains("protected is protected: in acme/platform, Settings > Repository > Protected branches"), "\(p.stdout)")
         #expect(try locked.started("gitlab") == 0)
+    }
+
+    /// GitLab.com's default for new groups refuses pipeline variables;
+    /// pipeline inputs (spec:inputs) are not refused so.
+    @Test func gitlabInputsSentAsPipelineInputsRunWherePipelineVariablesAreRefused() async throws {
+        let locked = try FakeCI(["GITLAB_VARIABLES_ROLE": "no_one_allowed"])
+        let hostile = #"eu"north","ref":"x"&polls=9"#
+        let text = Self.runbook(.gitlab, locked.base).replacingOccurrences(
+            of: #"inputs: {REGION: eu-north-1, OUTCOME: "{{ outcome }}", POLLS: "{{ polls }}"}"#,
+            with: #"inputs_as: inputs"# + "\n      " + #"inputs: {region: 'eu"north","ref":"x"&polls=9', outcome: "{{ outcome }}", polls: "{{ polls }}"}"#)
+        let s = try Sandbox(["deploy": text])
+        let r = try await run(s, ["run", "deploy", "--yes", "-p", "polls=1"], env: env(.gitlab))
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let last = (try locked.stats()["triggers"] as? [[String: Any]])?.last
+        #expect(last?["how"] as? String == "inputs", "\(String(describing: last))")
+        #expect(last?["ref"] as? String == "main")
+        #expect(last?["inputs"] as? [String: String] == ["region": hostile, "outcome": "success", "polls": "1"], "\(String(describing: last))")
+        try expectNowhere(FakeCI.gitlabToken, r, s)
+
+        // An input the project does not declare is refused in GitLab's words.
+        let unknown = try Sandbox(["deploy": text.replacingOccurrences(of: "polls: \"{{ polls }}\"", with: "pols: \"{{ polls }}\"")])
+        let u = try await run(unknown, ["run", "deploy", "--yes"], env: env(.gitlab))
+        #expect(u.status == 1 && u.stdout.contains("unknown input arguments: pols"), "\(u.stdout)")
+        #expect(try locked.started("gitlab") == 1)
+    }
+
+    @Test func inputsAsIsVariablesOrInputsAndOnlyForGitlab() async throws {
+        let ci = try FakeCI()
+        let bogus = Self.runbook(.gitlab, ci.base).replacingOccurrences(of: "project: acme/platform", with: "project: acme/platform\n      inputs_as: \"{{ ref }}\"")
+        let b = try await run(try Sandbox(["deploy": bogus]), ["validate", "runbooks/deploy.yaml"])
+        #expect(b.status == 1 && (b.stdout + b.stderr).contains("'inputs_as' is 'variables' (pipeline variables, the default) or 'inputs'"), "\(b.stdout)\(b.stderr)")
+        let github = Self.runbook(.github, ci.base).replacingOccurrences(of: "repo: acme/platform", with: "repo: acme/platform\n      inputs_as: inputs")
+        let g = try await run(try Sandbox(["deploy": github]), ["validate", "runbooks/deploy.yaml"])
+        #expect(g.status == 1 && (g.stdout + g.stderr).contains("'inputs_as' is not used by the github provider"), "\(g.stdout)\(g.stderr)")
+        let variables = Self.runbook(.gitlab, ci.base).replacingOccurrences(of: "project: acme/platform", with: "project: acme/platform\n      inputs_as: variables")
+        let v = try await run(try Sandbox(["deploy": variables]), ["run", "deploy", "--yes", "-p", "polls=1"], env: env(.gitlab))
+        #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
+        #expect((try ci.stats()["triggers"] as? [[String: Any]])?.last?["how"] as? String == "variables")
     }
 
     @Test func aGitlabPipelineBlockedOnAManualJobIsShownAsWaitingForSomeone() async throws {
@@ -320,5 +361,48 @@ struct CIProviderTests {
         let r = try await run(s, ["run", "deploy", "--yes"], env: env(.jenkins))
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("buildWithParameters"), "\(r.stdout)")
+    }
+
+    /// Jenkins core serves `buildWithParameters` only for a parameterized
+    /// job and `build` only (without a form) for one without parameters;
+    /// the stand-in answers as it does, so the wrong choice fails here.
+    @Test func aJenkinsJobWithoutParametersIsStartedWithBuildAndAParameterizedOneWithItsParameters() async throws {
+        let ci = try FakeCI()
+        let auth = "-u '\(FakeCI.jenkinsAuth)'"
+        let wrong = try sh("curl -s -o /dev/null -w '%{http_code}' \(auth) -X POST '\(ci.base)/jenkins/job/ops/job/smoke/buildWithParameters'", cwd: "/tmp")
+        #expect(wrong == "500", "the stand-in must refuse buildWithParameters on a job without parameters")
+        let inputsLine = #"      inputs: {region: eu-north-1, outcome: "{{ outcome }}", polls: "{{ polls }}"}"# + "\n"
+        let smoke = Self.runbook(.jenkins, ci.base).replacingOccurrences(of: "job: ops/deploy", with: "job: ops/smoke").replacingOccurrences(of: inputsLine, with: "")
+        let s = try Sandbox(["deploy": smoke])
+        let r = try await run(s, ["run", "deploy", "--yes"], env: env(.jenkins))
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("$ POST \(ci.base)/jenkins/job/ops/job/smoke/build\n"), "\(r.stdout)")
+        #expect(r.stdout.contains(": SUCCESS · \(ci.base)/jenkins/job/ops/job/smoke/"), "\(r.stdout)")
+        var triggers = try ci.stats()["triggers"] as? [[String: Any]] ?? []
+        #expect(triggers.count == 1 && triggers.last?["job"] as? String == "smoke" && triggers.last?["how"] as? String == "build", "\(triggers)")
+        try expectNowhere(FakeCI.jenkinsAuth, r, s)
+
+        // The parameterized job still gets its parameters, through buildWithParameters.
+        let deploy = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base)])
+        let d = try await run(deploy, ["run", "deploy", "--yes", "-p", "polls=1"], env: env(.jenkins))
+        #expect(d.status == 0, "\(d.stdout)\(d.stderr)")
+        triggers = try ci.stats()["triggers"] as? [[String: Any]] ?? []
+        #expect(triggers.last?["how"] as? String == "buildWithParameters", "\(triggers)")
+        #expect(try ci.inputs(ofLast: "jenkins") == ["region": "eu-north-1", "outcome": "success", "polls": "1"])
+    }
+
+    /// Jenkins drops parameters a job does not declare, and all of them for a
+    /// job without parameters: such a step is refused before anything starts.
+    @Test func jenkinsInputsTheJobDoesNotDeclareAreRefusedBeforeAnythingStarts() async throws {
+        let ci = try FakeCI()
+        let smoke = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base).replacingOccurrences(of: "job: ops/deploy", with: "job: ops/smoke")])
+        let a = try await run(smoke, ["run", "deploy", "--yes"], env: env(.jenkins))
+        #expect(a.status == 1, "\(a.stdout)\(a.stderr)")
+        #expect(a.stdout.contains("cannot run: job ops/smoke takes no parameters, so Jenkins would ignore the step's inputs (region, outcome, polls); drop 'inputs' or add the parameters to the job"), "\(a.stdout)")
+        let typo = try Sandbox(["deploy": Self.runbook(.jenkins, ci.base).replacingOccurrences(of: "inputs: {region:", with: "inputs: {regoin:")])
+        let b = try await run(typo, ["run", "deploy", "--yes"], env: env(.jenkins))
+        #expect(b.status == 1, "\(b.stdout)\(b.stderr)")
+        #expect(b.stdout.contains("cannot run: job ops/deploy has no parameter regoin (it declares region, outcome, polls); Jenkins would drop it"), "\(b.stdout)")
+        #expect(try ci.started("jenkins") == 0)
     }
 }

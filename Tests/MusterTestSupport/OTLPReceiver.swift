@@ -8,12 +8,14 @@ public final class OTLPReceiver {
     public let log: String
     public var base: String { server.base }
 
-    /// `slow`: seconds to wait before answering each request.
-    public init(slow: Double = 0) throws {
+    /// `slow`: seconds to wait before answering each request. `answers`:
+    /// the statuses of the first requests, `"503:1"` with `Retry-After: 1`.
+    public init(slow: Double = 0, answers: [String] = []) throws {
         log = NSTemporaryDirectory() + "otlp-\(UUID().uuidString).jsonl"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         var env = ["RECORD_LOG": log]
         if slow > 0 { env["SLOW_SECONDS"] = String(slow) }
+        if !answers.isEmpty { env["ANSWERS"] = answers.joined(separator: ",") }
         server = try HTTPTestServer(script: "otlp_receiver.py", environment: env)
     }
 

@@ -17,13 +17,22 @@ client that gets a detail wrong fails here too.
   "protected" refuses the token's user as GitLab 16+ does for a protected
   branch it may not merge or push to; with GITLAB_VARIABLES_ROLE=no_one_allowed
   (GitLab.com's default for new groups) any pipeline variable is refused.
+  Its .gitlab-ci.yml declares spec:inputs region (required), outcome and polls
+  (strings): pipeline `inputs` (GitLab 17.11+) are checked against them
+  and never refused for the variables role.
 - GitHub refs may be given as refs/heads/NAME. A run whose outcome input is
   "limited" answers its first look with a secondary rate limit (429,
   retry-after 3); looks within those 3 s are counted as early_looks in the
   stats.
-- Jenkins (/jenkins): job deploy in folder ops, parameterized (region, outcome,
-  polls), API token authentication (no crumb needed with a token; anonymous
-  POSTs are refused for want of a crumb, like Jenkins with CSRF protection).
+- Jenkins (/jenkins): in folder ops, job deploy, parameterized (region,
+  outcome, polls), and job smoke, without parameters; API token authentication
+  (no crumb needed with a token; anonymous POSTs are refused for want of a
+  crumb, like Jenkins with CSRF protection). As Jenkins core does
+  (ParameterizedJobMixIn): buildWithParameters on a job without parameters
+  fails with 500 "This build is not parameterized!", build on a parameterized
+  job wants a submitted form (400 "Nothing is submitted"), and parameters a job
+  does not declare are dropped. GET job/.../api/json answers the job with its
+  `property` list (honouring ?tree= only as far as Muster asks).
 
 A pipeline reports its final state from the `polls`-th look at it (default 3;
 a Jenkins build 2, after 2 looks at its queue item), or with polls "hold" from
@@ -56,6 +65,9 @@ github_runs[8999] = {"id": 8999, "event": "workflow_dispatch", "head_branch": "m
 GITHUB_WORKFLOWS = {"deploy.yml": 161335, "nightly.yml": 161336}
 GITHUB_INPUTS = {"region", "outcome", "polls"}
 REFS = {"main", "release"}
+# Jenkins jobs in folder ops, and the parameters each declares (None: none).
+GITLAB_SPEC_INPUTS = {"region", "outcome", "polls"}
+JENKINS_JOBS = {"deploy": ["region", "outcome", "polls"], "smoke": None}
 
 
 released = threading.Event()
@@ -305,7 +317,18 @@ class Handler(BaseHTTPRequestHandler):
                 # The project's minimum role for pipeline variables is no_one_allowed
                 # (GitLab.com's default for new groups).
                 return self.reply(400, {"message": {"base": ["Insufficient permissions to set pipeline variables"]}})
+            inputs = doc.get("inputs")
+            if inputs is not None:
+                if not isinstance(inputs, dict) or not all(isinstance(v, (str, int, float, bool, list)) for v in inputs.values()):
+                    return self.reply(400, {"error": "inputs is invalid"})
+                unknown = sorted(k for k in inputs if k not in GITLAB_SPEC_INPUTS)
+                if unknown:
+                    return self.reply(400, {"message": {"base": ["unknown input arguments: %s" % ", ".join(unknown)]}})
+                if "region" not in inputs:
+                    return self.reply(400, {"message": {"base": ["`region` input: required value has not been provided"]}})
             values = {v["key"]: v["value"] for v in variables}
+            if inputs is not None:
+                values = {k.upper(): str(v) for k, v in inputs.items()}
             with lock:
                 counters["gitlab"] += 1
                 pid = counters["gitlab"]
@@ -313,7 +336,8 @@ class Handler(BaseHTTPRequestHandler):
                      "status": "created", "source": "api", "outcome": values.get("OUTCOME", "success"), "polls": polls_of(values.get("POLLS")),
                      "looks": 0, "web_url": "%s/acme/platform/-/pipelines/%d" % (self.base(), pid)}
                 gitlab_pipelines[pid] = p
-                triggers.append({"provider": "gitlab", "ref": doc["ref"], "inputs": values})
+                triggers.append({"provider": "gitlab", "ref": doc["ref"], "inputs": inputs if inputs is not None else values,
+                                 "how": "inputs" if inputs is not None else "variables"})
                 return self.reply(201, self.gitlab_view(p))
         if len(rest) == 2 and rest[0] == "pipelines" and method == "GET":
             with lock:
@@ -352,32 +376,52 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(403, jetty_error(403, "Authentication required", self.path), "text/html;charset=iso-8859-1")
         root = self.base() + "/jenkins"
         parts = path.strip("/").split("/")
-        if parts[:4] == ["job", "ops", "job", "deploy"]:
+        if parts[:3] == ["job", "ops", "job"] and len(parts) > 3 and parts[3] in JENKINS_JOBS:
+            name, declared = parts[3], JENKINS_JOBS[parts[3]]
             rest = parts[4:]
+            if rest == ["api", "json"] and method == "GET":
+                props = [{"_class": "jenkins.model.BuildDiscarderProperty"}]
+                if declared is not None:
+                    props.append({"_class": "hudson.model.ParametersDefinitionProperty",
+                                  "parameterDefinitions": [{"_class": "hudson.model.StringParameterDefinition", "name": n} for n in declared]})
+                job = {"_class": "hudson.model.FreeStyleProject", "property": props}
+                if "tree" not in query:
+                    job.update({"name": name, "fullName": "ops/" + name, "buildable": True, "url": "%s/job/ops/job/%s/" % (root, name)})
+                return self.reply(200, job)
+            started = None
             if rest == ["buildWithParameters"] and method == "POST":
+                if declared is None:
+                    # ParameterizedJobMixIn.doBuildWithParameters: an IllegalStateException, shown as 500.
+                    return self.reply(500, jetty_error(500, "This build is not parameterized!", self.path), "text/html;charset=iso-8859-1")
                 params = {k: v[0] for k, v in query.items()}
                 if body:
                     params.update({k: v[0] for k, v in parse_qs(body).items()})
+                # Parameters the job does not declare are dropped (SECURITY-170).
+                started = {k: v for k, v in params.items() if k in declared}
+            if rest == ["build"] and method == "POST":
+                if declared is not None:
+                    # A parameterized job's build wants the parameters form (Stapler's getSubmittedForm).
+                    return self.reply(400, jetty_error(400, "Nothing is submitted", self.path), "text/html;charset=iso-8859-1")
+                started = {}
+            if started is not None:
                 with lock:
                     counters["queue"] += 1
                     item = counters["queue"]
-                    jenkins_queue[item] = {"looks": 0, "params": params, "build": None}
-                    triggers.append({"provider": "jenkins", "ref": None, "inputs": params})
+                    jenkins_queue[item] = {"looks": 0, "params": started, "build": None, "job": name, "how": rest[0]}
+                    triggers.append({"provider": "jenkins", "ref": None, "inputs": started, "job": name, "how": rest[0]})
                 return self.reply(201, headers=[("Location", "%s/queue/item/%d/" % (root, item))])
-            if rest == ["build"] and method == "POST":
-                return self.reply(400, jetty_error(400, "Nothing is submitted", self.path), "text/html;charset=iso-8859-1")
             if len(rest) == 3 and rest[0].isdigit() and rest[1:] == ["api", "json"] and method == "GET":
                 with lock:
                     b = jenkins_builds.get(int(rest[0]))
-                    if b is None:
+                    if b is None or b["job"] != name:
                         return self.reply(404, jetty_error(404, "Not Found", self.path), "text/html;charset=iso-8859-1")
                     b["looks"] += 1
                     if b["building"] and over(b):
                         b["building"] = False
                         b["result"] = {"success": "SUCCESS", "failure": "FAILURE", "unstable": "UNSTABLE", "aborted": "ABORTED"}.get(b["outcome"], "FAILURE")
                     return self.reply(200, {"_class": "hudson.model.FreeStyleBuild", "building": b["building"], "result": b["result"],
-                                            "number": b["number"], "fullDisplayName": "ops » deploy #%d" % b["number"],
-                                            "url": "%s/job/ops/job/deploy/%d/" % (root, b["number"])})
+                                            "number": b["number"], "fullDisplayName": "ops » %s #%d" % (name, b["number"]),
+                                            "url": "%s/job/ops/job/%s/%d/" % (root, name, b["number"])})
         if len(parts) == 5 and parts[:2] == ["queue", "item"] and parts[2].isdigit() and parts[3:] == ["api", "json"] and method == "GET":
             with lock:
                 q = jenkins_queue.get(int(parts[2]))
@@ -393,11 +437,11 @@ class Handler(BaseHTTPRequestHandler):
                     counters["build"] += 1
                     n = counters["build"]
                     q["build"] = n
-                    jenkins_builds[n] = {"number": n, "building": True, "result": None, "looks": 0,
+                    jenkins_builds[n] = {"number": n, "building": True, "result": None, "looks": 0, "job": q["job"],
                                          "polls": polls_of(q["params"].get("polls"), 2), "outcome": q["params"].get("outcome", "success")}
                 n = q["build"]
                 return self.reply(200, {"_class": "hudson.model.Queue$LeftItem", "id": int(parts[2]), "cancelled": False,
-                                        "executable": {"_class": "hudson.model.FreeStyleBuild", "number": n, "url": "%s/job/ops/job/deploy/%d/" % (root, n)}})
+                                        "executable": {"_class": "hudson.model.FreeStyleBuild", "number": n, "url": "%s/job/ops/job/%s/%d/" % (root, q["job"], n)}})
         self.reply(404, jetty_error(404, "Not Found", self.path), "text/html;charset=iso-8859-1")
 
 

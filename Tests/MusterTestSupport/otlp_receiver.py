@@ -3,7 +3,10 @@ decoded with the official opentelemetry-proto definitions (PyPI) into an
 ExportTraceServiceRequest, strictly (an unknown field is an error), and each
 request is written to RECORD_LOG as one JSON line: its path, headers, the
 decoded spans (ids back in hex) and the resource attributes, or the decoding
-error. With SLOW_SECONDS set it waits that long before answering.
+error. With SLOW_SECONDS set it waits that long before answering. ANSWERS
+("503:1,429,200") scripts the status of the first requests, each with a
+Retry-After of that many seconds after the colon; later ones get 200 (400 for
+a body that does not decode). Each line records the status answered.
 
 OTLP/JSON writes trace and span ids as hex where protobuf's JSON mapping
 expects base64 (the OTLP spec's one deviation); they are converted before
@@ -23,6 +26,10 @@ except ImportError:
     raise
 
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import threading
+
+scripted = [a for a in os.environ.get("ANSWERS", "").split(",") if a]
+scripted_lock = threading.Lock()
 
 
 def hex_to_b64(value, size):
@@ -87,11 +94,20 @@ class Handler(BaseHTTPRequestHandler):
         slow = float(os.environ.get("SLOW_SECONDS", "0"))
         if slow:
             time.sleep(slow)
+        retry_after = None
+        with scripted_lock:
+            if scripted:
+                answer = scripted.pop(0)
+                status = int(answer.split(":")[0])
+                retry_after = answer.split(":")[1] if ":" in answer else None
+        entry["status"] = status
         with open(os.environ["RECORD_LOG"], "a") as f:
             f.write(json.dumps(entry) + "\n")
         data = b"{}"
         try:
             self.send_response(status)
+            if retry_after is not None:
+                self.send_header("Retry-After", retry_after)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
