@@ -41,10 +41,7 @@ struct AbandonCommand: ParsableCommand {
         let ws = Workspace()
         let store = RunStore(root: ws.root)
         try store.checkAccess(write: true)
-        guard store.runIDs().contains(runID) else {
-            let hint = suggestion(for: runID, among: store.runIDs()).map { " Did you mean \($0)?" } ?? ""
-            throw CommandFailure(message: "no run \(runID) in \(store.runsDir).\(hint) `muster runs` lists them")
-        }
+        try store.requireRun(runID)
         guard let summary = store.summary(runID) else { throw CommandFailure(message: "no run \(runID) in \(store.runsDir)") }
         switch summary.status {
         case .running:

@@ -55,10 +55,7 @@ struct FollowCommand: ParsableCommand {
     func pick(_ store: RunStore) throws -> String {
         let ids = store.runIDs()
         if let runID {
-            guard ids.contains(runID) else {
-                let hint = suggestion(for: runID, among: ids).map { " Did you mean \($0)?" } ?? ""
-                throw CommandFailure(message: "no run \(runID) in \(store.runsDir).\(hint) `muster runs` lists them")
-            }
+            try store.requireRun(runID)
             return try readable(store, runID)
         }
         guard let live = ids.reversed().first(where: { LiveLock.holder(of: Follower.lockPath(store, $0)) != nil }) else {

@@ -45,10 +45,7 @@ struct ResumeCommand: ParsableCommand {
         if let shared, let runID, !store.isLocked(runID) { try shared.catchUp(runID, into: store) }
         let id: String
         if let runID {
-            guard store.runIDs().contains(runID) else {
-                let hint = suggestion(for: runID, among: store.runIDs()).map { " Did you mean \($0)?" } ?? ""
-                throw CommandFailure(message: "no run \(runID) in \(store.runsDir).\(hint) `muster runs` lists them")
-            }
+            try store.requireRun(runID)
             id = runID
         } else {
             let summaries = store.runIDs().reversed().compactMap(store.summary)

@@ -79,6 +79,16 @@ struct RunStore {
         ((try? FileManager.default.contentsOfDirectory(atPath: runsDir)) ?? []).filter { Paths.exists(journalPath($0)) }.sorted()
     }
 
+    /// The one "no run X" of every command that names a run: what is
+    /// missing, where it was looked for (`also`: what else was), the
+    /// nearest id there is, and where the list is.
+    func requireRun(_ id: String, also: String = "") throws {
+        let ids = runIDs()
+        guard !ids.contains(id) else { return }
+        let hint = suggestion(for: id, among: ids).map { " Did you mean \($0)?" } ?? ""
+        throw CommandFailure(message: "no run \(id) in \(runsDir)\(also).\(hint) `muster runs` lists them")
+    }
+
     /// Holds the run's lock for the life of the process; the kernel drops it
     /// when the process dies, even by SIGKILL, so a crash never leaves it stuck.
     func lock(_ id: String) throws -> Int32 {

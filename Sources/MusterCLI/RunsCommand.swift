@@ -63,10 +63,7 @@ struct LogCommand: ParsableCommand {
         let ws = Workspace()
         let store = RunStore(root: ws.root)
         try store.checkAccess(write: false)
-        guard store.runIDs().contains(runID) else {
-            let hint = suggestion(for: runID, among: store.runIDs()).map { " Did you mean \($0)?" } ?? ""
-            throw CommandFailure(message: "no run \(runID) in \(store.runsDir).\(hint) `muster runs` lists them")
-        }
+        try store.requireRun(runID)
         let read: (events: [JournalEvent], warning: String?)
         do {
             read = try FileJournal.read(path: store.journalPath(runID))

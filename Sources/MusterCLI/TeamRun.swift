@@ -22,10 +22,7 @@ struct TeamRun: RunEvents {
 
     init(_ id: String, store: RunStore, write: Bool, root: String) throws {
         try store.checkAccess(write: write)
-        guard store.runIDs().contains(id) else {
-            let hint = suggestion(for: id, among: store.runIDs()).map { " Did you mean \($0)?" } ?? ""
-            throw CommandFailure(message: "no run \(id) in \(store.runsDir).\(hint) `muster runs` lists them")
-        }
+        try store.requireRun(id)
         do {
             events = try FileJournal.read(path: store.journalPath(id)).events
         } catch {

@@ -37,10 +37,7 @@ struct TraceCommand: ParsableCommand {
         let ws = Workspace()
         let store = RunStore(root: ws.root)
         try store.checkAccess(write: false)
-        guard store.runIDs().contains(runID) else {
-            let hint = suggestion(for: runID, among: store.runIDs()).map { " Did you mean \($0)?" } ?? ""
-            throw CommandFailure(message: "no run \(runID) in \(store.runsDir).\(hint) `muster runs` lists them")
-        }
+        try store.requireRun(runID)
         let events: [JournalEvent]
         do {
             let (believed, refused) = TrustedFold.check(try FileJournal.read(path: store.journalPath(runID)).events, runID: runID, root: ws.root)

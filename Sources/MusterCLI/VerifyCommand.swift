@@ -44,10 +44,7 @@ struct VerifyCommand: ParsableCommand {
             try verifyRecord(Paths.absolute(target, from: ws.cwd), store: store, ws: ws)
             return
         }
-        guard store.runIDs().contains(target) else {
-            let hint = suggestion(for: target, among: store.runIDs()).map { " Did you mean \($0)?" } ?? ""
-            throw CommandFailure(message: "no run \(target) in \(store.runsDir), and no record file of that name.\(hint) `muster runs` lists them")
-        }
+        try store.requireRun(target, also: ", and no record file of that name")
         let path = store.journalPath(target)
         let bytes = try read(path)
         let v = JournalVerifier.verify(bytes)

@@ -88,6 +88,23 @@ struct MessageTests {
         #expect(r.stderr.contains("Unexpected argument 'xyzzy'"))
     }
 
+    /// Every command that names a run says the same when there is none:
+    /// one lookup, not one wording per command.
+    @Test func everyCommandNamingARunThatIsNotThereSaysSoAlikeAndSuggestsTheNearest() throws {
+        let s = try Sandbox(["t": "muster: 1\nname: t\ntitle: T\nsteps:\n  - {id: a, title: A, run: \"true\"}\n"])
+        #expect(try s.run(["run", "t"]).status == 0)
+        let id = try #require(try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").first)
+        let typo = String(id.dropLast()) + "x"
+        let commands: [[String]] = [["log", typo], ["trace", typo], ["verify", typo], ["abandon", typo, "--reason", "gone"], ["follow", typo],
+                                    ["resume", typo], ["approve", typo], ["takeover", typo]]
+        for args in commands {
+            let r = try s.run(args)
+            #expect(r.status == 2, "\(args): \(r.stderr)")
+            #expect(r.stderr.hasPrefix("muster: no run \(typo) in "), "\(args): \(r.stderr)")
+            #expect(r.stderr.hasSuffix(". Did you mean \(id)? `muster runs` lists them\n"), "\(args): \(r.stderr)")
+        }
+    }
+
     @Test func aRunbookFileInTheCurrentFolderIsSuggested() throws {
         let dir = try temporaryDirectory()
         try "muster: 1\nname: failover\ntitle: F\nsteps:\n  - {id: a, title: A, run: \"true\"}\n"
