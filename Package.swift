@@ -40,13 +40,15 @@ let package = Package(
         .target(name: "MusterTerminal", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine"]),
         // The shared store of team runs (S3 and STS), on MusterHTTP and swift-crypto (through MusterBasics).
         .target(name: "MusterStore", dependencies: ["MusterHTTP", "MusterBasics"]),
+        // Plan and report renderers: text, Markdown, JSON, HTML.
+        .target(name: "MusterRender", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterPreflight", "MusterTerminal"]),
         // Use cases and the one place real adapters are wired to the engine's ports.
         .target(name: "MusterApp", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterPreflight", "MusterProcess"]),
         .target(
             name: "MusterCLI",
             dependencies: [
                 "MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterPreflight", "MusterTeam", "MusterApp",
-                "MusterCI", "MusterYAML", "MusterGit", "MusterHTTP", "MusterTerminal", "MusterProcess", "MusterStore",
+                "MusterRender", "MusterCI", "MusterYAML", "MusterGit", "MusterHTTP", "MusterTerminal", "MusterProcess", "MusterStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -61,6 +63,7 @@ let package = Package(
 
         .testTarget(name: "MusterYAMLTests", dependencies: ["MusterYAML"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MusterFormatTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterYAML", "MusterTerminal", "MusterFuzz", "MusterStore", "MusterTesting"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MusterRenderTests", dependencies: ["MusterRender", "MusterFormat", "MusterTerminal", "MusterTesting"]),
         .testTarget(name: "MusterEngineTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterTerminal", "MusterProcess", "MusterApp", "MusterTesting"]),
         .testTarget(name: "MusterJournalTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterTesting"]),
         .testTarget(name: "MusterDrillsTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterTesting"]),

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import ArgumentParser
 import MusterBasics
+import MusterRender
 import MusterFormat
 import MusterEngine
 import MusterJournal
@@ -77,7 +78,8 @@ struct DueText {
 
     func render(_ r: DueReport, staleAfter: String, preflight: PreflightDue? = nil) -> String {
         var out: [String] = []
-        let table = ReportText(style: style).table
+        let text = ReportText(style: style)
+        let table = { (rows: [[String]], right: Set<Int>, colours: [(String) -> String]) in text.table(rows, rightAligned: right, colour: colours) }
         let now = r.now
 
         out.append(style.bold("Scheduled drills") + "  (now \(UTCTime.short(now)), schedules in UTC)")
@@ -163,7 +165,7 @@ struct PreflightDue {
         .array(rows.map { .object([("runbook", .string($0.runbook)), ("last_passed", .from($0.lastPassed.map(UTCTime.short))), ("why", .string($0.why))]) })
     }
 
-    func render(style: Style, table: ([[String]], Set<Int>, [(String) -> String]) -> [String]) -> [String] {
+    func render(style: Style, table: @escaping ([[String]], Set<Int>, [(String) -> String]) -> [String]) -> [String] {
         var out = ["", style.bold("Preflight") + "  (muster preflight: does every check of the runbook pass? due when not passed within 7d)"]
         if rows.isEmpty {
             out.append("  every runbook's preflight passed within 7d")

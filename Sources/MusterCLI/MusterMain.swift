@@ -80,7 +80,3 @@ struct MusterCommand: ParsableCommand {
         subcommands: [ValidateCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self, AbandonCommand.self, TakeoverCommand.self, ApproveCommand.self, DrillCommand.self, RunsCommand.self, LogCommand.self, ReportCommand.self, DueCommand.self, HistoryCommand.self, PreflightCommand.self, SchemaCommand.self, TraceCommand.self, VerifyCommand.self, FollowCommand.self]
     )
 }
-
-enum MusterVersion {
-    static let string = "0.1.0"
-}

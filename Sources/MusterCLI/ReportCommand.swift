@@ -5,6 +5,7 @@ import Foundation
 #endif
 import ArgumentParser
 import MusterBasics
+import MusterRender
 import MusterFormat
 import MusterEngine
 import MusterJournal

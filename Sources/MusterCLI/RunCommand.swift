@@ -5,6 +5,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import MusterBasics
+import MusterRender
 import MusterFormat
 import MusterEngine
 import MusterJournal

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MusterBasics
+import MusterRender
 import MusterFormat
 import MusterEngine
 import MusterJournal

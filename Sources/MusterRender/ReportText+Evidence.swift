@@ -1,16 +1,17 @@
 import MusterBasics
+import MusterTerminal
 import MusterFormat
 import MusterEngine
 import MusterJournal
 import MusterDrills
 import MusterPreflight
-import MusterApp
-import MusterTerminal
+
+
 
 extension ReportText {
     /// The recovery point beside the RTO, and the time spent waiting on
     /// people beside the machines' time, for the last run, with their trends.
-    func evidenceLines(_ r: DrillReport, last: DrillReport.Run, label: Int) -> [String] {
+    package func evidenceLines(_ r: DrillReport, last: DrillReport.Run, label: Int) -> [String] {
         var out: [String] = []
         func line(_ name: String, _ text: String) { out.append("  " + name.padded(label) + "  " + text) }
         let rpo = r.rpoObjectiveSeconds.map { "RPO \(DurationFormat.format($0))" } ?? "no RPO"
@@ -35,7 +36,7 @@ extension ReportText {
         return out
     }
 
-    func verdict(_ t: DrillReport.Trend, more: String, less: String) -> String {
+    package func verdict(_ t: DrillReport.Trend, more: String, less: String) -> String {
         switch t.direction {
         case .steady: return "steady"
         case .faster: return style.green("\(less) by \(formatSeconds(-t.deltaSeconds))")

@@ -1,26 +1,28 @@
 import MusterBasics
+import MusterTerminal
 import MusterFormat
 import MusterEngine
 import MusterJournal
 import MusterDrills
 import MusterPreflight
-import MusterApp
-import MusterTerminal
+
+
 
 /// `muster report` for a terminal or a pipe: one block per drill. The same
 /// layout either way; colour only where `Style` allows it.
-struct ReportText {
-    let style: Style
+package struct ReportText {
+    package let style: Style
+    package init(style: Style) { self.style = style }
 
     /// How many runs the history table lists, and how many steps each step list.
-    static let recentRuns = 5
-    static let stepRows = 5
+    package static let recentRuns = 5
+    package static let stepRows = 5
 
-    func render(_ reports: [DrillReport]) -> String {
+    package func render(_ reports: [DrillReport]) -> String {
         reports.map(block).joined(separator: "\n")
     }
 
-    func block(_ r: DrillReport) -> String {
+    package func block(_ r: DrillReport) -> String {
         var out: [String] = []
         var head = [style.bold(sanitize(r.drill))]
         if let rb = r.runbook { head.append("runbook \(sanitize(rb))") }
@@ -99,7 +101,7 @@ struct ReportText {
     }
 
     /// `2026-10-01 09:00Z  recovered in 58m12s, within the RTO (16m48s to spare)`.
-    func describe(_ run: DrillReport.Run) -> String {
+    package func describe(_ run: DrillReport.Run) -> String {
         let when = UTCTime.short(run.startedAt)
         let elapsed = formatSeconds(run.elapsedSeconds)
         switch run.outcome {
@@ -121,7 +123,7 @@ struct ReportText {
     /// Columns two spaces apart; the last column is not padded. `colour[i]`
     /// decorates row i (missing: plain), applied after padding so escapes
     /// never upset the widths.
-    func table(_ rows: [[String]], rightAligned: Set<Int> = [], colour: [(String) -> String] = []) -> [String] {
+    package func table(_ rows: [[String]], rightAligned: Set<Int> = [], colour: [(String) -> String] = []) -> [String] {
         let columns = rows.map(\.count).max() ?? 0
         var widths = [Int](repeating: 0, count: columns)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }

@@ -1,11 +1,12 @@
 import MusterBasics
+import MusterTerminal
 import MusterFormat
 import MusterEngine
 import MusterJournal
 import MusterDrills
 import MusterPreflight
-import MusterApp
-import MusterTerminal
+
+
 
 /// A printable paper copy of the whole procedure: checkboxes for every
 /// manual item and step, the exact commands of automated ones, and blanks to
@@ -13,8 +14,9 @@ import MusterTerminal
 /// Every field goes through `sanitize`: one-line fields stay on their line
 /// (a title cannot start a checklist item of its own), and no control
 /// character reaches the terminal or the printer.
-struct PlanMarkdown {
-    func render(_ plan: Plan) -> String {
+package struct PlanMarkdown {
+    package init() {}
+    package func render(_ plan: Plan) -> String {
         let rb = plan.runbook
         var out: [String] = []
         out.append("# \(sanitize(rb.title.expand(plan.values)))")

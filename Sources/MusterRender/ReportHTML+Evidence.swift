@@ -1,15 +1,16 @@
 import MusterBasics
+import MusterTerminal
 import MusterFormat
 import MusterEngine
 import MusterJournal
 import MusterDrills
 import MusterPreflight
-import MusterApp
-import MusterTerminal
+
+
 
 extension ReportHTML {
     /// The summary's RPO and people's-time rows, beside the RTO's.
-    static func evidenceSummary(_ r: DrillReport, last: DrillReport.Run) -> String {
+    package static func evidenceSummary(_ r: DrillReport, last: DrillReport.Run) -> String {
         var h = ""
         let rpo = r.rpoObjectiveSeconds.map { "RPO <strong>\(DurationFormat.format($0))</strong>" } ?? "no RPO"
         if let lost = last.rpoSeconds {
@@ -30,7 +31,7 @@ extension ReportHTML {
 
     /// Waiting-on-people segments drawn over the step bars, in their own
     /// colour, on the row of the step that waited (the top row otherwise).
-    static func peopleWaits(_ r: DrillRecord, rows: [String], x: (Double) -> Double, top: Double, row: Double) -> String {
+    package static func peopleWaits(_ r: DrillRecord, rows: [String], x: (Double) -> Double, top: Double, row: Double) -> String {
         var s = ""
         for w in r.peopleWaits ?? [] where w.seconds > 0 {
             let i = w.step.flatMap { rows.firstIndex(of: $0) } ?? 0

@@ -1,14 +1,15 @@
 import MusterBasics
+import MusterTerminal
 import MusterFormat
 import MusterEngine
 import MusterJournal
 import MusterDrills
 import MusterPreflight
-import MusterApp
+
 
 /// Phrases shared by the text and Markdown renderings of a plan.
-enum PlanSummary {
-    static func kindLine(_ s: PlanStep) -> String {
+package enum PlanSummary {
+    package static func kindLine(_ s: PlanStep) -> String {
         guard let a = s.step.automation else { return "" }
         var parts: [String] = []
         if a.confirm { parts.append("confirm first") }
@@ -21,7 +22,7 @@ enum PlanSummary {
         return parts.joined(separator: " · ")
     }
 
-    static func param(_ p: Param) -> String {
+    package static func param(_ p: Param) -> String {
         var extra: [String] = []
         if let c = p.choices { extra.append("one of: \(c.joined(separator: ", "))") }
         if let pat = p.pattern { extra.append("pattern \(pat)") }
@@ -29,7 +30,7 @@ enum PlanSummary {
         return extra.isEmpty ? desc : desc + (desc.isEmpty ? "" : " ") + "(\(extra.joined(separator: "; ")))"
     }
 
-    static func http(_ s: PlanStep, _ h: HTTPCheck) -> [String] {
+    package static func http(_ s: PlanStep, _ h: HTTPCheck) -> [String] {
         var lines = ["\(h.method) \(s.text(h.url))"]
         for (k, v) in h.headers { lines.append("\(k): \(s.text(v))") }
         if let b = h.body { lines.append("body: \(s.text(b))") }
@@ -37,7 +38,7 @@ enum PlanSummary {
         return lines
     }
 
-    static func ci(_ s: PlanStep, _ c: CISpec) -> [String] {
+    package static func ci(_ s: PlanStep, _ c: CISpec) -> [String] {
         var what = "\(c.provider.rawValue) at \(s.text(c.url))"
         for key in ["builder", "scheduler", "repo", "workflow", "project", "job", "ref"] {
             if let t = c.settings[key] { what += ", \(key) \(s.text(t))" }
@@ -48,7 +49,7 @@ enum PlanSummary {
         return lines
     }
 
-    static func outputs(_ a: Automation) -> String? {
+    package static func outputs(_ a: Automation) -> String? {
         guard !a.outputs.isEmpty else { return nil }
         return a.outputs.map { o in
             switch o.source {
@@ -58,7 +59,7 @@ enum PlanSummary {
         }.joined(separator: ", ")
     }
 
-    static func secret(_ s: Secret) -> String {
+    package static func secret(_ s: Secret) -> String {
         var from: [String] = []
         if let e = s.env { from.append("env \(e)") }
         if let f = s.file { from.append("file \(f)") }

@@ -4,12 +4,13 @@ import FoundationEssentials
 import Foundation
 #endif
 import MusterBasics
+import MusterTerminal
 import MusterFormat
 import MusterEngine
 import MusterJournal
 import MusterDrills
 import MusterPreflight
-import MusterApp
+
 
 /// `muster report --html FILE`: one page that opens anywhere, with no
 /// scripts, fonts or images to fetch: inline CSS and SVG drawn here. Per
@@ -17,11 +18,11 @@ import MusterApp
 /// (Gantt) chart of each of the newest runs, and the slowest steps. Every
 /// text that comes from a record or a file is escaped. Light colours on
 /// white, with a print stylesheet, so it prints as it shows.
-enum ReportHTML {
+package enum ReportHTML {
     /// How many runs the trend chart shows at most (the newest).
-    static let trendRuns = 20
+    package static let trendRuns = 20
 
-    static func render(_ items: [(report: DrillReport, records: [LoadedRecord])], timelines: Int) -> String {
+    package static func render(_ items: [(report: DrillReport, records: [LoadedRecord])], timelines: Int) -> String {
         var h = """
         <!DOCTYPE html>
         <html lang="en">
@@ -60,7 +61,7 @@ enum ReportHTML {
 
     // MARK: - One drill
 
-    static func section(_ r: DrillReport, records: [LoadedRecord], anchor: String, timelines: Int) -> String {
+    package static func section(_ r: DrillReport, records: [LoadedRecord], anchor: String, timelines: Int) -> String {
         var h = "<section class=\"drill\" id=\"\(anchor)\">\n<h2>\(esc(r.drill))</h2>\n<p class=\"meta\">"
         var meta: [String] = []
         if let rb = r.runbook { meta.append("runbook <strong>\(esc(rb))</strong>") }
@@ -113,7 +114,7 @@ enum ReportHTML {
         return h + "</section>\n"
     }
 
-    static func describe(_ run: DrillReport.Run) -> String {
+    package static func describe(_ run: DrillReport.Run) -> String {
         let when = "<time>\(UTCTime.short(run.startedAt))</time>"
         let elapsed = formatSeconds(run.elapsedSeconds)
         switch run.outcome {
@@ -132,11 +133,11 @@ enum ReportHTML {
         }
     }
 
-    static let unattendedLabel = "<span class=\"warn\">unattended (--yes)</span>"
+    package static let unattendedLabel = "<span class=\"warn\">unattended (--yes)</span>"
 
     // MARK: - Elapsed per run
 
-    static func trendChart(_ r: DrillReport) -> String {
+    package static func trendChart(_ r: DrillReport) -> String {
         let runs = Array(r.runs.suffix(trendRuns))
         let width = 760.0, height = 240.0
         // Runs that share a day are told apart by their time (longer labels, more room below).
@@ -188,7 +189,7 @@ enum ReportHTML {
 
     // MARK: - Timeline of one run
 
-    struct Bar {
+    package struct Bar {
         var id: String
         var start: Double
         var seconds: Double
@@ -197,7 +198,7 @@ enum ReportHTML {
 
     /// Where each step sits on the run's clock: its `started_at` less the
     /// run's, or (a record without step stamps) right after the step before.
-    static func bars(_ rec: LoadedRecord) -> [Bar] {
+    package static func bars(_ rec: LoadedRecord) -> [Bar] {
         var cursor = 0.0
         return rec.record.steps.map { s in
             var start = cursor
@@ -209,7 +210,7 @@ enum ReportHTML {
         }
     }
 
-    static func timeline(_ rec: LoadedRecord) -> String {
+    package static func timeline(_ rec: LoadedRecord) -> String {
         let r = rec.record
         let bars = bars(rec)
         let width = 760.0, labelW = 210.0, right = 20.0, top = 46.0, row = 20.0, bottomAxis = 28.0
@@ -285,7 +286,7 @@ enum ReportHTML {
         return s + "</figure>\n"
     }
 
-    static func legend(_ keys: [(String, String)], rto: Bool, expect: Bool = false, escalation: Bool = false, fault: Bool = false) -> String {
+    package static func legend(_ keys: [(String, String)], rto: Bool, expect: Bool = false, escalation: Bool = false, fault: Bool = false) -> String {
         var s = "<p class=\"legend\">"
         for (cls, text) in keys { s += "<span class=\"key \(cls)\"><i></i>\(text)</span>" }
         if expect { s += "<span class=\"key expect\"><i></i>expected duration</span>" }
@@ -298,31 +299,31 @@ enum ReportHTML {
     // MARK: - Helpers
 
     /// A round grid step giving at most about eight lines up to `maxValue` seconds.
-    static func tickStep(_ maxValue: Double) -> Double {
+    package static func tickStep(_ maxValue: Double) -> Double {
         let steps: [Double] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400]
         return steps.first { maxValue / $0 <= 8 } ?? (maxValue / 8).rounded(.up)
     }
 
-    static func tickLabel(_ s: Double) -> String {
+    package static func tickLabel(_ s: Double) -> String {
         s == 0 ? "0" : DurationFormat.format(Int(s.rounded()))
     }
 
     /// A step inside an included runbook keeps the end of its key, its own
     /// id, which is the part that tells the rows apart.
-    static func truncate(_ s: String, _ n: Int) -> String {
+    package static func truncate(_ s: String, _ n: Int) -> String {
         guard s.count > n else { return s }
         return s.contains("/") ? "…" + String(s.suffix(n - 1)) : String(s.prefix(n - 1)) + "…"
     }
 
     /// A coordinate with at most one decimal.
-    static func f(_ x: Double) -> String {
+    package static func f(_ x: Double) -> String {
         let v = (x * 10).rounded() / 10
         return v == v.rounded() ? String(Int(v)) : String(v)
     }
 
-    static func esc(_ s: String) -> String { markupEscaped(s) }
+    package static func esc(_ s: String) -> String { markupEscaped(s) }
 
-    static let css = """
+    package static let css = """
 
     :root { --ink: #1a202c; --muted: #5a6472; --line: #d5dae1; --ok: #2f6fb3; --over: #dd7a1f; --bad: #c53030; --aborted: #8a94a3; --other: #b8c0cc; --rto: #c53030; --people: #2c9c8f; }
     * { box-sizing: border-box; }

@@ -1,18 +1,20 @@
 import MusterBasics
+import MusterTerminal
 import MusterFormat
 import MusterEngine
 import MusterJournal
 import MusterDrills
 import MusterPreflight
-import MusterApp
-import MusterTerminal
+
+
 
 /// The plan for reading on a terminal: one block per step, numbered as the
 /// executor will number them.
-struct PlanText {
-    let style: Style
+package struct PlanText {
+    package let style: Style
+    package init(style: Style) { self.style = style }
 
-    func render(_ plan: Plan) -> String {
+    package func render(_ plan: Plan) -> String {
         let rb = plan.runbook
         var out: [String] = []
         out.append(style.bold(sanitize(rb.title.expand(plan.values))))
@@ -93,11 +95,11 @@ struct PlanText {
 }
 
 extension String {
-    func padded(_ width: Int, right: Bool = false) -> String {
+    package func padded(_ width: Int, right: Bool = false) -> String {
         count >= width ? self : (right ? String(repeating: " ", count: width - count) + self : self + String(repeating: " ", count: width - count))
     }
 
-    func trimmingTrailingNewlines() -> String {
+    package func trimmingTrailingNewlines() -> String {
         var s = self
         while s.hasSuffix("\n") { s.removeLast() }
         return s

@@ -1,15 +1,16 @@
 import MusterBasics
+import MusterTerminal
 import MusterFormat
 import MusterEngine
 import MusterJournal
 import MusterDrills
 import MusterPreflight
-import MusterApp
+
 
 /// The plan as JSON for tools: every key with its effective default, times
 /// in seconds, secrets by name only.
-enum PlanJSON {
-    static func render(_ plan: Plan) -> JSON {
+package enum PlanJSON {
+    package static func render(_ plan: Plan) -> JSON {
         let rb = plan.runbook
         return .object([
             ("muster", 1),
@@ -38,7 +39,7 @@ enum PlanJSON {
         ])
     }
 
-    static func step(_ s: PlanStep) -> JSON {
+    package static func step(_ s: PlanStep) -> JSON {
         var o: [(String, JSON)] = [
             ("number", .string(s.number)),
             ("id", .string(s.step.id)),
@@ -94,7 +95,7 @@ enum PlanJSON {
         return .object(o)
     }
 
-    static func http(_ s: PlanStep, _ h: HTTPCheck) -> JSON {
+    package static func http(_ s: PlanStep, _ h: HTTPCheck) -> JSON {
         .object([
             ("method", .string(h.method)),
             ("url", .string(s.text(h.url))),
