@@ -207,7 +207,7 @@ enum Preflight {
                 default: console.show(.warning("answer y to go on or n to stop"))
                 }
             case .eof: throw CommandFailure(message: "stopped before the first step: preflight failed and nobody answered; nothing was run")
-            case .signal(let s): throw CommandFailure(message: "stopped by \(Signal(s).shortName) before the first step; nothing was run")
+            case .signal(let s): throw CommandFailure(message: "stopped by \(s.shortName) before the first step; nothing was run")
             }
         }
     }

@@ -28,12 +28,12 @@ struct SpawnRunner: CommandRunner {
     let shell = ShellRunner(bash: ProcessInfo.processInfo.environment["MUSTER_BASH"] ?? "/bin/bash")
 
     func run(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool,
-             onLine: (Bool, String) -> Void, onSignal: (Int32) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult {
+             onLine: (Bool, String) -> Void, onSignal: (Signal) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult {
         do {
             let r = try shell.run(script: script, environment: environment, timeout: timeout, keepLeftovers: keepLeftovers,
                                   onStart: { StepKeeper.stepPID = $0 },
                                   onLine: { onLine($0 == .stderr, $1) },
-                                  onSignal: { onSignal($0) ? .stop : .keepWaiting },
+                                  onSignal: { onSignal(Signal($0)) ? .stop : .keepWaiting },
                                   onTick: onTick)
             return CommandResult(status: r.status, timedOut: r.timedOut, interrupted: r.interrupted, seconds: r.seconds,
                                  leftovers: r.leftovers.map { LeftoverProcess(pid: $0.pid, command: $0.command, name: $0.name) },
@@ -50,8 +50,8 @@ final class CurlTransport: HTTPTransport {
     private var client: HTTPClient?
 
     func send(method: String, url: String, headers: [(name: String, value: String)], body: String?, timeout: Double,
-              confidential: Confidential, onSignal: @escaping (Int32) -> Bool) throws(HTTPFailure) -> HTTPReply {
-        var stoppedBy: Int32?
+              confidential: Confidential, onSignal: @escaping (Signal) -> Bool) throws(HTTPFailure) -> HTTPReply {
+        var stoppedBy: Signal?
         do {
             if client == nil { client = try HTTPClient() }
             let r = try client!.perform(HTTPRequest(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) },
@@ -59,7 +59,7 @@ final class CurlTransport: HTTPTransport {
                                                     confidentialHeaders: confidential.headers, confidentialBody: confidential.body,
                                                     confidentialAddress: confidential.inAddress)) {
                 // Asked while the exchange waits: it goes on if the answer is to keep waiting.
-                guard let sig = SignalWatch.take(), onSignal(sig) else { return false }
+                guard let sig = SignalWatch.take().map(Signal.init), onSignal(sig) else { return false }
                 stoppedBy = sig
                 return true
             }
@@ -99,7 +99,7 @@ enum RunSession {
 
     /// Resolves parameters: given, else default, else asked on the console.
     static func parameters(of rb: Runbook, given: [String: String], console: TerminalConsole) throws -> [String: String] {
-        var stoppedBy: Int32?
+        var stoppedBy: Signal?
         do {
             var refused = 0
             let values = try Preparation.parameters(of: rb, given: given) { p, problem in
@@ -122,7 +122,7 @@ enum RunSession {
         } catch {
             // No run exists yet: nothing to pause or resume, but the signal,
             // not a missing value, is why.
-            if let s = stoppedBy { throw CommandFailure(message: "stopped by \(Signal(s).shortName) before the first step; nothing was run") }
+            if let s = stoppedBy { throw CommandFailure(message: "stopped by \(s.shortName) before the first step; nothing was run") }
             throw CommandFailure(message: error.message)
         }
     }

@@ -10,9 +10,9 @@ import MusterProcess
 final class SystemClock: RunClock {
     var now: Double { monotonicSeconds() }
     func stamp() -> String { utcStamp() }
-    func sleep(upTo seconds: Double) -> Int32? {
+    func sleep(upTo seconds: Double) -> Signal? {
         var fds = [pollfd(fd: SignalWatch.readFD, events: Int16(POLLIN), revents: 0)]
         _ = poll(&fds, 1, Int32(seconds * 1000))
-        return SignalWatch.take()
+        return SignalWatch.take().map(Signal.init)
     }
 }

@@ -113,12 +113,12 @@ final class PreflightCheck: PerformHost {
 
     // A check is run out of sight: nobody is asked, a signal stops it.
     func checkSignals() throws(Stop) {}
-    func verdict(_ sig: Int32) -> SignalVerdict { .pause(sig) }
-    func commandSignal(_ sig: Int32, key: String, deadline: Double, keepable: Bool) -> SignalVerdict { .pause(sig) }
+    func verdict(_ sig: Signal) -> SignalVerdict { .pause(sig) }
+    func commandSignal(_ sig: Signal, key: String, deadline: Double, keepable: Bool) -> SignalVerdict { .pause(sig) }
     func pauseFor(_ seconds: Double) throws(Stop) { throw .fail("a preflight check does not wait") }
     func tick() {}
-    func signalName(_ sig: Int32) -> String { Signal(sig).shortName }
-    func arrivedSignal() -> Int32? { nil }
+    func signalName(_ sig: Signal) -> String { sig.shortName }
+    func arrivedSignal() -> Signal? { nil }
 }
 
 /// Preflight's time: the monotonic clock it is given. A check never sleeps
@@ -128,7 +128,7 @@ final class PreflightClock: RunClock {
     init(_ monotonic: @escaping @Sendable () -> Double) { self.monotonic = monotonic }
     var now: Double { monotonic() }
     func stamp() -> String { "" }
-    func sleep(upTo seconds: Double) -> Int32? { nil }
+    func sleep(upTo seconds: Double) -> Signal? { nil }
 }
 
 /// Shows and asks nothing: a preflight check runs out of sight.

@@ -161,7 +161,7 @@ public final class SharedJournal: JournalSink {
                     }
                 case .eof:
                     console.show(.info("no answer: going on alone; the run catches up with the store when it answers"))
-                case .signal(let s) where s == InboxWake.code:
+                case .signal(.inboxWake):
                     woken = true
                     continue askLoop
                 case .signal:

@@ -169,10 +169,10 @@ public final class TerminalConsole: RunConsole {
             line("(no answer in time)")
             return nil
         }
-        if answer == .signal(InboxWake.code) { woken = question }
+        if answer == .signal(.inboxWake) { woken = question }
         if case .line(let l) = answer, !stdinIsTerminal {
             line(secret ? "***" : sanitize(l))
-        } else if answer == .eof || answer == .signal(InboxWake.code) {
+        } else if answer == .eof || answer == .signal(.inboxWake) {
             // Ended by no answer: what comes next starts on a line of its own.
             line("")
         } else if case .line(let l) = answer, out.isTerminal {
@@ -235,7 +235,7 @@ public final class TerminalConsole: RunConsole {
     func readLine(until deadline: Double? = nil) -> AnswerRead? {
         while true {
             // A signal wins over answers already buffered from a pipe.
-            if let s = takeSignal() { return .signal(s) }
+            if let s = takeSignal() { return .signal(Signal(s)) }
             if let nl = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 var l = Array(buffer[..<nl])
                 buffer.removeSubrange(...nl)
@@ -246,7 +246,7 @@ public final class TerminalConsole: RunConsole {
                 // The terminal hung up (its reads end, its ioctls fail):
                 // SIGHUP may come a moment later, but this is no end of
                 // answers typed, and it must not be journaled as one.
-                if buffer.isEmpty, stdinIsTerminal, isatty(0) == 0 { return .signal(SIGHUP) }
+                if buffer.isEmpty, stdinIsTerminal, isatty(0) == 0 { return .signal(.hangUp) }
                 if buffer.isEmpty { return .eof }
                 let l = buffer
                 buffer.removeAll()

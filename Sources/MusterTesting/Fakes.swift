@@ -49,7 +49,7 @@ public final class FakeRunner: CommandRunner {
     public init(_ results: @escaping (String) -> (Int32, [String]) = { _ in (0, []) }) { self.results = results }
 
     public func run(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool,
-             onLine: (Bool, String) -> Void, onSignal: (Int32) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult {
+             onLine: (Bool, String) -> Void, onSignal: (Signal) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult {
         ran.append(script)
         let (status, lines) = results(script)
         for l in lines { onLine(false, l) }
@@ -65,14 +65,14 @@ public final class FakeClock: RunClock, @unchecked Sendable {
     public var now = 100.0
     public var frozen = false
     public var stamped = "2026-11-27T09:00:00Z"
-    public var signals: [Int32] = []
+    public var signals: [Signal] = []
     public init(frozen: Bool = false, now: Double = 100.0, stamp: String = "2026-11-27T09:00:00Z") {
         self.frozen = frozen
         self.now = now
         self.stamped = stamp
     }
     public func stamp() -> String { stamped }
-    public func sleep(upTo seconds: Double) -> Int32? {
+    public func sleep(upTo seconds: Double) -> Signal? {
         if !signals.isEmpty { return signals.removeFirst() }
         if !frozen { now += seconds }
         return nil

@@ -42,7 +42,7 @@ final class TimedRunner: CommandRunner {
     init(clock: FakeClock, seconds: [String: Double]) { self.clock = clock; self.seconds = seconds }
 
     func run(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool,
-             onLine: (Bool, String) -> Void, onSignal: (Int32) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult {
+             onLine: (Bool, String) -> Void, onSignal: (Signal) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult {
         ran.append(script)
         let s = seconds.first { script.contains($0.key) }?.value ?? 0
         clock.now += s
@@ -242,5 +242,5 @@ final class StampingClock: RunClock {
     init(_ clock: FakeClock) { self.clock = clock }
     var now: Double { clock.now }
     func stamp() -> String { "2026-11-27T09:00:\(String(format: "%02d", Int(clock.now) % 60))Z" }
-    func sleep(upTo seconds: Double) -> Int32? { clock.sleep(upTo: seconds) }
+    func sleep(upTo seconds: Double) -> Signal? { clock.sleep(upTo: seconds) }
 }

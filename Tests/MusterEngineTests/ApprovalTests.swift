@@ -47,7 +47,7 @@ struct ApprovalTests {
             if question.contains("did not succeed") { return .line("r") }
             guard question.hasPrefix("Waiting for approval"), !arrivals.isEmpty else { return .eof }
             inbox.requests += arrivals.removeFirst()
-            return .signal(InboxWake.code)
+            return .signal(.inboxWake)
         }
         var text: [String] {
             shown.compactMap { m in

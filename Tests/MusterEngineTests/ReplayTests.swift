@@ -162,7 +162,7 @@ struct ReplayTests {
     /// No request reaches it: the fake CI service sends none.
     struct NoNetwork: HTTPTransport {
         func send(method: String, url: String, headers: [(name: String, value: String)], body: String?, timeout: Double,
-                  confidential: Confidential, onSignal: @escaping (Int32) -> Bool) throws(HTTPFailure) -> HTTPReply {
+                  confidential: Confidential, onSignal: @escaping (Signal) -> Bool) throws(HTTPFailure) -> HTTPReply {
             HTTPReply(status: 599, body: "", seconds: 0)
         }
     }

@@ -127,7 +127,7 @@ import Testing
 
     @Test func operatorAskedWhileTheStoreIsDownMayPause() throws {
         var woken = false
-        let s = try Session(store: store, dir: try temporaryFolder(), answers: [.signal(InboxWake.code), .line("a")], yes: false, clock: clock,
+        let s = try Session(store: store, dir: try temporaryFolder(), answers: [.signal(.inboxWake), .line("a")], yes: false, clock: clock,
                             wake: { woken = true })
         try s.write(.runStarted)
         store.down = true

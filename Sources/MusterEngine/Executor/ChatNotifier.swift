@@ -21,7 +21,7 @@ struct ChatNotifier {
 
     /// Posts `text`; the signal that cut the post short, if one did: the
     /// post is abandoned, but the signal still means "stop".
-    func post(_ text: String, elapsed: Double, via http: HTTPPerformer) -> Int32? {
+    func post(_ text: String, elapsed: Double, via http: HTTPPerformer) -> Signal? {
         let console = http.host.console
         let message = chatEscaped(http.host.masker.mask("[\(label)] \(text) (run \(runID), \(formatSeconds(elapsed)) elapsed)"))
         let body = JSON.object([("text", .string(message))]).serialized()
@@ -32,7 +32,7 @@ struct ChatNotifier {
             }
         } catch {
             if let sig = error.signal {
-                console.show(.warning("the notification webhook was abandoned: \(Signal(sig).pauseText)"))
+                console.show(.warning("the notification webhook was abandoned: \(sig.pauseText)"))
                 return sig
             }
             console.show(.warning("the notification webhook failed (\(http.host.masker.mask(error.message))); the run goes on"))

@@ -11,8 +11,8 @@ extension Executor: PerformHost {
 
     /// A signal while a step's command runs; `keepable`: a lost terminal
     /// leaves it running (StepKeeping).
-    package func commandSignal(_ sig: Int32, key: String, deadline: Double, keepable: Bool) -> SignalVerdict {
-        act(machine.onSignal(Signal(sig), at: keeper.keeping.map { .kept($0) } ?? .working(key), interactive: console.isInteractive, keepable: keepable),
+    package func commandSignal(_ sig: Signal, key: String, deadline: Double, keepable: Bool) -> SignalVerdict {
+        act(machine.onSignal(sig, at: keeper.keeping.map { .kept($0) } ?? .working(key), interactive: console.isInteractive, keepable: keepable),
             key: key, deadline: deadline, keepable: keepable)
     }
 
@@ -64,16 +64,16 @@ extension Executor: PerformHost {
         switch decision {
         case .goOn: return .keepWaiting
         case .stopStep: return .stopStep
-        case .pause(let s): return .pause(s.number)
+        case .pause(let s): return .pause(s)
         case .readInbox: return team.inboxVerdict(working: key)
-        case .keepStep: return key.map(keeper.keep) == true ? .keepWaiting : .pause(Signal.hangUp.number)
+        case .keepStep: return key.map(keeper.keep) == true ? .keepWaiting : .pause(.hangUp)
         case .askStopOrWait:
             let answer: InterruptAnswer = switch console.ask("Ctrl-C: stop '\(key ?? "")' now, or keep waiting?", hint: Question.interrupt.hint, status: status(),
                                                              within: deadline - clock.now) {
             case nil: .unanswered
             case .line(let l)?: Question.interrupt.parse(l, as: InterruptReply.self) == .success(.keepWaiting) ? .keepWaiting : .stop
             case .eof?: .endOfInput
-            case .signal(let s)?: .signal(Signal(s))
+            case .signal(let s)?: .signal(s)
             }
             return act(machine.onInterruptAnswer(answer, keepable: keepable), key: key, deadline: deadline, keepable: keepable)
         }
@@ -81,15 +81,15 @@ extension Executor: PerformHost {
 
     /// A signal taken with no command of the step's own running: it asks
     /// about the step at work (`waitingOn`), if one is.
-    package func verdict(_ sig: Int32) -> SignalVerdict {
+    package func verdict(_ sig: Signal) -> SignalVerdict {
         let moment: SignalMoment = waitingOn.map { .working($0.key) } ?? .between
-        return act(machine.onSignal(Signal(sig), at: moment, interactive: console.isInteractive), key: waitingOn?.key, deadline: waitingOn?.deadline ?? clock.now,
+        return act(machine.onSignal(sig, at: moment, interactive: console.isInteractive), key: waitingOn?.key, deadline: waitingOn?.deadline ?? clock.now,
                    keepable: false)
     }
 
     /// Acts on a signal taken between actions: goes on, stops the waiting
     /// step, or pauses the run.
-    package func interruption(_ sig: Int32) throws(Stop) {
+    package func interruption(_ sig: Signal) throws(Stop) {
         switch verdict(sig) {
         case .keepWaiting: return
         case .stopStep: throw .stepStopped
@@ -98,10 +98,10 @@ extension Executor: PerformHost {
     }
 
     /// The signal that arrived since the last check, taken (nil if none).
-    package func arrivedSignal() -> Int32? {
+    package func arrivedSignal() -> Signal? {
         defer { pendingSignal = nil }
         return pendingSignal ?? clock.sleep(upTo: 0)
     }
 
-    package func signalName(_ s: Int32) -> String { Signal(s) == .inboxWake ? team.handOverText : Signal(s).pauseText }
+    package func signalName(_ s: Signal) -> String { s == .inboxWake ? team.handOverText : s.pauseText }
 }

@@ -46,7 +46,7 @@ public final class Executor {
     public var ciService: CIServiceFactory?
     /// A signal that arrived where the run could not stop at once (during a
     /// webhook post, which never stops a run): the next action pauses instead.
-    var pendingSignal: Int32?
+    var pendingSignal: Signal?
     /// The wait, http or ci step at work and when its time is up: a Ctrl-C
     /// meanwhile asks about that step (`verdict`) instead of pausing the run.
     var waitingOn: (key: String, deadline: Double)?

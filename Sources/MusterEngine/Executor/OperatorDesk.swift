@@ -9,7 +9,7 @@ package protocol DeskHost: PerformHost {
     func status() -> String
     /// A signal taken at a question: a request is taken in (a takeover
     /// stops the session), anything else pauses the run.
-    func interruption(_ sig: Int32) throws(Stop)
+    func interruption(_ sig: Signal) throws(Stop)
     /// A secret typed at a question: masked from now on, everywhere.
     func addSecret(_ value: String)
     /// Journals whom the operator escalated to (`rung`: its number on the ladder).
@@ -58,7 +58,7 @@ package final class OperatorDesk {
             case .eof: throw .pause("answers ran out (end of input)")
             // A request (a takeover stops the session; an approval waits
             // for its step), then the same question again.
-            case .signal(let s) where Signal(s) == .inboxWake: try host.interruption(s)
+            case .signal(let s) where s == .inboxWake: try host.interruption(s)
             case .signal(let s): throw .pause(host.signalName(s))
             }
         }

@@ -126,7 +126,7 @@ package final class TeamDesk {
         try host.checkSignals()
         host.checkEscalation()
         guard console.isInteractive else {
-            if let sig = host.clock.sleep(upTo: 30), Signal(sig) != .inboxWake { try host.interruption(sig) }
+            if let sig = host.clock.sleep(upTo: 30), sig != .inboxWake { try host.interruption(sig) }
             return
         }
         switch console.ask("Waiting for approval of '\(key)' by \(rule.who)", hint: Question.approvalWait.hint, status: host.status()) {
@@ -138,7 +138,7 @@ package final class TeamDesk {
         case .eof:
             throw .pause("answers ran out (end of input)")
         case .signal(let s):
-            if Signal(s) != .inboxWake { try host.interruption(s) }
+            if s != .inboxWake { try host.interruption(s) }
         }
     }
 
@@ -151,7 +151,7 @@ package final class TeamDesk {
         else { return .keepWaiting }
         if host.machine.takeoverMoment(now: r.now, working: key) == .now {
             handingOver = r
-            return .pause(Signal.inboxWake.number)
+            return .pause(.inboxWake)
         }
         if takeoverPending?.id != r.id {
             takeoverPending = r

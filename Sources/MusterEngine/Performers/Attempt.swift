@@ -12,7 +12,7 @@ package struct Attempt {
     package var httpStatus: Int?
     package var timedOut = false
     /// The signal that stopped it and pauses the run.
-    package var signal: Int32?
+    package var signal: Signal?
     /// The operator stopped it (Ctrl-C, then s).
     package var stopped = false
     package var stdout = ""
@@ -29,7 +29,7 @@ package struct Attempt {
     /// goes on as the machine's `follow`.
     package var triggered = false
 
-    package init(ok: Bool, status: Int32, seconds: Double, httpStatus: Int? = nil, timedOut: Bool = false, signal: Int32? = nil, stopped: Bool = false,
+    package init(ok: Bool, status: Int32, seconds: Double, httpStatus: Int? = nil, timedOut: Bool = false, signal: Signal? = nil, stopped: Bool = false,
                  stdout: String = "", tail: [String] = [], problem: String? = nil, rehearsed: Bool = false, skipped: String? = nil, triggered: Bool = false) {
         self.ok = ok
         self.status = status
@@ -84,4 +84,4 @@ package enum Stop: Error {
 }
 
 /// What a signal means while a step waits.
-package enum SignalVerdict { case keepWaiting, stopStep, pause(Int32) }
+package enum SignalVerdict { case keepWaiting, stopStep, pause(Signal) }

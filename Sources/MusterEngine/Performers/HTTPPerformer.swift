@@ -26,7 +26,7 @@ package struct HTTPPerformer {
         // A signal during the exchange: the step at work asks (see `verdict`);
         // otherwise the exchange is abandoned and the failure names the signal.
         var stopped = false
-        var pausedBy: Int32?
+        var pausedBy: Signal?
         do {
             return try http.send(method: method, url: url, headers: headers, body: body, timeout: timeout, confidential: confidential) { [host] sig in
                 switch host.verdict(sig) {

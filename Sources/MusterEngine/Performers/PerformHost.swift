@@ -18,17 +18,17 @@ package protocol PerformHost: AnyObject {
     /// one stops the work here.
     func checkSignals() throws(Stop)
     /// A signal taken now, with no command of the step's own running.
-    func verdict(_ sig: Int32) -> SignalVerdict
+    func verdict(_ sig: Signal) -> SignalVerdict
     /// A signal taken while step `key`'s command runs; its question gives
     /// up at `deadline`. `keepable`: a lost terminal leaves it running.
-    func commandSignal(_ sig: Int32, key: String, deadline: Double, keepable: Bool) -> SignalVerdict
+    func commandSignal(_ sig: Signal, key: String, deadline: Double, keepable: Bool) -> SignalVerdict
     /// Sleeps, waking for a signal, which stops the work or asks.
     func pauseFor(_ seconds: Double) throws(Stop)
     /// Called while work goes on (each output tick, each sleep): the
     /// escalation clock and `expect` are watched from here.
     func tick()
     /// Why a signal stops the work, in words.
-    func signalName(_ sig: Int32) -> String
+    func signalName(_ sig: Signal) -> String
     /// The signal that arrived since the last check, taken (nil if none).
-    func arrivedSignal() -> Int32?
+    func arrivedSignal() -> Signal?
 }

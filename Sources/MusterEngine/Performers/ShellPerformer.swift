@@ -52,7 +52,7 @@ package struct ShellPerformer {
             if tail.count > 20 { tail.removeFirst() }
             if !quiet { console.show(.output(stderr: isErr, line: masked)) }
         }
-        var stopSignal: Int32?
+        var stopSignal: Signal?
         let started = clock.now
         let result: CommandResult
         do {
@@ -95,7 +95,7 @@ package struct ShellPerformer {
             // other signal is named, and pauses the run.
             if let sig = stopSignal {
                 attempt.signal = sig
-                attempt.problem = "stopped by \(Signal(sig).shortName)"
+                attempt.problem = "stopped by \(sig.shortName)"
             } else {
                 attempt.problem = RunState.stoppedByOperator
             }

@@ -144,7 +144,7 @@ public struct PipelineLook: Sendable {
 public struct CIFailure: Error, Sendable {
     public var message: String
     /// A signal arrived: the run pauses.
-    public var signal: Int32?
+    public var signal: Signal?
     /// The HTTP status the CI server answered, when it answered.
     public var status: Int?
     /// The server refused for a rate limit: seconds until it serves again.
@@ -152,7 +152,7 @@ public struct CIFailure: Error, Sendable {
     /// The operator stopped the step at the Ctrl-C question.
     public var stopped: Bool
 
-    public init(_ message: String, status: Int? = nil, signal: Int32? = nil, limited: Double? = nil, stopped: Bool = false) {
+    public init(_ message: String, status: Int? = nil, signal: Signal? = nil, limited: Double? = nil, stopped: Bool = false) {
         self.message = message
         self.status = status
         self.signal = signal

@@ -36,7 +36,7 @@ public enum AnswerRead: Sendable, Equatable {
     /// Answers ran out: the run pauses.
     case eof
     /// A signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) arrived while waiting.
-    case signal(Int32)
+    case signal(Signal)
 }
 
 /// Codable (synthesized) so that a session's screen can be written down
@@ -72,7 +72,7 @@ public enum ConsoleMessage: Codable, Sendable, Equatable {
 public protocol CommandRunner {
     func run(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool,
              onLine: (_ stderr: Bool, _ line: String) -> Void,
-             onSignal: (Int32) -> Bool,
+             onSignal: (Signal) -> Bool,
              onTick: () -> Void) throws(CommandError) -> CommandResult
 }
 
@@ -121,7 +121,7 @@ public protocol HTTPTransport {
     /// `onSignal` decides what a signal during the exchange means: true
     /// abandons it (the failure carries the signal), false goes on.
     func send(method: String, url: String, headers: [(name: String, value: String)], body: String?, timeout: Double,
-              confidential: Confidential, onSignal: @escaping (Int32) -> Bool) throws(HTTPFailure) -> HTTPReply
+              confidential: Confidential, onSignal: @escaping (Signal) -> Bool) throws(HTTPFailure) -> HTTPReply
 }
 
 /// The parts of a request that hold a secret.
@@ -162,10 +162,10 @@ public struct HTTPReply: Sendable {
 public struct HTTPFailure: Error, Sendable {
     public var message: String
     /// A signal arrived during the exchange: the run pauses.
-    public var signal: Int32?
+    public var signal: Signal?
     /// The operator stopped the step at the Ctrl-C question.
     public var stopped: Bool
-    public init(message: String, signal: Int32? = nil, stopped: Bool = false) {
+    public init(message: String, signal: Signal? = nil, stopped: Bool = false) {
         self.message = message
         self.signal = signal
         self.stopped = stopped

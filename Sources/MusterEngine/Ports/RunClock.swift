@@ -15,5 +15,5 @@ public protocol RunClock: AnyObject {
     func stamp() -> String
     /// Sleeps up to `seconds`; a signal that arrives cuts it short and is
     /// returned. With 0 it only looks whether one has arrived.
-    func sleep(upTo seconds: Double) -> Int32?
+    func sleep(upTo seconds: Double) -> Signal?
 }

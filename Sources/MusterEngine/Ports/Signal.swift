@@ -1,6 +1,6 @@
-/// The signals a run tells apart, named once. The ports carry POSIX
-/// numbers (the signal pipe delivers bytes, a test's fake sends numbers);
-/// the engine reads them as these cases and compares no raw number.
+/// The signals a run tells apart, named once. The ports carry these cases;
+/// only the real implementations (the signal pipe delivers bytes) and
+/// `number` (exit codes, `kill`) see POSIX numbers.
 public enum Signal: Equatable, Sendable {
     /// SIGHUP: the terminal (tmux, SSH) went away; not the operator's "stop".
     case hangUp
