@@ -13,7 +13,7 @@ struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check runbooks and drills; report every problem with its line and column.",
-        discussion: "Exit status: 0 all valid, 1 some file has errors, 2 a path does not exist."
+        discussion: "Exit status: 0 all valid, 1 some file has errors, 2 a path does not exist. --json prints one JSON document on stdout instead of the text (see docs/cli.md)."
     )
 
     @Argument(help: "Files or folders to check (default: the repository's runbooks/ and drills/).")
@@ -21,6 +21,9 @@ struct ValidateCommand: ParsableCommand {
 
     @Flag(name: .shortAndLong, help: "Print nothing when everything is valid.")
     var quiet = false
+
+    @Flag(help: "Print the result as one JSON document on stdout: every file, its problems with line and column, and the totals.")
+    var json = false
 
     func run() throws {
         let ws = Workspace()
@@ -45,17 +48,27 @@ struct ValidateCommand: ParsableCommand {
 
         let printer = DiagnosticPrinter()
         var invalid = 0, errors = 0, warnings = 0, runbooks = 0, drills = 0
+        var checked: [JSON] = []
         for path in targets {
             let entry = catalog.load(path)
             var problems = entry.diagnostics
             if entry.document != nil { problems += catalog.crossCheck(entry, at: path) }
             problems.sort()
-            printer.print(problems, source: entry.source)
             let e = problems.filter { $0.severity == .error }.count
             errors += e
             warnings += problems.count - e
             if e > 0 { invalid += 1 }
             if entry.drill != nil { drills += 1 } else { runbooks += 1 }
+            if json {
+                checked.append(ValidateJSON.file(path: Paths.display(path, from: ws.cwd), isDrill: entry.drill != nil, problems: problems))
+            } else {
+                printer.print(problems, source: entry.source)
+            }
+        }
+        if json {
+            print(ValidateJSON.document(files: checked, invalid: invalid, runbooks: runbooks, drills: drills, errors: errors, warnings: warnings).serialized(pretty: true))
+            if invalid > 0 { throw ExitCodes.failure }
+            return
         }
         let counted = "\(targets.count) file\(targets.count == 1 ? "" : "s")"
         if invalid > 0 {

@@ -21,7 +21,8 @@ struct VerifyCommand: ParsableCommand {
         `muster verify RUN_ID` checks that no event of the run's journal was altered, removed, inserted \
         or moved since it was written. `muster verify RECORD.json` also checks that the journal holds the \
         event the record ends at and that the record says what the journal says. Exit 0 when intact, \
-        1 naming the first event or field that is not, 2 when there is no such run or record. See docs/evidence.md.
+        1 naming the first event or field that is not, 2 when there is no such run or record. --json prints \
+        the result as one JSON document on stdout (see docs/cli.md). See docs/evidence.md.
         """
     )
 
@@ -36,69 +37,87 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var storeOption: StoreOption
 
+    @Flag(help: "Print the result as one JSON document on stdout (exit status unchanged).")
+    var json = false
+
     func run() throws {
+        let out = VerifyOutput(json: json, target: target)
+        do {
+            try check(out)
+        } catch let usage as CommandFailure {
+            // No such run or file: a usage error on stderr, as without --json.
+            throw usage
+        } catch {
+            out.finish()
+            throw error
+        }
+        out.finish()
+    }
+
+    func check(_ out: VerifyOutput) throws {
         let ws = Workspace()
         let store = RunStore(root: ws.root)
         try store.checkAccess(write: false)
         if target.hasSuffix(".json") || (Paths.exists(Paths.absolute(target, from: ws.cwd)) && !store.runIDs().contains(target)) {
-            try verifyRecord(Paths.absolute(target, from: ws.cwd), store: store, ws: ws)
+            out.kind = "record"
+            try verifyRecord(Paths.absolute(target, from: ws.cwd), store: store, ws: ws, out: out)
             return
         }
+        out.kind = "journal"
         try store.requireRun(target, also: ", and no record file of that name")
         let path = store.journalPath(target)
         let bytes = try read(path)
         let v = JournalVerifier.verify(bytes)
-        try report(v, name: sanitize(target), path: Paths.display(path, from: ws.cwd))
-        try checkSignatures(path: path, runID: target, root: ws.root)
+        try report(v, name: sanitize(target), path: Paths.display(path, from: ws.cwd), out: out)
+        try checkSignatures(path: path, runID: target, root: ws.root, out: out)
     }
 
     /// A chain proves nothing about who wrote a line: anyone who may
     /// append can chain a forged approval. Signatures do.
-    func checkSignatures(path: String, runID: String, root: String) throws {
+    func checkSignatures(path: String, runID: String, root: String, out: VerifyOutput) throws {
         guard let events = try? FileJournal.read(path: path).events else { return }
         let signed = events.filter { $0.statement != nil || [.approvalGiven, .approvalDenied].contains($0.event) }
+        out.signedEvents = signed.count
         guard !signed.isEmpty else { return }
         let (_, refused) = TrustedFold.check(events, runID: runID, root: root)
         if let first = refused.first {
-            for line in TrustedFold.describe(refused) { printError("muster: \(sanitize(line))") }
-            printError("muster: journal of \(sanitize(runID)) holds \(refused.count) event\(refused.count == 1 ? "" : "s") whose signature does not hold, the first \(first.named)")
-            throw ExitCodes.failure
+            for line in TrustedFold.describe(refused) { out.detail(sanitize(line)) }
+            throw out.fail("journal of \(sanitize(runID)) holds \(refused.count) event\(refused.count == 1 ? "" : "s") whose signature does not hold, the first \(first.named)")
         }
-        print("Signatures: \(signed.count) signed event\(signed.count == 1 ? "" : "s") checked against allowed_signers, all hold.")
+        out.say("Signatures: \(signed.count) signed event\(signed.count == 1 ? "" : "s") checked against allowed_signers, all hold.")
     }
 
     /// The record's signer by `allowed_signers`; nil for an unsigned
     /// record (refused with `--signed`). A signature that does not hold
     /// is exit 1, whatever the journal says.
-    func checkSignature(_ record: DrillRecord, text: [UInt8], name: String, root: String) throws -> Signer? {
+    func checkSignature(_ record: DrillRecord, text: [UInt8], name: String, root: String, out: VerifyOutput) throws -> Signer? {
         guard let signature = record.signature else {
             if requireSignature {
-                printError("muster: record \(sanitize(name)) is NOT signed, and --signed asks for a signature: it was written without a key or allowed_signers, or its signature was removed")
-                throw ExitCodes.failure
+                throw out.fail("record \(sanitize(name)) is NOT signed, and --signed asks for a signature: it was written without a key or allowed_signers, or its signature was removed")
             }
             return nil
         }
+        out.signed = true
         let listed = Signing.allowedSigners(root: root)
         guard Paths.exists(listed) else {
-            printError("muster: record \(sanitize(name)) is signed, but there is no \(Paths.display(listed, from: Paths.currentDirectory)) to check its signature against: run verify in the repository the record belongs to")
-            throw ExitCodes.failure
+            throw out.fail("record \(sanitize(name)) is signed, but there is no \(Paths.display(listed, from: Paths.currentDirectory)) to check its signature against: run verify in the repository the record belongs to")
         }
         guard let bytes = RecordSignature.signedBytes(text) else {
-            printError("muster: record \(sanitize(name)) does NOT hold its signature as muster writes it (the last key, one string): the record was altered")
-            throw ExitCodes.failure
+            throw out.fail("record \(sanitize(name)) does NOT hold its signature as muster writes it (the last key, one string): the record was altered")
         }
         switch RecordSigning.check(bytes, signature: signature, allowedSigners: listed) {
-        case .success(let signer): return signer
+        case .success(let signer):
+            out.signer = signer
+            return signer
         case .failure(let r):
-            printError("muster: the signature of record \(sanitize(name)) does NOT hold: \(sanitize(r.message))")
-            throw ExitCodes.failure
+            throw out.fail("the signature of record \(sanitize(name)) does NOT hold: \(sanitize(r.message))")
         }
     }
 
     /// The store's own times of a shared run (`--store`, else
     /// `MUSTER_STORE`), against the record and its journal; exit 1 when the
     /// store is read and disagrees. What was checked, or why not, in a line.
-    func checkStoreTimes(_ record: DrillRecord, events: [JournalEvent], name: String) throws -> String? {
+    func checkStoreTimes(_ record: DrillRecord, events: [JournalEvent], name: String, out: VerifyOutput) throws -> String? {
         guard let id = record.runID else { return nil }
         let shared: SharedStore?
         do {
@@ -111,8 +130,7 @@ struct VerifyCommand: ParsableCommand {
         }
         guard let received = RecordStoreTimes.received(shared, runID: id) else { return "Store times not checked: \(shared.url) could not be read." }
         if let problem = StoreTimesCheck.problem(record: record, events: events, received: received) {
-            printError("muster: record \(sanitize(name)) does NOT agree with the shared store \(shared.url): \(sanitize(problem))")
-            throw ExitCodes.failure
+            throw out.fail("record \(sanitize(name)) does NOT agree with the shared store \(shared.url): \(sanitize(problem))")
         }
         guard let last = events.last?.seq, let t = StoreTimesCheck.times(received: received, lastSeq: last) else {
             return "The shared store \(shared.url) holds no event of run \(sanitize(id)): the run was not shared there."
@@ -125,22 +143,24 @@ struct VerifyCommand: ParsableCommand {
     }
 
     /// Prints what the chain proves; throws exit 1 when it is broken.
-    func report(_ v: JournalVerification, name: String, path: String) throws {
+    func report(_ v: JournalVerification, name: String, path: String, out: VerifyOutput) throws {
+        out.journal = path
+        out.events = v.lines
         if let problem = v.problem {
-            printError("muster: journal of \(name) is NOT intact: \(sanitize(problem))")
-            throw ExitCodes.failure
+            throw out.fail("journal of \(name) is NOT intact: \(sanitize(problem))")
         }
         guard let start = v.chainStartsAt, let last = v.finalHash else {
-            printError("muster: journal of \(name) has no hash chain: it was written before muster chained journals, or its hashes were removed; nothing in it can be verified")
-            throw ExitCodes.failure
+            throw out.fail("journal of \(name) has no hash chain: it was written before muster chained journals, or its hashes were removed; nothing in it can be verified")
         }
-        print("Journal of \(name) is intact: \(v.lines) events, chained from line \(start).")
-        if start > 1 { print("Lines 1 to \(start - 1) were written before muster chained journals: they are not covered.") }
-        print("Final hash: \(last)")
-        print("Journal: \(path)")
+        out.chainStartsAt = start
+        out.finalHash = last
+        out.say("Journal of \(name) is intact: \(v.lines) events, chained from line \(start).")
+        if start > 1 { out.say("Lines 1 to \(start - 1) were written before muster chained journals: they are not covered.") }
+        out.say("Final hash: \(last)")
+        out.say("Journal: \(path)")
     }
 
-    func verifyRecord(_ path: String, store: RunStore, ws: Workspace) throws {
+    func verifyRecord(_ path: String, store: RunStore, ws: Workspace, out: VerifyOutput) throws {
         let record: DrillRecord
         let text = try read(path)
         do {
@@ -155,10 +175,9 @@ struct VerifyCommand: ParsableCommand {
         let stem = DrillRecord.fileStem(startedAt: record.startedAt)
         let base = Paths.basename(path)
         if !(base == stem + ".json" || (base.hasPrefix(stem + "-") && base.hasSuffix(".json"))) {
-            printError("muster: record \(sanitize(Paths.display(path, from: ws.cwd))) does NOT match its name: it started at \(sanitize(record.startedAt)), so it would be \(stem).json; records were renamed or swapped")
-            throw ExitCodes.failure
+            throw out.fail("record \(sanitize(Paths.display(path, from: ws.cwd))) does NOT match its name: it started at \(sanitize(record.startedAt)), so it would be \(stem).json; records were renamed or swapped")
         }
-        let signer = try checkSignature(record, text: text, name: Paths.display(path, from: ws.cwd), root: ws.root)
+        let signer = try checkSignature(record, text: text, name: Paths.display(path, from: ws.cwd), root: ws.root, out: out)
         let journalPath: String
         if let journal {
             journalPath = Paths.absolute(journal, from: ws.cwd)
@@ -169,33 +188,35 @@ struct VerifyCommand: ParsableCommand {
             journalPath = store.journalPath(id)
         }
         let shown = Paths.display(journalPath, from: ws.cwd)
+        out.journal = shown
         let r = RecordVerifier.verify(record: record, text: text, journal: try read(journalPath), journalName: shown)
         let name = Paths.display(path, from: ws.cwd)
         if let problem = r.problem {
-            printError("muster: record \(sanitize(name)) does NOT match its journal: \(sanitize(problem))")
-            throw ExitCodes.failure
+            throw out.fail("record \(sanitize(name)) does NOT match its journal: \(sanitize(problem))")
         }
+        out.events = r.coveredLines
+        out.chainStartsAt = r.chain.chainStartsAt
+        out.finalHash = record.journalHash ?? r.chain.finalHash
         let covered = (try? read(journalPath)).map { bytes in
             bytes.split(separator: UInt8(ascii: "\n")).prefix(r.coveredLines).compactMap { try? JSONDecoder().decode(JournalEvent.self, from: Data($0)) }
         } ?? []
         if let problem = RecordTimes.problem(record: record, events: covered) {
-            printError("muster: record \(sanitize(name)) does NOT hold together: \(sanitize(problem))")
-            throw ExitCodes.failure
+            throw out.fail("record \(sanitize(name)) does NOT hold together: \(sanitize(problem))")
         }
-        let storeLine = try checkStoreTimes(record, events: covered, name: name)
+        let storeLine = try checkStoreTimes(record, events: covered, name: name, out: out)
         // The approvals a record lists are only those whose signature holds.
-        if let id = record.runID { try checkSignatures(path: journalPath, runID: id, root: ws.root) }
-        print("Record \(sanitize(name)) matches its journal \(sanitize(shown)): \(r.coveredLines) events, chain intact.")
+        if let id = record.runID { try checkSignatures(path: journalPath, runID: id, root: ws.root, out: out) }
+        out.say("Record \(sanitize(name)) matches its journal \(sanitize(shown)): \(r.coveredLines) events, chain intact.")
         if let signer {
-            print("Signed by \(sanitize(signer.principals.joined(separator: ", "))) (key \(signer.key)), listed in allowed_signers.")
+            out.say("Signed by \(sanitize(signer.principals.joined(separator: ", "))) (key \(signer.key)), listed in allowed_signers.")
         } else {
-            print("The record is not signed: it proves no more than its journal, which whoever holds both files can rewrite (docs/evidence.md).")
+            out.say("The record is not signed: it proves no more than its journal, which whoever holds both files can rewrite (docs/evidence.md).")
         }
-        if let storeLine { print(sanitize(storeLine)) }
+        if let storeLine { out.say(sanitize(storeLine)) }
         if record.journalHash == nil {
-            print("The record carries no journal hash (written before muster recorded it): it was checked against the whole journal.")
+            out.say("The record carries no journal hash (written before muster recorded it): it was checked against the whole journal.")
         } else if r.coveredLines < r.chain.lines {
-            print("The journal goes on for \(r.chain.lines - r.coveredLines) more events after the record was written (a later session).")
+            out.say("The journal goes on for \(r.chain.lines - r.coveredLines) more events after the record was written (a later session).")
         }
     }
 }

@@ -5,8 +5,9 @@ import Foundation
 #endif
 import MusterBasics
 
-/// A 5-field cron expression (minute hour day-of-month month day-of-week, UTC),
-/// parsed so `validate` can reject a typo and `due` can compute dates.
+/// A 5-field cron expression (minute hour day-of-month month day-of-week, UTC)
+/// or one of cron's `@daily`-style macros, parsed so `validate` can reject a
+/// typo and `due` can compute dates.
 public struct CronSchedule: Sendable, Hashable {
     public var minutes: Set<Int>
     public var hours: Set<Int>
@@ -20,19 +21,41 @@ public struct CronSchedule: Sendable, Hashable {
     public var dayOfMonthRestricted: Bool
     public var dayOfWeekRestricted: Bool
 
-    static let fields: [(name: String, range: ClosedRange<Int>)] = [
-        ("minute", 0...59), ("hour", 0...23), ("day of month", 1...31), ("month", 1...12), ("day of week", 0...7),
+    /// Names are cron's three-letter ones, counted from the range's start
+    /// (`sun` is 0, `jan` is 1), as Vixie cron and cronie read them.
+    static let fields: [(name: String, range: ClosedRange<Int>, names: [String])] = [
+        ("minute", 0...59, []), ("hour", 0...23, []), ("day of month", 1...31, []),
+        ("month", 1...12, ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]),
+        ("day of week", 0...7, ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]),
+    ]
+
+    /// The macros cronie and Vixie cron take, as the lines they stand for.
+    /// `@reboot` is left out: a drill's schedule says when it is due, and a
+    /// boot is not a date.
+    static let macros: [String: String] = [
+        "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
+        "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
     ]
 
     /// Parses `text`, or throws a message saying which field is wrong and why.
     public init(_ text: String) throws(CronError) {
-        let parts = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        var line = text
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        let trimmed = String(text.drop(while: blank).reversed().drop(while: blank).reversed())
+        if trimmed.hasPrefix("@") {
+            guard let expanded = Self.macros[trimmed.lowercased()] else {
+                throw CronError(message: "schedule '\(text)' is not a cron macro Muster knows; use @yearly (or @annually), @monthly, @weekly, @daily (or @midnight), @hourly, or 5 fields like \"0 9 1 */3 *\"")
+            }
+            line = expanded
+        }
+        let parts = line.split(whereSeparator: blank)
         guard parts.count == 5 else {
             throw CronError(message: "schedule '\(text)' has \(parts.count) field\(parts.count == 1 ? "" : "s"); cron needs 5: minute hour day-of-month month day-of-week (UTC), like \"0 9 1 */3 *\"")
         }
         var sets: [Set<Int>] = []
         for (i, part) in parts.enumerated() {
-            sets.append(try Self.field(String(part), Self.fields[i].name, Self.fields[i].range))
+            let f = Self.fields[i]
+            sets.append(try Self.field(String(part), f.name, f.range, f.names))
         }
         minutes = sets[0]
         hours = sets[1]
@@ -48,10 +71,18 @@ public struct CronSchedule: Sendable, Hashable {
         return Int(s)
     }
 
-    private static func field(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws(CronError) -> Set<Int> {
+    /// A number, or in a field with names one of them in any case.
+    private static func value(_ s: Substring, _ names: [String], _ range: ClosedRange<Int>) -> Int? {
+        if let n = number(s) { return n }
+        guard s.count == 3, let i = names.firstIndex(of: s.lowercased()) else { return nil }
+        return range.lowerBound + i
+    }
+
+    private static func field(_ text: String, _ name: String, _ range: ClosedRange<Int>, _ names: [String]) throws(CronError) -> Set<Int> {
         var out = Set<Int>()
+        let named = names.isEmpty ? "" : " or \(names[0])-\(names[names.count - 1])"
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let bad = CronError(message: "schedule's \(name) field '\(text)' is not valid; use *, N, N-M, */S or N-M/S with values \(range.lowerBound)-\(range.upperBound)")
+            let bad = CronError(message: "schedule's \(name) field '\(text)' is not valid; use *, N, N-M, */S or N-M/S with values \(range.lowerBound)-\(range.upperBound)\(named)")
             let stepParts = item.split(separator: "/", omittingEmptySubsequences: false)
             guard stepParts.count <= 2 else { throw bad }
             var step = 1
@@ -62,9 +93,9 @@ public struct CronSchedule: Sendable, Hashable {
             var lo = range.lowerBound, hi = range.upperBound
             if stepParts[0] != "*" {
                 let bounds = stepParts[0].split(separator: "-", omittingEmptySubsequences: false)
-                guard bounds.count <= 2, let a = number(bounds[0]) else { throw bad }
+                guard bounds.count <= 2, let a = value(bounds[0], names, range) else { throw bad }
                 lo = a
-                hi = bounds.count == 2 ? (number(bounds[1]) ?? -1) : (stepParts.count == 2 ? range.upperBound : a)
+                hi = bounds.count == 2 ? (value(bounds[1], names, range) ?? -1) : (stepParts.count == 2 ? range.upperBound : a)
                 guard range.contains(lo), range.contains(hi), lo <= hi else { throw bad }
             }
             out.formUnion(stride(from: lo, through: hi, by: step))

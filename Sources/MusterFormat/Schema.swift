@@ -189,7 +189,7 @@ public enum FormatSchema {
         "drill": \#(id),
         "runbook": {"type": "string", "minLength": 1},
         "description": {"type": "string"},
-        "schedule": {"type": "string", "description": "5-field cron, UTC"},
+        "schedule": {"type": "string", "description": "5-field cron (names jan-dec, sun-sat allowed) or @yearly/@annually/@monthly/@weekly/@daily/@midnight/@hourly, UTC"},
         "params": \#(stringMap),
         "rto": \#(duration),
         "mode": {"enum": ["live", "rehearsal"]},

@@ -7,7 +7,7 @@ import Testing
 
 /// `drills/ci/Dockerfile` read as Docker reads it: continuation lines joined,
 /// comments dropped, split into stages at each FROM. Only what the tests
-/// below check (FROM, ARG, WORKDIR, COPY, RUN) is kept.
+/// below check (FROM, ARG, WORKDIR, COPY, RUN, LABEL) is kept.
 struct Dockerfile {
     struct Stage {
         var from = ""
@@ -15,6 +15,7 @@ struct Dockerfile {
         var workdir = "/"
         var copies: [(source: String, destination: String)] = []
         var runs: [String] = []
+        var labels: [String: String] = [:]
     }
     var stages: [Stage] = []
 
@@ -43,6 +44,8 @@ struct Dockerfile {
                 let parts = rest.split(separator: " ").map(String.init)
                 stages[stages.count - 1].copies.append((parts[0], parts[1]))
             case "RUN": stages[stages.count - 1].runs.append(rest)
+            case "LABEL":
+                for m in rest.matches(of: /([A-Za-z0-9._-]+)="([^"]*)"/) { stages[stages.count - 1].labels[String(m.1)] = String(m.2) }
             default: break
             }
         }
@@ -97,6 +100,49 @@ struct DockerfileTests {
         #expect(from.hasPrefix("swift:\(local)-"), "FROM \(from), tests run on Swift \(local)")
     }
 
+    /// The image says what it is in the OCI annotations registries and
+    /// scanners read, its version the binary's own.
+    @Test func theImageCarriesOCILabels() throws {
+        let runtime = try #require(file.stages.last)
+        let labels = runtime.labels
+        #expect(labels["org.opencontainers.image.title"] == "muster")
+        #expect(labels["org.opencontainers.image.description"]?.isEmpty == false)
+        #expect(labels["org.opencontainers.image.version"] == "$MUSTER_VERSION")
+        #expect(labels["org.opencontainers.image.revision"] == "$MUSTER_REVISION")
+        #expect(labels["org.opencontainers.image.base.name"] == "docker.io/library/" + runtime.from)
+        let version = try muster(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(runtime.args["MUSTER_VERSION"] == version)
+        #expect(labels.keys.allSatisfy { $0.hasPrefix("org.opencontainers.image.") }, "\(labels.keys)")
+    }
+
+    /// Every tool the example runbooks `require` is in the runtime stage:
+    /// installed by its apt package, or Essential in Debian (grep, sed,
+    /// coreutils are in every bookworm-slim), as dpkg on this bookworm
+    /// machine says.
+    @Test func theRuntimeStageHasWhatTheExampleRunbooksRequire() throws {
+        let script = """
+        import glob, json, yaml
+        tools = set()
+        for path in glob.glob('runbooks/*.yaml'):
+            tools.update(yaml.safe_load(open(path)).get('requires', []))
+        print(json.dumps(sorted(tools)))
+        """
+        let out = try sh("python3 -c \"$SCRIPT\"", cwd: packageRoot, env: ["SCRIPT": script])
+        let tools = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String])
+        #expect(tools.contains("aws"), "\(tools)")
+        // The package that provides each command, by dpkg's file list.
+        let installed = Dockerfile.aptPackages(try #require(file.stages.last))
+        let providers = ["aws": "awscli"]
+        for tool in tools {
+            // With merged /usr, dpkg knows a command by /bin or /usr/bin.
+            let package = try providers[tool] ?? sh("p=$(command -v \(tool)); { dpkg -S \"$p\" || dpkg -S \"${p#/usr}\"; } 2>/dev/null | head -1 | cut -d: -f1", cwd: packageRoot).trimmingCharacters(in: .whitespacesAndNewlines)
+            try #require(!package.isEmpty, "no package provides \(tool)")
+            let essential = try sh("dpkg-query -W -f='${Essential}' \(package) 2>/dev/null || true", cwd: packageRoot) == "yes"
+            #expect(installed.contains(package) || essential, "\(tool) (package \(package)) is not in the runtime stage")
+        }
+        for package in ["awscli", "jq", "curl"] { #expect(installed.contains(package), "\(package)") }
+    }
+
     /// The version the image pins is the minimum Package.swift declares, so
     /// the two cannot drift apart.
     @Test func theImagePinsTheDeclaredVersion() throws {
@@ -140,13 +186,66 @@ struct DrillTemplateLintTests {
     }
 
     /// zizmor's audits (permissions, template injection, credentials), with
-    /// one exception written down in Fixtures/lint/zizmor.yml.
+    /// every action pinned by commit SHA (Fixtures/lint/zizmor.yml).
     @Test func theWorkflowPassesZizmor() throws {
         let command = "zizmor --offline --no-progress --config '\(fixtures)/lint/zizmor.yml'"
         let bad = lint("\(command) '\(try broken("drills/ci/github-actions.yml", "\"$CI_URL\" < /dev/null", "\"${{ github.event.inputs.now }}\" < /dev/null"))'")
         #expect(!bad.ok && bad.output.contains("template-injection"), "\(bad.output)")
+        let tag = lint("\(command) '\(try broken("drills/ci/github-actions.yml", "actions/checkout@11d5960a326750d5838078e36cf38b85af677262", "actions/checkout@v4"))'")
+        #expect(!tag.ok && tag.output.contains("unpinned-uses"), "\(tag.output)")
         let good = lint("\(command) drills/ci/github-actions.yml")
         #expect(good.ok, "\(good.output)")
+    }
+
+    /// Every `uses:` is a full commit SHA with its release in a comment, and
+    /// the same action is pinned to the same commit everywhere. The SHAs are
+    /// those of the tags in the actions' repositories (read 2026-12-06).
+    @Test func everyActionIsPinnedByCommitWithItsVersion() throws {
+        let text = try String(contentsOfFile: packageRoot + "/drills/ci/github-actions.yml", encoding: .utf8)
+        let uses = text.matches(of: /uses: ([^@\s]+)@(\S+)(.*)/).map { (String($0.1), String($0.2), String($0.3)) }
+        #expect(uses.count == 8, "\(uses)")
+        var pins: [String: String] = [:]
+        for (action, ref, comment) in uses {
+            #expect(ref.wholeMatch(of: /[0-9a-f]{40}/) != nil, "\(action)@\(ref) is not a commit SHA")
+            #expect(comment.contains(/# v\d+\.\d+\.\d+/), "\(action)@\(ref) has no version comment")
+            let repo = action.split(separator: "/").prefix(2).joined(separator: "/")
+            #expect(pins[repo, default: ref] == ref, "\(repo) pinned to two commits")
+            pins[repo] = ref
+        }
+        #expect(pins == [
+            "actions/checkout": "11d5960a326750d5838078e36cf38b85af677262",
+            "actions/cache": "0057852bfaa89a56745cba8c7296529d2fc39830",
+            "aws-actions/configure-aws-credentials": "7474bc4690e29a8392af63c5b98e7449536d5c3a",
+            "actions/upload-artifact": "ea165f8d65b6e75b540449e92b4886f43607fa02",
+        ])
+    }
+
+    /// Preflight history survives between scheduled runs: the preflight job
+    /// restores and saves .muster/preflight.json in the Actions cache, the
+    /// drills job restores it before `muster due`.
+    @Test func preflightHistoryIsKeptInTheCache() throws {
+        let script = """
+        import json, yaml
+        wf = yaml.safe_load(open('drills/ci/github-actions.yml'))
+        out = {}
+        for name, job in wf['jobs'].items():
+            steps = job['steps']
+            names = [s.get('id') or s.get('name') or s.get('uses') for s in steps]
+            caches = [(i, s['uses'].split('@')[0], s['with']) for i, s in enumerate(steps) if s.get('uses', '').startswith('actions/cache')]
+            out[name] = {'caches': [[u, w['path'], w['restore-keys']] for _, u, w in caches],
+                         'before': [names.index(n) for n in names if n in ('Preflight', 'due')],
+                         'at': [i for i, _, _ in caches]}
+        print(json.dumps(out))
+        """
+        let out = try sh("python3 -c \"$SCRIPT\"", cwd: packageRoot, env: ["SCRIPT": script])
+        let jobs = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: [String: [Any]]])
+        #expect(jobs["preflight"]?["caches"] as? [[String]] == [["actions/cache", ".muster/preflight.json", "muster-preflight-"]])
+        #expect(jobs["drills"]?["caches"] as? [[String]] == [["actions/cache/restore", ".muster/preflight.json", "muster-preflight-"]])
+        for job in ["preflight", "drills"] {
+            let at = try #require(jobs[job]?["at"] as? [Int]).first ?? .max
+            let before = try #require(jobs[job]?["before"] as? [Int]).first ?? -1
+            #expect(at < before, "\(job): the cache is restored after muster runs")
+        }
     }
 
     /// Each job runs in the muster image as root: GitHub's runner writes files
@@ -193,6 +292,39 @@ struct DrillTemplateLintTests {
         let good = lint("python3 -c \"$SCRIPT\" drills/ci/github-actions.yml \(crons)", env: ["SCRIPT": script])
         #expect(good.ok, "\(good.output)")
         #expect(good.output.contains("checked 9"), "\(good.output)")
+    }
+
+    @Test func theGitLabTemplateMatchesGitLabsSchema() throws {
+        let command = "check-jsonschema --builtin-schema vendor.gitlab-ci"
+        let bad = lint("\(command) '\(try broken("drills/ci/gitlab-ci.yml", "  timeout: 10m", "  timeoutt: 10m"))'")
+        #expect(!bad.ok && bad.output.contains("'timeoutt' was unexpected"), "\(bad.output)")
+        let good = lint("\(command) drills/ci/gitlab-ci.yml")
+        #expect(good.ok, "\(good.output)")
+    }
+
+    /// The GitLab jobs' scripts through shellcheck (the image has bash, which
+    /// GitLab's runner uses), and the preflight history in the cache: pushed
+    /// by the preflight job, pulled by the drills job before `muster due`.
+    @Test func theGitLabTemplatesScriptsAndCache() throws {
+        let script = """
+        import json, subprocess, sys, yaml
+        d = yaml.safe_load(open(sys.argv[1]))
+        text = '\\n'.join(line for j in ('.aws', 'preflight', 'drills') for k in ('before_script', 'script') for line in d[j].get(k, []))
+        r = subprocess.run(['shellcheck', '-s', 'bash', '-'], input=text, capture_output=True, text=True)
+        print(r.stdout)
+        print(json.dumps({j: [d[j]['cache']['key'], d[j]['cache']['paths'], d[j]['cache']['policy'], d[j].get('extends'), d['default']['image']['docker']['user']] for j in ('preflight', 'drills')}))
+        sys.exit(r.returncode)
+        """
+        let bad = lint("python3 -c \"$SCRIPT\" '\(try broken("drills/ci/gitlab-ci.yml", "git add drills/records", "git add $(ls drills/records)"))'", env: ["SCRIPT": script])
+        #expect(!bad.ok && bad.output.contains("SC2046"), "\(bad.output)")
+        let good = lint("python3 -c \"$SCRIPT\" drills/ci/gitlab-ci.yml", env: ["SCRIPT": script])
+        #expect(good.ok, "\(good.output)")
+        let json = try #require(good.output.split(separator: "\n").last)
+        let jobs = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: [Any]])
+        #expect(jobs["preflight"]?[0] as? String == "muster-preflight" && jobs["drills"]?[0] as? String == "muster-preflight")
+        #expect(jobs["preflight"]?[1] as? [String] == [".muster/preflight.json"] && jobs["drills"]?[1] as? [String] == [".muster/preflight.json"])
+        #expect(jobs["preflight"]?[2] as? String == "pull-push" && jobs["drills"]?[2] as? String == "pull")
+        #expect(jobs["preflight"]?[3] as? String == ".aws" && jobs["drills"]?[4] as? String == "root")
     }
 
     @Test func theCronJobsMatchTheKubernetesSchema() throws {

@@ -270,6 +270,28 @@ struct DueCommandTests {
         #expect(drills.map { $0["next_due"] as? String } == ["2026-11-23T10:00:00Z", "2026-11-01T06:00:00Z", "2026-10-01T09:00:00Z"])
     }
 
+    /// Cron's names and macros in a drill file: `validate` takes them, `due`
+    /// computes from them, and an unknown macro is an error at its line.
+    @Test func namedSchedulesAndMacros() throws {
+        let repo = try drillsRepo()
+        let file = repo + "/drills/cache-flush-weekly.yaml"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        try text.replacingOccurrences(of: "schedule: \"0 10 * * 1\"", with: "schedule: \"0 10 * * MON\"").write(toFile: file, atomically: true, encoding: .utf8)
+        try sh("sed -i 's/^schedule: .*/schedule: \"@monthly\"/' drills/db-restore-monthly.yaml", cwd: repo)
+        #expect(try muster(["validate"], cwd: repo).status == 0)
+        try sh("mkdir -p empty", cwd: repo)
+        let due = try muster(["due", "--now", now, "--records-dir", "empty", "--json"], cwd: repo)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(due.stdout.utf8)) as? [String: Any], "\(due.stderr)")
+        let drills = try #require(object["drills"] as? [[String: Any]])
+        #expect(drills.map { $0["schedule"] as? String } == ["0 10 * * MON", "@monthly", "0 9 1 */3 *"])
+        #expect(drills.map { $0["next_due"] as? String } == ["2026-11-23T10:00:00Z", "2026-11-01T00:00:00Z", "2026-10-01T09:00:00Z"])
+
+        try sh("sed -i 's/^schedule: .*/schedule: \"@reboot\"/' drills/db-restore-monthly.yaml", cwd: repo)
+        let bad = try muster(["validate", "drills/db-restore-monthly.yaml"], cwd: repo)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains(#"drills/db-restore-monthly.yaml:4:11: error: schedule '@reboot' is not a cron macro Muster knows; use @yearly (or @annually), @monthly, @weekly, @daily (or @midnight), @hourly, or 5 fields like "0 9 1 */3 *""#), "\(bad.stderr)")
+    }
+
     @Test func offsetsInNowAreUTC() throws {
         let r = try muster(["due", "--now", "2026-11-27T13:30:00+01:30", "--json"], cwd: try drillsRepo())
         #expect(r.stdout.contains("\"now\": \"2026-11-27T12:00:00Z\""))

@@ -130,6 +130,17 @@ struct CronDateTests {
         #expect(try next("0 0 * * 3", after: "2026-11-27T00:00:00Z") == "2026-12-02T00:00:00Z")
     }
 
+    @Test func namesAndMacrosGiveTheSameDatesAsNumbers() throws {
+        // 2026-11-27 is a Friday.
+        #expect(try next("30 6 * * mon-fri", after: "2026-11-27T07:00:00Z") == "2026-11-30T06:30:00Z")
+        #expect(try next("0 9 1 JAN,Apr,jul,OCT *", after: "2026-11-27T12:00:00Z") == "2027-01-01T09:00:00Z")
+        #expect(try next("@weekly", after: "2026-11-27T12:00:00Z") == "2026-11-29T00:00:00Z")
+        #expect(try next("@monthly", after: "2026-11-27T12:00:00Z") == "2026-12-01T00:00:00Z")
+        #expect(try next("@yearly", after: "2026-11-27T12:00:00Z") == "2027-01-01T00:00:00Z")
+        #expect(try next("@hourly", after: "2026-11-27T12:00:00Z") == "2026-11-27T13:00:00Z")
+        #expect(try previous("@daily", atOrBefore: "2026-11-27T12:00:00Z") == "2026-11-27T00:00:00Z")
+    }
+
     @Test func february29th() throws {
         #expect(try next("0 12 29 2 *", after: "2026-01-01T00:00:00Z") == "2028-02-29T12:00:00Z")
         #expect(try next("0 12 29 2 *", after: "2028-02-29T12:00:00Z") == "2032-02-29T12:00:00Z")

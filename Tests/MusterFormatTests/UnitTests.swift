@@ -76,7 +76,46 @@ struct CronTests {
         #expect(try CronSchedule("0\t9 * * *").hours == [9])
     }
 
-    @Test("wrong field counts", arguments: [("0 9 * *", 4), ("@daily", 1), ("0 9 * * * *", 6), ("", 0)])
+    @Test("month and weekday names, any case, also in ranges, lists and steps", arguments: [
+        ("0 9 * * mon-fri", "dow", Set([1, 2, 3, 4, 5])),
+        ("0 9 * * SUN,Sat", "dow", Set([0, 6])),
+        ("0 9 * * Thu", "dow", Set([4])),
+        ("0 9 * * mon-5", "dow", Set([1, 2, 3, 4, 5])),
+        ("0 9 * * sun-sat/2", "dow", Set([0, 2, 4, 6])),
+        ("0 9 1 JAN,apr,Jul,oct *", "month", Set([1, 4, 7, 10])),
+        ("0 9 1 jan-dec/3 *", "month", Set([1, 4, 7, 10])),
+        ("0 9 1 nov-12 *", "month", Set([11, 12])),
+        ("0 9 1 feb/5 *", "month", Set([2, 7, 12])),
+    ])
+    func names(text: String, field: String, expected: Set<Int>) throws {
+        let c = try CronSchedule(text)
+        #expect((field == "dow" ? c.daysOfWeek : c.months) == expected)
+    }
+
+    @Test func namesAreTheSameScheduleAsNumbers() throws {
+        #expect(try CronSchedule("30 6 * mar-may mon-fri") == CronSchedule("30 6 * 3-5 1-5"))
+        #expect(try CronSchedule("0 0 13 * fri").dayOfWeekRestricted)
+    }
+
+    @Test("macros stand for their cron lines", arguments: [
+        ("@yearly", "0 0 1 1 *"), ("@annually", "0 0 1 1 *"), ("@monthly", "0 0 1 * *"), ("@weekly", "0 0 * * 0"),
+        ("@daily", "0 0 * * *"), ("@midnight", "0 0 * * *"), ("@hourly", "0 * * * *"), ("@Weekly", "0 0 * * 0"),
+        (" @daily ", "0 0 * * *"),
+    ])
+    func macros(macro: String, line: String) throws {
+        #expect(try CronSchedule(macro) == CronSchedule(line))
+    }
+
+    @Test("an unknown macro names the ones there are", arguments: ["@reboot", "@fortnightly", "@", "@daily 5", "@daily @weekly"])
+    func unknownMacro(text: String) {
+        #expect {
+            _ = try CronSchedule(text)
+        } throws: { error in
+            (error as? CronError)?.message == "schedule '\(text)' is not a cron macro Muster knows; use @yearly (or @annually), @monthly, @weekly, @daily (or @midnight), @hourly, or 5 fields like \"0 9 1 */3 *\""
+        }
+    }
+
+    @Test("wrong field counts", arguments: [("0 9 * *", 4), ("daily", 1), ("0 9 * * * *", 6), ("", 0)])
     func fieldCount(text: String, count: Int) {
         #expect {
             _ = try CronSchedule(text)
@@ -90,13 +129,18 @@ struct CronTests {
         ("0 24 * * *", "hour", "24", "0-23"),
         ("0 0 0 * *", "day of month", "0", "1-31"),
         ("0 0 32 * *", "day of month", "32", "1-31"),
-        ("0 0 * 13 *", "month", "13", "1-12"),
-        ("0 0 * * 8", "day of week", "8", "0-7"),
+        ("0 0 * 13 *", "month", "13", "1-12 or jan-dec"),
+        ("0 0 * * 8", "day of week", "8", "0-7 or sun-sat"),
         ("*/0 * * * *", "minute", "*/0", "0-59"),
         ("5-1 * * * *", "minute", "5-1", "0-59"),
         ("1,,2 * * * *", "minute", "1,,2", "0-59"),
-        ("0 0 * * MON", "day of week", "MON", "0-7"),
-        ("0 0 * JAN *", "month", "JAN", "1-12"),
+        ("0 0 * * MONDAY", "day of week", "MONDAY", "0-7 or sun-sat"),
+        ("0 0 * JANUARY *", "month", "JANUARY", "1-12 or jan-dec"),
+        ("0 0 * * fri-sun", "day of week", "fri-sun", "0-7 or sun-sat"),
+        ("0 0 * dec-jan *", "month", "dec-jan", "1-12 or jan-dec"),
+        ("0 0 * * 1/mon", "day of week", "1/mon", "0-7 or sun-sat"),
+        ("0 mon * * *", "hour", "mon", "0-23"),
+        ("0 0 jan * *", "day of month", "jan", "1-31"),
         ("1-2-3 * * * *", "minute", "1-2-3", "0-59"),
         ("*/5/2 * * * *", "minute", "*/5/2", "0-59"),
         ("-5 * * * *", "minute", "-5", "0-59"),
