@@ -163,25 +163,11 @@ struct DockerfileTests {
 /// fails the test.
 @Suite("drills/ci templates through linters")
 struct DrillTemplateLintTests {
-    /// Runs `command` in the package root: its exit status and output.
-    func lint(_ command: String, env: [String: String] = [:]) -> (ok: Bool, output: String) {
-        do { return (true, try sh(command, cwd: packageRoot, env: env)) } catch let e as ShellError { return (false, e.message) } catch { return (false, "\(error)") }
-    }
-
-    /// A copy of `file` with `old` replaced by `new`, in a temporary folder.
-    func broken(_ file: String, _ old: String, _ new: String) throws -> String {
-        let text = try String(contentsOfFile: packageRoot + "/" + file, encoding: .utf8)
-        #expect(text.contains(old), "\(file) no longer has \(old)")
-        let path = try temporaryDirectory() + "/" + (file as NSString).lastPathComponent
-        try text.replacingOccurrences(of: old, with: new).write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     @Test func theWorkflowMatchesGitHubsSchema() throws {
         let command = "check-jsonschema --builtin-schema vendor.github-workflows"
-        let bad = lint("\(command) '\(try broken("drills/ci/github-actions.yml", "runs-on:", "run-on:"))'")
+        let bad = attempt("\(command) '\(try broken("drills/ci/github-actions.yml", "runs-on:", "run-on:"))'")
         #expect(!bad.ok && bad.output.contains("'runs-on' is a required property"), "\(bad.output)")
-        let good = lint("\(command) drills/ci/github-actions.yml")
+        let good = attempt("\(command) drills/ci/github-actions.yml")
         #expect(good.ok, "\(good.output)")
     }
 
@@ -189,11 +175,11 @@ struct DrillTemplateLintTests {
     /// every action pinned by commit SHA (Fixtures/lint/zizmor.yml).
     @Test func theWorkflowPassesZizmor() throws {
         let command = "zizmor --offline --no-progress --config '\(fixtures)/lint/zizmor.yml'"
-        let bad = lint("\(command) '\(try broken("drills/ci/github-actions.yml", "\"$CI_URL\" < /dev/null", "\"${{ github.event.inputs.now }}\" < /dev/null"))'")
+        let bad = attempt("\(command) '\(try broken("drills/ci/github-actions.yml", "\"$CI_URL\" < /dev/null", "\"${{ github.event.inputs.now }}\" < /dev/null"))'")
         #expect(!bad.ok && bad.output.contains("template-injection"), "\(bad.output)")
-        let tag = lint("\(command) '\(try broken("drills/ci/github-actions.yml", "actions/checkout@11d5960a326750d5838078e36cf38b85af677262", "actions/checkout@v4"))'")
+        let tag = attempt("\(command) '\(try broken("drills/ci/github-actions.yml", "actions/checkout@11d5960a326750d5838078e36cf38b85af677262", "actions/checkout@v4"))'")
         #expect(!tag.ok && tag.output.contains("unpinned-uses"), "\(tag.output)")
-        let good = lint("\(command) drills/ci/github-actions.yml")
+        let good = attempt("\(command) drills/ci/github-actions.yml")
         #expect(good.ok, "\(good.output)")
     }
 
@@ -287,18 +273,18 @@ struct DrillTemplateLintTests {
         sys.exit(0 if ok else 1)
         """
         let crons = "drills/ci/cronjob.yaml drills/ci/preflight-cronjob.yaml"
-        let bad = lint("python3 -c \"$SCRIPT\" '\(try broken("drills/ci/github-actions.yml", "git add drills/records", "git add $(ls drills/records)"))' \(crons)", env: ["SCRIPT": script])
+        let bad = attempt("python3 -c \"$SCRIPT\" '\(try broken("drills/ci/github-actions.yml", "git add drills/records", "git add $(ls drills/records)"))' \(crons)", env: ["SCRIPT": script])
         #expect(!bad.ok && bad.output.contains("SC2046"), "\(bad.output)")
-        let good = lint("python3 -c \"$SCRIPT\" drills/ci/github-actions.yml \(crons)", env: ["SCRIPT": script])
+        let good = attempt("python3 -c \"$SCRIPT\" drills/ci/github-actions.yml \(crons)", env: ["SCRIPT": script])
         #expect(good.ok, "\(good.output)")
         #expect(good.output.contains("checked 9"), "\(good.output)")
     }
 
     @Test func theGitLabTemplateMatchesGitLabsSchema() throws {
         let command = "check-jsonschema --builtin-schema vendor.gitlab-ci"
-        let bad = lint("\(command) '\(try broken("drills/ci/gitlab-ci.yml", "  timeout: 10m", "  timeoutt: 10m"))'")
+        let bad = attempt("\(command) '\(try broken("drills/ci/gitlab-ci.yml", "  timeout: 10m", "  timeoutt: 10m"))'")
         #expect(!bad.ok && bad.output.contains("'timeoutt' was unexpected"), "\(bad.output)")
-        let good = lint("\(command) drills/ci/gitlab-ci.yml")
+        let good = attempt("\(command) drills/ci/gitlab-ci.yml")
         #expect(good.ok, "\(good.output)")
     }
 
@@ -315,9 +301,9 @@ struct DrillTemplateLintTests {
         print(json.dumps({j: [d[j]['cache']['key'], d[j]['cache']['paths'], d[j]['cache']['policy'], d[j].get('extends'), d['default']['image']['docker']['user']] for j in ('preflight', 'drills')}))
         sys.exit(r.returncode)
         """
-        let bad = lint("python3 -c \"$SCRIPT\" '\(try broken("drills/ci/gitlab-ci.yml", "git add drills/records", "git add $(ls drills/records)"))'", env: ["SCRIPT": script])
+        let bad = attempt("python3 -c \"$SCRIPT\" '\(try broken("drills/ci/gitlab-ci.yml", "git add drills/records", "git add $(ls drills/records)"))'", env: ["SCRIPT": script])
         #expect(!bad.ok && bad.output.contains("SC2046"), "\(bad.output)")
-        let good = lint("python3 -c \"$SCRIPT\" drills/ci/gitlab-ci.yml", env: ["SCRIPT": script])
+        let good = attempt("python3 -c \"$SCRIPT\" drills/ci/gitlab-ci.yml", env: ["SCRIPT": script])
         #expect(good.ok, "\(good.output)")
         let json = try #require(good.output.split(separator: "\n").last)
         let jobs = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: [Any]])
@@ -329,9 +315,9 @@ struct DrillTemplateLintTests {
 
     @Test func theCronJobsMatchTheKubernetesSchema() throws {
         let command = "kubernetes-validate --strict"
-        let bad = lint("\(command) '\(try broken("drills/ci/cronjob.yaml", "restartPolicy: Never", "restartPolicyy: Never"))'")
+        let bad = attempt("\(command) '\(try broken("drills/ci/cronjob.yaml", "restartPolicy: Never", "restartPolicyy: Never"))'")
         #expect(!bad.ok && bad.output.contains("'restartPolicyy' was unexpected"), "\(bad.output)")
-        let good = lint("\(command) drills/ci/cronjob.yaml drills/ci/preflight-cronjob.yaml")
+        let good = attempt("\(command) drills/ci/cronjob.yaml drills/ci/preflight-cronjob.yaml")
         #expect(good.ok && good.output.contains("muster-due") && good.output.contains("muster-preflight"), "\(good.output)")
     }
 }

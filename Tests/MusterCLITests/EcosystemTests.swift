@@ -10,19 +10,6 @@ import Testing
 /// is shown to each checker first, so one that checks nothing fails.
 @Suite("pre-commit hook and GitHub Action")
 struct EcosystemTests {
-    func attempt(_ command: String, cwd: String = packageRoot, env: [String: String] = [:]) -> (ok: Bool, output: String) {
-        do { return (true, try sh(command, cwd: cwd, env: env)) } catch let e as ShellError { return (false, e.message) } catch { return (false, "\(error)") }
-    }
-
-    /// A copy of `file` with `old` replaced by `new`, in a temporary folder.
-    func broken(_ file: String, _ old: String, _ new: String) throws -> String {
-        let text = try String(contentsOfFile: packageRoot + "/" + file, encoding: .utf8)
-        #expect(text.contains(old), "\(file) no longer has \(old)")
-        let path = try temporaryDirectory() + "/" + (file as NSString).lastPathComponent
-        try text.replacingOccurrences(of: old, with: new).write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     /// The folder of the built binary first on PATH, as an installed muster.
     var pathWithMuster: String {
         (musterBinary as NSString).deletingLastPathComponent + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")

@@ -71,19 +71,8 @@ struct MachineOutputTests {
         #expect(message.contains("rto"), "\(message)")
     }
 
-    static let runbook = """
-    muster: 1
-    name: failover
-    title: Failover
-    rto: 30m
-    steps:
-      - id: declare
-        title: Declare
-        manual: [Open the incident]
-      - id: restore
-        title: Restore
-        run: echo restored
-    """
+    /// The signed-record tests' runbook: a checklist and a command.
+    static let runbook = SignedRecordTests.runbook
 
     func drilled() throws -> (Sandbox, runID: String, record: String) {
         let s = try Sandbox(["failover": Self.runbook])

@@ -25,10 +25,6 @@ struct PackagingTests {
         return try body()
     }
 
-    func attempt(_ command: String, cwd: String = packageRoot, env: [String: String] = [:]) -> (ok: Bool, output: String) {
-        do { return (true, try sh(command, cwd: cwd, env: env)) } catch let e as ShellError { return (false, e.message) } catch { return (false, "\(error)") }
-    }
-
     /// Every file under `dir` with its SHA-256, to compare two installs.
     func checksums(_ dir: String) throws -> String {
         try sh("find . -type f -print0 | sort -z | xargs -0 sha256sum", cwd: dir)

@@ -193,3 +193,18 @@ final class LiveMuster: @unchecked Sendable {
 func detached(_ command: String, cwd: String) throws -> String {
     try sh("python3 -c 'import signal, subprocess, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); sys.exit(subprocess.run(sys.argv[1:], close_fds=True, stdin=subprocess.DEVNULL).returncode)' \(command)", cwd: cwd)
 }
+
+/// Runs `command` (a linter, a hook): whether it passed, and what it said.
+func attempt(_ command: String, cwd: String = packageRoot, env: [String: String] = [:]) -> (ok: Bool, output: String) {
+    do { return (true, try sh(command, cwd: cwd, env: env)) } catch let e as ShellError { return (false, e.message) } catch { return (false, "\(error)") }
+}
+
+/// A copy of the repository's `file` with `old` replaced by `new`, in a
+/// temporary folder: shown to a checker first, so one that checks nothing fails.
+func broken(_ file: String, _ old: String, _ new: String) throws -> String {
+    let text = try String(contentsOfFile: packageRoot + "/" + file, encoding: .utf8)
+    #expect(text.contains(old), "\(file) no longer has \(old)")
+    let path = try temporaryDirectory() + "/" + (file as NSString).lastPathComponent
+    try text.replacingOccurrences(of: old, with: new).write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
