@@ -23,6 +23,10 @@ public struct Runbook: Sendable {
     public var requires: [String] = []
     /// Read-only checks run by `muster preflight` and before a run starts.
     public var preflight: [PreflightCheck] = []
+    /// Steps that run when the run ends, however it ends.
+    public var finally: [Step] = []
+    /// Seconds after the start past which every prompt says so.
+    public var deadline: Int?
 
     public func param(_ name: String) -> Param? { params.first { $0.name == name } }
 }
@@ -191,8 +195,10 @@ public struct IncludeSpec: Sendable {
 
 public enum StepKind: String, Codable, Sendable, CaseIterable {
     case manual, run, wait, http, ci, runbook
+    /// A group: its `steps` run in order, keyed `group/child`.
+    case steps
 
-    public var isAutomated: Bool { self != .manual && self != .runbook }
+    public var isAutomated: Bool { self != .manual && self != .runbook && self != .steps }
 }
 
 public struct Step: Sendable {
@@ -203,6 +209,7 @@ public struct Step: Sendable {
         case http(HTTPCheck)
         case ci(CISpec)
         case runbook(IncludeSpec)
+        case group([Step])
     }
 
     public var id: String
@@ -212,6 +219,8 @@ public struct Step: Sendable {
     public var body: Body
     /// Present for automated kinds only.
     public var automation: Automation?
+    /// `when:`: the step runs only if this holds when its turn comes.
+    public var when: WhenClause?
 
     public var kind: StepKind {
         switch body {
@@ -221,7 +230,14 @@ public struct Step: Sendable {
         case .http: .http
         case .ci: .ci
         case .runbook: .runbook
+        case .group: .steps
         }
+    }
+
+    /// The steps of a group, in order; empty for every other kind.
+    public var children: [Step] {
+        if case .group(let steps) = body { return steps }
+        return []
     }
 
     /// The names this step defines whose type lets them stand in arithmetic.
@@ -236,8 +252,15 @@ public struct Step: Sendable {
         var names: [String] = []
         if case .manual(_, let ask) = body { names += ask.map(\.name) }
         names += automation?.outputs.map(\.name) ?? []
+        for child in children { names += child.definedNames }
         return names
     }
+}
+
+/// A step's `when:` as written, where it was written.
+public struct WhenClause: Sendable {
+    public var text: String
+    public var mark: Mark
 }
 
 /// A drill: a timed exercise of one runbook.

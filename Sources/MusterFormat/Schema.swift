@@ -70,7 +70,9 @@ public enum FormatSchema {
             "oneOf": [{"required": ["run"]}, {"required": ["http"]}]
           }
         },
-        "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}}
+        "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}},
+        "finally": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}, "description": "steps that always run when the run ends, however it ends"},
+        "deadline": {"$ref": "#/$defs/duration", "description": "whole-run deadline: past it, every prompt says so and offers the escalation ladder"}
       },
       "$defs": {
         "duration": \#(duration),
@@ -93,6 +95,8 @@ public enum FormatSchema {
             "id": \#(id),
             "title": {"type": "string", "minLength": 1},
             "notes": {"type": "string"},
+            "when": {"type": "string", "minLength": 1, "description": "condition: the step runs only if it holds (see Flow in the format)"},
+            "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}, "description": "a group: its steps run in order"},
             "manual": {"type": "array", "items": {"type": "string"}},
             "ask": {"type": "object", "propertyNames": {"pattern": "\#(identifierMap)"}, "additionalProperties": {"oneOf": [
               {"type": "string"},
@@ -152,17 +156,18 @@ public enum FormatSchema {
             }
           },
           "oneOf": [
-            {"required": ["manual"], "properties": {"id": true, "title": true, "notes": true, "manual": true, "ask": true}, "additionalProperties": false},
+            {"required": ["manual"], "properties": {"id": true, "title": true, "notes": true, "when": true, "manual": true, "ask": true}, "additionalProperties": false},
             {"required": ["run"], "$ref": "#/$defs/automated"},
             {"required": ["wait"], "$ref": "#/$defs/automated", "not": {"required": ["keep_running"]}},
             {"required": ["http"], "$ref": "#/$defs/automated", "not": {"required": ["keep_running"]}},
             {"required": ["ci"], "$ref": "#/$defs/automated", "not": {"required": ["keep_running"]}},
-            {"required": ["runbook"], "properties": {"id": true, "title": true, "notes": true, "runbook": true, "with": true}, "additionalProperties": false}
+            {"required": ["runbook"], "properties": {"id": true, "title": true, "notes": true, "when": true, "runbook": true, "with": true}, "additionalProperties": false},
+            {"required": ["steps"], "properties": {"id": true, "title": true, "notes": true, "when": true, "steps": true}, "additionalProperties": false}
           ]
         },
         "automated": {
           "properties": {
-            "id": true, "title": true, "notes": true, "run": true, "wait": true, "http": true, "ci": true,
+            "id": true, "title": true, "notes": true, "when": true, "run": true, "wait": true, "http": true, "ci": true,
             "timeout": true, "retries": true, "retry_delay": true, "expect": true, "confirm": true,
             "on_failure": true, "idempotent": true, "rollback": true, "outputs": true, "keep_running": true, "approval": true
           },

@@ -25,6 +25,7 @@ extension RunbookParser {
         case .ci, .wait: allowed += Self.automationKeys
         case .run: allowed += Self.automationKeys + ["keep_running"]
         case .http: allowed += Self.automationKeys
+        case .steps: break
         }
         let otherKinds = Set(kinds.dropFirst().map(\.0.rawValue))
         guard let f = r.fields(node, label, allowed: allowed + otherKinds, elsewhere: { key in
@@ -66,6 +67,9 @@ extension RunbookParser {
             body = .ci(c)
         case .runbook:
             body = .runbook(parseInclude(value, f, scope))
+        case .steps:
+            if value.items?.isEmpty == true { r.error(value.mark, "group '\(id)' has no steps; list at least one under 'steps'") }
+            body = .group(parseStepList(value, "steps", &scope))
         }
         if kind.isAutomated { automation = parseAutomation(f, kind: kind, value: value, scope) }
         if let v = f["keep_running"] { automation?.keepRunning = r.bool(v, "keep_running") ?? false }
@@ -75,9 +79,11 @@ extension RunbookParser {
             body = .wait(w)
         }
 
-        let step = Step(id: id, mark: node.mark, title: title, notes: notes, body: body, automation: automation)
+        var step = Step(id: id, mark: node.mark, title: title, notes: notes, body: body, automation: automation)
+        if let v = f["when"], let text = r.nonEmptyString(v, "when") { step.when = WhenClause(text: text, mark: v.mark) }
         // Where each name is written under `ask` or `outputs`, to point at it.
-        let defined = step.definedNames
+        // A group's steps registered their names as they were parsed.
+        let defined = kind == .steps ? [] : step.definedNames
         var nameMarks: [String: Mark] = [:]
         if !defined.isEmpty {
             for (name, mark) in (f["ask"]?.pairs ?? []).map({ ($0.key.scalar ?? "", $0.key.mark) }) + (automation?.outputs ?? []).map({ ($0.name, $0.mark) })

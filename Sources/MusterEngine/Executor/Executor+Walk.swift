@@ -62,8 +62,11 @@ extension Executor {
         case .askQuestion(let key, let name):
             try askQuestion(try enter(key), name)
         case .finishStep(let key):
-            _ = try enter(key)
-            try record(.stepFinished, step: key) { $0.stepOutcome = .done }
+            let entry = try enter(key)
+            // A group succeeds when all its steps do (skipped ones included);
+            // one that failed and let the run go on (`continue`) fails it.
+            let failed = entry.step.kind == .steps && plan.entries.contains { $0.parent == key && state.finished[$0.key] == .failed }
+            try record(.stepFinished, step: key) { $0.stepOutcome = failed ? .failed : .done; $0.text = failed ? "a step in the group failed" : nil }
         case .awaitApproval(let key):
             try awaitApproval(try enter(key))
         case .gate(let key):
@@ -102,7 +105,7 @@ extension Executor {
         shownHeaders.insert(key)
         try checkSignals()
         index = (plan.index(of: key) ?? 0) + 1
-        let values = scope(entry.parent)
+        let values = scope(entry.scope)
         let step = entry.step
         console.show(.stepHeader(index: index, total: total, number: "", kind: step.kind, title: masker.mask(step.title.expand(values)), id: key))
         checkBudget(from: key)

@@ -47,11 +47,11 @@ struct SessionRestore {
             let key = entry.key
             if let parent = entry.parent, !begun.contains(parent) { continue }
             if state.started.contains(key) { begun.insert(key) }
-            var known = values.scope(entry.parent)
+            var known = values.scope(entry.scope)
             known.merge(state.values[key] ?? [:]) { $1 }
             let asks: [Ask] = if case .manual(_, let a) = entry.step.body { a } else { [] }
             for (name, journaled) in (state.values[key] ?? [:]).sorted(by: { $0.key < $1.key }) where state.masked.contains(key + "." + name) {
-                if let clear = held[entry.parent ?? ""]?[name], clear != journaled {
+                if let clear = held[entry.scope ?? ""]?[name], clear != journaled {
                     known[name] = clear
                 } else if promptMasked {
                     // Also when its step had not finished.
@@ -62,7 +62,7 @@ struct SessionRestore {
                     }
                 }
             }
-            values.set(entry.parent, known)
+            values.set(entry.scope, known)
             guard let rollback = entry.step.automation?.rollback else { continue }
             if state.finished[key] == .done {
                 book.done.append((key, rollback, known, environment(entry.runbook, known)))

@@ -65,15 +65,16 @@ public struct RunMachine: Sendable {
     public func next(_ s: RunState, now: Double = .infinity) -> Action {
         if s.rollbackStarted {
             if let key = undo(s, offerOwn: !yes).first { return .rollBackStep(key) }
-            return .finish(s.rollbackResults.values.contains(false) ? .rollbackIncomplete : .rolledBack)
+            return closing(s, s.rollbackResults.values.contains(false) ? .rollbackIncomplete : .rolledBack, now: now)
         }
         if s.rollbackChosenAt != nil {
             let unfinished = s.rollbackChosenAt.flatMap { s.finished[$0] == nil ? $0 : nil }
             return .rollBack(reason: rollbackReason(s), unfinished: unfinished)
         }
+        let last = lastFailed(s)
         // `on_failure: rollback` journaled the step's failure, and the
         // session ended before the rollback began.
-        if let key = s.lastFailed, s.finished[key] == .failed, plan[key]?.step.automation?.onFailure == .rollback {
+        if let key = last, plan[key]?.step.automation?.onFailure == .rollback {
             return .rollBack(reason: failure(key, s), unfinished: nil)
         }
         // A step failed for good, not rolled back and not `continue`: the
@@ -81,13 +82,30 @@ public struct RunMachine: Sendable {
         // `--yes`), also when the session ended before the run's end was
         // journaled. Deciding it from `yes` now would let a session without
         // `--yes` walk on past the step that aborted the run.
-        if let key = s.lastFailed, s.finished[key] == .failed, let a = plan[key]?.step.automation, a.onFailure != .continue {
-            return .finish(.failed)
+        if let key = last, let a = plan[key]?.step.automation, a.onFailure != .continue {
+            return closing(s, .failed, now: now)
         }
-        for entry in plan.entries where s.finished[entry.key] == nil {
+        for entry in plan.entries where !entry.isFinally && s.finished[entry.key] == nil && !plan.underFinished(entry.key, s.finished) {
             if let action = next(entry, s, now: now) { return action }
         }
-        return .finish(s.finished.values.contains(.failed) ? .failed : .completed)
+        let failed = plan.entries.contains { !$0.isFinally && s.finished[$0.key] == .failed }
+        return closing(s, failed ? .failed : .completed, now: now)
+    }
+
+    /// The run's end is decided: its `finally` steps run first, in order,
+    /// however it ended; what they do does not change the end.
+    func closing(_ s: RunState, _ end: RunEnd, now: Double) -> Action {
+        for entry in plan.entries where entry.isFinally && s.finished[entry.key] == nil && !plan.underFinished(entry.key, s.finished) {
+            if let action = next(entry, s, now: now) { return action }
+        }
+        return .finish(end)
+    }
+
+    /// The step whose failure decides the run: the last one that failed,
+    /// outside `finally`, while it is still failed.
+    func lastFailed(_ s: RunState) -> String? {
+        guard let key = s.failedOrder.last(where: { plan[$0]?.isFinally != true }), s.finished[key] == .failed else { return nil }
+        return key
     }
 
     /// Whether the run is rolling back, or must: the actions are then
@@ -108,7 +126,8 @@ public struct RunMachine: Sendable {
     /// Why a failed run failed: the step whose failure ended it, unless the
     /// run went on past every failure (`on_failure: continue`).
     public func failedBecause(_ s: RunState) -> String? {
-        guard let key = s.lastFailed, s.finished[key] == .failed, plan[key]?.step.automation?.onFailure != .continue else { return nil }
+        // A group fails when a step in it failed and the run went on.
+        guard let key = lastFailed(s), let a = plan[key]?.step.automation, a.onFailure != .continue else { return nil }
         return failure(key, s)
     }
 
@@ -157,7 +176,7 @@ public struct RunMachine: Sendable {
     func next(_ entry: FlatPlan.Entry, _ s: RunState, now: Double = .infinity) -> Action? {
         let key = entry.key
         switch entry.step.body {
-        case .runbook:
+        case .runbook, .group:
             guard s.started.contains(key) else { return .begin(key) }
             let open = plan.entries.contains { $0.parent == key && s.finished[$0.key] == nil }
             return open ? nil : .finishStep(key)

@@ -66,6 +66,9 @@ public struct RunState: Sendable {
     public var stoppedBy: [String: String] = [:]
     /// The step that failed last: a rollback it starts offers its own rollback too.
     public var lastFailed: String?
+    /// Every step that finished failed, in order: the machine looks past
+    /// `finally` steps for the failure that decides the run.
+    public var failedOrder: [String] = []
     /// Why each failed step failed, as its end journaled it: the run's
     /// end and a rollback it starts say so in the same words.
     public var failureText: [String: String] = [:]
@@ -197,6 +200,7 @@ public struct RunState: Sendable {
             finished[key] = outcome
             if outcome == .failed {
                 lastFailed = key
+                failedOrder.append(key)
                 failureText[key] = e.text
             }
             finishOrder.append(key)
