@@ -96,6 +96,9 @@ extension Executor {
         return nil
     }
 
+    /// Not a step key (ids have no space): the `finally` banner was shown.
+    static let finallyBanner = "finally banner"
+
     /// The step the action is for, its header shown the first time this
     /// session comes to it (after those of the includes around it).
     func enter(_ key: String) throws(Stop) -> FlatPlan.Entry {
@@ -104,6 +107,10 @@ extension Executor {
         if let parent = entry.parent { _ = try enter(parent) }
         shownHeaders.insert(key)
         try checkSignals()
+        if entry.isFinally, entry.parent == nil, !shownHeaders.contains(Self.finallyBanner) {
+            shownHeaders.insert(Self.finallyBanner)
+            console.show(.info("finally: the steps that always run when a run ends, however it ended"))
+        }
         index = (plan.index(of: key) ?? 0) + 1
         let values = scope(entry.scope)
         let step = entry.step
