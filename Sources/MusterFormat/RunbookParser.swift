@@ -100,7 +100,7 @@ struct RunbookParser {
     /// A list of steps (the runbook's, a group's, `finally`): ids unique
     /// among siblings, reported at the id itself. `ids`: siblings already
     /// taken (`finally` shares the top level's keys).
-    mutating func parseStepList(_ v: Node, _ what: String, _ scope: inout Scope, ids taken: [String: Mark] = [:]) -> [Step] {
+    mutating func parseStepList(_ v: Node, _ what: String, _ scope: inout Scope, ids taken: [String: Mark] = [:], uniqueIn: String = "in a runbook") -> [Step] {
         guard let items = v.items else {
             r.error(v.mark, "'\(what)' must be a list of steps, not \(v.kindName)")
             return []
@@ -113,7 +113,7 @@ struct RunbookParser {
             let idMark = item.pairs?.first { $0.key.scalar == "id" }?.value.mark ?? step.mark
             if !step.id.isEmpty {
                 if let first = ids[step.id] {
-                    r.error(idMark, "duplicate step id '\(step.id)' (first at line \(first.line), column \(first.column)); ids must be unique among the steps beside it")
+                    r.error(idMark, "duplicate step id '\(step.id)' (first at line \(first.line), column \(first.column)); ids must be unique \(uniqueIn)")
                 } else {
                     ids[step.id] = idMark
                 }

@@ -69,7 +69,7 @@ extension RunbookParser {
             body = .runbook(parseInclude(value, f, scope))
         case .steps:
             if value.items?.isEmpty == true { r.error(value.mark, "group '\(id)' has no steps; list at least one under 'steps'") }
-            body = .group(parseStepList(value, "steps", &scope))
+            body = .group(parseStepList(value, "steps", &scope, uniqueIn: "among the steps of group '\(id)'"))
         }
         if kind.isAutomated { automation = parseAutomation(f, kind: kind, value: value, scope) }
         if let v = f["keep_running"] { automation?.keepRunning = r.bool(v, "keep_running") ?? false }

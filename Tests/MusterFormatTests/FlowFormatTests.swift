@@ -67,8 +67,8 @@ struct FlowFormatTests {
         finally:
           - {id: a, title: Clean up, run: 'true'}
         """)
-        #expect(problems.contains("9:14 duplicate step id 'x' (first at line 8, column 14); ids must be unique among the steps beside it"), "\(problems)")
-        #expect(problems.contains("15:10 duplicate step id 'a' (first at line 5, column 5); ids must be unique among the steps beside it"), "\(problems)")
+        #expect(problems.contains("9:14 duplicate step id 'x' (first at line 8, column 14); ids must be unique among the steps of group 'a'"), "\(problems)")
+        #expect(problems.contains("15:10 duplicate step id 'a' (first at line 5, column 5); ids must be unique in a runbook"), "\(problems)")
         #expect(problems.count == 2, "the same id in two groups is two keys, a/x and b/x: \(problems)")
     }
 
