@@ -1,4 +1,5 @@
 public import MusterYAML
+import Foundation
 import MusterBasics
 
 /// A runbook as `runbook-format.md` version 1 defines it. Values keep their
@@ -221,6 +222,8 @@ public struct Step: Sendable {
     public var automation: Automation?
     /// `when:`: the step runs only if this holds when its turn comes.
     public var when: WhenClause?
+    /// `for_each:`: the step runs once per item, keyed `id[item]`.
+    public var forEach: ForEach?
 
     public var kind: StepKind {
         switch body {
@@ -254,6 +257,61 @@ public struct Step: Sendable {
         names += automation?.outputs.map(\.name) ?? []
         for child in children { names += child.definedNames }
         return names
+    }
+}
+
+/// `for_each:` on a step: what it repeats over and how.
+public struct ForEach: Sendable {
+    public enum Source: Sendable, Equatable {
+        /// Items written in the runbook.
+        case list([String])
+        /// A parameter, answer or output holding a JSON array of strings or
+        /// one item per line, read when the step's turn comes.
+        case value(String)
+
+        public var describe: String {
+            switch self {
+            case .list(let items): "[\(items.joined(separator: ", "))]"
+            case .value(let name): "{{ \(name) }}"
+            }
+        }
+    }
+    public var source: Source
+    /// `as`: the name each item has in the step's templates.
+    public var name: String
+    public var maxParallel = 1
+    /// Items that may fail (and let the run go on) before no new one starts.
+    public var maxFailures = 0
+    public var mark: Mark
+
+    /// An item is a name (a host, a service, a region): it becomes part of
+    /// the step's key, `redeploy[api]`, which nothing else may break.
+    public static func isItem(_ s: some StringProtocol) -> Bool {
+        !s.isEmpty && s.utf8.count <= 64 && s.utf8.allSatisfy { c in
+            (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 46 || c == 95 || c == 58 || c == 64 || c == 45
+        }
+    }
+
+    public static let itemRule = "a name of letters, digits and . _ : @ - (at most 64)"
+
+    /// The items a value holds: a JSON array of strings, else one per
+    /// non-empty line; nil with why when one is not a name.
+    public static func items(in value: String) -> (items: [String], problem: String?) {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        var items: [String]
+        if trimmed.hasPrefix("["), let data = trimmed.data(using: .utf8),
+           let array = try? JSONSerialization.jsonObject(with: data) as? [Any] {
+            items = array.map { "\($0)" }
+        } else {
+            items = trimmed.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if let bad = items.first(where: { !isItem($0) }) {
+            let shown = bad.count > 40 ? String(bad.prefix(40)) + "…" : bad
+            return ([], "item '\(shown)' is not \(itemRule)")
+        }
+        var seen = Set<String>()
+        if let twice = items.first(where: { !seen.insert($0).inserted }) { return ([], "item '\(twice)' is listed twice") }
+        return (items, nil)
     }
 }
 

@@ -10,7 +10,7 @@ struct RunbookParser {
     let fileStem: String?
 
     static let topKeys = ["muster", "name", "title", "description", "owners", "rto", "rpo", "escalation", "notify", "params", "secrets", "env", "requires", "preflight", "steps", "finally", "deadline"]
-    static let baseStepKeys = ["id", "title", "notes", "when"]
+    static let baseStepKeys = ["id", "title", "notes", "when", "for_each"]
     static let automationKeys = ["timeout", "retries", "retry_delay", "expect", "confirm", "on_failure", "idempotent", "rollback", "outputs", "approval"]
     static let kindKeys = StepKind.allCases.map(\.rawValue)
     static let httpKeys = ["method", "url", "headers", "body", "status", "body_contains"]

@@ -74,6 +74,47 @@ struct FlowRunTests {
         #expect(escalated?["contact"] as? String == "Incident commander")
     }
 
+    static let loop = """
+    muster: 1
+    name: loop
+    title: Loop
+    steps:
+      - id: list
+        title: List the services
+        run: echo "$SERVICES"
+        outputs: {services: {regex: '(?s)(.*)'}}
+      - id: redeploy
+        title: Redeploy {{ service }}
+        for_each: {in: services, as: service}
+        run: echo {{ service }} >> deployed.txt
+      - id: check
+        title: Check
+        manual: [The services answer]
+    """
+
+    @Test func aLoopRepeatsOverTheItemsItsStartFixedAlsoAfterAResume() throws {
+        let s = try Sandbox(["loop": Self.loop])
+        let first = try s.run(["run", "loop"], env: ["SERVICES": "[\"api\", \"web\"]", "NO_COLOR": "1"])
+        #expect(first.status == 3, "\(first.stdout)\(first.stderr)")
+        #expect(first.stdout.contains("Redeploy each service  run · redeploy"))
+        #expect(first.stdout.contains("for each of 2 items: api, web"))
+        #expect(first.stdout.contains("Redeploy web  run · redeploy[web]"))
+        #expect(try String(contentsOfFile: s.dir + "/deployed.txt", encoding: .utf8) == "api\nweb\n")
+        let started = try s.journal().first { $0["event"] as? String == "step_started" && $0["step"] as? String == "redeploy" }
+        #expect(started?["items"] as? [String] == ["api", "web"])
+        let second = try s.run(["resume"], stdin: "y\n")
+        #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+        #expect(try String(contentsOfFile: s.dir + "/deployed.txt", encoding: .utf8) == "api\nweb\n", "no item runs twice")
+    }
+
+    @Test func anItemThatIsNotANameFailsTheLoopBeforeAnythingRuns() throws {
+        let s = try Sandbox(["loop": Self.loop])
+        let r = try s.run(["run", "loop", "--yes"], env: ["SERVICES": "api\n'; touch pwned; '\n"])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("for_each cannot repeat over {{ services }}: item ''; touch pwned; '' is not a name of letters, digits and . _ : @ -"), "\(r.stdout)")
+        #expect(!s.exists("deployed.txt") && !s.exists("pwned"))
+    }
+
     func runID(_ s: Sandbox) throws -> String {
         try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").sorted().last ?? ""
     }

@@ -129,3 +129,72 @@ struct FlowMachineTests {
         #expect(m.failedBecause(ev.state) == nil, "no single step ended the run")
     }
 }
+
+/// `for_each` as the machine walks it: the items its start journaled, one
+/// at a time, keyed `id[item]`; no new item once too many failed; a
+/// rollback undoes them item by item, newest first.
+@Suite("the machine walks for_each")
+struct LoopMachineTests {
+    static let runbook = """
+    muster: 1
+    name: t
+    title: Loops
+    params:
+      services: {default: "api"}
+    steps:
+      - id: redeploy
+        title: Redeploy {{ service }}
+        for_each: {in: services, as: service, max_failures: 1}
+        run: deploy {{ service }}
+        rollback: undeploy {{ service }}
+        on_failure: continue
+      - id: after
+        title: After
+        run: after
+    """
+
+    typealias Events = RunMachineTests.Events
+
+    @Test func itemsComeFromTheStartAndRunInOrderKeyedByItem() throws {
+        let m = RunMachine(plan: FlatPlan(try loadRunbook(Self.runbook), includes: [:]), yes: false)
+        var ev = Events()
+        #expect(m.next(ev.state) == .begin("redeploy"))
+        ev.add(.stepStarted, "redeploy") { $0.items = ["api", "web", "worker"] }
+        #expect(m.next(ev.state) == .attempt("redeploy[api]", 1))
+        let item = try #require(m.plan["redeploy[web]"])
+        #expect(item.parent == "redeploy" && item.item?.name == "service" && item.item?.value == "web")
+        #expect(item.step.forEach == nil, "an item is the step itself, once")
+        #expect(m.plan["redeploy[no such]"] == nil && m.plan["after[x]"] == nil, "only a loop's items, only names")
+        #expect(m.plan.index(of: "redeploy[web]") == m.plan.index(of: "redeploy"))
+        ev.done("redeploy[api]")
+        #expect(m.next(ev.state) == .attempt("redeploy[web]", 1))
+        ev.done("redeploy[web]")
+        ev.done("redeploy[worker]")
+        #expect(m.next(ev.state) == .finishStep("redeploy"))
+        ev.done("redeploy")
+        #expect(m.next(ev.state) == .attempt("after", 1))
+    }
+
+    @Test func onceMoreItemsFailedThanAllowedNoNewOneStarts() throws {
+        let m = RunMachine(plan: FlatPlan(try loadRunbook(Self.runbook), includes: [:]), yes: false)
+        var ev = Events()
+        ev.add(.stepStarted, "redeploy") { $0.items = ["a", "b", "c", "d"] }
+        ev.failed("redeploy[a]", "exited with status 1")
+        #expect(m.next(ev.state) == .attempt("redeploy[b]", 1), "max_failures: 1 lets one fail")
+        ev.failed("redeploy[b]", "exited with status 1")
+        #expect(m.next(ev.state) == .finishStep("redeploy"), "the second failure is one too many")
+        ev.add(.stepFinished, "redeploy") { $0.stepOutcome = .failed; $0.text = "2 of 4 items failed" }
+        #expect(m.next(ev.state) == .attempt("after", 1), "the loop's on_failure: continue lets the run go on")
+    }
+
+    @Test func aRollbackUndoesItemsNewestFirstNotTheLoopAsAWhole() throws {
+        let m = RunMachine(plan: FlatPlan(try loadRunbook(Self.runbook), includes: [:]), yes: true)
+        var ev = Events()
+        ev.add(.stepStarted, "redeploy") { $0.items = ["a", "b"] }
+        ev.done("redeploy[a]")
+        ev.done("redeploy[b]")
+        ev.done("redeploy")
+        ev.add(.rollbackStarted) { $0.text = "operator chose to roll back" }
+        #expect(m.undo(ev.state, offerOwn: false) == ["redeploy[b]", "redeploy[a]"])
+    }
+}

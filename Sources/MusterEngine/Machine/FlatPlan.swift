@@ -22,6 +22,9 @@ public struct FlatPlan: Sendable {
         public let isFinally: Bool
         /// For an include step: its runbook, when it was loaded.
         public let child: Runbook?
+        /// One item of a `for_each` step (key `id[item]`): the `as` name
+        /// and the item, which its templates see.
+        public var item: (name: String, value: String)? = nil
     }
 
     public let entries: [Entry]
@@ -47,7 +50,39 @@ public struct FlatPlan: Sendable {
         self.position = position
     }
 
-    public subscript(key: String) -> Entry? { position[key].map { entries[$0] } }
+    /// A step of the plan, or one item of a `for_each` step (`id[item]`),
+    /// which is the step itself with the item bound.
+    public subscript(key: String) -> Entry? {
+        if let i = position[key] { return entries[i] }
+        guard key.hasSuffix("]"), let open = key.lastIndex(of: "["), let i = position[String(key[..<open])],
+              let each = entries[i].step.forEach else { return nil }
+        let value = String(key[key.index(after: open)..<key.index(before: key.endIndex)])
+        guard ForEach.isItem(value) else { return nil }
+        let loop = entries[i]
+        var step = loop.step
+        step.forEach = nil
+        step.when = nil
+        var entry = Entry(key: key, step: step, runbook: loop.runbook, parent: loop.key, scope: loop.scope, isFinally: loop.isFinally, child: nil)
+        entry.item = (each.name, value)
+        return entry
+    }
+
+    /// The keys of a `for_each` step's items, once its start fixed them.
+    public func itemKeys(_ key: String, _ loopItems: [String: [String]]) -> [String] {
+        (loopItems[key] ?? []).map { key + "[" + $0 + "]" }
+    }
+
+    /// The plan with each begun `for_each` step followed by its items: what
+    /// the machine walks and a rollback undoes.
+    public func expanded(_ loopItems: [String: [String]]) -> [Entry] {
+        guard !loopItems.isEmpty else { return entries }
+        var out: [Entry] = []
+        for e in entries {
+            out.append(e)
+            for k in itemKeys(e.key, loopItems) { if let item = self[k] { out.append(item) } }
+        }
+        return out
+    }
 
     /// Whether `key` sits inside a group or include that has finished (a
     /// skipped group): nothing of it runs.
@@ -61,5 +96,7 @@ public struct FlatPlan: Sendable {
     }
 
     /// 0-based place in the plan: the step counter shows it plus one.
-    public func index(of key: String) -> Int? { position[key] }
+    public func index(of key: String) -> Int? {
+        position[key] ?? self[key]?.parent.flatMap { position[$0] }
+    }
 }

@@ -85,17 +85,18 @@ public struct RunMachine: Sendable {
         if let key = last, let a = plan[key]?.step.automation, a.onFailure != .continue {
             return closing(s, .failed, now: now)
         }
-        for entry in plan.entries where !entry.isFinally && s.finished[entry.key] == nil && !plan.underFinished(entry.key, s.finished) {
+        let walk = plan.expanded(s.loopItems)
+        for entry in walk where !entry.isFinally && s.finished[entry.key] == nil && !plan.underFinished(entry.key, s.finished) {
             if let action = next(entry, s, now: now) { return action }
         }
-        let failed = plan.entries.contains { !$0.isFinally && s.finished[$0.key] == .failed }
+        let failed = walk.contains { !$0.isFinally && s.finished[$0.key] == .failed }
         return closing(s, failed ? .failed : .completed, now: now)
     }
 
     /// The run's end is decided: its `finally` steps run first, in order,
     /// however it ended; what they do does not change the end.
     func closing(_ s: RunState, _ end: RunEnd, now: Double) -> Action {
-        for entry in plan.entries where entry.isFinally && s.finished[entry.key] == nil && !plan.underFinished(entry.key, s.finished) {
+        for entry in plan.expanded(s.loopItems) where entry.isFinally && s.finished[entry.key] == nil && !plan.underFinished(entry.key, s.finished) {
             if let action = next(entry, s, now: now) { return action }
         }
         return .finish(end)
@@ -163,8 +164,13 @@ public struct RunMachine: Sendable {
     /// first the failed step whose failure started it, for what it did
     /// before failing.
     public func undo(_ s: RunState, offerOwn: Bool) -> [String] {
-        var keys: [String] = plan.entries.reversed()
-            .filter { s.finished[$0.key] == .done && $0.step.automation?.rollback != nil }.map(\.key)
+        // In the reverse order of their ends; a `for_each` step is undone
+        // item by item, not as a whole.
+        var keys: [String] = []
+        for key in s.finishOrder.reversed() where !keys.contains(key) {
+            guard s.finished[key] == .done, let entry = plan[key], entry.step.forEach == nil, entry.step.automation?.rollback != nil else { continue }
+            keys.append(key)
+        }
         if offerOwn, let own = s.lastFailed, s.finished[own] == .failed, plan[own]?.step.automation?.rollback != nil {
             keys.insert(own, at: 0)
         }
@@ -175,6 +181,14 @@ public struct RunMachine: Sendable {
     /// steps have something left to do.
     func next(_ entry: FlatPlan.Entry, _ s: RunState, now: Double = .infinity) -> Action? {
         let key = entry.key
+        if let each = entry.step.forEach {
+            guard s.started.contains(key) else { return .begin(key) }
+            // Items come next in the walk; once more have failed than the
+            // loop allows, none starts and the loop ends.
+            let items = plan.itemKeys(key, s.loopItems)
+            let failed = items.filter { s.finished[$0] == .failed }.count
+            return failed <= each.maxFailures && items.contains { s.finished[$0] == nil } ? nil : .finishStep(key)
+        }
         switch entry.step.body {
         case .runbook, .group:
             guard s.started.contains(key) else { return .begin(key) }
