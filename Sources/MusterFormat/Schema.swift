@@ -97,6 +97,15 @@ public enum FormatSchema {
             "notes": {"type": "string"},
             "when": {"type": "string", "minLength": 1, "description": "condition: the step runs only if it holds (see Flow in the format)"},
             "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}, "description": "a group: its steps run in order"},
+            "for_each": {
+              "type": "object", "additionalProperties": false, "required": ["in", "as"],
+              "properties": {
+                "in": {"oneOf": [{"type": "array", "minItems": 1, "items": {"type": "string", "pattern": "^[A-Za-z0-9._:@-]{1,64}$"}}, {"type": "string", "pattern": "\#(identifierMap)"}]},
+                "as": {"type": "string", "pattern": "\#(identifierMap)"},
+                "max_parallel": {"type": "integer", "minimum": 1, "maximum": 100},
+                "max_failures": {"type": "integer", "minimum": 0, "maximum": 1000}
+              }
+            },
             "manual": {"type": "array", "items": {"type": "string"}},
             "ask": {"type": "object", "propertyNames": {"pattern": "\#(identifierMap)"}, "additionalProperties": {"oneOf": [
               {"type": "string"},
@@ -156,7 +165,7 @@ public enum FormatSchema {
             }
           },
           "oneOf": [
-            {"required": ["manual"], "properties": {"id": true, "title": true, "notes": true, "when": true, "manual": true, "ask": true}, "additionalProperties": false},
+            {"required": ["manual"], "properties": {"id": true, "title": true, "notes": true, "when": true, "for_each": true, "manual": true, "ask": true}, "additionalProperties": false},
             {"required": ["run"], "$ref": "#/$defs/automated"},
             {"required": ["wait"], "$ref": "#/$defs/automated", "not": {"required": ["keep_running"]}},
             {"required": ["http"], "$ref": "#/$defs/automated", "not": {"required": ["keep_running"]}},
@@ -167,7 +176,7 @@ public enum FormatSchema {
         },
         "automated": {
           "properties": {
-            "id": true, "title": true, "notes": true, "when": true, "run": true, "wait": true, "http": true, "ci": true,
+            "id": true, "title": true, "notes": true, "when": true, "for_each": true, "run": true, "wait": true, "http": true, "ci": true,
             "timeout": true, "retries": true, "retry_delay": true, "expect": true, "confirm": true,
             "on_failure": true, "idempotent": true, "rollback": true, "outputs": true, "keep_running": true, "approval": true
           },

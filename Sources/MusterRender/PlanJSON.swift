@@ -50,6 +50,13 @@ package enum PlanJSON {
             ("notes", .from(s.step.notes.map(s.text))),
             ("when", .from(s.step.when?.text)),
         ]
+        if let each = s.step.forEach {
+            let items: JSON = switch each.source {
+            case .list(let l): .array(l.map(JSON.string))
+            case .value(let name): .string(name)
+            }
+            o.append(("for_each", .object([("in", items), ("as", .string(each.name)), ("max_parallel", .int(each.maxParallel)), ("max_failures", .int(each.maxFailures))])))
+        }
         switch s.step.body {
         case .manual(let items, let ask):
             o.append(("manual", .array(items.map { .string(s.text($0)) })))
