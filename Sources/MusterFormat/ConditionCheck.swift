@@ -138,7 +138,7 @@ private struct ConditionChecker {
         let o = op.rawValue
         switch e.kind {
         case .string(let s):
-            let unquote = isNumber(s) ? "; write \(s) without quotes to compare numbers" : ""
+            let unquote = readsAsNumber(s) ? "; write \(s) without quotes to compare numbers" : ""
             report(e, "'\(o)' compares numbers, and \(clippedForMessage(e.source)) is quoted text\(unquote)")
         case .bool:
             report(e, "'\(o)' compares numbers, not true or false")
@@ -149,7 +149,7 @@ private struct ConditionChecker {
         case .name(let n):
             guard let rule = scope.names[n] else { return }
             let numeric = rule.type == .int || rule.type == .number
-            if !numeric, rule.type != .string || (rule.choices.map { !$0.contains(where: isNumber) } ?? false) {
+            if !numeric, rule.type != .string || (rule.choices.map { !$0.contains(where: readsAsNumber) } ?? false) {
                 report(e, "'\(o)' compares numbers, and '\(n)' is \(describe(rule)); compare it with == or in instead")
             }
         default:
@@ -171,7 +171,7 @@ private struct ConditionChecker {
         case .name(let n):
             guard let rule = scope.names[n] else { return }
             if rule.type == .int || rule.type == .number, case .string(let s) = other.kind {
-                report(other, isNumber(s)
+                report(other, readsAsNumber(s)
                     ? "'\(n)' is a number (type: \(rule.type.rawValue)) and \(shown) is quoted text, so they compare as text; write \(s) without quotes"
                     : "'\(n)' is a number (type: \(rule.type.rawValue)), so '\(op.rawValue)' \(shown) is always \(op == .notEqual || op == .notIn ? "true" : "false")")
             } else if rule.type == .bool, text != "true", text != "false" {

@@ -51,9 +51,9 @@ extension Condition {
         switch decided {
         case .success(let h): holds = h
         case .failure(let error):
-            throw Failure(message: "cannot decide 'when: \(clippedForMessage(oneLine(text), limit: 200))': \(error.message)", seen: seen)
+            throw Failure(message: "cannot decide 'when: \(clippedForMessage(conditionLine(text), limit: 200))': \(error.message)", seen: seen)
         }
-        var because = "\(oneLine(text)) is \(holds)"
+        var because = "\(conditionLine(text)) is \(holds)"
         if !seen.isEmpty {
             because += " (" + seen.map { "\($0.name) = \(shownValue($0.value))" }.joined(separator: ", ") + ")"
         }
@@ -63,7 +63,7 @@ extension Condition {
 
 /// The condition's text on one line, control characters escaped: it is
 /// shown on the operator's screen.
-func oneLine(_ text: String) -> String {
+func conditionLine(_ text: String) -> String {
     let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" })
     return JSON.escapingControls(words.joined(separator: " "))
 }
@@ -121,7 +121,7 @@ private struct ConditionRun {
             let v = try read(n)
             if v == "true" { return true }
             if v == "false" { return false }
-            throw Undecidable(message: "\(n) is \(shownValue(v)), not true or false")
+            throw Undecidable(message: "\(clippedForMessage(n)) is \(shownValue(v)), not true or false")
         case .compare(let op, let l, let r):
             let left = try value(l)
             switch op {
@@ -158,7 +158,7 @@ private struct ConditionRun {
         case .bool(let b): return Operand(text: b ? "true" : "false", number: nil, label: b ? "true" : "false")
         case .name(let n):
             let v = try read(n)
-            return Operand(text: v, number: NumberText(v), label: "\(n) (= \(shownValue(v)))")
+            return Operand(text: v, number: NumberText(v), label: "\(clippedForMessage(n)) (= \(shownValue(v)))")
         case .mode:
             note("mode", mode)
             return Operand(text: mode, number: nil, label: "mode (= \(shownValue(mode)))")
@@ -168,7 +168,7 @@ private struct ConditionRun {
                 throw Undecidable(message: "step '\(clippedForMessage(key))' has no outcome yet")
             }
             note(name, v)
-            return Operand(text: v, number: nil, label: "\(name) (= \(shownValue(v)))")
+            return Operand(text: v, number: nil, label: "steps.\(clippedForMessage(key)).outcome (= \(shownValue(v)))")
         case .list, .not, .all, .any, .compare:
             throw Undecidable(message: "\(e.source) is not a value")
         }
@@ -185,7 +185,7 @@ private struct ConditionRun {
         case .name(let n):
             let v = try read(n)
             guard let items = ValueList.items(v) else {
-                throw Undecidable(message: "\(n) starts with '[' but is not a JSON array of strings, numbers and booleans")
+                throw Undecidable(message: "\(clippedForMessage(n)) starts with '[' but is not a JSON array of strings, numbers and booleans")
             }
             return items.map { Operand(text: $0, number: NumberText($0), label: shownValue($0)) }
         default:
@@ -200,7 +200,7 @@ private struct ConditionRun {
 
     mutating func read(_ name: String) throws(Undecidable) -> String {
         guard let v = lookup(name) else {
-            throw Undecidable(message: "\(name) has no value: the step that sets it was skipped, or did not produce it")
+            throw Undecidable(message: "\(clippedForMessage(name)) has no value: the step that sets it was skipped, or did not produce it")
         }
         note(name, v)
         return v
@@ -213,7 +213,7 @@ private struct ConditionRun {
 }
 
 /// Whether text reads as a number in a condition.
-func isNumber(_ text: String) -> Bool { NumberText(text) != nil }
+func readsAsNumber(_ text: String) -> Bool { NumberText(text) != nil }
 
 /// A decimal number compared exactly, digit by digit: `0.1` and `0.10` are
 /// equal, 20-digit ids compare right, and no Double rounds anything.

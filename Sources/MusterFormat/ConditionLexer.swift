@@ -74,7 +74,7 @@ struct ConditionLexer {
             return Lexeme(token: .number(try number()), offset: start)
         default:
             guard isWordStart(c) else {
-                throw fail("unexpected '\(printable(c))'; a condition holds names, numbers, \"strings\", true, false, [lists], "
+                throw fail("unexpected '\(printableScalar(c))'; a condition holds names, numbers, \"strings\", true, false, [lists], "
                     + "== != < <= > >= in, and, or, not and parentheses")
             }
             while let d = at(i), isWordPart(d) { i += 1 }
@@ -100,7 +100,7 @@ struct ConditionLexer {
                 return String(out)
             case "\\":
                 guard let e = at(i + 1), e == "\"" || e == "\\" else {
-                    let shown = at(i + 1).map { "\\" + printable($0) } ?? "\\"
+                    let shown = at(i + 1).map { "\\" + printableScalar($0) } ?? "\\"
                     throw Problem(message: "unknown escape '\(shown)' in a string; only \\\" and \\\\ are escapes", offset: i)
                 }
                 out.append(e)
@@ -165,7 +165,7 @@ private func isWordStart(_ c: Unicode.Scalar) -> Bool {
 private func isWordPart(_ c: Unicode.Scalar) -> Bool { isWordStart(c) || isDigit(c) }
 
 /// A character for a message: control and invisible ones as their code.
-func printable(_ c: Unicode.Scalar) -> String {
+func printableScalar(_ c: Unicode.Scalar) -> String {
     if c.value < 0x20 || (0x7F..<0xA0).contains(c.value) || c.properties.generalCategory == .format {
         return "U+" + String(c.value, radix: 16, uppercase: true)
     }

@@ -71,6 +71,9 @@ struct ConditionParser {
         if token == .end { throw error("empty condition; write one such as lag_seconds < 30 or mode == \"drill\"") }
         let root = try parseOr()
         guard token == .end else {
+            if case .word(let w) = token, w != w.lowercased(), ["and", "or", "not", "in"].contains(w.lowercased()) {
+                throw error("'\(w)' is written in lower case: \(w.lowercased())")
+            }
             throw error("unexpected \(describe(token)) after \(lexemes[i - 1].token == .symbol(")") ? "')'" : "a complete condition"); "
                 + "join conditions with 'and' or 'or'")
         }

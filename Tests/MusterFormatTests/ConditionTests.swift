@@ -161,7 +161,7 @@ struct ConditionTests {
         ("steps.a.outcome", 0, "compare it: steps.a.outcome == \"done\""),
         ("a and \"b\"", 6, "is text, not a condition"),
         ("a b", 2, "unexpected 'b' after a complete condition; join conditions with 'and' or 'or'"),
-        ("a AND b", 2, "unexpected 'AND'"),
+        ("a AND b", 2, "'AND' is written in lower case: and"),
         ("a == True", 5, "'True' is written in lower case: true"),
         ("a and", 5, "the condition ends where a value is expected after 'and'"),
         ("and a", 0, "a value is missing before 'and'"),
@@ -331,6 +331,8 @@ struct ConditionTests {
         #expect(failure("steps.a.outcome == \"done\"")?.message == "cannot decide 'when: steps.a.outcome == \"done\"': step 'a' has no outcome yet")
         #expect(failure("flag", ["flag": "yes"])?.message == "cannot decide 'when: flag': flag is yes, not true or false")
         #expect(failure("1 < \"2\"")?.message.contains("\"2\" is not one") == true)
+        let longName = String(repeating: "n", count: 5000)
+        #expect((failure("\(longName) < 1")?.message.count ?? 0) < 500)
     }
 
     /// Values are data: compared as text, never read as a condition, a
