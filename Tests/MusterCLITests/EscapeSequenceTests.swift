@@ -81,6 +81,17 @@ struct EscapeSequenceTests {
         title: \(h("Typed question"))
         manual: [\(h("Item"))]
         ask: {pick: {prompt: \(h("Pick")), choices: [\(h("Choice")), x], pattern: "(?:)|\(yamlPayload)]"}}
+      - id: group
+        title: \(h("Group"))
+        notes: \(h("Group notes"))
+        when: "p_desc != \\"Cond \(yamlPayload)\\""
+        steps:
+          - {id: looped, title: \(h("Loop {{ item }}")), for_each: {in: [a, b], as: item}, notes: \(h("Loop notes")), manual: [\(h("Loop item"))]}
+    finally:
+      - id: cleanup
+        title: \(h("Finally"))
+        notes: \(h("Finally notes"))
+        manual: [\(h("Finally item"))]
     """
 
     static let inner = """
@@ -117,7 +128,7 @@ struct EscapeSequenceTests {
          "started_at": "2026-01-01T00:00:00Z\(p)", "finished_at": "2026-01-01T00:10:00Z\(p)", "outcome": "recovered",
          "elapsed_seconds": 600, "rto_seconds": 60, "rto_met": false,
          "steps": [{"id": "step \(p)", "kind": "kind \(p)", "outcome": "outcome \(p)", "started_at": "at \(p)", "seconds": 5,
-                    "attempts": 1, "expect_seconds": 1, "over_expect": true}],
+                    "attempts": 1, "expect_seconds": 1, "over_expect": true, "parent": "parent \(p)"}],
          "escalations": [{"at_seconds": 1, "contact": "escalated \(p)"}], "faults": [{"step": "fault \(p)", "at_seconds": 1}],
          "training": {"escalated_within": false, "contact_ok": false, "escalated_after_seconds": null},
          "run_id": "run \(p)", "runbook_hash": "hash \(p)",
@@ -144,6 +155,8 @@ struct EscapeSequenceTests {
         "Runbook.steps.body.http.body.references.name", "Runbook.steps.body.http.bodyContains.references.name",
         "Runbook.steps.body.ci.url.references.name", "Runbook.steps.body.ci.settings.value.references.name",
         "Runbook.steps.body.ci.inputs.value.references.name",
+        "Runbook.finally.id", "Runbook.steps.body.group.id", "Runbook.steps.body.group.forEach.name", "Runbook.steps.body.group.forEach.source.list",
+        "Runbook.steps.body.group.title.references.name", "Runbook.steps.when.condition.root.kind.compare.kind.name",
         "Drill.path", "Drill.name", "Drill.runbook", "Drill.schedule", "Drill.params.name", "Drill.faults.step",
     ]
 
