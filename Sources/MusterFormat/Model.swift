@@ -212,6 +212,9 @@ public struct Step: Sendable {
     public var body: Body
     /// Present for automated kinds only.
     public var automation: Automation?
+    /// `run` steps: the machine the script runs on, through ssh (HostStep);
+    /// nil runs it here.
+    public var host: Template? = nil
 
     public var kind: StepKind {
         switch body {

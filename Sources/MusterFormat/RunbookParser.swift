@@ -23,7 +23,7 @@ struct RunbookParser {
     }
 
     /// Declared secrets, for `${NAME}` checks.
-    private var secretNames: Set<String> = []
+    var secretNames: Set<String> = []
     /// Lines already checked for a comment after a value: the last, and
     /// earlier ones met again out of order.
     var lastCommentLine = 0
@@ -212,6 +212,8 @@ struct RunbookParser {
         var defined: [String: String] = [:]   // name -> step id
         /// Names typed int, number or bool, which may stand in arithmetic.
         var arithmeticNames: Set<String> = []
+        /// Answers given in secret, which never leave this machine (HostParser).
+        var secretAnswers: Set<String> = []
         var laterDefinitions: [String: String] = [:]
 
         init(params: [String]) {

@@ -23,12 +23,13 @@ extension RunbookParser {
         case .manual: allowed.append("ask")
         case .runbook: allowed.append("with")
         case .ci, .wait: allowed += Self.automationKeys
-        case .run: allowed += Self.automationKeys + ["keep_running"]
+        case .run: allowed += Self.automationKeys + ["keep_running", "host"]
         case .http: allowed += Self.automationKeys
         }
         let otherKinds = Set(kinds.dropFirst().map(\.0.rawValue))
         guard let f = r.fields(node, label, allowed: allowed + otherKinds, elsewhere: { key in
             if Self.automationKeys.contains(key) { return "'\(key)' applies to automated steps (run, wait, http, ci), not to a \(kind.rawValue) step" }
+            if key == "host" { return "'host' belongs to run steps (it runs the script on another machine through ssh), not to a \(kind.rawValue) step" }
             if key == "keep_running" { return "'keep_running' belongs to run steps (it keeps the processes a step's command leaves running), not to a \(kind.rawValue) step" }
             if key == "ask" { return "'ask' belongs to manual steps, not to a \(kind.rawValue) step" }
             if key == "with" { return "'with' belongs to runbook steps, not to a \(kind.rawValue) step" }
@@ -75,7 +76,11 @@ extension RunbookParser {
             body = .wait(w)
         }
 
-        let step = Step(id: id, mark: node.mark, title: title, notes: notes, body: body, automation: automation)
+        var step = Step(id: id, mark: node.mark, title: title, notes: notes, body: body, automation: automation)
+        if let v = f["host"], case .run(let script) = body {
+            step.host = parseHost(v, scope)
+            checkHostStep(f, script: script, scriptNode: value, scope)
+        }
         // Where each name is written under `ask` or `outputs`, to point at it.
         let defined = step.definedNames
         var nameMarks: [String: Mark] = [:]
@@ -95,6 +100,7 @@ extension RunbookParser {
             scope.defined[name] = id
         }
         scope.arithmeticNames.formUnion(step.arithmeticNames)
+        scope.secretAnswers.formUnion(step.secretAnswerNames)
         return step
     }
 
