@@ -1,0 +1,218 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import Foundation
+import MusterTestSupport
+import Testing
+
+/// `host:` on a `run` step, through the binary, against a real sshd on
+/// 127.0.0.1 (SSHServer): this machine stands in for the remote one, so the
+/// remote side's files and processes are visible to the test. Muster calls
+/// the plain `ssh` on PATH; the server's `bin` puts a wrapper first that
+/// adds the test's client config.
+@Suite("run steps on another host (real sshd)", .serialized, .enabled(if: SSHServer.available))
+struct HostStepTests {
+    func sandbox(_ server: SSHServer, _ steps: String, params: String = "") throws -> Sandbox {
+        try Sandbox(["remote": """
+        muster: 1
+        name: remote
+        title: Remote
+        params:
+          region: {default: eu-west-1}
+        \(params)
+        steps:
+        \(steps)
+        """])
+    }
+
+    func run(_ s: Sandbox, _ server: SSHServer, _ args: [String]) throws -> Result {
+        try s.run(args, env: ["PATH": server.bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
+    }
+
+    /// The script ran in the ssh session (SSH_CONNECTION names the server's
+    /// port), with the step's parameters, its stdout and stderr shown and
+    /// captured as outputs, and its exit status the step's.
+    @Test func aHostStepRunsThereWithItsOutputsAndExitStatus() throws {
+        let server = try SSHServer()
+        let s = try sandbox(server, """
+          - id: there
+            title: On the host
+            host: h
+            run: |
+              echo "conn=$SSH_CONNECTION"
+              echo "region=$REGION value={{ region }} dir=$(pwd)"
+              echo "to stderr" >&2
+            outputs:
+              remote_dir: {regex: 'dir=(\\S+)'}
+          - id: here
+            title: Here again
+            run: echo "{{ remote_dir }}" > remote-dir.txt
+          - id: fails
+            title: Fails there
+            host: root@h
+            run: exit 3
+        """)
+        let r = try run(s, server, ["run", "remote", "--yes"])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("on h, through ssh"), "\(r.stdout)")
+        #expect(r.stdout.contains("127.0.0.1 \(server.port)"), "not in the ssh session: \(r.stdout)")
+        #expect(r.stdout.contains("region=eu-west-1 value=eu-west-1 dir=/root"), "\(r.stdout)")
+        #expect((r.stdout + r.stderr).contains("to stderr"))
+        #expect(try String(contentsOfFile: s.dir + "/remote-dir.txt", encoding: .utf8) == "/root\n")
+        let failed = try s.journal().first { $0["event"] as? String == "attempt_finished" && $0["step"] as? String == "fails" }
+        #expect(failed?["exit"] as? Int == 3, "\(failed ?? [:])")
+    }
+
+    /// Issue 25's acceptance: the value reaches the remote bash as data.
+    @Test func aHostileValueReachesTheRemoteSideAsData() throws {
+        let server = try SSHServer()
+        let pwned = server.work + "/pwned"
+        let value = "x'; touch \(pwned); '$(touch \(pwned)2)`touch \(pwned)3`\"; touch \(pwned)4 #\nsecond line \\x41 $'\\x27'"
+        let s = try sandbox(server, """
+          - id: echo
+            title: Echo
+            host: h
+            run: |
+              printf '[%s]\\n' {{ v }}
+              printf '%s' "{{ v }}" > \(server.work)/got
+        """, params: "  v: {default: x}")
+        let r = try run(s, server, ["run", "remote", "--yes", "-p", "v=\(value)"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(server.pwned().isEmpty, "the value ran as code on the host")
+        #expect(try String(contentsOfFile: server.work + "/got", encoding: .utf8) == value)
+        #expect(r.stdout.contains("[x'; touch \(pwned); '$(touch \(pwned)2)"), "\(r.stdout)")
+    }
+
+    /// When the step times out, the remote script's whole process group
+    /// ends too, not only the local ssh client.
+    @Test func aTimeoutStopsTheRemoteProcesses() throws {
+        let server = try SSHServer()
+        let s = try sandbox(server, """
+          - id: long
+            title: Long
+            host: h
+            timeout: 3s
+            run: |
+              sleep 300 &
+              echo $! > \(server.work)/sleep.pid
+              wait
+        """)
+        let r = try run(s, server, ["run", "remote", "--yes"])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("timed out after 3s"), "\(r.stdout)")
+        let pid = try #require(Int32(try String(contentsOfFile: server.work + "/sleep.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        // The remote side stops the group once it sees the connection end
+        // (SIGTERM, SIGKILL 5 s later at most): it is gone well within 20 s.
+        #expect(HangUpTests.poll(20) { !Self.alive(pid) }, "the remote sleep (pid \(pid)) still runs after the step timed out")
+    }
+
+    /// Neither here nor there does a command line hold the value: ssh's is
+    /// fixed (`ssh -T -- h bash -s`), the remote bash's holds the script.
+    @Test func psShowsNoValueWhileTheHostStepRuns() async throws {
+        let server = try SSHServer()
+        let release = server.work + "/release"
+        let s = try sandbox(server, """
+          - id: make
+            title: Make a value no file holds
+            run: echo "token=$((6 * 7))-zq-$((1000 + 234))"
+            outputs:
+              token: {regex: 'token=(\\S+)'}
+          - id: hold
+            title: Hold
+            host: h
+            run: |
+              printf '%s\\n' {{ token }} > \(server.work)/got
+              while [ ! -e \(release) ]; do sleep 0.1; done
+        """)
+        let live = try LiveMuster(["run", "remote", "--yes"], cwd: s.dir, env: ["PATH": server.bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
+        defer { _ = FileManager.default.createFile(atPath: release, contents: nil) }
+        #expect(HangUpTests.poll(30) { FileManager.default.fileExists(atPath: server.work + "/got") }, "\(live.stdout)\(live.stderr)")
+        let lines = Self.commandLines()
+        #expect(lines.contains { $0.contains(" -T -- h bash -s") }, "no ssh client seen: \(lines.filter { $0.contains("ssh") })")
+        #expect(!lines.contains { $0.contains("42-zq-1234") }, "\(lines.filter { $0.contains("42-zq-1234") })")
+        _ = FileManager.default.createFile(atPath: release, contents: nil)
+        #expect(await live.finish(within: 30).status == 0, "\(live.stdout)\(live.stderr)")
+        #expect(try String(contentsOfFile: server.work + "/got", encoding: .utf8) == "42-zq-1234\n")
+    }
+
+    /// A host that would be an ssh option is refused before anything runs:
+    /// written in the runbook, at validation; from a value, when the step runs.
+    @Test func aHostThatWouldBeAnOptionIsRefused() throws {
+        let server = try SSHServer()
+        let s = try sandbox(server, """
+          - id: literal
+            title: Literal
+            host: -oProxyCommand=touch \(server.work)/pwned
+            run: "true"
+        """)
+        let v = try run(s, server, ["validate", "runbooks/remote.yaml"])
+        #expect(v.status == 1)
+        #expect(v.stderr.contains("remote.yaml:10:11: error: 'host' cannot be '-oProxyCommand=touch \(server.work)/pwned': it starts with '-', which ssh would read as an option"), "\(v.stderr)")
+
+        let t = try sandbox(server, """
+          - id: templated
+            title: Templated
+            host: "{{ node }}"
+            run: touch \(server.work)/ran
+        """, params: "  node: {default: h}")
+        let r = try run(t, server, ["run", "remote", "--yes", "-p", "node=-oProxyCommand=touch \(server.work)/pwned"])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("cannot run: its host is '-oProxyCommand=touch \(server.work)/pwned': it starts with '-'"), "\(r.stdout)")
+        #expect(server.pwned().isEmpty && !FileManager.default.fileExists(atPath: server.work + "/ran"))
+        // The same runbook with a proper host runs there.
+        let ok = try run(t, server, ["run", "remote", "--yes"])
+        #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+        #expect(FileManager.default.fileExists(atPath: server.work + "/ran"))
+    }
+
+    /// Secrets stay on the operator's machine: a host step naming one, a
+    /// secret answer, a rollback (it would run here) are validation errors.
+    @Test func aHostStepCannotCarryASecret() throws {
+        let s = try Sandbox(["remote": """
+        muster: 1
+        name: remote
+        title: Remote
+        secrets:
+          API_TOKEN: {env: API_TOKEN}
+        steps:
+          - id: ask
+            title: Ask
+            manual: [Get the key]
+            ask:
+              unseal: {prompt: Unseal key, secret: true}
+          - id: use
+            title: Use
+            host: h
+            run: |
+              curl -H "Authorization: $API_TOKEN" https://example.invalid
+              echo {{ unseal }}
+            rollback: echo undo
+          - id: name
+            title: Name
+            host: "{{ unseal }}"
+            run: "true"
+        """])
+        let v = try s.run(["validate", "runbooks/remote.yaml"])
+        #expect(v.status == 1)
+        #expect(v.stderr.contains("remote.yaml:15:10: error: this step runs on another host ('host') but names secret $API_TOKEN"), "\(v.stderr)")
+        #expect(v.stderr.contains("remote.yaml:17:12: error: '{{ unseal }}' is a secret answer, and this step runs on another host"), "\(v.stderr)")
+        #expect(v.stderr.contains("remote.yaml:18:5: error: 'rollback' cannot be used with 'host' yet"), "\(v.stderr)")
+        #expect(v.stderr.contains("remote.yaml:21:12: error: '{{ unseal }}' is a secret answer; a host name is sent to ssh"), "\(v.stderr)")
+    }
+
+    /// Alive and not a zombie waiting for its parent (init) to reap it.
+    static func alive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(close, offsetBy: 2)...].first
+        return state != "Z" && state != "X"
+    }
+
+    /// Every process's arguments, joined by spaces.
+    static func commandLines() -> [String] {
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { Int($0) != nil }
+        return pids.compactMap { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else { return nil }
+            return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+        }
+    }
+}
