@@ -61,6 +61,11 @@ struct HostStepTests {
         #expect(try String(contentsOfFile: s.dir + "/remote-dir.txt", encoding: .utf8) == "/root\n")
         let failed = try s.journal().first { $0["event"] as? String == "attempt_finished" && $0["step"] as? String == "fails" }
         #expect(failed?["exit"] as? Int == 3, "\(failed ?? [:])")
+        // The plan says where each step runs.
+        let show = try run(s, server, ["show", "remote"])
+        #expect(show.stdout.contains("on h through ssh") && show.stdout.contains("on root@h through ssh"), "\(show.stdout)")
+        let json = try run(s, server, ["show", "remote", "--format", "json"])
+        #expect(json.stdout.contains(#""host": "root@h""#) || json.stdout.contains(#""host":"root@h""#), "\(json.stdout)")
     }
 
     /// Issue 25's acceptance: the value reaches the remote bash as data.
