@@ -205,6 +205,35 @@ struct HostStepTests {
         #expect(v.stderr.contains("remote.yaml:21:12: error: '{{ unseal }}' is a secret answer; a host name is sent to ssh"), "\(v.stderr)")
     }
 
+    /// A value that holds a secret though no rule could see it coming (an
+    /// output a local step printed it into) stops the host step before
+    /// anything is sent.
+    @Test func aValueHoldingASecretNeverLeaves() throws {
+        let server = try SSHServer()
+        let s = try Sandbox(["remote": """
+        muster: 1
+        name: remote
+        title: Remote
+        secrets:
+          API_KEY: {env: HOST_TEST_API_KEY}
+        steps:
+          - id: session
+            title: Open a session
+            run: echo "session=$API_KEY"
+            outputs:
+              session: {regex: 'session=(\\S+)'}
+          - id: use
+            title: Use it there
+            host: h
+            run: printf '%s' {{ session }} > \(server.work)/got
+        """])
+        let r = try s.run(["run", "remote", "--yes"], env: ["HOST_TEST_API_KEY": "k3y-4-host-test", "PATH": server.bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("cannot run on h: the value of {{ session }} holds a secret, and secrets are never sent to another machine"), "\(r.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: server.work + "/got"))
+        #expect(!(r.stdout + r.stderr).contains("k3y-4-host-test"))
+    }
+
     /// Alive and not a zombie waiting for its parent (init) to reap it.
     static func alive(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
