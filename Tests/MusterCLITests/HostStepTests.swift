@@ -234,6 +234,28 @@ struct HostStepTests {
         #expect(!(r.stdout + r.stderr).contains("k3y-4-host-test"))
     }
 
+    /// "Do I have access?": preflight logs in to each step's host the way
+    /// the step will, and names the step that needs a host it cannot reach.
+    @Test func preflightLogsInToEachHost() throws {
+        let server = try SSHServer()
+        let s = try sandbox(server, """
+          - id: there
+            title: There
+            host: h
+            run: touch \(server.work)/ran
+          - id: nowhere
+            title: Nowhere
+            host: nosuch.invalid
+            run: "true"
+        """)
+        let r = try run(s, server, ["preflight", "remote"])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("✓ ssh to h logs in and runs bash"), "\(r.stdout)")
+        #expect(r.stdout.contains("✗ ssh to nosuch.invalid logs in and runs bash"), "\(r.stdout)")
+        #expect(r.stdout.contains("needed by: nowhere"), "\(r.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: server.work + "/ran"), "preflight ran the step")
+    }
+
     /// Alive and not a zombie waiting for its parent (init) to reap it.
     static func alive(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
