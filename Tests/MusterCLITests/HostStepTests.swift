@@ -68,6 +68,28 @@ struct HostStepTests {
         #expect(json.stdout.contains(#""host": "root@h""#) || json.stdout.contains(#""host":"root@h""#), "\(json.stdout)")
     }
 
+    /// Two hosts (the server's two addresses), one named by a parameter:
+    /// each step runs on its own, and an approver or a `confirm` gate sees where.
+    @Test func eachStepRunsOnItsOwnHostEvenATemplatedOne() throws {
+        let server = try SSHServer()
+        let s = try sandbox(server, """
+          - id: first
+            title: First
+            host: h
+            run: echo "first on ${SSH_CONNECTION% *}"
+          - id: second
+            title: Second
+            host: "{{ node }}"
+            confirm: true
+            run: echo "second on ${SSH_CONNECTION% *}"
+        """, params: "  node: {default: h}")
+        let r = try s.run(["run", "remote", "-p", "node=h2"], stdin: "y\n", env: ["PATH": server.bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("first on ") && r.stdout.range(of: #"first on \S+ \d+ 127\.0\.0\.1\n"#, options: .regularExpression) != nil, "\(r.stdout)")
+        #expect(r.stdout.range(of: #"second on \S+ \d+ 127\.0\.0\.2\n"#, options: .regularExpression) != nil, "\(r.stdout)")
+        #expect(r.stdout.contains("on h2 through ssh"), "the confirm gate does not say where: \(r.stdout)")
+    }
+
     /// Issue 25's acceptance: the value reaches the remote bash as data.
     @Test func aHostileValueReachesTheRemoteSideAsData() throws {
         let server = try SSHServer()

@@ -5,7 +5,9 @@ import Foundation
 
 /// A real OpenSSH server on a free port of 127.0.0.1, for as long as this
 /// object lives: its own host key, one client key, and a folder `bin` that,
-/// first on PATH, makes a plain `ssh` know the server as `h`. The client
+/// first on PATH, makes a plain `ssh` know the server as `h` (127.0.0.1)
+/// and as `h2` (127.0.0.2, the same server on a second address: two hosts
+/// for steps that run on several). The client
 /// reads its config from the passwd entry's home, not `$HOME`, so the
 /// wrapper passes `-F`; the config pins the server's host key
 /// (`StrictHostKeyChecking yes` against a known_hosts of its own), as an
@@ -38,6 +40,7 @@ public final class SSHServer: @unchecked Sendable {
             try """
             Port \(port)
             ListenAddress 127.0.0.1
+            ListenAddress 127.0.0.2
             HostKey \(dir)/host
             AuthorizedKeysFile \(dir)/authorized_keys
             PidFile \(dir)/sshd.pid
@@ -47,10 +50,9 @@ public final class SSHServer: @unchecked Sendable {
             KbdInteractiveAuthentication no
             PermitRootLogin prohibit-password
             """.write(toFile: dir + "/sshd_config", atomically: true, encoding: .utf8)
-            try "[127.0.0.1]:\(port) \(hostKey)\n".write(toFile: dir + "/known_hosts", atomically: true, encoding: .utf8)
+            try "[127.0.0.1]:\(port) \(hostKey)\n[127.0.0.2]:\(port) \(hostKey)\n".write(toFile: dir + "/known_hosts", atomically: true, encoding: .utf8)
             try """
-            Host h
-              HostName 127.0.0.1
+            Host h h2
               Port \(port)
               User root
               IdentityFile \(dir)/client
@@ -60,6 +62,10 @@ public final class SSHServer: @unchecked Sendable {
               BatchMode yes
               ConnectTimeout 5
               LogLevel ERROR
+            Host h
+              HostName 127.0.0.1
+            Host h2
+              HostName 127.0.0.2
             """.write(toFile: dir + "/ssh_config", atomically: true, encoding: .utf8)
             try "#!/bin/sh\nexec /usr/bin/ssh -F '\(dir)/ssh_config' \"$@\"\n".write(toFile: dir + "/bin/ssh", atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir + "/bin/ssh")
