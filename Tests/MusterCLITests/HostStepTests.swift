@@ -278,6 +278,28 @@ struct HostStepTests {
         #expect(!FileManager.default.fileExists(atPath: server.work + "/ran"), "preflight ran the step")
     }
 
+    /// The JSON Schema an editor checks with agrees with the validator:
+    /// `host` on a run step, not beside `keep_running` or `rollback`, not on
+    /// other kinds.
+    @Test func theSchemaKnowsHost() throws {
+        let schema = try muster(["schema"])
+        #expect(schema.status == 0)
+        let dir = try temporaryDirectory()
+        try schema.stdout.write(toFile: dir + "/runbook.json", atomically: true, encoding: .utf8)
+        let script = """
+        import json, jsonschema
+        rb = json.load(open('\(dir)/runbook.json'))
+        def ok(step):
+            doc = {'muster': 1, 'name': 'x', 'title': 'X', 'steps': [dict({'id': 'a', 'title': 'A'}, **step)]}
+            return not list(jsonschema.Draft202012Validator(rb).iter_errors(doc))
+        print(ok({'run': 'true', 'host': 'db-2.internal'}), ok({'run': 'true', 'host': '{{ node }}', 'timeout': '5m'}),
+              ok({'run': 'true', 'host': 'h', 'keep_running': True}), ok({'run': 'true', 'host': 'h', 'rollback': 'x'}),
+              ok({'http': {'url': 'https://x'}, 'host': 'h'}), ok({'manual': ['x'], 'host': 'h'}))
+        """
+        let out = try sh("python3 -c \"$SCRIPT\"", cwd: dir, env: ["SCRIPT": script])
+        #expect(out.trimmingCharacters(in: .whitespacesAndNewlines) == "True True False False False False", "\(out)")
+    }
+
     /// Alive and not a zombie waiting for its parent (init) to reap it.
     static func alive(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
