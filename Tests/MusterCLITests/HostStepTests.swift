@@ -256,6 +256,32 @@ struct HostStepTests {
         #expect(!(r.stdout + r.stderr).contains("k3y-4-host-test"))
     }
 
+    /// Even when the operator's ssh config forwards every variable
+    /// (`SendEnv *`), no secret and no value reaches the host through the
+    /// environment: the secrets and their sources are left out of ssh's,
+    /// and the input is unset before ssh starts.
+    @Test func sendEnvForwardsNoSecret() throws {
+        let server = try SSHServer(forwardEnvironment: true)
+        let s = try Sandbox(["remote": """
+        muster: 1
+        name: remote
+        title: Remote
+        secrets:
+          API_KEY: {env: HOST_TEST_API_KEY}
+        steps:
+          - id: there
+            title: There
+            host: h
+            run: env > \(server.work)/env
+        """])
+        let r = try s.run(["run", "remote", "--yes"], env: ["HOST_TEST_API_KEY": "k3y-4-host-test", "HOST_TEST_PLAIN": "plain-4-host-test",
+                                                            "PATH": server.bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let env = try String(contentsOfFile: server.work + "/env", encoding: .utf8)
+        #expect(env.contains("HOST_TEST_PLAIN=plain-4-host-test"), "SendEnv did not forward: \(env)")
+        #expect(!env.contains("k3y-4-host-test") && !env.contains("MUSTER_SSH_INPUT"), "\(env)")
+    }
+
     /// "Do I have access?": preflight logs in to each step's host the way
     /// the step will, and names the step that needs a host it cannot reach.
     @Test func preflightLogsInToEachHost() throws {

@@ -27,7 +27,10 @@ public final class SSHServer: @unchecked Sendable {
     public var bin: String { dir + "/bin" }
     public private(set) var port = 0
 
-    public init() throws {
+    /// `forwardEnvironment`: the server accepts every variable and the client
+    /// sends all it has (`AcceptEnv *`, `SendEnv *`), the most an operator's
+    /// config could forward.
+    public init(forwardEnvironment: Bool = false) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("muster-sshd-\(UUID().uuidString)").path
         work = dir + "/work"
         for d in [dir + "/bin", work, "/run/sshd"] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
@@ -49,6 +52,7 @@ public final class SSHServer: @unchecked Sendable {
             PasswordAuthentication no
             KbdInteractiveAuthentication no
             PermitRootLogin prohibit-password
+            \(forwardEnvironment ? "AcceptEnv *" : "")
             """.write(toFile: dir + "/sshd_config", atomically: true, encoding: .utf8)
             try "[127.0.0.1]:\(port) \(hostKey)\n[127.0.0.2]:\(port) \(hostKey)\n".write(toFile: dir + "/known_hosts", atomically: true, encoding: .utf8)
             try """
@@ -62,6 +66,7 @@ public final class SSHServer: @unchecked Sendable {
               BatchMode yes
               ConnectTimeout 5
               LogLevel ERROR
+            \(forwardEnvironment ? "  SendEnv *" : "")
             Host h
               HostName 127.0.0.1
             Host h2

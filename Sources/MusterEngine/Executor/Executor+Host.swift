@@ -19,7 +19,9 @@ extension Executor {
             return .failure(HostProblem(message: "cannot run: its host is '\(name)': \(why)"))
         }
         // The step environment without the operator's own variables and the secrets.
-        let variables = plan[key].map { StepEnvironment.make($0.runbook, values: values, base: [:], secrets: [:], runID: setup.runID) } ?? [:]
-        return .success(ShellPerformer.Remote(host: name, variables: variables))
+        let rb = plan[key]?.runbook
+        let variables = rb.map { StepEnvironment.make($0, values: values, base: [:], secrets: [:], runID: setup.runID) } ?? [:]
+        let withheld = Set((rb?.secrets ?? []).flatMap { [$0.name] + ($0.env.map { [$0] } ?? []) })
+        return .success(ShellPerformer.Remote(host: name, variables: variables, withheld: withheld))
     }
 }

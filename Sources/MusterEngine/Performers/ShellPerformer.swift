@@ -31,7 +31,13 @@ package struct ShellPerformer {
     package struct Remote {
         package var host: String
         package var variables: [String: String]
-        package init(host: String, variables: [String: String]) { self.host = host; self.variables = variables }
+        /// Left out of the ssh client's own environment: the secrets' names
+        /// and the variables they are read from, which an operator's
+        /// `SendEnv` could otherwise forward to the host.
+        package var withheld: Set<String>
+        package init(host: String, variables: [String: String], withheld: Set<String> = []) {
+            self.host = host; self.variables = variables; self.withheld = withheld
+        }
     }
 
     /// Runs the script once (on `remote`, when given). `keepable`: a `run`
@@ -66,7 +72,7 @@ package struct ShellPerformer {
                 return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run on \(remote.host): the value of \(what) holds a secret, and secrets are never sent to another machine; run this part in a step without 'host'")
             }
             command = RemoteShell.localScript
-            env = base
+            env = base.filter { !remote.withheld.contains($0.key) }
             env["MUSTER_SSH_HOST"] = remote.host
             env["MUSTER_SSH_INPUT"] = RemoteShell.input(script: script, variables: variables)
         }
