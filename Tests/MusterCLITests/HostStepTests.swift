@@ -133,6 +133,30 @@ struct HostStepTests {
         #expect(HangUpTests.poll(20) { !Self.alive(pid) }, "the remote sleep (pid \(pid)) still runs after the step timed out")
     }
 
+    /// Stopping the step (SIGTERM here; Ctrl-C then `s` at a terminal takes
+    /// the same way) stops the remote script too, and the run pauses.
+    @Test func stoppingTheStepStopsTheRemoteProcesses() async throws {
+        let server = try SSHServer()
+        let pidFile = server.work + "/sleep.pid"
+        let s = try sandbox(server, """
+          - id: long
+            title: Long
+            host: h
+            run: |
+              sleep 300 &
+              echo $! > \(pidFile)
+              wait
+        """)
+        let live = try LiveMuster(["run", "remote", "--yes"], cwd: s.dir, env: ["PATH": server.bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
+        #expect(HangUpTests.poll(30) { ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n") }, "\(live.stdout)\(live.stderr)")
+        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(Self.alive(pid))
+        kill(live.pid, SIGTERM)
+        #expect(await live.finish(within: 30).status == 3, "\(live.stdout)\(live.stderr)")
+        #expect(live.stdout.contains("stopped by SIGTERM"), "\(live.stdout)")
+        #expect(HangUpTests.poll(20) { !Self.alive(pid) }, "the remote sleep (pid \(pid)) still runs after the step was stopped")
+    }
+
     /// Neither here nor there does a command line hold the value: ssh's is
     /// fixed (`ssh -T -- h bash -s`), the remote bash's holds the script.
     @Test func psShowsNoValueWhileTheHostStepRuns() async throws {
