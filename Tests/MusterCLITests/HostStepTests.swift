@@ -195,9 +195,19 @@ struct HostStepTests {
             title: Literal
             host: -oProxyCommand=touch \(server.work)/pwned
             run: "true"
+          - id: check
+            title: Check
+            host: h
+            http: {url: "https://example.invalid"}
+          - id: typo
+            title: Typo
+            hots: h
+            run: "true"
         """)
         let v = try run(s, server, ["validate", "runbooks/remote.yaml"])
         #expect(v.status == 1)
+        #expect(v.stderr.contains("remote.yaml:14:5: error: 'host' belongs to run steps (it runs the script on another machine through ssh), not to a http step"), "\(v.stderr)")
+        #expect(v.stderr.contains("remote.yaml:18:5: error: unknown key 'hots'") && v.stderr.contains("did you mean 'host'?"), "\(v.stderr)")
         #expect(v.stderr.contains("remote.yaml:10:11: error: 'host' cannot be '-oProxyCommand=touch \(server.work)/pwned': it starts with '-', which ssh would read as an option"), "\(v.stderr)")
 
         let t = try sandbox(server, """
