@@ -212,7 +212,7 @@ public struct Step: Sendable {
     public var body: Body
     /// Present for automated kinds only.
     public var automation: Automation?
-    /// `run` steps: the machine the script runs on, through ssh (HostStep);
+    /// `run` steps: the machine the script runs on, through ssh (RemoteShell);
     /// nil runs it here.
     public var host: Template? = nil
 
