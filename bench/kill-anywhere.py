@@ -19,7 +19,12 @@ cli.md "Resume":
     (`muster log --json`) to the final state: the run ended rolled back, every
     step finished, and `muster resume` refuses to continue it.
 
-Usage: bench/kill-anywhere.py [--kills 200] [--seed N] [--muster PATH]
+With `--flow`, the runbook uses the flow constructs instead: a group, a
+`for_each` loop, a `when:` condition and `finally`; the same promises hold
+for their keys (`rebuild/snapshot`, `redeploy[api]`), and the `finally` step
+must have run once the run ended.
+
+Usage: bench/kill-anywhere.py [--kills 200] [--seed N] [--muster PATH] [--flow]
 Prints one line per run and a summary; exits 1 if any invariant broke.
 """
 import argparse
@@ -79,6 +84,72 @@ steps:
 STEPS = ["declare", "snapshot", "copy-data", "check", "promote", "verify"]
 IDEMPOTENT = {"snapshot", "promote", "verify"}
 ROLLBACKS = ["promote", "copy-data", "snapshot"]
+# What each step key writes to the log ("ran TAG", "undo TAG").
+TAGS = {s: s for s in STEPS}
+
+FLOW_RUNBOOK = """\
+muster: 1
+name: failover
+title: Fail over the orders service (flow)
+params:
+  log: {required: true}
+steps:
+  - id: declare
+    title: Declare the incident
+    manual:
+      - Open an incident in the tracker
+      - Page the database on-call
+    ask:
+      ticket: Incident ticket ID
+  - id: rebuild
+    title: Rebuild
+    steps:
+      - id: snapshot
+        title: Snapshot the database
+        run: echo "ran snapshot" >> {{ log }}; sleep 0.05
+        rollback: echo "undo snapshot" >> {{ log }}; sleep 0.05
+        idempotent: true
+      - id: copy-data
+        title: Copy the data (not idempotent)
+        run: echo "ran copy-data" >> {{ log }}; sleep 0.1; echo "end copy-data" >> {{ log }}
+        rollback: echo "undo copy-data" >> {{ log }}; sleep 0.05
+  - id: redeploy
+    title: Redeploy {{ service }}
+    for_each: {in: [api, web], as: service}
+    run: echo "ran redeploy-{{ service }}" >> {{ log }}; sleep 0.05
+    rollback: echo "undo redeploy-{{ service }}" >> {{ log }}
+    idempotent: true
+  - id: rehearse-only
+    title: Only in a rehearsal (skipped)
+    when: mode == "rehearsal"
+    run: echo "ran rehearse-only" >> {{ log }}
+  - id: check
+    title: Check the copy
+    manual:
+      - Row counts match
+  - id: promote
+    title: Promote the standby
+    confirm: true
+    run: echo "ran promote" >> {{ log }}; sleep 0.05
+    rollback: echo "undo promote" >> {{ log }}
+    idempotent: true
+  - id: verify
+    title: Verify (fails, so the run rolls back)
+    run: echo "ran verify" >> {{ log }}; exit 1
+    on_failure: rollback
+    idempotent: true
+finally:
+  - id: cleanup
+    title: Clean up
+    run: echo "ran cleanup" >> {{ log }}; sleep 0.05
+    idempotent: true
+"""
+FLOW_STEPS = ["declare", "rebuild/snapshot", "rebuild/copy-data", "rebuild", "redeploy[api]", "redeploy[web]", "redeploy",
+              "rehearse-only", "check", "promote", "verify", "cleanup"]
+FLOW_IDEMPOTENT = {"rebuild/snapshot", "redeploy[api]", "redeploy[web]", "promote", "verify", "cleanup"}
+FLOW_ROLLBACKS = ["promote", "redeploy[web]", "redeploy[api]", "rebuild/copy-data", "rebuild/snapshot"]
+FLOW_TAGS = {"rebuild/snapshot": "snapshot", "rebuild/copy-data": "copy-data", "redeploy[api]": "redeploy-api",
+             "redeploy[web]": "redeploy-web", "promote": "promote", "verify": "verify", "cleanup": "cleanup"}
 
 
 class Session:
@@ -124,7 +195,7 @@ class Session:
                 text = self.output.decode("utf-8", "replace")
                 step = text.rsplit("' was running when the last session ended", 1)[0].rsplit("'", 1)[-1] \
                     if "was running when the last session ended" in text else ""
-                ran = open(self.log).read().count(f"ran {step}") if step and os.path.exists(self.log) else 0
+                ran = open(self.log).read().count(f"ran {TAGS.get(step, step)}") if step and os.path.exists(self.log) else 0
                 self.reply("d finished it by hand" if ran else "r")
             else:
                 self.reply("")
@@ -167,10 +238,10 @@ def check_run(muster, cwd, env, log_path, run_id, problems):
         if s not in finished:
             problems.append(f"{run_id}: step {s} never finished")
     starts = collections.Counter(e.get("step") for e in events if e["event"] in ("step_started", "attempt_started") and e.get("attempt"))
-    for s in ["snapshot", "copy-data", "promote"]:
-        ran = log.count(f"ran {s}")
+    for s in [k for k in ROLLBACKS if k != "promote"] + ["promote"] + (["cleanup"] if "cleanup" in STEPS else []):
+        ran = log.count(f"ran {TAGS[s]}")
         if finished.get(s) == "done":
-            if ran < 1 and s != "copy-data":
+            if ran < 1 and not s.endswith("copy-data"):
                 problems.append(f"{run_id}: {s} finished done but never ran")
             if ran > 1 and s not in IDEMPOTENT:
                 problems.append(f"{run_id}: {s} is not idempotent and ran {ran} times")
@@ -178,11 +249,15 @@ def check_run(muster, cwd, env, log_path, run_id, problems):
                 problems.append(f"{run_id}: {s} ran {ran} times but was started {starts[s]} times")
     rb_starts = collections.Counter(e.get("step") for e in events if e["event"] == "rollback_started" and e.get("step"))
     for s in ROLLBACKS:
-        undone = log.count(f"undo {s}")
+        undone = log.count(f"undo {TAGS[s]}")
         if undone < 1:
             problems.append(f"{run_id}: the rollback of {s} never ran")
         if undone > rb_starts[s]:
             problems.append(f"{run_id}: the rollback of {s} ran {undone} times, started {rb_starts[s]} times")
+    if "rehearse-only" in STEPS and finished.get("rehearse-only") != "skipped":
+        problems.append(f"{run_id}: the step whose condition is false ended {finished.get('rehearse-only')}, not skipped")
+    if "cleanup" in STEPS and log.count("ran cleanup") < 1:
+        problems.append(f"{run_id}: the finally step never ran")
     outcome = [e.get("outcome") for e in events if e["event"] == "run_finished"]
     if outcome != ["rolled_back"]:
         problems.append(f"{run_id}: run ended {outcome}, expected one rolled_back")
@@ -219,7 +294,11 @@ def main():
     ap.add_argument("--kills", type=int, default=200)
     ap.add_argument("--seed", type=int, default=int(time.time()))
     ap.add_argument("--muster", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "muster"))
+    ap.add_argument("--flow", action="store_true", help="a runbook with a group, for_each, when and finally")
     a = ap.parse_args()
+    global RUNBOOK, STEPS, IDEMPOTENT, ROLLBACKS, TAGS
+    if a.flow:
+        RUNBOOK, STEPS, IDEMPOTENT, ROLLBACKS, TAGS = FLOW_RUNBOOK, FLOW_STEPS, FLOW_IDEMPOTENT, FLOW_ROLLBACKS, FLOW_TAGS
     rng = random.Random(a.seed)
     muster = os.path.abspath(a.muster)
     work = tempfile.mkdtemp(prefix="muster-kill-")

@@ -25,6 +25,8 @@ public struct DrillRecord: Codable, Sendable, Equatable {
         public var attempts: Int
         public var expectSeconds: Int?
         public var overExpect: Bool
+        /// The group, included runbook or `for_each` step this one ran in.
+        public var parent: String?
 
         public init(id: String, kind: String, outcome: String, startedAt: String?, seconds: Double, attempts: Int, expectSeconds: Int?, overExpect: Bool) {
             self.id = id; self.kind = kind; self.outcome = outcome; self.startedAt = startedAt
@@ -32,7 +34,7 @@ public struct DrillRecord: Codable, Sendable, Equatable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case id, kind, outcome, startedAt = "started_at", seconds, attempts, expectSeconds = "expect_seconds", overExpect = "over_expect"
+            case id, kind, outcome, startedAt = "started_at", seconds, attempts, expectSeconds = "expect_seconds", overExpect = "over_expect", parent
         }
     }
 
@@ -223,7 +225,7 @@ public struct DrillRecord: Codable, Sendable, Equatable {
                     ("attempts", .int(s.attempts)),
                     ("expect_seconds", .from(s.expectSeconds)),
                     ("over_expect", .bool(s.overExpect)),
-                ])
+                ] + (s.parent.map { [("parent", JSON.string($0))] } ?? []))
             })),
             ("escalations", .array(escalations.map { .object([("at_seconds", .double(Self.round($0.atSeconds))), ("contact", .string($0.contact))]) })),
             ("faults", .array(faults.map { .object([("step", .string($0.step)), ("at_seconds", .double(Self.round($0.atSeconds)))]) })),

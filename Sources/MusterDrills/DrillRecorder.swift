@@ -64,12 +64,22 @@ public enum DrillRecorder {
             }
         }
         var timings: [DrillRecord.StepTiming] = []
+        // A `for_each` step's items follow it, in the order they started.
+        let order = events.compactMap { $0.event == .stepStarted ? $0.step : nil }
+        var walk: [(key: String, facts: StepFacts)] = []
         for (key, facts) in steps {
+            walk.append((key, facts))
+            for item in order where item.hasPrefix(key + "[") && item.hasSuffix("]") && !walk.contains(where: { $0.key == item }) {
+                walk.append((item, facts))
+            }
+        }
+        for (key, facts) in walk {
             guard let (s, sAt) = started[key], let (f, fAt) = finished[key] else { continue }
             let seconds = max(0, fAt - sAt)
             timings.append(.init(id: key, kind: facts.kind.rawValue, outcome: f.outcome ?? "done", startedAt: s.at,
                                  seconds: seconds, attempts: facts.kind.isAutomated ? max(1, attempts[key] ?? 1) : 1,
                                  expectSeconds: facts.expect, overExpect: facts.expect.map { seconds > Double($0) } ?? false))
+            timings[timings.count - 1].parent = parentKey(of: key)
         }
         let elapsed = now
         let rtoMet = drill.rtoSeconds.map { outcome == .recovered && elapsed <= Double($0) }
@@ -95,6 +105,12 @@ public enum DrillRecorder {
         }
         record.rpoObjectiveSeconds = drill.rpoSeconds
         return record
+    }
+
+    /// `g/c` ran in `g`, `redeploy[api]` in `redeploy`; a top step in none.
+    static func parentKey(of key: String) -> String? {
+        if key.hasSuffix("]"), let open = key.lastIndex(of: "["), !key[open...].contains("/") { return String(key[..<open]) }
+        return key.lastIndex(of: "/").map { String(key[..<$0]) }
     }
 
     /// Scores `expect_escalation`: the clock starts at the first injected

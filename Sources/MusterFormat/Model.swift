@@ -1,4 +1,5 @@
 public import MusterYAML
+import Foundation
 import MusterBasics
 
 /// A runbook as `runbook-format.md` version 1 defines it. Values keep their
@@ -23,6 +24,10 @@ public struct Runbook: Sendable {
     public var requires: [String] = []
     /// Read-only checks run by `muster preflight` and before a run starts.
     public var preflight: [PreflightCheck] = []
+    /// Steps that run when the run ends, however it ends.
+    public var finally: [Step] = []
+    /// Seconds after the start past which every prompt says so.
+    public var deadline: Int?
 
     public func param(_ name: String) -> Param? { params.first { $0.name == name } }
 }
@@ -191,8 +196,10 @@ public struct IncludeSpec: Sendable {
 
 public enum StepKind: String, Codable, Sendable, CaseIterable {
     case manual, run, wait, http, ci, runbook
+    /// A group: its `steps` run in order, keyed `group/child`.
+    case steps
 
-    public var isAutomated: Bool { self != .manual && self != .runbook }
+    public var isAutomated: Bool { self != .manual && self != .runbook && self != .steps }
 }
 
 public struct Step: Sendable {
@@ -203,6 +210,7 @@ public struct Step: Sendable {
         case http(HTTPCheck)
         case ci(CISpec)
         case runbook(IncludeSpec)
+        case group([Step])
     }
 
     public var id: String
@@ -212,6 +220,10 @@ public struct Step: Sendable {
     public var body: Body
     /// Present for automated kinds only.
     public var automation: Automation?
+    /// `when:`: the step runs only if this holds when its turn comes.
+    public var when: WhenClause?
+    /// `for_each:`: the step runs once per item, keyed `id[item]`.
+    public var forEach: ForEach?
     /// `run` steps: the machine the script runs on, through ssh (RemoteShell);
     /// nil runs it here.
     public var host: Template? = nil
@@ -224,7 +236,14 @@ public struct Step: Sendable {
         case .http: .http
         case .ci: .ci
         case .runbook: .runbook
+        case .group: .steps
         }
+    }
+
+    /// The steps of a group, in order; empty for every other kind.
+    public var children: [Step] {
+        if case .group(let steps) = body { return steps }
+        return []
     }
 
     /// The names this step defines whose type lets them stand in arithmetic.
@@ -239,8 +258,70 @@ public struct Step: Sendable {
         var names: [String] = []
         if case .manual(_, let ask) = body { names += ask.map(\.name) }
         names += automation?.outputs.map(\.name) ?? []
+        for child in children { names += child.definedNames }
         return names
     }
+}
+
+/// `for_each:` on a step: what it repeats over and how.
+public struct ForEach: Sendable {
+    public enum Source: Sendable, Equatable {
+        /// Items written in the runbook.
+        case list([String])
+        /// A parameter, answer or output holding a JSON array of strings or
+        /// one item per line, read when the step's turn comes.
+        case value(String)
+
+        public var describe: String {
+            switch self {
+            case .list(let items): "[\(items.joined(separator: ", "))]"
+            case .value(let name): "{{ \(name) }}"
+            }
+        }
+    }
+    public var source: Source
+    /// `as`: the name each item has in the step's templates.
+    public var name: String
+    public var maxParallel = 1
+    /// Items that may fail (and let the run go on) before no new one starts.
+    public var maxFailures = 0
+    public var mark: Mark
+
+    /// An item is a name (a host, a service, a region): it becomes part of
+    /// the step's key, `redeploy[api]`, which nothing else may break.
+    public static func isItem(_ s: some StringProtocol) -> Bool {
+        !s.isEmpty && s.utf8.count <= 64 && s.utf8.allSatisfy { c in
+            (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 46 || c == 95 || c == 58 || c == 64 || c == 45
+        }
+    }
+
+    public static let itemRule = "a name of letters, digits and . _ : @ - (at most 64)"
+
+    /// The items a value holds: a JSON array of strings, else one per
+    /// non-empty line; nil with why when one is not a name.
+    public static func items(in value: String) -> (items: [String], problem: String?) {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        var items: [String]
+        if trimmed.hasPrefix("["), let data = trimmed.data(using: .utf8),
+           let array = try? JSONSerialization.jsonObject(with: data) as? [Any] {
+            items = array.map { "\($0)" }
+        } else {
+            items = trimmed.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if let bad = items.first(where: { !isItem($0) }) {
+            let shown = bad.count > 40 ? String(bad.prefix(40)) + "…" : bad
+            return ([], "item '\(shown)' is not \(itemRule)")
+        }
+        var seen = Set<String>()
+        if let twice = items.first(where: { !seen.insert($0).inserted }) { return ([], "item '\(twice)' is listed twice") }
+        return (items, nil)
+    }
+}
+
+/// A step's `when:` as written, where it was written.
+public struct WhenClause: Sendable {
+    public var text: String
+    public var mark: Mark
 }
 
 /// A drill: a timed exercise of one runbook.

@@ -8,8 +8,10 @@ public struct Plan: Sendable {
     /// `{{ name }}` in the rendered plan.
     public var values: [String: String]
     public var steps: [PlanStep]
+    /// The runbook's `finally` steps, numbered after the last step.
+    public var finally: [PlanStep] = []
 
-    public var stepCount: Int { steps.reduce(0) { $0 + 1 + $1.descendantCount } }
+    public var stepCount: Int { (steps + finally).reduce(0) { $0 + 1 + $1.descendantCount } }
 }
 
 public struct PlanStep: Sendable {
@@ -19,6 +21,7 @@ public struct PlanStep: Sendable {
     public var values: [String: String]
     /// For a `runbook:` step, the included runbook's steps.
     public var included: Runbook?
+    /// A `runbook:` step's or a group's steps.
     public var children: [PlanStep]
 
     var descendantCount: Int { children.reduce(0) { $0 + 1 + $1.descendantCount } }
@@ -52,13 +55,17 @@ extension Plan {
         self.runbook = runbook
         self.values = values
         self.steps = Self.expand(runbook.steps, values: values, prefix: "", catalog: catalog, root: root, depth: 0)
+        self.finally = Self.expand(runbook.finally, values: values, prefix: "", catalog: catalog, root: root, depth: 0, first: runbook.steps.count + 1)
     }
 
     /// `including` holds the runbooks being expanded around these steps: a
     /// runbook that includes itself, directly or not, is not expanded again.
-    static func expand(_ steps: [Step], values: [String: String], prefix: String, catalog: Catalog, root: String, depth: Int, including: Set<String> = []) -> [PlanStep] {
+    static func expand(_ steps: [Step], values: [String: String], prefix: String, catalog: Catalog, root: String, depth: Int, including: Set<String> = [], first: Int = 1) -> [PlanStep] {
         steps.enumerated().map { i, step in
-            var ps = PlanStep(number: prefix + String(i + 1), step: step, values: values, included: nil, children: [])
+            var ps = PlanStep(number: prefix + String(i + first), step: step, values: values, included: nil, children: [])
+            if case .group(let inner) = step.body {
+                ps.children = expand(inner, values: values, prefix: ps.number + ".", catalog: catalog, root: root, depth: depth, including: including)
+            }
             if case .runbook(let spec) = step.body, depth < Catalog.maxIncludeDepth,
                case .found(let child, let path) = catalog.resolveRunbook(spec.runbook, root: root), !including.contains(path) {
                 var childValues: [String: String] = ["runbook": child.name]

@@ -9,8 +9,8 @@ struct RunbookParser {
     /// Expected `name`, from the file name.
     let fileStem: String?
 
-    static let topKeys = ["muster", "name", "title", "description", "owners", "rto", "rpo", "escalation", "notify", "params", "secrets", "env", "requires", "preflight", "steps"]
-    static let baseStepKeys = ["id", "title", "notes"]
+    static let topKeys = ["muster", "name", "title", "description", "owners", "rto", "rpo", "escalation", "notify", "params", "secrets", "env", "requires", "preflight", "steps", "finally", "deadline"]
+    static let baseStepKeys = ["id", "title", "notes", "when", "for_each"]
     static let automationKeys = ["timeout", "retries", "retry_delay", "expect", "confirm", "on_failure", "idempotent", "rollback", "outputs", "approval"]
     static let kindKeys = StepKind.allCases.map(\.rawValue)
     static let httpKeys = ["method", "url", "headers", "body", "status", "body_contains"]
@@ -85,28 +85,42 @@ struct RunbookParser {
         if let v = f["requires"] { runbook.requires = parseRequires(v) }
         if let v = f["preflight"] { runbook.preflight = parsePreflight(v, scope) }
         if let v = r.require(f, "steps") {
-            if let items = v.items {
-                if items.isEmpty { r.error(v.mark, "'steps' is empty; a runbook needs at least one step") }
-                scope.laterDefinitions = laterDefinitions(items)
-                var ids: [String: Mark] = [:]
-                for item in items {
-                    guard let step = parseStep(item, &scope) else { continue }
-                    // At the id itself; a missing or empty id is reported by parseStep.
-                    let idMark = item.pairs?.first { $0.key.scalar == "id" }?.value.mark ?? step.mark
-                    if !step.id.isEmpty {
-                        if let first = ids[step.id] {
-                            r.error(idMark, "duplicate step id '\(step.id)' (first at line \(first.line), column \(first.column)); ids must be unique in a runbook")
-                        } else {
-                            ids[step.id] = idMark
-                        }
-                    }
-                    runbook.steps.append(step)
-                }
-            } else {
-                r.error(v.mark, "'steps' must be a list, not \(v.kindName)")
-            }
+            if v.items?.isEmpty == true { r.error(v.mark, "'steps' is empty; a runbook needs at least one step") }
+            scope.laterDefinitions = laterDefinitions(v.items ?? [])
+            runbook.steps = parseStepList(v, "steps", &scope)
+        }
+        if let v = f["deadline"] { runbook.deadline = r.duration(v, "deadline") }
+        if let v = f["finally"] {
+            if v.items?.isEmpty == true { r.error(v.mark, "'finally' is empty; list the steps that always run, or remove it") }
+            runbook.finally = parseStepList(v, "finally", &scope, ids: Dictionary(uniqueKeysWithValues: runbook.steps.map { ($0.id, $0.mark) }))
         }
         return runbook
+    }
+
+    /// A list of steps (the runbook's, a group's, `finally`): ids unique
+    /// among siblings, reported at the id itself. `ids`: siblings already
+    /// taken (`finally` shares the top level's keys).
+    mutating func parseStepList(_ v: Node, _ what: String, _ scope: inout Scope, ids taken: [String: Mark] = [:], uniqueIn: String = "in a runbook") -> [Step] {
+        guard let items = v.items else {
+            r.error(v.mark, "'\(what)' must be a list of steps, not \(v.kindName)")
+            return []
+        }
+        var ids = taken
+        var steps: [Step] = []
+        for item in items {
+            guard let step = parseStep(item, &scope) else { continue }
+            // A missing or empty id is reported by parseStep.
+            let idMark = item.pairs?.first { $0.key.scalar == "id" }?.value.mark ?? step.mark
+            if !step.id.isEmpty {
+                if let first = ids[step.id] {
+                    r.error(idMark, "duplicate step id '\(step.id)' (first at line \(first.line), column \(first.column)); ids must be unique \(uniqueIn)")
+                } else {
+                    ids[step.id] = idMark
+                }
+            }
+            steps.append(step)
+        }
+        return steps
     }
 
     // MARK: - Header sections
@@ -235,6 +249,9 @@ struct RunbookParser {
             for p in pairs where p.key.scalar == "ask" || p.key.scalar == "outputs" {
                 // The first step to set a name is the one a reference must wait for.
                 for q in p.value.pairs ?? [] { if let n = q.key.scalar, out[n] == nil { out[n] = id } }
+            }
+            for p in pairs where p.key.scalar == StepKind.steps.rawValue {
+                for (n, child) in laterDefinitions(p.value.items ?? []) where out[n] == nil { out[n] = id + "/" + child }
             }
         }
         return out

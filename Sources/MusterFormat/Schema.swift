@@ -70,7 +70,9 @@ public enum FormatSchema {
             "oneOf": [{"required": ["run"]}, {"required": ["http"]}]
           }
         },
-        "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}}
+        "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}},
+        "finally": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}, "description": "steps that always run when the run ends, however it ends"},
+        "deadline": {"$ref": "#/$defs/duration", "description": "whole-run deadline: past it, every prompt says so and offers the escalation ladder"}
       },
       "$defs": {
         "duration": \#(duration),
@@ -93,6 +95,17 @@ public enum FormatSchema {
             "id": \#(id),
             "title": {"type": "string", "minLength": 1},
             "notes": {"type": "string"},
+            "when": {"type": "string", "minLength": 1, "description": "condition: the step runs only if it holds (see Flow in the format)"},
+            "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}, "description": "a group: its steps run in order"},
+            "for_each": {
+              "type": "object", "additionalProperties": false, "required": ["in", "as"],
+              "properties": {
+                "in": {"oneOf": [{"type": "array", "minItems": 1, "items": {"type": "string", "pattern": "^[A-Za-z0-9._:@-]{1,64}$"}}, {"type": "string", "pattern": "\#(identifierMap)"}]},
+                "as": {"type": "string", "pattern": "\#(identifierMap)"},
+                "max_parallel": {"type": "integer", "minimum": 1, "maximum": 100},
+                "max_failures": {"type": "integer", "minimum": 0, "maximum": 1000}
+              }
+            },
             "manual": {"type": "array", "items": {"type": "string"}},
             "ask": {"type": "object", "propertyNames": {"pattern": "\#(identifierMap)"}, "additionalProperties": {"oneOf": [
               {"type": "string"},
@@ -153,18 +166,19 @@ public enum FormatSchema {
             }
           },
           "oneOf": [
-            {"required": ["manual"], "properties": {"id": true, "title": true, "notes": true, "manual": true, "ask": true}, "additionalProperties": false},
+            {"required": ["manual"], "properties": {"id": true, "title": true, "notes": true, "when": true, "for_each": true, "manual": true, "ask": true}, "additionalProperties": false},
             {"required": ["run"], "$ref": "#/$defs/automated",
              "if": {"required": ["host"]}, "then": {"not": {"anyOf": [{"required": ["rollback"]}, {"required": ["keep_running"]}]}}},
             {"required": ["wait"], "$ref": "#/$defs/automated", "not": {"anyOf": [{"required": ["keep_running"]}, {"required": ["host"]}]}},
             {"required": ["http"], "$ref": "#/$defs/automated", "not": {"anyOf": [{"required": ["keep_running"]}, {"required": ["host"]}]}},
             {"required": ["ci"], "$ref": "#/$defs/automated", "not": {"anyOf": [{"required": ["keep_running"]}, {"required": ["host"]}]}},
-            {"required": ["runbook"], "properties": {"id": true, "title": true, "notes": true, "runbook": true, "with": true}, "additionalProperties": false}
+            {"required": ["runbook"], "properties": {"id": true, "title": true, "notes": true, "when": true, "runbook": true, "with": true}, "additionalProperties": false},
+            {"required": ["steps"], "properties": {"id": true, "title": true, "notes": true, "when": true, "steps": true}, "additionalProperties": false}
           ]
         },
         "automated": {
           "properties": {
-            "id": true, "title": true, "notes": true, "run": true, "wait": true, "http": true, "ci": true,
+            "id": true, "title": true, "notes": true, "when": true, "for_each": true, "run": true, "wait": true, "http": true, "ci": true,
             "timeout": true, "retries": true, "retry_delay": true, "expect": true, "confirm": true,
             "on_failure": true, "idempotent": true, "rollback": true, "outputs": true, "keep_running": true, "host": true, "approval": true
           },

@@ -25,6 +25,7 @@ extension RunbookParser {
         case .ci, .wait: allowed += Self.automationKeys
         case .run: allowed += Self.automationKeys + ["keep_running", "host"]
         case .http: allowed += Self.automationKeys
+        case .steps: break
         }
         let otherKinds = Set(kinds.dropFirst().map(\.0.rawValue))
         guard let f = r.fields(node, label, allowed: allowed + otherKinds, elsewhere: { key in
@@ -41,6 +42,8 @@ extension RunbookParser {
             id = s
             if !isStepID(s) { r.error(v.mark, "step id '\(s)' must be lower-case letters, digits and dashes, starting with a letter or digit") }
         }
+        // Before any template of the step: its `as` name is one of them.
+        let forEach = f["for_each"].flatMap { parseForEach($0, kind: kind, id: id, &scope) }
         var title = Template(raw: "", mark: node.mark)
         if let v = r.require(f, "title"), let s = r.nonEmptyString(v, "title") {
             title = template(v, s, scope)
@@ -67,6 +70,9 @@ extension RunbookParser {
             body = .ci(c)
         case .runbook:
             body = .runbook(parseInclude(value, f, scope))
+        case .steps:
+            if value.items?.isEmpty == true { r.error(value.mark, "group '\(id)' has no steps; list at least one under 'steps'") }
+            body = .group(parseStepList(value, "steps", &scope, uniqueIn: "among the steps of group '\(id)'"))
         }
         if kind.isAutomated { automation = parseAutomation(f, kind: kind, value: value, scope) }
         if let v = f["keep_running"] { automation?.keepRunning = r.bool(v, "keep_running") ?? false }
@@ -81,8 +87,13 @@ extension RunbookParser {
             step.host = parseHost(v, scope)
             checkHostStep(f, script: script, scriptNode: value, scope)
         }
+        if let v = f["when"], let text = r.nonEmptyString(v, "when") { step.when = WhenClause(text: text, mark: v.mark) }
+        step.forEach = forEach
+        // The item's name is the step's own: later steps do not see it.
+        if let forEach, scope.defined[forEach.name] == id { scope.defined[forEach.name] = nil }
         // Where each name is written under `ask` or `outputs`, to point at it.
-        let defined = step.definedNames
+        // A group's steps registered their names as they were parsed.
+        let defined = kind == .steps ? [] : step.definedNames
         var nameMarks: [String: Mark] = [:]
         if !defined.isEmpty {
             for (name, mark) in (f["ask"]?.pairs ?? []).map({ ($0.key.scalar ?? "", $0.key.mark) }) + (automation?.outputs ?? []).map({ ($0.name, $0.mark) })
@@ -386,5 +397,59 @@ extension RunbookParser {
             spec.with = entries.map { ($0.name, template($0.node, $0.value, scope), $0.nameMark) }
         }
         return spec
+    }
+}
+
+extension RunbookParser {
+    /// `for_each: {in, as, max_parallel, max_failures}`; its `as` name
+    /// joins the scope for this step's own templates.
+    mutating func parseForEach(_ v: Node, kind: StepKind, id: String, _ scope: inout Scope) -> ForEach? {
+        guard let f = r.fields(v, "for_each", allowed: ["in", "as", "max_parallel", "max_failures"]) else { return nil }
+        if kind == .steps || kind == .runbook {
+            r.error(v.mark, "for_each on a \(kind == .steps ? "group" : "runbook") step is not supported yet; put for_each on the steps inside it")
+        }
+        var each = ForEach(source: .list([]), name: "item", mark: v.mark)
+        if let n = r.require(f, "as"), let name = r.nonEmptyString(n, "as") {
+            if !isIdentifier(name) {
+                r.error(n.mark, "for_each 'as' name '\(name)' must be letters, digits and underscores, starting with a letter")
+            } else if scope.isParam(name) || builtinNames.contains(name) || scope.defined[name] != nil {
+                r.error(n.mark, "for_each 'as' name '\(name)' is already a parameter, built-in or value of an earlier step; choose another name")
+            }
+            each.name = name
+        }
+        if let i = r.require(f, "in") {
+            if let list = i.items {
+                var items: [String] = []
+                for item in list {
+                    guard let s = item.scalar else {
+                        r.error(item.mark, "each for_each item must be a name, not \(item.kindName)")
+                        continue
+                    }
+                    if !ForEach.isItem(s) {
+                        r.error(item.mark, "for_each item '\(s)' must be \(ForEach.itemRule): it becomes part of the step's key, like \(id.isEmpty ? "step" : id)[api]")
+                    } else if items.contains(s) {
+                        r.error(item.mark, "for_each item '\(s)' is listed twice")
+                    }
+                    items.append(s)
+                }
+                if list.isEmpty { r.error(i.mark, "for_each 'in' is empty; list at least one item") }
+                each.source = .list(items)
+            } else if let name = i.scalar, !name.isEmpty {
+                if !(scope.isParam(name) || scope.defined[name] != nil) {
+                    let hint = r.hint(for: name, among: scope.all)
+                    r.error(i.mark, "for_each 'in' names '\(name)', which is no parameter, answer or output of an earlier step\(hint)")
+                }
+                each.source = .value(name)
+            } else {
+                r.error(i.mark, "for_each 'in' must be a list of items or the name of a value holding them, not \(i.kindName)")
+            }
+        }
+        if let m = f["max_parallel"], let n = r.int(m, "max_parallel", min: 1, max: 100) {
+            each.maxParallel = n
+            if n > 1 { r.warning(m.mark, "this release runs for_each items one at a time; max_parallel \(n) is kept for when items run at once") }
+        }
+        if let m = f["max_failures"], let n = r.int(m, "max_failures", min: 0, max: 1000) { each.maxFailures = n }
+        scope.defined[each.name] = id
+        return each
     }
 }

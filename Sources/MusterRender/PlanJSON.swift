@@ -36,6 +36,8 @@ package enum PlanJSON {
             ("secrets", .array(rb.secrets.map { .object([("name", .string($0.name)), ("env", .from($0.env)), ("file", .from($0.file)), ("description", .from($0.description))]) })),
             ("env", .object(rb.env.map { ($0.name, .string($0.value.expand(plan.values))) })),
             ("steps", .array(plan.steps.map(step))),
+            ("finally", .array(plan.finally.map(step))),
+            ("deadline_seconds", .from(rb.deadline)),
         ])
     }
 
@@ -46,7 +48,15 @@ package enum PlanJSON {
             ("kind", .string(s.step.kind.rawValue)),
             ("title", .string(s.text(s.step.title))),
             ("notes", .from(s.step.notes.map(s.text))),
+            ("when", .from(s.step.when?.text)),
         ]
+        if let each = s.step.forEach {
+            let items: JSON = switch each.source {
+            case .list(let l): .array(l.map(JSON.string))
+            case .value(let name): .string(name)
+            }
+            o.append(("for_each", .object([("in", items), ("as", .string(each.name)), ("max_parallel", .int(each.maxParallel)), ("max_failures", .int(each.maxFailures))])))
+        }
         switch s.step.body {
         case .manual(let items, let ask):
             o.append(("manual", .array(items.map { .string(s.text($0)) })))
@@ -73,6 +83,8 @@ package enum PlanJSON {
         case .runbook(let spec):
             o.append(("runbook", .string(spec.runbook)))
             o.append(("with", .object(spec.with.map { ($0.name, .string(s.text($0.value))) })))
+            o.append(("steps", .array(s.children.map(step))))
+        case .group:
             o.append(("steps", .array(s.children.map(step))))
         }
         if let a = s.step.automation {

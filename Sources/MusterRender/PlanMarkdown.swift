@@ -54,6 +54,15 @@ package struct PlanMarkdown {
         out.append("")
         out.append("## Steps")
         for s in plan.steps { render(s, into: &out) }
+        if let d = rb.deadline {
+            out.append("")
+            out.append("Deadline: \(DurationFormat.format(d)) after the start (at ______ UTC); past it, escalate.")
+        }
+        if !plan.finally.isEmpty {
+            out.append("")
+            out.append("## Finally: always do these when the run ends, however it ends")
+            for s in plan.finally { render(s, into: &out) }
+        }
         return sanitize(out.joined(separator: "\n"), lines: true) + "\n"
     }
 
@@ -64,6 +73,8 @@ package struct PlanMarkdown {
         out.append("")
         out.append("`\(s.step.id)` · \(s.step.kind.rawValue)" + (PlanSummary.kindLine(s).isEmpty ? "" : " · " + PlanSummary.kindLine(s)))
         if let n = s.step.notes { out.append(""); out.append(sanitize(s.text(n).trimmingTrailingNewlines(), lines: true)) }
+        if let w = s.step.when { out.append(""); out.append("Only when `\(sanitize(w.text))`; otherwise skip it: - [ ] skipped") }
+        if let each = s.step.forEach { out.append(""); out.append("Repeat for each `\(each.name)` in `\(sanitize(each.source.describe))`, one at a time: ______________") }
         out.append("")
         switch s.step.body {
         case .manual(let items, let ask):
@@ -89,6 +100,10 @@ package struct PlanMarkdown {
         case .runbook(let spec):
             let with = spec.with.map { "`\($0.name)=\(sanitize(s.text($0.value)))`" }.joined(separator: ", ")
             out.append("Runs runbook `\(sanitize(spec.runbook))`" + (with.isEmpty ? "." : " with \(with)."))
+            for c in s.children { render(c, into: &out) }
+            return
+        case .group:
+            out.append("Do these steps in order:")
             for c in s.children { render(c, into: &out) }
             return
         }

@@ -45,6 +45,12 @@ package struct PlanText {
         out.append("")
         out.append(style.bold("Steps"))
         for s in plan.steps { render(s, depth: 0, into: &out) }
+        if let d = rb.deadline { out.append(style.dim("deadline: \(DurationFormat.format(d)) after the start; past it, every prompt says so")) }
+        if !plan.finally.isEmpty {
+            out.append("")
+            out.append(style.bold("Finally") + " (always run when the run ends, however it ends)")
+            for s in plan.finally { render(s, depth: 0, into: &out) }
+        }
         return out.joined(separator: "\n") + "\n"
     }
 
@@ -52,6 +58,8 @@ package struct PlanText {
         let pad = String(repeating: "   ", count: depth)
         let body = pad + "     "
         out.append("\(pad)\(style.bold("\(s.number.padded(depth == 0 ? 3 : 0, right: true)). \(sanitize(s.text(s.step.title)))"))  \(style.dim("[\(s.step.kind.rawValue)] \(sanitize(s.step.id))"))")
+        if let w = s.step.when { out.append(body + style.dim("only when: \(sanitize(w.text))")) }
+        if let each = s.step.forEach { out.append(body + style.dim("for each \(each.name) in \(sanitize(each.source.describe))\(each.maxFailures > 0 ? ", up to \(each.maxFailures) may fail" : "")")) }
         let summary = PlanSummary.kindLine(s)
         if !summary.isEmpty { out.append(body + style.dim(summary)) }
         if let n = s.step.notes {
@@ -79,6 +87,8 @@ package struct PlanText {
         case .runbook(let spec):
             let with = spec.with.map { "\($0.name)=\(s.text($0.value))" }.joined(separator: ", ")
             out.append(body + "runs runbook \(sanitize(spec.runbook))" + (with.isEmpty ? "" : " with \(sanitize(with))"))
+            for c in s.children { render(c, depth: depth + 1, into: &out) }
+        case .group:
             for c in s.children { render(c, depth: depth + 1, into: &out) }
         }
         if let a = s.step.automation {

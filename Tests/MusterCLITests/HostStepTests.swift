@@ -90,6 +90,36 @@ struct HostStepTests {
         #expect(r.stdout.contains("on h2 through ssh"), "the confirm gate does not say where: \(r.stdout)")
     }
 
+    /// Issue 25's acceptance: a `for_each` over two hosts runs the step on each.
+    @Test func forEachOverTwoHostsRunsOnEach() throws {
+        let server = try SSHServer()
+        let s = try sandbox(server, """
+          - id: restart
+            title: Restart on {{ node }}
+            for_each: {in: [h, h2], as: node}
+            host: "{{ node }}"
+            run: echo "{{ node }} is ${SSH_CONNECTION% *}"
+        """)
+        let r = try run(s, server, ["run", "remote", "--yes"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.range(of: #"h is \S+ \d+ 127\.0\.0\.1\n"#, options: .regularExpression) != nil, "\(r.stdout)")
+        #expect(r.stdout.range(of: #"h2 is \S+ \d+ 127\.0\.0\.2\n"#, options: .regularExpression) != nil, "\(r.stdout)")
+        let done = try s.journal().filter { $0["event"] as? String == "step_finished" && $0["outcome"] as? String == "done" }.compactMap { $0["step"] as? String }
+        #expect(done.contains("restart[h]") && done.contains("restart[h2]"), "\(done)")
+        // An item that would be an ssh option fails its own item, before ssh starts.
+        let bad = try sandbox(server, """
+          - id: restart
+            title: Restart on {{ node }}
+            for_each: {in: [-oBatchMode], as: node}
+            host: "{{ node }}"
+            run: touch \(server.work)/ran
+        """)
+        let refused = try run(bad, server, ["run", "remote", "--yes"])
+        #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stdout.contains("cannot run: its host is '-oBatchMode': it starts with '-'"), "\(refused.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: server.work + "/ran"))
+    }
+
     /// Issue 25's acceptance: the value reaches the remote bash as data.
     @Test func aHostileValueReachesTheRemoteSideAsData() throws {
         let server = try SSHServer()

@@ -244,3 +244,52 @@ final class StampingClock: RunClock {
     func stamp() -> String { "2026-11-27T09:00:\(String(format: "%02d", Int(clock.now) % 60))Z" }
     func sleep(upTo seconds: Double) -> Signal? { clock.sleep(upTo: seconds) }
 }
+
+/// Steps of groups and loops in a drill record: by their full keys, each
+/// naming the step it ran in, a loop's items in the order they started.
+@Suite("records of groups and loops")
+struct FlowRecordTests {
+    @Test func stepsOfGroupsAndLoopsNameTheirParent() throws {
+        let rb = try loadRunbook("""
+        muster: 1
+        name: t
+        title: Flow
+        steps:
+          - id: rebuild
+            title: Rebuild
+            steps:
+              - {id: create, title: Create, run: create}
+          - id: redeploy
+            title: Redeploy {{ service }}
+            for_each: {in: [web, api], as: service}
+            run: deploy {{ service }}
+        """)
+        var events: [JournalEvent] = []
+        func add(_ kind: JournalEvent.Kind, _ step: String?, t: Double, _ fill: (inout JournalEvent) -> Void = { _ in }) {
+            var e = JournalEvent(seq: events.count + 1, at: "2026-11-27T09:00:00Z", t: t, event: kind)
+            e.step = step
+            fill(&e)
+            events.append(e)
+        }
+        add(.runStarted, nil, t: 0) { $0.run = JournalEvent.RunInfo(runID: "r", runbook: "t", runbookPath: "runbooks/t.yaml", runbookHash: "", operatorName: "alice", host: "h", params: [:], yes: false, startedAt: "2026-11-27T09:00:00Z") }
+        add(.stepStarted, "rebuild", t: 0)
+        add(.stepStarted, "rebuild/create", t: 0) { $0.attempt = 1 }
+        add(.stepFinished, "rebuild/create", t: 5) { $0.stepOutcome = .done }
+        add(.stepFinished, "rebuild", t: 5) { $0.stepOutcome = .done }
+        add(.stepStarted, "redeploy", t: 5) { $0.items = ["web", "api"] }
+        for (item, end) in [("web", 7.0), ("api", 9.0)] {
+            add(.stepStarted, "redeploy[\(item)]", t: end - 2) { $0.attempt = 1 }
+            add(.stepFinished, "redeploy[\(item)]", t: end) { $0.stepOutcome = .done }
+        }
+        add(.stepFinished, "redeploy", t: 9) { $0.stepOutcome = .done }
+        add(.runFinished, nil, t: 9) { $0.runEnd = .completed }
+        let drill = DrillTests.drill(rto: 60)
+        let r = try #require(DrillRecorder.record(events: events, drill: drill, steps: DrillRecorder.stepFacts(rb, includes: [:]), runbookCommit: nil, runbookDirty: false))
+        #expect(r.steps.map(\.id) == ["rebuild", "rebuild/create", "redeploy", "redeploy[web]", "redeploy[api]"])
+        #expect(r.steps.map(\.parent) == [nil, "rebuild", nil, "redeploy", "redeploy"])
+        #expect(r.steps.map(\.seconds) == [5, 5, 4, 2, 2])
+        let json = r.json.serialized()
+        #expect(json.contains(#""id":"redeploy[api]","kind":"run","outcome":"done""#))
+        #expect(json.contains(#""over_expect":false,"parent":"redeploy"}"#))
+    }
+}

@@ -10,7 +10,7 @@ extension Executor {
     /// What an approver is shown, and signs the hash of: the step's
     /// commands as they will run, secrets masked.
     func approvalPreview(_ entry: FlatPlan.Entry) -> [String] {
-        preview(entry.step, scope(entry.parent)).map(masker.mask)
+        preview(entry.step, templateValues(entry)).map(masker.mask)
     }
 
     /// A step approved, then edited (a resume with `--force`), must not run
@@ -31,7 +31,7 @@ extension Executor {
         }
         // Never a blind yes: exactly what will run, values resolved, secrets masked.
         console.show(.info("this step is marked confirm: true; it will run:"))
-        for line in preview(step, scope(entry.parent)) { console.show(.command(masker.mask(line))) }
+        for line in preview(step, templateValues(entry)) { console.show(.command(masker.mask(line))) }
         switch try answer(.gate, "Run this step as shown?", step: key, as: GateReply.self) {
         case .run:
             try record(.gateAnswered, step: key) { $0.gateAnswer = .run }
@@ -68,7 +68,7 @@ extension Executor {
     func attempt(_ entry: FlatPlan.Entry, _ attempt: Int, following: Bool) throws(Stop) {
         let key = entry.key, step = entry.step
         guard let a = step.automation else { return }
-        var values = scope(entry.parent)
+        var values = templateValues(entry)
         let env = environment(entry.runbook, values)
         if !following, state.interruptedStep == key, a.idempotent || step.isReadOnly {
             console.show(.info("'\(key)' was running when the last session ended; it " + (a.idempotent ? "is idempotent" : "only reads (a wait or a GET)") + ", so it runs again"))
@@ -102,7 +102,7 @@ extension Executor {
         }
         if result.ok {
             values.merge(result.outputs) { $1 }
-            self.values.set(entry.parent, values)
+            self.values.set(entry.scope, values.filter { $0.key != entry.item?.name })
             let outcome: StepOutcome = result.rehearsed ? .rehearsed : .done
             // The successful attempt's end and the step's end are one event.
             try record(.stepFinished, step: key) { e in
@@ -148,7 +148,7 @@ extension Executor {
     /// rollback undoes it, as it does on resume (`restore`).
     func registerRollbackIfDone(_ entry: FlatPlan.Entry) {
         guard state.finished[entry.key] == .done, let r = entry.step.automation?.rollback else { return }
-        let values = scope(entry.parent)
+        let values = templateValues(entry)
         rollback.book.done.append((entry.key, r, values, environment(entry.runbook, values)))
     }
 

@@ -43,7 +43,7 @@ extension Executor: RunHost {
     func askItem(_ entry: FlatPlan.Entry, _ i: Int) throws(Stop) {
         guard case .manual(let items, _) = entry.step.body else { return }
         let key = entry.key
-        let text = masker.mask(items[i].expand(scope(entry.parent)))
+        let text = masker.mask(items[i].expand(templateValues(entry)))
         if setup.yes {
             console.show(.checklistItem(text + "  (yes, --yes)"))
             try record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .done; $0.auto = true }
@@ -75,8 +75,8 @@ extension Executor: RunHost {
             $0.value = q.secret ? "***" : v
             if q.secret { $0.masked = [q.name] }
         }
-        var values = scope(entry.parent)
+        var values = templateValues(entry)
         values[q.name] = v
-        self.values.set(entry.parent, values)
+        self.values.set(entry.scope, values.filter { $0.key != entry.item?.name })
     }
 }

@@ -18,6 +18,14 @@ extension Executor {
 
     /// What the templates of steps inside `parent` (nil: the top) see (RunValues).
     func scope(_ parent: String?) -> [String: String] { values.scope(parent) }
+    /// What the step's templates see: its scope, and a `for_each` item's name.
+    func templateValues(_ entry: FlatPlan.Entry) -> [String: String] {
+        var v = values.scope(entry.scope)
+        if let item = entry.item { v[item.name] = item.value }
+        // The loop's own header: "Redeploy each service".
+        if let each = entry.step.forEach { v[each.name] = "each " + each.name }
+        return v
+    }
 
     /// Takes in what earlier sessions left (SessionRestore).
     func restore(promptMasked: Bool) throws(Stop) {
@@ -55,6 +63,7 @@ extension Executor {
             return end == .failed ? .failed(why ?? "a step failed and the run went on") : .completed
         case .begin(let key):
             let entry = try enter(key)
+            if let each = entry.step.forEach { return try beginLoop(entry, each) }
             try record(.stepStarted, step: key) { $0.text = entry.step.kind.rawValue }
             if case .runbook(let spec) = entry.step.body, entry.child == nil { throw .fail("runbook '\(spec.runbook)' was not loaded") }
         case .askItem(let key, let i):
@@ -62,8 +71,12 @@ extension Executor {
         case .askQuestion(let key, let name):
             try askQuestion(try enter(key), name)
         case .finishStep(let key):
-            _ = try enter(key)
-            try record(.stepFinished, step: key) { $0.stepOutcome = .done }
+            let entry = try enter(key)
+            // A group succeeds when all its steps do (skipped ones included);
+            // one that failed and let the run go on (`continue`) fails it.
+            let failed = plan.expanded(state.loopItems).filter { $0.parent == key && state.finished[$0.key] == .failed }.count
+            let why = entry.step.forEach != nil ? "\(failed) of \(state.loopItems[key]?.count ?? 0) items failed" : "a step in the group failed"
+            try record(.stepFinished, step: key) { $0.stepOutcome = failed > 0 ? .failed : .done; $0.text = failed > 0 ? why : nil }
         case .awaitApproval(let key):
             try awaitApproval(try enter(key))
         case .gate(let key):
@@ -93,6 +106,35 @@ extension Executor {
         return nil
     }
 
+    /// A `for_each` step begins: its items are fixed and journaled, so a
+    /// resumed run repeats over the same ones whatever the value holds now.
+    func beginLoop(_ entry: FlatPlan.Entry, _ each: ForEach) throws(Stop) -> RunOutcome? {
+        var items: [String] = []
+        var problem: String?
+        switch each.source {
+        case .list(let list): items = list
+        case .value(let name):
+            if let v = templateValues(entry)[name] {
+                // Items become keys, shown and journaled: never a secret.
+                (items, problem) = masker.mask(v) == v ? ForEach.items(in: v) : ([], "it holds a secret, and items are shown and journaled")
+            } else {
+                problem = "{{ \(name) }} has no value (the step that sets it was skipped or marked done by hand)"
+            }
+        }
+        try record(.stepStarted, step: entry.key) { $0.text = entry.step.kind.rawValue; $0.items = items }
+        if let problem {
+            let why = "for_each cannot repeat over \(each.source.describe): \(problem)"
+            console.show(.stepResult(.finished(.failed), seconds: 0, detail: why))
+            try record(.stepFinished, step: entry.key) { $0.stepOutcome = .failed; $0.text = why }
+        } else {
+            console.show(.info("for each of \(items.count) item\(items.count == 1 ? "" : "s"): \(items.joined(separator: ", "))"))
+        }
+        return nil
+    }
+
+    /// Not a step key (ids have no space): the `finally` banner was shown.
+    static let finallyBanner = "finally banner"
+
     /// The step the action is for, its header shown the first time this
     /// session comes to it (after those of the includes around it).
     func enter(_ key: String) throws(Stop) -> FlatPlan.Entry {
@@ -101,8 +143,12 @@ extension Executor {
         if let parent = entry.parent { _ = try enter(parent) }
         shownHeaders.insert(key)
         try checkSignals()
+        if entry.isFinally, entry.parent == nil, !shownHeaders.contains(Self.finallyBanner) {
+            shownHeaders.insert(Self.finallyBanner)
+            console.show(.info("finally: the steps that always run when a run ends, however it ended"))
+        }
         index = (plan.index(of: key) ?? 0) + 1
-        let values = scope(entry.parent)
+        let values = templateValues(entry)
         let step = entry.step
         console.show(.stepHeader(index: index, total: total, number: "", kind: step.kind, title: masker.mask(step.title.expand(values)), id: key))
         checkBudget(from: key)

@@ -43,15 +43,16 @@ struct SessionRestore {
         // Inside an include not begun yet nothing happened, and its values
         // come from the steps before it once they have run.
         var begun: Set<String> = []
-        for entry in plan.entries {
+        for entry in plan.expanded(state.loopItems) {
             let key = entry.key
             if let parent = entry.parent, !begun.contains(parent) { continue }
             if state.started.contains(key) { begun.insert(key) }
-            var known = values.scope(entry.parent)
+            var known = values.scope(entry.scope)
+            if let item = entry.item { known[item.name] = item.value }
             known.merge(state.values[key] ?? [:]) { $1 }
             let asks: [Ask] = if case .manual(_, let a) = entry.step.body { a } else { [] }
             for (name, journaled) in (state.values[key] ?? [:]).sorted(by: { $0.key < $1.key }) where state.masked.contains(key + "." + name) {
-                if let clear = held[entry.parent ?? ""]?[name], clear != journaled {
+                if let clear = held[entry.scope ?? ""]?[name], clear != journaled {
                     known[name] = clear
                 } else if promptMasked {
                     // Also when its step had not finished.
@@ -62,7 +63,7 @@ struct SessionRestore {
                     }
                 }
             }
-            values.set(entry.parent, known)
+            values.set(entry.scope, known.filter { $0.key != entry.item?.name })
             guard let rollback = entry.step.automation?.rollback else { continue }
             if state.finished[key] == .done {
                 book.done.append((key, rollback, known, environment(entry.runbook, known)))

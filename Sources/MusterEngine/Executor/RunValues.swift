@@ -36,7 +36,7 @@ struct RunValues {
         if let v = scopes[parent ?? ""] { return v }
         var v = base(runbook, params)
         if let parent, let p = plan[parent], case .runbook(let spec) = p.step.body, let child = p.child {
-            v = childValues(child, spec, scope(p.parent))
+            v = childValues(child, spec, scope(p.scope))
         }
         scopes[parent ?? ""] = v
         return v

@@ -2,9 +2,10 @@ import MusterBasics
 import MusterFormat
 
 /// The steps of a runbook and of the runbooks it includes, in the order
-/// they run: an include step, then its runbook's steps keyed
-/// `parent/child`. The one flattening the machine, the executor's restore,
-/// the step count and a drill's step facts all read.
+/// they run: an include step or a group, then its steps keyed
+/// `parent/child`; the runbook's `finally` steps last. The one flattening
+/// the machine, the executor's restore, the step count and a drill's step
+/// facts all read.
 public struct FlatPlan: Sendable {
     public struct Entry: Sendable {
         /// `id`, or `parent/child` inside an included runbook.
@@ -12,10 +13,18 @@ public struct FlatPlan: Sendable {
         public let step: Step
         /// The runbook the step belongs to: its params, env and secrets.
         public let runbook: Runbook
-        /// The include step this one runs inside; nil at the top.
+        /// The include step or group this one runs inside; nil at the top.
         public let parent: String?
+        /// The include step whose values this one's templates see (a
+        /// group shares its runbook's); nil at the top.
+        public let scope: String?
+        /// One of the runbook's `finally` steps, or inside one.
+        public let isFinally: Bool
         /// For an include step: its runbook, when it was loaded.
         public let child: Runbook?
+        /// One item of a `for_each` step (key `id[item]`): the `as` name
+        /// and the item, which its templates see.
+        public var item: (name: String, value: String)? = nil
     }
 
     public let entries: [Entry]
@@ -23,24 +32,71 @@ public struct FlatPlan: Sendable {
 
     public init(_ rb: Runbook, includes: [String: Runbook]) {
         var out: [Entry] = []
-        func add(_ rb: Runbook, parent: String?) {
-            for step in rb.steps {
+        func add(_ steps: [Step], of rb: Runbook, parent: String?, scope: String?, finally: Bool) {
+            for step in steps {
                 let key = (parent.map { $0 + "/" } ?? "") + step.id
                 var child: Runbook?
                 if case .runbook(let spec) = step.body { child = includes[spec.runbook] }
-                out.append(Entry(key: key, step: step, runbook: rb, parent: parent, child: child))
-                if let child { add(child, parent: key) }
+                out.append(Entry(key: key, step: step, runbook: rb, parent: parent, scope: scope, isFinally: finally, child: child))
+                if let child { add(child.steps, of: child, parent: key, scope: key, finally: finally) }
+                add(step.children, of: rb, parent: key, scope: scope, finally: finally)
             }
         }
-        add(rb, parent: nil)
+        add(rb.steps, of: rb, parent: nil, scope: nil, finally: false)
+        add(rb.finally, of: rb, parent: nil, scope: nil, finally: true)
         entries = out
         var position: [String: Int] = [:]
         for (i, e) in out.enumerated() { position[e.key] = i }
         self.position = position
     }
 
-    public subscript(key: String) -> Entry? { position[key].map { entries[$0] } }
+    /// A step of the plan, or one item of a `for_each` step (`id[item]`),
+    /// which is the step itself with the item bound.
+    public subscript(key: String) -> Entry? {
+        if let i = position[key] { return entries[i] }
+        guard key.hasSuffix("]"), let open = key.lastIndex(of: "["), let i = position[String(key[..<open])],
+              let each = entries[i].step.forEach else { return nil }
+        let value = String(key[key.index(after: open)..<key.index(before: key.endIndex)])
+        guard ForEach.isItem(value) else { return nil }
+        let loop = entries[i]
+        var step = loop.step
+        step.forEach = nil
+        step.when = nil
+        var entry = Entry(key: key, step: step, runbook: loop.runbook, parent: loop.key, scope: loop.scope, isFinally: loop.isFinally, child: nil)
+        entry.item = (each.name, value)
+        return entry
+    }
+
+    /// The keys of a `for_each` step's items, once its start fixed them.
+    public func itemKeys(_ key: String, _ loopItems: [String: [String]]) -> [String] {
+        (loopItems[key] ?? []).map { key + "[" + $0 + "]" }
+    }
+
+    /// The plan with each begun `for_each` step followed by its items: what
+    /// the machine walks and a rollback undoes.
+    public func expanded(_ loopItems: [String: [String]]) -> [Entry] {
+        guard !loopItems.isEmpty else { return entries }
+        var out: [Entry] = []
+        for e in entries {
+            out.append(e)
+            for k in itemKeys(e.key, loopItems) { if let item = self[k] { out.append(item) } }
+        }
+        return out
+    }
+
+    /// Whether `key` sits inside a group or include that has finished (a
+    /// skipped group): nothing of it runs.
+    public func underFinished(_ key: String, _ finished: [String: StepOutcome]) -> Bool {
+        var parent = self[key]?.parent
+        while let p = parent {
+            if finished[p] != nil { return true }
+            parent = self[p]?.parent
+        }
+        return false
+    }
 
     /// 0-based place in the plan: the step counter shows it plus one.
-    public func index(of key: String) -> Int? { position[key] }
+    public func index(of key: String) -> Int? {
+        position[key] ?? self[key]?.parent.flatMap { position[$0] }
+    }
 }

@@ -51,6 +51,9 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case runUnshared = "run_unshared"
         /// The store answers again and holds every event written alone.
         case runShared = "run_shared"
+        /// A step's `when:` was evaluated: `value` "true" or "false" with
+        /// the values it saw (`seen`), or `text` saying why it could not be.
+        case conditionChecked = "condition_checked"
     }
 
     /// Facts recorded once, when the run starts.
@@ -223,6 +226,12 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     /// The OS user a request or session came from: context, never proof.
     public var osUser: String?
 
+    /// `step_started` of a `for_each` step: the items it repeats over, in
+    /// order, fixed when it began (a value may change later; the loop does not).
+    public var items: [String]?
+    /// `condition_checked`: the values the condition read, by name.
+    public var seen: [String: String]?
+
     /// SHA-256 chaining this line to the one before it; written by the
     /// journal file, last on the line (see JournalChain).
     public var hash: String?
@@ -230,7 +239,7 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case seq, at, t, event, step, item, answer, text, name, value, attempt, exit, status, seconds
         case timedOut = "timed_out", outcome, contact, auto, outputs, tail, run, interrupted, masked, by, leftovers, pipeline, approval, identity
-        case statement, signature, key, sha256, osUser = "os_user", hash
+        case statement, signature, key, sha256, osUser = "os_user", items, seen, hash
     }
 
     /// `t` when it is a clock reading: finite, not negative and under 1e9 s

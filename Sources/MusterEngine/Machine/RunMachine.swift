@@ -65,15 +65,16 @@ public struct RunMachine: Sendable {
     public func next(_ s: RunState, now: Double = .infinity) -> Action {
         if s.rollbackStarted {
             if let key = undo(s, offerOwn: !yes).first { return .rollBackStep(key) }
-            return .finish(s.rollbackResults.values.contains(false) ? .rollbackIncomplete : .rolledBack)
+            return closing(s, s.rollbackResults.values.contains(false) ? .rollbackIncomplete : .rolledBack, now: now)
         }
         if s.rollbackChosenAt != nil {
             let unfinished = s.rollbackChosenAt.flatMap { s.finished[$0] == nil ? $0 : nil }
             return .rollBack(reason: rollbackReason(s), unfinished: unfinished)
         }
+        let last = lastFailed(s)
         // `on_failure: rollback` journaled the step's failure, and the
         // session ended before the rollback began.
-        if let key = s.lastFailed, s.finished[key] == .failed, plan[key]?.step.automation?.onFailure == .rollback {
+        if let key = last, plan[key]?.step.automation?.onFailure == .rollback {
             return .rollBack(reason: failure(key, s), unfinished: nil)
         }
         // A step failed for good, not rolled back and not `continue`: the
@@ -81,13 +82,31 @@ public struct RunMachine: Sendable {
         // `--yes`), also when the session ended before the run's end was
         // journaled. Deciding it from `yes` now would let a session without
         // `--yes` walk on past the step that aborted the run.
-        if let key = s.lastFailed, s.finished[key] == .failed, let a = plan[key]?.step.automation, a.onFailure != .continue {
-            return .finish(.failed)
+        if let key = last, let a = plan[key]?.step.automation, a.onFailure != .continue {
+            return closing(s, .failed, now: now)
         }
-        for entry in plan.entries where s.finished[entry.key] == nil {
+        let walk = plan.expanded(s.loopItems)
+        for entry in walk where !entry.isFinally && s.finished[entry.key] == nil && !plan.underFinished(entry.key, s.finished) {
             if let action = next(entry, s, now: now) { return action }
         }
-        return .finish(s.finished.values.contains(.failed) ? .failed : .completed)
+        let failed = walk.contains { !$0.isFinally && s.finished[$0.key] == .failed }
+        return closing(s, failed ? .failed : .completed, now: now)
+    }
+
+    /// The run's end is decided: its `finally` steps run first, in order,
+    /// however it ended; what they do does not change the end.
+    func closing(_ s: RunState, _ end: RunEnd, now: Double) -> Action {
+        for entry in plan.expanded(s.loopItems) where entry.isFinally && s.finished[entry.key] == nil && !plan.underFinished(entry.key, s.finished) {
+            if let action = next(entry, s, now: now) { return action }
+        }
+        return .finish(end)
+    }
+
+    /// The step whose failure decides the run: the last one that failed,
+    /// outside `finally`, while it is still failed.
+    func lastFailed(_ s: RunState) -> String? {
+        guard let key = s.failedOrder.last(where: { plan[$0]?.isFinally != true }), s.finished[key] == .failed else { return nil }
+        return key
     }
 
     /// Whether the run is rolling back, or must: the actions are then
@@ -108,7 +127,8 @@ public struct RunMachine: Sendable {
     /// Why a failed run failed: the step whose failure ended it, unless the
     /// run went on past every failure (`on_failure: continue`).
     public func failedBecause(_ s: RunState) -> String? {
-        guard let key = s.lastFailed, s.finished[key] == .failed, plan[key]?.step.automation?.onFailure != .continue else { return nil }
+        // A group fails when a step in it failed and the run went on.
+        guard let key = lastFailed(s), let a = plan[key]?.step.automation, a.onFailure != .continue else { return nil }
         return failure(key, s)
     }
 
@@ -144,8 +164,13 @@ public struct RunMachine: Sendable {
     /// first the failed step whose failure started it, for what it did
     /// before failing.
     public func undo(_ s: RunState, offerOwn: Bool) -> [String] {
-        var keys: [String] = plan.entries.reversed()
-            .filter { s.finished[$0.key] == .done && $0.step.automation?.rollback != nil }.map(\.key)
+        // In the reverse order of their ends; a `for_each` step is undone
+        // item by item, not as a whole.
+        var keys: [String] = []
+        for key in s.finishOrder.reversed() where !keys.contains(key) {
+            guard s.finished[key] == .done, let entry = plan[key], entry.step.forEach == nil, entry.step.automation?.rollback != nil else { continue }
+            keys.append(key)
+        }
         if offerOwn, let own = s.lastFailed, s.finished[own] == .failed, plan[own]?.step.automation?.rollback != nil {
             keys.insert(own, at: 0)
         }
@@ -156,8 +181,16 @@ public struct RunMachine: Sendable {
     /// steps have something left to do.
     func next(_ entry: FlatPlan.Entry, _ s: RunState, now: Double = .infinity) -> Action? {
         let key = entry.key
+        if let each = entry.step.forEach {
+            guard s.started.contains(key) else { return .begin(key) }
+            // Items come next in the walk; once more have failed than the
+            // loop allows, none starts and the loop ends.
+            let items = plan.itemKeys(key, s.loopItems)
+            let failed = items.filter { s.finished[$0] == .failed }.count
+            return failed <= each.maxFailures && items.contains { s.finished[$0] == nil } ? nil : .finishStep(key)
+        }
         switch entry.step.body {
-        case .runbook:
+        case .runbook, .group:
             guard s.started.contains(key) else { return .begin(key) }
             let open = plan.entries.contains { $0.parent == key && s.finished[$0.key] == nil }
             return open ? nil : .finishStep(key)

@@ -66,6 +66,11 @@ public struct RunState: Sendable {
     public var stoppedBy: [String: String] = [:]
     /// The step that failed last: a rollback it starts offers its own rollback too.
     public var lastFailed: String?
+    /// The items of each `for_each` step that began, as its start fixed them.
+    public var loopItems: [String: [String]] = [:]
+    /// Every step that finished failed, in order: the machine looks past
+    /// `finally` steps for the failure that decides the run.
+    public var failedOrder: [String] = []
     /// Why each failed step failed, as its end journaled it: the run's
     /// end and a rollback it starts say so in the same words.
     public var failureText: [String: String] = [:]
@@ -150,6 +155,7 @@ public struct RunState: Sendable {
             endedUnattended = nil
         case .stepStarted:
             started.insert(key)
+            if let items = e.items { loopItems[key] = items }
             // An automated step's start carries its first attempt.
             if let a = e.attempt {
                 attempts[key] = max(attempts[key] ?? 0, a)
@@ -197,6 +203,7 @@ public struct RunState: Sendable {
             finished[key] = outcome
             if outcome == .failed {
                 lastFailed = key
+                failedOrder.append(key)
                 failureText[key] = e.text
             }
             finishOrder.append(key)
@@ -268,7 +275,7 @@ public struct RunState: Sendable {
             unshared = e.text ?? "the shared store could not be reached"
         case .runShared:
             unshared = nil
-        case .note:
+        case .note, .conditionChecked:
             break
         }
     }

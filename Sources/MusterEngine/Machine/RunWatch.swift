@@ -10,18 +10,25 @@ public struct RunWatch: Sendable {
     public let ladder: [Rung]
     /// A drill's recovery time objective, in seconds.
     public let rto: Int?
+    /// The runbook's whole-run `deadline`, in seconds.
+    public let deadline: Int?
     /// Every step key in plan order with its `expect`.
     let expects: [(key: String, expect: Int?)]
 
     public init(_ runbook: Runbook, includes: [String: Runbook], rto: Int?) {
         ladder = runbook.escalation
         self.rto = rto
+        deadline = runbook.deadline
         expects = StepFacts.of(runbook, includes: includes).map { ($0.key, $0.facts.expect) }
     }
 
     /// The line under every prompt: where we are, for how long, whom next.
     public func status(_ s: RunState, elapsed e: Double, index: Int, total: Int) -> String {
         var parts = ["step \(index) of \(total)", "elapsed \(formatSeconds(e))"]
+        // Past the deadline, every prompt says so first and offers the ladder.
+        if let deadline, e > Double(deadline) {
+            parts.insert("PAST THE DEADLINE of \(formatSeconds(Double(deadline))) by \(formatSeconds(e - Double(deadline))): answer e to escalate", at: 0)
+        }
         if let rto {
             let left = Double(rto) - e
             parts.append(left >= 0 ? "RTO \(formatSeconds(Double(rto))): \(formatSeconds(left)) left" : "RTO \(formatSeconds(Double(rto))) exceeded by \(formatSeconds(-left))")

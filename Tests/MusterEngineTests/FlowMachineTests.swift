@@ -1,0 +1,200 @@
+@testable import MusterBasics
+@testable import MusterFormat
+@testable import MusterEngine
+@testable import MusterTesting
+import Testing
+
+/// Groups and `finally` as the machine walks them, from events alone: a
+/// group's steps are keyed under it and run in order, a finished group's
+/// steps are never visited, and `finally` runs however the run ends
+/// without changing how it ended.
+@Suite("the machine walks groups and finally")
+struct FlowMachineTests {
+    static let runbook = """
+    muster: 1
+    name: t
+    title: Flow
+    steps:
+      - id: a
+        title: A
+        run: a
+        rollback: undo-a
+      - id: rebuild
+        title: Rebuild
+        steps:
+          - {id: create, title: Create, run: create}
+          - {id: check, title: Check, run: check, on_failure: continue}
+      - id: b
+        title: B
+        run: b
+    finally:
+      - id: cleanup
+        title: Clean up
+        run: cleanup
+      - id: post
+        title: Post
+        manual: [Post the status]
+    """
+
+    typealias Events = RunMachineTests.Events
+
+    func machine(yes: Bool = false) throws -> RunMachine {
+        RunMachine(plan: FlatPlan(try loadRunbook(Self.runbook), includes: [:]), yes: yes)
+    }
+
+    @Test func aGroupsStepsAreKeyedUnderItAndRunInOrderThenItFinishes() throws {
+        let m = try machine()
+        #expect(m.plan.entries.map(\.key) == ["a", "rebuild", "rebuild/create", "rebuild/check", "b", "cleanup", "post"])
+        #expect(m.plan["rebuild/check"]?.parent == "rebuild")
+        #expect(m.plan["rebuild/check"]?.scope == nil, "a group shares its runbook's values")
+        #expect(m.plan["cleanup"]?.isFinally == true)
+        var ev = Events()
+        ev.done("a")
+        #expect(m.next(ev.state) == .begin("rebuild"))
+        ev.add(.stepStarted, "rebuild")
+        #expect(m.next(ev.state) == .attempt("rebuild/create", 1))
+        ev.done("rebuild/create")
+        #expect(m.next(ev.state) == .attempt("rebuild/check", 1))
+        ev.done("rebuild/check")
+        #expect(m.next(ev.state) == .finishStep("rebuild"))
+        ev.done("rebuild")
+        #expect(m.next(ev.state) == .attempt("b", 1))
+    }
+
+    @Test func aFinishedGroupsStepsAreNeverVisited() throws {
+        let m = try machine()
+        var ev = Events()
+        ev.done("a")
+        // Skipped as a whole (by its condition, or `s` at its gate).
+        ev.add(.stepFinished, "rebuild") { $0.stepOutcome = .skipped }
+        #expect(m.next(ev.state) == .attempt("b", 1))
+    }
+
+    @Test func finallyRunsAfterTheLastStepAndDoesNotChangeTheEnd() throws {
+        let m = try machine()
+        var ev = Events()
+        for k in ["a", "rebuild/create", "rebuild/check", "rebuild", "b"] { ev.done(k) }
+        #expect(m.next(ev.state) == .attempt("cleanup", 1))
+        // A finally step that fails is its own: the run still completed.
+        ev.failed("cleanup", "exited with status 2")
+        #expect(m.next(ev.state) == .begin("post"))
+        ev.add(.stepStarted, "post")
+        ev.done("post")
+        #expect(m.next(ev.state) == .finish(.completed))
+    }
+
+    @Test func finallyRunsAfterAFailureThatAbortedTheRunAndItStaysFailed() throws {
+        let m = try machine(yes: true)
+        var ev = Events()
+        ev.failed("a", "exited with status 1")
+        #expect(m.next(ev.state) == .attempt("cleanup", 1), "the abort ends the steps, not the run's cleanup")
+        ev.done("cleanup")
+        ev.add(.stepStarted, "post")
+        ev.done("post")
+        #expect(m.next(ev.state) == .finish(.failed))
+        #expect(m.failedBecause(ev.state) == "step 'a' exited with status 1")
+    }
+
+    @Test func finallyRunsAfterARollback() throws {
+        let m = try machine()
+        var ev = Events()
+        ev.done("a")
+        ev.failed("rebuild/create", "exited with status 1")
+        ev.add(.failureChoice, "rebuild/create") { $0.choice = .rollback }
+        ev.add(.rollbackStarted) { $0.text = "operator chose to roll back" }
+        #expect(m.next(ev.state) == .rollBackStep("a"))
+        ev.add(.rollbackFinished, "a") { $0.exit = 0 }
+        #expect(m.next(ev.state) == .attempt("cleanup", 1))
+        ev.done("cleanup")
+        ev.add(.stepStarted, "post")
+        ev.done("post")
+        #expect(m.next(ev.state) == .finish(.rolledBack))
+    }
+
+    @Test func aGroupWhoseStepFailedAndWentOnFailsWithoutAbortingTheRun() throws {
+        let m = try machine()
+        var ev = Events()
+        ev.done("a")
+        ev.add(.stepStarted, "rebuild")
+        ev.done("rebuild/create")
+        ev.failed("rebuild/check", "exited with status 1")
+        #expect(m.next(ev.state) == .finishStep("rebuild"))
+        ev.add(.stepFinished, "rebuild") { $0.stepOutcome = .failed; $0.text = "a step in the group failed" }
+        #expect(m.next(ev.state) == .attempt("b", 1), "on_failure: continue inside the group lets the run go on")
+        ev.done("b")
+        ev.done("cleanup")
+        ev.add(.stepStarted, "post")
+        ev.done("post")
+        #expect(m.next(ev.state) == .finish(.failed))
+        #expect(m.failedBecause(ev.state) == nil, "no single step ended the run")
+    }
+}
+
+/// `for_each` as the machine walks it: the items its start journaled, one
+/// at a time, keyed `id[item]`; no new item once too many failed; a
+/// rollback undoes them item by item, newest first.
+@Suite("the machine walks for_each")
+struct LoopMachineTests {
+    static let runbook = """
+    muster: 1
+    name: t
+    title: Loops
+    params:
+      services: {default: "api"}
+    steps:
+      - id: redeploy
+        title: Redeploy {{ service }}
+        for_each: {in: services, as: service, max_failures: 1}
+        run: deploy {{ service }}
+        rollback: undeploy {{ service }}
+        on_failure: continue
+      - id: after
+        title: After
+        run: after
+    """
+
+    typealias Events = RunMachineTests.Events
+
+    @Test func itemsComeFromTheStartAndRunInOrderKeyedByItem() throws {
+        let m = RunMachine(plan: FlatPlan(try loadRunbook(Self.runbook), includes: [:]), yes: false)
+        var ev = Events()
+        #expect(m.next(ev.state) == .begin("redeploy"))
+        ev.add(.stepStarted, "redeploy") { $0.items = ["api", "web", "worker"] }
+        #expect(m.next(ev.state) == .attempt("redeploy[api]", 1))
+        let item = try #require(m.plan["redeploy[web]"])
+        #expect(item.parent == "redeploy" && item.item?.name == "service" && item.item?.value == "web")
+        #expect(item.step.forEach == nil, "an item is the step itself, once")
+        #expect(m.plan["redeploy[no such]"] == nil && m.plan["after[x]"] == nil, "only a loop's items, only names")
+        #expect(m.plan.index(of: "redeploy[web]") == m.plan.index(of: "redeploy"))
+        ev.done("redeploy[api]")
+        #expect(m.next(ev.state) == .attempt("redeploy[web]", 1))
+        ev.done("redeploy[web]")
+        ev.done("redeploy[worker]")
+        #expect(m.next(ev.state) == .finishStep("redeploy"))
+        ev.done("redeploy")
+        #expect(m.next(ev.state) == .attempt("after", 1))
+    }
+
+    @Test func onceMoreItemsFailedThanAllowedNoNewOneStarts() throws {
+        let m = RunMachine(plan: FlatPlan(try loadRunbook(Self.runbook), includes: [:]), yes: false)
+        var ev = Events()
+        ev.add(.stepStarted, "redeploy") { $0.items = ["a", "b", "c", "d"] }
+        ev.failed("redeploy[a]", "exited with status 1")
+        #expect(m.next(ev.state) == .attempt("redeploy[b]", 1), "max_failures: 1 lets one fail")
+        ev.failed("redeploy[b]", "exited with status 1")
+        #expect(m.next(ev.state) == .finishStep("redeploy"), "the second failure is one too many")
+        ev.add(.stepFinished, "redeploy") { $0.stepOutcome = .failed; $0.text = "2 of 4 items failed" }
+        #expect(m.next(ev.state) == .attempt("after", 1), "the loop's on_failure: continue lets the run go on")
+    }
+
+    @Test func aRollbackUndoesItemsNewestFirstNotTheLoopAsAWhole() throws {
+        let m = RunMachine(plan: FlatPlan(try loadRunbook(Self.runbook), includes: [:]), yes: true)
+        var ev = Events()
+        ev.add(.stepStarted, "redeploy") { $0.items = ["a", "b"] }
+        ev.done("redeploy[a]")
+        ev.done("redeploy[b]")
+        ev.done("redeploy")
+        ev.add(.rollbackStarted) { $0.text = "operator chose to roll back" }
+        #expect(m.undo(ev.state, offerOwn: false) == ["redeploy[b]", "redeploy[a]"])
+    }
+}
