@@ -140,6 +140,26 @@ struct HostStepTests {
         #expect(r.stdout.contains("[x'; touch \(pwned); '$(touch \(pwned)2)"), "\(r.stdout)")
     }
 
+    /// A value larger than one environment variable may hold once escaped
+    /// (60,000 spaces become 240,000 bytes of `\\x20`) still arrives whole.
+    @Test func aLargeValueArrivesWhole() throws {
+        let server = try SSHServer()
+        let s = try sandbox(server, """
+          - id: make
+            title: Make
+            run: echo "v=[$(printf '%*s' 60000 '')]"
+            outputs:
+              big: {regex: 'v=\\[(.*)\\]'}
+          - id: there
+            title: There
+            host: h
+            run: printf '%s' "{{ big }}" | wc -c > \(server.work)/size
+        """)
+        let r = try run(s, server, ["run", "remote", "--yes"])
+        #expect(r.status == 0, "\(r.stdout.suffix(2000))\(r.stderr)")
+        #expect(try String(contentsOfFile: server.work + "/size", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == "60000")
+    }
+
     /// When the step times out, the remote script's whole process group
     /// ends too, not only the local ssh client.
     @Test func aTimeoutStopsTheRemoteProcesses() throws {

@@ -18,15 +18,16 @@ import MusterFormat
 /// would run on after the step was given up.
 package enum RemoteShell {
     /// The script ShellRunner runs here, fixed text: the host and the input
-    /// arrive in its environment (`MUSTER_SSH_HOST`, `MUSTER_SSH_INPUT`),
-    /// which no other user can read, and the input is unset before ssh
-    /// starts, so ssh's own environment (which a `SendEnv` could forward)
-    /// never holds it. `--` ends ssh's options: the host, already held to a
-    /// host name (HostAddress), could never be read as one anyway.
+    /// arrive in its environment (`MUSTER_SSH_HOST`, `MUSTER_SSH_INPUT_0000`
+    /// and on: see `environment`), which no other user can read, and the
+    /// input is unset before ssh starts, so ssh's own environment (which a
+    /// `SendEnv` could forward) never holds it. `--` ends ssh's options: the
+    /// host, already held to a host name (HostAddress), could never be read
+    /// as one anyway.
     package static let localScript = """
-    exec 3< <(printf '%s' "$MUSTER_SSH_INPUT"; exec sleep 2147483647)
+    exec 3< <(for muster_part in "${!MUSTER_SSH_INPUT_@}"; do printf '%s' "${!muster_part}"; done; exec sleep 2147483647)
     muster_feed=$!
-    unset MUSTER_SSH_INPUT
+    unset "${!MUSTER_SSH_INPUT_@}"
     muster_status=0
     ssh -T -- "$MUSTER_SSH_HOST" 'bash -s' <&3 3<&- || muster_status=$?
     exec 3<&-
@@ -64,6 +65,26 @@ package enum RemoteShell {
     }
 
     """
+
+    /// The input as environment variables for `localScript`, in parts: the
+    /// kernel refuses to start a program with any one variable over 128 KiB,
+    /// and escaping makes a value up to four times its size. Names sort in
+    /// order (`${!prefix@}` lists them sorted). The input is ASCII, so a cut
+    /// never splits a character.
+    package static func environment(_ input: String) -> [String: String] {
+        let bytes = Array(input.utf8)
+        let part = 64 << 10
+        var env: [String: String] = [:]
+        var at = 0, n = 0
+        repeat {
+            let end = min(bytes.count, at + part)
+            let digits = String(n)
+            env["MUSTER_SSH_INPUT_" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits] = String(decoding: bytes[at..<end], as: UTF8.self)
+            at = end
+            n += 1
+        } while at < bytes.count
+        return env
+    }
 
     /// What ssh's stdin carries: the exported variables, the script, the
     /// prelude. Names that are not shell identifiers are left out (the

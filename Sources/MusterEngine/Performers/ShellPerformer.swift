@@ -74,7 +74,7 @@ package struct ShellPerformer {
             command = RemoteShell.localScript
             env = base.filter { !remote.withheld.contains($0.key) }
             env["MUSTER_SSH_HOST"] = remote.host
-            env["MUSTER_SSH_INPUT"] = RemoteShell.input(script: script, variables: variables)
+            env.merge(RemoteShell.environment(RemoteShell.input(script: script, variables: variables))) { $1 }
         }
         var stdout = ""
         var tail: [String] = []
