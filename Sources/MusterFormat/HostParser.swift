@@ -18,16 +18,16 @@ extension RunbookParser {
         return t
     }
 
-    /// What a `run` step with `host` may not do; `script` is its `run`.
-    mutating func checkHostStep(_ f: Fields, script: Template, scriptNode: Node, _ scope: Scope) {
-        for ref in script.references where scope.secretAnswers.contains(ref.name) {
-            r.error(ref.mark, "'{{ \(ref.name) }}' is a secret answer, and this step runs on another host ('host'); a secret is never sent to another machine: run the part that needs it here, in a step without 'host'")
-        }
-        for name in secretVariables(in: script.raw) {
-            r.error(scriptNode.mark, "this step runs on another host ('host') but names secret $\(name); secrets are never sent to another machine (the remote script would not have it): run the part that needs it here, in a step without 'host'")
-        }
-        if let m = f.keyMark("rollback") {
-            r.error(m, "'rollback' cannot be used with 'host' yet: the rollback would run on this machine, not on the host; undo it in a later step with the same 'host', or by hand")
+    /// What a `run` step with `host` may not do; `script` is its `run`, and
+    /// its `rollback` runs on the same host.
+    mutating func checkHostStep(_ f: Fields, script: Template, scriptNode: Node, rollback: Template?, _ scope: Scope) {
+        for (t, node) in [(script, scriptNode)] + (rollback.map { r in f["rollback"].map { [(r, $0)] } ?? [] } ?? []) {
+            for ref in t.references where scope.secretAnswers.contains(ref.name) {
+                r.error(ref.mark, "'{{ \(ref.name) }}' is a secret answer, and this step runs on another host ('host'); a secret is never sent to another machine: run the part that needs it here, in a step without 'host'")
+            }
+            for name in secretVariables(in: t.raw) {
+                r.error(node.mark, "this step runs on another host ('host') but names secret $\(name); secrets are never sent to another machine (the remote script would not have it): run the part that needs it here, in a step without 'host'")
+            }
         }
         if let m = f.keyMark("keep_running") {
             r.error(m, "'keep_running' cannot be used with 'host': what a host step leaves running on the host is stopped when its script ends")

@@ -168,7 +168,7 @@ public enum FormatSchema {
           "oneOf": [
             {"required": ["manual"], "properties": {"id": true, "title": true, "notes": true, "when": true, "for_each": true, "manual": true, "ask": true}, "additionalProperties": false},
             {"required": ["run"], "$ref": "#/$defs/automated",
-             "if": {"required": ["host"]}, "then": {"not": {"anyOf": [{"required": ["rollback"]}, {"required": ["keep_running"]}]}}},
+             "if": {"required": ["host"]}, "then": {"not": {"required": ["keep_running"]}}},
             {"required": ["wait"], "$ref": "#/$defs/automated", "not": {"anyOf": [{"required": ["keep_running"]}, {"required": ["host"]}]}},
             {"required": ["http"], "$ref": "#/$defs/automated", "not": {"anyOf": [{"required": ["keep_running"]}, {"required": ["host"]}]}},
             {"required": ["ci"], "$ref": "#/$defs/automated", "not": {"anyOf": [{"required": ["keep_running"]}, {"required": ["host"]}]}},

@@ -85,7 +85,7 @@ extension RunbookParser {
         var step = Step(id: id, mark: node.mark, title: title, notes: notes, body: body, automation: automation)
         if let v = f["host"], case .run(let script) = body {
             step.host = parseHost(v, scope)
-            checkHostStep(f, script: script, scriptNode: value, scope)
+            checkHostStep(f, script: script, scriptNode: value, rollback: automation?.rollback, scope)
         }
         if let v = f["when"], let text = r.nonEmptyString(v, "when") { step.when = WhenClause(text: text, mark: v.mark) }
         step.forEach = forEach

@@ -160,6 +160,26 @@ struct HostStepTests {
         #expect(try String(contentsOfFile: server.work + "/size", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == "60000")
     }
 
+    /// A host step's rollback runs on its host, with the step's values.
+    @Test func aRollbackRunsOnTheStepsHost() throws {
+        let server = try SSHServer()
+        let s = try sandbox(server, """
+          - id: change
+            title: Change
+            host: h2
+            run: touch \(server.work)/changed
+            rollback: echo "${SSH_CONNECTION% *}" > \(server.work)/undone-{{ region }}
+          - id: fail
+            title: Fail
+            run: exit 4
+        """)
+        let r = try s.run(["run", "remote"], stdin: "b\ny\n", env: ["PATH": server.bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(try s.journal().last?["outcome"] as? String == "rolled_back")
+        let undone = try String(contentsOfFile: server.work + "/undone-eu-west-1", encoding: .utf8)
+        #expect(undone.hasSuffix(" 127.0.0.2\n"), "the rollback did not run on h2: \(undone)")
+    }
+
     /// When the step times out, the remote script's whole process group
     /// ends too, not only the local ssh client.
     @Test func aTimeoutStopsTheRemoteProcesses() throws {
@@ -276,8 +296,9 @@ struct HostStepTests {
         #expect(FileManager.default.fileExists(atPath: server.work + "/ran"))
     }
 
-    /// Secrets stay on the operator's machine: a host step naming one, a
-    /// secret answer, a rollback (it would run here) are validation errors.
+    /// Secrets stay on the operator's machine: a host step naming one or a
+    /// secret answer, in its script, its rollback or its host, is a
+    /// validation error.
     @Test func aHostStepCannotCarryASecret() throws {
         let s = try Sandbox(["remote": """
         muster: 1
@@ -297,7 +318,7 @@ struct HostStepTests {
             run: |
               curl -H "Authorization: $API_TOKEN" https://example.invalid
               echo {{ unseal }}
-            rollback: echo undo
+            rollback: echo "$API_TOKEN"
           - id: name
             title: Name
             host: "{{ unseal }}"
@@ -307,7 +328,7 @@ struct HostStepTests {
         #expect(v.status == 1)
         #expect(v.stderr.contains("remote.yaml:15:10: error: this step runs on another host ('host') but names secret $API_TOKEN"), "\(v.stderr)")
         #expect(v.stderr.contains("remote.yaml:17:12: error: '{{ unseal }}' is a secret answer, and this step runs on another host"), "\(v.stderr)")
-        #expect(v.stderr.contains("remote.yaml:18:5: error: 'rollback' cannot be used with 'host' yet"), "\(v.stderr)")
+        #expect(v.stderr.contains("remote.yaml:18:15: error: this step runs on another host ('host') but names secret $API_TOKEN"), "\(v.stderr)")
         #expect(v.stderr.contains("remote.yaml:21:12: error: '{{ unseal }}' is a secret answer; a host name is sent to ssh"), "\(v.stderr)")
     }
 
@@ -407,7 +428,7 @@ struct HostStepTests {
               ok({'http': {'url': 'https://x'}, 'host': 'h'}), ok({'manual': ['x'], 'host': 'h'}))
         """
         let out = try sh("python3 -c \"$SCRIPT\"", cwd: dir, env: ["SCRIPT": script])
-        #expect(out.trimmingCharacters(in: .whitespacesAndNewlines) == "True True False False False False", "\(out)")
+        #expect(out.trimmingCharacters(in: .whitespacesAndNewlines) == "True True False True False False", "\(out)")
     }
 
     /// Alive and not a zombie waiting for its parent (init) to reap it.

@@ -3,8 +3,13 @@ import MusterFormat
 /// A `host:` step's machine, known only once its values are: the host may
 /// be a template (`{{ node }}`), so what the validator checks in a literal
 /// host is checked here in the value it became.
+package struct HostProblem: Error { var message: String }
+
 extension Executor {
-    struct HostProblem: Error { var message: String }
+    package func remote(of key: String, values: [String: String]) -> Result<ShellPerformer.Remote?, HostProblem> {
+        guard let h = plan[key]?.step.host else { return .success(nil) }
+        return remoteTarget(h, key: key, values: values).map { $0 }
+    }
 
     func remoteTarget(_ host: Template, key: String, values: [String: String]) -> Result<ShellPerformer.Remote, HostProblem> {
         let missing = host.references.map(\.name).filter { values[$0] == nil }
