@@ -35,6 +35,13 @@ public struct DrillSetup: Codable, Sendable, Equatable {
     /// drill starts.
     public var description: String?
 
+    /// What a condition's `mode` reads: `rehearsal`, `training` (faults
+    /// to practise on, or an escalation to score) or `drill`.
+    public var conditionMode: String {
+        if mode == "rehearsal" { return "rehearsal" }
+        return faults.isEmpty && expectEscalation == nil ? "drill" : "training"
+    }
+
     /// The runbook's `rpo` (nil in journals written before it was read).
     public var rpoSeconds: Int?
 

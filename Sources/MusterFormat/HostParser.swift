@@ -53,11 +53,3 @@ extension RunbookParser {
         return found
     }
 }
-
-extension Step {
-    /// `ask` answers given in secret (`secret: true`).
-    public var secretAnswerNames: [String] {
-        if case .manual(_, let ask) = body { return ask.filter(\.secret).map(\.name) }
-        return []
-    }
-}

@@ -1,5 +1,4 @@
 public import MusterYAML
-import Foundation
 import MusterBasics
 
 /// A runbook as `runbook-format.md` version 1 defines it. Values keep their
@@ -300,14 +299,7 @@ public struct ForEach: Sendable {
     /// The items a value holds: a JSON array of strings, else one per
     /// non-empty line; nil with why when one is not a name.
     public static func items(in value: String) -> (items: [String], problem: String?) {
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        var items: [String]
-        if trimmed.hasPrefix("["), let data = trimmed.data(using: .utf8),
-           let array = try? JSONSerialization.jsonObject(with: data) as? [Any] {
-            items = array.map { "\($0)" }
-        } else {
-            items = trimmed.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }
+        guard let items = ValueList.items(value) else { return ([], "it starts with '[' but is not a JSON array of plain values") }
         if let bad = items.first(where: { !isItem($0) }) {
             let shown = bad.count > 40 ? String(bad.prefix(40)) + "…" : bad
             return ([], "item '\(shown)' is not \(itemRule)")
@@ -322,6 +314,8 @@ public struct ForEach: Sendable {
 public struct WhenClause: Sendable {
     public var text: String
     public var mark: Mark
+    /// nil only in a file with errors.
+    public var condition: Condition?
 }
 
 /// A drill: a timed exercise of one runbook.

@@ -68,6 +68,7 @@ struct RunbookParser {
         // Names visible to templates: parameters and built-ins, then what each
         // step defines, in order.
         var scope = Scope(params: runbook.params.map(\.name))
+        for p in runbook.params { scope.rules[p.name] = p.rule }
         scope.arithmeticNames = Set(runbook.params.filter { $0.type.isArithmeticSafe }.map(\.name))
         if let v = r.require(f, "title"), let s = r.nonEmptyString(v, "title") {
             runbook.title = template(v, s, scope)
@@ -119,6 +120,7 @@ struct RunbookParser {
                 }
             }
             steps.append(step)
+            scope.stepKeys.append(scope.prefix + step.id)
         }
         return steps
     }
@@ -226,9 +228,18 @@ struct RunbookParser {
         var defined: [String: String] = [:]   // name -> step id
         /// Names typed int, number or bool, which may stand in arithmetic.
         var arithmeticNames: Set<String> = []
-        /// Answers given in secret, which never leave this machine (HostParser).
-        var secretAnswers: Set<String> = []
         var laterDefinitions: [String: String] = [:]
+        /// Declared rules of parameters, answers and outputs, which a
+        /// condition's type checks read.
+        var rules: [String: ValueRule] = [:]
+        /// `secret: true` answers: never readable by a condition, never
+        /// sent to another machine (HostParser).
+        var secretAnswers: Set<String> = []
+        /// Keys of the steps parsed so far: those with an outcome by the
+        /// time a later step's condition is evaluated.
+        var stepKeys: [String] = []
+        /// `group/` while a group's steps are parsed.
+        var prefix = ""
 
         init(params: [String]) {
             self.params = params

@@ -42,6 +42,9 @@ extension RunbookParser {
             id = s
             if !isStepID(s) { r.error(v.mark, "step id '\(s)' must be lower-case letters, digits and dashes, starting with a letter or digit") }
         }
+        // Evaluated before the step (and its loop) begins: it sees what
+        // earlier steps set, not the step's own names or its item.
+        let when = f["when"].flatMap { parseWhen($0, scope) }
         // Before any template of the step: its `as` name is one of them.
         let forEach = f["for_each"].flatMap { parseForEach($0, kind: kind, id: id, &scope) }
         var title = Template(raw: "", mark: node.mark)
@@ -72,7 +75,10 @@ extension RunbookParser {
             body = .runbook(parseInclude(value, f, scope))
         case .steps:
             if value.items?.isEmpty == true { r.error(value.mark, "group '\(id)' has no steps; list at least one under 'steps'") }
+            let outer = scope.prefix
+            scope.prefix = outer + id + "/"
             body = .group(parseStepList(value, "steps", &scope, uniqueIn: "among the steps of group '\(id)'"))
+            scope.prefix = outer
         }
         if kind.isAutomated { automation = parseAutomation(f, kind: kind, value: value, scope) }
         if let v = f["keep_running"] { automation?.keepRunning = r.bool(v, "keep_running") ?? false }
@@ -87,7 +93,7 @@ extension RunbookParser {
             step.host = parseHost(v, scope)
             checkHostStep(f, script: script, scriptNode: value, rollback: automation?.rollback, scope)
         }
-        if let v = f["when"], let text = r.nonEmptyString(v, "when") { step.when = WhenClause(text: text, mark: v.mark) }
+        step.when = when
         step.forEach = forEach
         // The item's name is the step's own: later steps do not see it.
         if let forEach, scope.defined[forEach.name] == id { scope.defined[forEach.name] = nil }
@@ -110,8 +116,14 @@ extension RunbookParser {
             }
             scope.defined[name] = id
         }
+        if case .manual(_, let ask) = body {
+            for q in ask {
+                scope.rules[q.name] = q.rule
+                if q.secret { scope.secretAnswers.insert(q.name) }
+            }
+        }
+        for o in automation?.outputs ?? [] { scope.rules[o.name] = o.rule }
         scope.arithmeticNames.formUnion(step.arithmeticNames)
-        scope.secretAnswers.formUnion(step.secretAnswerNames)
         return step
     }
 
@@ -451,5 +463,31 @@ extension RunbookParser {
         if let m = f["max_failures"], let n = r.int(m, "max_failures", min: 0, max: 1000) { each.maxFailures = n }
         scope.defined[each.name] = id
         return each
+    }
+}
+
+extension RunbookParser {
+    /// `when:` parsed and checked against what is known when the step's
+    /// turn comes: every mistake at its line and column.
+    mutating func parseWhen(_ v: Node, _ scope: Scope) -> WhenClause? {
+        guard let text = r.nonEmptyString(v, "when") else { return nil }
+        var clause = WhenClause(text: text, mark: v.mark)
+        do {
+            let condition = try Condition.parse(text, node: v, source: r.source)
+            var names: [String: ValueRule] = [:]
+            for p in scope.params { names[p] = scope.rules[p] ?? ValueRule() }
+            for b in builtinNames { names[b] = ValueRule() }
+            for n in scope.defined.keys where !scope.secretAnswers.contains(n) { names[n] = scope.rules[n] ?? ValueRule() }
+            let later = scope.laterDefinitions.filter { scope.defined[$0.key] == nil && !scope.isParam($0.key) }
+            let conditionScope = ConditionScope(names: names, later: later, secrets: secretNames.union(scope.secretAnswers),
+                                                steps: Set(scope.stepKeys))
+            for d in condition.problems(in: conditionScope, path: r.source.path) {
+                d.severity == .error ? r.error(d.mark, d.message) : r.warning(d.mark, d.message)
+            }
+            clause.condition = condition
+        } catch {
+            r.error(error.mark, error.message)
+        }
+        return clause
     }
 }

@@ -100,7 +100,9 @@ public final class TerminalConsole: RunConsole {
             case .rolledBack: out.green("↶ rolled back")
             case .rollbackFailed: out.red("✗ rollback failed")
             }
-            line("    \(mark) in \(formatSeconds(seconds))" + (detail.map { ": " + sanitize($0) } ?? ""))
+            // Nothing ran for a step skipped before it began: no time to show.
+            let took = outcome == .finished(.skipped) && seconds == 0 ? "" : " in \(formatSeconds(seconds))"
+            line("    \(mark)\(took)" + (detail.map { ": " + sanitize($0) } ?? ""))
         case .info(let text):
             line("    " + sanitize(text))
         case .progress(let text):

@@ -115,6 +115,68 @@ struct FlowRunTests {
         #expect(!s.exists("deployed.txt") && !s.exists("pwned"))
     }
 
+    static let conditions = """
+    muster: 1
+    name: cond
+    title: Conditions
+    params:
+      region: {default: eu-west-1}
+      limit: {default: x}
+    steps:
+      - id: measure
+        title: Measure the lag
+        run: echo lag=42
+        outputs: {lag_seconds: {regex: 'lag=(\\d+)', type: int}}
+      - id: promote
+        title: Promote the replica
+        when: lag_seconds < 30 and mode != "rehearsal"
+        run: touch promoted.txt
+      - id: restore
+        title: Restore the snapshot
+        when: steps.promote.outcome == "skipped" and mode == "incident"
+        run: touch restored.txt
+      - id: word
+        title: Compare a word
+        when: region < limit
+        run: touch never.txt
+    """
+
+    @Test func aFalseConditionSkipsSayingWhyAndOneThatCannotBeDecidedAsks() throws {
+        let s = try Sandbox(["cond": Self.conditions])
+        let r = try s.run(["run", "cond"], stdin: "s cannot compare\n", env: ["NO_COLOR": "1"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("↷ skipped: lag_seconds < 30 and mode != \"rehearsal\" is false (lag_seconds = 42)"), "\(r.stdout)")
+        #expect(!s.exists("promoted.txt") && s.exists("restored.txt") && !s.exists("never.txt"))
+        #expect(r.stdout.contains("its condition could not be evaluated: cannot decide 'when: region < limit'"))
+        #expect(r.stdout.contains("Step 'word' did not succeed. What now?"))
+        let checked = try s.journal().filter { $0["event"] as? String == "condition_checked" }
+        #expect(checked.map { "\($0["step"]!) \($0["value"] ?? "-")" } == ["promote false", "restore true", "word -"])
+        #expect(checked.first?["seen"] as? [String: String] == ["lag_seconds": "42", "mode": "incident"] || checked.first?["seen"] as? [String: String] == ["lag_seconds": "42"])
+        let promote = try s.journal().first { $0["event"] as? String == "step_finished" && $0["step"] as? String == "promote" }
+        #expect(promote?["outcome"] as? String == "skipped")
+        #expect((promote?["text"] as? String)?.hasPrefix("skipped: lag_seconds < 30") == true)
+    }
+
+    @Test func validateFindsUnknownNamesAndSecretsInAConditionAtTheirPlace() throws {
+        let s = try Sandbox(["bad": """
+        muster: 1
+        name: bad
+        title: Bad
+        secrets:
+          TOKEN: {env: TOKEN}
+        steps:
+          - {id: measure, title: Measure, run: echo lag=1, outputs: {lag_seconds: {regex: 'lag=(.*)'}}}
+          - id: promote
+            title: Promote
+            when: lag_second < 30 or TOKEN == "x"
+            run: echo promote
+        """])
+        let r = try s.run(["validate", "runbooks/bad.yaml"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("runbooks/bad.yaml:10:11: error:") && r.stderr.contains("did you mean 'lag_seconds'?"), "\(r.stderr)")
+        #expect(r.stderr.contains("runbooks/bad.yaml:10:30: error:") && r.stderr.contains("secret"), "\(r.stderr)")
+    }
+
     func runID(_ s: Sandbox) throws -> String {
         try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").sorted().last ?? ""
     }

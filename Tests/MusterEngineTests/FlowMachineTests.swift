@@ -198,3 +198,88 @@ struct LoopMachineTests {
         #expect(m.undo(ev.state, offerOwn: false) == ["redeploy[b]", "redeploy[a]"])
     }
 }
+
+/// `when:` as the machine decides it: evaluated once before the step
+/// begins, a false one skips the step (a group with all its steps), one
+/// that could not be evaluated fails into the usual choices, and `r`
+/// evaluates it again.
+@Suite("the machine decides on conditions")
+struct ConditionMachineTests {
+    static let runbook = """
+    muster: 1
+    name: t
+    title: Conditions
+    steps:
+      - id: measure
+        title: Measure
+        run: measure
+        outputs: {lag: {regex: 'lag=(\\\\d+)'}}
+      - id: promote
+        title: Promote
+        when: lag < 30
+        run: promote
+      - id: rebuild
+        title: Rebuild
+        when: steps.promote.outcome == "skipped"
+        steps:
+          - {id: restore, title: Restore, run: restore}
+      - id: check
+        title: Check
+        when: lag < 100
+        manual: [Look]
+    """
+
+    typealias Events = RunMachineTests.Events
+
+    @Test func aConditionIsCheckedOnceThenTheStepRunsOrIsSkipped() throws {
+        let m = RunMachine(plan: FlatPlan(try loadRunbook(Self.runbook), includes: [:]), yes: false)
+        var ev = Events()
+        ev.done("measure")
+        #expect(m.next(ev.state) == .checkCondition("promote"))
+        ev.add(.conditionChecked, "promote") { $0.value = "false"; $0.text = "lag < 30 is false (lag = 42)" }
+        #expect(m.next(ev.state) == .skip("promote", because: "lag < 30 is false (lag = 42)"))
+        ev.add(.stepFinished, "promote") { $0.stepOutcome = .skipped }
+        #expect(m.next(ev.state) == .checkCondition("rebuild"))
+        ev.add(.conditionChecked, "rebuild") { $0.value = "true" }
+        #expect(m.next(ev.state) == .begin("rebuild"), "a condition that holds is not checked again")
+        ev.add(.stepStarted, "rebuild")
+        #expect(m.next(ev.state) == .attempt("rebuild/restore", 1))
+    }
+
+    @Test func aFalseConditionOnAGroupSkipsEveryStepInIt() throws {
+        let m = RunMachine(plan: FlatPlan(try loadRunbook(Self.runbook), includes: [:]), yes: false)
+        var ev = Events()
+        ev.done("measure")
+        ev.done("promote")
+        ev.add(.conditionChecked, "rebuild") { $0.value = "false"; $0.text = "steps.promote.outcome == \"skipped\" is false" }
+        #expect(m.next(ev.state) == .skip("rebuild", because: "steps.promote.outcome == \"skipped\" is false"))
+        ev.add(.stepFinished, "rebuild") { $0.stepOutcome = .skipped }
+        #expect(m.next(ev.state) == .checkCondition("check"), "rebuild/restore is never visited")
+    }
+
+    @Test func aConditionThatCannotBeEvaluatedFailsIntoTheChoicesAndRetriesEvaluateAgain() throws {
+        let ask = RunMachine(plan: FlatPlan(try loadRunbook(Self.runbook), includes: [:]), yes: false)
+        var ev = Events()
+        ev.done("measure")
+        ev.done("promote")
+        ev.add(.stepFinished, "rebuild") { $0.stepOutcome = .skipped }
+        ev.add(.conditionChecked, "check") { $0.text = "its condition could not be evaluated: lag has no value" }
+        #expect(ask.next(ev.state) == .onFailure("check", .ask))
+        ev.add(.failureChoice, "check") { $0.choice = .retry }
+        #expect(ask.next(ev.state) == .checkCondition("check"))
+        ev.add(.conditionChecked, "check") { $0.value = "true" }
+        #expect(ask.next(ev.state) == .begin("check"))
+
+        // With --yes a checklist whose condition cannot be decided aborts the run.
+        let yes = RunMachine(plan: ask.plan, yes: true)
+        var aborted = Events()
+        aborted.done("measure")
+        aborted.done("promote")
+        aborted.add(.stepFinished, "rebuild") { $0.stepOutcome = .skipped }
+        aborted.add(.conditionChecked, "check") { $0.text = "its condition could not be evaluated: lag has no value" }
+        #expect(yes.next(aborted.state) == .onFailure("check", .abort))
+        aborted.failed("check", "its condition could not be evaluated: lag has no value")
+        #expect(yes.next(aborted.state) == .finish(.failed))
+        #expect(yes.failedBecause(aborted.state) == "step 'check' its condition could not be evaluated: lag has no value")
+    }
+}

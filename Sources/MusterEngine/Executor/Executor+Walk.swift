@@ -61,6 +61,12 @@ extension Executor {
             notify(why.map { "run failed: \($0)" } ?? "run \(end.rawValue)")
             console.show(.runResult(outcome: why.map { "failed: \($0)" } ?? end.rawValue, elapsed: elapsed, runID: setup.runID, resumeHint: false))
             return end == .failed ? .failed(why ?? "a step failed and the run went on") : .completed
+        case .checkCondition(let key):
+            try checkCondition(try enter(key))
+        case .skip(let key, let because):
+            _ = try enter(key)
+            try record(.stepFinished, step: key) { $0.stepOutcome = .skipped; $0.text = "skipped: " + because }
+            console.show(.stepResult(.finished(.skipped), seconds: 0, detail: masker.mask(because)))
         case .begin(let key):
             let entry = try enter(key)
             if let each = entry.step.forEach { return try beginLoop(entry, each) }
@@ -94,7 +100,9 @@ extension Executor {
         case .onFailure(let key, let policy):
             let entry = try enter(key)
             var why = "failed in an earlier session"
-            if let last = lastProblem, last.key == key { why = last.why } else if let d = state.denied[key] {
+            if let last = lastProblem, last.key == key { why = last.why } else if case .cannot(let m)? = state.conditions[key] {
+                why = m
+            } else if let d = state.denied[key] {
                 why = "approval denied by \(d.by): \(d.reason)"
                 console.show(.warning("'\(key)' was denied in the last session (\(why)) and no choice was made"))
             } else {
@@ -104,6 +112,38 @@ extension Executor {
             if try afterFailure(key: key, policy: policy, why: why) == .finished { registerRollbackIfDone(entry) }
         }
         return nil
+    }
+
+    /// Evaluates the step's `when:` with the values known now, and journals
+    /// what it came to with the values it read: the machine decides next.
+    func checkCondition(_ entry: FlatPlan.Entry) throws(Stop) {
+        guard let condition = entry.step.when?.condition else { return }
+        let values = templateValues(entry)
+        let mode = setup.drill?.conditionMode ?? "incident"
+        let outcome: (String) -> String? = { [state] key in
+            state.finished[key].map { $0 == .rehearsed ? "done" : $0.rawValue }
+        }
+        let verdict: Result<Condition.Verdict, Condition.Failure>
+        do throws(Condition.Failure) {
+            verdict = .success(try condition.evaluate(lookup: { values[$0] }, mode: mode, outcome: outcome))
+        } catch {
+            verdict = .failure(error)
+        }
+        switch verdict {
+        case .success(let v):
+            try record(.conditionChecked, step: entry.key) { e in
+                e.value = v.holds ? "true" : "false"
+                e.text = masker.mask(v.because)
+                e.seen = Dictionary(v.seen.map { ($0.name, masker.mask($0.value)) }) { $1 }
+            }
+        case .failure(let f):
+            let why = "its condition could not be evaluated: " + f.message
+            try record(.conditionChecked, step: entry.key) { e in
+                e.text = masker.mask(why)
+                e.seen = Dictionary(f.seen.map { ($0.name, masker.mask($0.value)) }) { $1 }
+            }
+            console.show(.stepResult(.finished(.failed), seconds: 0, detail: masker.mask(why)))
+        }
     }
 
     /// A `for_each` step begins: its items are fixed and journaled, so a

@@ -52,7 +52,7 @@ public enum ReplayCheck {
     static func isDecided(_ kind: JournalEvent.Kind) -> Bool {
         switch kind {
         case .stepStarted, .itemAnswered, .answered, .gateAnswered, .attemptStarted, .attemptFinished, .failureChoice, .stepFinished,
-             .pipelineStarted, .faultInjected, .rollbackStarted, .rollbackFinished, .runFinished, .approvalRequested:
+             .pipelineStarted, .faultInjected, .rollbackStarted, .rollbackFinished, .runFinished, .approvalRequested, .conditionChecked:
             true
         default:
             false
@@ -62,6 +62,10 @@ public enum ReplayCheck {
     /// Whether event `e` is what performing `action` journals.
     static func matches(_ e: JournalEvent, _ action: RunMachine.Action) -> Bool {
         switch action {
+        case .checkCondition(let key):
+            return e.event == .conditionChecked && e.step == key
+        case .skip(let key, _):
+            return e.event == .stepFinished && e.step == key && e.outcome == StepOutcome.skipped.rawValue
         case .begin(let key):
             return e.event == .stepStarted && e.step == key
         case .askItem(let key, let item):

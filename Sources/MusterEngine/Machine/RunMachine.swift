@@ -16,7 +16,11 @@ public struct RunMachine: Sendable {
         /// the first of `undo`'s not undone yet. Once none is left, `finish`
         /// says `rolled_back`, or `rollback_incomplete` if one failed.
         case rollBackStep(String)
-        /// Journal the start of a checklist or include step.
+        /// Evaluate the step's `when:` with the values known now.
+        case checkCondition(String)
+        /// The step's condition is false: it is skipped, saying why.
+        case skip(String, because: String)
+        /// Journal the start of a checklist, group, include or loop.
         case begin(String)
         /// Ask checklist item `index` of the step.
         case askItem(String, Int)
@@ -82,7 +86,7 @@ public struct RunMachine: Sendable {
         // `--yes`), also when the session ended before the run's end was
         // journaled. Deciding it from `yes` now would let a session without
         // `--yes` walk on past the step that aborted the run.
-        if let key = last, let a = plan[key]?.step.automation, a.onFailure != .continue {
+        if let key = last, abortsRun(key, s) {
             return closing(s, .failed, now: now)
         }
         let walk = plan.expanded(s.loopItems)
@@ -100,6 +104,16 @@ public struct RunMachine: Sendable {
             if let action = next(entry, s, now: now) { return action }
         }
         return .finish(end)
+    }
+
+    /// Whether step `key`, failed for good, ended the run: an automated
+    /// step unless it says `continue`; a step whose condition could not be
+    /// evaluated, as itself. A group or loop fails because a step in it
+    /// failed and went on, so the run goes on too.
+    func abortsRun(_ key: String, _ s: RunState) -> Bool {
+        if let a = plan[key]?.step.automation { return a.onFailure != .continue }
+        if case .cannot? = s.conditions[key] { return true }
+        return false
     }
 
     /// The step whose failure decides the run: the last one that failed,
@@ -128,7 +142,7 @@ public struct RunMachine: Sendable {
     /// run went on past every failure (`on_failure: continue`).
     public func failedBecause(_ s: RunState) -> String? {
         // A group fails when a step in it failed and the run went on.
-        guard let key = lastFailed(s), let a = plan[key]?.step.automation, a.onFailure != .continue else { return nil }
+        guard let key = lastFailed(s), abortsRun(key, s) else { return nil }
         return failure(key, s)
     }
 
@@ -181,6 +195,18 @@ public struct RunMachine: Sendable {
     /// steps have something left to do.
     func next(_ entry: FlatPlan.Entry, _ s: RunState, now: Double = .infinity) -> Action? {
         let key = entry.key
+        // A condition is evaluated once, before the step begins; one that
+        // could not be evaluated fails the step into the usual choices,
+        // and `r` evaluates it again.
+        if entry.step.when != nil, !s.started.contains(key) {
+            switch s.conditions[key] {
+            case nil: return .checkCondition(key)
+            case .fails(let because): return .skip(key, because: because)
+            case .cannot:
+                return s.retryChosen.contains(key) ? .checkCondition(key) : .onFailure(key, entry.step.automation?.onFailure ?? (yes ? .abort : .ask))
+            case .holds: break
+            }
+        }
         if let each = entry.step.forEach {
             guard s.started.contains(key) else { return .begin(key) }
             // Items come next in the walk; once more have failed than the

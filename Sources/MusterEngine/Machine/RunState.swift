@@ -66,6 +66,14 @@ public struct RunState: Sendable {
     public var stoppedBy: [String: String] = [:]
     /// The step that failed last: a rollback it starts offers its own rollback too.
     public var lastFailed: String?
+    /// What each step's `when:` came to, once evaluated: it holds, it does
+    /// not (and why), or it could not be evaluated (and why).
+    public var conditions: [String: ConditionResult] = [:]
+    public enum ConditionResult: Sendable, Equatable {
+        case holds
+        case fails(String)
+        case cannot(String)
+    }
     /// The items of each `for_each` step that began, as its start fixed them.
     public var loopItems: [String: [String]] = [:]
     /// Every step that finished failed, in order: the machine looks past
@@ -275,7 +283,14 @@ public struct RunState: Sendable {
             unshared = e.text ?? "the shared store could not be reached"
         case .runShared:
             unshared = nil
-        case .note, .conditionChecked:
+        case .conditionChecked:
+            conditions[key] = switch e.value {
+            case "true": .holds
+            case "false": .fails(e.text ?? "its condition is false")
+            default: .cannot(e.text ?? "its condition could not be evaluated")
+            }
+            retryChosen.remove(key)
+        case .note:
             break
         }
     }
