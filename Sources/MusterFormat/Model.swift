@@ -223,6 +223,9 @@ public struct Step: Sendable {
     public var when: WhenClause?
     /// `for_each:`: the step runs once per item, keyed `id[item]`.
     public var forEach: ForEach?
+    /// `run` steps: the machine the script runs on, through ssh (RemoteShell);
+    /// nil runs it here.
+    public var host: Template? = nil
 
     public var kind: StepKind {
         switch body {

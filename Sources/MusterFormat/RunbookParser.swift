@@ -232,7 +232,8 @@ struct RunbookParser {
         /// Declared rules of parameters, answers and outputs, which a
         /// condition's type checks read.
         var rules: [String: ValueRule] = [:]
-        /// `secret: true` answers: never readable by a condition.
+        /// `secret: true` answers: never readable by a condition, never
+        /// sent to another machine (HostParser).
         var secretAnswers: Set<String> = []
         /// Keys of the steps parsed so far: those with an outcome by the
         /// time a later step's condition is evaluated.

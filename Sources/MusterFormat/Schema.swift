@@ -147,6 +147,7 @@ public enum FormatSchema {
             "on_failure": {"enum": ["ask", "abort", "continue", "rollback"]},
             "idempotent": {"type": "boolean"},
             "keep_running": {"type": "boolean"},
+            "host": {"type": "string", "minLength": 1, "description": "run the script on this machine through ssh: a host name, IP address or ssh config alias, optionally USER@; may be a template"},
             "approval": {"oneOf": [
               {"type": "boolean"},
               {"type": "object", "additionalProperties": false,
@@ -166,10 +167,11 @@ public enum FormatSchema {
           },
           "oneOf": [
             {"required": ["manual"], "properties": {"id": true, "title": true, "notes": true, "when": true, "for_each": true, "manual": true, "ask": true}, "additionalProperties": false},
-            {"required": ["run"], "$ref": "#/$defs/automated"},
-            {"required": ["wait"], "$ref": "#/$defs/automated", "not": {"required": ["keep_running"]}},
-            {"required": ["http"], "$ref": "#/$defs/automated", "not": {"required": ["keep_running"]}},
-            {"required": ["ci"], "$ref": "#/$defs/automated", "not": {"required": ["keep_running"]}},
+            {"required": ["run"], "$ref": "#/$defs/automated",
+             "if": {"required": ["host"]}, "then": {"not": {"required": ["keep_running"]}}},
+            {"required": ["wait"], "$ref": "#/$defs/automated", "not": {"anyOf": [{"required": ["keep_running"]}, {"required": ["host"]}]}},
+            {"required": ["http"], "$ref": "#/$defs/automated", "not": {"anyOf": [{"required": ["keep_running"]}, {"required": ["host"]}]}},
+            {"required": ["ci"], "$ref": "#/$defs/automated", "not": {"anyOf": [{"required": ["keep_running"]}, {"required": ["host"]}]}},
             {"required": ["runbook"], "properties": {"id": true, "title": true, "notes": true, "when": true, "runbook": true, "with": true}, "additionalProperties": false},
             {"required": ["steps"], "properties": {"id": true, "title": true, "notes": true, "when": true, "steps": true}, "additionalProperties": false}
           ]
@@ -178,7 +180,7 @@ public enum FormatSchema {
           "properties": {
             "id": true, "title": true, "notes": true, "when": true, "for_each": true, "run": true, "wait": true, "http": true, "ci": true,
             "timeout": true, "retries": true, "retry_delay": true, "expect": true, "confirm": true,
-            "on_failure": true, "idempotent": true, "rollback": true, "outputs": true, "keep_running": true, "approval": true
+            "on_failure": true, "idempotent": true, "rollback": true, "outputs": true, "keep_running": true, "host": true, "approval": true
           },
           "additionalProperties": false,
           "not": {"anyOf": [

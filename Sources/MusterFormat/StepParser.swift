@@ -23,13 +23,14 @@ extension RunbookParser {
         case .manual: allowed.append("ask")
         case .runbook: allowed.append("with")
         case .ci, .wait: allowed += Self.automationKeys
-        case .run: allowed += Self.automationKeys + ["keep_running"]
+        case .run: allowed += Self.automationKeys + ["keep_running", "host"]
         case .http: allowed += Self.automationKeys
         case .steps: break
         }
         let otherKinds = Set(kinds.dropFirst().map(\.0.rawValue))
         guard let f = r.fields(node, label, allowed: allowed + otherKinds, elsewhere: { key in
             if Self.automationKeys.contains(key) { return "'\(key)' applies to automated steps (run, wait, http, ci), not to a \(kind.rawValue) step" }
+            if key == "host" { return "'host' belongs to run steps (it runs the script on another machine through ssh), not to a \(kind.rawValue) step" }
             if key == "keep_running" { return "'keep_running' belongs to run steps (it keeps the processes a step's command leaves running), not to a \(kind.rawValue) step" }
             if key == "ask" { return "'ask' belongs to manual steps, not to a \(kind.rawValue) step" }
             if key == "with" { return "'with' belongs to runbook steps, not to a \(kind.rawValue) step" }
@@ -88,6 +89,10 @@ extension RunbookParser {
         }
 
         var step = Step(id: id, mark: node.mark, title: title, notes: notes, body: body, automation: automation)
+        if let v = f["host"], case .run(let script) = body {
+            step.host = parseHost(v, scope)
+            checkHostStep(f, script: script, scriptNode: value, rollback: automation?.rollback, scope)
+        }
         step.when = when
         step.forEach = forEach
         // The item's name is the step's own: later steps do not see it.

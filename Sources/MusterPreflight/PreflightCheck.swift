@@ -58,6 +58,12 @@ final class PreflightCheck: PerformHost {
             let a = try ShellPerformer(host: self, runner: runner).run(t, values: values, key: "preflight", automation: Self.automation, timeout: timeout,
                                                                        env: env, quiet: true)
             return (a.ok, a.ok ? "exit 0" : describe(a))
+        case .ssh(let host, let values):
+            let name = host.expand(values)
+            if let why = HostAddress.problem(name) { return (false, "cannot use '\(name)' as a host: \(why)") }
+            let a = try ShellPerformer(host: self, runner: runner).run(Template(raw: "true", mark: host.mark), values: [:], key: "preflight", automation: Self.automation,
+                                                                       timeout: timeout, env: environment, quiet: true, remote: .init(host: name, variables: [:]))
+            return (a.ok, a.ok ? "logged in" : describe(a))
         case .http(let h, let values):
             guard let http else { return (false, "no HTTP client is available") }
             let a = try HTTPPerformer(host: self, http: http).check(h, values: values, timeout: timeout, quiet: true)

@@ -41,6 +41,9 @@ public struct PreflightItem: Sendable {
         case ci(CISpec, values: [String: String])
         case secret(Secret)
         case program(String)
+        /// A `host:` step's machine: ssh logs in and runs `true` there the
+        /// way the step will run its script.
+        case ssh(Template, values: [String: String])
         /// Cannot be checked before the run; says why.
         case skip(String)
     }
@@ -140,6 +143,8 @@ extension PreflightItem {
                     if case .http(let h) = w.probe { addHost(rb, h.url, key: key, values: values) }
                 case .ci(let spec):
                     addCI(rb, spec, key: key, values: values)
+                case .run where step.host != nil:
+                    addSSH(rb, step.host!, key: key, values: values)
                 case .runbook(let inc):
                     guard let child = includes[inc.runbook], depth < 16 else { continue }
                     var childParams: [String: String] = [:]
@@ -163,6 +168,19 @@ extension PreflightItem {
             implied("host \(origin)", step: key) {
                 PreflightItem(runbook: rb.name, kind: .host, title: "\(origin) resolves and answers", steps: [],
                               fix: "check the address, the VPN or proxy, and that the service is up", action: .reach(url, values: values), owner: rb)
+            }
+        }
+
+        mutating func addSSH(_ rb: Runbook, _ host: Template, key: String, values: [String: String]) {
+            if let why = missing([host], values) {
+                items.append(PreflightItem(runbook: rb.name, kind: .host, title: "ssh to \(host.raw) logs in", steps: [key], fix: nil, action: .skip(why), owner: rb))
+                return
+            }
+            let name = host.expand(values)
+            implied("ssh \(name)", step: key) {
+                PreflightItem(runbook: rb.name, kind: .host, title: "ssh to \(name) logs in and runs bash", steps: [],
+                              fix: "check that 'ssh \(name) true' works without a prompt: the host key in known_hosts, the key in the agent, the name in your ssh config",
+                              action: .ssh(host, values: values), owner: rb)
             }
         }
 

@@ -63,6 +63,7 @@ package enum PlanJSON {
             o.append(("ask", .object(ask.map { ($0.name, .string($0.prompt)) })))
         case .run(let t):
             o.append(("run", .string(s.shell(t))))
+            if let h = s.step.host { o.append(("host", .string(s.text(h)))) }
         case .wait(let w):
             var wo: [(String, JSON)] = []
             switch w.probe {

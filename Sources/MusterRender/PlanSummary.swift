@@ -12,6 +12,7 @@ package enum PlanSummary {
     package static func kindLine(_ s: PlanStep) -> String {
         guard let a = s.step.automation else { return "" }
         var parts: [String] = []
+        if let h = s.step.host { parts.append("on \(sanitize(s.text(h))) through ssh") }
         if a.confirm { parts.append("confirm first") }
         parts.append("timeout \(DurationFormat.format(a.timeout))")
         if let e = a.expect { parts.append("expect \(DurationFormat.format(e))") }

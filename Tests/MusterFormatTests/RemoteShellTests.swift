@@ -4,6 +4,7 @@ import MusterFormat
 import MusterEngine
 import MusterTesting
 import MusterYAML
+import MusterTestSupport
 import Testing
 
 /// Values sent to another host: a real OpenSSH server on 127.0.0.1 (this
@@ -45,112 +46,5 @@ struct RemoteShellTests {
             #expect(server.pwned().isEmpty, "\(value) ran as code")
             server.clean()
         }
-    }
-}
-
-/// sshd on a free port of 127.0.0.1, with its own host key, one client key,
-/// and an `ssh` on PATH that knows the host as `h`.
-final class SSHServer: @unchecked Sendable {
-    static var available: Bool {
-        FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd") && FileManager.default.isExecutableFile(atPath: "/usr/bin/ssh")
-            && FileManager.default.isExecutableFile(atPath: "/usr/bin/ssh-keygen") && getuid() == 0
-    }
-
-    let dir: String
-    let work: String
-
-    init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("muster-sshd-\(UUID().uuidString)").path
-        work = dir + "/work"
-        for d in [dir + "/bin", work, "/run/sshd"] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
-        for key in ["host", "client"] { try Self.shell("ssh-keygen -q -t ed25519 -N '' -f '\(dir)/\(key)'") }
-        try FileManager.default.copyItem(atPath: dir + "/client.pub", toPath: dir + "/authorized_keys")
-        var lastError = ""
-        for _ in 0..<5 {
-            let port = Int.random(in: 20000...60000)
-            try """
-            Port \(port)
-            ListenAddress 127.0.0.1
-            HostKey \(dir)/host
-            AuthorizedKeysFile \(dir)/authorized_keys
-            PidFile \(dir)/sshd.pid
-            StrictModes no
-            UsePAM no
-            PasswordAuthentication no
-            KbdInteractiveAuthentication no
-            PermitRootLogin prohibit-password
-            """.write(toFile: dir + "/sshd_config", atomically: true, encoding: .utf8)
-            try """
-            Host h
-              HostName 127.0.0.1
-              Port \(port)
-              User root
-              IdentityFile \(dir)/client
-              StrictHostKeyChecking no
-              UserKnownHostsFile /dev/null
-              BatchMode yes
-              ConnectTimeout 5
-              LogLevel ERROR
-            """.write(toFile: dir + "/ssh_config", atomically: true, encoding: .utf8)
-            try "#!/bin/sh\nexec /usr/bin/ssh -F '\(dir)/ssh_config' \"$@\"\n".write(toFile: dir + "/bin/ssh", atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir + "/bin/ssh")
-            // sshd puts itself in the background (its pid in the pid file):
-            // Foundation's Process reaps its children one at a time, and a
-            // long-lived child of its own would hold up every later one.
-            try Self.shell("/usr/sbin/sshd -f '\(dir)/sshd_config' </dev/null >/dev/null 2>&1")
-            // Ready when a command gets through (bounded: 50 tries).
-            for _ in 0..<50 {
-                if let (status, _) = try? run("ssh h true", value: ""), status == 0 { return }
-                usleep(100_000)
-            }
-            lastError = "sshd on port \(port) did not answer"
-            stop()
-        }
-        throw NSError(domain: "SSHServer", code: 1, userInfo: [NSLocalizedDescriptionKey: lastError])
-    }
-
-    static func shell(_ command: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command]
-        try p.run()
-        p.waitUntilExit()
-    }
-
-    /// Runs `code` as a step does (`bash -euo pipefail -c`, the value in the
-    /// environment) in the work folder, which is also the remote side's.
-    func run(_ code: String, value: String) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-euo", "pipefail", "-c", "cd '\(work)'; " + code.replacingOccurrences(of: "touch pwned", with: "touch \(work)/pwned")]
-        p.currentDirectoryURL = URL(fileURLWithPath: work)
-        p.environment = ["PATH": dir + "/bin:/usr/bin:/bin", "MUSTER_VALUE_v": value.replacingOccurrences(of: "touch pwned", with: "touch \(work)/pwned"), "HOME": dir]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        p.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self).replacingOccurrences(of: "touch \(work)/pwned", with: "touch pwned"))
-    }
-
-    func pwned() -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: work)) ?? []).filter { $0.hasPrefix("pwned") }.sorted()
-    }
-
-    func clean() {
-        for f in pwned() { try? FileManager.default.removeItem(atPath: work + "/" + f) }
-    }
-
-    func stop() {
-        guard let text = try? String(contentsOfFile: dir + "/sshd.pid", encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
-        kill(pid, SIGTERM)
-        try? FileManager.default.removeItem(atPath: dir + "/sshd.pid")
-    }
-
-    deinit {
-        stop()
-        try? FileManager.default.removeItem(atPath: dir)
     }
 }

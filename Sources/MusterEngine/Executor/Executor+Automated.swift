@@ -199,7 +199,14 @@ extension Executor {
         let http = self.http.map { HTTPPerformer(host: self, http: $0) }
         switch step.body {
         case .run(let t):
-            return try shells.run(t, values: values, key: key, automation: a, timeout: Double(a.timeout), env: env, keepable: true)
+            var remote: ShellPerformer.Remote?
+            if let h = step.host {
+                switch remoteTarget(h, key: key, values: values) {
+                case .success(let r): remote = r
+                case .failure(let why): return Attempt(ok: false, status: 1, seconds: 0, problem: why.message)
+                }
+            }
+            return try shells.run(t, values: values, key: key, automation: a, timeout: Double(a.timeout), env: env, keepable: true, remote: remote)
         case .wait(let w):
             let waits = WaitPerformer(host: self, shell: shells, http: http)
             return try stoppable(key, timeout: w.timeout) { () throws(Stop) in try waits.wait(w, key: key, automation: a, values: values, env: env) }

@@ -95,7 +95,14 @@ package final class RollbackDesk {
         }
         try host.record(.rollbackStarted, step: r.key) { _ in }
         let auto = Automation(timeout: Automation.defaultTimeout, retries: 0, retryDelay: 0, expect: nil, confirm: false, onFailure: nil, idempotent: false, rollback: nil, outputs: [])
-        let result = try host.shells.run(r.command, values: r.values, key: r.key, automation: auto, timeout: Double(Automation.defaultTimeout), env: r.env)
+        // A host step's rollback runs on its host.
+        let result: Attempt
+        switch host.remote(of: r.key, values: r.values) {
+        case .success(let remote):
+            result = try host.shells.run(r.command, values: r.values, key: r.key, automation: auto, timeout: Double(Automation.defaultTimeout), env: r.env, remote: remote)
+        case .failure(let why):
+            result = Attempt(ok: false, status: 1, seconds: 0, problem: why.message)
+        }
         if let sig = result.signal { throw .pause("\(host.signalName(sig)) during the rollback of '\(r.key)'") }
         try host.record(.rollbackFinished, step: r.key) { e in
             e.exit = Int(result.status)

@@ -15,4 +15,6 @@ package protocol RunHost: DeskHost {
     func notUnderstood(_ hint: String) throws(Stop)
     func answer<R: Reply>(_ question: Question, _ prompt: String, step key: String, as: R.Type) throws(Stop) -> R
     var shells: ShellPerformer { get }
+    /// Where step `key`'s commands run: nil here, or its `host` (RemoteShell).
+    func remote(of key: String, values: [String: String]) -> Result<ShellPerformer.Remote?, HostProblem>
 }

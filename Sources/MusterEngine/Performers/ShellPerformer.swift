@@ -25,12 +25,29 @@ package struct ShellPerformer {
         return head + " … [\(line.utf8.count - maxShown) more bytes not shown]"
     }
 
-    /// Runs the script once. `keepable`: a `run` step's attempt, which a
-    /// lost terminal leaves running; probes and rollback commands stop.
+    /// Where a `host:` step's script runs (RemoteShell), and the variables
+    /// sent with it: the step environment's own (parameters, `env`, run id),
+    /// never the operator's environment or a secret.
+    package struct Remote {
+        package var host: String
+        package var variables: [String: String]
+        /// Left out of the ssh client's own environment: the secrets' names
+        /// and the variables they are read from, which an operator's
+        /// `SendEnv` could otherwise forward to the host.
+        package var withheld: Set<String>
+        package init(host: String, variables: [String: String], withheld: Set<String> = []) {
+            self.host = host; self.variables = variables; self.withheld = withheld
+        }
+    }
+
+    /// Runs the script once (on `remote`, when given). `keepable`: a `run`
+    /// step's attempt, which a lost terminal leaves running; probes and
+    /// rollback commands stop.
     package func run(_ t: Template, values: [String: String], key: String, automation a: Automation, timeout: Double, env base: [String: String],
-                     quiet: Bool = false, keepable: Bool = false) throws(Stop) -> Attempt {
+                     quiet: Bool = false, keepable: Bool = false, remote: Remote? = nil) throws(Stop) -> Attempt {
         try host.checkSignals()
         let masker = host.masker, console = host.console, clock = host.clock
+        if !quiet, let remote { console.show(.info("on \(remote.host), through ssh")) }
         if !quiet { console.show(.command(masker.mask(t.shellDisplay(values)))) }
         guard let script = t.shellCode() else {
             return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: a template stands where its value could become code (run 'muster validate' for where and what to write instead)")
@@ -44,6 +61,21 @@ package struct ShellPerformer {
             }
             env[shellValueVariable(r.name)] = value
         }
+        var command = script
+        if let remote {
+            var variables = remote.variables
+            for r in t.references { if let v = values[r.name] { variables[shellValueVariable(r.name)] = v } }
+            // The validator refuses secrets on a host step; a value that
+            // holds one all the same (passed in through `with`, say) stays here.
+            for (name, value) in variables.sorted(by: { $0.key < $1.key }) where masker.mask(value) != value {
+                let what = name.hasPrefix("MUSTER_VALUE_") ? "{{ \(name.dropFirst(13)) }}" : "$\(name)"
+                return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run on \(remote.host): the value of \(what) holds a secret, and secrets are never sent to another machine; run this part in a step without 'host'")
+            }
+            command = RemoteShell.localScript
+            env = base.filter { !remote.withheld.contains($0.key) }
+            env["MUSTER_SSH_HOST"] = remote.host
+            env.merge(RemoteShell.environment(RemoteShell.input(script: script, variables: variables))) { $1 }
+        }
         var stdout = ""
         var tail: [String] = []
         var streams = [LineMasker(masker), LineMasker(masker)]
@@ -56,7 +88,7 @@ package struct ShellPerformer {
         let started = clock.now
         let result: CommandResult
         do {
-            result = try runner.run(script: script, environment: env, timeout: timeout, keepLeftovers: a.keepRunning, onLine: { isErr, line in
+            result = try runner.run(script: command, environment: env, timeout: timeout, keepLeftovers: a.keepRunning, onLine: { isErr, line in
                 if !isErr, stdout.utf8.count < Self.maxCaptured { stdout += line + "\n" }
                 // Masked whole, then shortened: a cut never splits a secret.
                 for masked in streams[isErr ? 1 : 0].feed(line, now: clock.now).map(Self.shorten) { emit(isErr, masked) }

@@ -14,7 +14,8 @@ package enum StepPreview {
         }
         switch step.body {
         case .run(let t):
-            return [t.shellDisplay(values)]
+            // Where it runs is part of what it does (approvers sign this).
+            return (step.host.map { ["on \($0.expand(values)) through ssh"] } ?? []) + [t.shellDisplay(values)]
         case .wait(let w):
             let probe: [String]
             switch w.probe {
@@ -40,7 +41,7 @@ package enum StepPreview {
         func fields(_ h: HTTPCheck) -> [Template] { [h.url] + h.headers.map(\.value) + (h.body.map { [$0] } ?? []) }
         let templates: [Template]
         switch step.body {
-        case .run(let t): templates = [t]
+        case .run(let t): templates = [t] + (step.host.map { [$0] } ?? [])
         case .wait(let w):
             switch w.probe {
             case .run(let t): templates = [t]
