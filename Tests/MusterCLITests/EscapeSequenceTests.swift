@@ -155,6 +155,8 @@ struct EscapeSequenceTests {
         "Runbook.steps.body.http.body.references.name", "Runbook.steps.body.http.bodyContains.references.name",
         "Runbook.steps.body.ci.url.references.name", "Runbook.steps.body.ci.settings.value.references.name",
         "Runbook.steps.body.ci.inputs.value.references.name",
+        // A host is checked to be a host name, address or ssh alias.
+        "Runbook.steps.host", "Runbook.finally.host", "Runbook.steps.body.group.host",
         "Runbook.finally.id", "Runbook.steps.body.group.id", "Runbook.steps.body.group.forEach.name", "Runbook.steps.body.group.forEach.source.list",
         "Runbook.steps.body.group.title.references.name", "Runbook.steps.when.condition.root.kind.compare.kind.name",
         "Drill.path", "Drill.name", "Drill.runbook", "Drill.schedule", "Drill.params.name", "Drill.faults.step",
