@@ -29,6 +29,21 @@ public struct Runbook: Sendable {
     public var deadline: Int?
 
     public func param(_ name: String) -> Param? { params.first { $0.name == name } }
+
+    /// Every step of this runbook with its key, groups' steps under their
+    /// group and `finally` last; included runbooks are not opened.
+    public var keyedSteps: [(key: String, step: Step)] {
+        var out: [(key: String, step: Step)] = []
+        func add(_ steps: [Step], _ prefix: String) {
+            for step in steps {
+                out.append((prefix + step.id, step))
+                add(step.children, prefix + step.id + "/")
+            }
+        }
+        add(steps, "")
+        add(finally, "")
+        return out
+    }
 }
 
 public struct Rung: Codable, Sendable, Hashable {

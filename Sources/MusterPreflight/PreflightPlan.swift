@@ -119,7 +119,7 @@ extension PreflightItem {
                     PreflightItem(runbook: rb.name, kind: .secret, title: "secret \(s.name) is set (\(from))", steps: [],
                                   fix: "set \(from)" + (s.description.map { ": \($0)" } ?? ""), action: .secret(s), owner: rb)
                 }
-                let users = rb.steps.filter { Self.uses($0, secret: s.name) }.map { prefix + $0.id }
+                let users = rb.keyedSteps.filter { Self.uses($0.step, secret: s.name) }.map { prefix + $0.key }
                 if let i = seen["secret \(s.name)"] { for u in users where !items[i].steps.contains(u) { items[i].steps.append(u) } }
             }
             for program in rb.requires {
@@ -134,8 +134,10 @@ extension PreflightItem {
                                   fix: "check secret \(hook): it must hold the incoming-webhook URL of the channel", action: .reachSecret(hook), owner: rb)
                 }
             }
-            for step in rb.steps {
-                let key = prefix + step.id
+            // Groups' steps and `finally` too: a check a step implies does
+            // not depend on where the step stands.
+            for (stepKey, step) in rb.keyedSteps {
+                let key = prefix + stepKey
                 switch step.body {
                 case .http(let h):
                     addHost(rb, h.url, key: key, values: values)

@@ -177,6 +177,29 @@ struct FlowRunTests {
         #expect(r.stderr.contains("runbooks/bad.yaml:10:30: error:") && r.stderr.contains("secret"), "\(r.stderr)")
     }
 
+    @Test func preflightChecksWhatStepsInGroupsAndFinallyNeed() throws {
+        let s = try Sandbox(["pre": """
+        muster: 1
+        name: pre
+        title: Preflight reaches every step
+        secrets:
+          DEPLOY_KEY: {env: DEPLOY_KEY_ENV}
+        steps:
+          - id: rebuild
+            title: Rebuild
+            steps:
+              - {id: probe-dead, title: A host that is down, http: {url: "http://127.0.0.1:9/health"}}
+        finally:
+          - {id: cleanup, title: Clean up, run: 'test -n "$DEPLOY_KEY"'}
+        """])
+        let r = try s.run(["preflight", "pre"], env: ["NO_COLOR": "1"])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("✗ http://127.0.0.1:9/ resolves and answers"), "\(r.stdout)")
+        #expect(r.stdout.contains("needed by: rebuild/probe-dead"))
+        #expect(r.stdout.contains("✗ secret DEPLOY_KEY is set (environment variable DEPLOY_KEY_ENV)"))
+        #expect(r.stdout.contains("needed by: cleanup"))
+    }
+
     func runID(_ s: Sandbox) throws -> String {
         try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").sorted().last ?? ""
     }
