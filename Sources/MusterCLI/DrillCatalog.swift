@@ -50,7 +50,7 @@ struct DrillCatalog {
             rbNames.append(name)
             if let rb = entry.runbook {
                 runbookRTO[name] = rb.rto
-                includes[name] = rb.steps.compactMap { step in
+                includes[name] = rb.keyedSteps.compactMap { _, step in
                     guard case .runbook(let spec) = step.body, !spec.runbook.isEmpty else { return nil }
                     return Paths.stem(spec.runbook)
                 }

@@ -83,7 +83,7 @@ enum RunSession {
         var out: [String: (runbook: Runbook, path: String)] = [:]
         var queue = [(rb, path)]
         while let (r, p) = queue.popLast() {
-            for step in r.steps {
+            for (_, step) in r.keyedSteps {
                 guard case .runbook(let spec) = step.body, out[spec.runbook] == nil else { continue }
                 switch catalog.resolveRunbook(spec.runbook, root: catalog.root(forFileAt: p)) {
                 case .found(let child, let childPath):

@@ -68,7 +68,7 @@ enum Signing {
 
     /// Whether a runbook (or one it includes) has a step that needs approval.
     static func needsApproval(_ runbooks: [Runbook]) -> Bool {
-        runbooks.contains { rb in rb.steps.contains { $0.automation?.approval != nil } }
+        runbooks.contains { rb in rb.keyedSteps.contains { $0.step.automation?.approval != nil } }
     }
 
     /// Before a run is created: the file and a key exist, and the key is

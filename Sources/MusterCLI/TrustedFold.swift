@@ -16,7 +16,13 @@ enum TrustedFold {
         let signed = events.contains { $0.statement != nil || $0.signature != nil || $0.event == .approvalGiven || $0.event == .approvalDenied }
         guard signed else { return (events, []) }
         var rules: [String: Approval] = [:]
-        for step in runbook?.steps ?? [] { if let a = step.automation?.approval { rules[step.id] = a } }
+        for (key, step) in runbook?.keyedSteps ?? [] { if let a = step.automation?.approval { rules[key] = a } }
+        // A loop's items (`deploy[api]`) carry the loop step's rule.
+        for e in events {
+            guard let key = e.step, rules[key] == nil, key.hasSuffix("]"), let open = key.lastIndex(of: "["),
+                  let rule = rules[String(key[..<open])] else { continue }
+            rules[key] = rule
+        }
         let refused = JournalTrust.check(events, runID: runID, checker: Signing.checker(root: root), rules: rules)
         return (JournalTrust.believed(events, refused: refused), refused)
     }

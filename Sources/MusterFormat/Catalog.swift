@@ -163,12 +163,12 @@ public final class Catalog: Sendable {
 
         // The two-person rule compares keys: without the repository's
         // allowed_signers no approval could ever be checked.
-        if let rb = entry.runbook, let step = rb.steps.first(where: { $0.automation?.approval != nil }),
+        if let rb = entry.runbook, let step = rb.keyedSteps.map(\.step).first(where: { $0.automation?.approval != nil }),
            !source.exists(Paths.join(base, "allowed_signers")) {
             error(step.mark, "step '\(step.id)' needs approval, and this repository has no allowed_signers file (\(displayPath(Paths.join(base, "allowed_signers")))): approvals are SSH signatures checked against it. Each person who may approve or operate adds a line `NAME KEYTYPE KEY` (`echo \"alice $(cat ~/.ssh/id_ed25519.pub)\" >> allowed_signers`) and commits it; see docs/team-runs.md")
         }
         if let rb = entry.runbook {
-            for step in rb.steps {
+            for (_, step) in rb.keyedSteps {
                 guard case .runbook(let spec) = step.body, !spec.runbook.isEmpty else { continue }
                 switch resolve(spec.runbook) {
                 case .missing(let p, let s):
@@ -249,8 +249,9 @@ public final class Catalog: Sendable {
     /// each included runbook read once: an include cycle (reported on the
     /// runbook itself) must not multiply the work.
     private func stepIDs(of rb: Runbook, root: String, seen: inout Set<String>, depth: Int = 0) -> [String] {
-        var ids = rb.steps.map(\.id)
-        for step in rb.steps where depth < Self.maxIncludeDepth {
+        // A fault names a step by its key (`rebuild/create` in a group).
+        var ids = rb.steps.map(\.id) + rb.keyedSteps.map(\.key).filter { $0.contains("/") }
+        for (_, step) in rb.keyedSteps where depth < Self.maxIncludeDepth {
             if case .runbook(let spec) = step.body, case .found(let child, let path) = resolveRunbook(spec.runbook, root: root),
                seen.insert(path).inserted {
                 ids += stepIDs(of: child, root: root, seen: &seen, depth: depth + 1)
@@ -275,7 +276,7 @@ public final class Catalog: Sendable {
         if let d = explored[from], d >= depth { return nil }
         onPath.insert(from)
         defer { onPath.remove(from) }
-        for step in rb.steps {
+        for (_, step) in rb.keyedSteps {
             guard case .runbook(let spec) = step.body else { continue }
             let next = runbookPath(spec.runbook, root: root)
             guard source.exists(next) else { continue }
@@ -291,7 +292,7 @@ public final class Catalog: Sendable {
         guard let rb = load(from).runbook else { return nil }
         if from == back { return [rb.name] }
         guard !seen.contains(from), seen.count <= Self.maxIncludeDepth else { return nil }
-        for step in rb.steps {
+        for (_, step) in rb.keyedSteps {
             guard case .runbook(let spec) = step.body else { continue }
             let next = runbookPath(spec.runbook, root: root)
             guard source.exists(next) else { continue }

@@ -200,6 +200,47 @@ struct FlowRunTests {
         #expect(r.stdout.contains("needed by: cleanup"))
     }
 
+    @Test func aRunbookIncludedInsideAGroupIsLoadedValidatedAndRun() throws {
+        let s = try Sandbox([
+            "outer": """
+            muster: 1
+            name: outer
+            title: Outer
+            steps:
+              - id: rebuild
+                title: Rebuild
+                steps:
+                  - {id: db, title: Restore the database, runbook: inner, with: {region: eu-central-1}}
+            """,
+            "inner": """
+            muster: 1
+            name: inner
+            title: Inner
+            params:
+              region: {required: true}
+            steps:
+              - {id: restore, title: Restore, run: 'echo {{ region }} > restored.txt'}
+            """,
+            "broken": """
+            muster: 1
+            name: broken
+            title: Broken
+            steps:
+              - id: g
+                title: G
+                steps:
+                  - {id: db, title: Missing, runbook: no-such-runbook}
+            """,
+        ])
+        let r = try s.run(["run", "outer"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("Restore  run · rebuild/db/restore"))
+        #expect(try String(contentsOfFile: s.dir + "/restored.txt", encoding: .utf8) == "eu-central-1\n")
+        let v = try s.run(["validate", "runbooks/broken.yaml"])
+        #expect(v.status == 1)
+        #expect(v.stderr.contains("step 'db' runs runbook 'no-such-runbook', which does not exist"), "\(v.stderr)")
+    }
+
     func runID(_ s: Sandbox) throws -> String {
         try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").sorted().last ?? ""
     }
