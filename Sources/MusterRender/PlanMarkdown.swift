@@ -73,7 +73,12 @@ package struct PlanMarkdown {
         out.append("")
         out.append("`\(s.step.id)` · \(s.step.kind.rawValue)" + (PlanSummary.kindLine(s).isEmpty ? "" : " · " + PlanSummary.kindLine(s)))
         if let n = s.step.notes { out.append(""); out.append(sanitize(s.text(n).trimmingTrailingNewlines(), lines: true)) }
-        if let w = s.step.when { out.append(""); out.append("Only when `\(sanitize(w.text))`; otherwise skip it: - [ ] skipped") }
+        if let w = s.step.when {
+            out.append("")
+            out.append("Only when `\(sanitize(w.text))`.")
+            out.append("")
+            out.append("- [ ] It did not hold: skipped")
+        }
         if let each = s.step.forEach { out.append(""); out.append("Repeat for each `\(each.name)` in `\(sanitize(each.source.describe))`, one at a time: ______________") }
         out.append("")
         switch s.step.body {

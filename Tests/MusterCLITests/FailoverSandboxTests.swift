@@ -92,7 +92,10 @@ struct FailoverSandboxTests {
         #expect(files.count == 1)
         let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: recordDir + "/" + files[0]))) as? [String: Any]
         #expect(record?["outcome"] as? String == "recovered")
-        #expect((record?["steps"] as? [Any])?.count == 25)
+        #expect((record?["steps"] as? [Any])?.count == 27, "25 steps and the two of finally")
+        // A drill's `finally` ran its drill-only step: `mode in ["drill", "training"]` held.
+        let teardown = (record?["steps"] as? [[String: Any]])?.first { $0["id"] as? String == "drill-teardown" }
+        #expect(teardown?["outcome"] as? String == "done", "\(record ?? [:])")
         // The snapshot restored from was seeded minutes ago: the data a
         // recovery would lose is a real number, within the 24h RPO.
         let lost = try #require(record?["rpo_seconds"] as? Double, "\(record ?? [:])")
