@@ -67,7 +67,7 @@ public enum DrillRecorder {
         // A `for_each` step's items follow it, in the order they started.
         let order = events.compactMap { $0.event == .stepStarted ? $0.step : nil }
         var walk: [(key: String, facts: StepFacts)] = []
-        for (key, facts) in steps {
+        for (key, facts) in steps where !walk.contains(where: { $0.key == key }) {
             walk.append((key, facts))
             for item in order where item.hasPrefix(key + "[") && item.hasSuffix("]") && !walk.contains(where: { $0.key == item }) {
                 walk.append((item, facts))

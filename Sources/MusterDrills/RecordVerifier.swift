@@ -74,6 +74,10 @@ public enum RecordVerifier {
         }
         // Not in the journal: the store's times are checked against the
         // store, the signature against allowed_signers (VerifyCommand).
+        // Records written before steps named their `parent` have none.
+        if !record.steps.contains(where: { $0.parent != nil }) {
+            for i in rebuilt.steps.indices { rebuilt.steps[i].parent = nil }
+        }
         rebuilt.journalHash = record.journalHash
         rebuilt.storeTimes = record.storeTimes
         rebuilt.signature = record.signature

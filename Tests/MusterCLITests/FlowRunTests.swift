@@ -1,4 +1,5 @@
 import Foundation
+import MusterDrills
 import MusterTestSupport
 import Testing
 
@@ -239,6 +240,55 @@ struct FlowRunTests {
         let v = try s.run(["validate", "runbooks/broken.yaml"])
         #expect(v.status == 1)
         #expect(v.stderr.contains("step 'db' runs runbook 'no-such-runbook', which does not exist"), "\(v.stderr)")
+    }
+
+    @Test func aDrillRecordOfGroupsLoopsAndIncludesVerifiesAndAChangedParentIsCaught() throws {
+        let s = try Sandbox([
+            "flowdrill": """
+            muster: 1
+            name: flowdrill
+            title: Flow drill
+            steps:
+              - id: rebuild
+                title: Rebuild
+                steps:
+                  - {id: create, title: Create, run: 'true'}
+                  - {id: db, title: Database, runbook: inner}
+              - {id: redeploy, title: "Redeploy {{ service }}", for_each: {in: [api, web], as: service}, run: 'true'}
+            """,
+            "inner": """
+            muster: 1
+            name: inner
+            title: Inner
+            steps:
+              - {id: restore, title: Restore, run: 'true'}
+            """,
+        ])
+        try FileManager.default.createDirectory(atPath: s.dir + "/drills", withIntermediateDirectories: true)
+        try "muster: 1\ndrill: flow-drill\nrunbook: flowdrill\nrto: 10m\n".write(toFile: s.dir + "/drills/flow-drill.yaml", atomically: true, encoding: .utf8)
+        let d = try s.run(["drill", "flow-drill"])
+        #expect(d.status == 0, "\(d.stdout)\(d.stderr)")
+        let dir = s.dir + "/drills/records/flow-drill"
+        let file = dir + "/" + (try FileManager.default.contentsOfDirectory(atPath: dir).first ?? "")
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let record = try JSONDecoder().decode(DrillRecord.self, from: Data(text.utf8))
+        #expect(record.steps.map(\.id) == ["rebuild", "rebuild/create", "rebuild/db", "rebuild/db/restore", "redeploy", "redeploy[api]", "redeploy[web]"])
+        #expect(record.steps.map(\.parent) == [nil, "rebuild", "rebuild", "rebuild/db", nil, "redeploy", "redeploy"])
+        let ok = try s.run(["verify", file])
+        #expect(ok.status == 0 && ok.stdout.contains("matches its journal"), "\(ok.stdout)\(ok.stderr)")
+
+        // A step moved under another parent by hand is an edit.
+        try text.replacingOccurrences(of: #""parent": "rebuild/db""#, with: #""parent": "rebuild""#).write(toFile: file, atomically: true, encoding: .utf8)
+        let moved = try s.run(["verify", file])
+        #expect(moved.status == 1 && moved.stderr.contains("the record was altered"), "\(moved.stdout)\(moved.stderr)")
+
+        // A record written before steps named their parent still matches its journal.
+        var old = record
+        for i in old.steps.indices { old.steps[i].parent = nil }
+        let runs = try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs")
+        let journal = try Data(contentsOf: URL(fileURLWithPath: s.dir + "/.muster/runs/\(runs.first ?? "")/journal.jsonl"))
+        #expect(RecordVerifier.verify(record: old, journal: Array(journal), journalName: "journal.jsonl").problem == nil)
+        #expect(RecordVerifier.verify(record: record, journal: Array(journal), journalName: "journal.jsonl").problem == nil)
     }
 
     func runID(_ s: Sandbox) throws -> String {
