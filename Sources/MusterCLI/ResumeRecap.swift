@@ -17,7 +17,7 @@ enum ResumeRecap {
         var out: [String] = []
         var known = state.info?.params ?? [:]
         for (_, v) in state.values { known.merge(v) { $1 } }
-        let titles = stepTitles(rb, includes: includes, params: known)
+        let titles = stepTitles(rb, includes: includes, params: known, loopItems: state.loopItems)
         let done = state.finishOrder.filter { state.finished[$0] != nil }
         if let why = state.paused { out.append("Paused: " + sanitize(masker.mask(why))) }
         if let e = state.endedUnattended, let key = e.step {
@@ -63,9 +63,14 @@ enum ResumeRecap {
 
     /// Step titles by key (`id`, `parent/child`), from the one flattening of
     /// the plan, templates filled with the values known.
-    static func stepTitles(_ rb: Runbook, includes: [String: Runbook], params: [String: String]) -> [String: String] {
+    static func stepTitles(_ rb: Runbook, includes: [String: Runbook], params: [String: String], loopItems: [String: [String]] = [:]) -> [String: String] {
         var out: [String: String] = [:]
-        for e in FlatPlan(rb, includes: includes).entries { out[e.key] = e.step.title.expand(params) }
+        // A loop's items each with its own title: "Redeploy api".
+        for e in FlatPlan(rb, includes: includes).expanded(loopItems) {
+            var values = params
+            if let item = e.item { values[item.name] = item.value }
+            out[e.key] = e.step.title.expand(values)
+        }
         return out
     }
 }

@@ -105,6 +105,7 @@ struct FlowRunTests {
         #expect(started?["items"] as? [String] == ["api", "web"])
         let second = try s.run(["resume"], stdin: "y\n")
         #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+        #expect(second.stdout.contains("✓ redeploy[web]: Redeploy web"), "the recap names each item: \(second.stdout)")
         #expect(try String(contentsOfFile: s.dir + "/deployed.txt", encoding: .utf8) == "api\nweb\n", "no item runs twice")
     }
 
