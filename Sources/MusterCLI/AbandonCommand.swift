@@ -59,29 +59,49 @@ struct AbandonCommand: ParsableCommand {
             throw CommandFailure(message: "run \(runID)'s step '\(sanitize(kept.step))' is still running (its terminal was lost" + (kept.pid.map { "; pid \($0) journals its end" } ?? "")
                 + "); it can only be abandoned once that step has ended (`muster resume \(runID)` waits for it)")
         }
-        // Held while the event is written: no executor can resume the run meanwhile.
-        let lock = try store.lock(runID)
-        defer { close(lock) }
-        let path = store.journalPath(runID)
-        let events: [JournalEvent]
-        let journal: FileJournal
-        do {
-            let read = try FileJournal.read(path: path)
-            if read.warning != nil { try FileJournal.dropIncompleteTail(path: path) }
-            events = read.events
-            journal = try FileJournal(path: path)
-        } catch {
-            throw CommandFailure(message: error.message)
-        }
-        let state = RunState(replaying: events)
         let who = "\(operatorName()) on \(hostName())"
-        var e = JournalEvent(seq: state.lastSeq + 1, at: utcStamp(), t: state.lastT, event: .runAbandoned)
-        e.by = who
-        e.text = why
+        // The cleanup a run always does when it ends: asked, never assumed
+        // (an answer that is not yes, or none, closes the run without it).
+        let pending = pendingFinally(ws: ws, path: store.journalPath(runID))
+        var finallyFirst = false
+        if !pending.isEmpty {
+            print(sanitize("Run \(runID) has finally steps that have not run: \(pending.joined(separator: ", ")). Run them now, before it is closed?"))
+            print("(y run them, then close the run · n close it without them) > ", terminator: "")
+            let answer = Self.unbufferedLine().trimmingCharacters(in: .whitespaces).lowercased()
+            finallyFirst = answer == "y" || answer == "yes"
+            if !finallyFirst { print("Closing without the finally steps.") }
+        }
+        let state: RunState
+        let path = store.journalPath(runID)
         do {
-            try journal.append(e)
-        } catch {
-            throw CommandFailure(message: error.message)
+            // Held while the event is written: no executor can resume the run meanwhile.
+            let lock = try store.lock(runID)
+            defer { close(lock) }
+            let events: [JournalEvent]
+            let journal: FileJournal
+            do {
+                let read = try FileJournal.read(path: path)
+                if read.warning != nil { try FileJournal.dropIncompleteTail(path: path) }
+                events = read.events
+                journal = try FileJournal(path: path)
+            } catch {
+                throw CommandFailure(message: error.message)
+            }
+            state = RunState(replaying: events)
+            var e = JournalEvent(seq: state.lastSeq + 1, at: utcStamp(), t: state.lastT, event: finallyFirst ? .runClosing : .runAbandoned)
+            e.by = who
+            e.text = why
+            do {
+                try journal.append(e)
+            } catch {
+                throw CommandFailure(message: error.message)
+            }
+        }
+        if finallyFirst {
+            // A session of the run does them, as any step, and closes it.
+            let resume = try ResumeCommand.parse([runID])
+            try resume.run()
+            return
         }
         print(sanitize("Run \(runID) (\(summary.runbook)) abandoned by \(who): \(why)"))
         guard let info = state.info, let drill = info.drill else { return }
@@ -95,5 +115,24 @@ struct AbandonCommand: ParsableCommand {
                              includes: (try? RunSession.includes(of: rb, path: rbPath, catalog: ws.catalog)) ?? [:], baseEnvironment: [:])
         setup.drill = drill
         DrillFinish.write(journalPath: path, setup: setup, root: ws.root)
+    }
+
+    /// The `finally` steps of the run's runbook that have not run.
+    func pendingFinally(ws: Workspace, path: String) -> [String] {
+        guard let events = try? FileJournal.read(path: path).events, let info = RunState(replaying: events).info else { return [] }
+        let state = RunState(replaying: events)
+        let rbPath = Paths.absolute(info.runbookPath, from: ws.root)
+        guard let (rb, _) = try? ws.loadRunbook(rbPath), !rb.finally.isEmpty else { return [] }
+        let includes = (try? RunSession.includes(of: rb, path: rbPath, catalog: ws.catalog)) ?? [:]
+        return FlatPlan(rb, includes: includes).entries.filter { $0.isFinally && $0.parent == nil && state.finished[$0.key] == nil }.map(\.key)
+    }
+
+    /// One line of stdin, read a byte at a time: the session that runs the
+    /// `finally` steps reads the rest, and a buffered read would swallow it.
+    static func unbufferedLine() -> String {
+        var bytes: [UInt8] = []
+        var b: UInt8 = 0
+        while read(0, &b, 1) == 1, b != UInt8(ascii: "\n") { bytes.append(b) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -174,6 +174,8 @@ public enum Trace {
                 spans[eventHost(e.step)].events.append((now, "fault_injected", [("muster.fault", str(e.text))]))
             case .note:
                 spans[eventHost(e.step)].events.append((now, "note", [("muster.text", str(e.text))]))
+            case .runClosing:
+                spans[0].events.append((now, "run_closing", [("muster.by", str(e.by)), ("muster.reason", str(e.text))]))
             case .conditionChecked:
                 spans[eventHost(e.step)].events.append((now, "condition_checked", [("muster.holds", str(e.value)), ("muster.text", str(e.text))]))
             case .pipelineStarted:

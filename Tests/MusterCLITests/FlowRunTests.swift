@@ -292,6 +292,29 @@ struct FlowRunTests {
         #expect(RecordVerifier.verify(record: record, journal: Array(journal), journalName: "journal.jsonl").problem == nil)
     }
 
+    @Test func abandonAsksWhetherToRunTheFinallyStepsAndNeverAssumesYes() throws {
+        let s = try Sandbox(["flow": Self.flow])
+        #expect(try s.run(["run", "flow"]).status == 3)
+        let id = try runID(s)
+        let yes = try s.run(["abandon", id, "--reason", "superseded by a new run"], stdin: "y\n")
+        #expect(yes.status == 0, "\(yes.stdout)\(yes.stderr)")
+        #expect(yes.stdout.contains("has finally steps that have not run: cleanup. Run them now, before it is closed?"))
+        #expect(s.exists("cleaned.txt") && !s.exists("never.txt"), "only the finally steps ran")
+        let events = try s.journal().map { "\($0["event"]!)" }
+        #expect(Array(events.suffix(5)) == ["run_closing", "run_resumed", "step_started", "step_finished", "run_abandoned"], "\(events)")
+        #expect(try s.journal().last?["text"] as? String == "superseded by a new run")
+        #expect(try s.run(["resume", id]).status == 2, "an abandoned run stays closed")
+
+        // No answer (or any other) closes the run without them.
+        let t = try Sandbox(["flow": Self.flow])
+        #expect(try t.run(["run", "flow"]).status == 3)
+        let quiet = try t.run(["abandon", try runID(t), "--reason", "nobody home"])
+        #expect(quiet.status == 0, "\(quiet.stdout)\(quiet.stderr)")
+        #expect(quiet.stdout.contains("Closing without the finally steps."))
+        #expect(!t.exists("cleaned.txt"))
+        #expect(try t.journal().last?["event"] as? String == "run_abandoned")
+    }
+
     func runID(_ s: Sandbox) throws -> String {
         try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").sorted().last ?? ""
     }

@@ -111,6 +111,18 @@ struct FlowMachineTests {
         #expect(m.next(ev.state) == .finish(.rolledBack))
     }
 
+    @Test func abandonedWithItsFinallyFirstOnlyFinallyRunsThenTheRunIsAbandoned() throws {
+        let m = try machine()
+        var ev = Events()
+        ev.done("a")
+        ev.add(.runClosing) { $0.by = "bob"; $0.text = "superseded" }
+        #expect(m.next(ev.state) == .attempt("cleanup", 1), "the group and b never run")
+        ev.done("cleanup")
+        ev.add(.stepStarted, "post")
+        ev.done("post")
+        #expect(m.next(ev.state) == .finish(.abandoned))
+    }
+
     @Test func aGroupWhoseStepFailedAndWentOnFailsWithoutAbortingTheRun() throws {
         let m = try machine()
         var ev = Events()

@@ -55,6 +55,12 @@ extension Executor {
             try rollback.step(key)
         case .finish(let end) where end == .rolledBack || end == .rollbackIncomplete:
             return try rollback.finish(end)
+        case .finish(.abandoned):
+            // `muster abandon` ran the `finally` steps first; now it closes the run.
+            let (by, reason) = state.closing ?? ("someone", "abandoned")
+            try record(.runAbandoned) { $0.by = by; $0.text = reason }
+            console.show(.runResult(outcome: "abandoned", elapsed: elapsed, runID: setup.runID, resumeHint: false))
+            return .completed
         case .finish(let end):
             let why = end == .failed ? machine.failedBecause(state) : nil
             try record(.runFinished) { $0.runEnd = end; $0.text = why }

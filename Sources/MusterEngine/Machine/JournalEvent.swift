@@ -54,6 +54,9 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         /// A step's `when:` was evaluated: `value` "true" or "false" with
         /// the values it saw (`seen`), or `text` saying why it could not be.
         case conditionChecked = "condition_checked"
+        /// `muster abandon` chose to run the `finally` steps before closing
+        /// the run (`by`, `text`: who and why); `run_abandoned` follows them.
+        case runClosing = "run_closing"
     }
 
     /// Facts recorded once, when the run starts.

@@ -102,7 +102,7 @@ public enum ReplayCheck {
         case .rollBackStep(let key):
             return (e.event == .rollbackStarted || e.event == .rollbackFinished) && (e.step == nil || e.step == key)
         case .finish(let end):
-            return e.event == .runFinished && e.runEnd == end
+            return e.event == .runFinished && e.runEnd == end || end == .abandoned && e.event == .runAbandoned
         }
     }
 }

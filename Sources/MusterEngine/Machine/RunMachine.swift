@@ -67,6 +67,8 @@ public struct RunMachine: Sendable {
     /// `now`: seconds since the run began, as the journal's `t` counts
     /// them; without it, every delay is over.
     public func next(_ s: RunState, now: Double = .infinity) -> Action {
+        // Abandoned with its `finally` first: nothing else of the run goes on.
+        if s.closing != nil { return closing(s, .abandoned, now: now) }
         if s.rollbackStarted {
             if let key = undo(s, offerOwn: !yes).first { return .rollBackStep(key) }
             return closing(s, s.rollbackResults.values.contains(false) ? .rollbackIncomplete : .rolledBack, now: now)

@@ -74,6 +74,8 @@ public struct RunState: Sendable {
         case fails(String)
         case cannot(String)
     }
+    /// `muster abandon` asked for the `finally` steps first: who and why.
+    public var closing: (by: String, reason: String)?
     /// The items of each `for_each` step that began, as its start fixed them.
     public var loopItems: [String: [String]] = [:]
     /// Every step that finished failed, in order: the machine looks past
@@ -290,6 +292,8 @@ public struct RunState: Sendable {
             default: .cannot(e.text ?? "its condition could not be evaluated")
             }
             retryChosen.remove(key)
+        case .runClosing:
+            closing = (e.by ?? "someone", e.text ?? "abandoned")
         case .note:
             break
         }
