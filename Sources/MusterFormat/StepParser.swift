@@ -432,6 +432,8 @@ extension RunbookParser {
         if let i = r.require(f, "in") {
             if let list = i.items {
                 var items: [String] = []
+                // A hostile file may list a quarter of a million items.
+                var seen = Set<String>()
                 for item in list {
                     guard let s = item.scalar else {
                         r.error(item.mark, "each for_each item must be a name, not \(item.kindName)")
@@ -439,7 +441,7 @@ extension RunbookParser {
                     }
                     if !ForEach.isItem(s) {
                         r.error(item.mark, "for_each item '\(s)' must be \(ForEach.itemRule): it becomes part of the step's key, like \(id.isEmpty ? "step" : id)[api]")
-                    } else if items.contains(s) {
+                    } else if !seen.insert(s).inserted {
                         r.error(item.mark, "for_each item '\(s)' is listed twice")
                     }
                     items.append(s)

@@ -51,6 +51,15 @@ struct HostileFileTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func aLoopOverAHundredThousandItems() throws {
+        // Each item checked against those before it: a scan per item took
+        // minutes; a set keeps it linear.
+        let items = (0..<100_000).map { "i\($0)" }.joined(separator: ", ")
+        let d = try validate("{muster: 1, name: fuzz, title: t, steps: [{id: a, title: t, for_each: {in: [\(items), i7], as: x}, run: 'true'}]}\n")
+        #expect(d.map(\.message) == ["for_each item 'i7' is listed twice"])
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func aOneLineListOfManyChecklistItems() throws {
         let items = Array(repeating: "x", count: 150_000).joined(separator: ", ")
         #expect(try validate("{muster: 1, name: fuzz, title: t, steps: [{id: a, title: t, manual: [\(items)]}]}\n").isEmpty)
