@@ -4,44 +4,7 @@ import MusterFormat
 extension Executor {
     /// One round of the wait for approval (TeamDesk); a denial fails the step.
     func awaitApproval(_ entry: FlatPlan.Entry) throws(Stop) {
-        if let why = try team.awaitApproval(entry, preview: approvalPreview(entry)) { lastProblem = (entry.key, why) }
-    }
-
-    /// What an approver is shown, and signs the hash of: the step's
-    /// commands as they will run, secrets masked.
-    func approvalPreview(_ entry: FlatPlan.Entry) -> [String] {
-        preview(entry.step, templateValues(entry)).map(masker.mask)
-    }
-
-    /// A step approved, then edited (a resume with `--force`), must not run
-    /// on the old approval: the hash approvers signed is of the old command.
-    func approvalOutdated(_ entry: FlatPlan.Entry) -> Bool {
-        guard entry.step.automation?.approval != nil, (state.attempts[entry.key] ?? 0) == 0,
-              let asked = state.approvalSHA[entry.key] else { return false }
-        return asked != SignedStatement.digest(approvalPreview(entry).joined(separator: "\n"))
-    }
-
-    /// The `confirm: true` gate: what will run, then run, skip or abort.
-    func gate(_ entry: FlatPlan.Entry) throws(Stop) {
-        let key = entry.key, step = entry.step
-        if !state.started.contains(key) { try record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
-        if setup.yes {
-            try record(.gateAnswered, step: key) { $0.gateAnswer = .run; $0.auto = true }
-            return
-        }
-        // Never a blind yes: exactly what will run, values resolved, secrets masked.
-        console.show(.info("this step is marked confirm: true; it will run:"))
-        for line in preview(step, templateValues(entry)) { console.show(.command(masker.mask(line))) }
-        switch try answer(.gate, "Run this step as shown?", step: key, as: GateReply.self) {
-        case .run:
-            try record(.gateAnswered, step: key) { $0.gateAnswer = .run }
-        case .skip(let why):
-            try record(.gateAnswered, step: key) { $0.gateAnswer = .skip; $0.text = why }
-            try record(.stepFinished, step: key) { $0.stepOutcome = .skipped; $0.text = why }
-            console.show(.stepResult(.finished(.skipped), seconds: 0, detail: why))
-        case .abort:
-            throw .pause("operator aborted at the confirm gate of '\(key)'")
-        }
+        if let why = try team.awaitApproval(entry, preview: gates.approvalPreview(entry, values: templateValues(entry))) { lastProblem = (entry.key, why) }
     }
 
     /// A step that was running when the last session ended and that is not
@@ -200,11 +163,9 @@ extension Executor {
         switch step.body {
         case .run(let t):
             var remote: ShellPerformer.Remote?
-            if let h = step.host {
-                switch remoteTarget(h, key: key, values: values) {
-                case .success(let r): remote = r
-                case .failure(let why): return Attempt(ok: false, status: 1, seconds: 0, problem: why.message)
-                }
+            switch self.remote(of: key, values: values) {
+            case .success(let r): remote = r
+            case .failure(let why): return Attempt(ok: false, status: 1, seconds: 0, problem: why.message)
             }
             return try shells.run(t, values: values, key: key, automation: a, timeout: Double(a.timeout), env: env, keepable: true, remote: remote)
         case .wait(let w):
@@ -234,10 +195,5 @@ extension Executor {
         } catch .stepStopped {
             return Attempt(ok: false, status: 130, seconds: clock.now - start, stopped: true, problem: RunState.stoppedByOperator)
         }
-    }
-
-    /// What the step would do (see StepPreview), unmasked.
-    func preview(_ step: Step, _ values: [String: String]) -> [String] {
-        StepPreview.lines(step, values: values, secrets: setup.secrets)
     }
 }

@@ -68,14 +68,15 @@ extension Executor {
             console.show(.runResult(outcome: why.map { "failed: \($0)" } ?? end.rawValue, elapsed: elapsed, runID: setup.runID, resumeHint: false))
             return end == .failed ? .failed(why ?? "a step failed and the run went on") : .completed
         case .checkCondition(let key):
-            try checkCondition(try enter(key))
+            let entry = try enter(key)
+            try flow.checkCondition(entry, values: templateValues(entry))
         case .skip(let key, let because):
             _ = try enter(key)
             try record(.stepFinished, step: key) { $0.stepOutcome = .skipped; $0.text = "skipped: " + because }
             console.show(.stepResult(.finished(.skipped), seconds: 0, detail: masker.mask(because)))
         case .begin(let key):
             let entry = try enter(key)
-            if let each = entry.step.forEach { return try beginLoop(entry, each) }
+            if let each = entry.step.forEach { return try flow.beginLoop(entry, each, values: templateValues(entry)) }
             try record(.stepStarted, step: key) { $0.text = entry.step.kind.rawValue }
             if case .runbook(let spec) = entry.step.body, entry.child == nil { throw .fail("runbook '\(spec.runbook)' was not loaded") }
         case .askItem(let key, let i):
@@ -83,17 +84,13 @@ extension Executor {
         case .askQuestion(let key, let name):
             try askQuestion(try enter(key), name)
         case .finishStep(let key):
-            let entry = try enter(key)
-            // A group succeeds when all its steps do (skipped ones included);
-            // one that failed and let the run go on (`continue`) fails it.
-            let failed = plan.expanded(state.loopItems).filter { $0.parent == key && state.finished[$0.key] == .failed }.count
-            let why = entry.step.forEach != nil ? "\(failed) of \(state.loopItems[key]?.count ?? 0) items failed" : "a step in the group failed"
-            try record(.stepFinished, step: key) { $0.stepOutcome = failed > 0 ? .failed : .done; $0.text = failed > 0 ? why : nil }
+            try flow.finish(try enter(key))
         case .awaitApproval(let key):
             try awaitApproval(try enter(key))
         case .gate(let key):
             let entry = try enter(key)
-            if approvalOutdated(entry) { try awaitApproval(entry) } else { try gate(entry) }
+            let values = templateValues(entry)
+            if gates.approvalOutdated(entry, values: values) { try awaitApproval(entry) } else { try gates.gate(entry, values: values) }
         case .resumeInterrupted(let key):
             try resumeInterrupted(try enter(key))
         case .follow(let key, let n):
@@ -102,7 +99,7 @@ extension Executor {
             try retryDelay(try enter(key), until: t)
         case .attempt(let key, let n):
             let entry = try enter(key)
-            if approvalOutdated(entry) { try awaitApproval(entry) } else { try attempt(entry, n, following: false) }
+            if gates.approvalOutdated(entry, values: templateValues(entry)) { try awaitApproval(entry) } else { try attempt(entry, n, following: false) }
         case .onFailure(let key, let policy):
             let entry = try enter(key)
             var why = "failed in an earlier session"
@@ -116,64 +113,6 @@ extension Executor {
             }
             lastProblem = nil
             if try afterFailure(key: key, policy: policy, why: why) == .finished { registerRollbackIfDone(entry) }
-        }
-        return nil
-    }
-
-    /// Evaluates the step's `when:` with the values known now, and journals
-    /// what it came to with the values it read: the machine decides next.
-    func checkCondition(_ entry: FlatPlan.Entry) throws(Stop) {
-        guard let condition = entry.step.when?.condition else { return }
-        let values = templateValues(entry)
-        let mode = setup.drill?.conditionMode ?? "incident"
-        let outcome: (String) -> String? = { [state] key in
-            state.finished[key].map { $0 == .rehearsed ? "done" : $0.rawValue }
-        }
-        let verdict: Result<Condition.Verdict, Condition.Failure>
-        do throws(Condition.Failure) {
-            verdict = .success(try condition.evaluate(lookup: { values[$0] }, mode: mode, outcome: outcome))
-        } catch {
-            verdict = .failure(error)
-        }
-        switch verdict {
-        case .success(let v):
-            try record(.conditionChecked, step: entry.key) { e in
-                e.value = v.holds ? "true" : "false"
-                e.text = masker.mask(v.because)
-                e.seen = Dictionary(v.seen.map { ($0.name, masker.mask($0.value)) }) { $1 }
-            }
-        case .failure(let f):
-            let why = "its condition could not be evaluated: " + f.message
-            try record(.conditionChecked, step: entry.key) { e in
-                e.text = masker.mask(why)
-                e.seen = Dictionary(f.seen.map { ($0.name, masker.mask($0.value)) }) { $1 }
-            }
-            console.show(.stepResult(.finished(.failed), seconds: 0, detail: masker.mask(why)))
-        }
-    }
-
-    /// A `for_each` step begins: its items are fixed and journaled, so a
-    /// resumed run repeats over the same ones whatever the value holds now.
-    func beginLoop(_ entry: FlatPlan.Entry, _ each: ForEach) throws(Stop) -> RunOutcome? {
-        var items: [String] = []
-        var problem: String?
-        switch each.source {
-        case .list(let list): items = list
-        case .value(let name):
-            if let v = templateValues(entry)[name] {
-                // Items become keys, shown and journaled: never a secret.
-                (items, problem) = masker.mask(v) == v ? ForEach.items(in: v) : ([], "it holds a secret, and items are shown and journaled")
-            } else {
-                problem = "{{ \(name) }} has no value (the step that sets it was skipped or marked done by hand)"
-            }
-        }
-        try record(.stepStarted, step: entry.key) { $0.text = entry.step.kind.rawValue; $0.items = items }
-        if let problem {
-            let why = "for_each cannot repeat over \(each.source.describe): \(problem)"
-            console.show(.stepResult(.finished(.failed), seconds: 0, detail: why))
-            try record(.stepFinished, step: entry.key) { $0.stepOutcome = .failed; $0.text = why }
-        } else {
-            console.show(.info("for each of \(items.count) item\(items.count == 1 ? "" : "s"): \(items.joined(separator: ", "))"))
         }
         return nil
     }

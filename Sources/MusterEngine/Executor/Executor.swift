@@ -69,6 +69,8 @@ public final class Executor {
     var takenOverElsewhere: JournalEvent?
     /// Keeps the `run` step at work when the terminal is lost (StepKeeping).
     lazy var keeper = StepKeeping(host: self)
+    lazy var flow = FlowDesk(host: self)
+    lazy var gates = GateDesk(host: self)
     public var keepStep: ((_ step: String) -> Bool)? {
         get { keeper.keepStep }
         set { keeper.keepStep = newValue }

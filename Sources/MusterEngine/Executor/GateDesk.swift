@@ -1,0 +1,45 @@
+import MusterBasics
+import MusterFormat
+
+/// The `confirm: true` gate and what an approver signs: both show exactly
+/// what will run, values resolved and secrets masked, never a blind yes.
+package struct GateDesk {
+    unowned let host: RunHost
+
+    /// What an approver is shown, and signs the hash of: the step's
+    /// commands as they will run, secrets masked.
+    func approvalPreview(_ entry: FlatPlan.Entry, values: [String: String]) -> [String] {
+        StepPreview.lines(entry.step, values: values, secrets: host.setup.secrets).map(host.masker.mask)
+    }
+
+    /// A step approved, then edited (a resume with `--force`), must not run
+    /// on the old approval: the hash approvers signed is of the old command.
+    func approvalOutdated(_ entry: FlatPlan.Entry, values: [String: String]) -> Bool {
+        let state = host.state
+        guard entry.step.automation?.approval != nil, (state.attempts[entry.key] ?? 0) == 0,
+              let asked = state.approvalSHA[entry.key] else { return false }
+        return asked != SignedStatement.digest(approvalPreview(entry, values: values).joined(separator: "\n"))
+    }
+
+    /// The `confirm: true` gate: what will run, then run, skip or abort.
+    func gate(_ entry: FlatPlan.Entry, values: [String: String]) throws(Stop) {
+        let key = entry.key, step = entry.step
+        if !host.state.started.contains(key) { try host.record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
+        if host.setup.yes {
+            try host.record(.gateAnswered, step: key) { $0.gateAnswer = .run; $0.auto = true }
+            return
+        }
+        host.console.show(.info("this step is marked confirm: true; it will run:"))
+        for line in StepPreview.lines(step, values: values, secrets: host.setup.secrets) { host.console.show(.command(host.masker.mask(line))) }
+        switch try host.answer(.gate, "Run this step as shown?", step: key, as: GateReply.self) {
+        case .run:
+            try host.record(.gateAnswered, step: key) { $0.gateAnswer = .run }
+        case .skip(let why):
+            try host.record(.gateAnswered, step: key) { $0.gateAnswer = .skip; $0.text = why }
+            try host.record(.stepFinished, step: key) { $0.stepOutcome = .skipped; $0.text = why }
+            host.console.show(.stepResult(.finished(.skipped), seconds: 0, detail: why))
+        case .abort:
+            throw .pause("operator aborted at the confirm gate of '\(key)'")
+        }
+    }
+}
