@@ -197,7 +197,7 @@ struct HostStepTests {
         let r = try run(s, server, ["run", "remote", "--yes"])
         #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("timed out after 3s"), "\(r.stdout)")
-        let pid = try #require(Int32(try String(contentsOfFile: server.work + "/sleep.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try #require(Self.pid(in: server.work + "/sleep.pid"))
         // The remote side stops the group once it sees the connection end
         // (SIGTERM, SIGKILL 5 s later at most): it is gone well within 20 s.
         #expect(HangUpTests.poll(20) { !Self.alive(pid) }, "the remote sleep (pid \(pid)) still runs after the step timed out")
@@ -219,7 +219,7 @@ struct HostStepTests {
         """)
         let live = try LiveMuster(["run", "remote", "--yes"], cwd: s.dir, env: ["PATH": server.bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
         #expect(HangUpTests.poll(30) { ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n") }, "\(live.stdout)\(live.stderr)")
-        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try #require(Self.pid(in: pidFile))
         #expect(Self.alive(pid))
         kill(live.pid, SIGTERM)
         #expect(await live.finish(within: 30).status == 3, "\(live.stdout)\(live.stderr)")
@@ -432,6 +432,11 @@ struct HostStepTests {
     }
 
     /// Alive and not a zombie waiting for its parent (init) to reap it.
+    /// The pid a remote script wrote (`echo $! > FILE`), once it is whole.
+    static func pid(in file: String) -> Int32? {
+        (try? String(contentsOfFile: file, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
     static func alive(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
         let state = stat[stat.index(close, offsetBy: 2)...].first
