@@ -42,6 +42,26 @@ struct SpawnRunner: CommandRunner {
             throw CommandError(message: error.message)
         }
     }
+
+    /// A thread of its own per step in flight: it reads the step's output
+    /// and enforces its timeout while the executor's thread asks questions.
+    func start(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool) -> BackgroundCommand {
+        let command = BackgroundCommand()
+        let shell = self.shell
+        detachThread {
+            do {
+                let r = try shell.run(script: script, environment: environment, timeout: timeout, keepLeftovers: keepLeftovers, watchSignals: false,
+                                      stopRequested: { command.stopRequested },
+                                      onLine: { command.add(stderr: $0 == .stderr, $1) }, onSignal: { _ in .keepWaiting })
+                command.finish(.success(CommandResult(status: r.status, timedOut: r.timedOut, interrupted: r.interrupted, seconds: r.seconds,
+                                                      leftovers: r.leftovers.map { LeftoverProcess(pid: $0.pid, command: $0.command, name: $0.name) },
+                                                      keptLeftovers: r.keptLeftovers)))
+            } catch {
+                command.finish(.failure(CommandError(message: "\(error)")))
+            }
+        }
+        return command
+    }
 }
 
 /// Adapts the libcurl client to the core's protocol. A signal during an

@@ -212,8 +212,12 @@ public enum StepKind: String, Codable, Sendable, CaseIterable {
     case manual, run, wait, http, ci, runbook
     /// A group: its `steps` run in order, keyed `group/child`.
     case steps
+    /// Branches that run at the same time, keyed `step/branch`.
+    case parallel
 
-    public var isAutomated: Bool { self != .manual && self != .runbook && self != .steps }
+    public var isAutomated: Bool { self != .manual && self != .runbook && self != .steps && self != .parallel }
+    /// Kinds made of other steps: their own outcome is their steps'.
+    public var isContainer: Bool { self == .steps || self == .parallel }
 }
 
 public struct Step: Sendable {
@@ -225,6 +229,7 @@ public struct Step: Sendable {
         case ci(CISpec)
         case runbook(IncludeSpec)
         case group([Step])
+        case parallel(Parallel)
     }
 
     public var id: String
@@ -251,13 +256,18 @@ public struct Step: Sendable {
         case .ci: .ci
         case .runbook: .runbook
         case .group: .steps
+        case .parallel: .parallel
         }
     }
 
-    /// The steps of a group, in order; empty for every other kind.
+    /// The steps of a group, in order, or the branches of a `parallel`
+    /// step; empty for every other kind.
     public var children: [Step] {
-        if case .group(let steps) = body { return steps }
-        return []
+        switch body {
+        case .group(let steps): steps
+        case .parallel(let p): p.branches
+        default: []
+        }
     }
 
     /// The names this step defines whose type lets them stand in arithmetic.
@@ -275,6 +285,21 @@ public struct Step: Sendable {
         for child in children { names += child.definedNames }
         return names
     }
+}
+
+/// `parallel:` on a step: branches that run at the same time.
+public struct Parallel: Sendable {
+    /// What a branch's failure does to the others.
+    public enum OnFailure: String, Sendable, CaseIterable {
+        /// Running branches end their current step; nothing new starts.
+        case finish
+        /// Running branches are stopped at once, as `s` stops a step.
+        case cancel
+    }
+    /// Branches running at once; nil: all of them.
+    public var max: Int?
+    public var onFailure: OnFailure = .finish
+    public var branches: [Step]
 }
 
 /// `for_each:` on a step: what it repeats over and how.

@@ -63,8 +63,8 @@ extension Plan {
     static func expand(_ steps: [Step], values: [String: String], prefix: String, catalog: Catalog, root: String, depth: Int, including: Set<String> = [], first: Int = 1) -> [PlanStep] {
         steps.enumerated().map { i, step in
             var ps = PlanStep(number: prefix + String(i + first), step: step, values: values, included: nil, children: [])
-            if case .group(let inner) = step.body {
-                ps.children = expand(inner, values: values, prefix: ps.number + ".", catalog: catalog, root: root, depth: depth, including: including)
+            if !step.children.isEmpty {
+                ps.children = expand(step.children, values: values, prefix: ps.number + ".", catalog: catalog, root: root, depth: depth, including: including)
             }
             if case .runbook(let spec) = step.body, depth < Catalog.maxIncludeDepth,
                case .found(let child, let path) = catalog.resolveRunbook(spec.runbook, root: root), !including.contains(path) {

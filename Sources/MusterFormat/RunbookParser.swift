@@ -264,6 +264,10 @@ struct RunbookParser {
             for p in pairs where p.key.scalar == StepKind.steps.rawValue {
                 for (n, child) in laterDefinitions(p.value.items ?? []) where out[n] == nil { out[n] = id + "/" + child }
             }
+            for p in pairs where p.key.scalar == StepKind.parallel.rawValue {
+                let branches = p.value.pairs?.first { $0.key.scalar == "branches" }?.value.items ?? []
+                for (n, child) in laterDefinitions(branches) where out[n] == nil { out[n] = id + "/" + child }
+            }
         }
         return out
     }

@@ -97,6 +97,15 @@ public enum FormatSchema {
             "notes": {"type": "string"},
             "when": {"type": "string", "minLength": 1, "description": "condition: the step runs only if it holds (see Flow in the format)"},
             "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}, "description": "a group: its steps run in order"},
+            "parallel": {
+              "type": "object", "additionalProperties": false, "required": ["branches"],
+              "description": "branches that run at the same time (see Flow in the format)",
+              "properties": {
+                "max": {"type": "integer", "minimum": 1, "maximum": 100, "description": "branches running at once (default: all)"},
+                "on_failure": {"enum": ["finish", "cancel"], "description": "finish: running branches end their step, nothing new starts; cancel: they are stopped"},
+                "branches": {"type": "array", "minItems": 2, "items": {"$ref": "#/$defs/step"}}
+              }
+            },
             "for_each": {
               "type": "object", "additionalProperties": false, "required": ["in", "as"],
               "properties": {
@@ -173,7 +182,8 @@ public enum FormatSchema {
             {"required": ["http"], "$ref": "#/$defs/automated", "not": {"anyOf": [{"required": ["keep_running"]}, {"required": ["host"]}]}},
             {"required": ["ci"], "$ref": "#/$defs/automated", "not": {"anyOf": [{"required": ["keep_running"]}, {"required": ["host"]}]}},
             {"required": ["runbook"], "properties": {"id": true, "title": true, "notes": true, "when": true, "runbook": true, "with": true}, "additionalProperties": false},
-            {"required": ["steps"], "properties": {"id": true, "title": true, "notes": true, "when": true, "steps": true}, "additionalProperties": false}
+            {"required": ["steps"], "properties": {"id": true, "title": true, "notes": true, "when": true, "steps": true}, "additionalProperties": false},
+            {"required": ["parallel"], "properties": {"id": true, "title": true, "notes": true, "when": true, "parallel": true}, "additionalProperties": false}
           ]
         },
         "automated": {

@@ -25,7 +25,7 @@ extension RunbookParser {
         case .ci, .wait: allowed += Self.automationKeys
         case .run: allowed += Self.automationKeys + ["keep_running", "host"]
         case .http: allowed += Self.automationKeys
-        case .steps: break
+        case .steps, .parallel: break
         }
         let otherKinds = Set(kinds.dropFirst().map(\.0.rawValue))
         guard let f = r.fields(node, label, allowed: allowed + otherKinds, elsewhere: { key in
@@ -79,6 +79,8 @@ extension RunbookParser {
             scope.prefix = outer + id + "/"
             body = .group(parseStepList(value, "steps", &scope, uniqueIn: "among the steps of group '\(id)'"))
             scope.prefix = outer
+        case .parallel:
+            body = .parallel(parseParallel(value, id: id, &scope))
         }
         if kind.isAutomated { automation = parseAutomation(f, kind: kind, value: value, scope) }
         if let v = f["keep_running"] { automation?.keepRunning = r.bool(v, "keep_running") ?? false }
@@ -99,7 +101,7 @@ extension RunbookParser {
         if let forEach, scope.defined[forEach.name] == id { scope.defined[forEach.name] = nil }
         // Where each name is written under `ask` or `outputs`, to point at it.
         // A group's steps registered their names as they were parsed.
-        let defined = kind == .steps ? [] : step.definedNames
+        let defined = kind.isContainer ? [] : step.definedNames
         var nameMarks: [String: Mark] = [:]
         if !defined.isEmpty {
             for (name, mark) in (f["ask"]?.pairs ?? []).map({ ($0.key.scalar ?? "", $0.key.mark) }) + (automation?.outputs ?? []).map({ ($0.name, $0.mark) })
@@ -417,8 +419,8 @@ extension RunbookParser {
     /// joins the scope for this step's own templates.
     mutating func parseForEach(_ v: Node, kind: StepKind, id: String, _ scope: inout Scope) -> ForEach? {
         guard let f = r.fields(v, "for_each", allowed: ["in", "as", "max_parallel", "max_failures"]) else { return nil }
-        if kind == .steps || kind == .runbook {
-            r.error(v.mark, "for_each on a \(kind == .steps ? "group" : "runbook") step is not supported yet; put for_each on the steps inside it")
+        if kind.isContainer || kind == .runbook {
+            r.error(v.mark, "for_each on a \(kind == .steps ? "group" : kind.rawValue) step is not supported yet; put for_each on the steps inside it")
         }
         var each = ForEach(source: .list([]), name: "item", mark: v.mark)
         if let n = r.require(f, "as"), let name = r.nonEmptyString(n, "as") {
@@ -460,7 +462,6 @@ extension RunbookParser {
         }
         if let m = f["max_parallel"], let n = r.int(m, "max_parallel", min: 1, max: 100) {
             each.maxParallel = n
-            if n > 1 { r.warning(m.mark, "this release runs for_each items one at a time; max_parallel \(n) is kept for when items run at once") }
         }
         if let m = f["max_failures"], let n = r.int(m, "max_failures", min: 0, max: 1000) { each.maxFailures = n }
         scope.defined[each.name] = id

@@ -55,7 +55,7 @@ public enum PreflightRunner {
         let start = parts.monotonic()
         for (i, item) in items.enumerated() {
             group.enter()
-            detach {
+            detachThread {
                 let began = parts.monotonic()
                 let (status, detail) = check(item, secrets: secrets, parts: parts, timeout: timeout)
                 box.set(i, PreflightResult(item: item, status: status, detail: detail, seconds: parts.monotonic() - began))
@@ -132,28 +132,6 @@ public enum PreflightRunner {
         }
         return nil
     }
-
-    /// A thread of its own, not a pool's: checks block on processes and
-    /// sockets, and a pool the size of the machine would run them in turns.
-    static func detach(_ body: @escaping @Sendable () -> Void) {
-        let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue().body()
-            return nil
-        }, context)
-        if rc == 0 {
-            pthread_detach(thread)
-        } else {
-            Unmanaged<ThreadBody>.fromOpaque(context).takeRetainedValue().body()
-        }
-    }
-}
-
-private final class ThreadBody: Sendable {
-    let body: @Sendable () -> Void
-    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
 }
 
 private final class ResultBox: Sendable {

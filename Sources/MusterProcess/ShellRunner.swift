@@ -58,11 +58,16 @@ public struct ShellRunner: Sendable {
     /// kept when it succeeds (`keep_running`); otherwise they are stopped.
     /// Either way they are named in the result. `onStart` gets the shell's
     /// pid (its session and group id), for whoever must name it later.
+    /// `watchSignals: false`: a step run beside others on a thread of its
+    /// own leaves the signals to the executor's thread, which stops it
+    /// through `stopRequested` (looked at every tenth of a second).
     public func run(
         script: String,
         environment: [String: String],
         timeout: Double,
         keepLeftovers: Bool = false,
+        watchSignals: Bool = true,
+        stopRequested: () -> Bool = { false },
         onStart: (pid_t) -> Void = { _ in },
         onLine: (Stream, String) -> Void,
         onSignal: (Int32) -> SignalDecision,
@@ -171,15 +176,15 @@ public struct ShellRunner: Sendable {
             if exited, (!open[0] && !open[1]) || now >= drainUntil { break }
             var fds = [pollfd(fd: open[0] ? outPipe[0] : -1, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: open[1] ? errPipe[0] : -1, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: exited ? -1 : SignalWatch.readFD, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: exited ? -1 : SignalWatch.childFD, events: Int16(POLLIN), revents: 0)]
+                       pollfd(fd: exited || !watchSignals ? -1 : SignalWatch.readFD, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: exited || !watchSignals ? -1 : SignalWatch.childFD, events: Int16(POLLIN), revents: 0)]
             var waitMs: Int32
             if exited {
                 waitMs = Int32(max(0, drainUntil - now) * 1000) + 1
             } else if !open[0] && !open[1] {
                 // Output closed, shell not yet reaped: SIGCHLD wakes the poll
                 // (without the signal watch, look again soon, then less often).
-                waitMs = SignalWatch.childFD >= 0 ? Int32(min(0.1, max(0, (killDeadline ?? deadline) - now)) * 1000) + 1 : Int32(backoff)
+                waitMs = SignalWatch.childFD >= 0 && watchSignals ? Int32(min(0.1, max(0, (killDeadline ?? deadline) - now)) * 1000) + 1 : Int32(backoff)
                 backoff = min(backoff * 2, 100)
             } else {
                 waitMs = Int32(min(0.1, max(0, (killDeadline ?? deadline) - now)) * 1000) + 1
@@ -198,6 +203,10 @@ public struct ShellRunner: Sendable {
                 }
             }
             if exited { continue }
+            if killDeadline == nil, stopRequested() {
+                interrupted = true
+                terminate()
+            }
             if fds[2].revents != 0, killDeadline == nil, let sig = SignalWatch.take() {
                 if onSignal(sig) == .stop {
                     interrupted = true

@@ -86,6 +86,9 @@ package enum PlanJSON {
             o.append(("steps", .array(s.children.map(step))))
         case .group:
             o.append(("steps", .array(s.children.map(step))))
+        case .parallel(let p):
+            o.append(("parallel", .object([("max", .from(p.max)), ("on_failure", .string(p.onFailure.rawValue)),
+                                           ("branches", .array(s.children.map(step)))])))
         }
         if let a = s.step.automation {
             o += [

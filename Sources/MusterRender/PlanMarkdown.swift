@@ -111,6 +111,11 @@ package struct PlanMarkdown {
             out.append("Do these steps in order:")
             for c in s.children { render(c, into: &out) }
             return
+        case .parallel(let p):
+            let at = p.max.map { ", at most \($0) at once" } ?? ""
+            out.append("These \(p.branches.count) branches run at the same time\(at); if one fails, \(p.onFailure == .finish ? "the others finish the step they are on and start nothing new" : "the others are stopped"):")
+            for c in s.children { render(c, into: &out) }
+            return
         }
         if let a = s.step.automation {
             if let o = PlanSummary.outputs(a) { out.append(""); out.append("Note the outputs: \(sanitize(o)): ______________") }

@@ -4,7 +4,7 @@ import MusterFormat
 extension Executor {
     /// One round of the wait for approval (TeamDesk); a denial fails the step.
     func awaitApproval(_ entry: FlatPlan.Entry) throws(Stop) {
-        if let why = try team.awaitApproval(entry, preview: gates.approvalPreview(entry, values: templateValues(entry))) { lastProblem = (entry.key, why) }
+        if let why = try team.awaitApproval(entry, preview: gates.approvalPreview(entry, values: templateValues(entry))) { problems[entry.key] = why }
     }
 
     /// A step that was running when the last session ended and that is not
@@ -29,27 +29,18 @@ extension Executor {
     /// the machine asks for the wait of `retry_delay` and the next attempt,
     /// or for the failure policy.
     func attempt(_ entry: FlatPlan.Entry, _ attempt: Int, following: Bool) throws(Stop) {
-        let key = entry.key, step = entry.step
-        guard let a = step.automation else { return }
-        var values = templateValues(entry)
+        let key = entry.key
+        guard let a = entry.step.automation else { return }
+        let values = templateValues(entry)
         let env = environment(entry.runbook, values)
-        if !following, state.interruptedStep == key, a.idempotent || step.isReadOnly {
-            console.show(.info("'\(key)' was running when the last session ended; it " + (a.idempotent ? "is idempotent" : "only reads (a wait or a GET)") + ", so it runs again"))
-        }
-        try checkSignals()
-        if following {
-        } else if state.started.contains(key) {
-            try record(.attemptStarted, step: key) { $0.attempt = attempt }
-        } else {
-            try record(.stepStarted, step: key) { $0.text = step.kind.rawValue; $0.attempt = attempt }
-        }
+        if !following { try journalStart(entry, attempt) }
         // One attempt, all its polls included, is measured against `expect`.
         if !following || expectWatch?.key != key {
             expectWatch = a.expect.map { ExpectWatch(key: key, expect: Double($0), since: clock.now) }
         }
         let result: Attempt
         do {
-            result = try attemptOnce(step, key: key, automation: a, values: values, env: env)
+            result = try attemptOnce(entry.step, key: key, automation: a, values: values, env: env)
         } catch {
             expectWatch = nil
             throw error
@@ -57,6 +48,30 @@ extension Executor {
         // The pipeline is started and journaled: the machine follows it next.
         if result.triggered { return }
         expectWatch = nil
+        try conclude(entry, attempt, result, values: values, env: env)
+        if let sig = result.signal { throw .pause("\(signalName(sig)) during '\(key)'") }
+    }
+
+    /// An attempt begins: journaled before anything of it runs.
+    func journalStart(_ entry: FlatPlan.Entry, _ attempt: Int) throws(Stop) {
+        let key = entry.key, step = entry.step
+        if state.isInterrupted(key), let a = step.automation, a.idempotent || step.isReadOnly {
+            console.show(.info("'\(key)' was running when the last session ended; it " + (a.idempotent ? "is idempotent" : "only reads (a wait or a GET)") + ", so it runs again"))
+        }
+        try checkSignals()
+        if state.started.contains(key) {
+            try record(.attemptStarted, step: key) { $0.attempt = attempt }
+        } else {
+            try record(.stepStarted, step: key) { $0.text = step.kind.rawValue; $0.attempt = attempt }
+        }
+    }
+
+    /// Journals what an attempt came to (the step's end when it succeeded);
+    /// after a failure the machine decides on a retry or the failure policy.
+    func conclude(_ entry: FlatPlan.Entry, _ attempt: Int, _ result: Attempt, values: [String: String], env: [String: String]) throws(Stop) {
+        let key = entry.key
+        guard let a = entry.step.automation else { return }
+        var values = values
         func describe(_ e: inout JournalEvent) { result.describe(&e, attempt: attempt) }
         if let reason = result.skipped {
             try record(.stepFinished, step: key) { describe(&$0); $0.stepOutcome = .skipped; $0.text = reason }
@@ -65,7 +80,7 @@ extension Executor {
         }
         if result.ok {
             values.merge(result.outputs) { $1 }
-            self.values.set(entry.scope, values.filter { $0.key != entry.item?.name })
+            self.values.add(entry.scope, result.outputs)
             let outcome: StepOutcome = result.rehearsed ? .rehearsed : .done
             // The successful attempt's end and the step's end are one event.
             try record(.stepFinished, step: key) { e in
@@ -86,9 +101,9 @@ extension Executor {
         }
         let why = result.problem ?? "failed"
         console.show(.stepResult(.finished(.failed), seconds: result.seconds, detail: masker.mask(why)))
-        if let sig = result.signal { throw .pause("\(signalName(sig)) during '\(key)'") }
+        if result.signal != nil { return }
         try keeper.end(key, result)
-        lastProblem = (key, why)
+        problems[key] = why
         // Stopped by the operator: the failure answers, not a retry unasked.
         if attempt <= a.retries, !result.stopped {
             console.show(.info("retrying in \(DurationFormat.format(a.retryDelay)) (attempt \(attempt + 1) of \(a.retries + 1))"))
@@ -100,7 +115,7 @@ extension Executor {
     /// resumed session waits only what is left, and says so.
     func retryDelay(_ entry: FlatPlan.Entry, until t: Double) throws(Stop) {
         let left = t - elapsed
-        if lastProblem?.key != entry.key, let a = entry.step.automation {
+        if problems[entry.key] == nil, let a = entry.step.automation {
             let next = (state.attempts[entry.key] ?? 0) + 1
             console.show(.info("'\(entry.key)' failed in the last session; retrying in \(DurationFormat.format(Int(left.rounded(.up)))) (attempt \(next) of \(a.retries + 1))"))
         }

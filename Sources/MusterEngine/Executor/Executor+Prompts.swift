@@ -6,7 +6,12 @@ import MusterFormat
 /// (Answer.swift).
 extension Executor: RunHost {
     /// The line under every prompt (see RunWatch).
-    package func status() -> String { watch.status(state, elapsed: elapsed, index: index, total: total) }
+    package func status() -> String {
+        let line = watch.status(state, elapsed: elapsed, index: index, total: total)
+        // A question from a branch, with others running: whose it is.
+        guard !flights.isEmpty else { return line }
+        return line + " · running beside it: " + flights.keys.sorted().map { "[\(branchLabel($0))] \($0)" }.joined(separator: ", ")
+    }
 
     /// Drills: the RTO budget warning, when the machine's watch has one.
     func checkBudget(from key: String) {
@@ -75,8 +80,6 @@ extension Executor: RunHost {
             $0.value = q.secret ? "***" : v
             if q.secret { $0.masked = [q.name] }
         }
-        var values = templateValues(entry)
-        values[q.name] = v
-        self.values.set(entry.scope, values.filter { $0.key != entry.item?.name })
+        values.add(entry.scope, [q.name: v])
     }
 }

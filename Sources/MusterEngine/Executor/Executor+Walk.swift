@@ -40,7 +40,29 @@ extension Executor {
     func drive() throws(Stop) -> RunOutcome {
         try restore(promptMasked: !machine.rollbackDue(state))
         var outcome: RunOutcome?
-        while outcome == nil { outcome = try perform(machine.next(state, now: elapsed)) }
+        do {
+            while outcome == nil {
+                try land()
+                // Every attempt that may run beside others starts first;
+                // then the first of the rest (a question, a wait) is done.
+                var rest: [RunMachine.Action] = []
+                var launched = false
+                for action in machine.actions(state, now: elapsed, busy: Set(flights.keys)) {
+                    if case .attempt(let key, let n) = action, let entry = plan[key], mayFly(entry) {
+                        _ = try enter(key)
+                        try launch(entry, n)
+                        launched = true
+                    } else {
+                        rest.append(action)
+                    }
+                }
+                if launched { continue }
+                outcome = try perform(rest.first ?? .awaitBranches)
+            }
+        } catch {
+            groundAll(after: error)
+            throw error
+        }
         return outcome!
     }
 
@@ -95,15 +117,23 @@ extension Executor {
             try resumeInterrupted(try enter(key))
         case .follow(let key, let n):
             try attempt(try enter(key), n, following: true)
+        case .sleepUntil(let key, let t) where !flights.isEmpty:
+            _ = try enter(key)
+            try awaitFlights(until: t)
         case .sleepUntil(let key, let t):
             try retryDelay(try enter(key), until: t)
+        case .awaitBranches:
+            try awaitFlights()
+        case .cancel(let keys, let because):
+            console.show(.warning("stopping \(keys.joined(separator: ", ")): \(because)"))
+            try ground(keys, because: "cancelled (\(because))", signal: nil)
         case .attempt(let key, let n):
             let entry = try enter(key)
             if gates.approvalOutdated(entry, values: templateValues(entry)) { try awaitApproval(entry) } else { try attempt(entry, n, following: false) }
         case .onFailure(let key, let policy):
             let entry = try enter(key)
             var why = "failed in an earlier session"
-            if let last = lastProblem, last.key == key { why = last.why } else if case .cannot(let m)? = state.conditions[key] {
+            if let last = problems[key] { why = last } else if case .cannot(let m)? = state.conditions[key] {
                 why = m
             } else if let d = state.denied[key] {
                 why = "approval denied by \(d.by): \(d.reason)"
@@ -111,7 +141,7 @@ extension Executor {
             } else {
                 console.show(.warning("'\(key)' failed in the last session and no choice was made"))
             }
-            lastProblem = nil
+            problems[key] = nil
             if try afterFailure(key: key, policy: policy, why: why) == .finished { registerRollbackIfDone(entry) }
         }
         return nil

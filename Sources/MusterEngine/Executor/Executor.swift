@@ -34,8 +34,11 @@ public final class Executor {
     var values: RunValues
     /// Steps whose header this session has shown.
     var shownHeaders: Set<String> = []
-    /// Why the step's last attempt in this session failed.
-    var lastProblem: (key: String, why: String)?
+    /// Why each step's last attempt in this session failed, until its
+    /// failure is answered.
+    var problems: [String: String] = [:]
+    /// Steps running beside others (Executor+Flights), by key.
+    var flights: [String: Flight] = [:]
     /// Every question asked of the operator goes through the desk.
     lazy var desk = OperatorDesk(host: self)
     let chat: ChatNotifier?

@@ -44,6 +44,14 @@ struct RunValues {
 
     mutating func set(_ parent: String?, _ values: [String: String]) { scopes[parent ?? ""] = values }
 
+    /// Adds what a step set to its scope, leaving what other steps set
+    /// meanwhile (a branch that ended while this one ran) as it is.
+    mutating func add(_ parent: String?, _ values: [String: String]) {
+        var v = scope(parent)
+        v.merge(values) { $1 }
+        scopes[parent ?? ""] = v
+    }
+
     /// What an included runbook's templates see: its defaults, then `with`.
     func childValues(_ child: Runbook, _ spec: IncludeSpec, _ values: [String: String]) -> [String: String] {
         var childParams: [String: String] = [:]

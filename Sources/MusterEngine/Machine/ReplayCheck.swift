@@ -32,9 +32,13 @@ public enum ReplayCheck {
             if e.event == .runStarted { yes = e.run?.yes ?? false }
             if e.event == .runResumed { yes = e.auto == true }
             if isDecided(e.event), !continuesAttempt(e, state) {
-                let action = RunMachine(plan: plan, yes: yes).next(state, now: e.clock ?? .infinity)
-                if !matches(e, action) {
-                    out.append(Divergence(seq: e.seq, event: e.event, step: e.step, decided: action))
+                // Branches in flight: the event may be any one of the
+                // actions open then, with those attempts running or not.
+                let machine = RunMachine(plan: plan, yes: yes)
+                let now = e.clock ?? .infinity
+                let open = machine.actions(state, now: now) + machine.actions(state, now: now, busy: Set(state.interruptedSteps))
+                if !open.contains(where: { matches(e, $0) }) {
+                    out.append(Divergence(seq: e.seq, event: e.event, step: e.step, decided: open.first ?? .awaitBranches))
                 }
             }
             state.apply(e)
@@ -45,7 +49,7 @@ public enum ReplayCheck {
     /// What an attempt in flight journals as it goes (its fault, its
     /// pipeline, its end) was decided when the attempt began.
     static func continuesAttempt(_ e: JournalEvent, _ state: RunState) -> Bool {
-        guard let key = e.step, state.interruptedStep == key else { return false }
+        guard let key = e.step, state.isInterrupted(key) else { return false }
         return [.attemptFinished, .stepFinished, .pipelineStarted, .faultInjected].contains(e.event)
     }
 
@@ -103,6 +107,10 @@ public enum ReplayCheck {
             return (e.event == .rollbackStarted || e.event == .rollbackFinished) && (e.step == nil || e.step == key)
         case .finish(let end):
             return e.event == .runFinished && e.runEnd == end || end == .abandoned && e.event == .runAbandoned
+        case .awaitBranches:
+            return false
+        case .cancel(let keys, _):
+            return e.step.map(keys.contains) == true && [.attemptFinished, .stepFinished].contains(e.event)
         }
     }
 }

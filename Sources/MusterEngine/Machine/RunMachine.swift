@@ -53,6 +53,12 @@ public struct RunMachine: Sendable {
         case onFailure(String, OnFailure)
         /// Every step finished: journal the run's end.
         case finish(RunEnd)
+        /// Nothing can start until a step in flight (a branch's, a loop
+        /// item's) ends: wait for one.
+        case awaitBranches
+        /// A branch failed under `on_failure: cancel`: stop these steps in
+        /// flight, as `s` stops a step.
+        case cancel([String], because: String)
     }
 
     public let plan: FlatPlan
@@ -67,21 +73,37 @@ public struct RunMachine: Sendable {
     /// `now`: seconds since the run began, as the journal's `t` counts
     /// them; without it, every delay is over.
     public func next(_ s: RunState, now: Double = .infinity) -> Action {
+        actions(s, now: now).first ?? .awaitBranches
+    }
+
+    /// Everything that may be done now, in the plan's order: one action at
+    /// most per branch or loop item that may run (a step of a sequence
+    /// waits for the one before it). `busy`: steps whose attempt is in
+    /// flight in this session; their branches have nothing else to do
+    /// until it ends. The executor starts every attempt it can run beside
+    /// others, then performs the first of the rest: questions come one at
+    /// a time, in the plan's order.
+    public func actions(_ s: RunState, now: Double = .infinity, busy: Set<String> = []) -> [Action] {
         // Abandoned with its `finally` first: nothing else of the run goes on.
-        if s.closing != nil { return closing(s, .abandoned, now: now) }
+        if s.closing != nil { return closing(s, .abandoned, now: now, busy: busy) }
+        // A rollback or the run's end waits for the steps in flight: on
+        // the failure that ends the run, running branches finish their step.
+        if !busy.isEmpty, s.rollbackStarted || s.rollbackChosenAt != nil || lastFailed(s).map({ abortsRun($0, s) }) == true {
+            return cancelling(s, busy: busy) ?? [.awaitBranches]
+        }
         if s.rollbackStarted {
-            if let key = undo(s, offerOwn: !yes).first { return .rollBackStep(key) }
-            return closing(s, s.rollbackResults.values.contains(false) ? .rollbackIncomplete : .rolledBack, now: now)
+            if let key = undo(s, offerOwn: !yes).first { return [.rollBackStep(key)] }
+            return closing(s, s.rollbackResults.values.contains(false) ? .rollbackIncomplete : .rolledBack, now: now, busy: busy)
         }
         if s.rollbackChosenAt != nil {
             let unfinished = s.rollbackChosenAt.flatMap { s.finished[$0] == nil ? $0 : nil }
-            return .rollBack(reason: rollbackReason(s), unfinished: unfinished)
+            return [.rollBack(reason: rollbackReason(s), unfinished: unfinished)]
         }
         let last = lastFailed(s)
         // `on_failure: rollback` journaled the step's failure, and the
         // session ended before the rollback began.
         if let key = last, plan[key]?.step.automation?.onFailure == .rollback {
-            return .rollBack(reason: failure(key, s), unfinished: nil)
+            return [.rollBack(reason: failure(key, s), unfinished: nil)]
         }
         // A step failed for good, not rolled back and not `continue`: the
         // failure aborted the run (`on_failure: abort`, or none with
@@ -89,23 +111,128 @@ public struct RunMachine: Sendable {
         // journaled. Deciding it from `yes` now would let a session without
         // `--yes` walk on past the step that aborted the run.
         if let key = last, abortsRun(key, s) {
-            return closing(s, .failed, now: now)
+            return closing(s, .failed, now: now, busy: busy)
         }
         let walk = plan.expanded(s.loopItems)
-        for entry in walk where !entry.isFinally && s.finished[entry.key] == nil && !plan.underFinished(entry.key, s.finished) {
-            if let action = next(entry, s, now: now) { return action }
-        }
+        let found = ready(walk.filter { !$0.isFinally }, s, now: now, busy: busy)
+        if !found.isEmpty { return (cancelling(s, busy: busy) ?? []) + found }
+        if !busy.isEmpty { return cancelling(s, busy: busy) ?? [.awaitBranches] }
         let failed = walk.contains { !$0.isFinally && s.finished[$0.key] == .failed }
-        return closing(s, failed ? .failed : .completed, now: now)
+        return closing(s, failed ? .failed : .completed, now: now, busy: busy)
     }
 
     /// The run's end is decided: its `finally` steps run first, in order,
     /// however it ended; what they do does not change the end.
-    func closing(_ s: RunState, _ end: RunEnd, now: Double) -> Action {
-        for entry in plan.expanded(s.loopItems) where entry.isFinally && s.finished[entry.key] == nil && !plan.underFinished(entry.key, s.finished) {
-            if let action = next(entry, s, now: now) { return action }
+    func closing(_ s: RunState, _ end: RunEnd, now: Double, busy: Set<String> = []) -> [Action] {
+        let found = ready(plan.expanded(s.loopItems).filter(\.isFinally), s, now: now, busy: busy)
+        if !found.isEmpty { return found }
+        return busy.isEmpty ? [.finish(end)] : [.awaitBranches]
+    }
+
+    /// The steps of `walk` that may act now, and what each needs. A step
+    /// may act when its group, include or loop has begun, and, in a
+    /// sequence, every step before it finished; a branch of a `parallel`
+    /// step or an item of a loop may also begin beside its siblings, up
+    /// to `max` (`max_parallel`) at once, unless a failure among them
+    /// stops new ones from starting.
+    func ready(_ walk: [FlatPlan.Entry], _ s: RunState, now: Double, busy: Set<String>) -> [Action] {
+        var out: [Action] = []
+        var firstOpen: [String: String] = [:]
+        var eligible: Set<String> = []
+        var active: [String: Int] = [:]
+        for entry in walk where s.finished[entry.key] == nil && !plan.underFinished(entry.key, s.finished) {
+            let key = entry.key
+            let parent = entry.parent ?? ""
+            let concurrent = entry.parent.map(isConcurrent) ?? false
+            if !concurrent {
+                if firstOpen[parent] == nil { firstOpen[parent] = key }
+                guard firstOpen[parent] == key else { continue }
+            }
+            if let p = entry.parent { guard eligible.contains(p), s.started.contains(p) else { continue } }
+            if concurrent, let p = entry.parent {
+                let running = s.started.contains(key) || busy.contains(key) || s.conditions[key] != nil
+                if !running {
+                    let n = active[p] ?? activeLanes(p, walk, s, busy)
+                    guard n < laneLimit(p), !stopping(p, s) else { continue }
+                    active[p] = n + 1
+                }
+            }
+            eligible.insert(key)
+            if busy.contains(key) { continue }
+            if let action = next(entry, s, now: now, busy: busy) {
+                out.append(action)
+                // A sequence outside every branch gives one action: it
+                // comes after whatever is running beside it.
+                if !insideLane(key) { break }
+            }
         }
-        return .finish(end)
+        return out
+    }
+
+    /// A `parallel` step, or a loop whose items may run at once.
+    func isConcurrent(_ key: String) -> Bool {
+        guard let step = plan[key]?.step else { return false }
+        if case .parallel = step.body { return true }
+        return (step.forEach?.maxParallel ?? 1) > 1
+    }
+
+    /// Whether `key` runs inside a branch or a loop item run beside others.
+    func insideLane(_ key: String) -> Bool {
+        var parent = plan[key]?.parent
+        while let p = parent {
+            if isConcurrent(p) { return true }
+            parent = plan[p]?.parent
+        }
+        return false
+    }
+
+    func laneLimit(_ key: String) -> Int {
+        guard let step = plan[key]?.step else { return 1 }
+        if case .parallel(let p) = step.body { return p.max ?? Int.max }
+        return step.forEach?.maxParallel ?? 1
+    }
+
+    /// Branches (items) of `key` begun and not finished.
+    func activeLanes(_ key: String, _ walk: [FlatPlan.Entry], _ s: RunState, _ busy: Set<String>) -> Int {
+        walk.filter { $0.parent == key && s.finished[$0.key] == nil && (s.started.contains($0.key) || busy.contains($0.key) || s.conditions[$0.key] != nil) }.count
+    }
+
+    static func isInside(_ key: String, _ container: String) -> Bool {
+        key.hasPrefix(container + "/") || key.hasPrefix(container + "[")
+    }
+
+    /// Whether a failure under the `parallel` step (or loop) `key` stops
+    /// new branches (items) from starting: a step failed for good and not
+    /// let go on (`continue`), or a failure menu waits for its answer; for
+    /// a loop, more failed items than `max_failures` allows.
+    func stopping(_ key: String, _ s: RunState) -> Bool {
+        if let each = plan[key]?.step.forEach {
+            return plan.itemKeys(key, s.loopItems).filter { s.finished[$0] == .failed }.count > each.maxFailures
+        }
+        if s.failedOrder.contains(where: { Self.isInside($0, key) && s.finished[$0] == .failed && abortsRun($0, s) }) { return true }
+        return s.awaitingChoices.contains { Self.isInside($0, key) && failedForGood($0, s) }
+    }
+
+    /// A step whose failure menu is due: retries spent, or stopped.
+    func failedForGood(_ key: String, _ s: RunState) -> Bool {
+        guard let a = plan[key]?.step.automation else { return true }
+        return (s.attempts[key] ?? 0) > a.retries || s.operatorStopped.contains(key) || s.denied[key] != nil
+    }
+
+    /// Under `on_failure: cancel`, the steps in flight beside a failure.
+    func cancelling(_ s: RunState, busy: Set<String>) -> [Action]? {
+        for key in busy.sorted() {
+            var parent = plan[key]?.parent
+            while let p = parent {
+                if case .parallel(let par)? = plan[p]?.step.body, par.onFailure == .cancel, stopping(p, s) {
+                    let failed = s.failedOrder.last { Self.isInside($0, p) } ?? s.awaitingChoices.last { Self.isInside($0, p) } ?? p
+                    let keys = busy.filter { Self.isInside($0, p) }.sorted()
+                    return [.cancel(keys, because: "'\(failed)' failed and '\(p)' says on_failure: cancel")]
+                }
+                parent = plan[p]?.parent
+            }
+        }
+        return nil
     }
 
     /// Whether step `key`, failed for good, ended the run: an automated
@@ -195,7 +322,7 @@ public struct RunMachine: Sendable {
 
     /// What the unfinished step `entry` needs; nil when only its included
     /// steps have something left to do.
-    func next(_ entry: FlatPlan.Entry, _ s: RunState, now: Double = .infinity) -> Action? {
+    func next(_ entry: FlatPlan.Entry, _ s: RunState, now: Double = .infinity, busy: Set<String> = []) -> Action? {
         let key = entry.key
         // A condition is evaluated once, before the step begins; one that
         // could not be evaluated fails the step into the usual choices,
@@ -215,13 +342,23 @@ public struct RunMachine: Sendable {
             // loop allows, none starts and the loop ends.
             let items = plan.itemKeys(key, s.loopItems)
             let failed = items.filter { s.finished[$0] == .failed }.count
-            return failed <= each.maxFailures && items.contains { s.finished[$0] == nil } ? nil : .finishStep(key)
+            let open = items.filter { s.finished[$0] == nil }
+            // Past `max_failures`, items already running still end.
+            let running = open.contains { s.started.contains($0) || busy.contains($0) || s.conditions[$0] != nil }
+            return (failed <= each.maxFailures && !open.isEmpty) || running ? nil : .finishStep(key)
         }
         switch entry.step.body {
         case .runbook, .group:
             guard s.started.contains(key) else { return .begin(key) }
             let open = plan.entries.contains { $0.parent == key && s.finished[$0.key] == nil }
             return open ? nil : .finishStep(key)
+        case .parallel:
+            guard s.started.contains(key) else { return .begin(key) }
+            let open = plan.entries.filter { $0.parent == key && s.finished[$0.key] == nil }
+            // A failure stopped new branches: once the running ones end,
+            // the step ends with those never begun left undone.
+            let running = open.contains { s.started.contains($0.key) || busy.contains($0.key) || s.conditions[$0.key] != nil }
+            return open.isEmpty || (stopping(key, s) && !running) ? .finishStep(key) : nil
         case .manual(let items, let ask):
             guard s.started.contains(key) else { return .begin(key) }
             let answered = s.answeredItems[key] ?? []
@@ -245,16 +382,16 @@ public struct RunMachine: Sendable {
             if s.denied[key] != nil || !s.approved(key, rule) { return .awaitApproval(key) }
         }
         if a.confirm, !s.gatesPassed.contains(key) { return .gate(key) }
-        if s.interruptedStep == key {
+        if s.isInterrupted(key) {
             if step.kind == .ci, s.pipelines[key] != nil || s.legacyPipelines[key] != nil { return .follow(key, attempts) }
             if !(a.idempotent || step.isReadOnly), !retryChosen { return .resumeInterrupted(key) }
         }
-        if s.awaitingChoice == key, !retryChosen, attempts > a.retries || s.operatorStopped.contains(key) {
+        if s.isAwaitingChoice(key), !retryChosen, attempts > a.retries || s.operatorStopped.contains(key) {
             return .onFailure(key, a.onFailure ?? (yes ? .abort : .ask))
         }
         // An automatic retry waits `retry_delay` from the failed attempt's
         // end (to the journal's millisecond); `r` answered retries at once.
-        if s.awaitingChoice == key, !retryChosen, let end = s.failedAt[key], now + 0.001 < end + Double(a.retryDelay) {
+        if s.isAwaitingChoice(key), !retryChosen, let end = s.failedAt[key], now + 0.001 < end + Double(a.retryDelay) {
             return .sleepUntil(key, end + Double(a.retryDelay))
         }
         return .attempt(key, attempts + 1)

@@ -25,12 +25,26 @@ public struct RunState: Sendable {
     public var gatesPassed: Set<String> = []
     /// Attempts started, per step.
     public var attempts: [String: Int] = [:]
-    /// A step whose last attempt started and never finished: the process
-    /// died while it ran.
-    public var interruptedStep: String?
-    /// A step whose last attempt failed and whose failure menu was never
-    /// answered: the session ended (EOF, abort, a crash) while it was asked.
-    public var awaitingChoice: String?
+    /// Steps whose last attempt started and never finished, in the order
+    /// they started: the process died while they ran (several, when
+    /// branches ran at once).
+    public var interruptedSteps: [String] = []
+    public var interruptedStep: String? { interruptedSteps.last }
+    /// Steps whose last attempt failed and whose failure menu was never
+    /// answered: the session ended (EOF, abort, a crash) while it was
+    /// asked, or another branch's question came first.
+    public var awaitingChoices: [String] = []
+    public var awaitingChoice: String? { awaitingChoices.last }
+    public func isInterrupted(_ key: String) -> Bool { interruptedSteps.contains(key) }
+    public func isAwaitingChoice(_ key: String) -> Bool { awaitingChoices.contains(key) }
+    mutating func setInterrupted(_ key: String, _ on: Bool) {
+        interruptedSteps.removeAll { $0 == key }
+        if on { interruptedSteps.append(key) }
+    }
+    mutating func setAwaiting(_ key: String, _ on: Bool) {
+        awaitingChoices.removeAll { $0 == key }
+        if on { awaitingChoices.append(key) }
+    }
     /// Steps whose failure menu (or interrupted-step question) was
     /// answered `r` and whose next attempt has not started yet.
     public var retryChosen: Set<String> = []
@@ -169,7 +183,7 @@ public struct RunState: Sendable {
             // An automated step's start carries its first attempt.
             if let a = e.attempt {
                 attempts[key] = max(attempts[key] ?? 0, a)
-                interruptedStep = key
+                setInterrupted(key, true)
                 pipelines[key] = nil
                 legacyPipelines[key] = nil
                 stoppedBy[key] = nil
@@ -187,10 +201,10 @@ public struct RunState: Sendable {
         case .attemptStarted:
             stoppedBy[key] = nil
             attempts[key] = max(attempts[key] ?? 0, e.attempt ?? 1)
-            interruptedStep = key
+            setInterrupted(key, true)
             pipelines[key] = nil
             legacyPipelines[key] = nil
-            awaitingChoice = nil
+            setAwaiting(key, false)
             retryChosen.remove(key)
             operatorStopped.remove(key)
         case .attemptFinished:
@@ -201,9 +215,9 @@ public struct RunState: Sendable {
                 stoppedBy[key] = e.text ?? "stopped"
                 break
             }
-            if interruptedStep == key { interruptedStep = nil }
+            setInterrupted(key, false)
             if e.text != nil || (e.exit ?? 0) != 0 || e.timedOut == true {
-                awaitingChoice = key
+                setAwaiting(key, true)
                 failedAt[key] = e.clock
             }
             if e.text?.hasSuffix(RunState.stoppedByOperator) == true { operatorStopped.insert(key) }
@@ -219,8 +233,8 @@ public struct RunState: Sendable {
             finishOrder.append(key)
             if let o = e.outputs { values[key, default: [:]].merge(o) { $1 } }
             for name in e.masked ?? [] { masked.insert(key + "." + name) }
-            if interruptedStep == key { interruptedStep = nil }
-            if awaitingChoice == key { awaitingChoice = nil }
+            setInterrupted(key, false)
+            setAwaiting(key, false)
         case .escalated:
             escalations.append((e.t, e.contact ?? ""))
         case .rollbackStarted:
@@ -261,7 +275,7 @@ public struct RunState: Sendable {
             approvals[key] = []
             approvalSHA[key] = e.sha256 ?? SignedStatement.digest(e.text ?? "")
             denied[key] = nil
-            if awaitingChoice == key { awaitingChoice = nil }
+            setAwaiting(key, false)
         case .approvalGiven:
             if let v = e.value { takenRequests.insert(v) }
             let signer = e.key ?? "user:" + (e.by ?? "")
@@ -273,7 +287,7 @@ public struct RunState: Sendable {
             if let v = e.value { takenRequests.insert(v) }
             denied[key] = (e.by ?? "someone", e.text ?? "no reason given")
             // Denied: the step failed before it ran, and the usual failure choices follow.
-            awaitingChoice = key
+            setAwaiting(key, true)
             retryChosen.remove(key)
         case .handoff:
             if let v = e.value { takenRequests.insert(v) }

@@ -40,24 +40,28 @@ package struct ShellPerformer {
         }
     }
 
-    /// Runs the script once (on `remote`, when given). `keepable`: a `run`
-    /// step's attempt, which a lost terminal leaves running; probes and
-    /// rollback commands stop.
-    package func run(_ t: Template, values: [String: String], key: String, automation a: Automation, timeout: Double, env base: [String: String],
-                     quiet: Bool = false, keepable: Bool = false, remote: Remote? = nil) throws(Stop) -> Attempt {
-        try host.checkSignals()
-        let masker = host.masker, console = host.console, clock = host.clock
+    /// What bash is given: the script and its environment, or why it
+    /// cannot run (the attempt's failure).
+    package enum Prepared {
+        case ready(command: String, env: [String: String])
+        case refused(Attempt)
+    }
+
+    /// Shows what will run and builds bash's script and environment: the
+    /// values as variables, or for `remote` the ssh client's input.
+    package func prepare(_ t: Template, values: [String: String], env base: [String: String], quiet: Bool, remote: Remote?) -> Prepared {
+        let masker = host.masker, console = host.console
         if !quiet, let remote { console.show(.info("on \(remote.host), through ssh")) }
         if !quiet { console.show(.command(masker.mask(t.shellDisplay(values)))) }
         guard let script = t.shellCode() else {
-            return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: a template stands where its value could become code (run 'muster validate' for where and what to write instead)")
+            return .refused(Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: a template stands where its value could become code (run 'muster validate' for where and what to write instead)"))
         }
         var env = base
         for r in t.references {
             guard let value = values[r.name] else { continue }
             // No environment variable holds a NUL byte: cut there, the value would be other data.
             if value.utf8.contains(0) {
-                return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: the value of {{ \(r.name) }} holds a NUL byte, which no shell variable can hold")
+                return .refused(Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: the value of {{ \(r.name) }} holds a NUL byte, which no shell variable can hold"))
             }
             env[shellValueVariable(r.name)] = value
         }
@@ -69,12 +73,27 @@ package struct ShellPerformer {
             // holds one all the same (passed in through `with`, say) stays here.
             for (name, value) in variables.sorted(by: { $0.key < $1.key }) where masker.mask(value) != value {
                 let what = name.hasPrefix("MUSTER_VALUE_") ? "{{ \(name.dropFirst(13)) }}" : "$\(name)"
-                return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run on \(remote.host): the value of \(what) holds a secret, and secrets are never sent to another machine; run this part in a step without 'host'")
+                return .refused(Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run on \(remote.host): the value of \(what) holds a secret, and secrets are never sent to another machine; run this part in a step without 'host'"))
             }
             command = RemoteShell.localScript
             env = base.filter { !remote.withheld.contains($0.key) }
             env["MUSTER_SSH_HOST"] = remote.host
             env.merge(RemoteShell.environment(RemoteShell.input(script: script, variables: variables))) { $1 }
+        }
+        return .ready(command: command, env: env)
+    }
+
+    /// Runs the script once (on `remote`, when given). `keepable`: a `run`
+    /// step's attempt, which a lost terminal leaves running; probes and
+    /// rollback commands stop.
+    package func run(_ t: Template, values: [String: String], key: String, automation a: Automation, timeout: Double, env base: [String: String],
+                     quiet: Bool = false, keepable: Bool = false, remote: Remote? = nil) throws(Stop) -> Attempt {
+        try host.checkSignals()
+        let masker = host.masker, console = host.console, clock = host.clock
+        let command: String, env: [String: String]
+        switch prepare(t, values: values, env: base, quiet: quiet, remote: remote) {
+        case .refused(let attempt): return attempt
+        case .ready(let c, let e): (command, env) = (c, e)
         }
         var stdout = ""
         var tail: [String] = []
@@ -116,6 +135,13 @@ package struct ShellPerformer {
         }
         // A last line held back to see whether a secret went on is shown now.
         for (i, isErr) in [false, true].enumerated() { for line in streams[i].finish() { emit(isErr, Self.shorten(line)) } }
+        return conclude(result, stdout: stdout, tail: tail, stopSignal: stopSignal, automation: a, timeout: timeout)
+    }
+
+    /// The attempt a command's end makes: its status, what it left
+    /// running, why it failed, and the outputs it printed.
+    package func conclude(_ result: CommandResult, stdout: String, tail: [String], stopSignal: Signal?, automation a: Automation, timeout: Double,
+                          stoppedBecause: String? = nil) -> Attempt {
         var attempt = Attempt(ok: result.status == 0 && !result.timedOut && !result.interrupted, status: result.status, seconds: result.seconds,
                               timedOut: result.timedOut, stdout: stdout, tail: tail)
         attempt.leftovers = leftovers(result, keepRunning: a.keepRunning)
@@ -129,7 +155,7 @@ package struct ShellPerformer {
                 attempt.signal = sig
                 attempt.problem = "stopped by \(sig.shortName)"
             } else {
-                attempt.problem = RunState.stoppedByOperator
+                attempt.problem = stoppedBecause.map { "\($0): " + RunState.stoppedByOperator } ?? RunState.stoppedByOperator
             }
         } else if result.status != 0 {
             attempt.problem = "exited with status \(result.status)"

@@ -74,6 +74,8 @@ public protocol CommandRunner {
              onLine: (_ stderr: Bool, _ line: String) -> Void,
              onSignal: (Signal) -> Bool,
              onTick: () -> Void) throws(CommandError) -> CommandResult
+    /// Starts the script beside others and returns at once (BackgroundCommand).
+    func start(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool) -> BackgroundCommand
 }
 
 public struct CommandResult: Sendable {
