@@ -44,11 +44,7 @@ struct EvidenceTests {
         return s
     }
 
-    func runID(_ s: Sandbox) throws -> String {
-        try #require(try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").sorted().last, "no run")
-    }
-
-    func journalPath(_ s: Sandbox) throws -> String { s.dir + "/.muster/runs/\(try runID(s))/journal.jsonl" }
+    func journalPath(_ s: Sandbox) throws -> String { s.dir + "/.muster/runs/\(try s.runID())/journal.jsonl" }
 
     func lines(_ path: String) throws -> [String] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
@@ -75,7 +71,7 @@ struct EvidenceTests {
         let journal = try lines(journalPath(s))
         #expect(journal.count > 5)
         #expect(journal.allSatisfy { $0.range(of: #","hash":"[0-9a-f]{64}"\}$"#, options: .regularExpression) != nil }, "\(journal)")
-        let r = try s.run(["verify", try runID(s)])
+        let r = try s.run(["verify", try s.runID()])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("is intact: \(journal.count) events, chained from line 1"), "\(r.stdout)")
         // Anyone can check the chain without muster: docs/evidence.md's Python.
@@ -114,7 +110,7 @@ struct EvidenceTests {
             journal[3] = journal[3].replacingOccurrences(of: "\"at\":\"", with: "\"at\":\"1")
         }
         try write(journal, to: path)
-        let r = try s.run(["verify", try runID(s)])
+        let r = try s.run(["verify", try s.runID()])
         #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
         #expect(r.stderr.contains("NOT intact"), "\(r.stderr)")
         switch how {
@@ -130,11 +126,11 @@ struct EvidenceTests {
         let path = try journalPath(s)
         let old = try lines(path).map { $0.replacingOccurrences(of: #",\"hash\":\"[0-9a-f]{64}\"\}$"#, with: "}", options: .regularExpression) }
         try write(old, to: path)
-        let unchained = try s.run(["verify", try runID(s)])
+        let unchained = try s.run(["verify", try s.runID()])
         #expect(unchained.status == 1 && unchained.stderr.contains("has no hash chain"), "\(unchained.stderr)")
-        let resumed = try s.run(["resume", try runID(s)], stdin: "y\ny\n")
+        let resumed = try s.run(["resume", try s.runID()], stdin: "y\ny\n")
         #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
-        let r = try s.run(["verify", try runID(s)])
+        let r = try s.run(["verify", try s.runID()])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("chained from line \(old.count + 1)"), "\(r.stdout)")
         #expect(r.stdout.contains("Lines 1 to \(old.count) were written before muster chained journals"), "\(r.stdout)")
@@ -194,7 +190,7 @@ struct EvidenceTests {
         #expect(r.stdout.contains("Evidence written to audit"), "\(r.stdout)")
         let audit = s.dir + "/audit"
         let record = "records/failover-drill/" + URL(fileURLWithPath: try recordPath(s)).lastPathComponent
-        let journal = "journals/\(try runID(s)).jsonl"
+        let journal = "journals/\(try s.runID()).jsonl"
         let runbook = "runbooks/\(committed.prefix(12))/runbooks/failover.yaml"
         for f in [record, journal, runbook, "report.html", "SHA256SUMS"] {
             #expect(FileManager.default.fileExists(atPath: audit + "/" + f), "\(f) missing")
@@ -218,7 +214,7 @@ struct EvidenceTests {
         let s = try sandbox()
         #expect(try s.run(["drill", "failover-drill"], stdin: "y\ny\ny\n").status == 0)
         let path = try recordPath(s)
-        let id = try runID(s)
+        let id = try s.runID()
         let text = try String(contentsOfFile: path, encoding: .utf8)
         try text.replacingOccurrences(of: "\"\(id)\"", with: "\"../../outside\"").write(toFile: path, atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: s.dir + "/outside", withIntermediateDirectories: true)
@@ -313,7 +309,7 @@ struct EvidenceTests {
     @Test func traceExportsTheRunAsOTLPThatTheOfficialDefinitionsDecode() throws {
         let s = try sandbox()
         #expect(try s.run(["drill", "failover-drill"], stdin: "y\ny\ny\n").status == 0)
-        let id = try runID(s)
+        let id = try s.runID()
         let printed = try s.run(["trace", id])
         #expect(printed.status == 0, "\(printed.stderr)")
         #expect(printed.stdout.contains(#""resourceSpans""#))
@@ -406,7 +402,7 @@ struct EvidenceTests {
         """
         let s = try sandbox(runbook: runbook)
         #expect(try s.run(["run", "failover"]).status == 0)
-        let printed = try s.run(["trace", try runID(s)])
+        let printed = try s.run(["trace", try s.runID()])
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(printed.stdout.utf8)) as? [String: Any])
         let spans = try #require((((doc["resourceSpans"] as? [[String: Any]])?.first?["scopeSpans"] as? [[String: Any]])?.first?["spans"]) as? [[String: Any]])
         func span(_ name: String) -> [String: Any]? { spans.first { $0["name"] as? String == name } }

@@ -45,7 +45,7 @@ struct FlowRunTests {
         #expect(second.stdout.contains("✓ rebuild/create: Create"), "the recap lists it")
         #expect(!second.stdout.contains("Create  run · rebuild/create"), "a finished step of the group is not run again")
         #expect(second.stdout.contains("finally: the steps that always run"))
-        #expect(second.stdout.contains("Run \(try runID(s)) failed: step 'rebuild/deploy' exited with status 4"))
+        #expect(second.stdout.contains("Run \(try s.runID()) failed: step 'rebuild/deploy' exited with status 4"))
         #expect(s.exists("cleaned.txt"), "the abort ends the steps, not the cleanup")
         #expect(!s.exists("never.txt"))
         let finished = try s.journal().filter { $0["event"] as? String == "step_finished" }.map { "\($0["step"]!) \($0["outcome"]!)" }
@@ -295,7 +295,7 @@ struct FlowRunTests {
     @Test func abandonAsksWhetherToRunTheFinallyStepsAndNeverAssumesYes() throws {
         let s = try Sandbox(["flow": Self.flow])
         #expect(try s.run(["run", "flow"]).status == 3)
-        let id = try runID(s)
+        let id = try s.runID()
         let yes = try s.run(["abandon", id, "--reason", "superseded by a new run"], stdin: "y\n")
         #expect(yes.status == 0, "\(yes.stdout)\(yes.stderr)")
         #expect(yes.stdout.contains("has finally steps that have not run: cleanup. Run them now, before it is closed?"))
@@ -308,14 +308,11 @@ struct FlowRunTests {
         // No answer (or any other) closes the run without them.
         let t = try Sandbox(["flow": Self.flow])
         #expect(try t.run(["run", "flow"]).status == 3)
-        let quiet = try t.run(["abandon", try runID(t), "--reason", "nobody home"])
+        let quiet = try t.run(["abandon", try t.runID(), "--reason", "nobody home"])
         #expect(quiet.status == 0, "\(quiet.stdout)\(quiet.stderr)")
         #expect(quiet.stdout.contains("Closing without the finally steps."))
         #expect(!t.exists("cleaned.txt"))
         #expect(try t.journal().last?["event"] as? String == "run_abandoned")
     }
 
-    func runID(_ s: Sandbox) throws -> String {
-        try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").sorted().last ?? ""
-    }
 }

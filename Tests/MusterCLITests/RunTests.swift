@@ -46,6 +46,11 @@ struct Sandbox {
 
     func exists(_ p: String) -> Bool { FileManager.default.fileExists(atPath: dir + "/" + p) }
 
+    /// The newest run's id.
+    func runID() throws -> String {
+        try FileManager.default.contentsOfDirectory(atPath: dir + "/.muster/runs").sorted().last ?? ""
+    }
+
     struct NoRunYet: Error {}
 }
 

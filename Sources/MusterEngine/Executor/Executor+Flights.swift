@@ -39,6 +39,8 @@ extension Executor {
             parent = plan[p]?.parent
         }
         guard let p = parent else { return key }
+        // A loop item by its item (`api`), a branch by its id.
+        if let item = plan[lane]?.item { return item.value }
         return String(lane.dropFirst(p.count + 1))
     }
 
