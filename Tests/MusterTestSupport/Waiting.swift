@@ -7,7 +7,7 @@ import Foundation
 public struct WaitTimedOut: Error, CustomStringConvertible {
     public let what: String
     public let seconds: Double
-    public var description: String { "waited \(seconds) s in vain for \(what)" }
+    public var description: String { "gave up waiting after \(seconds) s for \(what)" }
 }
 
 /// Whether `condition` came to hold within `seconds`. The one pause in the
@@ -15,7 +15,7 @@ public struct WaitTimedOut: Error, CustomStringConvertible {
 /// process state), never for a length of time, and the deadline is only a
 /// bound for a machine under load. The pauses grow from 5 ms to 50 ms:
 /// quick for what comes at once, light on two shared cores for what takes
-/// seconds. A thread's sleep, not `Task.sleep`: on a busy cooperative pool
+/// seconds. The thread sleeps, not a task: on a busy cooperative pool
 /// a task's turn can come long after what it waited for has passed.
 public func eventually(within seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
