@@ -190,11 +190,11 @@ extension BuildbotTests {
         let live = try LiveMuster(["run", "deploy", "--yes", "-p", "hold=6"], cwd: s.dir)
         #expect(ci.waitFor(20) { $0.contains { $0["complete"] as? Bool == false } }, "no build started")
         // The step follows build 1 before its worker goes.
-        try waitUntil("\(live.stdout)\(live.stderr)", timeout: 30) { live.stdout.contains("builds/1") || !live.isRunning }
+        try waitUntil("\"builds/1\" in the output: \(live.stdout)\(live.stderr)", timeout: 30) { live.stdout.contains("builds/1") || !live.isRunning }
         try ci.killWorker()
         #expect(ci.waitFor(20) { $0.first?["results"] as? Int == 5 }, "the build did not end RETRY")
         // Down until the step has seen the RETRY (it polls every 2 s).
-        try waitUntil("\(live.stdout)\(live.stderr)", timeout: 30) { live.stdout.contains("build 1 will be retried") || !live.isRunning }
+        try waitUntil("\"build 1 will be retried\" in the output: \(live.stdout)\(live.stderr)", timeout: 30) { live.stdout.contains("build 1 will be retried") || !live.isRunning }
         try ci.startWorker()
         let r = await live.finish(within: 60)
         #expect(r.status == 0, "\(live.stdout)\(live.stderr)")

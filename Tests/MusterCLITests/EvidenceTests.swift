@@ -286,7 +286,7 @@ struct EvidenceTests {
         // when it is on screen, however slowly muster started); the
         // machines take milliseconds.
         let p = try LiveMuster(["drill", "failover-drill"], cwd: s.dir)
-        try waitUntil("\(p.stdout)\(p.stderr)", timeout: 30) { p.stdout.contains("[ ]") || !p.isRunning }
+        try waitUntil("\"[ ]\" in the output: \(p.stdout)\(p.stderr)", timeout: 30) { p.stdout.contains("[ ]") || !p.isRunning }
         // The operator's 1.5 s over the question is what is measured: the
         // moment waited for is the wall clock's.
         let shown = Date()

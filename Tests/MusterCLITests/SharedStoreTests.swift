@@ -176,20 +176,20 @@ struct SharedStoreTests {
     @Test func aPutLostAsTheStoreWentIsCaughtUpByItsBytesNotTakenForAnotherMachines() throws {
         let m = try TwoMachines(holdPut: "2")
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        try waitUntil("\(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("waiting for the store") || !a.isRunning }
+        try waitUntil("\"waiting for the store\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("waiting for the store") || !a.isRunning }
         let id = try #require(m.runID("a"))
         // The held put's connection is cut and the read-back refused.
         let port = m.proxy.port
         m.proxy.stop()
-        try waitUntil("\(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Go on without the shared store?") || !a.isRunning }
+        try waitUntil("\"Go on without the shared store?\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Go on without the shared store?") || !a.isRunning }
         let held = TwoMachines.events(m.journal("a", id))
         #expect(held.map(\.event) == [.runStarted, .stepStarted], "the event that may be in the store is journaled under its number")
         let back = try TCPProxy(to: m.moto.port, port: port)
         defer { back.stop() }
         a.send("y")
-        try waitUntil("\(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         a.send("y")
-        try waitUntil("\(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Still green") || !a.isRunning }
+        try waitUntil("\"Still green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Still green") || !a.isRunning }
         a.send("y")
         #expect(finished(a) == 0, "\(a.stdout)\n\(a.stderr)")
         #expect(!(a.stdout + a.stderr).contains("two histories"), "\(a.stdout)\n\(a.stderr)")
@@ -295,7 +295,7 @@ struct SharedStoreTests {
     @Test func aRunKilledOnOneMachineIsResumedOnAnotherFromTheStoreAlone() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        try waitUntil("\(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         a.kill()
         _ = finished(a)
         let id = try #require(m.runID("a"))
@@ -315,7 +315,7 @@ struct SharedStoreTests {
     @Test func aRunWhoseMachineDiedIsTakenOverFromAnother() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        try waitUntil("\(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         a.kill()
         _ = finished(a)
         let id = try #require(m.runID("a"))
@@ -332,7 +332,7 @@ struct SharedStoreTests {
     @Test func anEventAnotherMachineWroteFirstIsFoldedAndTheOwnOneRenumbered() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        try waitUntil("\(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         let id = try #require(m.runID("a"))
         // Machine B wins the next seq with a note of its own.
         let last = try m.writeAsAnotherMachine(id, .note) { $0.text = "from machine B" }
@@ -351,7 +351,7 @@ struct SharedStoreTests {
     @Test func aHandoffFromAnotherMachineStopsTheSessionWithoutWritingMore() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        try waitUntil("\(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         let id = try #require(m.runID("a"))
         try m.writeAsAnotherMachine(id, .handoff) { h in
             h.by = "bob"
@@ -373,12 +373,12 @@ struct SharedStoreTests {
         // no time to wait out.
         m.extraEnv["MUSTER_STORE_RETRY"] = "0"
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        try waitUntil("\(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         let id = try #require(m.runID("a"))
         let port = m.proxy.port
         m.proxy.stop()
         a.send("y")
-        try waitUntil("\(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Go on without the shared store?") }
+        try waitUntil("\"Go on without the shared store?\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Go on without the shared store?") }
         #expect((a.stdout + a.stderr).components(separatedBy: "cannot be reached").count >= 2)
         a.send("y")
         try waitUntil("\"Still green\": \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Still green") }
@@ -401,7 +401,7 @@ struct SharedStoreTests {
     @Test func anObjectThatIsNotOneJournalLineIsNeverAppendedLocally() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        try waitUntil("\(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         let id = try #require(m.runID("a"))
         let before = m.journal("a", id)
         let last = TwoMachines.events(before).last!.seq
@@ -432,12 +432,12 @@ struct SharedStoreTests {
     @Test func aRunPausedWithoutTheStoreCatchesUpWhenResumed() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        try waitUntil("\(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         let id = try #require(m.runID("a"))
         let port = m.proxy.port
         m.proxy.stop()
         a.send("y")
-        try waitUntil("\(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Go on without the shared store?") || !a.isRunning }
+        try waitUntil("\"Go on without the shared store?\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Go on without the shared store?") || !a.isRunning }
         a.send("a")
         #expect(finished(a) == 3, "\(a.stdout)\n\(a.stderr)")
         let paused = TwoMachines.events(m.journal("a", id))
@@ -457,10 +457,10 @@ struct SharedStoreTests {
     @Test func followFromAnotherMachineReadsTheStore() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        try waitUntil("\(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         let id = try #require(m.runID("a"))
         let f = try m.live("b", ["follow", id, "--json", "--store", m.url])
-        try waitUntil("\(f.stdout)\n\(f.stderr)", timeout: 60) { f.stdout.contains("\"step_started\"") }
+        try waitUntil("\"step_started\" in the output: \(f.stdout)\n\(f.stderr)", timeout: 60) { f.stdout.contains("\"step_started\"") }
         a.send("y")
         a.send("y")
         #expect(finished(a) == 0)
@@ -481,13 +481,13 @@ struct SharedStoreTests {
     @Test func followFromAnotherMachineWaitsThroughAPause() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        try waitUntil("\(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         let id = try #require(m.runID("a"))
         let f = try m.live("b", ["follow", id, "--json", "--store", m.url])
-        try waitUntil("\(f.stdout)\n\(f.stderr)", timeout: 60) { f.stdout.contains("\"step_started\"") }
+        try waitUntil("\"step_started\" in the output: \(f.stdout)\n\(f.stderr)", timeout: 60) { f.stdout.contains("\"step_started\"") }
         a.send("a")
         #expect(finished(a) == 3)
-        try waitUntil("\(f.stdout)\n\(f.stderr)", timeout: 60) { f.stdout.contains("\"event\":\"waiting_for_resume\"") }
+        try waitUntil("\"event\":\"waiting_for_resume\" in the output: \(f.stdout)\n\(f.stderr)", timeout: 60) { f.stdout.contains("\"event\":\"waiting_for_resume\"") }
         #expect(f.isRunning, "a pause is not the end of the run")
         let r = try m.run("a", ["resume", id, "--yes", "--store", m.url])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
@@ -496,12 +496,12 @@ struct SharedStoreTests {
         #expect(lines.dropFirst().joined(separator: "\n") + "\n" == String(decoding: m.journal("a", id), as: UTF8.self))
         // Stopped by Ctrl-C while paused: exit 3.
         let p = try m.live("a", ["run", "shared", "--store", m.url])
-        try waitUntil("\(p.stdout)\n\(p.stderr)", timeout: 60) { p.stdout.contains("Dashboards green") || !p.isRunning }
+        try waitUntil("\"Dashboards green\" in the output: \(p.stdout)\n\(p.stderr)", timeout: 60) { p.stdout.contains("Dashboards green") || !p.isRunning }
         p.send("a")
         #expect(finished(p) == 3)
         let second = try #require(m.runID("a"))
         let g = try m.live("b", ["follow", second, "--store", m.url])
-        try waitUntil("\(g.stdout)\n\(g.stderr)", timeout: 60) { g.stdout.contains("paused — waiting for a resume") }
+        try waitUntil("\"paused — waiting for a resume\" in the output: \(g.stdout)\n\(g.stderr)", timeout: 60) { g.stdout.contains("paused — waiting for a resume") }
         kill(g.pid, SIGINT)
         #expect(finished(g) == 3)
     }
