@@ -68,13 +68,8 @@ final class Buildbot {
     }
 
     /// Waits up to `seconds` for `condition` on Buildbot's builds.
-    func waitFor(_ seconds: Double, _ condition: ([[String: Any]]) -> Bool) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition((try? builds()) ?? []) { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return false
+    func waitFor(_ seconds: Double, _ condition: ([[String: Any]]) -> Bool) -> Bool {
+        eventually(within: seconds) { condition((try? builds()) ?? []) }
     }
 
     /// The worker SIGKILLed (a lost machine), and started again.
@@ -125,11 +120,7 @@ struct BuildbotTests {
         let ci2 = try Buildbot()
         let k = try Sandbox(["deploy": Self.runbook(ci2.url)])
         let live = try LiveMuster(["run", "deploy", "--yes", "-p", "hold=5"], cwd: k.dir)
-        let deadline = Date().addingTimeInterval(120)
-        // usleep, not Task.sleep: on a busy pool a task's turn can come after the build.
-        while Date() < deadline, (try? k.journal().contains { $0["event"] as? String == "pipeline_started" }) != true {
-            usleep(20_000)
-        }
+        _ = eventually(within: 120) { (try? k.journal().contains { $0["event"] as? String == "pipeline_started" }) == true }
         live.kill()
         _ = await live.finish()
         #expect(try k.journal().contains { $0["event"] as? String == "pipeline_started" })
@@ -197,13 +188,13 @@ extension BuildbotTests {
         let ci = try Buildbot()
         let s = try Sandbox(["deploy": Self.runbook(ci.url)])
         let live = try LiveMuster(["run", "deploy", "--yes", "-p", "hold=6"], cwd: s.dir)
-        #expect(try await ci.waitFor(20) { $0.contains { $0["complete"] as? Bool == false } }, "no build started")
+        #expect(ci.waitFor(20) { $0.contains { $0["complete"] as? Bool == false } }, "no build started")
         // The step follows build 1 before its worker goes.
-        #expect(waitFor(30) { live.stdout.contains("builds/1") || !live.isRunning }, "\(live.stdout)\(live.stderr)")
+        try waitUntil("\"builds/1\" in the output: \(live.stdout)\(live.stderr)", timeout: 30) { live.stdout.contains("builds/1") || !live.isRunning }
         try ci.killWorker()
-        #expect(try await ci.waitFor(20) { $0.first?["results"] as? Int == 5 }, "the build did not end RETRY")
+        #expect(ci.waitFor(20) { $0.first?["results"] as? Int == 5 }, "the build did not end RETRY")
         // Down until the step has seen the RETRY (it polls every 2 s).
-        #expect(waitFor(30) { live.stdout.contains("build 1 will be retried") || !live.isRunning }, "\(live.stdout)\(live.stderr)")
+        try waitUntil("\"build 1 will be retried\" in the output: \(live.stdout)\(live.stderr)", timeout: 30) { live.stdout.contains("build 1 will be retried") || !live.isRunning }
         try ci.startWorker()
         let r = await live.finish(within: 60)
         #expect(r.status == 0, "\(live.stdout)\(live.stderr)")
@@ -219,13 +210,10 @@ extension BuildbotTests {
     @Test func aRequestCollapsedIntoANewerOneEndsTheStepClearly() async throws {
         let ci = try Buildbot()
         try ci.force(hold: "8")
-        #expect(try await ci.waitFor(20) { $0.count == 1 }, "the first build did not start")
+        #expect(ci.waitFor(20) { $0.count == 1 }, "the first build did not start")
         let s = try Sandbox(["deploy": Self.runbook(ci.url)])
         let live = try LiveMuster(["run", "deploy", "--yes"], cwd: s.dir)
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, (try? s.journal().contains { $0["event"] as? String == "pipeline_started" }) != true {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        _ = eventually(within: 20) { (try? s.journal().contains { $0["event"] as? String == "pipeline_started" }) == true }
         let started = Date()
         try ci.force(hold: "1")
         let r = await live.finish(within: 30)

@@ -225,10 +225,7 @@ struct CIProviderTests {
         let ci = try FakeCI()
         let s = try Sandbox(["deploy": Self.runbook(p, ci.base)])
         let live = try LiveMuster(["run", "deploy", "--yes", "-p", "polls=hold"], cwd: s.dir, env: env(p))
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, (try? s.journal().contains { $0["event"] as? String == "pipeline_started" }) != true {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        _ = eventually(within: 60) { (try? s.journal().contains { $0["event"] as? String == "pipeline_started" }) == true }
         live.kill()
         _ = await live.finish()
         #expect(try s.journal().contains { $0["event"] as? String == "pipeline_started" }, "\(live.stdout)")

@@ -114,8 +114,7 @@ struct CtrlCWhileWaitingTests {
         #expect(!screen.contains("did not succeed"))
         try term.key("C-c")
         // Asked a second time: the first question is on the screen already.
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, try term.screen().components(separatedBy: "Ctrl-C: stop 'deploy' now").count < 3 { Thread.sleep(forTimeInterval: 0.1) }
+        _ = try eventually(within: 10) { try term.screen().components(separatedBy: "Ctrl-C: stop 'deploy' now").count >= 3 }
         try term.type("s")
         screen = try term.waitFor("Step 'deploy' did not succeed. What now?")
         #expect(screen.contains("stopped by the operator"))
@@ -130,8 +129,6 @@ struct CtrlCWhileWaitingTests {
 
     /// Waits (up to 15 s) until the server has logged `count` requests starting with `prefix`.
     static func waitForRequests(_ log: String, _ prefix: String, count: Int) -> Bool {
-        let deadline = Date().addingTimeInterval(15)
-        while requestCount(log, prefix) < count, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        return requestCount(log, prefix) >= count
+        eventually(within: 15) { requestCount(log, prefix) >= count }
     }
 }

@@ -32,28 +32,17 @@ struct FollowTests {
           - Check the dashboard
     """
 
-    /// Waits (polling, generous) until `done` holds; records an issue if it never does.
-    @discardableResult
-    func waitUntil(_ what: String, seconds: Double = 30, _ done: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if done() { return true }
-            usleep(50_000)
-        }
-        Issue.record("never happened: \(what)")
-        return false
-    }
-
     /// The exit status of a process once it has ended (SIGKILLed after `seconds`).
     func exitStatus(_ m: LiveMuster, seconds: Double = 30) -> Int32? {
-        guard waitUntil("muster \(m.process.arguments ?? []) to exit", seconds: seconds, { !m.isRunning }) else {
+        guard eventually(within: seconds, { !m.isRunning }) else {
+            Issue.record("never happened: muster \(m.process.arguments ?? []) to exit")
             m.kill()
             return nil
         }
         m.process.waitUntilExit()
         // Its output is read by threads of its own: wait until they read its end.
         // (Not an issue if it never does: a step's child may hold the pipe.)
-        waitFor(5) { m.outputEnded }
+        _ = eventually(within: 5) { m.outputEnded }
         return m.process.terminationStatus
     }
 
@@ -108,12 +97,12 @@ struct FollowTests {
     @Test func jsonLinesForBotsAndWithUntilPauseExit3WhenTheRunPauses() throws {
         let s = try Sandbox(["incident": Self.incident])
         let op = try LiveMuster(["run", "incident"], cwd: s.dir, env: ["MUSTER_OPERATOR": "alice", "TOKEN": "hunter2-secret"])
-        waitUntil("the first question in the screen log") { (try? screenLog(s))?.contains("Open an incident") == true }
+        try waitUntil("the first question in the screen log") { (try? screenLog(s))?.contains("Open an incident") == true }
         let follower = try LiveMuster(["follow", "--json", "--until-pause"], cwd: s.dir)
-        waitUntil("the follower to show the question") { follower.stdout.contains("\"event\":\"question\"") }
+        try waitUntil("the follower to show the question") { follower.stdout.contains("\"event\":\"question\"") }
         op.send("y")
         // The failure menu (no `fixed` file): then the answers run out.
-        waitUntil("the failure question") { follower.stdout.contains("did not succeed") }
+        try waitUntil("the failure question") { follower.stdout.contains("did not succeed") }
         op.closeInput()
         #expect(exitStatus(op) == 3)
         #expect(exitStatus(follower) == 3)
@@ -176,16 +165,16 @@ struct FollowTests {
     @Test func followsAcrossTheOperatorsCrashAndAResume() throws {
         let s = try Sandbox(["incident": Self.incident])
         let op = try LiveMuster(["run", "incident"], cwd: s.dir, env: ["MUSTER_OPERATOR": "alice", "TOKEN": "t0ken-value"])
-        waitUntil("the first question in the screen log") { (try? screenLog(s))?.contains("Open an incident") == true }
+        try waitUntil("the first question in the screen log") { (try? screenLog(s))?.contains("Open an incident") == true }
         let follower = try LiveMuster(["follow"], cwd: s.dir)
-        waitUntil("the follower to show the question") { follower.stdout.contains("waiting for alice's answer") }
+        try waitUntil("the follower to show the question") { follower.stdout.contains("waiting for alice's answer") }
         op.kill()
         _ = exitStatus(op)
-        waitUntil("the follower to say the session ended") { follower.stdout.contains("ended unexpectedly") }
+        try waitUntil("the follower to say the session ended") { follower.stdout.contains("ended unexpectedly") }
         #expect(follower.isRunning, "a crash is not the end of the run")
         try "".write(toFile: s.dir + "/fixed", atomically: true, encoding: .utf8)
         let resumed = try LiveMuster(["resume"], cwd: s.dir, env: ["MUSTER_OPERATOR": "bob", "TOKEN": "t0ken-value"])
-        waitUntil("the follower to see the resumed session") { follower.stdout.contains("waiting for bob's answer") }
+        try waitUntil("the follower to see the resumed session") { follower.stdout.contains("waiting for bob's answer") }
         resumed.send("y")
         resumed.send("y")
         #expect(exitStatus(resumed) == 0)
@@ -202,21 +191,21 @@ struct FollowTests {
     @Test func staysAttachedThroughAPauseAndAResumeUntilTheRunEnds() throws {
         let s = try Sandbox(["incident": Self.incident])
         let op = try LiveMuster(["run", "incident"], cwd: s.dir, env: ["MUSTER_OPERATOR": "alice", "TOKEN": "t0ken-value"])
-        waitUntil("the first question in the screen log") { (try? screenLog(s))?.contains("Open an incident") == true }
+        try waitUntil("the first question in the screen log") { (try? screenLog(s))?.contains("Open an incident") == true }
         let follower = try LiveMuster(["follow"], cwd: s.dir)
-        waitUntil("the follower to show the question") { follower.stdout.contains("waiting for alice's answer") }
+        try waitUntil("the follower to show the question") { follower.stdout.contains("waiting for alice's answer") }
         op.send("y")
-        waitUntil("the failure question") { follower.stdout.contains("did not succeed") }
+        try waitUntil("the failure question") { follower.stdout.contains("did not succeed") }
         op.send("a")
         #expect(exitStatus(op) == 3)
-        waitUntil("the follower to say the run waits") { follower.stdout.contains("--- paused — waiting for a resume ---") }
+        try waitUntil("the follower to say the run waits") { follower.stdout.contains("--- paused — waiting for a resume ---") }
         #expect(follower.isRunning, "a pause is not the end of the run")
         #expect(!follower.stdout.contains("ended unexpectedly"))
         try "".write(toFile: s.dir + "/fixed", atomically: true, encoding: .utf8)
         let resumed = try LiveMuster(["resume"], cwd: s.dir, env: ["MUSTER_OPERATOR": "bob", "TOKEN": "t0ken-value"])
-        waitUntil("the follower to see the resumed session") { follower.stdout.contains("waiting for bob's answer") }
+        try waitUntil("the follower to see the resumed session") { follower.stdout.contains("waiting for bob's answer") }
         resumed.send("r")
-        waitUntil("the last question") { follower.stdout.contains("[ ] Check the dashboard") }
+        try waitUntil("the last question") { follower.stdout.contains("[ ] Check the dashboard") }
         resumed.send("y")
         #expect(exitStatus(resumed) == 0, "\(resumed.stdout)")
         #expect(exitStatus(follower) == 0)
@@ -233,16 +222,16 @@ struct FollowTests {
         let s = try Sandbox(["incident": Self.incident])
         try "".write(toFile: s.dir + "/fixed", atomically: true, encoding: .utf8)
         let op = try LiveMuster(["run", "incident"], cwd: s.dir, env: ["MUSTER_OPERATOR": "alice", "TOKEN": "x"])
-        waitUntil("the first question in the screen log") { (try? screenLog(s))?.contains("Open an incident") == true }
+        try waitUntil("the first question in the screen log") { (try? screenLog(s))?.contains("Open an incident") == true }
         let follower = try LiveMuster(["follow"], cwd: s.dir)
-        waitUntil("the follower to show the question") { follower.stdout.contains("waiting for alice's answer") }
+        try waitUntil("the follower to show the question") { follower.stdout.contains("waiting for alice's answer") }
         let id = URL(fileURLWithPath: try runDir(s)).lastPathComponent
         let taker = try LiveMuster(["takeover", id, "--reason", "shift change"], cwd: s.dir, env: ["MUSTER_OPERATOR": "carol", "TOKEN": "x"])
         #expect(exitStatus(op) == 3)
-        waitUntil("the follower to see the new operator's question") { follower.stdout.contains("waiting for carol's answer") }
+        try waitUntil("the follower to see the new operator's question") { follower.stdout.contains("waiting for carol's answer") }
         #expect(follower.isRunning)
         taker.send("y")
-        waitUntil("the last question") { follower.stdout.contains("[ ] Check the dashboard") }
+        try waitUntil("the last question") { follower.stdout.contains("[ ] Check the dashboard") }
         taker.send("y")
         #expect(exitStatus(taker) == 0, "\(taker.stdout)\(taker.stderr)")
         #expect(exitStatus(follower) == 0)
@@ -258,19 +247,19 @@ struct FollowTests {
         #expect(try s.run(["run", "incident"], stdin: "y\n", env: ["TOKEN": "x"]).status == 3)
         let id = URL(fileURLWithPath: try runDir(s)).lastPathComponent
         let paused = try LiveMuster(["follow", id], cwd: s.dir)
-        waitUntil("the follower to say the run waits") { paused.stdout.contains("--- paused — waiting for a resume ---") }
+        try waitUntil("the follower to say the run waits") { paused.stdout.contains("--- paused — waiting for a resume ---") }
         #expect(paused.isRunning)
         kill(paused.pid, SIGINT)
         #expect(exitStatus(paused) == 3)
         let json = try LiveMuster(["follow", id, "--json"], cwd: s.dir)
-        waitUntil("the JSON follower to say the run waits") { json.stdout.contains("\"event\":\"waiting_for_resume\"") }
+        try waitUntil("the JSON follower to say the run waits") { json.stdout.contains("\"event\":\"waiting_for_resume\"") }
         kill(json.pid, SIGTERM)
         #expect(exitStatus(json) == 3)
         // A run going on: Ctrl-C leaves it going, and says so by 130.
         let op = try LiveMuster(["resume", id], cwd: s.dir, env: ["MUSTER_OPERATOR": "bob", "TOKEN": "x"])
-        waitUntil("the resumed question in the screen log") { (try? screenLog(s))?.contains("\"by\":\"bob\"") == true }
+        try waitUntil("the resumed question in the screen log") { (try? screenLog(s))?.contains("\"by\":\"bob\"") == true }
         let live = try LiveMuster(["follow", id], cwd: s.dir)
-        waitUntil("the follower to show the question") { live.stdout.contains("waiting for bob's answer") }
+        try waitUntil("the follower to show the question") { live.stdout.contains("waiting for bob's answer") }
         kill(live.pid, SIGINT)
         #expect(exitStatus(live) == 130)
         #expect(op.isRunning)
@@ -294,9 +283,9 @@ struct FollowTests {
             run: for i in $(seq 1 \(lines)); do echo "line $i"; done
         """])
         let op = try LiveMuster(["run", "noisy"], cwd: s.dir)
-        waitUntil("the first question in the screen log") { (try? screenLog(s))?.contains("Start") == true }
+        try waitUntil("the first question in the screen log") { (try? screenLog(s))?.contains("Start") == true }
         let follower = try LiveMuster(["follow"], cwd: s.dir)
-        waitUntil("the follower to show the question") { follower.stdout.contains("[ ] Start") }
+        try waitUntil("the follower to show the question") { follower.stdout.contains("[ ] Start") }
         op.send("y")
         #expect(exitStatus(op, seconds: 120) == 0)
         #expect(exitStatus(follower, seconds: 120) == 0)
@@ -346,13 +335,13 @@ struct FollowTests {
         """.write(toFile: s.dir + "/drills/incident-training.yaml", atomically: true, encoding: .utf8)
         try "".write(toFile: s.dir + "/fixed", atomically: true, encoding: .utf8)
         let trainee = try LiveMuster(["drill", "incident-training"], cwd: s.dir, env: ["MUSTER_OPERATOR": "trainee", "TOKEN": "x"])
-        waitUntil("the first question in the screen log") { (try? screenLog(s))?.contains("Open an incident") == true }
+        try waitUntil("the first question in the screen log") { (try? screenLog(s))?.contains("Open an incident") == true }
         let trainer = try LiveMuster(["follow"], cwd: s.dir)
-        waitUntil("the trainer to see the question") { trainer.stdout.contains("waiting for trainee's answer") }
+        try waitUntil("the trainer to see the question") { trainer.stdout.contains("waiting for trainee's answer") }
         #expect(trainer.stdout.contains("DRILL incident-training"))
         #expect(trainer.stdout.contains("RTO 10m:"))
         trainee.send("y")
-        waitUntil("the trainer to see the fault") { trainer.stdout.contains("AccessDenied: you are not allowed to do that") }
+        try waitUntil("the trainer to see the fault") { trainer.stdout.contains("AccessDenied: you are not allowed to do that") }
         trainee.send("e")
         trainee.send("1")
         trainee.send("r")

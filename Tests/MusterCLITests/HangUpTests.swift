@@ -28,16 +28,6 @@ struct HangUpTests {
         """
     }
 
-    /// Waits up to `seconds` for `condition`; false if it never held.
-    static func poll(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return condition()
-    }
-
     static func events(_ s: Sandbox) -> [[String: Any]] { (try? s.journal()) ?? [] }
 
     /// The run's own folder (the newest run).
@@ -56,8 +46,7 @@ struct HangUpTests {
     static func dropTerminalDuringStep(_ s: Sandbox, hook: String) throws {
         let term = try Tmux(cwd: s.dir)
         try term.type("CHAT_HOOK='\(hook)' \(musterBinary) run hangup --yes")
-        let began = poll(15) { s.exists("started") }
-        #expect(began, "\((try? term.screen()) ?? "")")
+        try waitUntil("the step to begin; the screen: \((try? term.screen()) ?? "")", timeout: 15) { s.exists("started") }
         try term.tmux(["kill-session", "-t", "t"])
     }
 
@@ -66,11 +55,13 @@ struct HangUpTests {
         let server = try HTTPTestServer(hookLog: log)
         let s = try Sandbox(["hangup": Self.runbook("touch started; sleep 5; touch done; echo finished")])
         try Self.dropTerminalDuringStep(s, hook: server.base + "/hook")
-        #expect(Self.poll(20) { s.exists("done") }, "the step was stopped with its terminal")
+        try waitUntil("the step to end (was it stopped with its terminal?)", timeout: 20) { s.exists("done") }
         // Its end, journaled by the process that stayed for it, and that process gone.
         let dir = try Self.runDir(s)
-        #expect(Self.poll(20) { Self.events(s).contains { $0["event"] as? String == "step_finished" && $0["step"] as? String == "work" } })
-        #expect(Self.poll(20) { Self.free(StepKeeperPath.of(dir)) })
+        try waitUntil("the step's end in the journal: \(Self.events(s))", timeout: 20) {
+            Self.events(s).contains { $0["event"] as? String == "step_finished" && $0["step"] as? String == "work" }
+        }
+        try waitUntil("the step's keeper to let go of its lock", timeout: 20) { Self.free(StepKeeperPath.of(dir)) }
         let events = Self.events(s)
         let pauses = events.filter { $0["event"] as? String == "run_paused" }.compactMap { $0["text"] as? String }
         #expect(pauses.first?.contains("terminal lost") == true, "\(pauses)")
@@ -102,7 +93,7 @@ struct HangUpTests {
         try Self.dropTerminalDuringStep(s, hook: server.base + "/hook")
         // The session lets the run go at once; the step is still at work.
         let dir = try Self.runDir(s)
-        #expect(Self.poll(10) { Self.free(dir + "/lock") })
+        try waitUntil("the session to let the run go", timeout: 10) { Self.free(dir + "/lock") }
         #expect(!s.exists("done"))
         let resumed = try s.run(["resume"], env: ["CHAT_HOOK": server.base + "/hook"])
         #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
@@ -130,7 +121,7 @@ struct HangUpTests {
         try term.type("\(musterBinary) run prompt")
         _ = try term.waitFor("[ ] Look at the dashboard")
         try term.tmux(["kill-session", "-t", "t"])
-        #expect(Self.poll(10) { Self.events(s).contains { $0["event"] as? String == "run_paused" } })
+        try waitUntil("run_paused in the journal: \(Self.events(s))", timeout: 10) { Self.events(s).contains { $0["event"] as? String == "run_paused" } }
         let pause = Self.events(s).last { $0["event"] as? String == "run_paused" }?["text"] as? String
         #expect(pause?.contains("terminal lost") == true, "\(pause ?? "none")")
         #expect(pause?.contains("answers ran out") == false, "\(pause ?? "none")")
@@ -141,7 +132,7 @@ struct HangUpTests {
     @Test func aHangUpDuringAStepLeavesItRunningAndJournalsItsEnd() async throws {
         let s = try Sandbox(["hangup": Self.runbook("touch started; sleep 2; echo finished; exit 4")])
         let live = try LiveMuster(["run", "hangup", "--yes"], cwd: s.dir, env: ["CHAT_HOOK": "http://127.0.0.1:9/none"])
-        #expect(Self.poll(15) { s.exists("started") }, "\(live.stdout)")
+        try waitUntil("the step to begin: \(live.stdout)", timeout: 15) { s.exists("started") }
         kill(live.pid, SIGHUP)
         #expect(await live.finish().status == 3)
         let events = Self.events(s)
@@ -160,11 +151,11 @@ struct HangUpTests {
     @Test func takeoverNowStopsAKeptStepAndAbandonWaitsForIt() async throws {
         let s = try Sandbox(["hangup": Self.runbook("touch started; sleep 30; touch done")])
         let live = try LiveMuster(["run", "hangup", "--yes"], cwd: s.dir, env: ["CHAT_HOOK": "http://127.0.0.1:9/none"])
-        #expect(Self.poll(15) { s.exists("started") }, "\(live.stdout)")
+        try waitUntil("the step to begin: \(live.stdout)", timeout: 15) { s.exists("started") }
         kill(live.pid, SIGHUP)
         let dir = try Self.runDir(s)
         let id = URL(fileURLWithPath: dir).lastPathComponent
-        #expect(Self.poll(10) { Self.free(dir + "/lock") })
+        try waitUntil("the session to let the run go", timeout: 10) { Self.free(dir + "/lock") }
         let abandon = try s.run(["abandon", id, "--reason", "gone"])
         #expect(abandon.status == 2 && abandon.stderr.contains("step 'work' is still running"), "\(abandon.stderr)")
         let again = try s.run(["run", "hangup", "--yes"], env: ["CHAT_HOOK": "http://127.0.0.1:9/none"])

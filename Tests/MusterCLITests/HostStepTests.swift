@@ -200,7 +200,7 @@ struct HostStepTests {
         let pid = try #require(Self.pid(in: server.work + "/sleep.pid"))
         // The remote side stops the group once it sees the connection end
         // (SIGTERM, SIGKILL 5 s later at most): it is gone well within 20 s.
-        #expect(HangUpTests.poll(20) { !Self.alive(pid) }, "the remote sleep (pid \(pid)) still runs after the step timed out")
+        try waitUntil("the remote sleep (pid \(pid)) to end after the step timed out", timeout: 20) { !Self.alive(pid) }
     }
 
     /// Stopping the step (SIGTERM here; Ctrl-C then `s` at a terminal takes
@@ -218,13 +218,13 @@ struct HostStepTests {
               wait
         """)
         let live = try LiveMuster(["run", "remote", "--yes"], cwd: s.dir, env: ["PATH": server.bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
-        #expect(HangUpTests.poll(30) { ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n") }, "\(live.stdout)\(live.stderr)")
+        try waitUntil("the remote script's pid: \(live.stdout)\(live.stderr)", timeout: 30) { ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n") }
         let pid = try #require(Self.pid(in: pidFile))
         #expect(Self.alive(pid))
         kill(live.pid, SIGTERM)
         #expect(await live.finish(within: 30).status == 3, "\(live.stdout)\(live.stderr)")
         #expect(live.stdout.contains("stopped by SIGTERM"), "\(live.stdout)")
-        #expect(HangUpTests.poll(20) { !Self.alive(pid) }, "the remote sleep (pid \(pid)) still runs after the step was stopped")
+        try waitUntil("the remote sleep (pid \(pid)) to end after the step was stopped", timeout: 20) { !Self.alive(pid) }
     }
 
     /// Neither here nor there does a command line hold the value: ssh's is
@@ -247,7 +247,7 @@ struct HostStepTests {
         """)
         let live = try LiveMuster(["run", "remote", "--yes"], cwd: s.dir, env: ["PATH": server.bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
         defer { _ = FileManager.default.createFile(atPath: release, contents: nil) }
-        #expect(HangUpTests.poll(30) { FileManager.default.fileExists(atPath: server.work + "/got") }, "\(live.stdout)\(live.stderr)")
+        try waitUntil("the remote side to get its input: \(live.stdout)\(live.stderr)", timeout: 30) { FileManager.default.fileExists(atPath: server.work + "/got") }
         let lines = Self.commandLines()
         #expect(lines.contains { $0.contains(" -T -- h bash -s") }, "no ssh client seen: \(lines.filter { $0.contains("ssh") })")
         #expect(!lines.contains { $0.contains("42-zq-1234") }, "\(lines.filter { $0.contains("42-zq-1234") })")

@@ -297,10 +297,7 @@ struct KillResumeTests {
         // The first executor waits for an answer, its stdin held open.
         Self.release(box, except: nil)
         let first = try LiveMuster(["resume", id], cwd: box.dir)
-        let deadline = Date().addingTimeInterval(10)
-        while Self.questions(in: first.stdout).isEmpty, first.isRunning, Date() < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        _ = eventually(within: 10) { !Self.questions(in: first.stdout).isEmpty || !first.isRunning }
         #expect(Self.questions(in: first.stdout) == ["[ ] " + Self.items[1]])
         #expect(try box.state(of: id) == "running")
         let journal = try String(contentsOfFile: box.journalPath(id), encoding: .utf8)
@@ -340,25 +337,27 @@ struct KillResumeTests {
         Self.release(box, except: kill)
         var answered: [String] = []
         var reached = false
-        let deadline = Date().addingTimeInterval(20)
-        while p.isRunning, Date() < deadline {
+        // Each look answers what is pending; done when the process ends,
+        // the kill point is reached, or a question has no answer.
+        _ = try eventually(within: 20) {
+            guard p.isRunning else { return true }
             let asked = Self.questions(in: p.stdout)
             let pending = asked.count > answered.count ? asked.last : nil
             if let kill, kill.reached(pending: pending, events: try box.events(), counter: try box.counter()) {
                 p.kill()
                 reached = true
-                break
+                return true
             }
             if let q = pending {
                 guard let a = answer(q) else {
                     Issue.record("unexpected question: \(q)")
                     p.closeInput()
-                    break
+                    return true
                 }
                 p.send(a)
                 answered.append(q)
             }
-            try await Task.sleep(for: .milliseconds(5))
+            return false
         }
         let (status, signalled) = await p.finish()
         Self.release(box, except: nil)

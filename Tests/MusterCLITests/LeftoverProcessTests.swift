@@ -21,9 +21,7 @@ struct LeftoverProcessTests {
 
     /// Waits up to `seconds` for `pid` to be gone.
     static func gone(_ pid: Int32, within seconds: Double = 5) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while alive(pid), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        return !alive(pid)
+        eventually(within: seconds) { !alive(pid) }
     }
 
     /// Some `muster` process still works in `dir` (its cwd there).
@@ -178,13 +176,10 @@ struct LeftoverProcessTests {
         #expect(screen.contains("kept running (keep_running): pid \(pid): sleep 300"))
         try term.tmux(["kill-server"])
         // Muster sees the hang-up and pauses; the kept process stays.
-        let deadline = Date().addingTimeInterval(10)
-        while (try? s.journal().last?["event"] as? String) != "run_paused", Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        _ = eventually(within: 10) { (try? s.journal().last?["event"] as? String) == "run_paused" }
         #expect(try s.journal().last?["event"] as? String == "run_paused")
         // Muster has exited (nothing of it left to stop the kept process).
-        let exited = Date().addingTimeInterval(10)
-        while Self.musterRunning(in: s.dir), Date() < exited { Thread.sleep(forTimeInterval: 0.05) }
-        #expect(!Self.musterRunning(in: s.dir), "muster never exited")
+        #expect(eventually(within: 10) { !Self.musterRunning(in: s.dir) }, "muster never exited")
         #expect(Self.alive(pid))
     }
 

@@ -158,9 +158,13 @@ struct MessageTests {
         """])
         let launched = Date()
         let live = try LiveMuster(["run", "wait"], cwd: s.dir)
-        let deadline = Date().addingTimeInterval(60)
-        while !live.stdout.contains("[ ] Something slow"), Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        try await Task.sleep(for: .seconds(2.5))
+        _ = eventually(within: 60) { live.stdout.contains("[ ] Something slow") }
+        // The run sits at its question, journaling nothing, while 2.5 s
+        // pass: a length of time is what is under test (the elapsed time
+        // counts up to now, not up to the last event), so the moment
+        // waited for is the wall clock's.
+        let asked = Date()
+        _ = eventually(within: 3) { Date().timeIntervalSince(asked) >= 2.5 }
         let r = try s.run(["runs", "--json"])
         // The run cannot have lasted longer than the test has waited for it
         // (plus the journal's whole-second wall clock).

@@ -88,7 +88,7 @@ struct RemoteTeamTests {
         let t = try TwoMachinesTwoPeople(runbook: Self.approval)
         let a = try t.live("a", t.alice, ["run", "team"])
         a.send("y")
-        #expect(waitFor { a.stdout.contains("muster approve") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"muster approve\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("muster approve") || !a.isRunning }
         #expect(a.stdout.contains("as arn:aws:iam::123456789012:user/alice"), "\(a.stdout)")
         let id = try #require(t.machines.runID("a"))
         // alice from her laptop is still alice: refused.
@@ -118,7 +118,7 @@ struct RemoteTeamTests {
         let t = try TwoMachinesTwoPeople(runbook: Self.approval)
         let a = try t.live("a", t.alice, ["run", "team"])
         a.send("y")
-        #expect(waitFor { a.stdout.contains("muster approve") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"muster approve\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("muster approve") || !a.isRunning }
         let id = try #require(t.machines.runID("a"))
         // alice writes a request claiming to be bob, proving it with her own
         // signature over another request: AWS says it is hers, or nothing.
@@ -127,14 +127,14 @@ struct RemoteTeamTests {
         let body = "{\"request\":{\"run_id\":\"\(id)\",\"kind\":\"approve\",\"step\":\"drop\",\"name\":\"bob\"},\"at\":\(Date().timeIntervalSince1970),\"proof\":"
             + String(decoding: try JSONEncoder().encode(proof), as: UTF8.self) + "}"
         _ = try store.putIfAbsent(store.path.key("runs/\(id)/requests/forged.json"), Array(body.utf8))
-        #expect(waitFor(20) { a.stderr.contains("(forged.json) was refused") }, "\(a.stderr)")
+        try waitUntil("\"(forged.json) was refused\" in the output: \(a.stderr)", timeout: 20) { a.stderr.contains("(forged.json) was refused") }
         // Her own proof, bound to the request: AWS says alice, and without
         // bob's signature it approves nothing.
         let ownProof = try store.identityProof(binding: "muster \(id) unsigned.json")
         let unsigned = "{\"request\":{\"run_id\":\"\(id)\",\"kind\":\"approve\",\"step\":\"drop\",\"name\":\"bob\"},\"at\":\(Date().timeIntervalSince1970),\"proof\":"
             + String(decoding: try JSONEncoder().encode(ownProof), as: UTF8.self) + "}"
         _ = try store.putIfAbsent(store.path.key("runs/\(id)/requests/unsigned.json"), Array(unsigned.utf8))
-        #expect(waitFor(20) { (a.stdout + a.stderr).contains("it is not signed: an approval counts only") }, "\(a.stdout)\(a.stderr)")
+        try waitUntil("\"it is not signed: an approval counts only\" in the output: \(a.stdout)\(a.stderr)", timeout: 20) { (a.stdout + a.stderr).contains("it is not signed: an approval counts only") }
         // An approval_given put straight into the store's events, next in line
         // (chained as Muster chains it): the session does not believe it.
         let next = try t.machines.writeAsAnotherMachine(id, .approvalGiven) { e in
@@ -153,16 +153,16 @@ struct RemoteTeamTests {
     @Test func aTakeoverFromAnotherMachineAsksTheLiveSessionFirst() throws {
         let t = try TwoMachinesTwoPeople(runbook: Self.approval)
         let a = try t.live("a", t.alice, ["run", "team"])
-        #expect(waitFor { a.stdout.contains("[ ] Ready") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"[ ] Ready\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("[ ] Ready") || !a.isRunning }
         let id = try #require(t.machines.runID("a"))
         let b = try t.live("b", t.bob, ["takeover", id, "--reason", "alice is off shift"])
         #expect(finished(a) == 3, "\(a.stdout)\n\(a.stderr)")
         #expect(a.stdout.contains("handed over to bob"), "\(a.stdout)")
-        #expect(waitFor { b.stdout.contains("[ ] Ready") || !b.isRunning }, "\(b.stdout)\n\(b.stderr)")
+        try waitUntil("\"[ ] Ready\" in the output: \(b.stdout)\n\(b.stderr)", timeout: 60) { b.stdout.contains("[ ] Ready") || !b.isRunning }
         #expect(b.stdout.contains("Asked "), "\(b.stdout)")
         b.send("y")
         // Now bob operates: bob may not approve, alice (from her machine) may.
-        #expect(waitFor { b.stdout.contains("muster approve") || !b.isRunning }, "\(b.stdout)\n\(b.stderr)")
+        try waitUntil("\"muster approve\" in the output: \(b.stdout)\n\(b.stderr)", timeout: 60) { b.stdout.contains("muster approve") || !b.isRunning }
         #expect(try t.run("a", t.bob, ["approve", id]).status == 2)
         let alice = try t.run("c", t.alice, ["approve", id])
         #expect(alice.status == 0, "\(alice.stdout)\(alice.stderr)")
@@ -176,16 +176,16 @@ struct RemoteTeamTests {
     @Test func twoTakeoversAtOnceExactlyOneWins() throws {
         let t = try TwoMachinesTwoPeople(runbook: Self.approval)
         let a = try t.live("a", t.alice, ["run", "team"])
-        #expect(waitFor { a.stdout.contains("[ ] Ready") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"[ ] Ready\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("[ ] Ready") || !a.isRunning }
         a.kill()
         _ = finished(a)
         let id = try #require(t.machines.runID("a"))
         // The session is gone once its last heartbeat is older than the
         // lease of 3 s: waited for in the store, not slept out.
-        #expect(waitFor(30) { t.silence(id).map { $0 > 3 } ?? false }, "the session's heartbeat never grew older than the lease")
+        try waitUntil("the session's heartbeat to grow older than the lease", timeout: 30) { t.silence(id).map { $0 > 3 } ?? false }
         let b = try LiveMuster(["takeover", id, "--reason", "b"], cwd: t.machines.repo, env: t.env("b", t.bob, lease: 3))
         let c = try LiveMuster(["takeover", id, "--reason", "c"], cwd: t.machines.repo, env: t.env("c", t.alice, lease: 3))
-        #expect(waitFor { (b.stdout + c.stdout).contains("[ ] Ready") }, "\(b.stdout)\(b.stderr)\n\(c.stdout)\(c.stderr)")
+        try waitUntil("\"[ ] Ready\" in the output: \(b.stdout)\(b.stderr)\n\(c.stdout)\(c.stderr)", timeout: 60) { (b.stdout + c.stdout).contains("[ ] Ready") }
         b.closeInput()
         c.closeInput()
         let codes = [finished(b), finished(c)]

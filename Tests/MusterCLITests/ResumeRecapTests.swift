@@ -32,10 +32,7 @@ struct ResumeRecapTests {
         let live = try LiveMuster(["run", "copy", "--yes"], cwd: s.dir)
         live.send("INC-7")
         // Generous: on a loaded machine a whole test suite shares two cores.
-        let deadline = Date().addingTimeInterval(120)
-        // usleep, not Task.sleep: on a busy cooperative pool a task
-        // can wait longer for its turn than the step lasts.
-        while !s.exists("started"), live.isRunning, Date() < deadline { usleep(20_000) }
+        _ = eventually(within: 120) { s.exists("started") || !live.isRunning }
         #expect(s.exists("started"), "the step never began: \(live.stdout) \(live.stderr)")
         // The transcript (runs/ID/output.log) is written in batches: wait
         // until the step's last line before its sleep is in it.
@@ -43,7 +40,7 @@ struct ResumeRecapTests {
             let runs = (try? FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs")) ?? []
             return runs.compactMap { try? String(contentsOfFile: "\(s.dir)/.muster/runs/\($0)/output.log", encoding: .utf8) }.joined()
         }
-        while !transcript().contains("copied 3 of 3"), live.isRunning, Date() < deadline { usleep(20_000) }
+        _ = eventually(within: 120) { transcript().contains("copied 3 of 3") || !live.isRunning }
         #expect(transcript().contains("copied 3 of 3"), "the transcript never held the step's output")
         kill(live.pid, signal)
         let end = await live.finish()
@@ -89,8 +86,7 @@ struct ResumeRecapTests {
               timeout: 2m
         """])
         let live = try LiveMuster(["run", "poll", "--yes"], cwd: s.dir)
-        let deadline = Date().addingTimeInterval(120)
-        while !s.exists("polled"), live.isRunning, Date() < deadline { usleep(20_000) }
+        _ = eventually(within: 120) { s.exists("polled") || !live.isRunning }
         live.kill()
         _ = await live.finish()
         #expect(FileManager.default.createFile(atPath: s.dir + "/healthy", contents: Data()))

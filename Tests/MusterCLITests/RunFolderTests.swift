@@ -87,8 +87,7 @@ struct RunFolderTests {
         // The new name wakes the session, which reads its requests and asks
         // its question again: once it has, it has seen both (and would
         // have stopped, had it believed either).
-        let seen = Date().addingTimeInterval(20)
-        while op.stdout.components(separatedBy: "[ ] Announce").count < 3, op.isRunning, Date() < seen { usleep(20_000) }
+        _ = eventually(within: 20) { op.stdout.components(separatedBy: "[ ] Announce").count >= 3 || !op.isRunning }
         #expect(op.stdout.components(separatedBy: "[ ] Announce").count >= 3, "the session never looked: \(op.stdout)")
         #expect(op.isRunning, "the session goes on: \(op.stdout)")
         op.send("y")
@@ -112,7 +111,11 @@ struct RunFolderTests {
         try Self.run(as: Bastion.ic, "printf '%s' '\(forged)' > ic-note.json", cwd: run)
         // And a folder named for muster-ic, taken first by muster-sec.
         try Self.run(as: Bastion.sec, "mkdir -p requests/\(Bastion.sec) && mv ic-note.json requests/\(Bastion.sec)/x.json && mkdir requests/\(Bastion.ic)", cwd: run)
-        usleep(1_000_000)
+        // Nothing may come of it, and nothing the session shows says it
+        // has looked (a wait for approval from a pipe prints nothing): a
+        // window of a second, four looks of its request watch, left at
+        // once if the session stops or takes an approval.
+        _ = eventually(within: 1) { !op.isRunning || b.journal(id).contains("approval_given") }
         #expect(op.isRunning, "\(op.stdout)")
         #expect(!b.journal(id).contains("approval_given"), "\(b.journal(id))")
 
@@ -204,10 +207,6 @@ struct RunFolderTests {
     }
 
     private func waitForHolder(_ path: String) -> Bool {
-        for _ in 0..<100 {
-            if (try? sh("grep -q \":$(stat -c %i '\(path)') \" /proc/locks", cwd: "/")) != nil { return true }
-            usleep(100_000)
-        }
-        return false
+        eventually(within: 15) { (try? sh("grep -q \":$(stat -c %i '\(path)') \" /proc/locks", cwd: "/")) != nil }
     }
 }

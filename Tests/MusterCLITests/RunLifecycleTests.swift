@@ -51,8 +51,7 @@ struct RunLifecycleTests {
         let first = try LiveMuster(["run", "failover", "--yes", "-p", "wait=3600"], cwd: s.dir, env: ["MUSTER_OPERATOR": "alice"])
         // Until the first run is at its long step (a bound for a machine
         // under load, not a timing: it is left as soon as the step shows).
-        let deadline = Date().addingTimeInterval(180)
-        while !first.stdout.contains("sleep 3600"), first.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        _ = eventually(within: 180) { first.stdout.contains("sleep 3600") || !first.isRunning }
         try #require(first.stdout.contains("sleep 3600"), "the first run never reached its long step: \(first.stdout)\(first.stderr)")
         let id = try #require(try runIDs(s).first)
 

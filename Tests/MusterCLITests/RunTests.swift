@@ -535,9 +535,7 @@ struct SignalTests {
         p.standardError = out
         p.standardInput = FileHandle.nullDevice
         try p.run()
-        let deadline = Date().addingTimeInterval(10)
-        while !s.exists("started"), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        #expect(s.exists("started"))
+        #expect(eventually(within: 10) { s.exists("started") })
         kill(p.processIdentifier, signal)
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()

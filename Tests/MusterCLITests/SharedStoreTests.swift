@@ -111,26 +111,15 @@ final class TwoMachines {
     var count: Int { ((try? String(contentsOfFile: dir + "/count", encoding: .utf8)) ?? "").split(separator: "\n").count }
 }
 
-/// Polls (usleep, never Task.sleep) until `ok` or `seconds` pass.
-@discardableResult
-func waitFor(_ seconds: Double = 60, _ ok: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if ok() { return true }
-        usleep(50_000)
-    }
-    return ok()
-}
-
 /// Waits for a live muster to end (SIGKILL after `seconds`).
 func finished(_ m: LiveMuster, within seconds: Double = 60) -> Int32 {
-    if !waitFor(seconds, { !m.isRunning }) {
+    if !eventually(within: seconds, { !m.isRunning }) {
         Issue.record("muster still running after \(seconds)s; killed")
         m.kill()
     }
     m.process.waitUntilExit()
     m.closeInput()
-    waitFor(5) { m.outputEnded }
+    _ = eventually(within: 5) { m.outputEnded }
     return m.process.terminationStatus
 }
 
@@ -187,20 +176,20 @@ struct SharedStoreTests {
     @Test func aPutLostAsTheStoreWentIsCaughtUpByItsBytesNotTakenForAnotherMachines() throws {
         let m = try TwoMachines(holdPut: "2")
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        #expect(waitFor { a.stdout.contains("waiting for the store") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"waiting for the store\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("waiting for the store") || !a.isRunning }
         let id = try #require(m.runID("a"))
         // The held put's connection is cut and the read-back refused.
         let port = m.proxy.port
         m.proxy.stop()
-        #expect(waitFor { a.stdout.contains("Go on without the shared store?") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"Go on without the shared store?\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Go on without the shared store?") || !a.isRunning }
         let held = TwoMachines.events(m.journal("a", id))
         #expect(held.map(\.event) == [.runStarted, .stepStarted], "the event that may be in the store is journaled under its number")
         let back = try TCPProxy(to: m.moto.port, port: port)
         defer { back.stop() }
         a.send("y")
-        #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         a.send("y")
-        #expect(waitFor { a.stdout.contains("Still green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"Still green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Still green") || !a.isRunning }
         a.send("y")
         #expect(finished(a) == 0, "\(a.stdout)\n\(a.stderr)")
         #expect(!(a.stdout + a.stderr).contains("two histories"), "\(a.stdout)\n\(a.stderr)")
@@ -222,7 +211,7 @@ struct SharedStoreTests {
         // Far longer than the test waits: only the stop can end the put.
         m.extraEnv["MUSTER_STORE_TIMEOUT"] = "120"
         let a = try m.live("a", ["run", "shared", "--yes", "--store", m.url])
-        #expect(waitFor(20) { a.stdout.contains("waiting for the store") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("the wait for the store: \(a.stdout)\n\(a.stderr)", timeout: 20) { a.stdout.contains("waiting for the store") || !a.isRunning }
         kill(a.process.processIdentifier, SIGTERM)
         // A guard against hanging, not a timing: the bound is 5 s after the signal.
         #expect(finished(a, within: 20) == 3, "\(a.stdout)\n\(a.stderr)")
@@ -306,7 +295,7 @@ struct SharedStoreTests {
     @Test func aRunKilledOnOneMachineIsResumedOnAnotherFromTheStoreAlone() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         a.kill()
         _ = finished(a)
         let id = try #require(m.runID("a"))
@@ -326,7 +315,7 @@ struct SharedStoreTests {
     @Test func aRunWhoseMachineDiedIsTakenOverFromAnother() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         a.kill()
         _ = finished(a)
         let id = try #require(m.runID("a"))
@@ -343,7 +332,7 @@ struct SharedStoreTests {
     @Test func anEventAnotherMachineWroteFirstIsFoldedAndTheOwnOneRenumbered() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         let id = try #require(m.runID("a"))
         // Machine B wins the next seq with a note of its own.
         let last = try m.writeAsAnotherMachine(id, .note) { $0.text = "from machine B" }
@@ -362,7 +351,7 @@ struct SharedStoreTests {
     @Test func aHandoffFromAnotherMachineStopsTheSessionWithoutWritingMore() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         let id = try #require(m.runID("a"))
         try m.writeAsAnotherMachine(id, .handoff) { h in
             h.by = "bob"
@@ -384,15 +373,15 @@ struct SharedStoreTests {
         // no time to wait out.
         m.extraEnv["MUSTER_STORE_RETRY"] = "0"
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         let id = try #require(m.runID("a"))
         let port = m.proxy.port
         m.proxy.stop()
         a.send("y")
-        #expect(waitFor { a.stdout.contains("Go on without the shared store?") }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"Go on without the shared store?\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Go on without the shared store?") }
         #expect((a.stdout + a.stderr).components(separatedBy: "cannot be reached").count >= 2)
         a.send("y")
-        #expect(waitFor { a.stdout.contains("Still green") })
+        try waitUntil("\"Still green\": \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Still green") }
         #expect(TwoMachines.events(m.journal("a", id)).contains { $0.event == .runUnshared })
         let runs = try m.run("a", ["runs"])
         #expect(runs.stdout.contains("unshared"))
@@ -412,7 +401,7 @@ struct SharedStoreTests {
     @Test func anObjectThatIsNotOneJournalLineIsNeverAppendedLocally() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         let id = try #require(m.runID("a"))
         let before = m.journal("a", id)
         let last = TwoMachines.events(before).last!.seq
@@ -443,12 +432,12 @@ struct SharedStoreTests {
     @Test func aRunPausedWithoutTheStoreCatchesUpWhenResumed() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         let id = try #require(m.runID("a"))
         let port = m.proxy.port
         m.proxy.stop()
         a.send("y")
-        #expect(waitFor { a.stdout.contains("Go on without the shared store?") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"Go on without the shared store?\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Go on without the shared store?") || !a.isRunning }
         a.send("a")
         #expect(finished(a) == 3, "\(a.stdout)\n\(a.stderr)")
         let paused = TwoMachines.events(m.journal("a", id))
@@ -468,10 +457,10 @@ struct SharedStoreTests {
     @Test func followFromAnotherMachineReadsTheStore() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         let id = try #require(m.runID("a"))
         let f = try m.live("b", ["follow", id, "--json", "--store", m.url])
-        #expect(waitFor { f.stdout.contains("\"step_started\"") }, "\(f.stdout)\n\(f.stderr)")
+        try waitUntil("\"step_started\" in the output: \(f.stdout)\n\(f.stderr)", timeout: 60) { f.stdout.contains("\"step_started\"") }
         a.send("y")
         a.send("y")
         #expect(finished(a) == 0)
@@ -492,13 +481,13 @@ struct SharedStoreTests {
     @Test func followFromAnotherMachineWaitsThroughAPause() throws {
         let m = try TwoMachines()
         let a = try m.live("a", ["run", "shared", "--store", m.url])
-        #expect(waitFor { a.stdout.contains("Dashboards green") || !a.isRunning }, "\(a.stdout)\n\(a.stderr)")
+        try waitUntil("\"Dashboards green\" in the output: \(a.stdout)\n\(a.stderr)", timeout: 60) { a.stdout.contains("Dashboards green") || !a.isRunning }
         let id = try #require(m.runID("a"))
         let f = try m.live("b", ["follow", id, "--json", "--store", m.url])
-        #expect(waitFor { f.stdout.contains("\"step_started\"") }, "\(f.stdout)\n\(f.stderr)")
+        try waitUntil("\"step_started\" in the output: \(f.stdout)\n\(f.stderr)", timeout: 60) { f.stdout.contains("\"step_started\"") }
         a.send("a")
         #expect(finished(a) == 3)
-        #expect(waitFor { f.stdout.contains("\"event\":\"waiting_for_resume\"") }, "\(f.stdout)\n\(f.stderr)")
+        try waitUntil("\"event\":\"waiting_for_resume\" in the output: \(f.stdout)\n\(f.stderr)", timeout: 60) { f.stdout.contains("\"event\":\"waiting_for_resume\"") }
         #expect(f.isRunning, "a pause is not the end of the run")
         let r = try m.run("a", ["resume", id, "--yes", "--store", m.url])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
@@ -507,12 +496,12 @@ struct SharedStoreTests {
         #expect(lines.dropFirst().joined(separator: "\n") + "\n" == String(decoding: m.journal("a", id), as: UTF8.self))
         // Stopped by Ctrl-C while paused: exit 3.
         let p = try m.live("a", ["run", "shared", "--store", m.url])
-        #expect(waitFor { p.stdout.contains("Dashboards green") || !p.isRunning }, "\(p.stdout)\n\(p.stderr)")
+        try waitUntil("\"Dashboards green\" in the output: \(p.stdout)\n\(p.stderr)", timeout: 60) { p.stdout.contains("Dashboards green") || !p.isRunning }
         p.send("a")
         #expect(finished(p) == 3)
         let second = try #require(m.runID("a"))
         let g = try m.live("b", ["follow", second, "--store", m.url])
-        #expect(waitFor { g.stdout.contains("paused — waiting for a resume") }, "\(g.stdout)\n\(g.stderr)")
+        try waitUntil("\"paused — waiting for a resume\" in the output: \(g.stdout)\n\(g.stderr)", timeout: 60) { g.stdout.contains("paused — waiting for a resume") }
         kill(g.pid, SIGINT)
         #expect(finished(g) == 3)
     }

@@ -207,15 +207,16 @@ struct ShellValueTests {
         p.standardInput = FileHandle.nullDevice
         try p.run()
         var sawSleep = false
-        let deadline = Date().addingTimeInterval(90)
-        while p.isRunning, Date() < deadline {
+        // Every process's arguments, looked at again and again until muster ends.
+        _ = try eventually(within: 90) {
+            guard p.isRunning else { return true }
             for pid in try FileManager.default.contentsOfDirectory(atPath: "/proc") where Int(pid) != nil {
                 guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
                 let argv = String(decoding: data, as: UTF8.self)
                 #expect(!argv.contains(secret), "pid \(pid) has the secret in its arguments")
                 if argv.contains("sleep 4") { sawSleep = true }
             }
-            Thread.sleep(forTimeInterval: 0.05)
+            return false
         }
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)

@@ -14,19 +14,14 @@ extension LiveMuster {
     /// whose sleeps wait for a pool thread may look for a moment seconds
     /// after it has passed.
     func finishBlocking(within seconds: Double) -> Int32 {
-        let deadline = Date().addingTimeInterval(seconds)
-        while isRunning {
-            if Date() > deadline {
-                Issue.record("muster still running after \(seconds)s; killed")
-                kill()
-            }
-            Thread.sleep(forTimeInterval: 0.01)
+        if !eventually(within: seconds, { !isRunning }) {
+            Issue.record("muster still running after \(seconds)s; killed")
+            kill()
         }
         process.waitUntilExit()
         // The output threads may still hold the last lines: wait for the
         // end of both streams (bounded: a step's child may hold a pipe).
-        let drained = Date().addingTimeInterval(5)
-        while !outputEnded, Date() < drained { Thread.sleep(forTimeInterval: 0.01) }
+        _ = eventually(within: 5) { outputEnded }
         return process.terminationStatus
     }
 
@@ -125,11 +120,7 @@ struct SignalMomentTests {
         let server = try HTTPTestServer(environment: ["HANG_LOG": hangLog])
         let s = try Sandbox(["m": Self.runbook(moment, base: server.base)])
         let live = try LiveMuster(["run", "m", "--yes"], cwd: s.dir, env: ["CHAT_HOOK": server.base + "/hang"])
-        let deadline = Date().addingTimeInterval(15)
-        while !Self.reached(moment, sandbox: s, hangLog: hangLog, live: live), Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        #expect(Self.reached(moment, sandbox: s, hangLog: hangLog, live: live), "\(live.stdout)")
+        #expect(eventually(within: 15) { Self.reached(moment, sandbox: s, hangLog: hangLog, live: live) }, "\(live.stdout)")
         kill(live.pid, signal)
         let status = live.finishBlocking(within: 20)
         let name = Self.names[signal]!
@@ -165,9 +156,7 @@ struct SignalMomentTests {
         // The shell notes the SIGTERM of the timeout and goes on, its
         // sleep ignoring it: the signal below comes in the seconds before
         // the SIGKILL.
-        let deadline = Date().addingTimeInterval(10)
-        while !s.exists("termed"), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        #expect(s.exists("termed"), "the step was never stopped for its timeout")
+        #expect(eventually(within: 10) { s.exists("termed") }, "the step was never stopped for its timeout")
         kill(live.pid, signal)
         let status = live.finishBlocking(within: 20)
         #expect(status == 3, "\(live.stdout)")
@@ -191,8 +180,7 @@ struct SignalMomentTests {
             run: touch after
         """])
         let live = try LiveMuster(["run", "p"], cwd: s.dir)
-        let deadline = Date().addingTimeInterval(10)
-        while !live.stdout.contains("Value for parameter 'region'"), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        _ = eventually(within: 10) { live.stdout.contains("Value for parameter 'region'") }
         kill(live.pid, SIGTERM)
         let status = live.finishBlocking(within: 10)
         #expect(status == 2)
@@ -216,8 +204,7 @@ struct SignalMomentTests {
         """])
         let term = try Tmux(cwd: s.dir)
         try term.type("\(musterBinary) run t")
-        let deadline = Date().addingTimeInterval(10)
-        while !s.exists("started"), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        _ = eventually(within: 10) { s.exists("started") }
         try term.key("C-c")
         _ = try term.waitFor("stop 'slow' now, or keep waiting?")
         // No answer.
@@ -237,7 +224,7 @@ struct SignalMomentTests {
         steps:
           - id: slow
             title: Slow
-            run: touch started; sleep 30; touch finished
+            run: touch started; sleep 2.5; touch overdue; sleep 30; touch finished
             timeout: 2s
             on_failure: abort
           - id: after
@@ -245,17 +232,14 @@ struct SignalMomentTests {
             run: touch after
         """])
         let live = try LiveMuster(["run", "t", "--yes"], cwd: s.dir)
-        let deadline = Date().addingTimeInterval(10)
-        while !s.exists("started"), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        let started = Date()
+        _ = eventually(within: 10) { s.exists("started") }
         kill(live.pid, SIGTSTP)
         func state() -> Substring? { (try? String(contentsOfFile: "/proc/\(live.pid)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first }
-        let stopping = Date().addingTimeInterval(10)
-        while state() != "T", Date() < stopping { Thread.sleep(forTimeInterval: 0.01) }
-        #expect(state() == "T", "muster did not stop on SIGTSTP")
-        // Stopped until the step's timeout (2 s from its start) has passed,
-        // with a margin: the one wait here that is time itself.
-        Thread.sleep(until: started.addingTimeInterval(2.5))
+        #expect(eventually(within: 10) { state() == "T" }, "muster did not stop on SIGTSTP")
+        // Stopped until the step's timeout (2 s from its start) has passed:
+        // the step's own process group goes on, and its script marks the
+        // moment (`overdue`, 2.5 s after it began).
+        try waitUntil("the step's script to outlast its timeout", timeout: 20) { s.exists("overdue") }
         let continued = Date()
         kill(live.pid, SIGCONT)
         let status = live.finishBlocking(within: 20)

@@ -81,9 +81,10 @@ func assertSnapshot(_ actual: String, named name: String, sourceLocation: Source
 /// Run ids and drill records are stamped to the second: waits until the
 /// wall clock has entered the next second, so that what starts after this
 /// is stamped later than what ended before it (half a second on average,
-/// instead of a fixed 1.1 s).
+/// instead of a fixed 1.1 s). The wall clock's turn is the event here.
 func waitForTheNextSecond() {
-    Thread.sleep(until: Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 1).rounded(.down)))
+    let next = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 1).rounded(.down))
+    _ = eventually(within: 2) { Date() >= next }
 }
 
 func temporaryDirectory() throws -> String {
@@ -165,20 +166,13 @@ final class LiveMuster: @unchecked Sendable {
     /// its output to be read; returns the exit status, or the signal that
     /// ended it together with `signalled`.
     func finish(within seconds: Double = 20) async -> (status: Int32, signalled: Bool) {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning {
-            if Date() > deadline {
-                Issue.record("muster \(process.arguments ?? []) still running after \(seconds)s; killed")
-                kill()
-            }
-            try? await Task.sleep(for: .milliseconds(10))
+        if !eventually(within: seconds, { !process.isRunning }) {
+            Issue.record("muster \(process.arguments ?? []) still running after \(seconds)s; killed")
+            kill()
         }
         process.waitUntilExit()
         closeInput()
-        let drained = Date().addingTimeInterval(5)
-        while lock.withLock({ openStreams > 0 }), Date() < drained {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        _ = eventually(within: 5) { outputEnded }
         return (process.terminationStatus, process.terminationReason == .uncaughtSignal)
     }
 }

@@ -87,21 +87,17 @@ final class Bastion {
     /// Waits (polling, a real sleep) until the newest run's journal holds `text`.
     @discardableResult
     func waitForJournal(_ text: String, seconds: Double = 20) -> String? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if let id = runID, journal(id).contains(text) { return id }
-            usleep(50_000)
-        }
+        var found: String?
+        if eventually(within: seconds, {
+            found = runID.flatMap { journal($0).contains(text) ? $0 : nil }
+            return found != nil
+        }) { return found }
         Issue.record("the journal never held \(text): \(runID.map(journal) ?? "no run")")
         return nil
     }
 
     static func waitFor(_ live: LiveMuster, _ text: String, seconds: Double = 20) {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if live.stdout.contains(text) { return }
-            usleep(50_000)
-        }
+        if eventually(within: seconds, { live.stdout.contains(text) }) { return }
         Issue.record("the screen never showed \(text): \(live.stdout)\n\(live.stderr)")
     }
 }

@@ -36,13 +36,11 @@ final class Tmux {
 
     /// Waits until the screen contains `text` (up to `seconds`).
     func waitFor(_ text: String, seconds: Double = 10) throws -> String {
-        let deadline = Date().addingTimeInterval(seconds)
         var last = ""
-        while Date() < deadline {
+        if try eventually(within: seconds, {
             last = try screen()
-            if last.contains(text) { return last }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+            return last.contains(text)
+        }) { return last }
         Issue.record("screen never showed \"\(text)\"; it shows:\n\(last)")
         return last
     }
@@ -50,13 +48,12 @@ final class Tmux {
     /// Waits until `text` shows below the last `marker`: a question asked
     /// again, which keys typed before it is drawn would not answer.
     func waitFor(_ text: String, after marker: String, seconds: Double = 10) throws -> String {
-        let deadline = Date().addingTimeInterval(seconds)
         var last = ""
-        while Date() < deadline {
+        if try eventually(within: seconds, {
             last = try screen()
-            if let m = last.range(of: marker, options: .backwards), last[m.upperBound...].contains(text) { return last }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+            guard let m = last.range(of: marker, options: .backwards) else { return false }
+            return last[m.upperBound...].contains(text)
+        }) { return last }
         Issue.record("screen never showed \"\(text)\" after \"\(marker)\"; it shows:\n\(last)")
         return last
     }

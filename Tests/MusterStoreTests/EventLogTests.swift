@@ -33,12 +33,17 @@ struct EventLogTests {
             var outcomes: [[EventLog.Append?]] = [Array(repeating: nil, count: 12), Array(repeating: nil, count: 12)]
             var errors: [String] = []
             var arrived = [0, 0]
-            let lock = NSLock()
+            var finished = 0
+            /// Woken at each change, so nobody polls.
+            let lock = NSCondition()
             /// Both machines start each event together, so most rounds are real races.
             func meet(_ machine: Int, _ seq: Int) {
-                lock.withLock { arrived[machine] = seq + 1 }
-                let deadline = Date().addingTimeInterval(30)
-                while lock.withLock({ arrived[1 - machine] <= seq && errors.isEmpty }), Date() < deadline { usleep(200) }
+                lock.withLock {
+                    arrived[machine] = seq + 1
+                    lock.broadcast()
+                    let deadline = Date().addingTimeInterval(30)
+                    while arrived[1 - machine] <= seq && errors.isEmpty, lock.wait(until: deadline) {}
+                }
             }
         }
         let results = Results()
@@ -56,10 +61,14 @@ struct EventLogTests {
                 } catch {
                     results.lock.withLock { results.errors.append("\(error)") }
                 }
+                results.lock.withLock {
+                    results.finished += 1
+                    results.lock.broadcast()
+                }
             }
         }
         threads.forEach { $0.start() }
-        while threads.contains(where: { !$0.isFinished }) { usleep(10_000) }
+        results.lock.withLock { while results.finished < threads.count { results.lock.wait() } }
         #expect(results.errors.isEmpty, "\(results.errors)")
         let log = EventLog(store: try moto.store(env, "s3://muster-runs/race"))
         let stored = try log.events(runID: "run")

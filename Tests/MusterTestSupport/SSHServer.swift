@@ -78,13 +78,10 @@ public final class SSHServer: @unchecked Sendable {
             // Foundation's Process reaps its children one at a time, and a
             // long-lived child of its own would hold up every later one.
             try Self.shell("/usr/sbin/sshd -f '\(dir)/sshd_config' </dev/null >/dev/null 2>&1")
-            // Ready when a command gets through (bounded: 50 tries).
-            for _ in 0..<50 {
-                if let (status, _) = try? run("ssh h true", value: ""), status == 0 {
-                    self.port = port
-                    return
-                }
-                usleep(100_000)
+            // Ready when a command gets through.
+            if eventually(within: 8, { (try? run("ssh h true", value: ""))?.0 == 0 }) {
+                self.port = port
+                return
             }
             lastError = "sshd on port \(port) did not answer"
             stop()
