@@ -154,9 +154,7 @@ struct ParallelRunTests {
         p.standardError = FileHandle.nullDevice
         p.standardInput = FileHandle.nullDevice
         try p.run()
-        let deadline = Date().addingTimeInterval(20)
-        while !(s.exists("one.started") && s.exists("two.started")), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        #expect(s.exists("one.started") && s.exists("two.started"))
+        try waitUntil("both branches started", timeout: 20) { s.exists("one.started") && s.exists("two.started") }
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         // Both were in flight: each is asked about, one at a time.

@@ -224,3 +224,41 @@ struct TerminalTests {
         #expect(screen.contains("Fault injected at flaky"))
     }
 }
+
+extension TerminalTests {
+    /// Two branches at a real terminal: one runs and prints, its lines
+    /// named by its branch, while the other's checklist is asked, and the
+    /// question's status line says what runs beside it. The running
+    /// branch ends only once the answer is journaled: it ran meanwhile.
+    @Test func twoBranchesRunWhileOneAsksAndTheQuestionNamesWhatRunsBesideIt() throws {
+        let s = try Sandbox(["par": """
+        muster: 1
+        name: par
+        title: Parallel at a terminal
+        steps:
+          - id: rebuild
+            title: Rebuild
+            parallel:
+              branches:
+                - id: build
+                  title: Build the cluster
+                  run: 'echo building; until grep -q item_answered .muster/runs/*/journal.jsonl; do sleep 0.1; done; echo built'
+                  timeout: 60s
+                - id: tell
+                  title: Tell the channel
+                  manual: [Post that the failover began]
+        """])
+        let term = try Tmux(cwd: s.dir)
+        try term.type("\(musterBinary) run par")
+        var screen = try term.waitFor("[ ] Post that the failover began")
+        screen = try term.waitFor("[build] building")
+        #expect(screen.contains("running beside it: [build] rebuild/build"), "\(screen)")
+        #expect(screen.contains("Tell the channel  manual · rebuild/tell"))
+        #expect(!screen.contains("[build] built"), "the branch waits for the answer")
+        try term.type("y")
+        screen = try term.waitFor("completed after", seconds: 20)
+        #expect(screen.contains("[build] built"))
+        let ends = try s.journal().filter { $0["event"] as? String == "step_finished" }.compactMap { $0["step"] as? String }
+        #expect(ends == ["rebuild/tell", "rebuild/build", "rebuild"])
+    }
+}
