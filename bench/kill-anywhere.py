@@ -19,8 +19,9 @@ cli.md "Resume":
     (`muster log --json`) to the final state: the run ended rolled back, every
     step finished, and `muster resume` refuses to continue it.
 
-With `--flow`, the runbook uses the flow constructs instead: a group, a
-`for_each` loop, a `when:` condition and `finally`; the same promises hold
+With `--flow`, the runbook uses the flow constructs instead: a `parallel`
+step whose two branches run at once, a `for_each` loop two items at a time,
+a `when:` condition and `finally`; the same promises hold
 for their keys (`rebuild/snapshot`, `redeploy[api]`), and the `finally` step
 must have run once the run ended.
 
@@ -103,7 +104,8 @@ steps:
       ticket: Incident ticket ID
   - id: rebuild
     title: Rebuild
-    steps:
+    parallel:
+      branches:
       - id: snapshot
         title: Snapshot the database
         run: echo "ran snapshot" >> {{ log }}; sleep 0.05
@@ -115,7 +117,7 @@ steps:
         rollback: echo "undo copy-data" >> {{ log }}; sleep 0.05
   - id: redeploy
     title: Redeploy {{ service }}
-    for_each: {in: [api, web], as: service}
+    for_each: {in: [api, web], as: service, max_parallel: 2}
     run: echo "ran redeploy-{{ service }}" >> {{ log }}; sleep 0.05
     rollback: echo "undo redeploy-{{ service }}" >> {{ log }}
     idempotent: true
@@ -294,7 +296,7 @@ def main():
     ap.add_argument("--kills", type=int, default=200)
     ap.add_argument("--seed", type=int, default=int(time.time()))
     ap.add_argument("--muster", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "muster"))
-    ap.add_argument("--flow", action="store_true", help="a runbook with a group, for_each, when and finally")
+    ap.add_argument("--flow", action="store_true", help="a runbook with parallel branches, for_each, when and finally")
     a = ap.parse_args()
     global RUNBOOK, STEPS, IDEMPOTENT, ROLLBACKS, TAGS
     if a.flow:

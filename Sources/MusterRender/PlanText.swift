@@ -91,8 +91,8 @@ package struct PlanText {
         case .group:
             for c in s.children { render(c, depth: depth + 1, into: &out) }
         case .parallel(let p):
-            let at = p.max.map { "at most \($0) at once" } ?? "all at once"
-            out.append(body + style.dim("these \(p.branches.count) branches run at the same time (\(at); a failure: \(p.onFailure == .finish ? "running branches finish their step" : "the others are stopped"))"))
+            let at = p.max.map { " (at most \($0) at once)" } ?? ""
+            out.append(body + style.dim("these \(p.branches.count) branches run at the same time\(at); if one fails, \(p.onFailure == .finish ? "the others finish the step they are on" : "the others are stopped")"))
             for c in s.children { render(c, depth: depth + 1, into: &out) }
         }
         if let a = s.step.automation {

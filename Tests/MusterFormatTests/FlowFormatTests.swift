@@ -95,4 +95,71 @@ struct FlowFormatTests {
         #expect(problems.contains { $0.hasPrefix("13:5 ") && $0.contains("'timeout' applies to automated steps") }, "\(problems)")
         #expect(problems.contains("14:10 'finally' must be a list of steps, not a mapping"), "\(problems)")
     }
+
+    @Test func parallelBranchesAreKeyedUnderTheStepAndSeeOnlyWhatCameBefore() throws {
+        let (rb, problems) = parse("""
+        muster: 1
+        name: flow
+        title: Flow
+        steps:
+          - {id: lag, title: Lag, run: echo lag=3, outputs: {lag: {regex: 'lag=(\\d+)'}}}
+          - id: rebuild
+            title: Rebuild
+            parallel:
+              max: 2
+              on_failure: cancel
+              branches:
+                - id: cluster
+                  title: Cluster
+                  steps:
+                    - {id: create, title: Create, run: 'echo arn=1 {{ lag }}', outputs: {arn: {regex: 'arn=(\\d+)'}}}
+                - {id: database, title: Database, run: 'echo db={{ lag }}', outputs: {db: {regex: 'db=(\\d+)'}}}
+          - {id: after, title: After, run: 'echo {{ arn }} {{ db }}'}
+        """)
+        #expect(problems.isEmpty, "\(problems)")
+        let step = try #require(rb?.steps[1])
+        guard case .parallel(let p) = step.body else { Issue.record("not parallel"); return }
+        #expect(p.max == 2 && p.onFailure == .cancel)
+        #expect(p.branches.map(\.id) == ["cluster", "database"])
+        #expect(rb?.keyedSteps.map(\.key) == ["lag", "rebuild", "rebuild/cluster", "rebuild/cluster/create", "rebuild/database", "after"])
+    }
+
+    @Test func mistakesInParallelStepsAreReportedWhereTheyAre() {
+        let (_, problems) = parse("""
+        muster: 1
+        name: flow
+        title: Flow
+        steps:
+          - id: rebuild
+            title: Rebuild
+            parallel:
+              on_failure: cancle
+              max: 0
+              branches:
+                - {id: a, title: A, run: echo x=1, outputs: {x: {regex: 'x=(\\d+)'}}}
+                - {id: b, title: B, run: 'echo {{ x }}'}
+                - {id: a, title: Again, run: echo y=1, outputs: {x: {regex: 'x=(\\d+)'}}}
+          - id: one
+            title: One
+            parallel:
+              branches:
+                - {id: only, title: Only, run: "true"}
+          - id: loop
+            title: Loop
+            for_each: {in: [a, b], as: item}
+            parallel:
+              branches:
+                - {id: p, title: P, run: "true"}
+                - {id: q, title: Q, run: "true"}
+          - {id: confirmed, title: Confirmed, confirm: true, parallel: {branches: [{id: p, title: P, run: "true"}, {id: q, title: Q, run: "true"}]}}
+        """)
+        #expect(problems.contains("8:19 parallel 'on_failure' must be 'finish' or 'cancel', not 'cancle' (did you mean 'cancel'?): finish lets running branches end their step, cancel stops them"), "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("9:12 ") && $0.contains("'max' must be between 1 and 100") }, "\(problems)")
+        #expect(problems.contains("12:36 'x' is set by step 'rebuild/a', which does not run before this point"), "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("13:15 duplicate step id 'a'") && $0.hasSuffix("ids must be unique among the branches of 'rebuild'") }, "\(problems)")
+        #expect(problems.contains("13:15 branch 'a' sets 'x', which branch 'a' of 'rebuild' also sets; the branches run at the same time, so give each its own name") == false)
+        #expect(problems.contains("17:9 parallel step 'one' has 1 branch; list at least two, or make it a plain step or group"), "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("21:15 for_each on a parallel step is not supported yet") }, "\(problems)")
+        #expect(problems.contains { $0.contains("'confirm' applies to automated steps") }, "\(problems)")
+    }
 }

@@ -23,10 +23,15 @@ struct Flight {
 
 extension Executor {
     /// Whether the machine's attempt may run beside others: a `run` step
-    /// inside a branch or loop item, run for real (a drill's fault or
-    /// rehearsal asks and shows as a step alone does).
+    /// or a `wait` on a command, inside a branch or loop item, run for real
+    /// (a drill's fault or rehearsal asks and shows as a step alone does).
     func mayFly(_ entry: FlatPlan.Entry) -> Bool {
-        guard case .run = entry.step.body, machine.insideLane(entry.key) else { return false }
+        guard machine.insideLane(entry.key) else { return false }
+        switch entry.step.body {
+        case .run: break
+        case .wait(let w): guard case .run = w.probe else { return false }
+        default: return false
+        }
         if let drill = setup.drill, drill.rehearsal || machine.faultDue(entry.key, state, drill) != nil { return false }
         return !gates.approvalOutdated(entry, values: templateValues(entry))
     }
@@ -46,7 +51,16 @@ extension Executor {
 
     /// Journals the attempt's start, then starts it beside the others.
     func launch(_ entry: FlatPlan.Entry, _ n: Int) throws(Stop) {
-        guard let a = entry.step.automation, case .run(let t) = entry.step.body else { return }
+        guard let a = entry.step.automation else { return }
+        var wait: WaitSpec?
+        let t: Template
+        switch entry.step.body {
+        case .run(let script): t = script
+        case .wait(let w):
+            guard case .run(let probe) = w.probe else { return }
+            (t, wait) = (probe, w)
+        default: return
+        }
         let values = templateValues(entry)
         let env = environment(entry.runbook, values)
         try journalStart(entry, n)
@@ -65,8 +79,13 @@ extension Executor {
         case .refused(let attempt):
             try refuse(attempt)
         case .ready(let script, let runEnv):
-            let command = runner.start(script: script, environment: runEnv, timeout: Double(a.timeout), keepLeftovers: a.keepRunning)
-            flights[entry.key] = Flight(entry: entry, attempt: n, command: command, values: values, env: env, timeout: Double(a.timeout),
+            var (script, runEnv, timeout) = (script, runEnv, Double(a.timeout))
+            if let w = wait {
+                runEnv = WaitLoop.environment(probe: script, env: runEnv, every: w.every, until: w.until?.expand(values))
+                (script, timeout) = (WaitLoop.script, Double(w.timeout))
+            }
+            let command = runner.start(script: script, environment: runEnv, timeout: timeout, keepLeftovers: a.keepRunning)
+            flights[entry.key] = Flight(entry: entry, attempt: n, command: command, values: values, env: env, timeout: timeout,
                                         label: label, streams: [LineMasker(masker), LineMasker(masker)])
         }
     }
@@ -101,6 +120,7 @@ extension Executor {
                 attempt = shells.conclude(result, stdout: stdout, tail: f.tail, stopSignal: f.stopSignal, automation: a, timeout: f.timeout,
                                           stoppedBecause: f.stopBecause)
                 if f.stopSignal != nil, let why = f.stopBecause { attempt.problem = "stopped: " + why }
+                if result.timedOut, case .wait(let w) = f.entry.step.body { attempt.problem = WaitLoop.timedOut(w, tail: f.tail) }
             case .failure(let error):
                 attempt = Attempt(ok: false, status: 127, seconds: 0, problem: error.message)
             }
