@@ -92,7 +92,14 @@ struct FailoverSandboxTests {
         #expect(files.count == 1)
         let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: recordDir + "/" + files[0]))) as? [String: Any]
         #expect(record?["outcome"] as? String == "recovered")
-        #expect((record?["steps"] as? [Any])?.count == 27, "25 steps and the two of finally")
+        let steps = (record?["steps"] as? [[String: Any]]) ?? []
+        #expect(steps.count == 31, "29 steps (the parallel rebuild's branches and the included restore by their keys) and the two of finally")
+        // No replica in the stand-in cloud: the snapshot is restored, and
+        // the promotion is skipped by its condition before it began (a
+        // record lists the steps that began).
+        #expect(!steps.contains { $0["id"] as? String == "rebuild/database/promote-replica" }, "\(steps)")
+        #expect(steps.first { $0["id"] as? String == "rebuild/database/restore-snapshot" }?["outcome"] as? String == "done")
+        #expect(steps.first { $0["id"] as? String == "rebuild/cluster/create" }?["parent"] as? String == "rebuild/cluster")
         // A drill's `finally` ran its drill-only step: `mode in ["drill", "training"]` held.
         let teardown = (record?["steps"] as? [[String: Any]])?.first { $0["id"] as? String == "drill-teardown" }
         #expect(teardown?["outcome"] as? String == "done", "\(record ?? [:])")
