@@ -122,18 +122,19 @@ extension CriticalPath {
 }
 
 extension DrillRecord {
-    /// The critical path's length: its steps' seconds added up (a step on
-    /// it ran alone on it). Nil without a critical path.
+    /// The critical path's length: its steps' seconds as written, added
+    /// up (the steps on it ran one after another). Nil without one.
     public var criticalPathSeconds: Double? {
         guard let path = criticalPath else { return nil }
         var seconds: [String: Double] = [:]
         for s in steps where seconds[s.id] == nil { seconds[s.id] = s.seconds }
-        return path.reduce(0) { $0 + (seconds[$1] ?? 0) }
+        return path.reduce(0) { $0 + Self.round(seconds[$1] ?? 0) }
     }
 
     /// What running branches at the same time saved: the steps added up
     /// less the elapsed time, when that is more than nothing.
-    public var parallelSavedSeconds: Double? { CriticalPath.saved(serial: serialSeconds, elapsed: elapsedSeconds) }
+    /// From the values as written, so the summary says what `report` will.
+    public var parallelSavedSeconds: Double? { CriticalPath.saved(serial: serialSeconds.map(Self.round), elapsed: Self.round(elapsedSeconds)) }
 
     /// Whether anything ran beside the critical path: only then is naming
     /// it news (a straight runbook's path is every step).
