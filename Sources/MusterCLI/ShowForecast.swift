@@ -28,7 +28,8 @@ enum ShowForecast {
         let width = max(4, f.steps.map(\.key.count).max() ?? 4)
         func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
         lines.append("  " + pad("step", width) + "  " + pad("expected", 8) + "  from")
-        let critical = Set(f.criticalPath)
+        // Marked only when some step is off it: a straight runbook's path is every step.
+        let critical = f.criticalPath.count < f.steps.count ? Set(f.criticalPath) : []
         for e in f.steps {
             let from: String = switch e.source {
             case .records(let n): "median of \(n) drill\(n == 1 ? "" : "s")"
