@@ -34,6 +34,12 @@ enum DrillSummary {
             }
             lines.append(verdict)
         }
+        if r.hasBranches, let path = r.criticalPath, let seconds = r.criticalPathSeconds {
+            lines.append("Critical path \(formatSeconds(seconds)): \(CriticalPath.describe(path))")
+        }
+        if let saved = r.parallelSavedSeconds, let serial = r.serialSeconds {
+            lines.append("Running in parallel saved \(formatSeconds(saved)): the steps add up to \(formatSeconds(serial))")
+        }
         if r.unattended == true {
             lines.append(style.yellow("Unattended: --yes answered for the operator, so this run is recorded but never counts as best or in the trend"))
         }

@@ -15,7 +15,9 @@ struct ShowCommand: ParsableCommand {
         abstract: "Print a runbook's plan, with included runbooks expanded and known values filled in.",
         discussion: """
         Parameters given with -p, or their defaults, are filled in; the others stay as {{ name }}. \
-        --format markdown prints a paper copy to follow when nothing else works.
+        --format markdown prints a paper copy to follow when nothing else works. \
+        --forecast prints the expected time to recover instead: each step's median over past drill records of the runbook, \
+        else its expect, and the critical path those give, against the RTO.
         """
     )
 
@@ -35,10 +37,25 @@ struct ShowCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Show the runbook (and the runbooks it includes) as of this git commit, tag or branch.", valueName: "rev"))
     var rev: String?
 
+    @Flag(help: "Print the expected time to recover (from past drills and expect), its critical path and the RTO.")
+    var forecast = false
+
+    @Option(help: ArgumentHelp("With --forecast: where the drill records are (default: drills/records of the repository).", valueName: "DIR"))
+    var recordsDir: String?
+
+    func validate() throws {
+        if forecast && format == .markdown { throw ValidationError("--forecast prints text or json, not markdown") }
+        if recordsDir != nil && !forecast { throw ValidationError("--records-dir goes with --forecast") }
+    }
+
     func run() throws {
         let ws = try Workspace(rev: rev)
         let given = try parseParams(params)
         let (rb, path) = try ws.loadRunbook(runbook)
+        if forecast {
+            try ShowForecast.print(rb, path: path, ws: ws, recordsDir: recordsDir, json: format == .json)
+            return
+        }
         let plan: Plan
         do {
             plan = try Plan(runbook: rb, given: given, catalog: ws.catalog, root: ws.catalog.root(forFileAt: path))

@@ -112,6 +112,12 @@ public struct DrillRecord: Codable, Sendable, Equatable {
     public var rpoMet: Bool?
     /// The objective `rpo`, beyond the documented shape.
     public var rpoObjectiveSeconds: Int?
+    /// The step keys of the longest chain of steps that waited on each
+    /// other (CriticalPath), and every step's seconds added up: what the
+    /// run would have taken with no branch in parallel. Nil in records
+    /// written before they were kept.
+    public var criticalPath: [String]?
+    public var serialSeconds: Double?
     /// The hash of the journal's last event when the record was written:
     /// `muster verify RECORD.json` finds it in the journal.
     public var journalHash: String?
@@ -195,6 +201,7 @@ public struct DrillRecord: Codable, Sendable, Equatable {
         case humanSeconds = "human_seconds", automatedSeconds = "automated_seconds", peopleWaits = "people_waits"
         case approvals, handoffs
         case recoveryPoint = "recovery_point", rpoSeconds = "rpo_seconds", rpoMet = "rpo_met", rpoObjectiveSeconds = "rpo_objective_seconds"
+        case criticalPath = "critical_path", serialSeconds = "serial_seconds"
         case journalHash = "journal_hash", storeTimes = "store_times", signature
     }
 
@@ -254,6 +261,8 @@ public struct DrillRecord: Codable, Sendable, Equatable {
             ("recovery_point", .from(recoveryPoint)),
             ("rpo_seconds", rpoSeconds.map { .double(Self.round($0)) } ?? .null),
             ("rpo_met", rpoMet.map(JSON.bool) ?? .null),
+            ("critical_path", criticalPath.map { .array($0.map(JSON.string)) } ?? .null),
+            ("serial_seconds", serialSeconds.map { .double(Self.round($0)) } ?? .null),
             ("rpo_objective_seconds", .from(rpoObjectiveSeconds)),
             ("journal_hash", .from(journalHash)),
             ("store_times", storeTimes?.json ?? .null),

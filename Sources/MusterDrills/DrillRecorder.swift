@@ -81,6 +81,10 @@ public enum DrillRecorder {
                                  expectSeconds: facts.expect, overExpect: facts.expect.map { seconds > Double($0) } ?? false))
             timings[timings.count - 1].parent = parentKey(of: key)
         }
+        let nodes = timings.map { CriticalPath.Node(key: $0.id, parent: $0.parent, seconds: $0.seconds, skipped: $0.outcome == "skipped") }
+        var spans: [String: (start: Double, end: Double)] = [:]
+        for t in timings { if let s = started[t.id]?.1, let f = finished[t.id]?.1 { spans[t.id] = (s, f) } }
+        let critical = CriticalPath.measure(nodes, concurrent: CriticalPath.overlapping(nodes, times: spans))
         let elapsed = now
         let rtoMet = drill.rtoSeconds.map { outcome == .recovered && elapsed <= Double($0) }
         var record = DrillRecord(drill: drill.name, runbook: info.runbook, runbookPath: info.runbookPath, runbookCommit: runbookCommit,
@@ -104,6 +108,8 @@ public enum DrillRecorder {
             record.rpoMet = rp.met
         }
         record.rpoObjectiveSeconds = drill.rpoSeconds
+        record.criticalPath = critical.path
+        record.serialSeconds = critical.serialSeconds
         return record
     }
 

@@ -45,6 +45,16 @@ public struct DrillReport: Sendable {
         public var rpoSeconds: Double?
         public var rpoMet: Bool?
         public var rpoObjectiveSeconds: Int?
+        /// The chain of steps that set the run's length, its seconds, and
+        /// the steps added up, from records that have them.
+        public var criticalPath: [String]? = nil
+        public var criticalPathSeconds: Double? = nil
+        public var serialSeconds: Double? = nil
+        /// Something ran beside the critical path.
+        public var hasBranches = false
+
+        /// What running in parallel saved, when it saved anything.
+        public var parallelSavedSeconds: Double? { CriticalPath.saved(serial: serialSeconds, elapsed: elapsedSeconds) }
     }
 
     public struct Trend: Sendable, Equatable {
@@ -108,7 +118,9 @@ public struct DrillReport: Sendable {
                 rtoSeconds: $0.record.rtoSeconds, rtoMet: $0.record.rtoMet, mode: $0.record.mode,
                 operatorName: $0.record.operatorName, runbookCommit: $0.record.runbookCommit, unattended: $0.record.unattended ?? false,
                 humanSeconds: $0.record.humanSeconds, automatedSeconds: $0.record.automatedSeconds, recoveryPoint: $0.record.recoveryPoint,
-                rpoSeconds: $0.record.rpoSeconds, rpoMet: $0.record.rpoMet, rpoObjectiveSeconds: $0.record.rpoObjectiveSeconds)
+                rpoSeconds: $0.record.rpoSeconds, rpoMet: $0.record.rpoMet, rpoObjectiveSeconds: $0.record.rpoObjectiveSeconds,
+                criticalPath: $0.record.criticalPath, criticalPathSeconds: $0.record.criticalPathSeconds,
+                serialSeconds: $0.record.serialSeconds, hasBranches: $0.record.hasBranches)
         }
         self.runbook = sorted.last?.record.runbook ?? runbook
         self.rtoSeconds = sorted.last.map { $0.record.rtoSeconds } ?? rtoSeconds
@@ -182,6 +194,9 @@ extension DrillReport {
             ("rpo_seconds", run.rpoSeconds.map(r) ?? .null),
             ("rpo_met", run.rpoMet.map(JSON.bool) ?? .null),
             ("rpo_objective_seconds", .from(run.rpoObjectiveSeconds)),
+            ("critical_path", run.criticalPath.map { .array($0.map(JSON.string)) } ?? .null),
+            ("critical_path_seconds", run.criticalPathSeconds.map(r) ?? .null),
+            ("serial_seconds", run.serialSeconds.map(r) ?? .null),
         ])
     }
 

@@ -133,6 +133,16 @@ public struct RecordStore: Sendable {
         for (key, value) in [("human_seconds", record.humanSeconds), ("automated_seconds", record.automatedSeconds)] {
             if let v = value, !(v.isFinite && v >= 0 && v <= longest) { return problem("\(key) \(v) is not a duration (0 to one year)") }
         }
+        // Steps in parallel add up to more than the run took, but not to a century.
+        if let serial = record.serialSeconds, !(serial.isFinite && serial >= 0 && serial <= 100 * longest) {
+            return problem("serial_seconds \(serial) is not a duration (0 to a hundred years)")
+        }
+        if let path = record.criticalPath {
+            let ids = Set(record.steps.map(\.id))
+            if let stray = path.first(where: { !ids.contains($0) }) {
+                return problem("critical_path names step '\(stray.count > 60 ? String(stray.prefix(60)) + "…" : stray)', which the record's steps do not list")
+            }
+        }
         // The data a recovery would lose may be old, but not older than ten years.
         if let lost = record.rpoSeconds, !(lost.isFinite && abs(lost) <= 10 * longest) {
             return problem("rpo_seconds \(lost) is not a duration (within ten years)")

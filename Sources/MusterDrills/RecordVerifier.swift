@@ -78,6 +78,10 @@ public enum RecordVerifier {
         if !record.steps.contains(where: { $0.parent != nil }) {
             for i in rebuilt.steps.indices { rebuilt.steps[i].parent = nil }
         }
+        // Records written before the critical path was kept lack it.
+        if record.criticalPath == nil && record.serialSeconds == nil {
+            rebuilt.criticalPath = nil; rebuilt.serialSeconds = nil
+        }
         rebuilt.journalHash = record.journalHash
         rebuilt.storeTimes = record.storeTimes
         rebuilt.signature = record.signature
@@ -107,10 +111,10 @@ public enum RecordVerifier {
         return result
     }
 
-    /// Keys added after `journal_hash` that a record written before them
-    /// lacks: left out of the rebuilt record when null, so such a record
-    /// still compares byte for byte.
-    static let laterKeys: Set<String> = ["store_times", "signature"]
+    /// Keys added after the first records with a `journal_hash` that a
+    /// record written before them lacks: left out of the rebuilt record
+    /// when null, so such a record still compares byte for byte.
+    static let laterKeys: Set<String> = ["critical_path", "serial_seconds", "store_times", "signature"]
 
     static func written(_ json: JSON, like text: [UInt8]) -> JSON {
         guard case .object(let pairs) = json,

@@ -92,6 +92,7 @@ package enum ReportHTML {
             h += "<dt>Trend</dt><dd>needs two recoveries</dd>\n"
         }
         h += evidenceSummary(r, last: last)
+        h += criticalPathSummary(last)
         h += "</dl>\n"
 
         h += "<h3>Elapsed time per run</h3>\n" + trendChart(r)
@@ -213,6 +214,8 @@ package enum ReportHTML {
     package static func timeline(_ rec: LoadedRecord) -> String {
         let r = rec.record
         let bars = bars(rec)
+        // Marked only when something ran beside it: a straight run's path is every step.
+        let critical = r.hasBranches ? Set(r.criticalPath ?? []) : []
         let width = 760.0, labelW = 210.0, right = 20.0, top = 46.0, row = 20.0, bottomAxis = 28.0
         let plotW = width - labelW - right
         let height = top + row * Double(max(bars.count, 1)) + bottomAxis
@@ -225,6 +228,8 @@ package enum ReportHTML {
         cap += " · operator \(esc(r.operatorName)) · \(esc(r.mode))"
         if let c = r.runbookCommit { cap += " · runbook at <code>\(esc(String(c.prefix(12))))</code>\(r.runbookDirty ? " (modified)" : "")" }
         if r.unattended == true { cap += " · " + unattendedLabel }
+        if !critical.isEmpty, let c = r.criticalPathSeconds { cap += " · critical path \(formatSeconds(c))" }
+        if let saved = r.parallelSavedSeconds { cap += " · running in parallel saved \(formatSeconds(saved))" }
         cap += "</figcaption>\n"
 
         var s = "<figure class=\"timeline\">\n" + cap
@@ -245,7 +250,8 @@ package enum ReportHTML {
             if let e = st.expectSeconds { tip += ", expect \(DurationFormat.format(e))" + (st.overExpect ? " (over)" : "") }
             if st.attempts > 1 { tip += ", \(st.attempts) attempts" }
             if i % 2 == 1 { s += "<rect class=\"stripe\" x=\"0\" y=\"\(f(y))\" width=\"\(f(width))\" height=\"\(f(row))\"/>" }
-            s += "<g class=\"step \(cls)\"><title>\(esc(tip))</title>"
+            if critical.contains(b.id) { tip += ", on the critical path" }
+            s += "<g class=\"step \(cls)\(critical.contains(b.id) ? " critical" : "")\"><title>\(esc(tip))</title>"
             s += "<text class=\"label\" x=\"\(f(labelW - 8))\" y=\"\(f(y + row * 0.68))\" text-anchor=\"end\">\(esc(truncate(b.id, 28)))</text>"
             s += "<rect x=\"\(f(x(b.start)))\" y=\"\(f(y + 4))\" width=\"\(f(max(b.seconds / end * plotW, 2)))\" height=\"\(f(row - 8))\" rx=\"2\"/>"
             if let e = st.expectSeconds, e > 0 {
@@ -282,6 +288,7 @@ package enum ReportHTML {
         var keys: [(String, String)] = [("ok", "step done"), ("over", "over its expect"), ("failed", "failed")]
         if bars.contains(where: { $0.step.outcome != "done" && $0.step.outcome != "failed" && !$0.step.overExpect }) { keys.append(("other", "skipped or rehearsed")) }
         if !(r.peopleWaits ?? []).isEmpty { keys.append(("people", "waiting on people")) }
+        if !critical.isEmpty { keys.append(("critical", "on the critical path")) }
         s += legend(keys, rto: rto != nil, expect: bars.contains { $0.step.expectSeconds != nil }, escalation: !r.escalations.isEmpty, fault: !r.faults.isEmpty)
         return s + "</figure>\n"
     }
@@ -362,6 +369,8 @@ package enum ReportHTML {
     svg .other rect { fill: var(--other); }
     svg .unattended rect { fill: none; stroke: var(--muted); stroke-width: 1.5; stroke-dasharray: 3 2; }
     svg rect.people { fill: var(--people); } .key.people i { background: var(--people); }
+    svg .critical rect { stroke: var(--ink); stroke-width: 2; } svg .critical .label { font-weight: 700; }
+    .key.critical i { background: var(--ok); border: 2px solid var(--ink); box-sizing: border-box; }
     svg .expect { stroke: var(--ink); stroke-width: 1.5; }
     svg .rto { stroke: var(--rto); stroke-width: 2; stroke-dasharray: 6 4; }
     svg .rto-label { fill: var(--rto); font-weight: 600; }

@@ -61,6 +61,7 @@ package struct ReportText {
             line("trend", "needs two recoveries")
         }
         out += evidenceLines(r, last: last, label: label)
+        out += criticalPathLines(last, label: label)
 
         // Recent runs, newest first.
         out.append("")

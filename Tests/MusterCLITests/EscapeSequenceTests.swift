@@ -128,12 +128,14 @@ struct EscapeSequenceTests {
          "started_at": "2026-01-01T00:00:00Z\(p)", "finished_at": "2026-01-01T00:10:00Z\(p)", "outcome": "recovered",
          "elapsed_seconds": 600, "rto_seconds": 60, "rto_met": false,
          "steps": [{"id": "step \(p)", "kind": "kind \(p)", "outcome": "outcome \(p)", "started_at": "at \(p)", "seconds": 5,
-                    "attempts": 1, "expect_seconds": 1, "over_expect": true, "parent": "parent \(p)"}],
+                    "attempts": 1, "expect_seconds": 1, "over_expect": true, "parent": "parent \(p)"},
+                   {"id": "beside \(p)", "kind": "run", "outcome": "done", "started_at": "at \(p)", "seconds": 2,
+                    "attempts": 1, "expect_seconds": null, "over_expect": false, "parent": "parent \(p)"}],
          "escalations": [{"at_seconds": 1, "contact": "escalated \(p)"}], "faults": [{"step": "fault \(p)", "at_seconds": 1}],
          "training": {"escalated_within": false, "contact_ok": false, "escalated_after_seconds": null},
          "run_id": "run \(p)", "runbook_hash": "hash \(p)",
          "human_seconds": 10, "automated_seconds": 590, "people_waits": [{"step": "wait \(p)", "at_seconds": 1, "seconds": 10}],
-         "recovery_point": "point \(p)", "rpo_seconds": 100, "rpo_met": true, "rpo_objective_seconds": 60, "journal_hash": "journal \(p)",
+         "recovery_point": "point \(p)", "rpo_seconds": 100, "rpo_met": true, "critical_path": ["step \(p)"], "serial_seconds": 700, "rpo_objective_seconds": 60, "journal_hash": "journal \(p)",
          "store_times": {"first_seq": 1, "first_at": "first \(p)", "last_seq": 2, "last_at": "last \(p)"}, "signature": "signature \(p)"}
         """
     }
