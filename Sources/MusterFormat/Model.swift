@@ -27,6 +27,8 @@ public struct Runbook: Sendable {
     public var finally: [Step] = []
     /// Seconds after the start past which every prompt says so.
     public var deadline: Int?
+    /// Read-only checks polled from the first step to the last.
+    public var guards: [Guard] = []
 
     public func param(_ name: String) -> Param? { params.first { $0.name == name } }
 
@@ -160,6 +162,47 @@ public struct HTTPCheck: Sendable {
     public var bodyContains: Template?
 }
 
+/// `guards:` (runbook-format.md, "Flow"): a read-only check polled while
+/// the steps in its scope run, the Andon cord of a recovery.
+public struct Guard: Sendable {
+    public var id: String
+    public var mark: Mark
+    public var title: Template
+    public var check: GuardCheck
+    /// Seconds between two checks.
+    public var every: Int = Guard.defaultEvery
+    public var onBreach: OnBreach = .ask
+    /// Seconds one check may take; nil: `effectiveTimeout`.
+    public var timeout: Int?
+
+    public static let defaultEvery = 30
+
+    public init(id: String, mark: Mark, title: Template, check: GuardCheck, every: Int = Guard.defaultEvery, onBreach: OnBreach = .ask, timeout: Int? = nil) {
+        self.id = id; self.mark = mark; self.title = title; self.check = check; self.every = every; self.onBreach = onBreach; self.timeout = timeout
+    }
+
+    /// A check that has not answered by the time the next is due is a
+    /// breach, not a pile of checks: at most `every`, at most 30 s.
+    public var effectiveTimeout: Int { timeout ?? min(every, 30) }
+}
+
+/// What a guard looks at.
+public enum GuardCheck: Sendable {
+    /// A GET or HEAD request; holds when the answer matches.
+    case http(HTTPCheck)
+    /// Holds when the command exits 0.
+    case run(Template)
+}
+
+/// What a guard's breach does.
+public enum OnBreach: String, Sendable, CaseIterable {
+    /// Continue, roll back or abort, asked at once while running steps go on.
+    case ask
+    /// Running steps are stopped first, as `s` stops a step, then the run
+    /// rolls back or aborts without asking.
+    case rollback, abort
+}
+
 /// One declared `preflight` check: a read-only command or HTTP request,
 /// and what to do when it fails.
 public struct PreflightCheck: Sendable {
@@ -246,6 +289,8 @@ public struct Step: Sendable {
     /// `run` steps: the machine the script runs on, through ssh (RemoteShell);
     /// nil runs it here.
     public var host: Template? = nil
+    /// Groups and `parallel` steps: checks polled while their steps run.
+    public var guards: [Guard] = []
 
     public var kind: StepKind {
         switch body {

@@ -9,7 +9,7 @@ struct RunbookParser {
     /// Expected `name`, from the file name.
     let fileStem: String?
 
-    static let topKeys = ["muster", "name", "title", "description", "owners", "rto", "rpo", "escalation", "notify", "params", "secrets", "env", "requires", "preflight", "steps", "finally", "deadline"]
+    static let topKeys = ["muster", "name", "title", "description", "owners", "rto", "rpo", "escalation", "notify", "params", "secrets", "env", "requires", "preflight", "steps", "finally", "deadline", "guards"]
     static let baseStepKeys = ["id", "title", "notes", "when", "for_each"]
     static let automationKeys = ["timeout", "retries", "retry_delay", "expect", "confirm", "on_failure", "idempotent", "rollback", "outputs", "approval"]
     static let kindKeys = StepKind.allCases.map(\.rawValue)
@@ -28,6 +28,8 @@ struct RunbookParser {
     /// earlier ones met again out of order.
     var lastCommentLine = 0
     var commentLinesChecked: Set<Int> = []
+    /// Guards met so far, at every level (see `maxGuards`).
+    var guardsSeen = 0
 
     mutating func parse(_ root: Node) -> Runbook? {
         guard let f = r.fields(root, "the runbook", allowed: Self.topKeys, elsewhere: { key in
@@ -85,9 +87,12 @@ struct RunbookParser {
         }
         if let v = f["requires"] { runbook.requires = parseRequires(v) }
         if let v = f["preflight"] { runbook.preflight = parsePreflight(v, scope) }
-        if let v = r.require(f, "steps") {
+        let stepsNode = r.require(f, "steps")
+        scope.laterDefinitions = laterDefinitions(stepsNode?.items ?? [])
+        // Polled from the first step on: no answer or output exists yet.
+        if let v = f["guards"] { runbook.guards = parseGuards(v, scope, level: "the runbook") }
+        if let v = stepsNode {
             if v.items?.isEmpty == true { r.error(v.mark, "'steps' is empty; a runbook needs at least one step") }
-            scope.laterDefinitions = laterDefinitions(v.items ?? [])
             runbook.steps = parseStepList(v, "steps", &scope)
         }
         if let v = f["deadline"] { runbook.deadline = r.duration(v, "deadline") }

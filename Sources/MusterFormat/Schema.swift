@@ -72,7 +72,8 @@ public enum FormatSchema {
         },
         "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}},
         "finally": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}, "description": "steps that always run when the run ends, however it ends"},
-        "deadline": {"$ref": "#/$defs/duration", "description": "whole-run deadline: past it, every prompt says so and offers the escalation ladder"}
+        "deadline": {"$ref": "#/$defs/duration", "description": "whole-run deadline: past it, every prompt says so and offers the escalation ladder"},
+        "guards": {"$ref": "#/$defs/guards"}
       },
       "$defs": {
         "duration": \#(duration),
@@ -86,6 +87,24 @@ public enum FormatSchema {
             "body": {"type": "string"},
             "status": {"type": "integer", "minimum": 100, "maximum": 599},
             "body_contains": {"type": "string"}
+          }
+        },
+        "guards": {
+          "type": "array", "maxItems": 64,
+          "description": "read-only checks polled while the steps of this level run (see Flow in the format)",
+          "items": {
+            "type": "object", "additionalProperties": false, "required": ["id", "title"],
+            "properties": {
+              "id": \#(id),
+              "title": {"type": "string", "minLength": 1},
+              "run": {"type": "string", "minLength": 1, "description": "a read-only command: exit 0 = holds"},
+              "http": {"allOf": [{"$ref": "#/$defs/http"}, {"not": {"required": ["body"]}},
+                                 {"properties": {"method": {"enum": ["GET", "HEAD", "get", "head"]}}}]},
+              "every": {"$ref": "#/$defs/duration", "description": "time between two checks (default 30s)"},
+              "timeout": {"$ref": "#/$defs/duration", "description": "time one check may take (default: every, at most 30s); past it the guard is breached"},
+              "on_breach": {"enum": ["ask", "rollback", "abort"], "description": "ask (default): continue, roll back or abort, asked at once; rollback or abort stop the running steps first"}
+            },
+            "oneOf": [{"required": ["run"]}, {"required": ["http"]}]
           }
         },
         "step": {
@@ -106,6 +125,7 @@ public enum FormatSchema {
                 "branches": {"type": "array", "minItems": 2, "items": {"$ref": "#/$defs/step"}}
               }
             },
+            "guards": {"$ref": "#/$defs/guards"},
             "for_each": {
               "type": "object", "additionalProperties": false, "required": ["in", "as"],
               "properties": {
@@ -182,8 +202,8 @@ public enum FormatSchema {
             {"required": ["http"], "$ref": "#/$defs/automated", "not": {"anyOf": [{"required": ["keep_running"]}, {"required": ["host"]}]}},
             {"required": ["ci"], "$ref": "#/$defs/automated", "not": {"anyOf": [{"required": ["keep_running"]}, {"required": ["host"]}]}},
             {"required": ["runbook"], "properties": {"id": true, "title": true, "notes": true, "when": true, "runbook": true, "with": true}, "additionalProperties": false},
-            {"required": ["steps"], "properties": {"id": true, "title": true, "notes": true, "when": true, "steps": true}, "additionalProperties": false},
-            {"required": ["parallel"], "properties": {"id": true, "title": true, "notes": true, "when": true, "parallel": true}, "additionalProperties": false}
+            {"required": ["steps"], "properties": {"id": true, "title": true, "notes": true, "when": true, "steps": true, "guards": true}, "additionalProperties": false},
+            {"required": ["parallel"], "properties": {"id": true, "title": true, "notes": true, "when": true, "parallel": true, "guards": true}, "additionalProperties": false}
           ]
         },
         "automated": {

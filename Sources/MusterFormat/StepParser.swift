@@ -25,7 +25,7 @@ extension RunbookParser {
         case .ci, .wait: allowed += Self.automationKeys
         case .run: allowed += Self.automationKeys + ["keep_running", "host"]
         case .http: allowed += Self.automationKeys
-        case .steps, .parallel: break
+        case .steps, .parallel: allowed.append("guards")
         }
         let otherKinds = Set(kinds.dropFirst().map(\.0.rawValue))
         guard let f = r.fields(node, label, allowed: allowed + otherKinds, elsewhere: { key in
@@ -34,6 +34,7 @@ extension RunbookParser {
             if key == "keep_running" { return "'keep_running' belongs to run steps (it keeps the processes a step's command leaves running), not to a \(kind.rawValue) step" }
             if key == "ask" { return "'ask' belongs to manual steps, not to a \(kind.rawValue) step" }
             if key == "with" { return "'with' belongs to runbook steps, not to a \(kind.rawValue) step" }
+            if key == "guards" { return "'guards' belong to the runbook, a group ('steps') or a 'parallel' step, not to a \(kind.rawValue) step; put the step in a group to guard it alone" }
             return nil
         }) else { return nil }
 
@@ -54,6 +55,8 @@ extension RunbookParser {
         }
         let notes = f["notes"].flatMap { v in r.string(v, "notes").map { template(v, $0, scope) } }
 
+        // Polled from the moment the group starts: they see what was known then.
+        let guards = f["guards"].map { parseGuards($0, scope, level: "'\(id)'") } ?? []
         let value = f[kind.rawValue]!
         var automation: Automation?
         var body: Step.Body
@@ -97,6 +100,7 @@ extension RunbookParser {
         }
         step.when = when
         step.forEach = forEach
+        step.guards = guards
         // The item's name is the step's own: later steps do not see it.
         if let forEach, scope.defined[forEach.name] == id { scope.defined[forEach.name] = nil }
         // Where each name is written under `ask` or `outputs`, to point at it.
@@ -288,8 +292,10 @@ extension RunbookParser {
     }
 
     mutating func parseHTTP(_ node: Node, _ what: String, _ scope: Scope, allowBody: Bool) -> HTTPCheck? {
-        let keys = allowBody ? Self.httpKeys : Self.httpKeys
-        guard let f = r.fields(node, what, allowed: keys) else { return nil }
+        let keys = allowBody ? Self.httpKeys : Self.httpKeys.filter { $0 != "body" }
+        guard let f = r.fields(node, what, allowed: keys, elsewhere: { key in
+            key == "body" && !allowBody ? "\(what) only looks (GET or HEAD) and sends no body; a request that changes something belongs in an http step" : nil
+        }) else { return nil }
         var check = HTTPCheck(method: "GET", url: Template(raw: "", mark: node.mark), headers: [], body: nil, status: nil, bodyContains: nil)
         if let v = f["method"], let s = r.string(v, "method") {
             if Self.methods.contains(s.uppercased()) {

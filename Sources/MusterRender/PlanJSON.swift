@@ -38,6 +38,7 @@ package enum PlanJSON {
             ("steps", .array(plan.steps.map(step))),
             ("finally", .array(plan.finally.map(step))),
             ("deadline_seconds", .from(rb.deadline)),
+            ("guards", .array(rb.guards.map { guardJSON($0, text: { $0.expand(plan.values) }, shell: { $0.shellDisplay(plan.values) }) })),
         ])
     }
 
@@ -90,6 +91,7 @@ package enum PlanJSON {
             o.append(("parallel", .object([("max", .from(p.max)), ("on_failure", .string(p.onFailure.rawValue)),
                                            ("branches", .array(s.children.map(step)))])))
         }
+        if s.step.kind.isContainer { o.append(("guards", .array(s.step.guards.map { guardJSON($0, text: s.text, shell: s.shell) }))) }
         if let a = s.step.automation {
             o += [
                 ("timeout_seconds", .int(a.timeout)),
@@ -108,6 +110,19 @@ package enum PlanJSON {
                 })),
             ]
         }
+        return .object(o)
+    }
+
+    package static func guardJSON(_ g: Guard, text: (Template) -> String, shell: (Template) -> String) -> JSON {
+        var o: [(String, JSON)] = [("id", .string(g.id)), ("title", .string(text(g.title)))]
+        switch g.check {
+        case .run(let t): o.append(("run", .string(shell(t))))
+        case .http(let h):
+            o.append(("http", .object([("method", .string(h.method)), ("url", .string(text(h.url))),
+                                       ("headers", .object(h.headers.map { ($0.name, .string(text($0.value))) })),
+                                       ("status", .from(h.status)), ("body_contains", .from(h.bodyContains.map(text)))])))
+        }
+        o += [("every_seconds", .int(g.every)), ("timeout_seconds", .int(g.effectiveTimeout)), ("on_breach", .string(g.onBreach.rawValue))]
         return .object(o)
     }
 

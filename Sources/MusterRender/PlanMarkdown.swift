@@ -51,6 +51,14 @@ package struct PlanMarkdown {
             out.append("")
             for r in rb.escalation { out.append("- [ ] After \(DurationFormat.format(r.after)): \(sanitize(r.contact)) (called at ______)") }
         }
+        if !rb.guards.isEmpty {
+            out.append("")
+            out.append("## Guards")
+            out.append("")
+            out.append("Check these while the steps run; on a breach, start nothing new:")
+            out.append("")
+            guards(rb.guards, text: { $0.expand(plan.values) }, shell: { $0.shellDisplay(plan.values) }, &out)
+        }
         out.append("")
         out.append("## Steps")
         for s in plan.steps { render(s, into: &out) }
@@ -78,6 +86,12 @@ package struct PlanMarkdown {
             out.append("Only when `\(sanitize(w.text))`.")
             out.append("")
             out.append("- [ ] It did not hold: skipped")
+        }
+        if !s.step.guards.isEmpty {
+            out.append("")
+            out.append("Guards, checked while its steps run:")
+            out.append("")
+            guards(s.step.guards, text: s.text, shell: s.shell, &out)
         }
         if let each = s.step.forEach { out.append(""); out.append("Repeat for each `\(each.name)` in `\(sanitize(each.source.describe))`, one at a time: ______________") }
         out.append("")
@@ -128,6 +142,27 @@ package struct PlanMarkdown {
         }
         out.append("")
         out.append("- [ ] Done at ______ (UTC) · by ______")
+    }
+
+    /// A list item per guard; a command stays code (one line) so that it
+    /// reads as what to type.
+    private func guards(_ guards: [Guard], text: (Template) -> String, shell: (Template) -> String, _ out: inout [String]) {
+        for g in guards {
+            let check = switch g.check {
+            case .run(let t): "run " + inlineCode(shell(t))
+            case .http(let h): inlineCode(PlanSummary.guardRequest(h, text))
+            }
+            out.append("- [ ] **\(sanitize(text(g.title)))** (`\(g.id)`): \(check); \(PlanSummary.guardTerms(g))")
+        }
+    }
+
+    /// Backticks longer than any run inside, and one line.
+    private func inlineCode(_ text: String) -> String {
+        let body = sanitize(text.trimmingTrailingNewlines())
+        var longest = 0, run = 0
+        for c in body { run = c == "`" ? run + 1 : 0; longest = max(longest, run) }
+        let ticks = String(repeating: "`", count: longest + 1)
+        return ticks + (longest > 0 ? " \(body) " : body) + ticks
     }
 
     private func code(_ text: String, _ out: inout [String], lang: String = "bash") {

@@ -60,6 +60,22 @@ package enum PlanSummary {
         }.joined(separator: ", ")
     }
 
+    /// What a guard looks at, in one line for a request (a command is
+    /// shown as a command by each form).
+    package static func guardRequest(_ h: HTTPCheck, _ text: (Template) -> String) -> String {
+        "\(h.method) \(text(h.url)), expect status \(h.status.map(String.init) ?? "2xx")" + (h.bodyContains.map { ", body contains '\(text($0))'" } ?? "")
+    }
+
+    /// How often, and what a breach does.
+    package static func guardTerms(_ g: Guard) -> String {
+        let breach = switch g.onBreach {
+        case .ask: "ask (continue, roll back or abort)"
+        case .rollback: "stop the running steps and roll back"
+        case .abort: "stop the running steps and abort"
+        }
+        return "every \(DurationFormat.format(g.every)), timeout \(DurationFormat.format(g.effectiveTimeout)) · on breach: \(breach)"
+    }
+
     package static func secret(_ s: Secret) -> String {
         var from: [String] = []
         if let e = s.env { from.append("env \(e)") }

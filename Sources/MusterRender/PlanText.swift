@@ -42,6 +42,11 @@ package struct PlanText {
             out.append(style.bold("Escalation"))
             for r in rb.escalation { out.append("  after \(DurationFormat.format(r.after)): \(sanitize(r.contact))") }
         }
+        if !rb.guards.isEmpty {
+            out.append("")
+            out.append(style.bold("Guards") + " (checked while the steps run; a breach stops anything new from starting)")
+            guards(rb.guards, indent: "  ", text: { $0.expand(plan.values) }, shell: { $0.shellDisplay(plan.values) }, &out)
+        }
         out.append("")
         out.append(style.bold("Steps"))
         for s in plan.steps { render(s, depth: 0, into: &out) }
@@ -60,6 +65,10 @@ package struct PlanText {
         out.append("\(pad)\(style.bold("\(s.number.padded(depth == 0 ? 3 : 0, right: true)). \(sanitize(s.text(s.step.title)))"))  \(style.dim("[\(s.step.kind.rawValue)] \(sanitize(s.step.id))"))")
         if let w = s.step.when { out.append(body + style.dim("only when: \(sanitize(w.text))")) }
         if let each = s.step.forEach { out.append(body + style.dim("for each \(each.name) in \(sanitize(each.source.describe))\(each.maxFailures > 0 ? ", up to \(each.maxFailures) may fail" : "")")) }
+        if !s.step.guards.isEmpty {
+            out.append(body + style.dim("guards, checked while its steps run:"))
+            guards(s.step.guards, indent: body + "  ", text: s.text, shell: s.shell, &out)
+        }
         let summary = PlanSummary.kindLine(s)
         if !summary.isEmpty { out.append(body + style.dim(summary)) }
         if let n = s.step.notes {
@@ -98,6 +107,17 @@ package struct PlanText {
         if let a = s.step.automation {
             if let o = PlanSummary.outputs(a) { out.append(body + style.dim("outputs: \(sanitize(o))")) }
             if let r = a.rollback { out.append(body + style.dim("rollback:")); command(s.shell(r), body, &out) }
+        }
+    }
+
+    private func guards(_ guards: [Guard], indent: String, text: (Template) -> String, shell: (Template) -> String, _ out: inout [String]) {
+        for g in guards {
+            out.append(indent + "\(style.bold(sanitize(text(g.title))))  \(style.dim("[guard] \(sanitize(g.id))"))")
+            switch g.check {
+            case .run(let t): command(shell(t), indent + "   ", &out)
+            case .http(let h): out.append(indent + "   " + sanitize(PlanSummary.guardRequest(h, text)))
+            }
+            out.append(indent + "   " + style.dim(PlanSummary.guardTerms(g)))
         }
     }
 

@@ -50,6 +50,18 @@ struct HostileFileTests {
         #expect(try validate(header() + "steps:\n  - id: a\n    title: t\n    manual: [x]\n    ask:\n" + ask).isEmpty)
     }
 
+    /// Each guard is a thread polling all run long: thousands of them,
+    /// most with the same id, are one error at the first past the limit and
+    /// a duplicate per level, found with a dictionary, not a scan each.
+    @Test(.timeLimit(.minutes(1)))
+    func thirtyThousandGuards() throws {
+        let guards = (0..<30_000).map { "{id: g\($0 % 3), title: t, run: x}" }.joined(separator: ", ")
+        let d = try validate("{muster: 1, name: fuzz, title: t, guards: [\(guards)], steps: [{id: a, title: t, run: 'true'}]}\n")
+        #expect(d.filter { $0.message.hasPrefix("a runbook may have at most 64 guards") }.count == 1, "\(d.prefix(5))")
+        #expect(d.filter { $0.message.hasPrefix("duplicate guard id") }.count == 61, "\(d.prefix(5))")
+        #expect(d.count == 62, "\(d.prefix(5))")
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aLoopOverAHundredThousandItems() throws {
         // Each item checked against those before it: a scan per item took

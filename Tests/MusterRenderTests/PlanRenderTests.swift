@@ -51,6 +51,61 @@ struct PlanRenderTests {
         #expect(steps.map { $0["id"] as? String } == ["check", "promote"])
     }
 
+    static let guarded = """
+    muster: 1
+    name: t
+    title: Fail over
+    params:
+      status_url: {default: "https://status.example"}
+    guards:
+      - id: checkout-errors
+        title: Checkout error rate stays under 2%
+        http: {url: "{{ status_url }}/checkout/errors", body_contains: ok}
+      - id: replica
+        title: "Replica \\u001b[31manswers"
+        run: pg_isready -h db
+        every: 10s
+        on_breach: abort
+    steps:
+      - id: rebuild
+        title: Rebuild
+        guards:
+          - {id: lag, title: Lag stays low, run: 'test "$(cat lag)" -lt 30', every: 1m, on_breach: rollback}
+        steps:
+          - {id: create, title: Create, run: 'true'}
+    """
+
+    /// Each form lists the runbook's guards and a group's, with what they
+    /// check, how often, and what a breach does.
+    @Test func everyFormListsTheGuards() throws {
+        let rb = try loadRunbook(Self.guarded)
+        let plan = try Plan(runbook: rb, given: [:], catalog: Catalog(currentDirectory: "/") { _ in "/" }, root: "/")
+        let text = PlanText(style: Style(color: false, isTerminal: false)).render(plan)
+        let markdown = PlanMarkdown().render(plan)
+        for form in [text, markdown] {
+            #expect(form.contains("Checkout error rate stays under 2%"), "\(form)")
+            #expect(form.contains("GET https://status.example/checkout/errors, expect status 2xx, body contains 'ok'"), "\(form)")
+            #expect(form.contains("every 30s, timeout 30s · on breach: ask (continue, roll back or abort)"), "\(form)")
+            #expect(form.contains("pg_isready -h db"), "\(form)")
+            #expect(form.contains("every 10s, timeout 10s · on breach: stop the running steps and abort"), "\(form)")
+            #expect(form.contains("Lag stays low"), "\(form)")
+            #expect(form.contains("every 1m, timeout 30s · on breach: stop the running steps and roll back"), "\(form)")
+            #expect(!form.contains("\u{1b}[31m"), "\(form)")
+        }
+        #expect(text.contains("Guards (checked while the steps run"), "\(text)")
+        #expect(text.contains("guards, checked while its steps run:"), "\(text)")
+        #expect(markdown.contains("## Guards"), "\(markdown)")
+        #expect(markdown.contains("- [ ] **Lag stays low** (`lag`): run `test \"$(cat lag)\" -lt 30`"), "\(markdown)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(PlanJSON.render(plan).serialized().utf8)) as? [String: Any])
+        let guards = try #require(json["guards"] as? [[String: Any]])
+        #expect(guards.map { $0["id"] as? String } == ["checkout-errors", "replica"])
+        #expect(guards[0]["every_seconds"] as? Int == 30 && guards[0]["on_breach"] as? String == "ask")
+        #expect((guards[0]["http"] as? [String: Any])?["url"] as? String == "https://status.example/checkout/errors")
+        #expect(guards[1]["run"] as? String == "pg_isready -h db" && guards[1]["on_breach"] as? String == "abort" && guards[1]["timeout_seconds"] as? Int == 10)
+        let group = try #require((json["steps"] as? [[String: Any]])?.first?["guards"] as? [[String: Any]])
+        #expect(group.map { $0["id"] as? String } == ["lag"] && group[0]["every_seconds"] as? Int == 60 && group[0]["on_breach"] as? String == "rollback")
+    }
+
     @Test func aReportTableAlignsItsColumnsWhateverTheCellsHold() {
         let rows = ReportText(style: Style(color: false, isTerminal: false)).table([["step", "time"], ["promote", "1m2s"], ["a", "10s"]], rightAligned: [1])
         #expect(rows.count == 3)
