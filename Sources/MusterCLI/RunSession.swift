@@ -68,6 +68,9 @@ struct SpawnRunner: CommandRunner {
 /// exchange abandons it, and the run pauses.
 final class CurlTransport: HTTPTransport {
     private var client: HTTPClient?
+    /// False on a guard's thread: a signal is the session's to take.
+    let watchSignals: Bool
+    init(watchSignals: Bool = true) { self.watchSignals = watchSignals }
 
     func send(method: String, url: String, headers: [(name: String, value: String)], body: String?, timeout: Double,
               confidential: Confidential, onSignal: @escaping (Signal) -> Bool) throws(HTTPFailure) -> HTTPReply {
@@ -79,7 +82,7 @@ final class CurlTransport: HTTPTransport {
                                                     confidentialHeaders: confidential.headers, confidentialBody: confidential.body,
                                                     confidentialAddress: confidential.inAddress)) {
                 // Asked while the exchange waits: it goes on if the answer is to keep waiting.
-                guard let sig = SignalWatch.take().map(Signal.init), onSignal(sig) else { return false }
+                guard self.watchSignals, let sig = SignalWatch.take().map(Signal.init), onSignal(sig) else { return false }
                 stoppedBy = sig
                 return true
             }
@@ -268,6 +271,10 @@ enum RunSession {
             StepKeeper.take(runDir: runDir, runID: setup.runID, step: step, flush: { screen?.flush(); transcript?.flush() })
         }
         executor.http = CurlTransport()
+        // Guards poll on threads of their own: their HTTP client never
+        // takes a signal meant for the session, and a breach wakes it.
+        executor.guardParts = GuardParts(makeRunner: { SpawnRunner() }, makeHTTP: { CurlTransport(watchSignals: false) },
+                                         wake: { SignalWatch.repost(InboxWake.code) })
         executor.ciService = CIServices.make
         let outcome = executor.execute(resumed: resumed)
         storeWatch?.end()

@@ -178,6 +178,10 @@ public enum Trace {
                 spans[0].events.append((now, "run_closing", [("muster.by", str(e.by)), ("muster.reason", str(e.text))]))
             case .conditionChecked:
                 spans[eventHost(e.step)].events.append((now, "condition_checked", [("muster.holds", str(e.value)), ("muster.text", str(e.text))]))
+            case .guardBreached:
+                spans[0].events.append((now, "guard_breached", [("muster.guard", str(e.value)), ("muster.text", str(e.text))]))
+            case .guardAnswered:
+                spans[0].events.append((now, "guard_answered", [("muster.guard", str(e.value)), ("muster.answer", str(e.answer))]))
             case .pipelineStarted:
                 spans[eventHost(e.step)].events.append((now, "pipeline_started", [("muster.pipeline", str(e.value ?? e.text))]))
                 if let i = stepSpan[step] { CICD.started(&spans[i].attributes, e, mask: mask) }

@@ -44,7 +44,7 @@ final class PreflightCheck: PerformHost {
         } catch {
             switch error {
             case .pause(let why), .fail(let why), .journal(let why): return (false, "stopped: \(why)")
-            case .stepStopped: return (false, "stopped by the operator")
+            case .stepStopped, .breach: return (false, "stopped by the operator")
             }
         }
     }

@@ -28,6 +28,7 @@ struct ReplyTests {
         expectAll(.interrupt, InterruptReply.self)
         expectAll(.approvalWait, ApprovalWaitReply.self)
         expectAll(.storeUnreachable, StoreUnreachableReply.self)
+        expectAll(.breach, BreachReply.self)
     }
 
     @Test func repliesSayWhatTheOperatorMeant() {

@@ -147,6 +147,7 @@ extension Executor {
             if let sig = pendingSignal ?? clock.sleep(upTo: 0.02) {
                 pendingSignal = nil
                 if sig == .inboxWake {
+                    if try takeBreaches() { return }
                     try team.checkTakeover()
                     continue
                 }
@@ -189,7 +190,7 @@ extension Executor {
         console.show(.warning("stopping \(flights.count) step\(flights.count == 1 ? "" : "s") still running beside it: \(flights.keys.sorted().joined(separator: ", "))"))
         let why: String = switch stop {
         case .pause(let w), .fail(let w), .journal(let w): "the session stopped (\(w))"
-        case .stepStopped: "the session stopped"
+        case .stepStopped, .breach: "the session stopped"
         }
         do { try ground(because: why, signal: .terminate) } catch { for f in flights.values { f.command.stop() } }
     }

@@ -65,7 +65,11 @@ extension Executor: PerformHost {
         case .goOn: return .keepWaiting
         case .stopStep: return .stopStep
         case .pause(let s): return .pause(s)
-        case .readInbox: return team.inboxVerdict(working: key)
+        case .readInbox:
+            // A breach is journaled and shown at once; the step at work
+            // stops now only when the breach ends the run.
+            if (try? takeBreaches()) == true, breachStopsTheStep { return .stopStep }
+            return team.inboxVerdict(working: key)
         case .keepStep: return key.map(keeper.keep) == true ? .keepWaiting : .pause(.hangUp)
         case .askStopOrWait:
             let answer: InterruptAnswer = switch console.ask("Ctrl-C: stop '\(key ?? "")' now, or keep waiting?", hint: Question.interrupt.hint, status: status(),

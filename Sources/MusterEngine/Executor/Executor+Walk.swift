@@ -40,8 +40,11 @@ extension Executor {
     func drive() throws(Stop) -> RunOutcome {
         try restore(promptMasked: !machine.rollbackDue(state))
         var outcome: RunOutcome?
+        defer { stopGuards() }
         do {
             while outcome == nil {
+                syncGuards()
+                try takeBreaches()
                 try land()
                 // Every attempt that may run beside others starts first;
                 // then the first of the rest (a question, a wait) is done.
@@ -57,7 +60,12 @@ extension Executor {
                     }
                 }
                 if launched { continue }
-                outcome = try perform(rest.first ?? .awaitBranches)
+                do {
+                    outcome = try perform(rest.first ?? .awaitBranches)
+                } catch .breach {
+                    // Asked again after the breach, unanswered meanwhile.
+                    continue
+                }
             }
         } catch {
             groundAll(after: error)
@@ -124,6 +132,8 @@ extension Executor {
             try retryDelay(try enter(key), until: t)
         case .awaitBranches:
             try awaitFlights()
+        case .answerBreach(let key, let because):
+            try answerBreach(key, because: because)
         case .cancel(let keys, let because):
             console.show(.warning("stopping \(keys.joined(separator: ", ")): \(because)"))
             try ground(keys, because: "cancelled (\(because))", signal: nil)

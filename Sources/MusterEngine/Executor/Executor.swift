@@ -39,6 +39,10 @@ public final class Executor {
     var problems: [String: String] = [:]
     /// Steps running beside others (Executor+Flights), by key.
     var flights: [String: Flight] = [:]
+    /// Guards' pollers by the scope they watch ("" for the runbook's own).
+    var guardPollers: [String: GuardPoller] = [:]
+    /// Nil where guards cannot run (a test's fakes): they are not polled.
+    public var guardParts: GuardParts?
     /// Every question asked of the operator goes through the desk.
     lazy var desk = OperatorDesk(host: self)
     let chat: ChatNotifier?

@@ -10,6 +10,8 @@ package protocol DeskHost: PerformHost {
     /// A signal taken at a question: a request is taken in (a takeover
     /// stops the session), anything else pauses the run.
     func interruption(_ sig: Signal) throws(Stop)
+    /// A wake at a question: a guard's breach comes first (`Stop.breach`).
+    func breachAtQuestion() throws(Stop)
     /// A secret typed at a question: masked from now on, everywhere.
     func addSecret(_ value: String)
     /// Journals whom the operator escalated to (`rung`: its number on the ladder).
@@ -58,7 +60,9 @@ package final class OperatorDesk {
             case .eof: throw .pause("answers ran out (end of input)")
             // A request (a takeover stops the session; an approval waits
             // for its step), then the same question again.
-            case .signal(let s) where s == .inboxWake: try host.interruption(s)
+            case .signal(let s) where s == .inboxWake:
+                try host.breachAtQuestion()
+                try host.interruption(s)
             case .signal(let s): throw .pause(host.signalName(s))
             }
         }

@@ -54,7 +54,7 @@ struct SessionEnd {
                 result = "stopped: the journal cannot be written (see above)"
                 resumeHint = true
             }
-        case .stepStopped:
+        case .stepStopped, .breach:
             let why = "stopped by the operator"
             paused = why
             result = "paused: \(why)"

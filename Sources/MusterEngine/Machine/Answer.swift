@@ -94,6 +94,8 @@ public enum Question: Sendable, Equatable {
     case approvalWait
     /// The shared store cannot be reached: go on alone, or pause.
     case storeUnreachable
+    /// A guard is breached: the steps running go on meanwhile.
+    case breach
 
     /// The verbs it takes, each with the words its prompt gives it, in
     /// the order the prompt lists them.
@@ -116,6 +118,8 @@ public enum Question: Sendable, Equatable {
             [(.abort, "a abort (pause); the step goes on by itself once approved")]
         case .storeUnreachable:
             [(.yes, "y go on alone (unshared until the store answers)"), (.abort, "a pause")]
+        case .breach:
+            [(.yes, "y continue"), (.rollBack, "b roll back"), (.abort, "a abort the run (it fails; finally runs)"), (.escalate, "e escalate")]
         }
     }
 

@@ -29,6 +29,9 @@ public struct FlatPlan: Sendable {
 
     public let entries: [Entry]
     let position: [String: Int]
+    /// The guards in force, by key (`id` for the runbook's own, `group/id`
+    /// for a group's), with the group they watch (nil: the whole run).
+    public let guards: [String: (guard: Guard, scope: String?)]
 
     public init(_ rb: Runbook, includes: [String: Runbook]) {
         var out: [Entry] = []
@@ -45,6 +48,12 @@ public struct FlatPlan: Sendable {
         add(rb.steps, of: rb, parent: nil, scope: nil, finally: false)
         add(rb.finally, of: rb, parent: nil, scope: nil, finally: true)
         entries = out
+        var guards: [String: (guard: Guard, scope: String?)] = [:]
+        for g in rb.guards { guards[g.id] = (g, nil) }
+        for e in out where !e.step.guards.isEmpty && e.item == nil {
+            for g in e.step.guards { guards[e.key + "/" + g.id] = (g, e.key) }
+        }
+        self.guards = guards
         var position: [String: Int] = [:]
         for (i, e) in out.enumerated() { position[e.key] = i }
         self.position = position

@@ -57,6 +57,12 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         /// `muster abandon` chose to run the `finally` steps before closing
         /// the run (`by`, `text`: who and why); `run_abandoned` follows them.
         case runClosing = "run_closing"
+        /// A guard found what it watches breached: `value` its key (`id`,
+        /// or `group/id`), `text` why. Taken in by the session that polls it.
+        case guardBreached = "guard_breached"
+        /// What was made of a breach (`value` the guard's key): `answer`
+        /// `continue`, `rollback` or `abort`, asked or its `on_breach`.
+        case guardAnswered = "guard_answered"
     }
 
     /// Facts recorded once, when the run starts.

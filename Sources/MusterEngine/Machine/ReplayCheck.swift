@@ -56,7 +56,8 @@ public enum ReplayCheck {
     static func isDecided(_ kind: JournalEvent.Kind) -> Bool {
         switch kind {
         case .stepStarted, .itemAnswered, .answered, .gateAnswered, .attemptStarted, .attemptFinished, .failureChoice, .stepFinished,
-             .pipelineStarted, .faultInjected, .rollbackStarted, .rollbackFinished, .runFinished, .approvalRequested, .conditionChecked:
+             .pipelineStarted, .faultInjected, .rollbackStarted, .rollbackFinished, .runFinished, .approvalRequested, .conditionChecked,
+             .guardAnswered:
             true
         default:
             false
@@ -111,6 +112,8 @@ public enum ReplayCheck {
             return false
         case .cancel(let keys, _):
             return e.step.map(keys.contains) == true && [.attemptFinished, .stepFinished].contains(e.event)
+        case .answerBreach(let key, _):
+            return e.event == .guardAnswered && e.value == key
         }
     }
 }

@@ -109,6 +109,19 @@ public enum StoreUnreachableReply: Reply {
     }
 }
 
+/// A guard's breach: go on, roll back, or end the run failed.
+public enum BreachReply: Reply {
+    case goOn, rollBack, abort
+    public init?(_ a: Answer) {
+        switch a {
+        case .yes: self = .goOn
+        case .rollBack: self = .rollBack
+        case .abort: self = .abort
+        default: return nil
+        }
+    }
+}
+
 extension Question {
     /// Reads one line as this question's typed reply. A verb the question
     /// takes but `R` does not (a table and a type out of step) is not

@@ -56,9 +56,12 @@ public struct RunMachine: Sendable {
         /// Nothing can start until a step in flight (a branch's, a loop
         /// item's) ends: wait for one.
         case awaitBranches
-        /// A branch failed under `on_failure: cancel`: stop these steps in
-        /// flight, as `s` stops a step.
+        /// A branch failed under `on_failure: cancel`, or a guard's breach
+        /// ends the run: stop these steps in flight, as `s` stops a step.
         case cancel([String], because: String)
+        /// A guard was breached: ask continue, roll back or abort (its
+        /// `on_breach`, or `--yes`, may answer for the operator).
+        case answerBreach(String, because: String)
     }
 
     public let plan: FlatPlan
@@ -90,6 +93,17 @@ public struct RunMachine: Sendable {
         // the failure that ends the run, running branches finish their step.
         if !busy.isEmpty, s.rollbackStarted || s.rollbackChosenAt != nil || lastFailed(s).map({ abortsRun($0, s) }) == true {
             return cancelling(s, busy: busy) ?? [.awaitBranches]
+        }
+        // A breach is answered before anything new starts; one that ends
+        // the run stops the running steps first, as `s` does.
+        if s.rollbackStarted == false, s.closing == nil, let end = s.guardEnd {
+            let because = "guard '\(end.key)' was breached: \(end.why)"
+            if !busy.isEmpty { return [.cancel(busy.sorted(), because: because)] }
+            if end.answer == "rollback" { return [.rollBack(reason: because, unfinished: nil)] }
+            return closing(s, .failed, now: now)
+        }
+        if !s.rollbackStarted, let breach = s.openBreaches.first {
+            return [.answerBreach(breach.key, because: breach.why)]
         }
         if s.rollbackStarted {
             if let key = undo(s, offerOwn: !yes).first { return [.rollBackStep(key)] }
@@ -270,6 +284,7 @@ public struct RunMachine: Sendable {
     /// Why a failed run failed: the step whose failure ended it, unless the
     /// run went on past every failure (`on_failure: continue`).
     public func failedBecause(_ s: RunState) -> String? {
+        if let end = s.guardEnd, end.answer == "abort" { return "guard '\(end.key)' was breached: \(end.why)" }
         // A group fails when a step in it failed and the run went on.
         guard let key = lastFailed(s), abortsRun(key, s) else { return nil }
         return failure(key, s)

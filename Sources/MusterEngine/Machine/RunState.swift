@@ -88,6 +88,11 @@ public struct RunState: Sendable {
         case fails(String)
         case cannot(String)
     }
+    /// Breaches of guards not answered yet, in the order they came.
+    public var openBreaches: [(key: String, why: String)] = []
+    /// A breach answered `rollback` or `abort` (or so decided by its
+    /// `on_breach`): the run ends that way once the running steps stopped.
+    public var guardEnd: (answer: String, key: String, why: String)?
     /// `muster abandon` asked for the `finally` steps first: who and why.
     public var closing: (by: String, reason: String)?
     /// The items of each `for_each` step that began, as its start fixed them.
@@ -308,6 +313,14 @@ public struct RunState: Sendable {
             retryChosen.remove(key)
         case .runClosing:
             closing = (e.by ?? "someone", e.text ?? "abandoned")
+        case .guardBreached:
+            let key = e.value ?? ""
+            if !openBreaches.contains(where: { $0.key == key }) { openBreaches.append((key, e.text ?? "breached")) }
+        case .guardAnswered:
+            let key = e.value ?? ""
+            let why = openBreaches.first { $0.key == key }?.why ?? e.text ?? "breached"
+            openBreaches.removeAll { $0.key == key }
+            if let a = e.answer, a != "continue", guardEnd == nil { guardEnd = (a, key, why) }
         case .note:
             break
         }

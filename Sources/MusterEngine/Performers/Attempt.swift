@@ -81,6 +81,9 @@ package enum Stop: Error {
     /// http or ci step waited: its attempt ends "stopped by the
     /// operator" (see `stoppable`); it never leaves the attempt.
     case stepStopped
+    /// A guard's breach arrived while a question waited: the question is
+    /// left unanswered and the machine asks about the breach first.
+    case breach
 }
 
 /// What a signal means while a step waits.
