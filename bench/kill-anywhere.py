@@ -21,7 +21,7 @@ cli.md "Resume":
 
 With `--flow`, the runbook uses the flow constructs instead: a `parallel`
 step whose two branches run at once, a `for_each` loop two items at a time,
-a `when:` condition and `finally`; the same promises hold
+a `when:` condition, a guard polled all along and `finally`; the same promises hold
 for their keys (`rebuild/snapshot`, `redeploy[api]`), and the `finally` step
 must have run once the run ended.
 
@@ -94,6 +94,11 @@ name: failover
 title: Fail over the orders service (flow)
 params:
   log: {required: true}
+guards:
+  - id: healthy
+    title: The service stays healthy (it always does here)
+    run: "true"
+    every: 1s
 steps:
   - id: declare
     title: Declare the incident
@@ -296,7 +301,7 @@ def main():
     ap.add_argument("--kills", type=int, default=200)
     ap.add_argument("--seed", type=int, default=int(time.time()))
     ap.add_argument("--muster", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "muster"))
-    ap.add_argument("--flow", action="store_true", help="a runbook with parallel branches, for_each, when and finally")
+    ap.add_argument("--flow", action="store_true", help="a runbook with parallel branches, for_each, when, a guard and finally")
     a = ap.parse_args()
     global RUNBOOK, STEPS, IDEMPOTENT, ROLLBACKS, TAGS
     if a.flow:

@@ -6,6 +6,7 @@ public enum LogLine {
     public static func render(_ e: JournalEvent) -> String {
         var s = "\(e.at)  +\(leftPadded(formatSeconds(e.t), 7))  \(e.event.rawValue)"
         if let step = e.step { s += "  \(step)" }
+        if [.guardBreached, .guardAnswered].contains(e.event), let g = e.value { s += "  guard \(g)" }
         if let r = e.run { s += "  \(r.runbook) by \(r.operatorName) on \(r.host), params: " + r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
         // Escalations journal the rung as the ladder numbers it (from 1);
         // checklist items are journaled from 0.
