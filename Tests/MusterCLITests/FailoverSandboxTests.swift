@@ -100,6 +100,14 @@ struct FailoverSandboxTests {
         #expect(!steps.contains { $0["id"] as? String == "rebuild/database/promote-replica" }, "\(steps)")
         #expect(steps.first { $0["id"] as? String == "rebuild/database/restore-snapshot" }?["outcome"] as? String == "done")
         #expect(steps.first { $0["id"] as? String == "rebuild/cluster/create" }?["parent"] as? String == "rebuild/cluster")
+        // The cluster and the database were rebuilt at once: the critical
+        // path takes one branch of `rebuild`, never both.
+        let path = (record?["critical_path"] as? [String]) ?? []
+        #expect(path.contains("redeploy") && path.contains("switch-dns"), "\(path)")
+        #expect(!(path.contains { $0.hasPrefix("rebuild/cluster/") } && path.contains { $0.hasPrefix("rebuild/database/") }), "\(path)")
+        let serial = try #require(record?["serial_seconds"] as? Double)
+        let elapsed = try #require(record?["elapsed_seconds"] as? Double)
+        #expect(serial > 0 && elapsed > 0)
         // A drill's `finally` ran its drill-only step: `mode in ["drill", "training"]` held.
         let teardown = (record?["steps"] as? [[String: Any]])?.first { $0["id"] as? String == "drill-teardown" }
         #expect(teardown?["outcome"] as? String == "done", "\(record ?? [:])")
