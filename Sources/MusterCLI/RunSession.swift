@@ -274,7 +274,7 @@ enum RunSession {
         // Guards poll on threads of their own: their HTTP client never
         // takes a signal meant for the session, and a breach wakes it.
         executor.guardParts = GuardParts(makeRunner: { SpawnRunner() }, makeHTTP: { CurlTransport(watchSignals: false) },
-                                         wake: { SignalWatch.repost(InboxWake.code) })
+                                         wake: { SignalWatch.repost(InboxWake.code) }, now: { monotonicSeconds() })
         executor.ciService = CIServices.make
         let outcome = executor.execute(resumed: resumed)
         storeWatch?.end()

@@ -33,7 +33,7 @@ struct GuardHTTPCheckTests {
         """)
         #expect(list.count == 6)
         let checker = GuardChecker(makeRunner: { SpawnRunner() }, makeHTTP: { CurlTransport() }, environment: [:],
-                                   values: ["base": server.base], secrets: ["TOKEN": "tok-s3cr3t"])
+                                   values: ["base": server.base], secrets: ["TOKEN": "tok-s3cr3t"], now: { ProcessInfo.processInfo.systemUptime })
         var verdicts: [String: GuardVerdict] = [:]
         for g in list { verdicts[g.id] = checker.check(g) }
         #expect(verdicts["ok"] == .holds)

@@ -5,7 +5,7 @@ import Testing
 /// Guards as a run meets them: a command polled while the steps run; a
 /// breach is journaled at once and, by `on_breach`, stops the step at
 /// work and ends or rolls back the run. The breach is caused by the step
-/// itself (it removes what the guard looks for), so no test waits on a clock.
+/// itself (it leaves what the guard looks for), so no test waits on a clock.
 @Suite("muster run: guards")
 struct GuardRunTests {
     static func runbook(_ name: String, onBreach: String) -> String {
@@ -16,12 +16,12 @@ struct GuardRunTests {
         guards:
           - id: health
             title: The service answers
-            run: test -e healthy
+            run: test ! -e broken
             every: 1s
             on_breach: \(onBreach)
         steps:
-          - {id: prepare, title: Prepare, run: 'touch healthy prepared', rollback: 'touch prepare.undone'}
-          - {id: break, title: Break it, run: 'rm healthy; sleep 30; touch break.done', timeout: 60s}
+          - {id: prepare, title: Prepare, run: 'touch prepared', rollback: 'touch prepare.undone'}
+          - {id: break, title: Break it, run: 'touch broken; sleep 30; touch break.done', timeout: 60s}
           - {id: after, title: After, run: 'touch after.done'}
         finally:
           - {id: tell, title: Tell the channel, run: 'touch told'}

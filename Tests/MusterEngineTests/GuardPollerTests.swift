@@ -63,7 +63,7 @@ struct GuardPollerTests {
     @Test func aBreachWakesOnceAndIsNotReportedAgainUntilTheGuardHeld() {
         let verdict = Switch(), wakes = Counter()
         verdict.set(.breached("error rate 5%"))
-        let poller = GuardPoller(guards: [guardOf("errors")], check: { _ in verdict.check() }, wake: { wakes.add() })
+        let poller = GuardPoller(guards: [guardOf("errors")], check: { _ in verdict.check() }, wake: { wakes.add() }, now: monotonicSeconds)
         defer { poller.stop() }
         var seen: [(id: String, why: String)] = []
         #expect(eventually { seen += poller.takeBreaches(); return !seen.isEmpty })
@@ -101,7 +101,7 @@ struct GuardPollerTests {
                 return .breached("too late")
             }
             return .breached("replica down")
-        }, wake: { wakes.add() })
+        }, wake: { wakes.add() }, now: monotonicSeconds)
         var seen: [(id: String, why: String)] = []
         #expect(eventually { seen += poller.takeBreaches(); return !seen.isEmpty })
         #expect(seen.map(\.id) == ["fine"])
@@ -117,7 +117,7 @@ struct GuardPollerTests {
             entered.withLock { $0 = true }
             while !release.withLock({ $0 }) { usleep(5_000) }
             return .breached("found while stopping")
-        }, wake: { wakes.add() })
+        }, wake: { wakes.add() }, now: monotonicSeconds)
         weak let watched = poller
         #expect(eventually { entered.withLock { $0 } })
         poller?.stop()
@@ -132,7 +132,7 @@ struct GuardPollerTests {
     /// stopped: the rest is cut short, not waited out.
     @Test func stopCutsALongRestShort() {
         let verdict = Switch()
-        var poller: GuardPoller? = GuardPoller(guards: [guardOf("hourly", every: 3600)], check: { _ in verdict.check() }, wake: {})
+        var poller: GuardPoller? = GuardPoller(guards: [guardOf("hourly", every: 3600)], check: { _ in verdict.check() }, wake: {}, now: monotonicSeconds)
         weak let watched = poller
         #expect(eventually { verdict.checks == 1 })
         poller?.stop()
@@ -183,7 +183,7 @@ struct GuardPollerTests {
 
     func checker(values: [String: String] = [:], env: [String: String] = [:], secrets: [String: String] = [:]) -> GuardChecker {
         GuardChecker(makeRunner: { BashRunner() }, makeHTTP: { NoHTTP() },
-                     environment: ["PATH": "/usr/bin:/bin"].merging(env) { $1 }, values: values, secrets: secrets)
+                     environment: ["PATH": "/usr/bin:/bin"].merging(env) { $1 }, values: values, secrets: secrets, now: monotonicSeconds)
     }
 
     func scratch() throws -> String {
@@ -202,7 +202,7 @@ struct GuardPollerTests {
         let g = guardOf("flag", timeout: 10, run: "echo looking; test ! -e {{ flag }}")
         #expect(check.check(g) == .holds)
         let wakes = Counter(), checks = Counter()
-        let poller = GuardPoller(guards: [g], check: { g in checks.add(); return check.check(g) }, wake: { wakes.add() })
+        let poller = GuardPoller(guards: [g], check: { g in checks.add(); return check.check(g) }, wake: { wakes.add() }, now: monotonicSeconds)
         defer { poller.stop() }
         #expect(eventually { checks.value >= 2 })
         #expect(poller.takeBreaches().isEmpty && wakes.value == 0)

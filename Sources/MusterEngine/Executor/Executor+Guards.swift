@@ -8,8 +8,11 @@ public struct GuardParts: Sendable {
     public var makeRunner: @Sendable () -> any CommandRunner
     public var makeHTTP: @Sendable () -> any HTTPTransport
     public var wake: @Sendable () -> Void
+    /// The monotonic clock the guards' threads read.
+    public var now: @Sendable () -> Double
     public init(makeRunner: @escaping @Sendable () -> any CommandRunner, makeHTTP: @escaping @Sendable () -> any HTTPTransport,
-                wake: @escaping @Sendable () -> Void) {
+                wake: @escaping @Sendable () -> Void, now: @escaping @Sendable () -> Double) {
+        self.now = now
         self.makeRunner = makeRunner
         self.makeHTTP = makeHTTP
         self.wake = wake
@@ -46,8 +49,8 @@ extension Executor {
             let entry = scope.isEmpty ? nil : plan[scope]
             let values = entry.map(templateValues) ?? self.values.scope(nil)
             let checker = GuardChecker(makeRunner: parts.makeRunner, makeHTTP: parts.makeHTTP, environment: environment(entry?.runbook ?? setup.runbook, values),
-                                       values: values, secrets: setup.secrets)
-            guardPollers[scope] = GuardPoller(guards: guards, check: { checker.check($0) }, wake: parts.wake)
+                                       values: values, secrets: setup.secrets, now: parts.now)
+            guardPollers[scope] = GuardPoller(guards: guards, check: { checker.check($0) }, wake: parts.wake, now: parts.now)
         }
     }
 

@@ -32,15 +32,19 @@ public final class GuardPoller: Sendable {
     private let state = Mutex(State())
     private let check: @Sendable (Guard) -> GuardVerdict
     private let wake: @Sendable () -> Void
+    /// Seconds on a clock that never goes back: the session's port to it.
+    private let now: @Sendable () -> Double
     /// A pipe `stop()` writes to: a thread resting between two checks
     /// wakes at once rather than at its next turn.
     private let bell: (read: Int32, write: Int32)
 
     /// Starts polling at once: each guard is checked now, then `every`
     /// seconds after its last check began (at once, if that one took longer).
-    public init(guards: [Guard], check: @escaping @Sendable (Guard) -> GuardVerdict, wake: @escaping @Sendable () -> Void) {
+    public init(guards: [Guard], check: @escaping @Sendable (Guard) -> GuardVerdict, wake: @escaping @Sendable () -> Void,
+                now: @escaping @Sendable () -> Double) {
         self.check = check
         self.wake = wake
+        self.now = now
         var fds: [Int32] = [-1, -1]
         if pipe(&fds) == 0 {
             // Not inherited by the checks' commands.
@@ -86,10 +90,10 @@ public final class GuardPoller: Sendable {
 
     private func poll(_ g: Guard) {
         while !isStopped {
-            let began = Self.monotonic()
+            let began = now()
             let verdict = check(g)
             if record(g.id, verdict) { wake() }
-            if rest(Double(g.every) - (Self.monotonic() - began)) { return }
+            if rest(Double(g.every) - (now() - began), g.id) { return }
         }
     }
 
@@ -109,28 +113,22 @@ public final class GuardPoller: Sendable {
         }
     }
 
-    /// Waits `seconds` or until `stop()`; true when stopped.
-    private func rest(_ seconds: Double) -> Bool {
-        let until = Self.monotonic() + max(0, seconds)
+    /// Waits `seconds` or until `stop()` rings the bell; true when stopped.
+    /// Without a bell (no descriptor was left) the guard cannot wait, so
+    /// it says so once, as a breach, and stops polling.
+    private func rest(_ seconds: Double, _ id: String) -> Bool {
+        let until = now() + max(0, seconds)
+        guard bell.read >= 0 else {
+            if record(id, .breached("cannot poll: no file descriptor was left for the guards' bell")) { wake() }
+            return true
+        }
         while true {
             if isStopped { return true }
-            let left = until - Self.monotonic()
+            let left = until - now()
             if left <= 0 { return false }
             var fd = pollfd(fd: bell.read, events: Int16(POLLIN), revents: 0)
-            let ms = Int32(min(left, 3600) * 1000) + 1
-            if bell.read < 0 {
-                // No pipe (out of descriptors): look again every tenth of a second.
-                usleep(UInt32(min(ms, 100)) * 1000)
-            } else {
-                _ = Glibc.poll(&fd, 1, ms)
-            }
+            _ = Glibc.poll(&fd, 1, Int32(min(left, 3600) * 1000) + 1)
         }
-    }
-
-    static func monotonic() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }
 
@@ -155,9 +153,12 @@ public struct GuardChecker: Sendable {
     /// Declared secrets by name: `${NAME}` in request fields, and masked
     /// out of every reason.
     public var secrets: [String: String]
+    /// Seconds on a clock that never goes back: the session's port to it.
+    public var now: @Sendable () -> Double
 
     public init(makeRunner: @escaping @Sendable () -> any CommandRunner, makeHTTP: @escaping @Sendable () -> any HTTPTransport,
-                environment: [String: String], values: [String: String], secrets: [String: String]) {
+                environment: [String: String], values: [String: String], secrets: [String: String], now: @escaping @Sendable () -> Double) {
+        self.now = now
         self.makeRunner = makeRunner
         self.makeHTTP = makeHTTP
         self.environment = environment
@@ -169,7 +170,7 @@ public struct GuardChecker: Sendable {
     /// turns true the command's process group is stopped (the verdict is
     /// then a breach nobody reads).
     public func check(_ g: Guard, stopped: @escaping @Sendable () -> Bool = { false }) -> GuardVerdict {
-        let host = GuardCheckHost(secrets: secrets)
+        let host = GuardCheckHost(secrets: secrets, now: now)
         let timeout = Double(g.effectiveTimeout)
         switch g.check {
         case .run(let t):
@@ -194,7 +195,7 @@ public struct GuardChecker: Sendable {
         let command = runner.start(script: script, environment: env, timeout: timeout, keepLeftovers: false)
         // The runner stops the command at its timeout; the margin only
         // guards against a runner that never reports an end.
-        let giveUp = GuardPoller.monotonic() + timeout + 10
+        let giveUp = now() + timeout + 10
         var lines: [String] = []
         while true {
             let ended = command.end
@@ -218,11 +219,11 @@ public struct GuardChecker: Sendable {
                 }
             }
             if stopped() { command.stop() }
-            if GuardPoller.monotonic() > giveUp {
+            if now() > giveUp {
                 command.stop()
                 return .breached("did not end within \(DurationFormat.format(Int(timeout))); a guard that cannot be checked counts as breached")
             }
-            usleep(20_000)
+            command.awaitEnd(upTo: 0.1)
         }
     }
 }
@@ -233,10 +234,11 @@ private final class GuardCheckHost: PerformHost {
     let console: RunConsole = QuietConsole()
     let masker: Masker
     let secrets: [String: String]
-    let clock: RunClock = GuardClock()
+    let clock: RunClock
 
-    init(secrets: [String: String]) {
+    init(secrets: [String: String], now: @escaping @Sendable () -> Double) {
         self.secrets = secrets
+        clock = GuardClock(now: now)
         masker = Masker(secrets: Array(secrets.values))
     }
 
@@ -250,7 +252,9 @@ private final class GuardCheckHost: PerformHost {
 }
 
 private final class GuardClock: RunClock {
-    var now: Double { GuardPoller.monotonic() }
+    let read: @Sendable () -> Double
+    init(now: @escaping @Sendable () -> Double) { read = now }
+    var now: Double { read() }
     func stamp() -> String { "" }
     func sleep(upTo seconds: Double) -> Signal? { nil }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 import Synchronization
 
 /// A script running beside others (a step of a branch or a loop item run
@@ -16,13 +19,35 @@ public final class BackgroundCommand: Sendable {
         var stop = false
     }
     private let box = Mutex(Box())
+    /// Written once when the script ends: whoever waits for the end waits
+    /// on it, with a limit, instead of looking again and again.
+    private let bell: (read: Int32, write: Int32)
 
     /// Lines kept for the screen between two looks.
     static let maxPending = 10_000
     /// Stdout kept for `outputs`: the first 8 MiB, as a step run alone.
     static let maxCaptured = 8 << 20
 
-    public init() {}
+    public init() {
+        var fds: [Int32] = [-1, -1]
+        if pipe(&fds) == 0 {
+            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        } else {
+            fds = [-1, -1]
+        }
+        bell = (fds[0], fds[1])
+    }
+
+    deinit {
+        for fd in [bell.read, bell.write] where fd >= 0 { close(fd) }
+    }
+
+    /// Waits up to `seconds` for the end (less when it came).
+    public func awaitEnd(upTo seconds: Double) {
+        guard end == nil, bell.read >= 0 else { return }
+        var fd = pollfd(fd: bell.read, events: Int16(POLLIN), revents: 0)
+        _ = Glibc.poll(&fd, 1, Int32(max(0, seconds) * 1000) + 1)
+    }
 
     /// The runner's thread: a line the script printed.
     public func add(stderr: Bool, _ line: String) {
@@ -33,7 +58,13 @@ public final class BackgroundCommand: Sendable {
     }
 
     /// The runner's thread: the script ended (or could not start).
-    public func finish(_ end: Result<CommandResult, CommandError>) { box.withLock { $0.end = end } }
+    public func finish(_ end: Result<CommandResult, CommandError>) {
+        box.withLock { $0.end = end }
+        if bell.write >= 0 {
+            var byte: UInt8 = 1
+            _ = write(bell.write, &byte, 1)
+        }
+    }
 
     /// The runner's thread: whether the executor asked it to stop.
     public var stopRequested: Bool { box.withLock { $0.stop } }
