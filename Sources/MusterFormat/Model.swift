@@ -289,6 +289,9 @@ public struct Step: Sendable {
     /// `run` steps: the machine the script runs on, through ssh (RemoteShell);
     /// nil runs it here.
     public var host: Template? = nil
+    /// `confirm: true` on a group, a `parallel` step or an included
+    /// runbook: one gate before any of its steps begins.
+    public var confirmWhole = false
     /// Groups and `parallel` steps: checks polled while their steps run.
     public var guards: [Guard] = []
 

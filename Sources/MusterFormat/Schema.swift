@@ -201,9 +201,9 @@ public enum FormatSchema {
             {"required": ["wait"], "$ref": "#/$defs/automated", "not": {"anyOf": [{"required": ["keep_running"]}, {"required": ["host"]}]}},
             {"required": ["http"], "$ref": "#/$defs/automated", "not": {"anyOf": [{"required": ["keep_running"]}, {"required": ["host"]}]}},
             {"required": ["ci"], "$ref": "#/$defs/automated", "not": {"anyOf": [{"required": ["keep_running"]}, {"required": ["host"]}]}},
-            {"required": ["runbook"], "properties": {"id": true, "title": true, "notes": true, "when": true, "runbook": true, "with": true}, "additionalProperties": false},
-            {"required": ["steps"], "properties": {"id": true, "title": true, "notes": true, "when": true, "steps": true, "guards": true}, "additionalProperties": false},
-            {"required": ["parallel"], "properties": {"id": true, "title": true, "notes": true, "when": true, "parallel": true, "guards": true}, "additionalProperties": false}
+            {"required": ["runbook"], "properties": {"id": true, "title": true, "notes": true, "when": true, "runbook": true, "with": true, "confirm": true}, "additionalProperties": false},
+            {"required": ["steps"], "properties": {"id": true, "title": true, "notes": true, "when": true, "steps": true, "guards": true, "confirm": true}, "additionalProperties": false},
+            {"required": ["parallel"], "properties": {"id": true, "title": true, "notes": true, "when": true, "parallel": true, "guards": true, "confirm": true}, "additionalProperties": false}
           ]
         },
         "automated": {

@@ -21,11 +21,11 @@ extension RunbookParser {
         var allowed = Self.baseStepKeys + [kind.rawValue]
         switch kind {
         case .manual: allowed.append("ask")
-        case .runbook: allowed.append("with")
+        case .runbook: allowed += ["with", "confirm"]
         case .ci, .wait: allowed += Self.automationKeys
         case .run: allowed += Self.automationKeys + ["keep_running", "host"]
         case .http: allowed += Self.automationKeys
-        case .steps, .parallel: allowed.append("guards")
+        case .steps, .parallel: allowed += ["guards", "confirm"]
         }
         let otherKinds = Set(kinds.dropFirst().map(\.0.rawValue))
         guard let f = r.fields(node, label, allowed: allowed + otherKinds, elsewhere: { key in
@@ -101,6 +101,7 @@ extension RunbookParser {
         step.when = when
         step.forEach = forEach
         step.guards = guards
+        if !kind.isAutomated, kind != .manual, let v = f["confirm"] { step.confirmWhole = r.bool(v, "confirm") ?? false }
         // The item's name is the step's own: later steps do not see it.
         if let forEach, scope.defined[forEach.name] == id { scope.defined[forEach.name] = nil }
         // Where each name is written under `ask` or `outputs`, to point at it.

@@ -51,6 +51,7 @@ package enum PlanJSON {
             ("notes", .from(s.step.notes.map(s.text))),
             ("when", .from(s.step.when?.text)),
         ]
+        if s.step.confirmWhole { o.append(("confirm", .bool(true))) }
         if let each = s.step.forEach {
             let items: JSON = switch each.source {
             case .list(let l): .array(l.map(JSON.string))

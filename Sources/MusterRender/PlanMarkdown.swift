@@ -87,6 +87,10 @@ package struct PlanMarkdown {
             out.append("")
             out.append("- [ ] It did not hold: skipped")
         }
+        if s.step.confirmWhole {
+            out.append("")
+            out.append("Confirm before any of its steps begins: - [ ] Go ahead (by ______)")
+        }
         if !s.step.guards.isEmpty {
             out.append("")
             out.append("Guards, checked while its steps run:")

@@ -64,6 +64,7 @@ package struct PlanText {
         let body = pad + "     "
         out.append("\(pad)\(style.bold("\(s.number.padded(depth == 0 ? 3 : 0, right: true)). \(sanitize(s.text(s.step.title)))"))  \(style.dim("[\(s.step.kind.rawValue)] \(sanitize(s.step.id))"))")
         if let w = s.step.when { out.append(body + style.dim("only when: \(sanitize(w.text))")) }
+        if s.step.confirmWhole { out.append(body + style.dim("confirm first: one gate before any of its steps")) }
         if let each = s.step.forEach { out.append(body + style.dim("for each \(each.name) in \(sanitize(each.source.describe))\(each.maxFailures > 0 ? ", up to \(each.maxFailures) may fail" : "")")) }
         if !s.step.guards.isEmpty {
             out.append(body + style.dim("guards, checked while its steps run:"))

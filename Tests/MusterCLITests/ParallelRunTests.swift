@@ -165,4 +165,28 @@ struct ParallelRunTests {
         let choices = try s.journal().filter { $0["event"] as? String == "failure_choice" }.compactMap { $0["step"] as? String }
         #expect(choices == ["rebuild/one", "rebuild/two"])
     }
+
+    @Test func confirmOnAGroupAsksOnceAndASkipSkipsEveryStepInIt() throws {
+        let s = try Sandbox(["c": """
+        muster: 1
+        name: c
+        title: Confirmed group
+        steps:
+          - id: cutover
+            title: Cut over
+            confirm: true
+            steps:
+              - {id: switch, title: Switch DNS, run: 'touch switched'}
+              - {id: verify, title: Verify, run: 'touch verified'}
+          - {id: after, title: After, run: 'touch after.done'}
+        """])
+        let skipped = try s.run(["run", "c"], stdin: "s not during the freeze\n", env: ["NO_COLOR": "1"])
+        #expect(skipped.status == 0, "\(skipped.stdout)\(skipped.stderr)")
+        #expect(skipped.stdout.contains("cutover/switch: Switch DNS") && skipped.stdout.contains("Run these steps?"), "\(skipped.stdout)")
+        #expect(!s.exists("switched") && !s.exists("verified") && s.exists("after.done"))
+        let ran = try s.run(["run", "c", "--new"], stdin: "y\n", env: ["NO_COLOR": "1"])
+        #expect(ran.status == 0, "\(ran.stdout)\(ran.stderr)")
+        #expect(s.exists("switched") && s.exists("verified"))
+        #expect(try s.journal().filter { $0["event"] as? String == "gate_answered" }.count == 1, "one gate for the whole group")
+    }
 }

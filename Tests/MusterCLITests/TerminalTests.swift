@@ -251,13 +251,14 @@ extension TerminalTests {
         let term = try Tmux(cwd: s.dir)
         try term.type("\(musterBinary) run par")
         var screen = try term.waitFor("[ ] Post that the failover began")
-        screen = try term.waitFor("[build] building")
         #expect(screen.contains("running beside it: [build] rebuild/build"), "\(screen)")
         #expect(screen.contains("Tell the channel  manual · rebuild/tell"))
+        // Its lines are held while the question waits (none is drawn over
+        // the prompt), and it cannot end before the answer is journaled.
         #expect(!screen.contains("[build] built"), "the branch waits for the answer")
         try term.type("y")
         screen = try term.waitFor("completed after", seconds: 20)
-        #expect(screen.contains("[build] built"))
+        #expect(screen.contains("[build] building") && screen.contains("[build] built"), "\(screen)")
         let ends = try s.journal().filter { $0["event"] as? String == "step_finished" }.compactMap { $0["step"] as? String }
         #expect(ends == ["rebuild/tell", "rebuild/build", "rebuild"])
     }

@@ -190,4 +190,28 @@ struct ParallelMachineTests {
         add(.stepStarted, "after") { $0.attempt = 1 }
         #expect(ReplayCheck.check(events, plan: m.plan).map(\.step) == ["after"])
     }
+
+    @Test func confirmOnAParallelStepIsOneGateBeforeAnyBranch() throws {
+        let rb = try loadRunbook("""
+        muster: 1
+        name: t
+        title: Confirmed
+        steps:
+          - id: rebuild
+            title: Rebuild
+            confirm: true
+            parallel:
+              branches:
+                - {id: x, title: X, run: x}
+                - {id: y, title: Y, run: y}
+        """)
+        let m = RunMachine(plan: FlatPlan(rb, includes: [:]), yes: false)
+        var ev = Events()
+        #expect(m.actions(ev.state) == [.gate("rebuild")])
+        // The session ended at the gate, its step begun: asked again.
+        ev.add(.stepStarted, "rebuild")
+        #expect(m.actions(ev.state) == [.gate("rebuild")])
+        ev.add(.gateAnswered, "rebuild") { $0.gateAnswer = .run }
+        #expect(m.actions(ev.state) == [.attempt("rebuild/x", 1), .attempt("rebuild/y", 1)])
+    }
 }

@@ -151,7 +151,7 @@ struct FlowFormatTests {
               branches:
                 - {id: p, title: P, run: "true"}
                 - {id: q, title: Q, run: "true"}
-          - {id: confirmed, title: Confirmed, confirm: true, parallel: {branches: [{id: p, title: P, run: "true"}, {id: q, title: Q, run: "true"}]}}
+          - {id: confirmed, title: Confirmed, retries: 2, parallel: {branches: [{id: p, title: P, run: "true"}, {id: q, title: Q, run: "true"}]}}
         """)
         #expect(problems.contains("8:19 parallel 'on_failure' must be 'finish' or 'cancel', not 'cancle' (did you mean 'cancel'?): finish lets running branches end their step, cancel stops them"), "\(problems)")
         #expect(problems.contains { $0.hasPrefix("9:12 ") && $0.contains("'max' must be between 1 and 100") }, "\(problems)")
@@ -160,6 +160,6 @@ struct FlowFormatTests {
         #expect(problems.contains("13:15 branch 'a' sets 'x', which branch 'a' of 'rebuild' also sets; the branches run at the same time, so give each its own name") == false)
         #expect(problems.contains("18:9 parallel step 'one' has 1 branch; list at least two, or make it a plain step or group"), "\(problems)")
         #expect(problems.contains { $0.hasPrefix("21:15 for_each on a parallel step is not supported yet") }, "\(problems)")
-        #expect(problems.contains { $0.contains("'confirm' applies to automated steps") }, "\(problems)")
+        #expect(problems.contains { $0.contains("'retries' applies to automated steps (run, wait, http, ci), not to a parallel step") }, "\(problems)")
     }
 }

@@ -30,8 +30,14 @@ package struct GateDesk {
             return
         }
         host.console.show(.info("this step is marked confirm: true; it will run:"))
+        if step.confirmWhole {
+            // A group, parallel step or include: the steps it holds, by key.
+            for e in host.machine.plan.entries where e.key.hasPrefix(key + "/") {
+                host.console.show(.info("  " + e.key + ": " + host.masker.mask(e.step.title.expand(values))))
+            }
+        }
         for line in StepPreview.lines(step, values: values, secrets: host.setup.secrets) { host.console.show(.command(host.masker.mask(line))) }
-        switch try host.answer(.gate, "Run this step as shown?", step: key, as: GateReply.self) {
+        switch try host.answer(.gate, step.confirmWhole ? "Run these steps?" : "Run this step as shown?", step: key, as: GateReply.self) {
         case .run:
             try host.record(.gateAnswered, step: key) { $0.gateAnswer = .run }
         case .skip(let why):

@@ -362,6 +362,9 @@ public struct RunMachine: Sendable {
             let running = open.contains { s.started.contains($0) || busy.contains($0) || s.conditions[$0] != nil }
             return (failed <= each.maxFailures && !open.isEmpty) || running ? nil : .finishStep(key)
         }
+        // `confirm: true` on a group, parallel step or include: one gate
+        // before any of its steps, asked again if the session ended at it.
+        if entry.step.confirmWhole, !s.gatesPassed.contains(key) { return .gate(key) }
         switch entry.step.body {
         case .runbook, .group:
             guard s.started.contains(key) else { return .begin(key) }
