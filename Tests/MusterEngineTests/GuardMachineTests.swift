@@ -84,6 +84,47 @@ struct GuardMachineTests {
         #expect(m.actions(ev.state) == [.rollBackStep("a")])
     }
 
+    @Test func theRunbooksGuardsHoldUntilItsLastStepAndAGroupsWhileTheGroupRuns() throws {
+        let m = try machine()
+        var ev = Events()
+        #expect(m.guardScopes(ev.state) == [""])
+        ev.done("a")
+        ev.add(.stepStarted, "rebuild")
+        #expect(m.guardScopes(ev.state) == ["", "rebuild"])
+        ev.done("rebuild/x")
+        ev.done("rebuild/y")
+        ev.done("rebuild")
+        #expect(m.guardScopes(ev.state) == [""])
+        ev.done("b")
+        #expect(m.guardScopes(ev.state) == [], "the finally steps run unguarded")
+    }
+
+    @Test func noGuardIsPolledOnceTheRunIsEnding() throws {
+        let m = try machine()
+        var ev = Events()
+        ev.add(.guardBreached) { $0.value = "health"; $0.text = "down" }
+        #expect(m.guardScopes(ev.state) == [""])
+        #expect(!m.takesBreach("health", ev.state), "an open breach is not taken twice")
+        #expect(m.takesBreach("rebuild/errors", ev.state))
+        ev.add(.guardAnswered) { $0.value = "health"; $0.answer = "abort" }
+        #expect(m.guardScopes(ev.state) == [])
+        #expect(!m.takesBreach("rebuild/errors", ev.state), "the run's end by a guard is decided")
+    }
+
+    @Test func onBreachOrYesAnswersWithoutAskingAndStopsTheStepAtWork() throws {
+        let asked = try machine()
+        #expect(asked.breachAnswer("health") == nil)
+        #expect(asked.breachAnswer("rebuild/errors") == "rollback")
+        #expect(try machine(yes: true).breachAnswer("health") == "abort")
+        var ev = Events()
+        ev.add(.guardBreached) { $0.value = "health"; $0.text = "down" }
+        #expect(!asked.breachStopsStep(ev.state), "asked while the step goes on")
+        #expect(try machine(yes: true).breachStopsStep(ev.state))
+        ev.add(.guardAnswered) { $0.value = "health"; $0.answer = "continue" }
+        ev.add(.guardBreached) { $0.value = "rebuild/errors"; $0.text = "5%" }
+        #expect(asked.breachStopsStep(ev.state))
+    }
+
     @Test func replayChecksTheAnswerAgainstTheBreach() throws {
         let m = try machine()
         var events: [JournalEvent] = []

@@ -165,6 +165,37 @@ struct ParallelMachineTests {
         #expect(m.actions(ev.state, busy: ["redeploy[api]"]) == [.attempt("redeploy[worker]", 1)])
     }
 
+    @Test func onlyARunOrCommandWaitInsideALaneRunsBesideOthersAndNeverADrillsFaultOrRehearsal() throws {
+        let m = try machine()
+        let ev = Events()
+        #expect(m.runsBeside("rebuild/cluster/create", ev.state, drill: nil))
+        #expect(m.runsBeside("rebuild/database", ev.state, drill: nil))
+        #expect(m.runsBeside("redeploy[api]", ev.state, drill: nil))
+        #expect(!m.runsBeside("after", ev.state, drill: nil), "a step of the sequence runs alone")
+        #expect(!m.runsBeside("rebuild/tell", ev.state, drill: nil), "a manual step asks")
+        let faulty = DrillSetup(name: "d", mode: "live", rtoSeconds: nil, faults: [.init(step: "rebuild/database", fail: "injected", times: 1)],
+                                expectEscalation: nil, recordsDir: "r", junit: nil)
+        #expect(!m.runsBeside("rebuild/database", ev.state, drill: faulty), "an injected fault shows as a step alone does")
+        #expect(m.runsBeside("rebuild/cluster/create", ev.state, drill: faulty))
+        let rehearsal = DrillSetup(name: "d", mode: "rehearsal", rtoSeconds: nil, faults: [], expectEscalation: nil, recordsDir: "r", junit: nil)
+        #expect(!m.runsBeside("rebuild/cluster/create", ev.state, drill: rehearsal))
+    }
+
+    @Test func eachStepIsLabelledByItsBranchOrLoopItem() throws {
+        let m = try machine()
+        #expect(m.laneLabel("rebuild/cluster/create") == "cluster")
+        #expect(m.laneLabel("rebuild/database") == "database")
+        #expect(m.laneLabel("redeploy[web]") == "web")
+        #expect(m.laneLabel("after") == "after")
+    }
+
+    @Test func aSignalBesideBranchesReadsARequestAndPausesOnAnythingElse() throws {
+        let m = try machine()
+        #expect(m.onSignal(.inboxWake, at: .beside, interactive: true) == .readInbox)
+        #expect(m.onSignal(.interrupt, at: .beside, interactive: true) == .pause(.interrupt))
+        #expect(m.onSignal(.hangUp, at: .beside, interactive: false, keepable: true) == .pause(.hangUp))
+    }
+
     @Test func replayAcceptsBranchesJournaledInAnyOrder() throws {
         let m = try machine(yes: true)
         var events: [JournalEvent] = []

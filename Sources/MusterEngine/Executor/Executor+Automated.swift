@@ -7,21 +7,6 @@ extension Executor {
         if let why = try team.awaitApproval(entry, preview: gates.approvalPreview(entry, values: templateValues(entry))) { problems[entry.key] = why }
     }
 
-    /// A step that was running when the last session ended and that is not
-    /// safe to run again unasked: `r`, `d NOTE` or `s REASON`.
-    func resumeInterrupted(_ entry: FlatPlan.Entry) throws(Stop) {
-        let key = entry.key
-        if setup.yes {
-            throw .pause("'\(key)' was running when the last session ended and is not idempotent; resume without --yes to choose r (run again), d (mark done) or s (skip)")
-        }
-        if let why = state.stoppedBy[key] {
-            console.show(.warning("'\(key)' was \(why) when the last session paused: Muster stopped its commands, so none of them runs now, but it may have done part of its work"))
-        } else {
-            console.show(.warning("'\(key)' was running when the last session ended: it may have done part of its work, and its commands may even still be running"))
-        }
-        if try failureChoice(key: key, allowRollback: false) == .finished { registerRollbackIfDone(entry) }
-    }
-
     /// Attempt `n` of an automated step, journaled before it runs (unless
     /// `following` the pipeline it started) and after. A `ci` step's
     /// attempt ends once its pipeline is started and journaled: following
@@ -53,7 +38,7 @@ extension Executor {
     }
 
     /// An attempt begins: journaled before anything of it runs.
-    func journalStart(_ entry: FlatPlan.Entry, _ attempt: Int) throws(Stop) {
+    package func journalStart(_ entry: FlatPlan.Entry, _ attempt: Int) throws(Stop) {
         let key = entry.key, step = entry.step
         if state.isInterrupted(key), let a = step.automation, a.idempotent || step.isReadOnly {
             console.show(.info("'\(key)' was running when the last session ended; it " + (a.idempotent ? "is idempotent" : "only reads (a wait or a GET)") + ", so it runs again"))
@@ -68,7 +53,7 @@ extension Executor {
 
     /// Journals what an attempt came to (the step's end when it succeeded);
     /// after a failure the machine decides on a retry or the failure policy.
-    func conclude(_ entry: FlatPlan.Entry, _ attempt: Int, _ result: Attempt, values: [String: String], env: [String: String]) throws(Stop) {
+    package func conclude(_ entry: FlatPlan.Entry, _ attempt: Int, _ result: Attempt, values: [String: String], env: [String: String]) throws(Stop) {
         let key = entry.key
         guard let a = entry.step.automation else { return }
         var values = values
@@ -128,42 +113,6 @@ extension Executor {
         guard state.finished[entry.key] == .done, let r = entry.step.automation?.rollback else { return }
         let values = templateValues(entry)
         rollback.book.done.append((entry.key, r, values, environment(entry.runbook, values)))
-    }
-
-    enum Choice { case retry, finished }
-
-    /// What `on_failure` says once a step's retries are spent (the machine
-    /// turns a missing one into `ask`, or `abort` with `--yes`). The step's
-    /// end is journaled; what follows it (the run's end, a rollback, the
-    /// next step) is the machine's next decision.
-    func afterFailure(key: String, policy: OnFailure, why: String) throws(Stop) -> Choice {
-        guard policy != .ask else { return try failureChoice(key: key, allowRollback: true) }
-        try record(.stepFinished, step: key) { $0.stepOutcome = .failed; $0.text = why }
-        if policy == .continue { console.show(.warning("on_failure: continue, so the run goes on")) }
-        return .finished
-    }
-
-    /// The failure menu of `cli.md`: retry, skip, mark done, escalate, abort, roll back.
-    func failureChoice(key: String, allowRollback: Bool) throws(Stop) -> Choice {
-        switch try answer(.failure(rollBack: allowRollback), "Step '\(key)' did not succeed. What now?", step: key, as: FailureReply.self) {
-        case .retry:
-            try record(.failureChoice, step: key) { $0.choice = .retry }
-            return .retry
-        case .skip(let why):
-            try record(.failureChoice, step: key) { $0.choice = .skip; $0.text = why }
-            try record(.stepFinished, step: key) { $0.stepOutcome = .skipped; $0.text = why }
-            return .finished
-        case .doneByHand(let note):
-            try record(.failureChoice, step: key) { $0.choice = .done; $0.text = note }
-            try record(.stepFinished, step: key) { $0.stepOutcome = .done; $0.text = "marked done by hand: \(note)" }
-            return .finished
-        case .abort:
-            throw .pause("operator aborted at '\(key)'")
-        case .rollBack:
-            try record(.failureChoice, step: key) { $0.choice = .rollback }
-            try record(.stepFinished, step: key) { $0.stepOutcome = .failed }
-            return .finished
-        }
     }
 
     func attemptOnce(_ step: Step, key: String, automation a: Automation, values: [String: String], env: [String: String]) throws(Stop) -> Attempt {

@@ -57,6 +57,14 @@ extension Executor: PerformHost {
         try team.checkTakeover()
     }
 
+    package func checkTakeover() throws(Stop) { try team.checkTakeover() }
+
+    /// A wake while a question waits: a breach interrupts the question,
+    /// which is asked again once the breach is answered.
+    package func breachAtQuestion() throws(Stop) {
+        if try guards.takeBreaches() { throw .breach }
+    }
+
     /// Performs the machine's decision about a signal. The one question
     /// Ctrl-C asks while a step is at work, whatever it waits for, gives up
     /// at `deadline` (the step's timeout), and the step goes on to meet it.
@@ -67,8 +75,14 @@ extension Executor: PerformHost {
         case .pause(let s): return .pause(s)
         case .readInbox:
             // A breach is journaled and shown at once; the step at work
-            // stops now only when the breach ends the run.
-            if (try? takeBreaches()) == true, breachStopsTheStep { return .stopStep }
+            // stops now only when the breach ends the run. A journal that
+            // cannot be written stops it too: its end cannot be journaled
+            // either, and the session stops at that write.
+            do {
+                if try guards.takeBreaches(), machine.breachStopsStep(state) { return .stopStep }
+            } catch {
+                return .stopStep
+            }
             return team.inboxVerdict(working: key)
         case .keepStep: return key.map(keeper.keep) == true ? .keepWaiting : .pause(.hangUp)
         case .askStopOrWait:

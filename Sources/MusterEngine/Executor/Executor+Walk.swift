@@ -4,7 +4,7 @@ import MusterFormat
 /// The walk over the steps: each step's values and environment, steps
 /// finished in earlier sessions passed over with what they left behind,
 /// and the chat webhook told of the run's milestones.
-extension Executor {
+extension Executor: StepHost {
     /// Tells the chat (ChatNotifier); a signal that cut the post short
     /// pauses the run at the next action.
     package func notify(_ text: String) {
@@ -12,14 +12,14 @@ extension Executor {
         pendingSignal = pendingSignal ?? sig
     }
 
-    func environment(_ rb: Runbook, _ values: [String: String]) -> [String: String] {
+    package func environment(_ rb: Runbook, _ values: [String: String]) -> [String: String] {
         StepEnvironment.make(rb, values: values, base: setup.baseEnvironment, secrets: setup.secrets, runID: setup.runID)
     }
 
     /// What the templates of steps inside `parent` (nil: the top) see (RunValues).
-    func scope(_ parent: String?) -> [String: String] { values.scope(parent) }
+    package func scope(_ parent: String?) -> [String: String] { values.scope(parent) }
     /// What the step's templates see: its scope, and a `for_each` item's name.
-    func templateValues(_ entry: FlatPlan.Entry) -> [String: String] {
+    package func templateValues(_ entry: FlatPlan.Entry) -> [String: String] {
         var v = values.scope(entry.scope)
         if let item = entry.item { v[item.name] = item.value }
         // The loop's own header: "Redeploy each service".
@@ -40,20 +40,20 @@ extension Executor {
     func drive() throws(Stop) -> RunOutcome {
         try restore(promptMasked: !machine.rollbackDue(state))
         var outcome: RunOutcome?
-        defer { stopGuards() }
+        defer { guards.stop() }
         do {
             while outcome == nil {
-                syncGuards()
-                try takeBreaches()
-                try land()
+                guards.sync()
+                try guards.takeBreaches()
+                try flights.land()
                 // Every attempt that may run beside others starts first;
                 // then the first of the rest (a question, a wait) is done.
                 var rest: [RunMachine.Action] = []
                 var launched = false
-                for action in machine.actions(state, now: elapsed, busy: Set(flights.keys)) {
-                    if case .attempt(let key, let n) = action, let entry = plan[key], mayFly(entry) {
+                for action in machine.actions(state, now: elapsed, busy: flights.keys) {
+                    if case .attempt(let key, let n) = action, let entry = plan[key], flights.mayFly(entry) {
                         _ = try enter(key)
-                        try launch(entry, n)
+                        try flights.launch(entry, n)
                         launched = true
                     } else {
                         rest.append(action)
@@ -68,7 +68,7 @@ extension Executor {
                 }
             }
         } catch {
-            groundAll(after: error)
+            flights.groundAll(after: error)
             throw error
         }
         return outcome!
@@ -110,9 +110,10 @@ extension Executor {
             try record(.stepStarted, step: key) { $0.text = entry.step.kind.rawValue }
             if case .runbook(let spec) = entry.step.body, entry.child == nil { throw .fail("runbook '\(spec.runbook)' was not loaded") }
         case .askItem(let key, let i):
-            try askItem(try enter(key), i)
+            try ManualDesk(host: self).item(try enter(key), i)
         case .askQuestion(let key, let name):
-            try askQuestion(try enter(key), name)
+            let entry = try enter(key)
+            if let v = try ManualDesk(host: self).question(entry, name) { values.add(entry.scope, [name: v]) }
         case .finishStep(let key):
             try flow.finish(try enter(key))
         case .awaitApproval(let key):
@@ -122,37 +123,29 @@ extension Executor {
             let values = templateValues(entry)
             if gates.approvalOutdated(entry, values: values) { try awaitApproval(entry) } else { try gates.gate(entry, values: values) }
         case .resumeInterrupted(let key):
-            try resumeInterrupted(try enter(key))
+            let entry = try enter(key)
+            if try FailureDesk(host: self).resumeInterrupted(key) == .finished { registerRollbackIfDone(entry) }
         case .follow(let key, let n):
             try attempt(try enter(key), n, following: true)
         case .sleepUntil(let key, let t) where !flights.isEmpty:
             _ = try enter(key)
-            try awaitFlights(until: t)
+            try flights.await(until: t)
         case .sleepUntil(let key, let t):
             try retryDelay(try enter(key), until: t)
         case .awaitBranches:
-            try awaitFlights()
+            try flights.await()
         case .answerBreach(let key, let because):
-            try answerBreach(key, because: because)
+            try guards.answer(key, because: because)
         case .cancel(let keys, let because):
             console.show(.warning("stopping \(keys.joined(separator: ", ")): \(because)"))
-            try ground(keys, because: "cancelled (\(because))", signal: nil)
+            try flights.ground(keys, because: "cancelled (\(because))", signal: nil)
         case .attempt(let key, let n):
             let entry = try enter(key)
             if gates.approvalOutdated(entry, values: templateValues(entry)) { try awaitApproval(entry) } else { try attempt(entry, n, following: false) }
         case .onFailure(let key, let policy):
             let entry = try enter(key)
-            var why = "failed in an earlier session"
-            if let last = problems[key] { why = last } else if case .cannot(let m)? = state.conditions[key] {
-                why = m
-            } else if let d = state.denied[key] {
-                why = "approval denied by \(d.by): \(d.reason)"
-                console.show(.warning("'\(key)' was denied in the last session (\(why)) and no choice was made"))
-            } else {
-                console.show(.warning("'\(key)' failed in the last session and no choice was made"))
-            }
-            problems[key] = nil
-            if try afterFailure(key: key, policy: policy, why: why) == .finished { registerRollbackIfDone(entry) }
+            let why = problems.removeValue(forKey: key)
+            if try FailureDesk(host: self).onFailure(key, policy: policy, why: why) == .finished { registerRollbackIfDone(entry) }
         }
         return nil
     }

@@ -37,12 +37,15 @@ public final class Executor {
     /// Why each step's last attempt in this session failed, until its
     /// failure is answered.
     var problems: [String: String] = [:]
-    /// Steps running beside others (Executor+Flights), by key.
-    var flights: [String: Flight] = [:]
-    /// Guards' pollers by the scope they watch ("" for the runbook's own).
-    var guardPollers: [String: GuardPoller] = [:]
+    /// Steps running beside others.
+    lazy var flights = FlightDesk(host: self)
+    /// Guards polled while the run goes on.
+    package lazy var guards = GuardDesk(host: self)
     /// Nil where guards cannot run (a test's fakes): they are not polled.
-    public var guardParts: GuardParts?
+    public var guardParts: GuardParts? {
+        get { guards.parts }
+        set { guards.parts = newValue }
+    }
     /// Every question asked of the operator goes through the desk.
     lazy var desk = OperatorDesk(host: self)
     let chat: ChatNotifier?

@@ -5,6 +5,9 @@
 public enum SignalMoment: Equatable, Sendable {
     /// Between actions: nothing of a step's is at work.
     case between
+    /// Steps run beside each other (branches, loop items) and the session
+    /// only waits for them: nothing of its own is at work to ask about.
+    case beside
     /// Step `key` is at work: its command, a probe, a request, a pipeline,
     /// the sleep between polls.
     case working(String)
@@ -59,7 +62,9 @@ extension RunMachine {
         switch moment {
         case .kept:
             return s == .hangUp || s == .inboxWake ? .goOn : .pause(s)
-        case .between:
+        case .between, .beside:
+            // Beside others, every step in flight is stopped first; resume
+            // brings each back under the resume rules.
             return s == .inboxWake ? .readInbox : .pause(s)
         case .working:
             if s == .inboxWake { return .readInbox }

@@ -21,32 +21,32 @@ struct Flight {
     var stopSignal: Signal?
 }
 
-extension Executor {
-    /// Whether the machine's attempt may run beside others: a `run` step
-    /// or a `wait` on a command, inside a branch or loop item, run for real
-    /// (a drill's fault or rehearsal asks and shows as a step alone does).
+/// The steps running beside others: started after their start is
+/// journaled, their lines shown with their branch's name, their ends
+/// journaled as they land. What may fly, and what a signal means while
+/// they do, are the machine's (`runsBeside`, `SignalMoment.beside`). A
+/// class: a question asked while they fly shows who runs beside it.
+package final class FlightDesk {
+    unowned let host: StepHost
+    private var flights: [String: Flight] = [:]
+
+    init(host: StepHost) { self.host = host }
+
+    /// The steps in flight, by key.
+    var keys: Set<String> { Set(flights.keys) }
+    var isEmpty: Bool { flights.isEmpty }
+
+    /// Whether the machine's attempt starts beside the others: the machine
+    /// says it may, and it needs no approval asked again first.
     func mayFly(_ entry: FlatPlan.Entry) -> Bool {
-        guard machine.insideLane(entry.key) else { return false }
-        switch entry.step.body {
-        case .run: break
-        case .wait(let w): guard case .run = w.probe else { return false }
-        default: return false
-        }
-        if let drill = setup.drill, drill.rehearsal || machine.faultDue(entry.key, state, drill) != nil { return false }
-        return !gates.approvalOutdated(entry, values: templateValues(entry))
+        host.machine.runsBeside(entry.key, host.state, drill: host.setup.drill)
+            && !GateDesk(host: host).approvalOutdated(entry, values: host.templateValues(entry))
     }
 
-    /// The branch a step belongs to, named on its lines and questions.
-    func branchLabel(_ key: String) -> String {
-        var parent = plan[key]?.parent, lane = key
-        while let p = parent, !machine.isConcurrent(p) {
-            lane = p
-            parent = plan[p]?.parent
-        }
-        guard let p = parent else { return key }
-        // A loop item by its item (`api`), a branch by its id.
-        if let item = plan[lane]?.item { return item.value }
-        return String(lane.dropFirst(p.count + 1))
+    /// What a question's status line adds: whose steps run meanwhile.
+    var besideLine: String? {
+        guard !flights.isEmpty else { return nil }
+        return "running beside it: " + flights.keys.sorted().map { "[\(host.machine.laneLabel($0))] \($0)" }.joined(separator: ", ")
     }
 
     /// Journals the attempt's start, then starts it beside the others.
@@ -61,21 +61,21 @@ extension Executor {
             (t, wait) = (probe, w)
         default: return
         }
-        let values = templateValues(entry)
-        let env = environment(entry.runbook, values)
-        try journalStart(entry, n)
-        let label = "[" + branchLabel(entry.key) + "]"
-        func refuse(_ attempt: Attempt) throws(Stop) { try conclude(entry, n, attempt, values: values, env: env) }
+        let values = host.templateValues(entry)
+        let env = host.environment(entry.runbook, values)
+        try host.journalStart(entry, n)
+        let label = "[" + host.machine.laneLabel(entry.key) + "]"
+        func refuse(_ attempt: Attempt) throws(Stop) { try host.conclude(entry, n, attempt, values: values, env: env) }
         let missing = StepPreview.missingValues(entry.step, values)
         if !missing.isEmpty {
             return try refuse(Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: \(missing.map { "{{ \($0) }}" }.joined(separator: ", ")) has no value (the step that sets it was skipped or marked done by hand); do this step by hand and answer d NOTE, or s REASON"))
         }
         var remote: ShellPerformer.Remote?
-        switch self.remote(of: entry.key, values: values) {
+        switch host.remote(of: entry.key, values: values) {
         case .success(let r): remote = r
         case .failure(let why): return try refuse(Attempt(ok: false, status: 1, seconds: 0, problem: why.message))
         }
-        switch shells.prepare(t, values: values, env: env, quiet: false, remote: remote) {
+        switch host.shells.prepare(t, values: values, env: env, quiet: false, remote: remote) {
         case .refused(let attempt):
             try refuse(attempt)
         case .ready(let script, let runEnv):
@@ -84,9 +84,9 @@ extension Executor {
                 runEnv = WaitLoop.environment(probe: script, env: runEnv, every: w.every, until: w.until?.expand(values))
                 (script, timeout) = (WaitLoop.script, Double(w.timeout))
             }
-            let command = runner.start(script: script, environment: runEnv, timeout: timeout, keepLeftovers: a.keepRunning)
+            let command = host.shells.runner.start(script: script, environment: runEnv, timeout: timeout, keepLeftovers: a.keepRunning)
             flights[entry.key] = Flight(entry: entry, attempt: n, command: command, values: values, env: env, timeout: timeout,
-                                        label: label, streams: [LineMasker(masker), LineMasker(masker)])
+                                        label: label, streams: [LineMasker(host.masker), LineMasker(host.masker)])
         }
     }
 
@@ -100,12 +100,12 @@ extension Executor {
             let ended = f.command.end
             let (lines, dropped) = f.command.takeLines()
             for (isErr, line) in lines {
-                for masked in f.streams[isErr ? 1 : 0].feed(line, now: clock.now).map(ShellPerformer.shorten) { emit(&f, isErr, masked) }
+                for masked in f.streams[isErr ? 1 : 0].feed(line, now: host.clock.now).map(ShellPerformer.shorten) { emit(&f, isErr, masked) }
             }
-            if dropped > 0 { console.show(.warning("\(f.label) \(dropped) lines not shown while a question waited")) }
+            if dropped > 0 { host.console.show(.warning("\(f.label) \(dropped) lines not shown while a question waited")) }
             guard let (end, stdout) = ended else {
                 for (i, isErr) in [false, true].enumerated() {
-                    for line in f.streams[i].release(now: clock.now, after: 0.5) { emit(&f, isErr, ShellPerformer.shorten(line)) }
+                    for line in f.streams[i].release(now: host.clock.now, after: 0.5) { emit(&f, isErr, ShellPerformer.shorten(line)) }
                 }
                 flights[key] = f
                 continue
@@ -117,15 +117,15 @@ extension Executor {
             var attempt: Attempt
             switch end {
             case .success(let result):
-                attempt = shells.conclude(result, stdout: stdout, tail: f.tail, stopSignal: f.stopSignal, automation: a, timeout: f.timeout,
+                attempt = host.shells.conclude(result, stdout: stdout, tail: f.tail, stopSignal: f.stopSignal, automation: a, timeout: f.timeout,
                                           stoppedBecause: f.stopBecause)
                 if f.stopSignal != nil, let why = f.stopBecause { attempt.problem = "stopped: " + why }
                 if result.timedOut, case .wait(let w) = f.entry.step.body { attempt.problem = WaitLoop.timedOut(w, tail: f.tail) }
             case .failure(let error):
                 attempt = Attempt(ok: false, status: 127, seconds: 0, problem: error.message)
             }
-            console.show(.info("\(f.label) '\(key)' ended"))
-            try conclude(f.entry, f.attempt, attempt, values: f.values, env: f.env)
+            host.console.show(.info("\(f.label) '\(key)' ended"))
+            try host.conclude(f.entry, f.attempt, attempt, values: f.values, env: f.env)
         }
         return landed
     }
@@ -133,30 +133,34 @@ extension Executor {
     private func emit(_ f: inout Flight, _ isErr: Bool, _ masked: String) {
         f.tail.append(masked)
         if f.tail.count > 20 { f.tail.removeFirst() }
-        console.show(.output(stderr: isErr, line: f.label + " " + masked))
+        host.console.show(.output(stderr: isErr, line: f.label + " " + masked))
     }
 
     /// Waits until a step in flight ends (or until `t`, seconds since the
     /// run began), showing their lines as they come. A signal meanwhile
-    /// stops every one of them and pauses the run: `muster resume` brings
-    /// each back under the resume rules.
-    func awaitFlights(until t: Double = .infinity) throws(Stop) {
-        var lastTick = clock.now
-        while elapsed < t {
+    /// means what the machine says it means beside them: a request is
+    /// read; anything else stops every one of them and pauses the run, and
+    /// `muster resume` brings each back under the resume rules.
+    func await(until t: Double = .infinity) throws(Stop) {
+        var lastTick = host.clock.now
+        while host.elapsed < t {
             if try land() { return }
-            if let sig = pendingSignal ?? clock.sleep(upTo: 0.02) {
-                pendingSignal = nil
-                if sig == .inboxWake {
-                    if try takeBreaches() { return }
-                    try team.checkTakeover()
-                    continue
+            if let sig = host.arrivedSignal() ?? host.clock.sleep(upTo: 0.02) {
+                switch host.machine.onSignal(sig, at: .beside, interactive: host.console.isInteractive) {
+                case .readInbox:
+                    if try host.guards.takeBreaches() { return }
+                    try host.checkTakeover()
+                case .goOn:
+                    break
+                case .pause, .askStopOrWait, .stopStep, .keepStep:
+                    try ground(because: nil, signal: sig)
+                    throw .pause(host.signalName(sig))
                 }
-                try ground(because: nil, signal: sig)
-                throw .pause(signalName(sig))
+                continue
             }
-            if clock.now - lastTick >= 1 {
-                lastTick = clock.now
-                tick()
+            if host.clock.now - lastTick >= 1 {
+                lastTick = host.clock.now
+                host.tick()
             }
         }
     }
@@ -175,7 +179,7 @@ extension Executor {
         // Each ends within its stop's grace (SIGTERM, then SIGKILL after 5 s).
         while chosen.contains(where: { flights[$0] != nil }) {
             try land()
-            _ = clock.sleep(upTo: 0.02)
+            _ = host.clock.sleep(upTo: 0.02)
         }
     }
 
@@ -187,7 +191,7 @@ extension Executor {
             for f in flights.values { f.command.stop() }
             return
         }
-        console.show(.warning("stopping \(flights.count) step\(flights.count == 1 ? "" : "s") still running beside it: \(flights.keys.sorted().joined(separator: ", "))"))
+        host.console.show(.warning("stopping \(flights.count) step\(flights.count == 1 ? "" : "s") still running beside it: \(flights.keys.sorted().joined(separator: ", "))"))
         let why: String = switch stop {
         case .pause(let w), .fail(let w), .journal(let w): "the session stopped (\(w))"
         case .stepStopped, .breach: "the session stopped"
