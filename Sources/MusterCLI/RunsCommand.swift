@@ -60,11 +60,21 @@ struct LogCommand: ParsableCommand {
     @Flag(help: "Print the journal's JSON lines as they are.")
     var json = false
 
+    @Option(name: .customLong("output"), help: ArgumentHelp("Print what step STEP printed instead (masked, as shown; a branch's lines too).", valueName: "STEP"))
+    var outputOf: String?
+
     func run() throws {
         let ws = Workspace()
         let store = RunStore(root: ws.root)
         try store.checkAccess(write: false)
         try store.requireRun(runID)
+        if let step = outputOf {
+            // Each step's own lines, whether it ran alone or beside others.
+            let lines = Transcript.lastLines(of: step, runDir: store.runDir(runID), count: .max)
+            if lines.isEmpty { printError("muster: no output from step '\(sanitize(step))' in run \(sanitize(runID)) (step keys: muster log \(sanitize(runID)))") }
+            for l in lines { print(sanitize(l)) }
+            return
+        }
         let read: (events: [JournalEvent], warning: String?)
         do {
             read = try FileJournal.read(path: store.journalPath(runID))

@@ -71,6 +71,8 @@ final class TranscriptConsole: RunConsole {
         switch message {
         case .stepHeader(_, _, _, _, _, let id): step = id
         case .output(_, let line): transcript.append(step: step, line: line)
+        // A branch's line belongs to its own step, whichever header was last.
+        case .laneOutput(_, let step, _, let line): transcript.append(step: step, line: line)
         default: break
         }
         inner.show(message)

@@ -32,7 +32,19 @@ public final class TerminalConsole: RunConsole {
     /// True while the last thing written is a progress line without its newline.
     private var progressOpen = false
 
+    /// Rows of the branches' live lines drawn last, just above the cursor.
+    private var laneRows = 0
+
+    /// Takes the branches' live lines off the screen: whatever comes next
+    /// is written where they were, and the next `lanes` draws them below.
+    private func closeLanes() {
+        guard laneRows > 0 else { return }
+        write("\u{1B}[\(laneRows)A\r\u{1B}[J")
+        laneRows = 0
+    }
+
     func line(_ s: String) {
+        closeLanes()
         if progressOpen {
             write("\n")
             progressOpen = false
@@ -90,6 +102,33 @@ public final class TerminalConsole: RunConsole {
             for l in script.split(separator: "\n") { line("    " + out.cyan("$ ") + sanitize(String(l), lines: true)) }
         case .output(let isErr, let text):
             line("    " + (isErr ? out.yellow("!") : out.dim(bar)) + " " + sanitize(text, lines: true))
+        case .laneOutput(let lane, _, let isErr, let text):
+            // A terminal shows it on its branch's live line instead.
+            guard !out.isTerminal else { return }
+            line("    " + (isErr ? out.yellow("!") : out.dim(bar)) + " " + sanitize("[\(lane)] " + text, lines: true))
+        case .lanes(let lanes):
+            guard out.isTerminal else { return }
+            closeLanes()
+            if progressOpen {
+                write("\n")
+                progressOpen = false
+            }
+            let width = max(20, columns - 1)
+            for l in lanes {
+                // The branch, its time and its last line matter most: a long
+                // title gives way first, then the last line's end.
+                let head = "    [\(sanitize(l.lane))] ", time = " · " + formatSeconds(l.seconds)
+                let last = l.last.map { " · " + sanitize($0) } ?? ""
+                var title = sanitize(l.title)
+                let room = width - head.count - time.count - min(last.count, width / 2)
+                if title.count > max(12, room) { title = String(title.prefix(max(12, room) - 1)) + "…" }
+                var text = head + title + time + last
+                if text.count > width { text = String(text.prefix(width - 1)) + "…" }
+                write(out.dim(text) + "\n")
+            }
+            laneRows = lanes.count
+            answeredRows = nil
+            fflush(Glibc.stdout)
         case .stepResult(let outcome, let seconds, let detail):
             let mark = switch outcome {
             case .finished(.done): out.green("✓ done")
@@ -107,6 +146,7 @@ public final class TerminalConsole: RunConsole {
             line("    " + sanitize(text))
         case .progress(let text):
             if out.isTerminal {
+                closeLanes()
                 // One line, rewritten in place: attempts, elapsed, last result.
                 write("\r\u{1B}[K    " + sanitize(text))
                 fflush(Glibc.stdout)
@@ -159,6 +199,8 @@ public final class TerminalConsole: RunConsole {
     }
 
     private func ask(_ question: String, hint: String, status: String, until deadline: Double?, secret: Bool = false) -> AnswerRead? {
+        // The status line under the question says what runs beside it.
+        closeLanes()
         if progressOpen {
             write("\n")
             progressOpen = false
@@ -219,6 +261,7 @@ public final class TerminalConsole: RunConsole {
     /// A checklist item answered done then redraws checked, as on the
     /// operator's screen.
     public func showQuestion(_ question: String, hint: String, status: String, waiting: String) {
+        closeLanes()
         if progressOpen {
             write("\n")
             progressOpen = false

@@ -53,6 +53,15 @@ struct ParallelRunTests {
         #expect(began != nil && created != nil && firstEnd != nil && began! < firstEnd! && created! < firstEnd!)
         let order = events.filter { $0["event"] as? String == "step_finished" }.compactMap { $0["step"] as? String }
         #expect(order.last == "after" && order.dropLast().last == "rebuild", "the step after waits for every branch: \(order)")
+        // Each branch's lines are kept under its own step, whichever
+        // header the screen showed last: what `log --output` and a resume show.
+        let id = try s.runID()
+        let database = try s.run(["log", id, "--output", "rebuild/database"])
+        #expect(database.status == 0 && database.stdout == "database is up\ndatabase met cluster\n", "\(database.stdout)\(database.stderr)")
+        let create = try s.run(["log", id, "--output", "rebuild/cluster/create"])
+        #expect(create.stdout == "cluster is up\ncluster met database\n", "\(create.stdout)")
+        let none = try s.run(["log", id, "--output", "rebuild/nope"])
+        #expect(none.status == 0 && none.stdout.isEmpty && none.stderr.contains("no output from step 'rebuild/nope'"), "\(none.stderr)")
     }
 
     @Test func maxOneRunsTheBranchesOneAfterTheOther() throws {

@@ -258,8 +258,52 @@ extension TerminalTests {
         #expect(!screen.contains("[build] built"), "the branch waits for the answer")
         try term.type("y")
         screen = try term.waitFor("completed after", seconds: 20)
-        #expect(screen.contains("[build] building") && screen.contains("[build] built"), "\(screen)")
+        // At a terminal a branch's lines are its live line, not a scroll
+        // of lines; they are kept whole in its own step's log.
+        #expect(screen.contains("[build] 'rebuild/build' ended"), "\(screen)")
+        #expect(!screen.contains("[build] built"), "\(screen)")
+        let log = try s.run(["log", try s.runID(), "--output", "rebuild/build"])
+        #expect(log.stdout == "building\nbuilt\n", "\(log.stdout)")
         let ends = try s.journal().filter { $0["event"] as? String == "step_finished" }.compactMap { $0["step"] as? String }
         #expect(ends == ["rebuild/tell", "rebuild/build", "rebuild"])
+    }
+
+    /// Two branches printing at once at a real terminal: one live line
+    /// each (its branch, title, time, last line), redrawn in place, so the
+    /// screen holds two lines for them, not a scroll of both outputs.
+    @Test func eachRunningBranchHasOneLiveLineRedrawnInPlace() throws {
+        let s = try Sandbox(["live": """
+        muster: 1
+        name: live
+        title: Live lines
+        steps:
+          - id: rebuild
+            title: Rebuild
+            parallel:
+              branches:
+                - id: cluster
+                  title: Create the cluster
+                  run: 'for i in 1 2 3 4 5 6; do echo cluster-$i; [ $i = 3 ] && until [ -e go ]; do sleep 0.1; done; sleep 0.2; done'
+                  timeout: 60s
+                - id: database
+                  title: Restore the database
+                  run: 'for i in 1 2 3 4 5 6; do echo database-$i; [ $i = 3 ] && until [ -e go ]; do sleep 0.1; done; sleep 0.2; done'
+                  timeout: 60s
+        """])
+        let term = try Tmux(cwd: s.dir)
+        try term.type("\(musterBinary) run live")
+        // Both at their third line, held there until the test says go.
+        var screen = try term.waitFor("database-3", seconds: 20)
+        screen = try term.waitFor("cluster-3", seconds: 10)
+        let live = screen.split(separator: "\n").filter { $0.contains("[cluster] Create the cluster ·") || $0.contains("[database] Restore the database ·") }
+        #expect(live.count == 2, "one live line per branch: \(screen)")
+        #expect(live.contains { $0.hasSuffix("· cluster-3") } && live.contains { $0.hasSuffix("· database-3") }, "\(screen)")
+        #expect(!screen.contains("cluster-1") && !screen.contains("database-2"), "earlier lines are redrawn over, not scrolled: \(screen)")
+        try "".write(toFile: s.dir + "/go", atomically: true, encoding: .utf8)
+        screen = try term.waitFor("completed after", seconds: 20)
+        #expect(!screen.contains("Create the cluster ·"), "the live lines are gone once both ended: \(screen)")
+        #expect(screen.contains("[cluster] 'rebuild/cluster' ended") && screen.contains("[database] 'rebuild/database' ended"), "\(screen)")
+        let log = try s.run(["log", try s.runID(), "--output", "rebuild/database"])
+        #expect(log.stdout == (1...6).map { "database-\($0)\n" }.joined(), "\(log.stdout)")
     }
 }

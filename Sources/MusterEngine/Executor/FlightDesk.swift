@@ -14,6 +14,10 @@ struct Flight {
     let timeout: Double
     /// Its branch, as each of its lines on screen starts: `[database]`.
     let label: String
+    /// Its branch's name (`database`), its title as shown, and when it began.
+    let lane: String
+    let title: String
+    let began: Double
     var streams: [LineMasker]
     var tail: [String] = []
     /// Why this thread stopped it: `on_failure: cancel`, or a signal.
@@ -64,7 +68,8 @@ package final class FlightDesk {
         let values = host.templateValues(entry)
         let env = host.environment(entry.runbook, values)
         try host.journalStart(entry, n)
-        let label = "[" + host.machine.laneLabel(entry.key) + "]"
+        let lane = host.machine.laneLabel(entry.key)
+        let label = "[" + lane + "]"
         func refuse(_ attempt: Attempt) throws(Stop) { try host.conclude(entry, n, attempt, values: values, env: env) }
         let missing = StepPreview.missingValues(entry.step, values)
         if !missing.isEmpty {
@@ -86,7 +91,9 @@ package final class FlightDesk {
             }
             let command = host.shells.runner.start(script: script, environment: runEnv, timeout: timeout, keepLeftovers: a.keepRunning)
             flights[entry.key] = Flight(entry: entry, attempt: n, command: command, values: values, env: env, timeout: timeout,
-                                        label: label, streams: [LineMasker(host.masker), LineMasker(host.masker)])
+                                        label: label, lane: lane, title: host.masker.mask(entry.step.title.expand(values)), began: host.clock.now,
+                                        streams: [LineMasker(host.masker), LineMasker(host.masker)])
+            drawn = -1
         }
     }
 
@@ -113,6 +120,7 @@ package final class FlightDesk {
             for (i, isErr) in [false, true].enumerated() { for line in f.streams[i].finish() { emit(&f, isErr, ShellPerformer.shorten(line)) } }
             flights[key] = nil
             landed = true
+            drawn = -1
             guard let a = f.entry.step.automation else { continue }
             var attempt: Attempt
             switch end {
@@ -127,13 +135,28 @@ package final class FlightDesk {
             host.console.show(.info("\(f.label) '\(key)' ended"))
             try host.conclude(f.entry, f.attempt, attempt, values: f.values, env: f.env)
         }
+        if !flights.isEmpty || drawn < 0 { drawLanes() }
         return landed
     }
 
     private func emit(_ f: inout Flight, _ isErr: Bool, _ masked: String) {
         f.tail.append(masked)
         if f.tail.count > 20 { f.tail.removeFirst() }
-        host.console.show(.output(stderr: isErr, line: f.label + " " + masked))
+        host.console.show(.laneOutput(lane: f.lane, step: f.entry.key, stderr: isErr, line: masked))
+    }
+
+    /// When the live lines were last drawn (-1: draw at the next look).
+    private var drawn = -1.0
+
+    /// One live line per step in flight (a terminal draws them in place),
+    /// at most twice a second and at once when one starts or ends.
+    private func drawLanes() {
+        let now = host.clock.now
+        guard drawn < 0 || now - drawn >= 0.5 else { return }
+        drawn = flights.isEmpty ? .infinity : now
+        host.console.show(.lanes(flights.keys.sorted().compactMap { key in
+            flights[key].map { LaneLine(lane: $0.lane, step: key, title: $0.title, seconds: now - $0.began, last: $0.tail.last) }
+        }))
     }
 
     /// Waits until a step in flight ends (or until `t`, seconds since the

@@ -49,6 +49,9 @@ extension ConsoleMessage {
         case .itemChecked(let text): .itemChecked(mask(text))
         case .command(let text): .command(mask(text))
         case .output(let stderr, let line): .output(stderr: stderr, line: mask(line))
+        case .laneOutput(let lane, let step, let stderr, let line): .laneOutput(lane: mask(lane), step: step, stderr: stderr, line: mask(line))
+        case .lanes(let lines):
+            .lanes(lines.map { LaneLine(lane: mask($0.lane), step: $0.step, title: mask($0.title), seconds: $0.seconds, last: $0.last.map(mask)) })
         case .stepResult(let result, let seconds, let detail): .stepResult(result, seconds: seconds, detail: detail.map(mask))
         case .info(let text): .info(mask(text))
         case .progress(let text): .progress(mask(text))

@@ -56,6 +56,15 @@ public enum ConsoleMessage: Codable, Sendable, Equatable {
     case itemChecked(String)
     case command(String)
     case output(stderr: Bool, line: String)
+    /// A line printed by step `step`, running beside others in branch
+    /// (or loop item) `lane`. A pipe shows it as `[lane] line`; a terminal
+    /// keeps it for that branch's live line (`lanes`); the run's
+    /// `output.log` keeps it under its own step.
+    case laneOutput(lane: String, step: String, stderr: Bool, line: String)
+    /// The steps running beside others now, one live line each: drawn in
+    /// place on a terminal, redrawn as they go on; nothing on a pipe,
+    /// whose lines already say it.
+    case lanes([LaneLine])
     case stepResult(StepResult, seconds: Double, detail: String?)
     case info(String)
     /// A line that the next progress line replaces, on a terminal.
@@ -64,6 +73,23 @@ public enum ConsoleMessage: Codable, Sendable, Equatable {
     case escalationBanner(contact: String, elapsed: Double)
     case ladder([Rung], elapsed: Double)
     case runResult(outcome: String, elapsed: Double, runID: String, resumeHint: Bool)
+}
+
+/// One branch's live line: `[database] Restore the snapshot · 1m12s · restoring table 3 of 9`.
+public struct LaneLine: Codable, Sendable, Equatable {
+    public var lane: String
+    public var step: String
+    public var title: String
+    public var seconds: Double
+    /// The last line it printed, if any.
+    public var last: String?
+    public init(lane: String, step: String, title: String, seconds: Double, last: String?) {
+        self.lane = lane
+        self.step = step
+        self.title = title
+        self.seconds = seconds
+        self.last = last
+    }
 }
 
 /// Runs one shell script; implemented on posix_spawn in MusterProcess.
