@@ -77,6 +77,6 @@ struct MusterCommand: ParsableCommand {
         format and docs/cli.md for every command, exit code and answer.
         """,
         version: MusterVersion.string,
-        subcommands: [ValidateCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self, AbandonCommand.self, TakeoverCommand.self, ApproveCommand.self, DrillCommand.self, RunsCommand.self, LogCommand.self, ReportCommand.self, DueCommand.self, HistoryCommand.self, PreflightCommand.self, SchemaCommand.self, TraceCommand.self, VerifyCommand.self, FollowCommand.self]
+        subcommands: [ValidateCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self, AbandonCommand.self, TakeoverCommand.self, ApproveCommand.self, DrillCommand.self, RunsCommand.self, LogCommand.self, ReportCommand.self, DueCommand.self, HistoryCommand.self, PreflightCommand.self, SchemaCommand.self, TraceCommand.self, VerifyCommand.self, FollowCommand.self, TestCommand.self]
     )
 }

@@ -25,6 +25,9 @@ struct ValidateCommand: ParsableCommand {
     @Flag(help: "Print the result as one JSON document on stdout: every file, its problems with line and column, and the totals.")
     var json = false
 
+    @Flag(help: "Also check each runbook test (runbooks/tests/) against its runbook: a fake, answer or expected step the runbook no longer has is an error.")
+    var tests = false
+
     func run() throws {
         let ws = Workspace()
         var targets: [String] = []
@@ -47,26 +50,39 @@ struct ValidateCommand: ParsableCommand {
         DispatchQueue.concurrentPerform(iterations: files.count) { i in _ = catalog.load(files[i]) }
 
         let printer = DiagnosticPrinter()
-        var invalid = 0, errors = 0, warnings = 0, runbooks = 0, drills = 0
+        var invalid = 0, errors = 0, warnings = 0, runbooks = 0, drills = 0, testFiles = 0
         var checked: [JSON] = []
+        // With --tests, a runbook checked brings its tests along.
+        if tests {
+            let named = Set(targets.compactMap { catalog.load($0).runbook?.name })
+            for file in Paths.yamlFiles(in: Paths.join(ws.root, "runbooks/tests")) where !targets.contains(file) {
+                if let t = catalog.load(file).test, named.contains(t.runbook) { targets.append(file) }
+            }
+        }
         for path in targets {
             let entry = catalog.load(path)
             var problems = entry.diagnostics
             if entry.document != nil { problems += catalog.crossCheck(entry, at: path) }
+            if tests, let t = entry.test, !entry.hasErrors { problems += Self.match(t, catalog: catalog, at: path) }
             problems.sort()
             let e = problems.filter { $0.severity == .error }.count
             errors += e
             warnings += problems.count - e
             if e > 0 { invalid += 1 }
-            if entry.drill != nil { drills += 1 } else { runbooks += 1 }
+            let kind = entry.drill != nil ? "drill" : entry.test != nil ? "test" : "runbook"
+            switch kind {
+            case "drill": drills += 1
+            case "test": testFiles += 1
+            default: runbooks += 1
+            }
             if json {
-                checked.append(ValidateJSON.file(path: Paths.display(path, from: ws.cwd), isDrill: entry.drill != nil, problems: problems))
+                checked.append(ValidateJSON.file(path: Paths.display(path, from: ws.cwd), kind: kind, problems: problems))
             } else {
                 printer.print(problems, source: entry.source)
             }
         }
         if json {
-            print(ValidateJSON.document(files: checked, invalid: invalid, runbooks: runbooks, drills: drills, errors: errors, warnings: warnings).serialized(pretty: true))
+            print(ValidateJSON.document(files: checked, invalid: invalid, runbooks: runbooks, drills: drills, tests: testFiles, errors: errors, warnings: warnings).serialized(pretty: true))
             if invalid > 0 { throw ExitCodes.failure }
             return
         }
@@ -77,7 +93,24 @@ struct ValidateCommand: ParsableCommand {
         }
         if !quiet {
             let style = Style.stdout
-            print("\(style.green("ok")): \(counted) valid (\(runbooks) runbook\(runbooks == 1 ? "" : "s"), \(drills) drill\(drills == 1 ? "" : "s"))\(warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : "")")
+            let testsPart = testFiles > 0 ? ", \(testFiles) test\(testFiles == 1 ? "" : "s")" : ""
+            print("\(style.green("ok")): \(counted) valid (\(runbooks) runbook\(runbooks == 1 ? "" : "s"), \(drills) drill\(drills == 1 ? "" : "s")\(testsPart))\(warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : "")")
+        }
+    }
+
+    /// What a test names that its runbook no longer has (or a runbook
+    /// that does not load), at the test's line and column.
+    static func match(_ t: RunbookTest, catalog: Catalog, at path: String) -> [Diagnostic] {
+        switch catalog.resolveRunbook(t.runbook, root: catalog.root(forFileAt: path)) {
+        case .found(let rb, let rbPath):
+            guard let includes = try? RunSession.includes(of: rb, path: rbPath, catalog: catalog) else {
+                return [Diagnostic(path: t.path, mark: t.runbookMark, message: "runbook '\(t.runbook)' includes a runbook that does not load; run `muster validate`")]
+            }
+            return t.check(rb, includes: includes)
+        case .missing(_, let s):
+            return [Diagnostic(path: t.path, mark: t.runbookMark, message: "runbook '\(t.runbook)' does not exist\(s.map { "; did you mean '\($0)'?" } ?? "")")]
+        case .broken:
+            return [Diagnostic(path: t.path, mark: t.runbookMark, message: "runbook '\(t.runbook)' does not load; run `muster validate` on it")]
         }
     }
 }

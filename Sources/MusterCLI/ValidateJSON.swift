@@ -5,11 +5,11 @@ import MusterFormat
 /// hooks and CI annotations. The keys are a contract (docs/cli.md); add to
 /// them, never rename.
 enum ValidateJSON {
-    static func file(path: String, isDrill: Bool, problems: [Diagnostic]) -> JSON {
+    static func file(path: String, kind: String, problems: [Diagnostic]) -> JSON {
         let errors = problems.filter { $0.severity == .error }.count
         return .object([
             ("path", .string(path)),
-            ("kind", .string(isDrill ? "drill" : "runbook")),
+            ("kind", .string(kind)),
             ("valid", .bool(errors == 0)),
             ("errors", .int(errors)),
             ("warnings", .int(problems.count - errors)),
@@ -29,7 +29,7 @@ enum ValidateJSON {
         ])
     }
 
-    static func document(files: [JSON], invalid: Int, runbooks: Int, drills: Int, errors: Int, warnings: Int) -> JSON {
+    static func document(files: [JSON], invalid: Int, runbooks: Int, drills: Int, tests: Int, errors: Int, warnings: Int) -> JSON {
         .object([
             ("valid", .bool(invalid == 0)),
             ("files", .array(files)),
@@ -38,6 +38,7 @@ enum ValidateJSON {
                 ("invalid", .int(invalid)),
                 ("runbooks", .int(runbooks)),
                 ("drills", .int(drills)),
+                ("tests", .int(tests)),
                 ("errors", .int(errors)),
                 ("warnings", .int(warnings)),
             ])),

@@ -62,6 +62,10 @@ struct Workspace {
     private static func diskCatalog(cwd: String) -> Catalog {
         Catalog(currentDirectory: cwd) { dir in
             let name = Paths.basename(dir)
+            // runbooks/tests/ holds runbook tests; its root is above runbooks/.
+            if name == "tests", Paths.basename(Paths.dirname(dir)) == "runbooks" {
+                return Workspace.root(for: dir, fallback: Paths.dirname(Paths.dirname(dir)))
+            }
             return Workspace.root(for: dir, fallback: name == "runbooks" || name == "drills" ? Paths.dirname(dir) : dir)
         }
     }

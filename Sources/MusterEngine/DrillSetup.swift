@@ -38,9 +38,14 @@ public struct DrillSetup: Codable, Sendable, Equatable {
     /// What a condition's `mode` reads: `rehearsal`, `training` (faults
     /// to practise on, or an escalation to score) or `drill`.
     public var conditionMode: String {
+        if let testMode { return testMode }
         if mode == "rehearsal" { return "rehearsal" }
         return faults.isEmpty && expectEscalation == nil ? "drill" : "training"
     }
+
+    /// The `mode` a runbook test says its conditions see (`muster test`);
+    /// never journaled.
+    public var testMode: String?
 
     /// The runbook's `rpo` (nil in journals written before it was read).
     public var rpoSeconds: Int?

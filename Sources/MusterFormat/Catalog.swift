@@ -34,6 +34,9 @@ public final class Catalog: Sendable {
     public enum Document: Sendable {
         case runbook(Runbook)
         case drill(Drill)
+        /// A runbook test (`runbooks/tests/`): its own format only; what
+        /// it names is checked against its runbook by `validate --tests`.
+        case test(RunbookTest)
     }
 
     public struct Entry: Sendable {
@@ -48,6 +51,10 @@ public final class Catalog: Sendable {
         }
         public var drill: Drill? {
             if case .drill(let d)? = document { return d }
+            return nil
+        }
+        public var test: RunbookTest? {
+            if case .test(let t)? = document { return t }
             return nil
         }
         public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
@@ -115,6 +122,11 @@ public final class Catalog: Sendable {
             var p = DrillParser(source: source, fileStem: stem)
             let d = p.parse(root)
             return Entry(source: source, document: d.map(Document.drill), diagnostics: p.r.diagnostics.sorted())
+        }
+        if root.pairs?.contains(where: { $0.key.scalar == "test" }) == true, root.pairs?.contains(where: { $0.key.scalar == "steps" }) != true {
+            var p = RunbookTestParser(source: source)
+            let t = p.parse(root)
+            return Entry(source: source, document: t.map(Document.test), diagnostics: p.r.diagnostics.sorted())
         }
         var p = RunbookParser(source: source, fileStem: stem)
         let rb = p.parse(root)

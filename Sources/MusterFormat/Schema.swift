@@ -253,4 +253,50 @@ public enum FormatSchema {
       }
     }
     """#
+
+    /// `runbooks/tests/NAME.yaml` (`muster test`).
+    public static let test = #"""
+    {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "https://muster.dev/schema/test-v1.json",
+      "title": "Muster runbook test, format version 1",
+      "type": "object",
+      "required": ["muster", "test", "runbook"],
+      "additionalProperties": false,
+      "properties": {
+        "muster": {"const": 1},
+        "test": {"type": "string", "minLength": 1, "description": "what the test proves"},
+        "runbook": {"type": "string", "minLength": 1},
+        "mode": {"enum": ["incident", "drill", "training", "rehearsal"]},
+        "params": \#(stringMap),
+        "answers": {"type": "object", "description": "by question name, step key or guard key: the line an operator would type",
+                    "additionalProperties": {"type": ["string", "number", "boolean"]}},
+        "fakes": {
+          "type": "object", "description": "by step key: what each automated step does",
+          "additionalProperties": {
+            "type": "object", "additionalProperties": false,
+            "properties": {
+              "exit": {"type": "integer", "minimum": 0, "maximum": 255},
+              "stdout": {"type": "string"},
+              "after": \#(duration),
+              "ci": {"enum": ["success", "failed", "cancelled"]},
+              "http": {"type": "object", "additionalProperties": false, "required": ["status"],
+                       "properties": {"status": {"type": "integer", "minimum": 100, "maximum": 599}, "body": {"type": "string"}}},
+              "from": \#(duration)
+            }
+          }
+        },
+        "expect": {
+          "type": "object", "additionalProperties": false,
+          "properties": {
+            "outcome": {"enum": ["completed", "failed", "aborted", "rolled_back", "paused"]},
+            "ran": {"type": "array", "items": {"type": "string"}},
+            "skipped": {"type": "array", "items": {"type": "string"}},
+            "rto_met": {"type": "boolean"},
+            "critical_path": {"type": "array", "items": {"type": "string"}}
+          }
+        }
+      }
+    }
+    """#
 }

@@ -219,6 +219,8 @@ struct EscapeSequenceTests {
                 if file.hasSuffix("hostile.yaml") { #expect(Self.uncovered(rb, "Runbook") == [], "fields of Runbook without the payload") }
             case .drill(let d)?:
                 #expect(Self.uncovered(d, "Drill") == [], "fields of Drill without the payload")
+            case .test?:
+                Issue.record("\(file) loaded as a runbook test")
             case nil:
                 Issue.record("\(file) did not load")
             }

@@ -17,7 +17,7 @@ struct MachineOutputTests {
         let doc = try document(r)
         #expect(doc["valid"] as? Bool == false)
         let summary = try #require(doc["summary"] as? [String: Int])
-        #expect(summary == ["files": 1, "invalid": 1, "runbooks": 1, "drills": 0, "errors": 9, "warnings": 0])
+        #expect(summary == ["files": 1, "invalid": 1, "runbooks": 1, "drills": 0, "tests": 0, "errors": 9, "warnings": 0])
         let files = try #require(doc["files"] as? [[String: Any]])
         #expect(files.count == 1)
         #expect(files[0]["path"] as? String == "runbooks/broken.yaml")

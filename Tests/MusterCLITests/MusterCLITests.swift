@@ -108,14 +108,21 @@ struct CommandLineTests {
     @Test func exampleRunbooksValidateAgainstTheSchema() throws {
         let runbook = try muster(["schema"])
         let drill = try muster(["schema", "--drill"])
-        #expect(runbook.status == 0 && drill.status == 0)
+        let test = try muster(["schema", "--test"])
+        #expect(runbook.status == 0 && drill.status == 0 && test.status == 0)
         let dir = try temporaryDirectory()
         try runbook.stdout.write(toFile: dir + "/runbook.json", atomically: true, encoding: .utf8)
         try drill.stdout.write(toFile: dir + "/drill.json", atomically: true, encoding: .utf8)
+        try test.stdout.write(toFile: dir + "/test.json", atomically: true, encoding: .utf8)
         let script = """
         import glob, json, sys, yaml, jsonschema
-        rb = json.load(open('\(dir)/runbook.json')); dr = json.load(open('\(dir)/drill.json'))
-        jsonschema.Draft202012Validator.check_schema(rb); jsonschema.Draft202012Validator.check_schema(dr)
+        rb = json.load(open('\(dir)/runbook.json')); dr = json.load(open('\(dir)/drill.json')); te = json.load(open('\(dir)/test.json'))
+        jsonschema.Draft202012Validator.check_schema(rb); jsonschema.Draft202012Validator.check_schema(dr); jsonschema.Draft202012Validator.check_schema(te)
+        tests = sorted(glob.glob('runbooks/tests/*.yaml'))
+        assert tests, 'no runbook tests'
+        for path in tests:
+            jsonschema.validate(yaml.safe_load(open(path)), te, cls=jsonschema.Draft202012Validator)
+        assert list(jsonschema.Draft202012Validator(te).iter_errors({'muster': 1, 'test': 't', 'runbook': 'r', 'fakes': {'a': {'aftre': '5m'}}})), 'a misspelt fake key'
         n = 0
         for path in sorted(glob.glob('runbooks/*.yaml')) + sorted(glob.glob('drills/*.yaml')):
             doc = yaml.safe_load(open(path))

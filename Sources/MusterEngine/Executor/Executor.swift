@@ -51,6 +51,8 @@ public final class Executor {
     let chat: ChatNotifier?
     /// HTTP for `http` steps and HTTP waits; nil where none is wired in.
     public var http: HTTPTransport?
+    /// Stands in for every automated step (`muster test`): nothing runs.
+    public var standIn: StepStandIn?
     /// Makes the service behind a `ci` step (MusterCI's providers); nil
     /// where none is wired in.
     public var ciService: CIServiceFactory?

@@ -89,7 +89,7 @@ package final class FlightDesk {
                 runEnv = WaitLoop.environment(probe: script, env: runEnv, every: w.every, until: w.until?.expand(values))
                 (script, timeout) = (WaitLoop.script, Double(w.timeout))
             }
-            let command = host.shells.runner.start(script: script, environment: runEnv, timeout: timeout, keepLeftovers: a.keepRunning)
+            let command = host.standIn?.start(entry.key, entry.step) ?? host.shells.runner.start(script: script, environment: runEnv, timeout: timeout, keepLeftovers: a.keepRunning)
             flights[entry.key] = Flight(entry: entry, attempt: n, command: command, values: values, env: env, timeout: timeout,
                                         label: label, lane: lane, title: host.masker.mask(entry.step.title.expand(values)), began: host.clock.now,
                                         streams: [LineMasker(host.masker), LineMasker(host.masker)])
@@ -168,7 +168,7 @@ package final class FlightDesk {
         var lastTick = host.clock.now
         while host.elapsed < t {
             if try land() { return }
-            if let sig = host.arrivedSignal() ?? host.clock.sleep(upTo: 0.02) {
+            if let sig = host.arrivedSignal() ?? host.clock.sleep(upTo: min(host.clock.flightPoll, max(0, t - host.elapsed))) {
                 switch host.machine.onSignal(sig, at: .beside, interactive: host.console.isInteractive) {
                 case .readInbox:
                     if try host.guards.takeBreaches() { return }

@@ -16,6 +16,8 @@ package protocol StepHost: RunHost {
     /// Journals what an attempt came to.
     func conclude(_ entry: FlatPlan.Entry, _ attempt: Int, _ result: Attempt, values: [String: String], env: [String: String]) throws(Stop)
     var guards: GuardDesk { get }
+    /// `muster test`'s fakes, where they stand in for every step.
+    var standIn: StepStandIn? { get }
     /// An `ask` question's answer, asked until it fits its rule.
     func answer(_ q: Ask, question: String?) throws(Stop) -> String
     /// A request read: a takeover stops the session.

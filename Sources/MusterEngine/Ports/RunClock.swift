@@ -16,4 +16,15 @@ public protocol RunClock: AnyObject {
     /// Sleeps up to `seconds`; a signal that arrives cuts it short and is
     /// returned. With 0 it only looks whether one has arrived.
     func sleep(upTo seconds: Double) -> Signal?
+    /// How long a wait for steps running beside others sleeps between two
+    /// looks at them (see the extension).
+    var flightPoll: Double { get }
+}
+
+extension RunClock {
+    /// How long a wait for steps running beside others sleeps between two
+    /// looks at them: their ends are not signals, so a real clock looks
+    /// often; a simulated one (`muster test`) ends its sleep when a fake
+    /// ends, so it may sleep long.
+    public var flightPoll: Double { 0.02 }
 }

@@ -1,0 +1,148 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import MusterBasics
+import MusterFormat
+import MusterEngine
+
+/// The clock of a runbook test: it moves only when the run waits, by the
+/// time it waits, and each fake that ends meanwhile ends then. A 45-minute
+/// failover takes as long as its events take to journal.
+final class SimulatedClock: RunClock, @unchecked Sendable {
+    private(set) var now = 0.0
+    /// Fakes running beside others, by the time they end.
+    private var due: [(at: Double, end: () -> Void)] = []
+
+    func stamp() -> String {
+        // A fixed day, so a test's journal reads the same every time.
+        UTCTime.format(Date(timeIntervalSince1970: 1_796_112_000 + now))
+    }
+
+    /// A wait for the steps in flight: up to the next fake's end.
+    var flightPoll: Double { 3600 }
+
+    /// Sleeps until `seconds` have passed or a fake running beside others
+    /// ends, as a real sleep would be woken to see it end.
+    func sleep(upTo seconds: Double) -> Signal? {
+        // A look for a signal lets no time pass: a fake that ends now
+        // ends at the next real wait, where the executor looks for it.
+        guard seconds > 0 else { return nil }
+        let next = due.map(\.at).min() ?? .infinity
+        advance(by: min(max(0, seconds), max(0, next - now)))
+        return nil
+    }
+
+    /// Time passes: every fake due by then ends, in order.
+    func advance(by seconds: Double) {
+        let target = now + max(0, seconds)
+        while let next = due.indices.min(by: { due[$0].at < due[$1].at }), due[next].at <= target {
+            let d = due.remove(at: next)
+            now = max(now, d.at)
+            d.end()
+        }
+        now = target
+    }
+
+    func schedule(at t: Double, _ end: @escaping () -> Void) { due.append((t, end)) }
+}
+
+/// Every automated step answered by its fake; a step without one fails
+/// with the reason the test reports.
+final class FakeSteps: StepStandIn {
+    let fakes: [String: RunbookTest.Fake]
+    let clock: SimulatedClock
+    /// Steps that had no fake, in the order they came.
+    private(set) var missing: [String] = []
+
+    init(fakes: [String: RunbookTest.Fake], clock: SimulatedClock) {
+        self.fakes = fakes
+        self.clock = clock
+    }
+
+    /// A loop item's step (`redeploy[api]`) takes its own fake, else its loop's.
+    func fake(_ key: String) -> RunbookTest.Fake? {
+        if let f = fakes[key] { return f }
+        if let open = key.lastIndex(of: "["), key.hasSuffix("]") { return fakes[String(key[..<open])] }
+        return nil
+    }
+
+    func reply(_ key: String, _ step: Step) -> StandInReply {
+        guard let f = fake(key) else {
+            if !missing.contains(key) { missing.append(key) }
+            return StandInReply(exit: 127, stdout: "", seconds: 0, problem: "no fake for step \(key): add one under 'fakes:'")
+        }
+        clock.advance(by: f.after)
+        // An `http` fake's body is what its outputs and `body_contains` read.
+        return StandInReply(exit: Int32(f.exit), stdout: f.httpStatus != nil ? f.httpBody : f.stdout, seconds: f.after, httpStatus: f.httpStatus, ci: f.ci)
+    }
+
+    func start(_ key: String, _ step: Step) -> BackgroundCommand {
+        let command = BackgroundCommand()
+        guard let f = fake(key) else {
+            if !missing.contains(key) { missing.append(key) }
+            command.add(stderr: true, "no fake for step \(key): add one under 'fakes:'")
+            command.finish(.success(CommandResult(status: 127, timedOut: false, interrupted: false, seconds: 0)))
+            return command
+        }
+        clock.schedule(at: clock.now + f.after) {
+            for line in f.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast(f.stdout.hasSuffix("\n") ? 1 : 0) {
+                command.add(stderr: false, String(line))
+            }
+            command.finish(.success(CommandResult(status: Int32(f.exit), timedOut: false, interrupted: false, seconds: f.after)))
+        }
+        return command
+    }
+}
+
+/// The operator of a runbook test: each question answered as the test
+/// says, by the question's name, the step's key or the guard's key;
+/// checklist items and gates confirmed; a failure menu or a breach with
+/// no answer aborts, so the test shows where the run stopped.
+final class ScriptedOperator: RunConsole {
+    let answers: [String: String]
+    /// Question prompts by `ask` name, to find a question's answer.
+    let questions: [String: String]
+    private(set) var step = ""
+    /// Every question asked, with the answer given.
+    private(set) var asked: [(question: String, answer: String)] = []
+
+    init(answers: [String: String], questions: [String: String]) {
+        self.answers = answers
+        self.questions = questions
+    }
+
+    var isInteractive: Bool { false }
+
+    func show(_ message: ConsoleMessage) {
+        if case .stepHeader(_, _, _, _, _, let id) = message { step = id }
+    }
+
+    func ask(_ question: String, hint: String, status: String) -> AnswerRead {
+        let answer = answer(question)
+        asked.append((question, answer))
+        return .line(answer)
+    }
+
+    func ask(_ question: String, hint: String, status: String, within seconds: Double) -> AnswerRead? {
+        ask(question, hint: hint, status: status)
+    }
+
+    func askSecret(_ question: String, hint: String, status: String) -> AnswerRead {
+        ask(question, hint: hint, status: status)
+    }
+
+    /// The key a menu names in quotes: `Step 'x' did not succeed`, `Guard 'g' is breached`.
+    private func quoted(_ q: String) -> String? {
+        guard let a = q.firstIndex(of: "'"), let b = q[q.index(after: a)...].firstIndex(of: "'") else { return nil }
+        return String(q[q.index(after: a)..<b])
+    }
+
+    private func answer(_ q: String) -> String {
+        if let name = questions.first(where: { $0.value == q })?.key { return answers[name] ?? "" }
+        if q.hasPrefix("Step '") || q.hasPrefix("Guard '") { return quoted(q).flatMap { answers[$0] } ?? "a" }
+        // A checklist item or a gate: confirmed unless the test says otherwise.
+        return answers[step] ?? "y"
+    }
+}

@@ -1,0 +1,110 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ArgumentParser
+import MusterBasics
+import MusterFormat
+import MusterEngine
+import MusterApp
+import MusterTerminal
+
+struct TestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Run the runbook tests in runbooks/tests/ on a simulated clock; nothing runs for real.",
+        discussion: """
+        Each test takes one path through a runbook: its automated steps answered by the test's \
+        fakes, its questions by the test's answers, the real engine deciding everything else, in \
+        milliseconds. Exit status: 0 every test passed, 1 a test failed or does not match its \
+        runbook, 2 usage error (no such test).
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Tests to run, by file name (default: every test).", valueName: "NAME"))
+    var names: [String] = []
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let ws = Workspace()
+        let dir = Paths.join(ws.root, "runbooks/tests")
+        let files = FileSource.disk.yamlFiles(dir).sorted()
+        var chosen = files
+        if !names.isEmpty {
+            chosen = []
+            for name in names {
+                guard let f = files.first(where: { Paths.stem($0) == name }) else {
+                    let hint = suggestion(for: name, among: files.map(Paths.stem)).map { "; did you mean '\($0)'?" } ?? ""
+                    throw CommandFailure(message: "no test '\(name)' in runbooks/tests/\(hint)")
+                }
+                chosen.append(f)
+            }
+        }
+        if chosen.isEmpty, !json { print("No runbook tests in runbooks/tests/ (see docs/format.md, \"Runbook tests\").") }
+        let printer = DiagnosticPrinter()
+        var results: [RunbookTestResult] = []
+        var broken = 0
+        for file in chosen {
+            let display = ws.catalog.displayPath(file)
+            let loaded = RunbookTest.load(path: file, display: display, read: { try Paths.read($0) })
+            guard let test = loaded.test, loaded.diagnostics.isEmpty else {
+                printer.print(loaded.diagnostics, source: nil)
+                broken += 1
+                continue
+            }
+            let rb: Runbook, includes: [String: Runbook]
+            switch ws.catalog.resolveRunbook(test.runbook, root: ws.root) {
+            case .found(let found, let path):
+                rb = found
+                includes = try RunSession.includes(of: found, path: path, catalog: ws.catalog)
+            default:
+                printer.print([Diagnostic(path: display, mark: test.runbookMark, message: "runbook '\(test.runbook)' does not load; run `muster validate \(test.runbook)`")], source: nil)
+                broken += 1
+                continue
+            }
+            let problems = test.check(rb, includes: includes)
+            if !problems.isEmpty {
+                printer.print(problems, source: nil)
+                broken += 1
+                continue
+            }
+            let clock = ContinuousClock()
+            let started = clock.now
+            let r = RunbookTestRunner.run(test, runbook: rb, includes: includes)
+            results.append(r)
+            let took = started.duration(to: clock.now)
+            if !json { show(r, file: display, ms: Int(took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000)) }
+        }
+        let failed = results.filter { !$0.passed }.count + broken
+        if json {
+            let passed = results.filter(\.passed).count
+            let out: JSON = .object([("tests", .array(results.map(Self.json))), ("passed", .int(passed)), ("failed", .int(failed))])
+            print(out.serialized(pretty: true))
+        } else if !chosen.isEmpty {
+            print("\n\(chosen.count) test\(chosen.count == 1 ? "" : "s"): \(chosen.count - failed) passed, \(failed) failed")
+        }
+        if failed > 0 { throw ExitCodes.failure }
+    }
+
+    private func show(_ r: RunbookTestResult, file: String, ms: Int) {
+        let style = Style.stdout
+        let mark = r.passed ? style.green("PASS") : style.red("FAIL")
+        let facts = "(\(sanitize(file)) · \(sanitize(r.runbook)) · \(r.outcome) after \(formatSeconds(r.elapsedSeconds)) simulated, in \(ms) ms)"
+        print("\(mark)  \(sanitize(r.name))  " + style.dim(facts))
+        for d in r.differences { print("      " + sanitize(d)) }
+    }
+
+    static func json(_ r: RunbookTestResult) -> JSON {
+        func list(_ keys: [String]) -> JSON { .array(keys.map { .string($0) }) }
+        var fields: [(String, JSON)] = [("test", .string(r.name)), ("file", .string(r.path)), ("runbook", .string(r.runbook)), ("passed", .bool(r.passed))]
+        fields.append(("differences", list(r.differences)))
+        fields.append(("outcome", .string(r.outcome)))
+        fields += [("ran", list(r.ran)), ("skipped", list(r.skipped)), ("failed", list(r.failed)), ("critical_path", list(r.criticalPath))]
+        fields.append(("elapsed_seconds", .double(r.elapsedSeconds)))
+        fields.append(("rto_met", r.rtoMet.map { .bool($0) } ?? .null))
+        return .object(fields)
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import MusterTestSupport
+import Testing
+
+/// `muster test`: the example runbooks' own tests pass on the simulated
+/// clock, and a runbook that drifts from its tests is caught, named where
+/// it drifted.
+@Suite("muster test: runbook tests on a simulated clock")
+struct RunbookTestCommandTests {
+    /// A copy of the repository's runbooks and their tests, to break.
+    func copyOfTheExamples() throws -> String {
+        let dir = try temporaryDirectory()
+        try sh("cp -R '\(packageRoot)/runbooks' .", cwd: dir)
+        return dir
+    }
+
+    @Test func theExampleTestsPassWithNothingRunForReal() throws {
+        let dir = try copyOfTheExamples()
+        // Anything that runs for real would leave this behind or fail.
+        let r = try muster(["test"], cwd: dir, env: ["PATH": "/nonexistent", "NO_COLOR": "1"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("PASS  restores the newest snapshot when there is no replica"), "\(r.stdout)")
+        #expect(r.stdout.contains("completed after 45m26s simulated"), "the restore branch sets the time: \(r.stdout)")
+        #expect(r.stdout.contains("3 tests: 3 passed, 0 failed"), "\(r.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/.muster/runs"), "a test journals in memory only")
+    }
+
+    @Test func aChangedConditionFailsItsTestNamingTheStepAndThePath() throws {
+        let dir = try copyOfTheExamples()
+        let file = dir + "/runbooks/region-failover.yaml"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains("when: replica == \"available\""))
+        try text.replacingOccurrences(of: "when: replica == \"available\"", with: "when: replica == \"ready\"")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try muster(["test", "region-failover-promotes-replica"], cwd: dir, env: ["NO_COLOR": "1"])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("FAIL  promotes the cross-region replica"), "\(r.stdout)")
+        #expect(r.stdout.contains("ran: expected 'rebuild/database/promote-replica' to run, but it was skipped: replica == \"ready\" is false (replica = available); the path taken: declare → go-no-go"), "\(r.stdout)")
+        #expect(r.stdout.contains("1 test: 0 passed, 1 failed"))
+    }
+
+    @Test func aStepWithoutAFakeFailsPlainlyAndRunsNothing() throws {
+        let dir = try copyOfTheExamples()
+        let file = dir + "/runbooks/tests/region-failover-redeploy-fails.yaml"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        try text.replacingOccurrences(of: "  redeploy: {ci: failed, after: 4m}\n", with: "").write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try muster(["test", "region-failover-redeploy-fails", "--json"], cwd: dir)
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let test = (json["tests"] as! [[String: Any]])[0]
+        #expect(test["passed"] as? Bool == false)
+        let differences = test["differences"] as! [String]
+        #expect(differences.first == "no fake for step redeploy: add one under 'fakes:'", "\(differences)")
+        #expect(json["failed"] as? Int == 1)
+    }
+
+    @Test func aFakeOfAStepTheRunbookNoLongerHasIsAnErrorAtItsLine() throws {
+        let dir = try copyOfTheExamples()
+        let file = dir + "/runbooks/tests/region-failover-redeploy-fails.yaml"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        try text.replacingOccurrences(of: "  rebuild/cluster/nodegroup:", with: "  rebuild/cluster/node-group:").write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try muster(["test", "region-failover-redeploy-fails"], cwd: dir)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("runbooks/tests/region-failover-redeploy-fails.yaml:10:3: error: the faked step 'rebuild/cluster/node-group' is not in runbook 'region-failover'; did you mean 'rebuild/cluster/nodegroup'?"), "\(r.stderr)")
+    }
+
+    @Test func validateTestsFailsARunbookWhoseTestsNoLongerMatchIt() throws {
+        let dir = try copyOfTheExamples()
+        let plain = try muster(["validate"], cwd: dir, env: ["NO_COLOR": "1"])
+        #expect(plain.status == 0 && plain.stdout.contains("3 tests)"), "test files are read as tests, not as runbooks: \(plain.stdout)\(plain.stderr)")
+        let file = dir + "/runbooks/region-failover.yaml"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains("- id: find-dns-record"))
+        try text.replacingOccurrences(of: "- id: find-dns-record", with: "- id: find-the-dns-record")
+            .replacingOccurrences(of: "'find-dns-record'", with: "'find-the-dns-record'")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try muster(["validate", "--tests", "runbooks/region-failover.yaml"], cwd: dir)
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stderr.contains("runbooks/tests/region-failover-promotes-replica.yaml:16:3: error: the faked step 'find-dns-record' is not in runbook 'region-failover'; did you mean 'find-the-dns-record'?"), "\(r.stderr)")
+        let json = try muster(["validate", "--tests", "--json"], cwd: dir)
+        let summary = (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any])["summary"] as! [String: Any]
+        #expect(summary["tests"] as? Int == 3 && summary["invalid"] as? Int == 3, "\(summary)")
+    }
+
+    @Test func mistakesInATestFileAreReportedWhereTheyAre() throws {
+        let dir = try copyOfTheExamples()
+        try """
+        muster: 1
+        test: broken
+        runbook: region-failover
+        mode: practice
+        fakes:
+          discover-standby: {exit: 0, aftre: 5m}
+        expect:
+          outcome: done
+        """.write(toFile: dir + "/runbooks/tests/broken.yaml", atomically: true, encoding: .utf8)
+        let r = try muster(["test", "broken"], cwd: dir)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("broken.yaml:4:7: error: 'mode' must be one of incident, drill, training, rehearsal, not 'practice'"), "\(r.stderr)")
+        #expect(r.stderr.contains("broken.yaml:6:31: error: unknown key 'aftre' in the fake of 'discover-standby' (did you mean 'after'?)"), "\(r.stderr)")
+        #expect(r.stderr.contains("broken.yaml:8:12: error: 'outcome' must be one of completed, failed, aborted, rolled_back, paused, not 'done'"), "\(r.stderr)")
+        let unknown = try muster(["test", "no-such-test"], cwd: dir)
+        #expect(unknown.status == 2 && unknown.stderr.contains("no test 'no-such-test' in runbooks/tests/"), "\(unknown.stderr)")
+    }
+}
