@@ -167,7 +167,7 @@ struct HistoryCommand: ParsableCommand {
         }
         let style = Style.stdout
         let lines = ReportText(style: style).table(rows, rightAligned: [3], colour: [style.bold])
-        if apart { notes.append("Drills in other environments (sandbox, training, or not the one the schedule names) are shown apart and never count as drilling \(counted.rawValue).") }
+        if apart { notes.append("Drills held in an environment other than \(counted.rawValue) (the one its scheduled drill names) are shown apart and never count for drills or best.") }
         for l in lines { print(l) }
         if !notes.isEmpty { print("") }
         for note in notes { print(note) }

@@ -84,6 +84,7 @@ struct DrillEnvironmentCLITests {
         #expect(trained.status == 0, "\(trained.stdout)\(trained.stderr)")
         let t = try record(g, "web-training", in: "training")
         #expect(t.json["overrides"] as? Bool == false)
+        #expect(trained.stdout.contains("Environment training: shown apart from production drills"), "\(trained.stdout)")
         #expect(t.json["params"] as? [String: String] == ["endpoint": "http://127.0.0.1:9/api"])
 
         // The acceptance: the production drill is not done, the runbook not drilled.
@@ -106,6 +107,7 @@ struct DrillEnvironmentCLITests {
         #expect(o.json["overrides"] as? Bool == true)
         #expect(o.json["params"] as? [String: String] == ["endpoint": "http://127.0.0.1:9/?t=***"])
         #expect(!o.text.contains(Self.secret))
+        #expect(overridden.stdout.contains("the record says overrides: true"), "\(overridden.stdout)")
         web = try webRow(try json(try await g.run(["due", "--json"])))
         #expect(web["stale"] as? Bool == true, "a sandbox run of the production drill does not count either")
 
