@@ -144,6 +144,14 @@ struct DrillEnvironmentCLITests {
         let rt = try await g.run(["report", "web-training"])
         #expect(rt.stdout.contains("no production recovery yet") && rt.stdout.contains("not counted"), "\(rt.stdout)")
 
+        let html = try await g.run(["report", "web-training", "--html", "r.html"])
+        #expect(html.status == 0, "\(html.stderr)")
+        let page = try String(contentsOfFile: g.dir + "/r.html", encoding: .utf8)
+        #expect(page.contains("no production recovery yet") && page.contains("<dt>Apart</dt><dd>1 training run"), "\(page)")
+        // The forecast takes its medians from the production drill only.
+        let forecast = try json(try await g.run(["show", "web", "--forecast", "--format", "json"]))
+        #expect(forecast["records"] as? Int == 1, "\(forecast)")
+
         // Records with their environment still verify against their journals.
         for path in [t.path, o.path, p.path] {
             let v = try await g.run(["verify", path])
