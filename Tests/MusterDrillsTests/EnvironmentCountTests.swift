@@ -1,6 +1,7 @@
 import Foundation
 @testable import MusterBasics
 @testable import MusterFormat
+@testable import MusterEngine
 @testable import MusterDrills
 import Testing
 
@@ -80,6 +81,20 @@ struct EnvironmentCountTests {
         let staging = VersionDrills.tally(versions: [(commit: "c1", path: "runbooks/rb.yaml")],
                                           records: [rec("s", at: "2026-01-01T09:00:00Z", 10, environment: "staging").record], counted: .staging)
         #expect(staging.byCommit["c1"]?.drills == 1)
+    }
+
+    /// `when: mode == "training"` sees a drill declared `environment: training`
+    /// as it sees one with faults; a sandbox drill is still a drill.
+    @Test func aDrillDeclaredTrainingIsTrainingToConditions() throws {
+        var setup = DrillSetup(name: "d", mode: "live", rtoSeconds: nil, faults: [], expectEscalation: nil, recordsDir: "r", junit: nil)
+        #expect(setup.conditionMode == "drill")
+        setup.environment = "sandbox"
+        #expect(setup.conditionMode == "drill")
+        setup.environment = "training"
+        #expect(setup.conditionMode == "training")
+        // Journals of earlier releases have neither key.
+        let old = try JSONDecoder().decode(DrillSetup.self, from: Data(#"{"name":"d","mode":"live","faults":[],"records_dir":"r"}"#.utf8))
+        #expect(old.environment == nil && old.overrides == nil)
     }
 
     @Test func aRecordNamingAnUnknownEnvironmentIsAProblemNotACount() throws {
