@@ -18,6 +18,8 @@ struct DrillCatalog {
         var schedule: String?
         var rtoSeconds: Int?
         var path: String
+        /// Declared, or implied by the drill's own params (no `-p`).
+        var environment: DrillEnvironment = .production
     }
 
     let workspace: Workspace
@@ -65,8 +67,10 @@ struct DrillCatalog {
             }
             note(entry)
             let runbook = Paths.stem(d.runbook)
+            let values = Dictionary(d.params.map { ($0.name, $0.value) }, uniquingKeysWith: { _, b in b })
             drills.append(DrillDefinition(name: d.name.isEmpty ? Paths.stem(path) : d.name, runbook: runbook, schedule: d.schedule,
-                                          rtoSeconds: d.rto ?? runbookRTO[runbook], path: entry.source.path))
+                                          rtoSeconds: d.rto ?? runbookRTO[runbook], path: entry.source.path,
+                                          environment: d.environment(params: values)))
         }
         self.drills = drills.sorted { $0.name < $1.name }
         self.runbooks = Array(Set(rbNames)).sorted()
@@ -78,6 +82,16 @@ struct DrillCatalog {
     }
 
     func definition(_ name: String) -> DrillDefinition? { drills.first { $0.name == name } }
+
+    /// The environment `runbook`'s drills count in (RecordEnvironment.counted).
+    func countedEnvironment(of runbook: String) -> DrillEnvironment {
+        RecordEnvironment.counted(scheduled: drills.filter { $0.runbook == runbook && $0.schedule != nil }.map(\.environment))
+    }
+
+    /// Each drill's environment by name, for records that do not say theirs.
+    var definedEnvironments: [String: DrillEnvironment] {
+        Dictionary(drills.map { ($0.name, $0.environment) }, uniquingKeysWith: { a, _ in a })
+    }
 
     /// Every drill with a definition or a records folder.
     var allDrillNames: [String] { Array(Set(drills.map(\.name) + records.drillNames())).sorted() }

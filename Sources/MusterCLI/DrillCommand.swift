@@ -71,9 +71,11 @@ struct DrillCommand: ParsableCommand {
         let (rb, path) = try ws.loadRunbook(ws.catalog.runbookPath(d.runbook, root: root))
         var given: [String: String] = [:]
         for p in d.params { given[p.name] = p.value }
+        var overrides = false
         for (name, value) in try parseParams(params) {
             if let own = given[name], own != value {
                 printError("muster: warning: -p \(name) overrides the drill's value '\(own)'; records of this drill may not compare")
+                overrides = true
             }
             given[name] = value
         }
@@ -81,6 +83,8 @@ struct DrillCommand: ParsableCommand {
         var setup = DrillSetup(drill: d, runbook: rb, recordsDir: records, junit: junit.map { Paths.absolute($0, from: ws.cwd) })
         // Journaled with the drill, so a resume keeps the mode it began in.
         if let mode { setup.mode = mode.rawValue }
+        setup.environment = d.environment(params: given).rawValue
+        setup.overrides = overrides
         if commitRecord {
             setup.commitRecord = true
             try DrillFinish.checkCommittable(recordsDir: Paths.join(records, d.name))

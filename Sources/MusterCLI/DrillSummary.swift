@@ -40,6 +40,13 @@ enum DrillSummary {
         if let saved = r.parallelSavedSeconds, let serial = r.serialSeconds {
             lines.append("Running in parallel saved \(formatSeconds(saved)): the steps add up to \(formatSeconds(serial))")
         }
+        // Said when the drill ends, so nobody reads a sandbox time as production's.
+        if let env = r.environment, env != DrillEnvironment.production.rawValue {
+            lines.append("Environment \(env): shown apart from production drills by due, history and report, never counted as one")
+        }
+        if r.overrides == true {
+            lines.append(style.yellow("-p changed values the drill file sets: the record says overrides: true and keeps the values it ran with"))
+        }
         if r.unattended == true {
             lines.append(style.yellow("Unattended: --yes answered for the operator, so this run is recorded but never counts as best or in the trend"))
         }

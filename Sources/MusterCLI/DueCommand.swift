@@ -21,7 +21,8 @@ struct DueCommand: ParsableCommand {
         discussion: """
         A drill is due at the first time its schedule (cron, UTC) fires after its last record; one \
         never run is due since the schedule's latest time. A runbook is stale when no drill of it \
-        (or of a runbook that includes it) ran within --stale-after. \
+        (or of a runbook that includes it) ran within --stale-after in the environment its scheduled \
+        drill names (production by default); sandbox and training drills are listed apart, never counted. \
         Exit status: 0 nothing due, 1 a drill is overdue or a runbook stale, 2 usage error.
         """
     )
@@ -58,7 +59,7 @@ struct DueCommand: ParsableCommand {
         let loaded = cat.records.load(drills: names)
         printWarnings(cat.warnings + loaded.problems.map(\.text))
         let report = DueReport(now: at, staleAfterSeconds: stale,
-                               drills: cat.drills.map { .init(name: $0.name, runbook: $0.runbook, schedule: $0.schedule) },
+                               drills: cat.drills.map { .init(name: $0.name, runbook: $0.runbook, schedule: $0.schedule, environment: $0.environment) },
                                runbooks: cat.runbooks, includes: cat.includes, records: loaded.records)
         let preflight = PreflightDue(history: Preflight.history(ws), runbooks: cat.runbooks, now: at)
         if json {
@@ -97,14 +98,15 @@ struct DueText {
                 } else {
                     next = "never: the schedule matches no date"
                 }
-                rows.append([d.overdue ? "overdue" : "ok", sanitize(d.drill), sanitize(d.schedule), last, next])
+                let name = sanitize(d.drill) + (d.environment == .production ? "" : " (\(d.environment.rawValue))")
+                rows.append([d.overdue ? "overdue" : "ok", name, sanitize(d.schedule), last, next])
                 if d.overdue { colours.append(style.red) } else { colours.append { $0 } }
             }
             out += table(rows, [], colours)
         }
 
         out.append("")
-        out.append(style.bold("Runbooks") + "  (stale when not drilled for \(staleAfter))")
+        out.append(style.bold("Runbooks") + "  (stale when not drilled for \(staleAfter) in production, or in the environment its scheduled drill names)")
         if r.runbooks.isEmpty {
             out.append("  none in runbooks/")
         } else {
@@ -112,12 +114,27 @@ struct DueText {
             var colours: [(String) -> String] = [style.bold]
             for rb in r.runbooks.sorted(by: { ($0.stale ? 0 : 1, $0.runbook) < ($1.stale ? 0 : 1, $1.runbook) }) {
                 let last = rb.lastDrilled.map { "\(UTCTime.short($0)) (\(Span.format(Int(now.timeIntervalSince($0)))) ago)" } ?? "never"
-                let by = rb.lastDrill.map { d in sanitize(d) + (rb.via.map { ", via \(sanitize($0))" } ?? "") }
-                    ?? (rb.drills.isEmpty ? "no drill in drills/" : "no record of " + rb.drills.map { sanitize($0) }.joined(separator: ", "))
+                let who = rb.lastDrill.map { d in sanitize(d) + (rb.via.map { ", via \(sanitize($0))" } ?? "") }
+                    ?? (rb.drills.isEmpty ? "no drill in drills/"
+                        : rb.elsewhere.isEmpty ? "no record of " + rb.drills.map { sanitize($0) }.joined(separator: ", ")
+                        : "no \(rb.environment.rawValue) drill recorded")
+                let by = who + (rb.environment == .production ? "" : " (counts \(rb.environment.rawValue) drills)")
                 rows.append([rb.stale ? "stale" : "ok", sanitize(rb.runbook), last, by])
                 if rb.stale { colours.append(style.yellow) } else { colours.append { $0 } }
             }
             out += table(rows, [], colours)
+        }
+
+        let elsewhere = r.runbooks.flatMap { rb in rb.elsewhere.map { (rb, $0) } }
+        if !elsewhere.isEmpty {
+            out.append("")
+            out.append(style.bold("Drills in other environments") + "  (not counted above: a sandbox or training drill is practice, not proof)")
+            var rows: [[String]] = [["RUNBOOK", "ENVIRONMENT", "LAST DRILLED", "BY"]]
+            for (rb, e) in elsewhere {
+                let when = "\(UTCTime.short(e.lastDrilled)) (\(Span.format(Int(now.timeIntervalSince(e.lastDrilled)))) ago)"
+                rows.append([sanitize(rb.runbook), e.environment.rawValue, when, sanitize(e.lastDrill) + (e.via.map { ", via \(sanitize($0))" } ?? "")])
+            }
+            out += table(rows, [], [style.bold] + elsewhere.map { _ in style.dim })
         }
 
         if let preflight { out += preflight.render(style: style, table: table) }

@@ -92,7 +92,14 @@ struct HistoryCommand: ParsableCommand {
         let loaded = RecordStore(directory: dir) { Paths.display($0, from: cwd) }.load()
         printWarnings(loaded.problems.map(\.text))
         let records = loaded.records.values.flatMap { $0.map(\.record) }
-        let (byCommit, unpinned) = VersionDrills.tally(versions: history.commits.map { ($0.id, $0.path) }, records: records)
+        // Which environment counts: the runbook's scheduled drill's (the
+        // drill files name it; a record that does not say takes its drill's).
+        let cat = DrillCatalog(ws, recordsDir: recordsDir)
+        let counted = cat.countedEnvironment(of: Paths.stem(shown))
+        let defined = cat.definedEnvironments
+        let (byCommit, unpinned) = VersionDrills.tally(versions: history.commits.map { ($0.id, $0.path) }, records: records, counted: counted) {
+            RecordEnvironment.of($0, definition: defined[$0.drill])
+        }
         func day(_ t: Int64) -> String { UTCTime.day(Date(timeIntervalSince1970: Double(t))) }
         func subject(_ c: CommitInfo) -> String {
             var s = sanitize(c.subject)
@@ -127,11 +134,16 @@ struct HistoryCommand: ParsableCommand {
                     ("recovered", .int(d.recovered)),
                     ("best_elapsed_seconds", d.bestSeconds.map { .double(($0 * 10).rounded() / 10) } ?? .null),
                     ("drill_names", .array(d.drillNames.map(JSON.string))),
+                    ("elsewhere", .array(d.elsewhere.keys.sorted().map { env in
+                        .object([("environment", .string(env.rawValue)), ("drills", .int(d.elsewhere[env]!.drills)),
+                                 ("best_elapsed_seconds", d.elsewhere[env]!.bestSeconds.map { .double(($0 * 10).rounded() / 10) } ?? .null)])
+                    })),
                 ])
             }
             print(JSON.object([
                 ("runbook_path", .string(shown)),
                 ("working_tree", .string(status.rawValue)),
+                ("environment", .string(counted.rawValue)),
                 ("versions", .array(versions)),
                 ("stopped_at_shallow_boundary", .bool(history.stoppedAtShallowBoundary)),
                 ("unpinned_records", .int(unpinned)),
@@ -141,14 +153,21 @@ struct HistoryCommand: ParsableCommand {
         }
 
         let n = history.commits.count
-        print("\(sanitize(shown)): \(n) version\(n == 1 ? "" : "s"), newest first\n")
-        var rows = [["commit", "date", "author", "drills", "best", "subject"]]
+        print("\(sanitize(shown)): \(n) version\(n == 1 ? "" : "s"), newest first\(counted == .production ? "" : "; drills and best count \(counted.rawValue) drills, as its schedule names")\n")
+        let apart = byCommit.values.contains { !$0.elsewhere.isEmpty }
+        var rows = [["commit", "date", "author", "drills", "best"] + (apart ? ["other environments"] : []) + ["subject"]]
         for c in history.commits {
             let d = byCommit[c.id] ?? VersionDrills()
-            rows.append([c.shortID, day(c.authorTime), sanitize(c.authorName), "\(d.drills)", d.bestSeconds.map(formatSeconds) ?? "-", subject(c)])
+            let other = d.elsewhere.keys.sorted().map { env in
+                let e = d.elsewhere[env]!
+                return "\(e.drills) \(env.rawValue)" + (e.bestSeconds.map { " (best \(formatSeconds($0)))" } ?? "")
+            }.joined(separator: ", ")
+            rows.append([c.shortID, day(c.authorTime), sanitize(c.authorName), "\(d.drills)", d.bestSeconds.map(formatSeconds) ?? "-"]
+                        + (apart ? [other.isEmpty ? "-" : other] : []) + [subject(c)])
         }
         let style = Style.stdout
         let lines = ReportText(style: style).table(rows, rightAligned: [3], colour: [style.bold])
+        if apart { notes.append("Drills held in an environment other than \(counted.rawValue) (the one its scheduled drill names) are shown apart and never count for drills or best.") }
         for l in lines { print(l) }
         if !notes.isEmpty { print("") }
         for note in notes { print(note) }

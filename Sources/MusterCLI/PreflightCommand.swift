@@ -186,6 +186,9 @@ enum Preflight {
             shown = done
             console.show(.progress("Preflight: \(done)/\(total) checks done"))
         }
+        // The run's own preflight is a preflight: `due` counts it like
+        // `muster preflight`, and a failure gone on with is one too.
+        recordHistory(ws, [(rb.name, results)])
         let failed = results.filter { $0.status == .fail }
         guard !failed.isEmpty else {
             console.show(.info("Preflight: all \(results.count) checks passed"))

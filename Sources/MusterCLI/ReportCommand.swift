@@ -19,7 +19,8 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Drill history: elapsed against the RTO, last and best run, trend, slowest steps.",
         discussion: """
-        Reads the records under drills/records/DRILL/. Best and trend count recovered, attended runs only (an unattended --yes drill is listed, labelled); \
+        Reads the records under drills/records/DRILL/. Best and trend count recovered, attended runs only (an unattended --yes drill is listed, labelled), \
+        held in the environment the runbook's scheduled drill names (production by default; sandbox and training runs are shown apart); \
         failed and aborted runs are counted and listed. A record that does not read is reported on \
         stderr with its path and skipped. --html writes one self-contained page with a timeline \
         chart per run and the elapsed-time trend.
@@ -68,7 +69,10 @@ struct ReportCommand: ParsableCommand {
         printWarnings(cat.warnings + loaded.problems.map(\.text))
         let reports = names.map { name in
             let def = cat.definition(name)
-            return DrillReport(drill: name, records: loaded.records[name] ?? [], runbook: def?.runbook, rtoSeconds: def?.rtoSeconds)
+            let records = loaded.records[name] ?? []
+            let runbook = def?.runbook ?? records.last?.record.runbook
+            return DrillReport(drill: name, records: records, runbook: def?.runbook, rtoSeconds: def?.rtoSeconds,
+                               environment: runbook.map(cat.countedEnvironment) ?? .production, definition: def?.environment)
         }
 
         if let html {

@@ -12,7 +12,12 @@ enum ShowForecast {
         let cwd = ws.cwd
         let loaded = RecordStore(directory: dir) { Paths.display($0, from: cwd) }.load()
         printWarnings(loaded.problems.map(\.text))
-        let records = loaded.records.values.flatMap { $0.map(\.record) }
+        // A sandbox drill's minutes would forecast production's recovery:
+        // only the environment the runbook's schedule names counts.
+        let cat = DrillCatalog(ws, recordsDir: recordsDir)
+        let counted = cat.countedEnvironment(of: rb.name)
+        let defined = cat.definedEnvironments
+        let records = loaded.records.values.flatMap { $0.map(\.record) }.filter { RecordEnvironment.of($0, definition: defined[$0.drill]) == counted }
         let f = Forecast(runbook: rb, includes: includes, records: records)
         if json {
             Swift.print(f.json.serialized(pretty: true))

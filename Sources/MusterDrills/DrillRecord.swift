@@ -118,6 +118,16 @@ public struct DrillRecord: Codable, Sendable, Equatable {
     /// written before they were kept.
     public var criticalPath: [String]?
     public var serialSeconds: Double?
+    /// Where the drill ran (DrillEnvironment): `due`, `history` and
+    /// `report` count it as drilling its runbook only in the environment the
+    /// runbook's scheduled drill names. Nil in records written before it
+    /// was kept (RecordEnvironment guesses those).
+    public var environment: String?
+    /// The values the drill ran with, as its journal holds them: secrets
+    /// masked there, before they ever reach a record.
+    public var params: [String: String]?
+    /// `-p` changed a value the drill file sets.
+    public var overrides: Bool?
     /// The hash of the journal's last event when the record was written:
     /// `muster verify RECORD.json` finds it in the journal.
     public var journalHash: String?
@@ -202,6 +212,7 @@ public struct DrillRecord: Codable, Sendable, Equatable {
         case approvals, handoffs
         case recoveryPoint = "recovery_point", rpoSeconds = "rpo_seconds", rpoMet = "rpo_met", rpoObjectiveSeconds = "rpo_objective_seconds"
         case criticalPath = "critical_path", serialSeconds = "serial_seconds"
+        case environment, params, overrides
         case journalHash = "journal_hash", storeTimes = "store_times", signature
     }
 
@@ -264,6 +275,9 @@ public struct DrillRecord: Codable, Sendable, Equatable {
             ("critical_path", criticalPath.map { .array($0.map(JSON.string)) } ?? .null),
             ("serial_seconds", serialSeconds.map { .double(Self.round($0)) } ?? .null),
             ("rpo_objective_seconds", .from(rpoObjectiveSeconds)),
+            ("environment", .from(environment)),
+            ("params", params.map { p in .object(p.keys.sorted().map { ($0, JSON.string(p[$0]!)) }) } ?? .null),
+            ("overrides", overrides.map(JSON.bool) ?? .null),
             ("journal_hash", .from(journalHash)),
             ("store_times", storeTimes?.json ?? .null),
             ("signature", .from(signature)),

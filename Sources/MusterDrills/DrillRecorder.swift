@@ -110,6 +110,9 @@ public enum DrillRecorder {
         record.rpoObjectiveSeconds = drill.rpoSeconds
         record.criticalPath = critical.path
         record.serialSeconds = critical.serialSeconds
+        record.environment = drill.environment
+        record.params = info.params
+        record.overrides = drill.overrides ?? false
         return record
     }
 

@@ -19,6 +19,10 @@ import MusterJournal
 ///   failed or was stopped) is not a recovery time and would flatter the
 ///   numbers; an unattended one (`--yes` answered for the operator) measured
 ///   no people recovering. Both are listed, and labelled.
+/// - **best** and **trend** also count only runs held in the environment the
+///   runbook's scheduled drill names (production by default): a sandbox or
+///   training run is practice. Those are listed, labelled, and summed up
+///   apart per environment (`elsewhere`), each with its own best.
 /// - **steps**: a step's mean and longest time are over the runs where it
 ///   ended `done` or `failed` (time really spent on it; skipped and rehearsed
 ///   steps take no time); `over expect` counts the runs where it went over its
@@ -36,8 +40,13 @@ public struct DrillReport: Sendable {
         public var runbookCommit: String?
         /// `--yes` answered something: listed, never best nor in the trend.
         public var unattended: Bool
+        /// Where it ran, and whether that is not the environment that counts.
+        public var environment: DrillEnvironment = .production
+        public var apart = false
+        /// `-p` changed a value the drill file sets.
+        public var overrides = false
         /// Whether this run counts as a recovery time (best, trend).
-        public var counts: Bool { outcome == .recovered && !unattended }
+        public var counts: Bool { outcome == .recovered && !unattended && !apart }
         /// People's time and the recovery point, from records that have them.
         public var humanSeconds: Double?
         public var automatedSeconds: Double?
@@ -82,8 +91,20 @@ public struct DrillReport: Sendable {
         public var expectSeconds: Int?
     }
 
+    /// Runs of one environment that does not count, summed up apart.
+    public struct Elsewhere: Sendable {
+        public var environment: DrillEnvironment
+        public var runs: Int
+        /// Its fastest attended recovery, by the same rule as `best`.
+        public var best: Run?
+    }
+
     public var drill: String
     public var runbook: String?
+    /// The environment whose runs count for best and trend.
+    public var environment: DrillEnvironment = .production
+    /// The other environments' runs, closest to production first.
+    public var elsewhere: [Elsewhere] = []
     /// The RTO in force at the newest run (records keep the RTO of their day).
     public var rtoSeconds: Int?
     /// Every run, oldest first.
@@ -110,17 +131,32 @@ public struct DrillReport: Sendable {
     public static let steadyFraction = 0.02
     public static let steadySeconds = 10.0
 
-    public init(drill: String, records: [LoadedRecord], runbook: String? = nil, rtoSeconds: Int? = nil) {
+    /// - Parameters:
+    ///   - environment: the environment the runbook's scheduled drill names (RecordEnvironment.counted).
+    ///   - definition: the drill file's environment, for records that do not say theirs.
+    public init(drill: String, records: [LoadedRecord], runbook: String? = nil, rtoSeconds: Int? = nil,
+                environment counted: DrillEnvironment = .production, definition: DrillEnvironment? = nil) {
         self.drill = drill
+        self.environment = counted
         let sorted = records.sorted { ($0.startedAt, $0.path) < ($1.startedAt, $1.path) }
         runs = sorted.map {
-            Run(path: $0.path, startedAt: $0.startedAt, outcome: $0.record.outcome, elapsedSeconds: $0.record.elapsedSeconds,
+            var run = Run(path: $0.path, startedAt: $0.startedAt, outcome: $0.record.outcome, elapsedSeconds: $0.record.elapsedSeconds,
                 rtoSeconds: $0.record.rtoSeconds, rtoMet: $0.record.rtoMet, mode: $0.record.mode,
                 operatorName: $0.record.operatorName, runbookCommit: $0.record.runbookCommit, unattended: $0.record.unattended ?? false,
                 humanSeconds: $0.record.humanSeconds, automatedSeconds: $0.record.automatedSeconds, recoveryPoint: $0.record.recoveryPoint,
                 rpoSeconds: $0.record.rpoSeconds, rpoMet: $0.record.rpoMet, rpoObjectiveSeconds: $0.record.rpoObjectiveSeconds,
                 criticalPath: $0.record.criticalPath, criticalPathSeconds: $0.record.criticalPathSeconds,
                 serialSeconds: $0.record.serialSeconds, hasBranches: $0.record.hasBranches)
+            run.environment = RecordEnvironment.of($0.record, definition: definition)
+            run.apart = run.environment != counted
+            run.overrides = $0.record.overrides ?? false
+            return run
+        }
+        let all = runs
+        elsewhere = Set(all.filter(\.apart).map(\.environment)).sorted().map { env in
+            let mine = all.filter { $0.environment == env }
+            let best = mine.filter { $0.outcome == .recovered && !$0.unattended }.min { $0.elapsedSeconds < $1.elapsedSeconds }
+            return Elsewhere(environment: env, runs: mine.count, best: best)
         }
         self.runbook = sorted.last?.record.runbook ?? runbook
         self.rtoSeconds = sorted.last.map { $0.record.rtoSeconds } ?? rtoSeconds
@@ -187,6 +223,8 @@ extension DrillReport {
             ("operator", .string(run.operatorName)),
             ("runbook_commit", .from(run.runbookCommit)),
             ("unattended", .bool(run.unattended)),
+            ("environment", .string(run.environment.rawValue)),
+            ("overrides", .bool(run.overrides)),
             ("record", .string(run.path)),
             ("human_seconds", run.humanSeconds.map(r) ?? .null),
             ("automated_seconds", run.automatedSeconds.map(r) ?? .null),
@@ -234,6 +272,10 @@ extension DrillReport {
             ("history", .array(runs.map(Self.json))),
             ("rpo_trend", Self.json(rpoTrend)),
             ("human_trend", Self.json(humanTrend)),
+            ("environment", .string(environment.rawValue)),
+            ("elsewhere", .array(elsewhere.map { e in
+                .object([("environment", .string(e.environment.rawValue)), ("runs", .int(e.runs)), ("best", e.best.map(Self.json) ?? .null)])
+            })),
         ])
     }
 }

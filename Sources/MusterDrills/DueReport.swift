@@ -20,15 +20,23 @@ import MusterJournal
 /// - **Overdue** when next due is at or before now.
 /// - A runbook's **last drill** is the newest record of a drill of it (the
 ///   drill file's `runbook`, or the record's own `runbook`), or of a drill of
-///   a runbook that includes it (a `runbook:` step ran it too). **Stale**
-///   when never drilled, or last drilled longer than `staleAfter` ago.
+///   a runbook that includes it (a `runbook:` step ran it too), held in the
+///   environment the runbook counts (RecordEnvironment.counted: its
+///   scheduled drill's, production by default). **Stale** when never
+///   drilled there, or last drilled there longer than `staleAfter` ago.
+///   Records of other environments are kept apart (`elsewhere`), so a
+///   sandbox or training drill is seen but never taken for production.
+/// - A scheduled drill's last run likewise counts only records held in the
+///   drill's own environment.
 public struct DueReport: Sendable {
     public struct DrillInput: Sendable {
         public var name: String
         public var runbook: String
         public var schedule: String?
-        public init(name: String, runbook: String, schedule: String?) {
-            self.name = name; self.runbook = runbook; self.schedule = schedule
+        /// The drill file's environment (declared, or implied by its params).
+        public var environment: DrillEnvironment
+        public init(name: String, runbook: String, schedule: String?, environment: DrillEnvironment = .production) {
+            self.name = name; self.runbook = runbook; self.schedule = schedule; self.environment = environment
         }
     }
 
@@ -36,6 +44,7 @@ public struct DueReport: Sendable {
         public var drill: String
         public var runbook: String
         public var schedule: String
+        public var environment: DrillEnvironment
         public var lastRun: Date?
         public var lastOutcome: DrillRecord.Outcome?
         /// nil when the schedule never fires (`0 0 30 2 *`).
@@ -43,8 +52,20 @@ public struct DueReport: Sendable {
         public var overdue: Bool
     }
 
+    /// The newest drill of a runbook in an environment that does not count for it.
+    public struct Elsewhere: Sendable {
+        public var environment: DrillEnvironment
+        public var lastDrilled: Date
+        public var lastDrill: String
+        public var via: String?
+    }
+
     public struct RunbookStaleness: Sendable {
         public var runbook: String
+        /// The environment its drills count in.
+        public var environment: DrillEnvironment
+        /// Drills of it held in other environments, closest to production first.
+        public var elsewhere: [Elsewhere]
         public var lastDrilled: Date?
         public var lastDrill: String?
         /// The runbook the drill ran, when it reached this one by inclusion.
@@ -81,44 +102,57 @@ public struct DueReport: Sendable {
             list.max { ($0.startedAt, $0.path) < ($1.startedAt, $1.path) }
         }
 
+        let definitionEnvironment = Dictionary(drills.map { ($0.name, $0.environment) }, uniquingKeysWith: { a, _ in a })
+        func environment(_ rec: LoadedRecord, _ drill: String) -> DrillEnvironment {
+            RecordEnvironment.of(rec.record, definition: definitionEnvironment[drill])
+        }
+
         var due: [DrillDue] = []
         for d in drills.sorted(by: { $0.name < $1.name }) {
             guard let text = d.schedule, let cron = try? CronSchedule(text) else { continue }
-            let last = newest(records[d.name] ?? [])
+            let last = newest((records[d.name] ?? []).filter { environment($0, d.name) == d.environment })
             let next = last.map { cron.next(after: $0.startedAt) } ?? cron.previous(atOrBefore: now)
-            due.append(DrillDue(drill: d.name, runbook: d.runbook, schedule: text, lastRun: last?.startedAt,
+            due.append(DrillDue(drill: d.name, runbook: d.runbook, schedule: text, environment: d.environment, lastRun: last?.startedAt,
                                 lastOutcome: last?.record.outcome, nextDue: next, overdue: next.map { $0 <= now } ?? false))
         }
         self.drills = due
 
-        // Which runbook each drill ran: its definition's, and each record's own.
-        var drilled: [String: (date: Date, drill: String, via: String?)] = [:]
-        func note(_ runbook: String, _ date: Date, _ drill: String, via: String?) {
-            if let cur = drilled[runbook], cur.date >= date { return }
-            drilled[runbook] = (date, drill, via)
+        // Which runbook each drill ran, in which environment: its
+        // definition's runbook, and each record's own.
+        typealias Drilled = (date: Date, drill: String, via: String?)
+        var drilled: [String: [DrillEnvironment: Drilled]] = [:]
+        func note(_ runbook: String, _ env: DrillEnvironment, _ date: Date, _ drill: String, via: String?) {
+            if let cur = drilled[runbook]?[env], cur.date >= date { return }
+            drilled[runbook, default: [:]][env] = (date, drill, via)
         }
         let definitionRunbook = Dictionary(drills.map { ($0.name, $0.runbook) }, uniquingKeysWith: { a, _ in a })
         for (drill, list) in records {
             for rec in list {
+                let env = environment(rec, drill)
                 var names = Set([rec.record.runbook])
                 if let r = definitionRunbook[drill] { names.insert(r) }
                 for name in names {
-                    note(name, rec.startedAt, drill, via: nil)
+                    note(name, env, rec.startedAt, drill, via: nil)
                     var seen: Set<String> = [name]
                     var queue = includes[name] ?? []
                     while let child = queue.popLast() {
                         guard seen.insert(child).inserted else { continue }
-                        note(child, rec.startedAt, drill, via: name)
+                        note(child, env, rec.startedAt, drill, via: name)
                         queue += includes[child] ?? []
                     }
                 }
             }
         }
         self.runbooks = runbooks.sorted().map { name in
-            let d = drilled[name]
+            let counted = RecordEnvironment.counted(scheduled: drills.filter { $0.runbook == name && $0.schedule != nil }.map(\.environment))
+            let d = drilled[name]?[counted]
             let stale = d.map { now.timeIntervalSince($0.date) > Double(staleAfterSeconds) } ?? true
             let own = drills.filter { $0.runbook == name }.map(\.name).sorted()
-            return RunbookStaleness(runbook: name, lastDrilled: d?.date, lastDrill: d?.drill, via: d?.via, drills: own, stale: stale)
+            let elsewhere = (drilled[name] ?? [:]).filter { $0.key != counted }.sorted { $0.key < $1.key }.map {
+                Elsewhere(environment: $0.key, lastDrilled: $0.value.date, lastDrill: $0.value.drill, via: $0.value.via)
+            }
+            return RunbookStaleness(runbook: name, environment: counted, elsewhere: elsewhere, lastDrilled: d?.date, lastDrill: d?.drill,
+                                    via: d?.via, drills: own, stale: stale)
         }
     }
 }
@@ -137,6 +171,7 @@ extension DueReport {
                     ("drill", .string(d.drill)),
                     ("runbook", .string(d.runbook)),
                     ("schedule", .string(d.schedule)),
+                    ("environment", .string(d.environment.rawValue)),
                     ("last_run", date(d.lastRun)),
                     ("last_outcome", .from(d.lastOutcome?.rawValue)),
                     ("next_due", date(d.nextDue)),
@@ -153,6 +188,15 @@ extension DueReport {
                     ("drills", .array(r.drills.map(JSON.string))),
                     ("age_seconds", r.lastDrilled.map { .int(Int(now.timeIntervalSince($0))) } ?? .null),
                     ("stale", .bool(r.stale)),
+                    ("environment", .string(r.environment.rawValue)),
+                    ("elsewhere", .array(r.elsewhere.map { e in
+                        .object([
+                            ("environment", .string(e.environment.rawValue)),
+                            ("last_drilled", date(e.lastDrilled)),
+                            ("last_drill", .string(e.lastDrill)),
+                            ("via", .from(e.via)),
+                        ])
+                    })),
                 ])
             })),
         ])

@@ -150,6 +150,10 @@ public struct RecordStore: Sendable {
         if let objective = record.rpoObjectiveSeconds, !(0...(10 * Int(longest))).contains(objective) {
             return problem("rpo_objective_seconds \(objective) is not a duration (0 to ten years)")
         }
+        if let env = record.environment, DrillEnvironment(rawValue: env) == nil {
+            let all = DrillEnvironment.allCases.map(\.rawValue).joined(separator: ", ")
+            return problem("environment '\(env.count > 40 ? String(env.prefix(40)) + "…" : env)' is not one of \(all)")
+        }
         if let after = record.training?.escalatedAfterSeconds, !(after.isFinite && after >= 0 && after <= longest) {
             return problem("training.escalated_after_seconds \(after) is not a time (0 to one year)")
         }

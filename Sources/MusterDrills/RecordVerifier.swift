@@ -82,6 +82,13 @@ public enum RecordVerifier {
         if record.criticalPath == nil && record.serialSeconds == nil {
             rebuilt.criticalPath = nil; rebuilt.serialSeconds = nil
         }
+        // Journals written before drills kept their environment made
+        // records without it, nor their values.
+        if drill.environment == nil {
+            rebuilt.environment = nil
+            if record.params == nil { rebuilt.params = nil }
+            if record.overrides == nil { rebuilt.overrides = nil }
+        }
         rebuilt.journalHash = record.journalHash
         rebuilt.storeTimes = record.storeTimes
         rebuilt.signature = record.signature
@@ -114,7 +121,7 @@ public enum RecordVerifier {
     /// Keys added after the first records with a `journal_hash` that a
     /// record written before them lacks: left out of the rebuilt record
     /// when null, so such a record still compares byte for byte.
-    static let laterKeys: Set<String> = ["critical_path", "serial_seconds", "store_times", "signature"]
+    static let laterKeys: Set<String> = ["critical_path", "serial_seconds", "store_times", "signature", "environment", "params", "overrides"]
 
     static func written(_ json: JSON, like text: [UInt8]) -> JSON {
         guard case .object(let pairs) = json,

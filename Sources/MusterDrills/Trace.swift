@@ -143,7 +143,8 @@ public enum Trace {
                 // The wait on a person: from the event before the answer to it.
                 let name: String
                 switch e.event {
-                case .itemAnswered: name = "checklist item \(e.item.map(String.init) ?? "?")"
+                // Journaled from 0, numbered from 1 as `log` and the screen number them.
+                case .itemAnswered: name = "checklist item \(e.item.map { String($0 + 1) } ?? "?")"
                 case .answered: name = "ask \(e.name ?? "?")"
                 case .gateAnswered: name = "confirm gate"
                 default: name = "failure choice"

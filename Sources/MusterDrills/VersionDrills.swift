@@ -15,6 +15,16 @@ public struct VersionDrills: Sendable, Equatable {
     public var bestSeconds: Double?
     /// Names of the drills that ran it, sorted.
     public var drillNames: [String] = []
+    /// Drills of this version held in environments that do not count for
+    /// the runbook (a sandbox, a training drill): shown apart, never in
+    /// `drills` or `bestSeconds`.
+    public var elsewhere: [DrillEnvironment: Elsewhere] = [:]
+
+    public struct Elsewhere: Sendable, Equatable {
+        public var drills = 0
+        public var bestSeconds: Double?
+        public init() {}
+    }
 
     public init() {}
 
@@ -24,7 +34,12 @@ public struct VersionDrills: Sendable, Equatable {
     /// with the other runbook's drills. A record that ran uncommitted
     /// changes, or outside git, pins no version: it is counted in
     /// `unpinned` when it names one of the runbook's paths.
-    public static func tally(versions: [(commit: String, path: String)], records: [DrillRecord]) -> (byCommit: [String: VersionDrills], unpinned: Int) {
+    ///
+    /// Only records held in `counted` (the environment the runbook's
+    /// scheduled drill names) count; the others are tallied in `elsewhere`.
+    public static func tally(versions: [(commit: String, path: String)], records: [DrillRecord], counted: DrillEnvironment = .production,
+                             environment: (DrillRecord) -> DrillEnvironment = { RecordEnvironment.of($0, definition: nil) })
+        -> (byCommit: [String: VersionDrills], unpinned: Int) {
         var paths: [String: String] = [:]
         for v in versions where paths[v.commit] == nil { paths[v.commit] = v.path }
         let known = Set(versions.map(\.path))
@@ -38,6 +53,15 @@ public struct VersionDrills: Sendable, Equatable {
             }
             guard let path = paths[commit], path == r.runbookPath else { continue }
             var v = out[commit] ?? VersionDrills()
+            let env = environment(r)
+            guard env == counted else {
+                var e = v.elsewhere[env] ?? Elsewhere()
+                e.drills += 1
+                if r.outcome == .recovered, r.unattended != true { e.bestSeconds = min(e.bestSeconds ?? r.elapsedSeconds, r.elapsedSeconds) }
+                v.elsewhere[env] = e
+                out[commit] = v
+                continue
+            }
             v.drills += 1
             names[commit, default: []].insert(r.drill)
             if r.outcome == .recovered {

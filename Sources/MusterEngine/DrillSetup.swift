@@ -36,11 +36,12 @@ public struct DrillSetup: Codable, Sendable, Equatable {
     public var description: String?
 
     /// What a condition's `mode` reads: `rehearsal`, `training` (faults
-    /// to practise on, or an escalation to score) or `drill`.
+    /// to practise on, an escalation to score, or a drill declared
+    /// `environment: training`) or `drill`.
     public var conditionMode: String {
         if let testMode { return testMode }
         if mode == "rehearsal" { return "rehearsal" }
-        return faults.isEmpty && expectEscalation == nil ? "drill" : "training"
+        return faults.isEmpty && expectEscalation == nil && environment != DrillEnvironment.training.rawValue ? "drill" : "training"
     }
 
     /// The `mode` a runbook test says its conditions see (`muster test`);
@@ -49,10 +50,16 @@ public struct DrillSetup: Codable, Sendable, Equatable {
 
     /// The runbook's `rpo` (nil in journals written before it was read).
     public var rpoSeconds: Int?
+    /// Where the drill ran (DrillEnvironment), decided when it started
+    /// with the values it ran with; nil in journals of earlier releases.
+    public var environment: String?
+    /// `-p` changed a value the drill file sets: the record says so, since
+    /// such a run may not compare with the others.
+    public var overrides: Bool?
 
     enum CodingKeys: String, CodingKey {
         case name, mode, rtoSeconds = "rto_seconds", faults, expectEscalation = "expect_escalation", recordsDir = "records_dir", junit
-        case commitRecord = "commit_record", description, rpoSeconds = "rpo_seconds"
+        case commitRecord = "commit_record", description, rpoSeconds = "rpo_seconds", environment, overrides
     }
 
     public init(name: String, mode: String, rtoSeconds: Int?, faults: [Fault], expectEscalation: ExpectedEscalation?, recordsDir: String, junit: String?) {

@@ -6,7 +6,7 @@ struct DrillParser {
     var r: Reader
     let fileStem: String?
 
-    static let topKeys = ["muster", "drill", "runbook", "description", "schedule", "params", "rto", "mode", "faults", "expect_escalation"]
+    static let topKeys = ["muster", "drill", "runbook", "description", "schedule", "params", "rto", "mode", "faults", "expect_escalation", "environment"]
 
     init(source: SourceText, fileStem: String?) {
         r = Reader(source: source)
@@ -51,6 +51,14 @@ struct DrillParser {
                 drill.mode = m
             } else {
                 r.error(v.mark, "'mode' must be 'live' or 'rehearsal', not '\(s)'")
+            }
+        }
+        if let v = f["environment"], let s = r.string(v, "environment") {
+            if let e = DrillEnvironment(rawValue: s) {
+                drill.environment = e
+            } else {
+                let all = DrillEnvironment.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+                r.error(v.mark, "'environment' must be one of \(all), not '\(s)'")
             }
         }
         if let v = f["faults"] {

@@ -420,8 +420,19 @@ public struct Drill: Sendable {
     public var expectEscalation: ExpectEscalation?
     /// Shown under the drill's banner before the first step: the scenario.
     public var description: String?
+    /// As written; nil when the drill leaves it to `DrillEnvironment`.
+    public var environment: DrillEnvironment?
 
     public enum Mode: String, Sendable, CaseIterable { case live, rehearsal }
+
+    /// Faults to practise on or an escalation to score: practice, whatever it runs against.
+    public var isTraining: Bool { !faults.isEmpty || expectEscalation != nil }
+
+    /// The environment its records are counted in, with the values it runs
+    /// with (its own `params`, and any `-p`).
+    public func environment(params: [String: String]) -> DrillEnvironment {
+        environment ?? DrillEnvironment.implied(training: isTraining, params: params)
+    }
 
     public struct Fault: Sendable {
         public var step: String

@@ -239,6 +239,7 @@ public enum FormatSchema {
         "params": \#(stringMap),
         "rto": \#(duration),
         "mode": {"enum": ["live", "rehearsal"]},
+        "environment": {"enum": ["production", "staging", "sandbox", "training"], "description": "where the drill runs; by default training with faults or expect_escalation, sandbox when a parameter is an endpoint on this machine, else production"},
         "faults": {
           "type": "array",
           "items": {

@@ -20,6 +20,7 @@ package enum PlanJSON {
             ("description", .from(rb.description)),
             ("owners", .array(rb.owners.map(JSON.string))),
             ("rto_seconds", .from(rb.rto)),
+            ("rpo_seconds", .from(rb.rpo)),
             ("escalation", .array(rb.escalation.map { .object([("after_seconds", .int($0.after)), ("contact", .string($0.contact))]) })),
             ("notify_webhook", .from(rb.notifyWebhook)),
             ("params", .array(rb.params.map { p in
@@ -104,11 +105,13 @@ package enum PlanJSON {
                 ("idempotent", .bool(a.idempotent)),
                 ("rollback", .from(a.rollback.map(s.shell))),
                 ("outputs", .object(a.outputs.map { out in
-                    switch out.source {
-                    case .regex(let r): (out.name, .object([("regex", .string(r))]))
-                    case .json(let j): (out.name, .object([("json", .string(j))]))
+                    let source: (String, JSON) = switch out.source {
+                    case .regex(let r): ("regex", .string(r))
+                    case .json(let j): ("json", .string(j))
                     }
+                    return (out.name, .object([source, ("recovery_point", .bool(out.recoveryPoint))]))
                 })),
+                ("approval", a.approval.map { ap in .object([("count", .int(ap.count)), ("from", .array(ap.from.map(JSON.string)))]) } ?? .null),
             ]
         }
         return .object(o)

@@ -23,6 +23,7 @@ package struct PlanMarkdown {
         out.append("")
         var facts = ["Runbook `\(rb.name)`", "\(plan.stepCount) step\(plan.stepCount == 1 ? "" : "s")"]
         if let rto = rb.rto { facts.append("RTO \(DurationFormat.format(rto))") }
+        if let rpo = rb.rpo { facts.append("RPO \(DurationFormat.format(rpo))") }
         if !rb.owners.isEmpty { facts.append("Owners: \(rb.owners.joined(separator: ", "))") }
         out.append(sanitize(facts.joined(separator: " · ")))
         out.append("")
@@ -137,12 +138,22 @@ package struct PlanMarkdown {
         }
         if let a = s.step.automation {
             if let o = PlanSummary.outputs(a) { out.append(""); out.append("Note the outputs: \(sanitize(o)): ______________") }
+            if a.outputs.contains(where: \.recoveryPoint) {
+                out.append("")
+                out.append("Recovery point (the newest data it brings back): ______ (UTC)")
+            }
             if let r = a.rollback {
                 out.append("")
                 out.append("To roll back:")
                 out.append("")
                 code(s.shell(r), &out)
             }
+        }
+        if let ap = s.step.automation?.approval {
+            // A blank per approver, before the step is done: the two-person rule on paper.
+            let blanks = Array(repeating: "______", count: ap.count).joined(separator: " and ")
+            out.append("")
+            out.append("- [ ] Approved by \(blanks) (\(sanitize(ap.who))) at ______ (UTC)")
         }
         out.append("")
         out.append("- [ ] Done at ______ (UTC) · by ______")

@@ -14,6 +14,8 @@ package enum PlanSummary {
         var parts: [String] = []
         if let h = s.step.host { parts.append("on \(sanitize(s.text(h))) through ssh") }
         if a.confirm { parts.append("confirm first") }
+        // Who must say yes is part of the procedure: on paper too.
+        if let ap = a.approval { parts.append("approval: \(sanitize(ap.who)) (muster approve)") }
         parts.append("timeout \(DurationFormat.format(a.timeout))")
         if let e = a.expect { parts.append("expect \(DurationFormat.format(e))") }
         if a.retries > 0 { parts.append("\(a.retries) retr\(a.retries == 1 ? "y" : "ies") every \(DurationFormat.format(a.retryDelay))") }
@@ -53,10 +55,11 @@ package enum PlanSummary {
     package static func outputs(_ a: Automation) -> String? {
         guard !a.outputs.isEmpty else { return nil }
         return a.outputs.map { o in
-            switch o.source {
+            let source = switch o.source {
             case .regex(let r): "\(o.name) ← regex \(r)"
             case .json(let j): "\(o.name) ← json \(j)"
             }
+            return source + (o.recoveryPoint ? " (recovery point)" : "")
         }.joined(separator: ", ")
     }
 

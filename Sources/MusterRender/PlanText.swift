@@ -20,6 +20,7 @@ package struct PlanText {
         out.append(style.bold(sanitize(rb.title.expand(plan.values))))
         var facts = ["runbook \(rb.name)", "\(plan.stepCount) step\(plan.stepCount == 1 ? "" : "s")"]
         if let rto = rb.rto { facts.append("RTO \(DurationFormat.format(rto))") }
+        if let rpo = rb.rpo { facts.append("RPO \(DurationFormat.format(rpo))") }
         if !rb.owners.isEmpty { facts.append("owners: \(rb.owners.joined(separator: ", "))") }
         out.append(style.dim(sanitize(facts.joined(separator: " · "))))
         if let d = rb.description { out.append(""); out.append(sanitize(d.trimmingTrailingNewlines(), lines: true)) }

@@ -79,7 +79,8 @@ package enum ReportHTML {
         h += "<dt>Runs</dt><dd>\(r.runs.count): \(counts.joined(separator: ", "))"
             + (unattended > 0 ? " (<span class=\"warn\">\(unattended) unattended</span>: not counted in best or trend)" : "") + "</dd>\n"
         h += "<dt>Last</dt><dd>\(describe(last))</dd>\n"
-        h += "<dt>Best</dt><dd>\(r.best.map(describe) ?? "<span class=\"bad\">\(unattended > 0 ? "no attended recovery yet" : "no recovery yet")</span>")</dd>\n"
+        let noBest = !r.elsewhere.isEmpty ? "no \(r.environment.rawValue) recovery yet" : unattended > 0 ? "no attended recovery yet" : "no recovery yet"
+        h += "<dt>Best</dt><dd>\(r.best.map(describe) ?? "<span class=\"bad\">\(noBest)</span>")</dd>\n"
         if let t = r.trend {
             let verdict: String
             switch t.direction {
@@ -90,6 +91,11 @@ package enum ReportHTML {
             h += "<dt>Trend</dt><dd>\(t.elapsed.map(formatSeconds).joined(separator: " → ")): the last was \(verdict) \(t.comparedWith == 1 ? "the one before" : "the mean of the \(t.comparedWith) before")\(unattended > 0 ? " (unattended runs left out)" : "")</dd>\n"
         } else {
             h += "<dt>Trend</dt><dd>needs two recoveries</dd>\n"
+        }
+        // Practice is shown, never counted (DrillReport).
+        for e in r.elsewhere {
+            h += "<dt>Apart</dt><dd>\(e.runs) \(e.environment.rawValue) run\(e.runs == 1 ? "" : "s"), \(e.best.map { "best " + describe($0) } ?? "no recovery"); "
+                + "<span class=\"warn\">not counted</span>: \(esc(r.runbook ?? "the runbook")) counts \(r.environment.rawValue) drills</dd>\n"
         }
         h += evidenceSummary(r, last: last)
         h += criticalPathSummary(last)

@@ -42,8 +42,11 @@ package struct ReportText {
         line("runs", "\(r.runs.count): " + counts.joined(separator: ", ")
              + (unattended > 0 ? " (" + style.yellow("\(unattended) unattended") + ": not counted in best or trend)" : ""))
         line("last", describe(last))
+        let env = r.environment == .production ? "" : " \(r.environment.rawValue)"
         if let best = r.best {
-            line("best", describe(best))
+            line("best", describe(best) + env)
+        } else if !r.elsewhere.isEmpty {
+            line("best", style.red("no\(r.environment == .production ? " production" : env) recovery yet"))
         } else {
             line("best", style.red(unattended > 0 ? "no attended recovery yet" : "no recovery yet"))
         }
@@ -60,6 +63,12 @@ package struct ReportText {
         } else {
             line("trend", "needs two recoveries")
         }
+        // Practice is shown, never counted (DrillReport).
+        for e in r.elsewhere {
+            let best = e.best.map { "best " + describe($0) } ?? "no recovery"
+            line("apart", "\(e.runs) \(e.environment.rawValue) run\(e.runs == 1 ? "" : "s"), \(best); "
+                 + style.yellow("not counted") + ": \(r.runbook.map { sanitize($0) } ?? "the runbook") counts \(r.environment.rawValue) drills")
+        }
         out += evidenceLines(r, last: last, label: label)
         out += criticalPathLines(last, label: label)
 
@@ -68,7 +77,10 @@ package struct ReportText {
         var rows: [[String]] = [["RECENT RUNS", "OUTCOME", "ELAPSED", "RTO", "MODE", "OPERATOR"]]
         var colours: [(String) -> String] = [style.bold]
         for run in r.runs.suffix(Self.recentRuns).reversed() {
-            rows.append([UTCTime.short(run.startedAt), run.outcome.rawValue + (run.unattended ? " (unattended)" : ""), formatSeconds(run.elapsedSeconds),
+            var labels = run.unattended ? ["unattended"] : []
+            if run.apart { labels.append(run.environment.rawValue) }
+            if run.overrides { labels.append("-p overrides") }
+            rows.append([UTCTime.short(run.startedAt), run.outcome.rawValue + (labels.isEmpty ? "" : " (\(labels.joined(separator: ", ")))"), formatSeconds(run.elapsedSeconds),
                          run.rtoMet.map { $0 ? "met" : "missed" } ?? "-", sanitize(run.mode), sanitize(run.operatorName)])
             switch run.outcome {
             case .recovered: colours.append { $0 }

@@ -135,7 +135,8 @@ struct EscapeSequenceTests {
          "training": {"escalated_within": false, "contact_ok": false, "escalated_after_seconds": null},
          "run_id": "run \(p)", "runbook_hash": "hash \(p)",
          "human_seconds": 10, "automated_seconds": 590, "people_waits": [{"step": "wait \(p)", "at_seconds": 1, "seconds": 10}],
-         "recovery_point": "point \(p)", "rpo_seconds": 100, "rpo_met": true, "critical_path": ["step \(p)"], "serial_seconds": 700, "rpo_objective_seconds": 60, "journal_hash": "journal \(p)",
+         "recovery_point": "point \(p)", "rpo_seconds": 100, "rpo_met": true, "critical_path": ["step \(p)"], "serial_seconds": 700, "rpo_objective_seconds": 60,
+         "environment": "sandbox", "params": {"name \(p)": "value \(p)"}, "overrides": true, "journal_hash": "journal \(p)",
          "store_times": {"first_seq": 1, "first_at": "first \(p)", "last_seq": 2, "last_at": "last \(p)"}, "signature": "signature \(p)"}
         """
     }
@@ -162,6 +163,8 @@ struct EscapeSequenceTests {
         "Runbook.finally.id", "Runbook.steps.body.group.id", "Runbook.steps.body.group.forEach.name", "Runbook.steps.body.group.forEach.source.list",
         "Runbook.steps.body.group.title.references.name", "Runbook.steps.when.condition.root.kind.compare.kind.name",
         "Drill.path", "Drill.name", "Drill.runbook", "Drill.schedule", "Drill.params.name", "Drill.faults.step",
+        // Read only when it is one of the four environments.
+        "DrillRecord.environment",
     ]
 
     /// Every text in `value` by its path without indices, and whether it holds

@@ -356,6 +356,11 @@ struct EvidenceTests {
         let item = try #require(named("checklist item 1"))
         #expect(item["parent_span_id"] as? String == named("step declare")?["span_id"] as? String)
         #expect((item["attributes"] as? [String: Any])?["muster.wait"] as? String == "people")
+        // Issue 29: items are numbered from 1 everywhere, as `log` numbers them.
+        let items = spans.compactMap { $0["name"] as? String }.filter { $0.hasPrefix("checklist item ") }.sorted()
+        #expect(items == ["checklist item 1", "checklist item 1", "checklist item 2"], "declare's two items, then verify's one")
+        let log = try s.run(["log", id])
+        #expect(log.stdout.contains("item 1") && log.stdout.contains("item 2") && !log.stdout.contains("item 0"), "\(log.stdout)")
     }
 
     @Test func escalationsAndFaultsAreSpanEventsAndSecretsStayMasked() throws {

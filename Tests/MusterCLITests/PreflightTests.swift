@@ -189,4 +189,39 @@ struct PreflightTests {
         let later = try s.run(["due", "--now", "2099-01-01"])
         #expect(later.stdout.contains("fine"))
     }
+
+    /// Issue 29: the preflight a run or a drill does before its first step
+    /// counts for `due` as `muster preflight` does; `due` said "never run"
+    /// right after runs whose own preflight had passed.
+    @Test func aRunsOrDrillsOwnPreflightCountsForDue() throws {
+        let ok = """
+        muster: 1
+        name: fine
+        title: Fine
+        requires: [bash]
+        steps:
+          - {id: one, title: One, manual: [Do it]}
+        """
+        let broken = ok.replacingOccurrences(of: "name: fine", with: "name: broken").replacingOccurrences(of: "[bash]", with: "[no-such-tool-muster-test]")
+        let s = try Sandbox(["fine": ok, "broken": broken, "drilled": ok.replacingOccurrences(of: "name: fine", with: "name: drilled")])
+        try FileManager.default.createDirectory(atPath: s.dir + "/drills", withIntermediateDirectories: true)
+        try "muster: 1\ndrill: drilled-weekly\nrunbook: drilled\n".write(toFile: s.dir + "/drills/drilled-weekly.yaml", atomically: true, encoding: .utf8)
+        func preflightRows() throws -> [String: String] {
+            let json = try s.run(["due", "--json"])
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stderr)")
+            let rows = try #require(doc["preflight"] as? [[String: Any]])
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0["runbook"] as? String ?? "", $0["why"] as? String ?? "") })
+        }
+        #expect(try preflightRows() == ["broken": "never run", "drilled": "never run", "fine": "never run"])
+
+        let run = try s.run(["run", "fine", "--yes"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("Preflight: all 1 checks passed"))
+        let drill = try s.run(["drill", "drilled-weekly", "--yes"])
+        #expect(drill.status == 0, "\(drill.stdout)\(drill.stderr)")
+        let failing = try s.run(["run", "broken", "--yes"])
+        #expect(failing.stdout.contains("Preflight: 1 of 1 checks failed"), "\(failing.stdout)")
+        // The passing ones are no longer due; the failing one ran, and never passed.
+        #expect(try preflightRows() == ["broken": "never passed"])
+    }
 }

@@ -110,7 +110,7 @@ struct DrillReportTests {
     @Test func jsonHasTheDocumentedKeys() {
         let r = DrillReport(drill: "dr", records: [record(at: "2026-01-01T09:00:00Z", .recovered, 2000.04), record(at: "2026-02-01T09:00:00Z", .recovered, 1800)])
         guard case .object(let pairs) = r.json else { Issue.record("not an object"); return }
-        #expect(pairs.map(\.0) == ["drill", "runbook", "rto_seconds", "runs", "recovered", "failed", "aborted", "unattended", "last", "best", "trend", "steps", "history", "rpo_trend", "human_trend"])
+        #expect(pairs.map(\.0) == ["drill", "runbook", "rto_seconds", "runs", "recovered", "failed", "aborted", "unattended", "last", "best", "trend", "steps", "history", "rpo_trend", "human_trend", "environment", "elsewhere"])
         #expect(r.json.serialized().contains("\"elapsed_seconds\":2000.0"))
     }
 }

@@ -51,6 +51,58 @@ struct PlanRenderTests {
         #expect(steps.map { $0["id"] as? String } == ["check", "promote"])
     }
 
+    static let approved = """
+    muster: 1
+    name: t
+    title: Restore
+    rto: 1h
+    rpo: 24h
+    steps:
+      - id: find
+        title: Find the snapshot
+        run: echo "snapshot_time=2026-12-05T00:00:00Z"
+        outputs:
+          snapshot_time: {regex: 'snapshot_time=(\\S+)', recovery_point: true}
+          snapshot_id: {regex: 'id=(\\S+)'}
+      - id: promote
+        title: Promote the replica
+        run: promote
+        approval: {count: 2, from: [alice, bob, carol]}
+      - id: switch
+        title: Switch DNS
+        run: switch
+        approval: true
+    """
+
+    /// Issue 29: the paper copy said nothing of who must approve, the RPO or
+    /// which output is the recovery point; every form says all three.
+    @Test func everyFormSaysWhoApprovesTheRPOAndTheRecoveryPoint() throws {
+        let rb = try loadRunbook(Self.approved)
+        let plan = try Plan(runbook: rb, given: [:], catalog: Catalog(currentDirectory: "/") { _ in "/" }, root: "/")
+        let text = PlanText(style: Style(color: false, isTerminal: false)).render(plan)
+        let markdown = PlanMarkdown().render(plan)
+        for form in [text, markdown] {
+            #expect(form.contains("RPO 24h"), "\(form)")
+            #expect(form.contains("approval: 2 different people of alice, bob, carol (muster approve)"), "\(form)")
+            #expect(form.contains("approval: one person other than the operator (muster approve)"), "\(form)")
+            #expect(form.contains("snapshot_time ← regex snapshot_time=(\\S+) (recovery point)"), "\(form)")
+            #expect(!form.contains("snapshot_id ← regex id=(\\S+) (recovery point)"), "\(form)")
+        }
+        #expect(markdown.contains("- [ ] Approved by ______ and ______ (2 different people of alice, bob, carol) at ______ (UTC)"), "\(markdown)")
+        #expect(markdown.contains("- [ ] Approved by ______ (one person other than the operator) at ______ (UTC)"), "\(markdown)")
+        #expect(markdown.contains("Recovery point (the newest data it brings back): ______ (UTC)"), "\(markdown)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(PlanJSON.render(plan).serialized().utf8)) as? [String: Any])
+        #expect(json["rpo_seconds"] as? Int == 86_400)
+        let steps = try #require(json["steps"] as? [[String: Any]])
+        let outputs = try #require(steps[0]["outputs"] as? [String: [String: Any]])
+        #expect(outputs["snapshot_time"]?["recovery_point"] as? Bool == true && outputs["snapshot_id"]?["recovery_point"] as? Bool == false)
+        #expect(steps[0]["approval"] is NSNull)
+        let two = try #require(steps[1]["approval"] as? [String: Any])
+        #expect(two["count"] as? Int == 2 && two["from"] as? [String] == ["alice", "bob", "carol"])
+        let one = try #require(steps[2]["approval"] as? [String: Any])
+        #expect(one["count"] as? Int == 1 && one["from"] as? [String] == [])
+    }
+
     static let guarded = """
     muster: 1
     name: t
