@@ -28,6 +28,9 @@ struct TestCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Option(help: ArgumentHelp("Also write the results as JUnit XML to FILE, for CI dashboards.", valueName: "FILE"))
+    var junit: String?
+
     func run() throws {
         let ws = Workspace()
         let dir = Paths.join(ws.root, "runbooks/tests")
@@ -47,12 +50,14 @@ struct TestCommand: ParsableCommand {
         let printer = DiagnosticPrinter()
         var results: [RunbookTestResult] = []
         var broken = 0
+        var brokenFiles: [String] = []
         for file in chosen {
             let display = ws.catalog.displayPath(file)
             let loaded = RunbookTest.load(path: file, display: display, read: { try Paths.read($0) })
             guard let test = loaded.test, loaded.diagnostics.isEmpty else {
                 printer.print(loaded.diagnostics, source: nil)
                 broken += 1
+                brokenFiles.append(display)
                 continue
             }
             let rb: Runbook, includes: [String: Runbook]
@@ -63,12 +68,14 @@ struct TestCommand: ParsableCommand {
             default:
                 printer.print([Diagnostic(path: display, mark: test.runbookMark, message: "runbook '\(test.runbook)' does not load; run `muster validate \(test.runbook)`")], source: nil)
                 broken += 1
+                brokenFiles.append(display)
                 continue
             }
             let problems = test.check(rb, includes: includes)
             if !problems.isEmpty {
                 printer.print(problems, source: nil)
                 broken += 1
+                brokenFiles.append(display)
                 continue
             }
             let clock = ContinuousClock()
@@ -79,6 +86,14 @@ struct TestCommand: ParsableCommand {
             if !json { show(r, file: display, ms: Int(took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000)) }
         }
         let failed = results.filter { !$0.passed }.count + broken
+        if let junit {
+            let xml = RunbookTestJUnit.render(results, broken: brokenFiles)
+            do {
+                try FileWrites.writeAtomically(xml, to: Paths.absolute(junit, from: ws.cwd))
+            } catch {
+                throw CommandFailure(message: "cannot write the JUnit file \(junit): \(error)")
+            }
+        }
         if json {
             let passed = results.filter(\.passed).count
             let out: JSON = .object([("tests", .array(results.map(Self.json))), ("passed", .int(passed)), ("failed", .int(failed))])

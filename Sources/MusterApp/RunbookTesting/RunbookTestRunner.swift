@@ -55,6 +55,8 @@ public enum RunbookTestRunner {
             setup.drill = drill
         }
         let clock = SimulatedClock()
+        // A guard's fake that fails from a moment on wakes the session then.
+        clock.wakes = test.fakes.compactMap { $0.fake.from }
         let fakes = FakeSteps(fakes: Dictionary(test.fakes.map { ($0.key, $0.fake) }, uniquingKeysWith: { $1 }), clock: clock)
         var questions: [String: String] = [:]
         for entry in FlatPlan(rb, includes: includes).entries {

@@ -14,6 +14,9 @@ final class SimulatedClock: RunClock, @unchecked Sendable {
     private(set) var now = 0.0
     /// Fakes running beside others, by the time they end.
     private var due: [(at: Double, end: () -> Void)] = []
+    /// When a guard's fake starts failing: the session is woken then, as a
+    /// real guard's poller wakes it.
+    var wakes: [Double] = []
 
     func stamp() -> String {
         // A fixed day, so a test's journal reads the same every time.
@@ -30,6 +33,12 @@ final class SimulatedClock: RunClock, @unchecked Sendable {
         // ends at the next real wait, where the executor looks for it.
         guard seconds > 0 else { return nil }
         let next = due.map(\.at).min() ?? .infinity
+        let wake = wakes.filter { $0 > now }.min() ?? .infinity
+        if wake <= now + seconds, wake < next {
+            advance(by: wake - now)
+            wakes.removeAll { $0 <= now }
+            return .inboxWake
+        }
         advance(by: min(max(0, seconds), max(0, next - now)))
         return nil
     }
@@ -76,6 +85,27 @@ final class FakeSteps: StepStandIn {
         clock.advance(by: f.after)
         // An `http` fake's body is what its outputs and `body_contains` read.
         return StandInReply(exit: Int32(f.exit), stdout: f.httpStatus != nil ? f.httpBody : f.stdout, seconds: f.after, httpStatus: f.httpStatus, ci: f.ci)
+    }
+
+    /// Guards already reported breached: each is said once.
+    private var reported: Set<String> = []
+
+    func breached(_ keys: [String]) -> [(key: String, why: String)] {
+        var out: [(key: String, why: String)] = []
+        for key in keys where !reported.contains(key) {
+            guard let f = fakes[key], (f.from ?? 0) <= clock.now else { continue }
+            let why: String
+            if let status = f.httpStatus {
+                guard !(200..<300).contains(status) else { continue }
+                why = "status \(status)"
+            } else {
+                guard f.exit != 0 else { continue }
+                why = "exited with status \(f.exit)"
+            }
+            reported.insert(key)
+            out.append((key, why))
+        }
+        return out
     }
 
     func start(_ key: String, _ step: Step) -> BackgroundCommand {

@@ -33,11 +33,19 @@ package final class GuardDesk {
 
     init(host: StepHost) { self.host = host }
 
+    /// The guards in force where a stand-in answers for them (`muster test`).
+    private var standingIn: [String] = []
+
     /// Starts the pollers of the scopes now in force and stops the others.
     func sync() {
         let plan = host.machine.plan
-        guard let parts, !plan.guards.isEmpty else { return }
+        guard !plan.guards.isEmpty else { return }
         let wanted = host.machine.guardScopes(host.state)
+        if host.standIn != nil {
+            standingIn = plan.guards.filter { wanted.contains($0.value.scope ?? "") }.map(\.key).sorted()
+            return
+        }
+        guard let parts else { return }
         for (scope, poller) in pollers where !wanted.contains(scope) {
             poller.stop()
             pollers[scope] = nil
@@ -63,17 +71,29 @@ package final class GuardDesk {
     @discardableResult
     func takeBreaches() throws(Stop) -> Bool {
         var any = false
+        if let standIn = host.standIn {
+            for b in standIn.breached(standingIn) where host.machine.takesBreach(b.key, host.state) {
+                try breach(b.key, why: b.why)
+                any = true
+            }
+        }
         for (scope, poller) in pollers.sorted(by: { $0.key < $1.key }) {
             for b in poller.takeBreaches() {
                 let key = scope.isEmpty ? b.id : scope + "/" + b.id
                 guard host.machine.takesBreach(key, host.state) else { continue }
-                try host.record(.guardBreached, step: nil) { $0.value = key; $0.text = b.why }
-                let title = host.machine.plan.guards[key].map { $0.guard.title.expand(values(scope.isEmpty ? nil : host.machine.plan[scope])) } ?? key
-                host.console.show(.warning("GUARD BREACHED: \(host.masker.mask(title)) ('\(key)'): \(host.masker.mask(b.why))"))
+                try breach(key, why: b.why)
                 any = true
             }
         }
         return any
+    }
+
+    /// Journals and shows one breach.
+    private func breach(_ key: String, why: String) throws(Stop) {
+        try host.record(.guardBreached, step: nil) { $0.value = key; $0.text = why }
+        let scope = host.machine.plan.guards[key]?.scope
+        let title = host.machine.plan.guards[key].map { $0.guard.title.expand(values(scope.flatMap { host.machine.plan[$0] })) } ?? key
+        host.console.show(.warning("GUARD BREACHED: \(host.masker.mask(title)) ('\(key)'): \(host.masker.mask(why))"))
     }
 
     private func values(_ entry: FlatPlan.Entry?) -> [String: String] {

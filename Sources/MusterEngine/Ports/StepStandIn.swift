@@ -36,6 +36,9 @@ public protocol StepStandIn: AnyObject {
     /// The same for a step running beside others: a command that ends
     /// when the stand-in's clock comes to its time.
     func start(_ key: String, _ step: Step) -> BackgroundCommand
+    /// Which of the guards in force (`keys`) are breached now, and why:
+    /// each breach said once, as a real guard's poller says it.
+    func breached(_ keys: [String]) -> [(key: String, why: String)]
 }
 
 extension StandInReply {
