@@ -123,8 +123,10 @@ extension Executor {
             if gates.approvalOutdated(entry, values: values) { try awaitApproval(entry) } else { try gates.gate(entry, values: values) }
         case .resumeInterrupted(let key):
             try resumeInterrupted(try enter(key))
-        case .follow(let key, let n):
+        case .follow(let key, let n), .trigger(let key, let n):
             try attempt(try enter(key), n, following: true)
+        case .lookUp(let key, let n):
+            try lookUp(try enter(key), n)
         case .sleepUntil(let key, let t) where !flights.isEmpty:
             _ = try enter(key)
             try awaitFlights(until: t)
