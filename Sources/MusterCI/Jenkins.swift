@@ -116,8 +116,8 @@ struct Jenkins: CIService {
     }
 
     func mark(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
-        jobState(client, tree: "nextBuildNumber", what: "reading job \(job)'s next build number").flatMap { job in
-            guard let next = job.nextBuildNumber else { return .failure(CIFailure("reading job \(job)'s next build number: Jenkins did not say it")) }
+        jobState(client, tree: "nextBuildNumber", what: "starting job \(job)").flatMap { job in
+            guard let next = job.nextBuildNumber else { return .failure(CIFailure("starting job \(self.job): Jenkins did not say its next build number")) }
             return .success(JenkinsPipeline.trigger(after: next).ref)
         }
     }
@@ -201,8 +201,8 @@ struct Jenkins: CIService {
     }
 
     /// `POST /queue/cancelItem?id=N` for a queued build, `POST
-    /// /job/{job}/{number}/stop` for a running one; Jenkins answers either
-    /// with a redirect to a page, which is its success.
+    /// /job/{job}/{number}/stop` for a running one; Jenkins answers a stop
+    /// with a redirect to the build's page, which is its success.
     func cancel(_ ref: PipelineRef, _ client: CIClient) -> Result<String, CIFailure> {
         let (url, what, done): (String, String, String)
         switch JenkinsPipeline(ref) {

@@ -468,6 +468,9 @@ class Handler(BaseHTTPRequestHandler):
                     triggers.append({"provider": "jenkins", "ref": None, "inputs": started, "job": name, "how": rest[0]})
                 slow_answer()
                 return self.reply(201, headers=[("Location", "%s/queue/item/%d/" % (root, item))])
+            if len(rest) == 1 and rest[0].isdigit() and method == "GET" and int(rest[0]) in jenkins_builds:
+                # The build's page, where a stop sends the browser back to.
+                return self.reply(200, "<html><head><title>ops » %s #%s [Jenkins]</title></head><body></body></html>" % (name, rest[0]), "text/html;charset=utf-8")
             if len(rest) == 2 and rest[0].isdigit() and rest[1] == "stop" and method == "POST":
                 with lock:
                     b = jenkins_builds.get(int(rest[0]))
