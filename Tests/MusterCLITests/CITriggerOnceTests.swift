@@ -112,4 +112,24 @@ struct CITriggerOnceTests {
         let journal = try s.journal().map { $0["event"] as? String ?? "" }.filter { $0.hasPrefix("pipeline_") || $0.hasPrefix("attempt_") }
         #expect(journal == ["pipeline_triggering", "attempt_finished", "attempt_started", "pipeline_absent", "pipeline_triggering", "attempt_finished"], "\(journal)")
     }
+
+    /// A session that ended before any trigger was journaled (or a journal
+    /// of an older release): the step cannot be looked up, so the operator
+    /// is told to check the CI before choosing.
+    @Test func aCIStepInterruptedWithoutATokenSaysToCheckTheCIBeforeChoosing() async throws {
+        let p = Provider.gitlab
+        let ci = try FakeCI(["CI_TRIGGER_DELAY": "60"])
+        let s = try Sandbox(["deploy": Self.runbook(p, ci.base)])
+        _ = try await killDuringTheTrigger(p, ci, s, ["run", "deploy"])
+        let runs = try FileManager.default.contentsOfDirectory(atPath: s.dir + "/.muster/runs").sorted()
+        let path = "\(s.dir)/.muster/runs/\(try #require(runs.last))/journal.jsonl"
+        var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        try #require(lines.last?.contains(#""event":"pipeline_triggering""#) == true, "\(lines)")
+        lines.removeLast()
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let resumed = try s.run(["resume"], stdin: "d pipeline 701 ran it\n", env: env(p))
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(resumed.stdout.contains("'redeploy' was starting its pipeline when the last session ended, and no trigger of it was journaled: if the CI shows a pipeline started for it"), "\(resumed.stdout)")
+        #expect(try ci.started(p.stats) == 1)
+    }
 }
