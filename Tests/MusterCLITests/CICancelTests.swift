@@ -77,4 +77,25 @@ struct CICancelTests {
         let schema = try Sandbox([:]).run(["schema"])
         #expect(schema.stdout.contains(#""cancel_on_stop": {"type": "boolean"}"#) || schema.stdout.contains(#""cancel_on_stop":{"type":"boolean"}"#), "\(schema.stdout.prefix(200))")
     }
+
+    /// Killed while its pipeline runs, then abandoned: the pipeline is
+    /// offered for cancelling, cancelled on `y`, and journaled before the
+    /// run's end.
+    @Test func abandonOffersToCancelAPipelineStillRunning() async throws {
+        let ci = try FakeCI()
+        let p = Provider.gitlab
+        let s = try Sandbox(["deploy": Self.runbook(p, ci.base, timeout: "5m", cancel: true)])
+        let live = try LiveMuster(["run", "deploy", "--yes", "-p", "polls=hold"], cwd: s.dir, env: [p.secret: p.token])
+        _ = eventually(within: 60) { (try? s.journal().contains { $0["event"] as? String == "pipeline_started" }) == true }
+        live.kill()
+        _ = await live.finish()
+        let r = try s.run(["abandon", try s.runID(), "--reason", "the incident is over"], stdin: "y\n", env: [p.secret: p.token])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("Step 'redeploy' started pipeline 701 of acme/platform on main, which may still be running. Cancel it (cancel_on_stop)?"), "\(r.stdout)")
+        #expect(try cancelled(ci) == ["gitlab:701"])
+        let events = try s.journal().map { $0["event"] as? String ?? "" }
+        #expect(Array(events.suffix(2)) == ["pipeline_cancelled", "run_abandoned"], "\(events)")
+        let verified = try s.run(["verify", try s.runID()])
+        #expect(!verified.stdout.contains("not intact") && !verified.stderr.contains("not intact"), "\(verified.stdout)\(verified.stderr)")
+    }
 }
