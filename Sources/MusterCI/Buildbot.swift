@@ -21,6 +21,12 @@ import MusterEngine
 /// master's `www` auth: Muster logs in (`/auth/login`, HTTP Basic) and
 /// sends the session cookie with each request, as the web UI does; that is
 /// what a master whose `authz` restricts forcing needs.
+///
+/// The newest build request of the builder, read before the force, is the
+/// trigger's token; the force's reason names the run and the step. A force
+/// whose answer never came is found as the oldest newer request of the
+/// builder whose buildset has that reason, and shown absent when there is
+/// none (Buildbot makes the request within the force call).
 struct Buildbot: CIService {
     let s: CIStepSettings
     let builder: String
@@ -90,18 +96,59 @@ struct Buildbot: CIService {
         }
     }
 
-    func trigger(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
+    /// The builder's id, by its name.
+    func builderID(_ client: CIClient, _ h: [(name: String, value: String)]) -> Result<Int, CIFailure> {
+        client.fetch(Builders.self, CIRequest("GET", "\(api)/builders?name=\(builder.percentEncoded())", headers: h, what: "finding builder '\(builder)'", refused: refused))
+            .flatMap { b, _ in
+                b.builders.first.map { .success($0.builderid) } ?? .failure(CIFailure("Buildbot at \(s.base) has no builder named '\(builder)'"))
+            }
+    }
+
+    struct Listed: Decodable {
+        var buildrequests: [Request]
+        struct Request: Decodable { var buildrequestid: Int; var buildsetid: Int }
+    }
+    struct Buildsets: Decodable { var buildsets: [Buildset]; struct Buildset: Decodable { var reason: String? } }
+
+    func mark(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
+        headers(client).flatMap { h in
+            builderID(client, h).flatMap { id in
+                client.fetch(Listed.self, CIRequest("GET", "\(api)/builders/\(id)/buildrequests?order=-buildrequestid&limit=1", headers: h,
+                                                    what: "reading the newest build request of '\(builder)'", refused: refused))
+                    .map { listed, _ in BuildbotPipeline.trigger(after: listed.buildrequests.first?.buildrequestid ?? 0, builder: id).ref }
+            }
+        }
+    }
+
+    func find(_ mark: PipelineRef, age: Double, _ client: CIClient) -> Result<PipelineSearch, CIFailure> {
+        guard case .trigger(let after, let id)? = BuildbotPipeline(mark) else { return .failure(CIFailure("not a Buildbot trigger: \(mark)")) }
+        let what = "looking for the build request of '\(builder)' forced after request \(after)"
+        let h: [(name: String, value: String)]
+        let newer: [Listed.Request]
+        switch headers(client).flatMap({ h in
+            client.fetch(Listed.self, CIRequest("GET", "\(api)/builders/\(id)/buildrequests?buildrequestid__gt=\(after)&order=buildrequestid", headers: h, what: what, refused: refused))
+                .map { (h, $0.0.buildrequests) }
+        }) {
+        case .failure(let f): return .failure(f)
+        case .success(let (x, r)): (h, newer) = (x, r)
+        }
+        for request in newer {
+            switch client.fetch(Buildsets.self, CIRequest("GET", "\(api)/buildsets/\(request.buildsetid)", headers: h, what: what, refused: refused)) {
+            case .failure(let f): return .failure(f)
+            case .success(let (sets, _)):
+                // ForceScheduler's reasonString ends with the reason given.
+                if let r = sets.buildsets.first?.reason, r == s.reason || r.hasSuffix(": " + s.reason) { return .success(.found(.buildbotRequest(request.buildrequestid, builder: id))) }
+            }
+        }
+        return .success(.absent)
+    }
+
+    func trigger(_ client: CIClient, mark: PipelineRef) -> Result<PipelineRef, CIFailure> {
+        guard case .trigger(_, let id)? = BuildbotPipeline(mark) else { return .failure(CIFailure("not a Buildbot trigger: \(mark)")) }
         let h: [(name: String, value: String)]
         switch headers(client) {
         case .success(let x): h = x
         case .failure(let f): return .failure(f)
-        }
-        let id: Int
-        switch client.fetch(Builders.self, CIRequest("GET", "\(api)/builders?name=\(builder.percentEncoded())", headers: h, what: "finding builder '\(builder)'", refused: refused)) {
-        case .failure(let f): return .failure(f)
-        case .success(let (b, _)):
-            guard let first = b.builders.first else { return .failure(CIFailure("Buildbot at \(s.base) has no builder named '\(builder)'")) }
-            id = first.builderid
         }
         var params: [(String, JSON)] = [
             ("builderid", .string(String(id))),
@@ -135,6 +182,7 @@ struct Buildbot: CIService {
 
     func look(_ ref: PipelineRef, _ client: CIClient) -> Result<PipelineLook, CIFailure> {
         guard case .request(let request, let builderID)? = BuildbotPipeline(ref) else { return .failure(CIFailure("not a Buildbot build request: \(ref)")) }
+        // (a `trigger` is found by `find`, never followed)
         let h: [(name: String, value: String)]
         switch headers(client) {
         case .success(let x): h = x
@@ -180,8 +228,42 @@ struct Buildbot: CIService {
         }
     }
 
+    /// Stops the request's running build (`stop` on `/builds/{id}`) or,
+    /// while it has none, cancels the request (`cancel` on
+    /// `/buildrequests/{id}`): JSON-RPC control calls.
+    func cancel(_ ref: PipelineRef, _ client: CIClient) -> Result<String, CIFailure> {
+        guard case .request(let request, _)? = BuildbotPipeline(ref) else { return .failure(CIFailure("not a Buildbot build request: \(ref)")) }
+        let h: [(name: String, value: String)]
+        switch headers(client) {
+        case .success(let x): h = x
+        case .failure(let f): return .failure(f)
+        }
+        let what = "cancelling build request \(request)"
+        func call(_ url: String, _ method: String) -> Result<Void, CIFailure> {
+            let body = JSON.object([("jsonrpc", "2.0"), ("method", .string(method)), ("id", 1), ("params", .object([("reason", .string("cancel_on_stop: \(s.reason)"))]))])
+            return client.fetch(Forced.self, CIRequest("POST", url, headers: h, body: .json(body), what: what, refused: refused)).flatMap { answer, _ in
+                answer.error.map { .failure(CIFailure("\(what): Buildbot refused: \($0.message)")) } ?? .success(())
+            }
+        }
+        switch client.fetch(Builds.self, CIRequest("GET", "\(api)/builds?buildrequestid=\(request)", headers: h, what: what, refused: refused)) {
+        case .failure(let f): return .failure(f)
+        case .success(let (b, _)):
+            let running = b.builds.filter { !$0.complete }
+            if !running.isEmpty {
+                for build in running {
+                    if case .failure(let f) = call("\(api)/builds/\(build.buildid ?? build.number)", "stop") { return .failure(f) }
+                }
+                return .success("stopped build \(running.map { String($0.number) }.joined(separator: ", ")) of build request \(request)")
+            }
+        }
+        return call("\(api)/buildrequests/\(request)", "cancel").map { "cancelled build request \(request)" }
+    }
+
     func describe(_ ref: PipelineRef) -> String {
-        guard case .request(let r, _)? = BuildbotPipeline(ref) else { return "\(ref)" }
-        return "build request \(r)"
+        switch BuildbotPipeline(ref) {
+        case .request(let r, _)?: return "build request \(r)"
+        case .trigger(let after, _)?: return "the build request of '\(builder)' forced after request \(after)"
+        case nil: return "\(ref)"
+        }
     }
 }

@@ -19,6 +19,15 @@ import MusterEngine
 /// before the dispatch (run ids only grow). The dispatch is journaled before
 /// that search, so a resumed run searches again rather than dispatch twice.
 ///
+/// The newest run listed before the dispatch is also the trigger's token,
+/// journaled before the dispatch is sent: a dispatch whose answer never
+/// came is found as the oldest `workflow_dispatch` run on the ref newer
+/// than it. GitHub lists a run some seconds after its dispatch, so no run
+/// is taken as proof that none started only once the token is
+/// `listingDelay` seconds old. A workflow's inputs must be declared, so no
+/// token of Muster's own can travel with the dispatch: a run someone else
+/// dispatches on the same ref meanwhile would be taken for it.
+///
 /// Rate limits (a repository's `GITHUB_TOKEN` has 1,000 requests an hour)
 /// are the executor's: it reads `retry-after` and `x-ratelimit-*` on every
 /// answer, and a 403 or 429 for a primary or secondary limit.
@@ -68,12 +77,27 @@ struct GitHubActions: CIService {
             .map { _ in "workflow \(workflow) of \(repo) answered" }
     }
 
-    func trigger(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
-        let newest: Int
-        switch client.fetch(Runs.self, CIRequest("GET", listURL, headers: headers, what: "listing runs of workflow \(workflow)", refused: refused)) {
-        case .failure(let f): return .failure(f)
-        case .success(let (runs, _)): newest = runs.workflow_runs.map(\.id).max() ?? 0
+    /// Seconds after a dispatch by which GitHub lists its run.
+    static let listingDelay = 20.0
+
+    func mark(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
+        client.fetch(Runs.self, CIRequest("GET", listURL, headers: headers, what: "listing runs of workflow \(workflow)", refused: refused)).map { runs, _ in
+            GitHubPipeline.trigger(after: runs.workflow_runs.map(\.id).max() ?? 0).ref
         }
+    }
+
+    func find(_ mark: PipelineRef, age: Double, _ client: CIClient) -> Result<PipelineSearch, CIFailure> {
+        guard case .trigger(let after)? = GitHubPipeline(mark) else { return .failure(CIFailure("not a GitHub trigger: \(mark)")) }
+        let what = "looking for the run of workflow \(workflow) dispatched after run \(after)"
+        return client.fetch(Runs.self, CIRequest("GET", listURL, headers: headers, what: what, refused: refused)).map { runs, _ in
+            if let run = runs.workflow_runs.map(\.id).filter({ $0 > after }).min() { return .found(.githubRun(run)) }
+            if age < Self.listingDelay { return .notYet("no run of \(workflow) on \(ref) newer than run \(after) yet; GitHub lists a run some seconds after its dispatch") }
+            return .absent
+        }
+    }
+
+    func trigger(_ client: CIClient, mark: PipelineRef) -> Result<PipelineRef, CIFailure> {
+        guard case .trigger(let newest)? = GitHubPipeline(mark) else { return .failure(CIFailure("not a GitHub trigger: \(mark)")) }
         let inputs = JSON.object(s.inputs.map { ($0.name, .string($0.value)) })
         func body(details: Bool) -> String {
             .json(.object([("ref", .string(ref)), ("inputs", inputs)] + (details ? [("return_run_details", true)] : [])))
@@ -127,15 +151,35 @@ struct GitHubActions: CIService {
                 default: return PipelineLook(.failed(why: "GitHub conclusion \(conclusion.isEmpty ? "none" : conclusion)", status: 1), line: line, url: url)
                 }
             }
-        case nil:
+        case .trigger?, nil:
             return .failure(CIFailure("not a GitHub run: \(ref)"))
         }
+    }
+
+    /// `POST /repos/{repo}/actions/runs/{id}/cancel`; a dispatch's run is
+    /// looked for first.
+    func cancel(_ ref: PipelineRef, _ client: CIClient) -> Result<String, CIFailure> {
+        var id: Int
+        switch GitHubPipeline(ref) {
+        case .run(let r)?: id = r
+        case .dispatch?:
+            switch look(ref, client) {
+            case .failure(let f): return .failure(f)
+            case .success(let l):
+                guard case .run(let r)? = l.next.flatMap(GitHubPipeline.init) else { return .failure(CIFailure("GitHub does not list the dispatch's run yet")) }
+                id = r
+            }
+        default: return .failure(CIFailure("not a GitHub run: \(ref)"))
+        }
+        return client.send(CIRequest("POST", "\(s.base)/repos/\(repoPath)/actions/runs/\(id)/cancel", headers: headers, what: "cancelling run \(id)", refused: refused))
+            .map { _ in "cancelled run \(id) of \(workflow)" }
     }
 
     func describe(_ ref: PipelineRef) -> String {
         switch GitHubPipeline(ref) {
         case .run(let id)?: "run \(id) of \(workflow) on \(self.ref)"
         case .dispatch(let after)?: "the dispatch of workflow \(workflow) on \(self.ref) (its run is newer than run \(after))"
+        case .trigger(let after)?: "the run of workflow \(workflow) on \(self.ref) dispatched after run \(after)"
         case nil: "\(ref)"
         }
     }

@@ -24,6 +24,14 @@ import MusterEngine
 /// name what to change. A pipeline blocked on a `manual` job, a
 /// `scheduled` (delayed) job or a resource group is shown as waiting for
 /// that, not as running.
+///
+/// Before the trigger the newest pipeline on the ref is read and journaled
+/// as the token; a trigger whose answer never came is found as the oldest
+/// pipeline on the ref with source `api` newer than it, and shown absent
+/// when there is none (GitLab creates the pipeline within the request).
+/// GitLab cannot carry a token of Muster's own on every project (pipeline
+/// variables may be refused, inputs must be declared), so an API pipeline
+/// someone else creates on the same ref meanwhile would be taken for it.
 struct GitLabCI: CIService {
     let s: CIStepSettings
     let token: (value: String, secret: String)
@@ -53,7 +61,24 @@ struct GitLabCI: CIService {
             .map { _ in "project \(project) answered" }
     }
 
-    func trigger(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
+    /// Pipelines on the ref, newest first (`source` api only, when asked).
+    func listed(_ client: CIClient, apiOnly: Bool, what: String) -> Result<[Int], CIFailure> {
+        let url = "\(projectURL)/pipelines?ref=\(ref.percentEncoded())\(apiOnly ? "&source=api" : "")&order_by=id&sort=desc&per_page=100"
+        return client.fetch([Pipeline].self, CIRequest("GET", url, headers: headers, what: what, refused: refused)).map { list, _ in list.map(\.id) }
+    }
+
+    func mark(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
+        listed(client, apiOnly: false, what: "listing pipelines of \(project) on \(ref)").map { GitLabPipeline.trigger(after: $0.max() ?? 0).ref }
+    }
+
+    func find(_ mark: PipelineRef, age: Double, _ client: CIClient) -> Result<PipelineSearch, CIFailure> {
+        guard case .trigger(let after)? = GitLabPipeline(mark) else { return .failure(CIFailure("not a GitLab trigger: \(mark)")) }
+        return listed(client, apiOnly: true, what: "looking for the pipeline of \(project) on \(ref) created after pipeline \(after)").map { ids in
+            ids.filter { $0 > after }.min().map { .found(.gitlabPipeline($0)) } ?? .absent
+        }
+    }
+
+    func trigger(_ client: CIClient, mark: PipelineRef) -> Result<PipelineRef, CIFailure> {
         let asInputs = s["inputs_as"] == "inputs"
         let variables = JSON.array(s.inputs.map { .object([("key", .string($0.name)), ("value", .string($0.value))]) })
         let inputs = JSON.object(s.inputs.map { ($0.name, .string($0.value)) })
@@ -93,8 +118,18 @@ struct GitLabCI: CIService {
         }
     }
 
+    /// `POST /projects/{project}/pipelines/{id}/cancel`.
+    func cancel(_ ref: PipelineRef, _ client: CIClient) -> Result<String, CIFailure> {
+        guard case .pipeline(let id)? = GitLabPipeline(ref) else { return .failure(CIFailure("not a GitLab pipeline: \(ref)")) }
+        return client.send(CIRequest("POST", "\(projectURL)/pipelines/\(id)/cancel", headers: headers, what: "cancelling pipeline \(id)", refused: refused))
+            .map { _ in "cancelled pipeline \(id) of \(project)" }
+    }
+
     func describe(_ ref: PipelineRef) -> String {
-        guard case .pipeline(let id)? = GitLabPipeline(ref) else { return "\(ref)" }
-        return "pipeline \(id) of \(project) on \(self.ref)"
+        switch GitLabPipeline(ref) {
+        case .pipeline(let id)?: return "pipeline \(id) of \(project) on \(self.ref)"
+        case .trigger(let after)?: return "the pipeline of \(project) on \(self.ref) created after pipeline \(after)"
+        case nil: return "\(ref)"
+        }
     }
 }

@@ -23,6 +23,13 @@ import MusterEngine
 /// Jenkins needs no CSRF crumb for requests authenticated with an API
 /// token. Without a token Muster is anonymous, which a Jenkins with CSRF
 /// protection refuses for the trigger (403).
+///
+/// The job's `nextBuildNumber`, read before the trigger, is its token: a
+/// trigger whose answer never came is found as the job's queue item, or
+/// else its first build numbered from the token on, and shown absent when
+/// the job has neither. Jenkins drops parameters a job does not declare,
+/// so no token of Muster's own travels with the build: a build someone
+/// else starts meanwhile would be taken for it.
 struct Jenkins: CIService {
     let s: CIStepSettings
     let job: String
@@ -94,7 +101,37 @@ struct Jenkins: CIService {
         }
     }
 
-    func trigger(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
+    /// The job's queue and builds, as far as the token needs them.
+    struct JobState: Decodable {
+        var nextBuildNumber: Int?
+        var queueItem: Item?
+        var builds: [Build]?
+        struct Item: Decodable { var id: Int }
+        struct Build: Decodable { var number: Int }
+    }
+
+    func jobState(_ client: CIClient, tree: String, what: String) -> Result<JobState, CIFailure> {
+        let request = CIRequest("GET", "\(jobURL)/api/json?tree=\(tree.percentEncoded())", headers: headers, what: what, refused: refused)
+        return client.fetch(JobState.self, request).map { job, _ in job }
+    }
+
+    func mark(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
+        jobState(client, tree: "nextBuildNumber", what: "starting job \(job)").flatMap { job in
+            guard let next = job.nextBuildNumber else { return .failure(CIFailure("starting job \(self.job): Jenkins did not say its next build number")) }
+            return .success(JenkinsPipeline.trigger(after: next).ref)
+        }
+    }
+
+    func find(_ mark: PipelineRef, age: Double, _ client: CIClient) -> Result<PipelineSearch, CIFailure> {
+        guard case .trigger(let after)? = JenkinsPipeline(mark) else { return .failure(CIFailure("not a Jenkins trigger: \(mark)")) }
+        return jobState(client, tree: "queueItem[id],builds[number]", what: "looking for the build of job \(job) from #\(after) on").map { job in
+            if let item = job.queueItem { return .found(.jenkinsQueueItem(item.id)) }
+            if let n = (job.builds ?? []).map(\.number).filter({ $0 >= after }).min() { return .found(.jenkinsBuild(n)) }
+            return .absent
+        }
+    }
+
+    func trigger(_ client: CIClient, mark: PipelineRef) -> Result<PipelineRef, CIFailure> {
         let action: String
         switch endpoint(client) {
         case .success(let a): action = a
@@ -158,8 +195,25 @@ struct Jenkins: CIService {
                 default: return PipelineLook(.failed(why: "Jenkins result \(result)", status: 1), line: line, url: url)
                 }
             }
-        case nil:
+        case .trigger?, nil:
             return .failure(CIFailure("not a Jenkins queue item or build: \(ref)"))
+        }
+    }
+
+    /// `POST /queue/cancelItem?id=N` for a queued build, `POST
+    /// /job/{job}/{number}/stop` for a running one; Jenkins answers a stop
+    /// with a redirect to the build's page, which is its success.
+    func cancel(_ ref: PipelineRef, _ client: CIClient) -> Result<String, CIFailure> {
+        let (url, what, done): (String, String, String)
+        switch JenkinsPipeline(ref) {
+        case .queueItem(let n)?: (url, what, done) = ("\(s.base)/queue/cancelItem?id=\(n)", "cancelling queue item \(n)", "cancelled queue item \(n) of \(job)")
+        case .build(let n)?: (url, what, done) = ("\(buildURL(n))stop", "stopping build #\(n)", "stopped build #\(n) of \(job)")
+        default: return .failure(CIFailure("not a Jenkins queue item or build: \(ref)"))
+        }
+        switch client.send(CIRequest("POST", url, headers: headers, what: what, refused: refused)) {
+        case .success: return .success(done)
+        case .failure(let f) where f.status == 302 || f.status == 303: return .success(done)
+        case .failure(let f): return .failure(f)
         }
     }
 
@@ -167,6 +221,7 @@ struct Jenkins: CIService {
         switch JenkinsPipeline(ref) {
         case .queueItem(let n)?: "queue item \(n) of \(job): \(queueURL(n))"
         case .build(let n)?: "build #\(n) of \(job): \(buildURL(n))"
+        case .trigger(let n)?: "the build of \(job) numbered #\(n) or later"
         case nil: "\(ref)"
         }
     }

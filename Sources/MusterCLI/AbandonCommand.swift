@@ -10,6 +10,7 @@ import Foundation
 import MusterBasics
 import MusterFormat
 import MusterEngine
+import MusterCI
 import MusterJournal
 import MusterDrills
 import MusterPreflight
@@ -87,7 +88,7 @@ struct AbandonCommand: ParsableCommand {
             } catch {
                 throw CommandFailure(message: error.message)
             }
-            state = RunState(replaying: events)
+            state = try Self.offerPipelineCancels(RunState(replaying: events), journal: journal, ws: ws, runID: runID)
             var e = JournalEvent(seq: state.lastSeq + 1, at: utcStamp(), t: state.lastT, event: finallyFirst ? .runClosing : .runAbandoned)
             e.by = who
             e.text = why
@@ -115,6 +116,45 @@ struct AbandonCommand: ParsableCommand {
                              includes: (try? RunSession.includes(of: rb, path: rbPath, catalog: ws.catalog)) ?? [:], baseEnvironment: [:])
         setup.drill = drill
         DrillFinish.write(journalPath: path, setup: setup, root: ws.root)
+    }
+
+    /// Pipelines of unfinished `ci` steps with `cancel_on_stop` that may
+    /// still run: each is offered for cancelling, by a session of the run
+    /// that journals what it did; the state after it.
+    static func offerPipelineCancels(_ state: RunState, journal: FileJournal, ws: Workspace, runID: String) throws -> RunState {
+        guard let info = state.info else { return state }
+        let rbPath = Paths.absolute(info.runbookPath, from: ws.root)
+        guard let (rb, _) = try? ws.loadRunbook(rbPath), let includes = try? RunSession.includes(of: rb, path: rbPath, catalog: ws.catalog) else { return state }
+        let runbooks = [rb] + Array(includes.values)
+        let ci = FlatPlan(rb, includes: includes).entries.contains { entry in
+            if case .ci(let spec) = entry.step.body { return spec.cancelOnStop && state.finished[entry.key] == nil && (state.pipelines[entry.key] != nil || state.legacyPipelines[entry.key] != nil) }
+            return false
+        }
+        guard ci else { return state }
+        let secrets: [String: String]
+        do {
+            secrets = try RunSession.secrets(runbooks)
+        } catch {
+            printError("muster: warning: a pipeline of run \(runID) may still be running, but it cannot be cancelled from here: \((error as? CommandFailure)?.message ?? "\(error)")")
+            return state
+        }
+        let setup = RunSetup(runbook: rb, params: info.params, secrets: secrets, runID: runID, operatorName: operatorName(), yes: false,
+                             includes: includes, baseEnvironment: ProcessInfo.processInfo.environment)
+        let executor = Executor(setup: setup, state: state, journal: journal, console: RunSession.console(), runner: SpawnRunner(),
+                                baseElapsed: state.lastT, clock: SystemClock())
+        executor.http = CurlTransport()
+        executor.ciService = CIServices.make
+        do {
+            try executor.pipelines.offerPipelineCancels { question in
+                print(sanitize(question))
+                print("(y cancel it · n leave it running) > ", terminator: "")
+                let answer = unbufferedLine().trimmingCharacters(in: .whitespaces).lowercased()
+                return answer == "y" || answer == "yes"
+            }
+        } catch {
+            printError("muster: warning: cancelling a pipeline of run \(runID) stopped: \(error)")
+        }
+        return executor.state
     }
 
     /// The `finally` steps of the run's runbook that have not run.

@@ -186,6 +186,8 @@ public enum Trace {
             case .pipelineStarted:
                 spans[eventHost(e.step)].events.append((now, "pipeline_started", [("muster.pipeline", str(e.value ?? e.text))]))
                 if let i = stepSpan[step] { CICD.started(&spans[i].attributes, e, mask: mask) }
+            case .pipelineTriggering, .pipelineAbsent, .pipelineCancelled:
+                spans[eventHost(e.step)].events.append((now, e.event.rawValue, [("muster.pipeline", str(e.pipeline?.description ?? e.text))]))
             case .runFinished:
                 outcome = e.outcome
             case .runAbandoned:

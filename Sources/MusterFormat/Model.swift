@@ -243,6 +243,9 @@ public struct CISpec: Sendable {
     public var settings: [String: Template]
     public var inputs: [(name: String, value: Template)]
     public var token: String?
+    /// `cancel_on_stop: true`: a timeout, `s`, an abort or a rollback that
+    /// stops the step cancels its pipeline through the provider's API.
+    public var cancelOnStop = false
 }
 
 public struct IncludeSpec: Sendable {

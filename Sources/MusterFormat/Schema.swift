@@ -163,7 +163,8 @@ public enum FormatSchema {
                 "project": {"type": "string"}, "inputs_as": {"enum": ["variables", "inputs"]}, "job": {"type": "string"},
                 "inputs": {"$ref": "#/$defs/stringMap"},
                 "token": {"type": "string"},
-                "timeout": {"$ref": "#/$defs/duration"}
+                "timeout": {"$ref": "#/$defs/duration"},
+                "cancel_on_stop": {"type": "boolean"}
               }
             },
             "runbook": {"type": "string"},

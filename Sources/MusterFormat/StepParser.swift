@@ -361,7 +361,7 @@ extension RunbookParser {
 
     mutating func parseCI(_ node: Node, _ scope: Scope) -> CISpec? {
         let providerKeys = ["url", "builder", "scheduler", "repo", "workflow", "ref", "project", "job", "inputs_as"]
-        guard let f = r.fields(node, "ci", allowed: ["provider", "inputs", "token", "timeout"] + providerKeys) else { return nil }
+        guard let f = r.fields(node, "ci", allowed: ["provider", "inputs", "token", "timeout", "cancel_on_stop"] + providerKeys) else { return nil }
         guard let pv = r.require(f, "provider"), let ps = r.string(pv, "provider") else { return nil }
         guard let provider = CIProvider(rawValue: ps) else {
             let hint = suggestion(for: ps, among: CIProvider.allCases.map(\.rawValue)).map { " (did you mean '\($0)'?)" } ?? ""
@@ -408,6 +408,7 @@ extension RunbookParser {
             r.error(node.mark, "ci provider \(provider.rawValue) needs 'token', the name of a declared secret holding an API token")
         }
         if let v = f["timeout"] { _ = r.duration(v, "timeout") }
+        if let v = f["cancel_on_stop"] { spec.cancelOnStop = r.bool(v, "cancel_on_stop") ?? false }
         return spec
     }
 

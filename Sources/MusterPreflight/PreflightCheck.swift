@@ -111,7 +111,7 @@ final class PreflightCheck: PerformHost {
         guard let ciService else { return (false, "no CI providers are available") }
         let performer = CIPerformer(host: self, http: HTTPPerformer(host: self, http: http))
         switch performer.settings(spec, key: "preflight", values, runID: "preflight", operatorName: operatorName).flatMap(ciService)
-            .flatMap({ $0.check(performer.client()) }) {
+            .flatMap({ $0.check(performer.client(deadline: .infinity)) }) {
         case .success(let what): return (true, masker.mask(what))
         case .failure(let f): return (false, masker.mask(f.message, limit: 400))
         }

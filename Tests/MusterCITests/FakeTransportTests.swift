@@ -70,12 +70,12 @@ struct FakeTransportTests {
         let gl = try service(settings(.gitlab, ["project": "acme/platform", "ref": "main"], inputs: [("REGION", "eu")]))
         let c = FakeClient()
         c.on("POST", "/pipeline", 400, #"{"message":{"base":["Insufficient permissions to set pipeline variables"]}}"#)
-        let f = try #require(gl.trigger(c).failureValue)
+        let f = try #require(gl.trigger(c, mark: .gitlabTrigger(after: 700)).failureValue)
         #expect(f.message.contains("Minimum role to use pipeline variables"), "\(f.message)")
         // Without inputs, no variables key at all.
         let bare = try service(settings(.gitlab, ["project": "acme/platform", "ref": "main"]))
         c.on("POST", "/pipeline", 201, #"{"id":702}"#)
-        #expect(try bare.trigger(c).get() == .gitlabPipeline(702))
+        #expect(try bare.trigger(c, mark: .gitlabTrigger(after: 700)).get() == .gitlabPipeline(702))
         #expect(c.sent.last?.body == #"{"ref":"main"}"#)
     }
 
@@ -112,8 +112,11 @@ struct FakeTransportTests {
         let c = FakeClient()
         c.on("GET", "/auth/login", 200, "<html/>", headers: [("Set-Cookie", "TWISTED_SESSION=abc123; Path=/; HttpOnly")])
         c.on("GET", "/builders", 200, #"{"builders":[{"builderid":4}]}"#)
+        c.on("GET", "/builders/4/buildrequests", 200, #"{"buildrequests":[{"buildrequestid":16,"buildsetid":8}]}"#)
         c.on("POST", "/forceschedulers/force", 200, #"{"id":1,"jsonrpc":"2.0","result":[{"4":17},9]}"#)
-        #expect(try bb.trigger(c).get() == .buildbotRequest(17, builder: 4))
+        let mark = try bb.mark(c).get()
+        #expect(mark == .buildbotTrigger(after: 16, builder: 4))
+        #expect(try bb.trigger(c, mark: mark).get() == .buildbotRequest(17, builder: 4))
         #expect(c.sent[0].headers.contains { $0.name == "Authorization" && $0.value == "Basic " + Data("ops:pw".utf8).base64EncodedString() })
         #expect(c.sent[1...].allSatisfy { r in r.headers.contains { $0.name == "Cookie" && $0.value == "TWISTED_SESSION=abc123" } })
     }
@@ -124,7 +127,8 @@ struct FakeTransportTests {
         c.on("GET", "/workflows/deploy.yml/runs", 200, #"{"workflow_runs":[{"id":8999}]}"#)
         c.on("POST", "/dispatches", 400, #"{"message":"Invalid request. \"return_run_details\" is not a permitted key."}"#)
         c.on("POST", "/dispatches", 204)
-        #expect(try gh.trigger(c).get() == .githubDispatch(after: 8999))
+        let mark = try gh.mark(c).get()
+        #expect(try gh.trigger(c, mark: mark).get() == .githubDispatch(after: 8999))
         #expect(c.sent[0].url.contains("branch=main&"), "\(c.sent[0].url)")
         #expect(c.sent[2].body?.contains("return_run_details") == false)
         c.on("GET", "/workflows/deploy.yml/runs", 200, #"{"workflow_runs":[{"id":9002,"html_url":"u2"},{"id":9001,"html_url":"u1"},{"id":8999}]}"#)
@@ -137,11 +141,35 @@ struct FakeTransportTests {
         let c = FakeClient()
         c.on("GET", "/job/ops/job/deploy/api/json", 200, #"{"property":[{"_class":"x"},{"parameterDefinitions":[{"name":"region"}]}]}"#)
         c.on("POST", "/job/ops/job/deploy/buildWithParameters", 201, headers: [("Location", "https://ci.example/queue/item/31/")])
-        #expect(try j.trigger(c).get() == .jenkinsQueueItem(31))
+        #expect(try j.trigger(c, mark: .jenkinsTrigger(after: 12)).get() == .jenkinsQueueItem(31))
         #expect(c.sent[0].url.hasSuffix("/job/ops/job/deploy/api/json?tree=property%5BparameterDefinitions%5Bname%5D%5D"), "\(c.sent[0].url)")
         #expect(c.sent[1].body == "")
         c.on("GET", "/queue/item/31/api/json", 200, #"{"executable":{"number":12}}"#)
         #expect(try j.look(.jenkinsQueueItem(31), c).get().next == .jenkinsBuild(12))
+    }
+
+    /// A force whose answer never came: the oldest newer request of the
+    /// builder whose buildset's reason ends with this run's and step's.
+    @Test func buildbotFindsAnUnansweredForceByItsReasonAndCancelsWhatRuns() throws {
+        let bb = try service(settings(.buildbot, ["builder": "deploy", "scheduler": "force"], token: nil))
+        let c = FakeClient()
+        let mark = PipelineRef.buildbotTrigger(after: 16, builder: 4)
+        c.on("GET", "/builders/4/buildrequests", 200, #"{"buildrequests":[{"buildrequestid":17,"buildsetid":8},{"buildrequestid":18,"buildsetid":9}]}"#)
+        c.on("GET", "/buildsets/8", 200, #"{"buildsets":[{"reason":"A build was forced by 'bob': muster run R, step s2"}]}"#)
+        c.on("GET", "/buildsets/9", 200, #"{"buildsets":[{"reason":"A build was forced by 'alice via Muster': muster run R, step s"}]}"#)
+        #expect(try bb.find(mark, age: 0, c).get() == .found(.buildbotRequest(18, builder: 4)))
+        #expect(c.sent[0].url == "https://ci.example/api/v2/builders/4/buildrequests?buildrequestid__gt=16&order=buildrequestid")
+        c.on("GET", "/builders/4/buildrequests", 200, #"{"buildrequests":[]}"#)
+        #expect(try bb.find(mark, age: 0, c).get() == .absent)
+        // A request with a running build: the build is stopped; without one, the request is cancelled.
+        c.on("GET", "/builds", 200, #"{"builds":[{"number":3,"buildid":21,"complete":false}]}"#)
+        c.on("POST", "/builds/21", 200, #"{"id":1,"jsonrpc":"2.0","result":null}"#)
+        #expect(try bb.cancel(.buildbotRequest(18, builder: 4), c).get() == "stopped build 3 of build request 18")
+        #expect(c.sent.last?.body?.contains(#""method":"stop""#) == true)
+        c.on("GET", "/builds", 200, #"{"builds":[]}"#)
+        c.on("POST", "/buildrequests/18", 200, #"{"id":1,"jsonrpc":"2.0","result":null}"#)
+        #expect(try bb.cancel(.buildbotRequest(18, builder: 4), c).get() == "cancelled build request 18")
+        #expect(c.sent.last?.body?.contains(#""method":"cancel""#) == true)
     }
 
     @Test func rateLimitHeadersSayHowLongToWait() {

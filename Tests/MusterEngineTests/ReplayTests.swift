@@ -136,14 +136,26 @@ struct ReplayTests {
     /// effect: it is logged with the commands, as `trigger <builder>`.
     final class FakeCI: CIService {
         let runner: FakeRunner
+        /// Side effects of the sessions before this one.
+        let prior: [String]
         /// Whether the run's state holds the pipeline as journaled.
         let journaled: () -> Bool
         var looks = 0
-        init(runner: FakeRunner, journaled: @escaping () -> Bool) {
+        init(runner: FakeRunner, prior: [String] = [], journaled: @escaping () -> Bool) {
             self.runner = runner
+            self.prior = prior
             self.journaled = journaled
         }
-        func trigger(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
+        func mark(_ client: CIClient) -> Result<PipelineRef, CIFailure> {
+            .success(PipelineRef(provider: .buildbot, kind: "trigger", [.init("builder", 1), .init("after", 6)]))
+        }
+        /// The server knows whether a trigger reached it, in any session.
+        func find(_ mark: PipelineRef, age: Double, _ client: CIClient) -> Result<PipelineSearch, CIFailure> {
+            (prior + runner.ran).contains("trigger deploy")
+                ? .success(.found(PipelineRef(provider: .buildbot, kind: "build_request", [.init("id", 7), .init("builder", 1)]))) : .success(.absent)
+        }
+        func cancel(_ ref: PipelineRef, _ client: CIClient) -> Result<String, CIFailure> { .success("cancelled build request 7") }
+        func trigger(_ client: CIClient, mark: PipelineRef) -> Result<PipelineRef, CIFailure> {
             runner.ran.append("trigger deploy")
             return .success(PipelineRef(provider: .buildbot, kind: "build_request", [.init("id", 7), .init("builder", 1)]))
         }
@@ -172,7 +184,7 @@ struct ReplayTests {
         let journal = CountingJournal { runner.ran.count }
         let e = executor(rb, state: state, journal: journal, console: Operator(), runner: runner, clock: clock, includes: includes)
         e.http = NoNetwork()
-        e.ciService = { [unowned e] _ in .success(FakeCI(runner: runner) { e.state.pipelines["deploy"] != nil }) }
+        e.ciService = { [unowned e] _ in .success(FakeCI(runner: runner, prior: prior) { e.state.pipelines["deploy"] != nil }) }
         return (e.execute(resumed: state.info != nil), runner, journal)
     }
 
@@ -280,7 +292,7 @@ struct ReplayTests {
         #expect(full.finished["db/snap"] == .done && full.finished["db"] == .done && full.finished["deploy"] == .done)
         #expect(full.values["prep"]?["ticket"] == "T-1")
         #expect(full.pipelines["deploy"] == PipelineRef(provider: .buildbot, kind: "build_request", [.init("id", 7), .init("builder", 1)]))
-        #expect(journal.events.filter { $0.step == "deploy" }.map(\.event) == [.stepStarted, .pipelineStarted, .stepFinished, .rollbackStarted, .rollbackFinished])
+        #expect(journal.events.filter { $0.step == "deploy" }.map(\.event) == [.stepStarted, .pipelineTriggering, .pipelineStarted, .stepFinished, .rollbackStarted, .rollbackFinished])
         #expect(full.rolledBack == ["deploy", "db/snap"])
         // The wait's two 10 s and the pipeline's polls, all on the fake clock.
         #expect(clock.now >= 124, "\(clock.now)")

@@ -40,7 +40,18 @@ the first look after POST /_fake/release,
 with the outcome its inputs ask for. GET /_fake/stats counts the pipelines each
 provider started and lists what they were started with.
 
-Environment: GITHUB_TOKEN_OK, GITLAB_TOKEN_OK, JENKINS_AUTH_OK (user:apitoken).
+GitLab lists a project's pipelines (GET .../pipelines with ref, source,
+order_by=id, sort and per_page); a Jenkins job's api/json has its
+nextBuildNumber, queueItem and builds: what Muster looks for an unanswered
+trigger's pipeline with. Each cancels a pipeline through its API (GitHub
+runs/ID/cancel: 202, or 409 once completed; GitLab pipelines/ID/cancel;
+Jenkins queue/cancelItem?id=N: 204, and job/.../N/stop: 302 to the build's
+page), listed as "cancelled" in the stats.
+
+Environment: GITHUB_TOKEN_OK, GITLAB_TOKEN_OK, JENKINS_AUTH_OK (user:apitoken);
+CI_TRIGGER_DELAY (seconds): every trigger makes its pipeline at once and
+answers that much later, as a slow server does (a client killed or timed out
+meanwhile never hears of the pipeline).
 """
 import base64, json, os, signal, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,9 +61,17 @@ GITHUB_TOKEN = os.environ.get("GITHUB_TOKEN_OK", "")
 GITLAB_TOKEN = os.environ.get("GITLAB_TOKEN_OK", "")
 JENKINS_AUTH = os.environ.get("JENKINS_AUTH_OK", "")
 LOCKED_VARIABLES = os.environ.get("GITLAB_VARIABLES_ROLE") == "no_one_allowed"
+TRIGGER_DELAY = float(os.environ.get("CI_TRIGGER_DELAY", "0") or "0")
+
+
+def slow_answer():
+    """A slow server: the pipeline exists, its answer comes later."""
+    if TRIGGER_DELAY > 0:
+        time.sleep(TRIGGER_DELAY)
 
 lock = threading.Lock()
 triggers = []          # {"provider", "ref", "inputs"} per pipeline started
+cancelled = []         # "provider:id" per pipeline cancelled through the API
 github_runs = {}       # id -> run
 gitlab_pipelines = {}  # id -> pipeline
 jenkins_queue = {}     # item -> {"looks", "params", "build"}
@@ -139,7 +158,7 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 count = lambda p: sum(1 for t in triggers if t["provider"] == p)
                 return self.reply(200, {"github": count("github"), "gitlab": count("gitlab"), "jenkins": count("jenkins"), "triggers": triggers,
-                                        "early_looks": counters.get("early_looks", 0)})
+                                        "early_looks": counters.get("early_looks", 0), "cancelled": cancelled})
         if path.startswith("/api/v4/"):
             return self.gitlab(method, path[len("/api/v4"):], body)
         if path.startswith("/jenkins/"):
@@ -222,6 +241,7 @@ class Handler(BaseHTTPRequestHandler):
                                     "outcome": str(inputs.get("outcome", "success")), "polls": polls_of(inputs.get("polls")),
                                     "looks": 0, "created": time.time(), "prefix": prefix}
                 triggers.append({"provider": "github", "ref": doc["ref"], "inputs": inputs})
+            slow_answer()
             if doc.get("return_run_details") is True:
                 return self.reply(200, {"workflow_run_id": rid, "run_url": "%s/repos/acme/platform/actions/runs/%d" % (api, rid),
                                         "html_url": "%s/acme/platform/actions/runs/%d" % (self.base(), rid)})
@@ -242,6 +262,16 @@ class Handler(BaseHTTPRequestHandler):
                     runs.append(self.github_run(r, api, look=False))
             per_page = int(query.get("per_page", ["30"])[0])
             return self.reply(200, {"total_count": len(runs), "workflow_runs": runs[:per_page]})
+        if rest[0] == "runs" and len(rest) == 3 and rest[2] == "cancel" and method == "POST":
+            with lock:
+                r = github_runs.get(int(rest[1])) if rest[1].isdigit() else None
+                if r is None:
+                    return self.reply(404, not_found)
+                if r["status"] == "completed":
+                    return self.reply(409, {"message": "Cannot cancel a workflow run that is completed.", "status": "409"})
+                r["status"], r["conclusion"] = "completed", "cancelled"
+                cancelled.append("github:%d" % r["id"])
+            return self.reply(202, {})
         if rest[0] == "runs" and len(rest) == 2 and method == "GET":
             with lock:
                 r = github_runs.get(int(rest[1])) if rest[1].isdigit() else None
@@ -338,7 +368,28 @@ class Handler(BaseHTTPRequestHandler):
                 gitlab_pipelines[pid] = p
                 triggers.append({"provider": "gitlab", "ref": doc["ref"], "inputs": inputs if inputs is not None else values,
                                  "how": "inputs" if inputs is not None else "variables"})
-                return self.reply(201, self.gitlab_view(p))
+                view = self.gitlab_view(p)
+            slow_answer()
+            return self.reply(201, view)
+        if rest == ["pipelines"] and method == "GET":
+            query = parse_qs(urlsplit(self.path).query)
+            want = lambda k: query.get(k, [None])[0]
+            with lock:
+                found = [p for p in gitlab_pipelines.values()
+                         if (want("ref") is None or p["ref"] == want("ref")) and (want("source") is None or p["source"] == want("source"))]
+            if want("order_by") not in (None, "id"):
+                return self.reply(400, {"error": "order_by does not have a valid value"})
+            found.sort(key=lambda p: p["id"], reverse=want("sort") != "asc")
+            return self.reply(200, [self.gitlab_view(p) for p in found[:int(want("per_page") or "20")]])
+        if len(rest) == 3 and rest[0] == "pipelines" and rest[2] == "cancel" and method == "POST":
+            with lock:
+                p = gitlab_pipelines.get(int(rest[1])) if rest[1].isdigit() else None
+                if p is None:
+                    return self.reply(404, {"message": "404 Not found"})
+                if p["status"] not in ("success", "failed", "canceled", "skipped"):
+                    p["status"] = "canceled"
+                    cancelled.append("gitlab:%d" % p["id"])
+                return self.reply(200, self.gitlab_view(p))
         if len(rest) == 2 and rest[0] == "pipelines" and method == "GET":
             with lock:
                 p = gitlab_pipelines.get(int(rest[1])) if rest[1].isdigit() else None
@@ -385,6 +436,12 @@ class Handler(BaseHTTPRequestHandler):
                     props.append({"_class": "hudson.model.ParametersDefinitionProperty",
                                   "parameterDefinitions": [{"_class": "hudson.model.StringParameterDefinition", "name": n} for n in declared]})
                 job = {"_class": "hudson.model.FreeStyleProject", "property": props}
+                with lock:
+                    waiting = [i for i, q in sorted(jenkins_queue.items()) if q["job"] == name and q["build"] is None and not q.get("cancelled")
+                               and not (q["looks"] >= 2 and q["params"].get("outcome") == "cancel")]
+                    job["nextBuildNumber"] = counters["build"] + 1
+                    job["queueItem"] = {"_class": "hudson.model.Queue$WaitingItem", "id": waiting[0]} if waiting else None
+                    job["builds"] = [{"_class": "hudson.model.FreeStyleBuild", "number": n} for n, b in sorted(jenkins_builds.items(), reverse=True) if b["job"] == name]
                 if "tree" not in query:
                     job.update({"name": name, "fullName": "ops/" + name, "buildable": True, "url": "%s/job/ops/job/%s/" % (root, name)})
                 return self.reply(200, job)
@@ -409,7 +466,21 @@ class Handler(BaseHTTPRequestHandler):
                     item = counters["queue"]
                     jenkins_queue[item] = {"looks": 0, "params": started, "build": None, "job": name, "how": rest[0]}
                     triggers.append({"provider": "jenkins", "ref": None, "inputs": started, "job": name, "how": rest[0]})
+                slow_answer()
                 return self.reply(201, headers=[("Location", "%s/queue/item/%d/" % (root, item))])
+            if len(rest) == 1 and rest[0].isdigit() and method == "GET" and int(rest[0]) in jenkins_builds:
+                # The build's page, where a stop sends the browser back to.
+                return self.reply(200, "<html><head><title>ops » %s #%s [Jenkins]</title></head><body></body></html>" % (name, rest[0]), "text/html;charset=utf-8")
+            if len(rest) == 2 and rest[0].isdigit() and rest[1] == "stop" and method == "POST":
+                with lock:
+                    b = jenkins_builds.get(int(rest[0]))
+                    if b is None or b["job"] != name:
+                        return self.reply(404, jetty_error(404, "Not Found", self.path), "text/html;charset=iso-8859-1")
+                    if b["building"]:
+                        b["building"], b["result"] = False, "ABORTED"
+                        cancelled.append("jenkins:build:%d" % b["number"])
+                # Run.doStop: back to the build's page.
+                return self.reply(302, headers=[("Location", "%s/job/ops/job/%s/%d/" % (root, name, b["number"]))])
             if len(rest) == 3 and rest[0].isdigit() and rest[1:] == ["api", "json"] and method == "GET":
                 with lock:
                     b = jenkins_builds.get(int(rest[0]))
@@ -422,6 +493,15 @@ class Handler(BaseHTTPRequestHandler):
                     return self.reply(200, {"_class": "hudson.model.FreeStyleBuild", "building": b["building"], "result": b["result"],
                                             "number": b["number"], "fullDisplayName": "ops » %s #%d" % (name, b["number"]),
                                             "url": "%s/job/ops/job/%s/%d/" % (root, name, b["number"])})
+        if parts == ["queue", "cancelItem"] and method == "POST":
+            with lock:
+                q = jenkins_queue.get(int(query.get("id", ["0"])[0]))
+                if q is None:
+                    return self.reply(404, jetty_error(404, "Not Found", self.path), "text/html;charset=iso-8859-1")
+                if q["build"] is None and not q.get("cancelled"):
+                    q["cancelled"] = True
+                    cancelled.append("jenkins:queue:%s" % query["id"][0])
+            return self.reply(204)
         if len(parts) == 5 and parts[:2] == ["queue", "item"] and parts[2].isdigit() and parts[3:] == ["api", "json"] and method == "GET":
             with lock:
                 q = jenkins_queue.get(int(parts[2]))
@@ -431,7 +511,7 @@ class Handler(BaseHTTPRequestHandler):
                 if q["looks"] < 2:
                     return self.reply(200, {"_class": "hudson.model.Queue$WaitingItem", "id": int(parts[2]), "blocked": False,
                                             "buildable": False, "why": "In the quiet period. Expires in 4.9 sec"})
-                if q["params"].get("outcome") == "cancel":
+                if q["params"].get("outcome") == "cancel" or q.get("cancelled"):
                     return self.reply(200, {"_class": "hudson.model.Queue$LeftItem", "id": int(parts[2]), "cancelled": True, "executable": None})
                 if q["build"] is None:
                     counters["build"] += 1

@@ -44,6 +44,8 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(500, "Internal Server Error")
         elif p.startswith("/bbgarbage/"):
             self.reply(200, b"<html>not json", "text/html")
+        elif p.startswith("/bbstuck/api/v2/builders/1/buildrequests"):
+            self.reply(200, json.dumps({"buildrequests": [{"buildrequestid": 7, "buildsetid": 1}]}), "application/json")
         elif p.startswith("/bbstuck/api/v2/builders"):
             self.reply(200, json.dumps({"builders": [{"builderid": 1, "name": "deploy"}]}), "application/json")
         elif p.startswith("/bbstuck/api/v2/buildrequests/"):

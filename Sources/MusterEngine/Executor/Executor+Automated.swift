@@ -143,7 +143,7 @@ extension Executor {
             r.capture(a.outputs, from: r.stdout, what: "response")
             return r
         case .ci(let spec):
-            return try stoppable(key, timeout: a.timeout) { () throws(Stop) in try ci(spec, key: key, automation: a, values: values) }
+            return try stoppable(key, timeout: a.timeout) { () throws(Stop) in try pipelines.ci(spec, key: key, automation: a, values: values) }
         default:
             return Attempt(ok: true, status: 0, seconds: 0)
         }
@@ -152,7 +152,7 @@ extension Executor {
     /// Runs a wait, http or ci attempt during which Ctrl-C asks about the
     /// step (see `verdict`), as during a `run` step's command; `s` ends the
     /// attempt as stopped by the operator, wherever it was waiting.
-    func stoppable(_ key: String, timeout: Int, _ body: () throws(Stop) -> Attempt) throws(Stop) -> Attempt {
+    package func stoppable(_ key: String, timeout: Int, _ body: () throws(Stop) -> Attempt) throws(Stop) -> Attempt {
         let start = clock.now
         waitingOn = (key, start + Double(timeout))
         defer { waitingOn = nil }

@@ -4,7 +4,7 @@ import MusterFormat
 /// The walk over the steps: each step's values and environment, steps
 /// finished in earlier sessions passed over with what they left behind,
 /// and the chat webhook told of the run's milestones.
-extension Executor: StepHost {
+extension Executor: PipelineHost {
     /// Tells the chat (ChatNotifier); a signal that cut the post short
     /// pauses the run at the next action.
     package func notify(_ text: String) {
@@ -28,7 +28,7 @@ extension Executor: StepHost {
     }
 
     /// Takes in what earlier sessions left (SessionRestore).
-    func restore(promptMasked: Bool) throws(Stop) {
+    package func restore(promptMasked: Bool) throws(Stop) {
         let restore = SessionRestore(plan: plan, state: state, ask: { q, text throws(Stop) in try self.answer(q, question: text) },
                                      read: { text throws(Stop) in try self.read(text, hint: "one line; it is not journaled", secret: true) },
                                      environment: environment)
@@ -125,8 +125,10 @@ extension Executor: StepHost {
         case .resumeInterrupted(let key):
             let entry = try enter(key)
             if try FailureDesk(host: self).resumeInterrupted(key) == .finished { registerRollbackIfDone(entry) }
-        case .follow(let key, let n):
+        case .follow(let key, let n), .trigger(let key, let n):
             try attempt(try enter(key), n, following: true)
+        case .lookUp(let key, let n):
+            try pipelines.lookUp(try enter(key), n)
         case .sleepUntil(let key, let t) where !flights.isEmpty:
             _ = try enter(key)
             try flights.await(until: t)

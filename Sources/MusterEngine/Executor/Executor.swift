@@ -87,10 +87,8 @@ public final class Executor {
         get { keeper.keepStep }
         set { keeper.keepStep = newValue }
     }
-    /// The `ci` step whose pipeline this session started, and when its
-    /// attempt began: following it (the machine's next action) counts the
-    /// step's timeout from then.
-    var triggered: (key: String, at: Double)?
+    /// `ci` steps' pipelines: started, looked up, cancelled.
+    package lazy var pipelines = PipelineDesk(host: self)
 
     public init(setup: RunSetup, state: RunState, journal: JournalSink, console: RunConsole, runner: CommandRunner,
                 baseElapsed: Double, clock: RunClock) {

@@ -37,7 +37,11 @@ package struct FailureDesk {
         if host.setup.yes {
             throw .pause("'\(key)' was running when the last session ended and is not idempotent; resume without --yes to choose r (run again), d (mark done) or s (skip)")
         }
-        if let why = host.state.stoppedBy[key] {
+        if host.machine.plan[key]?.step.kind == .ci {
+            // No token journaled: a journal of a release before them, or a
+            // session that ended before its trigger was sent.
+            host.console.show(.warning("'\(key)' was starting its pipeline when the last session ended, and no trigger of it was journaled: if the CI shows a pipeline started for it, follow that one and answer d NOTE; r triggers a pipeline now"))
+        } else if let why = host.state.stoppedBy[key] {
             host.console.show(.warning("'\(key)' was \(why) when the last session paused: Muster stopped its commands, so none of them runs now, but it may have done part of its work"))
         } else {
             host.console.show(.warning("'\(key)' was running when the last session ended: it may have done part of its work, and its commands may even still be running"))

@@ -24,6 +24,19 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case stepFinished = "step_finished"
         case escalated
         case pipelineStarted = "pipeline_started"
+        /// A `ci` step is about to send its trigger: `pipeline` holds the
+        /// token its provider finds the pipeline by (a `trigger` kind), so
+        /// a trigger whose answer never came (a crash, a client timeout) is
+        /// looked up before anything triggers again. `pipeline_started`
+        /// answers it.
+        case pipelineTriggering = "pipeline_triggering"
+        /// The provider showed that no pipeline came of the trigger whose
+        /// token `pipeline` holds: the step may trigger again.
+        case pipelineAbsent = "pipeline_absent"
+        /// `cancel_on_stop`: the step's pipeline was cancelled through the
+        /// provider's API (`pipeline`; `text` what was done, or why it
+        /// could not be).
+        case pipelineCancelled = "pipeline_cancelled"
         /// A drill's scripted failure fired instead of the step's attempt.
         case faultInjected = "fault_injected"
         case rollbackStarted = "rollback_started"

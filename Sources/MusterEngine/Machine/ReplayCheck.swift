@@ -50,13 +50,13 @@ public enum ReplayCheck {
     /// pipeline, its end) was decided when the attempt began.
     static func continuesAttempt(_ e: JournalEvent, _ state: RunState) -> Bool {
         guard let key = e.step, state.isInterrupted(key) else { return false }
-        return [.attemptFinished, .stepFinished, .pipelineStarted, .faultInjected].contains(e.event)
+        return [.attemptFinished, .stepFinished, .pipelineStarted, .pipelineTriggering, .pipelineAbsent, .faultInjected].contains(e.event)
     }
 
     static func isDecided(_ kind: JournalEvent.Kind) -> Bool {
         switch kind {
         case .stepStarted, .itemAnswered, .answered, .gateAnswered, .attemptStarted, .attemptFinished, .failureChoice, .stepFinished,
-             .pipelineStarted, .faultInjected, .rollbackStarted, .rollbackFinished, .runFinished, .approvalRequested, .conditionChecked,
+             .pipelineStarted, .pipelineTriggering, .pipelineAbsent, .faultInjected, .rollbackStarted, .rollbackFinished, .runFinished, .approvalRequested, .conditionChecked,
              .guardAnswered:
             true
         default:
@@ -84,11 +84,17 @@ public enum ReplayCheck {
             switch e.event {
             case .stepStarted, .attemptStarted: return e.attempt == nil || e.attempt == n
             // A step edited since its approval asks for it again first.
-            case .attemptFinished, .stepFinished, .pipelineStarted, .faultInjected, .approvalRequested: return true
+            case .attemptFinished, .stepFinished, .pipelineStarted, .pipelineTriggering, .faultInjected, .approvalRequested: return true
             default: return false
             }
         case .follow(let key, _):
             return e.step == key && [.attemptFinished, .stepFinished].contains(e.event)
+        case .lookUp(let key, let n):
+            guard e.step == key else { return false }
+            if e.event == .attemptStarted { return e.attempt == n }
+            return [.pipelineStarted, .pipelineAbsent, .attemptFinished, .stepFinished].contains(e.event)
+        case .trigger(let key, _):
+            return e.step == key && [.pipelineTriggering, .attemptFinished, .stepFinished].contains(e.event)
         case .sleepUntil(let key, _):
             // The delay ended and the next attempt began, or a stop during
             // it was answered at the failure menu.

@@ -40,6 +40,15 @@ public struct RunMachine: Sendable {
         /// session or before one ended: look at that pipeline until it is
         /// over, never start another.
         case follow(String, Int)
+        /// A `ci` step journaled a trigger's token and never its answer (the
+        /// session ended during the request, or it timed out or failed):
+        /// as attempt `n` (a new one when it is a retry), look for the
+        /// pipeline with that token. Found, it is followed; shown absent,
+        /// `trigger` follows; neither, the attempt fails without triggering.
+        case lookUp(String, Int)
+        /// The provider showed attempt `n`'s earlier trigger started
+        /// nothing: trigger again, within the same attempt.
+        case trigger(String, Int)
         /// The step's last attempt failed with a retry left: wait until
         /// `t` (seconds since the run began: the attempt's end plus
         /// `retry_delay`) before the next. A session resumed during the
@@ -402,6 +411,8 @@ public struct RunMachine: Sendable {
         if a.confirm, !s.gatesPassed.contains(key) { return .gate(key) }
         if s.isInterrupted(key) {
             if step.kind == .ci, s.pipelines[key] != nil || s.legacyPipelines[key] != nil { return .follow(key, attempts) }
+            if step.kind == .ci, s.triggerMarks[key] != nil { return .lookUp(key, attempts) }
+            if step.kind == .ci, s.pipelineAbsent.contains(key) { return .trigger(key, attempts) }
             if !(a.idempotent || step.isReadOnly), !retryChosen { return .resumeInterrupted(key) }
         }
         if s.isAwaitingChoice(key), !retryChosen, attempts > a.retries || s.operatorStopped.contains(key) {
@@ -412,6 +423,8 @@ public struct RunMachine: Sendable {
         if s.isAwaitingChoice(key), !retryChosen, let end = s.failedAt[key], now + 0.001 < end + Double(a.retryDelay) {
             return .sleepUntil(key, end + Double(a.retryDelay))
         }
+        // Any retry of a trigger whose answer never came looks for its pipeline first.
+        if step.kind == .ci, s.triggerMarks[key] != nil { return .lookUp(key, attempts + 1) }
         return .attempt(key, attempts + 1)
     }
 }

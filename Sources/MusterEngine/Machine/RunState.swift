@@ -60,6 +60,13 @@ public struct RunState: Sendable {
     /// builder id in `item`, read by the step's provider (MusterCI).
     public var pipelines: [String: PipelineRef] = [:]
     public var legacyPipelines: [String: (value: String, item: Int?)] = [:]
+    /// A `ci` step's trigger journaled (`pipeline_triggering`) and never
+    /// answered by `pipeline_started` or `pipeline_absent`: its token, and
+    /// when it was journaled. A new attempt keeps it: it looks first.
+    public var triggerMarks: [String: (token: PipelineRef, t: Double)] = [:]
+    /// Steps whose unanswered trigger the provider showed started nothing,
+    /// until the attempt triggers again.
+    public var pipelineAbsent: Set<String> = []
     /// `step.name` of values journaled with a secret masked out.
     public var masked: Set<String> = []
     public var escalations: [(t: Double, contact: String)] = []
@@ -191,6 +198,7 @@ public struct RunState: Sendable {
                 setInterrupted(key, true)
                 pipelines[key] = nil
                 legacyPipelines[key] = nil
+                pipelineAbsent.remove(key)
                 stoppedBy[key] = nil
                 retryChosen.remove(key)
                 operatorStopped.remove(key)
@@ -209,6 +217,7 @@ public struct RunState: Sendable {
             setInterrupted(key, true)
             pipelines[key] = nil
             legacyPipelines[key] = nil
+            pipelineAbsent.remove(key)
             setAwaiting(key, false)
             retryChosen.remove(key)
             operatorStopped.remove(key)
@@ -240,6 +249,8 @@ public struct RunState: Sendable {
             for name in e.masked ?? [] { masked.insert(key + "." + name) }
             setInterrupted(key, false)
             setAwaiting(key, false)
+            triggerMarks[key] = nil
+            pipelineAbsent.remove(key)
         case .escalated:
             escalations.append((e.t, e.contact ?? ""))
         case .rollbackStarted:
@@ -269,6 +280,15 @@ public struct RunState: Sendable {
             } else if let v = e.value, !v.isEmpty {
                 legacyPipelines[key] = (v, e.item)
             }
+            triggerMarks[key] = nil
+        case .pipelineTriggering:
+            if let p = e.pipeline { triggerMarks[key] = (p, e.clock ?? lastT) }
+            pipelineAbsent.remove(key)
+        case .pipelineAbsent:
+            triggerMarks[key] = nil
+            pipelineAbsent.insert(key)
+        case .pipelineCancelled:
+            break
         case .faultInjected:
             faultsFired[key, default: 0] += 1
         case .failureChoice:

@@ -28,7 +28,9 @@ package struct CIPerformer {
 
     static func pollInterval(age: Double) -> Double { min(pipelinePollMax, max(pipelinePoll, age / 10)) }
 
-    package func client() -> PerformerCIClient { PerformerCIClient(host: host, http: http) }
+    /// A client whose requests give up by `deadline` (on the run's clock),
+    /// the end of the step's timeout, or after 30 s.
+    package func client(deadline: Double) -> PerformerCIClient { PerformerCIClient(host: host, http: http, deadline: deadline) }
 
     /// The step's settings with templates and `${SECRET}`s expanded, and
     /// its API token from the secret `token` names (into request headers
@@ -70,9 +72,9 @@ package struct CIPerformer {
 
     /// Starts the pipeline. Refused for a rate limit, nothing started: it
     /// asks again once the limit resets, if the step has the time.
-    package func trigger(_ service: any CIService, _ client: PerformerCIClient, start: Double, timeout: Double) throws(Stop) -> Result<PipelineRef, CIFailure> {
+    package func trigger(_ service: any CIService, _ client: PerformerCIClient, mark: PipelineRef, start: Double, timeout: Double) throws(Stop) -> Result<PipelineRef, CIFailure> {
         while true {
-            switch service.trigger(client) {
+            switch service.trigger(client, mark: mark) {
             case .success(let r):
                 return .success(r)
             case .failure(let f):
@@ -86,11 +88,24 @@ package struct CIPerformer {
     /// Looks at the pipeline until it is over, showing each new state once,
     /// at an interval that grows with its age and never sooner than a rate
     /// limit allows. A server that fails to answer is asked again until the
-    /// step's timeout; a signal pauses the run. Nothing is ever cancelled.
+    /// step's timeout; a signal pauses the run.
     /// `moved`: the provider named the pipeline's next form (a queued
     /// build became a build), to journal before looking on.
+    /// `cancel` (`cancel_on_stop`): the step's timeout or a stop (`s`, or
+    /// a breach that ends the run) cancels the pipeline first; a pause
+    /// (SIGTERM, a lost terminal) never does, since a resumed run follows it.
     package func follow(_ ref: inout PipelineRef, _ service: any CIService, _ client: PerformerCIClient, start: Double, timeout: Double,
-                        moved: (PipelineRef) throws(Stop) -> Void) throws(Stop) -> Attempt {
+                        cancel: ((PipelineRef) throws(Stop) -> String)? = nil, moved: (PipelineRef) throws(Stop) -> Void) throws(Stop) -> Attempt {
+        do {
+            return try followed(&ref, service, client, start: start, timeout: timeout, cancel: cancel, moved: moved)
+        } catch .stepStopped {
+            if let cancel { _ = try cancel(ref) }
+            throw .stepStopped
+        }
+    }
+
+    func followed(_ ref: inout PipelineRef, _ service: any CIService, _ client: PerformerCIClient, start: Double, timeout: Double,
+                  cancel: ((PipelineRef) throws(Stop) -> String)?, moved: (PipelineRef) throws(Stop) -> Void) throws(Stop) -> Attempt {
         let masker = host.masker, clock = host.clock
         var lastLine = ""
         var lastState = PipelineState.queued
@@ -145,8 +160,14 @@ package struct CIPerformer {
                 case .waiting(.resource): "waiting for a resource"
                 default: "running"
                 }
+                let page = service.describe(ref) + (lastURL.isEmpty ? "" : ": \(lastURL)")
+                let after = "the pipeline is still \(still) after \(DurationFormat.format(Int(timeout)))"
+                if let cancel {
+                    let done = try cancel(ref)
+                    return Attempt(ok: false, status: 1, seconds: clock.now - start, timedOut: true, problem: masker.mask("\(after); cancel_on_stop: \(done) (\(page))"))
+                }
                 return Attempt(ok: false, status: 1, seconds: clock.now - start, timedOut: true,
-                               problem: masker.mask("the pipeline is still \(still) after \(DurationFormat.format(Int(timeout))); it was not cancelled (\(service.describe(ref))\(lastURL.isEmpty ? "" : ": \(lastURL)"))"))
+                               problem: masker.mask("\(after); it was not cancelled (\(page))"))
             }
             try host.pauseFor(min(wait, left + 0.05))
         }
@@ -162,10 +183,14 @@ package final class PerformerCIClient: CIClient {
     let http: HTTPPerformer
     /// The last answer's word on when the server serves again.
     private var lastLimit: (at: Double, wait: Double)?
+    /// No request outlives the step's timeout: one whose answer does not
+    /// come in time fails as unanswered.
+    let deadline: Double
 
-    package init(host: PerformHost, http: HTTPPerformer) {
+    package init(host: PerformHost, http: HTTPPerformer, deadline: Double = .infinity) {
         self.host = host
         self.http = http
+        self.deadline = deadline
     }
 
     /// Some CI APIs refuse requests without a User-Agent; libcurl sends none.
@@ -183,7 +208,8 @@ package final class PerformerCIClient: CIClient {
         let reply: HTTPReply
         do {
             let headers = r.headers.isEmpty ? [("Content-Type", "application/json"), ("Accept", "application/json")] : r.headers
-            reply = try http.send(method: r.method, url: r.url, headers: headers + [Self.userAgent], body: r.body, timeout: 30)
+            let timeout = min(30, max(1, deadline - host.clock.now))
+            reply = try http.send(method: r.method, url: r.url, headers: headers + [Self.userAgent], body: r.body, timeout: timeout)
         } catch {
             return .failure(CIFailure("\(r.what): \(masker.mask(error.message))", signal: error.signal, stopped: error.stopped))
         }

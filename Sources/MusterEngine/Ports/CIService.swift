@@ -225,13 +225,34 @@ public struct CIStepSettings: Sendable {
     public subscript(_ name: String) -> String { settings[name] ?? "" }
 }
 
+/// What a provider found when it looked for the pipeline of a trigger
+/// whose answer never came.
+public enum PipelineSearch: Sendable, Equatable {
+    case found(PipelineRef)
+    /// The service shows that no pipeline came of it: triggering is safe.
+    case absent
+    /// Nothing yet, but the service lists new pipelines late: not proof.
+    case notYet(String)
+}
+
 /// One CI provider: starts a pipeline, and looks at one.
 public protocol CIService {
-    /// Starts a pipeline. Its reference is journaled before it is followed;
-    /// a request refused for a rate limit may be sent again.
-    func trigger(_ client: CIClient) -> Result<PipelineRef, CIFailure>
+    /// The token a trigger is found by (a `trigger` kind of reference),
+    /// read before the trigger and journaled before it is sent, so that a
+    /// crash or a client timeout during the request never leads to a
+    /// second pipeline: `find` looks for it first.
+    func mark(_ client: CIClient) -> Result<PipelineRef, CIFailure>
+    /// Starts a pipeline, its token `mark`. Its reference is journaled
+    /// before it is followed; a request refused for a rate limit may be
+    /// sent again.
+    func trigger(_ client: CIClient, mark: PipelineRef) -> Result<PipelineRef, CIFailure>
+    /// The pipeline the trigger with token `mark` started, journaled
+    /// `age` seconds ago: `absent` only when the service shows none.
+    func find(_ mark: PipelineRef, age: Double, _ client: CIClient) -> Result<PipelineSearch, CIFailure>
     /// Looks at a pipeline once.
     func look(_ ref: PipelineRef, _ client: CIClient) -> Result<PipelineLook, CIFailure>
+    /// Cancels the pipeline (`cancel_on_stop`); says what it did.
+    func cancel(_ ref: PipelineRef, _ client: CIClient) -> Result<String, CIFailure>
     /// The pipeline in a sentence's words: "pipeline 701", "build request 3".
     func describe(_ ref: PipelineRef) -> String
     /// One read-only call that needs what `trigger` needs (the server, the
