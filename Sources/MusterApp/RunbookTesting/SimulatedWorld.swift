@@ -12,8 +12,9 @@ import MusterEngine
 /// failover takes as long as its events take to journal.
 final class SimulatedClock: RunClock, @unchecked Sendable {
     private(set) var now = 0.0
-    /// Fakes running beside others, by the time they end.
-    private var due: [(at: Double, end: () -> Void)] = []
+    /// Fakes running beside others, by the time they end; `command`: the
+    /// one a stop (`on_failure: cancel`, a breach) ends at once instead.
+    private var due: [(at: Double, command: BackgroundCommand?, end: () -> Void)] = []
     /// When a guard's fake starts failing: the session is woken then, as a
     /// real guard's poller wakes it.
     var wakes: [Double] = []
@@ -32,6 +33,11 @@ final class SimulatedClock: RunClock, @unchecked Sendable {
         // A look for a signal lets no time pass: a fake that ends now
         // ends at the next real wait, where the executor looks for it.
         guard seconds > 0 else { return nil }
+        // A fake asked to stop ends now, as a stopped command would.
+        for d in due where d.command?.stopRequested == true {
+            d.command?.finish(.success(CommandResult(status: 143, timedOut: false, interrupted: true, seconds: 0)))
+        }
+        due.removeAll { $0.command?.stopRequested == true }
         let next = due.map(\.at).min() ?? .infinity
         let wake = wakes.filter { $0 > now }.min() ?? .infinity
         if wake <= now + seconds, wake < next {
@@ -54,7 +60,7 @@ final class SimulatedClock: RunClock, @unchecked Sendable {
         now = target
     }
 
-    func schedule(at t: Double, _ end: @escaping () -> Void) { due.append((t, end)) }
+    func schedule(at t: Double, stopping command: BackgroundCommand? = nil, _ end: @escaping () -> Void) { due.append((t, command, end)) }
 }
 
 /// Every automated step answered by its fake; a step without one fails
@@ -116,7 +122,7 @@ final class FakeSteps: StepStandIn {
             command.finish(.success(CommandResult(status: 127, timedOut: false, interrupted: false, seconds: 0)))
             return command
         }
-        clock.schedule(at: clock.now + f.after) {
+        clock.schedule(at: clock.now + f.after, stopping: command) {
             for line in f.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast(f.stdout.hasSuffix("\n") ? 1 : 0) {
                 command.add(stderr: false, String(line))
             }
