@@ -31,8 +31,15 @@ struct TestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the results as JUnit XML to FILE, for CI dashboards.", valueName: "FILE"))
     var junit: String?
 
+    @Option(name: .customLong("new"), help: ArgumentHelp("Write a first test of RUNBOOK that takes its happy path (runbooks/tests/RUNBOOK-happy-path.yaml), for you to edit.", valueName: "RUNBOOK"))
+    var newFor: String?
+
+    @Flag(help: "After the results, list per runbook every when: outcome, parallel branch, loop, guard breach, rollback and finally step, and which tests took it.")
+    var coverage = false
+
     func run() throws {
         let ws = Workspace()
+        if let reference = newFor { return try draft(reference, ws: ws) }
         let dir = Paths.join(ws.root, "runbooks/tests")
         let files = FileSource.disk.yamlFiles(dir).sorted()
         var chosen = files
@@ -50,6 +57,7 @@ struct TestCommand: ParsableCommand {
         let printer = DiagnosticPrinter()
         var results: [RunbookTestResult] = []
         var broken = 0
+        var tested: [String: (runbook: Runbook, includes: [String: Runbook])] = [:]
         var brokenFiles: [String] = []
         for file in chosen {
             let display = ws.catalog.displayPath(file)
@@ -78,6 +86,7 @@ struct TestCommand: ParsableCommand {
                 brokenFiles.append(display)
                 continue
             }
+            tested[rb.name] = (rb, includes)
             let clock = ContinuousClock()
             let started = clock.now
             let r = RunbookTestRunner.run(test, runbook: rb, includes: includes)
@@ -94,12 +103,22 @@ struct TestCommand: ParsableCommand {
                 throw CommandFailure(message: "cannot write the JUnit file \(junit): \(error)")
             }
         }
+        let covered = coverage ? tested.sorted { $0.key < $1.key }.map { name, t in
+            RunbookCoverage(runbook: t.runbook, includes: t.includes, results: results.filter { $0.runbook == name || Paths.stem($0.runbook) == name })
+        } : []
+        let untested = coverage ? ws.catalog.source.yamlFiles(Paths.join(ws.root, "runbooks")).filter { !$0.contains("/tests/") }.map(Paths.stem).filter { tested[$0] == nil }.sorted() : []
         if json {
             let passed = results.filter(\.passed).count
-            let out: JSON = .object([("tests", .array(results.map(Self.json))), ("passed", .int(passed)), ("failed", .int(failed))])
+            var fields: [(String, JSON)] = [("tests", .array(results.map(Self.json))), ("passed", .int(passed)), ("failed", .int(failed))]
+            if coverage {
+                fields.append(("coverage", .array(covered.map(Self.json))))
+                fields.append(("untested", .array(untested.map { .string($0) })))
+            }
+            let out: JSON = .object(fields)
             print(out.serialized(pretty: true))
         } else if !chosen.isEmpty {
             print("\n\(chosen.count) test\(chosen.count == 1 ? "" : "s"): \(chosen.count - failed) passed, \(failed) failed")
+            if coverage { show(covered, untested: untested) }
         }
         if failed > 0 { throw ExitCodes.failure }
     }
@@ -110,6 +129,38 @@ struct TestCommand: ParsableCommand {
         let facts = "(\(sanitize(file)) · \(sanitize(r.runbook)) · \(r.outcome) after \(formatSeconds(r.elapsedSeconds)) simulated, in \(ms) ms)"
         print("\(mark)  \(sanitize(r.name))  " + style.dim(facts))
         for d in r.differences { print("      " + sanitize(d)) }
+    }
+
+    /// `--new`: the draft, never over a test that exists.
+    private func draft(_ reference: String, ws: Workspace) throws {
+        let (rb, path) = try ws.loadRunbook(reference)
+        let includes = try RunSession.includes(of: rb, path: path, catalog: ws.catalog)
+        let file = Paths.join(ws.root, "runbooks/tests/\(rb.name)-happy-path.yaml")
+        guard !Paths.exists(file) else {
+            throw CommandFailure(message: "\(ws.catalog.displayPath(file)) exists; edit it, or move it away to draft a new one")
+        }
+        try FileWrites.makeFolders(Paths.dirname(file))
+        try FileWrites.writeAtomically(RunbookTestDraft.yaml(rb, includes: includes), to: file)
+        print("wrote \(ws.catalog.displayPath(file)): a fake per automated step, timed by its expect; fill in each CHANGE-ME, then run muster test \(rb.name)-happy-path")
+    }
+
+    private func show(_ covered: [RunbookCoverage], untested: [String]) {
+        let style = Style.stdout
+        for c in covered {
+            print("\nCoverage of \(sanitize(c.runbook)): \(c.taken) of \(c.points.count) branch points taken")
+            let width = min(60, c.points.map { sanitize($0.point).count }.max() ?? 0)
+            for (point, tests) in c.points {
+                let shown = sanitize(point)
+                let padded = shown.count < width ? shown + String(repeating: " ", count: width - shown.count) : shown
+                print("  " + (tests.isEmpty ? style.red("✗ ") : style.green("✓ ")) + padded + "  " + (tests.isEmpty ? style.red("no test takes it") : style.dim(tests.map { sanitize($0) }.joined(separator: ", "))))
+            }
+        }
+        if !untested.isEmpty { print("\nRunbooks with no test: \(untested.map { sanitize($0) }.joined(separator: ", ")) (muster test covers a runbook only through tests that name it)") }
+    }
+
+    static func json(_ c: RunbookCoverage) -> JSON {
+        .object([("runbook", .string(c.runbook)), ("taken", .int(c.taken)), ("total", .int(c.points.count)),
+                 ("points", .array(c.points.map { p in .object([("point", .string(p.point)), ("tests", .array(p.tests.map { .string($0) }))]) }))])
     }
 
     static func json(_ r: RunbookTestResult) -> JSON {

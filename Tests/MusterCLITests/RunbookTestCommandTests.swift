@@ -21,10 +21,10 @@ struct RunbookTestCommandTests {
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("PASS  restores the newest snapshot when there is no replica"), "\(r.stdout)")
         #expect(r.stdout.contains("completed after 45m26s simulated"), "the restore branch sets the time: \(r.stdout)")
-        #expect(r.stdout.contains("4 tests: 4 passed, 0 failed"), "\(r.stdout)")
+        #expect(r.stdout.contains("5 tests: 5 passed, 0 failed"), "\(r.stdout)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/.muster/runs"), "a test journals in memory only")
         let xml = try String(contentsOfFile: dir + "/tests.xml", encoding: .utf8)
-        #expect(xml.contains("<testsuite name=\"muster test\" tests=\"4\" failures=\"0\" errors=\"0\""), "\(xml)")
+        #expect(xml.contains("<testsuite name=\"muster test\" tests=\"5\" failures=\"0\" errors=\"0\""), "\(xml)")
         #expect(xml.contains("name=\"a standby zone lost while the cluster is rebuilt"), "\(xml)")
     }
 
@@ -73,7 +73,7 @@ struct RunbookTestCommandTests {
     @Test func validateTestsFailsARunbookWhoseTestsNoLongerMatchIt() throws {
         let dir = try copyOfTheExamples()
         let plain = try muster(["validate"], cwd: dir, env: ["NO_COLOR": "1"])
-        #expect(plain.status == 0 && plain.stdout.contains("4 tests)"), "test files are read as tests, not as runbooks: \(plain.stdout)\(plain.stderr)")
+        #expect(plain.status == 0 && plain.stdout.contains("5 tests)"), "test files are read as tests, not as runbooks: \(plain.stdout)\(plain.stderr)")
         let file = dir + "/runbooks/region-failover.yaml"
         let text = try String(contentsOfFile: file, encoding: .utf8)
         #expect(text.contains("- id: find-dns-record"))
@@ -86,7 +86,7 @@ struct RunbookTestCommandTests {
         let json = try muster(["validate", "--tests", "--json"], cwd: dir)
         let summary = (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any])["summary"] as! [String: Any]
         // The rolled-back test never reaches the renamed step.
-        #expect(summary["tests"] as? Int == 4 && summary["invalid"] as? Int == 2, "\(summary)")
+        #expect(summary["tests"] as? Int == 5 && summary["invalid"] as? Int == 3, "\(summary)")
     }
 
     @Test func mistakesInATestFileAreReportedWhereTheyAre() throws {
@@ -108,5 +108,40 @@ struct RunbookTestCommandTests {
         #expect(r.stderr.contains("broken.yaml:8:12: error: 'outcome' must be one of completed, failed, aborted, rolled_back, paused, not 'done'"), "\(r.stderr)")
         let unknown = try muster(["test", "no-such-test"], cwd: dir)
         #expect(unknown.status == 2 && unknown.stderr.contains("no test 'no-such-test' in runbooks/tests/"), "\(unknown.stderr)")
+    }
+
+    @Test func coverageNamesEveryBranchPointAndTheTestsThatTookIt() throws {
+        let dir = try copyOfTheExamples()
+        let r = try muster(["test", "--coverage"], cwd: dir, env: ["NO_COLOR": "1"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("Coverage of region-failover: 13 of 13 branch points taken"), "\(r.stdout)")
+        let line = r.stdout.split(separator: "\n").first { $0.contains("when rebuild/database/promote-replica: true") }.map(String.init) ?? ""
+        #expect(line.hasPrefix("  ✓ ") && line.contains("region-failover-promotes-replica"), "\(line)")
+        #expect(r.stdout.contains("Runbooks with no test: database-restore, model-rollback, redeploy-via-ci"), "\(r.stdout)")
+        // Without the test of a lost zone, nothing proves the guard's breach.
+        try FileManager.default.removeItem(atPath: dir + "/runbooks/tests/region-failover-zone-lost.yaml")
+        let less = try muster(["test", "--coverage", "--json"], cwd: dir)
+        let json = try JSONSerialization.jsonObject(with: Data(less.stdout.utf8)) as! [String: Any]
+        let coverage = (json["coverage"] as! [[String: Any]])[0]
+        let untaken = (coverage["points"] as! [[String: Any]]).filter { ($0["tests"] as! [String]).isEmpty }.map { $0["point"] as! String }
+        #expect(untaken == ["breach standby-zones"], "\(untaken)")
+        #expect(coverage["taken"] as? Int == 12 && coverage["total"] as? Int == 13)
+    }
+
+    @Test func newDraftsAHappyPathTestThatFailsUntilItsBlanksAreFilled() throws {
+        let dir = try copyOfTheExamples()
+        let r = try muster(["test", "--new", "region-failover"], cwd: dir)
+        #expect(r.status == 0 && r.stdout.contains("wrote runbooks/tests/region-failover-happy-path.yaml"), "\(r.stdout)\(r.stderr)")
+        let draft = try String(contentsOfFile: dir + "/runbooks/tests/region-failover-happy-path.yaml", encoding: .utf8)
+        #expect(draft.contains("  rebuild/cluster/create: {exit: 0, stdout: "), "\(draft)")
+        #expect(draft.contains("  redeploy: {ci: success, after: 12m}"), "\(draft)")
+        #expect(draft.contains("  incident_commander: \"CHANGE-ME\""), "\(draft)")
+        let valid = try muster(["validate", "--tests", "runbooks/tests/region-failover-happy-path.yaml"], cwd: dir)
+        #expect(valid.status == 0, "the draft matches its runbook: \(valid.stderr)")
+        let again = try muster(["test", "--new", "region-failover"], cwd: dir)
+        #expect(again.status == 2 && again.stderr.contains("region-failover-happy-path.yaml exists"), "\(again.stderr)")
+        let run = try muster(["test", "region-failover-happy-path"], cwd: dir, env: ["NO_COLOR": "1"])
+        // Its blanks fail plainly until filled: an output the pattern cannot read.
+        #expect(run.status == 1 && run.stdout.contains("'rebuild/cluster/create' failed: succeeded, but its output has no value for 'cluster_arn'"), "\(run.stdout)\(run.stderr)")
     }
 }

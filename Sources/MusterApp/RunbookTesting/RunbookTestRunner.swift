@@ -22,6 +22,8 @@ public struct RunbookTestResult: Sendable {
     public var rtoMet: Bool?
     /// Steps that had no fake.
     public var missingFakes: [String] = []
+    /// The branch points this run took (RunbookCoverage).
+    public var taken: Set<String> = []
     /// Why each skipped step was: its condition and the values it saw.
     public var skipReasons: [String: String] = [:]
     /// Why each attempt that failed did, in the order they failed.
@@ -64,11 +66,12 @@ public enum RunbookTestRunner {
         }
         let console = ScriptedOperator(answers: Dictionary(test.answers.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 }), questions: questions)
         let journal = MemoryJournal()
-        let executor = Executor(setup: setup, state: RunState(), journal: journal, console: console, runner: NoRunner(), baseElapsed: 0, clock: clock)
+        let executor = Executor(setup: setup, state: RunState(), journal: journal, console: console, runner: RollbackRunner(), baseElapsed: 0, clock: clock)
         executor.standIn = fakes
         let end = executor.execute(resumed: false)
         let state = executor.state
         result.missingFakes = fakes.missing
+        result.taken = RunbookCoverage.taken(FlatPlan(rb, includes: includes), state, journal.events)
         result.elapsedSeconds = executor.elapsed
         result.outcome = outcome(end, state)
         for key in state.finishOrder {
@@ -142,10 +145,12 @@ public enum RunbookTestRunner {
     }
 }
 
-/// The runner a test never uses: every step has a stand-in.
-private final class NoRunner: CommandRunner {
+/// What a test's rollback commands run on: every step has a stand-in, so
+/// only a rollback reaches a runner, and it succeeds at once, running
+/// nothing (rollbacks are not faked yet).
+private final class RollbackRunner: CommandRunner {
     func run(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool,
              onLine: (Bool, String) -> Void, onSignal: (Signal) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult {
-        CommandResult(status: 127, timedOut: false, interrupted: false, seconds: 0)
+        CommandResult(status: 0, timedOut: false, interrupted: false, seconds: 0)
     }
 }

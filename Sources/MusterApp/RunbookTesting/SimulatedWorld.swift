@@ -178,6 +178,8 @@ final class ScriptedOperator: RunConsole {
     private func answer(_ q: String) -> String {
         if let name = questions.first(where: { $0.value == q })?.key { return answers[name] ?? "" }
         if q.hasPrefix("Step '") || q.hasPrefix("Guard '") { return quoted(q).flatMap { answers[$0] } ?? "a" }
+        // The rollback a test chose (`b`) is confirmed.
+        if q.hasPrefix("Roll back these") { return "y" }
         // A checklist item or a gate: confirmed unless the test says otherwise.
         return answers[step] ?? "y"
     }

@@ -12,8 +12,6 @@ struct Flight {
     let values: [String: String]
     let env: [String: String]
     let timeout: Double
-    /// Its branch, as each of its lines on screen starts: `[database]`.
-    let label: String
     /// Its branch's name (`database`), its title as shown, and when it began.
     let lane: String
     let title: String
@@ -23,6 +21,8 @@ struct Flight {
     /// Why this thread stopped it: `on_failure: cancel`, or a signal.
     var stopBecause: String?
     var stopSignal: Signal?
+    /// Its branch, as its messages on screen start: `[database]`.
+    var label: String { "[" + lane + "]" }
 }
 
 /// The steps running beside others: started after their start is
@@ -69,7 +69,6 @@ package final class FlightDesk {
         let env = host.environment(entry.runbook, values)
         try host.journalStart(entry, n)
         let lane = host.machine.laneLabel(entry.key)
-        let label = "[" + lane + "]"
         func refuse(_ attempt: Attempt) throws(Stop) { try host.conclude(entry, n, attempt, values: values, env: env) }
         let missing = StepPreview.missingValues(entry.step, values)
         if !missing.isEmpty {
@@ -91,7 +90,7 @@ package final class FlightDesk {
             }
             let command = host.standIn?.start(entry.key, entry.step) ?? host.shells.runner.start(script: script, environment: runEnv, timeout: timeout, keepLeftovers: a.keepRunning)
             flights[entry.key] = Flight(entry: entry, attempt: n, command: command, values: values, env: env, timeout: timeout,
-                                        label: label, lane: lane, title: host.masker.mask(entry.step.title.expand(values)), began: host.clock.now,
+                                        lane: lane, title: host.masker.mask(entry.step.title.expand(values)), began: host.clock.now,
                                         streams: [LineMasker(host.masker), LineMasker(host.masker)])
             drawn = -1
         }

@@ -31,10 +31,10 @@ package final class GuardDesk {
     /// Pollers by the scope they watch ("" for the runbook's own).
     private var pollers: [String: GuardPoller] = [:]
 
-    init(host: StepHost) { self.host = host }
-
     /// The guards in force where a stand-in answers for them (`muster test`).
     private var standingIn: [String] = []
+
+    init(host: StepHost) { self.host = host }
 
     /// Starts the pollers of the scopes now in force and stops the others.
     func sync() {
