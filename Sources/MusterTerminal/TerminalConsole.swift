@@ -43,12 +43,18 @@ public final class TerminalConsole: RunConsole {
         laneRows = 0
     }
 
-    func line(_ s: String) {
+    /// Ends what is drawn to be redrawn (the branches' live lines, an
+    /// open progress line), so the next line starts on a line of its own.
+    private func settle() {
         closeLanes()
         if progressOpen {
             write("\n")
             progressOpen = false
         }
+    }
+
+    func line(_ s: String) {
+        settle()
         answeredRows = nil
         write(s + "\n")
     }
@@ -108,11 +114,7 @@ public final class TerminalConsole: RunConsole {
             line("    " + (isErr ? out.yellow("!") : out.dim(bar)) + " " + sanitize("[\(lane)] " + text, lines: true))
         case .lanes(let lanes):
             guard out.isTerminal else { return }
-            closeLanes()
-            if progressOpen {
-                write("\n")
-                progressOpen = false
-            }
+            settle()
             let width = max(20, columns - 1)
             for l in lanes {
                 // The branch, its time and its last line matter most: a long
@@ -200,11 +202,7 @@ public final class TerminalConsole: RunConsole {
 
     private func ask(_ question: String, hint: String, status: String, until deadline: Double?, secret: Bool = false) -> AnswerRead? {
         // The status line under the question says what runs beside it.
-        closeLanes()
-        if progressOpen {
-            write("\n")
-            progressOpen = false
-        }
+        settle()
         if question != woken { discardTypeAhead() }
         woken = nil
         let shown = prompt(question, hint: hint, status: status)
@@ -261,11 +259,7 @@ public final class TerminalConsole: RunConsole {
     /// A checklist item answered done then redraws checked, as on the
     /// operator's screen.
     public func showQuestion(_ question: String, hint: String, status: String, waiting: String) {
-        closeLanes()
-        if progressOpen {
-            write("\n")
-            progressOpen = false
-        }
+        settle()
         let shown = prompt(question, hint: hint, status: status)
         write(out.dim(sanitize(waiting)) + "\n")
         fflush(Glibc.stdout)

@@ -61,7 +61,8 @@ public enum RunbookTestRunner {
         clock.wakes = test.fakes.compactMap { $0.fake.from }
         let fakes = FakeSteps(fakes: Dictionary(test.fakes.map { ($0.key, $0.fake) }, uniquingKeysWith: { $1 }), clock: clock)
         var questions: [String: String] = [:]
-        for entry in FlatPlan(rb, includes: includes).entries {
+        let plan = FlatPlan(rb, includes: includes)
+        for entry in plan.entries {
             if case .manual(_, let asks) = entry.step.body { for a in asks { questions[a.name] = a.prompt } }
         }
         let console = ScriptedOperator(answers: Dictionary(test.answers.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 }), questions: questions)
@@ -71,7 +72,7 @@ public enum RunbookTestRunner {
         let end = executor.execute(resumed: false)
         let state = executor.state
         result.missingFakes = fakes.missing
-        result.taken = RunbookCoverage.taken(FlatPlan(rb, includes: includes), state, journal.events)
+        result.taken = RunbookCoverage.taken(plan, state, journal.events)
         result.elapsedSeconds = executor.elapsed
         result.outcome = outcome(end, state)
         for key in state.finishOrder {
