@@ -182,7 +182,7 @@ public final class RunbookTarget: Sendable {
         case .http(let h): out += http(h)
         case .ci(let c): out += [c.url] + c.settings.values + c.inputs.map(\.value)
         case .runbook(let spec): out += spec.with.map(\.value)
-        case .group, .parallel: break
+        case .group, .parallel, .decide: break
         }
         return out
     }

@@ -162,6 +162,25 @@ public struct DrillRecord: Codable, Sendable, Equatable {
     public var approvals: [ApprovalEntry]?
     /// Each `muster takeover`: from whom (OS user), to whom, when, why.
     public var handoffs: [Handoff]?
+    /// Each `decide` step's decision: the option, why, who, when, and how
+    /// long the run waited for it since the question was asked.
+    public var decisions: [DecisionEntry]?
+    /// From the run's start to its first decision: often the longest part
+    /// of a failover is deciding to press the button.
+    public var timeToDecideSeconds: Double?
+
+    public struct DecisionEntry: Codable, Sendable, Equatable {
+        public var step: String
+        public var option: String
+        public var reason: String
+        public var by: String
+        public var atSeconds: Double
+        public var waitedSeconds: Double
+        public init(step: String, option: String, reason: String, by: String, atSeconds: Double, waitedSeconds: Double) {
+            self.step = step; self.option = option; self.reason = reason; self.by = by; self.atSeconds = atSeconds; self.waitedSeconds = waitedSeconds
+        }
+        enum CodingKeys: String, CodingKey { case step, option, reason, by, atSeconds = "at_seconds", waitedSeconds = "waited_seconds" }
+    }
 
     public struct ApprovalEntry: Codable, Sendable, Equatable {
         public var step: String
@@ -209,7 +228,7 @@ public struct DrillRecord: Codable, Sendable, Equatable {
         case elapsedSeconds = "elapsed_seconds", rtoSeconds = "rto_seconds", rtoMet = "rto_met", steps, escalations, faults, training
         case unattended, runID = "run_id"
         case humanSeconds = "human_seconds", automatedSeconds = "automated_seconds", peopleWaits = "people_waits"
-        case approvals, handoffs
+        case approvals, handoffs, decisions, timeToDecideSeconds = "time_to_decide_seconds"
         case recoveryPoint = "recovery_point", rpoSeconds = "rpo_seconds", rpoMet = "rpo_met", rpoObjectiveSeconds = "rpo_objective_seconds"
         case criticalPath = "critical_path", serialSeconds = "serial_seconds"
         case environment, params, overrides
@@ -269,6 +288,11 @@ public struct DrillRecord: Codable, Sendable, Equatable {
             ("handoffs", .array((handoffs ?? []).map { h in
                 .object([("from", .string(h.from)), ("to", .string(h.to)), ("at_seconds", .double(Self.round(h.atSeconds))), ("reason", .from(h.reason))])
             })),
+            ("decisions", .array((decisions ?? []).map { d in
+                .object([("step", .string(d.step)), ("option", .string(d.option)), ("reason", .string(d.reason)), ("by", .string(d.by)),
+                         ("at_seconds", .double(Self.round(d.atSeconds))), ("waited_seconds", .double(Self.round(d.waitedSeconds)))])
+            })),
+            ("time_to_decide_seconds", timeToDecideSeconds.map { .double(Self.round($0)) } ?? .null),
             ("recovery_point", .from(recoveryPoint)),
             ("rpo_seconds", rpoSeconds.map { .double(Self.round($0)) } ?? .null),
             ("rpo_met", rpoMet.map(JSON.bool) ?? .null),

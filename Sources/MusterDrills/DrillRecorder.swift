@@ -30,6 +30,7 @@ public enum DrillRecorder {
         var approvals: [DrillRecord.ApprovalEntry] = []
         var approvalSince: [String: Double] = [:]
         var handoffs: [DrillRecord.Handoff] = []
+        var decisions: [DrillRecord.DecisionEntry] = []
         var operatorNow = info.osUser ?? info.operatorName
         for e in events {
             let key = e.step ?? ""
@@ -51,6 +52,9 @@ public enum DrillRecorder {
             case .handoff:
                 handoffs.append(.init(from: operatorNow, to: e.by ?? "", atSeconds: now, reason: e.text))
                 operatorNow = e.by ?? operatorNow
+            case .decided:
+                let asked = started[key]?.1 ?? now
+                decisions.append(.init(step: key, option: e.value ?? "", reason: e.text ?? "", by: e.by ?? operatorNow, atSeconds: now, waitedSeconds: max(0, now - asked)))
             case .faultInjected:
                 faults.append(.init(step: key, atSeconds: now))
             case .runFinished:
@@ -100,6 +104,8 @@ public enum DrillRecorder {
         record.automatedSeconds = people.automated
         record.approvals = approvals
         record.handoffs = handoffs
+        record.decisions = decisions
+        record.timeToDecideSeconds = decisions.first?.atSeconds
         record.peopleWaits = people.waits.map { .init(step: $0.step, atSeconds: $0.atSeconds, seconds: $0.seconds) }
         let points = steps.flatMap { key, facts in facts.recoveryPoints.compactMap { finished[key]?.0.outputs?[$0] } }
         if let rp = RecoveryPoint.measure(points: points, startedAt: info.startedAt, rpo: drill.rpoSeconds) {

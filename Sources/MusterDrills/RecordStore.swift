@@ -130,7 +130,10 @@ public struct RecordStore: Sendable {
         for h in record.handoffs ?? [] where !(h.atSeconds.isFinite && h.atSeconds >= 0 && h.atSeconds <= longest) {
             return problem("a handoff has at_seconds \(h.atSeconds), not a time (0 to one year)")
         }
-        for (key, value) in [("human_seconds", record.humanSeconds), ("automated_seconds", record.automatedSeconds)] {
+        for d in record.decisions ?? [] where !([d.atSeconds, d.waitedSeconds].allSatisfy { $0.isFinite && $0 >= 0 && $0 <= longest }) {
+            return problem("a decision at step '\(d.step)' has at_seconds \(d.atSeconds) and waited_seconds \(d.waitedSeconds), not times (0 to one year)")
+        }
+        for (key, value) in [("human_seconds", record.humanSeconds), ("automated_seconds", record.automatedSeconds), ("time_to_decide_seconds", record.timeToDecideSeconds)] {
             if let v = value, !(v.isFinite && v >= 0 && v <= longest) { return problem("\(key) \(v) is not a duration (0 to one year)") }
         }
         // Steps in parallel add up to more than the run took, but not to a century.

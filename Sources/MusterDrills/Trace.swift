@@ -139,18 +139,19 @@ public enum Trace {
                 closeAttempt(step, e, failed: true)
                 if kinds[step] == "ci", let i = stepSpan[step] { CICD.finished(&spans[i].attributes, e, mask: mask) }
                 lastFailure[step] = now
-            case .itemAnswered, .answered, .gateAnswered, .failureChoice:
+            case .itemAnswered, .answered, .decided, .gateAnswered, .failureChoice:
                 // The wait on a person: from the event before the answer to it.
                 let name: String
                 switch e.event {
                 // Journaled from 0, numbered from 1 as `log` and the screen number them.
                 case .itemAnswered: name = "checklist item \(e.item.map { String($0 + 1) } ?? "?")"
                 case .answered: name = "ask \(e.name ?? "?")"
+                case .decided: name = "decision"
                 case .gateAnswered: name = "confirm gate"
                 default: name = "failure choice"
                 }
                 if e.event == .failureChoice { lastFailure[step] = nil }  // the person's wait, not a retry delay
-                var attributes: [(String, JSON)] = [("muster.wait", .string("people")), ("muster.answer", str(e.answer))]
+                var attributes: [(String, JSON)] = [("muster.wait", .string("people")), ("muster.answer", str(e.event == .decided ? e.value : e.answer))]
                 if e.auto == true { attributes.append(("muster.auto", .bool(true))) }
                 if let text = e.text { attributes.append(("muster.text", str(text))) }
                 spans.append(Span(key: "prompt \(e.seq)", parent: stepSpan[step] != nil ? "step \(step)" : "run", name: name,

@@ -77,7 +77,9 @@ struct ConditionLexer {
                 throw fail("unexpected '\(printableScalar(c))'; a condition holds names, numbers, \"strings\", true, false, [lists], "
                     + "== != < <= > >= in, and, or, not and parentheses")
             }
-            while let d = at(i), isWordPart(d) { i += 1 }
+            // A dash between word characters belongs to the word: a
+            // `decide` step's id names its option (`go-no-go == "failover"`).
+            while let d = at(i), isWordPart(d) || (d == "-" && at(i + 1).map(isWordPart) == true) { i += 1 }
             let word = String(String.UnicodeScalarView(scalars[start..<i]))
             if at(i) == "." {
                 if word == "steps" { return Lexeme(token: .outcome(try stepKey(from: start)), offset: start) }

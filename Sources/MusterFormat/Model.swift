@@ -256,12 +256,14 @@ public struct IncludeSpec: Sendable {
 
 public enum StepKind: String, Codable, Sendable, CaseIterable {
     case manual, run, wait, http, ci, runbook
+    /// A decision: one of named options, and why (`decide:`).
+    case decide
     /// A group: its `steps` run in order, keyed `group/child`.
     case steps
     /// Branches that run at the same time, keyed `step/branch`.
     case parallel
 
-    public var isAutomated: Bool { self != .manual && self != .runbook && self != .steps && self != .parallel }
+    public var isAutomated: Bool { self != .manual && self != .decide && self != .runbook && self != .steps && self != .parallel }
     /// Kinds made of other steps: their own outcome is their steps'.
     public var isContainer: Bool { self == .steps || self == .parallel }
 }
@@ -269,6 +271,7 @@ public enum StepKind: String, Codable, Sendable, CaseIterable {
 public struct Step: Sendable {
     public enum Body: Sendable {
         case manual(items: [Template], ask: [Ask])
+        case decide(Decision)
         case run(Template)
         case wait(WaitSpec)
         case http(HTTPCheck)
@@ -301,6 +304,7 @@ public struct Step: Sendable {
     public var kind: StepKind {
         switch body {
         case .manual: .manual
+        case .decide: .decide
         case .run: .run
         case .wait: .wait
         case .http: .http
@@ -328,13 +332,36 @@ public struct Step: Sendable {
         return names
     }
 
-    /// Names this step defines for later steps: `ask` answers and outputs.
+    /// Names this step defines for later steps: `ask` answers, outputs,
+    /// and a decision's option under the step's own id.
     public var definedNames: [String] {
         var names: [String] = []
         if case .manual(_, let ask) = body { names += ask.map(\.name) }
+        if case .decide = body { names.append(id) }
         names += automation?.outputs.map(\.name) ?? []
         for child in children { names += child.definedNames }
         return names
+    }
+}
+
+/// `decide:` on a step: the operator picks one of `options` and says why
+/// in one line. The longest part of a failover is often deciding to press
+/// the button; a decision journaled with its options, its reason and how
+/// long it took is what a postmortem needs, and a tick is not.
+public struct Decision: Sendable {
+    public var options: [String]
+    public var mark: Mark
+    public init(options: [String], mark: Mark) {
+        self.options = options
+        self.mark = mark
+    }
+
+    /// The option a line names: its name (case-blind) or its number from 1.
+    public func option(for line: String) -> String? {
+        let t = line.trimmingSpaces()
+        if let exact = options.first(where: { $0.lowercased() == t.lowercased() }) { return exact }
+        if let n = Int(t), options.indices.contains(n - 1) { return options[n - 1] }
+        return nil
     }
 }
 

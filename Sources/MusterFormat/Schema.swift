@@ -136,6 +136,11 @@ public enum FormatSchema {
               }
             },
             "manual": {"type": "array", "items": {"type": "string"}},
+            "decide": {
+              "type": "object", "additionalProperties": false, "required": ["options"],
+              "description": "a decision: the operator types an option (name or number), then one line saying why; the option becomes the value of the step's id",
+              "properties": {"options": {"type": "array", "minItems": 2, "uniqueItems": true, "items": {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$"}}}
+            },
             "ask": {"type": "object", "propertyNames": {"pattern": "\#(identifierMap)"}, "additionalProperties": {"oneOf": [
               {"type": "string"},
               {"type": "object", "required": ["prompt"], "additionalProperties": false,
@@ -197,6 +202,7 @@ public enum FormatSchema {
           },
           "oneOf": [
             {"required": ["manual"], "properties": {"id": true, "title": true, "notes": true, "when": true, "for_each": true, "manual": true, "ask": true}, "additionalProperties": false},
+            {"required": ["decide"], "properties": {"id": true, "title": true, "notes": true, "when": true, "for_each": true, "decide": true}, "additionalProperties": false},
             {"required": ["run"], "$ref": "#/$defs/automated",
              "if": {"required": ["host"]}, "then": {"not": {"required": ["keep_running"]}}},
             {"required": ["wait"], "$ref": "#/$defs/automated", "not": {"anyOf": [{"required": ["keep_running"]}, {"required": ["host"]}]}},

@@ -21,6 +21,7 @@ extension RunbookParser {
         var allowed = Self.baseStepKeys + [kind.rawValue]
         switch kind {
         case .manual: allowed.append("ask")
+        case .decide: break
         case .runbook: allowed += ["with", "confirm"]
         case .ci, .wait: allowed += Self.automationKeys
         case .run: allowed += Self.automationKeys + ["keep_running", "host"]
@@ -63,6 +64,8 @@ extension RunbookParser {
         switch kind {
         case .manual:
             body = parseManual(value, f, scope)
+        case .decide:
+            body = .decide(parseDecision(value, id: id))
         case .run:
             body = .run(r.string(value, "run").map { shellTemplate(value, $0, scope) } ?? Template(raw: "", mark: value.mark))
         case .wait:
@@ -130,6 +133,9 @@ extension RunbookParser {
             }
         }
         for o in automation?.outputs ?? [] { scope.rules[o.name] = o.rule }
+        // A condition comparing the decision with a word no option has is
+        // a typo that would never hold.
+        if case .decide(let d) = body { scope.rules[id] = ValueRule(choices: d.options) }
         scope.arithmeticNames.formUnion(step.arithmeticNames)
         return step
     }
@@ -165,6 +171,25 @@ extension RunbookParser {
             r.error(value.mark, "manual step has no checklist items and no 'ask' questions; add at least one")
         }
         return .manual(items: items, ask: ask)
+    }
+
+    /// `decide: {options: [failover, wait-15m, abort]}`: two or more
+    /// options, each a word an operator can type.
+    mutating func parseDecision(_ value: Node, id: String) -> Decision {
+        var d = Decision(options: [], mark: value.mark)
+        guard let f = r.fields(value, "the decision of '\(id)'", allowed: ["options"]) else { return d }
+        guard let v = r.require(f, "options"), let list = r.stringList(v, "options") else { return d }
+        for (option, node) in list {
+            if !isDecisionOption(option) {
+                r.error(node.mark, "option '\(clippedForMessage(option))' must be lower-case letters, digits, '-' and '_', starting with a letter, so it can be typed as the answer")
+            } else if d.options.contains(option) {
+                r.error(node.mark, "option '\(option)' is listed twice")
+            } else {
+                d.options.append(option)
+            }
+        }
+        if list.count < 2 { r.error(v.mark, "a decision needs at least two options; with one, use a checklist item") }
+        return d
     }
 
     mutating func parseAutomation(_ f: Fields, kind: StepKind, value: Node, _ scope: Scope) -> Automation {

@@ -110,6 +110,22 @@ private func isLetter(_ c: UInt8) -> Bool {
     (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
 }
 
+/// Names a template or a condition may read: identifiers, and a `decide`
+/// step's id (`go-no-go`), whose option is the value of that name.
+package func isValueName(_ s: some StringProtocol) -> Bool {
+    if isIdentifier(s) { return true }
+    let id = String(s)
+    guard let first = id.utf8.first, first >= 97, first <= 122, id.utf8.last != UInt8(ascii: "-") else { return false }
+    return isStepID(id)
+}
+
+/// What a `decide` option may be: typed as an answer, never a number
+/// (a number picks an option by its place).
+func isDecisionOption(_ s: String) -> Bool {
+    guard let first = s.utf8.first, first >= 97, first <= 122 else { return false }
+    return s.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
+}
+
 /// Step and runbook ids: `[a-z0-9][a-z0-9-]*`.
 func isStepID(_ s: String) -> Bool {
     guard let first = s.utf8.first, first != UInt8(ascii: "-") else { return false }
@@ -146,7 +162,7 @@ package struct TemplateScanner {
                 }
                 let inner = String(decoding: bytes[(i + 2)..<close], as: UTF8.self).trimmingSpaces()
                 let placeholder = Mark(line: 0, column: opens.count)
-                if isIdentifier(inner) {
+                if isValueName(inner) {
                     refs.append(.init(name: inner, mark: placeholder, range: i..<(close + 2)))
                 } else {
                     problems.append(.badName(inner, placeholder))

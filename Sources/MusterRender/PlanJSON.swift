@@ -64,6 +64,8 @@ package enum PlanJSON {
         case .manual(let items, let ask):
             o.append(("manual", .array(items.map { .string(s.text($0)) })))
             o.append(("ask", .object(ask.map { ($0.name, .string($0.prompt)) })))
+        case .decide(let d):
+            o.append(("decide", .object([("options", .array(d.options.map(JSON.string)))])))
         case .run(let t):
             o.append(("run", .string(s.shell(t))))
             if let h = s.step.host { o.append(("host", .string(s.text(h)))) }

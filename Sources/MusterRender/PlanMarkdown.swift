@@ -104,6 +104,12 @@ package struct PlanMarkdown {
         case .manual(let items, let ask):
             for i in items { out.append("- [ ] \(sanitize(s.text(i)))") }
             for q in ask { out.append("- \(sanitize(q.prompt)) (`\(q.name)`): ______________") }
+        case .decide(let d):
+            out.append("Decide, and write down why:")
+            out.append("")
+            for o in d.options { out.append("- [ ] `\(sanitize(o))`") }
+            out.append("")
+            out.append("Why: ______________")
         case .run(let t):
             code(s.shell(t), &out)
         case .wait(let w):

@@ -82,6 +82,9 @@ package struct PlanText {
         case .manual(let items, let ask):
             for i in items { out.append(body + "[ ] " + sanitize(s.text(i))) }
             for q in ask { out.append(body + "? \(q.name): \(sanitize(q.prompt))") }
+        case .decide(let d):
+            for (i, o) in d.options.enumerated() { out.append(body + "(\(i + 1)) " + sanitize(o)) }
+            out.append(body + style.dim("decide one, and say why; the option becomes {{ \(s.step.id) }}"))
         case .run(let t):
             command(s.shell(t), body, &out)
         case .wait(let w):

@@ -2,7 +2,8 @@ import MusterBasics
 import MusterFormat
 import MusterEngine
 
-/// Every place a runbook can go one way or another (a `when:` either way,
+/// Every place a runbook can go one way or another (each option of a
+/// `decide` step, a `when:` either way,
 /// each parallel branch, each loop, each guard's breach, each rollback,
 /// each `finally` step) and which runbook tests took it: the paths nobody
 /// has proven are the ones to find before the night they are needed.
@@ -25,6 +26,7 @@ public struct RunbookCoverage: Sendable {
         var out: [String] = []
         for e in plan.entries {
             if e.step.when != nil { out += ["when \(e.key): true", "when \(e.key): false"] }
+            if case .decide(let d) = e.step.body { out += d.options.map { "decide \(e.key): \($0)" } }
             if let p = e.parent, let body = plan[p]?.step.body, case .parallel = body { out.append("branch \(e.key)") }
             if e.step.forEach != nil { out.append("loop \(e.key)") }
             if e.step.automation?.rollback != nil { out.append("rollback \(e.key)") }
@@ -50,6 +52,7 @@ public struct RunbookCoverage: Sendable {
         for key in s.rolledBack { out.insert("rollback \(key)") }
         for e in plan.entries where e.isFinally && e.parent == nil && s.finished[e.key] == .done { out.insert("finally \(e.key)") }
         for e in events where e.event == .guardBreached { if let key = e.value { out.insert("breach \(key)") } }
+        for e in events where e.event == .decided { if let key = e.step, let option = e.value { out.insert("decide \(key): \(option)") } }
         return out
     }
 }

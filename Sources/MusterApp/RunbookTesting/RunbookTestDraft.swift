@@ -15,12 +15,18 @@ public enum RunbookTestDraft {
             for p in required { lines.append("  \(p.name): \(quoted(p.choices?.first ?? "CHANGE-ME"))") }
         }
         let plan = FlatPlan(rb, includes: includes)
-        var asks: [Ask] = []
-        for e in plan.entries { if case .manual(_, let a) = e.step.body { asks += a } }
-        if !asks.isEmpty {
-            lines.append("answers:")
-            for a in asks { lines.append("  \(a.name): \(quoted(a.rule.choices?.first ?? "CHANGE-ME"))   # \(oneLine(a.prompt))") }
+        var answers: [String] = []
+        for e in plan.entries {
+            switch e.step.body {
+            case .manual(_, let asks):
+                answers += asks.map { "  \($0.name): \(quoted($0.rule.choices?.first ?? "CHANGE-ME"))   # \(oneLine($0.prompt))" }
+            // The first option is a guess at the happy path: the comment lists the others.
+            case .decide(let d):
+                answers.append("  \(e.step.id): \(quoted(d.options.first ?? "CHANGE-ME"))   # decision: \(d.options.joined(separator: " | "))")
+            default: break
+            }
         }
+        if !answers.isEmpty { lines += ["answers:"] + answers }
         lines.append("fakes:")
         for e in plan.entries {
             guard let a = e.step.automation else { continue }

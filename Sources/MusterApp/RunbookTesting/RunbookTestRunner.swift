@@ -22,6 +22,8 @@ public struct RunbookTestResult: Sendable {
     public var rtoMet: Bool?
     /// Steps that had no fake.
     public var missingFakes: [String] = []
+    /// Decisions the test did not answer.
+    public var undecided: [String] = []
     /// The branch points this run took (RunbookCoverage).
     public var taken: Set<String> = []
     /// Why each skipped step was: its condition and the values it saw.
@@ -72,6 +74,7 @@ public enum RunbookTestRunner {
         let end = executor.execute(resumed: false)
         let state = executor.state
         result.missingFakes = fakes.missing
+        result.undecided = console.undecided
         result.taken = RunbookCoverage.taken(plan, state, journal.events)
         result.elapsedSeconds = executor.elapsed
         result.outcome = outcome(end, state)
@@ -123,6 +126,7 @@ public enum RunbookTestRunner {
     /// that stopped for want of one says nothing else worth reading.
     static func compare(_ t: RunbookTest, _ r: RunbookTestResult, why: String?) -> [String] {
         var out: [String] = r.missingFakes.map { "no fake for step \($0): add one under 'fakes:'" }
+            + r.undecided.map { "no answer for the decision at step \($0): add one of its options under 'answers:'" }
         let e = t.expect
         if let o = e.outcome, o != r.outcome {
             out.append("outcome: expected \(o), got \(r.outcome)" + (why.map { " (\($0))" } ?? ""))

@@ -135,7 +135,11 @@ final class FakeSteps: StepStandIn {
 /// The operator of a runbook test: each question answered as the test
 /// says, by the question's name, the step's key or the guard's key;
 /// checklist items and gates confirmed; a failure menu or a breach with
-/// no answer aborts, so the test shows where the run stopped.
+/// no answer aborts, so the test shows where the run stopped. A question's
+/// kind is known by its hint line (`Question.hint`), as the operator knows
+/// it by the answers the prompt offers, and a step's answer goes to the
+/// question of that step that takes it: `b` to its failure menu, not to
+/// its gate.
 final class ScriptedOperator: RunConsole {
     let answers: [String: String]
     /// Question prompts by `ask` name, to find a question's answer.
@@ -143,6 +147,8 @@ final class ScriptedOperator: RunConsole {
     private(set) var step = ""
     /// Every question asked, with the answer given.
     private(set) var asked: [(question: String, answer: String)] = []
+    /// Decisions the test gave no answer for: each pauses the run.
+    private(set) var undecided: [String] = []
 
     init(answers: [String: String], questions: [String: String]) {
         self.answers = answers
@@ -156,7 +162,7 @@ final class ScriptedOperator: RunConsole {
     }
 
     func ask(_ question: String, hint: String, status: String) -> AnswerRead {
-        let answer = answer(question)
+        let answer = answer(question, hint: hint)
         asked.append((question, answer))
         return .line(answer)
     }
@@ -175,12 +181,31 @@ final class ScriptedOperator: RunConsole {
         return String(q[q.index(after: a)..<b])
     }
 
-    private func answer(_ q: String) -> String {
+    /// The test's answer for `key` if `kind` takes it, else `otherwise`.
+    private func given(_ key: String?, _ kind: Question, otherwise: String) -> String {
+        guard let key, let a = answers[key], case .success = kind.parse(a) else { return otherwise }
+        return a
+    }
+
+    private func answer(_ q: String, hint: String) -> String {
         if let name = questions.first(where: { $0.value == q })?.key { return answers[name] ?? "" }
-        if q.hasPrefix("Step '") || q.hasPrefix("Guard '") { return quoted(q).flatMap { answers[$0] } ?? "a" }
+        for kind in [Question.failure(rollBack: true), .failure(rollBack: false), .breach] where hint == kind.hint {
+            return given(quoted(q), kind, otherwise: "a")
+        }
         // The rollback a test chose (`b`) is confirmed.
-        if q.hasPrefix("Roll back these") { return "y" }
+        if hint == Question.rollbackConfirmation.hint { return "y" }
+        if hint == DecisionQuestion.reasonHint { return "decided by the runbook test" }
+        // A decision by its step's key or, as the format names it, its id.
+        if hint.hasPrefix(DecisionQuestion.hintStart) {
+            let id = step.split(separator: "/").last.map(String.init) ?? step
+            if let a = answers[step] ?? answers[id] { return a }
+            if !undecided.contains(step) { undecided.append(step) }
+            return "a"
+        }
         // A checklist item or a gate: confirmed unless the test says otherwise.
+        for kind in [Question.gate, .checklistItem, .rehearsal] where hint == kind.hint {
+            return given(step, kind, otherwise: "y")
+        }
         return answers[step] ?? "y"
     }
 }

@@ -114,6 +114,9 @@ extension Executor: PipelineHost {
         case .askQuestion(let key, let name):
             let entry = try enter(key)
             if let v = try ManualDesk(host: self).question(entry, name) { values.add(entry.scope, [name: v]) }
+        case .decide(let key):
+            let entry = try enter(key)
+            values.add(entry.scope, [entry.step.id: try DecisionDesk(host: self).decide(entry)])
         case .finishStep(let key):
             try flow.finish(try enter(key))
         case .awaitApproval(let key):

@@ -14,6 +14,10 @@ package protocol RunHost: DeskHost {
     func checkEscalation()
     func notUnderstood(_ hint: String) throws(Stop)
     func answer<R: Reply>(_ question: Question, _ prompt: String, step key: String, as: R.Type) throws(Stop) -> R
+    /// One line as typed, asked until it comes (EOF and signals pause).
+    func read(_ question: String, hint: String, secret: Bool) throws(Stop) -> String
+    /// `e`: the ladder shown, whom the operator called journaled.
+    func escalate(step: String) throws(Stop)
     var shells: ShellPerformer { get }
     /// Where step `key`'s commands run: nil here, or its `host` (RemoteShell).
     func remote(of key: String, values: [String: String]) -> Result<ShellPerformer.Remote?, HostProblem>

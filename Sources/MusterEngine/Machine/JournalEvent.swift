@@ -17,6 +17,9 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case itemAnswered = "item_answered"
         case note
         case answered
+        /// A `decide` step's decision: `value` the option, `text` why,
+        /// `by` who decided. The option is the value of the step's id.
+        case decided = "decision"
         case gateAnswered = "gate_answered"
         case attemptStarted = "attempt_started"
         case attemptFinished = "attempt_finished"

@@ -77,6 +77,8 @@ public enum ReplayCheck {
             return e.step == key && (e.event == .itemAnswered ? e.item == item : e.event == .stepFinished)
         case .askQuestion(let key, let name):
             return e.step == key && (e.event == .answered ? e.name == name : e.event == .stepFinished)
+        case .decide(let key):
+            return e.step == key && (e.event == .decided || e.event == .stepFinished)
         case .finishStep(let key):
             return e.event == .stepFinished && e.step == key
         case .attempt(let key, let n):

@@ -26,6 +26,9 @@ public struct RunMachine: Sendable {
         case askItem(String, Int)
         /// Ask the `ask` question `name` of the step.
         case askQuestion(String, String)
+        /// Ask a `decide` step's question: an option, then why. With
+        /// `--yes` the run pauses there: a decision is never automatic.
+        case decide(String)
         /// Every item and question answered, or every step of the included
         /// runbook finished: the step is done.
         case finishStep(String)
@@ -393,6 +396,9 @@ public struct RunMachine: Sendable {
             let known = s.values[key] ?? [:]
             if let q = ask.first(where: { known[$0.name] == nil }) { return .askQuestion(key, q.name) }
             return .finishStep(key)
+        case .decide:
+            guard s.started.contains(key) else { return .begin(key) }
+            return s.values[key]?[entry.step.id] == nil ? .decide(key) : .finishStep(key)
         case .run, .wait, .http, .ci:
             guard let a = entry.step.automation else { return .finishStep(key) }
             return automated(entry.step, key: key, a, s, now: now)
