@@ -189,7 +189,7 @@ struct DrillTemplateLintTests {
     @Test func everyActionIsPinnedByCommitWithItsVersion() throws {
         let text = try String(contentsOfFile: packageRoot + "/drills/ci/github-actions.yml", encoding: .utf8)
         let uses = text.matches(of: /uses: ([^@\s]+)@(\S+)(.*)/).map { (String($0.1), String($0.2), String($0.3)) }
-        #expect(uses.count == 8, "\(uses)")
+        #expect(uses.count == 10, "\(uses)")
         var pins: [String: String] = [:]
         for (action, ref, comment) in uses {
             #expect(ref.wholeMatch(of: /[0-9a-f]{40}/) != nil, "\(action)@\(ref) is not a commit SHA")
@@ -244,7 +244,7 @@ struct DrillTemplateLintTests {
         """
         let out = try sh("python3 -c \"$SCRIPT\"", cwd: packageRoot, env: ["SCRIPT": script])
         let options = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: String])
-        #expect(options == ["preflight": "--user root", "drills": "--user root"])
+        #expect(options == ["runbook-tests": "--user root", "preflight": "--user root", "drills": "--user root"])
     }
 
     /// The scripts the templates run, through shellcheck: the workflow's
@@ -277,7 +277,49 @@ struct DrillTemplateLintTests {
         #expect(!bad.ok && bad.output.contains("SC2046"), "\(bad.output)")
         let good = attempt("python3 -c \"$SCRIPT\" drills/ci/github-actions.yml \(crons)", env: ["SCRIPT": script])
         #expect(good.ok, "\(good.output)")
-        #expect(good.output.contains("checked 9"), "\(good.output)")
+        #expect(good.output.contains("checked 10"), "\(good.output)")
+    }
+
+    /// A change to runbooks/ runs the runbook tests and nothing else: no
+    /// drill, no preflight, no cloud credentials; a schedule or a manual run
+    /// never runs the tests in their place. Read from both templates.
+    @Test func aChangeToRunbooksRunsTheRunbookTestsAndNoDrill() throws {
+        let script = """
+        import json, yaml
+        gh = yaml.safe_load(open('drills/ci/github-actions.yml'))
+        on = gh[True]   # PyYAML reads the key `on` as true
+        gl = yaml.safe_load(open('drills/ci/gitlab-ci.yml'))
+        job = gh['jobs']['runbook-tests']
+        print(json.dumps({
+          'paths': [on['push']['paths'], on['pull_request']['paths']],
+          'ifs': {n: j['if'] for n, j in gh['jobs'].items()},
+          'perms': job['permissions'],
+          'runs': [s['run'] for s in job['steps'] if 'run' in s],
+          'gl_rules': gl['runbook-tests']['rules'],
+          'gl_script': gl['runbook-tests']['script'],
+          'gl_aws': gl['runbook-tests'].get('extends'),
+          'gl_others': [gl[j]['rules'] for j in ('preflight', 'drills')],
+        }))
+        """
+        let out = try sh("python3 -c \"$SCRIPT\"", cwd: packageRoot, env: ["SCRIPT": script])
+        let t = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        #expect(t["paths"] as? [[String]] == [["runbooks/**"], ["runbooks/**"]])
+        let ifs = try #require(t["ifs"] as? [String: String])
+        #expect(ifs["runbook-tests"] == "github.event_name == 'push' || github.event_name == 'pull_request'")
+        for job in ["preflight", "drills"] {
+            let condition = try #require(ifs[job])
+            #expect(!condition.contains("push") && !condition.contains("pull_request") && !condition.contains("!="), "\(job) may run on a push: \(condition)")
+        }
+        #expect(t["perms"] as? [String: String] == ["contents": "read"], "the tests need no token and no cloud")
+        let runs = try #require(t["runs"] as? [String]).joined()
+        #expect(runs.contains("muster validate --tests") && runs.contains("muster test --coverage --junit runbook-tests.xml"))
+        let glRules = try #require(t["gl_rules"] as? [[String: Any]])
+        #expect(glRules.count == 1 && glRules[0]["changes"] as? [String] == ["runbooks/**/*"])
+        #expect((glRules[0]["if"] as? String)?.contains("merge_request_event") == true)
+        #expect(t["gl_script"] as? [String] == ["muster validate --tests", "muster test --coverage --junit runbook-tests.xml"])
+        #expect(t["gl_aws"] == nil || t["gl_aws"] is NSNull, "the runbook tests take no AWS token")
+        let others = try #require(t["gl_others"] as? [[[String: Any]]])
+        #expect(others.map { $0.compactMap { $0["if"] as? String } } == [["$MUSTER_JOB == \"preflight\""], ["$MUSTER_JOB == \"drills\""]])
     }
 
     @Test func theGitLabTemplateMatchesGitLabsSchema() throws {
@@ -295,7 +337,7 @@ struct DrillTemplateLintTests {
         let script = """
         import json, subprocess, sys, yaml
         d = yaml.safe_load(open(sys.argv[1]))
-        text = '\\n'.join(line for j in ('.aws', 'preflight', 'drills') for k in ('before_script', 'script') for line in d[j].get(k, []))
+        text = '\\n'.join(line for j in ('.aws', 'runbook-tests', 'preflight', 'drills') for k in ('before_script', 'script') for line in d[j].get(k, []))
         r = subprocess.run(['shellcheck', '-s', 'bash', '-'], input=text, capture_output=True, text=True)
         print(r.stdout)
         print(json.dumps({j: [d[j]['cache']['key'], d[j]['cache']['paths'], d[j]['cache']['policy'], d[j].get('extends'), d['default']['image']['docker']['user']] for j in ('preflight', 'drills')}))

@@ -21,10 +21,10 @@ struct RunbookTestCommandTests {
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("PASS  restores the newest snapshot when there is no replica"), "\(r.stdout)")
         #expect(r.stdout.contains("completed after 45m26s simulated"), "the restore branch sets the time: \(r.stdout)")
-        #expect(r.stdout.contains("5 tests: 5 passed, 0 failed"), "\(r.stdout)")
+        #expect(r.stdout.contains("13 tests: 13 passed, 0 failed"), "\(r.stdout)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/.muster/runs"), "a test journals in memory only")
         let xml = try String(contentsOfFile: dir + "/tests.xml", encoding: .utf8)
-        #expect(xml.contains("<testsuite name=\"muster test\" tests=\"5\" failures=\"0\" errors=\"0\""), "\(xml)")
+        #expect(xml.contains("<testsuite name=\"muster test\" tests=\"13\" failures=\"0\" errors=\"0\""), "\(xml)")
         #expect(xml.contains("name=\"a standby zone lost while the cluster is rebuilt"), "\(xml)")
     }
 
@@ -73,7 +73,7 @@ struct RunbookTestCommandTests {
     @Test func validateTestsFailsARunbookWhoseTestsNoLongerMatchIt() throws {
         let dir = try copyOfTheExamples()
         let plain = try muster(["validate"], cwd: dir, env: ["NO_COLOR": "1"])
-        #expect(plain.status == 0 && plain.stdout.contains("5 tests)"), "test files are read as tests, not as runbooks: \(plain.stdout)\(plain.stderr)")
+        #expect(plain.status == 0 && plain.stdout.contains("13 tests)"), "test files are read as tests, not as runbooks: \(plain.stdout)\(plain.stderr)")
         let file = dir + "/runbooks/region-failover.yaml"
         let text = try String(contentsOfFile: file, encoding: .utf8)
         #expect(text.contains("- id: find-dns-record"))
@@ -86,7 +86,7 @@ struct RunbookTestCommandTests {
         let json = try muster(["validate", "--tests", "--json"], cwd: dir)
         let summary = (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any])["summary"] as! [String: Any]
         // The rolled-back test never reaches the renamed step.
-        #expect(summary["tests"] as? Int == 5 && summary["invalid"] as? Int == 3, "\(summary)")
+        #expect(summary["tests"] as? Int == 13 && summary["invalid"] as? Int == 3, "\(summary)")
     }
 
     @Test func mistakesInATestFileAreReportedWhereTheyAre() throws {
@@ -117,12 +117,16 @@ struct RunbookTestCommandTests {
         #expect(r.stdout.contains("Coverage of region-failover: 13 of 13 branch points taken"), "\(r.stdout)")
         let line = r.stdout.split(separator: "\n").first { $0.contains("when rebuild/database/promote-replica: true") }.map(String.init) ?? ""
         #expect(line.hasPrefix("  ✓ ") && line.contains("region-failover-promotes-replica"), "\(line)")
-        #expect(r.stdout.contains("Runbooks with no test: database-restore, model-rollback, redeploy-via-ci"), "\(r.stdout)")
+        // Every example runbook has tests, and they take every branch point.
+        #expect(!r.stdout.contains("Runbooks with no test"), "\(r.stdout)")
+        #expect(r.stdout.contains("Coverage of model-rollback: 15 of 15 branch points taken"), "\(r.stdout)")
+        #expect(r.stdout.contains("Coverage of database-restore: 1 of 1 branch points taken"), "\(r.stdout)")
+        #expect(r.stdout.contains("✓ decide choose-path: fall-back-to-heuristics  model-rollback-falls-back-to-heuristics, model-rollback-heuristics-do-not-help"), "\(r.stdout)")
         // Without the test of a lost zone, nothing proves the guard's breach.
         try FileManager.default.removeItem(atPath: dir + "/runbooks/tests/region-failover-zone-lost.yaml")
         let less = try muster(["test", "--coverage", "--json"], cwd: dir)
         let json = try JSONSerialization.jsonObject(with: Data(less.stdout.utf8)) as! [String: Any]
-        let coverage = (json["coverage"] as! [[String: Any]])[0]
+        let coverage = try #require((json["coverage"] as! [[String: Any]]).first { $0["runbook"] as? String == "region-failover" })
         let untaken = (coverage["points"] as! [[String: Any]]).filter { ($0["tests"] as! [String]).isEmpty }.map { $0["point"] as! String }
         #expect(untaken == ["breach standby-zones"], "\(untaken)")
         #expect(coverage["taken"] as? Int == 12 && coverage["total"] as? Int == 13)
@@ -143,5 +147,22 @@ struct RunbookTestCommandTests {
         let run = try muster(["test", "region-failover-happy-path"], cwd: dir, env: ["NO_COLOR": "1"])
         // Its blanks fail plainly until filled: an output the pattern cannot read.
         #expect(run.status == 1 && run.stdout.contains("'rebuild/cluster/create' failed: succeeded, but its output has no value for 'cluster_arn'"), "\(run.stdout)\(run.stderr)")
+    }
+
+    /// A decision is answered by its id with one of its options; one the
+    /// test does not answer stops the run and says so, and an answer that
+    /// is no option is an error at its line.
+    @Test func aDecisionIsAnsweredByItsOptionOrNamedAsUnanswered() throws {
+        let dir = try copyOfTheExamples()
+        let file = dir + "/runbooks/tests/model-rollback-falls-back-to-heuristics.yaml"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        try text.replacingOccurrences(of: "answers: {choose-path: fall-back-to-heuristics}\n", with: "").write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try muster(["test", "model-rollback-falls-back-to-heuristics"], cwd: dir, env: ["NO_COLOR": "1"])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("no answer for the decision at step choose-path: add one of its options under 'answers:'"), "\(r.stdout)")
+        try text.replacingOccurrences(of: "choose-path: fall-back-to-heuristics", with: "choose-path: heuristics").write(toFile: file, atomically: true, encoding: .utf8)
+        let v = try muster(["validate", "--tests", "runbooks/tests/model-rollback-falls-back-to-heuristics.yaml"], cwd: dir)
+        #expect(v.status == 1)
+        #expect(v.stderr.contains("model-rollback-falls-back-to-heuristics.yaml:4:11: error: 'heuristics' is not an option of the decision 'choose-path': roll-back-model, fall-back-to-heuristics"), "\(v.stderr)")
     }
 }
