@@ -73,6 +73,9 @@ struct ReportCommand: ParsableCommand {
         // (`20261127T090000Z-name`) are never drill names in practice; a
         // drill named like one keeps its history report.
         if drills.count == 1, !known.contains(drills[0]), markdown || postmortem || store.runIDs().contains(drills[0]) || RunReportCommand.looksLikeRunID(drills[0]) {
+            if evidence != nil {
+                throw CommandFailure(message: "--evidence DIR bundles drills' records: give drill names (`muster report DRILL --evidence DIR`), not a run id")
+            }
             return try RunReportCommand(runID: drills[0], markdown: markdown, postmortem: postmortem, json: json, html: html).run(ws: ws, store: store)
         }
         if markdown || postmortem {

@@ -34,7 +34,7 @@ enum RunReportSource {
             throw CommandFailure(message: "run \(id)'s journal holds no run to report")
         }
         if asRun == nil {
-            printError("muster: warning: the runbook \(sanitize(info.runbookPath)) as run \(id) ran it (blob \(info.runbookHash.prefix(12))) is neither in the working tree nor at its commit; the report has no step titles, expect times, RTO or recovery point")
+            printError("muster: warning: the version of \(sanitize(info.runbookPath)) that run \(id) ran (blob \(info.runbookHash.prefix(12))) is neither in the working tree nor at its commit; the report has no step titles, expect times, RTO or recovery point")
         }
         return report
     }

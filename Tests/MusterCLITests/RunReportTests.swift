@@ -163,6 +163,18 @@ struct RunReportTests {
         #expect(!svg.contains("<line class=\"rto\""))
     }
 
+    /// The runbook changed since the run: the report says what it lacks and goes on from the journal.
+    @Test func withoutTheRunbookAsRunTheReportComesFromTheJournalAlone() throws {
+        let (s, id) = try incident()
+        try (Self.runbook + "\n  - id: later\n    title: Later\n    manual: [Added after the run]\n").write(toFile: s.dir + "/runbooks/restore.yaml", atomically: true, encoding: .utf8)
+        let r = try s.run(["report", id])
+        #expect(r.status == 0)
+        #expect(r.stderr.hasPrefix("muster: warning: the version of runbooks/restore.yaml that run \(id) ran (blob "), "\(r.stderr)")
+        #expect(r.stdout.contains("  note      the runbook as run could not be read: no titles, expect times, RTO or recovery point"), "\(r.stdout)")
+        #expect(!r.stdout.contains("rto       "), "no RTO without the runbook: \(r.stdout)")
+        #expect(r.stdout.contains("\n  restore-the-primary-database-from-the-newest-snapshot  "), "the steps still come from the journal: \(r.stdout)")
+    }
+
     @Test func anUnknownRunIsAUsageError() throws {
         let (s, id) = try incident()
         let typo = String(id.dropLast()) + "x"
@@ -176,6 +188,8 @@ struct RunReportTests {
         #expect(none.status == 2 && none.stderr.contains("--markdown reports one run: give its id"), "\(none.stderr)")
         let both = try s.run(["report", id, "--markdown", "--json"])
         #expect(both.status == 2 && both.stderr.contains("give one of them"), "\(both.stderr)")
+        let evidence = try s.run(["report", id, "--evidence", "audit"])
+        #expect(evidence.status == 2 && evidence.stderr.contains("--evidence DIR bundles drills' records"), "\(evidence.stderr)")
     }
 }
 
