@@ -175,6 +175,28 @@ struct RunReportTests {
         #expect(r.stdout.contains("\n  restore-the-primary-database-from-the-newest-snapshot  "), "the steps still come from the journal: \(r.stdout)")
     }
 
+    /// A note or reason is data: markup, table pipes and escape sequences
+    /// in it reach no form of the report as such.
+    @Test func journalTextIsNeverMarkupNorAnEscapeSequence() throws {
+        let s = try Sandbox(["restore": Self.runbook])
+        let hostile = "<script>alert(1)</script> | [x](javascript:1) \u{1B}]0;owned\u{07}\u{1B}[31mred"
+        let r = try s.run(["run", "restore"], stdin: "n \(hostile)\ny\ny\nd \(hostile)\ny\n")
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let id = try s.runID()
+        for form in [[], ["--markdown"], ["--postmortem"], ["--html", "h.html"]] {
+            let out = try s.run(["report", id] + form)
+            #expect(out.status == 0, "\(form): \(out.stderr)")
+            let text = form.first == "--html" ? try String(contentsOfFile: s.dir + "/h.html", encoding: .utf8) : out.stdout
+            #expect(!text.contains("\u{1B}") && !text.contains("\u{07}"), "\(form): \(text)")
+            // On a terminal `<script>` is only text; in Markdown and HTML it must not be markup.
+            if !form.isEmpty { #expect(!text.contains("<script"), "\(form): \(text)") }
+            #expect(text.contains("alert(1)"), "\(form): the note is there, as text: \(text)")
+            if form.first == "--markdown" || form.first == "--postmortem" {
+                #expect(text.contains("&lt;script&gt;alert(1)&lt;/script&gt; \\| [x]"), "\(form): \(text)")
+            }
+        }
+    }
+
     @Test func anUnknownRunIsAUsageError() throws {
         let (s, id) = try incident()
         let typo = String(id.dropLast()) + "x"
