@@ -175,6 +175,38 @@ struct RunReportTests {
         #expect(r.stdout.contains("\n  restore-the-primary-database-from-the-newest-snapshot  "), "the steps still come from the journal: \(r.stdout)")
     }
 
+    /// A training drill's run: its report is a drill's, with the trainee's score on the page.
+    @Test func aTrainingDrillsReportCarriesItsScore() throws {
+        let s = try Sandbox(["restore": Self.runbook])
+        try FileManager.default.createDirectory(atPath: s.dir + "/drills", withIntermediateDirectories: true)
+        try """
+        muster: 1
+        drill: restore-training
+        runbook: restore
+        faults:
+          - {step: snapshot, fail: "AccessDenied", times: 1}
+        expect_escalation: {within: 5m, contact: Secondary on-call}
+        """.write(toFile: s.dir + "/drills/restore-training.yaml", atomically: true, encoding: .utf8)
+        // The fault fails the snapshot: escalate (rung 1), then retry.
+        let d = try s.run(["drill", "restore-training", "--allow-dirty"], stdin: "y\ny\ne\n1\nr\nd done by hand\ny\n")
+        #expect(d.status == 0, "\(d.stdout)\(d.stderr)")
+        let id = try s.runID()
+        let js = try s.run(["report", id, "--json"])
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(js.stdout.utf8)) as? [String: Any], "\(js.stderr)")
+        #expect(o["kind"] as? String == "drill" && o["drill"] as? String == "restore-training")
+        let training = try #require(o["training"] as? [String: Any])
+        #expect(training["escalated_within"] as? Bool == true && training["contact_ok"] as? Bool == true)
+        let text = try s.run(["report", id])
+        #expect(text.stdout.contains("·  drill restore-training of restore  ·  completed in "), "\(text.stdout)")
+        #expect(text.stdout.contains("  training  escalated ") && text.stdout.contains(" after the first fault: in time, to the right rung"), "\(text.stdout)")
+        #expect(try s.run(["report", id, "--html", "t.html"]).status == 0)
+        let html = try String(contentsOfFile: s.dir + "/t.html", encoding: .utf8)
+        #expect(html.contains("training score: <span class=\"good\">escalated "), "\(html)")
+        // The drill's history page carries it too.
+        #expect(try s.run(["report", "restore-training", "--html", "d.html"]).status == 0)
+        #expect(try String(contentsOfFile: s.dir + "/d.html", encoding: .utf8).contains("training score: <span class=\"good\">escalated "))
+    }
+
     /// A note or reason is data: markup, table pipes and escape sequences
     /// in it reach no form of the report as such.
     @Test func journalTextIsNeverMarkupNorAnEscapeSequence() throws {
