@@ -256,6 +256,13 @@ public struct RunReport: Sendable {
                 break
             }
         }
+        // A step still running when the journal ends (a crash, a pause
+        // mid-step) is on the timeline too.
+        let ended = Set(events.compactMap { $0.event == .stepFinished ? $0.step : nil })
+        for (key, start) in stepStart where !ended.contains(key) {
+            let title = titles[key].map { " (\($0))" } ?? ""
+            found.append((stepSeq[key] ?? 0, Moment(atSeconds: start, at: stepAt[key] ?? "", kind: .step, step: key, text: key + title + ": started, not finished")))
+        }
         // Each step's row sits where the step began; the rest in journal order.
         moments = found.sorted { ($0.moment.atSeconds, $0.seq) < ($1.moment.atSeconds, $1.seq) }.map(\.moment)
     }

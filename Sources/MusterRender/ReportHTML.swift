@@ -268,7 +268,8 @@ package enum ReportHTML {
             s += "<g class=\"step \(cls)\(critical.contains(b.id) ? " critical" : "")\"><title>\(esc(tip))</title>"
             s += "<text class=\"label\" x=\"\(f(labelW - 8))\" y=\"\(f(y + row * 0.68))\" text-anchor=\"end\">\(esc(b.id))</text>"
             s += "<rect x=\"\(f(x(b.start)))\" y=\"\(f(y + 4))\" width=\"\(f(max(b.seconds / end * plotW, 2)))\" height=\"\(f(row - 8))\" rx=\"2\"/>"
-            if let e = st.expectSeconds, e > 0 {
+            // An expectation that ends past the chart is in the bar's tooltip only.
+            if let e = st.expectSeconds, e > 0, b.start + Double(e) <= end {
                 let ex = x(b.start + Double(e))
                 s += "<line class=\"expect\" x1=\"\(f(ex))\" x2=\"\(f(ex))\" y1=\"\(f(y + 2))\" y2=\"\(f(y + row - 2))\"/>"
             }
@@ -305,7 +306,7 @@ package enum ReportHTML {
         if bars.contains(where: { $0.step.outcome != "done" && $0.step.outcome != "failed" && !$0.step.overExpect }) { keys.append(("other", "skipped or rehearsed")) }
         if !(r.peopleWaits ?? []).isEmpty { keys.append(("people", "waiting on people")) }
         if !critical.isEmpty { keys.append(("critical", "on the critical path")) }
-        s += legend(keys, rto: rto.map { $0 <= end } ?? false, expect: bars.contains { $0.step.expectSeconds != nil }, escalation: !r.escalations.isEmpty, fault: !r.faults.isEmpty)
+        s += legend(keys, rto: rto.map { $0 <= end } ?? false, expect: bars.contains { b in b.step.expectSeconds.map { $0 > 0 && b.start + Double($0) <= end } ?? false }, escalation: !r.escalations.isEmpty, fault: !r.faults.isEmpty)
         return s + "</figure>\n"
     }
 

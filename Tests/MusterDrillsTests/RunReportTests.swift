@@ -64,6 +64,9 @@ struct RunReportModelTests {
         let paused = Array(events.prefix(9)) + [event(16, 85, .runPaused) { $0.text = "operator aborted" }]
         let r = try #require(RunReport.build(events: paused, steps: nil, rtoSeconds: 600))
         #expect(r.state == "paused" && !r.finished)
+        // The step it paused in is on the timeline, unfinished.
+        #expect(r.moments.contains { $0.kind == .step && $0.text == "promote: started, not finished" }, "\(r.moments)")
+        #expect(r.steps.map(\.id) == ["check"])
         #expect(r.record.rtoMet == false)
         #expect(RunReport.state(paused + [event(17, 90, .runResumed)]) == "running")
         #expect(RunReport.state(paused + [event(17, 90, .runAbandoned)]) == "abandoned")
