@@ -20,7 +20,7 @@ enum EvidenceBundle {
     }
 
     static func write(to dir: String, drills: [(report: DrillReport, records: [LoadedRecord])], recordsDir: String,
-                      store: RunStore, root: String, html: String) throws -> Written {
+                      store: RunStore, root: String, catalog: Catalog, html: String) throws -> Written {
         var out = Written()
         var sums: [(String, String)] = []
         func put(_ bytes: [UInt8], _ relative: String) throws {
@@ -43,18 +43,50 @@ enum EvidenceBundle {
         }
         let repo = try? Repository.discover(from: root)
         var runbooksDone: Set<String> = []
+        /// Every runbook the run included (its journal names them, with the
+        /// commit that last changed each and the blob of the bytes run),
+        /// at that commit; each one that cannot be is named in MISSING.txt.
+        func included(_ info: JournalEvent.RunInfo, of record: String) throws {
+            for ref in (info.includedHashes ?? [:]).keys.sorted() {
+                let file = Paths.display(catalog.runbookPath(ref, root: root), from: root)
+                guard let commit = info.includedCommits?[ref] else {
+                    out.missing.append("runbook \(file) (included as \(ref) by \(record)): in no commit when it ran, nothing to take it from")
+                    continue
+                }
+                let key = commit + " " + file
+                guard !runbooksDone.contains(key) else { continue }
+                runbooksDone.insert(key)
+                if let reason = unsafeName(file) ?? unsafeName(String(commit.prefix(12)), oneName: true) {
+                    out.missing.append("runbook \(file) (included as \(ref) by \(record)): refused (\(reason))")
+                } else if let repo, let text = try? repo.file(file, at: commit) {
+                    try put(text, "runbooks/\(commit.prefix(12))/\(file)")
+                    if let ran = info.includedHashes?[ref], Repository.blobID(of: text) != ran {
+                        out.missing.append("runbook \(file) (included as \(ref) by \(record)) ran with uncommitted changes: its bytes differ from commit \(commit.prefix(12))'s (blob \(ran.prefix(12)) ran)")
+                    }
+                } else {
+                    out.missing.append("runbook \(file) (included as \(ref) by \(record)) at \(commit.prefix(12)): not in this repository")
+                }
+            }
+        }
         for (report, records) in drills {
             for rec in records {
                 let name = Paths.basename(rec.path)
                 let source = Paths.join(Paths.join(recordsDir, report.drill), name)
                 guard let bytes = try? Paths.read(source) else { out.missing.append("record \(rec.path): cannot be read"); continue }
                 try put(bytes, "records/\(report.drill)/\(name)")
+                var started: JournalEvent.RunInfo?
                 if let id = rec.record.runID, let reason = unsafeName(id, oneName: true) {
                     out.missing.append("journal of \(rec.path): its run id \(JSON.string(id).serialized()) was refused (\(reason))")
                 } else if let id = rec.record.runID, let journal = try? Paths.read(store.journalPath(id)) {
                     try put(journal, "journals/\(id).jsonl")
+                    started = (try? FileJournal.parse(journal, path: id))?.events.first { $0.event == .runStarted }?.run
                 } else {
                     out.missing.append("journal of \(rec.path) (run \(rec.record.runID ?? "unknown")): not in \(store.runsDir)")
+                }
+                if let started {
+                    try included(started, of: rec.path)
+                } else if rec.record.runID != nil {
+                    out.missing.append("included runbooks of \(rec.path): unknown without its journal")
                 }
                 guard let commit = rec.record.runbookCommit else {
                     out.missing.append("runbook of \(rec.path): the drill ran outside git, no commit to take it from")

@@ -17,8 +17,13 @@ import MusterTerminal
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Drill history: elapsed against the RTO, last and best run, trend, slowest steps.",
+        abstract: "Drill history: elapsed against the RTO, last and best run, trend, slowest steps; or one run's report.",
         discussion: """
+        `muster report RUN_ID` reports one run, an incident run or a drill: its timeline with the time spent waiting on people \
+        and the machines' time, decisions, escalations, approvals, hand-offs, guard breaches and the RPO where known; \
+        --markdown, --json or --html FILE for other forms, --postmortem for a Markdown postmortem draft.
+
+        With drill names (or none):
         Reads the records under drills/records/DRILL/. Best and trend count recovered, attended runs only (an unattended --yes drill is listed, labelled), \
         held in the environment the runbook's scheduled drill names (production by default; sandbox and training runs are shown apart); \
         failed and aborted runs are counted and listed. A record that does not read is reported on \
@@ -27,8 +32,14 @@ struct ReportCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "Drills to report (default: every drill with a definition or records).")
+    @Argument(help: "Drills to report (default: every drill with a definition or records), or one run id (see `muster runs`).")
     var drills: [String] = []
+
+    @Flag(help: "With a run id: print the run's report as Markdown.")
+    var markdown = false
+
+    @Flag(help: "With a run id: print a Markdown postmortem draft (summary, impact window, timeline, what went well or slowly, action items).")
+    var postmortem = false
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -47,12 +58,29 @@ struct ReportCommand: ParsableCommand {
 
     func validate() throws {
         guard timelines >= 0 else { throw ValidationError("--timelines must be 0 or more") }
+        let forms = [markdown, postmortem, json, html != nil].filter { $0 }.count
+        if markdown || postmortem, forms > 1 {
+            throw ValidationError("--markdown, --postmortem, --json and --html FILE are forms of one run's report: give one of them")
+        }
     }
 
     func run() throws {
         let ws = Workspace()
         let cat = DrillCatalog(ws, recordsDir: recordsDir)
         let known = cat.allDrillNames
+        let store = RunStore(root: ws.root)
+        // A run id reports the run; a drill's name its history. Run ids
+        // (`20261127T090000Z-name`) are never drill names in practice; a
+        // drill named like one keeps its history report.
+        if drills.count == 1, !known.contains(drills[0]), markdown || postmortem || store.runIDs().contains(drills[0]) || RunReportCommand.looksLikeRunID(drills[0]) {
+            if evidence != nil {
+                throw CommandFailure(message: "--evidence DIR bundles drills' records: give drill names (`muster report DRILL --evidence DIR`), not a run id")
+            }
+            return try RunReportCommand(runID: drills[0], markdown: markdown, postmortem: postmortem, json: json, html: html).run(ws: ws, store: store)
+        }
+        if markdown || postmortem {
+            throw CommandFailure(message: "--\(markdown ? "markdown" : "postmortem") reports one run: give its id, `muster report RUN_ID --\(markdown ? "markdown" : "postmortem")` (`muster runs` lists them)")
+        }
         var names: [String] = []
         for arg in drills {
             let name = arg.hasSuffix(".yaml") || arg.hasSuffix(".yml") ? Paths.stem(arg) : arg
@@ -88,7 +116,7 @@ struct ReportCommand: ParsableCommand {
             let dir = Paths.absolute(evidence, from: ws.cwd)
             let items = reports.map { ($0, loaded.records[$0.drill] ?? []) }
             let written = try EvidenceBundle.write(to: dir, drills: items, recordsDir: cat.records.directory, store: RunStore(root: ws.root),
-                                                   root: ws.root, html: ReportHTML.render(items, timelines: timelines))
+                                                   root: ws.root, catalog: ws.catalog, html: ReportHTML.render(items, timelines: timelines))
             for m in written.missing { printError("muster: warning: evidence: \(m)") }
             evidenceNote = "Evidence written to \(Paths.display(dir, from: ws.cwd)): \(written.files.count) files; check them with `sha256sum -c SHA256SUMS` there, and each record with `muster verify RECORD.json --journal JOURNAL`."
         }

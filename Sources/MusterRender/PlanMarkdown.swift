@@ -102,7 +102,8 @@ package struct PlanMarkdown {
         out.append("")
         switch s.step.body {
         case .manual(let items, let ask):
-            for i in items { out.append("- [ ] \(sanitize(s.text(i)))") }
+            // Numbered from 1, as `log`, `trace` and `report` name them.
+            for (n, i) in items.enumerated() { out.append("- [ ] \(n + 1). \(sanitize(s.text(i)))") }
             for q in ask { out.append("- \(sanitize(q.prompt)) (`\(q.name)`): ______________") }
         case .decide(let d):
             out.append("Decide, and write down why:")

@@ -80,7 +80,8 @@ package struct PlanText {
         }
         switch s.step.body {
         case .manual(let items, let ask):
-            for i in items { out.append(body + "[ ] " + sanitize(s.text(i))) }
+            // Numbered from 1, as `log`, `trace` and `report` name them.
+            for (n, i) in items.enumerated() { out.append(body + "[ ] \(n + 1). " + sanitize(s.text(i))) }
             for q in ask { out.append(body + "? \(q.name): \(sanitize(q.prompt))") }
         case .decide(let d):
             for (i, o) in d.options.enumerated() { out.append(body + "(\(i + 1)) " + sanitize(o)) }

@@ -222,11 +222,18 @@ package enum ReportHTML {
         let bars = bars(rec)
         // Marked only when something ran beside it: a straight run's path is every step.
         let critical = r.hasBranches ? Set(r.criticalPath ?? []) : []
-        let width = 760.0, labelW = 210.0, right = 20.0, top = 46.0, row = 20.0, bottomAxis = 28.0
+        // Step names are never cut: the label column is as wide as the
+        // longest (monospace, about 6.8 units a character), the chart wider.
+        let labelW = max(150, Double(bars.map(\.id.count).max() ?? 0) * 6.8 + 16)
+        let width = max(760, labelW + 550), right = 20.0, top = 46.0, row = 20.0, bottomAxis = 28.0
         let plotW = width - labelW - right
         let height = top + row * Double(max(bars.count, 1)) + bottomAxis
         let rto = r.rtoSeconds.map(Double.init)
-        let end = max(r.elapsedSeconds, bars.map { $0.start + $0.seconds }.max() ?? 0, rto ?? 0, 1) * 1.04
+        // The run's own length fills the chart: a 2-minute drill of a
+        // 1-hour RTO is not a sliver. An RTO just past the end is brought
+        // in; one far beyond is named at the edge.
+        let ran = max(r.elapsedSeconds, bars.map { $0.start + $0.seconds }.max() ?? 0, 1)
+        let end = (rto.map { $0 > ran && $0 <= ran * Self.rtoReach } == true ? rto! : ran) * 1.03
         let x = { (s: Double) in labelW + s / end * plotW }
         let step = tickStep(end)
 
@@ -234,6 +241,7 @@ package enum ReportHTML {
         cap += " · operator \(esc(r.operatorName)) · \(esc(r.mode))"
         if let c = r.runbookCommit { cap += " · runbook at <code>\(esc(String(c.prefix(12))))</code>\(r.runbookDirty ? " (modified)" : "")" }
         if r.unattended == true { cap += " · " + unattendedLabel }
+        if let t = r.training { cap += " · training score: <span class=\"\(t.passed ? "good" : "bad")\">\(esc(t.score))</span>" }
         if !critical.isEmpty, let c = r.criticalPathSeconds { cap += " · critical path \(formatSeconds(c))" }
         if let saved = r.parallelSavedSeconds { cap += " · running in parallel saved \(formatSeconds(saved))" }
         cap += "</figcaption>\n"
@@ -258,9 +266,10 @@ package enum ReportHTML {
             if i % 2 == 1 { s += "<rect class=\"stripe\" x=\"0\" y=\"\(f(y))\" width=\"\(f(width))\" height=\"\(f(row))\"/>" }
             if critical.contains(b.id) { tip += ", on the critical path" }
             s += "<g class=\"step \(cls)\(critical.contains(b.id) ? " critical" : "")\"><title>\(esc(tip))</title>"
-            s += "<text class=\"label\" x=\"\(f(labelW - 8))\" y=\"\(f(y + row * 0.68))\" text-anchor=\"end\">\(esc(truncate(b.id, 28)))</text>"
+            s += "<text class=\"label\" x=\"\(f(labelW - 8))\" y=\"\(f(y + row * 0.68))\" text-anchor=\"end\">\(esc(b.id))</text>"
             s += "<rect x=\"\(f(x(b.start)))\" y=\"\(f(y + 4))\" width=\"\(f(max(b.seconds / end * plotW, 2)))\" height=\"\(f(row - 8))\" rx=\"2\"/>"
-            if let e = st.expectSeconds, e > 0 {
+            // An expectation that ends past the chart is in the bar's tooltip only.
+            if let e = st.expectSeconds, e > 0, b.start + Double(e) <= end {
                 let ex = x(b.start + Double(e))
                 s += "<line class=\"expect\" x1=\"\(f(ex))\" x2=\"\(f(ex))\" y1=\"\(f(y + 2))\" y2=\"\(f(y + row - 2))\"/>"
             }
@@ -284,18 +293,20 @@ package enum ReportHTML {
         let ee = x(r.elapsedSeconds)
         s += "<line class=\"end\" x1=\"\(f(ee))\" x2=\"\(f(ee))\" y1=\"\(f(top - 28))\" y2=\"\(f(plotBottom))\"/>"
         s += "<text class=\"end-label\" x=\"\(f(ee - 3))\" y=\"\(f(top - 18))\" text-anchor=\"end\">\(r.outcome == .recovered ? "recovered" : r.outcome.rawValue) \(formatSeconds(r.elapsedSeconds))</text>\n"
-        if let rto {
+        if let rto, rto <= end {
             let rx = x(rto)
             s += "<line class=\"rto\" x1=\"\(f(rx))\" x2=\"\(f(rx))\" y1=\"\(f(top - 42))\" y2=\"\(f(plotBottom))\"/>"
             let nearEdge = rx > width - 70
             s += "<text class=\"rto-label\" x=\"\(f(nearEdge ? rx - 4 : rx + 4))\" y=\"\(f(top - 32))\" text-anchor=\"\(nearEdge ? "end" : "start")\">RTO \(DurationFormat.format(Int(rto)))</text>\n"
+        } else if let rto {
+            s += "<text class=\"rto-label\" x=\"\(f(width - right))\" y=\"\(f(top - 32))\" text-anchor=\"end\">RTO \(DurationFormat.format(Int(rto))), \(formatSeconds(rto - r.elapsedSeconds)) after the end →</text>\n"
         }
         s += "</svg>\n"
         var keys: [(String, String)] = [("ok", "step done"), ("over", "over its expect"), ("failed", "failed")]
         if bars.contains(where: { $0.step.outcome != "done" && $0.step.outcome != "failed" && !$0.step.overExpect }) { keys.append(("other", "skipped or rehearsed")) }
         if !(r.peopleWaits ?? []).isEmpty { keys.append(("people", "waiting on people")) }
         if !critical.isEmpty { keys.append(("critical", "on the critical path")) }
-        s += legend(keys, rto: rto != nil, expect: bars.contains { $0.step.expectSeconds != nil }, escalation: !r.escalations.isEmpty, fault: !r.faults.isEmpty)
+        s += legend(keys, rto: rto.map { $0 <= end } ?? false, expect: bars.contains { b in b.step.expectSeconds.map { $0 > 0 && b.start + Double($0) <= end } ?? false }, escalation: !r.escalations.isEmpty, fault: !r.faults.isEmpty)
         return s + "</figure>\n"
     }
 
@@ -309,6 +320,10 @@ package enum ReportHTML {
         return s + "</p>\n"
     }
 
+    /// How far past the run's end an RTO is still drawn on its timeline
+    /// (as a share of the run's length); beyond it, it is named at the edge.
+    package static let rtoReach = 1.25
+
     // MARK: - Helpers
 
     /// A round grid step giving at most about eight lines up to `maxValue` seconds.
@@ -319,13 +334,6 @@ package enum ReportHTML {
 
     package static func tickLabel(_ s: Double) -> String {
         s == 0 ? "0" : DurationFormat.format(Int(s.rounded()))
-    }
-
-    /// A step inside an included runbook keeps the end of its key, its own
-    /// id, which is the part that tells the rows apart.
-    package static func truncate(_ s: String, _ n: Int) -> String {
-        guard s.count > n else { return s }
-        return s.contains("/") ? "…" + String(s.suffix(n - 1)) : String(s.prefix(n - 1)) + "…"
     }
 
     /// A coordinate with at most one decimal.
