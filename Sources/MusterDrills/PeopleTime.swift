@@ -39,7 +39,7 @@ public enum PeopleTime {
 
     static func endsAWaitOnPeople(_ e: JournalEvent) -> Bool {
         switch e.event {
-        case .itemAnswered, .answered, .gateAnswered, .failureChoice, .note, .escalated:
+        case .itemAnswered, .answered, .decided, .gateAnswered, .failureChoice, .note, .escalated:
             return e.auto != true
         case .approvalGiven, .approvalDenied, .handoff:
             return true

@@ -153,12 +153,6 @@ public struct RunReport: Sendable {
         return state
     }
 
-    /// The kind of journal event a `decide:` step writes (issue 29,
-    /// item 3). No event of this release has it; a journal that does is
-    /// listed under decisions: `value` (or `answer`) the option, `text`
-    /// the reason, `by` who chose.
-    public static let decisionEvent = "decision"
-
     mutating func readMoments(_ events: [JournalEvent], titles: [String: String]) {
         var now = 0.0
         var stepStart: [String: Double] = [:]
@@ -180,8 +174,9 @@ public struct RunReport: Sendable {
         for e in events {
             if let t = e.clock, t >= now { now = t }
             let key = e.step ?? ""
-            if e.event.rawValue == Self.decisionEvent {
-                let option = e.value ?? e.answer ?? "?"
+            // A `decide:` step's decision: `value` the option, `text` why, `by` who.
+            if e.event == .decided {
+                let option = e.value ?? "?"
                 decisions.append(Decision(step: key, option: option, reason: e.text, by: e.by, atSeconds: now,
                                           waitedSeconds: max(0, now - (stepStart[key] ?? now))))
                 add(.decision, e, "decided \(option)" + (e.text.map { ": \($0)" } ?? "") + (e.by.map { " (\($0))" } ?? ""))

@@ -77,6 +77,12 @@ struct DecisionTests {
         #expect(s.exists("held.txt") && !s.exists("switched.txt"))
         let decisions = try s.journal().filter { $0["event"] as? String == "decision" }
         #expect(decisions.count == 1 && decisions[0]["value"] as? String == "wait-15m", "the option as the runbook spells it")
+        // The incident run's report and postmortem draft carry it.
+        let report = try s.run(["report", try s.runID()], env: ["NO_COLOR": "1"])
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(report.stdout.contains("go-no-go: wait-15m (the replica is still catching up)"), "\(report.stdout)")
+        let postmortem = try s.run(["report", try s.runID(), "--postmortem"])
+        #expect(postmortem.stdout.contains("go-no-go: decided wait-15m: the replica is still catching up"), "\(postmortem.stdout)")
     }
 
     @Test func aConditionOnAnOptionTheDecisionDoesNotHaveIsAnError() throws {

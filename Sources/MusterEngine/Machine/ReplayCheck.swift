@@ -55,7 +55,7 @@ public enum ReplayCheck {
 
     static func isDecided(_ kind: JournalEvent.Kind) -> Bool {
         switch kind {
-        case .stepStarted, .itemAnswered, .answered, .gateAnswered, .attemptStarted, .attemptFinished, .failureChoice, .stepFinished,
+        case .stepStarted, .itemAnswered, .answered, .decided, .gateAnswered, .attemptStarted, .attemptFinished, .failureChoice, .stepFinished,
              .pipelineStarted, .pipelineTriggering, .pipelineAbsent, .faultInjected, .rollbackStarted, .rollbackFinished, .runFinished, .approvalRequested, .conditionChecked,
              .guardAnswered:
             true
