@@ -26,6 +26,11 @@ final class FollowScreen: FollowView {
         } else {
             print(style.dim("no session is executing it now; Ctrl-C stops following"))
         }
+        // A drill's scenario: what the trainee was told, for whoever watches.
+        if let scenario = info?.drill?.scenario {
+            print(style.yellow("SCENARIO"))
+            for line in sanitize(scenario, lines: true).split(separator: "\n", omittingEmptySubsequences: false) { print(style.yellow(String(line))) }
+        }
     }
 
     func resumed(_ event: JournalEvent, holder: LiveLock?) {

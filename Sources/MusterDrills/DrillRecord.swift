@@ -41,8 +41,10 @@ public struct DrillRecord: Codable, Sendable, Equatable {
     public struct Escalation: Codable, Sendable, Equatable {
         public var atSeconds: Double
         public var contact: String
-        public init(atSeconds: Double, contact: String) { self.atSeconds = atSeconds; self.contact = contact }
-        enum CodingKeys: String, CodingKey { case atSeconds = "at_seconds", contact }
+        /// false: a training drill made that rung unavailable; nil: answered.
+        public var answered: Bool?
+        public init(atSeconds: Double, contact: String, answered: Bool? = nil) { self.atSeconds = atSeconds; self.contact = contact; self.answered = answered }
+        enum CodingKeys: String, CodingKey { case atSeconds = "at_seconds", contact, answered }
     }
 
     public struct FaultHit: Codable, Sendable, Equatable {
@@ -59,11 +61,16 @@ public struct DrillRecord: Codable, Sendable, Equatable {
         /// escalation; nil when they never escalated. Beyond the documented
         /// shape, so the summary can say how long it took.
         public var escalatedAfterSeconds: Double?
+        /// Calls to rungs the drill made unavailable (`unavailable:`), and
+        /// whether the trainee went on to a rung that answered after one.
+        public var unanswered: Int?
+        public var wentOn: Bool?
         public init(escalatedWithin: Bool, contactOK: Bool, escalatedAfterSeconds: Double?) {
             self.escalatedWithin = escalatedWithin; self.contactOK = contactOK; self.escalatedAfterSeconds = escalatedAfterSeconds
         }
         enum CodingKeys: String, CodingKey {
             case escalatedWithin = "escalated_within", contactOK = "contact_ok", escalatedAfterSeconds = "escalated_after_seconds"
+            case unanswered = "unanswered_escalations", wentOn = "went_on_after_no_answer"
         }
     }
 
@@ -264,14 +271,16 @@ public struct DrillRecord: Codable, Sendable, Equatable {
                     ("over_expect", .bool(s.overExpect)),
                 ] + (s.parent.map { [("parent", JSON.string($0))] } ?? []))
             })),
-            ("escalations", .array(escalations.map { .object([("at_seconds", .double(Self.round($0.atSeconds))), ("contact", .string($0.contact))]) })),
+            ("escalations", .array(escalations.map {
+                .object([("at_seconds", .double(Self.round($0.atSeconds))), ("contact", .string($0.contact))] + ($0.answered == false ? [("answered", JSON.bool(false))] : []))
+            })),
             ("faults", .array(faults.map { .object([("step", .string($0.step)), ("at_seconds", .double(Self.round($0.atSeconds)))]) })),
             ("training", training.map { t in
                 .object([
                     ("escalated_within", .bool(t.escalatedWithin)),
                     ("contact_ok", .bool(t.contactOK)),
                     ("escalated_after_seconds", t.escalatedAfterSeconds.map { .double(Self.round($0)) } ?? .null),
-                ])
+                ] + (t.unanswered.map { [("unanswered_escalations", JSON.int($0)), ("went_on_after_no_answer", .bool(t.wentOn ?? false))] } ?? []))
             } ?? .null),
             ("unattended", .bool(unattended ?? false)),
             ("run_id", .from(runID)),

@@ -44,7 +44,7 @@ public enum DrillRecorder {
             case .stepFinished:
                 finished[key] = (e, now)
             case .escalated:
-                escalations.append(.init(atSeconds: now, contact: e.contact ?? ""))
+                escalations.append(.init(atSeconds: now, contact: e.contact ?? "", answered: e.text == JournalEvent.noAnswer ? false : nil))
             case .approvalRequested:
                 approvalSince[key] = now
             case .approvalGiven:
@@ -136,12 +136,21 @@ public enum DrillRecorder {
     static func training(_ expected: DrillSetup.ExpectedEscalation?, faults: [DrillRecord.FaultHit], escalations: [DrillRecord.Escalation]) -> DrillRecord.Training? {
         guard let expected else { return nil }
         let from = faults.first?.atSeconds ?? 0
-        guard let first = escalations.first(where: { $0.atSeconds >= from }) else {
-            return .init(escalatedWithin: false, contactOK: false, escalatedAfterSeconds: nil)
+        // A call nobody answers reaches nobody: the first answered one counts.
+        let unanswered = escalations.filter { $0.answered == false }
+        var score: DrillRecord.Training
+        if let first = escalations.first(where: { $0.atSeconds >= from && $0.answered != false }) {
+            let after = first.atSeconds - from
+            let want = expected.contact.lowercased(), got = first.contact.lowercased()
+            score = .init(escalatedWithin: after <= Double(expected.withinSeconds), contactOK: got == want || got.hasPrefix(want) || want.hasPrefix(got) && !got.isEmpty,
+                          escalatedAfterSeconds: after)
+        } else {
+            score = .init(escalatedWithin: false, contactOK: false, escalatedAfterSeconds: nil)
         }
-        let after = first.atSeconds - from
-        let want = expected.contact.lowercased(), got = first.contact.lowercased()
-        return .init(escalatedWithin: after <= Double(expected.withinSeconds), contactOK: got == want || got.hasPrefix(want) || want.hasPrefix(got) && !got.isEmpty,
-                     escalatedAfterSeconds: after)
+        if let firstNoAnswer = unanswered.first {
+            score.unanswered = unanswered.count
+            score.wentOn = escalations.contains { $0.atSeconds >= firstNoAnswer.atSeconds && $0.answered != false }
+        }
+        return score
     }
 }

@@ -41,7 +41,7 @@ public struct DrillSetup: Codable, Sendable, Equatable {
     public var conditionMode: String {
         if let testMode { return testMode }
         if mode == "rehearsal" { return "rehearsal" }
-        return faults.isEmpty && expectEscalation == nil && environment != DrillEnvironment.training.rawValue ? "drill" : "training"
+        return faults.isEmpty && expectEscalation == nil && (unavailable ?? []).isEmpty && environment != DrillEnvironment.training.rawValue ? "drill" : "training"
     }
 
     /// The `mode` a runbook test says its conditions see (`muster test`);
@@ -56,10 +56,14 @@ public struct DrillSetup: Codable, Sendable, Equatable {
     /// `-p` changed a value the drill file sets: the record says so, since
     /// such a run may not compare with the others.
     public var overrides: Bool?
+    /// The drill's `scenario:`, journaled with it so followers see it too.
+    public var scenario: String?
+    /// Escalation rungs (by the text `unavailable:` gives) that do not answer.
+    public var unavailable: [String]?
 
     enum CodingKeys: String, CodingKey {
         case name, mode, rtoSeconds = "rto_seconds", faults, expectEscalation = "expect_escalation", recordsDir = "records_dir", junit
-        case commitRecord = "commit_record", description, rpoSeconds = "rpo_seconds", environment, overrides
+        case commitRecord = "commit_record", description, rpoSeconds = "rpo_seconds", environment, overrides, scenario, unavailable
     }
 
     public init(name: String, mode: String, rtoSeconds: Int?, faults: [Fault], expectEscalation: ExpectedEscalation?, recordsDir: String, junit: String?) {
@@ -76,10 +80,20 @@ public struct DrillSetup: Codable, Sendable, Equatable {
         faults = drill.faults.map { Fault(step: $0.step, fail: $0.fail, times: $0.times) }
         expectEscalation = drill.expectEscalation.map { ExpectedEscalation(withinSeconds: $0.within, contact: $0.contact) }
         description = drill.description
+        scenario = drill.scenario
+        unavailable = drill.unavailable.isEmpty ? nil : drill.unavailable.map(\.contact)
         self.recordsDir = recordsDir
     }
 
     public var rehearsal: Bool { mode == Drill.Mode.rehearsal.rawValue }
+
+    /// Whether this drill makes rung `contact` not answer: its text is
+    /// one of `unavailable:` or starts with one ("Secondary on-call"
+    /// names "Secondary on-call (PagerDuty …)"), ignoring case.
+    public func isUnavailable(_ contact: String) -> Bool {
+        let c = contact.lowercased()
+        return (unavailable ?? []).contains { c == $0.lowercased() || c.hasPrefix($0.lowercased()) }
+    }
 
     /// The line that stays on screen so nobody takes a drill for an incident.
     public var banner: String {

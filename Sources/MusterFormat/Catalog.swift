@@ -220,6 +220,9 @@ public final class Catalog: Sendable {
                     let hint = suggestion(for: fault.step, among: ids).map { " (did you mean '\($0)'?)" } ?? ""
                     error(fault.mark, "fault names step '\(fault.step)', which runbook '\(rb.name)' does not have\(hint)")
                 }
+                for u in drill.unavailable where Self.rung(matching: u.contact, in: rb.escalation) == nil {
+                    error(u.mark, "unavailable names '\(u.contact)', which is not a rung of runbook '\(rb.name)'" + (rb.escalation.isEmpty ? " (it has no escalation ladder)" : ": \(rb.escalation.map(\.contact).joined(separator: "; "))"))
+                }
                 if let ex = drill.expectEscalation {
                     if rb.escalation.isEmpty {
                         error(ex.mark, "expect_escalation names '\(ex.contact)', but runbook '\(rb.name)' has no escalation ladder")

@@ -6,7 +6,7 @@ struct DrillParser {
     var r: Reader
     let fileStem: String?
 
-    static let topKeys = ["muster", "drill", "runbook", "description", "schedule", "params", "rto", "mode", "faults", "expect_escalation", "environment"]
+    static let topKeys = ["muster", "drill", "runbook", "description", "schedule", "params", "rto", "mode", "faults", "expect_escalation", "environment", "scenario", "unavailable"]
 
     init(source: SourceText, fileStem: String?) {
         r = Reader(source: source)
@@ -34,6 +34,10 @@ struct DrillParser {
             drill.runbookMark = v.mark
         }
         if let v = f["description"] { drill.description = r.string(v, "description") }
+        if let v = f["scenario"] { drill.scenario = r.nonEmptyString(v, "scenario") }
+        if let v = f["unavailable"], let list = r.stringList(v, "unavailable") {
+            drill.unavailable = list.map { ($0.0, $0.1.mark) }
+        }
         if let v = f["schedule"], let s = r.nonEmptyString(v, "schedule") {
             do {
                 _ = try CronSchedule(s)

@@ -448,15 +448,21 @@ public struct Drill: Sendable {
     public var mode: Mode
     public var faults: [Fault]
     public var expectEscalation: ExpectEscalation?
-    /// Shown under the drill's banner before the first step: the scenario.
+    /// Shown under the drill's banner before the first step.
     public var description: String?
+    /// `scenario:`: the situation the trainee is in (Markdown), shown at the
+    /// start and to followers, never hidden in YAML comments.
+    public var scenario: String?
+    /// `unavailable:`: escalation rungs that do not answer in this drill,
+    /// so a trainee must go on to the next.
+    public var unavailable: [(contact: String, mark: Mark)] = []
     /// As written; nil when the drill leaves it to `DrillEnvironment`.
     public var environment: DrillEnvironment?
 
     public enum Mode: String, Sendable, CaseIterable { case live, rehearsal }
 
     /// Faults to practise on or an escalation to score: practice, whatever it runs against.
-    public var isTraining: Bool { !faults.isEmpty || expectEscalation != nil }
+    public var isTraining: Bool { !faults.isEmpty || expectEscalation != nil || !unavailable.isEmpty }
 
     /// The environment its records are counted in, with the values it runs
     /// with (its own `params`, and any `-p`).

@@ -246,7 +246,7 @@ public enum FormatSchema {
         "params": \#(stringMap),
         "rto": \#(duration),
         "mode": {"enum": ["live", "rehearsal"]},
-        "environment": {"enum": ["production", "staging", "sandbox", "training"], "description": "where the drill runs; by default training with faults or expect_escalation, sandbox when a parameter is an endpoint on this machine, else production"},
+        "environment": {"enum": ["production", "staging", "sandbox", "training"], "description": "where the drill runs; by default training with faults, expect_escalation or unavailable, sandbox when a parameter is an endpoint on this machine, else production"},
         "faults": {
           "type": "array",
           "items": {
@@ -254,6 +254,8 @@ public enum FormatSchema {
             "properties": {"step": {"type": "string"}, "fail": {"type": "string"}, "times": {"type": "integer", "minimum": 1}}
           }
         },
+        "scenario": {"type": "string", "minLength": 1, "description": "Markdown the trainee is shown when the drill starts (and followers see): the situation they are in"},
+        "unavailable": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}, "description": "escalation rungs (their contact, or its beginning) that do not answer in this drill: the trainee must go on to the next"},
         "expect_escalation": {
           "type": "object", "additionalProperties": false, "required": ["within", "contact"],
           "properties": {"within": \#(duration), "contact": {"type": "string"}}

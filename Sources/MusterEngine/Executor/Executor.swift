@@ -164,6 +164,7 @@ public final class Executor {
         // and goes on from where it stopped (`muster show` prints them).
         if !resumed {
             if let d = setup.drill?.description { console.show(.description(masker.mask(d), drill: true)) }
+            if let s = setup.drill?.scenario { console.show(.description("SCENARIO\n" + masker.mask(s), drill: true)) }
             if let d = rb.description { console.show(.description(masker.mask(d), drill: false)) }
         }
         do {

@@ -25,6 +25,8 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case attemptFinished = "attempt_finished"
         case failureChoice = "failure_choice"
         case stepFinished = "step_finished"
+        /// `contact` whom the operator called (`item` the rung); `text`
+        /// `JournalEvent.noAnswer` when a training drill made them unavailable.
         case escalated
         case pipelineStarted = "pipeline_started"
         /// A `ci` step is about to send its trigger: `pipeline` holds the
@@ -80,6 +82,9 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         /// `continue`, `rollback` or `abort`, asked or its `on_breach`.
         case guardAnswered = "guard_answered"
     }
+
+    /// The `text` of an escalation to a rung a drill made unavailable.
+    public static let noAnswer = "no answer"
 
     /// Facts recorded once, when the run starts.
     public struct RunInfo: Codable, Sendable, Equatable {

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// A training drill as the trainee meets it: the scenario on screen (and
+/// for followers), a rung the drill makes unavailable that does not answer,
+/// and a score that counts the first rung that did.
+@Suite("training drills: scenario and unavailable rungs")
+struct TrainingRealismTests {
+    static let runbook = """
+    muster: 1
+    name: failover
+    title: Failover
+    rto: 30m
+    escalation:
+      - after: 10m
+        contact: Secondary on-call (PagerDuty platform-secondary)
+      - after: 20m
+        contact: Incident commander on duty
+    steps:
+      - id: create
+        title: Create the cluster
+        run: echo created
+    """
+
+    static let drill = """
+    muster: 1
+    drill: practice
+    runbook: failover
+    scenario: |
+      It is 03:10. The **primary region** is failing.
+      The secondary on-call is on a flight.
+    unavailable: [Secondary on-call]
+    faults:
+      - step: create
+        fail: "InsufficientCapacity: not enough capacity in eu-central-1c"
+    expect_escalation:
+      within: 5m
+      contact: Incident commander
+    """
+
+    func sandbox(drill: String = Self.drill) throws -> Sandbox {
+        let s = try Sandbox(["failover": Self.runbook])
+        try FileManager.default.createDirectory(atPath: s.dir + "/drills", withIntermediateDirectories: true)
+        try drill.write(toFile: s.dir + "/drills/practice.yaml", atomically: true, encoding: .utf8)
+        return s
+    }
+
+    @Test func theUnavailableRungDoesNotAnswerAndTheNextOneCounts() throws {
+        let s = try sandbox()
+        // At the failure menu: escalate to rung 1 (no answer), then to 2, then retry.
+        let r = try s.run(["drill", "practice"], stdin: "e\n1\ne\n2\nr\n", env: ["NO_COLOR": "1"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("SCENARIO\nIt is 03:10. The **primary region** is failing.\nThe secondary on-call is on a flight."), "\(r.stdout)")
+        #expect(r.stdout.contains("Secondary on-call (PagerDuty platform-secondary) does not answer (this drill makes them unavailable): escalate again, to the next rung"), "\(r.stdout)")
+        let escalated = try s.journal().filter { $0["event"] as? String == "escalated" }
+        #expect(escalated.count == 2)
+        #expect(escalated[0]["text"] as? String == "no answer" && escalated[1]["text"] == nil)
+        let dir = s.dir + "/drills/records/practice"
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first)
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))) as! [String: Any]
+        let escalations = try #require(record["escalations"] as? [[String: Any]])
+        #expect(escalations.count == 2 && escalations[0]["answered"] as? Bool == false && escalations[1]["answered"] == nil)
+        let training = try #require(record["training"] as? [String: Any])
+        #expect(training["contact_ok"] as? Bool == true, "the first rung that answered counts: \(training)")
+        #expect(training["escalated_within"] as? Bool == true)
+        #expect(training["unanswered_escalations"] as? Int == 1 && training["went_on_after_no_answer"] as? Bool == true, "\(training)")
+        #expect(record["environment"] as? String == "training", "unavailable rungs make it a training drill")
+    }
+
+    @Test func stoppingAtTheUnansweredRungIsScoredAsNotEscalated() throws {
+        let s = try sandbox()
+        let r = try s.run(["drill", "practice"], stdin: "e\n1\nr\n")
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let dir = s.dir + "/drills/records/practice"
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first)
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))) as! [String: Any]
+        let training = try #require(record["training"] as? [String: Any])
+        #expect(training["escalated_within"] as? Bool == false && training["contact_ok"] as? Bool == false, "\(training)")
+        #expect(training["went_on_after_no_answer"] as? Bool == false)
+    }
+
+    @Test func anUnavailableRungTheLadderDoesNotHaveIsAnError() throws {
+        let s = try sandbox(drill: Self.drill.replacingOccurrences(of: "unavailable: [Secondary on-call]", with: "unavailable: [Tertiary on-call]"))
+        let r = try s.run(["validate"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("drills/practice.yaml:7:15: error: unavailable names 'Tertiary on-call', which is not a rung of runbook 'failover': Secondary on-call (PagerDuty platform-secondary); Incident commander on duty"), "\(r.stderr)")
+    }
+}
