@@ -55,6 +55,9 @@ struct DrillCommand: ParsableCommand {
     @Flag(help: "Start a new run even while another run of the same runbook is being executed (journaled).")
     var new = false
 
+    @Option(help: ArgumentHelp("A training drill that replays this earlier run of the same runbook: each automated step does what it did then (exit status, reply, printed lines), nothing runs for real, and the record compares the trainee with what happened.", valueName: "RUN_ID"))
+    var replay: String?
+
     @Flag(name: .customLong("allow-dirty"), help: "Drill even though the runbook or a runbook it includes has uncommitted changes (the record says runbook_dirty: true).")
     var allowDirty = false
 
@@ -85,6 +88,11 @@ struct DrillCommand: ParsableCommand {
         if let mode { setup.mode = mode.rawValue }
         setup.environment = d.environment(params: given).rawValue
         setup.overrides = overrides
+        if let replay {
+            try ReplaySource.check(replay, runbook: rb.name, root: ws.root)
+            setup.replayOf = replay
+            setup.environment = DrillEnvironment.training.rawValue
+        }
         if commitRecord {
             setup.commitRecord = true
             try DrillFinish.checkCommittable(recordsDir: Paths.join(records, d.name))
@@ -112,6 +120,14 @@ enum DrillFinish {
                                                 runbookCommit: info.runbookCommit, runbookDirty: info.runbookDirty ?? false) else {
             printError("muster: warning: the drill's journal \(journalPath) could not be read back; no record written (`muster resume \(setup.runID)` writes it once the journal reads)")
             return
+        }
+        if let replayed = drill.replayOf {
+            let path = Paths.join(Paths.join(Paths.dirname(Paths.dirname(journalPath)), replayed), "journal.jsonl")
+            if let original = (try? FileJournal.read(path: path).events).flatMap({
+                DrillRecorder.record(events: $0, drill: drill, steps: DrillRecorder.stepFacts(setup.runbook, includes: setup.includes), runbookCommit: nil, runbookDirty: false)
+            }) {
+                record.replay = ReplayScore(runID: replayed, trainee: record, original: original)
+            }
         }
         // The journal's last hash pins the record to it (`muster verify RECORD.json`).
         record.journalHash = (try? Paths.read(journalPath)).flatMap(JournalChain.lastHash)

@@ -176,7 +176,8 @@ enum RunSession {
         try Signing.precheck([rb] + Array(includes.values), root: ws.root)
         let console = console()
         let values = try parameters(of: rb, given: given, console: console)
-        let preflightFailed = try Preflight.beforeRun(ws: ws, runbook: rb, includes: includes, values: values, yes: yes, console: console)
+        // A replay reaches nothing, not even to check access.
+        let preflightFailed = drill?.replayOf != nil ? [] : try Preflight.beforeRun(ws: ws, runbook: rb, includes: includes, values: values, yes: yes, console: console)
         // With a shared store, an id another machine has used is skipped (a
         // start at the same moment elsewhere loses event 1 and stops).
         let (id, _, beside) = try guardian.createRun { id in (try? shared?.log.events(runID: id, after: -1).isEmpty == false) ?? false }
@@ -249,8 +250,14 @@ enum RunSession {
         let requests = RequestFolder(runDir: Paths.dirname(journal.path), runID: setup.runID)
         requests.prepare()
         requests.watch()
-        let executor = Executor(setup: setup, state: state, journal: sink, console: shown, runner: SpawnRunner(),
+        let replay = setup.drill?.replayOf.map { ReplaySource.standIn($0, beside: runDir) }
+        let executor = Executor(setup: setup, state: state, journal: sink, console: shown, runner: replay == nil ? SpawnRunner() : InertRunner(),
                                 baseElapsed: baseElapsed, clock: SystemClock())
+        if let replay {
+            executor.standIn = replay
+            executor.muteNotifications()
+            shown.show(.info("REPLAY of run \(replay.runID): each automated step does what it did then; nothing runs for real, no request is sent"))
+        }
         executor.inbox = requests
         if let shared {
             // Requests from other machines, and the heartbeat that tells them this session lives.

@@ -175,6 +175,8 @@ public struct DrillRecord: Codable, Sendable, Equatable {
     /// From the run's start to its first decision: often the longest part
     /// of a failover is deciding to press the button.
     public var timeToDecideSeconds: Double?
+    /// `muster drill --replay`: the trainee against the run replayed.
+    public var replay: ReplayScore?
 
     public struct DecisionEntry: Codable, Sendable, Equatable {
         public var step: String
@@ -235,7 +237,7 @@ public struct DrillRecord: Codable, Sendable, Equatable {
         case elapsedSeconds = "elapsed_seconds", rtoSeconds = "rto_seconds", rtoMet = "rto_met", steps, escalations, faults, training
         case unattended, runID = "run_id"
         case humanSeconds = "human_seconds", automatedSeconds = "automated_seconds", peopleWaits = "people_waits"
-        case approvals, handoffs, decisions, timeToDecideSeconds = "time_to_decide_seconds"
+        case approvals, handoffs, decisions, timeToDecideSeconds = "time_to_decide_seconds", replay
         case recoveryPoint = "recovery_point", rpoSeconds = "rpo_seconds", rpoMet = "rpo_met", rpoObjectiveSeconds = "rpo_objective_seconds"
         case criticalPath = "critical_path", serialSeconds = "serial_seconds"
         case environment, params, overrides
@@ -302,6 +304,7 @@ public struct DrillRecord: Codable, Sendable, Equatable {
                          ("at_seconds", .double(Self.round(d.atSeconds))), ("waited_seconds", .double(Self.round(d.waitedSeconds)))])
             })),
             ("time_to_decide_seconds", timeToDecideSeconds.map { .double(Self.round($0)) } ?? .null),
+            ("replay", replay?.json ?? .null),
             ("recovery_point", .from(recoveryPoint)),
             ("rpo_seconds", rpoSeconds.map { .double(Self.round($0)) } ?? .null),
             ("rpo_met", rpoMet.map(JSON.bool) ?? .null),

@@ -41,7 +41,7 @@ public struct DrillSetup: Codable, Sendable, Equatable {
     public var conditionMode: String {
         if let testMode { return testMode }
         if mode == "rehearsal" { return "rehearsal" }
-        return faults.isEmpty && expectEscalation == nil && (unavailable ?? []).isEmpty && environment != DrillEnvironment.training.rawValue ? "drill" : "training"
+        return faults.isEmpty && expectEscalation == nil && (unavailable ?? []).isEmpty && replayOf == nil && environment != DrillEnvironment.training.rawValue ? "drill" : "training"
     }
 
     /// The `mode` a runbook test says its conditions see (`muster test`);
@@ -60,10 +60,13 @@ public struct DrillSetup: Codable, Sendable, Equatable {
     public var scenario: String?
     /// Escalation rungs (by the text `unavailable:` gives) that do not answer.
     public var unavailable: [String]?
+    /// `--replay RUN_ID`: the run whose automated steps this drill replays;
+    /// journaled, so a resumed replay still runs nothing for real.
+    public var replayOf: String?
 
     enum CodingKeys: String, CodingKey {
         case name, mode, rtoSeconds = "rto_seconds", faults, expectEscalation = "expect_escalation", recordsDir = "records_dir", junit
-        case commitRecord = "commit_record", description, rpoSeconds = "rpo_seconds", environment, overrides, scenario, unavailable
+        case commitRecord = "commit_record", description, rpoSeconds = "rpo_seconds", environment, overrides, scenario, unavailable, replayOf = "replay_of"
     }
 
     public init(name: String, mode: String, rtoSeconds: Int?, faults: [Fault], expectEscalation: ExpectedEscalation?, recordsDir: String, junit: String?) {

@@ -69,7 +69,7 @@ public enum RunbookTestRunner {
         }
         let console = ScriptedOperator(answers: Dictionary(test.answers.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 }), questions: questions)
         let journal = MemoryJournal()
-        let executor = Executor(setup: setup, state: RunState(), journal: journal, console: console, runner: RollbackRunner(), baseElapsed: 0, clock: clock)
+        let executor = Executor(setup: setup, state: RunState(), journal: journal, console: console, runner: InertRunner(), baseElapsed: 0, clock: clock)
         executor.standIn = fakes
         let end = executor.execute(resumed: false)
         let state = executor.state
@@ -147,15 +147,5 @@ public enum RunbookTestRunner {
             out.append("critical_path: expected \(want.joined(separator: " → ")), got \(r.criticalPath.joined(separator: " → "))")
         }
         return out
-    }
-}
-
-/// What a test's rollback commands run on: every step has a stand-in, so
-/// only a rollback reaches a runner, and it succeeds at once, running
-/// nothing (rollbacks are not faked yet).
-private final class RollbackRunner: CommandRunner {
-    func run(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool,
-             onLine: (Bool, String) -> Void, onSignal: (Signal) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult {
-        CommandResult(status: 0, timedOut: false, interrupted: false, seconds: 0)
     }
 }

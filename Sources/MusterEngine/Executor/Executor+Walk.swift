@@ -7,6 +7,9 @@ import MusterFormat
 extension Executor: PipelineHost {
     /// Tells the chat (ChatNotifier); a signal that cut the post short
     /// pauses the run at the next action.
+    /// A replay reaches nobody: not even the team's chat.
+    public func muteNotifications() { chat = nil }
+
     package func notify(_ text: String) {
         guard let chat, let http, let sig = chat.post(text, elapsed: elapsed, via: HTTPPerformer(host: self, http: http)) else { return }
         pendingSignal = pendingSignal ?? sig

@@ -48,7 +48,7 @@ public final class Executor {
     }
     /// Every question asked of the operator goes through the desk.
     lazy var desk = OperatorDesk(host: self)
-    let chat: ChatNotifier?
+    var chat: ChatNotifier?
     /// HTTP for `http` steps and HTTP waits; nil where none is wired in.
     public var http: HTTPTransport?
     /// Stands in for every automated step (`muster test`): nothing runs.
