@@ -53,6 +53,7 @@ extension Executor: PipelineHost {
                 // then the first of the rest (a question, a wait) is done.
                 var rest: [RunMachine.Action] = []
                 var launched = false
+                machine.settle(&state)
                 for action in machine.actions(state, now: elapsed, busy: flights.keys) {
                     if case .attempt(let key, let n) = action, let entry = plan[key], flights.mayFly(entry) {
                         _ = try enter(key)
