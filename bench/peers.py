@@ -5,7 +5,8 @@ For N steps (default 1, 10 and 100) every executor runs the same work per step,
 `bash -euo pipefail -c true` (what Muster runs for a `run: "true"` step):
   - plain shell loop: the baseline (bench/steps.py's, spawning bash per step);
   - muster run --yes: a runbook of N `run: "true"` steps, state and journal
-    (fsynced per event) in a temporary folder outside git;
+    (a step's end fsynced with the next step's start) in a temporary folder
+    outside git;
   - chaos run: an experiment whose method is N process actions;
   - ansible-playbook: one play on the implicit localhost, connection local,
     gather_facts false, N `command:` tasks; with its default settings and
@@ -17,10 +18,18 @@ as ratios to the shell loop, overhead per step over the shell loop's, and peak
 memory in one more run at N max (RSS of the largest single process, and the
 PSS of its whole process tree, sampled).
 
+Long runs (--long, default 200,5000; ansible left out, at half a second a
+task): the shell loop, Muster and Chaos Toolkit at 1, 200 and 5,000 steps,
+interleaved in --long-runs rounds; reported: the per step of the first 200
+steps ((T(200) - T(1)) / 199), the slope of the next 4,800
+((T(5000) - T(200)) / 4800), and their ratio, which is 1.0 when a step late
+in a long run costs what one early in it does; and the peak RSS at 5,000.
+
 Chaos Toolkit and ansible-core are installed from PyPI into a virtual
 environment on first use: $MUSTER_BENCH_VENV, default ~/.cache/muster/bench-venv.
 Usage: bench/peers.py [--muster PATH] [--sizes 1,10,100] [--runs 5]
-                      [--slow-runs 3] [--venv PATH] [--markdown]
+                      [--slow-runs 3] [--long 200,5000] [--long-runs 3]
+                      [--venv PATH] [--markdown]
 """
 import argparse, datetime, json, os, platform, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -133,8 +142,8 @@ def spread(xs, fmt="{:.2f}"):
 
 
 def fsync_ms(folder, count=20):
-    """Median ms of appending a journal-sized line to a file in folder and fsyncing
-    it, as Muster's journal does twice per automated step."""
+    """Median ms of appending two journal-sized lines to a file in folder and fsyncing
+    them, as Muster's journal does once per automated step (its end and the next start)."""
     path = os.path.join(folder, "fsync-probe")
     line = b'{"event":"step_finished","step":"s1","exit":0,"seconds":0.003}\n' * 2
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -170,8 +179,14 @@ def main():
                     help="rounds for ansible at the largest size (it takes tens of seconds a run)")
     ap.add_argument("--venv", default=os.environ.get("MUSTER_BENCH_VENV",
                                                      os.path.expanduser("~/.cache/muster/bench-venv")))
+    ap.add_argument("--long", default="200,5000",
+                    help="two step counts for the long-run slope (shell, muster, chaos); empty to skip")
+    ap.add_argument("--long-runs", type=int, default=3, help="rounds of the long runs")
     ap.add_argument("--markdown", action="store_true", help="print the summary as a Markdown table too")
     a = ap.parse_args()
+    longs = sorted({int(s) for s in a.long.split(",") if s.strip()})
+    if longs and len(longs) != 2:
+        sys.exit("--long needs two step counts, or none")
     sizes = sorted({int(s) for s in a.sizes.split(",")})
     if len(sizes) < 2:
         sys.exit("--sizes needs at least two step counts")
@@ -202,11 +217,22 @@ def main():
             if "ansible" in tools:
                 tools["ansible"][1][n] = ansible_cmd(a.venv, d("ansible"), n, False)
                 tools["ansible-pipe"][1][n] = ansible_cmd(a.venv, d("ansible-pipe"), n, True)
+        # name -> {n: (cmd, cwd, env)} for the long runs
+        long_tools = {name: {} for name in ("shell", "muster", "chaos") if name in tools} if longs else {}
+        if longs:
+            longs = [1] + longs
+        for n in longs:
+            d = lambda tool: os.path.join(tmp, "long-" + tool, str(n))
+            long_tools["shell"][n] = (shell_loop_cmd(n), None, None)
+            os.makedirs(d("muster"))
+            long_tools["muster"][n] = muster_cmd(muster, d("muster"), n)
+            if "chaos" in long_tools:
+                long_tools["chaos"][n] = chaos_cmd(a.venv, d("chaos"), n)
 
         print(f"Muster against peers, {datetime.date.today()}, {platform.node()}: "
               f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
         print(f"every step runs: {STEP_SHELL}")
-        print("settings: muster --yes, state in a temporary folder, journal fsynced at each step's start and end;\n"
+        print("settings: muster --yes, state in a temporary folder, journal fsynced once per step (an end with the next start);\n"
               "  chaos: validation on, no log file, no version check, journal JSON written once at the end;\n"
               "  ansible: default settings (forks 5, strategy linear, pipelining off), implicit localhost\n"
               "  (connection local, the controller's own Python), gather_facts false; then pipelining on")
@@ -236,6 +262,17 @@ def main():
                         sys.exit(f"{name} failed at N={n}: {e}")
             print(f"  round {r + 1}/{a.runs} done, {time.perf_counter() - started:.0f} s", file=sys.stderr)
         memory = {name: peak_memory(*cmds[large]) for name, (_, cmds, _) in tools.items()}
+        # long[name][n] -> [seconds per round]
+        long = {name: {n: [] for n in longs} for name in long_tools}
+        for r in range(a.long_runs if longs else 0):
+            for n in longs:
+                for name, cmds in long_tools.items():
+                    try:
+                        long[name][n].append(measure(*cmds[n]))
+                    except CommandFailed as e:
+                        sys.exit(f"{name} failed at N={n}: {e}")
+            print(f"  long round {r + 1}/{a.long_runs} done, {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        long_memory = {name: peak_memory(*cmds[longs[-1]]) for name, cmds in long_tools.items()} if longs else {}
 
         print(f"\nwall time per run in ms, median (min–max) over rounds")
         wall = [[label] + [spread([s * 1000 for s in times[name][n].values()], "{:.0f}") for n in sizes]
@@ -267,17 +304,36 @@ def main():
         print(f"\nstart-up and per step (N={small} to N={large}), median (min–max) over rounds; "
               f"× shell: ratio to the shell loop in the same round")
         table(head, rows)
-        print(f"write + fsync of a journal line here: {spread(fsyncs)} ms (median per round); Muster does "
-              f"two per automated step, so about {2 * statistics.median(fsyncs):.2f} ms of its overhead per step")
+        print(f"write + fsync of two journal lines here: {spread(fsyncs)} ms (median per round); Muster does "
+              f"one per automated step, so about {statistics.median(fsyncs):.2f} ms of its overhead per step")
         print(f"peak memory, in one more run at N={large}: RSS of the largest single process (GNU time %M); "
               f"PSS of all its processes summed (sampled every 10 ms)")
         print(f"rounds: {a.runs} ({a.slow_runs} for ansible at N={large}); "
               f"total {time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.1f} at end")
+        long_rows = []
+        if longs:
+            one, lo, hi = longs
+            for name in long_tools:
+                t1, tl, th = long[name][one], long[name][lo], long[name][hi]
+                first = [(b - a_) / (lo - one) * 1000 for a_, b in zip(t1, tl)]
+                slope = [(c - b) / (hi - lo) * 1000 for b, c in zip(tl, th)]
+                ratio = [sl / f for sl, f in zip(slope, first)]
+                long_rows.append([tools[name][0], spread([t * 1000 for t in tl], "{:.0f}"),
+                                  spread([t * 1000 for t in th], "{:.0f}"), spread(first), spread(slope),
+                                  spread(ratio), f"{long_memory[name][0] / 1024:.0f}"])
+            long_head = ["executor", f"N={lo} ms", f"N={hi} ms", f"per step {one}→{lo} ms", f"per step {lo}→{hi} ms",
+                         "ratio", f"peak RSS at {hi} MiB"]
+            print(f"\nlong runs, median (min–max) over {a.long_runs} rounds: per step {one}→{lo} = (T({lo}) − T({one})) / {lo - one}; "
+                  f"{lo}→{hi} = (T({hi}) − T({lo})) / {hi - lo}; ratio: the second over the first")
+            table(long_head, long_rows)
         if a.markdown:
             print()
             table(["executor"] + [f"N={n}, ms" for n in sizes], wall, markdown=True)
             print()
             table(head, rows, markdown=True)
+            if longs:
+                print()
+                table(long_head, long_rows, markdown=True)
     finally:
         shutil.rmtree(tmp)
 

@@ -120,7 +120,7 @@ def main():
         ms = statistics.median(measure(cmd, cwd, env) for _ in range(a.runs))
         peak_kb, _ = peak_memory(cmd, cwd, env)
         per_step = (ms - base) / a.steps * 1000
-        print(f"steps: {a.steps} x run: \"true\" with --yes (journal fsync per event)")
+        print(f"steps: {a.steps} x run: \"true\" with --yes (journal fsynced once per step: an end with the next start)")
         print(f"{'measure':<44}{'median':>10}{'ratio':>10}")
         print(f"{'plain shell loop (baseline)':<44}{base * 1000:>8.0f}ms{1:>10.2f}")
         print(f"{'muster run --yes':<44}{ms * 1000:>8.0f}ms{ms / base:>10.2f}")

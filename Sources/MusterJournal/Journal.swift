@@ -10,8 +10,9 @@ import MusterBasics
 import MusterEngine
 
 /// A JSON Lines file, each event written with one `write` and `fsync`ed
-/// before `append` returns, and chained to the line before it by its
-/// `hash` (see JournalChain).
+/// before `append` returns (with the events `hold` took before it, in the
+/// same `write`), and chained to the line before it by its `hash` (see
+/// JournalChain).
 public final class FileJournal: JournalSink {
     public let path: String
     private let fd: Int32
@@ -20,6 +21,8 @@ public final class FileJournal: JournalSink {
     /// writer (`muster abandon`) moving the end makes the link be re-read.
     private var link = ""
     private var end: off_t = -1
+    /// Events taken by `hold`, encoded, not written yet.
+    private var held: [[UInt8]] = []
 
     public init(path: String) throws(JournalError) {
         self.path = path
@@ -44,36 +47,79 @@ public final class FileJournal: JournalSink {
         end = offset
     }
 
-    deinit { close(fd) }
+    deinit {
+        // A backstop: the executor settles what it held before it ends.
+        try? settle()
+        close(fd)
+    }
 
     public func append(_ event: JournalEvent) throws(JournalError) {
-        try write(line: sealed(event))
+        let before = held.count
+        held.append(try body(of: event))
+        do {
+            try settle()
+        } catch {
+            // The event was not journaled; those held before it still wait
+            // for the next write (the executor counts them as journaled).
+            held.removeSubrange(before...)
+            throw error
+        }
+    }
+
+    public func hold(_ event: JournalEvent) throws(JournalError) {
+        held.append(try body(of: event))
+    }
+
+    /// Writes the held events, each chained on the one before, in one
+    /// `write` and one `fsync`.
+    public func settle() throws(JournalError) {
+        guard !held.isEmpty else { return }
+        chainOn(at: lseek(fd, 0, SEEK_END))
+        var lines: [UInt8] = []
+        var last = link
+        for body in held {
+            let sealed = JournalChain.seal(body: body, previous: last)
+            lines += sealed.line
+            lines.append(UInt8(ascii: "\n"))
+            last = sealed.hash
+        }
+        try write(lines, link: last)
+        held.removeAll()
     }
 
     /// The exact line (newline included) `append` would write for `event`
     /// now, chained on the journal's last line; `write(line:)` appends it.
-    /// A shared journal puts these bytes in the store first.
+    /// A shared journal puts these bytes in the store first (it holds none).
     public func sealed(_ event: JournalEvent) throws(JournalError) -> [UInt8] {
+        let body = try body(of: event)
+        chainOn(at: lseek(fd, 0, SEEK_END))
+        var line = JournalChain.seal(body: body, previous: link).line
+        line.append(UInt8(ascii: "\n"))
+        return line
+    }
+
+    private func body(of event: JournalEvent) throws(JournalError) -> [UInt8] {
         var event = event
         event.hash = nil
-        let body: Data
         do {
-            body = try encoder.encode(event)
+            return Array(try encoder.encode(event))
         } catch {
             throw JournalError(message: "cannot encode a journal event: \(error)")
         }
-        chainOn(at: lseek(fd, 0, SEEK_END))
-        var line = JournalChain.seal(body: Array(body), previous: link).line
-        line.append(UInt8(ascii: "\n"))
-        return line
     }
 
     /// Appends one whole line as it is (one `write`, then `fsync`): a line
     /// `sealed` made, or another machine's line from the shared store.
     public func write(line: [UInt8]) throws(JournalError) {
+        try write(line, link: JournalChain.link(of: line.dropLast()))
+    }
+
+    /// Appends whole lines with one `write`, then `fsync`; `link` is the
+    /// last one's.
+    private func write(_ lines: [UInt8], link: String) throws(JournalError) {
         let before = lseek(fd, 0, SEEK_END)
         var failure: Int32?
-        line.withUnsafeBytes { bytes in
+        lines.withUnsafeBytes { bytes in
             var done = 0
             while done < bytes.count {
                 let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
@@ -92,10 +138,14 @@ public final class FileJournal: JournalSink {
             throw JournalError(message: "cannot write to the journal \(path): \(String(cString: strerror(failure))); the run stops here so that nothing happens unrecorded")
         }
         guard fsync(fd) == 0 else {
-            throw JournalError(message: "cannot flush the journal \(path) to disk: \(String(cString: strerror(errno)))")
+            let failure = errno
+            // Lines not known to be on disk are not journaled: taken back,
+            // so that held ones written again later are not there twice.
+            if before >= 0 { _ = ftruncate(fd, before) }
+            throw JournalError(message: "cannot flush the journal \(path) to disk: \(String(cString: strerror(failure)))")
         }
-        link = JournalChain.link(of: line.dropLast())
-        end = before + off_t(line.count)
+        self.link = link
+        end = before + off_t(lines.count)
     }
 
     /// Events of a journal file. A last line cut short by a crash (no

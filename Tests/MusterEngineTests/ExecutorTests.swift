@@ -127,6 +127,88 @@ struct ExecutorTests {
         #expect(banners == ["Secondary on-call"])
     }
 
+    /// A sink that tells held events from durable ones.
+    final class DurableLog: JournalSink {
+        var durable: [JournalEvent] = []
+        var held: [JournalEvent] = []
+        var heldKinds: [JournalEvent.Kind] = []
+        /// Writes that made something durable: one `fsync` each in a file.
+        var writes = 0
+        func append(_ event: JournalEvent) throws(JournalError) {
+            durable += held + [event]
+            held = []
+            writes += 1
+        }
+        func hold(_ event: JournalEvent) throws(JournalError) {
+            held.append(event)
+            heldKinds.append(event.event)
+        }
+        func settle() throws(JournalError) {
+            guard !held.isEmpty else { return }
+            durable += held
+            held = []
+            writes += 1
+        }
+    }
+
+    /// Asks after checking that nothing journaled is still held.
+    final class CheckingConsole: RunConsole {
+        let inner: FakeConsole
+        let log: DurableLog
+        var problems: [String] = []
+        init(_ inner: FakeConsole, log: DurableLog) { (self.inner, self.log) = (inner, log) }
+        var isInteractive: Bool { inner.isInteractive }
+        func show(_ message: ConsoleMessage) { inner.show(message) }
+        func ask(_ question: String, hint: String, status: String) -> AnswerRead {
+            if !log.held.isEmpty { problems.append("asked '\(question)' with \(log.held.map(\.event.rawValue)) held") }
+            return inner.ask(question, hint: hint, status: status)
+        }
+    }
+
+    @Test func aStepsEndIsHeldOnlyUntilTheNextStepsStartAndNeverAcrossAQuestion() throws {
+        let rb = try loadRunbook("""
+        muster: 1
+        name: t
+        title: Held ends
+        steps:
+          - id: a
+            title: A
+            run: echo a
+          - id: b
+            title: B
+            run: echo b
+          - id: check
+            title: Check
+            manual: [One]
+          - id: c
+            title: C
+            run: echo c
+        """)
+        let log = DurableLog()
+        var problems: [String] = []
+        let runner = FakeRunner { script in
+            // The step's start, and every end before it, are on disk before it runs.
+            if !log.held.isEmpty { problems.append("'\(script)' ran with \(log.held.map(\.event.rawValue)) held") }
+            if log.durable.last?.event != .stepStarted { problems.append("'\(script)' ran after \(log.durable.last?.event.rawValue ?? "nothing")") }
+            return (0, [])
+        }
+        let console = CheckingConsole(FakeConsole(["y"]), log: log)
+        #expect(executor(rb, journal: log, console: console, runner: runner).execute(resumed: false) == .completed)
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(console.problems.isEmpty, "\(console.problems)")
+        #expect(runner.ran == ["echo a", "echo b", "echo c"])
+        // Each automated step's end was held; none is left held.
+        #expect(log.heldKinds == [.stepFinished, .stepFinished, .stepFinished])
+        #expect(log.held.isEmpty)
+        #expect(log.durable.map(\.seq) == Array(1...log.durable.count))
+        // a's end went with b's start; b's end on its own before the question.
+        let events = log.durable.map { "\($0.event.rawValue) \($0.step ?? "")" }
+        #expect(events.prefix(5) == ["run_started ", "step_started a", "step_finished a", "step_started b", "step_finished b"])
+        // One write fewer than events: a's end went with b's start; the
+        // others on their own (a question, the run's end came next).
+        #expect(log.writes == log.durable.count - 1, "\(log.writes) writes for \(log.durable.count) events")
+    }
+
     @Test func aJournalThatCannotBeWrittenStopsTheRunBeforeAnyStep() throws {
         final class FullDisk: JournalSink {
             func append(_ event: JournalEvent) throws(JournalError) { throw JournalError(message: "No space left on device") }

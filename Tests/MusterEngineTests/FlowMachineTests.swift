@@ -295,3 +295,84 @@ struct ConditionMachineTests {
         #expect(yes.failedBecause(aborted.state) == "step 'check' its condition could not be evaluated: lag has no value")
     }
 }
+
+/// `RunMachine.settle` lets the walk start past the finished steps; what
+/// the machine says must not change for it.
+@Suite("the machine's walk from the settled place")
+struct SettledWalkTests {
+    static let runbook = """
+    muster: 1
+    name: t
+    title: Settled
+    steps:
+      - {id: a, title: A, run: a}
+      - id: maybe
+        title: Maybe
+        when: "false"
+        run: maybe
+      - id: rebuild
+        title: Rebuild
+        steps:
+          - {id: create, title: Create, run: create}
+          - {id: flaky, title: Flaky, run: flaky, on_failure: continue}
+      - id: both
+        title: Both
+        parallel:
+          branches:
+            - {id: left, title: Left, run: left}
+            - {id: right, title: Right, run: right}
+      - id: redeploy
+        title: Redeploy {{ service }}
+        for_each: {in: [api, web, worker], as: service, max_parallel: 2}
+        run: deploy {{ service }}
+      - id: check
+        title: Check
+        manual: [Look]
+      - {id: b, title: B, run: b}
+    finally:
+      - {id: cleanup, title: Clean up, run: cleanup}
+    """
+
+    @Test func everyActionIsTheSameAsFromTheTopOfThePlan() throws {
+        let m = RunMachine(plan: FlatPlan(try loadRunbook(Self.runbook), includes: [:]), yes: true)
+        var ev = RunMachineTests.Events()
+        var finished = false
+        for _ in 0..<200 {
+            m.settle(&ev.state)
+            var fromTop = ev.state
+            fromTop.settled = 0
+            let actions = m.actions(ev.state)
+            #expect(actions == m.actions(fromTop), "settled at \(ev.state.settled)")
+            guard let action = actions.first else { break }
+            switch action {
+            case .begin(let k):
+                ev.add(.stepStarted, k) { if m.plan[k]?.step.forEach != nil { $0.items = ["api", "web", "worker"] } }
+            case .attempt(let k, let n) where k == "rebuild/flaky":
+                ev.failedAttempt(k, n)
+            case .attempt(let k, let n):
+                ev.add(n == 1 ? .stepStarted : .attemptStarted, k) { $0.attempt = n }
+                ev.done(k)
+            case .onFailure(let k, _):
+                ev.add(.stepFinished, k) { $0.stepOutcome = .failed; $0.text = "failed" }
+            case .checkCondition(let k):
+                ev.add(.conditionChecked, k) { $0.value = "false"; $0.text = "its condition is false" }
+            case .skip(let k, let because):
+                ev.add(.stepFinished, k) { $0.stepOutcome = .skipped; $0.text = because }
+            case .finishStep(let k):
+                ev.done(k)
+            case .askItem(let k, let i):
+                ev.add(.itemAnswered, k) { $0.item = i; $0.itemAnswer = .done }
+            case .finish:
+                finished = true
+            default:
+                Issue.record("unexpected \(action)")
+            }
+            if finished { break }
+        }
+        #expect(finished)
+        #expect(ev.state.finished["maybe"] == .skipped && ev.state.finished["rebuild/flaky"] == .failed)
+        #expect(ev.state.finished["redeploy[worker]"] == .done && ev.state.finished["cleanup"] == .done)
+        m.settle(&ev.state)
+        #expect(ev.state.settled == m.plan.entries.count)
+    }
+}

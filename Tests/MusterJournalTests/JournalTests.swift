@@ -92,3 +92,72 @@ struct JournalNumberTests {
         _ = JUnit.render(record)
     }
 }
+
+/// A step's end held for the next step's start: one write and one fsync
+/// for both, and the journal's rules as for events appended one by one.
+@Suite("Journal: held events")
+struct HeldEventTests {
+    private func event(_ seq: Int, _ kind: JournalEvent.Kind, step: String? = nil) -> JournalEvent {
+        var e = JournalEvent(seq: seq, at: "2026-12-06T09:00:00Z", t: Double(seq), event: kind)
+        e.step = step
+        return e
+    }
+
+    private func folder() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("held-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func aHeldEventIsWrittenWithTheNextOneAndChained() throws {
+        let path = try folder() + "/journal.jsonl"
+        let journal = try FileJournal(path: path)
+        try journal.append(event(1, .runStarted))
+        var done = event(2, .stepFinished, step: "a")
+        done.stepOutcome = .done
+        try journal.hold(done)
+        // Not written yet: nothing acts on it before the next event.
+        #expect(try FileJournal.read(path: path).events.map(\.seq) == [1])
+        try journal.append(event(3, .stepStarted, step: "b"))
+        let read = try FileJournal.read(path: path)
+        #expect(read.events.map(\.seq) == [1, 2, 3])
+        #expect(read.events[1].stepOutcome == .done)
+        let check = JournalVerifier.verify(try Paths.read(path))
+        #expect(check.intact && check.lines == 3, "\(check)")
+    }
+
+    @Test func settleWritesWhatIsHeldAndAFreshJournalChainsOn() throws {
+        let path = try folder() + "/journal.jsonl"
+        do {
+            let journal = try FileJournal(path: path)
+            try journal.append(event(1, .runStarted))
+            try journal.hold(event(2, .stepFinished, step: "a"))
+            try journal.hold(event(3, .stepFinished, step: "b"))
+            try journal.settle()
+            #expect(try FileJournal.read(path: path).events.map(\.seq) == [1, 2, 3])
+            try journal.settle()
+        }
+        let again = try FileJournal(path: path)
+        try again.append(event(4, .runResumed))
+        let check = JournalVerifier.verify(try Paths.read(path))
+        #expect(check.intact && check.lines == 4, "\(check)")
+    }
+
+    @Test func aWriteTornAfterTheHeldLineIsTakenBackOnResume() throws {
+        let path = try folder() + "/journal.jsonl"
+        let journal = try FileJournal(path: path)
+        try journal.append(event(1, .runStarted))
+        try journal.hold(event(2, .stepFinished, step: "a"))
+        try journal.append(event(3, .stepStarted, step: "b"))
+        // A crash in the middle of that one write: the held line whole, the
+        // next cut short. The reader keeps the first, and resume cuts the rest.
+        var bytes = try Paths.read(path)
+        bytes.removeLast(25)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let read = try FileJournal.read(path: path)
+        #expect(read.events.map(\.seq) == [1, 2])
+        #expect(read.warning != nil)
+        try FileJournal.dropIncompleteTail(path: path)
+        #expect(JournalVerifier.verify(try Paths.read(path)).intact)
+    }
+}

@@ -67,8 +67,10 @@ extension Executor {
             values.merge(result.outputs) { $1 }
             self.values.add(entry.scope, result.outputs)
             let outcome: StepOutcome = result.rehearsed ? .rehearsed : .done
-            // The successful attempt's end and the step's end are one event.
-            try record(.stepFinished, step: key) { e in
+            // The successful attempt's end and the step's end are one event,
+            // held for the next step's start (one `fsync` for both) unless
+            // this process stays only to journal it (StepKeeping).
+            try record(.stepFinished, step: key, held: !keeper.isKeeping) { e in
                 describe(&e)
                 e.stepOutcome = outcome
                 e.outputs = result.outputs.isEmpty ? nil : result.outputs

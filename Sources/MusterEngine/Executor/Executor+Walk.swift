@@ -11,6 +11,9 @@ extension Executor: PipelineHost {
     public func muteNotifications() { chat = nil }
 
     package func notify(_ text: String) {
+        guard chat != nil, http != nil else { return }
+        // The chat hears of nothing the journal does not hold.
+        if (try? settleJournal()) == nil { return }
         guard let chat, let http, let sig = chat.post(text, elapsed: elapsed, via: HTTPPerformer(host: self, http: http)) else { return }
         pendingSignal = pendingSignal ?? sig
     }
@@ -53,6 +56,7 @@ extension Executor: PipelineHost {
                 // then the first of the rest (a question, a wait) is done.
                 var rest: [RunMachine.Action] = []
                 var launched = false
+                machine.settle(&state)
                 for action in machine.actions(state, now: elapsed, busy: flights.keys) {
                     if case .attempt(let key, let n) = action, let entry = plan[key], flights.mayFly(entry) {
                         _ = try enter(key)
@@ -63,8 +67,13 @@ extension Executor: PipelineHost {
                     }
                 }
                 if launched { continue }
+                let action = rest.first ?? .awaitBranches
+                // A step's end may be held for the next step's start, which
+                // `attempt` journals before anything else of it (or, if a
+                // signal, a question or an approval comes first, settles).
+                if case .attempt = action {} else { try settleJournal() }
                 do {
-                    outcome = try perform(rest.first ?? .awaitBranches)
+                    outcome = try perform(action)
                 } catch .breach {
                     // Asked again after the breach, unanswered meanwhile.
                     continue
@@ -149,7 +158,12 @@ extension Executor: PipelineHost {
             try flights.ground(keys, because: "cancelled (\(because))", signal: nil)
         case .attempt(let key, let n):
             let entry = try enter(key)
-            if gates.approvalOutdated(entry, values: templateValues(entry)) { try awaitApproval(entry) } else { try attempt(entry, n, following: false) }
+            if gates.approvalOutdated(entry, values: templateValues(entry)) {
+                try settleJournal()
+                try awaitApproval(entry)
+            } else {
+                try attempt(entry, n, following: false)
+            }
         case .onFailure(let key, let policy):
             let entry = try enter(key)
             let why = problems.removeValue(forKey: key)

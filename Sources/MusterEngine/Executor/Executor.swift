@@ -115,6 +115,13 @@ public final class Executor {
     // MARK: - Journal
 
     package func record(_ kind: JournalEvent.Kind, step: String? = nil, _ fill: (inout JournalEvent) -> Void = { _ in }) throws(Stop) {
+        try record(kind, step: step, held: false, fill)
+    }
+
+    /// `held`: the event may wait for the next one to be written with it
+    /// (JournalSink.hold); only a step's end the session goes on from at
+    /// once, and `settleJournal` makes it durable before anything else.
+    package func record(_ kind: JournalEvent.Kind, step: String? = nil, held: Bool, _ fill: (inout JournalEvent) -> Void = { _ in }) throws(Stop) {
         var e = JournalEvent(seq: state.lastSeq + 1, at: clock.stamp(), t: (elapsed * 1000).rounded() / 1000, event: kind)
         e.step = step
         fill(&e)
@@ -125,7 +132,7 @@ public final class Executor {
         // after them. A store that keeps taking every place is a fault.
         for _ in 0..<Self.appendTries {
             do {
-                try journal.append(e)
+                if held { try journal.hold(e) } else { try journal.append(e) }
                 state.apply(e)
                 desk.misunderstood = 0
                 return
@@ -147,6 +154,17 @@ public final class Executor {
         let why = "the shared store took the place of event \(e.event.rawValue) \(Self.appendTries) times in a row; stopping rather than racing on"
         console.show(.warning(why))
         throw .journal(why)
+    }
+
+    /// Makes held events durable: before anything other than journaling
+    /// the next step's start acts, asks or waits.
+    package func settleJournal() throws(Stop) {
+        do {
+            try journal.settle()
+        } catch {
+            console.show(.warning(error.message))
+            throw .journal(error.message)
+        }
     }
 
     /// Tries at one event's place before the session stops: far more than
@@ -187,6 +205,8 @@ public final class Executor {
                                  started: state.info != nil, rollingBack: state.rollbackStarted)
             if let why = end.paused { try? record(.runPaused) { $0.text = why } }
             if let why = end.failed { try? record(.runFinished) { $0.runEnd = .failed; $0.text = why } }
+            // A step's end held when the session stopped at the next step.
+            try? settleJournal()
             if let text = end.notify { notify(text) }
             console.show(.runResult(outcome: end.result, elapsed: elapsed, runID: setup.runID, resumeHint: end.resumeHint))
             if let line = end.after { console.show(.info(line)) }

@@ -14,6 +14,8 @@ package protocol DeskHost: PerformHost {
     func breachAtQuestion() throws(Stop)
     /// A secret typed at a question: masked from now on, everywhere.
     func addSecret(_ value: String)
+    /// Makes held journal events durable: nobody is asked before they are.
+    func settleJournal() throws(Stop)
     /// Journals whom the operator escalated to (`rung`: its number on the ladder).
     func escalated(to contact: String, rung: Int?, step: String) throws(Stop)
     var watch: RunWatch { get }
@@ -49,6 +51,7 @@ package final class OperatorDesk {
     /// Asks until a line comes; EOF and signals pause the run. A `secret`
     /// answer is not echoed and is masked from then on.
     func read(_ question: String, hint: String, secret: Bool = false) throws(Stop) -> String {
+        try host.settleJournal()
         while true {
             try host.checkSignals()
             host.tick()

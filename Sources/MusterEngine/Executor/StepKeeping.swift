@@ -28,6 +28,7 @@ package final class StepKeeping {
     /// The step this process stays for, after the terminal was lost: it
     /// journals that step's end, and nothing after it.
     private(set) var keeping: String?
+    var isKeeping: Bool { keeping != nil }
 
     init(host: RunHost) { self.host = host }
 

@@ -29,6 +29,10 @@ public struct FlatPlan: Sendable {
 
     public let entries: [Entry]
     let position: [String: Int]
+    /// The places of each entry's own steps (a group's, an include's, a
+    /// `parallel` step's branches), by key: asking whether they are open
+    /// looks at them, not at the whole plan.
+    let childPlaces: [String: [Int]]
     /// The guards in force, by key (`id` for the runbook's own, `group/id`
     /// for a group's), with the group they watch (nil: the whole run).
     public let guards: [String: (guard: Guard, scope: String?)]
@@ -55,8 +59,18 @@ public struct FlatPlan: Sendable {
         }
         self.guards = guards
         var position: [String: Int] = [:]
-        for (i, e) in out.enumerated() { position[e.key] = i }
+        var childPlaces: [String: [Int]] = [:]
+        for (i, e) in out.enumerated() {
+            position[e.key] = i
+            if let p = e.parent { childPlaces[p, default: []].append(i) }
+        }
         self.position = position
+        self.childPlaces = childPlaces
+    }
+
+    /// The steps inside `key` (not their own steps), in the plan's order.
+    public func children(of key: String) -> some Sequence<Entry> {
+        (childPlaces[key] ?? []).lazy.map { entries[$0] }
     }
 
     /// A step of the plan, or one item of a `for_each` step (`id[item]`),
@@ -91,6 +105,36 @@ public struct FlatPlan: Sendable {
             for k in itemKeys(e.key, loopItems) { if let item = self[k] { out.append(item) } }
         }
         return out
+    }
+
+    /// `expanded`'s entries from place `start` of `entries` on, made one at
+    /// a time as they are read: the machine reads only as far as the first
+    /// steps that may act, past the finished ones it skips (`RunState.settled`).
+    public func walk(from start: Int, _ loopItems: [String: [String]]) -> Walk {
+        Walk(plan: self, place: start, loopItems: loopItems)
+    }
+
+    public struct Walk: Sequence, IteratorProtocol {
+        let plan: FlatPlan
+        var place: Int
+        let loopItems: [String: [String]]
+        /// The items still to come of the `for_each` step just read.
+        var items: ArraySlice<String> = []
+        var loop: String = ""
+
+        public mutating func next() -> Entry? {
+            while let item = items.popFirst() {
+                if let entry = plan[loop + "[" + item + "]"] { return entry }
+            }
+            guard place < plan.entries.count else { return nil }
+            let entry = plan.entries[place]
+            place += 1
+            if !loopItems.isEmpty, let keys = loopItems[entry.key] {
+                loop = entry.key
+                items = keys[...]
+            }
+            return entry
+        }
     }
 
     /// Whether `key` sits inside a group or include that has finished (a

@@ -45,7 +45,7 @@ extension RunMachine {
         let ending = s.rollbackStarted || s.rollbackChosenAt != nil || s.guardEnd != nil || s.closing != nil
             || lastFailed(s).map { abortsRun($0, s) } == true
         if ending { return [] }
-        let stepsLeft = plan.entries.contains { !$0.isFinally && $0.parent == nil && s.finished[$0.key] == nil }
+        let stepsLeft = plan.entries[s.settled...].contains { !$0.isFinally && $0.parent == nil && s.finished[$0.key] == nil }
         var scopes: Set<String> = []
         for (_, g) in plan.guards {
             if let scope = g.scope {

@@ -139,18 +139,29 @@ public struct RunMachine: Sendable {
         if let key = last, abortsRun(key, s) {
             return closing(s, .failed, now: now, busy: busy)
         }
-        let walk = plan.expanded(s.loopItems)
-        let found = ready(walk.filter { !$0.isFinally }, s, now: now, busy: busy)
+        let found = ready(plan.walk(from: s.settled, s.loopItems).lazy.filter { !$0.isFinally }, s, now: now, busy: busy)
         if !found.isEmpty { return (cancelling(s, busy: busy) ?? []) + found }
         if !busy.isEmpty { return cancelling(s, busy: busy) ?? [.awaitBranches] }
-        let failed = walk.contains { !$0.isFinally && s.finished[$0.key] == .failed }
+        let failed = plan.walk(from: 0, s.loopItems).contains { !$0.isFinally && s.finished[$0.key] == .failed }
         return closing(s, failed ? .failed : .completed, now: now, busy: busy)
+    }
+
+    /// Moves `s.settled` past the plan's entries that finished since it
+    /// was last moved, so that each step's question costs the same at the
+    /// first step and at the five-thousandth. The executor calls it before
+    /// it asks; a state it was never called on is walked from the top.
+    public func settle(_ s: inout RunState) {
+        while s.settled < plan.entries.count {
+            let key = plan.entries[s.settled].key
+            guard s.finished[key] != nil || plan.underFinished(key, s.finished) else { return }
+            s.settled += 1
+        }
     }
 
     /// The run's end is decided: its `finally` steps run first, in order,
     /// however it ended; what they do does not change the end.
     func closing(_ s: RunState, _ end: RunEnd, now: Double, busy: Set<String> = []) -> [Action] {
-        let found = ready(plan.expanded(s.loopItems).filter(\.isFinally), s, now: now, busy: busy)
+        let found = ready(plan.walk(from: s.settled, s.loopItems).lazy.filter(\.isFinally), s, now: now, busy: busy)
         if !found.isEmpty { return found }
         return busy.isEmpty ? [.finish(end)] : [.awaitBranches]
     }
@@ -161,7 +172,7 @@ public struct RunMachine: Sendable {
     /// step or an item of a loop may also begin beside its siblings, up
     /// to `max` (`max_parallel`) at once, unless a failure among them
     /// stops new ones from starting.
-    func ready(_ walk: [FlatPlan.Entry], _ s: RunState, now: Double, busy: Set<String>) -> [Action] {
+    func ready(_ walk: some Sequence<FlatPlan.Entry>, _ s: RunState, now: Double, busy: Set<String>) -> [Action] {
         var out: [Action] = []
         var firstOpen: [String: String] = [:]
         var eligible: Set<String> = []
@@ -178,7 +189,7 @@ public struct RunMachine: Sendable {
             if concurrent, let p = entry.parent {
                 let running = s.started.contains(key) || busy.contains(key) || s.conditions[key] != nil
                 if !running {
-                    let n = active[p] ?? activeLanes(p, walk, s, busy)
+                    let n = active[p] ?? activeLanes(p, s, busy)
                     guard n < laneLimit(p), !stopping(p, s) else { continue }
                     active[p] = n + 1
                 }
@@ -219,8 +230,9 @@ public struct RunMachine: Sendable {
     }
 
     /// Branches (items) of `key` begun and not finished.
-    func activeLanes(_ key: String, _ walk: [FlatPlan.Entry], _ s: RunState, _ busy: Set<String>) -> Int {
-        walk.filter { $0.parent == key && s.finished[$0.key] == nil && (s.started.contains($0.key) || busy.contains($0.key) || s.conditions[$0.key] != nil) }.count
+    func activeLanes(_ key: String, _ s: RunState, _ busy: Set<String>) -> Int {
+        let lanes = plan.children(of: key).lazy.map(\.key) + plan.itemKeys(key, s.loopItems)
+        return lanes.filter { s.finished[$0] == nil && (s.started.contains($0) || busy.contains($0) || s.conditions[$0] != nil) }.count
     }
 
     static func isInside(_ key: String, _ container: String) -> Bool {
@@ -380,11 +392,11 @@ public struct RunMachine: Sendable {
         switch entry.step.body {
         case .runbook, .group:
             guard s.started.contains(key) else { return .begin(key) }
-            let open = plan.entries.contains { $0.parent == key && s.finished[$0.key] == nil }
+            let open = plan.children(of: key).contains { s.finished[$0.key] == nil }
             return open ? nil : .finishStep(key)
         case .parallel:
             guard s.started.contains(key) else { return .begin(key) }
-            let open = plan.entries.filter { $0.parent == key && s.finished[$0.key] == nil }
+            let open = plan.children(of: key).filter { s.finished[$0.key] == nil }
             // A failure stopped new branches: once the running ones end,
             // the step ends with those never begun left undone.
             let running = open.contains { s.started.contains($0.key) || busy.contains($0.key) || s.conditions[$0.key] != nil }

@@ -17,6 +17,10 @@ public struct RunState: Sendable {
     public var finished: [String: StepOutcome] = [:]
     /// Finished steps in the order they finished, for rollback.
     public var finishOrder: [String] = []
+    /// How many of the plan's entries, from its first, have finished (or
+    /// sit in a group that has): the machine's walk starts past them. Moved
+    /// on by `RunMachine.settle`; a step never finishes less, so it only grows.
+    public var settled = 0
     /// Checklist items answered, per step.
     public var answeredItems: [String: Set<Int>] = [:]
     /// `ask` answers and captured outputs, per step.

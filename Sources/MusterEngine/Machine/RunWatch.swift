@@ -12,14 +12,19 @@ public struct RunWatch: Sendable {
     public let rto: Int?
     /// The runbook's whole-run `deadline`, in seconds.
     public let deadline: Int?
-    /// Every step key in plan order with its `expect`.
-    let expects: [(key: String, expect: Int?)]
+    /// The steps with an `expect`, by their place in the plan, and every
+    /// step's place: the budget looks at those steps only, not at the
+    /// whole plan at every step.
+    let expects: [(place: Int, key: String, expect: Int)]
+    let places: [String: Int]
 
     public init(_ runbook: Runbook, includes: [String: Runbook], rto: Int?) {
         ladder = runbook.escalation
         self.rto = rto
         deadline = runbook.deadline
-        expects = StepFacts.of(runbook, includes: includes).map { ($0.key, $0.facts.expect) }
+        let facts = rto == nil ? [] : StepFacts.of(runbook, includes: includes)
+        expects = facts.enumerated().compactMap { i, f in f.facts.expect.map { (i, f.key, $0) } }
+        places = Dictionary(facts.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The line under every prompt: where we are, for how long, whom next.
@@ -60,8 +65,8 @@ public struct RunWatch: Sendable {
     /// of the `expect` of the steps not finished from `key` on, while
     /// there is still time to react.
     public func budgetWarning(from key: String, _ s: RunState, elapsed e: Double) -> String? {
-        guard let rto, let at = expects.firstIndex(where: { $0.key == key }) else { return nil }
-        let expected = expects[at...].filter { s.finished[$0.key] == nil }.compactMap(\.expect).reduce(0, +)
+        guard let rto, let at = places[key] else { return nil }
+        let expected = expects.filter { $0.place >= at && s.finished[$0.key] == nil }.map(\.expect).reduce(0, +)
         let left = Double(rto) - e
         guard expected > 0, Double(expected) > left else { return nil }
         return "RTO budget: \(formatSeconds(max(0, left))) of \(formatSeconds(Double(rto))) left, but the remaining steps expect \(formatSeconds(Double(expected)))"

@@ -7,7 +7,22 @@ import Foundation
 /// Where journal events go. The executor appends an event and only then acts
 /// on it, so whatever happens next, the journal already tells it.
 public protocol JournalSink: AnyObject {
+    /// Makes `event` durable, with any held before it, before returning.
     func append(_ event: JournalEvent) throws(JournalError)
+    /// Takes `event` without making it durable yet: the next `append`
+    /// writes it with its own event (one write, one `fsync`), or `settle`
+    /// does. The executor holds a step's end only while it goes straight
+    /// on to journal the next step's start, so nothing acts on it before
+    /// it is durable, and a step's end and the next start cost one `fsync`.
+    func hold(_ event: JournalEvent) throws(JournalError)
+    /// Makes the events held so far durable.
+    func settle() throws(JournalError)
+}
+
+extension JournalSink {
+    /// A sink that cannot hold makes every event durable at once.
+    public func hold(_ event: JournalEvent) throws(JournalError) { try append(event) }
+    public func settle() throws(JournalError) {}
 }
 
 public struct JournalError: Error, Sendable, CustomStringConvertible {
