@@ -116,6 +116,8 @@ struct EscapeSequenceTests {
     faults:
       - {step: shell, fail: \(h("Fault"))}
     expect_escalation: {within: 5m, contact: \(h("Contact"))}
+    scenario: \(h("Scenario"))
+    unavailable: [\(h("Contact"))]
     """
 
     /// A record with every text field hostile, timestamps included.

@@ -42,8 +42,9 @@ struct ParsedValueTests {
 
     @Test func stepKindsInOrder() {
         #expect(runbook.steps.map(\.kind) == [.manual, .run, .wait, .wait, .http, .ci, .ci, .ci, .ci, .runbook, .runbook])
-        // Groups and parallel steps have their own suite (FlowFormatTests).
-        #expect(Set(runbook.steps.map(\.kind)) == Set(StepKind.allCases).subtracting([.steps, .parallel]))
+        // Groups and parallel steps have their own suite (FlowFormatTests),
+        // decisions theirs (DecisionTests, DecisionMachineTests).
+        #expect(Set(runbook.steps.map(\.kind)) == Set(StepKind.allCases).subtracting([.steps, .parallel, .decide]))
         #expect(runbook.steps.filter { $0.kind.isAutomated }.allSatisfy { $0.automation != nil })
         #expect(runbook.steps.filter { !$0.kind.isAutomated }.allSatisfy { $0.automation == nil })
     }

@@ -212,9 +212,9 @@ public struct RunState: Sendable {
             if let i = e.item, e.answer != "note" { answeredItems[key, default: []].insert(i) }
         case .answered:
             if let n = e.name, let v = e.value { values[key, default: [:]][n] = v }
+            if let n = e.name, e.masked != nil { masked.insert(key + "." + n) }
         case .decided:
             if let n = e.name, let v = e.value { values[key, default: [:]][n] = v }
-            if let n = e.name, e.masked != nil { masked.insert(key + "." + n) }
         case .gateAnswered:
             if e.gateAnswer == .run { gatesPassed.insert(key) }
         case .attemptStarted:
