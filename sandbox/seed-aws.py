@@ -26,6 +26,10 @@ Variables: ENVIRONMENTS (default "prod staging"), SEED_ML (default 1; 0
 leaves out the SageMaker endpoint), PRIMARY_REGION (eu-west-1),
 STANDBY_REGIONS ("eu-central-1 eu-north-1").
 
+What exists before the outage is ready when seeded: while seeding, the
+sandbox's timed models (moto-timed.py) are set to come up at once through
+moto's state manager, and set back to their scaled real time after.
+
 One process with boto3, the library under the aws CLI: the same API calls as
 the CLI would make, without a second of interpreter start-up for each one.
 Safe to run twice: every resource is looked up before it is created, and a
@@ -36,6 +40,8 @@ import json
 import os
 import sys
 import time
+import urllib.request
+from contextlib import contextmanager
 
 if not os.environ.get("AWS_ENDPOINT_URL"):
     print("seed-aws.py: AWS_ENDPOINT_URL is not set; refusing to seed what may be a real AWS account",
@@ -244,6 +250,30 @@ def record_sets(zone_id):
     return [r for page in pages for r in page["ResourceRecordSets"]]
 
 
+# --- Time ----------------------------------------------------------------
+
+# The models moto-timed.py brings up over time (harmless names to plain moto).
+TIMED_MODELS = ["eks::cluster", "eks::nodegroup", "rds::instance", "rds::snapshot"]
+
+
+def state_manager(action, body):
+    request = urllib.request.Request(f"{ENDPOINT}/moto-api/state-manager/{action}", method="POST",
+                                     data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+@contextmanager
+def ready_at_once():
+    """Everything created inside is ready at once: it existed before the outage."""
+    for model in TIMED_MODELS:
+        state_manager("set-transition", {"model_name": model, "transition": {"progression": "immediate"}})
+    try:
+        yield
+    finally:
+        for model in TIMED_MODELS:
+            state_manager("unset-transition", {"model_name": model})
+
+
 # --- One environment -------------------------------------------------------
 
 def seed_environment(env):
@@ -353,8 +383,9 @@ def seed_fraud_scoring():
     out("ml", "sagemaker_endpoint", region, "fraud-scoring", endpoint["EndpointConfigName"], endpoint["EndpointStatus"])
 
 
-for env in ENVIRONMENTS:
-    seed_environment(env)
-if SEED_ML:
-    seed_fraud_scoring()
+with ready_at_once():
+    for env in ENVIRONMENTS:
+        seed_environment(env)
+    if SEED_ML:
+        seed_fraud_scoring()
 log(f"done ({ENDPOINT})")

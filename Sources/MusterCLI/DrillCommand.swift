@@ -88,6 +88,7 @@ struct DrillCommand: ParsableCommand {
         if let mode { setup.mode = mode.rawValue }
         setup.environment = d.environment(params: given).rawValue
         setup.overrides = overrides
+        setup.timeScale = try Self.timeScale(environment: setup.environment)
         if let replay {
             try ReplaySource.check(replay, runbook: rb.name, root: ws.root)
             setup.replayOf = replay
@@ -101,6 +102,24 @@ struct DrillCommand: ParsableCommand {
                                            dirty: allowDirty ? .warn : .refuse, new: new, shared: shared)
         DrillFinish.write(journalPath: started.journalPath, setup: started.setup, root: ws.root, shared: shared)
         throw started.code
+    }
+
+    /// `MUSTER_TIME_SCALE`: the stand-in this drill runs against moves that
+    /// many times faster than real time (the sandbox's SANDBOX_TIME_SCALE),
+    /// so its waits poll that many times as often. Never in a production
+    /// drill: a shell that kept the variable must not poll a real cloud
+    /// every second.
+    static func timeScale(environment: String?, from env: [String: String] = ProcessInfo.processInfo.environment) throws -> Int? {
+        guard let raw = env["MUSTER_TIME_SCALE"], !raw.isEmpty else { return nil }
+        guard let scale = Int(raw), scale >= 0 else {
+            throw CommandFailure(message: "MUSTER_TIME_SCALE must be a whole number of 0 or more (how many times faster than real time the stand-in cloud runs; the sandbox sets it), not '\(raw)'; unset it to poll as the runbook says")
+        }
+        guard scale > 1 else { return nil }
+        if environment == nil || environment == DrillEnvironment.production.rawValue {
+            printError("muster: warning: MUSTER_TIME_SCALE=\(raw) is ignored: this is a production drill, and its waits poll as the runbook says")
+            return nil
+        }
+        return scale
     }
 }
 

@@ -64,9 +64,22 @@ public struct DrillSetup: Codable, Sendable, Equatable {
     /// journaled, so a resumed replay still runs nothing for real.
     public var replayOf: String?
 
+    /// How many times faster than real time the stand-in it runs against
+    /// moves (`MUSTER_TIME_SCALE`, which the sandbox sets): its waits poll
+    /// that many times as often, so they see the same states a real wait
+    /// would. Nil: as the runbook says.
+    public var timeScale: Int?
+
     enum CodingKeys: String, CodingKey {
         case name, mode, rtoSeconds = "rto_seconds", faults, expectEscalation = "expect_escalation", recordsDir = "records_dir", junit
         case commitRecord = "commit_record", description, rpoSeconds = "rpo_seconds", environment, overrides, scenario, unavailable, replayOf = "replay_of"
+        case timeScale = "time_scale"
+    }
+
+    /// A wait's poll interval in seconds under `timeScale`, at least a second.
+    public func pollEvery(_ every: Int) -> Int {
+        guard let timeScale, timeScale > 1 else { return every }
+        return max(1, every / timeScale)
     }
 
     public init(name: String, mode: String, rtoSeconds: Int?, faults: [Fault], expectEscalation: ExpectedEscalation?, recordsDir: String, junit: String?) {
@@ -101,6 +114,7 @@ public struct DrillSetup: Codable, Sendable, Equatable {
     /// The line that stays on screen so nobody takes a drill for an incident.
     public var banner: String {
         "DRILL \(name) · \(rehearsal ? "rehearsal: automated steps are shown, not run" : "live: automated steps really run")"
-            + (rtoSeconds.map { " · RTO \(DurationFormat.format($0))" } ?? "") + " · not a real incident"
+            + (rtoSeconds.map { " · RTO \(DurationFormat.format($0))" } ?? "")
+            + (timeScale.map { " · time ×\($0): waits poll \($0) times as often" } ?? "") + " · not a real incident"
     }
 }

@@ -71,6 +71,29 @@ struct FailoverSandboxTests {
         #expect(r.stdout.contains("Preflight: all"), "\(r.stdout.prefix(3000))")
         #expect(r.stdout.contains("RTO 1h15m met"), "\(r.stdout.suffix(1500))")
 
+        // Time in the sandbox, at its default scale of 60: the cluster is
+        // CREATING for 12 s, and the drill's waits poll 60 times as often
+        // (every second), so wait-active sees CREATING at least twice before
+        // ACTIVE; the node group, the snapshot copy and the restore are seen
+        // coming up too. What each wait saw is in its journaled tail.
+        #expect(r.stdout.contains("time ×60: waits poll 60 times as often"), "\(r.stdout.prefix(600))")
+        let runs = try FileManager.default.contentsOfDirectory(atPath: state + "/runs")
+        #expect(runs.count == 1, "\(runs)")
+        let journal = try String(contentsOfFile: state + "/runs/" + runs[0] + "/journal.jsonl", encoding: .utf8)
+        func polls(_ step: String) -> [String] {
+            let finished = journal.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .last { $0["event"] as? String == "step_finished" && $0["step"] as? String == step }
+            return ((finished?["tail"] as? [String]) ?? []).filter { $0.hasPrefix("poll ") }
+        }
+        let cluster = polls("rebuild/cluster/wait-active")
+        #expect(cluster.filter { $0.hasSuffix(": CREATING") }.count >= 2, "\(cluster)")
+        #expect(cluster.last?.hasSuffix(": ACTIVE") == true, "\(cluster)")
+        #expect(polls("rebuild/cluster/wait-nodes").first?.hasSuffix(": CREATING") == true, "\(polls("rebuild/cluster/wait-nodes"))")
+        for step in ["rebuild/database/restore-snapshot/wait-snapshot-copy", "rebuild/database/restore-snapshot/wait-instance"] {
+            let seen = polls(step)
+            #expect(seen.first?.hasSuffix(": creating") == true && seen.last?.hasSuffix(": available") == true, "\(step): \(seen)")
+        }
+
         // After: the cluster is ACTIVE in the standby region, the database was
         // restored there, the failover record was switched, and the deploy
         // build on Buildbot succeeded.

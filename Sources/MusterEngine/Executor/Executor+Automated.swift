@@ -136,7 +136,8 @@ extension Executor {
             case .failure(let why): return Attempt(ok: false, status: 1, seconds: 0, problem: why.message)
             }
             return try shells.run(t, values: values, key: key, automation: a, timeout: Double(a.timeout), env: env, keepable: true, remote: remote)
-        case .wait(let w):
+        case .wait(var w):
+            w.every = setup.drill?.pollEvery(w.every) ?? w.every
             let waits = WaitPerformer(host: self, shell: shells, http: http)
             return try stoppable(key, timeout: w.timeout) { () throws(Stop) in try waits.wait(w, key: key, automation: a, values: values, env: env) }
         case .http(let h):

@@ -60,8 +60,9 @@ package final class FlightDesk {
         let t: Template
         switch entry.step.body {
         case .run(let script): t = script
-        case .wait(let w):
+        case .wait(var w):
             guard case .run(let probe) = w.probe else { return }
+            w.every = host.setup.drill?.pollEvery(w.every) ?? w.every
             (t, wait) = (probe, w)
         default: return
         }
