@@ -65,6 +65,11 @@ struct TrainingRealismTests {
         #expect(training["escalated_within"] as? Bool == true)
         #expect(training["unanswered_escalations"] as? Int == 1 && training["went_on_after_no_answer"] as? Bool == true, "\(training)")
         #expect(record["environment"] as? String == "training", "unavailable rungs make it a training drill")
+        // A mentor following the drill sees the scenario under the header.
+        let follow = try s.run(["follow", try s.runID()], env: ["NO_COLOR": "1"])
+        #expect(follow.status == 0, "\(follow.stdout)\(follow.stderr)")
+        let header = follow.stdout.components(separatedBy: "[1/1]").first ?? ""
+        #expect(header.contains("SCENARIO\nIt is 03:10. The **primary region** is failing."), "\(follow.stdout)")
     }
 
     @Test func stoppingAtTheUnansweredRungIsScoredAsNotEscalated() throws {
