@@ -351,6 +351,10 @@ public struct Step: Sendable {
 public struct Decision: Sendable {
     public var options: [String]
     public var mark: Mark
+    /// Drills only: the option taken when nobody decides within
+    /// `defaultAfter` seconds of the question (time pressure a trainee feels).
+    public var defaultOption: String?
+    public var defaultAfter: Int?
     public init(options: [String], mark: Mark) {
         self.options = options
         self.mark = mark

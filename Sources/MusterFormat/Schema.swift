@@ -139,7 +139,10 @@ public enum FormatSchema {
             "decide": {
               "type": "object", "additionalProperties": false, "required": ["options"],
               "description": "a decision: the operator types an option (name or number), then one line saying why; the option becomes the value of the step's id",
-              "properties": {"options": {"type": "array", "minItems": 2, "uniqueItems": true, "items": {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$"}}}
+              "properties": {"options": {"type": "array", "minItems": 2, "uniqueItems": true, "items": {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$"}},
+                "default": {"type": "string", "description": "drills only: the option taken when nobody decides within default_after"},
+                "default_after": {"type": ["string", "integer"], "description": "drills only: how long the question waits before the default is taken"}},
+              "dependentRequired": {"default": ["default_after"], "default_after": ["default"]}
             },
             "ask": {"type": "object", "propertyNames": {"pattern": "\#(identifierMap)"}, "additionalProperties": {"oneOf": [
               {"type": "string"},

@@ -177,7 +177,7 @@ extension RunbookParser {
     /// options, each a word an operator can type.
     mutating func parseDecision(_ value: Node, id: String) -> Decision {
         var d = Decision(options: [], mark: value.mark)
-        guard let f = r.fields(value, "the decision of '\(id)'", allowed: ["options"]) else { return d }
+        guard let f = r.fields(value, "the decision of '\(id)'", allowed: ["options", "default", "default_after"]) else { return d }
         guard let v = r.require(f, "options"), let list = r.stringList(v, "options") else { return d }
         for (option, node) in list {
             if !isDecisionOption(option) {
@@ -189,6 +189,18 @@ extension RunbookParser {
             }
         }
         if list.count < 2 { r.error(v.mark, "a decision needs at least two options; with one, use a checklist item") }
+        if let dv = f["default"], let s = r.nonEmptyString(dv, "default") {
+            if d.options.contains(s) {
+                d.defaultOption = s
+            } else {
+                let hint = suggestion(for: s, among: d.options).map { " (did you mean '\($0)'?)" } ?? ""
+                r.error(dv.mark, "default '\(clippedForMessage(s))' is not one of the options\(hint): \(d.options.joined(separator: ", "))")
+            }
+        }
+        if let av = f["default_after"] { d.defaultAfter = r.duration(av, "default_after") }
+        if f.has("default") != f.has("default_after") {
+            r.error(value.mark, "'default' and 'default_after' go together: the option a drill takes when nobody decides within that time")
+        }
         return d
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MusterTestSupport
 import Testing
 
 /// `decide:` steps as an operator meets them through a pipe: the option
@@ -93,5 +94,30 @@ struct DecisionTests {
         #expect(r.stderr.contains("runbooks/failover.yaml:12:37: error: option 'failover' is listed twice"), "\(r.stderr)")
         #expect(r.stderr.contains("runbooks/failover.yaml:12:47: error: option '2nd' must be lower-case letters"), "\(r.stderr)")
         #expect(r.stderr.contains("\"fail-over\" is not one of the choices for 'go-no-go' (did you mean 'failover'?)"), "\(r.stderr)")
+    }
+
+    /// In a drill, `default_after` takes the default when nobody decides
+    /// in time: the trainee's stdin stays open and says nothing.
+    @Test func aDrillTakesTheDefaultWhenNobodyDecidesInTime() throws {
+        let s = try Sandbox(["failover": Self.runbook.replacingOccurrences(of: "options: [failover, wait-15m, abort]",
+                                                                          with: "options: [failover, wait-15m, abort]\n      default: wait-15m\n      default_after: 1s")
+            .replacingOccurrences(of: "manual: [Open the incident]", with: "run: 'true'")])
+        try FileManager.default.createDirectory(atPath: s.dir + "/drills", withIntermediateDirectories: true)
+        try "muster: 1\ndrill: failover-drill\nrunbook: failover\n".write(toFile: s.dir + "/drills/failover-drill.yaml", atomically: true, encoding: .utf8)
+        let out = try sh("{ sleep 4; } | \"$MUSTER\" drill failover-drill; echo \"exit=$?\"", cwd: s.dir, env: ["MUSTER": musterBinary, "NO_COLOR": "1"])
+        #expect(out.contains("exit=0"), "\(out)")
+        #expect(out.contains("decided: wait-15m (nobody decided within 1s: the drill took its default)"), "\(out)")
+        #expect(s.exists("held.txt") && !s.exists("switched.txt"))
+        let decision = try #require(try s.journal().first { $0["event"] as? String == "decision" })
+        #expect(decision["value"] as? String == "wait-15m" && decision["by"] as? String == "muster (default_after)" && decision["auto"] == nil)
+        #expect(!out.contains("Unattended"), "nobody gave --yes: \(out)")
+        // A run is no drill: there the question waits for a person.
+        let run = try s.run(["run", "failover"])
+        #expect(run.status == 3 && run.stdout.contains("answers ran out"), "\(run.stdout)")
+        let bad = try Sandbox(["failover": Self.runbook.replacingOccurrences(of: "options: [failover, wait-15m, abort]",
+                                                                            with: "options: [failover, wait-15m, abort]\n      default: wait15m")])
+        let v = try bad.run(["validate"])
+        #expect(v.stderr.contains("default 'wait15m' is not one of the options (did you mean 'wait-15m'?)"), "\(v.stderr)")
+        #expect(v.stderr.contains("'default' and 'default_after' go together"), "\(v.stderr)")
     }
 }

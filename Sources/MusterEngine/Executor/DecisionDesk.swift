@@ -25,9 +25,29 @@ package struct DecisionDesk {
         }
         let numbered = d.options.enumerated().map { "\($0.offset + 1) \($0.element)" }.joined(separator: " · ")
         let prompt = "Decide: \(numbered)"
+        // A drill's default is taken when nobody decides in time (counted
+        // from when this session asks).
+        let fallback = host.setup.drill == nil ? nil : d.defaultOption.flatMap { o in d.defaultAfter.map { (o, $0, host.elapsed + Double($0)) } }
         var option: String?
         while option == nil {
-            let line = try host.read(prompt, hint: DecisionQuestion.hint(d.options), secret: false)
+            let line: String
+            if let (o, after, deadline) = fallback {
+                guard let l = try host.read(prompt, hint: DecisionQuestion.hint(d.options), within: deadline - host.elapsed) else {
+                    let why = "nobody decided within \(DurationFormat.format(after)): the drill took its default"
+                    try host.record(.decided, step: key) {
+                        $0.name = entry.step.id
+                        $0.value = o
+                        $0.text = why
+                        // Not `auto`: that is --yes's mark, and nobody gave --yes.
+                        $0.by = "muster (default_after)"
+                    }
+                    host.console.show(.warning("decided: \(o) (\(why))"))
+                    return o
+                }
+                line = l
+            } else {
+                line = try host.read(prompt, hint: DecisionQuestion.hint(d.options), secret: false)
+            }
             // An option's own name wins over a verb: an option may be `abort`.
             if let o = d.option(for: line) {
                 option = o

@@ -30,6 +30,7 @@ extension Executor: RunHost {
     // The questions themselves are the desk's (OperatorDesk.swift).
     package func read(_ question: String, hint: String, secret: Bool = false) throws(Stop) -> String { try desk.read(question, hint: hint, secret: secret) }
     package func escalate(step: String) throws(Stop) { try desk.escalate(step: step) }
+    package func read(_ question: String, hint: String, within seconds: Double) throws(Stop) -> String? { try desk.read(question, hint: hint, within: seconds) }
     package func answer<R: Reply>(_ question: Question, _ prompt: String, step key: String, as: R.Type) throws(Stop) -> R {
         try desk.answer(question, prompt, step: key, as: R.self)
     }

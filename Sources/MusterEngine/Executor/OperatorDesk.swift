@@ -71,6 +71,25 @@ package final class OperatorDesk {
         }
     }
 
+    /// `read`, giving up at `seconds` from now: nil when no line came.
+    func read(_ question: String, hint: String, within seconds: Double) throws(Stop) -> String? {
+        let deadline = host.elapsed + seconds
+        while true {
+            try host.checkSignals()
+            host.tick()
+            let left = deadline - host.elapsed
+            guard left > 0, let answer = host.console.ask(question, hint: hint, status: host.status(), within: left) else { return nil }
+            switch answer {
+            case .line(let l): return l
+            case .eof: throw .pause("answers ran out (end of input)")
+            case .signal(let s) where s == .inboxWake:
+                try host.breachAtQuestion()
+                try host.interruption(s)
+            case .signal(let s): throw .pause(host.signalName(s))
+            }
+        }
+    }
+
     /// Asks `question` until a line answers it (see Answer.swift); `e`
     /// escalates and asks again, at every question that offers it. Only
     /// answers the question offers come back: each prompt's switch lists

@@ -16,6 +16,8 @@ package protocol RunHost: DeskHost {
     func answer<R: Reply>(_ question: Question, _ prompt: String, step key: String, as: R.Type) throws(Stop) -> R
     /// One line as typed, asked until it comes (EOF and signals pause).
     func read(_ question: String, hint: String, secret: Bool) throws(Stop) -> String
+    /// The same, giving up after `seconds`: nil when no line came in time.
+    func read(_ question: String, hint: String, within seconds: Double) throws(Stop) -> String?
     /// `e`: the ladder shown, whom the operator called journaled.
     func escalate(step: String) throws(Stop)
     var shells: ShellPerformer { get }
