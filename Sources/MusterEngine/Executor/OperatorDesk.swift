@@ -58,16 +58,22 @@ package final class OperatorDesk {
             let console = host.console
             let answer = secret ? console.askSecret(question, hint: hint, status: host.status()) : console.ask(question, hint: hint, status: host.status())
             if secret, case .line(let l) = answer { host.addSecret(l) }
-            switch answer {
-            case .line(let l): return l
-            case .eof: throw .pause("answers ran out (end of input)")
-            // A request (a takeover stops the session; an approval waits
-            // for its step), then the same question again.
-            case .signal(let s) where s == .inboxWake:
-                try host.breachAtQuestion()
-                try host.interruption(s)
-            case .signal(let s): throw .pause(host.signalName(s))
-            }
+            if let line = try take(answer) { return line }
+        }
+    }
+
+    /// What a read came to: its line, or nil to ask again. EOF and signals
+    /// pause the run; a request (a takeover stops the session, an approval
+    /// waits for its step) is taken in first.
+    private func take(_ answer: AnswerRead) throws(Stop) -> String? {
+        switch answer {
+        case .line(let l): return l
+        case .eof: throw .pause("answers ran out (end of input)")
+        case .signal(let s) where s == .inboxWake:
+            try host.breachAtQuestion()
+            try host.interruption(s)
+            return nil
+        case .signal(let s): throw .pause(host.signalName(s))
         }
     }
 
@@ -79,14 +85,7 @@ package final class OperatorDesk {
             host.tick()
             let left = deadline - host.elapsed
             guard left > 0, let answer = host.console.ask(question, hint: hint, status: host.status(), within: left) else { return nil }
-            switch answer {
-            case .line(let l): return l
-            case .eof: throw .pause("answers ran out (end of input)")
-            case .signal(let s) where s == .inboxWake:
-                try host.breachAtQuestion()
-                try host.interruption(s)
-            case .signal(let s): throw .pause(host.signalName(s))
-            }
+            if let line = try take(answer) { return line }
         }
     }
 
