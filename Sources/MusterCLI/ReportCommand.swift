@@ -21,10 +21,7 @@ struct ReportCommand: ParsableCommand {
         discussion: """
         `muster report RUN_ID` reports one run, an incident run or a drill: its timeline with the time spent waiting on people \
         and the machines' time, decisions, escalations, approvals, hand-offs, guard breaches and the RPO where known; \
-        --markdown, --json or --html FILE for other forms, --postmortem for a Markdown postmortem draft.
-
-        With drill names (or none):
-        Reads the records under drills/records/DRILL/. Best and trend count recovered, attended runs only (an unattended --yes drill is listed, labelled), \
+        --markdown, --json or --html FILE for other forms, --postmortem for a Markdown postmortem draft.         With drill names (or none) it reads the records under drills/records/DRILL/. Best and trend count recovered, attended runs only (an unattended --yes drill is listed, labelled), \
         held in the environment the runbook's scheduled drill names (production by default; sandbox and training runs are shown apart); \
         failed and aborted runs are counted and listed. A record that does not read is reported on \
         stderr with its path and skipped. --html writes one self-contained page with a timeline \
