@@ -84,10 +84,23 @@ start-worker)
   ;;
 stop)
   dir=$2
-  [ -d "$dir/worker" ] && "$venv/bin/buildbot-worker" stop "$dir/worker" >/dev/null 2>&1 || true
-  [ -d "$dir/master" ] && "$venv/bin/buildbot" stop "$dir/master" >/dev/null 2>&1 || true
+  # SIGTERM to the worker and the master at once, then up to 5 s for both to
+  # exit: `buildbot stop` does one after the other, each behind a Python
+  # start-up and a one-second poll, which made stopping take 6 s.
+  pids=()
+  for part in worker master; do
+    pid=$(cat "$dir/$part/twistd.pid" 2>/dev/null) || continue
+    kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+  done
+  for _ in $(seq 100); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.05
+  done
   # Whatever did not stop (a daemon that ignores SIGTERM) is killed.
   pkill -KILL -f -- "$dir/(worker|master)" 2>/dev/null || true
+  rm -f "$dir/worker/twistd.pid" "$dir/master/twistd.pid"
   ;;
 *)
   echo "usage: $0 start DIR HTTP_PORT PB_PORT | stop DIR | kill-worker DIR | start-worker DIR" >&2

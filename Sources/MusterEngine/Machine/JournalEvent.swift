@@ -60,8 +60,10 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case approvalGiven = "approval_given"
         case approvalDenied = "approval_denied"
         /// `muster takeover`: `by` the OS user who now operates the run,
-        /// `value` the one before, `text` why, `name` the new operator's
-        /// display name.
+        /// `value` the name of the hand-off request it answers (so that one
+        /// request is taken once; nil for a plain takeover), `text` why,
+        /// `name` the new operator's display name. The operator before is
+        /// the one the journal had until here.
         case handoff
         /// The shared store could not be reached and the session went on
         /// alone (`text` says why); nobody on another machine sees the run
