@@ -255,7 +255,6 @@ enum RunSession {
                                 baseElapsed: baseElapsed, clock: SystemClock())
         if let replay {
             executor.standIn = replay
-            executor.muteNotifications()
             shown.show(.info("REPLAY of run \(replay.runID): each automated step does what it did then; nothing runs for real, no request is sent"))
         }
         executor.inbox = requests

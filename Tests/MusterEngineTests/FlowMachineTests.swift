@@ -360,8 +360,8 @@ struct SettledWalkTests {
                 ev.add(.stepFinished, k) { $0.stepOutcome = .skipped; $0.text = because }
             case .finishStep(let k):
                 ev.done(k)
-            case .askItem(let k, let i):
-                ev.add(.itemAnswered, k) { $0.item = i; $0.itemAnswer = .done }
+            case .tickItem(let k, let i):
+                ev.add(.itemAnswered, k) { $0.item = i; $0.itemAnswer = .done; $0.auto = true }
             case .finish:
                 finished = true
             default:

@@ -58,11 +58,14 @@ struct RunMachineTests {
     /// Folds events as the journal would hold them.
     struct Events {
         var state = RunState()
+        /// Every event added, for ReplayCheck.
+        var events: [JournalEvent] = []
         mutating func add(_ kind: JournalEvent.Kind, _ step: String? = nil, _ fill: (inout JournalEvent) -> Void = { _ in }) {
             var e = JournalEvent(seq: state.lastSeq + 1, event: kind)
             e.step = step
             fill(&e)
             state.apply(e)
+            events.append(e)
         }
         mutating func done(_ step: String) { add(.stepFinished, step) { $0.stepOutcome = .done } }
         mutating func failedAttempt(_ step: String, _ n: Int, text: String = "exited with status 1") {

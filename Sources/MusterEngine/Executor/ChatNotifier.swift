@@ -11,9 +11,10 @@ struct ChatNotifier {
     let label: String
     let runID: String
 
-    /// Nil when the runbook names no webhook or its secret has no value.
+    /// Nil when the runbook names no webhook or its secret has no value,
+    /// and in a replay drill, which reaches nobody: not even the team's chat.
     init?(_ setup: RunSetup) {
-        guard let secret = setup.runbook.notifyWebhook, let url = setup.secrets[secret] else { return nil }
+        guard setup.drill?.replayOf == nil, let secret = setup.runbook.notifyWebhook, let url = setup.secrets[secret] else { return nil }
         self.url = url
         label = setup.drill.map { "DRILL \($0.name): \(setup.runbook.name)" } ?? setup.runbook.name
         runID = setup.runID

@@ -13,16 +13,14 @@ public enum DecisionQuestion {
 
 /// A `decide` step: the option, then why, journaled together as one
 /// `decision` event, so a resume never holds an option without its reason.
-/// A decision is a person's: `--yes` pauses the run here.
+/// A decision is a person's: under `--yes` the machine pauses the run
+/// before this desk is reached (`RunMachine.Action.pause`).
 package struct DecisionDesk {
     unowned let host: StepHost
 
     func decide(_ entry: FlatPlan.Entry) throws(Stop) -> String {
         guard case .decide(let d) = entry.step.body else { throw .fail("'\(entry.key)' is not a decision") }
         let key = entry.key
-        if host.setup.yes {
-            throw .pause("'\(key)' is a decision and --yes never decides; resume without --yes to decide")
-        }
         let numbered = d.options.enumerated().map { "\($0.offset + 1) \($0.element)" }.joined(separator: " · ")
         let prompt = "Decide: \(numbered)"
         // A drill's default is taken when nobody decides in time (counted

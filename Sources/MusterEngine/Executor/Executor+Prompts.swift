@@ -38,15 +38,14 @@ extension Executor: RunHost {
     package func notUnderstood(_ hint: String) throws(Stop) { try desk.notUnderstood(hint) }
 
     package func escalated(to contact: String, rung: Int?, step: String) throws(Stop) {
-        // A training drill's unavailable rung: the call is made and not answered.
-        let unanswered = rung != nil && setup.drill?.isUnavailable(contact) == true
-        try record(.escalated, step: step) { $0.contact = contact; $0.item = rung; if unanswered { $0.text = JournalEvent.noAnswer } }
-        if unanswered {
-            console.show(.warning("\(contact) does not answer (this drill makes them unavailable): escalate again, to the next rung"))
-            return
+        let call = watch.call(contact, rung: rung)
+        try record(.escalated, step: step) { $0.contact = contact; $0.item = rung; if call == .unanswered { $0.text = JournalEvent.noAnswer } }
+        switch call {
+        case .unanswered: console.show(.warning("\(contact) does not answer (this drill makes them unavailable): escalate again, to the next rung"))
+        case .answered:
+            notify("escalated to \(contact) by \(setup.operatorName)")
+            console.show(.info("escalation recorded: \(contact)"))
+        case .offLadder: break
         }
-        guard rung != nil else { return }
-        notify("escalated to \(contact) by \(setup.operatorName)")
-        console.show(.info("escalation recorded: \(contact)"))
     }
 }

@@ -7,9 +7,6 @@ import MusterFormat
 extension Executor: PipelineHost {
     /// Tells the chat (ChatNotifier); a signal that cut the post short
     /// pauses the run at the next action.
-    /// A replay reaches nobody: not even the team's chat.
-    public func muteNotifications() { chat = nil }
-
     package func notify(_ text: String) {
         guard chat != nil, http != nil else { return }
         // The chat hears of nothing the journal does not hold.
@@ -123,12 +120,17 @@ extension Executor: PipelineHost {
             if case .runbook(let spec) = entry.step.body, entry.child == nil { throw .fail("runbook '\(spec.runbook)' was not loaded") }
         case .askItem(let key, let i):
             try ManualDesk(host: self).item(try enter(key), i)
+        case .tickItem(let key, let i):
+            try ManualDesk(host: self).tick(try enter(key), i)
         case .askQuestion(let key, let name):
             let entry = try enter(key)
             if let v = try ManualDesk(host: self).question(entry, name) { values.add(entry.scope, [name: v]) }
         case .decide(let key):
             let entry = try enter(key)
             values.add(entry.scope, [entry.step.id: try DecisionDesk(host: self).decide(entry)])
+        case .pause(let key, let because):
+            _ = try enter(key)
+            throw .pause(because)
         case .finishStep(let key):
             try flow.finish(try enter(key))
         case .awaitApproval(let key):

@@ -10,7 +10,9 @@ import MusterFormat
 /// acting on it. Resume is the same loop over a replayed `RunState`.
 public final class Executor {
     package let setup: RunSetup
-    let journal: JournalSink
+    /// Every event this session writes, and what the shared store slips in.
+    lazy var journal = SessionJournal(host: self, sink: sink)
+    let sink: JournalSink
     /// Every message and question passes the masks' net (SessionMasks).
     package var console: RunConsole { masks.net }
     let masks: SessionMasks
@@ -48,7 +50,7 @@ public final class Executor {
     }
     /// Every question asked of the operator goes through the desk.
     lazy var desk = OperatorDesk(host: self)
-    var chat: ChatNotifier?
+    let chat: ChatNotifier?
     /// HTTP for `http` steps and HTTP waits; nil where none is wired in.
     public var http: HTTPTransport?
     /// Stands in for every automated step (`muster test`): nothing runs.
@@ -76,9 +78,6 @@ public final class Executor {
         get { team.inbox }
         set { team.inbox = newValue }
     }
-    /// A `handoff` another machine wrote to the shared store: the run is
-    /// theirs, and this session writes nothing more.
-    var takenOverElsewhere: JournalEvent?
     /// Keeps the `run` step at work when the terminal is lost (StepKeeping).
     lazy var keeper = StepKeeping(host: self)
     lazy var flow = FlowDesk(host: self)
@@ -94,7 +93,7 @@ public final class Executor {
                 baseElapsed: Double, clock: RunClock) {
         self.setup = setup
         self.state = state
-        self.journal = journal
+        self.sink = journal
         self.masks = SessionMasks(declared: setup.maskedValues, console: console)
         self.runner = runner
         self.baseElapsed = baseElapsed
@@ -105,7 +104,8 @@ public final class Executor {
         self.values = RunValues(setup, plan: plan)
         self.total = plan.entries.count
         self.chat = ChatNotifier(setup)
-        self.watch = RunWatch(setup.runbook, includes: setup.includes, rto: setup.drill?.rtoSeconds)
+        let drill = setup.drill
+        self.watch = RunWatch(setup.runbook, includes: setup.includes, rto: drill?.rtoSeconds, unavailable: { drill?.isUnavailable($0) == true })
     }
 
     public var elapsed: Double { baseElapsed + clock.now - sessionStart }
@@ -115,61 +115,15 @@ public final class Executor {
     // MARK: - Journal
 
     package func record(_ kind: JournalEvent.Kind, step: String? = nil, _ fill: (inout JournalEvent) -> Void = { _ in }) throws(Stop) {
-        try record(kind, step: step, held: false, fill)
+        try journal.record(kind, step: step, held: false, fill)
     }
 
-    /// `held`: the event may wait for the next one to be written with it
-    /// (JournalSink.hold); only a step's end the session goes on from at
-    /// once, and `settleJournal` makes it durable before anything else.
+    /// `held`: see SessionJournal.record.
     package func record(_ kind: JournalEvent.Kind, step: String? = nil, held: Bool, _ fill: (inout JournalEvent) -> Void = { _ in }) throws(Stop) {
-        var e = JournalEvent(seq: state.lastSeq + 1, at: clock.stamp(), t: (elapsed * 1000).rounded() / 1000, event: kind)
-        e.step = step
-        fill(&e)
-        // Secrets never reach the journal, whatever field they hide in.
-        e.mask(with: masker)
-        // Another machine's events can take the place this one was written
-        // for (a shared store): they are taken in, and it is written again
-        // after them. A store that keeps taking every place is a fault.
-        for _ in 0..<Self.appendTries {
-            do {
-                if held { try journal.hold(e) } else { try journal.append(e) }
-                state.apply(e)
-                desk.misunderstood = 0
-                return
-            } catch {
-                guard let foreign = error.superseded else {
-                    console.show(.warning(error.message))
-                    throw .journal(error.message)
-                }
-                if error.appended {
-                    state.apply(e)
-                    desk.misunderstood = 0
-                    try takeIn(foreign, pause: error.pause)
-                    return
-                }
-                try takeIn(foreign, pause: error.pause)
-                e.seq = state.lastSeq + 1
-            }
-        }
-        let why = "the shared store took the place of event \(e.event.rawValue) \(Self.appendTries) times in a row; stopping rather than racing on"
-        console.show(.warning(why))
-        throw .journal(why)
+        try journal.record(kind, step: step, held: held, fill)
     }
 
-    /// Makes held events durable: before anything other than journaling
-    /// the next step's start acts, asks or waits.
-    package func settleJournal() throws(Stop) {
-        do {
-            try journal.settle()
-        } catch {
-            console.show(.warning(error.message))
-            throw .journal(error.message)
-        }
-    }
-
-    /// Tries at one event's place before the session stops: far more than
-    /// the machines of one run ever write at once.
-    static let appendTries = 100
+    package func settleJournal() throws(Stop) { try journal.settle() }
 
     // MARK: - Running
 
@@ -201,7 +155,7 @@ public final class Executor {
             }
             return try drive()
         } catch {
-            let end = SessionEnd(error, runID: setup.runID, handingOver: team.handingOver, takenOverElsewhere: takenOverElsewhere,
+            let end = SessionEnd(error, runID: setup.runID, handingOver: team.handingOver, takenOverElsewhere: journal.takenOverElsewhere,
                                  started: state.info != nil, rollingBack: state.rollbackStarted)
             if let why = end.paused { try? record(.runPaused) { $0.text = why } }
             if let why = end.failed { try? record(.runFinished) { $0.runEnd = .failed; $0.text = why } }

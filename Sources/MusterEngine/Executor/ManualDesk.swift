@@ -13,11 +13,6 @@ package struct ManualDesk {
         guard case .manual(let items, _) = entry.step.body else { return }
         let key = entry.key
         let text = host.masker.mask(items[i].expand(host.templateValues(entry)))
-        if host.setup.yes {
-            host.console.show(.checklistItem(text + "  (yes, --yes)"))
-            try host.record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .done; $0.auto = true }
-            return
-        }
         // A note answers nothing: the machine asks the item again.
         switch try host.answer(.checklistItem, "[ ] \(text)", step: key, as: ChecklistReply.self) {
         case .done:
@@ -31,6 +26,14 @@ package struct ManualDesk {
         case .abort:
             throw .pause("operator aborted at '\(key)'")
         }
+    }
+
+    /// `--yes` ticked item `i` (the machine's `tickItem`): shown, journaled as automatic.
+    func tick(_ entry: FlatPlan.Entry, _ i: Int) throws(Stop) {
+        guard case .manual(let items, _) = entry.step.body else { return }
+        let text = host.masker.mask(items[i].expand(host.templateValues(entry)))
+        host.console.show(.checklistItem(text + "  (yes, --yes)"))
+        try host.record(.itemAnswered, step: entry.key) { $0.item = i; $0.itemAnswer = .done; $0.auto = true }
     }
 
     /// The `ask` question `name` of a manual step: its answer becomes a value.

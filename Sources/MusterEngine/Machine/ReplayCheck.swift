@@ -73,12 +73,15 @@ public enum ReplayCheck {
             return e.event == .stepFinished && e.step == key && e.outcome == StepOutcome.skipped.rawValue
         case .begin(let key):
             return e.event == .stepStarted && e.step == key
-        case .askItem(let key, let item):
+        case .askItem(let key, let item), .tickItem(let key, let item):
             return e.step == key && (e.event == .itemAnswered ? e.item == item : e.event == .stepFinished)
         case .askQuestion(let key, let name):
             return e.step == key && (e.event == .answered ? e.name == name : e.event == .stepFinished)
         case .decide(let key):
             return e.step == key && (e.event == .decided || e.event == .stepFinished)
+        case .pause:
+            // A pause journals `run_paused`, which no decision is checked against.
+            return false
         case .finishStep(let key):
             return e.event == .stepFinished && e.step == key
         case .attempt(let key, let n):

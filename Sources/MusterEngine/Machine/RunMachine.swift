@@ -24,11 +24,15 @@ public struct RunMachine: Sendable {
         case begin(String)
         /// Ask checklist item `index` of the step.
         case askItem(String, Int)
+        /// `--yes`: tick checklist item `index` for the operator, saying so.
+        case tickItem(String, Int)
         /// Ask the `ask` question `name` of the step.
         case askQuestion(String, String)
-        /// Ask a `decide` step's question: an option, then why. With
-        /// `--yes` the run pauses there: a decision is never automatic.
+        /// Ask a `decide` step's question: an option, then why.
         case decide(String)
+        /// Only a person can go on from here and `--yes` answers for nobody
+        /// (a decision is never automatic): the session pauses at the step.
+        case pause(String, because: String)
         /// Every item and question answered, or every step of the included
         /// runbook finished: the step is done.
         case finishStep(String)
@@ -77,7 +81,8 @@ public struct RunMachine: Sendable {
     }
 
     public let plan: FlatPlan
-    /// `--yes`: a failure with no `on_failure` aborts instead of asking.
+    /// `--yes`: checklist items are ticked, a failure with no `on_failure`
+    /// aborts instead of asking, and a decision pauses the run.
     public let yes: Bool
 
     public init(plan: FlatPlan, yes: Bool) {
@@ -404,13 +409,14 @@ public struct RunMachine: Sendable {
         case .manual(let items, let ask):
             guard s.started.contains(key) else { return .begin(key) }
             let answered = s.answeredItems[key] ?? []
-            if let i = items.indices.first(where: { !answered.contains($0) }) { return .askItem(key, i) }
+            if let i = items.indices.first(where: { !answered.contains($0) }) { return yes ? .tickItem(key, i) : .askItem(key, i) }
             let known = s.values[key] ?? [:]
             if let q = ask.first(where: { known[$0.name] == nil }) { return .askQuestion(key, q.name) }
             return .finishStep(key)
         case .decide:
             guard s.started.contains(key) else { return .begin(key) }
-            return s.values[key]?[entry.step.id] == nil ? .decide(key) : .finishStep(key)
+            guard s.values[key]?[entry.step.id] == nil else { return .finishStep(key) }
+            return yes ? .pause(key, because: "'\(key)' is a decision and --yes never decides; resume without --yes to decide") : .decide(key)
         case .run, .wait, .http, .ci:
             guard let a = entry.step.automation else { return .finishStep(key) }
             return automated(entry.step, key: key, a, s, now: now)

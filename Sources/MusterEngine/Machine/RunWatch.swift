@@ -17,10 +17,13 @@ public struct RunWatch: Sendable {
     /// whole plan at every step.
     let expects: [(place: Int, key: String, expect: Int)]
     let places: [String: Int]
+    /// A training drill's `unavailable` contacts (DrillSetup.isUnavailable).
+    let unavailable: @Sendable (String) -> Bool
 
-    public init(_ runbook: Runbook, includes: [String: Runbook], rto: Int?) {
+    public init(_ runbook: Runbook, includes: [String: Runbook], rto: Int?, unavailable: @escaping @Sendable (String) -> Bool = { _ in false }) {
         ladder = runbook.escalation
         self.rto = rto
+        self.unavailable = unavailable
         deadline = runbook.deadline
         let facts = rto == nil ? [] : StepFacts.of(runbook, includes: includes)
         expects = facts.enumerated().compactMap { i, f in f.facts.expect.map { (i, f.key, $0) } }
@@ -59,6 +62,17 @@ public struct RunWatch: Sendable {
     /// The rungs whose time has come and that were not announced yet.
     public func rungsDue(elapsed e: Double, announced: Set<Int>) -> [Int] {
         ladder.indices.filter { Double(ladder[$0].after) <= e && !announced.contains($0) }
+    }
+
+    /// What calling `contact` comes to: a rung of the ladder answers,
+    /// unless a training drill made it unavailable (the trainee must go to
+    /// the next rung); a contact off the ladder (`rung` nil, a runbook
+    /// without one) is recorded and nothing more.
+    public enum Call: Equatable, Sendable { case answered, unanswered, offLadder }
+
+    public func call(_ contact: String, rung: Int?) -> Call {
+        guard rung != nil else { return .offLadder }
+        return unavailable(contact) ? .unanswered : .answered
     }
 
     /// Drills: a warning when what is left of the RTO is less than the sum
