@@ -183,172 +183,161 @@ public struct RunState: Sendable {
         // A hand-edited `t` must not break the clock arithmetic.
         if let t = e.clock { lastT = max(lastT, t) }
         let key = e.step ?? ""
-        switch e.event {
-        case .runStarted:
-            info = e.run
-            operatorUser = e.run?.osUser
-            operatorIdentity = e.run?.identity
-            operatorKey = e.key
-        case .runResumed:
-            if let k = e.key { operatorKey = k }
+        switch e.payload {
+        case .runStarted(let run, let signer):
+            info = run
+            operatorUser = run?.osUser
+            operatorIdentity = run?.identity
+            operatorKey = signer
+        case .runResumed(let signer, _):
+            if let signer { operatorKey = signer }
             paused = nil
             endedUnattended = nil
-        case .stepStarted:
+        case .stepStarted(let attempt, let items):
             started.insert(key)
-            if let items = e.items { loopItems[key] = items }
+            if let items { loopItems[key] = items }
             // An automated step's start carries its first attempt.
-            if let a = e.attempt {
+            if let a = attempt {
                 attempts[key] = max(attempts[key] ?? 0, a)
-                setInterrupted(key, true)
-                pipelines[key] = nil
-                legacyPipelines[key] = nil
-                pipelineAbsent.remove(key)
-                stoppedBy[key] = nil
-                retryChosen.remove(key)
-                operatorStopped.remove(key)
+                attemptBegan(key)
             }
-        case .itemAnswered:
+        case .itemAnswered(let item, _, let isNote, _, _):
             // Early journals wrote notes as answers: they answer nothing.
-            if let i = e.item, e.answer != "note" { answeredItems[key, default: []].insert(i) }
-        case .answered:
-            if let n = e.name, let v = e.value { values[key, default: [:]][n] = v }
-            if let n = e.name, e.masked != nil { masked.insert(key + "." + n) }
-        case .decided:
-            if let n = e.name, let v = e.value { values[key, default: [:]][n] = v }
-        case .gateAnswered:
-            if e.gateAnswer == .run { gatesPassed.insert(key) }
-        case .attemptStarted:
-            stoppedBy[key] = nil
-            attempts[key] = max(attempts[key] ?? 0, e.attempt ?? 1)
-            setInterrupted(key, true)
-            pipelines[key] = nil
-            legacyPipelines[key] = nil
-            pipelineAbsent.remove(key)
+            if let i = item, !isNote { answeredItems[key, default: []].insert(i) }
+        case .answered(let name, let value, let secret):
+            if let n = name, let v = value { values[key, default: [:]][n] = v }
+            if let n = name, secret { masked.insert(key + "." + n) }
+        case .decided(let name, let option, _, _):
+            if let n = name, let v = option { values[key, default: [:]][n] = v }
+        case .gateAnswered(let answer):
+            if answer == .run { gatesPassed.insert(key) }
+        case .attemptStarted(let attempt):
+            attempts[key] = max(attempts[key] ?? 0, attempt)
+            attemptBegan(key)
             setAwaiting(key, false)
-            retryChosen.remove(key)
-            operatorStopped.remove(key)
-        case .attemptFinished:
+        case .attemptFinished(let end):
             if paused != nil { endedUnattended = e }
             // An attempt stopped by a signal is treated as one that was
             // running, except that nothing of it runs any more.
-            guard e.interrupted != true else {
-                stoppedBy[key] = e.text ?? "stopped"
+            guard !end.interrupted else {
+                stoppedBy[key] = end.problem ?? "stopped"
                 break
             }
             setInterrupted(key, false)
-            if e.text != nil || (e.exit ?? 0) != 0 || e.timedOut == true {
+            if end.failed {
                 setAwaiting(key, true)
                 failedAt[key] = e.clock
             }
-            if e.text?.hasSuffix(RunState.stoppedByOperator) == true { operatorStopped.insert(key) }
-        case .stepFinished:
-            if paused != nil, e.attempt != nil { endedUnattended = e }
-            let outcome = StepOutcome(journaled: e.outcome)
-            finished[key] = outcome
-            if outcome == .failed {
+            if end.problem?.hasSuffix(RunState.stoppedByOperator) == true { operatorStopped.insert(key) }
+        case .stepFinished(let end):
+            if paused != nil, end.attempt != nil { endedUnattended = e }
+            finished[key] = end.outcome
+            if end.outcome == .failed {
                 lastFailed = key
                 failedOrder.append(key)
-                failureText[key] = e.text
+                failureText[key] = end.text
             }
             finishOrder.append(key)
-            if let o = e.outputs { values[key, default: [:]].merge(o) { $1 } }
-            for name in e.masked ?? [] { masked.insert(key + "." + name) }
+            if let o = end.outputs { values[key, default: [:]].merge(o) { $1 } }
+            for name in end.masked { masked.insert(key + "." + name) }
             setInterrupted(key, false)
             setAwaiting(key, false)
             triggerMarks[key] = nil
             pipelineAbsent.remove(key)
-        case .escalated:
-            escalations.append((e.t, e.contact ?? ""))
-        case .rollbackStarted:
+        case .escalated(let contact, _, _):
+            escalations.append((e.t, contact))
+        case .rollbackStarted(let reason):
             // The first, without a step, starts the rollback; one per step
             // follows before each rollback command runs.
             if e.step == nil {
                 rollbackStarted = true
-                rollbackReason = e.text
+                rollbackReason = reason
             } else {
                 rollingBack = key
             }
-        case .rollbackFinished:
+        case .rollbackFinished(let succeeded):
             rolledBack.insert(key)
-            if let exit = e.exit { rollbackResults[key] = exit == 0 && e.timedOut != true }
+            if let succeeded { rollbackResults[key] = succeeded }
             if rollingBack == key { rollingBack = nil }
-        case .runPaused:
-            paused = e.text ?? "paused"
-        case .runFinished:
-            outcome = e.runEnd
+        case .runPaused(let why):
+            paused = why
+        case .runFinished(let end, _):
+            outcome = end
         case .runAbandoned:
             outcome = .abandoned
             paused = nil
-        case .pipelineStarted:
-            if let p = e.pipeline {
+        case .pipelineStarted(let pipeline, let legacy):
+            if let p = pipeline {
                 pipelines[key] = p
                 legacyPipelines[key] = nil
-            } else if let v = e.value, !v.isEmpty {
-                legacyPipelines[key] = (v, e.item)
+            } else if let legacy {
+                legacyPipelines[key] = (legacy.id, legacy.item)
             }
             triggerMarks[key] = nil
-        case .pipelineTriggering:
-            if let p = e.pipeline { triggerMarks[key] = (p, e.clock ?? lastT) }
+        case .pipelineTriggering(let token):
+            if let p = token { triggerMarks[key] = (p, e.clock ?? lastT) }
             pipelineAbsent.remove(key)
         case .pipelineAbsent:
             triggerMarks[key] = nil
             pipelineAbsent.insert(key)
-        case .pipelineCancelled:
+        case .pipelineCancelled, .note:
             break
         case .faultInjected:
             faultsFired[key, default: 0] += 1
-        case .failureChoice:
-            if e.choice == .rollback { rollbackChosenAt = key }
-            if e.choice == .retry { retryChosen.insert(key) }
-        case .approvalRequested:
+        case .failureChoice(let choice):
+            if choice == .rollback { rollbackChosenAt = key }
+            if choice == .retry { retryChosen.insert(key) }
+        case .approvalRequested(let sha256, let shown, _):
             approvalAsked[key] = e.clock ?? lastT
             approvedBy[key] = []
             approvals[key] = []
-            approvalSHA[key] = e.sha256 ?? SignedStatement.digest(e.text ?? "")
+            approvalSHA[key] = sha256 ?? SignedStatement.digest(shown ?? "")
             denied[key] = nil
             setAwaiting(key, false)
-        case .approvalGiven:
-            if let v = e.value { takenRequests.insert(v) }
-            let signer = e.key ?? "user:" + (e.by ?? "")
-            if !(approvals[key] ?? []).contains(where: { $0.key == signer }) {
-                approvals[key, default: []].append((e.by ?? "someone", signer, e.statement.flatMap(SignedStatement.parse)?.sha256))
-                if let by = e.by { approvedBy[key, default: []].append(by) }
+        case .approvalGiven(let a):
+            if let r = a.request { takenRequests.insert(r) }
+            if !(approvals[key] ?? []).contains(where: { $0.key == a.signer }) {
+                approvals[key, default: []].append((a.by ?? "someone", a.signer, a.statement.flatMap(SignedStatement.parse)?.sha256))
+                if let by = a.by { approvedBy[key, default: []].append(by) }
             }
-        case .approvalDenied:
-            if let v = e.value { takenRequests.insert(v) }
-            denied[key] = (e.by ?? "someone", e.text ?? "no reason given")
+        case .approvalDenied(let a, let reason):
+            if let r = a.request { takenRequests.insert(r) }
+            denied[key] = (a.by ?? "someone", reason)
             // Denied: the step failed before it ran, and the usual failure choices follow.
             setAwaiting(key, true)
             retryChosen.remove(key)
-        case .handoff:
-            if let v = e.value { takenRequests.insert(v) }
-            handoffs.append((e.clock ?? lastT, operatorUser ?? info?.operatorName ?? "", e.by ?? "", e.text))
-            operatorUser = e.osUser ?? e.by
-            operatorIdentity = e.identity
-            operatorKey = e.key
-        case .runUnshared:
-            unshared = e.text ?? "the shared store could not be reached"
+        case .handoff(let h):
+            if let r = h.request { takenRequests.insert(r) }
+            handoffs.append((e.clock ?? lastT, operatorUser ?? info?.operatorName ?? "", h.by ?? "", h.reason))
+            operatorUser = h.osUser ?? h.by
+            operatorIdentity = h.identity
+            operatorKey = h.key
+        case .runUnshared(let why):
+            unshared = why
         case .runShared:
             unshared = nil
-        case .conditionChecked:
-            conditions[key] = switch e.value {
-            case "true": .holds
-            case "false": .fails(e.text ?? "its condition is false")
-            default: .cannot(e.text ?? "its condition could not be evaluated")
-            }
+        case .conditionChecked(let result, _):
+            conditions[key] = result
             retryChosen.remove(key)
-        case .runClosing:
-            closing = (e.by ?? "someone", e.text ?? "abandoned")
-        case .guardBreached:
-            let key = e.value ?? ""
-            if !openBreaches.contains(where: { $0.key == key }) { openBreaches.append((key, e.text ?? "breached")) }
-        case .guardAnswered:
-            let key = e.value ?? ""
-            let why = openBreaches.first { $0.key == key }?.why ?? e.text ?? "breached"
-            openBreaches.removeAll { $0.key == key }
-            if let a = e.answer, a != "continue", guardEnd == nil { guardEnd = (a, key, why) }
-        case .note:
-            break
+        case .runClosing(let by, let why):
+            closing = (by, why)
+        case .guardBreached(let guardKey, let why):
+            if !openBreaches.contains(where: { $0.key == guardKey }) { openBreaches.append((guardKey, why)) }
+        case .guardAnswered(let guardKey, let answer, let text):
+            let why = openBreaches.first { $0.key == guardKey }?.why ?? text ?? "breached"
+            openBreaches.removeAll { $0.key == guardKey }
+            if let a = answer, a != "continue", guardEnd == nil { guardEnd = (a, guardKey, why) }
         }
+    }
+
+    /// A new attempt of `key` began: what the last one left is forgotten.
+    private mutating func attemptBegan(_ key: String) {
+        stoppedBy[key] = nil
+        setInterrupted(key, true)
+        pipelines[key] = nil
+        legacyPipelines[key] = nil
+        pipelineAbsent.remove(key)
+        retryChosen.remove(key)
+        operatorStopped.remove(key)
     }
 }
