@@ -107,6 +107,12 @@ struct RunMachineTests {
         ev.add(.stepStarted, "db/snap") { $0.attempt = 1 }
         // The session ended while it ran: not idempotent, so ask.
         #expect(m.next(ev.state) == .resumeInterrupted("db/snap"))
+        // --yes answers for nobody there: the session pauses, naming the step.
+        guard case .pause("db/snap", let why) = try machine(yes: true).next(ev.state) else {
+            Issue.record("--yes should pause at an interrupted step that is not idempotent")
+            return
+        }
+        #expect(why.contains("not idempotent; resume without --yes"))
         ev.add(.failureChoice, "db/snap") { $0.choice = .retry }
         #expect(m.next(ev.state) == .attempt("db/snap", 2))
         ev.add(.attemptStarted, "db/snap") { $0.attempt = 2 }
@@ -122,6 +128,8 @@ struct RunMachineTests {
         var ev = Events()
         for k in ["prep", "db/snap", "db/check", "db"] { ev.done(k) }
         #expect(try machine().next(ev.state) == .gate("promote"))
+        // --yes passes the gate for the operator (journaled as automatic).
+        #expect(try machine(yes: true).next(ev.state) == .passGate("promote"))
         ev.add(.gateAnswered, "promote") { $0.gateAnswer = .run }
         #expect(try machine().next(ev.state) == .attempt("promote", 1))
         ev.failedAttempt("promote", 1)

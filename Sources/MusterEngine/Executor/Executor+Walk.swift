@@ -135,10 +135,16 @@ extension Executor: PipelineHost {
             try flow.finish(try enter(key))
         case .awaitApproval(let key):
             try awaitApproval(try enter(key))
-        case .gate(let key):
+        case .gate(let key), .passGate(let key):
             let entry = try enter(key)
             let values = templateValues(entry)
-            if gates.approvalOutdated(entry, values: values) { try awaitApproval(entry) } else { try gates.gate(entry, values: values) }
+            if gates.approvalOutdated(entry, values: values) {
+                try awaitApproval(entry)
+            } else if case .passGate = action {
+                try gates.pass(entry)
+            } else {
+                try gates.gate(entry, values: values)
+            }
         case .resumeInterrupted(let key):
             let entry = try enter(key)
             if try FailureDesk(host: self).resumeInterrupted(key) == .finished { registerRollbackIfDone(entry) }

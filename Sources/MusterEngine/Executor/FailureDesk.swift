@@ -33,10 +33,8 @@ package struct FailureDesk {
 
     /// A step that was running when the last session ended and that is not
     /// safe to run again unasked: `r`, `d NOTE` or `s REASON`.
+    /// Under `--yes` the machine pauses the run before this is asked.
     func resumeInterrupted(_ key: String) throws(Stop) -> Choice {
-        if host.setup.yes {
-            throw .pause("'\(key)' was running when the last session ended and is not idempotent; resume without --yes to choose r (run again), d (mark done) or s (skip)")
-        }
         if host.machine.plan[key]?.step.kind == .ci {
             // No token journaled: a journal of a release before them, or a
             // session that ended before its trigger was sent.

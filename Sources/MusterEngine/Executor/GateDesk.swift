@@ -21,14 +21,16 @@ package struct GateDesk {
         return asked != SignedStatement.digest(approvalPreview(entry, values: values).joined(separator: "\n"))
     }
 
+    /// `--yes` passed the gate (the machine's `passGate`): journaled as automatic.
+    func pass(_ entry: FlatPlan.Entry) throws(Stop) {
+        if !host.state.started.contains(entry.key) { try host.record(.stepStarted, step: entry.key) { $0.text = entry.step.kind.rawValue } }
+        try host.record(.gateAnswered, step: entry.key) { $0.gateAnswer = .run; $0.auto = true }
+    }
+
     /// The `confirm: true` gate: what will run, then run, skip or abort.
     func gate(_ entry: FlatPlan.Entry, values: [String: String]) throws(Stop) {
         let key = entry.key, step = entry.step
         if !host.state.started.contains(key) { try host.record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
-        if host.setup.yes {
-            try host.record(.gateAnswered, step: key) { $0.gateAnswer = .run; $0.auto = true }
-            return
-        }
         host.console.show(.info("this step is marked confirm: true; it will run:"))
         if step.confirmWhole {
             // A group, parallel step or include: the steps it holds, by key.

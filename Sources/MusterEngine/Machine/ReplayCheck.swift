@@ -106,7 +106,7 @@ public enum ReplayCheck {
             return e.step == key && [.attemptStarted, .failureChoice, .stepFinished].contains(e.event)
         case .awaitApproval(let key):
             return e.step == key && [.stepStarted, .approvalRequested, .failureChoice, .stepFinished].contains(e.event)
-        case .gate(let key):
+        case .gate(let key), .passGate(let key):
             return e.step == key && [.stepStarted, .gateAnswered, .stepFinished, .approvalRequested].contains(e.event)
         case .resumeInterrupted(let key), .onFailure(let key, _):
             return e.step == key && [.failureChoice, .stepFinished].contains(e.event)

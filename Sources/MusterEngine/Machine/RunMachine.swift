@@ -40,6 +40,8 @@ public struct RunMachine: Sendable {
         case awaitApproval(String)
         /// Ask the `confirm: true` gate.
         case gate(String)
+        /// `--yes`: answer the `confirm: true` gate `run` for the operator.
+        case passGate(String)
         /// The step was running when a session ended, and running it again
         /// is not safe: ask `r`/`d`/`s`.
         case resumeInterrupted(String)
@@ -81,9 +83,15 @@ public struct RunMachine: Sendable {
     }
 
     public let plan: FlatPlan
-    /// `--yes`: checklist items are ticked, a failure with no `on_failure`
-    /// aborts instead of asking, and a decision pauses the run.
+    /// `--yes`: checklist items are ticked and `confirm` gates passed, a
+    /// failure with no `on_failure` aborts instead of asking, and a
+    /// decision, or a step that was running when a session ended and is
+    /// not safe to run again, pauses the run.
     public let yes: Bool
+
+    static func interruptedUnderYes(_ key: String) -> String {
+        "'\(key)' was running when the last session ended and is not idempotent; resume without --yes to choose r (run again), d (mark done) or s (skip)"
+    }
 
     public init(plan: FlatPlan, yes: Bool) {
         self.plan = plan
@@ -393,7 +401,7 @@ public struct RunMachine: Sendable {
         }
         // `confirm: true` on a group, parallel step or include: one gate
         // before any of its steps, asked again if the session ended at it.
-        if entry.step.confirmWhole, !s.gatesPassed.contains(key) { return .gate(key) }
+        if entry.step.confirmWhole, !s.gatesPassed.contains(key) { return yes ? .passGate(key) : .gate(key) }
         switch entry.step.body {
         case .runbook, .group:
             guard s.started.contains(key) else { return .begin(key) }
@@ -432,12 +440,14 @@ public struct RunMachine: Sendable {
             if s.denied[key] != nil, !retryChosen { return .onFailure(key, a.onFailure ?? (yes ? .abort : .ask)) }
             if s.denied[key] != nil || !s.approved(key, rule) { return .awaitApproval(key) }
         }
-        if a.confirm, !s.gatesPassed.contains(key) { return .gate(key) }
+        if a.confirm, !s.gatesPassed.contains(key) { return yes ? .passGate(key) : .gate(key) }
         if s.isInterrupted(key) {
             if step.kind == .ci, s.pipelines[key] != nil || s.legacyPipelines[key] != nil { return .follow(key, attempts) }
             if step.kind == .ci, s.triggerMarks[key] != nil { return .lookUp(key, attempts) }
             if step.kind == .ci, s.pipelineAbsent.contains(key) { return .trigger(key, attempts) }
-            if !(a.idempotent || step.isReadOnly), !retryChosen { return .resumeInterrupted(key) }
+            if !(a.idempotent || step.isReadOnly), !retryChosen {
+                return yes ? .pause(key, because: Self.interruptedUnderYes(key)) : .resumeInterrupted(key)
+            }
         }
         if s.isAwaitingChoice(key), !retryChosen, attempts > a.retries || s.operatorStopped.contains(key) {
             return .onFailure(key, a.onFailure ?? (yes ? .abort : .ask))
