@@ -45,7 +45,7 @@ extension RunReport {
             })
         let people: [(String, JSON)] = [
             ("decisions", .array(decisions.map { d in
-                .object([("step", .string(d.step)), ("option", .string(d.option)), ("reason", .from(d.reason)), ("by", .from(d.by)),
+                .object([("step", .string(d.step)), ("option", .string(d.option)), ("reason", .string(d.reason)), ("by", .string(d.by)),
                          ("at_seconds", s(d.atSeconds)), ("waited_seconds", s(d.waitedSeconds))])
             })),
             ("escalations", .array(r.escalations.map { .object([("at_seconds", s($0.atSeconds)), ("contact", .string($0.contact))]) })),

@@ -63,16 +63,6 @@ public struct RunReport: Sendable {
         public var reason: String?
     }
 
-    /// A `decide:` step's choice (runbook-format.md: `decisions` of a record).
-    public struct Decision: Sendable, Equatable {
-        public var step: String
-        public var option: String
-        public var reason: String?
-        public var by: String?
-        public var atSeconds: Double
-        public var waitedSeconds: Double
-    }
-
     public var runID: String
     public var kind: Kind
     /// The drill's name, for a drill.
@@ -89,7 +79,8 @@ public struct RunReport: Sendable {
     public var moments: [Moment]
     public var guardBreaches: [GuardBreach]
     public var denials: [Denial]
-    public var decisions: [Decision]
+    /// `decide:` steps' choices: the record's (runbook-format.md).
+    public var decisions: [DrillRecord.DecisionEntry] { record.decisions ?? [] }
     /// Whether the runbook as run was at hand: without it steps have no
     /// title nor `expect`, and the RTO, RPO and recovery point are unknown.
     public var runbookKnown: Bool
@@ -115,7 +106,7 @@ public struct RunReport: Sendable {
         let start = UTCTime.parse(info.startedAt)
         var report = RunReport(runID: info.runID, kind: info.drill == nil ? .incident : .drill, drill: info.drill?.name, host: info.host,
                                state: state(events), record: record, steps: [], moments: [], guardBreaches: [], denials: [],
-                               decisions: [], runbookKnown: steps != nil)
+                               runbookKnown: steps != nil)
         let waits = record.peopleWaits ?? []
         report.steps = record.steps.map { s in
             var begin = 0.0
@@ -177,8 +168,6 @@ public struct RunReport: Sendable {
             // A `decide:` step's decision: `value` the option, `text` why, `by` who.
             if e.event == .decided {
                 let option = e.value ?? "?"
-                decisions.append(Decision(step: key, option: option, reason: e.text, by: e.by, atSeconds: now,
-                                          waitedSeconds: max(0, now - (stepStart[key] ?? now))))
                 add(.decision, e, "decided \(option)" + (e.text.map { ": \($0)" } ?? "") + (e.by.map { " (\($0))" } ?? ""))
                 continue
             }

@@ -22,22 +22,27 @@ package enum ReportHTML {
     /// How many runs the trend chart shows at most (the newest).
     package static let trendRuns = 20
 
-    package static func render(_ items: [(report: DrillReport, records: [LoadedRecord])], timelines: Int) -> String {
-        var h = """
+    /// The page up to its header's first line, shared by every report
+    /// page: one look, one stylesheet (`extraCSS` after this one's).
+    package static func pageStart(title: String, extraCSS: String = "") -> String {
+        """
         <!DOCTYPE html>
         <html lang="en">
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="generator" content="muster \(MusterVersion.string)">
-        <title>Drill report</title>
-        <style>\(css)</style>
+        <title>\(esc(title))</title>
+        <style>\(css)\(extraCSS)</style>
         </head>
         <body>
         <header>
-        <h1>Drill report</h1>
 
         """
+    }
+
+    package static func render(_ items: [(report: DrillReport, records: [LoadedRecord])], timelines: Int) -> String {
+        var h = pageStart(title: "Drill report") + "<h1>Drill report</h1>\n"
         let all = items.flatMap(\.records)
         if let first = all.map(\.startedAt).min(), let last = all.map(\.startedAt).max() {
             h += "<p class=\"meta\">\(items.count) drill\(items.count == 1 ? "" : "s") · \(all.count) run\(all.count == 1 ? "" : "s") from \(UTCTime.day(first)) to \(UTCTime.day(last)) (UTC)</p>\n"

@@ -17,18 +17,7 @@ import MusterDrills
 package enum RunReportHTML {
     package static func render(_ r: RunReport) -> String {
         let esc = ReportHTML.esc
-        var h = """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="generator" content="muster \(MusterVersion.string)">
-        <title>Run \(esc(r.runID))</title>
-        <style>\(ReportHTML.css)\(css)</style>
-        </head>
-        <body>
-        <header>
+        var h = ReportHTML.pageStart(title: "Run " + r.runID, extraCSS: css) + """
         <h1>Run <code>\(esc(r.runID))</code></h1>
         <p class="meta">\(esc(r.what)) · \(esc(r.ending))</p>
         </header>

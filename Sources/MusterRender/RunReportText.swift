@@ -63,7 +63,10 @@ extension RunReport {
         let r = record
         return [
             ("Decisions", "none recorded (a `decide` step records its option and reason)",
-             decisions.map { "+\(formatSeconds($0.atSeconds))  \($0.step): \($0.option)" + ($0.reason.map { " (\($0))" } ?? "") + ($0.by.map { ", by \($0)" } ?? "") + ", after \(formatSeconds($0.waitedSeconds))" }),
+             decisions.map { d in
+                 let why = d.reason.isEmpty ? "" : " (\(d.reason))"
+                 return "+\(formatSeconds(d.atSeconds))  \(d.step): \(d.option)\(why), by \(d.by), after \(formatSeconds(d.waitedSeconds))"
+             }),
             ("Escalations", "none", r.escalations.map { "+\(formatSeconds($0.atSeconds))  \($0.contact)" }),
             ("Approvals", "none",
              (r.approvals ?? []).map { "+\(formatSeconds($0.atSeconds))  \($0.step): approved by \($0.by), after waiting \(formatSeconds($0.waitedSeconds))" }
