@@ -35,30 +35,30 @@ public enum DrillRecorder {
         for e in events {
             let key = e.step ?? ""
             if let t = e.clock { now = t }
-            switch e.event {
-            case .stepStarted:
+            switch e.payload {
+            case .stepStarted(let attempt, _):
                 if started[key] == nil { started[key] = (e, now) }
-                if let a = e.attempt { attempts[key] = max(attempts[key] ?? 0, a) }
-            case .attemptStarted:
-                attempts[key] = max(attempts[key] ?? 0, e.attempt ?? 1)
+                if let a = attempt { attempts[key] = max(attempts[key] ?? 0, a) }
+            case .attemptStarted(let attempt):
+                attempts[key] = max(attempts[key] ?? 0, attempt)
             case .stepFinished:
                 finished[key] = (e, now)
-            case .escalated:
-                escalations.append(.init(atSeconds: now, contact: e.contact ?? "", answered: e.text == JournalEvent.noAnswer ? false : nil))
+            case .escalated(let contact, _, let answered):
+                escalations.append(.init(atSeconds: now, contact: contact, answered: answered ? nil : false))
             case .approvalRequested:
                 approvalSince[key] = now
-            case .approvalGiven:
-                approvals.append(.init(step: key, by: e.by ?? "", atSeconds: now, waitedSeconds: max(0, now - (approvalSince[key] ?? now))))
-            case .handoff:
-                handoffs.append(.init(from: operatorNow, to: e.by ?? "", atSeconds: now, reason: e.text))
-                operatorNow = e.by ?? operatorNow
-            case .decided:
+            case .approvalGiven(let a):
+                approvals.append(.init(step: key, by: a.by ?? "", atSeconds: now, waitedSeconds: max(0, now - (approvalSince[key] ?? now))))
+            case .handoff(let h):
+                handoffs.append(.init(from: operatorNow, to: h.by ?? "", atSeconds: now, reason: h.reason))
+                operatorNow = h.by ?? operatorNow
+            case .decided(_, let option, let reason, let by):
                 let asked = started[key]?.1 ?? now
-                decisions.append(.init(step: key, option: e.value ?? "", reason: e.text ?? "", by: e.by ?? operatorNow, atSeconds: now, waitedSeconds: max(0, now - asked)))
+                decisions.append(.init(step: key, option: option ?? "", reason: reason ?? "", by: by ?? operatorNow, atSeconds: now, waitedSeconds: max(0, now - asked)))
             case .faultInjected:
                 faults.append(.init(step: key, atSeconds: now))
-            case .runFinished:
-                outcome = e.outcome == "completed" ? .recovered : .failed
+            case .runFinished(let end, _):
+                outcome = end == .completed ? .recovered : .failed
             case .runResumed, .runAbandoned:
                 // A run that was paused and then resumed is not aborted (yet);
                 // an abandoned one is, for good.
