@@ -421,9 +421,18 @@ private func withCEnvironment<R>(_ environment: [String: String], _ body: (Unsaf
     ptrs.reserveCapacity(environment.count + 1)
     var at = 0
     func put(_ s: String) {
-        for byte in s.utf8 {
-            buffer[at] = CChar(bitPattern: byte)
-            at += 1
+        let copied: Bool? = s.utf8.withContiguousStorageIfAvailable { bytes in
+            if let from = bytes.baseAddress, bytes.count > 0 {
+                UnsafeMutableRawPointer(buffer + at).copyMemory(from: from, byteCount: bytes.count)
+                at += bytes.count
+            }
+            return true
+        }
+        if copied == nil {
+            for byte in s.utf8 {
+                buffer[at] = CChar(bitPattern: byte)
+                at += 1
+            }
         }
     }
     for (k, v) in environment {
