@@ -68,11 +68,7 @@ final class ScreenLog: RunConsole {
     }
 
     func show(_ message: ConsoleMessage) {
-        if case .output(let stderr, let line) = message {
-            // The one message that comes thousands of times a second, written
-            // as its synthesized encoding writes it, without the encoder's
-            // cost (three times the executor's own work per line).
-            let text = #"{"show":{"output":{"stderr":"# + (stderr ? "true" : "false") + #","line":"# + JSON.string(line).serialized() + "}}}"
+        if let text = Self.line(message) {
             file.append { b in
                 b.append(contentsOf: text.utf8)
                 b.append(10)
@@ -81,6 +77,32 @@ final class ScreenLog: RunConsole {
             log(ScreenEntry(show: message))
         }
         inner.show(message)
+    }
+
+    /// The messages every step shows (its header, command, output lines and
+    /// result), written as their synthesized encoding writes them, without
+    /// the encoder's cost: per output line it was three times the executor's
+    /// own work, per step a tenth of its time. Keys may come in another
+    /// order than the encoder's, which picks none either (the log's readers
+    /// decode it). Nil for the rest, which the encoder writes.
+    static func line(_ message: ConsoleMessage) -> String? {
+        func string(_ s: String) -> String { JSON.string(s).serialized() }
+        switch message {
+        case .output(let stderr, let line):
+            return #"{"show":{"output":{"stderr":"# + (stderr ? "true" : "false") + #","line":"# + string(line) + "}}}"
+        case .command(let script):
+            return #"{"show":{"command":{"_0":"# + string(script) + "}}}"
+        case .stepHeader(let index, let total, let number, let kind, let title, let id):
+            return #"{"show":{"stepHeader":{"index":"# + String(index) + #","total":"# + String(total) + #","number":"# + string(number)
+                + #","kind":"# + string(kind.rawValue) + #","title":"# + string(title) + #","id":"# + string(id) + "}}}"
+        case .stepResult(.finished(let outcome), let seconds, let detail) where seconds.isFinite:
+            // A finite Double's description is the shortest text that reads
+            // back as the same number, as the encoder writes it.
+            return #"{"show":{"stepResult":{"_0":{"finished":{"_0":"# + string(outcome.rawValue) + #"}},"seconds":"# + seconds.description
+                + (detail.map { #","detail":"# + string($0) } ?? "") + "}}}"
+        default:
+            return nil
+        }
     }
 
     /// Written at once, not half a second later: a follower must see the

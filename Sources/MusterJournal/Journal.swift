@@ -74,7 +74,8 @@ public final class FileJournal: JournalSink {
     /// `write` and one `fsync`.
     public func settle() throws(JournalError) {
         guard !held.isEmpty else { return }
-        chainOn(at: lseek(fd, 0, SEEK_END))
+        let fileEnd = lseek(fd, 0, SEEK_END)
+        chainOn(at: fileEnd)
         var lines: [UInt8] = []
         var last = link
         for body in held {
@@ -83,7 +84,7 @@ public final class FileJournal: JournalSink {
             lines.append(UInt8(ascii: "\n"))
             last = sealed.hash
         }
-        try write(lines, link: last)
+        try write(lines, link: last, at: fileEnd)
         held.removeAll()
     }
 
@@ -101,6 +102,7 @@ public final class FileJournal: JournalSink {
     private func body(of event: JournalEvent) throws(JournalError) -> [UInt8] {
         var event = event
         event.hash = nil
+        if let line = JournalLine.body(event) { return line }
         do {
             return Array(try encoder.encode(event))
         } catch {
@@ -115,9 +117,9 @@ public final class FileJournal: JournalSink {
     }
 
     /// Appends whole lines with one `write`, then `fsync`; `link` is the
-    /// last one's.
-    private func write(_ lines: [UInt8], link: String) throws(JournalError) {
-        let before = lseek(fd, 0, SEEK_END)
+    /// last one's. `at`: the file's end, when the caller has just asked.
+    private func write(_ lines: [UInt8], link: String, at fileEnd: off_t? = nil) throws(JournalError) {
+        let before = fileEnd ?? lseek(fd, 0, SEEK_END)
         var failure: Int32?
         lines.withUnsafeBytes { bytes in
             var done = 0

@@ -81,7 +81,13 @@ public struct ShellRunner: Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        // The descriptor opened once, not a path opened in every child: the
+        // child runs while the executor waits (vfork), so this is its time too.
+        if Self.devNull > 2 {
+            posix_spawn_file_actions_adddup2(&actions, Self.devNull, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
 
@@ -100,10 +106,9 @@ public struct ShellRunner: Sendable {
         posix_spawnattr_setflags(&attr, Int16(Self.spawnSetSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         let argv = [bash, "-euo", "pipefail", "-c", script]
-        let env = environment.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
         let rc = withCStrings(argv) { cargv in
-            withCStrings(env) { cenv in
+            withCEnvironment(environment) { cenv in
                 posix_spawn(&pid, bash, &actions, &attr, cargv, cenv)
             }
         }
@@ -154,7 +159,10 @@ public struct ShellRunner: Sendable {
             killDeadline = monotonicSeconds() + 5
         }
 
-        var chunk = [UInt8](repeating: 0, count: 65536)
+        // Not zeroed: `read` fills what is used of it, and 64 KiB set at
+        // every step showed in its profile.
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 1)
+        defer { chunk.deallocate() }
         var status: Int32 = 0
         var exited = false
         var drainUntil = 0.0
@@ -193,9 +201,9 @@ public struct ShellRunner: Sendable {
             if fds[3].revents != 0 { SignalWatch.drainChildren() }
             if n < 0, errno != EINTR { break }
             for i in 0..<2 where fds[i].revents != 0 {
-                let got = chunk.withUnsafeMutableBytes { read(i == 0 ? outPipe[0] : errPipe[0], $0.baseAddress, $0.count) }
+                let got = read(i == 0 ? outPipe[0] : errPipe[0], chunk.baseAddress, chunk.count)
                 if got > 0 {
-                    buffers[i].append(contentsOf: chunk[0..<got])
+                    buffers[i].append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<got]))
                     flush(i, all: false)
                 } else if got == 0 || (errno != EINTR && errno != EAGAIN) {
                     open[i] = false
@@ -241,6 +249,10 @@ public struct ShellRunner: Sendable {
             kill(-pid, SIGKILL)
             while waitpid(pid, &status, 0) < 0, errno == EINTR {}
         }
+        // The shell's own SIGCHLD, written after the poll that saw its
+        // output close: left there, it wakes the next step's first poll
+        // for nothing.
+        if watchSignals { SignalWatch.drainChildren() }
         let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         // What the shell left behind in its group: kept when asked and the
         // step succeeded (a failed one leaves nothing for its retry to trip
@@ -264,6 +276,11 @@ public struct ShellRunner: Sendable {
         return Result(status: code, timedOut: timedOut, interrupted: interrupted, seconds: monotonicSeconds() - start,
                       leftovers: leftovers, keptLeftovers: keep)
     }
+
+    /// /dev/null for the steps' standard input, read-only and closed on
+    /// exec (the child's dup of it is not); -1 if it cannot be opened, and
+    /// then each child opens the path.
+    static let devNull: Int32 = open("/dev/null", O_RDONLY | O_CLOEXEC)
 
     /// `POSIX_SPAWN_SETSID` (glibc 2.26), which Swift's Glibc module does not export.
     static let spawnSetSID: Int32 = 0x80
@@ -390,6 +407,45 @@ public func monotonicSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_BOOTTIME, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// `NAME=value` strings for `environment` in one buffer, NUL-terminated,
+/// with the pointer array `posix_spawn` takes: one allocation for them all
+/// instead of a string and a copy of it per variable, at every step.
+private func withCEnvironment<R>(_ environment: [String: String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    var size = 0
+    for (k, v) in environment { size += k.utf8.count + v.utf8.count + 2 }
+    let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(size, 1))
+    defer { buffer.deallocate() }
+    var ptrs: [UnsafeMutablePointer<CChar>?] = []
+    ptrs.reserveCapacity(environment.count + 1)
+    var at = 0
+    func put(_ s: String) {
+        let copied: Bool? = s.utf8.withContiguousStorageIfAvailable { bytes in
+            if let from = bytes.baseAddress, bytes.count > 0 {
+                UnsafeMutableRawPointer(buffer + at).copyMemory(from: from, byteCount: bytes.count)
+                at += bytes.count
+            }
+            return true
+        }
+        if copied == nil {
+            for byte in s.utf8 {
+                buffer[at] = CChar(bitPattern: byte)
+                at += 1
+            }
+        }
+    }
+    for (k, v) in environment {
+        ptrs.append(buffer + at)
+        put(k)
+        buffer[at] = CChar(UInt8(ascii: "="))
+        at += 1
+        put(v)
+        buffer[at] = 0
+        at += 1
+    }
+    ptrs.append(nil)
+    return ptrs.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
 private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {

@@ -45,7 +45,14 @@ public struct Style: Sendable {
 /// start a line of its own that looks like a command about to run. `lines:
 /// true` keeps newlines, tabs and spacing, for commands, output and notes.
 public func sanitize(_ s: String, lines: Bool = false) -> String {
-    guard s.unicodeScalars.contains(where: { needsCare($0, lines: lines) }) || !lines && s.contains("  ") else { return s }
+    // Printable ASCII, what nearly every line is, needs no look at Unicode
+    // properties: only a run of spaces outside `lines` is changed.
+    let utf8 = s.utf8
+    if utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+        guard !lines, zip(utf8, utf8.dropFirst()).contains(where: { $0 == 0x20 && $1 == 0x20 }) else { return s }
+    } else {
+        guard s.unicodeScalars.contains(where: { needsCare($0, lines: lines) }) || !lines && s.contains("  ") else { return s }
+    }
     var out = String.UnicodeScalarView()
     var lastWasSpace = false
     for u in s.unicodeScalars {
