@@ -39,7 +39,7 @@ struct JournalLineTests {
             e.items = [text, "b"]; e.seen = ["x": text, "X": ""]
             all.append(e)
         }
-        for t in [0, 1, 2.5, 1e-05, 123456789, 1e16, 1e17, 0.1 + 0.2, -0.0, 1e300, 5e-324] {
+        for t in [0, 1, 2.5, 1e-05, 123456789, 1e16, 1e17, 0.1 + 0.2, -0.0, 1e300, Double.leastNonzeroMagnitude] {
             var e = JournalEvent(seq: 0, at: "", t: t, event: .note)
             e.seconds = t; e.outputs = [:]; e.tail = []; e.seen = [:]
             all.append(e)
