@@ -13,11 +13,10 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
-        // Headers only (libcurl4-openssl-dev, libgit2-dev): CLazyLibraries
-        // opens the libraries on first use, so nothing links them and no
-        // pkg-config `-l` flags are wanted here.
-        .systemLibrary(name: "CCurl"),
-        .systemLibrary(name: "CGit2"),
+        // Headers only: CLazyLibraries opens the libraries on first use, so
+        // nothing links them and no pkg-config `-l` flags are wanted here.
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CGit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
 
         // libcurl and libgit2 through dlopen on first use: commands that need
