@@ -13,14 +13,20 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        // Headers only: CLazyLibraries opens the libraries on first use, so
+        // nothing links them and no pkg-config `-l` flags are wanted here.
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CGit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
+
+        // libcurl and libgit2 through dlopen on first use: commands that need
+        // neither start without mapping them (docs/performance.md).
+        .target(name: "CLazyLibraries", dependencies: ["CCurl", "CGit2"]),
 
         // Adapters around C libraries and the OS: they depend on nothing of Muster's.
         .target(name: "MusterYAML", dependencies: ["CYAML"]),
-        .target(name: "MusterHTTP", dependencies: ["CCurl"]),
-        .target(name: "MusterGit", dependencies: ["CGit2"]),
+        .target(name: "MusterHTTP", dependencies: ["CCurl", "CLazyLibraries"]),
+        .target(name: "MusterGit", dependencies: ["CGit2", "CLazyLibraries", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "MusterProcess"),
 
         // The rooms of the executor, in the direction of the graph in
@@ -70,7 +76,7 @@ let package = Package(
         .testTarget(name: "MusterGitTests", dependencies: ["MusterGit", "MusterTestSupport"]),
         .target(name: "MusterTestSupport", path: "Tests/MusterTestSupport", exclude: ["server.py", "ci_server.py", "recorder.py", "otlp_receiver.py", "moto_store.py", "tcp_proxy.py", "aws_metadata.py"]),
         .testTarget(name: "MusterCITests", dependencies: ["MusterCI", "MusterBasics", "MusterFormat", "MusterEngine"]),
-        .testTarget(name: "MusterHTTPTests", dependencies: ["MusterHTTP", "MusterTestSupport"]),
+        .testTarget(name: "MusterHTTPTests", dependencies: ["MusterHTTP", "CLazyLibraries", "MusterTestSupport"]),
         .testTarget(name: "MusterTeamTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterTeam", "MusterTesting"]),
         .testTarget(name: "MusterStoreTests", dependencies: ["MusterStore", "MusterBasics", "MusterTestSupport"]),
         .testTarget(name: "MusterCLITests", dependencies: ["MusterCLI", "muster", "MusterTestSupport", "MusterStore", "MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterApp"], resources: [.copy("Fixtures"), .copy("Snapshots")]),

@@ -68,7 +68,7 @@ struct AbandonCommand: ParsableCommand {
         if !pending.isEmpty {
             print(sanitize("Run \(runID) has finally steps that have not run: \(pending.joined(separator: ", ")). Run them now, before it is closed?"))
             print("(y run them, then close the run · n close it without them) > ", terminator: "")
-            let answer = Self.unbufferedLine().trimmingCharacters(in: .whitespaces).lowercased()
+            let answer = Self.unbufferedLine().trimmingSpaces().lowercased()
             finallyFirst = answer == "y" || answer == "yes"
             if !finallyFirst { print("Closing without the finally steps.") }
         }
@@ -148,7 +148,7 @@ struct AbandonCommand: ParsableCommand {
             try executor.pipelines.offerPipelineCancels { question in
                 print(sanitize(question))
                 print("(y cancel it · n leave it running) > ", terminator: "")
-                let answer = unbufferedLine().trimmingCharacters(in: .whitespaces).lowercased()
+                let answer = unbufferedLine().trimmingSpaces().lowercased()
                 return answer == "y" || answer == "yes"
             }
         } catch {

@@ -30,7 +30,7 @@ struct OTLPSettings {
         func value(_ name: String) -> String? { env[name].flatMap { $0.spacesTrimmed.isEmpty ? nil : $0.spacesTrimmed } }
         /// The signal-specific variable wins over the general one, as the spec says.
         func either(_ general: String) -> (name: String, value: String)? {
-            let traces = general.replacingOccurrences(of: "OTEL_EXPORTER_OTLP_", with: "OTEL_EXPORTER_OTLP_TRACES_")
+            let traces = general.replacing("OTEL_EXPORTER_OTLP_", with: "OTEL_EXPORTER_OTLP_TRACES_")
             if let v = value(traces) { return (traces, v) }
             return value(general).map { (general, $0) }
         }

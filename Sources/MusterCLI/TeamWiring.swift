@@ -28,7 +28,7 @@ enum TeamWiring {
     static func problem(in environment: [String: String]) -> String? {
         for (name, range, fallback) in [("MUSTER_STORE_LEASE", 3.0...3600.0, 45), ("MUSTER_STORE_RETRY", 0.0...3600.0, 15)] {
             guard let given = environment[name] else { continue }
-            if let v = Double(given.trimmingCharacters(in: .whitespaces)), v.isFinite, range.contains(v) { continue }
+            if let v = Double(given.trimmingSpaces()), v.isFinite, range.contains(v) { continue }
             return "\(name) is '\(given)', which is not a number of seconds from \(Int(range.lowerBound)) to \(Int(range.upperBound)); set one, or unset it for the default (\(fallback))"
         }
         return nil

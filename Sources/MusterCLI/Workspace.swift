@@ -70,15 +70,12 @@ struct Workspace {
         }
     }
 
+    /// The working tree's top level, found without libgit2 (commands that
+    /// only read the workspace never load it). A repository of another
+    /// user counts too: its top level is still where runbooks and state
+    /// live; the git facts of a run say why they are missing.
     static func root(for dir: String, fallback: String) -> String {
-        do {
-            if let repo = try Repository.discover(from: dir), let w = repo.workdir { return w }
-        } catch {
-            // A repository of another user: its top level is still where
-            // runbooks and state live; the git facts say why they are missing.
-            if error.kind == .notOwned, let top = Repository.topLevel(above: dir) { return top }
-        }
-        return fallback
+        Repository.workTreeTop(containing: dir) ?? fallback
     }
 
     /// The content hash (git blob id) of a runbook file, read from where

@@ -7,7 +7,7 @@ extension Repository {
     /// repository that cannot be opened (another user's) counts as none:
     /// the name is for showing, never a reason to stop.
     public static func configuredUserName(from path: String) -> String? {
-        _ = libgit2Ready
+        guard libgit2Problem == nil else { return nil }
         var config: OpaquePointer?
         if let repo = try? discover(from: path) {
             guard git_repository_config_snapshot(&config, repo.handle) == 0 else { return nil }

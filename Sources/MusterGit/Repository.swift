@@ -2,6 +2,8 @@
 @preconcurrency import Glibc
 #endif
 internal import CGit2
+internal import CLazyLibraries
+internal import Crypto
 
 /// A libgit2 failure, carrying the library's own message.
 public struct GitError: Error, Sendable, CustomStringConvertible {
@@ -68,10 +70,13 @@ public struct GitError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// libgit2 must be initialised once per process before any other call.
-let libgit2Ready: Bool = {
+/// libgit2 is opened on first use, not at start-up (CLazyLibraries), and
+/// initialised once per process before any other call. Nil when it is
+/// ready; else why it cannot be, naming the package to install.
+let libgit2Problem: String? = {
+    if let why = muster_git2_unavailable() { return String(cString: why) }
     git_libgit2_init()
-    return true
+    return nil
 }()
 
 /// An open repository. Owns its libgit2 handle and frees it on deinit.
@@ -97,7 +102,7 @@ public final class Repository {
     /// Opens the repository containing `path`, searching upwards as git does.
     /// Returns nil when `path` is not inside any repository.
     public static func discover(from path: String) throws(GitError) -> Repository? {
-        _ = libgit2Ready
+        if let libgit2Problem { throw GitError(message: "cannot read the git repository at \(path): \(libgit2Problem)") }
         var repo: OpaquePointer?
         let rc = git_repository_open_ext(&repo, path, 0, nil)
         // libgit2 1.5 reports a repository of another user as ENOTFOUND,
@@ -112,16 +117,14 @@ public final class Repository {
         return Repository(handle: repo)
     }
 
-    /// The libgit2 version linked in, for `--version` reports.
-    public static var libraryVersion: String {
+    /// The libgit2 version loaded, for `--version` reports; nil when it
+    /// cannot be loaded.
+    public static var libraryVersion: String? {
+        guard libgit2Problem == nil else { return nil }
         var major: Int32 = 0, minor: Int32 = 0, rev: Int32 = 0
         git_libgit2_version(&major, &minor, &rev)
         return "\(major).\(minor).\(rev)"
     }
-
-    /// The nearest folder at or above `path` holding `.git`, found without
-    /// libgit2: where a repository it refuses (another user's) lives.
-    public static func topLevel(above path: String) -> String? { GitError.topLevel(above: path) }
 
     /// Whether this is a shallow clone: its history stops at a boundary.
     public var isShallow: Bool { git_repository_is_shallow(handle) == 1 }
@@ -144,12 +147,14 @@ public final class Repository {
 
 extension Repository {
     /// The git blob id of `bytes`, exactly what `git hash-object` prints:
-    /// the runbook's content hash in journals and records.
+    /// the runbook's content hash in journals and records. The SHA-1 of
+    /// `blob SIZE\0` and the bytes, computed here rather than by libgit2, so
+    /// a hash never depends on the library loading.
     public static func blobID(of bytes: [UInt8]) -> String {
-        _ = libgit2Ready
-        var oid = git_oid()
-        let rc = bytes.withUnsafeBytes { git_odb_hash(&oid, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) }
-        guard rc == 0 else { return "" }
-        return OID(oid).hex
+        var sha = Insecure.SHA1()
+        sha.update(data: Array("blob \(bytes.count)\0".utf8))
+        sha.update(data: bytes)
+        let hex = Array("0123456789abcdef".utf8)
+        return String(decoding: sha.finalize().flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }, as: UTF8.self)
     }
 }

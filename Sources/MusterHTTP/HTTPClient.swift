@@ -107,7 +107,7 @@ public final class HTTPClient {
     private let handle: UnsafeMutableRawPointer
 
     public init() throws(HTTPError) {
-        _ = curlReady
+        if let curlProblem { throw HTTPError(message: curlProblem) }
         guard let h = curl_easy_init() else { throw HTTPError(message: "libcurl could not create a handle") }
         handle = h
     }
@@ -202,8 +202,7 @@ public final class HTTPClient {
     /// `scheme://host:port`, lowercase, with the scheme's default port
     /// filled in; nil when libcurl cannot read the URL.
     public static func origin(_ url: String) -> String? {
-        _ = curlReady
-        guard let u = curl_url() else { return nil }
+        guard curlProblem == nil, let u = curl_url() else { return nil }
         defer { curl_url_cleanup(u) }
         guard curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK else { return nil }
         func part(_ p: CURLUPart, _ flags: Int32 = 0) -> String? {

@@ -45,4 +45,10 @@ extension StringProtocol {
     func trimmingWhitespace() -> String {
         String(drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed())
     }
+
+    /// Without leading and trailing white space and line breaks (a token
+    /// file's last newline), as Foundation's `.whitespacesAndNewlines` trims.
+    func trimmingWhitespaceAndNewlines() -> String {
+        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
 }

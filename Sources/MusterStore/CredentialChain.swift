@@ -1,4 +1,11 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The AWS SDKs' default credential chain, in the order of the AWS SDKs and
 /// Tools reference guide ("Understand the credential provider chain") and
@@ -130,7 +137,7 @@ struct CredentialChain {
         guard let region = settings["sso_region"], let account = settings["sso_account_id"], let role = settings["sso_role_name"] else {
             throw StoreError(.configuration, "AWS profile \(name) uses IAM Identity Center but lacks sso_region, sso_account_id or sso_role_name")
         }
-        let home = set("HOME") ?? NSHomeDirectory()
+        let home = set("HOME") ?? getpwuid(getuid())?.pointee.pw_dir.map { String(cString: $0) } ?? "/"
         var portal = set("AWS_ENDPOINT_URL_SSO") ?? "https://portal.sso.\(region).\(AWSEndpoints(region: region).dnsSuffix)"
         while portal.hasSuffix("/") { portal.removeLast() }
         return SSOCredentials(cacheFile: "\(home)/.aws/sso/cache/\(SSOCredentials.sha1Hex(cacheKey)).json", accountID: account, roleName: role,

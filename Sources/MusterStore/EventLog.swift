@@ -1,4 +1,11 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A run's events in the store, one object per event:
 /// `PREFIX/runs/RUN_ID/events/<seq, 12 digits>.json`, each written with

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import MusterBasics
 import MusterHTTP
 
@@ -87,12 +91,8 @@ public struct IdentityProof: Codable, Sendable, Equatable {
         return authority
     }
 
-    static func amzDate(_ date: Date) -> String {
-        var t = time_t(date.timeIntervalSince1970)
-        var tm = tm()
-        gmtime_r(&t, &tm)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1, Int(tm.tm_mday), Int(tm.tm_hour), Int(tm.tm_min), Int(tm.tm_sec))
-    }
+    /// `20261127T090000Z`, SigV4's `X-Amz-Date`.
+    static func amzDate(_ date: Date) -> String { UTCTime.compact(date) }
 
     static func hmac(_ key: [UInt8], _ message: String) -> [UInt8] {
         SHA256Hash.hmac(key: key, message: Array(message.utf8))

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import MusterHTTP
 
 /// ECS task roles and EKS Pod Identity: a GET to the agent's address,
@@ -33,7 +37,7 @@ struct ContainerEndpoint: Sendable {
             guard let data = FileManager.default.contents(atPath: tokenFile) else {
                 throw StoreError(.configuration, "\(what): AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE \(StorePath.quote(tokenFile)) cannot be read")
             }
-            secret = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            secret = String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines()
         }
         if let secret {
             guard !secret.contains(where: { $0 == "\r" || $0 == "\n" }) else {
@@ -74,7 +78,7 @@ enum InstanceMetadata {
                 hopLimited = true
             }
             if let answer, answer.status == 200 {
-                let token = answer.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                let token = answer.text.trimmingWhitespaceAndNewlines()
                 guard !token.isEmpty, !token.contains(where: { $0 == "\r" || $0 == "\n" }) else {
                     throw StoreError(.failed, "\(what) answered the token request without a usable token")
                 }
@@ -127,14 +131,23 @@ enum MetadataHTTP {
     /// The JSON both services answer: `AccessKeyId`, `SecretAccessKey`,
     /// `Token`, `Expiration` (and IMDS's `Code`, `Success` when all is well).
     static func credentials(_ body: [UInt8], what: String) throws(StoreError) -> AWSCredentials {
-        guard let json = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let key = json["AccessKeyId"] as? String, !key.isEmpty,
-              let secret = json["SecretAccessKey"] as? String, !secret.isEmpty,
-              (json["Code"] as? String).map({ $0 == "Success" }) ?? true else {
-            let code = ((try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any])?["Code"] as? String
+        let json = try? JSONDecoder().decode(Answer.self, from: Data(body))
+        guard let json, let key = json.AccessKeyId, !key.isEmpty,
+              let secret = json.SecretAccessKey, !secret.isEmpty,
+              json.Code.map({ $0 == "Success" }) ?? true else {
+            let code = json?.Code
             throw StoreError(.configuration, "\(what) did not answer credentials as JSON with AccessKeyId and SecretAccessKey" + (code.map { " (Code \(S3Store.clean($0)))" } ?? "") + " (its answer is not shown: it may hold secrets)")
         }
-        let expiration = (json["Expiration"] as? String).flatMap(CredentialProcess.parseTime)?.timeIntervalSince1970
-        return AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: (json["Token"] as? String).flatMap { $0.isEmpty ? nil : $0 }, expiration: expiration, source: what)
+        let expiration = json.Expiration.flatMap(CredentialProcess.parseTime)?.timeIntervalSince1970
+        return AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: json.Token.flatMap { $0.isEmpty ? nil : $0 }, expiration: expiration, source: what)
+    }
+
+    /// What both services answer (their names).
+    private struct Answer: Decodable {
+        var AccessKeyId: String?
+        var SecretAccessKey: String?
+        var Token: String?
+        var Expiration: String?
+        var Code: String?
     }
 }

@@ -1,4 +1,11 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import MusterBasics
 import MusterHTTP
 
@@ -384,7 +391,7 @@ public final class S3Store {
 
     /// libcurl's words after the URL (`Failed to connect to … Connection refused`).
     private static func detail(_ message: String) -> String {
-        message.range(of: " failed: ").map { String(message[$0.upperBound...]) } ?? message
+        message.firstRange(of: " failed: ").map { String(message[$0.upperBound...]) } ?? message
     }
 }
 

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import MusterBasics
 import MusterHTTP
 
 /// IAM Identity Center (SSO): the access token `aws sso login` cached in
@@ -21,13 +26,13 @@ struct SSOCredentials: Sendable {
         let what = "IAM Identity Center (profile \(profile))"
         let login = "run `aws sso login --profile \(profile)`"
         guard let data = FileManager.default.contents(atPath: cacheFile),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let token = json["accessToken"] as? String, !token.isEmpty else {
+              let json = try? JSONDecoder().decode(CachedLogin.self, from: data),
+              let token = json.accessToken, !token.isEmpty else {
             throw StoreError(.configuration, "\(what): no cached sign-in at \(StorePath.quote(cacheFile)): \(login)")
         }
-        let expires = (json["expiresAt"] as? String).map { $0.hasSuffix("UTC") ? String($0.dropLast(3)) + "Z" : $0 }.flatMap(CredentialProcess.parseTime)
+        let expires = json.expiresAt.map { $0.hasSuffix("UTC") ? String($0.dropLast(3)) + "Z" : $0 }.flatMap(CredentialProcess.parseTime)
         if let expires, expires.timeIntervalSinceNow <= 0 {
-            throw StoreError(.configuration, "\(what): the sign-in expired at \(ISO8601DateFormatter().string(from: expires)): \(login)")
+            throw StoreError(.configuration, "\(what): the sign-in expired at \(UTCTime.format(expires)): \(login)")
         }
         guard !token.contains(where: { $0 == "\r" || $0 == "\n" }) else { throw StoreError(.configuration, "\(what): the cached token holds a line break") }
         let url = portal + "/federation/credentials?account_id=\(S3Store.encode(accountID, keepSlash: false))&role_name=\(S3Store.encode(roleName, keepSlash: false))"
@@ -37,15 +42,32 @@ struct SSOCredentials: Sendable {
         do { r = try HTTPClient().perform(request) } catch {
             throw StoreError(error.unreachable ? .unreachable : .failed, "\(what): the access portal \(portal) did not answer: \(error.message)")
         }
-        guard r.status == 200, let body = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any],
-              let c = body["roleCredentials"] as? [String: Any],
-              let key = c["accessKeyId"] as? String, !key.isEmpty, let secret = c["secretAccessKey"] as? String, !secret.isEmpty else {
+        guard r.status == 200, let body = try? JSONDecoder().decode(PortalAnswer.self, from: Data(r.body)),
+              let c = body.roleCredentials,
+              let key = c.accessKeyId, !key.isEmpty, let secret = c.secretAccessKey, !secret.isEmpty else {
             let refused = r.status == 401 || r.status == 403
             throw StoreError(refused ? .refused : .failed, "\(what): the access portal answered HTTP \(r.status) for account \(accountID), role \(roleName)" + (refused ? ": \(login)" : ""))
         }
-        let expiration = (c["expiration"] as? NSNumber).map { $0.doubleValue / 1000 }
-        return AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: (c["sessionToken"] as? String).flatMap { $0.isEmpty ? nil : $0 },
+        let expiration = c.expiration.map { $0 / 1000 }
+        return AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: c.sessionToken.flatMap { $0.isEmpty ? nil : $0 },
                               expiration: expiration, source: "\(what), role \(roleName) in account \(accountID)")
+    }
+
+    /// The cache file `aws sso login` writes (the AWS CLI's names).
+    private struct CachedLogin: Decodable {
+        var accessToken: String?
+        var expiresAt: String?
+    }
+
+    /// GetRoleCredentials' answer; `expiration` in milliseconds.
+    private struct PortalAnswer: Decodable {
+        struct Credentials: Decodable {
+            var accessKeyId: String?
+            var secretAccessKey: String?
+            var sessionToken: String?
+            var expiration: Double?
+        }
+        var roleCredentials: Credentials?
     }
 
     /// SHA-1, hex: only the cache file's name, as botocore derives it.

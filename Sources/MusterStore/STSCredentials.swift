@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import MusterBasics
 import MusterHTTP
 
@@ -19,7 +23,7 @@ struct WebIdentity: Sendable {
             throw StoreError(.configuration, "\(what): the token file \(StorePath.quote(tokenFile)) cannot be read")
         }
         // Read at every refresh: Kubernetes rotates the projected token.
-        let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines()
         guard !token.isEmpty else { throw StoreError(.configuration, "\(what): the token file \(StorePath.quote(tokenFile)) is empty") }
         let params = [("Action", "AssumeRoleWithWebIdentity"), ("RoleArn", roleARN), ("RoleSessionName", sessionName),
                       ("Version", "2011-06-15"), ("WebIdentityToken", token)]
@@ -84,7 +88,7 @@ enum STSCall {
               let key = c.value("AccessKeyId"), !key.isEmpty, let secretKey = c.value("SecretAccessKey"), !secretKey.isEmpty else {
             let error = xml?.name == "Error" ? xml : xml?.child("Error")
             var said = S3Store.clean(error?.value("Message") ?? "")
-            if let secret, !secret.isEmpty { said = said.replacingOccurrences(of: secret, with: "***") }
+            if let secret, !secret.isEmpty { said = said.replacing(secret, with: "***") }
             let code = error?.value("Code") ?? "HTTP \(r.status)"
             let kind: StoreError.Kind = r.status == 403 || S3Store.refusals.contains(code) ? .refused : .configuration
             throw StoreError(kind, "\(what): STS at \(endpoint) answered \(code)" + (said.isEmpty ? "" : ": \(said)"), code: error?.value("Code"))

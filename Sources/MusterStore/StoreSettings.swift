@@ -1,4 +1,11 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Where and as whom to reach the store, from the places the AWS CLI and
 /// SDKs read, in their order:
@@ -66,7 +73,7 @@ public struct StoreSettings: Sendable {
     public static func resolve(environment env: [String: String], mfaCode: MFAPrompt? = nil) throws(StoreError) -> StoreSettings {
         let set = { (name: String) -> String? in env[name].flatMap { $0.isEmpty ? nil : $0 } }
         let profile = set("AWS_PROFILE") ?? "default"
-        let home = set("HOME") ?? NSHomeDirectory()
+        let home = set("HOME") ?? getpwuid(getuid())?.pointee.pw_dir.map { String(cString: $0) } ?? "/"
         func path(_ variable: String, _ fallback: String) -> String {
             let p = set(variable) ?? fallback
             return p.hasPrefix("~/") ? home + p.dropFirst() : p

@@ -437,13 +437,19 @@ struct DockerImageBuildTests {
         let pinned = try #require(build.args["ARGUMENT_PARSER_VERSION"])
         #expect(resolved.contains("\"version\" : \"\(pinned)\""), "\(resolved)")
 
-        // Every library the binary links is installed by the runtime stage,
-        // or is in debian:bookworm-slim already (this machine is bookworm).
+        // Every library the binary links, and those it opens on first use
+        // (their sonames are in it: Sources/CLazyLibraries), is installed by
+        // the runtime stage, or is in debian:bookworm-slim already (this
+        // machine is bookworm).
         let runtime = Dockerfile.aptPackages(try #require(file.stages.last))
         let base: Set = ["libc6", "libgcc-s1", "libstdc++6", "zlib1g"]
-        let needed = try sh("readelf -d '\(dir)/out/muster' | sed -n 's/.*(NEEDED).*\\[\\(.*\\)\\]/\\1/p'", cwd: dir)
+        let linked = try sh("readelf -d '\(dir)/out/muster' | sed -n 's/.*(NEEDED).*\\[\\(.*\\)\\]/\\1/p'", cwd: dir)
             .split(separator: "\n").map(String.init)
-        #expect(needed.contains { $0.hasPrefix("libgit2") }, "\(needed)")
+        let opened = try sh("strings '\(dir)/out/muster' | grep -E '^lib(curl|git2)\\.so\\.[0-9.]+$' | sort -u", cwd: dir)
+            .split(separator: "\n").map(String.init)
+        #expect(linked.contains { $0.hasPrefix("libyaml") }, "\(linked)")
+        #expect(opened.contains { $0.hasPrefix("libgit2") } && opened.contains { $0.hasPrefix("libcurl") }, "\(opened)")
+        let needed = linked + opened
         for library in needed {
             // By its folder and name: with merged /usr, ldconfig's /lib path is not dpkg's.
             let owner = try sh("dpkg -S \"*/$(ldconfig -p | awk -v l='\(library)' '$1 == l { n = split($NF, p, \"/\"); print p[n-1] \"/\" p[n]; exit }')\" | head -1 | cut -d: -f1", cwd: dir)

@@ -42,10 +42,12 @@ struct PackagingTests {
         #expect(first.output.contains("installed muster 0.1.0 under \(prefix)"), "\(first.output)")
 
         #expect(try sh("'\(prefix)/bin/muster' --version", cwd: packageRoot) == "0.1.0\n")
-        // The Swift runtime is linked in: only C libraries are needed.
+        // The Swift runtime is linked in: only C libraries are needed, and
+        // libcurl and libgit2 are opened when first used, not linked.
         let needed = try sh("readelf -d '\(prefix)/bin/muster' | sed -n 's/.*(NEEDED).*\\[\\(.*\\)\\]/\\1/p'", cwd: packageRoot)
         #expect(!needed.contains("libswiftCore") && !needed.contains("libFoundation"), "\(needed)")
-        #expect(needed.contains("libgit2") && needed.contains("libyaml") && needed.contains("libcurl") && needed.contains("libpcre2-8"), "\(needed)")
+        #expect(needed.contains("libyaml") && needed.contains("libpcre2-8"), "\(needed)")
+        #expect(!needed.contains("libgit2") && !needed.contains("libcurl"), "\(needed)")
 
         // The man page, through man(1) and groff's own checks.
         let page = prefix + "/share/man/man1/muster.1"

@@ -68,8 +68,8 @@ struct RepositoryTests {
         #expect(repo.workdir == nil)
     }
 
-    @Test func reportsTheLinkedLibraryVersion() {
-        let parts = Repository.libraryVersion.split(separator: ".")
+    @Test func reportsTheLoadedLibraryVersion() throws {
+        let parts = try #require(Repository.libraryVersion).split(separator: ".")
         #expect(parts.count == 3 && parts.allSatisfy { Int($0) != nil })
     }
 
