@@ -49,7 +49,13 @@ let package = Package(
         // Plan and report renderers: text, Markdown, JSON, HTML.
         .target(name: "MusterRender", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterPreflight", "MusterTerminal"]),
         // Use cases and the one place real adapters are wired to the engine's ports.
-        .target(name: "MusterApp", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterPreflight", "MusterProcess"]),
+        .target(
+            name: "MusterApp",
+            dependencies: [
+                "MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterPreflight", "MusterTeam", "MusterCI",
+                "MusterTerminal", "MusterGit", "MusterHTTP", "MusterProcess", "MusterStore",
+            ]
+        ),
         .target(
             name: "MusterCLI",
             dependencies: [

@@ -23,6 +23,8 @@ public enum MusterMain {
             exit(0)
         } catch let code as ExitCode {
             exit(code.rawValue)
+        } catch let status as ExitStatus {
+            exit(status.rawValue)
         } catch let failure as CommandFailure {
             printError("muster: \(failure.message)")
             exit(failure.code.rawValue)
@@ -51,21 +53,17 @@ func misspeltCommand(_ arguments: [String]) -> (given: String, meant: String)? {
     return (first, meant)
 }
 
-/// The exit codes of `cli.md`.
+/// The exit codes of `cli.md` (MusterApp's `ExitStatus`, as ArgumentParser's type).
 public enum ExitCodes {
-    public static let success = ExitCode(0)
-    /// Invalid files, or a failed run.
-    public static let failure = ExitCode(1)
-    /// Usage error or a file that does not load; nothing was executed.
-    public static let usage = ExitCode(2)
-    /// The run paused; `muster resume` continues it.
-    public static let paused = ExitCode(3)
+    public static let success = ExitCode(ExitStatus.success.rawValue)
+    public static let failure = ExitCode(ExitStatus.failure.rawValue)
+    public static let usage = ExitCode(ExitStatus.usage.rawValue)
+    public static let paused = ExitCode(ExitStatus.paused.rawValue)
 }
 
-/// An error a command reports in one line before exiting with `code`.
-struct CommandFailure: Error {
-    var message: String
-    var code: ExitCode = ExitCodes.usage
+extension ExitCode {
+    /// A use case's status as the command's exit code.
+    init(_ status: ExitStatus) { self.init(status.rawValue) }
 }
 
 struct MusterCommand: ParsableCommand {

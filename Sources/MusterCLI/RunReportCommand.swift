@@ -1,3 +1,4 @@
+import MusterApp
 import MusterBasics
 import MusterRender
 import MusterDrills

@@ -90,7 +90,7 @@ struct TakeoverCommand: ParsableCommand {
             if let step = run.state.interruptedStep, !now {
                 print("'\(sanitize(step))' is running: that session stops when it ends. Ctrl-C gives up; `muster takeover \(runID) --now` stops it at once.")
             }
-            try Self.waitForHandOver(runID, every: 200, withdraw: { folder.withdraw(name) }) { !store.isLocked(runID) }
+            try HandOverWait.wait(runID, every: 200, withdraw: { folder.withdraw(name) }) { !store.isLocked(runID) }
             print("The previous session has stopped; you operate run \(runID) now.")
         }
         defer {
@@ -101,19 +101,5 @@ struct TakeoverCommand: ParsableCommand {
         resume.yes = yes
         resume.force = force
         try resume.resume(runID, ws: ws, store: store, handoff: (why, request), shared: shared)
-    }
-
-    /// Waits until `done` says the old session has stopped, looking every
-    /// `interval` ms; a stop signal (Ctrl-C) withdraws the request and
-    /// gives the takeover up, leaving the run where it is.
-    static func waitForHandOver(_ runID: String, every interval: Int32, withdraw: () -> Void, done: () -> Bool) throws {
-        while !done() {
-            if let sig = SignalWatch.take(), SignalWatch.stopping.contains(sig) {
-                withdraw()
-                throw CommandFailure(message: "gave up taking over run \(runID) (\(Signal(sig).shortName)); it goes on where it is")
-            }
-            var fds = [pollfd(fd: SignalWatch.readFD, events: Int16(POLLIN), revents: 0)]
-            _ = poll(&fds, 1, interval)
-        }
     }
 }

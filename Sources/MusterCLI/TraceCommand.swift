@@ -56,7 +56,7 @@ struct TraceCommand: ParsableCommand {
         var target = otlp.map(OTLPExport.tracesURL(base:))
         if target == nil, let url = settings.endpoint {
             if let why = settings.refused {
-                throw CommandFailure(message: "could not export the trace of \(runID): \(why)", code: ExitCodes.failure)
+                throw CommandFailure(message: "could not export the trace of \(runID): \(why)", code: .failure)
             }
             if let why = settings.disabled {
                 printError("muster: \(why): the trace is printed, not sent to \(sanitize(OTLPSettings.shown(url)))")
@@ -69,7 +69,7 @@ struct TraceCommand: ParsableCommand {
             return
         }
         if let failure = OTLPExport.post(body, to: target, headers: settings.headers, timeout: settings.timeout ?? OTLPExport.commandTimeout) {
-            throw CommandFailure(message: "could not export the trace of \(runID): \(failure)", code: ExitCodes.failure)
+            throw CommandFailure(message: "could not export the trace of \(runID): \(failure)", code: .failure)
         }
         print("Trace \(Trace.traceID(runID: runID)) of \(sanitize(runID)) sent to \(sanitize(OTLPSettings.shown(target))).")
     }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import MusterCLI
+import MusterApp
 import MusterEngine
 import MusterFormat
 import Testing

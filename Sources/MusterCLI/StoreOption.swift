@@ -1,0 +1,30 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ArgumentParser
+import MusterApp
+import MusterStore
+
+/// `--store s3://BUCKET/PREFIX`, else `MUSTER_STORE`: where a run's events
+/// are shared across machines (docs/shared-store.md).
+struct StoreOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Share the run's events through this S3 bucket and prefix (default: MUSTER_STORE). See docs/shared-store.md.", valueName: "s3://BUCKET/PREFIX"))
+    var store: String?
+
+    /// The store this command uses, checked; nil when none is set.
+    func open(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> SharedStore? {
+        let given = store ?? env["MUSTER_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let given else { return nil }
+        let from = store != nil ? "--store" : "MUSTER_STORE"
+        let path: StorePath
+        do {
+            path = try StorePath(parsing: given)
+        } catch {
+            throw CommandFailure(message: "\(from): \(error.message)")
+        }
+        if let problem = TeamWiring.problem(in: env) { throw CommandFailure(message: problem) }
+        return try SharedStore(path: path, env: env)
+    }
+}
