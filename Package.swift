@@ -53,7 +53,7 @@ let package = Package(
             name: "MusterApp",
             dependencies: [
                 "MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterPreflight", "MusterTeam", "MusterCI",
-                "MusterTerminal", "MusterGit", "MusterHTTP", "MusterProcess", "MusterStore",
+                "MusterTerminal", "MusterRender", "MusterGit", "MusterHTTP", "MusterProcess", "MusterStore",
             ]
         ),
         .target(

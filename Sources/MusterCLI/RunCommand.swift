@@ -45,30 +45,6 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var storeOption: StoreOption
 
     func run() throws {
-        let ws = try Workspace(rev: rev)
-        let given = try parseParams(params)
-        let (rb, path) = try ws.loadRunbook(runbook)
-        if !dryRun {
-            let shared = try storeOption.open()
-            throw try RunSession.begin(ws: ws, runbook: rb, path: path, given: given, yes: yes, drill: nil, new: new, shared: shared).code
-        }
-        let includes = try RunSession.includes(of: rb, path: path, catalog: ws.catalog)
-        let values = try RunSession.parameters(of: rb, given: given, console: RunSession.console())
-        let root = ws.catalog.root(forFileAt: path)
-        var secrets: [String: String] = [:]
-        do {
-            secrets = try RunSession.secrets([rb] + Array(includes.values))
-        } catch let failure as CommandFailure {
-            printError("muster: warning: \(failure.message); a real run would stop before its first step")
-        }
-        let plan: Plan
-        do {
-            plan = try Plan(runbook: rb, given: values, catalog: ws.catalog, root: root)
-        } catch {
-            switch error { case .badParameter(let m): throw CommandFailure(message: m) }
-        }
-        let masker = Masker(secrets: secrets.values)
-        print("Dry run: nothing is executed, nothing is journaled.\n")
-        print(masker.mask(PlanText(style: .stdout).render(plan)), terminator: "")
+        try StartRun(runbook: runbook, params: params, yes: yes, new: new, dryRun: dryRun, rev: rev, openStore: { try storeOption.open() }).run()
     }
 }

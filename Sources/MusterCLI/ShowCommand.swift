@@ -48,24 +48,15 @@ struct ShowCommand: ParsableCommand {
         if recordsDir != nil && !forecast { throw ValidationError("--records-dir goes with --forecast") }
     }
 
-    func run() throws {
-        let ws = try Workspace(rev: rev)
-        let given = try parseParams(params)
-        let (rb, path) = try ws.loadRunbook(runbook)
-        if forecast {
-            try ShowForecast.print(rb, path: path, ws: ws, recordsDir: recordsDir, json: format == .json)
-            return
-        }
-        let plan: Plan
-        do {
-            plan = try Plan(runbook: rb, given: given, catalog: ws.catalog, root: ws.catalog.root(forFileAt: path))
-        } catch {
-            switch error { case .badParameter(let m): throw CommandFailure(message: m) }
-        }
+    private var planFormat: ShowPlan.Format {
         switch format {
-        case .text: print(PlanText(style: .stdout).render(plan), terminator: "")
-        case .markdown: print(PlanMarkdown().render(plan), terminator: "")
-        case .json: print(PlanJSON.render(plan).serialized(pretty: true))
+        case .text: .text
+        case .markdown: .markdown
+        case .json: .json
         }
+    }
+
+    func run() throws {
+        try ShowPlan(runbook: runbook, format: planFormat, params: params, rev: rev, forecast: forecast, recordsDir: recordsDir).run()
     }
 }

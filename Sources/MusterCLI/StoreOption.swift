@@ -15,16 +15,6 @@ struct StoreOption: ParsableArguments {
 
     /// The store this command uses, checked; nil when none is set.
     func open(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> SharedStore? {
-        let given = store ?? env["MUSTER_STORE"].flatMap { $0.isEmpty ? nil : $0 }
-        guard let given else { return nil }
-        let from = store != nil ? "--store" : "MUSTER_STORE"
-        let path: StorePath
-        do {
-            path = try StorePath(parsing: given)
-        } catch {
-            throw CommandFailure(message: "\(from): \(error.message)")
-        }
-        if let problem = TeamWiring.problem(in: env) { throw CommandFailure(message: problem) }
-        return try SharedStore(path: path, env: env)
+        try SharedStore.configured(given: store, env: env)
     }
 }

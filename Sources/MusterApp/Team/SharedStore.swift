@@ -145,3 +145,21 @@ package final class SharedStore {
         return foreign.count
     }
 }
+
+extension SharedStore {
+    /// The store `given` (`--store`), else `MUSTER_STORE`, checked; nil when
+    /// neither is set.
+    package static func configured(given store: String?, env: [String: String] = ProcessInfo.processInfo.environment) throws -> SharedStore? {
+        let given = store ?? env["MUSTER_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let given else { return nil }
+        let from = store != nil ? "--store" : "MUSTER_STORE"
+        let path: StorePath
+        do {
+            path = try StorePath(parsing: given)
+        } catch {
+            throw CommandFailure(message: "\(from): \(error.message)")
+        }
+        if let problem = TeamWiring.problem(in: env) { throw CommandFailure(message: problem) }
+        return try SharedStore(path: path, env: env)
+    }
+}

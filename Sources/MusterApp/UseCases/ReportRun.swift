@@ -1,26 +1,33 @@
-import MusterApp
 import MusterBasics
 import MusterRender
 import MusterDrills
 import MusterTerminal
 
 /// `muster report RUN_ID`: one run's report in the form asked for.
-struct RunReportCommand {
-    var runID: String
-    var markdown: Bool
-    var postmortem: Bool
-    var json: Bool
-    var html: String?
+package struct ReportRun {
+    package var runID: String
+    package var markdown: Bool
+    package var postmortem: Bool
+    package var json: Bool
+    package var html: String?
+
+    package init(runID: String, markdown: Bool, postmortem: Bool, json: Bool, html: String?) {
+        self.runID = runID
+        self.markdown = markdown
+        self.postmortem = postmortem
+        self.json = json
+        self.html = html
+    }
 
     /// `20261127T090000Z-…`: how `muster run` names runs, so an unknown
     /// one is reported as a missing run, not a missing drill.
-    static func looksLikeRunID(_ s: String) -> Bool {
+    package static func looksLikeRunID(_ s: String) -> Bool {
         let c = Array(s.utf8)
         guard c.count > 17, c[8] == UInt8(ascii: "T"), c[15] == UInt8(ascii: "Z"), c[16] == UInt8(ascii: "-") else { return false }
         return (c[0..<8] + c[9..<15]).allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 
-    func run(ws: Workspace, store: RunStore) throws {
+    package func run(ws: Workspace, store: RunStore) throws {
         try store.checkAccess(write: false)
         let report = try RunReportSource.load(runID, ws: ws, store: store)
         if let html {
