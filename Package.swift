@@ -58,9 +58,9 @@ let package = Package(
         ),
         .target(
             name: "MusterCLI",
+            // Commands only: each parses its arguments and calls its use case.
             dependencies: [
-                "MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterPreflight", "MusterTeam", "MusterApp",
-                "MusterRender", "MusterCI", "MusterYAML", "MusterGit", "MusterHTTP", "MusterTerminal", "MusterProcess", "MusterStore",
+                "MusterBasics", "MusterFormat", "MusterTerminal", "MusterApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -8,14 +8,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import MusterBasics
-import MusterFormat
-import MusterEngine
-import MusterCI
-import MusterJournal
-import MusterDrills
-import MusterPreflight
 import MusterApp
-import MusterTerminal
 
 /// Paused and crashed runs pile up after an incident; a stale one must not
 /// be what a bare `muster resume` picks at the next. Abandoning is an event

@@ -1,13 +1,6 @@
 import ArgumentParser
 import MusterBasics
-import MusterFormat
-import MusterEngine
-import MusterJournal
-import MusterDrills
-import MusterPreflight
 import MusterApp
-import MusterStore
-import MusterTerminal
 
 /// The second person of the two-person rule. Who approves is whoever
 /// signs: the approval is a statement (the run, the step, the SHA-256 of

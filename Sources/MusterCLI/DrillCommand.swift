@@ -8,14 +8,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import MusterBasics
-import MusterFormat
-import MusterEngine
-import MusterJournal
-import MusterDrills
-import MusterPreflight
 import MusterApp
-import MusterGit
-import MusterTerminal
 
 struct DrillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -5,14 +5,7 @@ import Foundation
 #endif
 import ArgumentParser
 import MusterBasics
-import MusterRender
-import MusterFormat
-import MusterEngine
-import MusterJournal
-import MusterDrills
-import MusterPreflight
 import MusterApp
-import MusterTerminal
 
 struct DueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

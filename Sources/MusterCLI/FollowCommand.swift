@@ -8,14 +8,7 @@ import Foundation
 #endif
 import ArgumentParser
 import MusterBasics
-import MusterFormat
-import MusterEngine
-import MusterJournal
-import MusterDrills
-import MusterPreflight
 import MusterApp
-import MusterProcess
-import MusterTerminal
 
 struct FollowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,11 +3,6 @@
 #endif
 import ArgumentParser
 import MusterBasics
-import MusterFormat
-import MusterEngine
-import MusterJournal
-import MusterDrills
-import MusterPreflight
 import MusterApp
 import MusterTerminal
 

@@ -7,16 +7,8 @@ import FoundationEssentials
 import Foundation
 #endif
 import ArgumentParser
-import MusterCI
 import MusterBasics
-import MusterFormat
-import MusterEngine
-import MusterJournal
-import MusterDrills
-import MusterPreflight
 import MusterApp
-import MusterProcess
-import MusterTerminal
 
 struct PreflightCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

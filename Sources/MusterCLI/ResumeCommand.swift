@@ -5,13 +5,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import MusterBasics
-import MusterFormat
-import MusterEngine
-import MusterJournal
-import MusterDrills
-import MusterPreflight
 import MusterApp
-import MusterTerminal
 
 struct ResumeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

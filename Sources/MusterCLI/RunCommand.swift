@@ -5,14 +5,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import MusterBasics
-import MusterRender
-import MusterFormat
-import MusterEngine
-import MusterJournal
-import MusterDrills
-import MusterPreflight
 import MusterApp
-import MusterTerminal
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

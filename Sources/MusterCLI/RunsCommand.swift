@@ -1,13 +1,6 @@
 import ArgumentParser
 import MusterBasics
-import MusterRender
-import MusterFormat
-import MusterEngine
-import MusterJournal
-import MusterDrills
-import MusterPreflight
 import MusterApp
-import MusterTerminal
 
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,11 +1,7 @@
 import ArgumentParser
 import MusterBasics
-import MusterFormat
-import MusterEngine
-import MusterJournal
-import MusterDrills
-import MusterPreflight
 import MusterApp
+import MusterFormat
 
 struct SchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -5,7 +5,6 @@ import Foundation
 #endif
 import ArgumentParser
 import MusterApp
-import MusterStore
 
 /// `--store s3://BUCKET/PREFIX`, else `MUSTER_STORE`: where a run's events
 /// are shared across machines (docs/shared-store.md).

@@ -3,15 +3,7 @@
 #endif
 import ArgumentParser
 import MusterBasics
-import MusterFormat
-import MusterEngine
-import MusterJournal
-import MusterDrills
-import MusterPreflight
 import MusterApp
-import MusterProcess
-import MusterTeam
-import MusterTerminal
 
 /// The hand-off: the caller becomes the run's operator and continues it
 /// where it is. A session still executing it is asked to stop (through a

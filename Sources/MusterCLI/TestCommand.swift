@@ -5,10 +5,7 @@ import Foundation
 #endif
 import ArgumentParser
 import MusterBasics
-import MusterFormat
-import MusterEngine
 import MusterApp
-import MusterTerminal
 
 struct TestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -5,13 +5,7 @@ import Foundation
 #endif
 import ArgumentParser
 import MusterBasics
-import MusterFormat
-import MusterEngine
-import MusterJournal
-import MusterDrills
-import MusterPreflight
 import MusterApp
-import MusterTerminal
 
 struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

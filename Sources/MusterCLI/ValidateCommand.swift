@@ -1,13 +1,7 @@
 import ArgumentParser
 import Dispatch
 import MusterBasics
-import MusterFormat
-import MusterEngine
-import MusterJournal
-import MusterDrills
-import MusterPreflight
 import MusterApp
-import MusterTerminal
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
