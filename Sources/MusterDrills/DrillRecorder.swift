@@ -124,8 +124,7 @@ public enum DrillRecorder {
 
     /// `g/c` ran in `g`, `redeploy[api]` in `redeploy`; a top step in none.
     static func parentKey(of key: String) -> String? {
-        if key.hasSuffix("]"), let open = key.lastIndex(of: "["), !key[open...].contains("/") { return String(key[..<open]) }
-        return key.lastIndex(of: "/").map { String(key[..<$0]) }
+        StepKey(key).parent?.raw
     }
 
     /// Scores `expect_escalation`: the clock starts at the first injected

@@ -80,11 +80,9 @@ public enum Trace {
             if failed || e.outcome == "failed" { spans[i].error = mask(e.text ?? "attempt failed") }
         }
         func parentOf(step: String) -> String {
-            // `parent/child`: the included runbook's step is under its `runbook` step.
-            if let slash = step.lastIndex(of: "/") {
-                let p = String(step[..<slash])
-                if stepSpan[p] != nil { return "step \(p)" }
-            }
+            // `parent/child` (a group's or an included runbook's step) and
+            // `loop[item]` are under their parent's span.
+            if let p = StepKey(step).parent?.raw, stepSpan[p] != nil { return "step \(p)" }
             return "run"
         }
         func eventHost(_ step: String?) -> Int {

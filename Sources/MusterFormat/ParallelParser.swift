@@ -54,7 +54,7 @@ extension RunbookParser {
             scope.secretAnswers.formUnion(branch.secretAnswers)
             scope.arithmeticNames.formUnion(branch.arithmeticNames)
             scope.stepKeys += branch.stepKeys.filter { !before.stepKeys.contains($0) }
-            scope.stepKeys.append(outer + id + "/" + step.id)
+            scope.stepKeys.append(outer + StepKey(id).child(step.id).raw)
             p.branches.append(step)
         }
         return p

@@ -267,11 +267,11 @@ struct RunbookParser {
                 for q in p.value.pairs ?? [] { if let n = q.key.scalar, out[n] == nil { out[n] = id } }
             }
             for p in pairs where p.key.scalar == StepKind.steps.rawValue {
-                for (n, child) in laterDefinitions(p.value.items ?? []) where out[n] == nil { out[n] = id + "/" + child }
+                for (n, child) in laterDefinitions(p.value.items ?? []) where out[n] == nil { out[n] = StepKey(id).child(child).raw }
             }
             for p in pairs where p.key.scalar == StepKind.parallel.rawValue {
                 let branches = p.value.pairs?.first { $0.key.scalar == "branches" }?.value.items ?? []
-                for (n, child) in laterDefinitions(branches) where out[n] == nil { out[n] = id + "/" + child }
+                for (n, child) in laterDefinitions(branches) where out[n] == nil { out[n] = StepKey(id).child(child).raw }
             }
         }
         return out

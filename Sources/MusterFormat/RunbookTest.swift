@@ -155,7 +155,7 @@ extension RunbookTest {
         let steps = Set(plan)
         func known(_ key: String) -> Bool {
             // A loop item's key (`redeploy[api]`) names its loop's step.
-            steps.contains(key) || key.firstIndex(of: "[").map { steps.contains(String(key[..<$0])) && key.hasSuffix("]") } == true
+            steps.contains(key) || StepKey(key).loopItem.map { steps.contains($0.loop.raw) } == true
         }
         func unknown(_ key: String, _ mark: Mark, _ what: String, among: [String]) {
             let hint = suggestion(for: key, among: among).map { "; did you mean '\($0)'?" } ?? ""

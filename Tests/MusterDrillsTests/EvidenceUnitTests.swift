@@ -67,6 +67,25 @@ struct EvidenceUnitTests {
         }
     }
 
+    @Test func aLoopItemAndAGroupsStepAreSpansUnderTheirStep() throws {
+        func e(_ seq: Int, _ t: Double, _ kind: JournalEvent.Kind, step: String? = nil) -> JournalEvent {
+            var ev = JournalEvent(seq: seq, at: "", t: t, event: kind)
+            ev.step = step
+            return ev
+        }
+        var started = JournalEvent(seq: 1, at: "2026-11-27T09:00:00Z", t: 0, event: .runStarted)
+        started.run = .init(runID: "r1", runbook: "rb", runbookPath: "runbooks/rb.yaml", runbookHash: "", operatorName: "o", host: "h",
+                            params: [:], yes: false, startedAt: "2026-11-27T09:00:00Z")
+        let events = [started, e(2, 1, .stepStarted, step: "redeploy"), e(3, 1, .stepStarted, step: "redeploy[eu/west]"),
+                      e(4, 2, .stepFinished, step: "redeploy[eu/west]"), e(5, 2, .stepFinished, step: "redeploy"),
+                      e(6, 3, .stepStarted, step: "g"), e(7, 3, .stepStarted, step: "g/c"), e(8, 4, .stepFinished, step: "g/c"),
+                      e(9, 4, .stepFinished, step: "g"), e(10, 5, .runFinished)]
+        let spans = Trace.spans(events)
+        #expect(spans.first { $0.name == "step redeploy[eu/west]" }?.parent == "step redeploy")
+        #expect(spans.first { $0.name == "step g/c" }?.parent == "step g")
+        #expect(spans.first { $0.name == "step redeploy" }?.parent == "run")
+    }
+
     @Test func aPauseIsASpanUntilTheResumeAndIdsDependOnlyOnTheRun() throws {
         var started = JournalEvent(seq: 1, at: "2026-11-27T09:00:00Z", t: 0, event: .runStarted)
         started.run = .init(runID: "r1", runbook: "rb", runbookPath: "runbooks/rb.yaml", runbookHash: "", operatorName: "o", host: "h",

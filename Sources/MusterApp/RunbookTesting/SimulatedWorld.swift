@@ -197,7 +197,7 @@ final class ScriptedOperator: RunConsole {
         if hint == DecisionQuestion.reasonHint { return "decided by the runbook test" }
         // A decision by its step's key or, as the format names it, its id.
         if hint.hasPrefix(DecisionQuestion.hintStart) {
-            let id = step.split(separator: "/").last.map(String.init) ?? step
+            let id = StepKey(step).last
             if let a = answers[step] ?? answers[id] { return a }
             if !undecided.contains(step) { undecided.append(step) }
             return "a"

@@ -34,7 +34,7 @@ package struct GateDesk {
         host.console.show(.info("this step is marked confirm: true; it will run:"))
         if step.confirmWhole {
             // A group, parallel step or include: the steps it holds, by key.
-            for e in host.machine.plan.entries where e.key.hasPrefix(key + "/") {
+            for e in host.machine.plan.entries where StepKey(e.key).isInside(StepKey(key)) {
                 host.console.show(.info("  " + e.key + ": " + host.masker.mask(e.step.title.expand(values))))
             }
         }

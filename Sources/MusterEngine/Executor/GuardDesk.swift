@@ -79,7 +79,7 @@ package final class GuardDesk {
         }
         for (scope, poller) in pollers.sorted(by: { $0.key < $1.key }) {
             for b in poller.takeBreaches() {
-                let key = scope.isEmpty ? b.id : scope + "/" + b.id
+                let key = StepKey.child(of: scope.isEmpty ? nil : scope, b.id).raw
                 guard host.machine.takesBreach(key, host.state) else { continue }
                 try breach(key, why: b.why)
                 any = true

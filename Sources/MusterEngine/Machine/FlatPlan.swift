@@ -41,7 +41,7 @@ public struct FlatPlan: Sendable {
         var out: [Entry] = []
         func add(_ steps: [Step], of rb: Runbook, parent: String?, scope: String?, finally: Bool) {
             for step in steps {
-                let key = (parent.map { $0 + "/" } ?? "") + step.id
+                let key = StepKey.child(of: parent, step.id).raw
                 var child: Runbook?
                 if case .runbook(let spec) = step.body { child = includes[spec.runbook] }
                 out.append(Entry(key: key, step: step, runbook: rb, parent: parent, scope: scope, isFinally: finally, child: child))
@@ -55,7 +55,7 @@ public struct FlatPlan: Sendable {
         var guards: [String: (guard: Guard, scope: String?)] = [:]
         for g in rb.guards { guards[g.id] = (g, nil) }
         for e in out where !e.step.guards.isEmpty && e.item == nil {
-            for g in e.step.guards { guards[e.key + "/" + g.id] = (g, e.key) }
+            for g in e.step.guards { guards[StepKey(e.key).child(g.id).raw] = (g, e.key) }
         }
         self.guards = guards
         var position: [String: Int] = [:]
@@ -77,9 +77,8 @@ public struct FlatPlan: Sendable {
     /// which is the step itself with the item bound.
     public subscript(key: String) -> Entry? {
         if let i = position[key] { return entries[i] }
-        guard key.hasSuffix("]"), let open = key.lastIndex(of: "["), let i = position[String(key[..<open])],
+        guard case let (loopKey, value)? = StepKey(key).loopItem, let i = position[loopKey.raw],
               let each = entries[i].step.forEach else { return nil }
-        let value = String(key[key.index(after: open)..<key.index(before: key.endIndex)])
         guard ForEach.isItem(value) else { return nil }
         let loop = entries[i]
         var step = loop.step
@@ -92,7 +91,7 @@ public struct FlatPlan: Sendable {
 
     /// The keys of a `for_each` step's items, once its start fixed them.
     public func itemKeys(_ key: String, _ loopItems: [String: [String]]) -> [String] {
-        (loopItems[key] ?? []).map { key + "[" + $0 + "]" }
+        (loopItems[key] ?? []).map { StepKey(key).item($0).raw }
     }
 
     /// The plan with each begun `for_each` step followed by its items: what
@@ -124,7 +123,7 @@ public struct FlatPlan: Sendable {
 
         public mutating func next() -> Entry? {
             while let item = items.popFirst() {
-                if let entry = plan[loop + "[" + item + "]"] { return entry }
+                if let entry = plan[StepKey(loop).item(item).raw] { return entry }
             }
             guard place < plan.entries.count else { return nil }
             let entry = plan.entries[place]

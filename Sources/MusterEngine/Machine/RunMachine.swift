@@ -249,7 +249,7 @@ public struct RunMachine: Sendable {
     }
 
     static func isInside(_ key: String, _ container: String) -> Bool {
-        key.hasPrefix(container + "/") || key.hasPrefix(container + "[")
+        StepKey(key).isInside(StepKey(container))
     }
 
     /// Whether a failure under the `parallel` step (or loop) `key` stops
