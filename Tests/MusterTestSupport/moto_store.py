@@ -26,8 +26,29 @@ OPEN = "--open" in sys.argv
 if not OPEN:
     os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = str(SETUP_ACTIONS)
 
+import threading  # noqa: E402
+
 import boto3  # noqa: E402
+from moto.s3.responses import S3Response  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
+
+# S3 decides a conditional put (`If-None-Match: *`) atomically: of two puts
+# of one key at the same moment, one wins and one gets 412. moto 5 checks
+# the condition and then stores the object in two steps, with nothing
+# between them, and serves each request on its own thread, so two machines'
+# puts could both "win" on a loaded test machine (EventLogTests saw it).
+# The shared run's lease rests on that promise: the stand-in keeps it by
+# taking object puts one at a time.
+_object_puts = threading.Lock()
+_put_object = S3Response.put_object
+
+
+def _put_object_atomically(self):
+    with _object_puts:
+        return _put_object(self)
+
+
+S3Response.put_object = _put_object_atomically
 
 port = int(next((a for a in sys.argv[1:] if a.isdigit()), "0"))
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
