@@ -32,10 +32,11 @@ final class TwoMachines {
 
     /// `holdPut`: the proxy forwards that PUT of an event but never passes
     /// its answer back (tcp_proxy.py).
-    init(checked: Bool = false, holdPut: String? = nil) throws {
+    /// `stallPut`: that PUT of an event never reaches moto nor is answered.
+    init(checked: Bool = false, holdPut: String? = nil, stallPut: Int? = nil) throws {
         moto = try MotoStore.shared(open: !checked)
         // The muster processes reach moto through a proxy the tests can stop.
-        proxy = try TCPProxy(to: moto.port, holdPut: holdPut)
+        proxy = try TCPProxy(to: moto.port, holdPut: holdPut, stallPut: stallPut)
         dir = try temporaryDirectory()
         repo = dir + "/repo"
         try FileManager.default.createDirectory(atPath: repo + "/runbooks", withIntermediateDirectories: true)
