@@ -99,4 +99,50 @@ struct SharedOverlapTests {
         }
         #expect(order.map { shown[$0]! + "\n" }.joined() == String(decoding: after, as: UTF8.self))
     }
+
+    @Test func aLocalWriteThatFailsAfterThePutWonStopsTheRunAndResumeTakesTheEventFromTheStore() throws {
+        let m = try TwoMachines()
+        try """
+        muster: 1
+        name: overlap
+        title: Overlapped writes
+        steps:
+          - id: first
+            title: First
+            run: echo ran >> \(m.dir)/count
+          - id: last
+            title: Last
+            run: echo last
+        """.write(toFile: m.repo + "/runbooks/overlap.yaml", atomically: true, encoding: .utf8)
+        // The same run on machine C, to size its lines: the same lengths but
+        // for a few digits of time.
+        #expect(try m.run("c", ["run", "overlap", "--yes", "--store", m.url]).status == 0)
+        let c = try #require(m.runID("c"))
+        let sizes = m.journal("c", c).split(separator: UInt8(ascii: "\n")).map { $0.count + 1 }
+        #expect(sizes.count >= 4)
+        // A's files may not grow past the middle of its third line (the first
+        // step's end): that write fails (EFBIG, SIGXFSZ ignored) while its put
+        // goes through, as a full disk would.
+        let limit = sizes[0] + sizes[1] + sizes[2] / 2
+        let limited = m.dir + "/muster-limited"
+        try "#!/bin/sh\ntrap '' XFSZ\nexec prlimit --fsize=\(limit) '\(musterBinary)' \"$@\"\n".write(toFile: limited, atomically: true, encoding: .utf8)
+        chmod(limited, 0o755)
+        let r = try muster(["run", "overlap", "--yes", "--store", m.url], cwd: m.repo, env: m.env("a"), executable: limited)
+        #expect(r.status == 3, "\(r.stdout)\n\(r.stderr)")
+        #expect((r.stdout + r.stderr).contains("cannot write to the journal"), "\(r.stdout)\n\(r.stderr)")
+        let id = try #require(m.runID("a"))
+        let local = m.journal("a", id)
+        let stored = try m.storeBytes(id)
+        #expect(TwoMachines.events(local).count == 2)
+        #expect(TwoMachines.events(stored).count == 3, "the store took event 3")
+        #expect(stored.starts(with: local))
+        let resumed = try m.run("a", ["resume", id, "--yes", "--store", m.url])
+        #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
+        let after = m.journal("a", id)
+        #expect(String(decoding: try m.storeBytes(id), as: UTF8.self) == String(decoding: after, as: UTF8.self))
+        #expect(TwoMachines.events(after).filter { $0.event == .stepFinished && $0.step == "first" }.count == 1)
+        #expect(m.count == 2, "one run on C, one on A: the step was not run again")
+        let v = try m.run("a", ["verify", id])
+        #expect(v.status == 0 && v.stdout.contains("is intact"), "\(v.stdout)\n\(v.stderr)")
+    }
 }
