@@ -39,7 +39,9 @@ extension FileJournal {
     /// is cut where it began, and the cut made durable, so that the event
     /// written in that place next is the only one there.
     public func takeBack() throws(JournalError) {
-        guard let undo else { return }
+        guard let undo else {
+            throw JournalError(message: "cannot take back the last line of the journal \(path): where it began is not known; the line is not the store's, and `muster resume` takes it back")
+        }
         try cut(to: undo.offset, what: "its last line")
         self.undo = nil
         link = undo.link
