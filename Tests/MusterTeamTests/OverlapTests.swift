@@ -104,6 +104,23 @@ private final class Seen: Sendable {
         #expect(resumed.events.map(\.seq) == [0, 1, 2, 3])
     }
 
+    @Test func aResumedSessionThatFindsNoStorePutsTheLastLineWithTheBacklog() throws {
+        let dir = try temporaryFolder()
+        let first = try Session(store: store, dir: dir, clock: clock)
+        try first.write(.runStarted)
+        try first.write(.note, value: "put")
+        try first.local.write(line: first.local.sealed(JournalEvent(seq: 2, at: "2026-12-05T18:45:00Z", t: 2, event: .note)))
+        let resumed = try Session(store: store, dir: dir, lastSeq: 2, clock: clock)
+        store.down = true
+        #expect(try resumed.write(.runResumed).map(\.event) == [.runUnshared])
+        store.down = false
+        clock.advance(by: .seconds(15))
+        #expect(try resumed.write(.note, value: "back").map(\.event) == [.runShared])
+        // Line 2 went with the backlog: the store has every line, once, in order.
+        #expect(storeEvents(store) == resumed.lines)
+        #expect(resumed.events.map(\.seq) == Array(0..<resumed.events.count))
+    }
+
     @Test func aResumedSessionWhoseLastLineLostItsPlaceStops() throws {
         let dir = try temporaryFolder()
         let first = try Session(store: store, dir: dir, clock: clock)
