@@ -15,12 +15,15 @@ import MusterEngine
 /// JournalChain).
 public final class FileJournal: JournalSink {
     public let path: String
-    private let fd: Int32
+    let fd: Int32
     private let encoder: JSONEncoder
     /// The link of the last line, and the file's size after it: another
     /// writer (`muster abandon`) moving the end makes the link be re-read.
-    private var link = ""
-    private var end: off_t = -1
+    var link = ""
+    var end: off_t = -1
+    /// Where the line `write(line:meanwhile:)` appended last begins, and
+    /// the link before it: what `takeBack` restores.
+    var undo: (offset: off_t, link: String)?
     /// Events taken by `hold`, encoded, not written yet.
     private var held: [[UInt8]] = []
 
@@ -120,6 +123,16 @@ public final class FileJournal: JournalSink {
     /// last one's. `at`: the file's end, when the caller has just asked.
     private func write(_ lines: [UInt8], link: String, at fileEnd: off_t? = nil) throws(JournalError) {
         let before = fileEnd ?? lseek(fd, 0, SEEK_END)
+        undo = nil
+        if let failure = Self.writeDurably(lines, fd: fd, at: before) { throw failure.error(path) }
+        self.link = link
+        end = before + off_t(lines.count)
+    }
+
+    /// One `write` of `lines` at the end of `fd`, then `fsync`; on failure
+    /// they are taken back (to `before`). Touches nothing but the
+    /// descriptor, so another thread may do it.
+    static func writeDurably(_ lines: [UInt8], fd: Int32, at before: off_t) -> WriteFailure? {
         var failure: Int32?
         lines.withUnsafeBytes { bytes in
             var done = 0
@@ -137,17 +150,26 @@ public final class FileJournal: JournalSink {
             // A half-written line is taken back at once (a full disk often
             // takes part of a line): the journal stays whole lines only.
             if before >= 0 { _ = ftruncate(fd, before) }
-            throw JournalError(message: "cannot write to the journal \(path): \(String(cString: strerror(failure))); the run stops here so that nothing happens unrecorded")
+            return WriteFailure(errno: failure, flushing: false)
         }
         guard fsync(fd) == 0 else {
             let failure = errno
             // Lines not known to be on disk are not journaled: taken back,
             // so that held ones written again later are not there twice.
             if before >= 0 { _ = ftruncate(fd, before) }
-            throw JournalError(message: "cannot flush the journal \(path) to disk: \(String(cString: strerror(failure)))")
+            return WriteFailure(errno: failure, flushing: true)
         }
-        self.link = link
-        end = before + off_t(lines.count)
+        return nil
+    }
+
+    struct WriteFailure: Sendable {
+        let errno: Int32
+        let flushing: Bool
+
+        func error(_ path: String) -> JournalError {
+            JournalError(message: flushing ? "cannot flush the journal \(path) to disk: \(String(cString: strerror(errno)))"
+                : "cannot write to the journal \(path): \(String(cString: strerror(errno))); the run stops here so that nothing happens unrecorded")
+        }
     }
 
     /// Events of a journal file. A last line cut short by a crash (no

@@ -56,7 +56,9 @@ public final class SharedJournal: JournalSink {
         self.rewake = rewake
         self.runID = runID
         self.localSeq = lastSeq
-        self.storeSeq = unshared == nil ? lastSeq : -1
+        // Whether the store has the last local line is settled at the
+        // first event (confirmLast): a crash may have come before its put.
+        self.storeSeq = unshared == nil ? lastSeq - 1 : -1
         self.unshared = unshared
         self.console = console
         self.yes = yes
@@ -75,29 +77,76 @@ public final class SharedJournal: JournalSink {
                 return
             }
         }
-        let line = try local.sealed(event)
-        let outcome: StoreEvents.Append
-        do {
-            outcome = try events.append(runID: runID, seq: event.seq, bytes: line)
-        } catch {
-            // The store may hold the event: so does the local journal, or
-            // the two would number the next events differently. A later
-            // put of the same bytes finds them there and goes on.
-            if error.outcomeUnknown { try local.write(line: line); localSeq = event.seq }
-            guard error.kind == .unreachable else {
-                throw JournalError(message: "the shared store \(url) refused event \(event.seq): \(error.message); the run stops here so that nothing happens unshared")
-            }
-            try goAlone(error, at: event, appended: error.outcomeUnknown)
-            return
+        // A session that began on a journal it did not just write (a resume,
+        // a takeover) first settles that its last line is in the store.
+        if storeSeq < localSeq {
+            try confirmLast(at: event)
         }
-        switch outcome {
-        case .written:
-            try local.write(line: line)
+        let line = try local.sealed(event)
+        // The put and the local write + fsync go at once; the event is
+        // written when both are done.
+        var put: Result<StoreEvents.Append, StoreFailure> = .failure(StoreFailure(.failed, "the put was not made"))
+        var localFailure: JournalError?
+        do {
+            try local.write(line: line) {
+                put = Result { () throws(StoreFailure) in try events.append(runID: runID, seq: event.seq, bytes: line) }
+            }
+        } catch {
+            localFailure = error
+        }
+        switch put {
+        case .success(.written):
+            // The store has it and this journal not: the run stops, and a
+            // resume takes the event in from the store (as a crash between
+            // the two would).
+            if let localFailure { throw localFailure }
             localSeq = event.seq
             storeSeq = event.seq
-        case .lost:
+        case .success(.lost):
+            // Never two different lines at one seq: the own line goes
+            // before the winner's are taken in.
+            if localFailure == nil { try local.takeBack() }
             throw try overtaken(at: event.seq)
+        case .failure(let error):
+            if let localFailure { throw localFailure }
+            guard error.kind == .unreachable else {
+                // Not in the store for sure: not in the journal either. The
+                // store may hold it (`outcomeUnknown`): so does the local
+                // journal, or the two would number the next events differently.
+                if !error.outcomeUnknown { try local.takeBack() } else { localSeq = event.seq }
+                throw JournalError(message: "the shared store \(url) refused event \(event.seq): \(error.message); the run stops here so that nothing happens unshared")
+            }
+            // The line is journaled and is the backlog's first: a later put
+            // of the same bytes finds them there (an answer lost) or writes them.
+            localSeq = event.seq
+            try goAlone(error, at: event, appended: true)
         }
+    }
+
+    /// The store holds the local journal's last line, or gets it now: a
+    /// crash between its fsync and the put's answer left it unsure. A
+    /// different event there means another machine wrote that place: the
+    /// session stops, and `muster resume` takes the store's in its stead.
+    private func confirmLast(at own: JournalEvent) throws(JournalError) {
+        let bytes: [UInt8]
+        do { bytes = try Paths.read(local.path) } catch { throw JournalError(message: "cannot read the journal \(local.path): \(error)") }
+        guard let line = LocalTail.lastLine(bytes) else {
+            storeSeq = localSeq
+            return
+        }
+        let outcome: StoreEvents.Append
+        do {
+            outcome = try events.append(runID: runID, seq: localSeq, bytes: line)
+        } catch {
+            guard error.kind == .unreachable else { throw JournalError(message: "the shared store \(url) refused event \(localSeq): \(error.message); the run stops here so that nothing happens unshared") }
+            // The backlog begins with that line (`storeSeq` stays before it).
+            try goAlone(error, at: own)
+            return
+        }
+        if case .lost = outcome {
+            throw JournalError(message: "the shared store \(url) holds another machine's event \(localSeq) of run \(runID) where this journal's last line should be; nothing more is written here. `muster resume \(runID)` takes the store's events in its place")
+        }
+        storeSeq = localSeq
     }
 
     /// Another machine wrote event `seq`: take in everything it wrote.

@@ -36,7 +36,9 @@ import Testing
         // The store holds exactly the local journal: one object per event, in order.
         #expect(storeEvents(store) == s.lines)
         #expect(s.events.map(\.seq) == Array(0..<s.events.count))
-        #expect(s.events.map(\.event) == [.runStarted, .runUnshared, .stepStarted, .note, .note, .note, .runShared, .note])
+        // The event whose put found no store was journaled as it was put:
+        // it is the backlog's first line, before `run_unshared`.
+        #expect(s.events.map(\.event) == [.runStarted, .stepStarted, .runUnshared, .note, .note, .note, .runShared, .note])
     }
 
     @Test func runResumedUnsharedCatchesUpAtItsFirstEvent() throws {
@@ -136,7 +138,8 @@ import Testing
         #expect(s.console.questions == ["Go on without the shared store?", "Go on without the shared store?"])
         // The request that woke the question is passed on to the executor.
         #expect(woken)
-        #expect(s.events.map(\.event) == [.runStarted, .runUnshared])
+        // The note was journaled as it was put: the backlog's first line.
+        #expect(s.events.map(\.event) == [.runStarted, .note, .runUnshared])
     }
 
     @Test func damagedEventInTheStoreIsNotTakenIn() throws {

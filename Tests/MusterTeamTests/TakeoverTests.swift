@@ -112,7 +112,9 @@ import Testing
         let t = try taker()
         // A put that finds another writer's bytes landed just before it (S3's 412).
         let other = try startedRun2Handoff()
-        store.inject(.preconditionFailed(other), on: .putIfAbsent)
+        // On the hand-off's put (event 3), not on the put that confirms the
+        // taker's last line is in the store (SharedJournal.confirmLast).
+        store.inject(.preconditionFailed(other), on: .putIfAbsent, keyContaining: "000000000003")
         let error = #expect(throws: JournalError.self) { try t.write(.handoff, value: "mine") }
         #expect(error?.superseded?.first?.value == "carol")
         #expect(t.lines == storeEvents(store))

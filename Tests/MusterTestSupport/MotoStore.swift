@@ -90,9 +90,11 @@ public final class TCPProxy {
 
     /// `holdPut`: the answer to that PUT of an event (1 for the first,
     /// "all" for every one) is never passed back, though the server got the
-    /// request (see tcp_proxy.py).
-    public init(to target: Int, port: Int? = nil, holdPut: String? = nil) throws {
+    /// request (see tcp_proxy.py). `stallPut`: that PUT of an event never
+    /// reaches the server and is never answered.
+    public init(to target: Int, port: Int? = nil, holdPut: String? = nil, stallPut: Int? = nil) throws {
         let args = [String(target)] + (port.map { [String($0)] } ?? []) + (holdPut.map { ["--hold-put", $0] } ?? [])
+            + (stallPut.map { ["--stall-put", String($0)] } ?? [])
         self.port = Int(try startPythonHelper("tcp_proxy.py", arguments: args, into: process)) ?? 0
         if self.port == 0 { throw MotoFailure(message: "the TCP proxy did not start") }
     }

@@ -3,13 +3,18 @@ without losing its state (the shared store mid-run): killing the proxy
 makes the server unreachable (connection refused), starting it on the same
 port makes it reachable again.
 
-Usage: tcp_proxy.py TARGET_PORT [LISTEN_PORT] [--hold-put N|all]. Prints
+Usage: tcp_proxy.py TARGET_PORT [LISTEN_PORT] [--hold-put N|all]
+[--stall-put N]. Prints
 the port it listens on as one line, then serves until killed.
 
 --hold-put N forwards the Nth PUT of an event (a request line holding
 `/events/`) to the server but never passes its answer back (a store whose
 answer is lost: the client times out, the object is written); `all` does so
 for every such PUT (a stalled store).
+
+--stall-put N never forwards the Nth PUT of an event (nor anything after it
+on that connection): the object is not written and no answer comes, as
+when the machine dies with the request still on its way.
 """
 import socket
 import sys
@@ -20,6 +25,11 @@ hold = None
 if "--hold-put" in args:
     i = args.index("--hold-put")
     hold = args[i + 1]
+    del args[i:i + 2]
+stall = None
+if "--stall-put" in args:
+    i = args.index("--stall-put")
+    stall = int(args[i + 1])
     del args[i:i + 2]
 target = int(args[0])
 listen = int(args[1]) if len(args) > 1 else 0
@@ -32,13 +42,13 @@ server.listen(64)
 print(server.getsockname()[1], flush=True)
 
 
-def held(data):
-    """True when `data` starts a PUT of an event whose answer is held back."""
-    if hold is None or not data.startswith(b"PUT ") or b"/events/" not in data.split(b"\r\n", 1)[0]:
-        return False
+def counted(data):
+    """The number of the PUT of an event `data` starts, else None."""
+    if not data.startswith(b"PUT ") or b"/events/" not in data.split(b"\r\n", 1)[0]:
+        return None
     with lock:
         puts[0] += 1
-        return hold == "all" or puts[0] == int(hold)
+        return puts[0]
 
 
 def pipe(src, dst, state, upward):
@@ -47,14 +57,20 @@ def pipe(src, dst, state, upward):
             data = src.recv(65536)
             if not data:
                 break
-            if upward and held(data):
-                state["hold"] = True
+            if upward and not state["stall"]:
+                n = counted(data)
+                if n is not None and hold is not None and (hold == "all" or n == int(hold)):
+                    state["hold"] = True
+                if n is not None and n == stall:
+                    state["stall"] = True
+            if upward and state["stall"]:
+                continue
             if not upward and state["hold"]:
                 continue
             dst.sendall(data)
     except OSError:
         pass
-    if not upward and state["hold"]:
+    if state["stall"] or (not upward and state["hold"]):
         # The client must wait for an answer that never comes: its side
         # stays open until it gives up.
         return
@@ -68,6 +84,6 @@ def pipe(src, dst, state, upward):
 while True:
     client, _ = server.accept()
     upstream = socket.create_connection(("127.0.0.1", target))
-    state = {"hold": False}
+    state = {"hold": False, "stall": False}
     threading.Thread(target=pipe, args=(client, upstream, state, True), daemon=True).start()
     threading.Thread(target=pipe, args=(upstream, client, state, False), daemon=True).start()

@@ -11,6 +11,10 @@ package final class FileTail {
     private var fd: Int32 = -1
     private var offset: off_t = 0
     private var partial: [UInt8] = []
+    /// The last whole line returned, and where it began: a shared run takes
+    /// back its last line when another machine wrote that event first
+    /// (SharedJournal), and the lines written in its place are read from there.
+    private var lastLine: (at: off_t, bytes: [UInt8])?
 
     package init(path: String) { self.path = path }
 
@@ -36,6 +40,9 @@ package final class FileTail {
     /// The complete lines appended since the last call.
     package func lines() -> [ArraySlice<UInt8>] {
         guard open() else { return [] }
+        if let line = lastLine, !still(line) {
+            (offset, partial, lastLine) = (line.at, [], nil)
+        }
         partial += read()
         if replaced() {
             // A new operator's copy took the file's place (see BatchedFile):
@@ -47,7 +54,19 @@ package final class FileTail {
         guard let last = partial.lastIndex(of: 10) else { return [] }
         let whole = Array(partial[...last])
         partial.removeSubrange(...last)
-        return whole.split(separator: 10)
+        let lines = whole.split(separator: 10)
+        if let end = lines.last {
+            let bytes = Array(end) + [10]
+            lastLine = (offset - off_t(partial.count) - off_t(bytes.count), bytes)
+        }
+        return lines
+    }
+
+    /// Whether the file still holds `line` where it was read.
+    private func still(_ line: (at: off_t, bytes: [UInt8])) -> Bool {
+        var now = [UInt8](repeating: 0, count: line.bytes.count)
+        let n = now.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, line.at) }
+        return n == now.count && now == line.bytes
     }
 
     /// Whether another file now has this one's name.

@@ -101,6 +101,7 @@ package final class SharedStore {
     /// Brings the local journal of `id` up to the store: events another
     /// machine wrote after the local last one are appended as written
     /// (a crash between the store's put and the local write loses nothing),
+    /// after the local last line is settled with the store (LocalTail),
     /// and a run only the store has gets its local folder. Returns how many
     /// events were taken in; nil when neither has the run.
     @discardableResult
@@ -114,6 +115,14 @@ package final class SharedStore {
                 try FileJournal.dropIncompleteTail(path: journalPath)
             } catch {
                 throw CommandFailure(message: error.message)
+            }
+            // The last line may be one the store never got, or lost to another machine's.
+            do {
+                if case .takenBack(let seq) = try LocalTail(store: client, runID: id).settle(journal: journalPath) { last = seq - 1 }
+            } catch where error.kind == .unreachable {
+                // Settled at the session's first event (SharedJournal), or put with the backlog.
+            } catch {
+                throw CommandFailure(message: "cannot settle run \(id)'s last event with the shared store \(url): \(error.message)")
             }
         }
         let foreign: [(seq: Int, bytes: [UInt8])]
