@@ -43,23 +43,6 @@ struct SpawnRunner: CommandRunner {
         }
     }
 
-    /// Starts the shell held at its gate while `admit` journals (ShellRunner).
-    func run(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool, admit: () -> Bool,
-             onLine: (Bool, String) -> Void, onSignal: (Signal) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult? {
-        do {
-            guard let r = try shell.run(script: script, environment: environment, timeout: timeout, keepLeftovers: keepLeftovers, admit: admit,
-                                        onStart: { StepKeeper.stepPID = $0 },
-                                        onLine: { onLine($0 == .stderr, $1) },
-                                        onSignal: { onSignal(Signal($0)) ? .stop : .keepWaiting },
-                                        onTick: onTick) else { return nil }
-            return CommandResult(status: r.status, timedOut: r.timedOut, interrupted: r.interrupted, seconds: r.seconds,
-                                 leftovers: r.leftovers.map { LeftoverProcess(pid: $0.pid, command: $0.command, name: $0.name) },
-                                 keptLeftovers: r.keptLeftovers)
-        } catch {
-            throw CommandError(message: error.message)
-        }
-    }
-
     /// A thread of its own per step in flight: it reads the step's output
     /// and enforces its timeout while the executor's thread asks questions.
     func start(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool) -> BackgroundCommand {

@@ -73,88 +73,10 @@ public struct ShellRunner: Sendable {
         onSignal: (Int32) -> SignalDecision,
         onTick: () -> Void = {}
     ) throws(SpawnError) -> Result {
-        let child = try spawn(script: script, environment: environment, gated: false)
-        onStart(child.pid)
-        return follow(child, timeout: timeout, keepLeftovers: keepLeftovers, watchSignals: watchSignals, stopRequested: stopRequested,
-                      onLine: onLine, onSignal: onSignal, onTick: onTick)
-    }
-
-    /// Runs `script` as `run` does, once `admit` (the journal making the
-    /// step's start durable) returns true; nil when it returned false.
-    /// The shell is started first and waits at a gate (`gatePrefix`), so
-    /// that bash's own start-up, about a millisecond, overlaps the journal's
-    /// `fsync` instead of following it; nothing of the script runs before
-    /// `admit` has returned true. When it returns false, or this process
-    /// dies meanwhile, the gate's socket closes and the shell exits (125)
-    /// having run nothing; here it is reaped. An environment that would run
-    /// code of its own before the gate (`BASH_ENV`, exported functions,
-    /// `SHELLOPTS`) is admitted first and then started, as before the gate.
-    public func run(
-        script: String,
-        environment: [String: String],
-        timeout: Double,
-        keepLeftovers: Bool = false,
-        admit: () -> Bool,
-        onStart: (pid_t) -> Void = { _ in },
-        onLine: (Stream, String) -> Void,
-        onSignal: (Int32) -> SignalDecision,
-        onTick: () -> Void = {}
-    ) throws(SpawnError) -> Result? {
-        guard Self.gateHolds(in: environment) else {
-            guard admit() else { return nil }
-            return try run(script: script, environment: environment, timeout: timeout, keepLeftovers: keepLeftovers,
-                           onStart: onStart, onLine: onLine, onSignal: onSignal, onTick: onTick)
-        }
-        var child = try spawn(script: script, environment: environment, gated: true)
-        guard admit() else {
-            abandon(child)
-            return nil
-        }
-        release(&child)
-        onStart(child.pid)
-        return follow(child, timeout: timeout, keepLeftovers: keepLeftovers, watchSignals: true, stopRequested: { false },
-                      onLine: onLine, onSignal: onSignal, onTick: onTick)
-    }
-
-    /// A started shell: its pid, the read ends of its output, and the
-    /// gate's end it waits on (-1 when it does not wait).
-    struct Child {
-        var pid: pid_t
-        var out: Int32
-        var err: Int32
-        var gate: Int32 = -1
-    }
-
-    /// What a gated shell runs before the script, on the script's first
-    /// line so that bash numbers the script's lines as before: it waits for
-    /// one line on descriptor 9 and exits 125 at end of file, then closes
-    /// it. The line goes to `_`, which bash sets after every command anyway,
-    /// so no variable is left behind; `set -e` does not apply left of `||`.
-    /// A syntax error in the first line stops bash before it runs any of it,
-    /// the gate included: it ran nothing, and says so as before.
-    static let gatePrefix = "IFS= read -r -u 9 _ || exit 125; exec 9<&-; "
-
-    /// False when bash would run code the environment brings before the
-    /// gate (`BASH_ENV`, exported functions, which could also stand in for
-    /// `read`), or trace the gate (`SHELLOPTS`, `BASHOPTS`).
-    static func gateHolds(in environment: [String: String]) -> Bool {
-        !environment.keys.contains { $0 == "BASH_ENV" || $0 == "SHELLOPTS" || $0 == "BASHOPTS" || $0.hasPrefix("BASH_FUNC_") }
-    }
-
-    private func spawn(script: String, environment: [String: String], gated: Bool) throws(SpawnError) -> Child {
+        let start = monotonicSeconds()
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
         guard makePipe(&outPipe), makePipe(&errPipe) else {
             throw SpawnError(message: "cannot create pipes: \(String(cString: strerror(errno)))")
-        }
-        // A socket rather than a pipe: `send` with MSG_NOSIGNAL opens it
-        // without a SIGPIPE when the shell is already gone.
-        var gate: [Int32] = [-1, -1]
-        if gated {
-            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &gate) == 0 else {
-                let failure = errno
-                for fd in outPipe + errPipe { close(fd) }
-                throw SpawnError(message: "cannot create the gate of a step's shell: \(String(cString: strerror(failure)))")
-            }
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -168,15 +90,6 @@ public struct ShellRunner: Sendable {
         }
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        if gated {
-            // dup2 onto itself would leave it close-on-exec: moved off 9 first.
-            if gate[0] == 9 {
-                let moved = fcntl(9, F_DUPFD_CLOEXEC, 10)
-                close(9)
-                gate[0] = moved
-            }
-            posix_spawn_file_actions_adddup2(&actions, gate[0], 9)
-        }
 
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
@@ -192,7 +105,7 @@ public struct ShellRunner: Sendable {
         // pid is its id), so `kill(-pid, ...)` reaches the whole step.
         posix_spawnattr_setflags(&attr, Int16(Self.spawnSetSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
-        let argv = [bash, "-euo", "pipefail", "-c", gated ? Self.gatePrefix + script : script]
+        let argv = [bash, "-euo", "pipefail", "-c", script]
         var pid: pid_t = 0
         let rc = withCStrings(argv) { cargv in
             withCEnvironment(environment) { cenv in
@@ -201,52 +114,13 @@ public struct ShellRunner: Sendable {
         }
         close(outPipe[1])
         close(errPipe[1])
-        if gated { close(gate[0]) }
         guard rc == 0 else {
             close(outPipe[0])
             close(errPipe[0])
-            if gated { close(gate[1]) }
             throw SpawnError(message: "cannot start \(bash): \(String(cString: strerror(rc))) (steps run in bash: install it, or set MUSTER_BASH to where it is)")
         }
-        return Child(pid: pid, out: outPipe[0], err: errPipe[0], gate: gated ? gate[1] : -1)
-    }
+        onStart(pid)
 
-    /// Lets a gated shell go on into the script. A shell already gone (a
-    /// syntax error in the first line) is followed as any other.
-    private func release(_ child: inout Child) {
-        var line = UInt8(ascii: "\n")
-        while send(child.gate, &line, 1, Int32(MSG_NOSIGNAL)) < 0, errno == EINTR {}
-        close(child.gate)
-        child.gate = -1
-    }
-
-    /// Ends a gated shell that must not run: the gate closes (it would exit
-    /// 125 by itself) and, to be sure at once, its group is killed; it ran
-    /// nothing, so there is nothing to stop gently.
-    private func abandon(_ child: Child) {
-        close(child.gate)
-        kill(-child.pid, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(child.pid, &status, 0) < 0, errno == EINTR {}
-        close(child.out)
-        close(child.err)
-        SignalWatch.drainChildren()
-    }
-
-    /// Reads the started shell's output and enforces its timeout until it
-    /// has exited (see `run`).
-    private func follow(
-        _ child: Child,
-        timeout: Double,
-        keepLeftovers: Bool,
-        watchSignals: Bool,
-        stopRequested: () -> Bool,
-        onLine: (Stream, String) -> Void,
-        onSignal: (Int32) -> SignalDecision,
-        onTick: () -> Void
-    ) -> Result {
-        let start = monotonicSeconds()
-        let pid = child.pid
         var buffers: [[UInt8]] = [[], []]
         var open = [true, true]
         var timedOut = false, interrupted = false
@@ -308,8 +182,8 @@ public struct ShellRunner: Sendable {
             }
             let now = monotonicSeconds()
             if exited, (!open[0] && !open[1]) || now >= drainUntil { break }
-            var fds = [pollfd(fd: open[0] ? child.out : -1, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: open[1] ? child.err : -1, events: Int16(POLLIN), revents: 0),
+            var fds = [pollfd(fd: open[0] ? outPipe[0] : -1, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: open[1] ? errPipe[0] : -1, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: exited || !watchSignals ? -1 : SignalWatch.readFD, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: exited || !watchSignals ? -1 : SignalWatch.childFD, events: Int16(POLLIN), revents: 0)]
             var waitMs: Int32
@@ -327,7 +201,7 @@ public struct ShellRunner: Sendable {
             if fds[3].revents != 0 { SignalWatch.drainChildren() }
             if n < 0, errno != EINTR { break }
             for i in 0..<2 where fds[i].revents != 0 {
-                let got = read(i == 0 ? child.out : child.err, chunk.baseAddress, chunk.count)
+                let got = read(i == 0 ? outPipe[0] : errPipe[0], chunk.baseAddress, chunk.count)
                 if got > 0 {
                     buffers[i].append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<got]))
                     flush(i, all: false)
@@ -390,15 +264,15 @@ public struct ShellRunner: Sendable {
         if keep {
             // They may still write to the step's output: once nobody reads
             // it they would die of SIGPIPE, so a reader of their own takes over.
-            drain(child.out, child.err)
+            drain(outPipe[0], errPipe[0])
         } else if !leftovers.isEmpty {
             // Those a timeout or stop already asked to end get no second chance.
             Self.stop(group: pid, grace: timedOut || interrupted ? 0 : 2)
         }
         for i in 0..<2 where open[i] { flush(i, all: true) }
         if lateInterrupt { SignalWatch.repost(SIGINT) }
-        close(child.out)
-        close(child.err)
+        close(outPipe[0])
+        close(errPipe[0])
         return Result(status: code, timedOut: timedOut, interrupted: interrupted, seconds: monotonicSeconds() - start,
                       leftovers: leftovers, keptLeftovers: keep)
     }
@@ -470,8 +344,6 @@ public struct ShellRunner: Sendable {
                 .map { String(decoding: $0, as: UTF8.self) }
             var words = args
             while words.last == "" { words.removeLast() }
-            // A subshell of a gated script: named by the script it was given.
-            if let i = words.firstIndex(where: { $0.hasPrefix(gatePrefix) }) { words[i] = String(words[i].dropFirst(gatePrefix.count)) }
             let command = words.isEmpty ? "[\(comm)]" : words.joined(separator: " ")
             let program = words.first.map { String($0.split(separator: "/").last ?? Substring($0)) }
             found.append(Leftover(pid: pid, command: command, name: program.flatMap { $0.isEmpty ? nil : $0 } ?? comm))

@@ -18,23 +18,14 @@ extension Executor {
         guard let a = entry.step.automation else { return }
         let values = templateValues(entry)
         let env = environment(entry.runbook, values)
-        var opened = following
-        func open() throws(Stop) {
-            guard !opened else { return }
-            opened = true
-            try journalStart(entry, attempt)
-        }
-        // A local `run` step's shell starts while its start is journaled,
-        // held until it is durable (ShellPerformer's `opening`); anything
-        // else is journaled before any of it is done.
-        if !opensLate(entry.step) { try open() }
+        if !following { try journalStart(entry, attempt) }
         // One attempt, all its polls included, is measured against `expect`.
         if !following || expectWatch?.key != key {
             expectWatch = a.expect.map { ExpectWatch(key: key, expect: Double($0), since: clock.now) }
         }
         let result: Attempt
         do {
-            result = try attemptOnce(entry.step, key: key, automation: a, values: values, env: env, open: open)
+            result = try attemptOnce(entry.step, key: key, automation: a, values: values, env: env)
         } catch {
             expectWatch = nil
             throw error
@@ -126,24 +117,12 @@ extension Executor {
         rollback.book.done.append((entry.key, r, values, environment(entry.runbook, values)))
     }
 
-    /// True when the attempt's start is journaled by the shell runner,
-    /// while it holds the shell it started (see `attempt`): a `run` step
-    /// that neither a drill nor a runbook test's fake may stand in for.
-    func opensLate(_ step: Step) -> Bool {
-        guard case .run = step.body else { return false }
-        return setup.drill == nil && standIn == nil
-    }
-
-    /// `open` journals the attempt's start (at once when it is already
-    /// journaled); called before anything of the attempt is done.
-    func attemptOnce(_ step: Step, key: String, automation a: Automation, values: [String: String], env: [String: String],
-                     open: () throws(Stop) -> Void) throws(Stop) -> Attempt {
+    func attemptOnce(_ step: Step, key: String, automation a: Automation, values: [String: String], env: [String: String]) throws(Stop) -> Attempt {
         if let drill = setup.drill, let stood = try DrillAttempt(host: self, drill: drill).instead(step, key: key, values: values) { return stood }
         // A value that never came (its step was skipped, or marked done by
         // hand) must not reach a command as a literal `{{ name }}`.
         let missing = StepPreview.missingValues(step, values)
         if !missing.isEmpty {
-            try open()
             return Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: \(missing.map { "{{ \($0) }}" }.joined(separator: ", ")) has no value (the step that sets it was skipped or marked done by hand); do this step by hand and answer d NOTE, or s REASON")
         }
         // A runbook test: the fake's reply, judged as the real thing's.
@@ -154,15 +133,9 @@ extension Executor {
             var remote: ShellPerformer.Remote?
             switch self.remote(of: key, values: values) {
             case .success(let r): remote = r
-            case .failure(let why):
-                try open()
-                return Attempt(ok: false, status: 1, seconds: 0, problem: why.message)
+            case .failure(let why): return Attempt(ok: false, status: 1, seconds: 0, problem: why.message)
             }
-            // Called before `run` returns, never kept: escaping in its type only.
-            return try withoutActuallyEscaping(open) { (open) throws(Stop) in
-                try shells.run(t, values: values, key: key, automation: a, timeout: Double(a.timeout), env: env, keepable: true, remote: remote,
-                               opening: open)
-            }
+            return try shells.run(t, values: values, key: key, automation: a, timeout: Double(a.timeout), env: env, keepable: true, remote: remote)
         case .wait(var w):
             w.every = setup.drill?.pollEvery(w.every) ?? w.every
             let waits = WaitPerformer(host: self, shell: shells, http: http)

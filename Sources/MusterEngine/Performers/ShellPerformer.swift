@@ -50,8 +50,9 @@ package struct ShellPerformer {
     /// Shows what will run and builds bash's script and environment: the
     /// values as variables, or for `remote` the ssh client's input.
     package func prepare(_ t: Template, values: [String: String], env base: [String: String], quiet: Bool, remote: Remote?) -> Prepared {
-        let masker = host.masker
-        if !quiet { show(t, values: values, remote: remote) }
+        let masker = host.masker, console = host.console
+        if !quiet, let remote { console.show(.info("on \(remote.host), through ssh")) }
+        if !quiet { console.show(.command(masker.mask(t.shellDisplay(values)))) }
         guard let script = t.shellCode() else {
             return .refused(Attempt(ok: false, status: 1, seconds: 0, problem: "cannot run: a template stands where its value could become code (run 'muster validate' for where and what to write instead)"))
         }
@@ -82,40 +83,16 @@ package struct ShellPerformer {
         return .ready(command: command, env: env)
     }
 
-    /// What will run, before it runs: where, and the command with its values masked.
-    func show(_ t: Template, values: [String: String], remote: Remote?) {
-        if let remote { host.console.show(.info("on \(remote.host), through ssh")) }
-        host.console.show(.command(host.masker.mask(t.shellDisplay(values))))
-    }
-
     /// Runs the script once (on `remote`, when given). `keepable`: a `run`
     /// step's attempt, which a lost terminal leaves running; probes and
-    /// rollback commands stop. `opening` journals the attempt's start: it
-    /// is called once, before anything of the script runs, while the
-    /// runner holds the shell it has already started (CommandRunner's
-    /// `admit`); what will run is shown once it returned.
+    /// rollback commands stop.
     package func run(_ t: Template, values: [String: String], key: String, automation a: Automation, timeout: Double, env base: [String: String],
-                     quiet: Bool = false, keepable: Bool = false, remote: Remote? = nil,
-                     opening: (() throws(Stop) -> Void)? = nil) throws(Stop) -> Attempt {
+                     quiet: Bool = false, keepable: Bool = false, remote: Remote? = nil) throws(Stop) -> Attempt {
         try host.checkSignals()
         let masker = host.masker, console = host.console, clock = host.clock
-        var opened = opening == nil
-        var refusal: Stop?
-        func open() -> Bool {
-            guard !opened, let opening else { return true }
-            opened = true
-            do { try opening() } catch {
-                refusal = error
-                return false
-            }
-            if !quiet { show(t, values: values, remote: remote) }
-            return true
-        }
         let command: String, env: [String: String]
-        switch prepare(t, values: values, env: base, quiet: quiet || !opened, remote: remote) {
-        case .refused(let attempt):
-            if !open(), let refusal { throw refusal }
-            return attempt
+        switch prepare(t, values: values, env: base, quiet: quiet, remote: remote) {
+        case .refused(let attempt): return attempt
         case .ready(let c, let e): (command, env) = (c, e)
         }
         var stdout = ""
@@ -128,47 +105,33 @@ package struct ShellPerformer {
         }
         var stopSignal: Signal?
         let started = clock.now
-        func line(_ isErr: Bool, _ line: String) {
-            if !isErr, stdout.utf8.count < Self.maxCaptured { stdout += line + "\n" }
-            // Masked whole, then shortened: a cut never splits a secret.
-            for masked in streams[isErr ? 1 : 0].feed(line, now: clock.now).map(Self.shorten) { emit(isErr, masked) }
-        }
-        func signal(_ sig: Signal) -> Bool {
-            // The runner waits for the answer, so the step's timeout
-            // bounds the question: unanswered by then, the step times out.
-            switch host.commandSignal(sig, key: key, deadline: started + timeout, keepable: keepable) {
-            case .keepWaiting:
-                return false
-            case .stopStep:
-                return true
-            case .pause(let s):
-                stopSignal = s
-                return true
-            }
-        }
-        func tick() {
-            // A line held for a short start of a secret waits a moment only.
-            for (i, isErr) in [false, true].enumerated() {
-                for line in streams[i].release(now: clock.now, after: 0.5) { emit(isErr, Self.shorten(line)) }
-            }
-            host.tick()
-        }
-        let ran: CommandResult?
+        let result: CommandResult
         do {
-            if opened {
-                ran = try runner.run(script: command, environment: env, timeout: timeout, keepLeftovers: a.keepRunning, onLine: line, onSignal: signal, onTick: tick)
-            } else {
-                ran = try runner.run(script: command, environment: env, timeout: timeout, keepLeftovers: a.keepRunning, admit: open,
-                                     onLine: line, onSignal: signal, onTick: tick)
-            }
+            result = try runner.run(script: command, environment: env, timeout: timeout, keepLeftovers: a.keepRunning, onLine: { isErr, line in
+                if !isErr, stdout.utf8.count < Self.maxCaptured { stdout += line + "\n" }
+                // Masked whole, then shortened: a cut never splits a secret.
+                for masked in streams[isErr ? 1 : 0].feed(line, now: clock.now).map(Self.shorten) { emit(isErr, masked) }
+            }, onSignal: { sig in
+                // The runner waits for the answer, so the step's timeout
+                // bounds the question: unanswered by then, the step times out.
+                switch host.commandSignal(sig, key: key, deadline: started + timeout, keepable: keepable) {
+                case .keepWaiting:
+                    return false
+                case .stopStep:
+                    return true
+                case .pause(let s):
+                    stopSignal = s
+                    return true
+                }
+            }, onTick: {
+                // A line held for a short start of a secret waits a moment only.
+                for (i, isErr) in [false, true].enumerated() {
+                    for line in streams[i].release(now: clock.now, after: 0.5) { emit(isErr, Self.shorten(line)) }
+                }
+                host.tick()
+            })
         } catch {
-            // The shell did not start; the attempt's start is journaled before its failure.
-            if !open(), let refusal { throw refusal }
             return Attempt(ok: false, status: 127, seconds: 0, problem: error.message)
-        }
-        guard let result = ran else {
-            // Not admitted: the start could not be journaled, and nothing ran.
-            throw refusal ?? .journal("the step's start was not journaled")
         }
         // A last line held back to see whether a secret went on is shown now.
         for (i, isErr) in [false, true].enumerated() { for line in streams[i].finish() { emit(isErr, Self.shorten(line)) } }

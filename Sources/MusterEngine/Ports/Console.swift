@@ -100,30 +100,8 @@ public protocol CommandRunner {
              onLine: (_ stderr: Bool, _ line: String) -> Void,
              onSignal: (Signal) -> Bool,
              onTick: () -> Void) throws(CommandError) -> CommandResult
-    /// Runs the script as `run` does once `admit` returns true (a step's
-    /// start made durable), or returns nil, having run nothing, when it
-    /// returns false. A runner may start the shell before, held at a gate,
-    /// so that its start-up overlaps `admit` (ShellRunner); by default it
-    /// admits first.
-    func run(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool,
-             admit: () -> Bool,
-             onLine: (_ stderr: Bool, _ line: String) -> Void,
-             onSignal: (Signal) -> Bool,
-             onTick: () -> Void) throws(CommandError) -> CommandResult?
     /// Starts the script beside others and returns at once (BackgroundCommand).
     func start(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool) -> BackgroundCommand
-}
-
-extension CommandRunner {
-    public func run(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool,
-                    admit: () -> Bool,
-                    onLine: (_ stderr: Bool, _ line: String) -> Void,
-                    onSignal: (Signal) -> Bool,
-                    onTick: () -> Void) throws(CommandError) -> CommandResult? {
-        guard admit() else { return nil }
-        return try run(script: script, environment: environment, timeout: timeout, keepLeftovers: keepLeftovers,
-                       onLine: onLine, onSignal: onSignal, onTick: onTick)
-    }
 }
 
 public struct CommandResult: Sendable {
