@@ -17,12 +17,26 @@ final class Buildbot {
     /// that user force builds (authz).
     init(user: String? = nil) throws {
         dir = try temporaryDirectory()
-        let http = Int.random(in: 20000...29999), pb = http + 10000
-        if let template = Self.masterTemplate {
-            try sh("mkdir -p '\(dir)/bb' && cp -a '\(template)' '\(dir)/bb/master'", cwd: dir)
-        }
         let auth = user.map { "env BUILDBOT_USER='\($0)' " } ?? ""
-        try detached("\(auth)'\(Self.script)' start '\(dir)/bb' \(http) \(pb) > '\(dir)/url' 2> '\(dir)/setup.log'", cwd: dir)
+        // Both ports below the kernel's ephemeral range (32768 and up), where
+        // any outgoing connection of the other lane may hold one; a port
+        // another test picked too is tried again with new ones.
+        var tries = 0
+        while true {
+            let http = Int.random(in: 20000...25999), pb = http + 6000
+            if let template = Self.masterTemplate {
+                try sh("rm -rf '\(dir)/bb' && mkdir -p '\(dir)/bb' && cp -a '\(template)' '\(dir)/bb/master'", cwd: dir)
+            }
+            do {
+                try detached("\(auth)'\(Self.script)' start '\(dir)/bb' \(http) \(pb) > '\(dir)/url' 2> '\(dir)/setup.log'", cwd: dir)
+                break
+            } catch {
+                tries += 1
+                let log = (try? String(contentsOfFile: dir + "/bb/master/twistd.log", encoding: .utf8)) ?? ""
+                guard tries < 3, log.contains("Address already in use") else { throw error }
+                Self.killDaemons(dir)
+            }
+        }
         url = try String(contentsOfFile: dir + "/url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -41,13 +55,17 @@ final class Buildbot {
     /// throwaway master needs no clean shutdown, and `buildbot stop` waits
     /// seconds for one.
     deinit {
+        Self.killDaemons(dir)
+        _ = try? sh("rm -rf '\(dir)'", cwd: "/")
+    }
+
+    static func killDaemons(_ dir: String) {
         for daemon in ["master", "worker"] {
             if let text = try? String(contentsOfFile: "\(dir)/bb/\(daemon)/twistd.pid", encoding: .utf8),
                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                kill(pid, SIGKILL)
+                Glibc.kill(pid, SIGKILL)
             }
         }
-        _ = try? sh("rm -rf '\(dir)'", cwd: "/")
     }
 
     /// How many builds Buildbot has started, from its own API.
