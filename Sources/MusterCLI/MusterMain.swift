@@ -31,10 +31,10 @@ public enum MusterMain {
             let given = arguments ?? Array(CommandLine.arguments.dropFirst())
             if let word = misspeltCommand(given) {
                 printError("muster: unknown command '\(word.given)'. Did you mean `muster \(word.meant)`?")
-                exit(ExitCodes.usage.rawValue)
+                exit(ExitStatus.usage.rawValue)
             }
             printError(MusterCommand.fullMessage(for: error))
-            exit(code == .validationFailure ? ExitCodes.usage.rawValue : code.rawValue)
+            exit(code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue)
         }
     }
 }
@@ -46,19 +46,6 @@ func misspeltCommand(_ arguments: [String]) -> (given: String, meant: String)? {
     let names = MusterCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
     guard !names.contains(first), let meant = suggestion(for: first, among: names) else { return nil }
     return (first, meant)
-}
-
-/// The exit codes of `cli.md` (MusterApp's `ExitStatus`, as ArgumentParser's type).
-public enum ExitCodes {
-    public static let success = ExitCode(ExitStatus.success.rawValue)
-    public static let failure = ExitCode(ExitStatus.failure.rawValue)
-    public static let usage = ExitCode(ExitStatus.usage.rawValue)
-    public static let paused = ExitCode(ExitStatus.paused.rawValue)
-}
-
-extension ExitCode {
-    /// A use case's status as the command's exit code.
-    init(_ status: ExitStatus) { self.init(status.rawValue) }
 }
 
 struct MusterCommand: ParsableCommand {
