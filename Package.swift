@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "MusterDrills", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal"]),
         .target(name: "MusterPreflight", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterDrills"]),
         // The shared-run protocol (store journal, lease and heartbeat, request
-        // inbox, takeover) on the store and clock ports; MusterApp/CLI wire S3 in.
+        // inbox, takeover) on the store and clock ports; MusterApp wires S3 in.
         .target(name: "MusterTeam", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal"]),
         // The CI providers, behind the engine's CIService (see its doc comment).
         .target(name: "MusterCI", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine"]),

@@ -1,6 +1,6 @@
 /// The store a shared run is kept in, as the team protocol needs it: the
 /// few object operations it makes, on whole keys in one bucket. The real
-/// one is S3 (MusterCLI's adapter over MusterStore); tests use the
+/// one is S3 (MusterApp's adapter over MusterStore); tests use the
 /// in-memory one of MusterTestSupport, which can lose replies and refuse.
 ///
 /// Sendable because the session's watch (heartbeat and request listing)
