@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import MusterBasics
 import MusterEngine
 import MusterProcess
@@ -9,15 +6,15 @@ import MusterProcess
 package enum HandOverWait {
     /// Waits until `done` says the old session has stopped, looking every
     /// `interval` ms; a stop signal (Ctrl-C) withdraws the request and
-    /// gives the takeover up, leaving the run where it is.
+    /// gives the takeover up, leaving the run where it is. Sleeps on the
+    /// run's clock, which a signal wakes at once.
     package static func wait(_ runID: String, every interval: Int32, withdraw: () -> Void, done: () -> Bool) throws {
+        let clock = SystemClock()
         while !done() {
-            if let sig = SignalWatch.take(), SignalWatch.stopping.contains(sig) {
+            if let sig = clock.sleep(upTo: Double(interval) / 1000), SignalWatch.stopping.contains(sig.number) {
                 withdraw()
-                throw CommandFailure(message: "gave up taking over run \(runID) (\(Signal(sig).shortName)); it goes on where it is")
+                throw CommandFailure(message: "gave up taking over run \(runID) (\(sig.shortName)); it goes on where it is")
             }
-            var fds = [pollfd(fd: SignalWatch.readFD, events: Int16(POLLIN), revents: 0)]
-            _ = poll(&fds, 1, interval)
         }
     }
 }

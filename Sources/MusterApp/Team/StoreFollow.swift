@@ -43,6 +43,7 @@ package struct StoreFollow {
 
     package func follow() throws -> ExitStatus {
         SignalWatch.install()
+        let clock = SystemClock()
         var cursor = StoreCursor(store: shared.client, runID: runID)
         let first: [(seq: Int, bytes: [UInt8])]
         do {
@@ -103,9 +104,7 @@ package struct StoreFollow {
                 if !saidUnreachable { printError("muster: warning: \(error.message); still trying") }
                 saidUnreachable = true
             }
-            var fds = [pollfd(fd: SignalWatch.readFD, events: Int16(POLLIN), revents: 0)]
-            _ = poll(&fds, 1, Int32(interval * 1000))
-            if let sig = SignalWatch.take(), SignalWatch.stopping.contains(sig) { return paused ? ExitStatus.paused : ExitStatus(128 + sig) }
+            if let sig = clock.sleep(upTo: interval), SignalWatch.stopping.contains(sig.number) { return paused ? ExitStatus.paused : ExitStatus(128 + sig.number) }
         }
     }
 
