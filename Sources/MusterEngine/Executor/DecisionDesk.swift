@@ -33,7 +33,7 @@ package struct DecisionDesk {
                 guard let l = try host.read(prompt, hint: DecisionQuestion.hint(d.options), within: deadline - host.elapsed) else {
                     let why = "nobody decided within \(DurationFormat.format(after)): the drill took its default"
                     // Not `auto`: that is --yes's mark, and nobody gave --yes.
-                    try host.record(.decided(name: entry.step.id, option: o, reason: why, by: "muster (default_after)", masked: false), step: key)
+                    try host.record(.decided(name: entry.step.id, option: o, reason: why, by: "muster (default_after)"), step: key)
                     host.console.show(.warning("decided: \(o) (\(why))"))
                     return o
                 }
@@ -58,7 +58,7 @@ package struct DecisionDesk {
             if reason.isEmpty { try host.notUnderstood("say in one line why \(option!): it is what the postmortem will ask") }
         }
         let why = host.masker.mask(reason)
-        try host.record(.decided(name: entry.step.id, option: option, reason: why, by: host.setup.operatorName, masked: false), step: key)
+        try host.record(.decided(name: entry.step.id, option: option, reason: why, by: host.setup.operatorName), step: key)
         host.console.show(.info("decided: \(option!) (\(why))"))
         host.notify("decided \(option!) at '\(key)': \(why)")
         return option!

@@ -47,7 +47,7 @@ extension Executor {
         if state.started.contains(key) {
             try record(.attemptStarted(attempt: attempt), step: key)
         } else {
-            try record(.stepStarted(kind: step.kind, attempt: attempt, items: nil), step: key)
+            try record(.stepStarted(kind: step.kind, attempt: attempt), step: key)
         }
     }
 

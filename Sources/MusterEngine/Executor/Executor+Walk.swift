@@ -116,7 +116,7 @@ extension Executor: PipelineHost {
         case .begin(let key):
             let entry = try enter(key)
             if let each = entry.step.forEach { return try flow.beginLoop(entry, each, values: templateValues(entry)) }
-            try record(.stepStarted(kind: entry.step.kind, attempt: nil, items: nil), step: key)
+            try record(.stepStarted(kind: entry.step.kind), step: key)
             if case .runbook(let spec) = entry.step.body, entry.child == nil { throw .fail("runbook '\(spec.runbook)' was not loaded") }
         case .askItem(let key, let i):
             try ManualDesk(host: self).item(try enter(key), i)

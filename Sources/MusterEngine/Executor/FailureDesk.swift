@@ -51,7 +51,7 @@ package struct FailureDesk {
     private func menu(_ key: String, allowRollback: Bool) throws(Stop) -> Choice {
         switch try host.answer(.failure(rollBack: allowRollback), "Step '\(key)' did not succeed. What now?", step: key, as: FailureReply.self) {
         case .retry:
-            try host.record(.failureChoice(.retry, text: nil), step: key)
+            try host.record(.failureChoice(.retry), step: key)
             return .retry
         case .skip(let why):
             try host.record(.failureChoice(.skip, text: why), step: key)
@@ -64,7 +64,7 @@ package struct FailureDesk {
         case .abort:
             throw .pause("operator aborted at '\(key)'")
         case .rollBack:
-            try host.record(.failureChoice(.rollback, text: nil), step: key)
+            try host.record(.failureChoice(.rollback), step: key)
             try host.record(.stepFinished(.init(.failed)), step: key)
             return .finished
         }

@@ -51,7 +51,7 @@ package struct FlowDesk {
                 problem = "{{ \(name) }} has no value (the step that sets it was skipped or marked done by hand)"
             }
         }
-        try host.record(.stepStarted(kind: entry.step.kind, attempt: nil, items: items), step: entry.key)
+        try host.record(.stepStarted(kind: entry.step.kind, items: items), step: entry.key)
         if let problem {
             let why = "for_each cannot repeat over \(each.source.describe): \(problem)"
             host.console.show(.stepResult(.finished(.failed), seconds: 0, detail: why))

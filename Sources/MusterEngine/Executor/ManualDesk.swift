@@ -16,10 +16,10 @@ package struct ManualDesk {
         // A note answers nothing: the machine asks the item again.
         switch try host.answer(.checklistItem, "[ ] \(text)", step: key, as: ChecklistReply.self) {
         case .done:
-            try host.record(.itemAnswered(item: i, answer: .done, isNote: false, reason: nil, auto: false), step: key)
+            try host.record(.itemAnswered(item: i, answer: .done), step: key)
             host.console.show(.itemChecked(text))
         case .skip(let why):
-            try host.record(.itemAnswered(item: i, answer: .skipped, isNote: false, reason: why, auto: false), step: key)
+            try host.record(.itemAnswered(item: i, answer: .skipped, reason: why), step: key)
         case .note(let note):
             try host.record(.note(item: i, text: note), step: key)
             host.console.show(.info("note recorded"))
@@ -33,7 +33,7 @@ package struct ManualDesk {
         guard case .manual(let items, _) = entry.step.body else { return }
         let text = host.masker.mask(items[i].expand(host.templateValues(entry)))
         host.console.show(.checklistItem(text + "  (yes, --yes)"))
-        try host.record(.itemAnswered(item: i, answer: .done, isNote: false, reason: nil, auto: true), step: entry.key)
+        try host.record(.itemAnswered(item: i, answer: .done, auto: true), step: entry.key)
     }
 
     /// The `ask` question `name` of a manual step: its answer becomes a value.

@@ -83,7 +83,7 @@ package final class PipelineDesk: PipelineBook {
     }
 
     package func journal(_ ref: PipelineRef, key: String, _ service: any CIService) throws(Stop) {
-        try host.record(.pipelineStarted(ref, text: service.describe(ref), legacy: nil), step: key)
+        try host.record(.pipelineStarted(ref, text: service.describe(ref)), step: key)
     }
 
     package func journalCancel(_ ref: PipelineRef, key: String, text: String) throws(Stop) {

@@ -38,7 +38,7 @@ package final class TeamDesk {
     func awaitApproval(_ entry: FlatPlan.Entry, preview: [String]) throws(Stop) -> String? {
         let key = entry.key, step = entry.step
         guard let rule = step.automation?.approval else { return nil }
-        if !state.started.contains(key) { try host.record(.stepStarted(kind: step.kind, attempt: nil, items: nil), step: key) }
+        if !state.started.contains(key) { try host.record(.stepStarted(kind: step.kind), step: key) }
         let sha = SignedStatement.digest(preview.joined(separator: "\n"))
         if host.machine.asksForApproval(key, state, sha: sha) {
             if state.approvalAsked[key] != nil, state.approvalSHA[key] != sha {

@@ -19,22 +19,22 @@ extension JournalEvent {
         /// `kind`: what the step is; `attempt`: an automated step's start
         /// carries its first attempt; `items`: a `for_each` step's items,
         /// fixed when it began.
-        case stepStarted(kind: StepKind?, attempt: Int?, items: [String]?)
+        case stepStarted(kind: StepKind?, attempt: Int? = nil, items: [String]? = nil)
         /// `item` nil on a damaged line; early journals wrote notes as
         /// answers (`answer` "note"), which answer nothing.
-        case itemAnswered(item: Int?, answer: ItemAnswer?, isNote: Bool, reason: String?, auto: Bool)
+        case itemAnswered(item: Int?, answer: ItemAnswer?, isNote: Bool = false, reason: String? = nil, auto: Bool = false)
         case note(item: Int?, text: String?)
         /// An `ask` answer: `masked` when it was a secret (journaled `***`).
         case answered(name: String?, value: String?, masked: Bool)
         /// A `decide` step's option and why; `masked` when a secret was
         /// masked out of the option.
-        case decided(name: String?, option: String?, reason: String?, by: String?, masked: Bool)
+        case decided(name: String?, option: String?, reason: String?, by: String?, masked: Bool = false)
         /// `reason` why it was skipped; `auto`: passed by `--yes`.
-        case gateAnswered(GateAnswer?, reason: String?, auto: Bool)
+        case gateAnswered(GateAnswer?, reason: String? = nil, auto: Bool = false)
         case attemptStarted(attempt: Int)
         case attemptFinished(AttemptEnd)
         /// `text`: why it was skipped, or what was done by hand.
-        case failureChoice(FailureChoice?, text: String?)
+        case failureChoice(FailureChoice?, text: String? = nil)
         case stepFinished(StepEnd)
         /// `rung` nil for a contact off the ladder.
         case escalated(contact: String, rung: Int?, answered: Bool)
@@ -48,7 +48,7 @@ extension JournalEvent {
         /// `text` the pipeline as people read it; `legacy`: a pipeline id
         /// journaled by a release before typed pipeline references, and
         /// the item it was for.
-        case pipelineStarted(PipelineRef?, text: String?, legacy: LegacyPipeline?)
+        case pipelineStarted(PipelineRef?, text: String?, legacy: LegacyPipeline? = nil)
         /// `attempt`: the attempt whose trigger it is.
         case pipelineTriggering(PipelineRef?, attempt: Int?)
         case pipelineAbsent(PipelineRef?, attempt: Int?)
