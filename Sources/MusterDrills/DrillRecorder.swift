@@ -36,7 +36,7 @@ public enum DrillRecorder {
             let key = e.step ?? ""
             if let t = e.clock { now = t }
             switch e.payload {
-            case .stepStarted(let attempt, _):
+            case .stepStarted(_, let attempt, _):
                 if started[key] == nil { started[key] = (e, now) }
                 if let a = attempt { attempts[key] = max(attempts[key] ?? 0, a) }
             case .attemptStarted(let attempt):
@@ -52,7 +52,7 @@ public enum DrillRecorder {
             case .handoff(let h):
                 handoffs.append(.init(from: operatorNow, to: h.by ?? "", atSeconds: now, reason: h.reason))
                 operatorNow = h.by ?? operatorNow
-            case .decided(_, let option, let reason, let by):
+            case .decided(_, let option, let reason, let by, _):
                 let asked = started[key]?.1 ?? now
                 decisions.append(.init(step: key, option: option ?? "", reason: reason ?? "", by: by ?? operatorNow, atSeconds: now, waitedSeconds: max(0, now - asked)))
             case .faultInjected:

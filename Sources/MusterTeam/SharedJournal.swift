@@ -224,8 +224,7 @@ public final class SharedJournal: JournalSink {
         lastTry = stopwatch.elapsed()
         // A local event of its own: the executor folds it and numbers its
         // own event after it.
-        var e = JournalEvent(seq: localSeq + 1, at: own.at, t: own.t, event: .runUnshared)
-        e.text = why + (pause ? "; paused by the operator" : "; going on alone")
+        let e = JournalEvent(seq: localSeq + 1, at: own.at, t: own.t, .runUnshared(why: why + (pause ? "; paused by the operator" : "; going on alone")))
         try appendLocal(e)
         var stop = JournalError(message: why)
         stop.superseded = [e]
@@ -283,8 +282,7 @@ public final class SharedJournal: JournalSink {
             }
             storeSeq = e.seq
         }
-        var e = JournalEvent(seq: localSeq + 1, at: own.at, t: own.t, event: .runShared)
-        e.text = "the shared store \(url) answers again; every event is in it"
+        let e = JournalEvent(seq: localSeq + 1, at: own.at, t: own.t, .runShared(text: "the shared store \(url) answers again; every event is in it"))
         let line = try sealedOrFail(e)
         if case .lost = try events.append(runID: runID, seq: e.seq, bytes: line) {
             throw StoreFailure(.failed, "another machine wrote event \(e.seq) of run \(runID) as this session caught up; this machine's events are in \(local.path)", code: Self.diverged)

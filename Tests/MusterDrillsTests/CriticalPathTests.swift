@@ -120,20 +120,20 @@ struct CriticalPathRecordTests {
         }
         add(.runStarted, nil, t: 0) { $0.run = JournalEvent.RunInfo(runID: "r", runbook: "t", runbookPath: "runbooks/t.yaml", runbookHash: "", operatorName: "alice", host: "h", params: [:], yes: false, startedAt: "2026-11-27T09:00:00Z", drill: DrillTests.drill(rto: 60)) }
         add(.stepStarted, "prep", t: 0) { $0.attempt = 1 }
-        add(.stepFinished, "prep", t: 1) { $0.stepOutcome = .done }
+        add(.stepFinished, "prep", t: 1) { $0.outcome = "done" }
         add(.stepStarted, "p", t: 1)
         add(.stepStarted, "p/short", t: 1) { $0.attempt = 1 }
         add(.stepStarted, "p/long", t: 1)
         add(.stepStarted, "p/long/one", t: 1) { $0.attempt = 1 }
-        add(.stepFinished, "p/short", t: 2) { $0.stepOutcome = .done }
-        add(.stepFinished, "p/long/one", t: 2) { $0.stepOutcome = .done }
+        add(.stepFinished, "p/short", t: 2) { $0.outcome = "done" }
+        add(.stepFinished, "p/long/one", t: 2) { $0.outcome = "done" }
         add(.stepStarted, "p/long/two", t: 2) { $0.attempt = 1 }
-        add(.stepFinished, "p/long/two", t: 4) { $0.stepOutcome = .done }
-        add(.stepFinished, "p/long", t: 4) { $0.stepOutcome = .done }
-        add(.stepFinished, "p", t: 4) { $0.stepOutcome = .done }
+        add(.stepFinished, "p/long/two", t: 4) { $0.outcome = "done" }
+        add(.stepFinished, "p/long", t: 4) { $0.outcome = "done" }
+        add(.stepFinished, "p", t: 4) { $0.outcome = "done" }
         add(.stepStarted, "end", t: 4) { $0.attempt = 1 }
-        add(.stepFinished, "end", t: 5) { $0.stepOutcome = .done }
-        add(.runFinished, nil, t: 5) { $0.runEnd = .completed }
+        add(.stepFinished, "end", t: 5) { $0.outcome = "done" }
+        add(.runFinished, nil, t: 5) { $0.outcome = "completed" }
         return events
     }
 

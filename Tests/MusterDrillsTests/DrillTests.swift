@@ -274,15 +274,15 @@ struct FlowRecordTests {
         add(.runStarted, nil, t: 0) { $0.run = JournalEvent.RunInfo(runID: "r", runbook: "t", runbookPath: "runbooks/t.yaml", runbookHash: "", operatorName: "alice", host: "h", params: [:], yes: false, startedAt: "2026-11-27T09:00:00Z") }
         add(.stepStarted, "rebuild", t: 0)
         add(.stepStarted, "rebuild/create", t: 0) { $0.attempt = 1 }
-        add(.stepFinished, "rebuild/create", t: 5) { $0.stepOutcome = .done }
-        add(.stepFinished, "rebuild", t: 5) { $0.stepOutcome = .done }
+        add(.stepFinished, "rebuild/create", t: 5) { $0.outcome = "done" }
+        add(.stepFinished, "rebuild", t: 5) { $0.outcome = "done" }
         add(.stepStarted, "redeploy", t: 5) { $0.items = ["web", "api"] }
         for (item, end) in [("web", 7.0), ("api", 9.0)] {
             add(.stepStarted, "redeploy[\(item)]", t: end - 2) { $0.attempt = 1 }
-            add(.stepFinished, "redeploy[\(item)]", t: end) { $0.stepOutcome = .done }
+            add(.stepFinished, "redeploy[\(item)]", t: end) { $0.outcome = "done" }
         }
-        add(.stepFinished, "redeploy", t: 9) { $0.stepOutcome = .done }
-        add(.runFinished, nil, t: 9) { $0.runEnd = .completed }
+        add(.stepFinished, "redeploy", t: 9) { $0.outcome = "done" }
+        add(.runFinished, nil, t: 9) { $0.outcome = "completed" }
         let drill = DrillTests.drill(rto: 60)
         let r = try #require(DrillRecorder.record(events: events, drill: drill, steps: DrillRecorder.stepFacts(rb, includes: [:]), runbookCommit: nil, runbookDirty: false))
         #expect(r.steps.map(\.id) == ["rebuild", "rebuild/create", "redeploy", "redeploy[web]", "redeploy[api]"])

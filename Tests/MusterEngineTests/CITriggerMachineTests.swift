@@ -63,7 +63,7 @@ struct CITriggerMachineTests {
         // `r` looks again, never triggers.
         ev.add(.attemptFinished, "build") { $0.attempt = 2; $0.exit = 1; $0.text = "could not tell" }
         #expect(m.next(ev.state) == .onFailure("build", .ask))
-        ev.add(.failureChoice, "build") { $0.choice = .retry }
+        ev.add(.failureChoice, "build") { $0.answer = "retry" }
         #expect(m.next(ev.state) == .lookUp("build", 3))
         // Answered: a later retry triggers anew.
         ev.add(.attemptStarted, "build") { $0.attempt = 3 }
@@ -76,7 +76,7 @@ struct CITriggerMachineTests {
         var ev = Events()
         ev.add(.stepStarted, "build") { $0.attempt = 1 }
         ev.add(.pipelineTriggering, "build") { $0.pipeline = token; $0.attempt = 1 }
-        ev.add(.stepFinished, "build") { $0.stepOutcome = .done }
+        ev.add(.stepFinished, "build") { $0.outcome = "done" }
         #expect(ev.state.triggerMarks.isEmpty)
         #expect(m.next(ev.state) == .finish(.completed))
     }
@@ -95,7 +95,7 @@ struct CITriggerMachineTests {
         add(.attemptFinished) { $0.attempt = 1; $0.exit = 1; $0.text = "no answer" }
         add(.attemptStarted) { $0.attempt = 2 }
         add(.pipelineStarted) { $0.pipeline = pipeline }
-        add(.stepFinished) { $0.attempt = 2; $0.stepOutcome = .done }
+        add(.stepFinished) { $0.attempt = 2; $0.outcome = "done" }
         #expect(ReplayCheck.check(events, plan: m.plan) == [])
     }
 }

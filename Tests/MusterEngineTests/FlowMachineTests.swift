@@ -66,7 +66,7 @@ struct FlowMachineTests {
         var ev = Events()
         ev.done("a")
         // Skipped as a whole (by its condition, or `s` at its gate).
-        ev.add(.stepFinished, "rebuild") { $0.stepOutcome = .skipped }
+        ev.add(.stepFinished, "rebuild") { $0.outcome = "skipped" }
         #expect(m.next(ev.state) == .attempt("b", 1))
     }
 
@@ -100,7 +100,7 @@ struct FlowMachineTests {
         var ev = Events()
         ev.done("a")
         ev.failed("rebuild/create", "exited with status 1")
-        ev.add(.failureChoice, "rebuild/create") { $0.choice = .rollback }
+        ev.add(.failureChoice, "rebuild/create") { $0.answer = "rollback" }
         ev.add(.rollbackStarted) { $0.text = "operator chose to roll back" }
         #expect(m.next(ev.state) == .rollBackStep("a"))
         ev.add(.rollbackFinished, "a") { $0.exit = 0 }
@@ -131,7 +131,7 @@ struct FlowMachineTests {
         ev.done("rebuild/create")
         ev.failed("rebuild/check", "exited with status 1")
         #expect(m.next(ev.state) == .finishStep("rebuild"))
-        ev.add(.stepFinished, "rebuild") { $0.stepOutcome = .failed; $0.text = "a step in the group failed" }
+        ev.add(.stepFinished, "rebuild") { $0.outcome = "failed"; $0.text = "a step in the group failed" }
         #expect(m.next(ev.state) == .attempt("b", 1), "on_failure: continue inside the group lets the run go on")
         ev.done("b")
         ev.done("cleanup")
@@ -195,7 +195,7 @@ struct LoopMachineTests {
         #expect(m.next(ev.state) == .attempt("redeploy[b]", 1), "max_failures: 1 lets one fail")
         ev.failed("redeploy[b]", "exited with status 1")
         #expect(m.next(ev.state) == .finishStep("redeploy"), "the second failure is one too many")
-        ev.add(.stepFinished, "redeploy") { $0.stepOutcome = .failed; $0.text = "2 of 4 items failed" }
+        ev.add(.stepFinished, "redeploy") { $0.outcome = "failed"; $0.text = "2 of 4 items failed" }
         #expect(m.next(ev.state) == .attempt("after", 1), "the loop's on_failure: continue lets the run go on")
     }
 
@@ -250,7 +250,7 @@ struct ConditionMachineTests {
         #expect(m.next(ev.state) == .checkCondition("promote"))
         ev.add(.conditionChecked, "promote") { $0.value = "false"; $0.text = "lag < 30 is false (lag = 42)" }
         #expect(m.next(ev.state) == .skip("promote", because: "lag < 30 is false (lag = 42)"))
-        ev.add(.stepFinished, "promote") { $0.stepOutcome = .skipped }
+        ev.add(.stepFinished, "promote") { $0.outcome = "skipped" }
         #expect(m.next(ev.state) == .checkCondition("rebuild"))
         ev.add(.conditionChecked, "rebuild") { $0.value = "true" }
         #expect(m.next(ev.state) == .begin("rebuild"), "a condition that holds is not checked again")
@@ -265,7 +265,7 @@ struct ConditionMachineTests {
         ev.done("promote")
         ev.add(.conditionChecked, "rebuild") { $0.value = "false"; $0.text = "steps.promote.outcome == \"skipped\" is false" }
         #expect(m.next(ev.state) == .skip("rebuild", because: "steps.promote.outcome == \"skipped\" is false"))
-        ev.add(.stepFinished, "rebuild") { $0.stepOutcome = .skipped }
+        ev.add(.stepFinished, "rebuild") { $0.outcome = "skipped" }
         #expect(m.next(ev.state) == .checkCondition("check"), "rebuild/restore is never visited")
     }
 
@@ -274,10 +274,10 @@ struct ConditionMachineTests {
         var ev = Events()
         ev.done("measure")
         ev.done("promote")
-        ev.add(.stepFinished, "rebuild") { $0.stepOutcome = .skipped }
+        ev.add(.stepFinished, "rebuild") { $0.outcome = "skipped" }
         ev.add(.conditionChecked, "check") { $0.text = "its condition could not be evaluated: lag has no value" }
         #expect(ask.next(ev.state) == .onFailure("check", .ask))
-        ev.add(.failureChoice, "check") { $0.choice = .retry }
+        ev.add(.failureChoice, "check") { $0.answer = "retry" }
         #expect(ask.next(ev.state) == .checkCondition("check"))
         ev.add(.conditionChecked, "check") { $0.value = "true" }
         #expect(ask.next(ev.state) == .begin("check"))
@@ -287,7 +287,7 @@ struct ConditionMachineTests {
         var aborted = Events()
         aborted.done("measure")
         aborted.done("promote")
-        aborted.add(.stepFinished, "rebuild") { $0.stepOutcome = .skipped }
+        aborted.add(.stepFinished, "rebuild") { $0.outcome = "skipped" }
         aborted.add(.conditionChecked, "check") { $0.text = "its condition could not be evaluated: lag has no value" }
         #expect(yes.next(aborted.state) == .onFailure("check", .abort))
         aborted.failed("check", "its condition could not be evaluated: lag has no value")
@@ -353,15 +353,15 @@ struct SettledWalkTests {
                 ev.add(n == 1 ? .stepStarted : .attemptStarted, k) { $0.attempt = n }
                 ev.done(k)
             case .onFailure(let k, _):
-                ev.add(.stepFinished, k) { $0.stepOutcome = .failed; $0.text = "failed" }
+                ev.add(.stepFinished, k) { $0.outcome = "failed"; $0.text = "failed" }
             case .checkCondition(let k):
                 ev.add(.conditionChecked, k) { $0.value = "false"; $0.text = "its condition is false" }
             case .skip(let k, let because):
-                ev.add(.stepFinished, k) { $0.stepOutcome = .skipped; $0.text = because }
+                ev.add(.stepFinished, k) { $0.outcome = "skipped"; $0.text = because }
             case .finishStep(let k):
                 ev.done(k)
             case .tickItem(let k, let i):
-                ev.add(.itemAnswered, k) { $0.item = i; $0.itemAnswer = .done; $0.auto = true }
+                ev.add(.itemAnswered, k) { $0.item = i; $0.answer = "done"; $0.auto = true }
             case .finish:
                 finished = true
             default:

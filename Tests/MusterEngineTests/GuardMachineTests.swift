@@ -135,7 +135,7 @@ struct GuardMachineTests {
             events.append(e)
         }
         add(.stepStarted, "a") { $0.attempt = 1 }
-        add(.stepFinished, "a") { $0.stepOutcome = .done; $0.attempt = 1 }
+        add(.stepFinished, "a") { $0.outcome = "done"; $0.attempt = 1 }
         add(.guardBreached) { $0.value = "health"; $0.text = "down" }
         add(.guardAnswered) { $0.value = "health"; $0.answer = "continue" }
         #expect(ReplayCheck.check(events, plan: m.plan) == [])

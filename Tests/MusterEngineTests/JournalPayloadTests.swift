@@ -18,7 +18,7 @@ struct JournalPayloadTests {
 
     @Test func valueMeansWhatItsKindSays() {
         #expect(Self.event(.decided) { $0.name = "go"; $0.value = "failover"; $0.text = "lag"; $0.by = "ann" }.payload
-                == .decided(name: "go", option: "failover", reason: "lag", by: "ann"))
+                == .decided(name: "go", option: "failover", reason: "lag", by: "ann", masked: false))
         #expect(Self.event(.guardBreached) { $0.value = "db/lag" }.payload == .guardBreached(guardKey: "db/lag", why: "breached"))
         guard case .approvalGiven(let a) = Self.event(.approvalGiven, { $0.value = "approve-1.json"; $0.by = "bob" }).payload else {
             Issue.record("an approval_given is an approval")
@@ -32,17 +32,23 @@ struct JournalPayloadTests {
         #expect(h.request == "takeover-2.json" && h.by == "carol" && h.reason == "shift")
         // A release before typed pipeline references kept the id in `value`.
         #expect(Self.event(.pipelineStarted) { $0.value = "1234"; $0.item = 2 }.payload
-                == .pipelineStarted(nil, legacy: .init(id: "1234", item: 2)))
-        #expect(Self.event(.pipelineStarted) { $0.value = "" }.payload == .pipelineStarted(nil, legacy: nil))
+                == .pipelineStarted(nil, text: nil, legacy: .init(id: "1234", item: 2)))
+        #expect(Self.event(.pipelineStarted) { $0.value = "" }.payload == .pipelineStarted(nil, text: nil, legacy: nil))
     }
 
     @Test func missingFieldsTakeTheFoldsDefaults() {
         #expect(Self.event(.runPaused).payload == .runPaused(why: "paused"))
         #expect(Self.event(.attemptStarted).payload == .attemptStarted(attempt: 1))
-        #expect(Self.event(.conditionChecked) { $0.value = "maybe" }.payload
-                == .conditionChecked(.cannot("its condition could not be evaluated"), seen: nil))
-        #expect(Self.event(.approvalDenied) { $0.by = "bob" }.payload
-                == .approvalDenied(.init(request: nil, by: "bob", signer: "user:bob", statement: nil), reason: "no reason given"))
+        guard case .conditionChecked(let check) = Self.event(.conditionChecked, { $0.value = "maybe" }).payload else {
+            Issue.record("a condition_checked is a condition's check")
+            return
+        }
+        #expect(check.result == .cannot("its condition could not be evaluated"))
+        guard case .approvalDenied(let denial, let reason) = Self.event(.approvalDenied, { $0.by = "bob" }).payload else {
+            Issue.record("an approval_denied is a denial")
+            return
+        }
+        #expect(denial == .init(request: nil, by: "bob") && denial.signer == "user:bob" && reason == "no reason given")
         // An outcome this release does not know: finished, with nothing to undo.
         guard case .stepFinished(let end) = Self.event(.stepFinished, { $0.outcome = "exploded" }).payload else {
             Issue.record("a step_finished is a step's end")

@@ -128,7 +128,7 @@ struct MachineDecisionTests {
         #expect(read.refused.map(\.why) == ["it is not signed"])
         #expect(read.end == nil)
         var finished = JournalEvent(seq: 4, event: .runFinished)
-        finished.runEnd = .completed
+        finished.outcome = "completed"
         if case .ended(let e)? = ForeignEvents([finished], runID: "run-1", host: "laptop", started: true, trust: trust, state: RunState()).end {
             #expect(e.seq == 4)
         } else {
@@ -186,5 +186,5 @@ struct MachineDecisionTests {
 }
 
 extension RunMachineTests.Events {
-    mutating func failed(_ step: String, _ why: String) { add(.stepFinished, step) { $0.stepOutcome = .failed; $0.text = why } }
+    mutating func failed(_ step: String, _ why: String) { add(.stepFinished, step) { $0.outcome = "failed"; $0.text = why } }
 }

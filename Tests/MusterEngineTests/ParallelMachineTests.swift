@@ -68,7 +68,7 @@ struct ParallelMachineTests {
         let busy: Set = ["rebuild/database", "rebuild/cluster/create"]
         #expect(m.actions(ev.state, busy: busy) == [.begin("rebuild/tell")])
         ev.add(.stepStarted, "rebuild/tell")
-        ev.add(.itemAnswered, "rebuild/tell") { $0.item = 0; $0.itemAnswer = .done }
+        ev.add(.itemAnswered, "rebuild/tell") { $0.item = 0; $0.answer = "done" }
         #expect(m.actions(ev.state, busy: busy) == [.finishStep("rebuild/tell")])
         ev.done("rebuild/tell")
         // Both in flight, nothing else to do: wait for one to end.
@@ -110,8 +110,8 @@ struct ParallelMachineTests {
         ev.add(.stepStarted, "rebuild/database") { $0.attempt = 1 }
         // The failure menu is open; database runs on; tell does not begin.
         #expect(m.actions(ev.state, busy: ["rebuild/database"]) == [.onFailure("rebuild/cluster/create", .ask)])
-        ev.add(.failureChoice, "rebuild/cluster/create") { $0.choice = .skip; $0.text = "by hand" }
-        ev.add(.stepFinished, "rebuild/cluster/create") { $0.stepOutcome = .skipped }
+        ev.add(.failureChoice, "rebuild/cluster/create") { $0.answer = "skip"; $0.text = "by hand" }
+        ev.add(.stepFinished, "rebuild/cluster/create") { $0.outcome = "skipped" }
         #expect(m.actions(ev.state, busy: ["rebuild/database"]) == [.attempt("rebuild/cluster/check", 1)])
     }
 
@@ -134,7 +134,7 @@ struct ParallelMachineTests {
         ev.add(.stepStarted, "rebuild/cluster")
         ev.add(.stepStarted, "rebuild/database") { $0.attempt = 1 }
         ev.failedAttempt("rebuild/cluster/create", 1)
-        ev.add(.stepFinished, "rebuild/cluster/create") { $0.stepOutcome = .failed; $0.text = "exited with status 1" }
+        ev.add(.stepFinished, "rebuild/cluster/create") { $0.outcome = "failed"; $0.text = "exited with status 1" }
         #expect(m.actions(ev.state, busy: ["rebuild/database"]) == [.awaitBranches])
         ev.done("rebuild/database")
         #expect(m.actions(ev.state) == [.finish(.failed)])
@@ -211,11 +211,11 @@ struct ParallelMachineTests {
         add(.stepStarted, "rebuild/database") { $0.attempt = 1 }
         add(.stepStarted, "rebuild/cluster")
         add(.stepStarted, "rebuild/cluster/create") { $0.attempt = 1 }
-        add(.stepFinished, "rebuild/cluster/create") { $0.stepOutcome = .done; $0.attempt = 1 }
+        add(.stepFinished, "rebuild/cluster/create") { $0.outcome = "done"; $0.attempt = 1 }
         add(.stepStarted, "rebuild/cluster/check") { $0.attempt = 1 }
-        add(.stepFinished, "rebuild/database") { $0.stepOutcome = .done; $0.attempt = 1 }
-        add(.stepFinished, "rebuild/cluster/check") { $0.stepOutcome = .done; $0.attempt = 1 }
-        add(.stepFinished, "rebuild/cluster") { $0.stepOutcome = .done }
+        add(.stepFinished, "rebuild/database") { $0.outcome = "done"; $0.attempt = 1 }
+        add(.stepFinished, "rebuild/cluster/check") { $0.outcome = "done"; $0.attempt = 1 }
+        add(.stepFinished, "rebuild/cluster") { $0.outcome = "done" }
         #expect(ReplayCheck.check(events, plan: m.plan) == [])
         // A step after the parallel step cannot start while a branch runs.
         add(.stepStarted, "after") { $0.attempt = 1 }
@@ -242,7 +242,7 @@ struct ParallelMachineTests {
         // The session ended at the gate, its step begun: asked again.
         ev.add(.stepStarted, "rebuild")
         #expect(m.actions(ev.state) == [.gate("rebuild")])
-        ev.add(.gateAnswered, "rebuild") { $0.gateAnswer = .run }
+        ev.add(.gateAnswered, "rebuild") { $0.answer = "run" }
         #expect(m.actions(ev.state) == [.attempt("rebuild/x", 1), .attempt("rebuild/y", 1)])
     }
 }

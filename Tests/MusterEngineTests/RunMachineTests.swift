@@ -67,7 +67,7 @@ struct RunMachineTests {
             state.apply(e)
             events.append(e)
         }
-        mutating func done(_ step: String) { add(.stepFinished, step) { $0.stepOutcome = .done } }
+        mutating func done(_ step: String) { add(.stepFinished, step) { $0.outcome = "done" } }
         mutating func failedAttempt(_ step: String, _ n: Int, text: String = "exited with status 1") {
             add(n == 1 ? .stepStarted : .attemptStarted, step) { $0.attempt = n }
             add(.attemptFinished, step) { $0.attempt = n; $0.exit = 1; $0.text = text }
@@ -89,9 +89,9 @@ struct RunMachineTests {
         #expect(m.next(ev.state) == .askItem("prep", 0))
         ev.add(.note, "prep") { $0.item = 0; $0.text = "a note answers nothing" }
         #expect(m.next(ev.state) == .askItem("prep", 0))
-        ev.add(.itemAnswered, "prep") { $0.item = 0; $0.itemAnswer = .done }
+        ev.add(.itemAnswered, "prep") { $0.item = 0; $0.answer = "done" }
         #expect(m.next(ev.state) == .askItem("prep", 1))
-        ev.add(.itemAnswered, "prep") { $0.item = 1; $0.itemAnswer = .skipped }
+        ev.add(.itemAnswered, "prep") { $0.item = 1; $0.answer = "skipped" }
         #expect(m.next(ev.state) == .askQuestion("prep", "ticket"))
         ev.add(.answered, "prep") { $0.name = "ticket"; $0.value = "T-1" }
         #expect(m.next(ev.state) == .finishStep("prep"))
@@ -113,7 +113,7 @@ struct RunMachineTests {
             return
         }
         #expect(why.contains("not idempotent; resume without --yes"))
-        ev.add(.failureChoice, "db/snap") { $0.choice = .retry }
+        ev.add(.failureChoice, "db/snap") { $0.answer = "retry" }
         #expect(m.next(ev.state) == .attempt("db/snap", 2))
         ev.add(.attemptStarted, "db/snap") { $0.attempt = 2 }
         ev.done("db/snap")
@@ -130,14 +130,14 @@ struct RunMachineTests {
         #expect(try machine().next(ev.state) == .gate("promote"))
         // --yes passes the gate for the operator (journaled as automatic).
         #expect(try machine(yes: true).next(ev.state) == .passGate("promote"))
-        ev.add(.gateAnswered, "promote") { $0.gateAnswer = .run }
+        ev.add(.gateAnswered, "promote") { $0.answer = "run" }
         #expect(try machine().next(ev.state) == .attempt("promote", 1))
         ev.failedAttempt("promote", 1)
         #expect(try machine().next(ev.state) == .attempt("promote", 2))
         ev.failedAttempt("promote", 2)
         #expect(try machine().next(ev.state) == .onFailure("promote", .ask))
         #expect(try machine(yes: true).next(ev.state) == .onFailure("promote", .abort))
-        ev.add(.failureChoice, "promote") { $0.choice = .retry }
+        ev.add(.failureChoice, "promote") { $0.answer = "retry" }
         #expect(try machine().next(ev.state) == .attempt("promote", 3))
     }
 
@@ -163,14 +163,14 @@ struct RunMachineTests {
         #expect(m.next(ev.state, now: 42) == .attempt("flaky", 2))
         #expect(m.next(ev.state) == .attempt("flaky", 2))
         // `r` answered at the menu retries at once.
-        ev.add(.failureChoice, "flaky") { $0.choice = .retry; $0.t = 13 }
+        ev.add(.failureChoice, "flaky") { $0.answer = "retry"; $0.t = 13 }
         #expect(m.next(ev.state, now: 13) == .attempt("flaky", 2))
     }
 
     @Test func anAttemptTheOperatorStoppedIsNeverRetriedUnasked() throws {
         var ev = Events()
         for k in ["prep", "db/snap", "db/check", "db"] { ev.done(k) }
-        ev.add(.gateAnswered, "promote") { $0.gateAnswer = .run }
+        ev.add(.gateAnswered, "promote") { $0.answer = "run" }
         ev.failedAttempt("promote", 1, text: RunState.stoppedByOperator)
         #expect(try machine().next(ev.state) == .onFailure("promote", .ask))
     }
@@ -181,7 +181,7 @@ struct RunMachineTests {
         for k in ["prep", "db/snap", "db/check", "db", "promote"] { ev.done(k) }
         ev.failedAttempt("verify", 1)
         #expect(m.next(ev.state) == .onFailure("verify", .continue))
-        ev.add(.stepFinished, "verify") { $0.stepOutcome = .failed }
+        ev.add(.stepFinished, "verify") { $0.outcome = "failed" }
         #expect(m.next(ev.state) == .finish(.failed))
         ev.state.finished["verify"] = .skipped
         #expect(m.next(ev.state) == .finish(.completed))
@@ -193,9 +193,9 @@ struct RunMachineTests {
         ev.done("prep")
         ev.add(.stepStarted, "db")
         ev.failedAttempt("db/snap", 1)
-        ev.add(.failureChoice, "db/snap") { $0.choice = .rollback }
+        ev.add(.failureChoice, "db/snap") { $0.answer = "rollback" }
         #expect(m.next(ev.state) == .rollBack(reason: "operator chose to roll back at 'db/snap'", unfinished: "db/snap"))
-        ev.add(.stepFinished, "db/snap") { $0.stepOutcome = .failed }
+        ev.add(.stepFinished, "db/snap") { $0.outcome = "failed" }
         ev.add(.rollbackStarted) { $0.text = "why" }
         // Nothing here has a rollback command: the rollback is over at once.
         #expect(m.next(ev.state) == .finish(.rolledBack))
@@ -224,7 +224,7 @@ struct RunMachineTests {
         ev.done("a")
         ev.failedAttempt("b", 1)
         #expect(m.next(ev.state) == .onFailure("b", .rollback))
-        ev.add(.stepFinished, "b") { $0.stepOutcome = .failed }
+        ev.add(.stepFinished, "b") { $0.outcome = "failed" }
         #expect(m.next(ev.state) == .rollBack(reason: "step 'b' failed", unfinished: nil))
     }
 
@@ -257,9 +257,9 @@ struct RunMachineTests {
         let m = RunMachine(plan: FlatPlan(rb, includes: [:]), yes: false)
         var ev = Events()
         for k in ["a", "plain", "c"] { ev.done(k) }
-        ev.add(.stepFinished, "skipped") { $0.stepOutcome = .skipped }
+        ev.add(.stepFinished, "skipped") { $0.outcome = "skipped" }
         ev.failedAttempt("d", 1)
-        ev.add(.stepFinished, "d") { $0.stepOutcome = .failed }
+        ev.add(.stepFinished, "d") { $0.outcome = "failed" }
         #expect(m.undo(ev.state, offerOwn: false) == ["c", "a"])
         #expect(m.undo(ev.state, offerOwn: true) == ["d", "c", "a"])
         ev.add(.rollbackStarted) { $0.text = "why" }
@@ -292,8 +292,8 @@ struct RunMachineTests {
         var ev = Events()
         for k in ["a", "c"] { ev.done(k) }
         ev.failedAttempt("d", 1)
-        ev.add(.failureChoice, "d") { $0.choice = .rollback }
-        ev.add(.stepFinished, "d") { $0.stepOutcome = .failed }
+        ev.add(.failureChoice, "d") { $0.answer = "rollback" }
+        ev.add(.stepFinished, "d") { $0.outcome = "failed" }
         #expect(m.next(ev.state) == .rollBack(reason: "operator chose to roll back at 'd'", unfinished: nil))
         ev.add(.rollbackStarted) { $0.text = "operator chose to roll back at 'd'" }
         // The failed step's own first (offered without --yes), then newest first.
@@ -335,7 +335,7 @@ struct RunMachineTests {
         // Started in this session, it is followed the same way: the trigger
         // and the looks are two actions.
         ev.add(.attemptFinished, "build") { $0.attempt = 1; $0.exit = 1; $0.text = "the pipeline failed" }
-        ev.add(.failureChoice, "build") { $0.choice = .retry }
+        ev.add(.failureChoice, "build") { $0.answer = "retry" }
         #expect(m.next(ev.state) == .attempt("build", 2))
         ev.add(.attemptStarted, "build") { $0.attempt = 2 }
         #expect(ev.state.pipelines["build"] == nil && ev.state.legacyPipelines["build"] == nil)

@@ -114,7 +114,7 @@ struct HeldEventTests {
         let journal = try FileJournal(path: path)
         try journal.append(event(1, .runStarted))
         var done = event(2, .stepFinished, step: "a")
-        done.stepOutcome = .done
+        done.outcome = "done"
         try journal.hold(done)
         // Not written yet: nothing acts on it before the next event.
         #expect(try FileJournal.read(path: path).events.map(\.seq) == [1])

@@ -79,9 +79,7 @@ package struct AbandonRun {
                 throw CommandFailure(message: error.message)
             }
             state = try Self.offerPipelineCancels(RunState(replaying: events), journal: journal, ws: ws, runID: runID)
-            var e = JournalEvent(seq: state.lastSeq + 1, at: utcStamp(), t: state.lastT, event: finallyFirst ? .runClosing : .runAbandoned)
-            e.by = who
-            e.text = why
+            let e = JournalEvent(seq: state.lastSeq + 1, at: utcStamp(), t: state.lastT, finallyFirst ? .runClosing(by: who, why: why) : .runAbandoned(by: who, why: why))
             do {
                 try journal.append(e)
             } catch {

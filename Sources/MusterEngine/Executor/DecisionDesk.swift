@@ -32,13 +32,8 @@ package struct DecisionDesk {
             if let (o, after, deadline) = fallback {
                 guard let l = try host.read(prompt, hint: DecisionQuestion.hint(d.options), within: deadline - host.elapsed) else {
                     let why = "nobody decided within \(DurationFormat.format(after)): the drill took its default"
-                    try host.record(.decided, step: key) {
-                        $0.name = entry.step.id
-                        $0.value = o
-                        $0.text = why
-                        // Not `auto`: that is --yes's mark, and nobody gave --yes.
-                        $0.by = "muster (default_after)"
-                    }
+                    // Not `auto`: that is --yes's mark, and nobody gave --yes.
+                    try host.record(.decided(name: entry.step.id, option: o, reason: why, by: "muster (default_after)"), step: key)
                     host.console.show(.warning("decided: \(o) (\(why))"))
                     return o
                 }
@@ -63,12 +58,7 @@ package struct DecisionDesk {
             if reason.isEmpty { try host.notUnderstood("say in one line why \(option!): it is what the postmortem will ask") }
         }
         let why = host.masker.mask(reason)
-        try host.record(.decided, step: key) {
-            $0.name = entry.step.id
-            $0.value = option
-            $0.text = why
-            $0.by = host.setup.operatorName
-        }
+        try host.record(.decided(name: entry.step.id, option: option, reason: why, by: host.setup.operatorName), step: key)
         host.console.show(.info("decided: \(option!) (\(why))"))
         host.notify("decided \(option!) at '\(key)': \(why)")
         return option!

@@ -16,7 +16,7 @@ struct DrillAttempt {
             // runs (the command, the request, the pipeline), as a real
             // attempt shows it, then the error as its output, and a run
             // step's failure reads as a real exit status.
-            try host.record(.faultInjected, step: key) { $0.text = fault.fail }
+            try host.record(.faultInjected(text: fault.fail), step: key)
             for line in preview(step, values).prefix(1) { host.console.show(.command(host.masker.mask(line))) }
             host.console.show(.output(stderr: true, line: host.masker.mask(fault.fail)))
             return Attempt(ok: false, status: 1, seconds: 0, tail: [host.masker.mask(fault.fail)],

@@ -45,9 +45,9 @@ extension Executor {
         }
         try checkSignals()
         if state.started.contains(key) {
-            try record(.attemptStarted, step: key) { $0.attempt = attempt }
+            try record(.attemptStarted(attempt: attempt), step: key)
         } else {
-            try record(.stepStarted, step: key) { $0.text = step.kind.rawValue; $0.attempt = attempt }
+            try record(.stepStarted(kind: step.kind, attempt: attempt), step: key)
         }
     }
 
@@ -57,9 +57,9 @@ extension Executor {
         let key = entry.key
         guard let a = entry.step.automation else { return }
         var values = values
-        func describe(_ e: inout JournalEvent) { result.describe(&e, attempt: attempt) }
+        let facts = result.facts(attempt: attempt)
         if let reason = result.skipped {
-            try record(.stepFinished, step: key) { describe(&$0); $0.stepOutcome = .skipped; $0.text = reason }
+            try record(.stepFinished(.init(.skipped, text: reason, facts: facts)), step: key)
             console.show(.stepResult(.finished(.skipped), seconds: result.seconds, detail: reason))
             return
         }
@@ -70,22 +70,14 @@ extension Executor {
             // The successful attempt's end and the step's end are one event,
             // held for the next step's start (one `fsync` for both) unless
             // this process stays only to journal it (StepKeeping).
-            try record(.stepFinished, step: key, held: !keeper.isKeeping) { e in
-                describe(&e)
-                e.stepOutcome = outcome
-                e.outputs = result.outputs.isEmpty ? nil : result.outputs
-            }
+            try record(.stepFinished(.init(outcome, outputs: result.outputs, facts: facts)), step: key, held: !keeper.isKeeping)
             console.show(.stepResult(.finished(outcome), seconds: result.seconds, detail: nil))
             try keeper.end(key, result)
             // Nothing ran in a rehearsal, so there is nothing to undo.
             if let r = a.rollback, !result.rehearsed { rollback.book.done.append((key, r, values, env)) }
             return
         }
-        try record(.attemptFinished, step: key) { e in
-            describe(&e)
-            e.text = result.problem
-            e.interrupted = result.signal != nil ? true : nil
-        }
+        try record(.attemptFinished(.init(facts, interrupted: result.signal != nil, problem: result.problem)), step: key)
         let why = result.problem ?? "failed"
         console.show(.stepResult(.finished(.failed), seconds: result.seconds, detail: masker.mask(why)))
         if result.signal != nil { return }

@@ -39,7 +39,7 @@ extension Executor: RunHost {
 
     package func escalated(to contact: String, rung: Int?, step: String) throws(Stop) {
         let call = watch.call(contact, rung: rung)
-        try record(.escalated, step: step) { $0.contact = contact; $0.item = rung; if call == .unanswered { $0.text = JournalEvent.noAnswer } }
+        try record(.escalated(contact: contact, rung: rung, answered: call != .unanswered), step: step)
         switch call {
         case .unanswered: console.show(.warning("\(contact) does not answer (this drill makes them unavailable): escalate again, to the next rung"))
         case .answered:

@@ -97,12 +97,12 @@ extension Executor: PipelineHost {
         case .finish(.abandoned):
             // `muster abandon` ran the `finally` steps first; now it closes the run.
             let (by, reason) = state.closing ?? ("someone", "abandoned")
-            try record(.runAbandoned) { $0.by = by; $0.text = reason }
+            try record(.runAbandoned(by: by, why: reason))
             console.show(.runResult(outcome: "abandoned", elapsed: elapsed, runID: setup.runID, resumeHint: false))
             return .completed
         case .finish(let end):
             let why = end == .failed ? machine.failedBecause(state) : nil
-            try record(.runFinished) { $0.runEnd = end; $0.text = why }
+            try record(.runFinished(end, why: why))
             notify(why.map { "run failed: \($0)" } ?? "run \(end.rawValue)")
             console.show(.runResult(outcome: why.map { "failed: \($0)" } ?? end.rawValue, elapsed: elapsed, runID: setup.runID, resumeHint: false))
             return end == .failed ? .failed(why ?? "a step failed and the run went on") : .completed
@@ -111,12 +111,12 @@ extension Executor: PipelineHost {
             try flow.checkCondition(entry, values: templateValues(entry))
         case .skip(let key, let because):
             _ = try enter(key)
-            try record(.stepFinished, step: key) { $0.stepOutcome = .skipped; $0.text = "skipped: " + because }
+            try record(.stepFinished(.init(.skipped, text: "skipped: " + because)), step: key)
             console.show(.stepResult(.finished(.skipped), seconds: 0, detail: masker.mask(because)))
         case .begin(let key):
             let entry = try enter(key)
             if let each = entry.step.forEach { return try flow.beginLoop(entry, each, values: templateValues(entry)) }
-            try record(.stepStarted, step: key) { $0.text = entry.step.kind.rawValue }
+            try record(.stepStarted(kind: entry.step.kind), step: key)
             if case .runbook(let spec) = entry.step.body, entry.child == nil { throw .fail("runbook '\(spec.runbook)' was not loaded") }
         case .askItem(let key, let i):
             try ManualDesk(host: self).item(try enter(key), i)

@@ -114,13 +114,13 @@ public final class Executor {
 
     // MARK: - Journal
 
-    package func record(_ kind: JournalEvent.Kind, step: String? = nil, _ fill: (inout JournalEvent) -> Void = { _ in }) throws(Stop) {
-        try journal.record(kind, step: step, held: false, fill)
+    package func record(_ payload: JournalEvent.Payload, step: String? = nil) throws(Stop) {
+        try journal.record(payload, step: step, held: false)
     }
 
-    /// `held`: see SessionJournal.record.
-    package func record(_ kind: JournalEvent.Kind, step: String? = nil, held: Bool, _ fill: (inout JournalEvent) -> Void = { _ in }) throws(Stop) {
-        try journal.record(kind, step: step, held: held, fill)
+    /// `held`, `at`: see SessionJournal.record.
+    package func record(_ payload: JournalEvent.Payload, step: String? = nil, held: Bool, at: String? = nil) throws(Stop) {
+        try journal.record(payload, step: step, held: held, at: at)
     }
 
     package func settleJournal() throws(Stop) { try journal.settle() }
@@ -141,24 +141,25 @@ public final class Executor {
         }
         do {
             if let h = setup.handoff {
-                try record(.handoff) { setup.handoff(&$0) }
+                try record(setup.takeover(h))
                 notify("\(setup.operatorName) took the run over" + (h.reason.map { ": \($0)" } ?? ""))
             }
             if resumed {
-                try record(.runResumed) { setup.resumed(&$0) }
+                try record(setup.resumed)
                 // The channel saw the pause; it sees who picked the run up (a hand-off said so above).
                 if setup.handoff == nil { notify("run resumed by \(setup.operatorName) on \(setup.host)") }
             }
             if state.info == nil {
-                try record(.runStarted) { setup.started(&$0) }
+                let at = clock.stamp()
+                try record(setup.started(at: at), held: false, at: at)
                 notify("run started by \(setup.operatorName)")
             }
             return try drive()
         } catch {
             let end = SessionEnd(error, runID: setup.runID, handingOver: team.handingOver, takenOverElsewhere: journal.takenOverElsewhere,
                                  started: state.info != nil, rollingBack: state.rollbackStarted)
-            if let why = end.paused { try? record(.runPaused) { $0.text = why } }
-            if let why = end.failed { try? record(.runFinished) { $0.runEnd = .failed; $0.text = why } }
+            if let why = end.paused { try? record(.runPaused(why: why)) }
+            if let why = end.failed { try? record(.runFinished(.failed, why: why)) }
             // A step's end held when the session stopped at the next step.
             try? settleJournal()
             if let text = end.notify { notify(text) }

@@ -26,7 +26,7 @@ package struct FailureDesk {
             host.console.show(.warning("'\(key)' failed in the last session and no choice was made"))
         }
         guard policy != .ask else { return try menu(key, allowRollback: true) }
-        try host.record(.stepFinished, step: key) { $0.stepOutcome = .failed; $0.text = why }
+        try host.record(.stepFinished(.init(.failed, text: why)), step: key)
         if policy == .continue { host.console.show(.warning("on_failure: continue, so the run goes on")) }
         return .finished
     }
@@ -51,21 +51,21 @@ package struct FailureDesk {
     private func menu(_ key: String, allowRollback: Bool) throws(Stop) -> Choice {
         switch try host.answer(.failure(rollBack: allowRollback), "Step '\(key)' did not succeed. What now?", step: key, as: FailureReply.self) {
         case .retry:
-            try host.record(.failureChoice, step: key) { $0.choice = .retry }
+            try host.record(.failureChoice(.retry), step: key)
             return .retry
         case .skip(let why):
-            try host.record(.failureChoice, step: key) { $0.choice = .skip; $0.text = why }
-            try host.record(.stepFinished, step: key) { $0.stepOutcome = .skipped; $0.text = why }
+            try host.record(.failureChoice(.skip, text: why), step: key)
+            try host.record(.stepFinished(.init(.skipped, text: why)), step: key)
             return .finished
         case .doneByHand(let note):
-            try host.record(.failureChoice, step: key) { $0.choice = .done; $0.text = note }
-            try host.record(.stepFinished, step: key) { $0.stepOutcome = .done; $0.text = "marked done by hand: \(note)" }
+            try host.record(.failureChoice(.done, text: note), step: key)
+            try host.record(.stepFinished(.init(.done, text: "marked done by hand: \(note)")), step: key)
             return .finished
         case .abort:
             throw .pause("operator aborted at '\(key)'")
         case .rollBack:
-            try host.record(.failureChoice, step: key) { $0.choice = .rollback }
-            try host.record(.stepFinished, step: key) { $0.stepOutcome = .failed }
+            try host.record(.failureChoice(.rollback), step: key)
+            try host.record(.stepFinished(.init(.failed)), step: key)
             return .finished
         }
     }

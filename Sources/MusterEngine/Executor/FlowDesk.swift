@@ -25,17 +25,12 @@ package struct FlowDesk {
         }
         switch verdict {
         case .success(let v):
-            try host.record(.conditionChecked, step: entry.key) { e in
-                e.value = v.holds ? "true" : "false"
-                e.text = masker.mask(v.because)
-                e.seen = Dictionary(v.seen.map { ($0.name, masker.mask($0.value)) }) { $1 }
-            }
+            let seen = Dictionary(v.seen.map { ($0.name, masker.mask($0.value)) }) { $1 }
+            try host.record(.conditionChecked(.init(holds: v.holds, text: masker.mask(v.because), seen: seen)), step: entry.key)
         case .failure(let f):
             let why = "its condition could not be evaluated: " + f.message
-            try host.record(.conditionChecked, step: entry.key) { e in
-                e.text = masker.mask(why)
-                e.seen = Dictionary(f.seen.map { ($0.name, masker.mask($0.value)) }) { $1 }
-            }
+            let seen = Dictionary(f.seen.map { ($0.name, masker.mask($0.value)) }) { $1 }
+            try host.record(.conditionChecked(.init(holds: nil, text: masker.mask(why), seen: seen)), step: entry.key)
             host.console.show(.stepResult(.finished(.failed), seconds: 0, detail: masker.mask(why)))
         }
     }
@@ -56,11 +51,11 @@ package struct FlowDesk {
                 problem = "{{ \(name) }} has no value (the step that sets it was skipped or marked done by hand)"
             }
         }
-        try host.record(.stepStarted, step: entry.key) { $0.text = entry.step.kind.rawValue; $0.items = items }
+        try host.record(.stepStarted(kind: entry.step.kind, items: items), step: entry.key)
         if let problem {
             let why = "for_each cannot repeat over \(each.source.describe): \(problem)"
             host.console.show(.stepResult(.finished(.failed), seconds: 0, detail: why))
-            try host.record(.stepFinished, step: entry.key) { $0.stepOutcome = .failed; $0.text = why }
+            try host.record(.stepFinished(.init(.failed, text: why)), step: entry.key)
         } else {
             host.console.show(.info("for each of \(items.count) item\(items.count == 1 ? "" : "s"): \(items.joined(separator: ", "))"))
         }
@@ -73,6 +68,6 @@ package struct FlowDesk {
         let key = entry.key, state = host.state
         let failed = host.machine.plan.expanded(state.loopItems).filter { $0.parent == key && state.finished[$0.key] == .failed }.count
         let why = entry.step.forEach != nil ? "\(failed) of \(state.loopItems[key]?.count ?? 0) items failed" : "a step in the group failed"
-        try host.record(.stepFinished, step: key) { $0.stepOutcome = failed > 0 ? .failed : .done; $0.text = failed > 0 ? why : nil }
+        try host.record(.stepFinished(failed > 0 ? .init(.failed, text: why) : .init(.done)), step: key)
     }
 }

@@ -23,14 +23,14 @@ package struct GateDesk {
 
     /// `--yes` passed the gate (the machine's `passGate`): journaled as automatic.
     func pass(_ entry: FlatPlan.Entry) throws(Stop) {
-        if !host.state.started.contains(entry.key) { try host.record(.stepStarted, step: entry.key) { $0.text = entry.step.kind.rawValue } }
-        try host.record(.gateAnswered, step: entry.key) { $0.gateAnswer = .run; $0.auto = true }
+        if !host.state.started.contains(entry.key) { try host.record(.stepStarted(kind: entry.step.kind), step: entry.key) }
+        try host.record(.gateAnswered(.run, auto: true), step: entry.key)
     }
 
     /// The `confirm: true` gate: what will run, then run, skip or abort.
     func gate(_ entry: FlatPlan.Entry, values: [String: String]) throws(Stop) {
         let key = entry.key, step = entry.step
-        if !host.state.started.contains(key) { try host.record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
+        if !host.state.started.contains(key) { try host.record(.stepStarted(kind: step.kind), step: key) }
         host.console.show(.info("this step is marked confirm: true; it will run:"))
         if step.confirmWhole {
             // A group, parallel step or include: the steps it holds, by key.
@@ -41,10 +41,10 @@ package struct GateDesk {
         for line in StepPreview.lines(step, values: values, secrets: host.setup.secrets) { host.console.show(.command(host.masker.mask(line))) }
         switch try host.answer(.gate, step.confirmWhole ? "Run these steps?" : "Run this step as shown?", step: key, as: GateReply.self) {
         case .run:
-            try host.record(.gateAnswered, step: key) { $0.gateAnswer = .run }
+            try host.record(.gateAnswered(.run), step: key)
         case .skip(let why):
-            try host.record(.gateAnswered, step: key) { $0.gateAnswer = .skip; $0.text = why }
-            try host.record(.stepFinished, step: key) { $0.stepOutcome = .skipped; $0.text = why }
+            try host.record(.gateAnswered(.skip, reason: why), step: key)
+            try host.record(.stepFinished(.init(.skipped, text: why)), step: key)
             host.console.show(.stepResult(.finished(.skipped), seconds: 0, detail: why))
         case .abort:
             throw .pause("operator aborted at the confirm gate of '\(key)'")

@@ -90,7 +90,7 @@ package final class GuardDesk {
 
     /// Journals and shows one breach.
     private func breach(_ key: String, why: String) throws(Stop) {
-        try host.record(.guardBreached, step: nil) { $0.value = key; $0.text = why }
+        try host.record(.guardBreached(guardKey: key, why: why), step: nil)
         let scope = host.machine.plan.guards[key]?.scope
         let title = host.machine.plan.guards[key].map { $0.guard.title.expand(values(scope.flatMap { host.machine.plan[$0] })) } ?? key
         host.console.show(.warning("GUARD BREACHED: \(host.masker.mask(title)) ('\(key)'): \(host.masker.mask(why))"))
@@ -114,7 +114,7 @@ package final class GuardDesk {
             }
         }
         let chosen = answer ?? "abort"
-        try host.record(.guardAnswered, step: nil) { $0.value = key; $0.answer = chosen; $0.text = why; $0.auto = auto ? true : nil }
+        try host.record(.guardAnswered(guardKey: key, answer: chosen, text: why, auto: auto), step: nil)
         if chosen == "continue" {
             // Reported again only once it held in between.
             host.console.show(.info("going on; '\(key)' is reported again if it holds and then breaks again"))

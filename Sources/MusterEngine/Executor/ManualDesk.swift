@@ -16,12 +16,12 @@ package struct ManualDesk {
         // A note answers nothing: the machine asks the item again.
         switch try host.answer(.checklistItem, "[ ] \(text)", step: key, as: ChecklistReply.self) {
         case .done:
-            try host.record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .done }
+            try host.record(.itemAnswered(item: i, answer: .done), step: key)
             host.console.show(.itemChecked(text))
         case .skip(let why):
-            try host.record(.itemAnswered, step: key) { $0.item = i; $0.itemAnswer = .skipped; $0.text = why }
+            try host.record(.itemAnswered(item: i, answer: .skipped, reason: why), step: key)
         case .note(let note):
-            try host.record(.note, step: key) { $0.item = i; $0.text = note }
+            try host.record(.note(item: i, text: note), step: key)
             host.console.show(.info("note recorded"))
         case .abort:
             throw .pause("operator aborted at '\(key)'")
@@ -33,7 +33,7 @@ package struct ManualDesk {
         guard case .manual(let items, _) = entry.step.body else { return }
         let text = host.masker.mask(items[i].expand(host.templateValues(entry)))
         host.console.show(.checklistItem(text + "  (yes, --yes)"))
-        try host.record(.itemAnswered, step: entry.key) { $0.item = i; $0.itemAnswer = .done; $0.auto = true }
+        try host.record(.itemAnswered(item: i, answer: .done, auto: true), step: entry.key)
     }
 
     /// The `ask` question `name` of a manual step: its answer becomes a value.
@@ -42,11 +42,7 @@ package struct ManualDesk {
         let v = try host.answer(q, question: nil)
         // A secret answer is journaled as given, never its value: the
         // journal (and the store) hold `***`, and a resume asks again.
-        try host.record(.answered, step: entry.key) {
-            $0.name = q.name
-            $0.value = q.secret ? "***" : v
-            if q.secret { $0.masked = [q.name] }
-        }
+        try host.record(.answered(name: q.name, value: q.secret ? "***" : v, masked: q.secret), step: entry.key)
         return v
     }
 }

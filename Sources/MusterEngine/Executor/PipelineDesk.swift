@@ -71,7 +71,7 @@ package final class PipelineDesk: PipelineBook {
             break
         case .absent:
             host.console.show(.info("the CI shows no pipeline from that trigger: triggering now"))
-            try host.record(.pipelineAbsent, step: key) { $0.pipeline = mark; $0.attempt = n }
+            try host.record(.pipelineAbsent(mark, attempt: n), step: key)
         }
     }
 
@@ -83,15 +83,15 @@ package final class PipelineDesk: PipelineBook {
     }
 
     package func journal(_ ref: PipelineRef, key: String, _ service: any CIService) throws(Stop) {
-        try host.record(.pipelineStarted, step: key) { $0.pipeline = ref; $0.text = service.describe(ref) }
+        try host.record(.pipelineStarted(ref, text: service.describe(ref)), step: key)
     }
 
     package func journalCancel(_ ref: PipelineRef, key: String, text: String) throws(Stop) {
-        try host.record(.pipelineCancelled, step: key) { $0.pipeline = ref; $0.text = text }
+        try host.record(.pipelineCancelled(ref, text: text), step: key)
     }
 
     package func journalTrigger(_ mark: PipelineRef, key: String) throws(Stop) {
-        try host.record(.pipelineTriggering, step: key) { $0.pipeline = mark; $0.attempt = host.state.attempts[key] }
+        try host.record(.pipelineTriggering(mark, attempt: host.state.attempts[key]), step: key)
     }
 
     /// `muster abandon`: a pipeline still running for an unfinished `ci`

@@ -23,10 +23,10 @@ package final class RollbackDesk {
     /// a session that ended before journaling its end.
     func begin(reason: String, unfinished: String?, restore: () throws(Stop) -> Void) throws(Stop) {
         if let key = unfinished {
-            try host.record(.stepFinished, step: key) { $0.stepOutcome = .failed }
+            try host.record(.stepFinished(.init(.failed)), step: key)
             try restore()
         }
-        try host.record(.rollbackStarted, step: nil) { $0.text = reason }
+        try host.record(.rollbackStarted(reason: reason), step: nil)
     }
 
     /// On a terminal, the list of what will be undone, then a question: a
@@ -60,7 +60,7 @@ package final class RollbackDesk {
         announce()
         let reason = machine.rollbackReason(state)
         let failures = state.rollbackResults.values.filter { !$0 }.count
-        try host.record(.runFinished, step: nil) { $0.runEnd = end; $0.text = reason }
+        try host.record(.runFinished(end, why: reason), step: nil)
         host.notify(failures == 0 ? "run rolled back: \(reason)" : "run rolled back with \(failures) failed rollback command(s): \(reason)")
         console.show(.runResult(outcome: failures == 0 ? "rolled back" : "rolled back with \(failures) failed rollback command\(failures == 1 ? "" : "s")", elapsed: host.elapsed, runID: host.setup.runID, resumeHint: false))
         return .failed("rolled back: \(reason)")
@@ -86,14 +86,14 @@ package final class RollbackDesk {
             if machine.asksBeforeRollingBack(state) { try confirm() }
         }
         guard let r = command(key, explain: false) else {
-            try host.record(.rollbackFinished, step: key) { $0.text = "not run: undo what it did by hand" }
+            try host.record(.rollbackFinished(.init(text: "not run: undo what it did by hand")), step: key)
             return
         }
         console.show(.info("rollback of '\(r.key)'"))
         if state.rollingBack == r.key {
             console.show(.warning("the rollback of '\(r.key)' was running when the last session ended; it runs again"))
         }
-        try host.record(.rollbackStarted, step: r.key) { _ in }
+        try host.record(.rollbackStarted(reason: nil), step: r.key)
         let auto = Automation(timeout: Automation.defaultTimeout, retries: 0, retryDelay: 0, expect: nil, confirm: false, onFailure: nil, idempotent: false, rollback: nil, outputs: [])
         // A host step's rollback runs on its host.
         let result: Attempt
@@ -104,11 +104,7 @@ package final class RollbackDesk {
             result = Attempt(ok: false, status: 1, seconds: 0, problem: why.message)
         }
         if let sig = result.signal { throw .pause("\(host.signalName(sig)) during the rollback of '\(r.key)'") }
-        try host.record(.rollbackFinished, step: r.key) { e in
-            e.exit = Int(result.status)
-            e.seconds = (result.seconds * 1000).rounded() / 1000
-            e.timedOut = result.timedOut ? true : nil
-        }
+        try host.record(.rollbackFinished(.init(exit: Int(result.status), seconds: (result.seconds * 1000).rounded() / 1000, timedOut: result.timedOut)), step: r.key)
         if result.ok {
             console.show(.stepResult(.rolledBack, seconds: result.seconds, detail: nil))
         } else {

@@ -9,7 +9,7 @@ package protocol RunHost: DeskHost {
     var state: RunState { get }
     var machine: RunMachine { get }
     var setup: RunSetup { get }
-    func record(_ kind: JournalEvent.Kind, step: String?, _ fill: (inout JournalEvent) -> Void) throws(Stop)
+    func record(_ payload: JournalEvent.Payload, step: String?) throws(Stop)
     func notify(_ text: String)
     func checkEscalation()
     func notUnderstood(_ hint: String) throws(Stop)

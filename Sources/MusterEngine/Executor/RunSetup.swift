@@ -106,42 +106,34 @@ public struct RunSetup {
 /// with the session's key where it has one, so the two-person rule
 /// compares keys, never names.
 extension RunSetup {
-    func sign(_ e: inout JournalEvent) {
-        guard let s = session else { return }
-        e.statement = s.signed.statement
-        e.signature = s.signed.signature
-        e.key = s.key
+    var proof: JournalEvent.Proof {
+        guard let s = session else { return JournalEvent.Proof() }
+        return JournalEvent.Proof(statement: s.signed.statement, signature: s.signed.signature, key: s.key)
     }
 
     /// `handoff`: this session takes the run over (`muster takeover`).
-    func handoff(_ e: inout JournalEvent) {
-        e.by = osUser
-        e.osUser = osUser.isEmpty ? nil : osUser
-        sign(&e)
-        e.identity = identity
-        e.name = operatorName
-        e.text = handoff?.reason
-        e.value = handoff?.request
+    func takeover(_ h: (reason: String?, request: String?)) -> JournalEvent.Payload {
+        .handoff(JournalEvent.Handoff(request: h.request, by: osUser, name: operatorName, osUser: osUser.isEmpty ? nil : osUser, identity: identity,
+                                      reason: h.reason, proof: proof))
     }
 
-    func resumed(_ e: inout JournalEvent) {
-        e.text = ResumePolicy.resumedText(by: operatorName, host: host, forcedOverChange: resumedOverChange) + (identity.map { " (as \($0))" } ?? "")
+    var resumed: JournalEvent.Payload {
+        let text = ResumePolicy.resumedText(by: operatorName, host: host, forcedOverChange: resumedOverChange) + (identity.map { " (as \($0))" } ?? "")
         // This session answers checklists and gates by itself: a drill's record says unattended.
-        e.auto = yes ? true : nil
-        sign(&e)
+        return .runResumed(text: text, auto: yes, proof: proof)
     }
 
-    /// `run_started`: the run's facts, journaled once (the journal masks its parameters).
-    func started(_ e: inout JournalEvent) {
-        e.run = JournalEvent.RunInfo(runID: runID, runbook: runbook.name, runbookPath: runbookPath, runbookHash: runbookHash, operatorName: operatorName,
-                                     host: host, params: params, yes: yes, startedAt: e.at,
-                                     includedHashes: includedHashes.isEmpty ? nil : includedHashes, drill: drill,
-                                     runbookCommit: runbookCommit, runbookDirty: runbookDirty, runbookRev: runbookRev,
-                                     includedCommits: includedCommits.isEmpty ? nil : includedCommits)
-        e.run?.osUser = osUser.isEmpty ? nil : osUser
-        e.run?.identity = identity
-        sign(&e)
-        if !startedBeside.isEmpty { e.run?.startedBeside = startedBeside }
-        if !preflightFailed.isEmpty { e.run?.preflightFailed = preflightFailed }
+    /// `run_started` at `at`: the run's facts, journaled once (the journal masks its parameters).
+    func started(at: String) -> JournalEvent.Payload {
+        var run = JournalEvent.RunInfo(runID: runID, runbook: runbook.name, runbookPath: runbookPath, runbookHash: runbookHash, operatorName: operatorName,
+                                       host: host, params: params, yes: yes, startedAt: at,
+                                       includedHashes: includedHashes.isEmpty ? nil : includedHashes, drill: drill,
+                                       runbookCommit: runbookCommit, runbookDirty: runbookDirty, runbookRev: runbookRev,
+                                       includedCommits: includedCommits.isEmpty ? nil : includedCommits)
+        run.osUser = osUser.isEmpty ? nil : osUser
+        run.identity = identity
+        if !startedBeside.isEmpty { run.startedBeside = startedBeside }
+        if !preflightFailed.isEmpty { run.preflightFailed = preflightFailed }
+        return .runStarted(run, proof: proof)
     }
 }

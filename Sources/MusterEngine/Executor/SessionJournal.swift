@@ -27,11 +27,10 @@ package final class SessionJournal {
 
     /// `held`: the event may wait for the next one to be written with it
     /// (JournalSink.hold); only a step's end the session goes on from at
-    /// once, and `settle` makes it durable before anything else.
-    func record(_ kind: JournalEvent.Kind, step: String?, held: Bool, _ fill: (inout JournalEvent) -> Void) throws(Stop) {
-        var e = JournalEvent(seq: host.state.lastSeq + 1, at: host.clock.stamp(), t: (host.elapsed * 1000).rounded() / 1000, event: kind)
-        e.step = step
-        fill(&e)
+    /// once, and `settle` makes it durable before anything else. `at`: the
+    /// time stamp, when the payload holds it too (`run_started`'s facts).
+    func record(_ payload: JournalEvent.Payload, step: String?, held: Bool, at: String? = nil) throws(Stop) {
+        var e = JournalEvent(seq: host.state.lastSeq + 1, at: at ?? host.clock.stamp(), t: (host.elapsed * 1000).rounded() / 1000, step: step, payload)
         // Secrets never reach the journal, whatever field they hide in.
         e.mask(with: host.masker)
         for _ in 0..<Self.appendTries {

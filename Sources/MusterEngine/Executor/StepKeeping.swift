@@ -40,7 +40,7 @@ package final class StepKeeping {
         if keeping != nil { return true }
         guard let keepStep else { return false }
         do {
-            try host.record(.runPaused, step: nil) { $0.text = "terminal lost (SIGHUP) during '\(key)'; the step goes on, and its end is journaled" }
+            try host.record(.runPaused(why: "terminal lost (SIGHUP) during '\(key)'; the step goes on, and its end is journaled"), step: nil)
         } catch {
             return false
         }

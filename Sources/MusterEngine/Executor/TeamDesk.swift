@@ -38,18 +38,14 @@ package final class TeamDesk {
     func awaitApproval(_ entry: FlatPlan.Entry, preview: [String]) throws(Stop) -> String? {
         let key = entry.key, step = entry.step
         guard let rule = step.automation?.approval else { return nil }
-        if !state.started.contains(key) { try host.record(.stepStarted, step: key) { $0.text = step.kind.rawValue } }
+        if !state.started.contains(key) { try host.record(.stepStarted(kind: step.kind), step: key) }
         let sha = SignedStatement.digest(preview.joined(separator: "\n"))
         if host.machine.asksForApproval(key, state, sha: sha) {
             if state.approvalAsked[key] != nil, state.approvalSHA[key] != sha {
                 console.show(.warning("'\(key)' changed since its approval was asked for: approvals of the old command do not count, and it needs approval again"))
             }
-            try host.record(.approvalRequested, step: key) { e in
-                e.text = preview.joined(separator: "\n")
-                e.sha256 = sha
-                e.value = rule.who
-                e.approval = .init(count: rule.count, from: rule.from.isEmpty ? nil : rule.from)
-            }
+            let asked = JournalEvent.ApprovalInfo(count: rule.count, from: rule.from.isEmpty ? nil : rule.from)
+            try host.record(.approvalRequested(sha256: sha, shown: preview.joined(separator: "\n"), who: rule.who, rule: asked), step: key)
             host.notify("'\(key)' waits for approval by \(rule.who): muster approve \(runID)")
             approvalShown.remove(key)
         }
@@ -94,18 +90,9 @@ package final class TeamDesk {
                     }
                     continue
                 }
-                let kind: JournalEvent.Kind = r.kind == .approve ? .approvalGiven : .approvalDenied
-                try host.record(kind, step: key) { e in
-                    e.by = signer.name
-                    e.key = signer.key
-                    e.statement = signed.statement
-                    e.signature = signed.signature
-                    e.value = r.id
-                    e.name = r.name
-                    e.osUser = r.user.isEmpty ? nil : r.user
-                    e.identity = r.arn
-                    if r.kind == .deny { e.text = r.reason ?? "no reason given" }
-                }
+                let approving = JournalEvent.Approving(request: r.id, by: signer.name, name: r.name, osUser: r.user.isEmpty ? nil : r.user, identity: r.arn,
+                                                       proof: .init(statement: signed.statement, signature: signed.signature, key: signer.key))
+                try host.record(r.kind == .approve ? .approvalGiven(approving) : .approvalDenied(approving, reason: r.reason ?? "no reason given"), step: key)
                 inbox.taken(r)
                 if r.kind == .approve {
                     let n = state.approvers(key).count

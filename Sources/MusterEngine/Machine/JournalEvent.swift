@@ -8,9 +8,10 @@ import MusterFormat
 
 /// One line of a run's journal. A flat record with optional fields keeps the
 /// file greppable and the reader tolerant: a newer field is ignored by an
-/// older reader, a missing one is nil.
+/// older reader, a missing one is nil. Code reads and writes it typed, as a
+/// `Payload` (JournalPayload.swift), never field by field.
 public struct JournalEvent: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
         case runStarted = "run_started"
         case runResumed = "run_resumed"
         case stepStarted = "step_started"

@@ -97,40 +97,28 @@ public enum FailureChoice: String, Codable, Sendable {
     case retry, skip, done, rollback
 }
 
+/// Read from a line's flat fields; writers say them in a `Payload`.
 extension JournalEvent {
     /// `outcome` of a `step_finished`.
     public var stepOutcome: StepOutcome? {
-        get { event == .stepFinished ? StepOutcome(journaled: outcome) : nil }
-        set { outcome = newValue?.rawValue }
+        event == .stepFinished ? StepOutcome(journaled: outcome) : nil
     }
 
     /// `outcome` of a `run_finished` (`abandoned` for `run_abandoned`); an
     /// outcome this release does not know is a failure (the run ended, and
     /// not well).
     public var runEnd: RunEnd? {
-        get {
-            switch event {
-            case .runFinished: outcome.map { RunEnd(rawValue: $0) ?? .failed }
-            case .runAbandoned: .abandoned
-            default: nil
-            }
+        switch event {
+        case .runFinished: outcome.map { RunEnd(rawValue: $0) ?? .failed }
+        case .runAbandoned: .abandoned
+        default: nil
         }
-        set { outcome = newValue?.rawValue }
     }
 
     /// `answer` of an `item_answered`, `gate_answered` or `failure_choice`.
-    public var itemAnswer: ItemAnswer? {
-        get { answer.flatMap(ItemAnswer.init(rawValue:)) }
-        set { answer = newValue?.rawValue }
-    }
+    public var itemAnswer: ItemAnswer? { answer.flatMap(ItemAnswer.init(rawValue:)) }
 
-    public var gateAnswer: GateAnswer? {
-        get { answer.flatMap(GateAnswer.init(rawValue:)) }
-        set { answer = newValue?.rawValue }
-    }
+    public var gateAnswer: GateAnswer? { answer.flatMap(GateAnswer.init(rawValue:)) }
 
-    public var choice: FailureChoice? {
-        get { answer.flatMap(FailureChoice.init(rawValue:)) }
-        set { answer = newValue?.rawValue }
-    }
+    public var choice: FailureChoice? { answer.flatMap(FailureChoice.init(rawValue:)) }
 }

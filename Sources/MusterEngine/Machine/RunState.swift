@@ -184,16 +184,16 @@ public struct RunState: Sendable {
         if let t = e.clock { lastT = max(lastT, t) }
         let key = e.step ?? ""
         switch e.payload {
-        case .runStarted(let run, let signer):
+        case .runStarted(let run, let proof):
             info = run
             operatorUser = run?.osUser
             operatorIdentity = run?.identity
-            operatorKey = signer
-        case .runResumed(let signer, _):
-            if let signer { operatorKey = signer }
+            operatorKey = proof.key
+        case .runResumed(_, _, let proof):
+            if let signer = proof.key { operatorKey = signer }
             paused = nil
             endedUnattended = nil
-        case .stepStarted(let attempt, let items):
+        case .stepStarted(_, let attempt, let items):
             started.insert(key)
             if let items { loopItems[key] = items }
             // An automated step's start carries its first attempt.
@@ -207,9 +207,9 @@ public struct RunState: Sendable {
         case .answered(let name, let value, let secret):
             if let n = name, let v = value { values[key, default: [:]][n] = v }
             if let n = name, secret { masked.insert(key + "." + n) }
-        case .decided(let name, let option, _, _):
+        case .decided(let name, let option, _, _, _):
             if let n = name, let v = option { values[key, default: [:]][n] = v }
-        case .gateAnswered(let answer):
+        case .gateAnswered(let answer, _, _):
             if answer == .run { gatesPassed.insert(key) }
         case .attemptStarted(let attempt):
             attempts[key] = max(attempts[key] ?? 0, attempt)
@@ -238,7 +238,7 @@ public struct RunState: Sendable {
                 failureText[key] = end.text
             }
             finishOrder.append(key)
-            if let o = end.outputs { values[key, default: [:]].merge(o) { $1 } }
+            if !end.outputs.isEmpty { values[key, default: [:]].merge(end.outputs) { $1 } }
             for name in end.masked { masked.insert(key + "." + name) }
             setInterrupted(key, false)
             setAwaiting(key, false)
@@ -255,9 +255,9 @@ public struct RunState: Sendable {
             } else {
                 rollingBack = key
             }
-        case .rollbackFinished(let succeeded):
+        case .rollbackFinished(let end):
             rolledBack.insert(key)
-            if let succeeded { rollbackResults[key] = succeeded }
+            if let succeeded = end.succeeded { rollbackResults[key] = succeeded }
             if rollingBack == key { rollingBack = nil }
         case .runPaused(let why):
             paused = why
@@ -266,7 +266,7 @@ public struct RunState: Sendable {
         case .runAbandoned:
             outcome = .abandoned
             paused = nil
-        case .pipelineStarted(let pipeline, let legacy):
+        case .pipelineStarted(let pipeline, _, let legacy):
             if let p = pipeline {
                 pipelines[key] = p
                 legacyPipelines[key] = nil
@@ -274,7 +274,7 @@ public struct RunState: Sendable {
                 legacyPipelines[key] = (legacy.id, legacy.item)
             }
             triggerMarks[key] = nil
-        case .pipelineTriggering(let token):
+        case .pipelineTriggering(let token, _):
             if let p = token { triggerMarks[key] = (p, e.clock ?? lastT) }
             pipelineAbsent.remove(key)
         case .pipelineAbsent:
@@ -284,10 +284,10 @@ public struct RunState: Sendable {
             break
         case .faultInjected:
             faultsFired[key, default: 0] += 1
-        case .failureChoice(let choice):
+        case .failureChoice(let choice, _):
             if choice == .rollback { rollbackChosenAt = key }
             if choice == .retry { retryChosen.insert(key) }
-        case .approvalRequested(let sha256, let shown, _):
+        case .approvalRequested(let sha256, let shown, _, _):
             approvalAsked[key] = e.clock ?? lastT
             approvedBy[key] = []
             approvals[key] = []
@@ -297,7 +297,7 @@ public struct RunState: Sendable {
         case .approvalGiven(let a):
             if let r = a.request { takenRequests.insert(r) }
             if !(approvals[key] ?? []).contains(where: { $0.key == a.signer }) {
-                approvals[key, default: []].append((a.by ?? "someone", a.signer, a.statement.flatMap(SignedStatement.parse)?.sha256))
+                approvals[key, default: []].append((a.by ?? "someone", a.signer, a.proof.statement.flatMap(SignedStatement.parse)?.sha256))
                 if let by = a.by { approvedBy[key, default: []].append(by) }
             }
         case .approvalDenied(let a, let reason):
@@ -311,19 +311,19 @@ public struct RunState: Sendable {
             handoffs.append((e.clock ?? lastT, operatorUser ?? info?.operatorName ?? "", h.by ?? "", h.reason))
             operatorUser = h.osUser ?? h.by
             operatorIdentity = h.identity
-            operatorKey = h.key
+            operatorKey = h.proof.key
         case .runUnshared(let why):
             unshared = why
         case .runShared:
             unshared = nil
-        case .conditionChecked(let result, _):
-            conditions[key] = result
+        case .conditionChecked(let check):
+            conditions[key] = check.result
             retryChosen.remove(key)
         case .runClosing(let by, let why):
             closing = (by, why)
         case .guardBreached(let guardKey, let why):
             if !openBreaches.contains(where: { $0.key == guardKey }) { openBreaches.append((guardKey, why)) }
-        case .guardAnswered(let guardKey, let answer, let text):
+        case .guardAnswered(let guardKey, let answer, let text, _):
             let why = openBreaches.first { $0.key == guardKey }?.why ?? text ?? "breached"
             openBreaches.removeAll { $0.key == guardKey }
             if let a = answer, a != "continue", guardEnd == nil { guardEnd = (a, guardKey, why) }

@@ -46,15 +46,11 @@ package struct Attempt {
         self.triggered = triggered
     }
 
-    /// The attempt's end as the journal holds it: exit status or HTTP
+    /// Attempt `n`'s end as the journal holds it: exit status or HTTP
     /// status, duration to the millisecond, and what it printed last.
-    package func describe(_ e: inout JournalEvent, attempt n: Int) {
-        e.attempt = n
-        if let h = httpStatus { e.status = h } else { e.exit = Int(status) }
-        e.seconds = (seconds * 1000).rounded() / 1000
-        e.timedOut = timedOut ? true : nil
-        e.tail = tail.isEmpty ? nil : tail
-        e.leftovers = leftovers.isEmpty ? nil : leftovers
+    package func facts(attempt n: Int) -> JournalEvent.AttemptFacts {
+        JournalEvent.AttemptFacts(attempt: n, exit: httpStatus == nil ? Int(status) : nil, status: httpStatus, seconds: (seconds * 1000).rounded() / 1000,
+                                  timedOut: timedOut, tail: tail, leftovers: leftovers)
     }
 
     /// Fills the `outputs` an automated step declares from what it printed
