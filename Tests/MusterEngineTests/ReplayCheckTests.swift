@@ -17,13 +17,17 @@ struct ReplayCheckTests {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("MusterCLITests/Fixtures").path
         var out: [(String, String)] = []
-        for group in ["legacy-ci", "current-v13"] {
+        for group in ["legacy-ci", "current-v13", "written-before-typed"] {
             let base = Paths.join(root, group)
             for name in (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [] where !name.hasSuffix(".md") {
                 let dir = Paths.join(base, name)
                 let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-                guard let yaml = files.first(where: { $0.hasSuffix(".yaml") }), let run = files.first(where: { !$0.hasSuffix(".yaml") }) else { continue }
-                out.append((Paths.join(dir, yaml), Paths.join(Paths.join(dir, run), "journal.jsonl")))
+                for run in files where !run.hasSuffix(".yaml") {
+                    // The runbook the run names; a drill's file sits beside it.
+                    let journal = Paths.join(Paths.join(dir, run), "journal.jsonl")
+                    guard let first = try? events(journal).first?.run else { continue }
+                    out.append((Paths.join(dir, first.runbook + ".yaml"), journal))
+                }
             }
         }
         return out.sorted { $0.1 < $1.1 }
@@ -35,7 +39,7 @@ struct ReplayCheckTests {
     }
 
     @Test func everyOldJournalReplaysWithTheDecisionsItRecorded() throws {
-        #expect(Self.fixtures.count >= 8, "the fixtures were not found: \(Self.fixtures)")
+        #expect(Self.fixtures.count >= 12, "the fixtures were not found: \(Self.fixtures)")
         for f in Self.fixtures {
             let name = URL(fileURLWithPath: f.runbook).deletingPathExtension().lastPathComponent
             let rb = try loadRunbook(try String(contentsOfFile: f.runbook, encoding: .utf8), name: name)
