@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "MusterCI", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine"]),
         .target(name: "MusterTerminal", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine"]),
         // The shared store of team runs (S3 and STS), on MusterHTTP and swift-crypto (through MusterBasics).
-        .target(name: "MusterStore", dependencies: ["MusterHTTP", "MusterBasics"]),
+        .target(name: "MusterStore", dependencies: ["MusterHTTP", "MusterBasics", "MusterProcess"]),
         // Plan and report renderers: text, Markdown, JSON, HTML.
         .target(name: "MusterRender", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterPreflight", "MusterTerminal"]),
         // Use cases and the one place real adapters are wired to the engine's ports.

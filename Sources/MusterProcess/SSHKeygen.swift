@@ -7,8 +7,9 @@
 /// the `allowed_signers` format and checks (validity dates, namespaces,
 /// certificate authorities) are OpenSSH's, not a reimplementation.
 ///
-/// Data, signature and output pass through files in a private temporary
-/// folder: nothing is on the command line (`ps`), and no pipe can fill up.
+/// Data and signature pass through files in a private temporary folder,
+/// never the command line (`ps`); the output comes back through
+/// ChildProcess's pipes.
 public enum SSHKeygen {
     public struct Failure: Error, Sendable {
         public var message: String
@@ -54,7 +55,7 @@ public enum SSHKeygen {
         guard let dirPtr = mkdtemp(&template) else { throw Failure(message: "cannot create a temporary folder: \(String(cString: strerror(errno)))") }
         let dir = String(cString: dirPtr)
         defer {
-            for name in ["in", "out", "err"] + files.keys.map({ String($0.dropFirst()) }) { unlink(dir + "/" + name) }
+            for name in ["in"] + files.keys.map({ String($0.dropFirst()) }) { unlink(dir + "/" + name) }
             rmdir(dir)
         }
         func write(_ name: String, _ text: String) throws(Failure) {
@@ -69,32 +70,12 @@ public enum SSHKeygen {
         try write("in", stdin)
         for (name, text) in files { try write(String(name.dropFirst()), text) }
         let argv = ["ssh-keygen"] + args.map { files[$0] != nil ? dir + "/" + $0.dropFirst() : $0 }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, dir + "/in", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, dir + "/out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, dir + "/err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attr, &none)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK))
-        var pid: pid_t = 0
-        let cArgs = argv.map { strdup($0) } + [nil]
-        defer { for a in cArgs { free(a) } }
-        let rc = posix_spawnp(&pid, "ssh-keygen", &actions, &attr, cArgs, environ)
-        guard rc == 0 else {
-            throw Failure(message: "cannot run ssh-keygen (\(String(cString: strerror(rc)))): install OpenSSH's client (apt install openssh-client)")
+        let ran: ChildProcess.Ran
+        do { ran = try ChildProcess.run("ssh-keygen", argv: argv, stdin: dir + "/in") } catch {
+            throw Failure(message: "cannot run ssh-keygen (\(error.message)): install OpenSSH's client (apt install openssh-client)")
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        let exited = status & 0x7f == 0
-        let out = (try? readText(dir + "/out")) ?? ""
-        let err = ((try? readText(dir + "/err")) ?? "").split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
-        return Output(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), stdout: out, stderr: err)
+        let err = String(decoding: ran.stderr, as: UTF8.self).split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
+        return Output(status: ran.status, stdout: String(decoding: ran.stdout, as: UTF8.self), stderr: err)
     }
 
     static func readText(_ path: String) throws(Failure) -> String {
