@@ -16,6 +16,11 @@ public final class FakeConsole: RunConsole {
     public var answers: [AnswerRead]
     public var shown: [ConsoleMessage] = []
     public var questions: [String] = []
+    /// The status line shown under each question (the deadline, the RTO).
+    public var statuses: [String] = []
+    /// Messages and questions in the order they came: what was shown
+    /// before a question was asked.
+    public var transcript: [String] = []
     public let isInteractive: Bool
 
     public init(_ lines: [String]) {
@@ -28,10 +33,15 @@ public final class FakeConsole: RunConsole {
         isInteractive = interactive
     }
 
-    public func show(_ message: ConsoleMessage) { shown.append(message) }
+    public func show(_ message: ConsoleMessage) {
+        shown.append(message)
+        transcript.append("\(message)")
+    }
 
     public func ask(_ question: String, hint: String, status: String) -> AnswerRead {
         questions.append(question)
+        statuses.append(status)
+        transcript.append("? " + question)
         return answers.isEmpty ? .eof : answers.removeFirst()
     }
 
@@ -44,6 +54,9 @@ public final class FakeConsole: RunConsole {
 /// the test chose, and records what ran.
 public final class FakeRunner: CommandRunner {
     public var ran: [String] = []
+    /// The environment each script ran with: template values reach a
+    /// script there (`MUSTER_VALUE_name`), never in its text.
+    public var environments: [[String: String]] = []
     public var results: (String) -> (Int32, [String])
 
     public init(_ results: @escaping (String) -> (Int32, [String]) = { _ in (0, []) }) { self.results = results }
@@ -51,6 +64,7 @@ public final class FakeRunner: CommandRunner {
     public func run(script: String, environment: [String: String], timeout: Double, keepLeftovers: Bool,
              onLine: (Bool, String) -> Void, onSignal: (Signal) -> Bool, onTick: () -> Void) throws(CommandError) -> CommandResult {
         ran.append(script)
+        environments.append(environment)
         let (status, lines) = results(script)
         for l in lines { onLine(false, l) }
         onTick()
@@ -91,8 +105,10 @@ public func loadRunbook(_ yaml: String, name: String = "t") throws -> Runbook {
 }
 
 public func executor(_ rb: Runbook, state: RunState = RunState(), journal: JournalSink, console: RunConsole, runner: CommandRunner,
-              yes: Bool = false, secrets: [String: String] = [:], clock: FakeClock = FakeClock(), includes: [String: Runbook] = [:]) -> Executor {
-    let setup = RunSetup(runbook: rb, params: [:], secrets: secrets, runID: "run-1", operatorName: "alice", yes: yes, includes: includes, baseEnvironment: [:])
+              yes: Bool = false, secrets: [String: String] = [:], clock: FakeClock = FakeClock(), includes: [String: Runbook] = [:],
+              params: [String: String] = [:], drill: DrillSetup? = nil) -> Executor {
+    var setup = RunSetup(runbook: rb, params: params, secrets: secrets, runID: "run-1", operatorName: "alice", yes: yes, includes: includes, baseEnvironment: [:])
+    setup.drill = drill
     return Executor(setup: setup, state: state, journal: journal, console: console, runner: runner,
                     baseElapsed: state.lastT, clock: clock)
 }
