@@ -104,26 +104,6 @@ struct RunTests {
         #expect(nothing.stderr.contains("nothing to resume"))
     }
 
-    @Test func answersThatAreNotUnderstoodAreAskedAgainWithAHint() throws {
-        let s = try Sandbox(["check": Self.checklist])
-        let r = try s.run(["run", "check"], stdin: "maybe\ns\ns not needed here\ny\nINC-1\n")
-        #expect(r.status == 0)
-        #expect(r.stdout.contains("not understood: answer y (or Enter), s REASON, n TEXT, e or a"))
-        #expect(r.stdout.contains("say why you skip it: s REASON"))
-        let skipped = try s.journal().first { $0["answer"] as? String == "skipped" }
-        #expect(skipped?["text"] as? String == "not needed here")
-    }
-
-    @Test func yesAnswersChecklistsAutomaticallyButStillReadsAskValues() throws {
-        let s = try Sandbox(["check": Self.checklist])
-        let r = try s.run(["run", "check", "--yes"], stdin: "INC-9\n")
-        #expect(r.status == 0)
-        let auto = try s.journal().filter { $0["event"] as? String == "item_answered" }
-        #expect(auto.count == 2 && auto.allSatisfy { $0["auto"] as? Bool == true })
-        let eof = try Sandbox(["check": Self.checklist]).run(["run", "check", "--yes"])
-        #expect(eof.status == 3, "--yes must not invent an ask value")
-    }
-
     @Test func parameterValuesAreOneShellWordAndRunNothing() throws {
         let s = try Sandbox(["inject": """
         muster: 1
@@ -233,65 +213,6 @@ struct RunTests {
         #expect(asked.stdout.contains("Value for parameter 'region'"))
     }
 
-    static let failing = """
-    muster: 1
-    name: fail
-    title: Failing
-    steps:
-      - id: first
-        title: First
-        run: echo first >> log.txt
-        rollback: echo undo-first >> log.txt
-      - id: second
-        title: Second
-        run: echo second >> log.txt; exit 7
-        retries: 1
-        retry_delay: 1s
-    """
-
-    @Test func withYesAFailureAbortsTheRunWithExitOne() throws {
-        let s = try Sandbox(["fail": Self.failing])
-        let r = try s.run(["run", "fail", "--yes"])
-        #expect(r.status == 1)
-        #expect(try String(contentsOfFile: s.dir + "/log.txt", encoding: .utf8) == "first\nsecond\nsecond\n")
-        let finished = try s.journal().last!
-        #expect(finished["event"] as? String == "run_finished" && finished["outcome"] as? String == "failed")
-    }
-
-    @Test func rollBackRunsRollbackCommandsInReverse() throws {
-        let s = try Sandbox(["fail": Self.failing])
-        let r = try s.run(["run", "fail"], stdin: "b\ny\n")
-        #expect(r.status == 1)
-        #expect(try String(contentsOfFile: s.dir + "/log.txt", encoding: .utf8) == "first\nsecond\nsecond\nundo-first\n")
-        #expect(try s.journal().last!["outcome"] as? String == "rolled_back")
-    }
-
-    @Test func markDoneByHandCompletesTheRun() throws {
-        let s = try Sandbox(["fail": Self.failing])
-        let r = try s.run(["run", "fail"], stdin: "x\nd\nd restarted it by hand\n")
-        #expect(r.status == 0)
-        #expect(r.stdout.contains("not understood: answer r, s REASON, d NOTE, e, a or b"))
-        #expect(r.stdout.contains("say what you did by hand: d NOTE"))
-    }
-
-    @Test func confirmGateIsNotPassedByAnEmptyLine() throws {
-        let s = try Sandbox(["gate": """
-        muster: 1
-        name: gate
-        title: Gate
-        steps:
-          - id: destroy
-            title: Destroy
-            confirm: true
-            run: touch destroyed
-        """])
-        let r = try s.run(["run", "gate"], stdin: "\ns not today\n")
-        #expect(r.status == 0)
-        #expect(!s.exists("destroyed"))
-        let yes = try s.run(["run", "gate"], stdin: "y\n")
-        #expect(yes.status == 0 && s.exists("destroyed"))
-    }
-
     @Test func aTimeoutStopsTheWholeProcessGroup() throws {
         let s = try Sandbox(["slow": """
         muster: 1
@@ -309,43 +230,6 @@ struct RunTests {
         #expect(r.stdout.contains("timed out after 1s"))
         let ps = try sh("ps -eo pgid,args | grep -c '[s]leep 37' || true", cwd: s.dir)
         #expect(ps.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "a child of the timed-out step is still running")
-    }
-
-    @Test func outputsAreCapturedAndIncludedRunbooksGetTheirParameters() throws {
-        let s = try Sandbox([
-            "parent": """
-            muster: 1
-            name: parent
-            title: Parent
-            steps:
-              - id: make
-                title: Make
-                run: |
-                  echo '{"cluster": {"arn": "arn:aws:eks:eu-north-1:1:cluster/prod"}}'
-                outputs:
-                  arn: {json: cluster.arn}
-              - id: child
-                title: Child
-                runbook: child
-                with: {target: "{{ arn }}"}
-            """,
-            "child": """
-            muster: 1
-            name: child
-            title: Child
-            params:
-              target: {}
-            steps:
-              - id: use
-                title: Use {{ target }}
-                run: echo "$TARGET" > target.txt
-            """,
-        ])
-        let r = try s.run(["run", "parent", "--yes"])
-        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        #expect(try String(contentsOfFile: s.dir + "/target.txt", encoding: .utf8) == "arn:aws:eks:eu-north-1:1:cluster/prod\n")
-        #expect(r.stdout.contains("[3/3] Use arn:aws:eks:eu-north-1:1:cluster/prod"))
-        #expect(try s.journal().contains { $0["step"] as? String == "child/use" })
     }
 
     @Test func resumeRefusesARunbookThatChangedUnlessForced() throws {
@@ -420,15 +304,6 @@ struct RunTests {
         #expect(try s.run(["resume", "--force"], stdin: "y\n").status == 0)
     }
 
-    @Test func escalationIsRecordedWithTheChosenRung() throws {
-        let s = try Sandbox(["check": Self.checklist])
-        let r = try s.run(["run", "check"], stdin: "e\n\ny\ny\nINC\n")
-        #expect(r.status == 0)
-        #expect(r.stdout.contains("1. after 30m: Secondary on-call"))
-        let esc = try s.journal().first { $0["event"] as? String == "escalated" }
-        #expect(esc?["contact"] as? String == "Secondary on-call")
-    }
-
     @Test func aBackgroundChildDoesNotHoldTheStepOpenAndARedirectingScriptStillTimesOut() throws {
         let s = try Sandbox(["bg": """
         muster: 1
@@ -451,27 +326,6 @@ struct RunTests {
         #expect(steps.first?["outcome"] as? String == "done")
         #expect((steps.first?["seconds"] as? Double ?? 99) < 5, "the step waited for its background child")
         #expect(r.stdout.contains("timed out after 1s"))
-    }
-
-    @Test func aValueNeverSetStopsTheStepInsteadOfRunningATemplate() throws {
-        let s = try Sandbox(["skip": """
-        muster: 1
-        name: skip
-        title: Skip
-        steps:
-          - id: make
-            title: Make
-            run: exit 1
-            outputs:
-              arn: {regex: 'arn=(\\S+)'}
-          - id: use
-            title: Use
-            run: echo {{ arn }} > used.txt
-        """])
-        let r = try s.run(["run", "skip"], stdin: "s not needed\na\n")
-        #expect(r.status == 3)
-        #expect(r.stdout.contains("cannot run: {{ arn }} has no value"))
-        #expect(!s.exists("used.txt"))
     }
 
     @Test func aParameterAnswerThatDoesNotFitIsAskedAgain() throws {
