@@ -244,31 +244,6 @@ struct ShellValueTests {
         #expect(!s.exists("v.txt"))
     }
 
-    /// Parameters are exported upper-cased; `with:` can fill one from an
-    /// output. One named `path` would let a server reply choose what runs.
-    @Test func aParameterThatWouldBeExportedAsPathOrBashEnvIsRefused() throws {
-        let s = try Sandbox(["env": """
-        muster: 1
-        name: env
-        title: Env
-        params:
-          path: {default: /usr/bin}
-          bash_env: {default: ""}
-          ld_preload: {default: ""}
-          region: {default: eu-north-1}
-        steps:
-          - id: go
-            title: Go
-            run: echo go
-        """])
-        let r = try s.run(["validate", "runbooks/env.yaml"])
-        #expect(r.status == 1)
-        for (name, variable) in [("path", "PATH"), ("bash_env", "BASH_ENV"), ("ld_preload", "LD_PRELOAD")] {
-            #expect(r.stderr.contains("parameter name '\(name)' would be exported to the steps as \(variable)"), "\(r.stderr)")
-        }
-        #expect(!r.stderr.contains("'region'"))
-    }
-
     /// `env:` entries reach every step as written: `BASH_ENV: "{{ dir }}"`
     /// makes bash run the file a value names, `KUBECONFIG` and the git and
     /// AWS configuration files run commands of their own. Refused by the
