@@ -8,28 +8,7 @@ import Testing
 /// what validate says of a decision are DecisionEngineTests'.
 @Suite("decide: decisions on the record")
 struct DecisionTests {
-    static let runbook = """
-    muster: 1
-    name: failover
-    title: Failover
-    rto: 30m
-    steps:
-      - id: declare
-        title: Declare
-        manual: [Open the incident]
-      - id: go-no-go
-        title: Fail over now?
-        decide:
-          options: [failover, wait-15m, abort]
-      - id: switch
-        title: Switch ({{ go-no-go }})
-        when: go-no-go == "failover"
-        run: echo "switched after $0" > switched.txt
-      - id: hold
-        title: Hold
-        when: go-no-go != "failover"
-        run: touch held.txt
-    """
+    static let runbook = FeatureRunbooks.decision
 
     func sandbox() throws -> Sandbox {
         let s = try Sandbox(["failover": Self.runbook])

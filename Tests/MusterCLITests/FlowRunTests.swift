@@ -9,28 +9,7 @@ import Testing
 /// FlowRunEngineTests'.
 @Suite("muster run: groups, finally and the deadline")
 struct FlowRunTests {
-    static let flow = """
-    muster: 1
-    name: flow
-    title: Flow
-    steps:
-      - id: first
-        title: First
-        run: echo one
-      - id: rebuild
-        title: Rebuild
-        steps:
-          - {id: create, title: Create, run: 'echo created > created.txt'}
-          - {id: confirm, title: Confirm, manual: [The cluster is up]}
-          - {id: deploy, title: Deploy, run: 'exit 4', on_failure: abort}
-      - id: never
-        title: Never reached
-        run: touch never.txt
-    finally:
-      - id: cleanup
-        title: Clean up
-        run: echo cleaned > cleaned.txt
-    """
+    static let flow = FeatureRunbooks.flow
 
     @Test func aPauseInsideAGroupResumesThereAndFinallyRunsOnlyWhenTheRunEnds() throws {
         let s = try Sandbox(["flow": Self.flow])

@@ -7,25 +7,7 @@ import Testing
 /// `--yes` and a failed rollback are GateAndRollbackEngineTests'.
 @Suite("Confirm gates and rollbacks")
 struct GateAndRollbackTests {
-    static let chain = """
-    muster: 1
-    name: chain
-    title: Chain
-    steps:
-      - id: stop-writes
-        title: Stop writes
-        run: echo stop >> log.txt
-        rollback: echo undo-stop >> log.txt
-      - id: promote
-        title: Promote
-        run: echo promote >> log.txt
-        rollback: echo undo-promote >> log.txt
-      - id: switch-dns
-        title: Switch DNS
-        run: echo half-switched >> log.txt; exit 1
-        on_failure: rollback
-        rollback: echo undo-switch >> log.txt
-    """
+    static let chain = FeatureRunbooks.gateChain
 
     func log(_ s: Sandbox) throws -> String { try String(contentsOfFile: s.dir + "/log.txt", encoding: .utf8) }
 

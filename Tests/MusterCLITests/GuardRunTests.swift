@@ -9,25 +9,7 @@ import Testing
 /// back on a breach and a guard that holds are GuardRunEngineTests'.
 @Suite("muster run: guards")
 struct GuardRunTests {
-    static func runbook(_ name: String, onBreach: String) -> String {
-        """
-        muster: 1
-        name: \(name)
-        title: Guarded
-        guards:
-          - id: health
-            title: The service answers
-            run: test ! -e broken
-            every: 1s
-            on_breach: \(onBreach)
-        steps:
-          - {id: prepare, title: Prepare, run: 'touch prepared', rollback: 'touch prepare.undone'}
-          - {id: break, title: Break it, run: 'touch broken; sleep 30; touch break.done', timeout: 60s}
-          - {id: after, title: After, run: 'touch after.done'}
-        finally:
-          - {id: tell, title: Tell the channel, run: 'touch told'}
-        """
-    }
+    static func runbook(_ name: String, onBreach: String) -> String { FeatureRunbooks.guarded(name: name, onBreach: onBreach) }
 
     @Test func abortStopsTheStepAtWorkAndEndsTheRunFailedAfterItsFinally() throws {
         let s = try Sandbox(["g": Self.runbook("g", onBreach: "abort")])

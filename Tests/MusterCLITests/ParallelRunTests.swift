@@ -16,28 +16,7 @@ struct ParallelRunTests {
     }
 
     static func runbook(_ name: String, max: String = "", onFailure: String = "finish") -> String {
-        """
-        muster: 1
-        name: \(name)
-        title: Rebuild
-        steps:
-          - id: rebuild
-            title: Rebuild
-            parallel:
-              \(max)
-              on_failure: \(onFailure)
-              branches:
-                - id: cluster
-                  title: Cluster
-                  steps:
-                    - {id: create, title: Create, run: '\(meet("cluster", "database"))', timeout: 30s}
-                    - {id: check, title: Check, run: 'echo cluster checked'}
-                - id: database
-                  title: Database
-                  run: '\(meet("database", "cluster"))'
-                  timeout: 30s
-          - {id: after, title: After, run: 'touch after.done'}
-        """
+        FeatureRunbooks.rebuild(name: name, max: max, onFailure: onFailure, meet: meet)
     }
 
     @Test func twoBranchesRunAtOnceAndTheirLinesNameTheirBranch() throws {

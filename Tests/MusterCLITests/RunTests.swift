@@ -56,25 +56,7 @@ struct Sandbox {
 
 @Suite("muster run through a pipe")
 struct RunTests {
-    static let checklist = """
-    muster: 1
-    name: check
-    title: Checklist and commands
-    escalation:
-      - after: 30m
-        contact: Secondary on-call
-    steps:
-      - id: declare
-        title: Declare the incident
-        manual:
-          - Open an incident
-          - Page the incident commander
-        ask:
-          incident: Incident ID
-      - id: record
-        title: Record {{ incident }}
-        run: echo "incident {{ incident }}" > incident.txt
-    """
+    static let checklist = FeatureRunbooks.checklist
 
     @Test func checklistAnswersAndAskValuesFlowIntoCommands() throws {
         let s = try Sandbox(["check": Self.checklist])

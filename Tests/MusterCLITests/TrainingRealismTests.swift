@@ -1,4 +1,5 @@
 import Foundation
+import MusterTestSupport
 import Testing
 
 /// A training drill as the trainee meets it through the binary: the
@@ -7,37 +8,9 @@ import Testing
 /// scoring and the drill file's check are TrainingRealismEngineTests'.
 @Suite("training drills: scenario and unavailable rungs")
 struct TrainingRealismTests {
-    static let runbook = """
-    muster: 1
-    name: failover
-    title: Failover
-    rto: 30m
-    escalation:
-      - after: 10m
-        contact: Secondary on-call (PagerDuty platform-secondary)
-      - after: 20m
-        contact: Incident commander on duty
-    steps:
-      - id: create
-        title: Create the cluster
-        run: echo created
-    """
+    static let runbook = FeatureRunbooks.training
 
-    static let drill = """
-    muster: 1
-    drill: practice
-    runbook: failover
-    scenario: |
-      It is 03:10. The **primary region** is failing.
-      The secondary on-call is on a flight.
-    unavailable: [Secondary on-call]
-    faults:
-      - step: create
-        fail: "InsufficientCapacity: not enough capacity in eu-central-1c"
-    expect_escalation:
-      within: 5m
-      contact: Incident commander
-    """
+    static let drill = FeatureRunbooks.trainingDrill
 
     func sandbox(drill: String = Self.drill) throws -> Sandbox {
         let s = try Sandbox(["failover": Self.runbook])

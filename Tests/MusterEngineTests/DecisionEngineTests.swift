@@ -3,6 +3,7 @@
 @testable import MusterEngine
 @testable import MusterDrills
 @testable import MusterTesting
+import MusterTestSupport
 import Testing
 
 /// `decide:` steps driven in-process with scripted answers: the option by
@@ -12,28 +13,7 @@ import Testing
 /// (the drill command, its record file, the report) is DecisionTests'.
 @Suite("decide: decisions on the record, in-process")
 struct DecisionEngineTests {
-    static let runbook = """
-    muster: 1
-    name: failover
-    title: Failover
-    rto: 30m
-    steps:
-      - id: declare
-        title: Declare
-        manual: [Open the incident]
-      - id: go-no-go
-        title: Fail over now?
-        decide:
-          options: [failover, wait-15m, abort]
-      - id: switch
-        title: Switch ({{ go-no-go }})
-        when: go-no-go == "failover"
-        run: echo "switched after $0" > switched.txt
-      - id: hold
-        title: Hold
-        when: go-no-go != "failover"
-        run: touch held.txt
-    """
+    static let runbook = FeatureRunbooks.decision
 
     static let drill = DrillSetup(name: "failover-drill", mode: "live", rtoSeconds: 1800, faults: [], expectEscalation: nil, recordsDir: "drills/records", junit: nil)
 

@@ -7,6 +7,7 @@ import Foundation
 @testable import MusterPreflight
 @testable import MusterApp
 @testable import MusterTesting
+import MusterTestSupport
 import Testing
 
 /// Groups, `finally`, `deadline`, loops, conditions and includes driven
@@ -17,28 +18,7 @@ import Testing
 /// statuses, the recap on screen, `abandon`) is FlowRunTests'.
 @Suite("groups, finally and the deadline, in-process")
 struct FlowRunEngineTests {
-    static let flow = """
-    muster: 1
-    name: flow
-    title: Flow
-    steps:
-      - id: first
-        title: First
-        run: echo one
-      - id: rebuild
-        title: Rebuild
-        steps:
-          - {id: create, title: Create, run: 'echo created > created.txt'}
-          - {id: confirm, title: Confirm, manual: [The cluster is up]}
-          - {id: deploy, title: Deploy, run: 'exit 4', on_failure: abort}
-      - id: never
-        title: Never reached
-        run: touch never.txt
-    finally:
-      - id: cleanup
-        title: Clean up
-        run: echo cleaned > cleaned.txt
-    """
+    static let flow = FeatureRunbooks.flow
 
     /// Each step header shown, as `title · id`.
     func headers(_ console: FakeConsole) -> [String] {

@@ -2,6 +2,7 @@
 @testable import MusterFormat
 @testable import MusterEngine
 @testable import MusterTesting
+import MusterTestSupport
 import Testing
 
 /// Confirm gates and rollbacks driven in-process: a gate shows what will
@@ -36,25 +37,7 @@ struct GateAndRollbackEngineTests {
         #expect(journal.events.contains { $0.event == .gateAnswered && $0.step == "promote" })
     }
 
-    static let chain = """
-    muster: 1
-    name: chain
-    title: Chain
-    steps:
-      - id: stop-writes
-        title: Stop writes
-        run: echo stop >> log.txt
-        rollback: echo undo-stop >> log.txt
-      - id: promote
-        title: Promote
-        run: echo promote >> log.txt
-        rollback: echo undo-promote >> log.txt
-      - id: switch-dns
-        title: Switch DNS
-        run: echo half-switched >> log.txt; exit 1
-        on_failure: rollback
-        rollback: echo undo-switch >> log.txt
-    """
+    static let chain = FeatureRunbooks.gateChain
 
     static let steps = ["echo stop >> log.txt", "echo promote >> log.txt", "echo half-switched >> log.txt; exit 1"]
 

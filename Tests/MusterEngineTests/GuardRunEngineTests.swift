@@ -5,6 +5,7 @@ import Synchronization
 @testable import MusterEngine
 @testable import MusterTesting
 import MusterProcess
+import MusterTestSupport
 import Testing
 
 /// Guards as a run meets them, in-process: the real poller on its own
@@ -75,25 +76,7 @@ struct GuardRunEngineTests {
         }
     }
 
-    static func runbook(onBreach: String) -> String {
-        """
-        muster: 1
-        name: g
-        title: Guarded
-        guards:
-          - id: health
-            title: The service answers
-            run: test ! -e broken
-            every: 1s
-            on_breach: \(onBreach)
-        steps:
-          - {id: prepare, title: Prepare, run: 'touch prepared', rollback: 'touch prepare.undone'}
-          - {id: break, title: Break it, run: 'touch broken; sleep 30; touch break.done', timeout: 60s}
-          - {id: after, title: After, run: 'touch after.done'}
-        finally:
-          - {id: tell, title: Tell the channel, run: 'touch told'}
-        """
-    }
+    static func runbook(onBreach: String) -> String { FeatureRunbooks.guarded(name: "g", onBreach: onBreach) }
 
     /// Runs `rb` with `--yes` and the guards polling `world`.
     func run(_ rb: Runbook, world: World, journal: MemoryJournal, console: FakeConsole, runner: StepRunner) -> RunOutcome {

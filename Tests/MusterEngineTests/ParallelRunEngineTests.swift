@@ -2,6 +2,7 @@
 @testable import MusterFormat
 @testable import MusterEngine
 @testable import MusterTesting
+import MusterTestSupport
 import Testing
 
 /// `parallel:` and `for_each` with `max_parallel` driven in-process. The
@@ -91,28 +92,7 @@ struct ParallelRunEngineTests {
     }
 
     static func runbook(max: String = "", onFailure: String = "finish") -> String {
-        """
-        muster: 1
-        name: p
-        title: Rebuild
-        steps:
-          - id: rebuild
-            title: Rebuild
-            parallel:
-              \(max)
-              on_failure: \(onFailure)
-              branches:
-                - id: cluster
-                  title: Cluster
-                  steps:
-                    - {id: create, title: Create, run: 'meet cluster database', timeout: 30s}
-                    - {id: check, title: Check, run: 'echo cluster checked'}
-                - id: database
-                  title: Database
-                  run: 'meet database cluster'
-                  timeout: 30s
-          - {id: after, title: After, run: 'touch after.done'}
-        """
+        FeatureRunbooks.rebuild(name: "p", max: max, onFailure: onFailure) { "meet \($0) \($1)" }
     }
 
     func lane(_ console: FakeConsole, _ lane: String) -> [String] {

@@ -2,6 +2,7 @@
 @testable import MusterFormat
 @testable import MusterEngine
 @testable import MusterTesting
+import MusterTestSupport
 import Testing
 
 /// What `muster run` does with the operator's answers, in-process:
@@ -12,25 +13,7 @@ import Testing
 /// processes, values in a real shell) is RunTests'.
 @Suite("muster run's answers, in-process")
 struct RunEngineTests {
-    static let checklist = """
-    muster: 1
-    name: check
-    title: Checklist and commands
-    escalation:
-      - after: 30m
-        contact: Secondary on-call
-    steps:
-      - id: declare
-        title: Declare the incident
-        manual:
-          - Open an incident
-          - Page the incident commander
-        ask:
-          incident: Incident ID
-      - id: record
-        title: Record {{ incident }}
-        run: echo "incident {{ incident }}" > incident.txt
-    """
+    static let checklist = FeatureRunbooks.checklist
 
     static let failing = """
     muster: 1

@@ -4,6 +4,7 @@ import Foundation
 @testable import MusterEngine
 @testable import MusterDrills
 @testable import MusterTesting
+import MusterTestSupport
 import Testing
 
 /// A training drill driven in-process with the trainee's answers: the
@@ -13,37 +14,9 @@ import Testing
 /// file, `muster follow`) is TrainingRealismTests'.
 @Suite("training drills: scenario and unavailable rungs, in-process")
 struct TrainingRealismEngineTests {
-    static let runbook = """
-    muster: 1
-    name: failover
-    title: Failover
-    rto: 30m
-    escalation:
-      - after: 10m
-        contact: Secondary on-call (PagerDuty platform-secondary)
-      - after: 20m
-        contact: Incident commander on duty
-    steps:
-      - id: create
-        title: Create the cluster
-        run: echo created
-    """
+    static let runbook = FeatureRunbooks.training
 
-    static let drill = """
-    muster: 1
-    drill: practice
-    runbook: failover
-    scenario: |
-      It is 03:10. The **primary region** is failing.
-      The secondary on-call is on a flight.
-    unavailable: [Secondary on-call]
-    faults:
-      - step: create
-        fail: "InsufficientCapacity: not enough capacity in eu-central-1c"
-    expect_escalation:
-      within: 5m
-      contact: Incident commander
-    """
+    static let drill = FeatureRunbooks.trainingDrill
 
     /// The runbook and `drills/practice.yaml` in a fresh repository, read
     /// as `muster drill practice` reads them: the drill, its runbook, and

@@ -1,0 +1,177 @@
+/// Runbooks that a feature's in-process engine suite (MusterEngineTests)
+/// and its end-to-end smoke suite (MusterCLITests) both run: one text, so
+/// the two suites keep testing the same runbook.
+public enum FeatureRunbooks {
+    /// A `decide` step steering two `when:` steps.
+    public static let decision = """
+        muster: 1
+        name: failover
+        title: Failover
+        rto: 30m
+        steps:
+          - id: declare
+            title: Declare
+            manual: [Open the incident]
+          - id: go-no-go
+            title: Fail over now?
+            decide:
+              options: [failover, wait-15m, abort]
+          - id: switch
+            title: Switch ({{ go-no-go }})
+            when: go-no-go == "failover"
+            run: echo "switched after $0" > switched.txt
+          - id: hold
+            title: Hold
+            when: go-no-go != "failover"
+            run: touch held.txt
+        """
+
+    /// A group and `finally`.
+    public static let flow = """
+        muster: 1
+        name: flow
+        title: Flow
+        steps:
+          - id: first
+            title: First
+            run: echo one
+          - id: rebuild
+            title: Rebuild
+            steps:
+              - {id: create, title: Create, run: 'echo created > created.txt'}
+              - {id: confirm, title: Confirm, manual: [The cluster is up]}
+              - {id: deploy, title: Deploy, run: 'exit 4', on_failure: abort}
+          - id: never
+            title: Never reached
+            run: touch never.txt
+        finally:
+          - id: cleanup
+            title: Clean up
+            run: echo cleaned > cleaned.txt
+        """
+
+    /// A checklist, an `ask` and an escalation ladder, and the commands the answers flow into.
+    public static let checklist = """
+        muster: 1
+        name: check
+        title: Checklist and commands
+        escalation:
+          - after: 30m
+            contact: Secondary on-call
+        steps:
+          - id: declare
+            title: Declare the incident
+            manual:
+              - Open an incident
+              - Page the incident commander
+            ask:
+              incident: Incident ID
+          - id: record
+            title: Record {{ incident }}
+            run: echo "incident {{ incident }}" > incident.txt
+        """
+
+    /// Three steps with rollbacks, the last failing into `on_failure: rollback`.
+    public static let gateChain = """
+        muster: 1
+        name: chain
+        title: Chain
+        steps:
+          - id: stop-writes
+            title: Stop writes
+            run: echo stop >> log.txt
+            rollback: echo undo-stop >> log.txt
+          - id: promote
+            title: Promote
+            run: echo promote >> log.txt
+            rollback: echo undo-promote >> log.txt
+          - id: switch-dns
+            title: Switch DNS
+            run: echo half-switched >> log.txt; exit 1
+            on_failure: rollback
+            rollback: echo undo-switch >> log.txt
+        """
+
+    /// A runbook with an escalation ladder, for training drills.
+    public static let training = """
+        muster: 1
+        name: failover
+        title: Failover
+        rto: 30m
+        escalation:
+          - after: 10m
+            contact: Secondary on-call (PagerDuty platform-secondary)
+          - after: 20m
+            contact: Incident commander on duty
+        steps:
+          - id: create
+            title: Create the cluster
+            run: echo created
+        """
+
+    /// `drills/practice.yaml`: a training drill of `training`, with an unavailable rung and a fault.
+    public static let trainingDrill = """
+        muster: 1
+        drill: practice
+        runbook: failover
+        scenario: |
+          It is 03:10. The **primary region** is failing.
+          The secondary on-call is on a flight.
+        unavailable: [Secondary on-call]
+        faults:
+          - step: create
+            fail: "InsufficientCapacity: not enough capacity in eu-central-1c"
+        expect_escalation:
+          within: 5m
+          contact: Incident commander
+        """
+
+    /// A guard watching for `broken`, which the second step creates.
+    public static func guarded(name: String, onBreach: String) -> String {
+        """
+        muster: 1
+        name: \(name)
+        title: Guarded
+        guards:
+          - id: health
+            title: The service answers
+            run: test ! -e broken
+            every: 1s
+            on_breach: \(onBreach)
+        steps:
+          - {id: prepare, title: Prepare, run: 'touch prepared', rollback: 'touch prepare.undone'}
+          - {id: break, title: Break it, run: 'touch broken; sleep 30; touch break.done', timeout: 60s}
+          - {id: after, title: After, run: 'touch after.done'}
+        finally:
+          - {id: tell, title: Tell the channel, run: 'touch told'}
+        """
+    }
+
+    /// Two branches that each wait to meet the other: `meet(me, other)` is
+    /// the command a branch runs (a real rendezvous in the smoke suite, a
+    /// runner's rule in the engine's).
+    public static func rebuild(name: String, max: String = "", onFailure: String = "finish", meet: (String, String) -> String) -> String {
+        """
+        muster: 1
+        name: \(name)
+        title: Rebuild
+        steps:
+          - id: rebuild
+            title: Rebuild
+            parallel:
+              \(max)
+              on_failure: \(onFailure)
+              branches:
+                - id: cluster
+                  title: Cluster
+                  steps:
+                    - {id: create, title: Create, run: '\(meet("cluster", "database"))', timeout: 30s}
+                    - {id: check, title: Check, run: 'echo cluster checked'}
+                - id: database
+                  title: Database
+                  run: '\(meet("database", "cluster"))'
+                  timeout: 30s
+          - {id: after, title: After, run: 'touch after.done'}
+        """
+    }
+}
