@@ -6,15 +6,16 @@ import MusterTestSupport
 import Testing
 
 /// scripts/install and scripts/package-deb for real: a release build (in
-/// ~/.cache/muster/package-build, kept between runs, one run at a time by a
-/// lock beside it: `swift test` holds .build), installed under a temporary
-/// prefix, then packaged and installed with dpkg into a temporary root whose
-/// package database is this machine's, so Depends is checked for real. Only
-/// the first run on a machine builds the release from nothing. In
-/// scripts/test's heavy list.
+/// ~/.cache/muster/package-build, or $MUSTER_PACKAGE_BUILD, kept between
+/// runs, one run at a time by a lock beside it: `swift test` holds .build),
+/// installed under a temporary prefix, then packaged and installed with dpkg
+/// into a temporary root whose package database is this machine's, so
+/// Depends is checked for real. Only the first run on a machine builds the
+/// release from nothing; scripts/test starts that build early, holding the
+/// same lock. In scripts/test's heavy list.
 @Suite("scripts/install and scripts/package-deb", .serialized)
 struct PackagingTests {
-    static let scratch = NSHomeDirectory() + "/.cache/muster/package-build"
+    static let scratch = ProcessInfo.processInfo.environment["MUSTER_PACKAGE_BUILD"] ?? NSHomeDirectory() + "/.cache/muster/package-build"
 
     /// Runs `body` holding the build folder's lock.
     func locked<T>(_ body: () throws -> T) throws -> T {
