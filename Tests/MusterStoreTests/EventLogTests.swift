@@ -95,7 +95,8 @@ struct EventLogTests {
         #expect(first.keys.count == 4)
         #expect(first.next != nil)
         let all = try store.list(prefix: "team/runs/2026-06-01-a/", pageSize: 4)
-        #expect(all.keys == (0..<23).map { "team/runs/2026-06-01-a/events/" + String(repeating: "0", count: 12 - String($0).count) + "\($0).json" })
+        let eventKeys = (0..<23).map { (n: Int) -> String in "team/runs/2026-06-01-a/events/" + String(format: "%012d", n) + ".json" }
+        #expect(all.keys == eventKeys)
         #expect(try log.events(runID: "2026-06-01-a").map { String(decoding: $0.bytes, as: UTF8.self) } == (0..<23).map { "e\($0)" })
         #expect(try log.events(runID: "2026-06-01-a", after: 19).map(\.seq) == [20, 21, 22])
         #expect(try log.events(runID: "2026-06-01-a", after: 22).isEmpty)

@@ -91,7 +91,13 @@ package enum RunLock {
     /// `said`: the holder's own "pid N on HOST", when this user may read it.
     private static func busy(_ path: String, _ id: String, said: String? = nil) -> CommandFailure {
         let holder = LiveLock.holder(of: path)
-        let who = said ?? holder.map { h in "pid \(h.pid.map(String.init) ?? "?")" + (h.user.map { " (\($0))" } ?? "") } ?? "another process"
+        var who = "another process"
+        if let said {
+            who = said
+        } else if let holder {
+            who = "pid " + (holder.pid.map { String($0) } ?? "?")
+            if let user = holder.user { who += " (\(user))" }
+        }
         return CommandFailure(message: "run \(id) is being executed by \(who); two executors never work on one run")
     }
 

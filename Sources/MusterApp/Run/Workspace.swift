@@ -117,9 +117,14 @@ package struct Workspace {
         let catalog = folder == "drills" ? drillCatalog : self.catalog
         guard catalog.source.exists(path) else {
             let names = catalog.source.yamlFiles(Paths.join(root, folder)).map(Paths.stem)
-            let hint = fileHere(reference).map { " There is \($0) in this folder: `muster \(Self.subcommand) \($0)`?" }
-                ?? suggestion(for: Paths.stem(reference), among: names).map { " Did you mean '\($0)'?" }
-                ?? (names.isEmpty ? "" : " Known \(what)s: \(names.joined(separator: ", ")).")
+            let hint: String
+            if let here = fileHere(reference) {
+                hint = " There is \(here) in this folder: `muster \(Self.subcommand) \(here)`?"
+            } else if let near = suggestion(for: Paths.stem(reference), among: names) {
+                hint = " Did you mean '\(near)'?"
+            } else {
+                hint = names.isEmpty ? "" : " Known \(what)s: \(names.joined(separator: ", "))."
+            }
             if let revision, catalog === self.catalog {
                 let where_ = revision.relativePath(path) ?? path
                 throw CommandFailure(message: "no \(what) '\(reference)' at \(revision.revisionName): \(where_) does not exist in that commit.\(hint)")
