@@ -16,9 +16,12 @@ struct CICancelTests {
 
     func cancelled(_ ci: FakeCI) throws -> [String] { try ci.stats()["cancelled"] as? [String] ?? [] }
 
-    @Test(arguments: [Provider.github, .gitlab, .jenkins])
-    func aPipelineThatOutlastsTheTimeoutIsCancelled(_ p: Provider) throws {
+    /// The smoke test: Jenkins' stop answered with a redirect to the
+    /// build's page, through libcurl. The timeout and the journal are
+    /// CICancelEngineTests'; each provider's cancel request MusterCITests'.
+    @Test func aPipelineThatOutlastsTheTimeoutIsCancelled() throws {
         let ci = try FakeCI()
+        let p = Provider.jenkins
         let s = try Sandbox(["deploy": Self.runbook(p, ci.base, timeout: "5s", cancel: true)])
         let r = try s.run(["run", "deploy", "--yes", "-p", "polls=hold"], env: [p.secret: p.token])
         #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
@@ -27,18 +30,6 @@ struct CICancelTests {
         #expect(r.stdout.contains("cancel_on_stop: cancelled") || r.stdout.contains("cancel_on_stop: stopped"), "\(r.stdout)")
         let journaled = try s.journal().filter { $0["event"] as? String == "pipeline_cancelled" }
         #expect(journaled.count == 1 && journaled.first?["pipeline"] != nil, "\(journaled)")
-        let failed = try s.journal().last { $0["event"] as? String == "attempt_finished" || $0["event"] as? String == "step_finished" }
-        #expect((failed?["text"] as? String)?.contains("cancel_on_stop:") == true, "\(String(describing: failed))")
-    }
-
-    @Test func withoutCancelOnStopATimeoutLeavesThePipelineRunning() throws {
-        let ci = try FakeCI()
-        let s = try Sandbox(["deploy": Self.runbook(.gitlab, ci.base, timeout: "3s", cancel: false)])
-        let r = try s.run(["run", "deploy", "--yes", "-p", "polls=hold"], env: [Provider.gitlab.secret: Provider.gitlab.token])
-        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
-        #expect(r.stdout.contains("it was not cancelled"), "\(r.stdout)")
-        #expect(try cancelled(ci).isEmpty)
-        #expect(try !s.journal().contains { $0["event"] as? String == "pipeline_cancelled" })
     }
 
     @Test func stoppedWithSThePipelineIsCancelled() throws {

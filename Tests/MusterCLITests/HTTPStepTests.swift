@@ -2,6 +2,10 @@ import Foundation
 import MusterTestSupport
 import Testing
 
+/// http steps through the binary against a real server: the smoke test
+/// (a secret from the environment in a header, never on the screen or in
+/// the state folder) and curl's own failures. The steps' checks, outputs
+/// and waits are HTTPStepEngineTests'.
 @Suite("http steps and HTTP waits")
 struct HTTPStepTests {
     @Test func anHTTPStepChecksStatusAndBodyAndCapturesJSONOutputs() throws {
@@ -54,7 +58,10 @@ struct HTTPStepTests {
         #expect((finished?["outputs"] as? [String: String]) == ["arn": "arn:aws:eks:1", "team": "platform"])
     }
 
-    @Test func wrongStatusRefusedConnectionAndTimeoutsFailWithClearMessages() throws {
+    /// What only libcurl says: a refused connection and a request past
+    /// the step's timeout, in its words. The engine's own failures (a
+    /// status, a body, outputs, a wait) are HTTPStepEngineTests'.
+    @Test func aRefusedConnectionAndATimeoutFailInCurlsWords() throws {
         let server = try HTTPTestServer()
         let deadPort = try HTTPTestServer().port
         let s = try Sandbox(["h": """
@@ -62,10 +69,6 @@ struct HTTPStepTests {
         name: h
         title: HTTP failures
         steps:
-          - id: status
-            title: Expect 200
-            http: {url: "\(server.base)/status/503", status: 200}
-            on_failure: continue
           - id: refused
             title: Nobody listens
             http: {url: "http://127.0.0.1:\(deadPort)/ok"}
@@ -75,29 +78,13 @@ struct HTTPStepTests {
             http: {url: "\(server.base)/slow"}
             timeout: 1s
             on_failure: continue
-          - id: garbage
-            title: Garbage instead of JSON
-            http: {url: "\(server.base)/garbage"}
-            outputs:
-              x: {json: a.b}
-            on_failure: continue
-          - id: never
-            title: Never healthy
-            wait:
-              http: {url: "\(server.base)/status/500"}
-              every: 1s
-              timeout: 2s
-            on_failure: continue
         """])
         let r = try s.run(["run", "h", "--yes"])
         #expect(r.status == 1)
-        #expect(r.stdout.contains("answered 503, expected 200"))
-        #expect(r.stdout.contains("Failed to connect to 127.0.0.1 port \(deadPort)"))
-        #expect(r.stdout.contains("Operation timed out"))
-        #expect(r.stdout.contains("its response has no value for 'x'"))
-        #expect(r.stdout.contains("waited 2s and the check never passed (last: answered 500, expected 2xx)"))
+        #expect(r.stdout.contains("Failed to connect to 127.0.0.1 port \(deadPort)"), "\(r.stdout)")
+        #expect(r.stdout.contains("Operation timed out"), "\(r.stdout)")
         let failed = try s.journal().filter { $0["event"] as? String == "step_finished" && $0["outcome"] as? String == "failed" }
-        #expect(failed.count == 5)
+        #expect(failed.count == 2)
     }
 }
 
