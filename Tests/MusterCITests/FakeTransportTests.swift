@@ -148,6 +148,22 @@ struct FakeTransportTests {
         #expect(try j.look(.jenkinsQueueItem(31), c).get().next == .jenkinsBuild(12))
     }
 
+    /// A trigger whose answer never came, or that was refused: the oldest
+    /// API pipeline on the ref newer than the one read before it, and
+    /// absent when there is none, so the retry triggers again.
+    @Test func gitlabFindsAnUnansweredTriggerAsTheOldestNewerAPIPipelineOrNone() throws {
+        let gl = try service(settings(.gitlab, ["project": "acme/platform", "ref": "main"]))
+        let c = FakeClient()
+        c.on("GET", "/pipelines?ref=main&order_by=id&sort=desc&per_page=100", 200, #"[{"id":700},{"id":650}]"#)
+        let mark = try gl.mark(c).get()
+        #expect(c.sent[0].url == "https://ci.example/api/v4/projects/acme%2Fplatform/pipelines?ref=main&order_by=id&sort=desc&per_page=100")
+        c.on("GET", "/pipelines?ref=main&source=api&order_by=id&sort=desc&per_page=100", 200, #"[{"id":703},{"id":702},{"id":700}]"#)
+        #expect(try gl.find(mark, age: 0, c).get() == .found(.gitlabPipeline(702)))
+        #expect(c.sent[1].url == "https://ci.example/api/v4/projects/acme%2Fplatform/pipelines?ref=main&source=api&order_by=id&sort=desc&per_page=100")
+        c.on("GET", "/pipelines?ref=main&source=api&order_by=id&sort=desc&per_page=100", 200, #"[{"id":700},{"id":650}]"#)
+        #expect(try gl.find(mark, age: 0, c).get() == .absent)
+    }
+
     /// A force whose answer never came: the oldest newer request of the
     /// builder whose buildset's reason ends with this run's and step's.
     @Test func buildbotFindsAnUnansweredForceByItsReasonAndCancelsWhatRuns() throws {
