@@ -174,4 +174,33 @@ public enum FeatureRunbooks {
           - {id: after, title: After, run: 'touch after.done'}
         """
     }
+
+    /// An incident runbook with an RTO, an RPO (a recovery point among the
+    /// outputs), an escalation and a restore that fails with 3.
+    public static let restore = """
+        muster: 1
+        name: restore
+        title: Restore the database
+        rto: 1h
+        rpo: 1h
+        escalation:
+          - after: 15m
+            contact: Secondary on-call
+        steps:
+          - id: declare
+            title: Declare the incident
+            manual: [Open the incident channel, Page the commander]
+          - id: snapshot
+            title: Find the snapshot
+            run: echo "snapshot_time=$(date -u -d '-30 minutes' +%Y-%m-%dT%H:%M:%SZ)"
+            outputs:
+              snapshot_time: {regex: 'snapshot_time=(\\S+)', recovery_point: true}
+          - id: restore-the-primary-database-from-the-newest-snapshot
+            title: Restore
+            run: echo restoring; exit 3
+            expect: 10m
+          - id: verify
+            title: Verify
+            manual: [Check the application]
+        """
 }
