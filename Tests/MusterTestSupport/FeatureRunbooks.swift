@@ -203,4 +203,45 @@ public enum FeatureRunbooks {
             title: Verify
             manual: [Check the application]
         """
+
+    /// A drill's runbook with a parameter, a checklist, a command and an
+    /// HTTP probe of a server that is not there.
+    public static let integrity = """
+        muster: 1
+        name: failover
+        title: Failover
+        rto: 30m
+        params:
+          region: {required: true}
+        steps:
+          - id: declare
+            title: Declare
+            manual: [Open the incident]
+          - id: create
+            title: Create
+            run: echo created in {{ region }} > created.txt
+          - id: probe
+            title: Probe
+            http: {url: "http://127.0.0.1:9/health/{{ region }}", status: 200}
+        """
+
+    /// The drill of `integrity`.
+    public static let integrityDrill = """
+        muster: 1
+        drill: failover-drill
+        runbook: failover
+        params: {region: eu-north-1}
+        """
+
+    /// Faults for `integrityDrill`: one at the command, one at the probe.
+    public static let integrityFaults = """
+
+        faults:
+          - step: create
+            fail: "AccessDeniedException: not authorized"
+            times: 1
+          - step: probe
+            fail: "connection refused by the load balancer"
+            times: 1
+        """
 }
