@@ -244,4 +244,29 @@ public enum FeatureRunbooks {
             fail: "connection refused by the load balancer"
             times: 1
         """
+
+    /// A drill's runbook with an RTO, an RPO and a recovery point among
+    /// the outputs, two checklists and two commands.
+    public static let evidence = """
+        muster: 1
+        name: failover
+        title: Failover
+        rto: 30m
+        rpo: 1h
+        steps:
+          - id: declare
+            title: Declare
+            manual: [Open the incident, Page the commander]
+          - id: snapshot
+            title: Find the snapshot
+            run: echo "snapshot_time=$(date -u -d '-30 minutes' +%Y-%m-%dT%H:%M:%SZ)"
+            outputs:
+              snapshot_time: {regex: 'snapshot_time=(\\S+)', recovery_point: true}
+          - id: restore
+            title: Restore
+            run: echo restored
+          - id: verify
+            title: Verify
+            manual: [Check it]
+        """
 }
