@@ -23,29 +23,9 @@ struct DrillIntegrityEngineTests {
         }
     }
 
-    /// `drills/failover-drill.yaml` read beside its runbook, run as `muster
-    /// drill failover-drill` runs it, and the record it leaves.
-    func drill(_ answers: [String], file text: String = FeatureRunbooks.integrityDrill, yes: Bool = false)
+    func drill(_ answers: [String], file: String = FeatureRunbooks.integrityDrill, yes: Bool = false)
         throws -> (outcome: RunOutcome, console: FakeConsole, record: DrillRecord, runner: FakeRunner) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("muster-integrity-\(UUID().uuidString)").path
-        for folder in ["runbooks", "drills"] {
-            try FileManager.default.createDirectory(atPath: "\(dir)/\(folder)", withIntermediateDirectories: true)
-        }
-        try FeatureRunbooks.integrity.write(toFile: dir + "/runbooks/failover.yaml", atomically: true, encoding: .utf8)
-        try text.write(toFile: dir + "/drills/failover-drill.yaml", atomically: true, encoding: .utf8)
-        let entry = Catalog(currentDirectory: dir) { _ in dir }.load(dir + "/drills/failover-drill.yaml")
-        #expect(entry.diagnostics.isEmpty, "\(entry.diagnostics.map(\.formatted))")
-        let d = try #require(entry.drill)
-        let rb = try loadRunbook(FeatureRunbooks.integrity, name: "failover")
-        let setup = DrillSetup(drill: d, runbook: rb, recordsDir: "drills/records", junit: nil)
-        let params = Dictionary(d.params.map { ($0.name, $0.value) }, uniquingKeysWith: { _, b in b })
-        let console = FakeConsole(answers), journal = MemoryJournal(), runner = FakeRunner()
-        let e = executor(rb, journal: journal, console: console, runner: runner, yes: yes, params: params, drill: setup)
-        e.http = NoServer()
-        let outcome = e.execute(resumed: false)
-        let record = try #require(DrillRecorder.record(events: journal.events, drill: setup, steps: DrillRecorder.stepFacts(rb, includes: [:]),
-                                                       runbookCommit: nil, runbookDirty: false))
-        return (outcome, console, record, runner)
+        try runDrill(FeatureRunbooks.integrity, file, answers, yes: yes, http: NoServer())
     }
 
     @Test func aYesDrillIsUnattendedAndAnAnsweredOneIsNot() throws {

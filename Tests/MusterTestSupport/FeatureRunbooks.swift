@@ -269,4 +269,34 @@ public enum FeatureRunbooks {
             title: Verify
             manual: [Check it]
         """
+
+    /// A drill's runbook: a parameter, two checklists and a command with an `expect`.
+    public static let drillCommand = """
+        muster: 1
+        name: failover
+        title: Failover
+        rto: 30m
+        params:
+          region: {required: true}
+        steps:
+          - id: declare
+            title: Declare
+            manual: [Open the incident, Page the commander]
+          - id: create
+            title: Create in {{ region }}
+            run: echo created in "$REGION" > created.txt
+            expect: 1m
+          - id: verify
+            title: Verify
+            manual: [Check it]
+        """
+
+    /// The drill of `drillCommand`, with its own RTO.
+    public static let drillCommandDrill = """
+        muster: 1
+        drill: failover-drill
+        runbook: failover
+        params: {region: eu-north-1}
+        rto: 20m
+        """
 }
