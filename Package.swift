@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "MusterYAMLTests", dependencies: ["MusterYAML"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MusterFormatTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterYAML", "MusterTerminal", "MusterFuzz", "MusterStore", "MusterTesting", "MusterTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MusterRenderTests", dependencies: ["MusterRender", "MusterFormat", "MusterTerminal", "MusterTesting"]),
-        .testTarget(name: "MusterEngineTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterPreflight", "MusterTerminal", "MusterProcess", "MusterApp", "MusterTesting", "MusterTestSupport"]),
+        .testTarget(name: "MusterEngineTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterPreflight", "MusterRender", "MusterTerminal", "MusterProcess", "MusterApp", "MusterTesting", "MusterTestSupport"]),
         .testTarget(name: "MusterJournalTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterTesting"]),
         .testTarget(name: "MusterDrillsTests", dependencies: ["MusterBasics", "MusterFormat", "MusterEngine", "MusterJournal", "MusterDrills", "MusterTesting"]),
         .testTarget(name: "MusterGitTests", dependencies: ["MusterGit", "MusterTestSupport"]),

@@ -1,37 +1,15 @@
 import Foundation
+import MusterTestSupport
 import Testing
 
 /// `muster drill` through the built binary: records on disk in the
-/// documented shape, aborted and resumed drills, JUnit, usage errors.
+/// documented shape, aborted and resumed drills, JUnit, usage errors. A
+/// rehearsal with a fault is DrillCommandEngineTests' in-process.
 @Suite("muster drill")
 struct DrillCommandTests {
-    static let runbook = """
-    muster: 1
-    name: failover
-    title: Failover
-    rto: 30m
-    params:
-      region: {required: true}
-    steps:
-      - id: declare
-        title: Declare
-        manual: [Open the incident, Page the commander]
-      - id: create
-        title: Create in {{ region }}
-        run: echo created in "$REGION" > created.txt
-        expect: 1m
-      - id: verify
-        title: Verify
-        manual: [Check it]
-    """
+    static let runbook = FeatureRunbooks.drillCommand
 
-    static let drill = """
-    muster: 1
-    drill: failover-drill
-    runbook: failover
-    params: {region: eu-north-1}
-    rto: 20m
-    """
+    static let drill = FeatureRunbooks.drillCommandDrill
 
     func sandbox(drill: String = Self.drill) throws -> Sandbox {
         let s = try Sandbox(["failover": Self.runbook])
@@ -121,30 +99,6 @@ struct DrillCommandTests {
         let notARunbook = try s.run(["run", "drills/failover-drill.yaml"])
         #expect(notARunbook.status == 2)
         #expect(notARunbook.stderr.contains("is a drill, not a runbook"))
-    }
-
-    @Test func aRehearsalRunsNothingAndAFaultIsShownAsTheStepsError() throws {
-        let s = try sandbox(drill: Self.drill + """
-
-        mode: rehearsal
-        faults:
-          - step: create
-            fail: "AccessDeniedException: not authorized"
-            times: 1
-        """)
-        // Checklist, then the fault's failure menu: retry; then confirm the rehearsal.
-        let r = try s.run(["drill", "failover-drill"], stdin: "y\ny\nr\ny\ny\n")
-        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        #expect(r.stdout.contains("AccessDeniedException: not authorized"))
-        #expect(!FileManager.default.fileExists(atPath: s.dir + "/created.txt"))
-        // Walked through, not failed: the mark says so.
-        #expect(r.stdout.contains("✓ rehearsed"), "\(r.stdout)")
-        #expect(!r.stdout.contains("✗ rehearsed"), "\(r.stdout)")
-        let rec = try #require(try records(s).first?.json)
-        let steps = try #require(rec["steps"] as? [[String: Any]])
-        #expect(steps[1]["outcome"] as? String == "rehearsed")
-        #expect(steps[1]["attempts"] as? Int == 2)
-        #expect((rec["faults"] as? [[String: Any]])?.first?["step"] as? String == "create")
     }
 
     @Test func aRecordThatCouldNotBeWrittenIsWrittenByResumeOnceTheFolderIsFixed() throws {

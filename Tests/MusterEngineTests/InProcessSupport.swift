@@ -1,6 +1,7 @@
 import Foundation
 @testable import MusterFormat
 @testable import MusterEngine
+@testable import MusterDrills
 import MusterTesting
 
 /// What `muster validate FILE` reports for `file`, in-process: the runbooks
@@ -49,4 +50,36 @@ extension FakeConsole {
         }
     }
     var plain: String { lines.joined(separator: "\n") }
+}
+
+/// `drills/failover-drill.yaml` (`drill`) read beside `runbooks/failover.yaml`
+/// (`runbook`), run with `answers` as `muster drill failover-drill` runs it
+/// (the drill's params, mode and faults), and the record it leaves.
+func runDrill(_ runbook: String, _ drill: String, _ answers: [String], yes: Bool = false, http: HTTPTransport? = nil,
+              runner: FakeRunner = FakeRunner()) throws -> (outcome: RunOutcome, console: FakeConsole, record: DrillRecord, runner: FakeRunner) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("muster-drill-\(UUID().uuidString)").path
+    for folder in ["runbooks", "drills"] {
+        try FileManager.default.createDirectory(atPath: "\(dir)/\(folder)", withIntermediateDirectories: true)
+    }
+    try runbook.write(toFile: dir + "/runbooks/failover.yaml", atomically: true, encoding: .utf8)
+    try drill.write(toFile: dir + "/drills/failover-drill.yaml", atomically: true, encoding: .utf8)
+    let entry = Catalog(currentDirectory: dir) { _ in dir }.load(dir + "/drills/failover-drill.yaml")
+    guard entry.diagnostics.isEmpty, let d = entry.drill else { throw DrillFixtureError(problems: entry.diagnostics.map(\.formatted)) }
+    let rb = try loadRunbook(runbook, name: "failover")
+    let setup = DrillSetup(drill: d, runbook: rb, recordsDir: "drills/records", junit: nil)
+    let params = Dictionary(d.params.map { ($0.name, $0.value) }, uniquingKeysWith: { _, b in b })
+    let console = FakeConsole(answers), journal = MemoryJournal()
+    let e = executor(rb, journal: journal, console: console, runner: runner, yes: yes, params: params, drill: setup)
+    e.http = http
+    let outcome = e.execute(resumed: false)
+    guard let record = DrillRecorder.record(events: journal.events, drill: setup, steps: DrillRecorder.stepFacts(rb, includes: [:]),
+                                            runbookCommit: nil, runbookDirty: false) else {
+        throw DrillFixtureError(problems: ["no record from the journal: \(console.text)"])
+    }
+    return (outcome, console, record, runner)
+}
+
+/// A drill file that does not load, or a run that left no record.
+struct DrillFixtureError: Error {
+    let problems: [String]
 }

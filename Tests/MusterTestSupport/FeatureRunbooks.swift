@@ -174,4 +174,129 @@ public enum FeatureRunbooks {
           - {id: after, title: After, run: 'touch after.done'}
         """
     }
+
+    /// An incident runbook with an RTO, an RPO (a recovery point among the
+    /// outputs), an escalation and a restore that fails with 3.
+    public static let restore = """
+        muster: 1
+        name: restore
+        title: Restore the database
+        rto: 1h
+        rpo: 1h
+        escalation:
+          - after: 15m
+            contact: Secondary on-call
+        steps:
+          - id: declare
+            title: Declare the incident
+            manual: [Open the incident channel, Page the commander]
+          - id: snapshot
+            title: Find the snapshot
+            run: echo "snapshot_time=$(date -u -d '-30 minutes' +%Y-%m-%dT%H:%M:%SZ)"
+            outputs:
+              snapshot_time: {regex: 'snapshot_time=(\\S+)', recovery_point: true}
+          - id: restore-the-primary-database-from-the-newest-snapshot
+            title: Restore
+            run: echo restoring; exit 3
+            expect: 10m
+          - id: verify
+            title: Verify
+            manual: [Check the application]
+        """
+
+    /// A drill's runbook with a parameter, a checklist, a command and an
+    /// HTTP probe of a server that is not there.
+    public static let integrity = """
+        muster: 1
+        name: failover
+        title: Failover
+        rto: 30m
+        params:
+          region: {required: true}
+        steps:
+          - id: declare
+            title: Declare
+            manual: [Open the incident]
+          - id: create
+            title: Create
+            run: echo created in {{ region }} > created.txt
+          - id: probe
+            title: Probe
+            http: {url: "http://127.0.0.1:9/health/{{ region }}", status: 200}
+        """
+
+    /// The drill of `integrity`.
+    public static let integrityDrill = """
+        muster: 1
+        drill: failover-drill
+        runbook: failover
+        params: {region: eu-north-1}
+        """
+
+    /// Faults for `integrityDrill`: one at the command, one at the probe.
+    public static let integrityFaults = """
+
+        faults:
+          - step: create
+            fail: "AccessDeniedException: not authorized"
+            times: 1
+          - step: probe
+            fail: "connection refused by the load balancer"
+            times: 1
+        """
+
+    /// A drill's runbook with an RTO, an RPO and a recovery point among
+    /// the outputs, two checklists and two commands.
+    public static let evidence = """
+        muster: 1
+        name: failover
+        title: Failover
+        rto: 30m
+        rpo: 1h
+        steps:
+          - id: declare
+            title: Declare
+            manual: [Open the incident, Page the commander]
+          - id: snapshot
+            title: Find the snapshot
+            run: echo "snapshot_time=$(date -u -d '-30 minutes' +%Y-%m-%dT%H:%M:%SZ)"
+            outputs:
+              snapshot_time: {regex: 'snapshot_time=(\\S+)', recovery_point: true}
+          - id: restore
+            title: Restore
+            run: echo restored
+          - id: verify
+            title: Verify
+            manual: [Check it]
+        """
+
+    /// A drill's runbook: a parameter, two checklists and a command with an `expect`.
+    public static let drillCommand = """
+        muster: 1
+        name: failover
+        title: Failover
+        rto: 30m
+        params:
+          region: {required: true}
+        steps:
+          - id: declare
+            title: Declare
+            manual: [Open the incident, Page the commander]
+          - id: create
+            title: Create in {{ region }}
+            run: echo created in "$REGION" > created.txt
+            expect: 1m
+          - id: verify
+            title: Verify
+            manual: [Check it]
+        """
+
+    /// The drill of `drillCommand`, with its own RTO.
+    public static let drillCommandDrill = """
+        muster: 1
+        drill: failover-drill
+        runbook: failover
+        params: {region: eu-north-1}
+        rto: 20m
+        """
 }
