@@ -11,43 +11,7 @@ struct HTTPStepTests {
     @Test func anHTTPStepChecksStatusAndBodyAndCapturesJSONOutputs() throws {
         let server = try HTTPTestServer()
         let secret = "bearer-secret-42"
-        let s = try Sandbox(["h": """
-        muster: 1
-        name: h
-        title: HTTP
-        params:
-          base: {default: "\(server.base)"}
-        secrets:
-          API_TOKEN: {env: API_TOKEN}
-        steps:
-          - id: cluster
-            title: Describe the cluster
-            http:
-              url: "{{ base }}/json"
-              body_contains: arn
-            outputs:
-              arn: {json: cluster.arn}
-              team: {json: cluster.tags.1.team}
-          - id: headers
-            title: Send the token
-            http:
-              url: "{{ base }}/headers"
-              headers: {Authorization: "Bearer ${API_TOKEN}", X-Team: "{{ team }}"}
-              body_contains: '"x-team": "platform"' 
-          - id: post
-            title: Post
-            http:
-              method: POST
-              url: "{{ base }}/hook"
-              body: '{"text": "{{ arn }}"}'
-              status: 201
-          - id: poll
-            title: Wait for ok
-            wait:
-              http: {url: "{{ base }}/ok", body_contains: ok}
-              every: 1s
-              timeout: 5s
-        """])
+        let s = try Sandbox(["h": FeatureRunbooks.httpSteps(base: server.base)])
         let r = try s.run(["run", "h", "--yes"], env: ["API_TOKEN": secret])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("GET \(server.base)/json"))

@@ -3,6 +3,7 @@ import Foundation
 @testable import MusterFormat
 @testable import MusterEngine
 @testable import MusterTesting
+import MusterTestSupport
 import Testing
 
 /// A web service that answers by path as Tests/MusterTestSupport/server.py
@@ -55,43 +56,7 @@ struct HTTPStepEngineTests {
 
     @Test func anHTTPStepChecksStatusAndBodyAndCapturesJSONOutputs() throws {
         let secret = "bearer-secret-42"
-        let (outcome, site, console, journal) = try run("""
-        muster: 1
-        name: h
-        title: HTTP
-        params:
-          base: {default: "\(Self.base)"}
-        secrets:
-          API_TOKEN: {env: API_TOKEN}
-        steps:
-          - id: cluster
-            title: Describe the cluster
-            http:
-              url: "{{ base }}/json"
-              body_contains: arn
-            outputs:
-              arn: {json: cluster.arn}
-              team: {json: cluster.tags.1.team}
-          - id: headers
-            title: Send the token
-            http:
-              url: "{{ base }}/headers"
-              headers: {Authorization: "Bearer ${API_TOKEN}", X-Team: "{{ team }}"}
-              body_contains: '"x-team": "platform"'
-          - id: post
-            title: Post
-            http:
-              method: POST
-              url: "{{ base }}/hook"
-              body: '{"text": "{{ arn }}"}'
-              status: 201
-          - id: poll
-            title: Wait for ok
-            wait:
-              http: {url: "{{ base }}/ok", body_contains: ok}
-              every: 1s
-              timeout: 5s
-        """, params: ["base": Self.base], secrets: ["API_TOKEN": secret])
+        let (outcome, site, console, journal) = try run(FeatureRunbooks.httpSteps(base: Self.base), params: ["base": Self.base], secrets: ["API_TOKEN": secret])
         #expect(outcome == .completed, "\(console.text)")
         #expect(console.shown.contains { if case .command("GET \(Self.base)/json") = $0 { true } else { false } }, "\(console.text)")
         #expect(console.plain.contains("poll 1: ok (200)"), "\(console.text)")

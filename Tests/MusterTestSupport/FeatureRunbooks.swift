@@ -126,6 +126,49 @@ public enum FeatureRunbooks {
           contact: Incident commander
         """
 
+    /// `http` steps against a site at `base` that answers by path as
+    /// server.py does: JSON outputs carried into a header and a body, a
+    /// token from the environment, a POST's status, an HTTP wait.
+    public static func httpSteps(base: String) -> String {
+        """
+        muster: 1
+        name: h
+        title: HTTP
+        params:
+          base: {default: "\(base)"}
+        secrets:
+          API_TOKEN: {env: API_TOKEN}
+        steps:
+          - id: cluster
+            title: Describe the cluster
+            http:
+              url: "{{ base }}/json"
+              body_contains: arn
+            outputs:
+              arn: {json: cluster.arn}
+              team: {json: cluster.tags.1.team}
+          - id: headers
+            title: Send the token
+            http:
+              url: "{{ base }}/headers"
+              headers: {Authorization: "Bearer ${API_TOKEN}", X-Team: "{{ team }}"}
+              body_contains: '"x-team": "platform"'
+          - id: post
+            title: Post
+            http:
+              method: POST
+              url: "{{ base }}/hook"
+              body: '{"text": "{{ arn }}"}'
+              status: 201
+          - id: poll
+            title: Wait for ok
+            wait:
+              http: {url: "{{ base }}/ok", body_contains: ok}
+              every: 1s
+              timeout: 5s
+        """
+    }
+
     /// A guard watching for `broken`, which the second step creates.
     public static func guarded(name: String, onBreach: String) -> String {
         """
