@@ -66,23 +66,7 @@ struct ShellValueTests {
     }
 
     @Test func aTemplateWhereItWouldBecomeCodeIsAValidationErrorAtItsPosition() throws {
-        let s = try Sandbox(["arith": """
-        muster: 1
-        name: arith
-        title: Arithmetic
-        params:
-          count: {default: "3"}
-        steps:
-          - id: scale
-            title: Scale
-            run: echo $(( {{ count }} + 1 ))
-          - id: quoted
-            title: Quoted heredoc
-            run: |
-              cat <<'EOF'
-              {{ count }}
-              EOF
-        """])
+        let s = try Sandbox(["arith": FeatureRunbooks.templateAsCode])
         let r = try s.run(["validate", "runbooks/arith.yaml"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("arith.yaml:9:19: error: '{{ count }}' cannot be used here: a value inside arithmetic is evaluated as code"), "\(r.stderr)")
@@ -96,21 +80,7 @@ struct ShellValueTests {
     /// way; typed `int`, the second validates, and a value that is not an
     /// int is refused when it is set.
     @Test func sshAndDeclareIntAreRefusedUntilTheValueIsTyped() throws {
-        let base = """
-        muster: 1
-        name: remote
-        title: Remote
-        params:
-          v: {default: "3"TYPE}
-        steps:
-          - id: remote
-            title: Remote
-            run: ssh h "echo {{ v }}"
-          - id: lag
-            title: Lag
-            run: declare -i n={{ v }}; echo $((n + 1))
-        """
-        let text = { (type: String) in base.replacingOccurrences(of: "TYPE", with: type) }
+        let text = FeatureRunbooks.remote(type:)
         let s = try Sandbox(["remote": text("")])
         let r = try s.run(["validate", "runbooks/remote.yaml"])
         #expect(r.status == 1)
@@ -249,25 +219,8 @@ struct ShellValueTests {
     /// AWS configuration files run commands of their own. Refused by the
     /// list parameter names go through, and nothing runs.
     @Test func anEnvNameThatDecidesWhatRunsIsRefusedLikeAParameterName() throws {
-        let names = ["BASH_ENV", "KUBECONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM",
-                     "GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0", "GIT_CONFIG_PARAMETERS", "PYTHONHOME", "LESSOPEN",
-                     "GCONV_PATH", "LD_PRELOAD", "PATH"]
-        let s = try Sandbox(["env": """
-        muster: 1
-        name: env
-        title: Env
-        params:
-          dir: {default: evil.sh}
-          git_config_count: {default: "1"}
-          kubeconfig: {default: x}
-        env:
-        \(names.map { "  \($0): \"{{ dir }}\"" }.joined(separator: "\n"))
-          AWS_REGION: "{{ dir }}"
-        steps:
-          - id: go
-            title: Go
-            run: echo go
-        """])
+        let names = FeatureRunbooks.envNamesThatDecideWhatRuns
+        let s = try Sandbox(["env": FeatureRunbooks.envDecidingWhatRuns])
         try "touch pwned\n".write(toFile: s.dir + "/evil.sh", atomically: true, encoding: .utf8)
         let r = try s.run(["validate", "runbooks/env.yaml"])
         #expect(r.status == 1)

@@ -1,3 +1,4 @@
+import MusterTestSupport
 import Testing
 
 /// Where a value would become code, `muster validate`'s refusals in-process,
@@ -8,43 +9,13 @@ import Testing
 @Suite("Values that would become code are refused, in-process")
 struct ShellValueEngineTests {
     @Test func aTemplateWhereItWouldBecomeCodeIsAValidationErrorAtItsPosition() throws {
-        let problems = try catalogProblems(["arith": """
-        muster: 1
-        name: arith
-        title: Arithmetic
-        params:
-          count: {default: "3"}
-        steps:
-          - id: scale
-            title: Scale
-            run: echo $(( {{ count }} + 1 ))
-          - id: quoted
-            title: Quoted heredoc
-            run: |
-              cat <<'EOF'
-              {{ count }}
-              EOF
-        """], in: "arith")
+        let problems = try catalogProblems(["arith": FeatureRunbooks.templateAsCode], in: "arith")
         #expect(problems.contains { $0.contains("arith.yaml:9:19: error: '{{ count }}' cannot be used here: a value inside arithmetic is evaluated as code") }, "\(problems)")
         #expect(problems.contains { $0.contains("arith.yaml:14:7: error: '{{ count }}' cannot be used here: the heredoc ending at 'EOF' is quoted") }, "\(problems)")
     }
 
     @Test func sshAndDeclareIntAreRefusedUntilTheValueIsTyped() throws {
-        let base = """
-        muster: 1
-        name: remote
-        title: Remote
-        params:
-          v: {default: "3"TYPE}
-        steps:
-          - id: remote
-            title: Remote
-            run: ssh h "echo {{ v }}"
-          - id: lag
-            title: Lag
-            run: declare -i n={{ v }}; echo $((n + 1))
-        """
-        let text = { (type: String) in base.replacingOccurrences(of: "TYPE", with: type) }
+        let text = FeatureRunbooks.remote(type:)
         let problems = try catalogProblems(["remote": text("")], in: "remote")
         #expect(problems.contains { $0.contains("remote.yaml:9:22: error: '{{ v }}' cannot be used here: ssh sends the rest of its command line to the remote shell, which runs it as code; send the value on stdin instead, where it stays data: printf '%s\\n' {{ v }} | ssh HOST 'read -r v;") }, "\(problems)")
         #expect(problems.contains { $0.contains("remote.yaml:12:23: error: '{{ v }}' cannot be used here: declare -i evaluates the value as arithmetic, which runs code in a[$(cmd)]; declare the value `type: int`") }, "\(problems)")
@@ -74,25 +45,8 @@ struct ShellValueEngineTests {
     }
 
     @Test func anEnvNameThatDecidesWhatRunsIsRefusedLikeAParameterName() throws {
-        let names = ["BASH_ENV", "KUBECONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM",
-                     "GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0", "GIT_CONFIG_PARAMETERS", "PYTHONHOME", "LESSOPEN",
-                     "GCONV_PATH", "LD_PRELOAD", "PATH"]
-        let problems = try catalogProblems(["env": """
-        muster: 1
-        name: env
-        title: Env
-        params:
-          dir: {default: evil.sh}
-          git_config_count: {default: "1"}
-          kubeconfig: {default: x}
-        env:
-        \(names.map { "  \($0): \"{{ dir }}\"" }.joined(separator: "\n"))
-          AWS_REGION: "{{ dir }}"
-        steps:
-          - id: go
-            title: Go
-            run: echo go
-        """], in: "env")
+        let names = FeatureRunbooks.envNamesThatDecideWhatRuns
+        let problems = try catalogProblems(["env": FeatureRunbooks.envDecidingWhatRuns], in: "env")
         for name in names {
             #expect(problems.contains { $0.contains("env name '\(name)' sets \(name), which decides what bash and the programs it starts run") }, "\(name): \(problems)")
         }

@@ -342,4 +342,68 @@ public enum FeatureRunbooks {
         params: {region: eu-north-1}
         rto: 20m
         """
+
+    /// A template where its value would become code: inside arithmetic,
+    /// and inside a quoted heredoc.
+    public static let templateAsCode = """
+        muster: 1
+        name: arith
+        title: Arithmetic
+        params:
+          count: {default: "3"}
+        steps:
+          - id: scale
+            title: Scale
+            run: echo $(( {{ count }} + 1 ))
+          - id: quoted
+            title: Quoted heredoc
+            run: |
+              cat <<'EOF'
+              {{ count }}
+              EOF
+        """
+
+    /// A value handed to ssh and to `declare -i`; `type` is appended to
+    /// the parameter's declaration (`", type: int"` or nothing).
+    public static func remote(type: String) -> String {
+        """
+        muster: 1
+        name: remote
+        title: Remote
+        params:
+          v: {default: "3"\(type)}
+        steps:
+          - id: remote
+            title: Remote
+            run: ssh h "echo {{ v }}"
+          - id: lag
+            title: Lag
+            run: declare -i n={{ v }}; echo $((n + 1))
+        """
+    }
+
+    /// Environment names whose value decides what bash and the programs it
+    /// starts run; `envDecidingWhatRuns` sets each from a parameter.
+    public static let envNamesThatDecideWhatRuns = [
+        "BASH_ENV", "KUBECONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM",
+        "GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0", "GIT_CONFIG_PARAMETERS", "PYTHONHOME", "LESSOPEN",
+        "GCONV_PATH", "LD_PRELOAD", "PATH",
+    ]
+
+    public static let envDecidingWhatRuns = """
+        muster: 1
+        name: env
+        title: Env
+        params:
+          dir: {default: evil.sh}
+          git_config_count: {default: "1"}
+          kubeconfig: {default: x}
+        env:
+        \(envNamesThatDecideWhatRuns.map { "  \($0): \"{{ dir }}\"" }.joined(separator: "\n"))
+          AWS_REGION: "{{ dir }}"
+        steps:
+          - id: go
+            title: Go
+            run: echo go
+        """
 }
