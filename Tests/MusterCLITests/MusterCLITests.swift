@@ -61,6 +61,20 @@ struct CommandLineTests {
         #expect(r.stderr.contains("Did you mean 'database-restore'?"))
     }
 
+    /// runbooks/tests/ holds runbook tests, not runbooks: a mistyped name
+    /// is neither told about them nor pointed at one.
+    @Test func anUnknownRunbookListsRunbooksNotRunbookTests() throws {
+        let s = try Sandbox(["web": "muster: 1\nname: web\ntitle: Web\nsteps:\n  - {id: a, title: A, manual: [Check]}\n"])
+        try FileManager.default.createDirectory(atPath: s.dir + "/runbooks/tests", withIntermediateDirectories: true)
+        try "muster: 1\ntest: web-happy-path\nrunbook: web\n".write(toFile: s.dir + "/runbooks/tests/web-happy-path.yaml", atomically: true, encoding: .utf8)
+        let unknown = try s.run(["show", "nosuch"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("no runbook 'nosuch' (looked for runbooks/nosuch.yaml). Known runbooks: web.\n"), "\(unknown.stderr)")
+        let typo = try s.run(["show", "web-happy-pat"])
+        #expect(typo.status == 2)
+        #expect(!typo.stderr.contains("web-happy-path"), "\(typo.stderr)")
+    }
+
     @Test func showOfARunbookWithErrorsExitsTwoAndListsThem() throws {
         let r = try muster(["show", "broken"], cwd: try fixtureRepo())
         #expect(r.status == 2)

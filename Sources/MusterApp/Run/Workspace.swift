@@ -111,12 +111,20 @@ package struct Workspace {
         return looksLikePath ? Paths.absolute(reference, from: cwd) : Paths.join(root, "\(folder)/\(reference).yaml")
     }
 
+    /// runbooks/tests/ holds runbook tests, not runbooks: every listing of
+    /// the runbooks (names to suggest, runbooks to check or to cover)
+    /// leaves it out.
+    package func withoutRunbookTests(_ files: [String]) -> [String] {
+        let tests = Paths.join(root, "runbooks/tests") + "/"
+        return files.filter { !$0.hasPrefix(tests) }
+    }
+
     private func load(_ reference: String, folder: String, what: String) throws -> (Catalog.Entry, String) {
         let path = file(reference, folder: folder)
         // Drills come from the working tree, runbooks from `catalog`.
         let catalog = folder == "drills" ? drillCatalog : self.catalog
         guard catalog.source.exists(path) else {
-            let names = catalog.source.yamlFiles(Paths.join(root, folder)).map(Paths.stem)
+            let names = withoutRunbookTests(catalog.source.yamlFiles(Paths.join(root, folder))).map(Paths.stem)
             let hint: String
             if let here = fileHere(reference) {
                 hint = " There is \(here) in this folder: `muster \(Self.subcommand) \(here)`?"

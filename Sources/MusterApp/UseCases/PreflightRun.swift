@@ -35,7 +35,7 @@ package struct PreflightRun {
         let given = try parseParams(params)
         var names = runbooks
         if names.isEmpty {
-            names = Paths.yamlFiles(in: Paths.join(ws.root, "runbooks")).filter { ws.catalog.load($0).drill == nil }
+            names = ws.withoutRunbookTests(Paths.yamlFiles(in: Paths.join(ws.root, "runbooks"))).filter { ws.catalog.load($0).drill == nil }
             if names.isEmpty { throw CommandFailure(message: "no runbooks in \(Paths.display(Paths.join(ws.root, "runbooks"), from: ws.cwd)); name one") }
         }
         var loaded: [(Runbook, String)] = []

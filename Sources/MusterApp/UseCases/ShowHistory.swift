@@ -53,7 +53,7 @@ package struct ShowHistory {
     }
 
     private func missing(_ ws: Workspace, _ path: String) -> CommandFailure {
-        let names = Paths.yamlFiles(in: Paths.join(ws.root, "runbooks")).map(Paths.stem)
+        let names = ws.withoutRunbookTests(Paths.yamlFiles(in: Paths.join(ws.root, "runbooks"))).map(Paths.stem)
         let hint = suggestion(for: Paths.stem(runbook), among: names).map { " Did you mean '\($0)'?" } ?? ""
         return CommandFailure(message: "no runbook '\(runbook)' (looked for \(Paths.display(path, from: ws.cwd)), and no commit has it).\(hint)")
     }

@@ -93,7 +93,7 @@ package struct TestRunbooks {
         let covered = coverage ? tested.sorted { $0.key < $1.key }.map { name, t in
             RunbookCoverage(runbook: t.runbook, includes: t.includes, results: results.filter { $0.runbook == name || Paths.stem($0.runbook) == name })
         } : []
-        let untested = coverage ? ws.catalog.source.yamlFiles(Paths.join(ws.root, "runbooks")).filter { !$0.contains("/tests/") }.map(Paths.stem).filter { tested[$0] == nil }.sorted() : []
+        let untested = coverage ? ws.withoutRunbookTests(ws.catalog.source.yamlFiles(Paths.join(ws.root, "runbooks"))).map(Paths.stem).filter { tested[$0] == nil }.sorted() : []
         if json {
             let passed = results.filter(\.passed).count
             var fields: [(String, JSON)] = [("tests", .array(results.map(Self.json))), ("passed", .int(passed)), ("failed", .int(failed))]
